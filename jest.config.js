@@ -1,0 +1,33 @@
+// Three tiers, selected with --selectProjects: unit (fakes only, fast),
+// integration (real Kafka, onnxruntime, sharp, HTTP servers) and e2e (the
+// running stack over its public API and in Chromium).
+const { compilerOptions } = require('./tsconfig.base.json');
+const fs = require('node:fs');
+
+const swcConfig = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+delete swcConfig.$schema;
+
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [
+    `^${alias.replace(/[/\\^$.*+?()[\]{}|-]/g, '\\$&')}$`,
+    `<rootDir>/${target}`,
+  ]),
+);
+
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcConfig, swcrc: false }] },
+  moduleNameMapper,
+  setupFiles: ['reflect-metadata'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/tmp/', '<rootDir>/data/'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/tmp/'],
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,tools,load-tests}/**/*.spec.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/{libs,services,tools,load-tests,deploy}/**/*.int-spec.ts'], testTimeout: 120000 },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/{libs,services,tools}/**/*.e2e-spec.ts'], testTimeout: 300000 },
+  ],
+};

@@ -1,0 +1,3 @@
+export * from './catalog-events';
+export * from './reindex-requests';
+export * from './parse';

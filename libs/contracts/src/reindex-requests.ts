@@ -1,0 +1,17 @@
+/** Reindex request contract (topic `catalog.reindex.v1`), written by the admin API, read by ingestion. */
+import { z } from 'zod';
+
+export const CATALOG_REINDEX_TOPIC = 'catalog.reindex.v1';
+
+export const reindexRequestedSchema = z.strictObject({
+  type: z.literal('reindex.requested'),
+  jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "_" or "-"'),
+  /** Optional narrowing: only products in these categories are replayed. */
+  filter: z
+    .strictObject({ categories: z.array(z.string().min(1).max(100)).min(1).max(20).optional() })
+    .optional(),
+  reason: z.string().max(500).optional(),
+  requestedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }),
+});
+
+export type ReindexRequested = z.infer<typeof reindexRequestedSchema>;

@@ -1,0 +1,34 @@
+/** gRPC status errors with a reason a client can act on. */
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+
+export { status as GrpcStatus } from '@grpc/grpc-js';
+
+export class GrpcError extends Error {
+  constructor(
+    readonly code: status,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GrpcError';
+  }
+}
+
+export const invalidArgument = (message: string) => new GrpcError(status.INVALID_ARGUMENT, message);
+export const notFound = (message: string) => new GrpcError(status.NOT_FOUND, message);
+export const failedPrecondition = (message: string) => new GrpcError(status.FAILED_PRECONDITION, message);
+export const resourceExhausted = (message: string) => new GrpcError(status.RESOURCE_EXHAUSTED, message);
+export const unavailable = (message: string) => new GrpcError(status.UNAVAILABLE, message);
+export const deadlineExceeded = (message: string) => new GrpcError(status.DEADLINE_EXCEEDED, message);
+
+/** Turns anything thrown by a handler into the object grpc-js sends; unknown errors become INTERNAL. */
+export function toServiceError(error: unknown): Partial<ServiceError> {
+  if (error instanceof GrpcError) return { code: error.code, details: error.message, metadata: new Metadata() };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: status.INTERNAL, details: `internal error: ${message}`, metadata: new Metadata() };
+}
+
+/** True when a client-side error means the peer is down or overloaded, so the call may be retried later. */
+export function isTransientGrpcError(error: unknown): boolean {
+  const code = (error as { code?: number } | null)?.code;
+  return code === status.UNAVAILABLE || code === status.RESOURCE_EXHAUSTED || code === status.DEADLINE_EXCEEDED;
+}

@@ -1,0 +1,4 @@
+export * from './server';
+export * from './errors';
+export * from './unary';
+export * from './client';

@@ -1,0 +1,126 @@
+/**
+ * The model directory contract (`models/<name>/model.json`): what the
+ * embedder, the preprocessing library and `vsearch models pull` agree on.
+ * The bundled model and a real CLIP export are described the same way.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256');
+const fileEntry = z.strictObject({ path: z.string().min(1), sha256: sha256Hex, bytes: z.number().int().positive().optional() });
+const rgb = z.tuple([z.number(), z.number(), z.number()]);
+
+export const modelManifestSchema = z.strictObject({
+  /** Short name, also the directory name under models/. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/),
+  version: z.string().min(1).max(64),
+  /** Dimension of both towers' output vectors. */
+  embeddingDimension: z.number().int().positive().max(4096),
+  image: z.strictObject({
+    /** Square input side in pixels. */
+    size: z.number().int().positive().max(1024),
+    mean: rgb,
+    std: rgb,
+    /** Resize the shortest side to `size` with this kernel, keeping the aspect ratio. */
+    resize: z.enum(['shortest-side-bicubic']),
+    /** Then crop the centre `size` × `size` square. */
+    crop: z.enum(['center']),
+    /** onnx input: float32 [batch, 3, size, size], normalised. */
+    inputName: z.string().default('pixel_values'),
+    /** onnx output: float32 [batch, embeddingDimension]. */
+    outputName: z.string().default('image_embeds'),
+  }),
+  text: z.strictObject({
+    /** Tokens per text: longer texts are truncated, shorter ones padded. */
+    contextLength: z.number().int().positive().max(512),
+    padTokenId: z.number().int().nonnegative(),
+    /** Lower-case the text before tokenising (the tokenizer may do it too). */
+    lowercase: z.boolean().default(true),
+    inputIdsName: z.string().default('input_ids'),
+    /** Set when the graph takes an attention mask (int64, 1 for real tokens). */
+    attentionMaskName: z.string().optional(),
+    outputName: z.string().default('text_embeds'),
+  }),
+  files: z.strictObject({ vision: fileEntry, text: fileEntry, tokenizer: fileEntry }),
+  /** Text→image cosine below which a result is noise for this model (query-api's cutoff). */
+  textSearchScoreThreshold: z.number().min(-1).max(1).default(0),
+  /** Where the weights came from, for people. */
+  source: z.string().max(2000).optional(),
+});
+
+export type ModelManifest = z.infer<typeof modelManifestSchema>;
+
+export class ModelManifestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelManifestError';
+  }
+}
+
+/** `name@version`, the id collections record so vectors of different models never mix. */
+export function modelId(manifest: Pick<ModelManifest, 'name' | 'version'>): string {
+  return `${manifest.name}@${manifest.version}`;
+}
+
+export interface LoadedModelDirectory {
+  dir: string;
+  manifest: ModelManifest;
+  id: string;
+  /** Absolute paths of the files. */
+  visionPath: string;
+  textPath: string;
+  tokenizerPath: string;
+}
+
+/** Reads and validates `<dir>/model.json`; throws ModelManifestError naming the problem. */
+export function loadModelDirectory(dir: string): LoadedModelDirectory {
+  const manifestPath = path.join(dir, 'model.json');
+  if (!existsSync(manifestPath)) throw new ModelManifestError(`no model.json in ${dir}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  } catch (error) {
+    throw new ModelManifestError(`${manifestPath} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = modelManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new ModelManifestError(`${manifestPath} is invalid: ${problems}`);
+  }
+  const manifest = parsed.data;
+  const resolved = {
+    visionPath: path.resolve(dir, manifest.files.vision.path),
+    textPath: path.resolve(dir, manifest.files.text.path),
+    tokenizerPath: path.resolve(dir, manifest.files.tokenizer.path),
+  };
+  for (const file of Object.values(resolved)) {
+    if (!existsSync(file)) throw new ModelManifestError(`model file ${file} named by ${manifestPath} is missing`);
+  }
+  return { dir: path.resolve(dir), manifest, id: modelId(manifest), ...resolved };
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Checks every file's sha256 against the manifest; throws naming the first mismatch. */
+export async function verifyModelFiles(model: LoadedModelDirectory): Promise<void> {
+  const entries: [string, { sha256: string }][] = [
+    [model.visionPath, model.manifest.files.vision],
+    [model.textPath, model.manifest.files.text],
+    [model.tokenizerPath, model.manifest.files.tokenizer],
+  ];
+  for (const [file, entry] of entries) {
+    const actual = await sha256File(file);
+    if (actual !== entry.sha256) {
+      throw new ModelManifestError(`sha256 of ${file} is ${actual}, model.json says ${entry.sha256}`);
+    }
+  }
+}
+
+/** The bundled model shipped in the repository (trained by training/, see models/README.md). */
+export const BUNDLED_MODEL_DIR = path.resolve(__dirname, '../../../models/clip-mini');

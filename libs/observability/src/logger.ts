@@ -1,0 +1,19 @@
+/** JSON logs (pino) with a service name and redaction of anything that looks like a secret. */
+import pino, { type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+const REDACTED_PATHS = [
+  'apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers.authorization', 'headers["x-api-key"]',
+  'password', '*.password', 'secret', '*.secret', 'token', '*.token', 'qdrantApiKey', '*.qdrantApiKey',
+];
+
+export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
+  return pino({
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    formatters: { level: (label) => ({ level: label }) },
+  });
+}

@@ -1,0 +1,2 @@
+// Test-only helpers: imported by *.spec.ts, *.int-spec.ts and *.e2e-spec.ts files, never by production code.
+export * from './processes';

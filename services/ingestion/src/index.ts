@@ -1,0 +1,2 @@
+/** Entry point of the ingestion service; filled in by its issue. */
+export {};

@@ -1,0 +1,2 @@
+/** Entry point of the query-api service; filled in by its issue. */
+export {};

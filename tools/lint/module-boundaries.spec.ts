@@ -1,0 +1,46 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+/**
+ * Real: ESLint with the repository's config and Nx's project graph.
+ * Proves the architecture rule bites, not just that it is configured.
+ */
+describe('module boundaries', () => {
+  const root = path.resolve(__dirname, '../..');
+
+  // The ESLint CLI in a child process: its flat config is an ES module, which jest's VM cannot import.
+  async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
+    const run = spawnSync(path.join(root, 'node_modules/.bin/eslint'), ['--stdin', '--stdin-filename', filePath, '--format', 'json'], {
+      cwd: root,
+      input: code,
+      encoding: 'utf8',
+    });
+    const [result] = JSON.parse(run.stdout) as { messages: { ruleId: string | null; message: string }[] }[];
+    return result.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
+  }
+
+  it('fails lint when a service imports another service', async () => {
+    const errors = await boundaryErrors('services/query-api/src/leak.ts', "import '@vsearch/embedder-service';\n");
+    expect(errors.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('fails lint when a service reaches into another service by relative path', async () => {
+    const errors = await boundaryErrors('services/query-api/src/leak.ts', "import '../../embedder/src/index';\n");
+    expect(errors.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('fails lint when a lib imports a service', async () => {
+    const errors = await boundaryErrors('libs/contracts/src/leak.ts', "import '@vsearch/search-service';\n");
+    expect(errors.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('fails lint when the proto lib imports anything of ours', async () => {
+    const errors = await boundaryErrors('libs/proto/src/leak.ts', "import '@vsearch/contracts';\n");
+    expect(errors.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('lets a service import a shared lib', async () => {
+    const errors = await boundaryErrors('services/query-api/src/ok.ts', "import '@vsearch/contracts';\n");
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
