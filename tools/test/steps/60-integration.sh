@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Integration tests against real parts: a real Apache Kafka broker (started
+# here from Maven Central's jars unless KAFKA_BROKERS points at a cluster),
+# onnxruntime with the bundled model, sharp, the embedded store, local HTTP servers.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+started_kafka=""
+if [[ -z "${KAFKA_BROKERS:-}" && -x tools/kafka/kafka.sh ]]; then
+  export KAFKA_BROKERS=$(bash tools/kafka/kafka.sh start --print-brokers)
+  started_kafka=1
+  trap 'bash tools/kafka/kafka.sh stop || true' EXIT
+fi
+echo "integration tests with KAFKA_BROKERS=${KAFKA_BROKERS:-<none>}"
+npx jest --selectProjects integration --ci --runInBand --passWithNoTests
