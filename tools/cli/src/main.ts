@@ -1,18 +1,36 @@
 /**
- * vsearch: the operator and merchandiser command line. Until the embedded
- * stack exists, `npm start` says plainly what is missing.
+ * vsearch: the operator and merchandiser command line. Each command lives in
+ * `commands/<name>.command.ts` and exports `registerCommand(program)`, so
+ * commands are added without touching this file.
  */
-const command = process.argv[2] ?? 'help';
+import { Command, CommanderError } from 'commander';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 
-if (command === 'start') {
-  console.error(
-    [
-      'vsearch start: the embedded stack is not built yet.',
-      'Missing: the bundled model (models/clip-mini), the embedder, search, ingestion and query-api services.',
-      'Run `npm test` to check what exists today.',
-    ].join('\n'),
-  );
-  process.exit(1);
+export interface CommandModule {
+  registerCommand(program: Command): void;
 }
-console.error(`vsearch: unknown command "${command}"`);
-process.exit(2);
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('vsearch')
+    .description('Visual search for e-commerce: run the stack, index catalogs, search, reindex, manage models')
+    .showHelpAfterError()
+    .exitOverride();
+  const commandsDir = path.join(__dirname, 'commands');
+  for (const file of readdirSync(commandsDir).filter((name) => name.endsWith('.command.ts')).sort()) {
+    const module = (await import(path.join(commandsDir, file))) as CommandModule;
+    module.registerCommand(program);
+  }
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    console.error(`vsearch: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}
+
+void main(process.argv);
