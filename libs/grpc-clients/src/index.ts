@@ -1,0 +1,3 @@
+// Adapters over the services' gRPC APIs: callers see intent-named methods, never transport.
+export * from './embedder.client';
+export * from './search.client';
