@@ -27,7 +27,7 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,tools,load-tests}/**/*.spec.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/{libs,services,tools,load-tests,deploy}/**/*.int-spec.ts'], testTimeout: 120000 },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/{libs,services,tools,load-tests,deploy}/**/*.int-spec.ts'], testTimeout: 120000, testEnvironment: '<rootDir>/tools/test/jest-node-environment.js' },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/{libs,services,tools}/**/*.e2e-spec.ts'], testTimeout: 300000 },
   ],
 };

@@ -1,2 +1,4 @@
-// Filled in by its issue.
-export {};
+// The model runtime: onnxruntime-node sessions for both towers, the tokenizer, normalised outputs.
+export * from './model-runtime';
+export * from './text-tokenizer';
+export * from './l2-normalize';
