@@ -1,0 +1,31 @@
+/**
+ * @vsearch/catalog-generator: the deterministic synthetic product catalog
+ * (images, catalog events, training captions) used for training, evaluation,
+ * tests and the demo.
+ */
+export { createRng, hashString, type Rng } from './rng';
+export * from './vocab';
+export {
+  HELD_OUT_COMBINATIONS,
+  isHeldOut,
+  productDescription,
+  productTitle,
+  sampleProductSpec,
+  type HeldOutMode,
+  type ProductAttributes,
+  type ProductLook,
+  type ProductSpec,
+  type SpecConstraints,
+} from './spec';
+export { captionsFor } from './captions';
+export { FILE_EXTENSIONS, renderProductImage, type ImageFormat, type RenderedImage } from './render';
+export {
+  DEFAULT_CATALOG_BASE_URL,
+  buildProductEvent,
+  generateCatalog,
+  productIdFor,
+  type CatalogProgress,
+  type GenerateCatalogOptions,
+  type GenerateCatalogResult,
+  type ManifestEntry,
+} from './catalog';
