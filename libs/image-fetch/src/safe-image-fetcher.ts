@@ -1,0 +1,254 @@
+/**
+ * Fetches product and query images from untrusted URLs without becoming an SSRF proxy:
+ * http(s) only, DNS resolved here and every resolved address checked (again after every
+ * redirect, followed by hand), the connection pinned to the checked address (no DNS
+ * rebinding), and caps on bytes, pixels, redirects and total time. The body must be a
+ * JPEG, PNG, WebP or GIF and agree with the declared content type.
+ */
+import { lookup as dnsLookup } from 'node:dns/promises';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import { AddressAllowList, isMetadataHostname, refusedAddressReason } from './address-policy';
+import { ImageFetchError, isRetryableStatus } from './errors';
+import { sniffImageDimensions, sniffImageType, type ImageContentType } from './image-sniff';
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+export type HostResolver = (hostname: string) => Promise<ResolvedAddress[]>;
+
+export interface SafeImageFetcherOptions {
+  /** `host[:port]` or CIDR entries (`IMAGE_FETCH_ALLOW_HOSTS`) that may be reached although private or loopback. */
+  allowHosts?: string | readonly string[];
+  /** Largest body accepted, in bytes (default 15 MiB). */
+  maxBytes?: number;
+  /** Largest image accepted, in pixels (width × height from the header; default 40 MP). */
+  maxPixels?: number;
+  /** Time for the whole fetch including redirects, in ms (default 10 s). */
+  timeoutMs?: number;
+  /** Redirects followed at most (default 3). */
+  maxRedirects?: number;
+  /** DNS resolution; defaults to the system resolver (all addresses). Tests inject names. */
+  resolve?: HostResolver;
+  /** Sockets kept per image host (default 16). */
+  maxSocketsPerHost?: number;
+  userAgent?: string;
+}
+
+export interface FetchedImage {
+  bytes: Buffer;
+  /** The type found in the bytes (magic numbers), not merely the declared header. */
+  contentType: ImageContentType;
+  /** The URL the bytes came from, after redirects. */
+  finalUrl: string;
+  width?: number;
+  height?: number;
+}
+
+const DEFAULTS = {
+  maxBytes: 15 * 1024 * 1024,
+  maxPixels: 40_000_000,
+  timeoutMs: 10_000,
+  maxRedirects: 3,
+  maxSocketsPerHost: 16,
+  userAgent: 'vsearch-image-fetch/1.0',
+};
+
+const NEUTRAL_CONTENT_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream']);
+const CONTENT_TYPE_ALIASES: Record<string, ImageContentType> = { 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg', 'image/x-png': 'image/png' };
+
+const systemResolver: HostResolver = async (hostname) => {
+  const answers = await dnsLookup(hostname, { all: true, verbatim: true });
+  return answers.map((answer) => ({ address: answer.address, family: answer.family === 6 ? 6 : 4 }));
+};
+
+type HopResult = { kind: 'redirect'; location: string } | { kind: 'image'; image: FetchedImage };
+
+export class SafeImageFetcher {
+  private readonly allowList: AddressAllowList;
+  private readonly options: typeof DEFAULTS;
+  private readonly resolve: HostResolver;
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+
+  constructor(options: SafeImageFetcherOptions = {}) {
+    this.allowList = AddressAllowList.parse(options.allowHosts);
+    this.options = {
+      maxBytes: options.maxBytes ?? DEFAULTS.maxBytes,
+      maxPixels: options.maxPixels ?? DEFAULTS.maxPixels,
+      timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+      maxRedirects: options.maxRedirects ?? DEFAULTS.maxRedirects,
+      maxSocketsPerHost: options.maxSocketsPerHost ?? DEFAULTS.maxSocketsPerHost,
+      userAgent: options.userAgent ?? DEFAULTS.userAgent,
+    };
+    this.resolve = options.resolve ?? systemResolver;
+    const agentOptions = { keepAlive: true, maxSockets: this.options.maxSocketsPerHost, maxFreeSockets: 4, timeout: this.options.timeoutMs };
+    this.httpAgent = new http.Agent(agentOptions);
+    this.httpsAgent = new https.Agent(agentOptions);
+  }
+
+  /** Fetches one image; throws `ImageFetchError` with a code and a `retryable` flag. */
+  async fetch(url: string, options: { signal?: AbortSignal } = {}): Promise<FetchedImage> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([deadline.signal, options.signal]) : deadline.signal;
+    try {
+      let current = url;
+      for (let redirects = 0; ; redirects++) {
+        const result = await this.fetchHop(current, signal, () => deadline.signal.aborted);
+        if (result.kind === 'image') return result.image;
+        if (redirects >= this.options.maxRedirects) {
+          throw new ImageFetchError('too_many_redirects', `more than ${this.options.maxRedirects} redirects`, url);
+        }
+        current = result.location;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Releases kept-alive sockets. */
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  private async fetchHop(rawUrl: string, signal: AbortSignal, timedOut: () => boolean): Promise<HopResult> {
+    const url = parseUrl(rawUrl);
+    const target = await this.checkedTarget(url, rawUrl);
+    if (signal.aborted) throw abortError(rawUrl, timedOut());
+    const isHttps = url.protocol === 'https:';
+    const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
+      if ((lookupOptions as { all?: boolean }).all) {
+        (callback as unknown as (error: null, addresses: ResolvedAddress[]) => void)(null, [target]);
+      } else {
+        callback(null, target.address, target.family);
+      }
+    };
+    return new Promise<HopResult>((resolve, reject) => {
+      const request = (isHttps ? https : http).request(
+        {
+          protocol: url.protocol,
+          host: target.hostname,
+          port: target.port,
+          path: `${url.pathname}${url.search}`,
+          method: 'GET',
+          agent: isHttps ? this.httpsAgent : this.httpAgent,
+          lookup: pinned,
+          signal,
+          headers: { 'user-agent': this.options.userAgent, accept: 'image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1' },
+        },
+        (response) => {
+          this.readResponse(response, url, rawUrl).then(resolve, (error: unknown) => {
+            response.destroy();
+            if (error instanceof ImageFetchError) reject(error);
+            else if (signal.aborted) reject(abortError(rawUrl, timedOut()));
+            else reject(new ImageFetchError('network', `reading the body failed: ${(error as Error).message}`, rawUrl, { cause: error }));
+          });
+        },
+      );
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        if (signal.aborted || error.name === 'AbortError') reject(abortError(rawUrl, timedOut()));
+        else if (error instanceof ImageFetchError) reject(error);
+        else reject(new ImageFetchError('network', `${error.code ?? 'error'}: ${error.message}`, rawUrl, { cause: error }));
+      });
+      request.end();
+    });
+  }
+
+  private async checkedTarget(url: URL, rawUrl: string): Promise<{ hostname: string; port: number } & ResolvedAddress> {
+    const hostname = url.hostname.replace(/^\[|\]$/g, '');
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    const literalFamily = isIP(hostname);
+    let addresses: ResolvedAddress[];
+    if (literalFamily !== 0) {
+      addresses = [{ address: hostname, family: literalFamily as 4 | 6 }];
+    } else {
+      if (isMetadataHostname(hostname) && !this.allowList.allows(hostname, port)) {
+        throw new ImageFetchError('refused_address', `refused: ${hostname} is a cloud metadata host`, rawUrl);
+      }
+      try {
+        addresses = await this.resolve(hostname);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new ImageFetchError('network', `cannot resolve ${hostname}: ${code ?? (error as Error).message}`, rawUrl, {
+          retryable: code !== 'ENOTFOUND',
+          cause: error,
+        });
+      }
+      if (addresses.length === 0) throw new ImageFetchError('network', `cannot resolve ${hostname}: no addresses`, rawUrl, { retryable: false });
+    }
+    // Every answer is checked: a name that resolves to one public and one private address is refused.
+    for (const candidate of addresses) {
+      if (this.allowList.allows(hostname, port, candidate.address)) continue;
+      const reason = refusedAddressReason(candidate.address);
+      if (reason !== null) {
+        throw new ImageFetchError('refused_address', `refused: ${hostname} resolves to ${candidate.address} (${reason})`, rawUrl);
+      }
+    }
+    return { hostname, port, ...addresses[0] };
+  }
+
+  private async readResponse(response: IncomingMessage, url: URL, rawUrl: string): Promise<HopResult> {
+    const status = response.statusCode ?? 0;
+    if (status >= 300 && status < 400 && status !== 304) {
+      response.resume();
+      const location = response.headers.location;
+      if (!location) throw new ImageFetchError('http_status', `redirect ${status} without a Location`, rawUrl, { status, retryable: false });
+      return { kind: 'redirect', location: new URL(location, url).toString() };
+    }
+    if (status < 200 || status >= 300) {
+      response.resume();
+      throw new ImageFetchError('http_status', `image host answered ${status}`, rawUrl, { status, retryable: isRetryableStatus(status) });
+    }
+    const declaredLength = Number(response.headers['content-length']);
+    if (Number.isFinite(declaredLength) && declaredLength > this.options.maxBytes) {
+      throw new ImageFetchError('too_large', `image is ${declaredLength} bytes, more than ${this.options.maxBytes}`, rawUrl);
+    }
+    const declaredType = (response.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const chunks: Buffer[] = [];
+    let received = 0;
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      received += chunk.length;
+      if (received > this.options.maxBytes) {
+        throw new ImageFetchError('too_large', `image is more than ${this.options.maxBytes} bytes`, rawUrl);
+      }
+      chunks.push(chunk);
+    }
+    const bytes = Buffer.concat(chunks, received);
+    const contentType = sniffImageType(bytes);
+    if (contentType === null) {
+      throw new ImageFetchError('content_mismatch', `body is not a JPEG, PNG, WebP or GIF image (declared "${declaredType || 'none'}")`, rawUrl);
+    }
+    const declared = CONTENT_TYPE_ALIASES[declaredType] ?? declaredType;
+    if (!NEUTRAL_CONTENT_TYPES.has(declared) && declared !== contentType) {
+      throw new ImageFetchError('content_mismatch', `declared ${declaredType} but the bytes are ${contentType}`, rawUrl);
+    }
+    const dimensions = sniffImageDimensions(bytes, contentType);
+    if (dimensions && dimensions.width * dimensions.height > this.options.maxPixels) {
+      throw new ImageFetchError('too_large', `image is ${dimensions.width}x${dimensions.height} pixels, more than ${this.options.maxPixels}`, rawUrl);
+    }
+    return { kind: 'image', image: { bytes, contentType, finalUrl: url.toString(), ...(dimensions ?? {}) } };
+  }
+}
+
+function parseUrl(rawUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new ImageFetchError('bad_url', 'not a valid URL', rawUrl);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ImageFetchError('bad_scheme', `scheme ${url.protocol} is not allowed (http and https only)`, rawUrl);
+  }
+  if (url.username || url.password) throw new ImageFetchError('bad_url', 'URLs with credentials are not fetched', rawUrl);
+  return url;
+}
+
+function abortError(url: string, timedOut: boolean): ImageFetchError {
+  return timedOut ? new ImageFetchError('timeout', 'image fetch timed out', url) : new ImageFetchError('aborted', 'image fetch aborted', url, { retryable: false });
+}
