@@ -1,0 +1,242 @@
+/**
+ * real: the batching logic. fake: time (jest's modern fake timers drive
+ * setTimeout, setImmediate and Date.now), and the model (a function that
+ * takes `batchMs` of fake time and multiplies each input by ten).
+ */
+import { BatchRejection } from './batch-rejection';
+import type { Clock } from './clock';
+import { DynamicBatcher, type BatchStats, type DynamicBatcherOptions, type Lane } from './dynamic-batcher';
+import { InferenceGate } from './inference-gate';
+
+const fakeTimeClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  defer: (callback) => void setImmediate(callback),
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Harness {
+  batcher: DynamicBatcher<number, number>;
+  batches: number[][];
+  stats: BatchStats[];
+  delays: { lane: Lane; ms: number }[];
+  rejected: { lane: Lane; code: string; items: number }[];
+  depths: Record<Lane, number>[];
+}
+
+function harness(overrides: Partial<DynamicBatcherOptions<number, number>> & { batchMs?: number; failWhen?: (inputs: number[]) => boolean } = {}): Harness {
+  const { batchMs = 10, failWhen, ...options } = overrides;
+  const h = { batches: [], stats: [], delays: [], rejected: [], depths: [] } as unknown as Harness;
+  h.batcher = new DynamicBatcher<number, number>({
+    name: 'test',
+    maxBatch: 4,
+    maxWaitMs: 5,
+    maxQueueItems: 100,
+    clock: fakeTimeClock,
+    runBatch: async (inputs) => {
+      h.batches.push([...inputs]);
+      await sleep(batchMs);
+      if (failWhen?.(inputs)) throw new Error('model exploded');
+      return inputs.map((input) => input * 10);
+    },
+    hooks: {
+      batchFinished: (stats) => h.stats.push(stats),
+      queueDelay: (lane, ms) => h.delays.push({ lane, ms }),
+      rejected: (lane, code, items) => h.rejected.push({ lane, code, items }),
+      queueDepth: (depth) => h.depths.push(depth),
+    },
+    ...options,
+  });
+  return h;
+}
+
+/** Records how a promise settled without letting a rejection go unhandled. */
+function track<T>(promise: Promise<T>) {
+  const state: { value?: T; error?: unknown; done: boolean } = { done: false };
+  promise.then(
+    (value) => Object.assign(state, { value, done: true }),
+    (error: unknown) => Object.assign(state, { error, done: true }),
+  );
+  return state;
+}
+
+describe(DynamicBatcher.name, () => {
+  beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => jest.useRealTimers());
+
+  it('coalesces concurrent requests into one batch after at most maxWaitMs', async () => {
+    const h = harness();
+    const a = track(h.batcher.submit([1], { lane: 'interactive' }));
+    const b = track(h.batcher.submit([2, 3], { lane: 'interactive' }));
+    await jest.advanceTimersByTimeAsync(4);
+    expect(h.batches).toEqual([]);
+    // The batch starts at 5 ms, after the I/O callbacks of that moment (setImmediate,
+    // which the fake clock runs one millisecond later).
+    await jest.advanceTimersByTimeAsync(2);
+    expect(h.batches).toEqual([[1, 2, 3]]);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(a.value).toEqual([10]);
+    expect(b.value).toEqual([20, 30]);
+    expect(h.delays.map((delay) => delay.ms)).toEqual([6, 6, 6]);
+  });
+
+  it('dispatches a full batch at once instead of waiting', async () => {
+    const h = harness();
+    const request = track(h.batcher.submit([1, 2, 3, 4], { lane: 'bulk' }));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(h.batches).toEqual([[1, 2, 3, 4]]);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(request.value).toEqual([10, 20, 30, 40]);
+  });
+
+  it('splits a large request over several batches and returns its results in order', async () => {
+    const h = harness();
+    const request = track(h.batcher.submit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], { lane: 'bulk' }));
+    await jest.advanceTimersByTimeAsync(100);
+    expect(h.batches).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]);
+    expect(request.value).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+  });
+
+  it('does not wait again for items that already waited maxWaitMs behind a busy model', async () => {
+    const h = harness({ batchMs: 20 });
+    track(h.batcher.submit([1, 2, 3, 4], { lane: 'interactive' }));
+    await jest.advanceTimersByTimeAsync(1);
+    const late = track(h.batcher.submit([5], { lane: 'interactive' }));
+    await jest.advanceTimersByTimeAsync(20);
+    expect(h.batches).toEqual([[1, 2, 3, 4], [5]]);
+    await jest.advanceTimersByTimeAsync(20);
+    expect(late.value).toEqual([50]);
+  });
+
+  it('serves interactive items before bulk ones, keeping the bulk floor', async () => {
+    const h = harness({ maxBatch: 8, minBulkSlots: 2, batchMs: 10 });
+    track(h.batcher.submit([0, 0, 0, 0, 0, 0, 0, 0], { lane: 'bulk' }));
+    await jest.advanceTimersByTimeAsync(1);
+    track(h.batcher.submit([100, 101, 102, 103, 104, 105, 106, 107, 108, 109], { lane: 'bulk' }));
+    track(h.batcher.submit([1, 2, 3, 4, 5, 6, 7, 8, 9], { lane: 'interactive' }));
+    await jest.advanceTimersByTimeAsync(9);
+    expect(h.batches[1]).toEqual([1, 2, 3, 4, 5, 6, 100, 101]);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(h.batches[2]).toEqual([7, 8, 9, 102, 103, 104, 105, 106]);
+  });
+
+  it('never starves the bulk lane under a continuous stream of interactive work', async () => {
+    const h = harness({ maxBatch: 4, minBulkSlots: 1, batchMs: 10, maxQueueItems: 1000 });
+    const bulk = track(h.batcher.submit([900, 901, 902], { lane: 'bulk' }));
+    for (let tick = 0; tick < 5; tick++) {
+      track(h.batcher.submit([1, 2, 3, 4, 5, 6, 7, 8], { lane: 'interactive' }));
+      await jest.advanceTimersByTimeAsync(10);
+    }
+    expect(bulk.value).toEqual([9000, 9010, 9020]);
+    expect(h.stats.slice(0, 3).map((stats) => stats.byLane)).toEqual([
+      { interactive: 3, bulk: 1 },
+      { interactive: 3, bulk: 1 },
+      { interactive: 3, bulk: 1 },
+    ]);
+  });
+
+  it('drops items whose deadline passed before inference, with DEADLINE_EXCEEDED', async () => {
+    const h = harness({ batchMs: 50 });
+    track(h.batcher.submit([1, 2, 3, 4], { lane: 'interactive' }));
+    await jest.advanceTimersByTimeAsync(1);
+    const expiring = track(h.batcher.submit([7, 8], { lane: 'interactive', deadline: Date.now() + 20 }));
+    const patient = track(h.batcher.submit([9], { lane: 'interactive', deadline: Date.now() + 1000 }));
+    await jest.advanceTimersByTimeAsync(200);
+    expect(expiring.error).toBeInstanceOf(BatchRejection);
+    expect((expiring.error as BatchRejection).code).toBe('DEADLINE_EXCEEDED');
+    expect(patient.value).toEqual([90]);
+    expect(h.batches).toEqual([[1, 2, 3, 4], [9]]);
+    expect(h.rejected).toEqual([{ lane: 'interactive', code: 'DEADLINE_EXCEEDED', items: 2 }]);
+  });
+
+  it('gives every waiter of a failed batch the error and keeps serving', async () => {
+    const h = harness({ failWhen: (inputs) => inputs.includes(13) });
+    const first = track(h.batcher.submit([1], { lane: 'interactive' }));
+    const poisoned = track(h.batcher.submit([13], { lane: 'bulk' }));
+    const spanning = track(h.batcher.submit([2, 3, 4, 5, 6], { lane: 'bulk' }));
+    await jest.advanceTimersByTimeAsync(100);
+    expect((first.error as Error).message).toBe('model exploded');
+    expect((poisoned.error as Error).message).toBe('model exploded');
+    expect((spanning.error as Error).message).toBe('model exploded');
+    expect(h.batches).toEqual([[1, 13, 2, 3]]);
+    const after = track(h.batcher.submit([7], { lane: 'interactive' }));
+    await jest.advanceTimersByTimeAsync(100);
+    expect(after.value).toEqual([70]);
+    expect(h.stats[0].error).toBeInstanceOf(Error);
+    expect(h.batcher.depth()).toEqual({ interactive: 0, bulk: 0 });
+  });
+
+  it('refuses a request that does not fit its lane with RESOURCE_EXHAUSTED, per lane', async () => {
+    const h = harness({ maxQueueItems: 6, batchMs: 50 });
+    track(h.batcher.submit([1, 2, 3, 4], { lane: 'bulk' }));
+    await jest.advanceTimersByTimeAsync(0);
+    track(h.batcher.submit([1, 2, 3, 4, 5], { lane: 'bulk' }));
+    const overflow = track(h.batcher.submit([6, 7], { lane: 'bulk' }));
+    const interactive = track(h.batcher.submit([8, 9], { lane: 'interactive' }));
+    await jest.advanceTimersByTimeAsync(0);
+    expect((overflow.error as BatchRejection).code).toBe('RESOURCE_EXHAUSTED');
+    expect((overflow.error as Error).message).toMatch(/bulk queue is full \(5 of 6/);
+    expect(h.rejected).toEqual([{ lane: 'bulk', code: 'RESOURCE_EXHAUSTED', items: 2 }]);
+    await jest.advanceTimersByTimeAsync(200);
+    expect(interactive.value).toEqual([80, 90]);
+    const retry = track(h.batcher.submit([6, 7], { lane: 'bulk' }));
+    await jest.advanceTimersByTimeAsync(100);
+    expect(retry.value).toEqual([60, 70]);
+  });
+
+  it('removes the queued items of a cancelled request', async () => {
+    const h = harness({ batchMs: 50 });
+    track(h.batcher.submit([1, 2, 3, 4], { lane: 'bulk' }));
+    await jest.advanceTimersByTimeAsync(1);
+    const controller = new AbortController();
+    const cancelled = track(h.batcher.submit([5, 6], { lane: 'bulk', signal: controller.signal }));
+    expect(h.batcher.depth().bulk).toBe(2);
+    controller.abort();
+    await jest.advanceTimersByTimeAsync(0);
+    expect((cancelled.error as BatchRejection).code).toBe('CANCELLED');
+    expect(h.batcher.depth().bulk).toBe(0);
+    await jest.advanceTimersByTimeAsync(200);
+    expect(h.batches).toEqual([[1, 2, 3, 4]]);
+  });
+
+  it('drains: computes what is queued without waiting for more, then refuses new work', async () => {
+    const h = harness({ maxWaitMs: 1000, batchMs: 10 });
+    const queued = track(h.batcher.submit([1, 2, 3, 4, 5], { lane: 'bulk' }));
+    const drained = track(h.batcher.drain());
+    await jest.advanceTimersByTimeAsync(5);
+    expect(drained.done).toBe(false);
+    await jest.advanceTimersByTimeAsync(20);
+    expect(queued.value).toEqual([10, 20, 30, 40, 50]);
+    expect(drained.done).toBe(true);
+    const late = track(h.batcher.submit([1], { lane: 'interactive' }));
+    await jest.advanceTimersByTimeAsync(0);
+    expect((late.error as BatchRejection).code).toBe('UNAVAILABLE');
+  });
+
+  it('runs one batch at a time across towers sharing a gate, and the waiting tower keeps filling its batch', async () => {
+    const gate = new InferenceGate();
+    const images = harness({ gate, batchMs: 30, maxBatch: 8 });
+    const texts = harness({ gate, batchMs: 10, maxBatch: 8 });
+    track(images.batcher.submit([1, 2, 3, 4, 5, 6, 7, 8], { lane: 'bulk' }));
+    await jest.advanceTimersByTimeAsync(1);
+    track(texts.batcher.submit([1], { lane: 'interactive' }));
+    await jest.advanceTimersByTimeAsync(10);
+    track(texts.batcher.submit([2, 3], { lane: 'interactive' }));
+    await jest.advanceTimersByTimeAsync(10);
+    expect(texts.batches).toEqual([]);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(texts.batches).toEqual([[1, 2, 3]]);
+  });
+
+  it('reports queue depth and batch sizes to its hooks', async () => {
+    const h = harness();
+    track(h.batcher.submit([1, 2, 3, 4, 5, 6], { lane: 'bulk' }));
+    track(h.batcher.submit([7], { lane: 'interactive' }));
+    await jest.advanceTimersByTimeAsync(100);
+    expect(h.stats.map((stats) => stats.size)).toEqual([4, 3]);
+    expect(h.depths[0]).toEqual({ interactive: 0, bulk: 6 });
+    expect(h.depths.at(-1)).toEqual({ interactive: 0, bulk: 0 });
+  });
+});

@@ -1,0 +1,308 @@
+/**
+ * Dynamic batching for one model tower, after NVIDIA Triton's dynamic batcher
+ * (max batch size, max queue delay) with the idle-model rule made explicit:
+ *
+ * - a full batch is dispatched at once; a partial one waits at most
+ *   `maxWaitMs` after its oldest item arrived, and not at all when that item
+ *   already waited that long behind a busy model;
+ * - two lanes: interactive items fill a batch before bulk ones, except for
+ *   `minBulkSlots` slots per batch kept for bulk while bulk work waits, so a
+ *   stream of queries never starves indexing;
+ * - each lane holds at most `maxQueueItems` items; a request that does not fit
+ *   is refused whole (RESOURCE_EXHAUSTED) instead of growing memory;
+ * - items whose request's deadline passed, or whose request was cancelled or
+ *   failed, are dropped before inference;
+ * - a request's items may span several batches; its results come back in
+ *   order once all are done;
+ * - if inference throws, every request with an item in that batch gets the
+ *   error, and the batcher carries on with the next batch.
+ */
+import { BatchRejection } from './batch-rejection';
+import { systemClock, type Clock } from './clock';
+import type { InferenceGate } from './inference-gate';
+
+export type Lane = 'interactive' | 'bulk';
+export const LANES: readonly Lane[] = ['interactive', 'bulk'];
+
+export interface BatchStats {
+  size: number;
+  byLane: Record<Lane, number>;
+  /** Time spent in `runBatch`. */
+  durationMs: number;
+  error?: unknown;
+}
+
+/** Observation points for metrics; all optional. */
+export interface BatcherHooks {
+  /** Items waiting per lane, after every change. */
+  queueDepth?(depth: Record<Lane, number>): void;
+  /** How long one item waited in its lane before its batch started. */
+  queueDelay?(lane: Lane, ms: number): void;
+  batchFinished?(stats: BatchStats): void;
+  /** Items refused or dropped, with the reason. */
+  rejected?(lane: Lane, code: BatchRejection['code'], items: number): void;
+}
+
+export interface DynamicBatcherOptions<I, O> {
+  /** For messages: the tower's name. */
+  name: string;
+  maxBatch: number;
+  maxWaitMs: number;
+  /** Per lane. */
+  maxQueueItems: number;
+  /** Slots of every batch reserved for bulk items while any wait (default an eighth of maxBatch, at least 1). */
+  minBulkSlots?: number;
+  /** Embeds one batch; must return one output per input, in order. */
+  runBatch: (inputs: I[]) => Promise<O[]>;
+  /** Shared with other batchers so only one batch computes at a time. */
+  gate?: InferenceGate;
+  clock?: Clock;
+  hooks?: BatcherHooks;
+}
+
+export interface SubmitOptions {
+  lane: Lane;
+  /** Absolute time on the batcher's clock after which the request's items are dropped. */
+  deadline?: number;
+  /** Cancels the request: queued items are removed, the promise rejects with CANCELLED. */
+  signal?: AbortSignal;
+}
+
+interface Ticket<O> {
+  lane: Lane;
+  deadline: number;
+  results: O[];
+  remaining: number;
+  settled: boolean;
+  resolve(results: O[]): void;
+  reject(error: unknown): void;
+  detach(): void;
+}
+
+interface Entry<I, O> {
+  ticket: Ticket<O>;
+  index: number;
+  input: I;
+  enqueuedAt: number;
+}
+
+export class DynamicBatcher<I, O> {
+  private readonly queues: Record<Lane, Entry<I, O>[]> = { interactive: [], bulk: [] };
+  private readonly clock: Clock;
+  private readonly minBulkSlots: number;
+  private running = false;
+  private timer: { handle: unknown; at: number } | undefined;
+  private deferred = false;
+  private accepting = true;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: DynamicBatcherOptions<I, O>) {
+    if (!(options.maxBatch >= 1)) throw new RangeError('maxBatch must be at least 1');
+    if (!(options.maxWaitMs >= 0)) throw new RangeError('maxWaitMs must not be negative');
+    if (!(options.maxQueueItems >= 1)) throw new RangeError('maxQueueItems must be at least 1');
+    this.clock = options.clock ?? systemClock;
+    this.minBulkSlots = Math.min(options.maxBatch, Math.max(1, options.minBulkSlots ?? Math.floor(options.maxBatch / 8)));
+  }
+
+  /** Items waiting per lane (not counting the batch being computed). */
+  depth(): Record<Lane, number> {
+    return { interactive: this.queues.interactive.length, bulk: this.queues.bulk.length };
+  }
+
+  /** Queues `inputs` and resolves with their outputs in the same order. */
+  submit(inputs: readonly I[], options: SubmitOptions): Promise<O[]> {
+    const { lane } = options;
+    if (!this.accepting) return this.refuse(lane, 'UNAVAILABLE', inputs.length, `${this.options.name} batcher is shutting down`);
+    if (inputs.length === 0) return Promise.resolve([]);
+    const queue = this.queues[lane];
+    if (queue.length + inputs.length > this.options.maxQueueItems) {
+      return this.refuse(
+        lane,
+        'RESOURCE_EXHAUSTED',
+        inputs.length,
+        `${this.options.name} ${lane} queue is full (${queue.length} of ${this.options.maxQueueItems} items waiting, ${inputs.length} more asked); retry later`,
+      );
+    }
+    if (options.signal?.aborted) return this.refuse(lane, 'CANCELLED', inputs.length, 'request cancelled');
+
+    return new Promise<O[]>((resolve, reject) => {
+      const onAbort = () => this.fail(ticket, new BatchRejection('CANCELLED', 'request cancelled'), 'CANCELLED');
+      const ticket: Ticket<O> = {
+        lane,
+        deadline: options.deadline ?? Number.POSITIVE_INFINITY,
+        results: new Array<O>(inputs.length),
+        remaining: inputs.length,
+        settled: false,
+        resolve,
+        reject,
+        detach: () => options.signal?.removeEventListener('abort', onAbort),
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const enqueuedAt = this.clock.now();
+      inputs.forEach((input, index) => queue.push({ ticket, index, input, enqueuedAt }));
+      this.reportDepth();
+      this.schedule();
+    });
+  }
+
+  /**
+   * Stops taking new requests and resolves once every queued item has been
+   * computed (partial batches go at once, without waiting for more items).
+   */
+  drain(): Promise<void> {
+    this.accepting = false;
+    this.schedule();
+    if (!this.running && this.queued() === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private queued(): number {
+    return this.queues.interactive.length + this.queues.bulk.length;
+  }
+
+  /** Decides whether to start a batch now, soon (after pending I/O), or when the oldest item's wait ends. */
+  private schedule(): void {
+    if (this.running) return;
+    const queued = this.queued();
+    if (queued === 0) {
+      this.cancelTimer();
+      this.notifyIdle();
+      return;
+    }
+    if (queued >= this.options.maxBatch) {
+      this.cancelTimer();
+      void this.dispatch();
+      return;
+    }
+    const dueAt = this.oldestEnqueuedAt() + this.options.maxWaitMs;
+    if (!this.accepting || this.clock.now() >= dueAt) {
+      this.cancelTimer();
+      if (!this.deferred) {
+        this.deferred = true;
+        this.clock.defer(() => {
+          this.deferred = false;
+          if (!this.running && this.queued() > 0) void this.dispatch();
+          else this.schedule();
+        });
+      }
+      return;
+    }
+    if (this.timer && this.timer.at <= dueAt) return;
+    this.cancelTimer();
+    const handle = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.schedule();
+    }, dueAt - this.clock.now());
+    this.timer = { handle, at: dueAt };
+  }
+
+  private async dispatch(): Promise<void> {
+    this.running = true;
+    const release = this.options.gate ? await this.options.gate.acquire() : undefined;
+    try {
+      const batch = this.takeBatch();
+      if (batch.length > 0) await this.runBatch(batch);
+    } finally {
+      release?.();
+      this.running = false;
+      this.schedule();
+    }
+  }
+
+  /** Drops expired items, then takes up to maxBatch items: bulk's reserved slots first, interactive, then more bulk. */
+  private takeBatch(): Entry<I, O>[] {
+    this.dropExpired(this.clock.now());
+    const { interactive, bulk } = this.queues;
+    const maxBatch = this.options.maxBatch;
+    const reservedForBulk = Math.min(bulk.length, this.minBulkSlots);
+    const fromInteractive = Math.min(interactive.length, maxBatch - reservedForBulk);
+    const fromBulk = Math.min(bulk.length, maxBatch - fromInteractive);
+    const batch = [...interactive.splice(0, fromInteractive), ...bulk.splice(0, fromBulk)];
+    if (batch.length > 0) this.reportDepth();
+    const now = this.clock.now();
+    for (const entry of batch) this.options.hooks?.queueDelay?.(entry.ticket.lane, now - entry.enqueuedAt);
+    return batch;
+  }
+
+  private async runBatch(batch: Entry<I, O>[]): Promise<void> {
+    const started = this.clock.now();
+    const byLane: Record<Lane, number> = { interactive: 0, bulk: 0 };
+    for (const entry of batch) byLane[entry.ticket.lane]++;
+    let outputs: O[];
+    try {
+      outputs = await this.options.runBatch(batch.map((entry) => entry.input));
+      if (outputs.length !== batch.length) {
+        throw new Error(`${this.options.name} model returned ${outputs.length} outputs for a batch of ${batch.length}`);
+      }
+    } catch (error) {
+      this.options.hooks?.batchFinished?.({ size: batch.length, byLane, durationMs: this.clock.now() - started, error });
+      for (const entry of batch) this.fail(entry.ticket, error);
+      return;
+    }
+    this.options.hooks?.batchFinished?.({ size: batch.length, byLane, durationMs: this.clock.now() - started });
+    batch.forEach((entry, i) => {
+      const { ticket } = entry;
+      if (ticket.settled) return;
+      ticket.results[entry.index] = outputs[i];
+      if (--ticket.remaining === 0) {
+        ticket.settled = true;
+        ticket.detach();
+        ticket.resolve(ticket.results);
+      }
+    });
+  }
+
+  private dropExpired(now: number): void {
+    for (const lane of LANES) {
+      for (const entry of this.queues[lane]) {
+        if (entry.ticket.deadline <= now && !entry.ticket.settled) {
+          this.fail(entry.ticket, new BatchRejection('DEADLINE_EXCEEDED', `deadline passed after ${Math.round(now - entry.enqueuedAt)} ms in the ${lane} queue`), 'DEADLINE_EXCEEDED');
+        }
+      }
+    }
+  }
+
+  /** Settles a request with an error and removes its items still waiting. */
+  private fail(ticket: Ticket<O>, error: unknown, code?: BatchRejection['code']): void {
+    if (ticket.settled) return;
+    ticket.settled = true;
+    ticket.detach();
+    const queue = this.queues[ticket.lane];
+    const kept = queue.filter((entry) => entry.ticket !== ticket);
+    const removed = queue.length - kept.length;
+    if (removed > 0) {
+      this.queues[ticket.lane] = kept;
+      this.reportDepth();
+    }
+    if (code) this.options.hooks?.rejected?.(ticket.lane, code, removed);
+    ticket.reject(error);
+    if (removed > 0 && !this.running) this.schedule();
+  }
+
+  private refuse(lane: Lane, code: BatchRejection['code'], items: number, message: string): Promise<never> {
+    this.options.hooks?.rejected?.(lane, code, items);
+    return Promise.reject(new BatchRejection(code, message));
+  }
+
+  private oldestEnqueuedAt(): number {
+    const heads = LANES.map((lane) => this.queues[lane][0]?.enqueuedAt ?? Number.POSITIVE_INFINITY);
+    return Math.min(...heads);
+  }
+
+  private cancelTimer(): void {
+    if (!this.timer) return;
+    this.clock.clearTimeout(this.timer.handle);
+    this.timer = undefined;
+  }
+
+  private reportDepth(): void {
+    this.options.hooks?.queueDepth?.(this.depth());
+  }
+
+  private notifyIdle(): void {
+    if (this.running || this.queued() > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
