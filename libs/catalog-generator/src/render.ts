@@ -6,7 +6,7 @@
  * sharp runs the rasterising and encoding on libuv's thread pool, so several
  * renders in flight use every core.
  */
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { hsl, mix, scale } from './colour';
 import { createRng, type Rng } from './rng';
 import { SILHOUETTES } from './silhouettes';
@@ -87,7 +87,7 @@ function patternDef(spec: ProductSpec, base: string, tone: string): string {
   }
 }
 
-interface Scene {
+export interface Scene {
   svg: string;
   width: number;
   height: number;
@@ -95,13 +95,13 @@ interface Scene {
 }
 
 /** Builds the SVG for one render: everything random about the photo, nothing about the product. */
-export function buildScene(spec: ProductSpec, rng: Rng, allowTransparent: boolean): Scene {
+export function buildScene(spec: ProductSpec, rng: Rng, allowTransparent: boolean, forceTransparent?: boolean): Scene {
   const long = rng.int(256, 800);
   const square = rng.chance(0.3);
   const short = square ? long : Math.max(256, Math.round(long * rng.range(0.68, 0.96)));
   const [width, height] = square || rng.chance(0.5) ? [long, short] : [short, long];
-  const brightness = rng.range(0.88, 1.1);
-  const transparent = allowTransparent && rng.chance(0.5);
+  const brightness = rng.range(0.92, 1.08);
+  const transparent = forceTransparent ?? (allowTransparent && rng.chance(0.5));
 
   const minSide = Math.min(width, height);
   const stretch = spec.look.stretch;
@@ -150,7 +150,7 @@ export function buildScene(spec: ProductSpec, rng: Rng, allowTransparent: boolea
     `<linearGradient id="light" x1="${lx1.toFixed(3)}" y1="${ly1.toFixed(3)}" x2="${lx2.toFixed(3)}" y2="${ly2.toFixed(3)}">` +
       `<stop offset="0" stop-color="#ffffff" stop-opacity="${rng.range(0, 0.24).toFixed(3)}"/>` +
       `<stop offset="0.5" stop-color="#808080" stop-opacity="0"/>` +
-      `<stop offset="1" stop-color="#000000" stop-opacity="${rng.range(0.05, 0.3).toFixed(3)}"/></linearGradient>`,
+      `<stop offset="1" stop-color="#000000" stop-opacity="${rng.range(0.05, 0.26).toFixed(3)}"/></linearGradient>`,
   );
 
   const product: string[] = [];
@@ -176,41 +176,68 @@ export function buildScene(spec: ProductSpec, rng: Rng, allowTransparent: boolea
 /** Angle that stores upright pixels so that applying the EXIF orientation restores them. */
 const STORED_ROTATION: Record<3 | 6 | 8, number> = { 3: 180, 6: 270, 8: 90 };
 
-/** Renders and encodes one image of the product. Same (spec, renderSeed) ⇒ same bytes. */
-export async function renderProductImage(spec: ProductSpec, renderSeed: number | string): Promise<RenderedImage> {
+/** Every random choice of one render, drawn up front (exported for tests). */
+export interface RenderPlan {
+  format: ImageFormat;
+  scene: Scene;
+  /** Index into the noise tiles, or undefined for a clean image. */
+  noiseTile?: number;
+  orientation: RenderedImage['orientation'];
+  quality: number;
+}
+
+export interface RenderOverrides {
+  format?: ImageFormat;
+  transparent?: boolean;
+}
+
+export function planRender(spec: ProductSpec, renderSeed: number | string, overrides: RenderOverrides = {}): RenderPlan {
   const rng = createRng(`render:${renderSeed}`);
-  const format = rng.weighted<ImageFormat>([
+  const drawnFormat = rng.weighted<ImageFormat>([
     ['jpeg', 0.62],
     ['png', 0.2],
     ['webp', 0.18],
   ]);
-  const allowTransparent = format === 'png' || (format === 'webp' && rng.chance(0.4));
-  const scene = buildScene(spec, rng, allowTransparent);
-  let pipeline = sharp(Buffer.from(scene.svg), { density: 72 });
-  if (format !== 'png' && !scene.transparent) {
-    // Sensor noise on the "photos"; PNGs stay clean like studio cut-outs (and small on disk).
-    const tile = rng.pick(getNoiseTiles());
-    pipeline = pipeline.composite([{ input: tile.data, raw: { width: NOISE_TILE, height: NOISE_TILE, channels: 3 }, tile: true, blend: 'soft-light' }]);
-  }
-  let orientation: RenderedImage['orientation'] = 1;
+  const format = overrides.format ?? drawnFormat;
+  const allowTransparent = overrides.transparent ?? (format === 'png' || (format === 'webp' && rng.chance(0.4)));
+  const scene = buildScene(spec, rng, allowTransparent, overrides.transparent);
+  // Sensor noise on the "photos"; PNGs stay clean like studio cut-outs (and small on disk).
+  const noiseTile = format !== 'png' && !scene.transparent ? rng.int(0, getNoiseTiles().length - 1) : undefined;
+  const orientation = format === 'jpeg' && rng.chance(0.3) ? rng.pick([3, 6, 6, 8] as const) : 1;
+  const quality = format === 'jpeg' ? rng.int(74, 92) : rng.int(75, 90);
+  return { format, scene, noiseTile, orientation, quality };
+}
+
+/** The upright scene before encoding (RGBA when transparent): what applying EXIF orientation to the file gives back. */
+export function rasteriseUpright(plan: RenderPlan): Sharp {
+  const pipeline = sharp(Buffer.from(plan.scene.svg), { density: 72 });
+  if (plan.noiseTile === undefined) return pipeline;
+  const tile = getNoiseTiles()[plan.noiseTile];
+  return pipeline.composite([{ input: tile.data, raw: { width: NOISE_TILE, height: NOISE_TILE, channels: 3 }, tile: true, blend: 'soft-light' }]);
+}
+
+/** Renders and encodes one image of the product. Same (spec, renderSeed) ⇒ same bytes. */
+export async function renderProductImage(spec: ProductSpec, renderSeed: number | string, overrides?: RenderOverrides): Promise<RenderedImage> {
+  const plan = planRender(spec, renderSeed, overrides);
+  const { format, scene, orientation, quality } = plan;
+  const pipeline = rasteriseUpright(plan);
   let width = scene.width;
   let height = scene.height;
   let bytes: Buffer;
   if (format === 'jpeg') {
-    if (rng.chance(0.3)) orientation = rng.pick([3, 6, 6, 8] as const);
-    const quality = rng.int(74, 92);
+    const flat = pipeline.flatten({ background: '#ffffff' });
     if (orientation !== 1) {
-      // Two passes: sharp applies rotate() before composite(), and the noise should not care, but keep the scene exact.
-      const upright = await pipeline.flatten({ background: '#ffffff' }).png({ compressionLevel: 0 }).toBuffer();
+      // sharp rotates before compositing, so the upright scene is rasterised first and rotated in a second pass.
+      const upright = await flat.png({ compressionLevel: 0 }).toBuffer();
       bytes = await sharp(upright).rotate(STORED_ROTATION[orientation]).jpeg({ quality }).withMetadata({ orientation }).toBuffer();
       if (orientation !== 3) [width, height] = [height, width];
     } else {
-      bytes = await pipeline.flatten({ background: '#ffffff' }).jpeg({ quality }).toBuffer();
+      bytes = await flat.jpeg({ quality }).toBuffer();
     }
   } else if (format === 'png') {
     bytes = await (scene.transparent ? pipeline : pipeline.removeAlpha()).png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer();
   } else {
-    bytes = await (scene.transparent ? pipeline : pipeline.removeAlpha()).webp({ quality: rng.int(75, 90), effort: 2 }).toBuffer();
+    bytes = await (scene.transparent ? pipeline : pipeline.removeAlpha()).webp({ quality, effort: 2 }).toBuffer();
   }
   return { bytes, format, width, height, orientation, transparent: scene.transparent };
 }

@@ -119,7 +119,7 @@ export function sampleProductSpec(rng: Rng, constraints: SpecConstraints = {}): 
 function sampleLook(rng: Rng, colour: Colour): ProductLook {
   const nominal = COLOUR_INFO[colour].hex;
   // A small jitter towards white or black keeps products distinct without changing the colour name.
-  const jitter = rng.range(-0.08, 0.08);
+  const jitter = rng.range(-0.06, 0.06);
   const baseHex = jitter >= 0 ? mix(nominal, '#ffffff', jitter) : mix(nominal, '#000000', -jitter);
   const light = luminance(baseHex);
   // The pattern tone is a shade of the same hue, darker for light colours and lighter for dark ones.

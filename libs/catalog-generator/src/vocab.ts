@@ -61,7 +61,7 @@ export interface ColourInfo {
 /** Hues are kept far apart so they stay distinguishable under the lighting applied by the renderer. */
 export const COLOUR_INFO: Record<Colour, ColourInfo> = {
   red: { hex: '#d42a2a', label: 'Red', synonyms: ['red', 'scarlet'] },
-  orange: { hex: '#f28216', label: 'Orange', synonyms: ['orange'] },
+  orange: { hex: '#f07010', label: 'Orange', synonyms: ['orange'] },
   yellow: { hex: '#f6d10e', label: 'Yellow', synonyms: ['yellow'] },
   green: { hex: '#2f9a3a', label: 'Green', synonyms: ['green'] },
   teal: { hex: '#0fa3a0', label: 'Teal', synonyms: ['teal', 'turquoise'] },
