@@ -1,2 +1,166 @@
-// Filled in by its issue.
-export {};
+/**
+ * The embedder as callers see it: intent-named methods that take texts,
+ * model-sized pixels or encoded images and return unit vectors. Transport is
+ * hidden: a `dns:///` target with round_robin spreads calls over every pod
+ * behind a headless Service, every call has a deadline, and a failure keeps
+ * its gRPC status code (`EmbedderCallError.code`) so callers can tell a client
+ * mistake (INVALID_ARGUMENT) from "try later" (UNAVAILABLE, RESOURCE_EXHAUSTED,
+ * DEADLINE_EXCEEDED: see `isTransient`).
+ */
+import { endianness } from 'node:os';
+import * as grpc from '@grpc/grpc-js';
+import { clientChannelOptions, grpcTarget, isTransientGrpcError } from '@vsearch/grpc-kit';
+import { embedderV1 } from '@vsearch/proto';
+
+export type EmbedPriority = 'interactive' | 'bulk';
+
+export interface EmbedCallOptions {
+  /** Batching lane: 'interactive' (a shopper waits, default) or 'bulk' (indexing). */
+  priority?: EmbedPriority;
+  /** Time allowed for this call in ms (default: the client's `defaultDeadlineMs`). */
+  deadlineMs?: number;
+  /** Sent as `x-request-id` metadata, so the embedder's logs carry it. */
+  requestId?: string;
+}
+
+export interface EmbedderClientOptions {
+  /** `host:port` (becomes `dns:///host:port`) or a full gRPC target. */
+  address: string;
+  /** Default 10 s. */
+  defaultDeadlineMs?: number;
+  /** Largest message sent or received; default 64 MiB. */
+  maxMessageBytes?: number;
+}
+
+export interface EmbedderModelInfo {
+  modelId: string;
+  dimension: number;
+  imageSize: number;
+  mean: number[];
+  std: number[];
+  resize: string;
+  crop: string;
+  contextLength: number;
+  executionProvider: string;
+}
+
+/** A failed embedder call; `code` is the gRPC status (grpc.status). */
+export class EmbedderCallError extends Error {
+  constructor(
+    readonly method: string,
+    readonly code: grpc.status,
+    readonly details: string,
+  ) {
+    super(`embedder ${method} failed: ${grpc.status[code] ?? code}: ${details}`);
+    this.name = 'EmbedderCallError';
+  }
+
+  /** The embedder is down, overloaded or too slow right now: pause and retry later (HTTP 503). */
+  get isTransient(): boolean {
+    return isTransientGrpcError(this);
+  }
+}
+
+const SERVICE_NAME = 'visualsearch.embedder.v1.EmbedderService';
+const EmbedderGrpcClient = grpc.makeGenericClientConstructor(embedderV1.EmbedderServiceService, SERVICE_NAME);
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+const PRIORITIES: Record<EmbedPriority, embedderV1.Priority> = {
+  interactive: embedderV1.Priority.PRIORITY_INTERACTIVE,
+  bulk: embedderV1.Priority.PRIORITY_BULK,
+};
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null, response?: Res) => void,
+) => grpc.ClientUnaryCall;
+
+export class EmbedderClient {
+  private readonly client: grpc.Client;
+  private readonly defaultDeadlineMs: number;
+
+  constructor(options: EmbedderClientOptions) {
+    this.defaultDeadlineMs = options.defaultDeadlineMs ?? 10_000;
+    this.client = new EmbedderGrpcClient(grpcTarget(options.address), grpc.credentials.createInsecure(), clientChannelOptions(options.maxMessageBytes));
+  }
+
+  /** Unit vectors of shopper queries or captions, in order. */
+  async embedTexts(texts: readonly string[], options: EmbedCallOptions = {}): Promise<Float32Array[]> {
+    const response = await this.call<embedderV1.EmbedTextsRequest, embedderV1.EmbedTextsResponse>(
+      'embedTexts',
+      { texts: [...texts], priority: PRIORITIES[options.priority ?? 'interactive'] },
+      options,
+    );
+    return unpack('embedTexts', response.embeddings, texts.length);
+  }
+
+  /** Unit vectors of images already preprocessed to the model's size (uint8 RGB, row-major; see getModelInfo). */
+  async embedPixels(pixelsList: readonly Uint8Array[], options: EmbedCallOptions = {}): Promise<Float32Array[]> {
+    return this.embedImages(pixelsList.map((pixels) => ({ pixels: asBuffer(pixels) })), options);
+  }
+
+  /** Unit vectors of JPEG, PNG or WebP files, decoded by the embedder (the slower path). */
+  async embedEncodedImages(files: readonly Uint8Array[], options: EmbedCallOptions = {}): Promise<Float32Array[]> {
+    return this.embedImages(files.map((encoded) => ({ encoded: asBuffer(encoded) })), options);
+  }
+
+  async getModelInfo(options: Pick<EmbedCallOptions, 'deadlineMs' | 'requestId'> = {}): Promise<EmbedderModelInfo> {
+    const info = await this.call<embedderV1.GetModelInfoRequest, embedderV1.GetModelInfoResponse>('getModelInfo', {}, options);
+    return { ...info };
+  }
+
+  /** Resolves once a connection is up, or rejects after `timeoutMs`. */
+  waitForReady(timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(new EmbedderCallError('waitForReady', grpc.status.UNAVAILABLE, error.message)) : resolve())),
+    );
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private async embedImages(images: embedderV1.ImageInput[], options: EmbedCallOptions): Promise<Float32Array[]> {
+    const response = await this.call<embedderV1.EmbedImagesRequest, embedderV1.EmbedImagesResponse>(
+      'embedImages',
+      { images, priority: PRIORITIES[options.priority ?? 'interactive'] },
+      options,
+    );
+    return unpack('embedImages', response.embeddings, images.length);
+  }
+
+  private call<Req, Res>(method: 'embedTexts' | 'embedImages' | 'getModelInfo', request: Req, options: EmbedCallOptions): Promise<Res> {
+    const metadata = new grpc.Metadata();
+    if (options.requestId) metadata.set('x-request-id', options.requestId);
+    const deadline = Date.now() + (options.deadlineMs ?? this.defaultDeadlineMs);
+    const invoke = (this.client as unknown as Record<string, UnaryMethod<Req, Res>>)[method].bind(this.client);
+    return new Promise((resolve, reject) => {
+      invoke(request, metadata, { deadline }, (error, response) => {
+        if (error) reject(new EmbedderCallError(method, error.code ?? grpc.status.UNKNOWN, error.details ?? error.message));
+        else resolve(response as Res);
+      });
+    });
+  }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The packed little-endian float32 block → one Float32Array per vector (views over one copy). */
+function unpack(method: string, embeddings: embedderV1.Embeddings | undefined, expected: number): Float32Array[] {
+  if (!embeddings || embeddings.count !== expected || embeddings.vectors.length !== embeddings.count * embeddings.dimension * 4) {
+    throw new EmbedderCallError(
+      method,
+      grpc.status.INTERNAL,
+      `malformed response: ${embeddings?.count ?? 0} vectors of ${embeddings?.dimension ?? 0} in ${embeddings?.vectors.length ?? 0} bytes, expected ${expected}`,
+    );
+  }
+  const { count, dimension, vectors } = embeddings;
+  const block = new Float32Array(count * dimension);
+  const bytes = new Uint8Array(block.buffer);
+  bytes.set(vectors);
+  if (!LITTLE_ENDIAN_HOST) Buffer.from(block.buffer).swap32();
+  return Array.from({ length: count }, (_, i) => block.subarray(i * dimension, (i + 1) * dimension));
+}

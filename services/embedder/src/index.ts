@@ -1,2 +1,90 @@
-/** Entry point of the embedder service; filled in by its issue. */
-export {};
+/**
+ * The embedder service: loads and warms the model, serves
+ * visualsearch.embedder.v1.EmbedderService over gRPC (health turns SERVING
+ * only after warm-up) and Prometheus metrics over HTTP. `close()` stops
+ * taking calls, finishes queued batches and releases the model.
+ */
+import { NestFactory } from '@nestjs/core';
+import { ModelRuntime } from '@vsearch/model';
+import { createLogger, createMetricsRegistry, startMetricsServer, type Logger } from '@vsearch/observability';
+import { EMBEDDER_PROTO } from '@vsearch/proto';
+import { startGrpcServer } from '@vsearch/grpc-kit';
+import { SharpImageDecoder } from './adapters/sharp.image-decoder';
+import { loadEmbedderConfig, type EmbedderConfigOverrides } from './config';
+import { EmbedderGrpcController } from './controllers/embedder.grpc-controller';
+import { utf8CheckedEmbedderService } from './dtos/utf8-checked.definition';
+import { EmbedderModule } from './embedder.module';
+import { EmbedderMetrics } from './metrics/embedder.metrics';
+import { EmbeddingService } from './services/embedding.service';
+
+export { loadEmbedderConfig, embedderEnvSchema, type EmbedderConfig, type EmbedderConfigOverrides, type EmbedderEnv } from './config';
+
+export const EMBEDDER_SERVICE_NAME = 'visualsearch.embedder.v1.EmbedderService';
+
+export interface RunningEmbedderService {
+  port: number;
+  metricsPort: number;
+  modelId: string;
+  executionProvider: string;
+  /** Stops taking calls, finishes queued batches and in-flight calls, releases the model. */
+  close(): Promise<void>;
+}
+
+export async function startEmbedderService(overrides: EmbedderConfigOverrides = {}, logger?: Logger): Promise<RunningEmbedderService> {
+  const config = loadEmbedderConfig(overrides);
+  const log = logger ?? createLogger('embedder', config.logLevel);
+  const registry = createMetricsRegistry('embedder');
+  const metrics = new EmbedderMetrics(registry);
+
+  const runtime = await ModelRuntime.load(config.model.dir, {
+    executionProviders: config.model.executionProviders,
+    intraOpThreads: config.model.intraOpThreads,
+    onProviderSkipped: (provider, reason) => log.warn({ provider, reason }, `execution provider ${provider} unavailable here, skipped`),
+  });
+  const info = runtime.info();
+  metrics.executionProvider.set({ provider: info.executionProvider, model_id: info.modelId }, 1);
+  log.info({ modelId: info.modelId, executionProvider: info.executionProvider, intraOpThreads: info.intraOpThreads, modelDir: config.model.dir }, 'model loaded');
+
+  const app = await NestFactory.createApplicationContext(
+    EmbedderModule.register({ config, logger: log, runtime, metrics, decoder: new SharpImageDecoder(config.preprocessConcurrency, config.limits.maxImagePixels) }),
+    { logger: false, abortOnError: false },
+  );
+  const embeddings = app.get(EmbeddingService);
+  const controller = app.get(EmbedderGrpcController);
+
+  const metricsServer = await startMetricsServer(registry, config.metricsPort, config.grpc.host);
+  const server = await startGrpcServer({
+    host: config.grpc.host,
+    port: config.grpc.port,
+    services: [{ name: EMBEDDER_SERVICE_NAME, definition: utf8CheckedEmbedderService, implementation: controller.implementation() }],
+    reflectionProtos: [EMBEDDER_PROTO],
+    maxReceiveMessageBytes: config.grpc.maxReceiveMessageBytes,
+    maxSendMessageBytes: config.grpc.maxSendMessageBytes,
+  });
+
+  const warmStarted = performance.now();
+  await runtime.warmUp(config.batching.maxBatch);
+  server.setServing(true);
+  log.info({ port: server.port, metricsPort: metricsServer.port, warmUpMs: Math.round(performance.now() - warmStarted) }, 'embedder serving');
+
+  let closing: Promise<void> | undefined;
+  return {
+    port: server.port,
+    metricsPort: metricsServer.port,
+    modelId: info.modelId,
+    executionProvider: info.executionProvider,
+    close() {
+      closing ??= (async () => {
+        server.setServing(false);
+        // Queued work is finished first, so in-flight calls get their answers before the server stops.
+        const drained = embeddings.drain();
+        await Promise.all([drained, server.shutdown(config.grpc.shutdownGraceMs)]);
+        await app.close();
+        await runtime.close();
+        await metricsServer.close();
+        log.info('embedder stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Embedder configuration: every environment variable it reads, validated at
+ * start-up (a bad one stops the service naming it), with defaults that run
+ * the bundled model on this machine's CPU when no GPU is present.
+ */
+import { z } from 'zod';
+import { env, loadConfig } from '@vsearch/config';
+import { BUNDLED_MODEL_DIR, EXECUTION_PROVIDERS, type ExecutionProvider } from '@vsearch/model';
+
+const MIB = 1024 * 1024;
+
+export const embedderEnvSchema = z
+  .object({
+    EMBEDDER_PORT: env.port(50051),
+    EMBEDDER_HOST: z.string().min(1).default('0.0.0.0'),
+    METRICS_PORT: env.port(9464),
+    MODEL_DIR: z.string().min(1).default(BUNDLED_MODEL_DIR),
+    /** Tried in order; unavailable ones are skipped with a log line. */
+    EXECUTION_PROVIDERS: z
+      .string()
+      .default('cuda,cpu')
+      .transform((value) => value.split(',').map((item) => item.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.enum(EXECUTION_PROVIDERS as [ExecutionProvider, ...ExecutionProvider[]])).min(1, 'name at least one of cuda, cpu')),
+    /** onnxruntime intra-op threads; unset → one per core. */
+    INTRA_OP_THREADS: z.coerce.number().int().positive().optional(),
+    /** Largest batch the model computes at once, per tower. */
+    MAX_BATCH: env.positiveInt(32),
+    /** Longest a partial batch waits for more items while the model is idle. */
+    MAX_WAIT_MS: env.nonNegativeInt(5),
+    /** Items waiting per tower and lane before calls are refused with RESOURCE_EXHAUSTED. */
+    MAX_QUEUE: env.positiveInt(2048),
+    /** Batch slots kept for bulk items while interactive ones wait too (the bulk floor); default MAX_BATCH / 8. */
+    BULK_MIN_SLOTS: z.coerce.number().int().positive().optional(),
+    /** Items (images or texts) one call may carry. */
+    MAX_ITEMS_PER_CALL: env.positiveInt(256),
+    /** UTF-8 bytes one text may have (the context is short; longer input is a client mistake). */
+    MAX_TEXT_BYTES: env.positiveInt(4096),
+    /** Bytes of one encoded image. */
+    MAX_ENCODED_IMAGE_BYTES: env.positiveInt(20 * MIB),
+    /** Decoded pixels (width × height) of one encoded image; above it the file is refused as a decompression bomb. */
+    MAX_IMAGE_PIXELS: env.positiveInt(40_000_000),
+    /** Encoded images decoded at once (sharp runs on libuv's thread pool, off the event loop). */
+    PREPROCESS_CONCURRENCY: env.positiveInt(4),
+    MAX_RECEIVE_MESSAGE_BYTES: env.positiveInt(64 * MIB),
+    MAX_SEND_MESSAGE_BYTES: env.positiveInt(16 * MIB),
+    /** How long a shutdown waits for in-flight calls and queued batches. */
+    SHUTDOWN_GRACE_MS: env.positiveInt(15_000),
+    LOG_LEVEL: env.logLevel(),
+  })
+  .superRefine((value, context) => {
+    if (value.MAX_ITEMS_PER_CALL > value.MAX_QUEUE) {
+      context.addIssue({ code: 'custom', path: ['MAX_ITEMS_PER_CALL'], message: `must not exceed MAX_QUEUE (${value.MAX_QUEUE}), or a full call could never be queued` });
+    }
+  });
+
+export type EmbedderEnv = z.input<typeof embedderEnvSchema>;
+
+export interface EmbedderConfig {
+  grpc: { host: string; port: number; maxReceiveMessageBytes: number; maxSendMessageBytes: number; shutdownGraceMs: number };
+  metricsPort: number;
+  model: { dir: string; executionProviders: ExecutionProvider[]; intraOpThreads: number | undefined };
+  batching: { maxBatch: number; maxWaitMs: number; maxQueueItems: number; minBulkSlots: number | undefined };
+  limits: { maxItemsPerCall: number; maxTextBytes: number; maxEncodedImageBytes: number; maxImagePixels: number };
+  preprocessConcurrency: number;
+  logLevel: string;
+}
+
+/** Overrides are environment variables by name (numbers allowed), applied over `env`. */
+export type EmbedderConfigOverrides = Partial<Record<keyof EmbedderEnv, string | number>>;
+
+export function loadEmbedderConfig(overrides: EmbedderConfigOverrides = {}, environment: NodeJS.ProcessEnv = process.env): Readonly<EmbedderConfig> {
+  const merged: NodeJS.ProcessEnv = { ...environment };
+  for (const [name, value] of Object.entries(overrides)) if (value !== undefined) merged[name] = String(value);
+  const parsed = loadConfig('embedder', embedderEnvSchema, merged);
+  return Object.freeze({
+    grpc: {
+      host: parsed.EMBEDDER_HOST,
+      port: parsed.EMBEDDER_PORT,
+      maxReceiveMessageBytes: parsed.MAX_RECEIVE_MESSAGE_BYTES,
+      maxSendMessageBytes: parsed.MAX_SEND_MESSAGE_BYTES,
+      shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+    },
+    metricsPort: parsed.METRICS_PORT,
+    model: { dir: parsed.MODEL_DIR, executionProviders: [...parsed.EXECUTION_PROVIDERS], intraOpThreads: parsed.INTRA_OP_THREADS },
+    batching: { maxBatch: parsed.MAX_BATCH, maxWaitMs: parsed.MAX_WAIT_MS, maxQueueItems: parsed.MAX_QUEUE, minBulkSlots: parsed.BULK_MIN_SLOTS },
+    limits: {
+      maxItemsPerCall: parsed.MAX_ITEMS_PER_CALL,
+      maxTextBytes: parsed.MAX_TEXT_BYTES,
+      maxEncodedImageBytes: parsed.MAX_ENCODED_IMAGE_BYTES,
+      maxImagePixels: parsed.MAX_IMAGE_PIXELS,
+    },
+    preprocessConcurrency: parsed.PREPROCESS_CONCURRENCY,
+    logLevel: parsed.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * gRPC handlers of visualsearch.embedder.v1.EmbedderService: each validates
+ * the request, delegates in one call, and packs the result. Errors keep a
+ * status a client can act on (INVALID_ARGUMENT, RESOURCE_EXHAUSTED,
+ * DEADLINE_EXCEEDED, UNAVAILABLE); anything else becomes INTERNAL.
+ */
+import { endianness } from 'node:os';
+import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { GrpcError, GrpcStatus, toServiceError, unary } from '@vsearch/grpc-kit';
+import { requestIdFrom, REQUEST_ID_HEADER, type Logger } from '@vsearch/observability';
+import type { embedderV1 } from '@vsearch/proto';
+import { BatchRejection } from '../batching/batch-rejection';
+import { parseEmbedImagesRequest, parseEmbedTextsRequest, type RequestLimits } from '../dtos/embed-requests';
+import { invalidUtf8TextIndices } from '../dtos/utf8-checked.definition';
+import type { EmbedderMetrics } from '../metrics/embedder.metrics';
+import type { EmbeddingService, EmbedOptions } from '../services/embedding.service';
+
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
+export class EmbedderGrpcController {
+  constructor(
+    private readonly embeddings: EmbeddingService,
+    private readonly limits: RequestLimits,
+    private readonly metrics: EmbedderMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  implementation(): UntypedServiceImplementation {
+    return {
+      embedImages: unary((request: embedderV1.EmbedImagesRequest, call) => this.handle('EmbedImages', call, (options) => this.embedImages(request, options))),
+      embedTexts: unary((request: embedderV1.EmbedTextsRequest, call) => this.handle('EmbedTexts', call, (options) => this.embedTexts(request, options))),
+      getModelInfo: unary((_request: embedderV1.GetModelInfoRequest, call) => this.handle('GetModelInfo', call, async () => this.getModelInfo())),
+    };
+  }
+
+  private async embedImages(request: embedderV1.EmbedImagesRequest, options: Omit<EmbedOptions, 'lane'>): Promise<embedderV1.EmbedImagesResponse> {
+    const { lane, images } = parseEmbedImagesRequest(request, this.embeddings.modelInfo().imageSize, this.limits);
+    return { embeddings: this.pack(await this.embeddings.embedImages(images, { ...options, lane })) };
+  }
+
+  private async embedTexts(request: embedderV1.EmbedTextsRequest, options: Omit<EmbedOptions, 'lane'>): Promise<embedderV1.EmbedTextsResponse> {
+    const { lane, texts } = parseEmbedTextsRequest(request, this.limits, invalidUtf8TextIndices(request));
+    return { embeddings: this.pack(await this.embeddings.embedTexts(texts, { ...options, lane })) };
+  }
+
+  private getModelInfo(): embedderV1.GetModelInfoResponse {
+    const info = this.embeddings.modelInfo();
+    return {
+      modelId: info.modelId,
+      dimension: info.dimension,
+      imageSize: info.imageSize,
+      mean: [...info.mean],
+      std: [...info.std],
+      resize: info.resize,
+      crop: info.crop,
+      contextLength: info.contextLength,
+      executionProvider: info.executionProvider,
+    };
+  }
+
+  /** Vectors as one little-endian float32 block (one allocation, no per-number varint work). */
+  private pack(vectors: Float32Array[]): embedderV1.Embeddings {
+    const { dimension, modelId } = this.embeddings.modelInfo();
+    const block = new Float32Array(vectors.length * dimension);
+    vectors.forEach((vector, i) => block.set(vector, i * dimension));
+    const bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+    if (!LITTLE_ENDIAN_HOST) bytes.swap32();
+    return { count: vectors.length, dimension, vectors: bytes, modelId };
+  }
+
+  /** Per call: request id and logger, deadline and cancellation for the batcher, error mapping and counting. */
+  private async handle<T>(method: string, call: ServerUnaryCall<unknown, unknown>, work: (options: Omit<EmbedOptions, 'lane'>) => Promise<T>): Promise<T> {
+    const requestId = requestIdFrom(call.metadata.get(REQUEST_ID_HEADER).map(String));
+    const log = this.logger.child({ requestId, method });
+    const cancelled = new AbortController();
+    const onCancelled = () => cancelled.abort();
+    call.once('cancelled', onCancelled);
+    const started = performance.now();
+    try {
+      const result = await work({ deadline: deadlineOf(call), signal: cancelled.signal });
+      log.debug({ ms: Math.round(performance.now() - started) }, 'call done');
+      return result;
+    } catch (thrown) {
+      const error = thrown instanceof BatchRejection ? new GrpcError(statusOf(thrown), thrown.message) : thrown;
+      const { code, details } = toServiceError(error);
+      this.metrics.errors.inc({ method, code: GrpcStatus[code ?? GrpcStatus.UNKNOWN] });
+      if (code === GrpcStatus.INTERNAL) log.error({ err: thrown }, 'call failed');
+      else log.info({ code: GrpcStatus[code ?? GrpcStatus.UNKNOWN], details }, 'call refused');
+      throw error;
+    } finally {
+      call.removeListener('cancelled', onCancelled);
+    }
+  }
+}
+
+function statusOf(rejection: BatchRejection): GrpcStatus {
+  switch (rejection.code) {
+    case 'RESOURCE_EXHAUSTED':
+      return GrpcStatus.RESOURCE_EXHAUSTED;
+    case 'DEADLINE_EXCEEDED':
+      return GrpcStatus.DEADLINE_EXCEEDED;
+    case 'CANCELLED':
+      return GrpcStatus.CANCELLED;
+    case 'UNAVAILABLE':
+      return GrpcStatus.UNAVAILABLE;
+  }
+}
+
+/** The call's deadline on `performance.now()`'s clock, or undefined when the client set none. */
+function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number | undefined {
+  const deadline = call.getDeadline();
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (!Number.isFinite(at)) return undefined;
+  return performance.now() + (at - Date.now());
+}

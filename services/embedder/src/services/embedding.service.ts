@@ -1,0 +1,116 @@
+/**
+ * Embedding logic behind the gRPC handlers: one dynamic batcher per tower,
+ * both feeding the model runtime through one inference gate. Image items are
+ * queued as uint8 pixels and normalised straight into the batch tensor; texts
+ * are tokenised when they arrive, so a batch only copies token rows.
+ */
+import { toNormalizedChw } from '../adapters/preprocessing.shim';
+import type { ModelRuntime, ModelRuntimeInfo } from '@vsearch/model';
+import { invalidArgument } from '@vsearch/grpc-kit';
+import { DynamicBatcher, type Lane } from '../batching/dynamic-batcher';
+import { InferenceGate } from '../batching/inference-gate';
+import type { EmbedderConfig } from '../config';
+import type { ImageItem } from '../dtos/embed-requests';
+import type { EmbedderMetrics } from '../metrics/embedder.metrics';
+import { ImageDecodeError, type ImageDecoder } from './image-decoder';
+
+export interface EmbedOptions {
+  lane: Lane;
+  /** Absolute time on `performance.now()`'s clock. */
+  deadline?: number;
+  signal?: AbortSignal;
+}
+
+interface TokenRow {
+  ids: BigInt64Array;
+  mask: BigInt64Array;
+}
+
+export class EmbeddingService {
+  private readonly images: DynamicBatcher<Uint8Array, Float32Array>;
+  private readonly texts: DynamicBatcher<TokenRow, Float32Array>;
+  private readonly info: ModelRuntimeInfo;
+
+  constructor(
+    private readonly runtime: ModelRuntime,
+    private readonly decoder: ImageDecoder,
+    batching: EmbedderConfig['batching'],
+    metrics: EmbedderMetrics,
+  ) {
+    this.info = runtime.info();
+    const gate = new InferenceGate();
+    const common = {
+      maxBatch: batching.maxBatch,
+      maxWaitMs: batching.maxWaitMs,
+      maxQueueItems: batching.maxQueueItems,
+      minBulkSlots: batching.minBulkSlots,
+      gate,
+    };
+    this.images = new DynamicBatcher({ ...common, name: 'image', runBatch: (pixels) => this.runImageBatch(pixels), hooks: metrics.batcherHooks('image') });
+    this.texts = new DynamicBatcher({ ...common, name: 'text', runBatch: (rows) => this.runTextBatch(rows), hooks: metrics.batcherHooks('text') });
+  }
+
+  modelInfo(): ModelRuntimeInfo {
+    return this.info;
+  }
+
+  /** One unit vector per image, in order. Encoded images are decoded first; a bad one fails the call naming its index. */
+  async embedImages(items: readonly ImageItem[], options: EmbedOptions): Promise<Float32Array[]> {
+    const pixels = await Promise.all(
+      items.map(async (item, index) => {
+        if (item.kind === 'pixels') return item.pixels;
+        try {
+          return await this.decoder.decode(item.encoded, this.info.imageSize);
+        } catch (error) {
+          if (error instanceof ImageDecodeError) throw invalidArgument(`images[${index}].encoded: ${error.message}`);
+          throw error;
+        }
+      }),
+    );
+    return this.images.submit(pixels, options);
+  }
+
+  /** One unit vector per text, in order; texts longer than the context are truncated. */
+  async embedTexts(texts: readonly string[], options: EmbedOptions): Promise<Float32Array[]> {
+    const tokens = this.runtime.tokenize(texts);
+    const length = tokens.contextLength;
+    const rows = texts.map((_, row): TokenRow => ({
+      ids: tokens.inputIds.subarray(row * length, (row + 1) * length),
+      mask: tokens.attentionMask.subarray(row * length, (row + 1) * length),
+    }));
+    return this.texts.submit(rows, options);
+  }
+
+  /** Stops taking work and finishes every queued batch. */
+  async drain(): Promise<void> {
+    await Promise.all([this.images.drain(), this.texts.drain()]);
+  }
+
+  depth() {
+    return { image: this.images.depth(), text: this.texts.depth() };
+  }
+
+  private async runImageBatch(batch: Uint8Array[]): Promise<Float32Array[]> {
+    const { imageSize: size, mean, std } = this.info;
+    const plane = 3 * size * size;
+    const chw = new Float32Array(batch.length * plane);
+    batch.forEach((pixels, i) => toNormalizedChw(pixels, size, mean, std, chw, i * plane));
+    return this.split(await this.runtime.embedImageBatch(chw, batch.length), batch.length);
+  }
+
+  private async runTextBatch(batch: TokenRow[]): Promise<Float32Array[]> {
+    const length = this.info.contextLength;
+    const ids = new BigInt64Array(batch.length * length);
+    const mask = new BigInt64Array(batch.length * length);
+    batch.forEach((row, i) => {
+      ids.set(row.ids, i * length);
+      mask.set(row.mask, i * length);
+    });
+    return this.split(await this.runtime.embedTextBatch(ids, mask, batch.length), batch.length);
+  }
+
+  private split(vectors: Float32Array, count: number): Float32Array[] {
+    const dimension = this.info.dimension;
+    return Array.from({ length: count }, (_, i) => vectors.subarray(i * dimension, (i + 1) * dimension));
+  }
+}
