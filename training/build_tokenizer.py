@@ -4,7 +4,6 @@
     python3 training/build_tokenizer.py --dataset tmp/training/dataset --out tmp/training/tokenizer.json
 """
 import argparse
-import json
 import os
 import sys
 
@@ -13,8 +12,9 @@ from vsearch_clip.tokenizer import build_tokenizer  # noqa: E402
 
 
 def dataset_texts(dataset_dir):
-    with open(os.path.join(dataset_dir, "texts.json")) as handle:
-        return json.load(handle)["vocabularyTexts"]
+    from vsearch_clip.data import Dataset
+
+    return Dataset(dataset_dir).vocabulary_texts()
 
 
 def main():

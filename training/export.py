@@ -2,7 +2,7 @@
 model.json (with sha256s) and reference inputs/outputs for the TypeScript parity test.
 
     python3 training/export.py --checkpoint CKPT.pt --tokenizer tokenizer.json --out models/clip-mini \
-        --version 1.0.0 [--reference-pixels pixels.npy] [--threshold 0.2]
+        --version 1.0.0 [--reference-dataset tmp/training/dataset] [--threshold 0.2]
     python3 training/export.py --untrained --tokenizer tokenizer.json --out models/clip-mini
 """
 import argparse
@@ -50,6 +50,12 @@ def onnx_export(module, args, path, input_names, output_names, dynamic_axes):
 
 
 def load_model(checkpoint, vocab_size, untrained_seed):
+    if checkpoint and checkpoint.endswith(".npz"):
+        arrays = np.load(checkpoint)
+        cfg = ModelConfig(**json.loads(str(arrays["__config__"])))
+        model = ClipMini(cfg)
+        model.load_state_dict({k: torch.from_numpy(arrays[k]) for k in arrays.files if not k.startswith("__")})
+        return model.eval(), json.loads(str(arrays["__meta__"]))
     if checkpoint:
         state = torch.load(checkpoint, map_location="cpu")
         cfg = ModelConfig(**state["config"])
@@ -84,8 +90,12 @@ def export(args):
         shutil.copyfile(args.tokenizer, tokenizer_path)
 
     # Reference inputs and PyTorch outputs for the onnxruntime-node parity test.
-    if args.reference_pixels:
-        pixels_u8 = np.load(args.reference_pixels)[: args.reference_count]  # [N,S,S,3] uint8, our preprocessing
+    if args.reference_dataset:
+        from vsearch_clip.data import load_dataset
+
+        data = load_dataset(args.reference_dataset)
+        chosen = data.split_indices("val")[: args.reference_count]
+        pixels_u8 = data.pixels[chosen]  # [N,S,S,3] uint8 from libs/preprocessing
         mean = np.asarray(IMAGE_MEAN, dtype=np.float32)
         std = np.asarray(IMAGE_STD, dtype=np.float32)
         pixels = ((pixels_u8.astype(np.float32) / 255.0 - mean) / std).transpose(0, 3, 1, 2)
@@ -163,7 +173,7 @@ def main():
     parser.add_argument("--name", default="clip-mini")
     parser.add_argument("--version", default="0.0.0-untrained")
     parser.add_argument("--threshold", type=float, default=0.0)
-    parser.add_argument("--reference-pixels", help="npy of uint8 [N,S,S,3] preprocessed images")
+    parser.add_argument("--reference-dataset", help="prepared dataset whose first validation images become the reference inputs")
     parser.add_argument("--reference-count", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--source")

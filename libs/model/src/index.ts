@@ -1,3 +1,4 @@
 export * from './manifest';
 export * from './runtime';
 export * from './pull';
+export * from './eval';
