@@ -1,0 +1,110 @@
+/**
+ * query-api configuration: every environment variable it reads, validated at
+ * start-up (a bad one stops the service naming it), with defaults that run
+ * the embedded mode on one machine.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { env, loadConfig } from '@vsearch/config';
+
+const MIB = 1024 * 1024;
+/** The repository's models/ folder (the bundled model lives in models/clip-mini). */
+const REPOSITORY_MODELS_DIR = path.resolve(__dirname, '../../../models');
+
+export const queryApiEnvSchema = z.object({
+  QUERY_API_PORT: env.port(8080),
+  QUERY_API_HOST: z.string().min(1).default('0.0.0.0'),
+  EMBEDDER_ADDR: z.string().min(1).default('127.0.0.1:50051'),
+  SEARCH_ADDR: z.string().min(1).default('127.0.0.1:50052'),
+  INGESTION_URL: z.url({ error: 'must be an http(s) URL' }).default('http://127.0.0.1:8081'),
+  /** Kafka bootstrap servers; unset → the embedded event log under DATA_DIR. */
+  KAFKA_BROKERS: env.list(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** Comma-separated admin API keys (X-Api-Key); none → the admin routes refuse every call. */
+  ADMIN_API_KEYS: env.list(),
+  RATE_LIMIT_ENABLED: env.boolean(true),
+  /** Token bucket per API key (or per client IP when anonymous): refill rate. */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(20),
+  /** Token bucket capacity (the burst a client may send at once). */
+  RATE_LIMIT_BURST: env.positiveInt(40),
+  /** Buckets kept in memory; the least recently seen client is forgotten first. */
+  RATE_LIMIT_MAX_CLIENTS: env.positiveInt(10_000),
+  /** Honour X-Forwarded-For for the client IP (behind an ingress). */
+  TRUST_PROXY: env.boolean(false),
+  UPLOAD_MAX_BYTES: env.positiveInt(10 * MIB),
+  /** Decoded pixels (width × height) an uploaded or fetched image may have. */
+  UPLOAD_MAX_PIXELS: env.positiveInt(40_000_000),
+  IMAGE_FETCH_ALLOW_HOSTS: env.list(),
+  IMAGE_FETCH_TIMEOUT_MS: env.positiveInt(5_000),
+  /** Embedded mode: serve the generated catalog's images at /catalog-images/*. */
+  CATALOG_IMAGES_DIR: env.optionalString(),
+  /** Where model directories (models/<name>/model.json) are looked up for textSearchScoreThreshold. */
+  MODELS_DIR: z.string().min(1).default(REPOSITORY_MODELS_DIR),
+  /** Overrides every model's textSearchScoreThreshold (cosine, -1 to 1). */
+  TEXT_SCORE_THRESHOLD: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? undefined : Number(value)))
+    .pipe(z.number({ error: 'must be a number' }).min(-1).max(1).optional()),
+  /** Query embeddings kept in the LRU cache. */
+  QUERY_CACHE_SIZE: env.positiveInt(2_000),
+  /** Longest accepted text query, in characters. */
+  MAX_QUERY_CHARS: env.positiveInt(256),
+  /** Deadline of each call to the embedder, search and ingestion. */
+  UPSTREAM_TIMEOUT_MS: env.positiveInt(10_000),
+  /** Seconds a client is told to wait (Retry-After) when a dependency is down. */
+  RETRY_AFTER_SECONDS: env.positiveInt(5),
+  LOG_LEVEL: env.logLevel(),
+});
+
+export type QueryApiEnv = z.input<typeof queryApiEnvSchema>;
+
+export interface QueryApiConfig {
+  http: { port: number; host: string; trustProxy: boolean };
+  upstream: { embedderAddr: string; searchAddr: string; ingestionUrl: string; timeoutMs: number; retryAfterSeconds: number };
+  eventLog: { kafkaBrokers: string[]; dataDir: string };
+  admin: { apiKeys: string[] };
+  rateLimit: { enabled: boolean; perSecond: number; burst: number; maxClients: number };
+  images: { maxUploadBytes: number; maxPixels: number; fetchAllowHosts: string[]; fetchTimeoutMs: number; catalogImagesDir?: string };
+  search: { modelsDir: string; textScoreThreshold?: number; queryCacheSize: number; maxQueryChars: number };
+  logLevel: string;
+}
+
+/** Environment variable names to string values, applied over process.env. */
+export type QueryApiConfigOverrides = Partial<Record<keyof z.input<typeof queryApiEnvSchema>, string>>;
+
+export function loadQueryApiConfig(environment: NodeJS.ProcessEnv = process.env): Readonly<QueryApiConfig> {
+  const flat = loadConfig('query-api', queryApiEnvSchema, environment);
+  return Object.freeze({
+    http: Object.freeze({ port: flat.QUERY_API_PORT, host: flat.QUERY_API_HOST, trustProxy: flat.TRUST_PROXY }),
+    upstream: Object.freeze({
+      embedderAddr: flat.EMBEDDER_ADDR,
+      searchAddr: flat.SEARCH_ADDR,
+      ingestionUrl: flat.INGESTION_URL.replace(/\/+$/, ''),
+      timeoutMs: flat.UPSTREAM_TIMEOUT_MS,
+      retryAfterSeconds: flat.RETRY_AFTER_SECONDS,
+    }),
+    eventLog: Object.freeze({ kafkaBrokers: [...flat.KAFKA_BROKERS], dataDir: path.resolve(flat.DATA_DIR) }),
+    admin: Object.freeze({ apiKeys: [...flat.ADMIN_API_KEYS] }),
+    rateLimit: Object.freeze({
+      enabled: flat.RATE_LIMIT_ENABLED,
+      perSecond: flat.RATE_LIMIT_PER_SECOND,
+      burst: flat.RATE_LIMIT_BURST,
+      maxClients: flat.RATE_LIMIT_MAX_CLIENTS,
+    }),
+    images: Object.freeze({
+      maxUploadBytes: flat.UPLOAD_MAX_BYTES,
+      maxPixels: flat.UPLOAD_MAX_PIXELS,
+      fetchAllowHosts: [...flat.IMAGE_FETCH_ALLOW_HOSTS],
+      fetchTimeoutMs: flat.IMAGE_FETCH_TIMEOUT_MS,
+      catalogImagesDir: flat.CATALOG_IMAGES_DIR ? path.resolve(flat.CATALOG_IMAGES_DIR) : undefined,
+    }),
+    search: Object.freeze({
+      modelsDir: path.resolve(flat.MODELS_DIR),
+      textScoreThreshold: flat.TEXT_SCORE_THRESHOLD,
+      queryCacheSize: flat.QUERY_CACHE_SIZE,
+      maxQueryChars: flat.MAX_QUERY_CHARS,
+    }),
+    logLevel: flat.LOG_LEVEL,
+  });
+}

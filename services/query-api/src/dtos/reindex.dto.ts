@@ -1,0 +1,17 @@
+/** Admin reindex: the request body (optional narrowing) and the job id path parameter. */
+import { z } from 'zod';
+
+export const reindexBodySchema = z
+  .strictObject({
+    categories: z
+      .array(z.string().trim().min(1).max(100))
+      .min(1)
+      .max(20)
+      .optional()
+      .meta({ description: 'replay only products in these categories; the whole catalog when absent' }),
+    reason: z.string().max(500).optional().meta({ description: 'why, for the audit log' }),
+  })
+  .default({});
+export type ReindexBody = z.output<typeof reindexBodySchema>;
+
+export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "_" or "-"');

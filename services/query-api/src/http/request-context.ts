@@ -1,0 +1,51 @@
+/**
+ * Per-request context: the request id (X-Request-Id in and out, carried to
+ * gRPC metadata), access logs and per-route metrics, for every response
+ * including static files and errors.
+ */
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { REQUEST_ID_HEADER, requestIdFrom, type Logger } from '@vsearch/observability';
+import type { RequestContext } from '../ports';
+import type { QueryApiMetrics } from './metrics';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    requestId?: string;
+  }
+}
+
+/** Labels a route for metrics when no Nest route matched (static files, catalog images). */
+export function routeLabel(label: string) {
+  return (_request: Request, response: Response, next: NextFunction) => {
+    response.locals.routeLabel = label;
+    next();
+  };
+}
+
+export function requestContextMiddleware(metrics: QueryApiMetrics, logger: Logger) {
+  return (request: Request, response: Response, next: NextFunction) => {
+    const requestId = requestIdFrom(request.headers[REQUEST_ID_HEADER]);
+    request.requestId = requestId;
+    response.setHeader('X-Request-Id', requestId);
+    const started = process.hrtime.bigint();
+    response.once('finish', () => {
+      const route = request.route?.path ? `${request.baseUrl}${String(request.route.path)}` : ((response.locals.routeLabel as string | undefined) ?? 'unmatched');
+      const labels = { method: request.method, route, status: String(response.statusCode) };
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, seconds);
+      if (route !== '/healthz' && route !== '/readyz' && route !== '/metrics') {
+        logger.info({ requestId, ...labels, durationMs: Math.round(seconds * 10_000) / 10 }, 'request');
+      }
+    });
+    next();
+  };
+}
+
+/** `@Ctx() context: RequestContext` in a controller method. */
+export const Ctx = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): RequestContext => ({
+    requestId: context.switchToHttp().getRequest<Request>().requestId ?? requestIdFrom(undefined),
+  }),
+);

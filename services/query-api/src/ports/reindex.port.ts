@@ -1,0 +1,28 @@
+/** Ports for merchandisers' reindex jobs: publishing requests and reading progress from ingestion. */
+import type { ReindexRequested } from '@vsearch/contracts';
+import type { RequestContext } from './request-context';
+
+export type ReindexJobState = 'queued' | 'running' | 'swapping' | 'done' | 'failed';
+
+export interface ReindexJob {
+  jobId: string;
+  state: ReindexJobState;
+  total: number;
+  done: number;
+  collection: string;
+  previousCollection?: string;
+  error?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export abstract class ReindexRequestPublisher {
+  /** Appends the request to `catalog.reindex.v1`; throws DependencyUnavailableError when the log is down. */
+  abstract publish(request: ReindexRequested, context: RequestContext): Promise<void>;
+  abstract close(): Promise<void>;
+}
+
+export abstract class ReindexProgressSource {
+  /** `undefined` when ingestion knows no such job. */
+  abstract getJob(jobId: string, context: RequestContext): Promise<ReindexJob | undefined>;
+}

@@ -1,0 +1,132 @@
+/**
+ * Shopper searches: by text (embedded on the interactive lane, cached, cut
+ * off below the model's score threshold), by photo (preprocessed on this pod,
+ * pixels sent on the embedder's fast path) and "more like this".
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import type { QueryApiConfig } from '../config';
+import type { FiltersQuery } from '../dtos/filters.dto';
+import { toProductFilter } from '../dtos/filters.dto';
+import type { SearchResponse } from '../dtos/responses.dto';
+import type { TextSearchQuery } from '../dtos/search-query.dto';
+import { badRequest, notFound, payloadTooLarge, unsupportedMediaType } from '../errors';
+import { QueryApiMetrics } from '../http/metrics';
+import {
+  ImagePreprocessor,
+  ProductIndex,
+  QueryEmbedder,
+  RemoteImageSource,
+  type ProductPage,
+  type QueryEmbedding,
+  type RequestContext,
+} from '../ports';
+import { QUERY_API_CONFIG } from '../tokens';
+import { sniffImageFormat } from './image-format';
+import { ModelSettingsService } from './model-settings.service';
+import { normaliseQueryText, QueryEmbeddingCache } from './query-embedding.cache';
+
+@Injectable()
+export class ProductSearchService {
+  private readonly cache: QueryEmbeddingCache;
+
+  constructor(
+    @Inject(QUERY_API_CONFIG) private readonly config: QueryApiConfig,
+    private readonly embedder: QueryEmbedder,
+    private readonly productIndex: ProductIndex,
+    private readonly remoteImages: RemoteImageSource,
+    private readonly preprocessor: ImagePreprocessor,
+    private readonly modelSettings: ModelSettingsService,
+    private readonly metrics: QueryApiMetrics,
+  ) {
+    this.cache = new QueryEmbeddingCache(config.search.queryCacheSize);
+  }
+
+  async searchText(query: TextSearchQuery, context: RequestContext): Promise<SearchResponse> {
+    const started = performance.now();
+    if (query.q.length > this.config.search.maxQueryChars) {
+      throw badRequest('query_too_long', `q must be at most ${this.config.search.maxQueryChars} characters (got ${query.q.length})`);
+    }
+    const text = normaliseQueryText(query.q);
+    const embedding = await this.embedText(text, context);
+    const page = await this.productIndex.searchByVector(
+      {
+        vector: embedding.vector,
+        filter: toProductFilter(query),
+        limit: query.limit,
+        offset: query.offset,
+        scoreThreshold: this.modelSettings.textScoreThreshold(embedding.modelId),
+        withFacets: true,
+      },
+      context,
+    );
+    return toResponse(page, embedding.modelId, started);
+  }
+
+  async searchUploadedImage(bytes: Uint8Array, query: FiltersQuery, context: RequestContext): Promise<SearchResponse> {
+    const started = performance.now();
+    if (bytes.length > this.config.images.maxUploadBytes) {
+      throw payloadTooLarge(`image is ${bytes.length} bytes; at most ${this.config.images.maxUploadBytes} are accepted`);
+    }
+    return this.searchImageBytes(bytes, query, context, started);
+  }
+
+  async searchImageUrl(url: string, query: FiltersQuery, context: RequestContext): Promise<SearchResponse> {
+    const started = performance.now();
+    const bytes = await this.remoteImages.fetchImage(url, context);
+    return this.searchImageBytes(bytes, query, context, started);
+  }
+
+  async similarProducts(productId: string, query: FiltersQuery, context: RequestContext): Promise<SearchResponse> {
+    const started = performance.now();
+    const page = await this.productIndex.findSimilar(
+      { productId, filter: toProductFilter(query), limit: query.limit, offset: query.offset },
+      context,
+    );
+    if (!page) throw notFound('product_not_found', `no product ${productId} in the index`);
+    return toResponse(page, page.modelId, started);
+  }
+
+  private async searchImageBytes(bytes: Uint8Array, query: FiltersQuery, context: RequestContext, started: number): Promise<SearchResponse> {
+    if (bytes.length === 0) throw badRequest('empty_image', 'the image is empty');
+    if (!sniffImageFormat(bytes)) throw unsupportedMediaType('the image is not a JPEG, PNG or WebP file');
+    const model = await this.modelSettings.currentModel(context);
+    const pixels = await this.preprocessor.toModelPixels(bytes, model.imageSize);
+    const embedding = await this.embedder.embedQueryPixels(pixels, context);
+    if (embedding.modelId !== model.modelId) this.modelSettings.forgetModel();
+    const page = await this.productIndex.searchByVector(
+      { vector: embedding.vector, filter: toProductFilter(query), limit: query.limit, offset: query.offset, withFacets: true },
+      context,
+    );
+    return toResponse(page, embedding.modelId, started);
+  }
+
+  private async embedText(text: string, context: RequestContext): Promise<QueryEmbedding> {
+    const model = await this.modelSettings.currentModel(context);
+    const cached = this.cache.get(model.modelId, text);
+    this.metrics.queryEmbeddingCache.inc({ result: cached ? 'hit' : 'miss' });
+    if (cached) return cached;
+    const embedding = await this.embedder.embedQueryText(text, context);
+    if (embedding.modelId === model.modelId) this.cache.set(model.modelId, text, embedding);
+    else this.modelSettings.forgetModel();
+    return embedding;
+  }
+}
+
+function toResponse(page: ProductPage, modelId: string, started: number): SearchResponse {
+  return {
+    results: page.hits.map((hit) => ({
+      productId: hit.productId,
+      score: Math.round(hit.score * 10_000) / 10_000,
+      title: hit.title,
+      imageUrl: hit.imageUrl,
+      matchedImageId: hit.matchedImageId,
+      price: hit.price,
+      categories: hit.categories,
+      brand: hit.brand,
+      inStock: hit.inStock,
+    })),
+    facets: page.facets,
+    tookMs: Math.round((performance.now() - started) * 10) / 10,
+    model: page.modelId || modelId,
+  };
+}
