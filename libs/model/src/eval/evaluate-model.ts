@@ -64,7 +64,7 @@ async function mapPool<T, R>(items: readonly T[], concurrency: number, work: (it
 }
 
 /** Renders and preprocesses both images of every product → [gallery pixels, query pixels] (uint8 RGB HWC). */
-async function renderAndPreprocess(plan: EvalCatalogPlan, size: number, concurrency: number): Promise<Uint8Array[][]> {
+export async function renderAndPreprocess(plan: EvalCatalogPlan, size: number, concurrency: number): Promise<Uint8Array[][]> {
   return mapPool(plan.products, concurrency, async (product: EvalProduct) => {
     const out: Uint8Array[] = [];
     for (const which of [0, 1] as const) out.push((await preprocessImage(await renderEvalImage(product, which), { size })).pixels);
@@ -72,7 +72,8 @@ async function renderAndPreprocess(plan: EvalCatalogPlan, size: number, concurre
   });
 }
 
-async function embedImages(runtime: ModelRuntime, pixels: readonly Uint8Array[], batchSize: number): Promise<Float32Array> {
+/** Embeds preprocessed images (uint8 RGB HWC) in batches → count × D unit vectors. */
+export async function embedImages(runtime: ModelRuntime, pixels: readonly Uint8Array[], batchSize: number): Promise<Float32Array> {
   const { imageSize: size, mean: pixelMean, std, dimension } = runtime.info();
   const out = new Float32Array(pixels.length * dimension);
   const plane = 3 * size * size;
@@ -85,7 +86,8 @@ async function embedImages(runtime: ModelRuntime, pixels: readonly Uint8Array[],
   return out;
 }
 
-async function embedTexts(runtime: ModelRuntime, texts: readonly string[], batchSize: number): Promise<Float32Array> {
+/** Embeds texts in batches → count × D unit vectors. */
+export async function embedTexts(runtime: ModelRuntime, texts: readonly string[], batchSize: number): Promise<Float32Array> {
   const dimension = runtime.info().dimension;
   const out = new Float32Array(texts.length * dimension);
   for (let start = 0; start < texts.length; start += batchSize) {
