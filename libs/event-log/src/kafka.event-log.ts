@@ -1,0 +1,349 @@
+/**
+ * The Kafka adapter of the event log (kafkajs): idempotent producer, consumer groups with
+ * manual commits (offsets committed only when the handler says so), per-partition batches
+ * processed with `partitionsConsumedConcurrently`, pause + seek back for retries, and a
+ * replay of a topic from its beginning up to the end offsets at the start (reindex).
+ */
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type Batch, type Consumer, type IHeaders, type KafkaMessage, type Producer, type LogEntry } from 'kafkajs';
+import {
+  EventLog,
+  type BatchHandler,
+  type ConsumedEvent,
+  type ConsumerOptions,
+  type EventConsumer,
+  type EventRecord,
+  type PartitionBatch,
+  type PartitionLag,
+  type ReplayOptions,
+  type TopicSpec,
+} from './event-log.port';
+
+/** A replay that receives nothing for this long (while its join is done) has read everything there is. */
+const REPLAY_IDLE_MS = 10_000;
+
+export interface KafkaEventLogOptions {
+  brokers: string[];
+  clientId: string;
+  /** Receives kafkajs log lines (warn and above by default); silent when omitted. */
+  log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
+  /** Milliseconds before a request to the broker gives up (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Replication factor of the topics ensureTopics creates (default 1). */
+  replicationFactor?: number;
+}
+
+export class KafkaEventLog extends EventLog {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private producer: Producer | null = null;
+  private producerConnecting: Promise<Producer> | null = null;
+  private admin: Admin | null = null;
+  private readonly consumers = new Set<KafkaEventConsumer>();
+
+  constructor(private readonly options: KafkaEventLogOptions) {
+    super();
+    const log = options.log;
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      connectionTimeout: 3_000,
+      // Keep reconnecting through a broker restart instead of crashing the consumer.
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 30 },
+      logLevel: log ? KafkaLogLevel.WARN : KafkaLogLevel.NOTHING,
+      logCreator: () => (entry: LogEntry) => {
+        if (!log) return;
+        const { message, ...extra } = entry.log;
+        const level = entry.level === KafkaLogLevel.ERROR ? 'error' : entry.level === KafkaLogLevel.WARN ? 'warn' : entry.level === KafkaLogLevel.INFO ? 'info' : 'debug';
+        log(level, `kafkajs ${entry.namespace}: ${message}`, extra);
+      },
+    });
+  }
+
+  get kafkaClient(): Kafka {
+    return this.kafka;
+  }
+
+  async publish(topic: string, records: EventRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const producer = await this.connectedProducer();
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: records.map((record) => ({ key: record.key, value: record.value, headers: record.headers })),
+    });
+  }
+
+  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+    const admin = await this.connectedAdmin();
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((spec) => !existing.has(spec.topic));
+    if (missing.length === 0) return;
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((spec) => ({
+          topic: spec.topic,
+          numPartitions: spec.partitions ?? 3,
+          replicationFactor: this.options.replicationFactor ?? 1,
+          configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    } catch (error) {
+      // Another client created it in between: fine.
+      if (!/already exists/i.test((error as Error).message)) throw error;
+    }
+  }
+
+  createConsumer(options: ConsumerOptions): EventConsumer {
+    const consumer = new KafkaEventConsumer(this.kafka, options, () => this.consumers.delete(consumer));
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    const admin = await this.connectedAdmin();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((entry) => [entry.partition, entry.high]));
+  }
+
+  async replayTopic(topic: string, handler: (batch: PartitionBatch) => Promise<void>, options: ReplayOptions = {}): Promise<{ messages: number }> {
+    const admin = await this.connectedAdmin();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const ends = new Map(offsets.map((entry) => [entry.partition, BigInt(entry.high)]));
+    const remaining = new Set(offsets.filter((entry) => BigInt(entry.high) > BigInt(entry.low)).map((entry) => entry.partition));
+    if (remaining.size === 0) return { messages: 0 };
+    const groupId = `${this.options.clientId}-replay-${randomUUID()}`;
+    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 500 });
+    const maxBatch = options.maxBatchSize ?? 256;
+    let messages = 0;
+    let failure: unknown = null;
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const onAbort = () => {
+      failure = new Error('replay aborted');
+      finish();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Compaction can remove the last records before the end offset, so no batch would ever
+    // reach it: a replay that stays quiet for a while (outside its handler) has read everything.
+    let lastActivity = Date.now();
+    let inHandler = 0;
+    const idleWatch = setInterval(() => {
+      if (inHandler === 0 && Date.now() - lastActivity > REPLAY_IDLE_MS) finish();
+    }, 250);
+
+    const replayBatch = async (batch: Batch, resolveOffset: (offset: string) => void, heartbeat: () => Promise<void>, isRunning: () => boolean) => {
+      const end = ends.get(batch.partition) ?? 0n;
+      const wanted = batch.messages.filter((message) => BigInt(message.offset) < end);
+      for (let i = 0; i < wanted.length && isRunning() && !failure; i += maxBatch) {
+        const slice = wanted.slice(i, i + maxBatch);
+        await handler({ topic, partition: batch.partition, messages: slice.map((m) => toConsumed(topic, batch.partition, m)), highWatermark: end.toString() });
+        messages += slice.length;
+        resolveOffset(slice[slice.length - 1].offset);
+        await heartbeat();
+      }
+      const last = batch.messages.length > 0 ? BigInt(batch.messages[batch.messages.length - 1].offset) : -1n;
+      if (last + 1n >= end) remaining.delete(batch.partition);
+      if (remaining.size === 0) finish();
+    };
+
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
+          if (failure || !remaining.has(batch.partition)) return;
+          inHandler++;
+          try {
+            await replayBatch(batch, resolveOffset, heartbeat, isRunning);
+          } catch (error) {
+            failure = error;
+            finish();
+          } finally {
+            inHandler--;
+            lastActivity = Date.now();
+          }
+        },
+      });
+      await finished;
+    } finally {
+      clearInterval(idleWatch);
+      options.signal?.removeEventListener('abort', onAbort);
+      await consumer.disconnect().catch(() => undefined);
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    }
+    if (failure) throw failure;
+    return { messages };
+  }
+
+  async isHealthy(): Promise<boolean> {
+    try {
+      const admin = await this.connectedAdmin();
+      await admin.listTopics();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((consumer) => consumer.stop()));
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+    this.producer = null;
+    this.admin = null;
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    if (!this.producerConnecting) {
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+      this.producerConnecting = producer.connect().then(
+        () => {
+          this.producer = producer;
+          return producer;
+        },
+        (error: unknown) => {
+          this.producerConnecting = null;
+          throw error;
+        },
+      );
+    }
+    return this.producerConnecting;
+  }
+
+  private async connectedAdmin(): Promise<Admin> {
+    if (this.admin) return this.admin;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    this.admin = admin;
+    return admin;
+  }
+}
+
+class KafkaEventConsumer implements EventConsumer {
+  private consumer: Consumer | null = null;
+  private running = false;
+  private readonly lags = new Map<string, PartitionLag>();
+  private readonly resumeTimers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: ConsumerOptions,
+    private readonly onStopped: () => void,
+  ) {}
+
+  async start(handler: BatchHandler): Promise<void> {
+    if (this.consumer) throw new Error('consumer already started');
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      rebalanceTimeout: 60_000,
+      maxBytesPerPartition: 2 * 1024 * 1024,
+      // Short fetch waits: a partition resumed after a retry pause is fetched again promptly.
+      maxWaitTimeInMs: 500,
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 30, restartOnFailure: async () => true },
+    });
+    this.consumer = consumer;
+    this.running = true;
+    await consumer.connect();
+    for (const topic of this.options.topics) await consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+    const maxBatch = this.options.maxBatchSize ?? 64;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const { topic, partition } = batch;
+        const key = `${topic}/${partition}`;
+        const high = BigInt(batch.highWatermark);
+        const active = () => this.running && isRunning() && !isStale();
+        for (let i = 0; i < batch.messages.length; i += maxBatch) {
+          if (!active()) return;
+          const slice = batch.messages.slice(i, i + maxBatch).map((message) => toConsumed(topic, partition, message));
+          const outcome = await handler(
+            { topic, partition, messages: slice, highWatermark: batch.highWatermark },
+            {
+              commit: async (offset) => {
+                if (!active()) return;
+                const next = (BigInt(offset) + 1n).toString();
+                resolveOffset(offset);
+                await consumer.commitOffsets([{ topic, partition, offset: next }]);
+                this.lags.set(key, { topic, partition, position: next, highWatermark: batch.highWatermark, lag: Number(high - BigInt(next)) });
+              },
+              isActive: active,
+              heartbeat: async () => {
+                await heartbeat();
+              },
+            },
+          );
+          if (outcome) {
+            if (!active()) return;
+            // Go back to the first unfinished message and wait: nothing after the last commit is skipped.
+            consumer.seek({ topic, partition, offset: outcome.retryFrom });
+            consumer.pause([{ topic, partitions: [partition] }]);
+            const timer = setTimeout(() => {
+              this.resumeTimers.delete(timer);
+              if (this.running) consumer.resume([{ topic, partitions: [partition] }]);
+            }, outcome.delayMs);
+            this.resumeTimers.add(timer);
+            return;
+          }
+        }
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.consumer) return;
+    this.running = false;
+    for (const timer of this.resumeTimers) clearTimeout(timer);
+    this.resumeTimers.clear();
+    const consumer = this.consumer;
+    this.consumer = null;
+    // disconnect() waits for the running eachBatch calls; they see isActive() === false and commit nothing more.
+    await consumer.stop().catch(() => undefined);
+    await consumer.disconnect().catch(() => undefined);
+    this.onStopped();
+  }
+
+  pause(topic: string, partitions?: number[]): void {
+    this.consumer?.pause([{ topic, partitions }]);
+  }
+
+  resume(topic: string, partitions?: number[]): void {
+    this.consumer?.resume([{ topic, partitions }]);
+  }
+
+  lag(): PartitionLag[] {
+    return [...this.lags.values()];
+  }
+}
+
+function toConsumed(topic: string, partition: number, message: KafkaMessage): ConsumedEvent {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key ? message.key.toString('utf8') : null,
+    value: message.value,
+    headers: headersToStrings(message.headers),
+    timestamp: Number(message.timestamp),
+  };
+}
+
+function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    result[name] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return result;
+}
