@@ -1,0 +1,238 @@
+/**
+ * real: the embedder service started in-process on free ports (gRPC server,
+ * NestJS wiring, batchers, onnxruntime-node with the bundled model, sharp),
+ * called over gRPC through EmbedderClient, grpc.health.v1 and a raw client.
+ * mock: nothing. Reference vectors come from a separate ModelRuntime, one item per call.
+ */
+import { Writable } from 'node:stream';
+import { crc32 } from 'node:zlib';
+import * as grpc from '@grpc/grpc-js';
+import pino from 'pino';
+import sharp from 'sharp';
+import { service as healthService } from 'grpc-health-check';
+import { EmbedderCallError, EmbedderClient } from '@vsearch/grpc-clients';
+import { BUNDLED_MODEL_DIR, ModelRuntime } from '@vsearch/model';
+import { embedderV1 } from '@vsearch/proto';
+import { freePort, waitFor } from '@vsearch/testing';
+import { preprocessImage } from './adapters/preprocessing.shim';
+import { startEmbedderService, type RunningEmbedderService } from './index';
+
+const BASE = { EXECUTION_PROVIDERS: 'cpu', INTRA_OP_THREADS: 1, METRICS_PORT: 0, EMBEDDER_HOST: '127.0.0.1', LOG_LEVEL: 'silent' } as const;
+
+function maxAbsDifference(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+/** The value of the sample `name{...}` carrying every label given (Prometheus text format). */
+function metricValue(text: string, name: string, labels: string[]): number {
+  const line = text.split('\n').find((entry) => entry.startsWith(`${name}{`) && labels.every((label) => entry.includes(label)));
+  return Number(line?.split(' ').at(-1));
+}
+
+async function callError(promise: Promise<unknown>): Promise<EmbedderCallError> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(EmbedderCallError);
+  return error as EmbedderCallError;
+}
+
+function randomPixels(size: number, seed: number): Uint8Array {
+  const pixels = new Uint8Array(size * size * 3);
+  let state = seed * 2654435761;
+  for (let i = 0; i < pixels.length; i++) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    pixels[i] = state >>> 24;
+  }
+  return pixels;
+}
+
+/** A real 1×1 PNG whose header claims 60000×60000 pixels: tiny on the wire, a bomb when decoded. */
+async function decompressionBomb(): Promise<Buffer> {
+  const png = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#ff0000' } }).png().toBuffer();
+  const ihdr = png.indexOf('IHDR');
+  png.writeUInt32BE(60_000, ihdr + 4);
+  png.writeUInt32BE(60_000, ihdr + 8);
+  png.writeUInt32BE(crc32(png.subarray(ihdr, ihdr + 17)) >>> 0, ihdr + 17);
+  return png;
+}
+
+describe('embedder service over gRPC', () => {
+  let service: RunningEmbedderService;
+  let client: EmbedderClient;
+  let reference: ModelRuntime;
+  let imageSize: number;
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    const logger = pino(
+      { level: 'info', base: { service: 'embedder' } },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          logLines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    service = await startEmbedderService({ ...BASE, EMBEDDER_PORT: await freePort(), MAX_BATCH: 16, MAX_WAIT_MS: 20, MAX_ITEMS_PER_CALL: 64 }, logger);
+    client = new EmbedderClient({ address: `127.0.0.1:${service.port}`, defaultDeadlineMs: 30_000 });
+    reference = await ModelRuntime.load(BUNDLED_MODEL_DIR, { executionProviders: ['cpu'], intraOpThreads: 1 });
+    imageSize = reference.info().imageSize;
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await service?.close();
+    await reference?.close();
+  });
+
+  it('reports SERVING on grpc.health.v1 once warm, and describes its model', async () => {
+    const Health = grpc.makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
+    const health = new Health(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure()) as grpc.Client & {
+      check(request: { service: string }, callback: (error: grpc.ServiceError | null, response: { status: unknown }) => void): void;
+    };
+    for (const name of ['', 'visualsearch.embedder.v1.EmbedderService']) {
+      const response = await new Promise<{ status: unknown }>((resolve, reject) => health.check({ service: name }, (error, reply) => (error ? reject(error) : resolve(reply))));
+      expect(response.status).toBe('SERVING');
+    }
+    health.close();
+    const info = await client.getModelInfo();
+    expect(info).toMatchObject({ modelId: reference.model.id, dimension: reference.info().dimension, imageSize, contextLength: reference.info().contextLength, executionProvider: 'cpu' });
+    expect(info.mean).toHaveLength(3);
+  });
+
+  it('batches concurrent calls and returns what one-at-a-time inference returns, in order', async () => {
+    const texts = Array.from({ length: 24 }, (_, i) => `a ${['red', 'blue', 'green', 'black'][i % 4]} ${['mug', 'dress', 'lamp', 'boot', 'cap', 'chair'][i % 6]} number ${i}`);
+    const pixels = Array.from({ length: 24 }, (_, i) => randomPixels(imageSize, i + 1));
+    const [textResults, imageResults] = await Promise.all([
+      Promise.all(texts.map((_, i) => (i % 3 === 0 ? client.embedTexts(texts.slice(i, i + 3), { priority: 'bulk' }) : client.embedTexts([texts[i]])))),
+      Promise.all(pixels.map((_, i) => (i % 4 === 0 ? client.embedPixels(pixels.slice(i, i + 4), { priority: 'bulk' }) : client.embedPixels([pixels[i]])))),
+    ]);
+
+    for (const [i, result] of textResults.entries()) {
+      const asked = i % 3 === 0 ? texts.slice(i, i + 3) : [texts[i]];
+      expect(result).toHaveLength(asked.length);
+      for (const [j, text] of asked.entries()) expect(maxAbsDifference(result[j], await reference.embedTexts([text]))).toBeLessThan(1e-5);
+    }
+    const { imageSize: size, mean, std } = reference.info();
+    for (const [i, result] of imageResults.entries()) {
+      const asked = i % 4 === 0 ? pixels.slice(i, i + 4) : [pixels[i]];
+      expect(result).toHaveLength(asked.length);
+      for (const [j, image] of asked.entries()) {
+        const chw = new Float32Array(3 * size * size);
+        const plane = size * size;
+        for (let c = 0; c < 3; c++) for (let p = 0; p < plane; p++) chw[c * plane + p] = (image[p * 3 + c] / 255 - mean[c]) / std[c];
+        expect(maxAbsDifference(result[j], await reference.embedImageBatch(chw, 1))).toBeLessThan(1e-5);
+      }
+    }
+
+    const metrics = await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text();
+    const batches = metricValue(metrics, 'embedder_batch_size_count', ['tower="text"']);
+    const items = metricValue(metrics, 'embedder_batch_size_sum', ['tower="text"']);
+    expect(items).toBeGreaterThanOrEqual(texts.length + 16);
+    expect(batches).toBeLessThan(items);
+    expect(metricValue(metrics, 'embedder_execution_provider', ['provider="cpu"', `model_id="${reference.model.id}"`])).toBe(1);
+    expect(metricValue(metrics, 'embedder_queue_delay_seconds_count', ['tower="image"', 'lane="bulk"'])).toBeGreaterThan(0);
+    expect(metricValue(metrics, 'embedder_items_total', ['tower="image"', 'lane="interactive"'])).toBeGreaterThanOrEqual(18);
+  });
+
+  it('embeds encoded images like their preprocessed pixels', async () => {
+    const jpeg = await sharp(Buffer.from(randomPixels(40, 7).buffer), { raw: { width: 40, height: 40, channels: 3 } })
+      .resize(120, 90)
+      .jpeg()
+      .toBuffer();
+    const png = await sharp({ create: { width: 70, height: 50, channels: 3, background: '#3366cc' } }).png().toBuffer();
+    const [fromJpeg, fromPng] = await client.embedEncodedImages([jpeg, png]);
+    const [pixelsJpeg, pixelsPng] = await client.embedPixels([(await preprocessImage(jpeg, { size: imageSize })).pixels, (await preprocessImage(png, { size: imageSize })).pixels]);
+    expect(maxAbsDifference(fromJpeg, pixelsJpeg)).toBeLessThan(1e-5);
+    expect(maxAbsDifference(fromPng, pixelsPng)).toBeLessThan(1e-5);
+  });
+
+  describe('refuses bad input with INVALID_ARGUMENT naming the item', () => {
+    const cases: [string, () => Promise<unknown>, RegExp][] = [
+      ['a pixel buffer of the wrong length', () => client.embedPixels([randomPixels(imageSize, 1), new Uint8Array(100)]), /images\[1\]\.pixels: expected \d+ bytes/],
+      ['zero images', () => client.embedPixels([]), /images: at least one item/],
+      ['zero texts', () => client.embedTexts([]), /texts: at least one item/],
+      ['10,000 texts in one call', () => client.embedTexts(new Array<string>(10_000).fill('mug')), /texts: 10000 items exceed the limit of 64/],
+      ['an empty text', () => client.embedTexts(['red mug', 'blue lamp', '']), /texts\[2\]: empty text/],
+      ['100 KB of text', () => client.embedTexts(['ok', 'x'.repeat(100 * 1024)]), /texts\[1\]: 102400 bytes of UTF-8 exceed the limit/],
+      ['an image that does not decode', () => client.embedEncodedImages([Buffer.from('definitely not an image')]), /images\[0\]\.encoded: /],
+      ['a decompression bomb', async () => client.embedEncodedImages([await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer(), await decompressionBomb()]), /images\[1\]\.encoded: .*pixel/i],
+    ];
+    it.each(cases)('%s', async (_name, call, message) => {
+      const error = await callError(call());
+      expect(grpc.status[error.code]).toBe('INVALID_ARGUMENT');
+      expect(error.details).toMatch(message);
+    });
+
+    it('invalid UTF-8 (which protobuf decoding would silently turn into U+FFFD)', async () => {
+      const raw = grpc.makeGenericClientConstructor(
+        { embedTexts: { ...embedderV1.EmbedderServiceService.embedTexts, requestSerialize: (bytes: Buffer) => bytes } },
+        'raw',
+      );
+      const rawClient = new raw(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure()) as grpc.Client & {
+        embedTexts(request: Buffer, callback: (error: grpc.ServiceError | null) => void): void;
+      };
+      const field = (bytes: Buffer) => Buffer.concat([Buffer.from([0x0a, bytes.length]), bytes]);
+      const message = Buffer.concat([field(Buffer.from('red mug')), field(Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe]))]);
+      const error = await new Promise<grpc.ServiceError | null>((resolve) => rawClient.embedTexts(message, resolve));
+      rawClient.close();
+      expect(error?.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(error?.details).toBe('texts[1]: not valid UTF-8');
+      const [vector] = await client.embedTexts(['a genuine \uFFFD replacement character is fine']);
+      expect(vector).toHaveLength(reference.info().dimension);
+    });
+
+    it('logs the refusal with the caller’s request id', async () => {
+      await callError(client.embedTexts([''], { requestId: 'req-embedder-test-42' }));
+      const line = logLines.map((text) => JSON.parse(text) as Record<string, unknown>).find((entry) => entry.requestId === 'req-embedder-test-42');
+      expect(line).toMatchObject({ method: 'EmbedTexts', code: 'INVALID_ARGUMENT' });
+    });
+  });
+
+  it('fails a call whose deadline passes with DEADLINE_EXCEEDED', async () => {
+    const error = await callError(client.embedPixels(Array.from({ length: 64 }, (_, i) => randomPixels(imageSize, i)), { deadlineMs: 1 }));
+    expect(grpc.status[error.code]).toBe('DEADLINE_EXCEEDED');
+    expect(error.isTransient).toBe(true);
+  });
+});
+
+describe('embedder service under back-pressure and shutdown', () => {
+  it('answers RESOURCE_EXHAUSTED when a lane is full, keeps serving the other lane, and drains on close', async () => {
+    const service = await startEmbedderService({ ...BASE, EMBEDDER_PORT: await freePort(), MAX_BATCH: 1, MAX_WAIT_MS: 0, MAX_QUEUE: 8, MAX_ITEMS_PER_CALL: 8 });
+    const client = new EmbedderClient({ address: `127.0.0.1:${service.port}`, defaultDeadlineMs: 60_000 });
+    try {
+      const texts = Array.from({ length: 8 }, (_, i) => `a blue mug ${i}`);
+      const bulk = await Promise.allSettled(Array.from({ length: 12 }, () => client.embedTexts(texts, { priority: 'bulk' })));
+      const refused = bulk.filter((result) => result.status === 'rejected').map((result) => (result as PromiseRejectedResult).reason as EmbedderCallError);
+      expect(refused.length).toBeGreaterThan(0);
+      for (const error of refused) {
+        expect(grpc.status[error.code]).toBe('RESOURCE_EXHAUSTED');
+        expect(error.isTransient).toBe(true);
+      }
+      expect(bulk.some((result) => result.status === 'fulfilled')).toBe(true);
+
+      const [interactive] = await Promise.allSettled([
+        client.embedTexts(['a red dress'], { priority: 'interactive' }),
+        ...Array.from({ length: 4 }, () => client.embedTexts(texts, { priority: 'bulk' })),
+      ]);
+      expect(interactive.status).toBe('fulfilled');
+
+      // Calls in flight when close() starts still get their vectors: close as soon as the first of their items is computed.
+      const bulkItems = async () => metricValue(await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text(), 'embedder_items_total', ['tower="text"', 'lane="bulk"']);
+      const before = await bulkItems();
+      const inFlight = Promise.allSettled([client.embedTexts(texts.slice(0, 4), { priority: 'bulk' }), client.embedTexts(texts.slice(4), { priority: 'bulk' })]);
+      await waitFor('the in-flight calls to start computing', async () => (await bulkItems()) > before, 30_000, 1);
+      await service.close();
+      const settled = await inFlight;
+      expect(settled.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
+    } finally {
+      client.close();
+      await service.close();
+    }
+  });
+});
