@@ -92,7 +92,7 @@ describe('embedder service over gRPC', () => {
 
   it('reports SERVING on grpc.health.v1 once warm, and describes its model', async () => {
     const Health = grpc.makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
-    const health = new Health(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure()) as grpc.Client & {
+    const health = new Health(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
       check(request: { service: string }, callback: (error: grpc.ServiceError | null, response: { status: unknown }) => void): void;
     };
     for (const name of ['', 'visualsearch.embedder.v1.EmbedderService']) {
@@ -174,7 +174,7 @@ describe('embedder service over gRPC', () => {
         { embedTexts: { ...embedderV1.EmbedderServiceService.embedTexts, requestSerialize: (bytes: Buffer) => bytes } },
         'raw',
       );
-      const rawClient = new raw(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure()) as grpc.Client & {
+      const rawClient = new raw(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
         embedTexts(request: Buffer, callback: (error: grpc.ServiceError | null) => void): void;
       };
       const field = (bytes: Buffer) => Buffer.concat([Buffer.from([0x0a, bytes.length]), bytes]);
