@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli/errors';
 
 export interface CommandModule {
   registerCommand(program: Command): void;
@@ -25,11 +26,18 @@ async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      // Commander already printed the problem (and the usage, showHelpAfterError); --help and --version exit 0.
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
       return;
     }
     console.error(`vsearch: ${(error as Error).message}`);
-    process.exitCode = 1;
+    if (error instanceof CliError) {
+      if (error.exitCode === EXIT_USAGE) console.error('(run with --help for usage)');
+      process.exitCode = error.exitCode;
+      return;
+    }
+    if (process.env.VSEARCH_DEBUG) console.error(error);
+    process.exitCode = EXIT_FAILURE;
   }
 }
 

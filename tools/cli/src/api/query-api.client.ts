@@ -1,0 +1,208 @@
+/**
+ * The query API over HTTP, as the CLI uses it: text and photo search, reindex
+ * requests and their progress, readiness. Transport failures become
+ * `ApiUnreachableError` (with a hint to start the stack), error answers become
+ * `ApiResponseError` carrying the API's own code and message.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CliError } from '../cli/errors';
+
+export const DEFAULT_API_URL = 'http://localhost:8080';
+
+export interface SearchFilters {
+  category?: string[];
+  brand?: string[];
+  minPrice?: number;
+  maxPrice?: number;
+  inStock?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+export interface SearchResult {
+  productId: string;
+  score: number;
+  title: string;
+  imageUrl: string;
+  matchedImageId?: string;
+  price: { amount: number; currency: string };
+  categories: string[];
+  brand?: string;
+  inStock?: boolean;
+}
+
+export interface SearchResponse {
+  results: SearchResult[];
+  facets?: { categories: { value: string; count: number }[]; brands: { value: string; count: number }[] };
+  tookMs: number;
+  model: string;
+}
+
+export type ReindexState = 'queued' | 'running' | 'swapping' | 'done' | 'failed';
+
+export interface ReindexJob {
+  jobId: string;
+  state: ReindexState;
+  total: number;
+  done: number;
+  collection: string;
+  previousCollection?: string;
+  error?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface Readiness {
+  /** HTTP status of /readyz (200 ready, 503 not). */
+  httpStatus: number;
+  status: 'ready' | 'not_ready';
+  dependencies: Record<string, 'up' | 'down'>;
+  missing: string[];
+}
+
+export class ApiUnreachableError extends CliError {
+  constructor(
+    readonly baseUrl: string,
+    cause: string,
+  ) {
+    super(`cannot reach the query API at ${baseUrl} (${cause}); is the stack running? Start it with \`npm start\`, or point --api-url / VSEARCH_API_URL at it`);
+    this.name = 'ApiUnreachableError';
+  }
+}
+
+export class ApiResponseError extends CliError {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(`the query API answered ${status} ${code}: ${message}`);
+    this.name = 'ApiResponseError';
+  }
+}
+
+export interface QueryApiClientOptions {
+  apiKey?: string;
+  timeoutMs?: number;
+}
+
+const IMAGE_TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp' };
+
+export class QueryApiClient {
+  readonly baseUrl: string;
+
+  constructor(
+    baseUrl: string,
+    private readonly options: QueryApiClientOptions = {},
+  ) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+
+  async searchText(query: string, filters: SearchFilters = {}): Promise<SearchResponse> {
+    const params = filterParams(filters);
+    params.set('q', query);
+    return this.json<SearchResponse>('GET', `/v1/search?${params}`);
+  }
+
+  async searchImageFile(file: string, filters: SearchFilters = {}): Promise<SearchResponse> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (error) {
+      throw new CliError(`cannot read the image ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(bytes)], { type: imageType(file, bytes) }), path.basename(file));
+    return this.json<SearchResponse>('POST', `/v1/search/image?${filterParams(filters)}`, form);
+  }
+
+  async searchImageUrl(imageUrl: string, filters: SearchFilters = {}): Promise<SearchResponse> {
+    return this.json<SearchResponse>('POST', `/v1/search/image?${filterParams(filters)}`, { imageUrl });
+  }
+
+  async similar(productId: string, limit?: number): Promise<SearchResponse> {
+    const params = new URLSearchParams();
+    if (limit !== undefined) params.set('limit', String(limit));
+    return this.json<SearchResponse>('GET', `/v1/products/${encodeURIComponent(productId)}/similar?${params}`);
+  }
+
+  async requestReindex(body: { categories?: string[]; reason?: string } = {}): Promise<{ jobId: string }> {
+    return this.json<{ jobId: string }>('POST', '/v1/admin/reindex', body);
+  }
+
+  async reindexProgress(jobId: string): Promise<ReindexJob> {
+    return this.json<ReindexJob>('GET', `/v1/admin/reindex/${encodeURIComponent(jobId)}`);
+  }
+
+  /** /readyz: 200 and 503 both carry the dependency map. */
+  async readiness(): Promise<Readiness> {
+    const response = await this.send('GET', '/readyz');
+    const body = (await response.json().catch(() => ({}))) as Partial<Readiness>;
+    return {
+      httpStatus: response.status,
+      status: body.status ?? (response.ok ? 'ready' : 'not_ready'),
+      dependencies: body.dependencies ?? {},
+      missing: body.missing ?? [],
+    };
+  }
+
+  private async json<T>(method: string, route: string, body?: FormData | object): Promise<T> {
+    const response = await this.send(method, route, body);
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new ApiResponseError(response.status, error?.code ?? 'error', error?.message ?? (text.slice(0, 200) || response.statusText));
+    }
+    if (parsed === undefined) throw new CliError(`the query API answered ${method} ${route} with a body that is not JSON`);
+    return parsed as T;
+  }
+
+  private async send(method: string, route: string, body?: FormData | object): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.options.apiKey) headers['x-api-key'] = this.options.apiKey;
+    let payload: FormData | string | undefined;
+    if (body instanceof FormData) payload = body;
+    else if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    try {
+      return await fetch(`${this.baseUrl}${route}`, { method, headers, body: payload, signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
+    } catch (error) {
+      throw new ApiUnreachableError(this.baseUrl, describeFetchError(error));
+    }
+  }
+}
+
+function filterParams(filters: SearchFilters): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const category of filters.category ?? []) params.append('category', category);
+  for (const brand of filters.brand ?? []) params.append('brand', brand);
+  if (filters.minPrice !== undefined) params.set('minPrice', String(filters.minPrice));
+  if (filters.maxPrice !== undefined) params.set('maxPrice', String(filters.maxPrice));
+  if (filters.inStock !== undefined) params.set('inStock', String(filters.inStock));
+  if (filters.limit !== undefined) params.set('limit', String(filters.limit));
+  if (filters.offset !== undefined) params.set('offset', String(filters.offset));
+  return params;
+}
+
+/** The content type from the magic bytes, else from the extension (the API checks it again). */
+function imageType(file: string, bytes: Buffer): string {
+  if (bytes.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))) return 'image/jpeg';
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
+  return IMAGE_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+function describeFetchError(error: unknown): string {
+  const err = error as Error & { cause?: { code?: string; message?: string } };
+  if (err.name === 'TimeoutError') return 'timed out';
+  return err.cause?.code ?? err.cause?.message ?? err.message;
+}

@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { QueryApiClient, type ReindexJob } from '../api/query-api.client';
+import { collectList, integerArg } from '../cli/arguments';
+import { apiUrlOption, jsonOption, timeoutOption } from '../cli/common-options';
+import { CliError, UsageError } from '../cli/errors';
+import { createProgress } from '../output/progress';
+import { readEmbeddedAdminKey } from '../stack/admin-key';
+
+interface ReindexOptions {
+  wait?: boolean;
+  category?: string[];
+  reason?: string;
+  apiKey?: string;
+  apiUrl: string;
+  timeout: number;
+  pollMs: number;
+  waitTimeout?: number;
+  json?: boolean;
+}
+
+const FINISHED = new Set(['done', 'failed']);
+
+/** `vsearch reindex [--wait]`: rebuild the index into a new collection generation, then swap the alias (zero downtime). */
+export function registerCommand(program: Command): void {
+  program
+    .command('reindex')
+    .description('rebuild the index into a new collection generation and swap it in without downtime (admin API)')
+    .option('--wait', 'follow the job with a progress bar until it is done (exit 1 if it fails)')
+    .option('--category <name>', 'replay only products in this category (repeatable, or comma-separated)', collectList)
+    .option('--reason <text>', 'why, for the audit log')
+    .addOption(new Option('--api-key <key>', 'admin API key (default: VSEARCH_API_KEY, else the embedded stack\'s DATA_DIR/admin-api-key)').env('VSEARCH_API_KEY'))
+    .addOption(apiUrlOption())
+    .addOption(timeoutOption())
+    .addOption(new Option('--poll-ms <ms>', 'how often --wait asks for progress').default(1000).argParser(integerArg('--poll-ms', 50, 60_000)))
+    .option('--wait-timeout <seconds>', 'give up waiting after this long (exit 1; the job goes on)', integerArg('--wait-timeout', 1, 7 * 24 * 3600))
+    .addOption(jsonOption())
+    .action(async (options: ReindexOptions) => {
+      if (options.waitTimeout !== undefined && !options.wait) throw new UsageError('--wait-timeout needs --wait');
+      const apiKey = options.apiKey ?? readEmbeddedAdminKey(path.resolve(process.env.DATA_DIR ?? './data'));
+      if (!apiKey) throw new UsageError('no admin API key: pass --api-key or set VSEARCH_API_KEY (the embedded stack keeps one in DATA_DIR/admin-api-key)');
+      const client = new QueryApiClient(options.apiUrl, { apiKey, timeoutMs: options.timeout });
+      const { jobId } = await client.requestReindex({ categories: options.category, reason: options.reason });
+      if (!options.wait) {
+        if (options.json) process.stdout.write(`${JSON.stringify({ jobId })}\n`);
+        else process.stdout.write(`reindex requested: job ${jobId}\nfollow it with: vsearch reindex --wait, or GET ${options.apiUrl}/v1/admin/reindex/${jobId}\n`);
+        return;
+      }
+      if (!options.json) process.stderr.write(`reindex job ${jobId} accepted\n`);
+      const job = await followJob(client, jobId, options);
+      if (options.json) process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
+      else if (job.state === 'done') process.stdout.write(`reindex ${jobId} done: ${job.done} products into ${job.collection}${job.previousCollection ? ` (replaced ${job.previousCollection})` : ''}\n`);
+      if (job.state === 'failed') throw new CliError(`reindex ${jobId} failed: ${job.error ?? 'no reason given'}`);
+    });
+}
+
+async function followJob(client: QueryApiClient, jobId: string, options: ReindexOptions): Promise<ReindexJob> {
+  const deadline = options.waitTimeout === undefined ? Infinity : Date.now() + options.waitTimeout * 1000;
+  const progress = options.json ? undefined : createProgress({ label: `reindex ${jobId}`, unit: 'products', total: 0 });
+  let job = await client.reindexProgress(jobId);
+  let lastState = job.state;
+  while (!FINISHED.has(job.state)) {
+    progress?.update(job.done, job.total);
+    if (job.state !== lastState && !process.stderr.isTTY && !options.json) process.stderr.write(`reindex ${jobId}: ${job.state}\n`);
+    lastState = job.state;
+    if (Date.now() > deadline) {
+      progress?.finish();
+      throw new CliError(`gave up waiting for reindex ${jobId} after ${options.waitTimeout} s (state ${job.state}, ${job.done}/${job.total}); it goes on in the background`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+    job = await client.reindexProgress(jobId);
+  }
+  progress?.update(job.done, job.total);
+  progress?.finish();
+  return job;
+}

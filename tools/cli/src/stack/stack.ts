@@ -1,0 +1,99 @@
+/**
+ * Runs several services in this process, in dependency order (embedder and
+ * search first, then the query API, which serves the catalog images ingestion
+ * fetches, then ingestion), and stops them in reverse order: ingestion stops
+ * consuming before the services it calls go away. A service that fails to
+ * start stops the ones already running.
+ */
+import { CliError } from '../cli/errors';
+import { loadServiceStarter, type RunningService, type ServiceName } from './services';
+import { LOOPBACK, overridesFor, type ExtraSettings, type StackAddresses, type StackWiring } from './wiring';
+
+export interface StackOptions {
+  services: readonly ServiceName[];
+  wiring: StackWiring;
+  environment: NodeJS.ProcessEnv;
+  extra?: ExtraSettings;
+  /** False: every service reads only the environment, exactly as its own main.ts does (one service per process). */
+  wire?: boolean;
+  /** One line per service started (to stderr, typically). */
+  onServiceStarted?: (name: ServiceName, service: RunningService, elapsedMs: number) => void;
+}
+
+export interface RunningStack {
+  services: ReadonlyMap<ServiceName, RunningService>;
+  addresses: StackAddresses;
+  /** The query API's port (the configured one when it reports none), when it runs here. */
+  queryApiPort?: number;
+  /** Stops every service, in reverse dependency order; safe to call twice. */
+  close(): Promise<void>;
+}
+
+const START_WAVES: ServiceName[][] = [['embedder', 'search'], ['query-api'], ['ingestion']];
+const STOP_WAVES: ServiceName[][] = [['ingestion'], ['query-api'], ['embedder', 'search']];
+
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const { wiring, environment } = options;
+  const wanted = new Set(options.services);
+  const running = new Map<ServiceName, RunningService>();
+  const addresses: StackAddresses = {
+    embedderAddr: environment.EMBEDDER_ADDR?.trim() || `${LOOPBACK}:${wiring.ports.embedder}`,
+    searchAddr: environment.SEARCH_ADDR?.trim() || `${LOOPBACK}:${wiring.ports.search}`,
+    ingestionUrl: environment.INGESTION_URL?.trim() || `http://${LOOPBACK}:${wiring.ports.ingestion}`,
+  };
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      const failures: string[] = [];
+      for (const wave of STOP_WAVES) {
+        await Promise.all(
+          wave
+            .filter((name) => running.has(name))
+            .map(async (name) => {
+              try {
+                await running.get(name)?.close();
+              } catch (error) {
+                failures.push(`${name}: ${(error as Error).message}`);
+              }
+            }),
+        );
+      }
+      if (failures.length > 0) throw new CliError(`some services did not stop cleanly:\n  ${failures.join('\n  ')}`);
+    })());
+
+  try {
+    for (const wave of START_WAVES) {
+      await Promise.all(
+        wave
+          .filter((name) => wanted.has(name))
+          .map(async (name) => {
+            const started = performance.now();
+            let service: RunningService;
+            try {
+              const start = await loadServiceStarter(name);
+              service = await start(options.wire === false ? {} : overridesFor(name, wiring, addresses, environment, options.extra));
+            } catch (error) {
+              throw new CliError(`the ${name} service did not start: ${(error as Error).message}`);
+            }
+            running.set(name, service);
+            // Ports chosen by the system (0) are only known now: later waves call the real ones.
+            if (name === 'embedder' && service.port && !environment.EMBEDDER_ADDR) addresses.embedderAddr = `${LOOPBACK}:${service.port}`;
+            if (name === 'search' && service.port && !environment.SEARCH_ADDR) addresses.searchAddr = `${LOOPBACK}:${service.port}`;
+            options.onServiceStarted?.(name, service, performance.now() - started);
+          }),
+      );
+    }
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+
+  const queryApi = running.get('query-api');
+  return {
+    services: running,
+    addresses,
+    queryApiPort: queryApi ? (queryApi.port ?? wiring.ports.queryApi) : undefined,
+    close,
+  };
+}

@@ -1,0 +1,39 @@
+import { UsageError } from '../cli/errors';
+import { overridesFor, readStackWiring } from './wiring';
+
+describe(readStackWiring.name, () => {
+  it('uses the documented default ports and ./data', () => {
+    const wiring = readStackWiring({});
+    expect(wiring.ports).toEqual({ queryApi: 8080, embedder: 50051, search: 50052, ingestion: 8081, embedderMetrics: 9464, searchMetrics: 9465, ingestionMetrics: 9466 });
+    expect(wiring.dataDir).toMatch(/[/\\]data$/);
+  });
+
+  it('names every bad port variable', () => {
+    expect(() => readStackWiring({ QUERY_API_PORT: 'eighty', SEARCH_PORT: '70000' })).toThrow(UsageError);
+    expect(() => readStackWiring({ QUERY_API_PORT: 'eighty', SEARCH_PORT: '70000' })).toThrow(/QUERY_API_PORT \("eighty"\)[\s\S]*SEARCH_PORT \("70000"\)/);
+  });
+});
+
+describe(overridesFor.name, () => {
+  const wiring = readStackWiring({ DATA_DIR: '/tmp/vs', QUERY_API_PORT: '18080', EMBEDDER_METRICS_PORT: '0', SEARCH_METRICS_PORT: '0' });
+  const addresses = { embedderAddr: '127.0.0.1:1111', searchAddr: '127.0.0.1:2222', ingestionUrl: 'http://127.0.0.1:3333' };
+
+  it('gives each service its own metrics port and the addresses of the others', () => {
+    expect(overridesFor('embedder', wiring, addresses, {}, { executionProviders: 'cpu' })).toMatchObject({ METRICS_PORT: '0', EMBEDDER_PORT: '50051', EXECUTION_PROVIDERS: 'cpu', DATA_DIR: '/tmp/vs' });
+    expect(overridesFor('ingestion', wiring, addresses, {})).toMatchObject({ EMBEDDER_ADDR: '127.0.0.1:1111', SEARCH_ADDR: '127.0.0.1:2222', METRICS_PORT: '9466' });
+    expect(overridesFor('query-api', wiring, addresses, {}, { catalogImagesDir: '/tmp/vs/catalog/images', adminApiKeys: ['k'] })).toMatchObject({
+      QUERY_API_PORT: '18080',
+      INGESTION_URL: 'http://127.0.0.1:3333',
+      CATALOG_IMAGES_DIR: '/tmp/vs/catalog/images',
+      ADMIN_API_KEYS: 'k',
+    });
+  });
+
+  it('lets the environment win over the embedded defaults, and adds to the image allow-list', () => {
+    const env = { EXECUTION_PROVIDERS: 'cuda,cpu', ADMIN_API_KEYS: 'mine', IMAGE_FETCH_ALLOW_HOSTS: '10.0.0.0/8' };
+    expect(overridesFor('embedder', wiring, addresses, env, { executionProviders: 'cpu' }).EXECUTION_PROVIDERS).toBeUndefined();
+    const queryApi = overridesFor('query-api', wiring, addresses, env, { adminApiKeys: ['generated'], allowHosts: ['127.0.0.1:18080'] });
+    expect(queryApi.ADMIN_API_KEYS).toBeUndefined();
+    expect(queryApi.IMAGE_FETCH_ALLOW_HOSTS).toBe('10.0.0.0/8,127.0.0.1:18080');
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * How the services find each other when the CLI runs several of them in one
+ * process: ports from the environment (the services' own variable names, plus
+ * one metrics port per service, since METRICS_PORT would collide), internal
+ * addresses on loopback, and the per-service overrides each `start…Service`
+ * receives. Port 0 means "any free port" for the internal ports.
+ */
+import path from 'node:path';
+import { UsageError } from '../cli/errors';
+import type { ServiceName, ServiceOverrides } from './services';
+
+export interface StackPorts {
+  queryApi: number;
+  embedder: number;
+  search: number;
+  ingestion: number;
+  embedderMetrics: number;
+  searchMetrics: number;
+  ingestionMetrics: number;
+}
+
+export interface StackWiring {
+  dataDir: string;
+  ports: StackPorts;
+  /** LOG_LEVEL given to the services (the CLI prints its own progress). */
+  logLevel?: string;
+}
+
+const PORT_VARIABLES: Record<keyof StackPorts, [string, number]> = {
+  queryApi: ['QUERY_API_PORT', 8080],
+  embedder: ['EMBEDDER_PORT', 50051],
+  search: ['SEARCH_PORT', 50052],
+  ingestion: ['INGESTION_PORT', 8081],
+  embedderMetrics: ['EMBEDDER_METRICS_PORT', 9464],
+  searchMetrics: ['SEARCH_METRICS_PORT', 9465],
+  ingestionMetrics: ['INGESTION_METRICS_PORT', 9466],
+};
+
+export const LOOPBACK = '127.0.0.1';
+
+export function readStackWiring(environment: NodeJS.ProcessEnv, defaults: { logLevel?: string } = {}): StackWiring {
+  const problems: string[] = [];
+  const ports = {} as StackPorts;
+  for (const [key, [variable, fallback]] of Object.entries(PORT_VARIABLES) as [keyof StackPorts, [string, number]][]) {
+    const raw = environment[variable];
+    if (raw === undefined || raw.trim() === '') {
+      ports[key] = fallback;
+      continue;
+    }
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0 || value > 65535) problems.push(`${variable} (${JSON.stringify(raw)}): must be a port number from 0 to 65535`);
+    else ports[key] = value;
+  }
+  if (problems.length > 0) throw new UsageError(`invalid environment:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  return {
+    dataDir: path.resolve(environment.DATA_DIR?.trim() || './data'),
+    ports,
+    logLevel: environment.LOG_LEVEL?.trim() || defaults.logLevel,
+  };
+}
+
+/** Addresses of the services the others call; for a service not run here, whatever the environment says. */
+export interface StackAddresses {
+  embedderAddr: string;
+  searchAddr: string;
+  ingestionUrl: string;
+}
+
+export interface ExtraSettings {
+  /** The generated catalog's images, served by the query API at /catalog-images. */
+  catalogImagesDir?: string;
+  adminApiKeys?: string[];
+  /** Added to IMAGE_FETCH_ALLOW_HOSTS (ingestion and query-api). */
+  allowHosts?: string[];
+  /** EXECUTION_PROVIDERS of the embedder when the environment does not say. */
+  executionProviders?: string;
+}
+
+export function overridesFor(name: ServiceName, wiring: StackWiring, addresses: StackAddresses, environment: NodeJS.ProcessEnv, extra: ExtraSettings = {}): ServiceOverrides {
+  const common: ServiceOverrides = { DATA_DIR: wiring.dataDir };
+  if (wiring.logLevel) common.LOG_LEVEL = wiring.logLevel;
+  const allowHosts = [...(environment.IMAGE_FETCH_ALLOW_HOSTS ?? '').split(','), ...(extra.allowHosts ?? [])].map((host) => host.trim()).filter(Boolean);
+  switch (name) {
+    case 'embedder':
+      return {
+        ...common,
+        EMBEDDER_PORT: String(wiring.ports.embedder),
+        METRICS_PORT: String(wiring.ports.embedderMetrics),
+        ...(environment.EXECUTION_PROVIDERS ? {} : extra.executionProviders ? { EXECUTION_PROVIDERS: extra.executionProviders } : {}),
+      };
+    case 'search':
+      return { ...common, SEARCH_PORT: String(wiring.ports.search), METRICS_PORT: String(wiring.ports.searchMetrics) };
+    case 'ingestion':
+      return {
+        ...common,
+        INGESTION_PORT: String(wiring.ports.ingestion),
+        METRICS_PORT: String(wiring.ports.ingestionMetrics),
+        EMBEDDER_ADDR: addresses.embedderAddr,
+        SEARCH_ADDR: addresses.searchAddr,
+        IMAGE_FETCH_ALLOW_HOSTS: allowHosts.join(','),
+      };
+    case 'query-api':
+      return {
+        ...common,
+        QUERY_API_PORT: String(wiring.ports.queryApi),
+        EMBEDDER_ADDR: addresses.embedderAddr,
+        SEARCH_ADDR: addresses.searchAddr,
+        INGESTION_URL: addresses.ingestionUrl,
+        IMAGE_FETCH_ALLOW_HOSTS: allowHosts.join(','),
+        ...(extra.catalogImagesDir && !environment.CATALOG_IMAGES_DIR ? { CATALOG_IMAGES_DIR: extra.catalogImagesDir } : {}),
+        ...(extra.adminApiKeys && !environment.ADMIN_API_KEYS ? { ADMIN_API_KEYS: extra.adminApiKeys.join(',') } : {}),
+      };
+  }
+}
