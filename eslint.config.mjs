@@ -34,6 +34,7 @@ export default [
             { sourceTag: 'scope:search', onlyDependOnLibsWithTags: ['scope:search', 'scope:shared'] },
             { sourceTag: 'scope:ingestion', onlyDependOnLibsWithTags: ['scope:ingestion', 'scope:shared'] },
             { sourceTag: 'scope:query-api', onlyDependOnLibsWithTags: ['scope:query-api', 'scope:shared'] },
+            { sourceTag: 'scope:load-tests', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:cli', 'scope:embedder', 'scope:search', 'scope:ingestion', 'scope:query-api', 'scope:shared'] },
           ],
         },

@@ -32,7 +32,7 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,tools,load-tests}/**/*.spec.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/{libs,services,tools,load-tests,deploy}/**/*.int-spec.ts'], testTimeout: 120000, testEnvironment: '<rootDir>/tools/test/jest-node-environment.js' },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/{libs,services,tools}/**/*.e2e-spec.ts'], testTimeout: 300000 },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/{libs,services,tools,load-tests,deploy}/**/*.int-spec.ts'], testEnvironment: '<rootDir>/tools/test/jest-node-environment.js', setupFilesAfterEnv: ['<rootDir>/tools/test/jest/integration-timeout.js'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/{libs,services,tools,load-tests}/**/*.e2e-spec.ts'], setupFilesAfterEnv: ['<rootDir>/tools/test/jest/e2e-timeout.js'] },
   ],
 };
