@@ -24,7 +24,7 @@ interface Running {
 }
 
 async function start(env: QueryApiConfigOverrides = {}, thresholds: Record<string, number> = {}): Promise<Running> {
-  const config = loadQueryApiConfig({ ADMIN_API_KEYS: ADMIN_KEY, RATE_LIMIT_BURST: '1000', RATE_LIMIT_PER_SECOND: '1000', ...env });
+  const config = loadQueryApiConfig({ ADMIN_API_KEYS: ADMIN_KEY, RATE_LIMIT_BURST: '1000', RATE_LIMIT_PER_SECOND: '1000', ...env }, {});
   const ports = fakePorts(thresholds);
   const app = await createQueryApiApp({ config, ports, logger: createLogger('query-api-test', process.env.TEST_LOG_LEVEL ?? 'silent') });
   await app.listen(0, '127.0.0.1');

@@ -70,11 +70,13 @@ export interface QueryApiConfig {
   logLevel: string;
 }
 
-/** Environment variable names to string values, applied over process.env. */
-export type QueryApiConfigOverrides = Partial<Record<keyof z.input<typeof queryApiEnvSchema>, string>>;
+/** Overrides are environment variables by name (numbers allowed), applied over `env`. */
+export type QueryApiConfigOverrides = Partial<Record<keyof QueryApiEnv, string | number>>;
 
-export function loadQueryApiConfig(environment: NodeJS.ProcessEnv = process.env): Readonly<QueryApiConfig> {
-  const flat = loadConfig('query-api', queryApiEnvSchema, environment);
+export function loadQueryApiConfig(overrides: QueryApiConfigOverrides = {}, environment: NodeJS.ProcessEnv = process.env): Readonly<QueryApiConfig> {
+  const merged: NodeJS.ProcessEnv = { ...environment };
+  for (const [name, value] of Object.entries(overrides)) if (value !== undefined) merged[name] = String(value);
+  const flat = loadConfig('query-api', queryApiEnvSchema, merged);
   return Object.freeze({
     http: Object.freeze({ port: flat.QUERY_API_PORT, host: flat.QUERY_API_HOST, trustProxy: flat.TRUST_PROXY }),
     upstream: Object.freeze({

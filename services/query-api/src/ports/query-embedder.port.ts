@@ -9,18 +9,12 @@ export interface QueryModelInfo {
   imageSize: number;
 }
 
-export interface QueryEmbedding {
-  /** L2-normalised. */
-  vector: Float32Array;
-  modelId: string;
-}
-
 export abstract class QueryEmbedder {
   abstract describeModel(context: RequestContext): Promise<QueryModelInfo>;
-  /** One shopper query, interactive priority. */
-  abstract embedQueryText(text: string, context: RequestContext): Promise<QueryEmbedding>;
+  /** One shopper query, interactive priority; an L2-normalised vector of the model `describeModel` names. */
+  abstract embedQueryText(text: string, context: RequestContext): Promise<Float32Array>;
   /** One photo as RGB HWC uint8 pixels at the model's input size, interactive priority. */
-  abstract embedQueryPixels(pixels: Uint8Array, context: RequestContext): Promise<QueryEmbedding>;
+  abstract embedQueryPixels(pixels: Uint8Array, context: RequestContext): Promise<Float32Array>;
   /** Resolves when the embedder answers and is ready; throws DependencyUnavailableError otherwise. */
   abstract checkReady(): Promise<void>;
 }

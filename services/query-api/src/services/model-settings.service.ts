@@ -9,6 +9,7 @@ import type { QueryApiConfig } from '../config';
 import { ModelManifests, QueryEmbedder, type QueryModelInfo, type RequestContext } from '../ports';
 import { QUERY_API_CONFIG, QUERY_API_LOGGER } from '../tokens';
 
+/** A model rollout is seen within this time (the query cache is keyed by model id). */
 const MODEL_INFO_TTL_MS = 30_000;
 
 @Injectable()
@@ -28,11 +29,6 @@ export class ModelSettingsService {
     const info = await this.embedder.describeModel(context);
     this.cached = { info, expiresAt: Date.now() + MODEL_INFO_TTL_MS };
     return info;
-  }
-
-  /** Called when the embedder answers with another model than the cached one (a rollout). */
-  forgetModel(): void {
-    this.cached = undefined;
   }
 
   /** Cosine below which a text-search hit is noise; `undefined` = no cutoff. */

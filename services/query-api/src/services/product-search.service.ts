@@ -17,7 +17,6 @@ import {
   QueryEmbedder,
   RemoteImageSource,
   type ProductPage,
-  type QueryEmbedding,
   type RequestContext,
 } from '../ports';
 import { QUERY_API_CONFIG } from '../tokens';
@@ -47,19 +46,19 @@ export class ProductSearchService {
       throw badRequest('query_too_long', `q must be at most ${this.config.search.maxQueryChars} characters (got ${query.q.length})`);
     }
     const text = normaliseQueryText(query.q);
-    const embedding = await this.embedText(text, context);
+    const { vector, modelId } = await this.embedText(text, context);
     const page = await this.productIndex.searchByVector(
       {
-        vector: embedding.vector,
+        vector,
         filter: toProductFilter(query),
         limit: query.limit,
         offset: query.offset,
-        scoreThreshold: this.modelSettings.textScoreThreshold(embedding.modelId),
+        scoreThreshold: this.modelSettings.textScoreThreshold(modelId),
         withFacets: true,
       },
       context,
     );
-    return toResponse(page, embedding.modelId, started);
+    return toResponse(page, modelId, started);
   }
 
   async searchUploadedImage(bytes: Uint8Array, query: FiltersQuery, context: RequestContext): Promise<SearchResponse> {
@@ -91,24 +90,23 @@ export class ProductSearchService {
     if (!sniffImageFormat(bytes)) throw unsupportedMediaType('the image is not a JPEG, PNG or WebP file');
     const model = await this.modelSettings.currentModel(context);
     const pixels = await this.preprocessor.toModelPixels(bytes, model.imageSize);
-    const embedding = await this.embedder.embedQueryPixels(pixels, context);
-    if (embedding.modelId !== model.modelId) this.modelSettings.forgetModel();
+    const vector = await this.embedder.embedQueryPixels(pixels, context);
     const page = await this.productIndex.searchByVector(
-      { vector: embedding.vector, filter: toProductFilter(query), limit: query.limit, offset: query.offset, withFacets: true },
+      { vector, filter: toProductFilter(query), limit: query.limit, offset: query.offset, withFacets: true },
       context,
     );
-    return toResponse(page, embedding.modelId, started);
+    return toResponse(page, model.modelId, started);
   }
 
-  private async embedText(text: string, context: RequestContext): Promise<QueryEmbedding> {
-    const model = await this.modelSettings.currentModel(context);
-    const cached = this.cache.get(model.modelId, text);
+  /** The query's vector, from the cache when the same model embedded the same normalised text before. */
+  private async embedText(text: string, context: RequestContext): Promise<{ vector: Float32Array; modelId: string }> {
+    const { modelId } = await this.modelSettings.currentModel(context);
+    const cached = this.cache.get(modelId, text);
     this.metrics.queryEmbeddingCache.inc({ result: cached ? 'hit' : 'miss' });
-    if (cached) return cached;
-    const embedding = await this.embedder.embedQueryText(text, context);
-    if (embedding.modelId === model.modelId) this.cache.set(model.modelId, text, embedding);
-    else this.modelSettings.forgetModel();
-    return embedding;
+    if (cached) return { vector: cached, modelId };
+    const vector = await this.embedder.embedQueryText(text, context);
+    this.cache.set(modelId, text, vector);
+    return { vector, modelId };
   }
 }
 

@@ -1,6 +1,6 @@
 import { normaliseQueryText, QueryEmbeddingCache } from './query-embedding.cache';
 
-const embedding = (value: number) => ({ vector: Float32Array.from([value]), modelId: 'm@1' });
+const embedding = (value: number) => Float32Array.from([value]);
 
 describe(QueryEmbeddingCache.name, () => {
   it('normalises case, surrounding and repeated whitespace', () => {
@@ -10,7 +10,7 @@ describe(QueryEmbeddingCache.name, () => {
   it('keys entries by model id as well as text', () => {
     const cache = new QueryEmbeddingCache(10);
     cache.set('m@1', 'boots', embedding(1));
-    expect(cache.get('m@1', 'boots')?.vector[0]).toBe(1);
+    expect(cache.get('m@1', 'boots')?.[0]).toBe(1);
     expect(cache.get('m@2', 'boots')).toBeUndefined();
     expect([cache.hits, cache.misses]).toEqual([1, 1]);
   });

@@ -3,7 +3,6 @@
  * query text, so popular queries skip the embedder (and a model change never
  * serves a vector of the old model).
  */
-import type { QueryEmbedding } from '../ports';
 
 /** Trim, lower-case, collapse whitespace: "  Red   BOOTS " and "red boots" share one entry. */
 export function normaliseQueryText(text: string): string {
@@ -11,7 +10,7 @@ export function normaliseQueryText(text: string): string {
 }
 
 export class QueryEmbeddingCache {
-  private readonly entries = new Map<string, QueryEmbedding>();
+  private readonly entries = new Map<string, Float32Array>();
   hits = 0;
   misses = 0;
 
@@ -21,7 +20,7 @@ export class QueryEmbeddingCache {
     return this.entries.size;
   }
 
-  get(modelId: string, normalisedText: string): QueryEmbedding | undefined {
+  get(modelId: string, normalisedText: string): Float32Array | undefined {
     const key = cacheKey(modelId, normalisedText);
     const found = this.entries.get(key);
     if (!found) {
@@ -35,7 +34,7 @@ export class QueryEmbeddingCache {
     return found;
   }
 
-  set(modelId: string, normalisedText: string, embedding: QueryEmbedding): void {
+  set(modelId: string, normalisedText: string, embedding: Float32Array): void {
     const key = cacheKey(modelId, normalisedText);
     this.entries.delete(key);
     this.entries.set(key, embedding);

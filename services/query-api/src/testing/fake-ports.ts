@@ -17,7 +17,6 @@ import {
   type ProductHit,
   type ProductPage,
   type QueryApiPorts,
-  type QueryEmbedding,
   type QueryModelInfo,
   type ReindexJob,
   type RequestContext,
@@ -37,17 +36,17 @@ export class FakeEmbedder extends QueryEmbedder {
     return FAKE_MODEL;
   }
 
-  async embedQueryText(text: string, context: RequestContext): Promise<QueryEmbedding> {
+  async embedQueryText(text: string, context: RequestContext): Promise<Float32Array> {
     if (this.down) throw new DependencyUnavailableError('embedder', 'connection refused');
     this.textCalls.push({ text, requestId: context.requestId });
-    return { vector: Float32Array.from([1, 0, 0, 0]), modelId: FAKE_MODEL.modelId };
+    return Float32Array.from([1, 0, 0, 0]);
   }
 
-  async embedQueryPixels(pixels: Uint8Array, context: RequestContext): Promise<QueryEmbedding> {
+  async embedQueryPixels(pixels: Uint8Array, context: RequestContext): Promise<Float32Array> {
     if (this.down) throw new DependencyUnavailableError('embedder', 'connection refused');
     if (pixels.length !== FAKE_MODEL.imageSize * FAKE_MODEL.imageSize * 3) throw new Error(`unexpected pixel count ${pixels.length}`);
     this.pixelCalls.push({ length: pixels.length, requestId: context.requestId });
-    return { vector: Float32Array.from([0, 1, 0, 0]), modelId: FAKE_MODEL.modelId };
+    return Float32Array.from([0, 1, 0, 0]);
   }
 
   async checkReady(): Promise<void> {

@@ -1,0 +1,23 @@
+/** Reindex requests appended to `catalog.reindex.v1` (Kafka, or the embedded log under DATA_DIR). */
+import { CATALOG_REINDEX_TOPIC, type ReindexRequested } from '@vsearch/contracts';
+import type { EventLog } from '@vsearch/event-log';
+import { DependencyUnavailableError } from '../errors';
+import { ReindexRequestPublisher, type RequestContext } from '../ports';
+
+export class EventLogReindexPublisher extends ReindexRequestPublisher {
+  constructor(private readonly eventLog: EventLog) {
+    super();
+  }
+
+  async publish(request: ReindexRequested, context: RequestContext): Promise<void> {
+    try {
+      await this.eventLog.publishOne(CATALOG_REINDEX_TOPIC, request.jobId, JSON.stringify(request), { 'x-request-id': context.requestId });
+    } catch (error) {
+      throw new DependencyUnavailableError('event-log', `cannot publish to ${CATALOG_REINDEX_TOPIC} (${this.eventLog.kind}): ${(error as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.eventLog.close();
+  }
+}

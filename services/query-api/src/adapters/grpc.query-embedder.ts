@@ -1,0 +1,48 @@
+/** The embedder over gRPC (EmbedderClient): shopper queries and photos on the interactive lane. */
+import { status } from '@grpc/grpc-js';
+import { EmbedderCallError, type EmbedderClient } from '@vsearch/grpc-clients';
+import { badRequest, DependencyUnavailableError } from '../errors';
+import { QueryEmbedder, type QueryModelInfo, type RequestContext } from '../ports';
+
+const READY_CHECK_DEADLINE_MS = 2_000;
+
+export class GrpcQueryEmbedder extends QueryEmbedder {
+  constructor(
+    private readonly client: EmbedderClient,
+    private readonly deadlineMs: number,
+  ) {
+    super();
+  }
+
+  async describeModel(context: RequestContext): Promise<QueryModelInfo> {
+    const info = await this.guard(() => this.client.getModelInfo({ requestId: context.requestId, deadlineMs: this.deadlineMs }));
+    return { modelId: info.modelId, dimension: info.dimension, imageSize: info.imageSize };
+  }
+
+  async embedQueryText(text: string, context: RequestContext): Promise<Float32Array> {
+    const [vector] = await this.guard(() => this.client.embedTexts([text], { priority: 'interactive', requestId: context.requestId, deadlineMs: this.deadlineMs }));
+    return vector;
+  }
+
+  async embedQueryPixels(pixels: Uint8Array, context: RequestContext): Promise<Float32Array> {
+    const [vector] = await this.guard(() => this.client.embedPixels([pixels], { priority: 'interactive', requestId: context.requestId, deadlineMs: this.deadlineMs }));
+    return vector;
+  }
+
+  async checkReady(): Promise<void> {
+    await this.guard(() => this.client.getModelInfo({ deadlineMs: READY_CHECK_DEADLINE_MS }));
+  }
+
+  /** Transient failures (down, overloaded, too slow, not warm yet) become 503s; a refused query a 400. */
+  private async guard<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof EmbedderCallError) {
+        if (error.isTransient || error.code === status.FAILED_PRECONDITION) throw new DependencyUnavailableError('embedder', error.details);
+        if (error.code === status.INVALID_ARGUMENT) throw badRequest('invalid_query', `the embedder refused the query: ${error.details}`);
+      }
+      throw error;
+    }
+  }
+}
