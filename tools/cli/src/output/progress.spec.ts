@@ -9,6 +9,17 @@ function capture(): { stream: NodeJS.WritableStream; text: () => string } {
 }
 
 describe('createProgress (plain lines, not a TTY)', () => {
+  it('prints only the final line of a job shorter than the interval', () => {
+    let clock = 0;
+    const out = capture();
+    const progress = createProgress({ label: 'publishing', unit: 'lines', total: 20, stream: out.stream, tty: false, intervalMs: 5000, now: () => clock });
+    clock = 400;
+    progress.update(20);
+    clock = 500;
+    progress.finish();
+    expect(out.text()).toBe('publishing: 20/20 lines (100%), 40.0 lines/s\n');
+  });
+
   it('prints at most one line per interval with count, percentage, rate and ETA, and always the final line', () => {
     let clock = 0;
     const out = capture();
@@ -23,7 +34,6 @@ describe('createProgress (plain lines, not a TTY)', () => {
     progress.finish('indexed 60 products');
     const lines = out.text().trim().split('\n');
     expect(lines).toEqual([
-      'indexing: 0/100 products (0%), 0.0 products/s, ETA …',
       'indexing: 50/100 products (50%), 10.0 products/s, ETA 5 s',
       'indexing: 60/100 products (60%), 10.0 products/s, ETA 4 s',
       'indexed 60 products',

@@ -32,6 +32,7 @@ export function createProgress(options: ProgressOptions): Progress {
   const tty = options.tty ?? Boolean((stream as NodeJS.WriteStream).isTTY);
   const now = options.now ?? (() => performance.now());
   const rate = new RateMeter(now);
+  rate.record(0);
   let total = options.total;
   let done = 0;
   let finished = false;
@@ -69,7 +70,8 @@ export function createProgress(options: ProgressOptions): Progress {
   }
 
   const intervalMs = options.intervalMs ?? 5_000;
-  let lastLine = -Infinity;
+  // The first line comes after one interval: a job that ends sooner prints only its final line.
+  let lastLine = now();
   const line = () => {
     const percent = total > 0 ? Math.floor((100 * done) / total) : 100;
     const eta = done >= total ? '' : `, ETA ${formatEta(rate.etaSeconds(total - done))}`;
@@ -87,6 +89,7 @@ export function createProgress(options: ProgressOptions): Progress {
     finish(summary) {
       if (finished) return;
       finished = true;
+      rate.record(done);
       line();
       if (summary) stream.write(`${summary}\n`);
     },
