@@ -1,0 +1,112 @@
+/**
+ * `npm run bench`: every benchmark of the product, then the load scenarios
+ * against the embedded stack, rewriting docs/benchmarks.md section by section.
+ * Usage: npm run bench [-- --only embedder,search,ingestion,load] [--runs 3]
+ */
+import { describeMachine, median, REPO_ROOT, waitFor, writeBenchmarkSection } from '@vsearch/testing';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const ALL_PARTS = ['embedder', 'search', 'ingestion', 'load'] as const;
+type Part = (typeof ALL_PARTS)[number];
+
+const LOAD_SCENARIOS = ['text-search', 'photo-search', 'mixed-shopper', 'embedder-grpc', 'reindex-under-load'];
+
+function parseArgs(argv: string[]): { parts: Part[]; runs: number; padProducts: number } {
+  let parts: Part[] = [...ALL_PARTS];
+  let runs = 3;
+  let padProducts = 100_000;
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i] === '--only') parts = argv[++i].split(',').filter((p): p is Part => (ALL_PARTS as readonly string[]).includes(p));
+    else if (argv[i] === '--runs') runs = Number(argv[++i]);
+    else if (argv[i] === '--pad-products') padProducts = Number(argv[++i]);
+  }
+  return { parts, runs, padProducts };
+}
+
+function runStep(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): boolean {
+  console.log(`\n=== bench: ${label} ===`);
+  const result = spawnSync(command, args, { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+  if (result.status !== 0) console.error(`bench: ${label} failed with exit code ${result.status}`);
+  return result.status === 0;
+}
+
+interface LoadRecord {
+  result: { requests: number; errors: number; throughput: number; latencyMs: { p50: number; p95: number; p99: number }; baseline?: { latencyMs: { p95: number } } };
+  outcomes: { name: string; passed: boolean }[];
+  profile: { rate: number; duration: string };
+}
+
+async function runLoadScenarios(runs: number, padProducts: number): Promise<boolean> {
+  const apiKey = 'bench-admin-key';
+  const stack = spawn(process.execPath, ['tools/cli/bin/vsearch.js', 'start'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ADMIN_API_KEYS: apiKey, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  try {
+    await waitFor('the embedded stack on :8080', async () => (await fetch('http://127.0.0.1:8080/readyz')).ok, 15 * 60_000, 1000);
+    if (padProducts > 0 && !runStep(`pad the index to ${padProducts} products`, process.execPath, ['tools/cli/bin/run-ts.js', 'load-tests/runner/prepare-index.ts', '--products', String(padProducts)])) {
+      return false;
+    }
+    const rows: string[] = [];
+    let allPassed = true;
+    for (const scenario of LOAD_SCENARIOS) {
+      const records: LoadRecord[] = [];
+      for (let run = 0; run < runs; run += 1) {
+        const passed = runStep(`load ${scenario} (run ${run + 1}/${runs})`, process.execPath, ['tools/cli/bin/run-ts.js', 'load-tests/runner/run.ts', scenario], { VSEARCH_API_KEY: apiKey });
+        allPassed &&= passed;
+        try {
+          records.push(JSON.parse(readFileSync(path.join(REPO_ROOT, 'tmp/load-results', `${scenario}.json`), 'utf8')) as LoadRecord);
+        } catch {
+          // the scenario failed before writing a result; the row says so
+        }
+      }
+      if (records.length === 0) {
+        rows.push(`| ${scenario} | – | – | – | – | – | – | failed to run |`);
+        continue;
+      }
+      const pick = (f: (r: LoadRecord) => number) => median(records.map(f));
+      const ratio = records[0].result.baseline ? pick((r) => r.result.latencyMs.p95 / (r.result.baseline?.latencyMs.p95 ?? Number.NaN)).toFixed(2) : '–';
+      const passedRuns = records.filter((r) => r.outcomes.every((o) => o.passed)).length;
+      rows.push(
+        `| ${scenario} | ${records[0].profile.rate}/s × ${records[0].profile.duration} | ${pick((r) => r.result.throughput).toFixed(1)} | ${pick((r) => r.result.latencyMs.p50).toFixed(1)} | ${pick((r) => r.result.latencyMs.p95).toFixed(1)} | ${pick((r) => r.result.latencyMs.p99).toFixed(1)} | ${pick((r) => r.result.errors / Math.max(1, r.result.requests)).toFixed(4)} | ${ratio} | ${passedRuns}/${records.length} |`,
+      );
+    }
+    writeBenchmarkSection(
+      'load',
+      [
+        '## Load scenarios',
+        '',
+        `Command: \`npm run bench -- --only load\` (or one scenario: \`npm run load -- <scenario>\` against a running \`npm start\`). Embedded stack on this machine (${describeMachine()}), index padded to ${padProducts.toLocaleString('en')} products (the generated catalog plus synthetic products with random unit vectors, \`load-tests/runner/prepare-index.ts\`). Medians of ${runs} runs. Thresholds live in \`load-tests/scenarios/*.json\`.`,
+        '',
+        '| scenario | offered load | achieved req/s | p50 ms | p95 ms | p99 ms | error rate | p95 during reindex / before | runs passing thresholds |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+        ...rows,
+      ].join('\n'),
+    );
+    return allPassed;
+  } finally {
+    stack.kill('SIGINT');
+    await new Promise((resolve) => stack.once('exit', resolve));
+  }
+}
+
+async function main(): Promise<void> {
+  const { parts, runs, padProducts } = parseArgs(process.argv.slice(2));
+  writeBenchmarkSection(
+    'machine',
+    [`## Machine`, '', `Last full run: ${new Date().toISOString().slice(0, 10)} on ${describeMachine()}; load average at start ${os.loadavg()[0].toFixed(2)}.`, '', 'Command: `npm run bench`.'].join('\n'),
+  );
+  let ok = true;
+  for (const part of parts) {
+    if (part === 'load') ok = (await runLoadScenarios(runs, padProducts)) && ok;
+    else ok = runStep(part, 'npm', ['run', `bench:${part}`]) && ok;
+  }
+  console.log(ok ? '\nbench: every part ran; see docs/benchmarks.md' : '\nbench: some parts failed; see above');
+  process.exitCode = ok ? 0 : 1;
+}
+
+void main();
