@@ -1,0 +1,425 @@
+/**
+ * The behaviour every VectorStore adapter must show, as one jest suite run
+ * against each adapter (the embedded store in CI, Qdrant when QDRANT_URL is
+ * set). Collections are created through the port, so the suite also runs on a
+ * shared Qdrant server; it never assumes the store starts empty, except where
+ * `freshStore` says it does.
+ */
+import { isVectorStoreError, type VectorStoreErrorKind } from '../errors';
+import { DEFAULT_ALIAS, type ProductData, type ProductWithImageVectors, type SearchFilter, type SearchResult } from '../types';
+import type { VectorStore } from '../vector-store.port';
+
+export interface ConformanceOptions {
+  /** A new adapter instance (already opened by the suite) over the backing store. */
+  createStore: () => Promise<VectorStore> | VectorStore;
+  /** True when every created store starts without collections or aliases (embedded in a temp dir or memory). */
+  freshStore: boolean;
+}
+
+const DIMENSION = 4;
+const MODEL = 'conformance-model';
+const E0 = [1, 0, 0, 0];
+
+export function vector(...values: number[]): Float32Array {
+  const out = new Float32Array(DIMENSION);
+  out.set(values.slice(0, DIMENSION));
+  return out;
+}
+
+export function product(productId: string, overrides: Partial<ProductData> = {}): ProductData {
+  return {
+    productId,
+    version: 1,
+    title: `title of ${productId}`,
+    description: '',
+    brand: '',
+    categories: ['misc'],
+    price: { amount: 10, currency: 'EUR' },
+    inStock: true,
+    attributes: {},
+    ...overrides,
+  };
+}
+
+function withImages(data: ProductData, images: Array<[string, number[]]>): ProductWithImageVectors {
+  return {
+    product: data,
+    images: images.map(([imageId, values]) => ({ imageId, imageUrl: `http://images.test/${data.productId}/${imageId}.jpg`, vector: vector(...values) })),
+  };
+}
+
+/**
+ * The fixture catalog. Cosine scores against E0: p1 1.0 (image "side"),
+ * p2 0.994, p3 0.707, p6 0.577, p5 0.050, p4 -0.099.
+ */
+const CATALOG: ProductWithImageVectors[] = [
+  withImages(product('p1', { brand: 'acme', categories: ['shoes', 'boots'], price: { amount: 50, currency: 'EUR' }, inStock: true, attributes: { colour: 'red' } }), [
+    ['front', [0.8, 0.6, 0, 0]],
+    ['side', [1, 0, 0, 0]],
+    ['back', [0, 0, 0, 1]],
+  ]),
+  withImages(product('p2', { brand: 'zeta', categories: ['shoes', 'sneakers'], price: { amount: 80, currency: 'EUR' }, inStock: false }), [['main', [0.9, 0.1, 0, 0]]]),
+  withImages(product('p3', { brand: 'acme', categories: ['bags'], price: { amount: 120, currency: 'EUR' }, inStock: true }), [['main', [0.7, 0.7, 0, 0]]]),
+  withImages(product('p4', { brand: '', categories: ['bags', 'totes'], price: { amount: 20, currency: 'EUR' }, inStock: true }), [['main', [-0.1, 1, 0, 0]]]),
+  withImages(product('p5', { brand: 'zeta', categories: ['hats'], price: { amount: 35.5, currency: 'EUR' }, inStock: false }), [['main', [0.05, 0, 1, 0]]]),
+  withImages(product('p6', { brand: 'kilo', categories: ['shoes', 'boots'], price: { amount: 200, currency: 'EUR' }, inStock: true }), [['main', [0.5, 0, 0.5, 0.5]]]),
+];
+
+const ids = (result: SearchResult) => result.hits.map((hit) => hit.product.productId);
+
+async function expectKind(promise: Promise<unknown>, kind: VectorStoreErrorKind, message?: RegExp): Promise<void> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    caught = error;
+  }
+  if (!isVectorStoreError(caught, kind)) throw new Error(`expected a VectorStoreError of kind ${kind}, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`);
+  if (message) expect(caught.message).toMatch(message);
+}
+
+export function describeVectorStoreConformance(adapterName: string, options: ConformanceOptions): void {
+  describe(`VectorStore conformance: ${adapterName}`, () => {
+    let store: VectorStore;
+    let collection: string;
+
+    const search = (filter?: SearchFilter, extra: { limit?: number; offset?: number; scoreThreshold?: number; withFacets?: boolean } = {}) =>
+      store.searchSimilar({ collection, vector: vector(...E0), filter, limit: extra.limit ?? 10, offset: extra.offset, scoreThreshold: extra.scoreThreshold, withFacets: extra.withFacets });
+
+    beforeEach(async () => {
+      store = await options.createStore();
+      await store.open();
+      collection = await store.createGeneration(MODEL, DIMENSION);
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe('collections and aliases', () => {
+      it('names generations products_v{n} in increasing order and records model id and dimension', async () => {
+        const next = await store.createGeneration('other-model', 8);
+        expect(collection).toMatch(/^products_v\d+$/);
+        expect(Number(next.slice('products_v'.length))).toBeGreaterThan(Number(collection.slice('products_v'.length)));
+        const listed = await store.listCollections();
+        const names = listed.map((info) => info.name);
+        expect(names.indexOf(collection)).toBeLessThan(names.indexOf(next));
+        expect(listed.find((info) => info.name === next)).toMatchObject({ modelId: 'other-model', dimension: 8, productCount: 0, pointCount: 0, aliases: [] });
+      });
+
+      it('counts products and points per collection and lists aliases', async () => {
+        await store.upsertProducts(collection, CATALOG);
+        await store.swapAlias('conformance-alias', collection);
+        const info = (await store.listCollections()).find((candidate) => candidate.name === collection);
+        expect(info).toMatchObject({ modelId: MODEL, dimension: DIMENSION, productCount: 6, pointCount: 8 });
+        expect(info?.aliases).toContain('conformance-alias');
+      });
+
+      if (options.freshStore) {
+        it('refuses writes and searches through the default alias until it points at a collection', async () => {
+          await expectKind(store.upsertProducts(undefined, CATALOG.slice(0, 1)), 'failed-precondition', /CreateCollection.*SwapAlias/);
+          await expectKind(store.searchSimilar({ vector: vector(...E0), limit: 5 }), 'failed-precondition');
+          await store.swapAlias(DEFAULT_ALIAS, collection);
+          expect(await store.upsertProducts(undefined, CATALOG.slice(0, 1))).toEqual(['applied']);
+          expect((await store.searchSimilar({ vector: vector(...E0), limit: 5 })).collection).toBe(collection);
+        });
+      }
+
+      it('swaps an alias atomically and reports the previous collection', async () => {
+        const next = await store.createGeneration(MODEL, DIMENSION);
+        await store.upsertProducts(collection, CATALOG.slice(0, 2));
+        await store.upsertProducts(next, CATALOG.slice(2, 4));
+        const alias = `swap-${collection}`;
+        expect(await store.swapAlias(alias, collection)).toBeUndefined();
+        expect((await store.searchSimilar({ collection: alias, vector: vector(...E0), limit: 10 })).collection).toBe(collection);
+        expect(await store.swapAlias(alias, next)).toBe(collection);
+        const result = await store.searchSimilar({ collection: alias, vector: vector(...E0), limit: 10 });
+        expect(result).toMatchObject({ collection: next, modelId: MODEL });
+        expect(ids(result).sort()).toEqual(['p3', 'p4']);
+      });
+
+      it('never fails a search while the alias is swapped back and forth', async () => {
+        const next = await store.createGeneration(MODEL, DIMENSION);
+        await store.upsertProducts(collection, CATALOG.slice(0, 3));
+        await store.upsertProducts(next, CATALOG.slice(3));
+        const alias = `live-${collection}`;
+        await store.swapAlias(alias, collection);
+        let swapping = true;
+        const swaps = (async () => {
+          for (let i = 0; i < 20; i++) await store.swapAlias(alias, i % 2 === 0 ? next : collection);
+          swapping = false;
+        })();
+        const answered: string[] = [];
+        while (swapping) {
+          // Yield to I/O between rounds, so the swaps (which persist) make progress.
+          await new Promise((resolve) => setImmediate(resolve));
+          const results = await Promise.all(Array.from({ length: 8 }, () => store.searchSimilar({ collection: alias, vector: vector(...E0), limit: 3 })));
+          for (const result of results) {
+            expect(result.hits.length).toBe(3);
+            expect([collection, next]).toContain(result.collection);
+            answered.push(result.collection);
+          }
+        }
+        await swaps;
+        expect(answered.length).toBeGreaterThan(0);
+      });
+
+      it('refuses to drop a collection an alias points at, then drops it once unaliased', async () => {
+        const next = await store.createGeneration(MODEL, DIMENSION);
+        const alias = `drop-${collection}`;
+        await store.swapAlias(alias, collection);
+        await expectKind(store.dropCollection(collection), 'failed-precondition', new RegExp(alias));
+        await store.swapAlias(alias, next);
+        await store.dropCollection(collection);
+        expect((await store.listCollections()).map((info) => info.name)).not.toContain(collection);
+        await expectKind(store.searchSimilar({ collection, vector: vector(...E0), limit: 1 }), 'not-found');
+        await expectKind(store.dropCollection(collection), 'not-found');
+      });
+
+      it('answers not-found for an unknown collection on every operation', async () => {
+        const unknown = 'no_such_collection';
+        await expectKind(store.searchSimilar({ collection: unknown, vector: vector(...E0), limit: 1 }), 'not-found');
+        await expectKind(store.upsertProducts(unknown, CATALOG.slice(0, 1)), 'not-found');
+        await expectKind(store.deleteProduct(unknown, 'p1', 1), 'not-found');
+        await expectKind(store.getProduct(unknown, 'p1'), 'not-found');
+        await expectKind(store.similarToProduct({ collection: unknown, productId: 'p1', limit: 1 }), 'not-found');
+        await expectKind(store.swapAlias('some-alias', unknown), 'not-found');
+      });
+
+      it('refuses a generation without a model id or with a bad dimension', async () => {
+        await expectKind(store.createGeneration('', 4), 'invalid-argument');
+        await expectKind(store.createGeneration(MODEL, 0), 'invalid-argument');
+      });
+    });
+
+    describe('vectors', () => {
+      it('refuses vectors whose dimension differs from the collection', async () => {
+        const wrong = { ...CATALOG[1], images: [{ imageId: 'x', imageUrl: '', vector: new Float32Array(DIMENSION + 1).fill(0.5) }] };
+        await expectKind(store.upsertProducts(collection, [wrong]), 'invalid-argument', /dimension/);
+        await expectKind(store.searchSimilar({ collection, vector: new Float32Array(DIMENSION - 1).fill(1), limit: 1 }), 'invalid-argument', /dimension/);
+        expect(await store.getProduct(collection, 'p2')).toBeUndefined();
+      });
+
+      it('refuses NaN, infinite and all-zero vectors', async () => {
+        const nan = { ...CATALOG[1], images: [{ imageId: 'x', imageUrl: '', vector: vector(1, Number.NaN, 0, 0) }] };
+        await expectKind(store.upsertProducts(collection, [nan]), 'invalid-argument', /non-finite/);
+        await expectKind(store.searchSimilar({ collection, vector: vector(Infinity, 0, 0, 0), limit: 1 }), 'invalid-argument', /non-finite/);
+        await expectKind(store.searchSimilar({ collection, vector: vector(0, 0, 0, 0), limit: 1 }), 'invalid-argument', /zeros/);
+      });
+
+      it('refuses a product without images', async () => {
+        await expectKind(store.upsertProducts(collection, [{ product: product('bare'), images: [] }]), 'invalid-argument', /image/);
+      });
+    });
+
+    describe('search', () => {
+      beforeEach(async () => {
+        expect(await store.upsertProducts(collection, CATALOG)).toEqual(CATALOG.map(() => 'applied'));
+      });
+
+      it('returns an empty page from an empty collection', async () => {
+        const empty = await store.createGeneration(MODEL, DIMENSION);
+        const result = await store.searchSimilar({ collection: empty, vector: vector(...E0), limit: 10, withFacets: true });
+        expect(result).toMatchObject({ hits: [], collection: empty, modelId: MODEL });
+        expect(result.facets).toEqual({ categories: [], brands: [] });
+      });
+
+      it('ranks products by cosine similarity, one row per product with its best image', async () => {
+        const result = await search();
+        expect(ids(result)).toEqual(['p1', 'p2', 'p3', 'p6', 'p5', 'p4']);
+        expect(result.hits[0]).toMatchObject({ matchedImageId: 'side', matchedImageUrl: 'http://images.test/p1/side.jpg' });
+        expect(result.hits[0].score).toBeCloseTo(1, 4);
+        expect(result.hits[1].score).toBeCloseTo(0.9939, 3);
+        expect(result.hits[0].product).toEqual(CATALOG[0].product);
+      });
+
+      it('reports which image matched', async () => {
+        const back = await store.searchSimilar({ collection, vector: vector(0, 0, 0, 1), limit: 2 });
+        expect(ids(back)).toEqual(['p1', 'p6']);
+        expect(back.hits[0].matchedImageId).toBe('back');
+        const front = await store.searchSimilar({ collection, vector: vector(0.8, 0.6, 0, 0), limit: 1 });
+        expect(front.hits[0]).toMatchObject({ matchedImageId: 'front' });
+        expect(front.hits[0].score).toBeCloseTo(1, 4);
+      });
+
+      it.each<[string, SearchFilter, string[]]>([
+        ['one category', { categories: ['boots'] }, ['p1', 'p6']],
+        ['several categories (any of)', { categories: ['boots', 'bags'] }, ['p1', 'p3', 'p6', 'p4']],
+        ['an unknown category', { categories: ['nope'] }, []],
+        ['one brand', { brands: ['zeta'] }, ['p2', 'p5']],
+        ['several brands', { brands: ['acme', 'kilo'] }, ['p1', 'p3', 'p6']],
+        ['a minimum price (inclusive)', { minPrice: 50 }, ['p1', 'p2', 'p3', 'p6']],
+        ['a maximum price (inclusive)', { maxPrice: 35.5 }, ['p5', 'p4']],
+        ['a price range', { minPrice: 40, maxPrice: 120 }, ['p1', 'p2', 'p3']],
+        ['in stock', { inStock: true }, ['p1', 'p3', 'p6', 'p4']],
+        ['out of stock', { inStock: false }, ['p2', 'p5']],
+        ['category, stock and price together', { categories: ['shoes'], inStock: true, maxPrice: 100 }, ['p1']],
+        ['categories, brand and price together', { categories: ['shoes', 'bags'], brands: ['acme'], minPrice: 60 }, ['p3']],
+        ['empty lists (no filtering)', { categories: [], brands: [] }, ['p1', 'p2', 'p3', 'p6', 'p5', 'p4']],
+      ])('filters by %s', async (_name, filter, expected) => {
+        expect(ids(await search(filter))).toEqual(expected);
+      });
+
+      it('refuses a price range whose minimum exceeds its maximum', async () => {
+        await expectKind(search({ minPrice: 100, maxPrice: 10 }), 'invalid-argument', /minPrice/);
+      });
+
+      it('drops products below the score threshold', async () => {
+        expect(ids(await search(undefined, { scoreThreshold: 0.7 }))).toEqual(['p1', 'p2', 'p3']);
+        expect(ids(await search(undefined, { scoreThreshold: 1.5 }))).toEqual([]);
+      });
+
+      it('counts categories and brands over the matching products, not their images', async () => {
+        const result = await search(undefined, { withFacets: true, limit: 1 });
+        expect(result.facets).toEqual({
+          categories: [
+            { value: 'shoes', count: 3 },
+            { value: 'bags', count: 2 },
+            { value: 'boots', count: 2 },
+            { value: 'hats', count: 1 },
+            { value: 'sneakers', count: 1 },
+            { value: 'totes', count: 1 },
+          ],
+          brands: [
+            { value: 'acme', count: 2 },
+            { value: 'zeta', count: 2 },
+            { value: 'kilo', count: 1 },
+          ],
+        });
+        const filtered = await search({ inStock: true }, { withFacets: true });
+        expect(filtered.facets?.brands).toEqual([
+          { value: 'acme', count: 2 },
+          { value: 'kilo', count: 1 },
+        ]);
+        expect((await search()).facets).toBeUndefined();
+      });
+
+      it('pages with limit and offset over products', async () => {
+        expect(ids(await search(undefined, { limit: 2 }))).toEqual(['p1', 'p2']);
+        expect(ids(await search(undefined, { limit: 2, offset: 2 }))).toEqual(['p3', 'p6']);
+        expect(ids(await search(undefined, { limit: 10, offset: 4 }))).toEqual(['p5', 'p4']);
+        expect(ids(await search(undefined, { limit: 10, offset: 6 }))).toEqual([]);
+        expect(ids(await search(undefined, { limit: 100, offset: 10_000 }))).toEqual([]);
+        expect(ids(await search(undefined, { limit: 1, offset: 5 }))).toEqual(['p4']);
+      });
+
+      it.each<[string, number, number | undefined]>([
+        ['limit 0', 0, 0],
+        ['limit 101', 101, 0],
+        ['limit 10,000', 10_000, 0],
+        ['a fractional limit', 2.5, 0],
+        ['a negative offset', 10, -1],
+        ['an offset past 10,000', 10, 10_001],
+        ['an offset wrapped from -1 by uint32', 10, 4_294_967_295],
+      ])('refuses %s', async (_name, limit, offset) => {
+        await expectKind(search(undefined, { limit, offset }), 'invalid-argument', /limit|offset/);
+      });
+
+      it('finds products similar to a stored one, leaving it out', async () => {
+        const result = await store.similarToProduct({ collection, productId: 'p1', limit: 3 });
+        expect(ids(result)).toEqual(['p2', 'p3', 'p6']);
+        expect(result.hits[0].score).toBeCloseTo(0.9939, 3);
+        const filtered = await store.similarToProduct({ collection, productId: 'p1', limit: 10, filter: { categories: ['boots'] } });
+        expect(ids(filtered)).toEqual(['p6']);
+        const paged = await store.similarToProduct({ collection, productId: 'p1', limit: 2, offset: 1 });
+        expect(ids(paged)).toEqual(['p3', 'p6']);
+        await expectKind(store.similarToProduct({ collection, productId: 'unknown', limit: 3 }), 'not-found');
+      });
+
+      it('returns a stored product with its images', async () => {
+        expect(await store.getProduct(collection, 'p1')).toEqual({
+          product: CATALOG[0].product,
+          images: expect.arrayContaining([
+            { imageId: 'front', imageUrl: 'http://images.test/p1/front.jpg' },
+            { imageId: 'side', imageUrl: 'http://images.test/p1/side.jpg' },
+            { imageId: 'back', imageUrl: 'http://images.test/p1/back.jpg' },
+          ]),
+        });
+        expect(await store.getProduct(collection, 'unknown')).toBeUndefined();
+      });
+    });
+
+    describe('versioned writes', () => {
+      const at = (version: number, overrides: Partial<ProductData> = {}, images: Array<[string, number[]]> = [['main', E0]]) =>
+        withImages(product('v', { version, title: `v${version}`, ...overrides }), images);
+
+      it('keeps a newer version when an older one arrives later', async () => {
+        expect(await store.upsertProducts(collection, [at(5)])).toEqual(['applied']);
+        expect(await store.upsertProducts(collection, [at(3, {}, [['old', [0, 1, 0, 0]]])])).toEqual(['stale']);
+        const stored = await store.getProduct(collection, 'v');
+        expect(stored?.product.title).toBe('v5');
+        expect(stored?.images.map((image) => image.imageId)).toEqual(['main']);
+        expect(await store.upsertProducts(collection, [at(7)])).toEqual(['applied']);
+        expect((await store.getProduct(collection, 'v'))?.product.version).toBe(7);
+      });
+
+      it('re-applies a redelivered write of the same version', async () => {
+        expect(await store.upsertProducts(collection, [at(2)])).toEqual(['applied']);
+        expect(await store.upsertProducts(collection, [at(2)])).toEqual(['applied']);
+        expect((await search()).hits.filter((hit) => hit.product.productId === 'v')).toHaveLength(1);
+      });
+
+      it('reports one outcome per product in a mixed batch', async () => {
+        await store.upsertProducts(collection, [at(4)]);
+        const outcomes = await store.upsertProducts(collection, [at(3), CATALOG[1], withImages(product('w', { version: 1 }), [['main', E0]])]);
+        expect(outcomes).toEqual(['stale', 'applied', 'applied']);
+      });
+
+      it('replaces the image set on a newer upsert', async () => {
+        await store.upsertProducts(collection, [at(1, {}, [['a', E0], ['b', [0, 1, 0, 0]]])]);
+        await store.upsertProducts(collection, [at(2, {}, [['c', [0, 0, 1, 0]]])]);
+        expect((await store.getProduct(collection, 'v'))?.images).toEqual([{ imageId: 'c', imageUrl: 'http://images.test/v/c.jpg' }]);
+        const result = await store.searchSimilar({ collection, vector: vector(0, 1, 0, 0), limit: 10 });
+        expect(result.hits.find((hit) => hit.product.productId === 'v')?.matchedImageId).toBe('c');
+        expect((await store.listCollections()).find((info) => info.name === collection)?.pointCount).toBe(1);
+      });
+
+      it('updates attributes without touching vectors, versioned', async () => {
+        await store.upsertProducts(collection, [at(3, { price: { amount: 10, currency: 'EUR' } })]);
+        const cheaper = product('v', { version: 4, title: 'v4', price: { amount: 5, currency: 'EUR' }, inStock: false, brand: 'newbrand' });
+        expect(await store.updateAttributes(collection, [cheaper])).toEqual(['applied']);
+        expect(await store.updateAttributes(collection, [product('v', { version: 2, title: 'v2' })])).toEqual(['stale']);
+        expect(await store.updateAttributes(collection, [product('absent', { version: 9 })])).toEqual(['not_found']);
+        const result = await search({ brands: ['newbrand'], inStock: false, maxPrice: 5 });
+        expect(ids(result)).toEqual(['v']);
+        expect(result.hits[0]).toMatchObject({ matchedImageId: 'main', product: cheaper });
+        expect(result.hits[0].score).toBeCloseTo(1, 4);
+      });
+
+      it('deletes every point of a product unless a newer version is stored', async () => {
+        await store.upsertProducts(collection, [at(5, {}, [['a', E0], ['b', [0, 1, 0, 0]]])]);
+        expect(await store.deleteProduct(collection, 'v', 4)).toBe('stale');
+        expect(await store.getProduct(collection, 'v')).toBeDefined();
+        expect(await store.deleteProduct(collection, 'v', 6)).toBe('applied');
+        expect(await store.getProduct(collection, 'v')).toBeUndefined();
+        expect(ids(await search())).not.toContain('v');
+        expect(await store.updateAttributes(collection, [product('v', { version: 7 })])).toEqual(['not_found']);
+        const info = (await store.listCollections()).find((candidate) => candidate.name === collection);
+        expect(info).toMatchObject({ productCount: 0, pointCount: 0 });
+      });
+
+      it('keeps a deleted product deleted when an older upsert arrives late', async () => {
+        await store.upsertProducts(collection, [at(1)]);
+        expect(await store.deleteProduct(collection, 'v', 3)).toBe('applied');
+        expect(await store.upsertProducts(collection, [at(2)])).toEqual(['stale']);
+        expect(await store.upsertProducts(collection, [at(3)])).toEqual(['stale']);
+        expect(await store.getProduct(collection, 'v')).toBeUndefined();
+        expect(await store.upsertProducts(collection, [at(4)])).toEqual(['applied']);
+        expect((await store.getProduct(collection, 'v'))?.product.version).toBe(4);
+      });
+
+      it('remembers a delete that arrives before the product ever did', async () => {
+        expect(await store.deleteProduct(collection, 'v', 8)).toBe('applied');
+        expect(await store.upsertProducts(collection, [at(7)])).toEqual(['stale']);
+        expect(ids(await search())).not.toContain('v');
+        expect(await store.deleteProduct(collection, 'v', 8)).toBe('applied');
+      });
+
+      it('ends at the newest version whatever order concurrent writes to one product arrive in', async () => {
+        const versions = [3, 9, 1, 7, 5, 8, 2];
+        await Promise.all(versions.map((version) => store.upsertProducts(collection, [at(version)])));
+        expect((await store.getProduct(collection, 'v'))?.product.version).toBe(9);
+      });
+    });
+  });
+}

@@ -1,0 +1,483 @@
+/**
+ * One collection of the embedded store, in memory: unit vectors in one
+ * growable Float32Array (a slot per image), product data and filter columns
+ * by product ordinal, inverted lists for categories and brands, tombstones for
+ * deleted products, and an IVF index once the collection is large. Everything
+ * here is synchronous, so a search sees one consistent state (no write can
+ * interleave with it) and alias swaps never race a running search.
+ */
+import { SEARCH_LIMITS, type FacetCount, type ProductData, type ProductImage, type SearchFacets, type SearchFilter } from '../types';
+import type { StoredVersion } from '../versioning';
+import { IvfIndex } from './ivf-index';
+import { TopK, dotAt } from './top-k';
+
+export interface EmbeddedIndexOptions {
+  /** Below this many points every search is exact (brute force). */
+  exactSearchBelow: number;
+  /** Lists probed per query; more means better recall and slower queries. Default: derived from the list count. */
+  nprobe?: number;
+  /** Number of IVF lists; default round(sqrt(points)). */
+  lists?: number;
+  /** Filtered searches whose candidate products hold at most this many points scan them exactly. */
+  filteredExactBelow: number;
+}
+
+export const DEFAULT_INDEX_OPTIONS: EmbeddedIndexOptions = Object.freeze({
+  exactSearchBelow: 20_000,
+  filteredExactBelow: 50_000,
+});
+
+export interface CollectionMeta {
+  name: string;
+  modelId: string;
+  dimension: number;
+  createdAt: string;
+}
+
+interface ImageSlot extends ProductImage {
+  slot: number;
+}
+
+interface ProductEntry {
+  ordinal: number;
+  productId: string;
+  version: number;
+  /** Null for a tombstone: the product was deleted at `version`. */
+  data: ProductData | null;
+  images: ImageSlot[];
+  categoryCodes: Int32Array;
+}
+
+/** A stored product as the snapshot writes it. */
+export interface ProductSnapshot {
+  productId: string;
+  version: number;
+  data: ProductData | null;
+  images: ProductImage[];
+}
+
+interface CompiledFilter {
+  matches(ordinal: number): boolean;
+  /** Candidate products when a category or brand narrows the search; undefined means every product. */
+  candidates?: Iterable<number>;
+  /** Upper bound of matching products, when known from the inverted lists. */
+  estimate: number;
+}
+
+export interface PointHit {
+  ordinal: number;
+  slot: number;
+  score: number;
+}
+
+export class EmbeddedCollection {
+  private vectors: Float32Array;
+  private slotOwner: Int32Array;
+  private slotHighWater = 0;
+  private readonly freeSlots: number[] = [];
+  private livePoints = 0;
+
+  private readonly entries: ProductEntry[] = [];
+  private readonly byId = new Map<string, ProductEntry>();
+  private price = new Float64Array(1024);
+  private inStock = new Uint8Array(1024);
+  private brand = new Int32Array(1024);
+  private live = new Uint8Array(1024);
+  private liveProducts = 0;
+  /** Upper bound of images per product ever stored, for exact grouping (see `topPoints`). */
+  private maxImagesPerProduct = 1;
+
+  private readonly brandCodes = new Map<string, number>();
+  private readonly categoryCodes = new Map<string, number>();
+  private readonly brandNames: string[] = [];
+  private readonly categoryNames: string[] = [];
+  private readonly brandMembers: Array<Set<number>> = [];
+  private readonly categoryMembers: Array<Set<number>> = [];
+
+  private index: IvfIndex | undefined;
+
+  constructor(
+    readonly meta: CollectionMeta,
+    private readonly indexOptions: EmbeddedIndexOptions = DEFAULT_INDEX_OPTIONS,
+  ) {
+    this.vectors = new Float32Array(1024 * meta.dimension);
+    this.slotOwner = new Int32Array(1024).fill(-1);
+  }
+
+  get dimension(): number {
+    return this.meta.dimension;
+  }
+
+  get pointCount(): number {
+    return this.livePoints;
+  }
+
+  get productCount(): number {
+    return this.liveProducts;
+  }
+
+  get indexed(): boolean {
+    return this.index !== undefined;
+  }
+
+  versionOf(productId: string): StoredVersion | undefined {
+    const entry = this.byId.get(productId);
+    return entry ? { version: entry.version, deleted: entry.data === null } : undefined;
+  }
+
+  product(productId: string): { product: ProductData; images: ProductImage[] } | undefined {
+    const entry = this.byId.get(productId);
+    if (!entry?.data) return undefined;
+    return { product: entry.data, images: entry.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })) };
+  }
+
+  /** Unit vectors of a stored product's images. */
+  productVectors(productId: string): Float32Array[] {
+    const entry = this.byId.get(productId);
+    if (!entry?.data) return [];
+    return entry.images.map(({ slot }) => this.vectors.slice(slot * this.dimension, (slot + 1) * this.dimension));
+  }
+
+  /** Stores a product with its (unit) image vectors, replacing any stored images. */
+  applyUpsert(product: ProductData, images: ProductImage[], vectors: Float32Array[]): void {
+    const entry = this.entryFor(product.productId);
+    this.releaseImages(entry);
+    this.setData(entry, product);
+    entry.images = images.map((image, i) => {
+      const slot = this.allocateSlot();
+      this.vectors.set(vectors[i], slot * this.dimension);
+      this.slotOwner[slot] = entry.ordinal;
+      this.index?.add(this.vectors, slot);
+      return { imageId: image.imageId, imageUrl: image.imageUrl, slot };
+    });
+    this.livePoints += images.length;
+    this.maxImagesPerProduct = Math.max(this.maxImagesPerProduct, images.length);
+  }
+
+  /** Rewrites a live product's data, keeping its images. */
+  applyAttributeUpdate(product: ProductData): void {
+    const entry = this.byId.get(product.productId);
+    if (!entry?.data) return;
+    this.setData(entry, product);
+  }
+
+  /** Removes a product's images and data, keeping a tombstone with the delete's version. */
+  applyDelete(productId: string, version: number): void {
+    const entry = this.entryFor(productId);
+    this.releaseImages(entry);
+    this.clearData(entry);
+    entry.version = version;
+  }
+
+  /** Trains the IVF index when the collection is large and has outgrown the last training. */
+  maintainIndex(): void {
+    if (this.livePoints < this.indexOptions.exactSearchBelow) {
+      this.index = undefined;
+      return;
+    }
+    if (this.index && this.livePoints <= this.index.trainedOn * 2) return;
+    this.rebuildIndex();
+  }
+
+  rebuildIndex(): void {
+    const slots = this.liveSlots();
+    const index = IvfIndex.train(this.vectors, slots, this.dimension, { lists: this.indexOptions.lists });
+    for (const slot of slots) index.add(this.vectors, slot);
+    this.index = index;
+  }
+
+  /**
+   * The best points for a unit query, enough to fill `productsNeeded` distinct
+   * products: a product holds at most `maxImagesPerProduct` points, so the
+   * best point of each of the top N products ranks within the top
+   * N x maxImagesPerProduct points (every point above it belongs to one of the
+   * N-1 better products). Grouping is therefore exact for exact scans.
+   */
+  topPoints(query: Float32Array, filter: SearchFilter | undefined, productsNeeded: number, scoreThreshold: number | undefined, excludeOrdinal = -1): PointHit[] {
+    const k = Math.min(productsNeeded * this.maxImagesPerProduct, this.livePoints);
+    if (k === 0) return [];
+    const heap = new TopK(k);
+    const compiled = this.compileFilter(filter, excludeOrdinal);
+    const threshold = scoreThreshold ?? -Infinity;
+    const dimension = this.dimension;
+    const vectors = this.vectors;
+    const owner = this.slotOwner;
+
+    const scanSlot = (slot: number) => {
+      const ordinal = owner[slot];
+      if (ordinal < 0 || !compiled.matches(ordinal)) return;
+      const score = dotAt(vectors, slot * dimension, query, dimension);
+      if (score >= threshold && score > heap.floor) heap.push(score, slot);
+    };
+
+    const candidatePoints = compiled.candidates ? compiled.estimate * this.maxImagesPerProduct : Infinity;
+    if (!this.index || this.livePoints < this.indexOptions.exactSearchBelow) {
+      for (let slot = 0; slot < this.slotHighWater; slot++) scanSlot(slot);
+    } else if (compiled.candidates && candidatePoints <= this.indexOptions.filteredExactBelow) {
+      // Selective filter: scanning its few candidates exactly beats probing lists that hold few matches.
+      for (const ordinal of compiled.candidates) {
+        if (!compiled.matches(ordinal)) continue;
+        for (const image of this.entries[ordinal].images) {
+          const score = dotAt(vectors, image.slot * dimension, query, dimension);
+          if (score >= threshold && score > heap.floor) heap.push(score, image.slot);
+        }
+      }
+    } else {
+      const index = this.index;
+      const order = index.probeOrder(query);
+      const nprobe = this.nprobe(index);
+      // Probe the nearest lists; keep going while a filter left the page short.
+      for (let i = 0; i < order.length && (i < nprobe || heap.size < k); i++) {
+        const members = index.list(order[i]);
+        for (let m = 0; m < members.length; m++) scanSlot(members[m]);
+      }
+    }
+    return heap.sorted().map(({ id, score }) => ({ slot: id, score, ordinal: owner[id] }));
+  }
+
+  /** Collapses point hits (best first) to the best point per product. */
+  groupByProduct(points: PointHit[]): Array<{ product: ProductData; score: number; image: ProductImage }> {
+    const seen = new Set<number>();
+    const hits: Array<{ product: ProductData; score: number; image: ProductImage }> = [];
+    for (const point of points) {
+      if (seen.has(point.ordinal)) continue;
+      seen.add(point.ordinal);
+      const entry = this.entries[point.ordinal];
+      const image = entry.images.find((candidate) => candidate.slot === point.slot);
+      if (!entry.data || !image) continue;
+      hits.push({ product: entry.data, score: point.score, image: { imageId: image.imageId, imageUrl: image.imageUrl } });
+    }
+    return hits;
+  }
+
+  ordinalOf(productId: string): number {
+    return this.byId.get(productId)?.ordinal ?? -1;
+  }
+
+  /** Category and brand counts over every live product matching the filter. */
+  facets(filter: SearchFilter | undefined): SearchFacets {
+    const compiled = this.compileFilter(filter, -1);
+    const categoryCounts = new Map<number, number>();
+    const brandCounts = new Map<number, number>();
+    const count = (ordinal: number) => {
+      if (!this.live[ordinal] || !compiled.matches(ordinal)) return;
+      for (const code of this.entries[ordinal].categoryCodes) categoryCounts.set(code, (categoryCounts.get(code) ?? 0) + 1);
+      const brand = this.brand[ordinal];
+      if (brand >= 0) brandCounts.set(brand, (brandCounts.get(brand) ?? 0) + 1);
+    };
+    if (compiled.candidates) for (const ordinal of compiled.candidates) count(ordinal);
+    else for (let ordinal = 0; ordinal < this.entries.length; ordinal++) count(ordinal);
+    return { categories: topFacets(categoryCounts, this.categoryNames), brands: topFacets(brandCounts, this.brandNames) };
+  }
+
+  /** Every stored product (tombstones included) with its unit vectors, for snapshots. */
+  *exportProducts(): Generator<{ snapshot: ProductSnapshot; vectors: Float32Array[]; lists: number[] }> {
+    for (const entry of this.entries) {
+      yield {
+        snapshot: { productId: entry.productId, version: entry.version, data: entry.data, images: entry.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })) },
+        vectors: entry.images.map(({ slot }) => this.vectors.subarray(slot * this.dimension, (slot + 1) * this.dimension)),
+        lists: entry.images.map(({ slot }) => this.index?.listOf(slot) ?? -1),
+      };
+    }
+  }
+
+  exportIndex(): { centroids: Float32Array; trainedOn: number } | undefined {
+    return this.index ? { centroids: this.index.centroids, trainedOn: this.index.trainedOn } : undefined;
+  }
+
+  /** Restores a snapshot's index before its products are imported (their list assignments follow). */
+  importIndex(centroids: Float32Array, trainedOn: number): void {
+    this.index = IvfIndex.fromCentroids(this.dimension, centroids, trainedOn);
+  }
+
+  importProduct(snapshot: ProductSnapshot, vectors: Float32Array[], lists: number[]): void {
+    if (snapshot.data === null) {
+      this.applyDelete(snapshot.productId, snapshot.version);
+      return;
+    }
+    const index = this.index;
+    this.index = undefined;
+    this.applyUpsert(snapshot.data, snapshot.images, vectors);
+    this.index = index;
+    if (index) {
+      for (const [i, image] of this.byId.get(snapshot.productId)!.images.entries()) {
+        if (lists[i] >= 0 && lists[i] < index.listCount) index.addToList(image.slot, lists[i]);
+        else index.add(this.vectors, image.slot);
+      }
+    }
+  }
+
+  private nprobe(index: IvfIndex): number {
+    return Math.min(index.listCount, this.indexOptions.nprobe ?? Math.max(8, Math.ceil(index.listCount * 0.08)));
+  }
+
+  private liveSlots(): Int32Array {
+    const slots = new Int32Array(this.livePoints);
+    let n = 0;
+    for (let slot = 0; slot < this.slotHighWater; slot++) if (this.slotOwner[slot] >= 0) slots[n++] = slot;
+    return slots;
+  }
+
+  private compileFilter(filter: SearchFilter | undefined, excludeOrdinal: number): CompiledFilter {
+    const live = this.live;
+    const price = this.price;
+    const inStock = this.inStock;
+    const brand = this.brand;
+    const entries = this.entries;
+    const tests: Array<(ordinal: number) => boolean> = [(ordinal) => live[ordinal] === 1 && ordinal !== excludeOrdinal];
+    let candidates: Set<number>[] | undefined;
+    let estimate = this.liveProducts;
+
+    if (filter?.categories?.length) {
+      const codes = filter.categories.map((name) => this.categoryCodes.get(name)).filter((code): code is number => code !== undefined);
+      const wanted = new Set(codes);
+      tests.push((ordinal) => {
+        for (const code of entries[ordinal].categoryCodes) if (wanted.has(code)) return true;
+        return false;
+      });
+      const sets = codes.map((code) => this.categoryMembers[code]);
+      const size = sets.reduce((sum, set) => sum + set.size, 0);
+      if (size <= estimate) {
+        estimate = size;
+        candidates = sets;
+      }
+    }
+    if (filter?.brands?.length) {
+      const codes = filter.brands.map((name) => this.brandCodes.get(name)).filter((code): code is number => code !== undefined);
+      const wanted = new Set(codes);
+      tests.push((ordinal) => wanted.has(brand[ordinal]));
+      const sets = codes.map((code) => this.brandMembers[code]);
+      const size = sets.reduce((sum, set) => sum + set.size, 0);
+      if (size <= estimate) {
+        estimate = size;
+        candidates = sets;
+      }
+    }
+    if (filter?.minPrice !== undefined) {
+      const min = filter.minPrice;
+      tests.push((ordinal) => price[ordinal] >= min);
+    }
+    if (filter?.maxPrice !== undefined) {
+      const max = filter.maxPrice;
+      tests.push((ordinal) => price[ordinal] <= max);
+    }
+    if (filter?.inStock !== undefined) {
+      const wanted = filter.inStock ? 1 : 0;
+      tests.push((ordinal) => inStock[ordinal] === wanted);
+    }
+    const matches = tests.length === 1 ? tests[0] : (ordinal: number) => tests.every((test) => test(ordinal));
+    return { matches, estimate, candidates: candidates && unionOf(candidates) };
+  }
+
+  private entryFor(productId: string): ProductEntry {
+    let entry = this.byId.get(productId);
+    if (!entry) {
+      entry = { ordinal: this.entries.length, productId, version: 0, data: null, images: [], categoryCodes: new Int32Array(0) };
+      this.entries.push(entry);
+      this.byId.set(productId, entry);
+      this.ensureProductCapacity(this.entries.length);
+      this.brand[entry.ordinal] = -1;
+    }
+    return entry;
+  }
+
+  private setData(entry: ProductEntry, product: ProductData): void {
+    this.clearData(entry);
+    entry.data = product;
+    entry.version = product.version;
+    const o = entry.ordinal;
+    this.live[o] = 1;
+    this.liveProducts++;
+    this.price[o] = product.price.amount;
+    this.inStock[o] = product.inStock ? 1 : 0;
+    this.brand[o] = product.brand ? this.code(product.brand, this.brandCodes, this.brandNames, this.brandMembers) : -1;
+    if (this.brand[o] >= 0) this.brandMembers[this.brand[o]].add(o);
+    entry.categoryCodes = Int32Array.from(new Set(product.categories.map((name) => this.code(name, this.categoryCodes, this.categoryNames, this.categoryMembers))));
+    for (const code of entry.categoryCodes) this.categoryMembers[code].add(o);
+  }
+
+  private clearData(entry: ProductEntry): void {
+    if (!entry.data) return;
+    const o = entry.ordinal;
+    if (this.brand[o] >= 0) this.brandMembers[this.brand[o]].delete(o);
+    for (const code of entry.categoryCodes) this.categoryMembers[code].delete(o);
+    this.brand[o] = -1;
+    entry.categoryCodes = new Int32Array(0);
+    entry.data = null;
+    this.live[o] = 0;
+    this.liveProducts--;
+  }
+
+  private releaseImages(entry: ProductEntry): void {
+    for (const { slot } of entry.images) {
+      this.index?.remove(slot);
+      this.slotOwner[slot] = -1;
+      this.freeSlots.push(slot);
+    }
+    this.livePoints -= entry.images.length;
+    entry.images = [];
+  }
+
+  private allocateSlot(): number {
+    const reused = this.freeSlots.pop();
+    if (reused !== undefined) return reused;
+    const slot = this.slotHighWater++;
+    if (slot >= this.slotOwner.length) {
+      const capacity = this.slotOwner.length * 2;
+      const vectors = new Float32Array(capacity * this.dimension);
+      vectors.set(this.vectors);
+      this.vectors = vectors;
+      const owner = new Int32Array(capacity).fill(-1);
+      owner.set(this.slotOwner);
+      this.slotOwner = owner;
+    }
+    return slot;
+  }
+
+  private ensureProductCapacity(count: number): void {
+    if (count <= this.live.length) return;
+    const capacity = this.live.length * 2;
+    const grow = <T extends Float64Array | Uint8Array | Int32Array>(array: T, make: (n: number) => T): T => {
+      const grown = make(capacity);
+      grown.set(array);
+      return grown;
+    };
+    this.price = grow(this.price, (n) => new Float64Array(n));
+    this.inStock = grow(this.inStock, (n) => new Uint8Array(n));
+    this.brand = grow(this.brand, (n) => new Int32Array(n));
+    this.live = grow(this.live, (n) => new Uint8Array(n));
+  }
+
+  private code(name: string, codes: Map<string, number>, names: string[], members: Array<Set<number>>): number {
+    let code = codes.get(name);
+    if (code === undefined) {
+      code = names.length;
+      codes.set(name, code);
+      names.push(name);
+      members.push(new Set());
+    }
+    return code;
+  }
+}
+
+function* unionOf(sets: Set<number>[]): Generator<number> {
+  if (sets.length === 1) {
+    yield* sets[0];
+    return;
+  }
+  const seen = new Set<number>();
+  for (const set of sets) {
+    for (const ordinal of set) {
+      if (seen.has(ordinal)) continue;
+      seen.add(ordinal);
+      yield ordinal;
+    }
+  }
+}
+
+function topFacets(counts: Map<number, number>, names: string[]): FacetCount[] {
+  return [...counts.entries()]
+    .map(([code, count]) => ({ value: names[code], count }))
+    .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
+    .slice(0, SEARCH_LIMITS.facetValues);
+}

@@ -1,0 +1,355 @@
+/**
+ * The embedded vector store, the default on one machine: collections live in
+ * memory (see EmbeddedCollection) and persist under `<dir>/collections/<name>`
+ * (see CollectionStorage); aliases and the generation counter persist in
+ * `<dir>/state.json`, rewritten atomically (temp file + rename), which is what
+ * makes an alias swap atomic on disk as well as in memory.
+ *
+ * Versioned writes: each collection has one write queue, so the version check
+ * (decideUpsert/decideDelete) and the write it guards run with no other write
+ * in between: compare-and-set by serialisation, with no race window inside one
+ * process. One process owns a data directory (the search service is the only
+ * writer; a second instance on the same directory is not supported).
+ *
+ * Why our own engine and not @lancedb/lancedb: the store must keep per-product
+ * tombstones, group image points per product, count facets over products and
+ * swap aliases atomically, none of which LanceDB offers natively (each would
+ * be a read-modify-write over its tables), and a native module is one more
+ * thing `npm ci` must fetch on every CI run. Figures for the IVF index are in
+ * docs/benchmarks.md (search section).
+ */
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { VectorStoreError } from '../errors';
+import { assertValidName, compareCollectionNames, generationName, generationOf, targetName, unknownTarget } from '../naming';
+import { canonicalProduct } from '../product-data';
+import { SerialQueue } from '../serial-queue';
+import type {
+  CollectionInfo,
+  ProductData,
+  ProductWithImageVectors,
+  SearchHit,
+  SearchQuery,
+  SearchResult,
+  SimilarQuery,
+  StoredProduct,
+  WriteOutcome,
+} from '../types';
+import {
+  assertValidFilter,
+  assertValidGeneration,
+  assertValidPage,
+  assertValidProduct,
+  assertValidProductId,
+  assertValidScoreThreshold,
+  assertValidVersion,
+  normalizedVector,
+  validatedUpsertBatch,
+} from '../validation';
+import { VectorStore } from '../vector-store.port';
+import { decideAttributeUpdate, decideDelete, decideUpsert } from '../versioning';
+import { CollectionStorage, writeFileAtomically, type LoggedWrite } from './collection-storage';
+import { DEFAULT_INDEX_OPTIONS, EmbeddedCollection, type EmbeddedIndexOptions } from './embedded-collection';
+
+export interface EmbeddedVectorStoreOptions {
+  /** Directory holding the store (`DATA_DIR/vector-store`); unset keeps everything in memory. */
+  dir?: string;
+  /** fdatasync every write before acknowledging it (default true). */
+  durable?: boolean;
+  index?: Partial<EmbeddedIndexOptions>;
+}
+
+interface OpenCollection {
+  collection: EmbeddedCollection;
+  storage?: CollectionStorage;
+  writes: SerialQueue;
+  dropped: boolean;
+}
+
+interface StoreState {
+  aliases: Record<string, string>;
+  lastGeneration: number;
+}
+
+export class EmbeddedVectorStore extends VectorStore {
+  private readonly collections = new Map<string, OpenCollection>();
+  private readonly aliases = new Map<string, string>();
+  private lastGeneration = 0;
+  private readonly admin = new SerialQueue();
+  private readonly indexOptions: EmbeddedIndexOptions;
+  private state: 'new' | 'open' | 'closed' = 'new';
+
+  constructor(private readonly options: EmbeddedVectorStoreOptions = {}) {
+    super();
+    this.indexOptions = { ...DEFAULT_INDEX_OPTIONS, ...options.index };
+  }
+
+  async open(): Promise<void> {
+    if (this.state !== 'new') return;
+    const dir = this.options.dir;
+    if (dir) {
+      await fsp.mkdir(path.join(dir, 'collections'), { recursive: true });
+      const state = await readState(dir);
+      this.lastGeneration = state.lastGeneration;
+      for (const name of await fsp.readdir(path.join(dir, 'collections'))) {
+        const collectionDir = path.join(dir, 'collections', name);
+        const meta = await CollectionStorage.readMeta(collectionDir);
+        if (!meta) continue; // a half-created or half-dropped collection
+        const collection = new EmbeddedCollection(meta, this.indexOptions);
+        const storage = new CollectionStorage(collectionDir, this.options.durable ?? true);
+        await storage.load(collection, (write) => applyWrite(collection, write));
+        collection.maintainIndex();
+        this.collections.set(name, { collection, storage, writes: new SerialQueue(), dropped: false });
+        this.lastGeneration = Math.max(this.lastGeneration, generationOf(name) ?? 0);
+      }
+      for (const [alias, target] of Object.entries(state.aliases)) if (this.collections.has(target)) this.aliases.set(alias, target);
+    }
+    this.state = 'open';
+  }
+
+  async close(): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'closed';
+    await this.admin.run(async () => {
+      for (const open of this.collections.values()) {
+        await open.writes.run(async () => {
+          if (!open.storage) return;
+          await open.storage.snapshot(open.collection);
+          await open.storage.close();
+        });
+      }
+    });
+  }
+
+  async upsertProducts(collection: string | undefined, products: ProductWithImageVectors[]): Promise<WriteOutcome[]> {
+    const open = this.resolve(collection);
+    const vectors = validatedUpsertBatch(products, open.collection.dimension, open.collection.meta.name);
+    return this.write(open, () => {
+      const outcomes = products.map(({ product }) => decideUpsert(open.collection.versionOf(product.productId), product.version));
+      const applied = products.flatMap((entry, i) => (outcomes[i] === 'applied' ? [i] : []));
+      const write: LoggedWrite = {
+        op: 'upsert',
+        products: applied.map((i) => ({
+          product: canonicalProduct(products[i].product),
+          images: products[i].images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl: imageUrl ?? '' })),
+        })),
+        vectors: applied.map((i) => vectors[i]),
+      };
+      return { outcomes, write: applied.length > 0 ? write : undefined };
+    });
+  }
+
+  async updateAttributes(collection: string | undefined, products: ProductData[]): Promise<WriteOutcome[]> {
+    const open = this.resolve(collection);
+    const seen = new Set<string>();
+    for (const product of products) {
+      assertValidProduct(product);
+      if (seen.has(product.productId)) throw VectorStoreError.invalidArgument(`product ${product.productId} appears twice in one update`);
+      seen.add(product.productId);
+    }
+    return this.write(open, () => {
+      const outcomes = products.map((product) => decideAttributeUpdate(open.collection.versionOf(product.productId), product.version));
+      const applied = products.filter((_, i) => outcomes[i] === 'applied').map(canonicalProduct);
+      return { outcomes, write: applied.length > 0 ? { op: 'update', products: applied } : undefined };
+    });
+  }
+
+  async deleteProduct(collection: string | undefined, productId: string, version: number): Promise<WriteOutcome> {
+    const open = this.resolve(collection);
+    assertValidProductId(productId);
+    assertValidVersion(version, productId);
+    const [outcome] = await this.write(open, () => {
+      const decided = decideDelete(open.collection.versionOf(productId), version);
+      return { outcomes: [decided], write: decided === 'applied' ? { op: 'delete', productId, version } : undefined };
+    });
+    return outcome;
+  }
+
+  async getProduct(collection: string | undefined, productId: string): Promise<StoredProduct | undefined> {
+    const open = this.resolve(collection);
+    assertValidProductId(productId);
+    return open.collection.product(productId);
+  }
+
+  async searchSimilar(query: SearchQuery): Promise<SearchResult> {
+    const open = this.resolve(query.collection);
+    const { collection } = open;
+    assertValidPage(query.limit, query.offset);
+    assertValidFilter(query.filter);
+    assertValidScoreThreshold(query.scoreThreshold);
+    const unit = normalizedVector(query.vector, collection.dimension, 'query vector', collection.meta.name);
+    const offset = query.offset ?? 0;
+    const points = collection.topPoints(unit, query.filter, offset + query.limit, query.scoreThreshold);
+    const hits = collection.groupByProduct(points).slice(offset, offset + query.limit).map(toHit);
+    return {
+      hits,
+      facets: query.withFacets ? collection.facets(query.filter) : undefined,
+      collection: collection.meta.name,
+      modelId: collection.meta.modelId,
+    };
+  }
+
+  async similarToProduct(query: SimilarQuery): Promise<SearchResult> {
+    const open = this.resolve(query.collection);
+    const { collection } = open;
+    assertValidProductId(query.productId);
+    assertValidPage(query.limit, query.offset);
+    assertValidFilter(query.filter);
+    const vectors = collection.productVectors(query.productId);
+    if (vectors.length === 0) throw VectorStoreError.notFound(`product ${query.productId} is not stored in collection ${collection.meta.name}`);
+    const offset = query.offset ?? 0;
+    const exclude = collection.ordinalOf(query.productId);
+    // Score of a product = its best image against any of the source product's images.
+    const best = new Map<string, SearchHit>();
+    for (const vector of vectors) {
+      const points = collection.topPoints(vector, query.filter, offset + query.limit, undefined, exclude);
+      for (const hit of collection.groupByProduct(points)) {
+        const known = best.get(hit.product.productId);
+        if (!known || hit.score > known.score) best.set(hit.product.productId, toHit(hit));
+      }
+    }
+    const hits = [...best.values()].sort((a, b) => b.score - a.score || a.product.productId.localeCompare(b.product.productId));
+    return { hits: hits.slice(offset, offset + query.limit), collection: collection.meta.name, modelId: collection.meta.modelId };
+  }
+
+  async createGeneration(modelId: string, dimension: number): Promise<string> {
+    this.assertOpen();
+    assertValidGeneration(modelId, dimension);
+    return this.admin.run(async () => {
+      const name = generationName(this.lastGeneration + 1);
+      const meta = { name, modelId, dimension, createdAt: new Date().toISOString() };
+      const collection = new EmbeddedCollection(meta, this.indexOptions);
+      const storage = this.options.dir
+        ? await CollectionStorage.create(path.join(this.options.dir, 'collections', name), meta, this.options.durable ?? true)
+        : undefined;
+      this.lastGeneration += 1;
+      await this.saveState();
+      this.collections.set(name, { collection, storage, writes: new SerialQueue(), dropped: false });
+      return name;
+    });
+  }
+
+  async swapAlias(alias: string, collection: string): Promise<string | undefined> {
+    this.assertOpen();
+    assertValidName(alias, 'alias');
+    assertValidName(collection, 'collection');
+    return this.admin.run(async () => {
+      if (this.collections.has(alias)) throw VectorStoreError.invalidArgument(`"${alias}" is a collection; an alias needs a name of its own`);
+      if (!this.collections.has(collection)) {
+        throw VectorStoreError.notFound(this.aliases.has(collection) ? `"${collection}" is an alias; point an alias at a collection` : `collection "${collection}" does not exist`);
+      }
+      const previous = this.aliases.get(alias);
+      this.aliases.set(alias, collection);
+      try {
+        await this.saveState();
+      } catch (error) {
+        if (previous === undefined) this.aliases.delete(alias);
+        else this.aliases.set(alias, previous);
+        throw error;
+      }
+      return previous;
+    });
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    this.assertOpen();
+    assertValidName(name, 'collection');
+    await this.admin.run(async () => {
+      const open = this.collections.get(name);
+      if (!open) throw this.aliases.has(name) ? VectorStoreError.invalidArgument(`"${name}" is an alias, not a collection`) : VectorStoreError.notFound(`collection "${name}" does not exist`);
+      const aliases = this.aliasesOf(name);
+      if (aliases.length > 0) {
+        throw VectorStoreError.failedPrecondition(`collection ${name} is in use by alias ${aliases.join(', ')}; swap the alias to another collection first`);
+      }
+      await open.writes.run(async () => {
+        open.dropped = true;
+        this.collections.delete(name);
+        await open.storage?.close();
+        if (open.storage) await fsp.rm(open.storage.dir, { recursive: true, force: true });
+      });
+    });
+  }
+
+  async listCollections(): Promise<CollectionInfo[]> {
+    this.assertOpen();
+    return [...this.collections.values()]
+      .map(({ collection }) => ({
+        name: collection.meta.name,
+        modelId: collection.meta.modelId,
+        dimension: collection.dimension,
+        productCount: collection.productCount,
+        pointCount: collection.pointCount,
+        aliases: this.aliasesOf(collection.meta.name),
+      }))
+      .sort((a, b) => compareCollectionNames(a.name, b.name));
+  }
+
+  /** Trains the IVF index of a collection now (benchmarks; writes do it when the collection outgrows the last training). */
+  buildIndex(collection: string | undefined): void {
+    this.resolve(collection).collection.rebuildIndex();
+  }
+
+  private aliasesOf(name: string): string[] {
+    return [...this.aliases.entries()].filter(([, target]) => target === name).map(([alias]) => alias).sort();
+  }
+
+  private resolve(collection: string | undefined): OpenCollection {
+    this.assertOpen();
+    const name = targetName(collection);
+    const open = this.collections.get(this.aliases.get(name) ?? name);
+    if (!open) throw unknownTarget(name);
+    return open;
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') throw VectorStoreError.unavailable(`the embedded vector store is ${this.state === 'new' ? 'not open yet' : 'closed'}`);
+  }
+
+  /**
+   * Decides and applies one write under the collection's write queue: the
+   * decision sees every earlier write, the log append makes it durable, and
+   * only then does it become visible to searches.
+   */
+  private write(open: OpenCollection, decide: () => { outcomes: WriteOutcome[]; write?: LoggedWrite }): Promise<WriteOutcome[]> {
+    return open.writes.run(async () => {
+      if (open.dropped) throw VectorStoreError.notFound(`collection ${open.collection.meta.name} was dropped`);
+      const { outcomes, write } = decide();
+      if (write) {
+        await open.storage?.append(write);
+        applyWrite(open.collection, write);
+        open.collection.maintainIndex();
+        if (open.storage?.wantsSnapshot) await open.storage.snapshot(open.collection);
+      }
+      return outcomes;
+    });
+  }
+
+  private async saveState(): Promise<void> {
+    if (!this.options.dir) return;
+    const state: StoreState = { aliases: Object.fromEntries(this.aliases), lastGeneration: this.lastGeneration };
+    await writeFileAtomically(path.join(this.options.dir, 'state.json'), JSON.stringify(state, null, 2));
+  }
+}
+
+function applyWrite(collection: EmbeddedCollection, write: LoggedWrite): void {
+  if (write.op === 'upsert') {
+    write.products.forEach(({ product, images }, i) => collection.applyUpsert(product, images, write.vectors[i]));
+  } else if (write.op === 'update') {
+    for (const product of write.products) collection.applyAttributeUpdate(product);
+  } else {
+    collection.applyDelete(write.productId, write.version);
+  }
+}
+
+function toHit(hit: { product: ProductData; score: number; image: { imageId: string; imageUrl: string } }): SearchHit {
+  return { product: hit.product, score: hit.score, matchedImageId: hit.image.imageId, matchedImageUrl: hit.image.imageUrl };
+}
+
+async function readState(dir: string): Promise<StoreState> {
+  try {
+    const state = JSON.parse(await fsp.readFile(path.join(dir, 'state.json'), 'utf8')) as Partial<StoreState>;
+    return { aliases: state.aliases ?? {}, lastGeneration: state.lastGeneration ?? 0 };
+  } catch {
+    return { aliases: {}, lastGeneration: 0 };
+  }
+}

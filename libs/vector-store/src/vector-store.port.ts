@@ -1,0 +1,67 @@
+/**
+ * The vector-store port: the contract every adapter (Qdrant, embedded) fulfils
+ * and the Nest DI token the search service injects. Conformance is defined by
+ * `describeVectorStoreConformance` in `@vsearch/vector-store/testing`.
+ *
+ * Semantics shared by every adapter:
+ * - Collections are index generations `products_v{n}`, each recording the model
+ *   id and vector dimension; vectors of another dimension are refused.
+ * - An empty or unset collection means the alias `products`. While that alias
+ *   points nowhere (first start), every call naming it fails with
+ *   `failed-precondition`: the caller (ingestion, at start-up) must
+ *   `createGeneration` + `swapAlias` first. Other unknown names are `not-found`.
+ * - Writes are versioned per product: an upsert, attribute update or delete
+ *   older than the stored version (or than a delete's tombstone) is `stale`.
+ *   An equal version is re-applied (at-least-once redelivery is idempotent),
+ *   except that an upsert never revives a tombstone of the same version.
+ * - Search collapses image points to one hit per product (its best image),
+ *   then pages with offset/limit; facets count products matching the filter.
+ */
+import type {
+  CollectionInfo,
+  ProductData,
+  ProductWithImageVectors,
+  SearchQuery,
+  SearchResult,
+  SimilarQuery,
+  StoredProduct,
+  WriteOutcome,
+} from './types';
+
+export abstract class VectorStore {
+  /** Opens connections or loads persisted data; resolves when the store can serve. */
+  abstract open(): Promise<void>;
+
+  /** Flushes and releases everything; the store cannot be used afterwards. */
+  abstract close(): Promise<void>;
+
+  /** Writes products with their image vectors; one outcome per product, in order. */
+  abstract upsertProducts(collection: string | undefined, products: ProductWithImageVectors[]): Promise<WriteOutcome[]>;
+
+  /** Rewrites products' catalog data keeping their vectors; `not_found` when absent or deleted. */
+  abstract updateAttributes(collection: string | undefined, products: ProductData[]): Promise<WriteOutcome[]>;
+
+  /** Removes a product, leaving a tombstone with the delete's version. */
+  abstract deleteProduct(collection: string | undefined, productId: string, version: number): Promise<WriteOutcome>;
+
+  /** The stored product with its images, or undefined when absent or deleted. */
+  abstract getProduct(collection: string | undefined, productId: string): Promise<StoredProduct | undefined>;
+
+  /** Filtered k-nearest-neighbour search, one hit per product. */
+  abstract searchSimilar(query: SearchQuery): Promise<SearchResult>;
+
+  /** Products nearest to a stored product's images, the product itself left out. */
+  abstract similarToProduct(query: SimilarQuery): Promise<SearchResult>;
+
+  /** Creates the next generation `products_v{n}` and returns its name. */
+  abstract createGeneration(modelId: string, dimension: number): Promise<string>;
+
+  /** Points `alias` at `collection` atomically; returns the previous collection, if any. */
+  abstract swapAlias(alias: string, collection: string): Promise<string | undefined>;
+
+  /** Deletes a collection; refused while an alias points at it. */
+  abstract dropCollection(collection: string): Promise<void>;
+
+  /** Every collection, oldest generation first, with its aliases. */
+  abstract listCollections(): Promise<CollectionInfo[]>;
+}
