@@ -1,2 +1,350 @@
-// Filled in by its issue.
-export {};
+/**
+ * The search service as callers see it: intent-named methods over
+ * visualsearch.search.v1.SearchService, vectors as Float32Array (packed into
+ * little-endian float32 bytes here), a deadline on every call, and failures
+ * that keep their gRPC status (`SearchCallError.code`; `isTransient` tells
+ * "try later" from a request search refuses for good). Targets are `dns:///`
+ * with round_robin, so calls spread over every search pod.
+ */
+import { endianness } from 'node:os';
+import * as grpc from '@grpc/grpc-js';
+import { clientChannelOptions, grpcTarget, isTransientGrpcError } from '@vsearch/grpc-kit';
+import { searchV1 } from '@vsearch/proto';
+
+export interface SearchCallOptions {
+  /** Time allowed for this call in ms (default: the client's `defaultDeadlineMs`). */
+  deadlineMs?: number;
+  /** Sent as `x-request-id` metadata, so search's logs carry it. */
+  requestId?: string;
+}
+
+export interface SearchClientOptions {
+  /** `host:port` (becomes `dns:///host:port`) or a full gRPC target. */
+  address: string;
+  /** Default 10 s. */
+  defaultDeadlineMs?: number;
+  /** Largest message sent or received; default 64 MiB. */
+  maxMessageBytes?: number;
+}
+
+export interface SearchProductData {
+  productId: string;
+  version: number;
+  title: string;
+  description?: string;
+  brand?: string;
+  categories: string[];
+  price: { amount: number; currency: string };
+  inStock: boolean;
+  attributes?: Record<string, string>;
+}
+
+/** A product as search stores and returns it (optional fields filled in). */
+export type StoredSearchProduct = Required<SearchProductData>;
+
+export interface SearchImageVector {
+  imageId: string;
+  imageUrl: string;
+  vector: Float32Array;
+}
+
+export type SearchWriteOutcome = 'applied' | 'stale' | 'not_found';
+
+export interface SearchFilterInput {
+  /** Any of these categories. */
+  categories?: string[];
+  /** Any of these brands. */
+  brands?: string[];
+  minPrice?: number;
+  maxPrice?: number;
+  inStock?: boolean;
+}
+
+export interface SearchQueryInput {
+  /** Collection or alias; unset means the alias `products`. */
+  collection?: string;
+  vector: Float32Array;
+  filter?: SearchFilterInput;
+  /** 1 to 100. */
+  limit: number;
+  offset?: number;
+  scoreThreshold?: number;
+  withFacets?: boolean;
+}
+
+export interface SimilarQueryInput {
+  collection?: string;
+  filter?: SearchFilterInput;
+  limit: number;
+  offset?: number;
+}
+
+export interface SearchHitResult {
+  product: StoredSearchProduct;
+  score: number;
+  matchedImageId: string;
+  matchedImageUrl: string;
+}
+
+export interface SearchFacetsResult {
+  categories: Array<{ value: string; count: number }>;
+  brands: Array<{ value: string; count: number }>;
+}
+
+export interface SearchPage {
+  hits: SearchHitResult[];
+  /** Present when asked for with `withFacets`. */
+  facets?: SearchFacetsResult;
+  /** The collection that answered (the alias resolved). */
+  collection: string;
+  modelId: string;
+}
+
+export interface SearchCollectionInfo {
+  name: string;
+  modelId: string;
+  dimension: number;
+  productCount: number;
+  pointCount: number;
+  aliases: string[];
+}
+
+/** A failed search call; `code` is the gRPC status (grpc.status). */
+export class SearchCallError extends Error {
+  constructor(
+    readonly method: string,
+    readonly code: grpc.status,
+    readonly details: string,
+  ) {
+    super(`search ${method} failed: ${grpc.status[code] ?? code}: ${details}`);
+    this.name = 'SearchCallError';
+  }
+
+  /** Search or its store is down, overloaded or too slow right now: retry later (HTTP 503). */
+  get isTransient(): boolean {
+    return isTransientGrpcError(this);
+  }
+}
+
+const SERVICE_NAME = 'visualsearch.search.v1.SearchService';
+const SearchGrpcClient = grpc.makeGenericClientConstructor(searchV1.SearchServiceService, SERVICE_NAME);
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
+const OUTCOMES: Record<number, SearchWriteOutcome> = {
+  [searchV1.WriteOutcome.WRITE_OUTCOME_APPLIED]: 'applied',
+  [searchV1.WriteOutcome.WRITE_OUTCOME_STALE]: 'stale',
+  [searchV1.WriteOutcome.WRITE_OUTCOME_NOT_FOUND]: 'not_found',
+};
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null, response?: Res) => void,
+) => grpc.ClientUnaryCall;
+
+type Method = 'upsert' | 'updateAttributes' | 'delete' | 'getProduct' | 'search' | 'similar' | 'createCollection' | 'swapAlias' | 'dropCollection' | 'listCollections';
+
+export class SearchClient {
+  private readonly client: grpc.Client;
+  private readonly defaultDeadlineMs: number;
+
+  constructor(options: SearchClientOptions) {
+    this.defaultDeadlineMs = options.defaultDeadlineMs ?? 10_000;
+    this.client = new SearchGrpcClient(grpcTarget(options.address), grpc.credentials.createInsecure(), clientChannelOptions(options.maxMessageBytes));
+  }
+
+  /** Writes products with their image vectors; one outcome per product, in order ('stale' when a newer version is stored). */
+  async upsertProducts(
+    products: ReadonlyArray<{ product: SearchProductData; images: SearchImageVector[] }>,
+    options: SearchCallOptions & { collection?: string } = {},
+  ): Promise<SearchWriteOutcome[]> {
+    const response = await this.call<searchV1.UpsertRequest, searchV1.UpsertResponse>(
+      'upsert',
+      {
+        collection: options.collection ?? '',
+        products: products.map(({ product, images }) => ({
+          product: toProtoProduct(product),
+          images: images.map((image) => ({ imageId: image.imageId, imageUrl: image.imageUrl, vector: packVector(image.vector) })),
+        })),
+      },
+      options,
+    );
+    return response.outcomes.map(toOutcome);
+  }
+
+  /** Rewrites products' catalog data, keeping their vectors; 'not_found' when a product is not stored. */
+  async updateAttributes(products: readonly SearchProductData[], options: SearchCallOptions & { collection?: string } = {}): Promise<SearchWriteOutcome[]> {
+    const response = await this.call<searchV1.UpdateAttributesRequest, searchV1.UpdateAttributesResponse>(
+      'updateAttributes',
+      { collection: options.collection ?? '', products: products.map(toProtoProduct) },
+      options,
+    );
+    return response.outcomes.map(toOutcome);
+  }
+
+  /** Deletes a product unless a newer version is stored (then 'stale'). */
+  async deleteProduct(productId: string, version: number, options: SearchCallOptions & { collection?: string } = {}): Promise<SearchWriteOutcome> {
+    const response = await this.call<searchV1.DeleteRequest, searchV1.DeleteResponse>('delete', { collection: options.collection ?? '', productId, version }, options);
+    return toOutcome(response.outcome);
+  }
+
+  /** The stored product with its image ids and URLs, or undefined when it is not stored. */
+  async getProduct(
+    productId: string,
+    options: SearchCallOptions & { collection?: string } = {},
+  ): Promise<{ product: StoredSearchProduct; images: Array<{ imageId: string; imageUrl: string }> } | undefined> {
+    const response = await this.call<searchV1.GetProductRequest, searchV1.GetProductResponse>('getProduct', { collection: options.collection ?? '', productId }, options);
+    if (!response.product) return undefined;
+    return { product: fromProtoProduct(response.product), images: response.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })) };
+  }
+
+  /** Products nearest to a vector, filtered, one hit per product. */
+  async search(query: SearchQueryInput, options: SearchCallOptions = {}): Promise<SearchPage> {
+    const response = await this.call<searchV1.SearchRequest, searchV1.SearchResponse>(
+      'search',
+      {
+        collection: query.collection ?? '',
+        vector: packVector(query.vector),
+        filter: toProtoFilter(query.filter),
+        limit: query.limit,
+        offset: query.offset ?? 0,
+        scoreThreshold: query.scoreThreshold,
+        withFacets: query.withFacets ?? false,
+      },
+      options,
+    );
+    return {
+      hits: response.hits.map(fromProtoHit),
+      facets: response.facets ? { categories: response.facets.categories.map(fromFacet), brands: response.facets.brands.map(fromFacet) } : undefined,
+      collection: response.collection,
+      modelId: response.modelId,
+    };
+  }
+
+  /** Products like a stored one ("more like this"), the product itself left out. */
+  async similar(productId: string, query: SimilarQueryInput, options: SearchCallOptions = {}): Promise<SearchPage> {
+    const response = await this.call<searchV1.SimilarRequest, searchV1.SimilarResponse>(
+      'similar',
+      { collection: query.collection ?? '', productId, filter: toProtoFilter(query.filter), limit: query.limit, offset: query.offset ?? 0 },
+      options,
+    );
+    return { hits: response.hits.map(fromProtoHit), collection: response.collection, modelId: response.modelId };
+  }
+
+  /** Creates the next index generation for a model; returns its name (`products_v{n}`). */
+  async createGeneration(modelId: string, dimension: number, options: SearchCallOptions = {}): Promise<string> {
+    const response = await this.call<searchV1.CreateCollectionRequest, searchV1.CreateCollectionResponse>('createCollection', { modelId, dimension }, options);
+    return response.collection;
+  }
+
+  /** Points `alias` at `collection` atomically; returns the collection it pointed at before, if any. */
+  async swapAlias(alias: string, collection: string, options: SearchCallOptions = {}): Promise<string | undefined> {
+    const response = await this.call<searchV1.SwapAliasRequest, searchV1.SwapAliasResponse>('swapAlias', { alias, collection }, options);
+    return response.previousCollection || undefined;
+  }
+
+  /** Drops a collection; FAILED_PRECONDITION while an alias points at it. */
+  async dropCollection(collection: string, options: SearchCallOptions = {}): Promise<void> {
+    await this.call<searchV1.DropCollectionRequest, searchV1.DropCollectionResponse>('dropCollection', { collection }, options);
+  }
+
+  /** Every collection, oldest generation first, with its counts and aliases. */
+  async listCollections(options: SearchCallOptions = {}): Promise<SearchCollectionInfo[]> {
+    const response = await this.call<searchV1.ListCollectionsRequest, searchV1.ListCollectionsResponse>('listCollections', {}, options);
+    return response.collections.map((info) => ({
+      name: info.name,
+      modelId: info.modelId,
+      dimension: info.dimension,
+      productCount: Number(info.productCount),
+      pointCount: Number(info.pointCount),
+      aliases: [...info.aliases],
+    }));
+  }
+
+  /** Resolves once a connection is up, or rejects after `timeoutMs`. */
+  waitForReady(timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(new SearchCallError('waitForReady', grpc.status.UNAVAILABLE, error.message)) : resolve())),
+    );
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private call<Req, Res>(method: Method, request: Req, options: SearchCallOptions): Promise<Res> {
+    const metadata = new grpc.Metadata();
+    if (options.requestId) metadata.set('x-request-id', options.requestId);
+    const deadline = Date.now() + (options.deadlineMs ?? this.defaultDeadlineMs);
+    const invoke = (this.client as unknown as Record<string, UnaryMethod<Req, Res>>)[method].bind(this.client);
+    return new Promise((resolve, reject) => {
+      invoke(request, metadata, { deadline }, (error, response) => {
+        if (error) reject(new SearchCallError(method, error.code ?? grpc.status.UNKNOWN, error.details ?? error.message));
+        else resolve(response as Res);
+      });
+    });
+  }
+}
+
+function toOutcome(outcome: searchV1.WriteOutcome): SearchWriteOutcome {
+  const mapped = OUTCOMES[outcome];
+  if (!mapped) throw new SearchCallError('write', grpc.status.INTERNAL, `unexpected write outcome ${outcome}`);
+  return mapped;
+}
+
+/** Float32Array → little-endian float32 bytes (a view on little-endian hosts, a swapped copy otherwise). */
+export function packVector(vector: Float32Array): Buffer {
+  const bytes = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+  if (LITTLE_ENDIAN_HOST) return bytes;
+  const copy = Buffer.from(bytes);
+  copy.swap32();
+  return copy;
+}
+
+function toProtoProduct(product: SearchProductData): searchV1.Product {
+  return {
+    productId: product.productId,
+    version: product.version,
+    title: product.title,
+    description: product.description ?? '',
+    brand: product.brand ?? '',
+    categories: [...product.categories],
+    price: { amount: product.price.amount, currency: product.price.currency },
+    inStock: product.inStock,
+    attributes: { ...(product.attributes ?? {}) },
+  };
+}
+
+function fromProtoProduct(product: searchV1.Product): StoredSearchProduct {
+  return {
+    productId: product.productId,
+    version: Number(product.version),
+    title: product.title,
+    description: product.description,
+    brand: product.brand,
+    categories: [...product.categories],
+    price: { amount: product.price?.amount ?? 0, currency: product.price?.currency ?? '' },
+    inStock: product.inStock,
+    attributes: { ...product.attributes },
+  };
+}
+
+function toProtoFilter(filter: SearchFilterInput | undefined): searchV1.Filter | undefined {
+  if (!filter) return undefined;
+  return {
+    categories: [...(filter.categories ?? [])],
+    brands: [...(filter.brands ?? [])],
+    minPrice: filter.minPrice,
+    maxPrice: filter.maxPrice,
+    inStock: filter.inStock,
+  };
+}
+
+function fromProtoHit(hit: searchV1.Hit): SearchHitResult {
+  return { product: fromProtoProduct(hit.product ?? searchV1.Product.decode(new Uint8Array(0))), score: hit.score, matchedImageId: hit.matchedImageId, matchedImageUrl: hit.matchedImageUrl };
+}
+
+function fromFacet(facet: searchV1.FacetCount): { value: string; count: number } {
+  return { value: facet.value, count: facet.count };
+}
