@@ -1,0 +1,215 @@
+/**
+ * `vsearch models pull`: fetches a CLIP ONNX export and its tokenizer from the
+ * Hugging Face hub into `models/<name>/`. Files land in a staging directory
+ * (`models/.pull-<name>/`, where interrupted downloads resume), are verified,
+ * described by `model.json`, and only then swapped into place, so
+ * `models/<name>/` is never half-written and a model in use is never replaced.
+ */
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BUNDLED_MODEL_DIR, loadModelDirectory, type ModelManifest } from '../manifest';
+import { buildClipManifest, type GraphNames } from './clip-manifest';
+import { ModelPullError } from './errors';
+import { DEFAULT_HF_ENDPOINT, downloadFile, headRemoteFile, type DownloadProgress, type HubLocation } from './hub-download';
+import { IN_USE_DIR, isModelInUse } from './in-use';
+
+/** The repository's `models/` directory (holds the bundled model and pulled ones). */
+export const MODELS_DIR = path.dirname(BUNDLED_MODEL_DIR);
+
+/** Known short names and their default repositories. */
+export const KNOWN_MODELS: Record<string, string> = {
+  'clip-vit-base-patch32': 'Xenova/clip-vit-base-patch32',
+  'clip-vit-base-patch16': 'Xenova/clip-vit-base-patch16',
+  'clip-vit-large-patch14': 'Xenova/clip-vit-large-patch14',
+};
+
+/** Repository paths of a Transformers.js-style CLIP export. */
+export const DEFAULT_REMOTE_FILES = {
+  vision: 'onnx/vision_model.onnx',
+  text: 'onnx/text_model.onnx',
+  tokenizer: 'tokenizer.json',
+} as const;
+const OPTIONAL_CONFIGS = ['config.json', 'preprocessor_config.json'] as const;
+const LOCAL_NAMES = { vision: 'vision.onnx', text: 'text.onnx', tokenizer: 'tokenizer.json' } as const;
+
+export interface PullModelOptions {
+  name: string;
+  /** `models/` (the directory holding every model). */
+  modelsDir: string;
+  /** `ORG/REPO`; defaults from KNOWN_MODELS. */
+  repo?: string;
+  revision?: string;
+  /** Hub base URL; default `HF_ENDPOINT` or https://huggingface.co. */
+  endpoint?: string;
+  token?: string;
+  /** Replace an existing model directory (never one in use). */
+  force?: boolean;
+  /** Expected sha256 per file, keyed by repository path or local name; wins over the hub's. */
+  sha256?: Record<string, string>;
+  /** Override repository paths (e.g. a quantised `onnx/vision_model_quantized.onnx`). */
+  remoteFiles?: Partial<Record<keyof typeof DEFAULT_REMOTE_FILES, string>>;
+  maxAttempts?: number;
+  retryDelayMs?: number;
+  onProgress?: (progress: DownloadProgress) => void;
+  onLog?: (line: string) => void;
+  /** Reads input/output names of an ONNX graph; default uses onnxruntime-node, undefined when it cannot. */
+  inspectGraph?: (file: string) => Promise<GraphNames | undefined>;
+}
+
+export interface PullModelResult {
+  dir: string;
+  manifest: ModelManifest;
+  files: { file: string; bytes: number; sha256: string; verifiedAgainst: 'hub' | 'option' | 'none'; resumedFrom: number }[];
+}
+
+const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** Input/output names of an ONNX graph, read by onnxruntime-node (undefined for a file it cannot load). */
+export async function inspectOnnxGraph(file: string): Promise<GraphNames | undefined> {
+  try {
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(file);
+    const names = { inputs: [...session.inputNames], outputs: [...session.outputNames] };
+    await session.release();
+    return names;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function pullModel(options: PullModelOptions): Promise<PullModelResult> {
+  const log = options.onLog ?? (() => undefined);
+  if (!NAME_PATTERN.test(options.name)) {
+    throw new ModelPullError('invalid', `model name "${options.name}" must be lower-case letters, digits, ".", "_" or "-" (at most 64)`);
+  }
+  const repo = options.repo ?? KNOWN_MODELS[options.name];
+  if (!repo) throw new ModelPullError('invalid', `no default repository for "${options.name}": pass --repo ORG/REPO (known: ${Object.keys(KNOWN_MODELS).join(', ')})`);
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) throw new ModelPullError('invalid', `repository "${repo}" must look like ORG/REPO`);
+  const location: HubLocation = {
+    endpoint: options.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT,
+    repo,
+    revision: options.revision ?? 'main',
+    token: options.token,
+  };
+
+  const modelsDir = path.resolve(options.modelsDir);
+  const finalDir = path.join(modelsDir, options.name);
+  const refuseToReplace = () => {
+    if (!existsSync(finalDir)) return;
+    if (!options.force) throw new ModelPullError('exists', `${finalDir} already exists; pass --force to replace it`);
+    if (isModelInUse(finalDir)) throw new ModelPullError('in_use', `${finalDir} is in use (see ${path.join(finalDir, IN_USE_DIR)}); stop the embedder using it first`);
+  };
+  refuseToReplace();
+
+  const stagingDir = path.join(modelsDir, `.pull-${options.name}`);
+  mkdirSync(stagingDir, { recursive: true });
+  const remote = {
+    vision: options.remoteFiles?.vision ?? DEFAULT_REMOTE_FILES.vision,
+    text: options.remoteFiles?.text ?? DEFAULT_REMOTE_FILES.text,
+    tokenizer: options.remoteFiles?.tokenizer ?? DEFAULT_REMOTE_FILES.tokenizer,
+  };
+  const expectedFor = (remotePath: string, localName: string) => options.sha256?.[remotePath] ?? options.sha256?.[localName];
+
+  const downloads: PullModelResult['files'] = [];
+  let commit: string | undefined;
+  const fetchOne = async (remotePath: string, localName: string, optional: boolean) => {
+    const dest = path.join(stagingDir, localName);
+    const info = await headRemoteFile(location, remotePath, optional);
+    if (!info) {
+      log(`${remotePath}: not in the repository, skipped`);
+      return undefined;
+    }
+    commit ??= info.commit;
+    const fromOption = expectedFor(remotePath, localName);
+    const expectedSha256 = fromOption ?? info.sha256;
+    if (existsSync(dest)) rmSync(dest);
+    const result = await downloadFile({
+      file: remotePath,
+      url: info.url,
+      dest,
+      expectedSha256,
+      expectedBytes: info.bytes,
+      token: location.token,
+      maxAttempts: options.maxAttempts,
+      retryDelayMs: options.retryDelayMs,
+      onProgress: options.onProgress,
+      onRetry: (attempt, reason, resumeFrom) => log(`${remotePath}: ${reason}; resuming from byte ${resumeFrom} (attempt ${attempt + 1})`),
+    });
+    const verifiedAgainst = fromOption ? 'option' : info.sha256 ? 'hub' : 'none';
+    if (result.resumedFrom > 0) log(`${remotePath}: resumed an earlier download from byte ${result.resumedFrom}`);
+    log(`${remotePath}: ${result.bytes} bytes, sha256 ${result.sha256} (${verifiedAgainst === 'none' ? 'no published digest, recorded' : `verified against the ${verifiedAgainst === 'hub' ? "hub's digest" : '--sha256 option'}`})`);
+    downloads.push({ file: remotePath, bytes: result.bytes, sha256: result.sha256, verifiedAgainst, resumedFrom: result.resumedFrom });
+    return result;
+  };
+
+  const vision = await fetchOne(remote.vision, LOCAL_NAMES.vision, false);
+  const text = await fetchOne(remote.text, LOCAL_NAMES.text, false);
+  const tokenizer = await fetchOne(remote.tokenizer, LOCAL_NAMES.tokenizer, false);
+  for (const config of OPTIONAL_CONFIGS) await fetchOne(config, config, true);
+  if (!vision || !text || !tokenizer) throw new ModelPullError('not_found', 'a required file is missing');
+
+  const inspect = options.inspectGraph ?? inspectOnnxGraph;
+  const visionGraph = await inspect(path.join(stagingDir, LOCAL_NAMES.vision));
+  const textGraph = await inspect(path.join(stagingDir, LOCAL_NAMES.text));
+  if (!visionGraph || !textGraph) log('could not read the ONNX input/output names; model.json uses the CLIP export defaults (pixel_values, input_ids, image_embeds, text_embeds)');
+
+  const manifest = buildClipManifest({
+    name: options.name,
+    version: (commit ?? location.revision).slice(0, 40),
+    source: `${location.endpoint.replace(/\/+$/, '')}/${repo} at ${commit ?? location.revision}`,
+    configPath: path.join(stagingDir, 'config.json'),
+    preprocessorConfigPath: path.join(stagingDir, 'preprocessor_config.json'),
+    tokenizerPath: path.join(stagingDir, LOCAL_NAMES.tokenizer),
+    files: {
+      vision: { path: LOCAL_NAMES.vision, sha256: vision.sha256, bytes: vision.bytes },
+      text: { path: LOCAL_NAMES.text, sha256: text.sha256, bytes: text.bytes },
+      tokenizer: { path: LOCAL_NAMES.tokenizer, sha256: tokenizer.sha256, bytes: tokenizer.bytes },
+    },
+    visionGraph,
+    textGraph,
+  });
+  writeFileSync(path.join(stagingDir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  loadModelDirectory(stagingDir);
+
+  // Checked again right before the swap: an embedder may have started meanwhile.
+  refuseToReplace();
+  if (existsSync(finalDir)) {
+    const retired = path.join(modelsDir, `.replaced-${options.name}-${process.pid}`);
+    renameSync(finalDir, retired);
+    renameSync(stagingDir, finalDir);
+    rmSync(retired, { recursive: true, force: true });
+  } else {
+    renameSync(stagingDir, finalDir);
+  }
+  return { dir: finalDir, manifest, files: downloads };
+}
+
+export interface InstalledModel {
+  name: string;
+  dir: string;
+  manifest?: ModelManifest;
+  /** Why model.json could not be loaded. */
+  problem?: string;
+  bytes: number;
+  inUse: boolean;
+}
+
+/** The model directories under `modelsDir` (staging directories excluded). */
+export function listModels(modelsDir: string): InstalledModel[] {
+  if (!existsSync(modelsDir)) return [];
+  const models: InstalledModel[] = [];
+  for (const entry of readdirSync(modelsDir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+    const dir = path.join(modelsDir, entry.name);
+    const bytes = readdirSync(dir, { withFileTypes: true })
+      .filter((file) => file.isFile())
+      .reduce((sum, file) => sum + statSync(path.join(dir, file.name)).size, 0);
+    try {
+      const loaded = loadModelDirectory(dir);
+      models.push({ name: entry.name, dir, manifest: loaded.manifest, bytes, inUse: isModelInUse(dir) });
+    } catch (error) {
+      models.push({ name: entry.name, dir, problem: (error as Error).message, bytes, inUse: false });
+    }
+  }
+  return models.sort((a, b) => a.name.localeCompare(b.name));
+}

@@ -1,0 +1,109 @@
+import { KNOWN_MODELS, MODELS_DIR, listModels, modelId, pullModel, type DownloadProgress } from '@vsearch/model';
+import { InvalidArgumentError, type Command } from 'commander';
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+function collectSha256(value: string, previous: Record<string, string>): Record<string, string> {
+  const match = /^([^=]+)=([0-9a-fA-F]{64})$/.exec(value);
+  if (!match) throw new InvalidArgumentError('expected FILE=SHA256 (64 hex digits)');
+  return { ...previous, [match[1]]: match[2].toLowerCase() };
+}
+
+/** Progress on a terminal: one line redrawn in place; otherwise a plain line every 10% per file. */
+function progressReporter(stream: NodeJS.WriteStream): (progress: DownloadProgress) => void {
+  let lastFile = '';
+  let lastDraw = 0;
+  let lastDecile = -1;
+  return ({ file, receivedBytes, totalBytes, bytesPerSecond }) => {
+    const percent = totalBytes ? Math.floor((100 * receivedBytes) / totalBytes) : undefined;
+    const line = `${file}: ${megabytes(receivedBytes)}${totalBytes ? ` / ${megabytes(totalBytes)} (${percent}%)` : ''} at ${megabytes(bytesPerSecond)}/s`;
+    const done = totalBytes !== undefined && receivedBytes >= totalBytes;
+    if (file !== lastFile) {
+      if (stream.isTTY && lastFile) stream.write('\n');
+      lastFile = file;
+      lastDecile = -1;
+    }
+    if (stream.isTTY) {
+      const now = Date.now();
+      if (!done && now - lastDraw < 100) return;
+      lastDraw = now;
+      stream.write(`\r\x1b[2K${line}${done ? '\n' : ''}`);
+      return;
+    }
+    const decile = percent === undefined ? Math.floor(receivedBytes / 50e6) : Math.floor(percent / 10);
+    if (decile === lastDecile && !done) return;
+    lastDecile = decile;
+    stream.write(`${line}\n`);
+  };
+}
+
+interface PullOptions {
+  repo?: string;
+  revision: string;
+  force?: boolean;
+  sha256: Record<string, string>;
+  dir: string;
+  visionFile?: string;
+  textFile?: string;
+}
+
+/** `vsearch models list | pull`: the model directories under models/. */
+export function registerCommand(program: Command): void {
+  const models = program.command('models').description('list the installed models, pull a real CLIP export from the Hugging Face hub');
+
+  models
+    .command('list')
+    .description('models under models/ with id, dimension, input size and size on disk')
+    .option('--dir <dir>', 'models directory', MODELS_DIR)
+    .action((options: { dir: string }) => {
+      const installed = listModels(options.dir);
+      if (installed.length === 0) {
+        console.log(`no models in ${options.dir}`);
+        return;
+      }
+      for (const model of installed) {
+        if (!model.manifest) {
+          console.log(`${model.name}  (not a model: ${model.problem})`);
+          continue;
+        }
+        const { manifest } = model;
+        console.log(
+          `${modelId(manifest)}  dimension ${manifest.embeddingDimension}  image ${manifest.image.size}px  text ${manifest.text.contextLength} tokens  ${megabytes(model.bytes)}${model.inUse ? '  IN USE' : ''}`,
+        );
+      }
+    });
+
+  models
+    .command('pull <name>')
+    .description(
+      `download a CLIP ONNX export and its tokenizer into models/<name>/ (hub: HF_ENDPOINT or https://huggingface.co; token: HF_TOKEN). Known names: ${Object.entries(KNOWN_MODELS)
+        .map(([name, repo]) => `${name} (${repo})`)
+        .join(', ')}`,
+    )
+    .option('--repo <org/repo>', 'Hugging Face repository (default: from the name)')
+    .option('--revision <rev>', 'branch, tag or commit', 'main')
+    .option('--force', 'replace an existing model directory (never one in use)')
+    .option('--sha256 <file=hex>', 'expected sha256 of a file (repository path or local name); repeatable', collectSha256, {})
+    .option('--vision-file <path>', 'repository path of the image tower', 'onnx/vision_model.onnx')
+    .option('--text-file <path>', 'repository path of the text tower', 'onnx/text_model.onnx')
+    .option('--dir <dir>', 'models directory', MODELS_DIR)
+    .action(async (name: string, options: PullOptions) => {
+      const result = await pullModel({
+        name,
+        modelsDir: options.dir,
+        repo: options.repo,
+        revision: options.revision,
+        force: options.force,
+        sha256: options.sha256,
+        token: process.env.HF_TOKEN || undefined,
+        remoteFiles: { vision: options.visionFile, text: options.textFile },
+        onProgress: progressReporter(process.stderr),
+        onLog: (line) => process.stderr.write(`${line}\n`),
+      });
+      const { manifest } = result;
+      console.log(`pulled ${modelId(manifest)} into ${result.dir}: dimension ${manifest.embeddingDimension}, image ${manifest.image.size}px, text ${manifest.text.contextLength} tokens`);
+      console.log(`use it with MODEL_DIR=${result.dir}`);
+    });
+}
