@@ -1,2 +1,84 @@
-/** Entry point of the query-api service; filled in by its issue. */
-export {};
+/**
+ * The query API service: the public HTTP API, the shoppers' web page and the
+ * admin routes on QUERY_API_PORT, over the embedder and search (gRPC), the
+ * event log (reindex requests) and ingestion (reindex progress).
+ */
+import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
+import { createEventLog } from '@vsearch/event-log';
+import { SafeImageFetcher } from '@vsearch/image-fetch';
+import { createLogger, type Logger } from '@vsearch/observability';
+import { EventLogReindexPublisher } from './adapters/event-log.reindex-publisher';
+import { FileModelManifests } from './adapters/file.model-manifests';
+import { GrpcProductIndex } from './adapters/grpc.product-index';
+import { GrpcQueryEmbedder } from './adapters/grpc.query-embedder';
+import { HttpReindexProgress } from './adapters/http.reindex-progress';
+import { SafeFetchRemoteImages } from './adapters/safe-fetch.remote-images';
+import { SharpImagePreprocessor } from './adapters/sharp.image-preprocessor';
+import { createQueryApiApp } from './app';
+import { loadQueryApiConfig, type QueryApiConfigOverrides } from './config';
+
+export { loadQueryApiConfig, queryApiEnvSchema, type QueryApiConfig, type QueryApiConfigOverrides, type QueryApiEnv } from './config';
+
+export interface RunningQueryApiService {
+  port: number;
+  /** `http://host:port` for logs and the CLI. */
+  url: string;
+  /** Stops taking requests, lets in-flight ones finish, closes the clients. */
+  close(): Promise<void>;
+}
+
+export async function startQueryApiService(overrides: QueryApiConfigOverrides = {}, logger?: Logger): Promise<RunningQueryApiService> {
+  const config = loadQueryApiConfig(overrides);
+  const log = logger ?? createLogger('query-api', config.logLevel);
+
+  const embedderClient = new EmbedderClient({ address: config.upstream.embedderAddr, defaultDeadlineMs: config.upstream.timeoutMs });
+  const searchClient = new SearchClient({ address: config.upstream.searchAddr, defaultDeadlineMs: config.upstream.timeoutMs });
+  const remoteImages = new SafeFetchRemoteImages(
+    new SafeImageFetcher({
+      allowHosts: config.images.fetchAllowHosts,
+      maxBytes: config.images.maxUploadBytes,
+      maxPixels: config.images.maxPixels,
+      timeoutMs: config.images.fetchTimeoutMs,
+    }),
+  );
+  const eventLog = createEventLog({ brokers: config.eventLog.kafkaBrokers, dataDir: config.eventLog.dataDir, clientId: 'query-api' });
+  const reindexPublisher = new EventLogReindexPublisher(eventLog);
+
+  const app = await createQueryApiApp({
+    config,
+    logger: log,
+    ports: {
+      embedder: new GrpcQueryEmbedder(embedderClient, config.upstream.timeoutMs),
+      productIndex: new GrpcProductIndex(searchClient, config.upstream.timeoutMs),
+      remoteImages,
+      preprocessor: new SharpImagePreprocessor({ maxBytes: config.images.maxUploadBytes, maxPixels: config.images.maxPixels }),
+      reindexPublisher,
+      reindexProgress: new HttpReindexProgress(config.upstream.ingestionUrl, config.upstream.timeoutMs),
+      modelManifests: new FileModelManifests(config.search.modelsDir),
+    },
+  });
+  await app.listen(config.http.port, config.http.host);
+  const address = app.getHttpServer().address() as { port: number };
+  const shownHost = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+  log.info(
+    { port: address.port, embedder: config.upstream.embedderAddr, search: config.upstream.searchAddr, eventLog: eventLog.kind, catalogImages: config.images.catalogImagesDir ?? null },
+    'query-api serving',
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    port: address.port,
+    url: `http://${shownHost}:${address.port}`,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await reindexPublisher.close();
+        remoteImages.close();
+        embedderClient.close();
+        searchClient.close();
+        log.info('query-api stopped');
+      })();
+      return closing;
+    },
+  };
+}

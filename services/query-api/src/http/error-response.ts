@@ -61,7 +61,10 @@ export function toErrorAnswer(error: unknown, retryAfterSeconds: number, request
     return answer(status, code, error.message);
   }
   if (error instanceof DependencyUnavailableError) {
-    return answer(503, 'dependency_unavailable', error.message, { 'Retry-After': String(retryAfterSeconds) });
+    // The details (addresses, gRPC errors) go to the log, not to the client.
+    return answer(503, 'dependency_unavailable', `the ${error.dependency} service is unavailable right now; retry in ${retryAfterSeconds} s`, {
+      'Retry-After': String(retryAfterSeconds),
+    });
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -28,7 +28,7 @@ export class ErrorFilter implements ExceptionFilter {
 export function sendError(error: unknown, request: Request, response: Response, retryAfterSeconds: number, logger: Logger): void {
   const answer = toErrorAnswer(error, retryAfterSeconds, request.requestId);
   if (answer.unexpected) logger.error({ requestId: request.requestId, err: error, url: request.originalUrl.slice(0, 300) }, 'unexpected error');
-  else if (answer.status >= 500) logger.warn({ requestId: request.requestId, error: answer.body.error.message }, 'dependency unavailable');
+  else if (answer.status >= 500) logger.warn({ requestId: request.requestId, error: (error as Error).message }, 'dependency unavailable');
   if (response.headersSent) {
     response.destroy();
     return;
