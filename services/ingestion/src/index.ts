@@ -1,2 +1,142 @@
-/** Entry point of the ingestion service; filled in by its issue. */
-export {};
+/**
+ * The ingestion service: consumes `catalog.products.v1` (Kafka, or the embedded event log when
+ * KAFKA_BROKERS is unset), turns each event into vector-store writes through the embedder and
+ * search, dead-letters what cannot be indexed, runs reindex jobs, and serves probes, metrics
+ * and reindex progress over HTTP (INGESTION_PORT). `close()` stops consuming without
+ * committing in-flight work and disconnects.
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import { createEventLog, DeadLetterPublisher, type EventLog } from '@vsearch/event-log';
+import { createLogger, createMetricsRegistry, type Logger } from '@vsearch/observability';
+import { GrpcImageEmbedder } from './adapters/grpc.image-embedder';
+import { GrpcProductIndex } from './adapters/grpc.product-index';
+import { SafeFetchImageSource } from './adapters/safe-fetch.image-source';
+import { SharpImagePreprocessor } from './adapters/sharp.image-preprocessor';
+import { loadIngestionConfig, type IngestionConfigOverrides } from './config';
+import { IngestionHttpModule } from './ingestion.module';
+import { IngestionMetrics } from './metrics/ingestion.metrics';
+import { CatalogEventHandler } from './services/catalog-event.handler';
+import { CollectionRegistry } from './services/collection-registry';
+import { EmbedQueue } from './services/embed-queue';
+import { EmbeddingCache } from './services/embedding-cache';
+import { ImageVectorizer } from './services/image-vectorizer';
+import { IngestionRunner, type Readiness } from './services/ingestion-runner';
+import { ReindexService } from './services/reindex.service';
+
+export { loadIngestionConfig, ingestionEnvSchema, type IngestionConfig, type IngestionConfigOverrides, type IngestionEnv } from './config';
+export type { ReindexJob, ReindexJobState } from './services/reindex.service';
+export type { Readiness } from './services/ingestion-runner';
+export { publishCatalogFile, createEventLog } from '@vsearch/event-log';
+
+export interface RunningIngestionService {
+  port: number;
+  /** The event log this instance consumes (embedded or Kafka), e.g. for the CLI to feed a catalog into. */
+  eventLog: EventLog;
+  readiness(): Readiness;
+  close(): Promise<void>;
+}
+
+export async function startIngestionService(overrides: IngestionConfigOverrides = {}, logger?: Logger): Promise<RunningIngestionService> {
+  const config = loadIngestionConfig(overrides);
+  const log = logger ?? createLogger('ingestion', config.logLevel);
+  const registry = createMetricsRegistry('ingestion');
+  const metrics = new IngestionMetrics(registry);
+
+  const eventLog = createEventLog({
+    brokers: config.eventLog.brokers,
+    dataDir: config.eventLog.dataDir,
+    clientId: config.eventLog.clientId,
+    log: (level, message, extra) => log[level](extra, message),
+  });
+  const embedder = new GrpcImageEmbedder(config.embedderAddress, config.pipeline.embedDeadlineMs);
+  const index = new GrpcProductIndex(config.searchAddress);
+  const images = new SafeFetchImageSource({
+    allowHosts: config.fetch.allowHosts,
+    timeoutMs: config.fetch.timeoutMs,
+    maxBytes: config.fetch.maxBytes,
+    maxRedirects: config.fetch.maxRedirects,
+    maxSocketsPerHost: config.fetch.concurrency,
+  });
+
+  const collections = new CollectionRegistry(index, log);
+  const cache = new EmbeddingCache(config.pipeline.embeddingCacheSize);
+  const queue = new EmbedQueue(embedder, metrics, { batchSize: config.pipeline.embedBatch, concurrency: config.pipeline.embedConcurrency });
+  const vectorizer = new ImageVectorizer(
+    images,
+    new SharpImagePreprocessor(),
+    queue,
+    cache,
+    metrics,
+    {
+      fetchConcurrency: config.fetch.concurrency,
+      fetchAttempts: config.fetch.attempts,
+      fetchRetryBaseMs: config.fetch.retryBaseMs,
+      fetchRetryMaxMs: config.fetch.retryMaxMs,
+      preprocessConcurrency: config.pipeline.preprocessConcurrency,
+    },
+    log,
+  );
+  // The runner reads the embedder's model; the handler and reindex ask it (created below).
+  const models: { runner?: IngestionRunner } = {};
+  const model = () => models.runner?.currentModel();
+  const handler = new CatalogEventHandler(
+    index,
+    vectorizer,
+    new DeadLetterPublisher(eventLog, config.topics.deadLetters),
+    { targets: () => collections.current.targets, problem: () => collections.current.problem },
+    model,
+    metrics,
+    { eventsPerChunk: config.pipeline.eventsPerChunk, dependencyRetryBaseMs: config.pipeline.dependencyRetryBaseMs, dependencyRetryMaxMs: config.pipeline.dependencyRetryMaxMs },
+    log,
+  );
+  const reindex = new ReindexService(
+    index,
+    eventLog,
+    handler,
+    collections,
+    model,
+    metrics,
+    {
+      productsTopic: config.topics.products,
+      settleMs: config.collectionsRefreshMs * 2,
+      eventsPerChunk: config.pipeline.eventsPerChunk,
+      retryBaseMs: config.pipeline.dependencyRetryBaseMs,
+      retryMaxMs: config.pipeline.dependencyRetryMaxMs,
+    },
+    log,
+  );
+  const runner = new IngestionRunner(config, eventLog, embedder, collections, handler, reindex, metrics, log);
+  models.runner = runner;
+
+  const app = await NestFactory.create<NestExpressApplication>(IngestionHttpModule.register({ runner, reindex, registry }), new ExpressAdapter(), {
+    logger: false,
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  await app.listen(config.http.port, config.http.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  await runner.start();
+  log.info({ port, eventLog: eventLog.kind, embedder: config.embedderAddress, search: config.searchAddress, readiness: runner.readiness() }, 'ingestion started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    eventLog,
+    readiness: () => runner.readiness(),
+    close() {
+      closing ??= (async () => {
+        await runner.close();
+        await eventLog.close();
+        await app.close();
+        images.close();
+        embedder.close();
+        index.close();
+        log.info('ingestion stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * Ingestion configuration: every environment variable it reads, validated at start-up (a bad
+ * one stops the service naming it), with defaults that run the embedded mode on one machine
+ * (no KAFKA_BROKERS → the embedded event log under DATA_DIR).
+ */
+import { z } from 'zod';
+import { env, loadConfig } from '@vsearch/config';
+import { AddressAllowList } from '@vsearch/image-fetch';
+
+export const ingestionEnvSchema = z.object({
+  INGESTION_PORT: env.port(8081),
+  INGESTION_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Comma-separated `host:port`; unset → the embedded event log under DATA_DIR. */
+  KAFKA_BROKERS: env.list(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('vsearch-ingestion'),
+  /** Prefix for every topic name (tests isolate themselves on a shared broker with it). */
+  TOPIC_PREFIX: z.string().default(''),
+  CONSUMER_GROUP: z.string().min(1).default('vsearch-ingestion'),
+  EMBEDDER_ADDR: z.string().min(1).default('127.0.0.1:50051'),
+  SEARCH_ADDR: z.string().min(1).default('127.0.0.1:50052'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** `host[:port]` or CIDR entries that image URLs may reach although private or loopback. */
+  IMAGE_FETCH_ALLOW_HOSTS: env.list().superRefine((entries, context) => {
+    try {
+      AddressAllowList.parse(entries);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
+  IMAGE_FETCH_TIMEOUT_MS: env.positiveInt(10_000),
+  IMAGE_FETCH_MAX_BYTES: env.positiveInt(15 * 1024 * 1024),
+  IMAGE_FETCH_MAX_REDIRECTS: env.nonNegativeInt(3),
+  /** Images fetched at once by this process. */
+  IMAGE_FETCH_CONCURRENCY: env.positiveInt(16),
+  /** Attempts per image for retryable fetch errors (timeouts, connection errors, 5xx), the first included. */
+  FETCH_ATTEMPTS: env.positiveInt(4),
+  FETCH_RETRY_BASE_MS: env.positiveInt(200),
+  FETCH_RETRY_MAX_MS: env.positiveInt(5_000),
+  /** Images decoded and resized at once (sharp, on libuv's thread pool). */
+  PREPROCESS_CONCURRENCY: env.positiveInt(4),
+  /** Partitions processed at the same time. */
+  PARTITIONS_CONCURRENCY: env.positiveInt(3),
+  /** Events of one partition handled together (fetched, embedded and written as one unit, then committed). */
+  EVENTS_PER_CHUNK: env.positiveInt(16),
+  /** Images per embedder call (bulk lane). */
+  EMBED_BATCH: env.positiveInt(32),
+  /** Embedder calls in flight at once. */
+  EMBED_CONCURRENCY: env.positiveInt(4),
+  EMBED_DEADLINE_MS: env.positiveInt(60_000),
+  /** Entries of the in-memory embedding cache (sha256 of image bytes + model id). */
+  EMBEDDING_CACHE_SIZE: env.nonNegativeInt(20_000),
+  /** Pause of a partition after a dependency outage: first wait, doubled up to the maximum. */
+  DEPENDENCY_RETRY_BASE_MS: env.positiveInt(500),
+  DEPENDENCY_RETRY_MAX_MS: env.positiveInt(10_000),
+  /** How often the collections (alias target, reindex generation) are re-read from search. */
+  COLLECTIONS_REFRESH_MS: env.positiveInt(2_000),
+  SHUTDOWN_GRACE_MS: env.positiveInt(15_000),
+  LOG_LEVEL: env.logLevel(),
+});
+
+export type IngestionEnv = z.input<typeof ingestionEnvSchema>;
+
+export interface IngestionConfig {
+  http: { host: string; port: number };
+  eventLog: { brokers: string[]; clientId: string; dataDir: string; consumerGroup: string; topicPrefix: string };
+  topics: { products: string; deadLetters: string; reindex: string };
+  embedderAddress: string;
+  searchAddress: string;
+  fetch: { allowHosts: string[]; timeoutMs: number; maxBytes: number; maxRedirects: number; concurrency: number; attempts: number; retryBaseMs: number; retryMaxMs: number };
+  pipeline: {
+    preprocessConcurrency: number;
+    partitionsConcurrency: number;
+    eventsPerChunk: number;
+    embedBatch: number;
+    embedConcurrency: number;
+    embedDeadlineMs: number;
+    embeddingCacheSize: number;
+    dependencyRetryBaseMs: number;
+    dependencyRetryMaxMs: number;
+  };
+  collectionsRefreshMs: number;
+  shutdownGraceMs: number;
+  logLevel: string;
+}
+
+/** Overrides are environment variables by name (numbers allowed), applied over `env`. */
+export type IngestionConfigOverrides = Partial<Record<keyof IngestionEnv, string | number>>;
+
+export function loadIngestionConfig(overrides: IngestionConfigOverrides = {}, environment: NodeJS.ProcessEnv = process.env): Readonly<IngestionConfig> {
+  const merged: NodeJS.ProcessEnv = { ...environment };
+  for (const [name, value] of Object.entries(overrides)) if (value !== undefined) merged[name] = String(value);
+  const parsed = loadConfig('ingestion', ingestionEnvSchema, merged);
+  const prefix = parsed.TOPIC_PREFIX;
+  return Object.freeze({
+    http: { host: parsed.INGESTION_HOST, port: parsed.INGESTION_PORT },
+    eventLog: { brokers: [...parsed.KAFKA_BROKERS], clientId: parsed.KAFKA_CLIENT_ID, dataDir: parsed.DATA_DIR, consumerGroup: parsed.CONSUMER_GROUP, topicPrefix: prefix },
+    topics: { products: `${prefix}catalog.products.v1`, deadLetters: `${prefix}catalog.products.v1.dlq`, reindex: `${prefix}catalog.reindex.v1` },
+    embedderAddress: parsed.EMBEDDER_ADDR,
+    searchAddress: parsed.SEARCH_ADDR,
+    fetch: {
+      allowHosts: [...parsed.IMAGE_FETCH_ALLOW_HOSTS],
+      timeoutMs: parsed.IMAGE_FETCH_TIMEOUT_MS,
+      maxBytes: parsed.IMAGE_FETCH_MAX_BYTES,
+      maxRedirects: parsed.IMAGE_FETCH_MAX_REDIRECTS,
+      concurrency: parsed.IMAGE_FETCH_CONCURRENCY,
+      attempts: parsed.FETCH_ATTEMPTS,
+      retryBaseMs: parsed.FETCH_RETRY_BASE_MS,
+      retryMaxMs: parsed.FETCH_RETRY_MAX_MS,
+    },
+    pipeline: {
+      preprocessConcurrency: parsed.PREPROCESS_CONCURRENCY,
+      partitionsConcurrency: parsed.PARTITIONS_CONCURRENCY,
+      eventsPerChunk: parsed.EVENTS_PER_CHUNK,
+      embedBatch: parsed.EMBED_BATCH,
+      embedConcurrency: parsed.EMBED_CONCURRENCY,
+      embedDeadlineMs: parsed.EMBED_DEADLINE_MS,
+      embeddingCacheSize: parsed.EMBEDDING_CACHE_SIZE,
+      dependencyRetryBaseMs: parsed.DEPENDENCY_RETRY_BASE_MS,
+      dependencyRetryMaxMs: parsed.DEPENDENCY_RETRY_MAX_MS,
+    },
+    collectionsRefreshMs: parsed.COLLECTIONS_REFRESH_MS,
+    shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+    logLevel: parsed.LOG_LEVEL,
+  });
+}

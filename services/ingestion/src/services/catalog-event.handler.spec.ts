@@ -1,0 +1,219 @@
+import { ImageFetchError } from '@vsearch/image-fetch';
+import type { BatchControl, DeadLetterPublisher, PartitionBatch } from '@vsearch/event-log';
+import { createLogger } from '@vsearch/observability';
+import { Registry } from 'prom-client';
+import { IngestionMetrics } from '../metrics/ingestion.metrics';
+import { PRODUCTS_ALIAS } from '../ports';
+import { FAKE_MODEL, FakeDeadLetters, FakeEmbedder, FakeImageSource, FakePreprocessor, FakeProductIndex, consumed, upserted } from '../testing/fakes';
+import { CatalogEventHandler, chunksOf, sameImages } from './catalog-event.handler';
+import { EmbedQueue } from './embed-queue';
+import { EmbeddingCache } from './embedding-cache';
+import { ImageVectorizer } from './image-vectorizer';
+
+const logger = createLogger('ingestion-test', 'silent');
+
+function setUp() {
+  const index = new FakeProductIndex();
+  const embedder = new FakeEmbedder();
+  const source = new FakeImageSource();
+  const deadLetters = new FakeDeadLetters();
+  const metrics = new IngestionMetrics(new Registry());
+  const queue = new EmbedQueue(embedder, metrics, { batchSize: 8, concurrency: 2, maxWaitMs: 1 });
+  const vectorizer = new ImageVectorizer(source, new FakePreprocessor(), queue, new EmbeddingCache(100), metrics, { fetchConcurrency: 4, fetchAttempts: 3, fetchRetryBaseMs: 1, fetchRetryMaxMs: 5, preprocessConcurrency: 2 }, logger);
+  let targets = [PRODUCTS_ALIAS];
+  const handler = new CatalogEventHandler(
+    index,
+    vectorizer,
+    deadLetters as unknown as DeadLetterPublisher,
+    { targets: () => targets, problem: () => (targets.length ? undefined : 'model mismatch') },
+    () => FAKE_MODEL,
+    metrics,
+    { eventsPerChunk: 4, dependencyRetryBaseMs: 100, dependencyRetryMaxMs: 1000 },
+    logger,
+  );
+  const commits: string[] = [];
+  const control: BatchControl = { commit: async (offset) => void commits.push(offset), isActive: () => true, heartbeat: async () => undefined };
+  const run = (messages: ReturnType<typeof consumed>[]) => {
+    const batch: PartitionBatch = { topic: 'catalog.products.v1', partition: 0, messages, highWatermark: String(Number(messages[messages.length - 1].offset) + 1) };
+    return handler.handleBatch(batch, control);
+  };
+  return { index, embedder, source, deadLetters, handler, commits, run, metrics, setTargets: (t: string[]) => (targets = t) };
+}
+
+async function withCollection(index: FakeProductIndex) {
+  const name = await index.createCollection(FAKE_MODEL.modelId, FAKE_MODEL.dimension);
+  await index.swapAlias(PRODUCTS_ALIAS, name);
+  return name;
+}
+
+describe(CatalogEventHandler.name, () => {
+  it('indexes a product with one vector per image, then commits', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    t.source.images.set('http://img/a1.jpg', Buffer.from('a1'));
+    t.source.images.set('http://img/a2.jpg', Buffer.from('a2-bytes'));
+    const message = consumed(upserted('a', 1, [{ id: 'a1', url: 'http://img/a1.jpg' }, { id: 'a2', url: 'http://img/a2.jpg' }]));
+    expect(await t.run([message])).toBeUndefined();
+    const stored = t.index.products(PRODUCTS_ALIAS).get('a')!;
+    expect(stored.product).toMatchObject({ productId: 'a', version: 1, description: '', brand: '', categories: ['women', 'dresses'] });
+    expect(stored.images.map((image) => image.imageId)).toEqual(['a1', 'a2']);
+    expect(stored.images[0].vector).toHaveLength(4);
+    expect(t.commits).toEqual([message.offset]);
+    expect(t.deadLetters.letters).toEqual([]);
+  });
+
+  it('dead-letters malformed JSON and schema violations with stage parse, and indexes the rest', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    t.source.images.set('http://img/b.jpg', Buffer.from('b'));
+    const messages = [consumed('{not json', 'x'), consumed({ type: 'product.upserted', productId: 'y' }), consumed(upserted('b', 1, [{ id: 'b1', url: 'http://img/b.jpg' }]))];
+    await t.run(messages);
+    expect(t.deadLetters.letters.map((letter) => [letter.message.offset, letter.reason.stage, letter.reason.errorCode])).toEqual([
+      [messages[0].offset, 'parse', 'invalid_json'],
+      [messages[1].offset, 'parse', 'schema_violation'],
+    ]);
+    expect(t.index.products(PRODUCTS_ALIAS).has('b')).toBe(true);
+    expect(t.commits).toEqual([messages[2].offset]);
+  });
+
+  it('dead-letters a product whose images all fail, with the first failure as stage and code', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    t.source.images.set('http://127.0.0.1/x.jpg', new ImageFetchError('refused_address', 'refused: loopback', 'http://127.0.0.1/x.jpg'));
+    t.source.images.set('http://img/404.jpg', new ImageFetchError('http_status', 'answered 404', 'http://img/404.jpg', { status: 404 }));
+    await t.run([consumed(upserted('c', 1, [{ id: 'c1', url: 'http://127.0.0.1/x.jpg' }, { id: 'c2', url: 'http://img/404.jpg' }]))]);
+    expect(t.deadLetters.letters).toHaveLength(1);
+    expect(t.deadLetters.letters[0].reason).toMatchObject({ stage: 'fetch', errorCode: 'refused_address' });
+    expect(t.deadLetters.letters[0].reason.reason).toContain('c2 fetch/http_status');
+    expect(t.index.products(PRODUCTS_ALIAS).has('c')).toBe(false);
+  });
+
+  it('indexes a product with the images that worked when some fail', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    t.source.images.set('http://img/ok.jpg', Buffer.from('ok'));
+    t.source.images.set('http://img/empty.jpg', Buffer.alloc(0));
+    await t.run([consumed(upserted('d', 1, [{ id: 'd1', url: 'http://img/ok.jpg' }, { id: 'd2', url: 'http://img/empty.jpg' }]))]);
+    expect(t.index.products(PRODUCTS_ALIAS).get('d')!.images.map((image) => image.imageId)).toEqual(['d1']);
+    expect(t.deadLetters.letters).toEqual([]);
+    const failures = await t.metrics.imageFailures.get();
+    expect(failures.values).toEqual([expect.objectContaining({ labels: { stage: 'decode', code: 'decode_failed' }, value: 1 })]);
+  });
+
+  it('retries a retryable fetch error with backoff and then indexes', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    const url = 'http://img/flaky.jpg';
+    t.source.images.set(url, [new ImageFetchError('http_status', '503', url, { status: 503, retryable: true }), new ImageFetchError('timeout', 'slow', url)]);
+    await t.run([consumed(upserted('e', 1, [{ id: 'e1', url }]))]);
+    expect(t.source.fetched.filter((u) => u === url)).toHaveLength(3);
+    expect(t.index.products(PRODUCTS_ALIAS).has('e')).toBe(true);
+  });
+
+  it('updates attributes without the embedder when the images are unchanged', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    t.source.images.set('http://img/f.jpg', Buffer.from('f'));
+    const images = [{ id: 'f1', url: 'http://img/f.jpg' }];
+    await t.run([consumed(upserted('f', 1, images))]);
+    const embeddedBefore = t.embedder.embeddedImages;
+    const fetchedBefore = t.source.fetched.length;
+    await t.run([consumed(upserted('f', 2, images, { price: { amount: 5, currency: 'EUR' }, inStock: false }))]);
+    expect(t.embedder.embeddedImages).toBe(embeddedBefore);
+    expect(t.source.fetched.length).toBe(fetchedBefore);
+    expect(t.index.products(PRODUCTS_ALIAS).get('f')!.product).toMatchObject({ version: 2, price: { amount: 5 }, inStock: false });
+    expect(t.index.writes).toContain(`attributes ${PRODUCTS_ALIAS} f@2`);
+  });
+
+  it('embeds a photo shared by two products once (cache by bytes and model)', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    t.source.images.set('http://img/red.jpg', Buffer.from('same-bytes'));
+    t.source.images.set('http://img/blue.jpg', Buffer.from('same-bytes'));
+    await t.run([consumed(upserted('g', 1, [{ id: 'g1', url: 'http://img/red.jpg' }]))]);
+    await t.run([consumed(upserted('h', 1, [{ id: 'h1', url: 'http://img/blue.jpg' }]))]);
+    expect(t.embedder.embeddedImages).toBe(1);
+    expect(t.index.products(PRODUCTS_ALIAS).size).toBe(2);
+  });
+
+  it('skips a redelivered or older event without fetching anything', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    t.source.images.set('http://img/i.jpg', Buffer.from('i'));
+    await t.run([consumed(upserted('i', 5, [{ id: 'i1', url: 'http://img/i.jpg' }]))]);
+    const fetched = t.source.fetched.length;
+    await t.run([consumed(upserted('i', 5, [{ id: 'i1', url: 'http://img/i.jpg' }])), consumed(upserted('i', 3, [{ id: 'i9', url: 'http://img/other.jpg' }]))]);
+    expect(t.source.fetched.length).toBe(fetched);
+    expect(t.index.products(PRODUCTS_ALIAS).get('i')!.product.version).toBe(5);
+  });
+
+  it('deletes with the event version', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    t.source.images.set('http://img/j.jpg', Buffer.from('j'));
+    await t.run([consumed(upserted('j', 1, [{ id: 'j1', url: 'http://img/j.jpg' }]))]);
+    await t.run([consumed({ type: 'product.deleted', productId: 'j', version: 2, occurredAt: new Date().toISOString() })]);
+    expect(t.index.products(PRODUCTS_ALIAS).has('j')).toBe(false);
+    expect(t.index.writes).toContain(`delete ${PRODUCTS_ALIAS} j@2`);
+  });
+
+  it('pauses and retries from the first unfinished event when the embedder is down: no commit, no dead letter', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    t.source.images.set('http://img/k.jpg', Buffer.from('k'));
+    t.embedder.down = true;
+    const message = consumed(upserted('k', 1, [{ id: 'k1', url: 'http://img/k.jpg' }]));
+    const outcome = await t.run([message]);
+    expect(outcome).toEqual({ retryFrom: message.offset, delayMs: expect.any(Number) });
+    expect(t.commits).toEqual([]);
+    expect(t.deadLetters.letters).toEqual([]);
+    t.embedder.down = false;
+    expect(await t.run([message])).toBeUndefined();
+    expect(t.commits).toEqual([message.offset]);
+  });
+
+  it('pauses when search is down, and when there is no collection of the right model', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    t.source.images.set('http://img/l.jpg', Buffer.from('l'));
+    const message = consumed(upserted('l', 1, [{ id: 'l1', url: 'http://img/l.jpg' }]));
+    t.index.down = true;
+    expect(await t.run([message])).toMatchObject({ retryFrom: message.offset });
+    t.index.down = false;
+    t.setTargets([]);
+    expect(await t.run([message])).toMatchObject({ retryFrom: message.offset });
+    expect(t.commits).toEqual([]);
+    expect(t.deadLetters.letters).toEqual([]);
+  });
+
+  it('writes to both generations while a reindex fills a new one', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    const next = await t.index.createCollection(FAKE_MODEL.modelId, FAKE_MODEL.dimension);
+    t.setTargets([PRODUCTS_ALIAS, next]);
+    t.source.images.set('http://img/m.jpg', Buffer.from('m'));
+    await t.run([consumed(upserted('m', 1, [{ id: 'm1', url: 'http://img/m.jpg' }]))]);
+    expect(t.index.products(PRODUCTS_ALIAS).has('m')).toBe(true);
+    expect(t.index.products(next).has('m')).toBe(true);
+    expect(t.embedder.embeddedImages).toBe(1);
+  });
+});
+
+describe('chunksOf', () => {
+  it('never puts two events of one product in the same chunk and keeps their order', () => {
+    const messages = ['a', 'b', 'a', 'c', 'd', 'e'].map((key) => consumed({ productId: key }, key));
+    expect(chunksOf(messages, 3).map((chunk) => chunk.map((m) => m.key))).toEqual([['a', 'b'], ['a', 'c', 'd'], ['e']]);
+  });
+});
+
+describe('sameImages', () => {
+  it('compares image ids and URLs, in any order', () => {
+    const stored = [
+      { imageId: '1', imageUrl: 'u1' },
+      { imageId: '2', imageUrl: 'u2' },
+    ];
+    expect(sameImages(stored, [{ id: '2', url: 'u2' }, { id: '1', url: 'u1' }])).toBe(true);
+    expect(sameImages(stored, [{ id: '1', url: 'u1' }, { id: '2', url: 'u2-new' }])).toBe(false);
+    expect(sameImages(stored, [{ id: '1', url: 'u1' }])).toBe(false);
+  });
+});

@@ -1,0 +1,218 @@
+/**
+ * One partition's batch of catalog events → vector-store writes → commit. Events are handled
+ * in chunks (concurrently inside a chunk, never two events of one product in the same chunk,
+ * so per-product order holds); a chunk is committed only after search acknowledged every
+ * write and its dead letters are on the DLQ topic. An outage of the embedder, search or the
+ * log returns RetryLater: the partition pauses and the chunk is redone, nothing committed,
+ * nothing dead-lettered.
+ */
+import { parseCatalogEvent, type ProductDeleted, type ProductUpserted } from '@vsearch/contracts';
+import type { BatchControl, ConsumedEvent, DeadLetterPublisher, DeadLetterReason, PartitionBatch, RetryLater } from '@vsearch/event-log';
+import type { Logger } from '@vsearch/observability';
+import type { EventOutcome, IngestionMetrics } from '../metrics/ingestion.metrics';
+import { DependencyUnavailableError, RejectedByDependencyError, type EmbedderModel, type IndexedProduct, type ProductIndex, type StoredImageRef } from '../ports';
+import { backoffDelay } from './concurrency';
+import type { ImageVectorizer } from './image-vectorizer';
+
+export interface HandlerSettings {
+  eventsPerChunk: number;
+  dependencyRetryBaseMs: number;
+  dependencyRetryMaxMs: number;
+}
+
+export interface WriteTargets {
+  /** Collections to write now; empty when nothing may be written (model mismatch, no collection). */
+  targets(): string[];
+  /** Why `targets()` is empty. */
+  problem(): string | undefined;
+}
+
+/** Where an event ended, for metrics, logs and tests. */
+export interface EventResult {
+  outcome: EventOutcome;
+  deadLetter?: DeadLetterReason;
+}
+
+export class CatalogEventHandler {
+  private readonly failuresByPartition = new Map<string, number>();
+
+  constructor(
+    private readonly index: ProductIndex,
+    private readonly vectorizer: ImageVectorizer,
+    private readonly deadLetters: DeadLetterPublisher,
+    private readonly writeTargets: WriteTargets,
+    private readonly model: () => EmbedderModel | undefined,
+    private readonly metrics: IngestionMetrics,
+    private readonly settings: HandlerSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The consumer's batch handler: commits chunk by chunk, or asks to retry from the first unfinished event. */
+  readonly handleBatch = async (batch: PartitionBatch, control: BatchControl): Promise<RetryLater | void> => {
+    const partitionKey = `${batch.topic}/${batch.partition}`;
+    for (const chunk of chunksOf(batch.messages, this.settings.eventsPerChunk)) {
+      if (!control.isActive()) return;
+      try {
+        await this.handleChunk(chunk, this.writeTargets.targets());
+      } catch (error) {
+        if (!control.isActive()) return;
+        const failures = (this.failuresByPartition.get(partitionKey) ?? 0) + 1;
+        this.failuresByPartition.set(partitionKey, failures);
+        const delayMs = backoffDelay(failures - 1, this.settings.dependencyRetryBaseMs, this.settings.dependencyRetryMaxMs);
+        const dependency = error instanceof DependencyUnavailableError ? error.dependency : 'unknown';
+        this.metrics.dependencyRetries.inc({ dependency });
+        const log = { partition: partitionKey, offset: chunk[0].offset, delayMs, failures, err: error };
+        if (error instanceof DependencyUnavailableError) this.logger.warn(log, `${error.message}; partition paused, will retry without committing`);
+        else this.logger.error(log, 'unexpected failure; partition paused, will retry without committing');
+        return { retryFrom: chunk[0].offset, delayMs };
+      }
+      if (!control.isActive()) return;
+      await control.commit(chunk[chunk.length - 1].offset);
+      this.failuresByPartition.delete(partitionKey);
+    }
+  };
+
+  /** Handles events into the given collections; throws on an outage (nothing to commit then). Replays skip dead letters and metrics. */
+  async handleChunk(chunk: ConsumedEvent[], targets: string[], options: { replay?: boolean; categories?: readonly string[] } = {}): Promise<EventResult[]> {
+    if (targets.length === 0) throw new DependencyUnavailableError('search', this.writeTargets.problem() ?? 'no collection to write');
+    const model = this.model();
+    if (!model) throw new DependencyUnavailableError('embedder', 'model info not known yet');
+    const settled = await Promise.allSettled(chunk.map((message) => this.handleEvent(message, targets, model, options.categories)));
+    const outage = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (outage) throw outage.reason;
+    const results = settled.map((result) => (result as PromiseFulfilledResult<EventResult>).value);
+    // A replay (reindex) neither dead-letters again nor counts events: the live consumer did both.
+    if (options.replay) return results;
+    for (let i = 0; i < chunk.length; i++) {
+      const reason = results[i].deadLetter;
+      if (!reason) continue;
+      try {
+        await this.deadLetters.publishDeadLetter(chunk[i], reason);
+      } catch (error) {
+        throw new DependencyUnavailableError('event-log', `dead-letter publish failed: ${(error as Error).message}`, { cause: error });
+      }
+      this.metrics.deadLetters.inc({ stage: reason.stage, reason: reason.errorCode });
+      this.logger.warn({ key: chunk[i].key, partition: chunk[i].partition, offset: chunk[i].offset, ...reason }, 'event dead-lettered');
+    }
+    for (const result of results) this.metrics.events.inc({ outcome: result.outcome });
+    return results;
+  }
+
+  private async handleEvent(message: ConsumedEvent, targets: string[], model: EmbedderModel, categories?: readonly string[]): Promise<EventResult> {
+    if (message.value === null) return { outcome: 'skipped' };
+    const parsed = parseCatalogEvent(message.value);
+    if (!parsed.ok) {
+      return { outcome: 'dead_lettered', deadLetter: { stage: 'parse', errorCode: parsed.error.code, reason: parsed.error.message } };
+    }
+    const event = parsed.value;
+    if (event.type === 'product.deleted') return this.handleDeleted(event, targets);
+    if (categories && !event.categories.some((category) => categories.includes(category))) return { outcome: 'skipped' };
+    return this.handleUpserted(event, targets, model);
+  }
+
+  private async handleDeleted(event: ProductDeleted, targets: string[]): Promise<EventResult> {
+    const outcomes = await Promise.all(targets.map((target) => this.index.deleteProduct(target, event.productId, event.version)));
+    this.observeLag(event.occurredAt);
+    return { outcome: outcomes.includes('stale') && !outcomes.includes('applied') ? 'stale' : 'deleted' };
+  }
+
+  private async handleUpserted(event: ProductUpserted, targets: string[], model: EmbedderModel): Promise<EventResult> {
+    const product = toIndexedProduct(event);
+    const needVectors: string[] = [];
+    let attributesUpdated = false;
+    for (const target of targets) {
+      const stored = await this.index.getProduct(target, event.productId);
+      if (stored && stored.product.version >= event.version) {
+        // Already written (a redelivery or a replay) or overtaken by a newer version: nothing to do here.
+        continue;
+      }
+      if (stored && sameImages(stored.images, event.images)) {
+        // Only price, stock or text changed: rewrite the payload, keep the vectors (no GPU work).
+        const [outcome] = await this.index.updateAttributes(target, [product]);
+        if (outcome !== 'not_found') {
+          attributesUpdated = true;
+          continue;
+        }
+      }
+      needVectors.push(target);
+    }
+    if (needVectors.length === 0) {
+      this.observeLag(event.occurredAt);
+      return { outcome: attributesUpdated ? 'attributes_updated' : 'stale' };
+    }
+
+    const { vectors, failures } = await this.vectorizer.vectorize(event.images, model);
+    if (vectors.length === 0) {
+      const first = failures[0];
+      return {
+        outcome: 'dead_lettered',
+        deadLetter: {
+          stage: first.stage,
+          errorCode: first.code,
+          reason: `all ${failures.length} image(s) failed: ${failures.map((failure) => `${failure.imageId} ${failure.stage}/${failure.code}: ${failure.message}`).join('; ')}`,
+        },
+      };
+    }
+    try {
+      for (const target of needVectors) await this.index.upsertProducts(target, [{ product, images: vectors }]);
+    } catch (error) {
+      if (error instanceof RejectedByDependencyError) {
+        return { outcome: 'dead_lettered', deadLetter: { stage: 'upsert', errorCode: error.code, reason: error.message } };
+      }
+      throw error;
+    }
+    this.observeLag(event.occurredAt);
+    if (failures.length > 0) {
+      this.logger.warn(
+        { productId: event.productId, version: event.version, indexedImages: vectors.length, failures: failures.map(({ imageId, stage, code, message }) => ({ imageId, stage, code, message })) },
+        'product indexed without some of its images',
+      );
+      return { outcome: 'indexed_partial' };
+    }
+    return { outcome: 'indexed' };
+  }
+
+  private observeLag(occurredAt: string): void {
+    const seconds = (Date.now() - Date.parse(occurredAt)) / 1000;
+    if (Number.isFinite(seconds) && seconds >= 0) this.metrics.endToEndLag.observe(seconds);
+  }
+}
+
+/** Consecutive runs of at most `size` events with no product key twice (per-key order is kept across chunks). */
+export function chunksOf(messages: ConsumedEvent[], size: number): ConsumedEvent[][] {
+  const chunks: ConsumedEvent[][] = [];
+  let current: ConsumedEvent[] = [];
+  let keys = new Set<string>();
+  for (const message of messages) {
+    const key = message.key ?? `\u0000offset-${message.offset}`;
+    if (current.length >= size || keys.has(key)) {
+      chunks.push(current);
+      current = [];
+      keys = new Set();
+    }
+    current.push(message);
+    keys.add(key);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+export function sameImages(stored: readonly StoredImageRef[], wanted: readonly { id: string; url: string }[]): boolean {
+  if (stored.length !== wanted.length) return false;
+  const storedSet = new Set(stored.map((image) => `${image.imageId}\u0000${image.imageUrl}`));
+  return wanted.every((image) => storedSet.has(`${image.id}\u0000${image.url}`));
+}
+
+export function toIndexedProduct(event: ProductUpserted): IndexedProduct {
+  return {
+    productId: event.productId,
+    version: event.version,
+    title: event.title,
+    description: event.description ?? '',
+    brand: event.brand ?? '',
+    categories: [...event.categories],
+    price: { amount: event.price.amount, currency: event.price.currency },
+    inStock: event.inStock,
+    attributes: { ...(event.attributes ?? {}) },
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * Turns product images into vectors: fetch (SSRF-safe, retried with backoff and jitter when
+ * the error is retryable), hash the bytes, reuse a cached vector or decode + preprocess here
+ * (never on the GPU pod) and embed through the bulk lane. Each image that fails is reported
+ * with its stage and code; an embedder outage is thrown (DependencyUnavailableError).
+ */
+import { isImageFetchError } from '@vsearch/image-fetch';
+import { ImagePreprocessError } from '@vsearch/preprocessing';
+import type { ProductImage } from '@vsearch/contracts';
+import type { Logger } from '@vsearch/observability';
+import { DependencyUnavailableError, RejectedByDependencyError, type EmbedderModel, type ImagePreprocessor, type ImageSource, type ImageVector } from '../ports';
+import type { IngestionMetrics } from '../metrics/ingestion.metrics';
+import { Limiter, backoffDelay, sleep } from './concurrency';
+import { EmbeddingCache } from './embedding-cache';
+import type { EmbedQueue } from './embed-queue';
+
+export type ImageStage = 'fetch' | 'decode' | 'embed';
+
+export interface ImageFailure {
+  imageId: string;
+  url: string;
+  stage: ImageStage;
+  code: string;
+  message: string;
+}
+
+export interface ProductVectors {
+  vectors: ImageVector[];
+  failures: ImageFailure[];
+}
+
+export interface VectorizerSettings {
+  fetchConcurrency: number;
+  fetchAttempts: number;
+  fetchRetryBaseMs: number;
+  fetchRetryMaxMs: number;
+  preprocessConcurrency: number;
+}
+
+class ImageFailed extends Error {
+  constructor(
+    readonly stage: ImageStage,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ImageVectorizer {
+  private readonly fetchLimiter: Limiter;
+  private readonly preprocessLimiter: Limiter;
+
+  constructor(
+    private readonly source: ImageSource,
+    private readonly preprocessor: ImagePreprocessor,
+    private readonly queue: EmbedQueue,
+    private readonly cache: EmbeddingCache,
+    private readonly metrics: IngestionMetrics,
+    private readonly settings: VectorizerSettings,
+    private readonly logger: Logger,
+  ) {
+    this.fetchLimiter = new Limiter(settings.fetchConcurrency);
+    this.preprocessLimiter = new Limiter(settings.preprocessConcurrency);
+  }
+
+  /** Vectors of every image of one product; throws DependencyUnavailableError on an embedder outage. */
+  async vectorize(images: readonly ProductImage[], model: EmbedderModel, signal?: AbortSignal): Promise<ProductVectors> {
+    const results = await Promise.allSettled(images.map((image) => this.vectorOf(image, model, signal)));
+    const vectors: ImageVector[] = [];
+    const failures: ImageFailure[] = [];
+    let outage: unknown = null;
+    results.forEach((result, i) => {
+      const image = images[i];
+      if (result.status === 'fulfilled') {
+        vectors.push({ imageId: image.id, imageUrl: image.url, vector: result.value });
+        return;
+      }
+      const error = result.reason as unknown;
+      if (error instanceof ImageFailed) {
+        failures.push({ imageId: image.id, url: image.url, stage: error.stage, code: error.code, message: error.message });
+        this.metrics.imageFailures.inc({ stage: error.stage, code: error.code });
+      } else {
+        outage ??= error;
+      }
+    });
+    if (outage) throw outage;
+    return { vectors, failures };
+  }
+
+  private async vectorOf(image: ProductImage, model: EmbedderModel, signal?: AbortSignal): Promise<Float32Array> {
+    const bytes = await this.fetchWithRetries(image.url, signal);
+    const key = EmbeddingCache.keyOf(bytes, model.modelId);
+    const cached = this.cache.get(key);
+    if (cached) {
+      this.metrics.cache.inc({ result: 'hit' });
+      return cached;
+    }
+    this.metrics.cache.inc({ result: 'miss' });
+    const pixels = await this.preprocessLimiter.run(async () => {
+      const stop = this.metrics.preprocessSeconds.startTimer();
+      try {
+        return await this.preprocessor.toModelPixels(bytes, model.imageSize);
+      } catch (error) {
+        if (error instanceof ImagePreprocessError) throw new ImageFailed('decode', error.code, error.message);
+        throw new ImageFailed('decode', 'decode_failed', (error as Error).message);
+      } finally {
+        stop();
+      }
+    });
+    try {
+      const vector = await this.queue.embed(key, pixels);
+      this.cache.set(key, vector);
+      return vector;
+    } catch (error) {
+      if (error instanceof RejectedByDependencyError) throw new ImageFailed('embed', error.code, error.message);
+      if (error instanceof DependencyUnavailableError) throw error;
+      throw new DependencyUnavailableError('embedder', (error as Error).message, { cause: error });
+    }
+  }
+
+  private async fetchWithRetries(url: string, signal?: AbortSignal): Promise<Buffer> {
+    for (let attempt = 0; ; attempt++) {
+      const stop = this.metrics.fetchSeconds.startTimer();
+      try {
+        const fetched = await this.fetchLimiter.run(() => this.source.fetchImage(url, signal));
+        stop({ outcome: 'ok' });
+        return fetched.bytes;
+      } catch (error) {
+        if (!isImageFetchError(error)) {
+          stop({ outcome: 'error' });
+          throw new ImageFailed('fetch', 'network', (error as Error).message);
+        }
+        stop({ outcome: error.code });
+        const last = attempt + 1 >= this.settings.fetchAttempts || signal?.aborted;
+        if (!error.retryable || last) throw new ImageFailed('fetch', error.code, error.message);
+        const delay = backoffDelay(attempt, this.settings.fetchRetryBaseMs, this.settings.fetchRetryMaxMs);
+        this.logger.debug({ url, attempt: attempt + 1, delayMs: delay, code: error.code }, 'image fetch failed, retrying');
+        await sleep(delay, signal);
+      }
+    }
+  }
+}

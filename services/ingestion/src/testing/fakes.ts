@@ -1,0 +1,207 @@
+/** Fakes of ingestion's ports for unit tests: in memory, failing loudly on what a test did not set up. */
+import { ImageFetchError } from '@vsearch/image-fetch';
+import type { ConsumedEvent, DeadLetterReason } from '@vsearch/event-log';
+import {
+  DependencyUnavailableError,
+  ImageEmbedder,
+  ImagePreprocessor,
+  ImageSource,
+  ProductIndex,
+  type CollectionSummary,
+  type EmbedderModel,
+  type FetchedImageBytes,
+  type ImageVector,
+  type IndexedProduct,
+  type StoredImageRef,
+  type WriteOutcome,
+} from '../ports';
+
+export const FAKE_MODEL: EmbedderModel = { modelId: 'fake-model@1', dimension: 4, imageSize: 2 };
+
+export class FakeImageSource extends ImageSource {
+  readonly images = new Map<string, Buffer | ImageFetchError | ImageFetchError[]>();
+  readonly fetched: string[] = [];
+
+  async fetchImage(url: string): Promise<FetchedImageBytes> {
+    this.fetched.push(url);
+    const entry = this.images.get(url);
+    if (entry === undefined) throw new Error(`FakeImageSource: no image set up for ${url}`);
+    if (Array.isArray(entry)) {
+      const next = entry.shift();
+      if (next) throw next;
+      this.images.delete(url);
+      return { bytes: Buffer.from(url), contentType: 'image/jpeg' };
+    }
+    if (entry instanceof ImageFetchError) throw entry;
+    return { bytes: entry, contentType: 'image/jpeg' };
+  }
+
+  close(): void {}
+}
+
+export class FakePreprocessor extends ImagePreprocessor {
+  async toModelPixels(bytes: Uint8Array, size: number): Promise<Uint8Array> {
+    if (bytes.length === 0) throw new Error('empty');
+    const pixels = new Uint8Array(size * size * 3);
+    pixels[0] = bytes[0];
+    pixels[1] = bytes.length;
+    return pixels;
+  }
+}
+
+export class FakeEmbedder extends ImageEmbedder {
+  calls: number[] = [];
+  down = false;
+
+  async modelInfo(): Promise<EmbedderModel> {
+    if (this.down) throw new DependencyUnavailableError('embedder', 'down');
+    return FAKE_MODEL;
+  }
+
+  async embedPixels(pixels: readonly Uint8Array[]): Promise<Float32Array[]> {
+    if (this.down) throw new DependencyUnavailableError('embedder', 'UNAVAILABLE');
+    this.calls.push(pixels.length);
+    return pixels.map((p) => Float32Array.from([p[0], p[1], 0, 1]));
+  }
+
+  get embeddedImages(): number {
+    return this.calls.reduce((sum, n) => sum + n, 0);
+  }
+
+  close(): void {}
+}
+
+interface StoredProduct {
+  product: IndexedProduct;
+  images: ImageVector[];
+}
+
+export class FakeProductIndex extends ProductIndex {
+  readonly collections = new Map<string, { modelId: string; dimension: number; products: Map<string, StoredProduct>; deleted: Map<string, number> }>();
+  readonly aliases = new Map<string, string>();
+  readonly writes: string[] = [];
+  down = false;
+  private generation = 0;
+
+  async upsertProducts(collection: string, items: { product: IndexedProduct; images: ImageVector[] }[]): Promise<WriteOutcome[]> {
+    const store = this.store(collection);
+    return items.map(({ product, images }) => {
+      this.writes.push(`upsert ${collection} ${product.productId}@${product.version}`);
+      const existing = store.products.get(product.productId)?.product.version ?? store.deleted.get(product.productId) ?? -1;
+      if (existing > product.version) return 'stale';
+      store.products.set(product.productId, { product, images });
+      store.deleted.delete(product.productId);
+      return 'applied';
+    });
+  }
+
+  async updateAttributes(collection: string, products: IndexedProduct[]): Promise<WriteOutcome[]> {
+    const store = this.store(collection);
+    return products.map((product) => {
+      this.writes.push(`attributes ${collection} ${product.productId}@${product.version}`);
+      const stored = store.products.get(product.productId);
+      if (!stored) return 'not_found';
+      if (stored.product.version > product.version) return 'stale';
+      stored.product = product;
+      return 'applied';
+    });
+  }
+
+  async deleteProduct(collection: string, productId: string, version: number): Promise<WriteOutcome> {
+    const store = this.store(collection);
+    this.writes.push(`delete ${collection} ${productId}@${version}`);
+    const stored = store.products.get(productId);
+    if (stored && stored.product.version > version) return 'stale';
+    store.products.delete(productId);
+    store.deleted.set(productId, version);
+    return stored ? 'applied' : 'not_found';
+  }
+
+  async getProduct(collection: string, productId: string): Promise<{ product: IndexedProduct; images: StoredImageRef[] } | null> {
+    const stored = this.store(collection).products.get(productId);
+    return stored ? { product: stored.product, images: stored.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })) } : null;
+  }
+
+  async listCollections(): Promise<CollectionSummary[]> {
+    this.check();
+    return [...this.collections].map(([name, c]) => ({
+      name,
+      modelId: c.modelId,
+      dimension: c.dimension,
+      productCount: c.products.size,
+      aliases: [...this.aliases].filter(([, target]) => target === name).map(([alias]) => alias),
+    }));
+  }
+
+  async createCollection(modelId: string, dimension: number): Promise<string> {
+    this.check();
+    const name = `products_v${++this.generation}`;
+    this.collections.set(name, { modelId, dimension, products: new Map(), deleted: new Map() });
+    return name;
+  }
+
+  async swapAlias(alias: string, collection: string): Promise<string | undefined> {
+    const previous = this.aliases.get(alias);
+    this.aliases.set(alias, collection);
+    return previous;
+  }
+
+  async dropCollection(collection: string): Promise<void> {
+    this.collections.delete(collection);
+  }
+
+  close(): void {}
+
+  /** Products of a collection or alias. */
+  products(collection: string): Map<string, StoredProduct> {
+    return this.store(collection).products;
+  }
+
+  private check(): void {
+    if (this.down) throw new DependencyUnavailableError('search', 'UNAVAILABLE');
+  }
+
+  private store(collection: string) {
+    this.check();
+    const name = this.aliases.get(collection) ?? collection;
+    const store = this.collections.get(name);
+    if (!store) throw new Error(`FakeProductIndex: no collection ${collection}`);
+    return store;
+  }
+}
+
+export class FakeDeadLetters {
+  readonly letters: { message: ConsumedEvent; reason: DeadLetterReason }[] = [];
+  async publishDeadLetter(message: ConsumedEvent, reason: DeadLetterReason): Promise<void> {
+    this.letters.push({ message, reason });
+  }
+}
+
+let offset = 0;
+export function consumed(value: unknown, key?: string): ConsumedEvent {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return {
+    topic: 'catalog.products.v1',
+    partition: 0,
+    offset: String(offset++),
+    key: key ?? ((value as { productId?: string })?.productId ?? null),
+    value: Buffer.from(text),
+    headers: {},
+    timestamp: Date.now(),
+  };
+}
+
+export function upserted(productId: string, version: number, images: { id: string; url: string }[], extra: Record<string, unknown> = {}) {
+  return {
+    type: 'product.upserted',
+    productId,
+    version,
+    title: `Product ${productId}`,
+    categories: ['women', 'dresses'],
+    price: { amount: 10, currency: 'EUR' },
+    inStock: true,
+    images,
+    occurredAt: new Date().toISOString(),
+    ...extra,
+  };
+}
