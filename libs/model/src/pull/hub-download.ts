@@ -128,7 +128,7 @@ function write(stream: WriteStream, chunk: Uint8Array): Promise<void> {
 }
 
 /** One GET into the .part file, from its current size. Throws ModelPullError('interrupted') when the transfer breaks off. */
-async function transferOnce(options: DownloadOptions, part: string, started: number): Promise<void> {
+async function transferOnce(options: DownloadOptions, part: string): Promise<void> {
   let offset = sizeOf(part);
   if (options.expectedBytes !== undefined && offset > options.expectedBytes) {
     await rm(part, { force: true });
@@ -169,14 +169,16 @@ async function transferOnce(options: DownloadOptions, part: string, started: num
   const totalBytes = options.expectedBytes ?? (Number.isFinite(contentLength) ? contentLength + (append ? offset : 0) : undefined);
   const stream = createWriteStream(part, { flags: append ? 'a' : 'w' });
   let received = append ? offset : 0;
+  const firstByte = received;
+  const transferStarted = performance.now();
   let failure: unknown;
   try {
     if (!response.body) throw new Error('empty response body');
     for await (const chunk of Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) as AsyncIterable<Buffer>) {
       await write(stream, chunk);
       received += chunk.length;
-      const seconds = Math.max(0.001, (performance.now() - started) / 1000);
-      options.onProgress?.({ file: options.file, receivedBytes: received, totalBytes, bytesPerSecond: received / seconds });
+      const seconds = Math.max(0.001, (performance.now() - transferStarted) / 1000);
+      options.onProgress?.({ file: options.file, receivedBytes: received, totalBytes, bytesPerSecond: (received - firstByte) / seconds });
     }
   } catch (error) {
     failure = error;
@@ -197,10 +199,9 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
   const part = `${options.dest}.part`;
   const resumedFrom = sizeOf(part);
   const maxAttempts = options.maxAttempts ?? 4;
-  const started = performance.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      await transferOnce(options, part, started);
+      await transferOnce(options, part);
       break;
     } catch (error) {
       if (!(error instanceof ModelPullError) || error.code !== 'interrupted' || attempt >= maxAttempts) throw error;
