@@ -201,6 +201,7 @@ export class SearchClient {
 
   /** Products nearest to a vector, filtered, one hit per product. */
   async search(query: SearchQueryInput, options: SearchCallOptions = {}): Promise<SearchPage> {
+    assertUint32('search', { limit: query.limit, offset: query.offset ?? 0 });
     const response = await this.call<searchV1.SearchRequest, searchV1.SearchResponse>(
       'search',
       {
@@ -224,6 +225,7 @@ export class SearchClient {
 
   /** Products like a stored one ("more like this"), the product itself left out. */
   async similar(productId: string, query: SimilarQueryInput, options: SearchCallOptions = {}): Promise<SearchPage> {
+    assertUint32('similar', { limit: query.limit, offset: query.offset ?? 0 });
     const response = await this.call<searchV1.SimilarRequest, searchV1.SimilarResponse>(
       'similar',
       { collection: query.collection ?? '', productId, filter: toProtoFilter(query.filter), limit: query.limit, offset: query.offset ?? 0 },
@@ -284,6 +286,15 @@ export class SearchClient {
         else resolve(response as Res);
       });
     });
+  }
+}
+
+/** limit and offset are uint32 on the wire: a negative or fractional one cannot be sent, so it is refused here with the status search would give. */
+function assertUint32(method: string, values: Record<string, number>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      throw new SearchCallError(method, grpc.status.INVALID_ARGUMENT, `${name} must be an integer from 0 to 4294967295, got ${value}`);
+    }
   }
 }
 

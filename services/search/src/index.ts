@@ -1,2 +1,86 @@
-/** Entry point of the search service; filled in by its issue. */
-export {};
+/**
+ * The search service: opens the vector store (Qdrant when QDRANT_URL is set,
+ * else the embedded store under DATA_DIR/vector-store), serves
+ * visualsearch.search.v1.SearchService over gRPC (health SERVING once the store
+ * is open) and Prometheus metrics over HTTP.
+ *
+ * First start: no collection exists and the alias `products` points nowhere;
+ * writes and searches through it fail FAILED_PRECONDITION until a caller runs
+ * CreateCollection + SwapAlias("products", ...). Ingestion does this at
+ * start-up (it knows the model id and dimension); search never guesses them.
+ */
+import { NestFactory } from '@nestjs/core';
+import { startGrpcServer } from '@vsearch/grpc-kit';
+import { createLogger, createMetricsRegistry, startMetricsServer, type Logger } from '@vsearch/observability';
+import { SEARCH_PROTO, searchV1 } from '@vsearch/proto';
+import { createVectorStore } from './adapters/vector-store.factory';
+import { loadSearchConfig, type SearchConfigOverrides } from './config';
+import { SearchGrpcController } from './controllers/search.grpc-controller';
+import { SearchMetrics } from './metrics/search.metrics';
+import { SearchModule } from './search.module';
+
+export { loadSearchConfig, searchEnvSchema, type SearchConfig, type SearchConfigOverrides, type SearchEnv } from './config';
+
+export const SEARCH_SERVICE_NAME = 'visualsearch.search.v1.SearchService';
+
+export interface RunningSearchService {
+  port: number;
+  metricsPort: number;
+  /** 'embedded' or 'qdrant'. */
+  store: string;
+  /** Stops taking calls, lets in-flight ones finish, flushes and closes the store. */
+  close(): Promise<void>;
+}
+
+export async function startSearchService(overrides: SearchConfigOverrides = {}, logger?: Logger): Promise<RunningSearchService> {
+  const config = loadSearchConfig(overrides);
+  const log = logger ?? createLogger('search', config.logLevel);
+  const store = createVectorStore(config.store, log);
+  await store.open();
+  const registry = createMetricsRegistry('search');
+  const metrics = new SearchMetrics(registry, store);
+
+  const app = await NestFactory.createApplicationContext(SearchModule.register({ config, logger: log, store, metrics }), { logger: false, abortOnError: false });
+  const controller = app.get(SearchGrpcController);
+
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  let server: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
+  try {
+    metricsServer = await startMetricsServer(registry, config.metricsPort, config.grpc.host);
+    server = await startGrpcServer({
+      host: config.grpc.host,
+      port: config.grpc.port,
+      services: [{ name: SEARCH_SERVICE_NAME, definition: searchV1.SearchServiceService, implementation: controller.implementation() }],
+      reflectionProtos: [SEARCH_PROTO],
+      maxReceiveMessageBytes: config.grpc.maxReceiveMessageBytes,
+      maxSendMessageBytes: config.grpc.maxSendMessageBytes,
+    });
+  } catch (error) {
+    await metricsServer?.close();
+    await app.close();
+    await store.close();
+    throw error;
+  }
+  server.setServing(true);
+  log.info({ port: server.port, metricsPort: metricsServer.port, store: config.store.kind }, 'search serving');
+
+  const grpcServer = server;
+  const runningMetrics = metricsServer;
+  let closing: Promise<void> | undefined;
+  return {
+    port: grpcServer.port,
+    metricsPort: runningMetrics.port,
+    store: config.store.kind,
+    close() {
+      closing ??= (async () => {
+        grpcServer.setServing(false);
+        await grpcServer.shutdown(config.grpc.shutdownGraceMs);
+        await app.close();
+        await store.close();
+        await runningMetrics.close();
+        log.info('search stopped');
+      })();
+      return closing;
+    },
+  };
+}

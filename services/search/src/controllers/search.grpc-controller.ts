@@ -1,0 +1,140 @@
+/**
+ * gRPC handlers of visualsearch.search.v1.SearchService: each converts the
+ * request, delegates in one call to the vector-store port, and converts the
+ * result. Store failures keep a status a client can act on:
+ * invalid-argument → INVALID_ARGUMENT, not-found → NOT_FOUND,
+ * failed-precondition → FAILED_PRECONDITION (for instance the alias
+ * `products` pointing nowhere before ingestion's first CreateCollection +
+ * SwapAlias), unavailable → UNAVAILABLE; anything else is INTERNAL.
+ * GetProduct of a product that is not stored answers OK with no product.
+ */
+import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { GrpcError, GrpcStatus, toServiceError, unary } from '@vsearch/grpc-kit';
+import { requestIdFrom, REQUEST_ID_HEADER, type Logger } from '@vsearch/observability';
+import type { searchV1 } from '@vsearch/proto';
+import { VectorStore, VectorStoreError, type VectorStoreErrorKind } from '@vsearch/vector-store';
+import {
+  fromCollection,
+  fromFacets,
+  fromHit,
+  fromStoredProduct,
+  toFilter,
+  toOutcome,
+  toProduct,
+  unpackVector,
+} from '../dtos/search-messages';
+import type { SearchMetrics } from '../metrics/search.metrics';
+
+const STATUS_OF: Record<VectorStoreErrorKind, GrpcStatus> = {
+  'invalid-argument': GrpcStatus.INVALID_ARGUMENT,
+  'not-found': GrpcStatus.NOT_FOUND,
+  'failed-precondition': GrpcStatus.FAILED_PRECONDITION,
+  unavailable: GrpcStatus.UNAVAILABLE,
+};
+
+export class SearchGrpcController {
+  constructor(
+    private readonly store: VectorStore,
+    private readonly metrics: SearchMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  implementation(): UntypedServiceImplementation {
+    return {
+      upsert: unary((request: searchV1.UpsertRequest, call) => this.handle('Upsert', call, () => this.upsert(request))),
+      updateAttributes: unary((request: searchV1.UpdateAttributesRequest, call) => this.handle('UpdateAttributes', call, () => this.updateAttributes(request))),
+      delete: unary((request: searchV1.DeleteRequest, call) => this.handle('Delete', call, () => this.delete(request))),
+      getProduct: unary((request: searchV1.GetProductRequest, call) => this.handle('GetProduct', call, () => this.getProduct(request))),
+      search: unary((request: searchV1.SearchRequest, call) => this.handle('Search', call, () => this.search(request))),
+      similar: unary((request: searchV1.SimilarRequest, call) => this.handle('Similar', call, () => this.similar(request))),
+      createCollection: unary((request: searchV1.CreateCollectionRequest, call) => this.handle('CreateCollection', call, () => this.createCollection(request))),
+      swapAlias: unary((request: searchV1.SwapAliasRequest, call) => this.handle('SwapAlias', call, () => this.swapAlias(request))),
+      dropCollection: unary((request: searchV1.DropCollectionRequest, call) => this.handle('DropCollection', call, () => this.dropCollection(request))),
+      listCollections: unary((_request: searchV1.ListCollectionsRequest, call) => this.handle('ListCollections', call, () => this.listCollections())),
+    };
+  }
+
+  private async upsert(request: searchV1.UpsertRequest): Promise<searchV1.UpsertResponse> {
+    const products = request.products.map((entry, i) => ({
+      product: toProduct(entry.product, i),
+      images: entry.images.map((image) => ({ imageId: image.imageId, imageUrl: image.imageUrl, vector: unpackVector(image.vector, `vector of image ${image.imageId} of product ${entry.product?.productId}`) })),
+    }));
+    const outcomes = await this.store.upsertProducts(request.collection, products);
+    return { outcomes: outcomes.map(toOutcome) };
+  }
+
+  private async updateAttributes(request: searchV1.UpdateAttributesRequest): Promise<searchV1.UpdateAttributesResponse> {
+    const outcomes = await this.store.updateAttributes(request.collection, request.products.map((product, i) => toProduct(product, i)));
+    return { outcomes: outcomes.map(toOutcome) };
+  }
+
+  private async delete(request: searchV1.DeleteRequest): Promise<searchV1.DeleteResponse> {
+    return { outcome: toOutcome(await this.store.deleteProduct(request.collection, request.productId, Number(request.version))) };
+  }
+
+  private async getProduct(request: searchV1.GetProductRequest): Promise<searchV1.GetProductResponse> {
+    return fromStoredProduct(await this.store.getProduct(request.collection, request.productId));
+  }
+
+  private async search(request: searchV1.SearchRequest): Promise<searchV1.SearchResponse> {
+    const result = await this.store.searchSimilar({
+      collection: request.collection,
+      vector: unpackVector(request.vector, 'query vector'),
+      filter: toFilter(request.filter),
+      limit: request.limit,
+      offset: request.offset,
+      scoreThreshold: request.scoreThreshold,
+      withFacets: request.withFacets,
+    });
+    return { hits: result.hits.map(fromHit), facets: fromFacets(result.facets), collection: result.collection, modelId: result.modelId };
+  }
+
+  private async similar(request: searchV1.SimilarRequest): Promise<searchV1.SimilarResponse> {
+    const result = await this.store.similarToProduct({
+      collection: request.collection,
+      productId: request.productId,
+      filter: toFilter(request.filter),
+      limit: request.limit,
+      offset: request.offset,
+    });
+    return { hits: result.hits.map(fromHit), collection: result.collection, modelId: result.modelId };
+  }
+
+  private async createCollection(request: searchV1.CreateCollectionRequest): Promise<searchV1.CreateCollectionResponse> {
+    return { collection: await this.store.createGeneration(request.modelId, request.dimension) };
+  }
+
+  private async swapAlias(request: searchV1.SwapAliasRequest): Promise<searchV1.SwapAliasResponse> {
+    return { previousCollection: (await this.store.swapAlias(request.alias, request.collection)) ?? '' };
+  }
+
+  private async dropCollection(request: searchV1.DropCollectionRequest): Promise<searchV1.DropCollectionResponse> {
+    await this.store.dropCollection(request.collection);
+    return {};
+  }
+
+  private async listCollections(): Promise<searchV1.ListCollectionsResponse> {
+    return { collections: (await this.store.listCollections()).map(fromCollection) };
+  }
+
+  /** Per call: request id and logger, store errors → gRPC statuses, latency by method and code. */
+  private async handle<T>(method: string, call: ServerUnaryCall<unknown, unknown>, work: () => Promise<T>): Promise<T> {
+    const requestId = requestIdFrom(call.metadata.get(REQUEST_ID_HEADER).map(String));
+    const log = this.logger.child({ requestId, method });
+    const stopTimer = this.metrics.rpcDuration.startTimer({ method });
+    try {
+      const result = await work();
+      stopTimer({ code: 'OK' });
+      return result;
+    } catch (thrown) {
+      const error = thrown instanceof VectorStoreError ? new GrpcError(STATUS_OF[thrown.kind], thrown.message) : thrown;
+      const { code, details } = toServiceError(error);
+      const codeName = GrpcStatus[code ?? GrpcStatus.UNKNOWN];
+      stopTimer({ code: codeName });
+      if (code === GrpcStatus.INTERNAL) log.error({ err: thrown }, 'call failed');
+      else if (code === GrpcStatus.UNAVAILABLE) log.warn({ code: codeName, details }, 'store unavailable');
+      else log.info({ code: codeName, details }, 'call refused');
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * real: the search service (gRPC server, Nest wiring, metrics server), the
+ * embedded vector store in a temp directory, SearchClient over gRPC.
+ * mock: nothing.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
+import { SearchCallError, SearchClient, type SearchImageVector, type SearchProductData } from '@vsearch/grpc-clients';
+import { freePort } from '@vsearch/testing';
+import { startSearchService, type RunningSearchService } from './index';
+
+const DIMENSION = 8;
+
+function unit(...values: number[]): Float32Array {
+  const v = new Float32Array(DIMENSION);
+  v.set(values);
+  return v;
+}
+
+function item(productId: string, version: number, overrides: Partial<SearchProductData> = {}, vector = unit(1)): { product: SearchProductData; images: SearchImageVector[] } {
+  return {
+    product: { productId, version, title: productId, categories: ['shoes'], price: { amount: 10, currency: 'EUR' }, inStock: true, brand: 'acme', ...overrides },
+    images: [{ imageId: 'main', imageUrl: `http://img.test/${productId}.jpg`, vector }],
+  };
+}
+
+async function expectCode(promise: Promise<unknown>, code: grpc.status, details?: RegExp): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(SearchCallError);
+  expect(grpc.status[(error as SearchCallError).code]).toBe(grpc.status[code]);
+  if (details) expect((error as SearchCallError).details).toMatch(details);
+}
+
+describe('search service over gRPC (embedded store)', () => {
+  let dataDir: string;
+  let service: RunningSearchService;
+  let client: SearchClient;
+
+  const start = async () => {
+    service = await startSearchService({ SEARCH_PORT: await freePort(), METRICS_PORT: 0, SEARCH_HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', EMBEDDED_DURABLE: 'false' });
+    client = new SearchClient({ address: `127.0.0.1:${service.port}`, defaultDeadlineMs: 10_000 });
+  };
+  const stop = async () => {
+    client.close();
+    await service.close();
+  };
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'search-service-'));
+    await start();
+  });
+  afterAll(async () => {
+    await stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('reports SERVING on grpc.health.v1 once the store is open', async () => {
+    const Health = grpc.makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
+    const health = new Health(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure());
+    const status = await new Promise<{ status: string | number }>((resolve, reject) =>
+      (health as unknown as { check: (req: object, cb: (e: Error | null, r: { status: string | number }) => void) => void }).check({ service: '' }, (error, response) =>
+        error ? reject(error) : resolve(response),
+      ),
+    );
+    health.close();
+    expect([1, 'SERVING']).toContain(status.status);
+  });
+
+  it('refuses writes through the alias until ingestion created a collection and pointed the alias at it', async () => {
+    await expectCode(client.upsertProducts([item('a', 1)]), grpc.status.FAILED_PRECONDITION, /CreateCollection/);
+    const collection = await client.createGeneration('model-x', DIMENSION);
+    expect(collection).toBe('products_v1');
+    expect(await client.swapAlias('products', collection)).toBeUndefined();
+    expect(await client.upsertProducts([item('a', 1), item('b', 1, { brand: 'zeta', inStock: false }, unit(0.9, 0.1))])).toEqual(['applied', 'applied']);
+  });
+
+  it('searches with filters and facets, and finds similar products', async () => {
+    const page = await client.search({ vector: unit(1), limit: 10, withFacets: true });
+    expect(page).toMatchObject({ collection: 'products_v1', modelId: 'model-x' });
+    expect(page.hits.map((hit) => hit.product.productId)).toEqual(['a', 'b']);
+    expect(page.hits[0]).toMatchObject({ matchedImageId: 'main', matchedImageUrl: 'http://img.test/a.jpg', product: { brand: 'acme', attributes: {}, description: '' } });
+    expect(page.facets?.brands).toEqual([
+      { value: 'acme', count: 1 },
+      { value: 'zeta', count: 1 },
+    ]);
+    const filtered = await client.search({ vector: unit(1), limit: 10, filter: { inStock: false, brands: ['zeta'], maxPrice: 10 } });
+    expect(filtered.hits.map((hit) => hit.product.productId)).toEqual(['b']);
+    const similar = await client.similar('a', { limit: 5 });
+    expect(similar.hits.map((hit) => hit.product.productId)).toEqual(['b']);
+  });
+
+  it('keeps versions: stale writes, attribute updates, deletes with tombstones', async () => {
+    expect(await client.upsertProducts([item('c', 5)])).toEqual(['applied']);
+    expect(await client.upsertProducts([item('c', 4)])).toEqual(['stale']);
+    expect(await client.updateAttributes([{ ...item('c', 6).product, title: 'renamed' }])).toEqual(['applied']);
+    expect(await client.updateAttributes([item('zzz', 6).product])).toEqual(['not_found']);
+    expect((await client.getProduct('c'))?.product).toMatchObject({ title: 'renamed', version: 6 });
+    expect(await client.deleteProduct('c', 7)).toBe('applied');
+    expect(await client.getProduct('c')).toBeUndefined();
+    expect(await client.upsertProducts([item('c', 6)])).toEqual(['stale']);
+  });
+
+  it('answers bad input with a clear status and keeps serving', async () => {
+    await expectCode(client.search({ vector: unit(1).subarray(0, 4), limit: 5 }), grpc.status.INVALID_ARGUMENT, /dimension/);
+    await expectCode(client.search({ vector: unit(1, Number.NaN), limit: 5 }), grpc.status.INVALID_ARGUMENT, /non-finite/);
+    await expectCode(client.upsertProducts([item('d', 1, {}, new Float32Array(3).fill(1))]), grpc.status.INVALID_ARGUMENT, /dimension/);
+    await expectCode(client.search({ vector: unit(1), limit: 0 }), grpc.status.INVALID_ARGUMENT, /limit/);
+    await expectCode(client.search({ vector: unit(1), limit: 10_000 }), grpc.status.INVALID_ARGUMENT, /limit/);
+    // offset is uint32 on the wire: the client refuses -1 before sending; what a raw client could send is at most 2^32-1.
+    await expectCode(client.search({ vector: unit(1), limit: 5, offset: -1 }), grpc.status.INVALID_ARGUMENT, /offset/);
+    await expectCode(client.search({ vector: unit(1), limit: 5, offset: 4_294_967_295 }), grpc.status.INVALID_ARGUMENT, /offset/);
+    await expectCode(client.search({ vector: new Float32Array(0), limit: 5 }), grpc.status.INVALID_ARGUMENT, /empty/);
+    await expectCode(client.search({ collection: 'nope', vector: unit(1), limit: 5 }), grpc.status.NOT_FOUND, /nope/);
+    await expectCode(client.similar('unknown-product', { limit: 5 }), grpc.status.NOT_FOUND);
+    await expectCode(client.dropCollection('products_v1'), grpc.status.FAILED_PRECONDITION, /alias/);
+    await expectCode(client.createGeneration('m', 0), grpc.status.INVALID_ARGUMENT);
+    expect((await client.search({ vector: unit(1), limit: 1 })).hits).toHaveLength(1);
+  });
+
+  it('exports latency per RPC and the size of each collection', async () => {
+    const body = await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text();
+    expect(body).toMatch(/search_rpc_duration_seconds_count\{[^}]*method="Search"[^}]*code="OK"/);
+    expect(body).toMatch(/search_rpc_duration_seconds_count\{[^}]*method="Search"[^}]*code="INVALID_ARGUMENT"/);
+    expect(body).toMatch(/search_collection_points\{[^}]*collection="products_v1"[^}]*\} 2/);
+    expect(body).toMatch(/search_collection_products\{[^}]*collection="products_v1"[^}]*\} 2/);
+  });
+
+  it('serves the same data after a restart', async () => {
+    const before = await client.search({ vector: unit(1), limit: 10, withFacets: true });
+    await stop();
+    await start();
+    expect(await client.search({ vector: unit(1), limit: 10, withFacets: true })).toEqual(before);
+    expect(await client.listCollections()).toEqual([{ name: 'products_v1', modelId: 'model-x', dimension: DIMENSION, productCount: 2, pointCount: 2, aliases: ['products'] }]);
+    expect(await client.upsertProducts([item('c', 6)])).toEqual(['stale']);
+  });
+});
