@@ -1,5 +1,5 @@
 /**
- * The Kafka adapter of the event log (kafkajs): idempotent producer, consumer groups with
+ * The Kafka adapter of the event log (kafkajs): acks=all producer, consumer groups with
  * manual commits (offsets committed only when the handler says so), per-partition batches
  * processed with `partitionsConsumedConcurrently`, pause + seek back for retries, and a
  * replay of a topic from its beginning up to the end offsets at the start (reindex).
@@ -202,7 +202,9 @@ export class KafkaEventLog extends EventLog {
   private async connectedProducer(): Promise<Producer> {
     if (this.producer) return this.producer;
     if (!this.producerConnecting) {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+      // Not idempotent: kafkajs would then want unlimited retries (a publish hanging through an outage);
+      // a duplicate record is harmless here, versions make replays idempotent.
+      const producer = this.kafka.producer({ maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
       this.producerConnecting = producer.connect().then(
         () => {
           this.producer = producer;

@@ -1,0 +1,156 @@
+/**
+ * real: an Apache Kafka broker (KAFKA_BROKERS or tools/kafka/kafka.sh), the embedder (bundled
+ * model, CPU) and search (embedded store) as child processes, a local HTTP image host with a
+ * generated catalog, sharp, the ingestion service itself (in process).
+ * mock: nothing. Topics and consumer groups carry a prefix of their own.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DLQ_HEADERS, KafkaEventLog, type ConsumedEvent, type EventConsumer } from '@vsearch/event-log';
+import { kafkaBrokersForTests, uniqueTopicPrefix } from '@vsearch/event-log/testing';
+import { EmbedderClient } from '@vsearch/grpc-clients';
+import { freePort, waitFor } from '@vsearch/testing';
+import { startIngestionService, type RunningIngestionService } from './index';
+import { generateTestCatalog, startEmbedderProcess, startImageHost, startSearchProcess, storeCounts, type ImageHost, type RunningEmbedder, type RunningSearch } from './testing/stack';
+
+jest.setTimeout(180_000);
+
+function ssrfEvent(productId: string, url: string): string {
+  return JSON.stringify({
+    type: 'product.upserted',
+    productId,
+    version: 1,
+    title: `SSRF attempt ${productId}`,
+    categories: ['women', 'dresses'],
+    price: { amount: 1, currency: 'EUR' },
+    inStock: true,
+    images: [{ id: 'img', url }],
+    occurredAt: new Date().toISOString(),
+  });
+}
+
+describe('ingestion with Kafka, the embedder and search', () => {
+  let brokers: string;
+  let embedder: RunningEmbedder;
+  let search: RunningSearch;
+  let host: ImageHost;
+  let log: KafkaEventLog;
+  let dataDir: string;
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  beforeAll(async () => {
+    brokers = await kafkaBrokersForTests();
+    [embedder, search] = await Promise.all([startEmbedderProcess(), startSearchProcess()]);
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-data-'));
+    log = new KafkaEventLog({ brokers: brokers.split(','), clientId: 'ingestion-int-test' });
+  });
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await log?.close();
+    await Promise.all([embedder?.stop(), search?.stop()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function startIngestion(prefix: string, extra: Record<string, string | number> = {}): Promise<RunningIngestionService> {
+    const service = await startIngestionService({
+      KAFKA_BROKERS: brokers,
+      TOPIC_PREFIX: prefix,
+      CONSUMER_GROUP: `${prefix}ingestion`,
+      EMBEDDER_ADDR: embedder.address,
+      SEARCH_ADDR: search.address,
+      DATA_DIR: dataDir,
+      INGESTION_PORT: 0,
+      INGESTION_HOST: '127.0.0.1',
+      IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${host.port}`,
+      FETCH_ATTEMPTS: 2,
+      FETCH_RETRY_BASE_MS: 50,
+      COLLECTIONS_REFRESH_MS: 500,
+      DEPENDENCY_RETRY_BASE_MS: 300,
+      DEPENDENCY_RETRY_MAX_MS: 2_000,
+      LOG_LEVEL: process.env.INGESTION_TEST_LOG_LEVEL ?? 'error',
+      ...extra,
+    });
+    cleanups.push(() => service.close());
+    return service;
+  }
+
+  async function collectDeadLetters(prefix: string): Promise<ConsumedEvent[]> {
+    const letters: ConsumedEvent[] = [];
+    const consumer: EventConsumer = log.createConsumer({ groupId: `${prefix}dlq-reader`, topics: [`${prefix}catalog.products.v1.dlq`] });
+    await consumer.start(async (batch, control) => {
+      letters.push(...batch.messages);
+      await control.commit(batch.messages[batch.messages.length - 1].offset);
+    });
+    cleanups.push(() => consumer.stop());
+    return letters;
+  }
+
+  it('indexes every product, dead-letters a poison message and SSRF attempts with reasons, and moves on', async () => {
+    const catalogDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-catalog-'));
+    // The host serves the catalog's images; its port is in the image URLs, so start it first.
+    host = await startImageHost(path.join(catalogDir, 'images'));
+    cleanups.push(() => host.close());
+    const catalog = await generateTestCatalog(601, 24, host.baseUrl, catalogDir);
+    cleanups.push(async () => rmSync(catalogDir, { recursive: true, force: true }));
+
+    const prefix = uniqueTopicPrefix('pipeline');
+    const closedPort = await freePort();
+    const ssrf = [
+      ssrfEvent('ssrf-loopback', `http://127.0.0.1:${closedPort}/admin.jpg`),
+      ssrfEvent('ssrf-metadata', 'http://169.254.169.254/latest/meta-data/iam/security-credentials/'),
+      ssrfEvent('ssrf-redirect', `http://127.0.0.1:${host.port}/redirect?to=${encodeURIComponent('http://10.0.0.1/internal.jpg')}`),
+      ssrfEvent('ssrf-ipv6', `http://[::1]:${closedPort}/x.jpg`),
+      ssrfEvent('ssrf-decimal', 'http://2130706433/x.jpg'),
+      ssrfEvent('ssrf-file', 'file:///etc/passwd'),
+    ];
+    const topic = `${prefix}catalog.products.v1`;
+    await log.ensureTopics([{ topic, partitions: 3, config: { 'cleanup.policy': 'compact' } }]);
+    const half = catalog.lines.length / 2;
+    await log.publish(topic, [
+      ...catalog.lines.slice(0, half).map((line, i) => ({ key: catalog.productIds[i], value: line })),
+      { key: 'poison', value: '{"type":"product.upserted","productId":' },
+      ...ssrf.map((value) => ({ key: (JSON.parse(value) as { productId: string }).productId, value })),
+      ...catalog.lines.slice(half).map((line, i) => ({ key: catalog.productIds[half + i], value: line })),
+    ]);
+
+    const service = await startIngestion(prefix);
+    const letters = await collectDeadLetters(prefix);
+
+    await waitFor('every catalog product in the store', async () => (await storeCounts(search.client)).products === catalog.productIds.length, 120_000, 500);
+    await waitFor('7 dead letters', () => letters.length >= 7, 30_000);
+
+    const counts = await storeCounts(search.client);
+    expect(counts).toMatchObject({ products: catalog.productIds.length, points: catalog.imageCount });
+    for (const productId of catalog.productIds) expect(await search.client.getProduct(productId)).toBeDefined();
+
+    const byKey = new Map(letters.map((letter) => [letter.key, letter]));
+    expect([...byKey.keys()].sort()).toEqual(['poison', 'ssrf-decimal', 'ssrf-file', 'ssrf-ipv6', 'ssrf-loopback', 'ssrf-metadata', 'ssrf-redirect']);
+    expect(byKey.get('poison')!.headers).toMatchObject({ [DLQ_HEADERS.stage]: 'parse', [DLQ_HEADERS.errorCode]: 'invalid_json', [DLQ_HEADERS.originalTopic]: topic });
+    expect(byKey.get('poison')!.value!.toString()).toBe('{"type":"product.upserted","productId":');
+    expect(byKey.get('poison')!.headers[DLQ_HEADERS.reason]).toMatch(/JSON/);
+    expect(byKey.get('ssrf-file')!.headers).toMatchObject({ [DLQ_HEADERS.stage]: 'parse', [DLQ_HEADERS.errorCode]: 'schema_violation' });
+    for (const key of ['ssrf-loopback', 'ssrf-metadata', 'ssrf-redirect', 'ssrf-ipv6', 'ssrf-decimal']) {
+      expect(byKey.get(key)!.headers).toMatchObject({ [DLQ_HEADERS.stage]: 'fetch', [DLQ_HEADERS.errorCode]: 'refused_address' });
+      expect(byKey.get(key)!.headers[DLQ_HEADERS.originalOffset]).toMatch(/^\d+$/);
+    }
+    // The redirect was followed to the allowed host only; the private target was never contacted.
+    expect(host.hits.filter((hit) => hit === '/redirect')).toHaveLength(1);
+
+    const text = new EmbedderClient({ address: embedder.address });
+    const [vector] = await text.embedTexts(['a dress']);
+    text.close();
+    const page = await search.client.search({ vector, limit: 5 });
+    expect(page.hits.length).toBeGreaterThan(0);
+
+    const ready = await fetch(`http://127.0.0.1:${service.port}/readyz`);
+    expect(ready.status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
+    expect(metrics).toMatch(/ingestion_events_total\{outcome="indexed",service="ingestion"\} 24/);
+    expect(metrics).toMatch(/ingestion_dead_letters_total\{stage="fetch",reason="refused_address",service="ingestion"\} 5/);
+  });
+});
