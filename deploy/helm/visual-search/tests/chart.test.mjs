@@ -1,0 +1,406 @@
+// Chart and image checks, run by tools/test/steps/80-chart.sh with Node's test
+// runner (kubernetes-models is ESM-only, which the repository's CommonJS jest
+// setup cannot load; node:test runs it natively).
+//
+// real: helm (built from the Go module proxy), kubernetes-validate's strict
+//       Kubernetes OpenAPI schemas (1.27, the chart's floor, and 1.37),
+//       @kubernetes-models validators for the CRDs (KEDA, prometheus-operator),
+//       hadolint.
+// fake: nothing. The one liberty: the chart is rendered from a copy whose
+//       Chart.yaml lacks the `dependencies:` block, because Helm refuses to
+//       render a chart whose listed dependency (the official Qdrant chart,
+//       disabled by default) is not vendored under charts/, and that tarball
+//       cannot be downloaded here. The block itself is checked below.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, parseAllDocuments } from 'yaml';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+import { TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+
+const CHART_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REPO_ROOT = path.resolve(CHART_DIR, '../../..');
+const HELM = process.env.HELM ?? execFileSync('bash', [path.join(REPO_ROOT, 'tools/setup/helm.sh')], { encoding: 'utf8' }).trim();
+const TOOLS_BIN = process.env.CHART_TOOLS_BIN ?? execFileSync('bash', [path.join(REPO_ROOT, 'tools/setup/chart-tools.sh')], { encoding: 'utf8' }).trim();
+const KUBERNETES_VERSIONS = ['1.27.0', '1.37.0'];
+const CRD_MODELS = {
+  'keda.sh/v1alpha1/ScaledObject': ScaledObject,
+  'keda.sh/v1alpha1/TriggerAuthentication': TriggerAuthentication,
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
+};
+const SCENARIOS = {
+  default: [],
+  dev: ['-f', path.join(CHART_DIR, 'values-dev.yaml')],
+  gpu: ['-f', path.join(CHART_DIR, 'values-gpu.yaml')],
+  keda: ['-f', path.join(CHART_DIR, 'values-keda.yaml')],
+  // Everything optional switched on at once: Ingress, ServiceMonitors, the
+  // bundled Qdrant, HPAs, an existing Secret, a model from a PVC, custom labels.
+  everything: [
+    '--set', 'queryApi.ingress.enabled=true', '--set', 'queryApi.ingress.hosts[0].host=search.shop.test',
+    '--set', 'queryApi.ingress.tls[0].secretName=search-tls', '--set', 'queryApi.ingress.tls[0].hosts[0]=search.shop.test',
+    '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'qdrant.enabled=true', '--set', 'search.replicas=3',
+    '--set', 'search.autoscaling.enabled=true', '--set', 'embedder.pools.interactive.autoscaling.enabled=true',
+    '--set', 'embedder.pools.interactive.autoscaling.targetCPUUtilizationPercentage=80',
+    '--set', 'secrets.existingSecret=vs-credentials', '--set', 'embedder.model.source=pvc',
+    '--set', 'embedder.model.pvc.existingClaim=models', '--set', 'commonLabels.team=search',
+    '--set', 'kafka.brokers[0]=broker-0.kafka:9092', '--set', 'kafka.sasl.enabled=true',
+  ],
+};
+
+let workDir;
+let chartCopy;
+
+function helm(args) {
+  return spawnSync(HELM, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+}
+
+/** Renders a scenario and returns its objects (parsed YAML documents). */
+function render(args) {
+  const result = helm(['template', 'rel', chartCopy, '--namespace', 'shop', ...args]);
+  assert.equal(result.status, 0, `helm template ${args.join(' ')} failed:\n${result.stderr}`);
+  return parseAllDocuments(result.stdout)
+    .map((doc) => {
+      assert.equal(doc.errors.length, 0, `invalid YAML rendered: ${doc.errors.join('; ')}`);
+      return doc.toJS();
+    })
+    .filter((object) => object !== null);
+}
+
+const rendered = {};
+function objects(scenario) {
+  rendered[scenario] ??= render(SCENARIOS[scenario]);
+  return rendered[scenario];
+}
+
+const podSpecs = (list) =>
+  list.filter((o) => o.kind === 'Deployment').map((d) => ({ name: d.metadata.name, deployment: d, spec: d.spec.template.spec }));
+const allContainers = (spec) => [...(spec.initContainers ?? []), ...spec.containers];
+const GRPC_COMPONENTS = ['embedder-interactive', 'embedder-bulk', 'search'];
+const componentOf = (object) => object.metadata.labels['app.kubernetes.io/component'];
+const byKindName = (list, kind, name) => list.find((o) => o.kind === kind && o.metadata.name === name);
+const tagOf = (image) => {
+  const lastSegment = image.split('/').pop();
+  return lastSegment.includes(':') ? lastSegment.split(':').pop() : '';
+};
+
+before(() => {
+  workDir = mkdtempSync(path.join(tmpdir(), 'vsearch-chart-'));
+  chartCopy = path.join(workDir, 'visual-search');
+  cpSync(CHART_DIR, chartCopy, { recursive: true, filter: (source) => !source.startsWith(path.join(CHART_DIR, 'tests')) });
+  const chartYaml = readFileSync(path.join(chartCopy, 'Chart.yaml'), 'utf8');
+  const withoutDependencies = chartYaml.replace(/^dependencies:[\s\S]*$/m, '');
+  assert.notEqual(withoutDependencies, chartYaml, 'Chart.yaml has a dependencies block to strip');
+  writeFileSync(path.join(chartCopy, 'Chart.yaml'), withoutDependencies);
+});
+
+after(() => rmSync(workDir, { recursive: true, force: true }));
+
+describe('Chart.yaml', () => {
+  test('declares the official Qdrant chart as a dependency switched by qdrant.enabled', () => {
+    const chart = parse(readFileSync(path.join(CHART_DIR, 'Chart.yaml'), 'utf8'));
+    assert.deepEqual(chart.dependencies.map((d) => [d.name, d.repository, d.condition]), [
+      ['qdrant', 'https://qdrant.github.io/qdrant-helm', 'qdrant.enabled'],
+    ]);
+    const values = parse(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8'));
+    assert.equal(values.qdrant.enabled, false, 'Qdrant is off by default');
+  });
+});
+
+describe('helm lint --strict', () => {
+  for (const file of ['values.yaml', 'values-dev.yaml', 'values-gpu.yaml', 'values-keda.yaml']) {
+    test(`passes with ${file}`, () => {
+      const result = helm(['lint', '--strict', chartCopy, '-f', path.join(CHART_DIR, file)]);
+      assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    });
+  }
+});
+
+for (const scenario of Object.keys(SCENARIOS)) {
+  describe(`rendered with the ${scenario} values`, () => {
+    test('every core object validates against the strict Kubernetes schemas (unknown fields rejected)', () => {
+      const core = objects(scenario).filter((o) => !CRD_MODELS[`${o.apiVersion}/${o.kind}`]);
+      assert.ok(core.length > 10, `rendered ${core.length} core objects`);
+      const file = path.join(workDir, `${scenario}-core.yaml`);
+      writeFileSync(file, core.map((o) => JSON.stringify(o)).join('\n---\n'));
+      for (const version of KUBERNETES_VERSIONS) {
+        const result = spawnSync(path.join(TOOLS_BIN, 'kubernetes-validate'), ['--strict', '-k', version, file], { encoding: 'utf8' });
+        const output = `${result.stdout}${result.stderr}`;
+        assert.equal(result.status, 0, `kubernetes-validate ${version}:\n${output}`);
+        assert.doesNotMatch(output, /Couldn't find schema|ERROR/, `kubernetes-validate ${version}:\n${output}`);
+        const passed = output.match(/ passed for resource /g) ?? [];
+        assert.equal(passed.length, core.length, `every object was validated at ${version}:\n${output}`);
+      }
+    });
+
+    test('every custom resource validates against its CRD model', () => {
+      for (const object of objects(scenario).filter((o) => o.apiVersion.includes('.') && !o.apiVersion.includes('k8s.io'))) {
+        const Model = CRD_MODELS[`${object.apiVersion}/${object.kind}`];
+        assert.ok(Model, `no schema for ${object.apiVersion} ${object.kind}: add its model`);
+        assert.doesNotThrow(() => new Model(object).validate(), `${object.kind} ${object.metadata.name}`);
+      }
+    });
+
+    test('every container has resources, init containers included', () => {
+      for (const { name, spec } of podSpecs(objects(scenario))) {
+        for (const container of allContainers(spec)) {
+          const where = `${name}/${container.name}`;
+          assert.ok(container.resources?.requests?.cpu, `${where}: requests.cpu`);
+          assert.ok(container.resources?.requests?.memory, `${where}: requests.memory`);
+          assert.ok(container.resources?.limits?.memory, `${where}: limits.memory`);
+        }
+      }
+    });
+
+    test('every long-running container has startup, liveness and readiness probes of the right kind', () => {
+      for (const { name, deployment, spec } of podSpecs(objects(scenario))) {
+        for (const container of spec.containers) {
+          for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+            assert.ok(container[probe], `${name}/${container.name}: ${probe}`);
+            const grpcService = GRPC_COMPONENTS.includes(componentOf(deployment));
+            if (grpcService) assert.ok(container[probe].grpc?.port, `${name}: gRPC health ${probe}`);
+            else assert.match(container[probe].httpGet?.path ?? '', /^\/(healthz|readyz)$/, `${name}: HTTP ${probe}`);
+          }
+        }
+      }
+    });
+
+    test('no container runs as root or can gain privileges, and the root filesystem is read-only', () => {
+      for (const { name, spec } of podSpecs(objects(scenario))) {
+        assert.equal(spec.securityContext?.runAsNonRoot, true, `${name}: pod runAsNonRoot`);
+        assert.ok(spec.securityContext?.runAsUser > 0, `${name}: pod runAsUser`);
+        for (const container of allContainers(spec)) {
+          const where = `${name}/${container.name}`;
+          const context = container.securityContext ?? {};
+          assert.equal(context.runAsNonRoot, true, `${where}: runAsNonRoot`);
+          assert.notEqual(context.runAsUser ?? spec.securityContext.runAsUser, 0, `${where}: runAsUser`);
+          assert.equal(context.allowPrivilegeEscalation, false, `${where}: allowPrivilegeEscalation`);
+          assert.equal(context.readOnlyRootFilesystem, true, `${where}: readOnlyRootFilesystem`);
+          assert.deepEqual(context.capabilities?.drop, ['ALL'], `${where}: capabilities`);
+          assert.ok(container.volumeMounts?.some((m) => m.mountPath === '/tmp'), `${where}: a writable /tmp`);
+        }
+      }
+    });
+
+    test('image tags are pinned: never empty, never latest', () => {
+      for (const { name, spec } of podSpecs(objects(scenario))) {
+        for (const container of allContainers(spec)) {
+          const tag = tagOf(container.image);
+          assert.ok(tag.length > 0, `${name}/${container.name}: ${container.image} has a tag`);
+          assert.notEqual(tag, 'latest', `${name}/${container.name}: ${container.image}`);
+        }
+      }
+    });
+
+    test('selectors hold only the selector labels and match their pods; Services select exactly one workload', () => {
+      const list = objects(scenario);
+      const selectorKeys = ['app.kubernetes.io/component', 'app.kubernetes.io/instance', 'app.kubernetes.io/name'];
+      const deployments = podSpecs(list);
+      for (const { name, deployment } of deployments) {
+        const selector = deployment.spec.selector.matchLabels;
+        assert.deepEqual(Object.keys(selector).sort(), selectorKeys, `${name}: selector keys`);
+        for (const [key, value] of Object.entries(selector)) {
+          assert.equal(deployment.spec.template.metadata.labels[key], value, `${name}: pod label ${key}`);
+        }
+      }
+      for (const service of list.filter((o) => o.kind === 'Service')) {
+        const matching = deployments.filter(({ deployment }) =>
+          Object.entries(service.spec.selector).every(([k, v]) => deployment.spec.template.metadata.labels[k] === v),
+        );
+        assert.equal(matching.length, 1, `Service ${service.metadata.name} selects ${matching.length} workloads`);
+      }
+    });
+
+    test('the embedder and search Services are headless, for per-call balancing over pods', () => {
+      for (const service of objects(scenario).filter((o) => o.kind === 'Service' && GRPC_COMPONENTS.includes(componentOf(o)))) {
+        assert.equal(service.spec.clusterIP, 'None', service.metadata.name);
+      }
+    });
+
+    test('every reference resolves: ConfigMaps, the Secret, scale targets; autoscaled Deployments leave replicas alone', () => {
+      const list = objects(scenario);
+      const values = scenario === 'everything' ? { existingSecret: 'vs-credentials' } : {};
+      for (const { name, deployment, spec } of podSpecs(list)) {
+        for (const container of allContainers(spec)) {
+          for (const source of container.envFrom ?? []) {
+            assert.ok(byKindName(list, 'ConfigMap', source.configMapRef.name), `${name}: ConfigMap ${source.configMapRef.name}`);
+          }
+          for (const variable of container.env ?? []) {
+            const secretName = variable.valueFrom?.secretKeyRef?.name;
+            if (secretName) assert.ok(secretName === values.existingSecret || byKindName(list, 'Secret', secretName), `${name}: Secret ${secretName}`);
+          }
+        }
+        const scalers = list.filter((o) => (o.kind === 'HorizontalPodAutoscaler' || o.kind === 'ScaledObject') && o.spec.scaleTargetRef.name === name);
+        assert.ok(scalers.length <= 1, `${name}: one autoscaler at most`);
+        if (scalers.length === 1) assert.equal(deployment.spec.replicas, undefined, `${name}: replicas left to ${scalers[0].kind}`);
+      }
+      for (const scaler of list.filter((o) => o.kind === 'HorizontalPodAutoscaler' || o.kind === 'ScaledObject')) {
+        assert.ok(byKindName(list, 'Deployment', scaler.spec.scaleTargetRef.name), `${scaler.kind} ${scaler.metadata.name} target`);
+      }
+      for (const pdb of list.filter((o) => o.kind === 'PodDisruptionBudget')) {
+        assert.ok((pdb.spec.minAvailable === undefined) !== (pdb.spec.maxUnavailable === undefined), `${pdb.metadata.name}: one of minAvailable/maxUnavailable`);
+      }
+    });
+
+    test('NetworkPolicies: only query-api takes traffic from outside the release', () => {
+      const list = objects(scenario);
+      const policies = list.filter((o) => o.kind === 'NetworkPolicy');
+      if (scenario === 'dev') return assert.equal(policies.length, 0, 'off in dev');
+      assert.ok(policies.some((p) => p.metadata.name.endsWith('default-deny') && p.spec.ingress === undefined), 'a default deny');
+      for (const policy of policies) {
+        for (const rule of policy.spec.ingress ?? []) {
+          const component = policy.spec.podSelector.matchLabels['app.kubernetes.io/component'];
+          const open = rule.from === undefined || rule.from.length === 0;
+          if (component !== 'query-api') {
+            assert.ok(!open, `${policy.metadata.name} is open to everyone`);
+            for (const peer of rule.from) assert.ok(peer.podSelector || peer.namespaceSelector, `${policy.metadata.name}: peer`);
+          }
+        }
+      }
+      for (const { deployment } of podSpecs(list)) {
+        const component = deployment.spec.template.metadata.labels['app.kubernetes.io/component'];
+        assert.ok(policies.some((p) => p.spec.podSelector.matchLabels['app.kubernetes.io/component'] === component), `${component} has its policy`);
+      }
+    });
+  });
+}
+
+describe('GPU intent', () => {
+  const embedders = (scenario) => podSpecs(objects(scenario)).filter(({ name }) => name.includes('embedder'));
+
+  test('with values-gpu.yaml every embedder pod requests a GPU, runs the CUDA image and the CUDA provider', () => {
+    const list = objects('gpu');
+    assert.equal(embedders('gpu').length, 2, 'both pools');
+    for (const { name, spec } of embedders('gpu')) {
+      const embedder = spec.containers.find((c) => c.name === 'embedder');
+      assert.equal(embedder.resources.limits['nvidia.com/gpu'], 1, `${name}: nvidia.com/gpu limit`);
+      assert.match(tagOf(embedder.image), /-cuda12$/, `${name}: CUDA image`);
+      assert.equal(spec.runtimeClassName, 'nvidia', `${name}: runtimeClassName`);
+      assert.ok(spec.tolerations.some((t) => t.key === 'nvidia.com/gpu'), `${name}: toleration`);
+      assert.ok(Object.keys(spec.nodeSelector).length > 0, `${name}: nodeSelector`);
+      const config = byKindName(list, 'ConfigMap', embedder.envFrom[0].configMapRef.name);
+      assert.equal(config.data.EXECUTION_PROVIDERS, 'cuda,cpu', `${name}: providers`);
+      assert.ok(spec.initContainers?.some((c) => c.command.includes('pull')), `${name}: model pulled by an init container`);
+    }
+  });
+
+  test('a pool can stay on CPU while the other uses GPUs', () => {
+    const list = render(['--set', 'embedder.pools.bulk.gpu.enabled=true', '--set', 'embedder.pools.bulk.gpu.count=2']);
+    const limit = (name) => byKindName(list, 'Deployment', `rel-visual-search-${name}`).spec.template.spec.containers[0].resources.limits;
+    assert.equal(limit('embedder-bulk')['nvidia.com/gpu'], 2);
+    assert.equal(limit('embedder-interactive')['nvidia.com/gpu'], undefined);
+  });
+
+  test('without GPU values nothing requests a GPU or runs the CUDA image', () => {
+    for (const scenario of ['default', 'dev', 'keda']) {
+      for (const { name, spec } of podSpecs(objects(scenario))) {
+        for (const container of allContainers(spec)) {
+          assert.equal(JSON.stringify(container.resources).includes('nvidia.com/gpu'), false, `${scenario} ${name}`);
+          assert.doesNotMatch(container.image, /cuda/, `${scenario} ${name}`);
+        }
+      }
+    }
+  });
+});
+
+describe('scaling', () => {
+  test('query-api has a CPU HPA by default; the interactive pool an HPA on the queue-delay Pods metric when enabled', () => {
+    const hpa = byKindName(objects('default'), 'HorizontalPodAutoscaler', 'rel-visual-search-query-api');
+    assert.equal(hpa.spec.metrics[0].resource.name, 'cpu');
+    const embedderHpa = byKindName(objects('gpu'), 'HorizontalPodAutoscaler', 'rel-visual-search-embedder-interactive');
+    assert.equal(embedderHpa.spec.metrics[0].type, 'Pods');
+    assert.equal(embedderHpa.spec.metrics[0].pods.metric.name, 'embedder_interactive_queue_delay_p95_seconds');
+  });
+
+  test('KEDA scales ingestion and the bulk pool on the consumer lag, the bulk pool down to zero', () => {
+    const list = objects('keda');
+    const scaled = list.filter((o) => o.kind === 'ScaledObject');
+    assert.deepEqual(scaled.map((o) => o.spec.scaleTargetRef.name).sort(), ['rel-visual-search-embedder-bulk', 'rel-visual-search-ingestion']);
+    for (const object of scaled) {
+      const [trigger] = object.spec.triggers;
+      assert.equal(trigger.type, 'kafka');
+      assert.equal(trigger.metadata.consumerGroup, 'vsearch-ingestion');
+      assert.equal(trigger.metadata.topic, 'catalog.products.v1');
+    }
+    assert.equal(scaled.find((o) => o.metadata.name.endsWith('embedder-bulk')).spec.minReplicaCount, 0);
+    const auth = list.find((o) => o.kind === 'TriggerAuthentication');
+    const secret = list.find((o) => o.kind === 'Secret');
+    for (const ref of auth.spec.secretTargetRef) {
+      assert.equal(ref.name, secret.metadata.name);
+      assert.ok(secret.data[ref.key], `Secret has ${ref.key}`);
+    }
+    assert.equal(objects('default').filter((o) => o.apiVersion.startsWith('keda.sh')).length, 0, 'KEDA is off by default');
+  });
+});
+
+describe('wrong values fail with a message naming them', () => {
+  const cases = [
+    [['--set-string', 'queryApi.replicas=two'], /queryApi\/replicas.*want integer/],
+    [['--set', 'queryApi.replica=2'], /additional properties 'replica' not allowed/],
+    [['--set', 'embedder.image.tag=latest'], /image tag is "latest": pin a version/],
+    [['--set', 'ingestion.keda.enabled=true'], /ingestion\.keda\.enabled needs kafka\.brokers/],
+    [['--set', 'embedder.pools.bulk.keda.enabled=true'], /bulk\.keda\.enabled needs kafka\.brokers/],
+    [['--set', 'embedder.gpu.enabled=true', '--set', 'embedder.image.tag=1.2.3'], /needs embedder\.gpu\.image\.tag/],
+    [['--set', 'search.replicas=2'], /search\.replicas > 1.*needs Qdrant/],
+    [['--set', 'embedder.model.source=pvc'], /needs embedder\.model\.pvc\.existingClaim/],
+    [['--set', 'embedder.model.source=s3'], /embedder\/model\/source/],
+    [['--set', 'podSecurityContext.runAsNonRoot=false'], /podSecurityContext\/runAsNonRoot/],
+    [['--set', 'kafka.brokers[0]=no-port'], /kafka\/brokers\/0/],
+    [['--set', 'kafka.brokers[0]=k:9092', '--set', 'kafka.sasl.enabled=true'], /kafka\.sasl\.enabled needs credentials/],
+    [['--set', 'queryApi.ingress.enabled=true'], /needs at least one entry in queryApi\.ingress\.hosts/],
+    [['--set', 'qdrant.enabled=true', '--set', 'externalQdrant.url=http://q:6333'], /choose the bundled Qdrant chart or an external URL/],
+    [['--set', 'embedder.pools.interactive.resources.limits.memory=lots'], /limits\/memory/],
+  ];
+  for (const [args, message] of cases) {
+    test(args.filter((a) => !a.startsWith('--')).join(' '), () => {
+      const result = helm(['template', 'rel', chartCopy, ...args]);
+      assert.notEqual(result.status, 0, 'the render must fail');
+      assert.match(result.stderr, message);
+    });
+  }
+});
+
+describe('Dockerfiles', () => {
+  const dockerfiles = [
+    ...readdirSync(path.join(REPO_ROOT, 'services')).map((service) => `services/${service}/Dockerfile`),
+    'services/embedder/Dockerfile.cuda',
+  ];
+  const hadolint = (files) =>
+    spawnSync(path.join(TOOLS_BIN, 'hadolint'), ['--no-color', '--config', path.join(REPO_ROOT, '.hadolint.yaml'), ...files], { cwd: REPO_ROOT, encoding: 'utf8' });
+
+  test('hadolint finds nothing (infos included) in any of them', () => {
+    assert.equal(dockerfiles.length, 5);
+    const result = hadolint(dockerfiles);
+    assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+  });
+
+  test('hadolint with this configuration does fail a bad Dockerfile (the check can fail)', () => {
+    const bad = path.join(workDir, 'Dockerfile.bad');
+    writeFileSync(bad, 'FROM node:latest\nRUN npm install\nCMD ["node"]\n');
+    const result = hadolint([bad]);
+    assert.notEqual(result.status, 0);
+    assert.match(result.stdout, /DL3007/);
+  });
+
+  for (const file of dockerfiles) {
+    test(`${file}: multi-stage, production dependencies only, pinned Node LTS, numeric non-root user`, () => {
+      const text = readFileSync(path.join(REPO_ROOT, file), 'utf8');
+      assert.ok((text.match(/^FROM /gm) ?? []).length >= 2, 'multi-stage');
+      assert.match(text, /npm ci --omit=dev/);
+      assert.match(text, /^ARG NODE_VERSION=(2[4-9]|[3-9]\d)\.\d+\.\d+$/m, 'a pinned, even-numbered (LTS) Node.js');
+      assert.equal(Number(text.match(/^ARG NODE_VERSION=(\d+)/m)[1]) % 2, 0, 'LTS lines are even');
+      const users = text.match(/^USER (.+)$/gm) ?? [];
+      assert.match(users.at(-1), /^USER [1-9]\d*:[1-9]\d*$/, 'last USER is a numeric non-root uid:gid');
+      assert.match(text, /^HEALTHCHECK /m);
+      if (file.endsWith('.cuda')) {
+        assert.match(text, /ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install\.js/);
+        assert.match(text, /^ARG CUDA_IMAGE=nvidia\/cuda:12\.\d+\.\d+-cudnn-runtime-/m);
+        assert.match(text, /EXECUTION_PROVIDERS=cuda,cpu/);
+      }
+    });
+  }
+});
