@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
+import { readmeWithTable, valuesRows } from './values-table.mjs';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
@@ -108,6 +109,18 @@ describe('Chart.yaml', () => {
     ]);
     const values = parse(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8'));
     assert.equal(values.qdrant.enabled, false, 'Qdrant is off by default');
+  });
+});
+
+describe('documentation', () => {
+  test('every value in values.yaml is documented with a "# --" comment', () => {
+    const undocumented = valuesRows().filter((row) => !row.description).map((row) => row.key);
+    assert.deepEqual(undocumented, []);
+  });
+
+  test('the README values table matches values.yaml (node tests/values-table.mjs --write)', () => {
+    const readme = readFileSync(path.join(CHART_DIR, 'README.md'), 'utf8');
+    assert.equal(readme, readmeWithTable(readme));
   });
 });
 
@@ -284,7 +297,7 @@ describe('GPU intent', () => {
       assert.ok(Object.keys(spec.nodeSelector).length > 0, `${name}: nodeSelector`);
       const config = byKindName(list, 'ConfigMap', embedder.envFrom[0].configMapRef.name);
       assert.equal(config.data.EXECUTION_PROVIDERS, 'cuda,cpu', `${name}: providers`);
-      assert.ok(spec.initContainers?.some((c) => c.command.includes('pull')), `${name}: model pulled by an init container`);
+      assert.ok(spec.initContainers?.some((c) => c.command.join(' ').includes('models pull')), `${name}: model pulled by an init container`);
     }
   });
 
