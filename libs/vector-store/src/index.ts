@@ -10,4 +10,5 @@ export * from './versioning';
 export * from './naming';
 export * from './validation';
 export { EmbeddedVectorStore, type EmbeddedVectorStoreOptions } from './embedded/embedded.vector-store';
+export { QdrantVectorStore, type QdrantVectorStoreOptions } from './qdrant/qdrant.vector-store';
 export type { EmbeddedIndexOptions } from './embedded/embedded-collection';

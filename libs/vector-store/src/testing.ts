@@ -11,3 +11,4 @@ export { describeVectorStoreConformance, type ConformanceOptions } from './confo
 export function createInMemoryVectorStore(options: Omit<EmbeddedVectorStoreOptions, 'dir'> = {}): EmbeddedVectorStore {
   return new EmbeddedVectorStore({ ...options, dir: undefined });
 }
+export { FakeQdrantServer, type RecordedRequest } from './conformance/fake-qdrant.server';

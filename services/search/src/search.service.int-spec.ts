@@ -10,6 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { SearchCallError, SearchClient, type SearchImageVector, type SearchProductData } from '@vsearch/grpc-clients';
 import { freePort } from '@vsearch/testing';
+import { FakeQdrantServer } from '@vsearch/vector-store/testing';
 import { startSearchService, type RunningSearchService } from './index';
 
 const DIMENSION = 8;
@@ -138,5 +139,29 @@ describe('search service over gRPC (embedded store)', () => {
     expect(await client.search({ vector: unit(1), limit: 10, withFacets: true })).toEqual(before);
     expect(await client.listCollections()).toEqual([{ name: 'products_v1', modelId: 'model-x', dimension: DIMENSION, productCount: 2, pointCount: 2, aliases: ['products'] }]);
     expect(await client.upsertProducts([item('c', 6)])).toEqual(['stale']);
+  });
+});
+
+describe('search service over gRPC (Qdrant adapter)', () => {
+  // real: the search service, the Qdrant adapter and client over HTTP. fake: the Qdrant server (FakeQdrantServer; no Qdrant can run here).
+  it('serves through Qdrant and answers UNAVAILABLE with a reason once Qdrant is unreachable', async () => {
+    const qdrant = new FakeQdrantServer();
+    await qdrant.start();
+    const service = await startSearchService({ SEARCH_PORT: await freePort(), METRICS_PORT: 0, SEARCH_HOST: '127.0.0.1', QDRANT_URL: qdrant.url, QDRANT_API_KEY: 'not-a-real-key', QDRANT_RETRIES: 1, LOG_LEVEL: 'silent' });
+    const client = new SearchClient({ address: `127.0.0.1:${service.port}` });
+    try {
+      expect(service.store).toBe('qdrant');
+      const collection = await client.createGeneration('model-q', DIMENSION);
+      await client.swapAlias('products', collection);
+      expect(await client.upsertProducts([item('q1', 1)])).toEqual(['applied']);
+      expect((await client.search({ vector: unit(1), limit: 5 })).hits.map((hit) => hit.product.productId)).toEqual(['q1']);
+      expect(qdrant.requests.every((request) => request.path !== '/')).toBe(true);
+      await qdrant.stop();
+      await expectCode(client.search({ vector: unit(1), limit: 5 }), grpc.status.UNAVAILABLE, /Qdrant at .* is unavailable/);
+    } finally {
+      client.close();
+      await service.close();
+      await qdrant.stop();
+    }
   });
 });

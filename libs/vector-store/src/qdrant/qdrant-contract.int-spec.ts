@@ -1,0 +1,137 @@
+/**
+ * Qdrant contract check, for CI where no Qdrant server can run.
+ * real: the Qdrant adapter and @qdrant/js-client-rest over HTTP, Qdrant's
+ * own OpenAPI spec (v1.19.0, read from ../shared/reference/qdrant next to the
+ * repository; never copied into it), ajv.
+ * fake: the server (FakeQdrantServer records every request and answers like Qdrant).
+ *
+ * The whole conformance suite runs through the adapter against the fake, then
+ * every recorded request body is validated against the request schema of its
+ * path and method in the spec.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Ajv from 'ajv';
+import { REPO_ROOT } from '@vsearch/testing';
+import { describeVectorStoreConformance } from '../conformance/vector-store.conformance';
+import { FakeQdrantServer } from '../conformance/fake-qdrant.server';
+import { isVectorStoreError } from '../errors';
+import { QdrantVectorStore } from './qdrant.vector-store';
+
+const SPEC_PATH = path.resolve(REPO_ROOT, '..', 'shared', 'reference', 'qdrant', 'openapi-v1.19.0.json');
+
+/** Reads the spec (failing with where it looked) and builds an ajv instance holding it as JSON Schema under the id `qdrant`. */
+function loadSpecValidator(): { ajv: Ajv; spec: { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: object }> } }>> } } {
+  if (!fs.existsSync(SPEC_PATH)) {
+    throw new Error(`Qdrant's OpenAPI spec is missing: looked for ${SPEC_PATH} (../shared/reference/qdrant/openapi-v1.19.0.json next to the repository root ${REPO_ROOT})`);
+  }
+  const spec = openApiToJsonSchema(JSON.parse(fs.readFileSync(SPEC_PATH, 'utf8'))) as ReturnType<typeof loadSpecValidator>['spec'];
+  // Numeric and string formats of the spec (uint, double, uuid, ...) are not checked; examples and other annotations are ignored.
+  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+  for (const format of ['uint', 'uint64', 'uint32', 'uint8', 'uint16', 'int64', 'int32', 'float', 'double', 'uuid', 'date-time', 'partial-date-time']) ajv.addFormat(format, true);
+  ajv.addSchema(spec, 'qdrant');
+  return { ajv, spec };
+}
+
+/** OpenAPI 3.0 `nullable: true` → JSON Schema's null type, which ajv understands. */
+function openApiToJsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(openApiToJsonSchema);
+  if (!node || typeof node !== 'object') return node;
+  const { nullable, ...rest } = node as Record<string, unknown>;
+  const converted = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, openApiToJsonSchema(value)]));
+  if (nullable !== true) return converted;
+  if (Object.keys(converted).length === 0) return { type: 'null' };
+  if (typeof converted.type === 'string') return { ...converted, type: [converted.type, 'null'], ...(Array.isArray(converted.enum) ? { enum: [...converted.enum, null] } : {}) };
+  return { anyOf: [converted, { type: 'null' }] };
+}
+const fake = new FakeQdrantServer();
+
+beforeAll(() => fake.start());
+afterAll(() => fake.stop());
+
+describeVectorStoreConformance('qdrant adapter against the recording fake', {
+  freshStore: true,
+  createStore: () => new QdrantVectorStore({ url: fake.url, retries: 0, hnsw: { m: 16, efConstruct: 100, ef: 64 }, quantization: 'int8' }),
+});
+
+describe('Qdrant adapter contract', () => {
+  it('sent only requests whose paths, methods and bodies Qdrant 1.19 accepts', () => {
+    const { ajv, spec } = loadSpecValidator();
+
+    const templates = Object.keys(spec.paths).map((template) => ({
+      template,
+      regex: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+      literal: !template.includes('{'),
+    }));
+    const operations = new Set<string>();
+    const problems: string[] = [];
+    expect(fake.requests.length).toBeGreaterThan(50);
+    for (const request of fake.requests) {
+      const candidates = templates.filter(({ regex }) => regex.test(request.path)).sort((a, b) => Number(b.literal) - Number(a.literal));
+      const match = candidates.find(({ template }) => spec.paths[template][request.method.toLowerCase()]);
+      if (!match) {
+        problems.push(`${request.method} ${request.path}: no such operation in the spec`);
+        continue;
+      }
+      operations.add(`${request.method} ${match.template}`);
+      const schema = spec.paths[match.template][request.method.toLowerCase()].requestBody?.content?.['application/json']?.schema;
+      if (!schema) {
+        if (request.body !== undefined) problems.push(`${request.method} ${match.template}: the spec takes no body, we sent one`);
+        continue;
+      }
+      const pointer = `qdrant#/paths/${match.template.replace(/~/g, '~0').replace(/\//g, '~1')}/${request.method.toLowerCase()}/requestBody/content/application~1json/schema`;
+      const validate = ajv.getSchema(pointer) ?? ajv.compile({ $ref: pointer });
+      if (!validate(request.body)) problems.push(`${request.method} ${match.template}: ${ajv.errorsText(validate.errors)}\n    body: ${JSON.stringify(request.body).slice(0, 400)}`);
+    }
+    expect(problems).toEqual([]);
+    // Every operation the adapter needs was exercised (and therefore checked).
+    expect([...operations].sort()).toEqual(
+      [
+        'DELETE /collections/{collection_name}',
+        'GET /aliases',
+        'GET /collections',
+        'GET /collections/{collection_name}',
+        'POST /collections/aliases',
+        'POST /collections/{collection_name}/facet',
+        'POST /collections/{collection_name}/points',
+        'POST /collections/{collection_name}/points/count',
+        'POST /collections/{collection_name}/points/delete',
+        'POST /collections/{collection_name}/points/payload',
+        'POST /collections/{collection_name}/points/query/groups',
+        'POST /collections/{collection_name}/points/scroll',
+        'PUT /collections/{collection_name}',
+        'PUT /collections/{collection_name}/index',
+        'PUT /collections/{collection_name}/points',
+      ].sort(),
+    );
+  });
+
+  it('detects a body Qdrant would refuse (the check can fail)', () => {
+    const { ajv } = loadSpecValidator();
+    const validate = ajv.compile({ $ref: 'qdrant#/components/schemas/QueryGroupsRequest' });
+    expect(validate({ query: [1, 0], using: 'image', group_by: 'productId', limit: 3 })).toBe(true);
+    expect(validate({ query: [1, 0], using: 'image', limit: 3 })).toBe(false); // group_by is required
+    expect(validate({ query: [1, 0], group_by: 'productId', filter: { must: [{ key: 'brand', match: { value: { nested: true } } }] } })).toBe(false);
+    expect(validate({ query: [1, 0], group_by: 'productId', group_size: 'one' })).toBe(false);
+    expect(validate({ query: [1, 0], group_by: 'productId', score_threshold: null, params: null })).toBe(true); // nullable fields
+  });
+});
+
+describe('Qdrant unreachable', () => {
+  it('reports unavailable with the reason after retrying with backoff', async () => {
+    const down = new FakeQdrantServer();
+    await down.start();
+    const url = down.url;
+    const store = new QdrantVectorStore({ url, retries: 2, backoffMs: 10, timeoutMs: 2_000 });
+    await store.open();
+    await down.stop();
+    const started = Date.now();
+    const error = await store.listCollections().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(isVectorStoreError(error, 'unavailable')).toBe(true);
+    expect((error as Error).message).toMatch(new RegExp(`Qdrant at ${url} is unavailable .*after 3 attempts`));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(10);
+  });
+});
