@@ -55,7 +55,8 @@ export class KafkaEventLog extends EventLog {
       logCreator: () => (entry: LogEntry) => {
         if (!log) return;
         const { message, ...extra } = entry.log;
-        const level = entry.level === KafkaLogLevel.ERROR ? 'error' : entry.level === KafkaLogLevel.WARN ? 'warn' : entry.level === KafkaLogLevel.INFO ? 'info' : 'debug';
+        // kafkajs logs every failed reconnect as an error; an outage is reported once by the service, so these are warnings.
+        const level = entry.level <= KafkaLogLevel.WARN ? 'warn' : entry.level === KafkaLogLevel.INFO ? 'info' : 'debug';
         log(level, `kafkajs ${entry.namespace}: ${message}`, extra);
       },
     });

@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -23,8 +24,8 @@ export async function kafkaBrokersForTests(): Promise<string> {
 
 export interface DedicatedKafka {
   brokers: string;
-  /** Stops the broker, keeping its data (an outage). */
-  kill(): Promise<void>;
+  /** Stops the broker, keeping its data (an outage); `hard` kills it with SIGKILL, no clean shutdown. */
+  kill(options?: { hard?: boolean }): Promise<void>;
   /** Starts it again on the same port with the same data. */
   restart(): Promise<void>;
   /** Stops it and removes its data. */
@@ -38,7 +39,14 @@ export async function startDedicatedKafka(stateDir: string): Promise<DedicatedKa
   const { stdout } = await kafka('start', '--print-brokers');
   return {
     brokers: stdout.trim().split('\n').pop() ?? '',
-    kill: async () => void (await kafka('kill')),
+    kill: async (options = {}) => {
+      if (options.hard) {
+        const pid = Number(readFileSync(path.join(stateDir, 'kafka.pid'), 'utf8').trim());
+        process.kill(pid, 'SIGKILL');
+        await waitForExit(pid);
+      }
+      await kafka('kill');
+    },
     restart: async () => void (await kafka('restart', '--print-brokers')),
     stop: async () => void (await kafka('stop')),
   };
@@ -47,4 +55,15 @@ export async function startDedicatedKafka(stateDir: string): Promise<DedicatedKa
 /** A topic-name prefix of its own, so tests sharing one broker never see each other's events. */
 export function uniqueTopicPrefix(label: string): string {
   return `test-${label}-${randomUUID().slice(0, 8)}.`;
+}
+
+async function waitForExit(pid: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

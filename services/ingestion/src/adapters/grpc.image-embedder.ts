@@ -2,11 +2,15 @@
 import { EmbedderCallError, EmbedderClient } from '@vsearch/grpc-clients';
 import { DependencyUnavailableError, ImageEmbedder, RejectedByDependencyError, type EmbedderModel } from '../ports';
 
+/** After an outage, a channel this old is replaced instead of waiting out grpc-js' reconnect backoff (up to 2 minutes). */
+const RECONNECT_AFTER_MS = 2_000;
+
 export class GrpcImageEmbedder extends ImageEmbedder {
-  private readonly client: EmbedderClient;
+  private client: EmbedderClient;
+  private clientSince = Date.now();
 
   constructor(
-    address: string,
+    private readonly address: string,
     private readonly deadlineMs: number,
   ) {
     super();
@@ -18,7 +22,7 @@ export class GrpcImageEmbedder extends ImageEmbedder {
       const info = await this.client.getModelInfo({ deadlineMs: 5_000 });
       return { modelId: info.modelId, dimension: info.dimension, imageSize: info.imageSize };
     } catch (error) {
-      throw translate(error);
+      throw this.translate(error);
     }
   }
 
@@ -26,12 +30,23 @@ export class GrpcImageEmbedder extends ImageEmbedder {
     try {
       return await this.client.embedPixels(pixels, { priority: 'bulk', deadlineMs: this.deadlineMs });
     } catch (error) {
-      throw translate(error);
+      throw this.translate(error);
     }
   }
 
   close(): void {
     this.client.close();
+  }
+
+  private translate(error: unknown): Error {
+    const translated = translate(error);
+    if (error instanceof EmbedderCallError && error.code === 14 && Date.now() - this.clientSince > RECONNECT_AFTER_MS) {
+      // A fresh channel connects at once when the embedder is back.
+      this.client.close();
+      this.client = new EmbedderClient({ address: this.address, defaultDeadlineMs: this.deadlineMs });
+      this.clientSince = Date.now();
+    }
+    return translated;
   }
 }
 

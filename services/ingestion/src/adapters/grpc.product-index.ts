@@ -38,7 +38,12 @@ export class GrpcProductIndex extends ProductIndex {
     private readonly deadlineMs = 15_000,
   ) {
     super();
-    this.client = new SearchGrpcClient(grpcTarget(address), grpc.credentials.createInsecure(), clientChannelOptions(64 * 1024 * 1024));
+    this.client = new SearchGrpcClient(grpcTarget(address), grpc.credentials.createInsecure(), {
+      ...clientChannelOptions(64 * 1024 * 1024),
+      // Ingestion pauses while search is down: reconnect promptly when it is back.
+      'grpc.initial_reconnect_backoff_ms': 500,
+      'grpc.max_reconnect_backoff_ms': 5_000,
+    });
   }
 
   async upsertProducts(collection: string, items: { product: IndexedProduct; images: ImageVector[] }[]): Promise<WriteOutcome[]> {

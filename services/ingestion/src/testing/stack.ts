@@ -32,9 +32,16 @@ export interface ImageHost {
 const CONTENT_TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp' };
 
 /** Serves `<dir>/images` at `/catalog-images/*`, plus `/redirect?to=URL` (a 302 to anywhere) for SSRF tests. */
-export async function startImageHost(imagesDir: string): Promise<ImageHost> {
+export async function startImageHost(imagesDir: string, options: { delayMs?: number } = {}): Promise<ImageHost> {
   const hits: string[] = [];
   const server: Server = http.createServer((request, response) => {
+    if (options.delayMs) {
+      setTimeout(() => serve(request, response), options.delayMs);
+      return;
+    }
+    serve(request, response);
+  });
+  function serve(request: http.IncomingMessage, response: http.ServerResponse): void {
     const url = new URL(request.url ?? '/', 'http://host');
     hits.push(url.pathname);
     if (url.pathname === '/redirect') {
@@ -49,7 +56,7 @@ export async function startImageHost(imagesDir: string): Promise<ImageHost> {
     }
     response.writeHead(200, { 'content-type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream' });
     createReadStream(file).pipe(response);
-  });
+  }
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;

@@ -1,0 +1,134 @@
+/**
+ * Outages lose nothing and dead-letter nothing.
+ * real: Apache Kafka brokers (the shared test broker, and one of this test's own that it kills
+ * with SIGKILL and restarts via tools/kafka/kafka.sh), the embedder and search as child
+ * processes (the embedder is stopped for 10 s and started again), a local image host.
+ * mock: nothing.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { KafkaEventLog } from '@vsearch/event-log';
+import { kafkaBrokersForTests, startDedicatedKafka, uniqueTopicPrefix, type DedicatedKafka } from '@vsearch/event-log/testing';
+import { waitFor } from '@vsearch/testing';
+import { startIngestionService, type RunningIngestionService } from './index';
+import { generateTestCatalog, startEmbedderProcess, startImageHost, startSearchProcess, storeCounts, type ImageHost, type RunningEmbedder, type RunningSearch, type TestCatalog } from './testing/stack';
+
+jest.setTimeout(240_000);
+
+describe('ingestion through outages', () => {
+  let embedder: RunningEmbedder;
+  let search: RunningSearch;
+  let dataDir: string;
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  beforeAll(async () => {
+    [embedder, search] = await Promise.all([startEmbedderProcess(), startSearchProcess()]);
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-data-'));
+  });
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await Promise.all([embedder?.stop(), search?.stop()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function catalogOn(seed: number, count: number, delayMs = 0): Promise<{ catalog: TestCatalog; host: ImageHost }> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-catalog-'));
+    const host = await startImageHost(path.join(dir, 'images'), { delayMs });
+    const catalog = await generateTestCatalog(seed, count, host.baseUrl, dir);
+    cleanups.push(async () => {
+      await host.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    return { catalog, host };
+  }
+
+  async function startIngestion(brokers: string, prefix: string, host: ImageHost, extra: Record<string, string | number> = {}): Promise<RunningIngestionService> {
+    const service = await startIngestionService({
+      KAFKA_BROKERS: brokers,
+      TOPIC_PREFIX: prefix,
+      CONSUMER_GROUP: `${prefix}ingestion`,
+      EMBEDDER_ADDR: embedder.address,
+      SEARCH_ADDR: search.address,
+      DATA_DIR: dataDir,
+      INGESTION_PORT: 0,
+      INGESTION_HOST: '127.0.0.1',
+      IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${host.port}`,
+      COLLECTIONS_REFRESH_MS: 500,
+      DEPENDENCY_RETRY_BASE_MS: 300,
+      DEPENDENCY_RETRY_MAX_MS: 2_000,
+      LOG_LEVEL: process.env.INGESTION_TEST_LOG_LEVEL ?? 'error',
+      ...extra,
+    });
+    cleanups.push(() => service.close());
+    return service;
+  }
+
+  async function indexedOf(catalog: TestCatalog): Promise<number> {
+    let found = 0;
+    for (const productId of catalog.productIds) if (await search.client.getProduct(productId)) found++;
+    return found;
+  }
+
+  it('dead-letters nothing while the embedder is stopped for 10 s, and indexes everything once it is back', async () => {
+    const brokers = await kafkaBrokersForTests();
+    const { catalog, host } = await catalogOn(701, 24);
+    const prefix = uniqueTopicPrefix('embedder-outage');
+    const log = new KafkaEventLog({ brokers: brokers.split(','), clientId: 'outage-test' });
+    cleanups.push(() => log.close());
+    const topic = `${prefix}catalog.products.v1`;
+    await log.ensureTopics([{ topic, partitions: 3 }]);
+    const publish = (from: number, to: number) => log.publish(topic, catalog.lines.slice(from, to).map((value, i) => ({ key: catalog.productIds[from + i], value })));
+
+    const service = await startIngestion(brokers, prefix, host);
+    await publish(0, 8);
+    await waitFor('the first 8 products', async () => (await indexedOf(catalog)) === 8, 60_000, 300);
+
+    await embedder.stop();
+    await publish(8, 24);
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    expect(await indexedOf(catalog)).toBe(8);
+    expect(service.readiness()).toMatchObject({ ready: false, missing: ['embedder'] });
+
+    embedder = await startEmbedderProcess(embedder.port);
+    await waitFor('all 24 products after the embedder is back', async () => (await indexedOf(catalog)) === 24, 90_000, 500);
+    const dlq = await log.endOffsets(`${prefix}catalog.products.v1.dlq`);
+    expect([...dlq.values()].reduce((sum, end) => sum + Number(end), 0)).toBe(0);
+    await waitFor('readiness again', () => service.readiness().ready, 10_000);
+  });
+
+  it('loses nothing when the broker is killed during ingestion and restarted: every product indexed exactly once', async () => {
+    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'kafka-outage-'));
+    const kafka: DedicatedKafka = await startDedicatedKafka(stateDir);
+    cleanups.push(async () => {
+      await kafka.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    });
+    // A slow image host stretches ingestion over several seconds, so the broker dies in the middle of it.
+    const { catalog, host } = await catalogOn(702, 30, 150);
+    const prefix = uniqueTopicPrefix('broker-outage');
+    const log = new KafkaEventLog({ brokers: [kafka.brokers], clientId: 'broker-outage-test' });
+    const topic = `${prefix}catalog.products.v1`;
+    await log.ensureTopics([{ topic, partitions: 3 }]);
+    await log.publish(topic, catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })));
+    await log.close();
+    const before = await storeCounts(search.client);
+
+    await startIngestion(kafka.brokers, prefix, host, { EVENTS_PER_CHUNK: 2, PARTITIONS_CONCURRENCY: 3 });
+    await waitFor('some products indexed', async () => (await indexedOf(catalog)) >= 3, 60_000, 200);
+    await kafka.kill({ hard: true });
+    const duringOutage = await indexedOf(catalog);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await kafka.restart();
+
+    await waitFor('all 30 products after the broker is back', async () => (await indexedOf(catalog)) === 30, 150_000, 500);
+    expect(duringOutage).toBeLessThan(30);
+    const after = await storeCounts(search.client);
+    expect(after.products - before.products).toBe(30);
+    expect(after.points - before.points).toBe(catalog.imageCount);
+  });
+});
