@@ -1,13 +1,14 @@
 /**
- * real: an Apache Kafka broker (KAFKA_BROKERS or tools/kafka/kafka.sh), the embedder (bundled
- * model, CPU) and search (embedded store) as child processes, a local HTTP image host with a
- * generated catalog, sharp, the ingestion service itself (in process).
- * mock: nothing. Topics and consumer groups carry a prefix of their own.
+ * real: an Apache Kafka broker (KAFKA_BROKERS or tools/kafka/kafka.sh), the embedded event log
+ * (files under a temp DATA_DIR), the embedder (bundled model, CPU) and search (embedded store)
+ * as child processes, a local HTTP image host with a generated catalog, sharp, the ingestion
+ * service itself (in process).
+ * mock: nothing. Kafka topics and consumer groups carry a prefix of their own.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DLQ_HEADERS, KafkaEventLog, type ConsumedEvent, type EventConsumer } from '@vsearch/event-log';
+import { DLQ_HEADERS, KafkaEventLog, publishCatalogFile, type ConsumedEvent, type EventConsumer } from '@vsearch/event-log';
 import { kafkaBrokersForTests, uniqueTopicPrefix } from '@vsearch/event-log/testing';
 import { EmbedderClient } from '@vsearch/grpc-clients';
 import { freePort, waitFor } from '@vsearch/testing';
@@ -30,7 +31,7 @@ function ssrfEvent(productId: string, url: string): string {
   });
 }
 
-describe('ingestion with Kafka, the embedder and search', () => {
+describe('ingestion with the embedder and search', () => {
   let brokers: string;
   let embedder: RunningEmbedder;
   let search: RunningSearch;
@@ -90,7 +91,7 @@ describe('ingestion with Kafka, the embedder and search', () => {
     return letters;
   }
 
-  it('indexes every product, dead-letters a poison message and SSRF attempts with reasons, and moves on', async () => {
+  it('indexes every product from Kafka, dead-letters a poison message and SSRF attempts with reasons, and moves on', async () => {
     const catalogDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-catalog-'));
     // The host serves the catalog's images; its port is in the image URLs, so start it first.
     host = await startImageHost(path.join(catalogDir, 'images'));
@@ -152,5 +153,65 @@ describe('ingestion with Kafka, the embedder and search', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
     expect(metrics).toMatch(/ingestion_events_total\{outcome="indexed",service="ingestion"\} 24/);
     expect(metrics).toMatch(/ingestion_dead_letters_total\{stage="fetch",reason="refused_address",service="ingestion"\} 5/);
+  });
+
+  it('runs on the embedded event log, and a reindex rebuilds a new generation from the topic, swaps the alias and reports progress', async () => {
+    const catalogDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-catalog-'));
+    host = await startImageHost(path.join(catalogDir, 'images'));
+    cleanups.push(() => host.close());
+    const catalog = await generateTestCatalog(603, 12, host.baseUrl, catalogDir);
+    const embeddedDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-embedded-'));
+    cleanups.push(async () => rmSync(embeddedDir, { recursive: true, force: true }));
+    cleanups.push(async () => rmSync(catalogDir, { recursive: true, force: true }));
+
+    const service = await startIngestionService({
+      KAFKA_BROKERS: '',
+      EMBEDDER_ADDR: embedder.address,
+      SEARCH_ADDR: search.address,
+      DATA_DIR: embeddedDir,
+      INGESTION_PORT: 0,
+      INGESTION_HOST: '127.0.0.1',
+      IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${host.port}`,
+      COLLECTIONS_REFRESH_MS: 500,
+      LOG_LEVEL: process.env.INGESTION_TEST_LOG_LEVEL ?? 'error',
+    });
+    cleanups.push(() => service.close());
+    expect(service.eventLog.kind).toBe('embedded');
+    expect(await publishCatalogFile(service.eventLog, path.join(catalogDir, 'catalog.jsonl'))).toBe(12);
+    const indexed = async () => (await Promise.all(catalog.productIds.map((id) => search.client.getProduct(id)))).filter(Boolean).length;
+    await waitFor('the embedded catalog indexed', async () => (await indexed()) === 12, 60_000, 300);
+    const before = await storeCounts(search.client);
+
+    await service.eventLog.publishOne('catalog.reindex.v1', 'job-int-1', JSON.stringify({ type: 'reindex.requested', jobId: 'job-int-1', requestedAt: new Date().toISOString() }));
+    // A live event while the reindex runs reaches the new generation too (replayed or written to both).
+    const live = JSON.parse(catalog.lines[0]) as Record<string, unknown>;
+    await service.eventLog.publishOne('catalog.products.v1', 'live-1', JSON.stringify({ ...live, productId: 'live-1', occurredAt: new Date().toISOString() }));
+
+    type Job = { state: string; total: number; done: number; collection: string; previousCollection?: string; finishedAt?: string };
+    let job: Job | undefined;
+    await waitFor(
+      'the reindex job to finish',
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${service.port}/internal/reindex/job-int-1`);
+        if (response.status !== 200) return false;
+        job = (await response.json()) as Job;
+        if (job.state === 'failed') throw new Error(`reindex failed: ${JSON.stringify(job)}`);
+        return job.state === 'done';
+      },
+      90_000,
+      300,
+    );
+    expect(job).toMatchObject({ state: 'done', previousCollection: before.collection, finishedAt: expect.any(String) });
+    expect(job!.total).toBeGreaterThanOrEqual(12);
+    expect(job!.done).toBe(job!.total);
+    expect(job!.collection).not.toBe(before.collection);
+
+    const after = await storeCounts(search.client);
+    expect(after.collection).toBe(job!.collection);
+    // The new generation holds the topic's products (this catalog and the live one), not the other tests' products.
+    expect(after.products).toBe(13);
+    expect(await search.client.getProduct('live-1')).toBeDefined();
+    expect((await search.client.listCollections()).map((collection) => collection.name)).not.toContain(before.collection);
+    expect((await fetch(`http://127.0.0.1:${service.port}/internal/reindex/unknown-job`)).status).toBe(404);
   });
 });
