@@ -291,6 +291,10 @@ spec:
         lagThreshold: {{ .keda.lagThreshold | quote }}
         activationLagThreshold: {{ .keda.activationLagThreshold | quote }}
         offsetResetPolicy: earliest
+        {{- if .notConsumer }}
+        # Embedder pods are not consumers: their count is not capped by the partitions.
+        allowIdleConsumers: "true"
+        {{- end }}
         tls: {{ ternary "enable" "disable" $k.tls.enabled | quote }}
         sasl: {{ ternary (include "vs.kedaSasl" $k.sasl.mechanism) "none" $k.sasl.enabled | quote }}
       {{- if $k.sasl.enabled }}

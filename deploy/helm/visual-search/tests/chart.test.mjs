@@ -13,8 +13,9 @@
 //       cannot be downloaded here. The block itself is checked below.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -320,6 +321,67 @@ describe('GPU intent', () => {
   });
 });
 
+describe('embedder model source', () => {
+  const embedderPod = (list) => byKindName(list, 'Deployment', 'rel-visual-search-embedder-interactive').spec.template.spec;
+  const modelDirOf = (list, spec) => byKindName(list, 'ConfigMap', spec.containers[0].envFrom[0].configMapRef.name).data.MODEL_DIR;
+
+  test('baked: the bundled model inside the image, no model volume', () => {
+    const list = objects('default');
+    const spec = embedderPod(list);
+    assert.equal(modelDirOf(list, spec), '/app/models/clip-mini');
+    assert.equal(spec.initContainers, undefined);
+    assert.ok(!spec.volumes.some((v) => v.name === 'models'));
+  });
+
+  test('pvc: the claim mounted read-only at /app/models', () => {
+    const list = objects('everything');
+    const spec = embedderPod(list);
+    assert.deepEqual(spec.volumes.find((v) => v.name === 'models').persistentVolumeClaim, { claimName: 'models', readOnly: true });
+    assert.deepEqual(spec.containers[0].volumeMounts.find((m) => m.name === 'models'), { name: 'models', mountPath: '/app/models', readOnly: true });
+  });
+
+  test('pull: the init container runs the real `vsearch models pull` against HF_ENDPOINT, and skips a model already there', async () => {
+    const list = render(['--set', 'embedder.model.source=pull', '--set', 'embedder.model.name=clip-vit-base-patch32']);
+    const spec = embedderPod(list);
+    assert.equal(modelDirOf(list, spec), '/app/models/clip-vit-base-patch32');
+    const init = spec.initContainers.find((c) => c.name === 'pull-model');
+    assert.ok(init.volumeMounts.some((m) => m.name === 'models' && m.mountPath === '/app/models' && !m.readOnly));
+    assert.ok(spec.containers[0].volumeMounts.some((m) => m.name === 'models' && m.readOnly));
+
+    // Run the rendered command here, with /app/models mapped to a temporary
+    // directory and a local hub that records what it is asked for.
+    const modelsDir = path.join(workDir, 'pulled-models');
+    mkdirSync(modelsDir, { recursive: true });
+    const [shell, ...args] = init.command.map((arg) => arg.replaceAll('/app/models', modelsDir));
+    const requested = [];
+    const hub = createServer((request, response) => {
+      requested.push(request.url);
+      response.writeHead(404).end();
+    });
+    await new Promise((resolve) => hub.listen(0, '127.0.0.1', resolve));
+    const run = () =>
+      new Promise((resolve) => {
+        const child = spawn(shell, args, { cwd: REPO_ROOT, env: { ...process.env, HF_ENDPOINT: `http://127.0.0.1:${hub.address().port}` } });
+        let stderr = '';
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+    try {
+      const pulled = await run();
+      assert.notEqual(pulled.code, 0, 'the hub answered 404, so the pull fails');
+      assert.ok(requested.some((url) => url.includes('/Xenova/clip-vit-base-patch32/resolve/main/')), `hub requests: ${requested.join(', ')}\n${pulled.stderr}`);
+      requested.length = 0;
+      mkdirSync(path.join(modelsDir, 'clip-vit-base-patch32'));
+      writeFileSync(path.join(modelsDir, 'clip-vit-base-patch32', 'model.json'), '{}');
+      const kept = await run();
+      assert.equal(kept.code, 0, kept.stderr);
+      assert.deepEqual(requested, [], 'a model already in the volume is not pulled again');
+    } finally {
+      hub.close();
+    }
+  });
+});
+
 describe('scaling', () => {
   test('query-api has a CPU HPA by default; the interactive pool an HPA on the queue-delay Pods metric when enabled', () => {
     const hpa = byKindName(objects('default'), 'HorizontalPodAutoscaler', 'rel-visual-search-query-api');
@@ -339,7 +401,10 @@ describe('scaling', () => {
       assert.equal(trigger.metadata.consumerGroup, 'vsearch-ingestion');
       assert.equal(trigger.metadata.topic, 'catalog.products.v1');
     }
-    assert.equal(scaled.find((o) => o.metadata.name.endsWith('embedder-bulk')).spec.minReplicaCount, 0);
+    const bulk = scaled.find((o) => o.metadata.name.endsWith('embedder-bulk'));
+    assert.equal(bulk.spec.minReplicaCount, 0, 'the bulk pool scales to zero');
+    assert.equal(bulk.spec.triggers[0].metadata.allowIdleConsumers, 'true', 'embedder pods are not capped by the partition count');
+    assert.equal(scaled.find((o) => o.metadata.name.endsWith('ingestion')).spec.triggers[0].metadata.allowIdleConsumers, undefined);
     const auth = list.find((o) => o.kind === 'TriggerAuthentication');
     const secret = list.find((o) => o.kind === 'Secret');
     for (const ref of auth.spec.secretTargetRef) {
