@@ -8,9 +8,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KafkaEventLog } from '@vsearch/event-log';
+import { FileEventLog, KafkaEventLog, publishCatalogFile } from '@vsearch/event-log';
 import { kafkaBrokersForTests, startDedicatedKafka, uniqueTopicPrefix, type DedicatedKafka } from '@vsearch/event-log/testing';
-import { waitFor } from '@vsearch/testing';
+import { freePort, spawnTsEntry, waitFor } from '@vsearch/testing';
 import { startIngestionService, type RunningIngestionService } from './index';
 import { generateTestCatalog, startEmbedderProcess, startImageHost, startSearchProcess, storeCounts, type ImageHost, type RunningEmbedder, type RunningSearch, type TestCatalog } from './testing/stack';
 
@@ -129,6 +129,42 @@ describe('ingestion through outages', () => {
     expect(duringOutage).toBeLessThan(30);
     const after = await storeCounts(search.client);
     expect(after.products - before.products).toBe(30);
+    expect(after.points - before.points).toBe(catalog.imageCount);
+  });
+
+  it('stops on SIGTERM without committing unfinished work, exits 0, and a restart finishes the catalog exactly once', async () => {
+    const { catalog, host } = await catalogOn(703, 20, 150);
+    const embeddedDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-sigterm-'));
+    cleanups.push(async () => rmSync(embeddedDir, { recursive: true, force: true }));
+    const log = new FileEventLog({ dir: path.join(embeddedDir, 'event-log') });
+    await log.ensureTopics([{ topic: 'catalog.products.v1', partitions: 1 }]);
+    await publishCatalogFile(log, path.join(catalog.dir, 'catalog.jsonl'));
+    const before = await storeCounts(search.client);
+    const env = {
+      KAFKA_BROKERS: '',
+      EMBEDDER_ADDR: embedder.address,
+      SEARCH_ADDR: search.address,
+      DATA_DIR: embeddedDir,
+      INGESTION_HOST: '127.0.0.1',
+      IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${host.port}`,
+      EVENTS_PER_CHUNK: '2',
+      LOG_LEVEL: 'error',
+    };
+
+    const first = spawnTsEntry('services/ingestion/src/main.ts', { ...env, INGESTION_PORT: String(await freePort()) });
+    await waitFor('some products indexed', async () => (await indexedOf(catalog)) >= 2, 60_000, 100);
+    expect(await first.stop(10_000)).toBe(0);
+    const committed = Number(log.readCommitted('vsearch-ingestion')['catalog.products.v1']?.['0'] ?? 0);
+    const indexedAtStop = await indexedOf(catalog);
+    expect(indexedAtStop).toBeLessThan(20);
+    // Only finished chunks are committed: everything committed is in the store.
+    expect(committed).toBeLessThanOrEqual(indexedAtStop);
+
+    const second = spawnTsEntry('services/ingestion/src/main.ts', { ...env, INGESTION_PORT: String(await freePort()) });
+    cleanups.push(() => second.stop());
+    await waitFor('the rest after the restart', async () => (await indexedOf(catalog)) === 20, 90_000, 300);
+    const after = await storeCounts(search.client);
+    expect(after.products - before.products).toBe(20);
     expect(after.points - before.points).toBe(catalog.imageCount);
   });
 });
