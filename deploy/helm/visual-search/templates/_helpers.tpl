@@ -125,7 +125,9 @@ requested through limits (requests default to them); a GPU is never shared.
 {{/* Qdrant URL: the bundled chart's Service, or the external URL, or empty (embedded store). */}}
 {{- define "vs.qdrantUrl" -}}
 {{- if .Values.qdrant.enabled -}}
-{{- printf "http://%s-qdrant:6333" .Release.Name -}}
+{{- /* The Service of the official chart is its fullname (same rule as ours). */ -}}
+{{- $qdrant := .Values.qdrant.fullnameOverride | default (ternary .Release.Name (printf "%s-qdrant" .Release.Name) (contains "qdrant" .Release.Name)) -}}
+{{- printf "http://%s:6333" ($qdrant | trunc 63 | trimSuffix "-") -}}
 {{- else -}}
 {{- .Values.externalQdrant.url -}}
 {{- end -}}

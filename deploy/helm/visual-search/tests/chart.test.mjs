@@ -382,6 +382,26 @@ describe('embedder model source', () => {
   });
 });
 
+describe('Qdrant', () => {
+  const qdrantUrl = (list) => byKindName(list, 'ConfigMap', 'rel-visual-search-search')?.data.QDRANT_URL;
+
+  test('the bundled chart is reached at its Service, an external one at its URL, none means the embedded store', () => {
+    assert.equal(qdrantUrl(objects('everything')), 'http://rel-qdrant:6333');
+    assert.equal(qdrantUrl(objects('gpu')), 'http://qdrant:6333');
+    assert.equal(qdrantUrl(objects('default')), undefined);
+    const named = render(['--set', 'qdrant.enabled=true', '--set', 'qdrant.fullnameOverride=vectors']);
+    assert.equal(qdrantUrl(named), 'http://vectors:6333');
+  });
+
+  test('the Qdrant API key reaches search from the release Secret', () => {
+    const list = render(['--set', 'externalQdrant.url=https://q.example:6333', '--set', 'secrets.qdrantApiKey=s3cret']);
+    const secret = list.find((o) => o.kind === 'Secret');
+    assert.equal(Buffer.from(secret.data['qdrant-api-key'], 'base64').toString(), 's3cret');
+    const env = byKindName(list, 'Deployment', 'rel-visual-search-search').spec.template.spec.containers[0].env;
+    assert.deepEqual(env.find((e) => e.name === 'QDRANT_API_KEY').valueFrom.secretKeyRef, { name: secret.metadata.name, key: 'qdrant-api-key', optional: true });
+  });
+});
+
 describe('scaling', () => {
   test('query-api has a CPU HPA by default; the interactive pool an HPA on the queue-delay Pods metric when enabled', () => {
     const hpa = byKindName(objects('default'), 'HorizontalPodAutoscaler', 'rel-visual-search-query-api');
