@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { QueryApiClient, type ReindexJob } from '../api/query-api.client';
+import { followReindexJob } from '../api/follow-reindex';
+import { QueryApiClient } from '../api/query-api.client';
 import { collectList, integerArg } from '../cli/arguments';
 import { apiUrlOption, jsonOption, timeoutOption } from '../cli/common-options';
 import { CliError, UsageError } from '../cli/errors';
-import { createProgress } from '../output/progress';
 import { readEmbeddedAdminKey } from '../stack/admin-key';
 
 interface ReindexOptions {
@@ -18,8 +18,6 @@ interface ReindexOptions {
   waitTimeout?: number;
   json?: boolean;
 }
-
-const FINISHED = new Set(['done', 'failed']);
 
 /** `vsearch reindex [--wait]`: rebuild the index into a new collection generation, then swap the alias (zero downtime). */
 export function registerCommand(program: Command): void {
@@ -47,30 +45,9 @@ export function registerCommand(program: Command): void {
         return;
       }
       if (!options.json) process.stderr.write(`reindex job ${jobId} accepted\n`);
-      const job = await followJob(client, jobId, options);
+      const job = (await followReindexJob(client, jobId, { pollMs: options.pollMs, waitTimeoutSeconds: options.waitTimeout, showProgress: !options.json }))!;
       if (options.json) process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
       else if (job.state === 'done') process.stdout.write(`reindex ${jobId} done: ${job.done} products into ${job.collection}${job.previousCollection ? ` (replaced ${job.previousCollection})` : ''}\n`);
       if (job.state === 'failed') throw new CliError(`reindex ${jobId} failed: ${job.error ?? 'no reason given'}`);
     });
-}
-
-async function followJob(client: QueryApiClient, jobId: string, options: ReindexOptions): Promise<ReindexJob> {
-  const deadline = options.waitTimeout === undefined ? Infinity : Date.now() + options.waitTimeout * 1000;
-  const progress = options.json ? undefined : createProgress({ label: `reindex ${jobId}`, unit: 'products', total: 0 });
-  let job = await client.reindexProgress(jobId);
-  let lastState = job.state;
-  while (!FINISHED.has(job.state)) {
-    progress?.update(job.done, job.total);
-    if (job.state !== lastState && !process.stderr.isTTY && !options.json) process.stderr.write(`reindex ${jobId}: ${job.state}\n`);
-    lastState = job.state;
-    if (Date.now() > deadline) {
-      progress?.finish();
-      throw new CliError(`gave up waiting for reindex ${jobId} after ${options.waitTimeout} s (state ${job.state}, ${job.done}/${job.total}); it goes on in the background`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
-    job = await client.reindexProgress(jobId);
-  }
-  progress?.update(job.done, job.total);
-  progress?.finish();
-  return job;
 }

@@ -1,18 +1,275 @@
+import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
+import { CATALOG_PRODUCTS_DLQ_TOPIC, CATALOG_PRODUCTS_TOPIC } from '@vsearch/contracts';
+import type { EventLog } from '@vsearch/event-log';
+import { followReindexJob } from '../api/follow-reindex';
+import { QueryApiClient } from '../api/query-api.client';
+import { integerArg } from '../cli/arguments';
+import { CliError } from '../cli/errors';
+import { countCatalogEvents } from '../catalog/catalog-file';
+import { publishCatalog } from '../catalog/publish-catalog';
+import { fileSha256, isAlreadyPublished, readPublishMarker, writePublishMarker } from '../catalog/publish-marker';
+import { ensureSampleCatalog, removePartialCatalog, type SampleCatalog } from '../catalog/sample-catalog';
+import { createProgress } from '../output/progress';
+import { ensureEmbeddedAdminKey } from '../stack/admin-key';
+import { consumerProgress, endOffsetSum } from '../stack/consumer-progress';
+import { openEventLog } from '../stack/event-log';
+import { probeSearch, servingCollection } from '../stack/probes';
+import { SERVICE_NAMES } from '../stack/services';
+import { withTimeout } from '../stack/signals';
+import { startStack, type RunningStack } from '../stack/stack';
+import { StopController, STOPPED } from '../stack/stop-controller';
+import { LOOPBACK, readStackWiring, type StackWiring } from '../stack/wiring';
 
-/** `vsearch start` (npm start): the embedded stack. Placeholder until the services exist. */
+export const DEFAULT_SAMPLE_COUNT = 2000;
+export const DEFAULT_SAMPLE_SEED = 42;
+/** The ingestion service's consumer group and topic prefix (its CONSUMER_GROUP and TOPIC_PREFIX, same defaults). */
+const consumerGroup = () => process.env.CONSUMER_GROUP?.trim() || 'vsearch-ingestion';
+const topic = (name: string) => `${process.env.TOPIC_PREFIX ?? ''}${name}`;
+const STOP_TIMEOUT_MS = 30_000;
+const READY_TIMEOUT_MS = 120_000;
+const STALL_WARNING_MS = 60_000;
+
+interface StartOptions {
+  count?: number;
+  seed: number;
+}
+
+/**
+ * `vsearch start` (`npm start`): the whole product on this machine with embedded
+ * adapters. Generates the sample catalog once, starts the four services in this
+ * process, feeds the catalog through the embedded event log into ingestion (only
+ * when that catalog was not published before), shows indexing progress, and
+ * serves the web page until Ctrl-C, which stops everything.
+ */
 export function registerCommand(program: Command): void {
   program
     .command('start')
-    .description('run the whole product on this machine with embedded adapters')
-    .action(() => {
-      console.error(
-        [
-          'vsearch start: the embedded stack is not built yet.',
-          'Missing: the bundled model (models/clip-mini), the embedder, search, ingestion and query-api services.',
-          'Run `npm test` to check what exists today.',
-        ].join('\n'),
-      );
-      process.exitCode = 1;
+    .description('run the whole product on this machine (embedded event log and vector store, bundled model on CPU) and index the sample catalog')
+    .option('--count <n>', `products in the sample catalog, when it is generated (default ${DEFAULT_SAMPLE_COUNT})`, integerArg('--count', 1, 1_000_000))
+    .option('--seed <n>', 'seed of the sample catalog', integerArg('--seed', 0, 2 ** 31), DEFAULT_SAMPLE_SEED)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Environment (all optional):',
+        '  DATA_DIR            where the catalog, event log, vector store and admin key live (./data)',
+        '  QUERY_API_PORT      the web page and HTTP API (8080); EMBEDDER_PORT (50051), SEARCH_PORT (50052),',
+        '                      INGESTION_PORT (8081), EMBEDDER_METRICS_PORT (9464), SEARCH_METRICS_PORT (9465);',
+        '                      0 picks a free port for the internal ones',
+        '  EXECUTION_PROVIDERS the embedder\'s onnxruntime providers (cpu here)',
+        '  ADMIN_API_KEYS      admin keys of the query API (default: a key generated into DATA_DIR/admin-api-key)',
+        '  LOG_LEVEL           the services\' JSON logs (warn)',
+        '  KAFKA_BROKERS, QDRANT_URL   use real backends instead of the embedded ones',
+        '',
+        'A second start reuses the catalog and the index and is ready in seconds.',
+      ].join('\n'),
+    )
+    .action(async (options: StartOptions) => {
+      const stop = new StopController((signal) => {
+        process.stderr.write(`vsearch: second ${signal}, exiting without waiting\n`);
+        process.exit(130);
+      });
+      try {
+        await runEmbeddedStack(options, stop);
+      } finally {
+        // Every service is closed; anything still holding the event loop is a leak, not a reason to hang.
+        setTimeout(() => {
+          process.stderr.write('vsearch: some handles were still open after stopping; exiting anyway\n');
+          process.exit(process.exitCode ?? 0);
+        }, 3000).unref();
+      }
     });
+}
+
+async function runEmbeddedStack(options: StartOptions, stop: StopController): Promise<void> {
+  const environment = process.env;
+  const wiring = readStackWiring(environment, { logLevel: 'warn' });
+  mkdirSync(wiring.dataDir, { recursive: true });
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const publicUrl = `http://localhost:${wiring.ports.queryApi}`;
+  const imageBaseUrl = `http://${LOOPBACK}:${wiring.ports.queryApi}/catalog-images`;
+  say(`vsearch: starting the embedded stack (data in ${wiring.dataDir})`);
+
+  const catalog = await prepareCatalog(options, wiring, imageBaseUrl, stop);
+  if (catalog === STOPPED) return;
+
+  const adminKey = environment.ADMIN_API_KEYS ? undefined : ensureEmbeddedAdminKey(wiring.dataDir);
+  const stack = await startStack({
+    services: SERVICE_NAMES,
+    wiring,
+    environment,
+    extra: {
+      catalogImagesDir: catalog.imagesDir,
+      adminApiKeys: adminKey ? [adminKey] : undefined,
+      allowHosts: [`${LOOPBACK}:${wiring.ports.queryApi}`],
+      executionProviders: 'cpu',
+    },
+    onServiceStarted: (name, service, elapsedMs) => say(`  ${name} started${service.port ? ` on port ${service.port}` : ''} (${(elapsedMs / 1000).toFixed(1)} s)`),
+  });
+  let eventLog: EventLog | undefined;
+  try {
+    if (stop.isStopped) return;
+    const api = new QueryApiClient(`http://${LOOPBACK}:${stack.queryApiPort}`, { timeoutMs: 5000 });
+    if ((await stop.race(waitUntilReady(api, stop))) === STOPPED) return;
+    say(`the web page is up at ${publicUrl} (results grow while the catalog is indexed)`);
+
+    eventLog = await openEventLog({ kafkaBrokers: environment.KAFKA_BROKERS, dataDir: wiring.dataDir, topicPrefix: environment.TOPIC_PREFIX });
+    const deadLettersBefore = await endOffsetSum(eventLog, topic(CATALOG_PRODUCTS_DLQ_TOPIC));
+    if ((await publishIfNeeded(eventLog, catalog, wiring, environment, stop)) === STOPPED) return;
+    const embedderModel = (stack.services.get('embedder') as { modelId?: string } | undefined)?.modelId;
+    try {
+      if ((await reindexIfModelChanged(api, stack, embedderModel, adminKey ?? environment.ADMIN_API_KEYS?.split(',')[0]?.trim(), stop)) === STOPPED) return;
+    } catch (error) {
+      // The stack still serves; the user can retry with `vsearch reindex --wait`.
+      process.stderr.write(`vsearch: ${(error as Error).message}\nvsearch: searches may fail until the index is rebuilt: npx vsearch reindex --wait\n`);
+    }
+    const indexing = await followIndexing(eventLog, stop);
+    if (indexing === STOPPED) return;
+
+    const deadLetters = (await endOffsetSum(eventLog, topic(CATALOG_PRODUCTS_DLQ_TOPIC))) - deadLettersBefore;
+    const search = await probeSearch(stack.addresses.searchAddr);
+    const serving = servingCollection(search.collections);
+    say('');
+    say(`vsearch is ready: ${publicUrl}  (${process.uptime().toFixed(1)} s after start)`);
+    if (serving) say(`  ${serving.productCount} products (${serving.pointCount} images) in ${serving.name}, model ${serving.modelId}${deadLetters > 0 ? `; ${deadLetters} events dead-lettered this run` : ''}`);
+    say(`  try: npx vsearch search "red dress"   |   npx vsearch status   |   API docs: ${publicUrl}/docs`);
+    say('  Ctrl-C stops everything.');
+    await stop.stopped;
+    return;
+  } finally {
+    if (stop.isStopped) say(`vsearch: ${stop.receivedSignal}, stopping…`);
+    await eventLog?.close().catch(() => undefined);
+    await closeStack(stack);
+    say('vsearch: stopped');
+  }
+}
+
+async function prepareCatalog(options: StartOptions, wiring: StackWiring, imageBaseUrl: string, stop: StopController): Promise<SampleCatalog | typeof STOPPED> {
+  const count = options.count ?? DEFAULT_SAMPLE_COUNT;
+  let progress: ReturnType<typeof createProgress> | undefined;
+  const catalog = await stop.race(
+    ensureSampleCatalog({
+      dataDir: wiring.dataDir,
+      seed: options.seed,
+      count,
+      baseUrl: imageBaseUrl,
+      onProgress: ({ products, total }) => {
+        progress ??= createProgress({ label: 'generating the sample catalog', unit: 'products', total });
+        progress.update(products);
+      },
+    }),
+  );
+  progress?.finish();
+  if (catalog === STOPPED) {
+    await removePartialCatalog(wiring.dataDir);
+    return STOPPED;
+  }
+  if (catalog.generated) process.stdout.write(`  generated the sample catalog: ${count} products (seed ${options.seed}) in ${catalog.dir}\n`);
+  else {
+    process.stdout.write(`  using the catalog in ${catalog.dir}\n`);
+    if (catalog.info && options.count !== undefined && catalog.info.count !== options.count) {
+      process.stdout.write(`  note: it has ${catalog.info.count} products; --count ${options.count} applies to a fresh DATA_DIR (delete ${wiring.dataDir} or set DATA_DIR)\n`);
+    }
+    if (catalog.info && catalog.info.baseUrl !== imageBaseUrl) {
+      process.stdout.write(`  note: its image URLs point at ${catalog.info.baseUrl}, not this query API (${imageBaseUrl}); start with the same QUERY_API_PORT or a fresh DATA_DIR\n`);
+    }
+  }
+  return catalog;
+}
+
+async function waitUntilReady(api: QueryApiClient, stop: StopController): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = 'no answer';
+  while (!stop.isStopped) {
+    try {
+      const readiness = await api.readiness();
+      if (readiness.httpStatus === 200) return;
+      last = `not ready: ${readiness.missing.join(', ') || readiness.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    if (Date.now() > deadline) throw new CliError(`the query API did not become ready within ${READY_TIMEOUT_MS / 1000} s (${last})`);
+    await stop.sleep(250);
+  }
+}
+
+async function publishIfNeeded(eventLog: EventLog, catalog: SampleCatalog, wiring: StackWiring, environment: NodeJS.ProcessEnv, stop: StopController): Promise<void | typeof STOPPED> {
+  const destination = environment.KAFKA_BROKERS ? `kafka:${environment.KAFKA_BROKERS}` : 'embedded';
+  const sha256 = await fileSha256(catalog.catalogFile);
+  const eventsInTopic = await endOffsetSum(eventLog, topic(CATALOG_PRODUCTS_TOPIC));
+  const marker = await readPublishMarker(wiring.dataDir);
+  if (isAlreadyPublished(marker, { destination, sha256, eventsInTopic })) {
+    process.stdout.write(`  the catalog was published before (${marker!.events} events): not publishing again\n`);
+    return;
+  }
+  const { valid, invalid } = await countCatalogEvents(catalog.catalogFile);
+  const progress = createProgress({ label: 'publishing the catalog', unit: 'lines', total: valid + invalid });
+  const summary = await stop.race(publishCatalog(eventLog, catalog.catalogFile, { topic: topic(CATALOG_PRODUCTS_TOPIC), onProgress: (lines) => progress.update(lines) }));
+  progress.finish();
+  if (summary === STOPPED) return STOPPED;
+  await writePublishMarker(wiring.dataDir, { destination, catalogFile: catalog.catalogFile, sha256, events: summary.published, publishedAt: new Date().toISOString() });
+  process.stdout.write(
+    `  published ${summary.published} catalog events to ${destination === 'embedded' ? 'the embedded event log' : environment.KAFKA_BROKERS}${summary.invalid ? ` (${summary.invalid} invalid lines skipped)` : ''}\n`,
+  );
+}
+
+/**
+ * An index built with another model cannot serve this one's vectors (ingestion refuses to write
+ * to it): rebuild it into a new generation through the admin API, as a merchandiser would.
+ */
+async function reindexIfModelChanged(api: QueryApiClient, stack: RunningStack, embedderModel: string | undefined, adminKey: string | undefined, stop: StopController): Promise<void | typeof STOPPED> {
+  const serving = servingCollection((await probeSearch(stack.addresses.searchAddr)).collections);
+  if (!serving || !embedderModel || serving.modelId === embedderModel) return;
+  process.stdout.write(`  the index (${serving.name}) holds vectors of ${serving.modelId}, the embedder runs ${embedderModel}: rebuilding it\n`);
+  if (!adminKey) throw new CliError('cannot request the reindex: no admin API key (ADMIN_API_KEYS is empty)');
+  const client = new QueryApiClient(api.baseUrl, { apiKey: adminKey, timeoutMs: 10_000 });
+  const { jobId } = await client.requestReindex({ reason: `npm start: model changed from ${serving.modelId} to ${embedderModel}` });
+  const job = await followReindexJob(client, jobId, {
+    pollMs: 500,
+    sleep: async (ms) => {
+      await stop.sleep(ms);
+      return stop.isStopped;
+    },
+  });
+  if (!job) return STOPPED;
+  if (job.state === 'failed') throw new CliError(`the reindex to ${embedderModel} failed: ${job.error ?? 'no reason given'}`);
+  process.stdout.write(`  rebuilt the index with ${embedderModel}: ${job.done} products in ${job.collection}\n`);
+}
+
+/** Shows ingestion's progress through the products topic until it has processed every event. */
+async function followIndexing(eventLog: EventLog, stop: StopController): Promise<void | typeof STOPPED> {
+  let state = await consumerProgress(eventLog, consumerGroup(), topic(CATALOG_PRODUCTS_TOPIC));
+  if (state.done >= state.total) {
+    process.stdout.write(`  the index is up to date (${state.total} events processed)\n`);
+    return;
+  }
+  const progress = createProgress({ label: 'indexing', unit: 'products', total: state.total });
+  progress.update(state.done);
+  let lastChange = Date.now();
+  let warned = false;
+  while (state.done < state.total) {
+    await stop.sleep(500);
+    if (stop.isStopped) {
+      progress.finish();
+      return STOPPED;
+    }
+    const next = await consumerProgress(eventLog, consumerGroup(), topic(CATALOG_PRODUCTS_TOPIC));
+    if (next.done !== state.done) lastChange = Date.now();
+    state = next;
+    progress.update(state.done, state.total);
+    if (!warned && Date.now() - lastChange > STALL_WARNING_MS) {
+      warned = true;
+      process.stderr.write(`\nvsearch: indexing made no progress for ${STALL_WARNING_MS / 1000} s; see the services' logs (LOG_LEVEL=info npm start)\n`);
+    }
+  }
+  progress.finish();
+}
+
+async function closeStack(stack: RunningStack): Promise<void> {
+  try {
+    await withTimeout(stack.close(), STOP_TIMEOUT_MS, `the services did not stop within ${STOP_TIMEOUT_MS / 1000} s`);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
 }

@@ -72,11 +72,16 @@ export function createProgress(options: ProgressOptions): Progress {
   const intervalMs = options.intervalMs ?? 5_000;
   // The first line comes after one interval: a job that ends sooner prints only its final line.
   let lastLine = now();
+  let lastText = '';
   const line = () => {
     const percent = total > 0 ? Math.floor((100 * done) / total) : 100;
     const eta = done >= total ? '' : `, ETA ${formatEta(rate.etaSeconds(total - done))}`;
-    stream.write(`${options.label}: ${done}/${total} ${options.unit} (${percent}%), ${rate.perSecond().toFixed(1)} ${options.unit}/s${eta}\n`);
+    const text = `${options.label}: ${done}/${total} ${options.unit} (${percent}%), ${rate.perSecond().toFixed(1)} ${options.unit}/s${eta}`;
     lastLine = now();
+    // The final line repeats nothing already said.
+    if (done >= total && lastText.startsWith(`${options.label}: ${done}/${total} `)) return;
+    lastText = text;
+    stream.write(`${text}\n`);
   };
   return {
     update(value, newTotal) {

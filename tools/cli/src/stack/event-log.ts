@@ -10,11 +10,13 @@ export interface OpenEventLogOptions {
   kafkaBrokers?: string;
   dataDir: string;
   clientId?: string;
+  /** TOPIC_PREFIX, as ingestion uses it. */
+  topicPrefix?: string;
 }
 
 export async function openEventLog(options: OpenEventLogOptions): Promise<EventLog> {
   const eventLog = createEventLog({ brokers: options.kafkaBrokers, dataDir: options.dataDir, clientId: options.clientId ?? 'vsearch-cli' });
-  if (eventLog.kind === 'embedded') await eventLog.ensureTopics(catalogTopicSpecs());
+  if (eventLog.kind === 'embedded') await eventLog.ensureTopics(catalogTopicSpecs(options.topicPrefix ?? ''));
   return eventLog;
 }
 

@@ -5,6 +5,7 @@
  * consuming before the services it calls go away. A service that fails to
  * start stops the ones already running.
  */
+import { createServer } from 'node:net';
 import { CliError } from '../cli/errors';
 import { loadServiceStarter, type RunningService, type ServiceName } from './services';
 import { LOOPBACK, overridesFor, type ExtraSettings, type StackAddresses, type StackWiring } from './wiring';
@@ -33,8 +34,10 @@ const START_WAVES: ServiceName[][] = [['embedder', 'search'], ['query-api'], ['i
 const STOP_WAVES: ServiceName[][] = [['ingestion'], ['query-api'], ['embedder', 'search']];
 
 export async function startStack(options: StackOptions): Promise<RunningStack> {
-  const { wiring, environment } = options;
+  const { environment } = options;
   const wanted = new Set(options.services);
+  // The query API starts before ingestion and must know its URL: a "free port" (0) is chosen now.
+  const wiring = wanted.has('ingestion') && options.wiring.ports.ingestion === 0 ? { ...options.wiring, ports: { ...options.wiring.ports, ingestion: await freePort() } } : options.wiring;
   const running = new Map<ServiceName, RunningService>();
   const addresses: StackAddresses = {
     embedderAddr: environment.EMBEDDER_ADDR?.trim() || `${LOOPBACK}:${wiring.ports.embedder}`,
@@ -96,4 +99,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     queryApiPort: queryApi ? (queryApi.port ?? wiring.ports.queryApi) : undefined,
     close,
   };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, LOOPBACK, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -4,7 +4,7 @@ import { overridesFor, readStackWiring } from './wiring';
 describe(readStackWiring.name, () => {
   it('uses the documented default ports and ./data', () => {
     const wiring = readStackWiring({});
-    expect(wiring.ports).toEqual({ queryApi: 8080, embedder: 50051, search: 50052, ingestion: 8081, embedderMetrics: 9464, searchMetrics: 9465, ingestionMetrics: 9466 });
+    expect(wiring.ports).toEqual({ queryApi: 8080, embedder: 50051, search: 50052, ingestion: 8081, embedderMetrics: 9464, searchMetrics: 9465 });
     expect(wiring.dataDir).toMatch(/[/\\]data$/);
   });
 
@@ -20,7 +20,7 @@ describe(overridesFor.name, () => {
 
   it('gives each service its own metrics port and the addresses of the others', () => {
     expect(overridesFor('embedder', wiring, addresses, {}, { executionProviders: 'cpu' })).toMatchObject({ METRICS_PORT: '0', EMBEDDER_PORT: '50051', EXECUTION_PROVIDERS: 'cpu', DATA_DIR: '/tmp/vs' });
-    expect(overridesFor('ingestion', wiring, addresses, {})).toMatchObject({ EMBEDDER_ADDR: '127.0.0.1:1111', SEARCH_ADDR: '127.0.0.1:2222', METRICS_PORT: '9466' });
+    expect(overridesFor('ingestion', wiring, addresses, {})).toMatchObject({ EMBEDDER_ADDR: '127.0.0.1:1111', SEARCH_ADDR: '127.0.0.1:2222', INGESTION_PORT: '8081' });
     expect(overridesFor('query-api', wiring, addresses, {}, { catalogImagesDir: '/tmp/vs/catalog/images', adminApiKeys: ['k'] })).toMatchObject({
       QUERY_API_PORT: '18080',
       INGESTION_URL: 'http://127.0.0.1:3333',

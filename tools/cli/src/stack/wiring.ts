@@ -2,7 +2,8 @@
  * How the services find each other when the CLI runs several of them in one
  * process: ports from the environment (the services' own variable names, plus
  * one metrics port per service, since METRICS_PORT would collide), internal
- * addresses on loopback, and the per-service overrides each `start…Service`
+ * addresses on loopback (ingestion serves its metrics on INGESTION_PORT), and
+ * the per-service overrides each `start…Service`
  * receives. Port 0 means "any free port" for the internal ports.
  */
 import path from 'node:path';
@@ -16,7 +17,6 @@ export interface StackPorts {
   ingestion: number;
   embedderMetrics: number;
   searchMetrics: number;
-  ingestionMetrics: number;
 }
 
 export interface StackWiring {
@@ -33,7 +33,6 @@ const PORT_VARIABLES: Record<keyof StackPorts, [string, number]> = {
   ingestion: ['INGESTION_PORT', 8081],
   embedderMetrics: ['EMBEDDER_METRICS_PORT', 9464],
   searchMetrics: ['SEARCH_METRICS_PORT', 9465],
-  ingestionMetrics: ['INGESTION_METRICS_PORT', 9466],
 };
 
 export const LOOPBACK = '127.0.0.1';
@@ -94,7 +93,6 @@ export function overridesFor(name: ServiceName, wiring: StackWiring, addresses: 
       return {
         ...common,
         INGESTION_PORT: String(wiring.ports.ingestion),
-        METRICS_PORT: String(wiring.ports.ingestionMetrics),
         EMBEDDER_ADDR: addresses.embedderAddr,
         SEARCH_ADDR: addresses.searchAddr,
         IMAGE_FETCH_ALLOW_HOSTS: allowHosts.join(','),
