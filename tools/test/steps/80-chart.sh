@@ -5,7 +5,9 @@
 # with Node's test runner: helm lint --strict per values file, helm template
 # with default, dev, GPU, KEDA and all-options values, every object validated
 # against the strict Kubernetes schemas (CRDs against their models), the
-# assertions that matter, wrong values failing clearly, and the Dockerfiles.
+# assertions that matter, wrong values failing clearly, the Dockerfiles
+# (hadolint, image contents against imports), and the four services started
+# from their image layouts with the rendered configuration.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 HELM=$(bash tools/setup/helm.sh)

@@ -15,19 +15,17 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
+import { CHART_DIR, REPO_ROOT, chartCopyWithoutDependencies, helm, renderChart } from './lib.mjs';
 import { readmeWithTable, valuesRows } from './values-table.mjs';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 
-const CHART_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const REPO_ROOT = path.resolve(CHART_DIR, '../../..');
-const HELM = process.env.HELM ?? execFileSync('bash', [path.join(REPO_ROOT, 'tools/setup/helm.sh')], { encoding: 'utf8' }).trim();
+const HELM_CHECK = helm(['version', '--short']);
+assert.equal(HELM_CHECK.status, 0, HELM_CHECK.stderr);
 const TOOLS_BIN = process.env.CHART_TOOLS_BIN ?? execFileSync('bash', [path.join(REPO_ROOT, 'tools/setup/chart-tools.sh')], { encoding: 'utf8' }).trim();
 const KUBERNETES_VERSIONS = ['1.27.0', '1.37.0'];
 const CRD_MODELS = {
@@ -57,21 +55,8 @@ const SCENARIOS = {
 let workDir;
 let chartCopy;
 
-function helm(args) {
-  return spawnSync(HELM, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-}
-
-/** Renders a scenario and returns its objects (parsed YAML documents). */
-function render(args) {
-  const result = helm(['template', 'rel', chartCopy, '--namespace', 'shop', ...args]);
-  assert.equal(result.status, 0, `helm template ${args.join(' ')} failed:\n${result.stderr}`);
-  return parseAllDocuments(result.stdout)
-    .map((doc) => {
-      assert.equal(doc.errors.length, 0, `invalid YAML rendered: ${doc.errors.join('; ')}`);
-      return doc.toJS();
-    })
-    .filter((object) => object !== null);
-}
+/** Renders the chart copy with these arguments and returns its objects. */
+const render = (args) => renderChart(chartCopy, args);
 
 const rendered = {};
 function objects(scenario) {
@@ -90,17 +75,12 @@ const tagOf = (image) => {
   return lastSegment.includes(':') ? lastSegment.split(':').pop() : '';
 };
 
+let cleanup;
 before(() => {
-  workDir = mkdtempSync(path.join(tmpdir(), 'vsearch-chart-'));
-  chartCopy = path.join(workDir, 'visual-search');
-  cpSync(CHART_DIR, chartCopy, { recursive: true, filter: (source) => !source.startsWith(path.join(CHART_DIR, 'tests')) });
-  const chartYaml = readFileSync(path.join(chartCopy, 'Chart.yaml'), 'utf8');
-  const withoutDependencies = chartYaml.replace(/^dependencies:[\s\S]*$/m, '');
-  assert.notEqual(withoutDependencies, chartYaml, 'Chart.yaml has a dependencies block to strip');
-  writeFileSync(path.join(chartCopy, 'Chart.yaml'), withoutDependencies);
+  ({ dir: chartCopy, workDir, cleanup } = chartCopyWithoutDependencies());
 });
 
-after(() => rmSync(workDir, { recursive: true, force: true }));
+after(() => cleanup());
 
 describe('Chart.yaml', () => {
   test('declares the official Qdrant chart as a dependency switched by qdrant.enabled', () => {

@@ -13,66 +13,12 @@
 //       imports are erased by the compiler and skipped).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const read = (file) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
+import { REPO_ROOT, dockerignore, imageFiles, isIgnored, read } from './lib.mjs';
 const packageJson = JSON.parse(read('package.json'));
 const aliases = JSON.parse(read('tsconfig.base.json')).compilerOptions.paths;
-
-/** .dockerignore as Docker reads it: the last matching pattern wins, and a pattern matching a parent directory matches its files. */
-export function dockerignore(text) {
-  const rules = text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#'))
-    .map((line) => {
-      const negated = line.startsWith('!');
-      const pattern = path.posix.normalize(line.replace(/^!/, '')).replace(/\/$/, '');
-      const source = pattern
-        .split('/')
-        .map((segment) =>
-          segment === '**' ? '\u0000' : segment.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'),
-        )
-        .join('/')
-        .replace(/\u0000\//g, '(?:.*/)?')
-        .replace(/\/\u0000/g, '(?:/.*)?')
-        .replace(/\u0000/g, '.*');
-      return { negated, regex: new RegExp(`^${source}$`) };
-    });
-  return (file) => {
-    const parents = file.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'));
-    let excluded = false;
-    for (const rule of rules) if (parents.some((p) => rule.regex.test(p))) excluded = !rule.negated;
-    return excluded;
-  };
-}
-
-const isIgnored = dockerignore(read('.dockerignore'));
-
-function walk(dir) {
-  const full = path.join(REPO_ROOT, dir);
-  if (!existsSync(full)) return [];
-  if (statSync(full).isFile()) return [dir];
-  return readdirSync(full).flatMap((name) => (name === 'node_modules' ? [] : walk(path.posix.join(dir, name))));
-}
-
-/** Repository paths the runtime stage of a Dockerfile copies from the context (not from other stages). */
-function imageFiles(dockerfile) {
-  const text = read(dockerfile).replace(/\\\n/g, ' ');
-  const runtime = text.slice(text.lastIndexOf('\nFROM '));
-  const files = new Set();
-  for (const [, args] of runtime.matchAll(/^COPY\s+(.+)$/gm)) {
-    const parts = args.split(/\s+/).filter(Boolean);
-    if (parts.some((p) => p.startsWith('--from'))) continue;
-    const sources = parts.filter((p) => !p.startsWith('--')).slice(0, -1);
-    for (const source of sources) for (const file of walk(path.posix.normalize(source))) if (!isIgnored(file)) files.add(file);
-  }
-  return files;
-}
 
 const SOURCE_EXTENSIONS = ['.ts', '.js', '.json', '/index.ts', '/index.js'];
 function resolveLocal(base) {
