@@ -35,8 +35,8 @@ export const searchEnvSchema = z
     HNSW_EF: z.coerce.number().int().positive().optional(),
     /** Scalar quantization of stored vectors in Qdrant: none or int8 (rescored with the originals). */
     QUANTIZATION: z.enum(['none', 'int8']).default('none'),
-    /** Embedded store: below this many points every search is exact. */
-    EMBEDDED_EXACT_BELOW: env.positiveInt(20_000),
+    /** Embedded store: below this many points a search scans every point (int8 codes + float rerank); unset → 128 MiB of codes (~1M points at 128 dimensions). */
+    EMBEDDED_EXACT_BELOW: z.coerce.number().int().positive().optional(),
     /** Embedded store: IVF lists probed per query; unset → 8% of the lists. */
     EMBEDDED_NPROBE: z.coerce.number().int().positive().optional(),
     /** Embedded store: fdatasync each write before acknowledging it. */
@@ -65,7 +65,7 @@ export interface SearchConfig {
   dataDir: string;
   store:
     | { kind: 'qdrant'; qdrant: QdrantSettings }
-    | { kind: 'embedded'; dir: string; durable: boolean; exactSearchBelow: number; nprobe: number | undefined };
+    | { kind: 'embedded'; dir: string; durable: boolean; exactSearchBelow: number | undefined; nprobe: number | undefined };
   logLevel: string;
 }
 
