@@ -165,6 +165,7 @@
       return;
     }
     if (current && current.kind === 'photo') URL.revokeObjectURL(current.previewUrl);
+    els.q.value = '';
     run({ kind: 'photo', file, previewUrl: URL.createObjectURL(file) });
   }
 
