@@ -96,11 +96,14 @@ def export(args):
         data = load_dataset(args.reference_dataset)
         chosen = data.split_indices("val")[: args.reference_count]
         pixels_u8 = data.pixels[chosen]  # [N,S,S,3] uint8 from libs/preprocessing
+        image_attributes = [{k: data.images[i][k] for k in ("productId", "imageId", "category", "colour", "pattern")}
+                            for i in chosen]
         mean = np.asarray(IMAGE_MEAN, dtype=np.float32)
         std = np.asarray(IMAGE_STD, dtype=np.float32)
         pixels = ((pixels_u8.astype(np.float32) / 255.0 - mean) / std).transpose(0, 3, 1, 2)
     else:
         pixels = np.random.default_rng(args.seed).standard_normal((4, 3, size, size)).astype(np.float32)
+        image_attributes = None
     pixels = np.ascontiguousarray(pixels, dtype=np.float32)
     input_ids, attention_mask = encode_batch(tokenizer, REFERENCE_TEXTS, length)
     with torch.no_grad():
@@ -115,6 +118,7 @@ def export(args):
                      "checked against onnxruntime-node by libs/model/src/eval/onnx-parity.int-spec.ts",
             "imageCount": int(pixels.shape[0]), "imageShape": list(pixels.shape[1:]),
             "embeddingDimension": cfg.embedding_dim,
+            "imageAttributes": image_attributes,
             "texts": REFERENCE_TEXTS, "inputIds": input_ids, "attentionMask": attention_mask,
         }, handle, indent=1)
         handle.write("\n")
@@ -135,7 +139,9 @@ def export(args):
         "source": args.source or (
             "Trained by this repository (training/train.sh) on the synthetic catalog of libs/catalog-generator. "
             + ("UNTRAINED placeholder weights with the final input/output contract." if not args.checkpoint else
-               json.dumps(meta, sort_keys=True))),
+               f"{meta.get('epochs')} epochs ({meta.get('steps')} steps) over {meta.get('train_products')} products / "
+               f"{meta.get('train_images')} images in {meta.get('seconds')} s on {meta.get('device')} "
+               f"(torch {meta.get('torch')}); validation {json.dumps(meta.get('validation'), sort_keys=True)}")),
     }
     with open(os.path.join(args.out, "model.json"), "w") as handle:
         json.dump(manifest, handle, indent=2)

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vsearch_clip.data import CaptionPool, load_dataset  # noqa: E402
-from vsearch_clip.model import IMAGE_MEAN, IMAGE_STD, ClipMini, ModelConfig, clip_loss  # noqa: E402
+from vsearch_clip.model import IMAGE_MEAN, IMAGE_STD, ClipMini, ModelConfig, clip_loss, sigmoid_loss  # noqa: E402
 from vsearch_clip.tokenizer import load_tokenizer  # noqa: E402
 
 
@@ -88,6 +88,15 @@ def evaluate(model, data, images, device, split="val"):
         text = model.text(torch.tensor(ids, device=device), torch.tensor(mask, device=device))
         predicted = torch.tensor(labels, device=device)[(embeds @ text.t()).argmax(dim=1)]  # [n, k]
         if name == "triple":
+            # Absolute scores, for the text-search threshold: the cosine of each image with its own
+            # prompt, against the best cosine any image gets for texts of unknown words.
+            label_index = {tuple(label): i for i, label in enumerate(labels)}
+            own = torch.tensor([label_index[tuple(a)] for a in attrs.tolist()], device=device)
+            own_cos = (embeds * text[own]).sum(dim=1)
+            junk_ids, junk_mask = data.encode(["zxqv flurble", "laptop charger", "the weather in paris", "qwerty"])
+            junk = model.text(torch.tensor(junk_ids, device=device), torch.tensor(junk_mask, device=device))
+            result["ownPromptCosP5"] = round(own_cos.quantile(0.05).item(), 3)
+            result["nonsenseTop1Max"] = round((embeds @ junk.t()).max().item(), 3)
             hit = (predicted == attrs).all(dim=1)
             held = torch.from_numpy(data.held_out_mask()).to(device)[index]
             result["tripleSeen"] = round(hit[~held].float().mean().item(), 4)
@@ -113,6 +122,9 @@ def main():
     parser.add_argument("--image-image-weight", type=float, default=0.3)
     parser.add_argument("--hard-fraction", type=float, default=0.5,
                         help="share of each batch drawn to share two of the three attributes with another product in it")
+    parser.add_argument("--sigmoid-weight", type=float, default=1.0, help="weight of the auxiliary sigmoid (SigLIP) loss")
+    parser.add_argument("--nonsense-texts", type=int, default=64,
+                        help="texts per batch made of unknown words and stop words only: negatives for every image")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--limit-products", type=int, default=0, help="train on the first N products only (smoke tests)")
     parser.add_argument("--eval-every", type=int, default=10, help="epochs between validation reports")
@@ -190,6 +202,20 @@ def main():
             extra.append(group[rng.integers(len(group))])
         return np.concatenate([base, np.asarray(extra, dtype=np.int64)])
 
+    # Nonsense queries ("laptop charger", "the weather in paris") tokenise to [UNK]s and stop words.
+    unk_id = tokenizer.token_to_id("[UNK]")
+    stop_ids = [i for i in (tokenizer.token_to_id(w) for w in ("a", "the", "of", "with", "in", "by", "and", "for", "is", "to"))
+                if i is not None]
+    filler = torch.tensor([unk_id] * len(stop_ids) * 2 + stop_ids, device=device)
+
+    def nonsense_batch(count):
+        length = cfg.context_length
+        lengths = torch.randint(1, 9, (count,), device=device)
+        mask = (torch.arange(length, device=device)[None, :] < lengths[:, None]).long()
+        ids = filler[torch.randint(len(filler), (count, length), device=device)]
+        ids[:, 0] = unk_id  # at least one unknown word
+        return ids * mask, mask
+
     step, epoch = 0, 0
     history = []
     stopped_early = False
@@ -216,11 +242,19 @@ def main():
             pixels = images.augmented(index)
             if device.type == "cuda":
                 pixels = pixels.contiguous(memory_format=torch.channels_last)
+            text_ids, text_mask = pool_ids[caption_index], pool_mask[caption_index]
+            positives = positives_for(attrs_all[index], pool_attrs[caption_index], pool_attr_mask[caption_index])
+            if args.nonsense_texts:
+                junk_ids, junk_mask = nonsense_batch(args.nonsense_texts)
+                text_ids, text_mask = torch.cat([text_ids, junk_ids]), torch.cat([text_mask, junk_mask])
+                positives = torch.cat([positives, torch.zeros(len(index), args.nonsense_texts, dtype=torch.bool, device=device)], dim=1)
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16):
                 image_embeds = model.vision(pixels).float()
-                text_embeds = model.text(pool_ids[caption_index], pool_mask[caption_index]).float()
-            positives = positives_for(attrs_all[index], pool_attrs[caption_index], pool_attr_mask[caption_index])
+                text_embeds = model.text(text_ids, text_mask).float()
             loss = clip_loss(image_embeds, text_embeds, model.scale(), positives)
+            if args.sigmoid_weight > 0:
+                loss = loss + args.sigmoid_weight * sigmoid_loss(image_embeds, text_embeds, model.sigmoid_scale.exp(),
+                                                                 model.sigmoid_bias, positives)
             if args.image_image_weight > 0:
                 n = len(chosen)
                 # Two slots may hold the same product (hard sampling): both count as positives.
@@ -237,7 +271,9 @@ def main():
             step += 1
         epoch += 1
         record = {"epoch": epoch, "step": step, "loss": round(float(np.mean(losses)), 4),
-                  "scale": round(model.scale().item(), 2), "epoch_s": round(time.time() - epoch_started, 2)}
+                  "scale": round(model.scale().item(), 2), "sigmoid": [round(model.sigmoid_scale.exp().item(), 2),
+                                                                      round(model.sigmoid_bias.item(), 2)],
+                  "epoch_s": round(time.time() - epoch_started, 2)}
         if epoch % args.eval_every == 0:
             record.update(evaluate(model, data, images, device))
         history.append(record)
@@ -250,6 +286,7 @@ def main():
     model = model.to(memory_format=torch.contiguous_format).cpu().float().eval()
     meta = {"epochs": epoch, "steps": step, "planned_steps": total_steps, "stopped_early": stopped_early,
             "batch_products": args.batch_products, "lr": args.lr, "seed": args.seed, "device": str(device),
+            "sigmoid_weight": args.sigmoid_weight, "nonsense_texts": args.nonsense_texts,
             "train_products": len(products), "train_images": int(sum(len(r) for r in products)),
             "seconds": round(time.time() - started, 1), "validation": final, "torch": torch.__version__}
     torch.save({"config": cfg.to_dict(), "model": model.state_dict(), "meta": meta}, args.out)

@@ -1,7 +1,7 @@
 """The two towers of clip-mini and the CLIP loss.
 
 Sized for CPU inference with onnxruntime-node: the vision tower is a 7-layer
-ConvNet at 64 px (~41 M multiply-adds), the text tower a 2-layer transformer
+ConvNet at 64 px (~41 M multiply-adds), the text tower a 1-layer transformer
 over 16 word tokens. Attention is written out (no nn.MultiheadAttention) so
 the graph exports to ONNX at opset 14 with both torch 1.13 and torch 2.x.
 """
@@ -18,7 +18,7 @@ IMAGE_STD = (0.26862954, 0.26130258, 0.27577711)
 
 class ModelConfig:
     def __init__(self, image_size=64, embedding_dim=128, context_length=16, vocab_size=512,
-                 text_width=128, text_layers=2, text_heads=4):
+                 text_width=128, text_layers=1, text_heads=4):
         self.image_size = image_size
         self.embedding_dim = embedding_dim
         self.context_length = context_length
@@ -119,6 +119,10 @@ class ClipMini(nn.Module):
         self.text = TextTower(cfg)
         # Learned temperature, initialised as in the CLIP paper (1/0.07).
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+        # Scale and bias of the auxiliary sigmoid loss (SigLIP's initialisation): it pins absolute
+        # cosines (matches above -bias/scale, everything else below), so a score threshold means something.
+        self.sigmoid_scale = nn.Parameter(torch.tensor(math.log(10.0)))
+        self.sigmoid_bias = nn.Parameter(torch.tensor(-10.0))
 
     def scale(self):
         return self.logit_scale.exp().clamp(max=100.0)
@@ -130,5 +134,15 @@ def clip_loss(image_embeds, text_embeds, scale, positives):
     logits = scale * image_embeds @ text_embeds.t()
     target = positives.to(logits.dtype)
     i2t = -(F.log_softmax(logits, dim=1) * (target / target.sum(dim=1, keepdim=True))).sum(dim=1).mean()
-    t2i = -(F.log_softmax(logits.t(), dim=1) * (target.t() / target.t().sum(dim=1, keepdim=True))).sum(dim=1).mean()
+    # Texts that describe no image in the batch (nonsense negatives) only take part as negatives.
+    described = positives.any(dim=0)
+    target_t = target.t()[described]
+    t2i = -(F.log_softmax(logits.t()[described], dim=1) * (target_t / target_t.sum(dim=1, keepdim=True))).sum(dim=1).mean()
     return (i2t + t2i) / 2
+
+
+def sigmoid_loss(image_embeds, text_embeds, scale, bias, positives):
+    """SigLIP's pairwise loss: every image/text pair is a binary match / no-match decision."""
+    logits = scale * image_embeds @ text_embeds.t() + bias
+    signs = positives.to(logits.dtype) * 2 - 1
+    return -F.logsigmoid(signs * logits).sum() / image_embeds.shape[0]

@@ -7,11 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { EVAL_PROMPTS } from './eval';
 import { BUNDLED_MODEL_DIR, loadModelDirectory, verifyModelFiles } from './manifest';
 import { ModelRuntime, l2NormalizeRows } from './runtime';
 
 interface Reference {
   imageCount: number;
+  /** What the reference images show (validation images of the training run; null for an untrained model). */
+  imageAttributes: { category: string; colour: string; pattern: string }[] | null;
   imageShape: [number, number, number];
   embeddingDimension: number;
   texts: string[];
@@ -80,6 +83,27 @@ describe('bundled model clip-mini', () => {
     const got = await runtime.embedTextBatch(ids, mask, count);
     const want = l2NormalizeRows(float32File('text_embeds.f32'), count, reference.embeddingDimension);
     expect(maxAbsDifference(got, want)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('scores real queries above textSearchScoreThreshold and nonsense below it', async () => {
+    const { textSearchScoreThreshold: threshold, version } = loadModelDirectory(BUNDLED_MODEL_DIR).manifest;
+    expect(version).not.toMatch(/untrained/);
+    const attributes = reference.imageAttributes!;
+    const dimension = reference.embeddingDimension;
+    const images = await runtime.embedImageBatch(float32File('pixel_values.f32'), reference.imageCount);
+    const cosine = (a: Float32Array, row: number, b: Float32Array, column: number): number => {
+      let sum = 0;
+      for (let i = 0; i < dimension; i++) sum += a[row * dimension + i] * b[column * dimension + i];
+      return sum;
+    };
+    const own = await runtime.embedTexts(attributes.map((a) => EVAL_PROMPTS.attributes(a)));
+    attributes.forEach((a, i) => expect({ query: EVAL_PROMPTS.attributes(a), above: cosine(images, i, own, i) > threshold }).toEqual({ query: EVAL_PROMPTS.attributes(a), above: true }));
+    const nonsense = ['asdfgh qwerty', 'the weather in paris', 'laptop charger', 'how to file a tax return', '12345'];
+    const junk = await runtime.embedTexts(nonsense);
+    nonsense.forEach((query, j) => {
+      const best = Math.max(...attributes.map((_, i) => cosine(images, i, junk, j)));
+      expect({ query, below: best < threshold }).toEqual({ query, below: true });
+    });
   });
 
   it('gives the same image embedding whatever the batch it runs in (dynamic batch axis)', async () => {
