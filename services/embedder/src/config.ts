@@ -23,6 +23,8 @@ export const embedderEnvSchema = z
       .pipe(z.array(z.enum(EXECUTION_PROVIDERS as [ExecutionProvider, ...ExecutionProvider[]])).min(1, 'name at least one of cuda, cpu')),
     /** onnxruntime intra-op threads; unset → one per core. */
     INTRA_OP_THREADS: z.coerce.number().int().positive().optional(),
+    /** Where onnxruntime computes: 'worker' (a worker thread; the event loop stays free for I/O and probes) or 'main'. */
+    INFERENCE_THREAD: z.enum(['worker', 'main']).default('worker'),
     /** Largest batch the model computes at once, per tower. */
     MAX_BATCH: env.positiveInt(32),
     /** Longest a partial batch waits for more items while the model is idle. */
@@ -58,7 +60,7 @@ export type EmbedderEnv = z.input<typeof embedderEnvSchema>;
 export interface EmbedderConfig {
   grpc: { host: string; port: number; maxReceiveMessageBytes: number; maxSendMessageBytes: number; shutdownGraceMs: number };
   metricsPort: number;
-  model: { dir: string; executionProviders: ExecutionProvider[]; intraOpThreads: number | undefined };
+  model: { dir: string; executionProviders: ExecutionProvider[]; intraOpThreads: number | undefined; inferenceThread: 'worker' | 'main' };
   batching: { maxBatch: number; maxWaitMs: number; maxQueueItems: number; minBulkSlots: number | undefined };
   limits: { maxItemsPerCall: number; maxTextBytes: number; maxEncodedImageBytes: number; maxImagePixels: number };
   preprocessConcurrency: number;
@@ -81,7 +83,7 @@ export function loadEmbedderConfig(overrides: EmbedderConfigOverrides = {}, envi
       shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     },
     metricsPort: parsed.METRICS_PORT,
-    model: { dir: parsed.MODEL_DIR, executionProviders: [...parsed.EXECUTION_PROVIDERS], intraOpThreads: parsed.INTRA_OP_THREADS },
+    model: { dir: parsed.MODEL_DIR, executionProviders: [...parsed.EXECUTION_PROVIDERS], intraOpThreads: parsed.INTRA_OP_THREADS, inferenceThread: parsed.INFERENCE_THREAD },
     batching: { maxBatch: parsed.MAX_BATCH, maxWaitMs: parsed.MAX_WAIT_MS, maxQueueItems: parsed.MAX_QUEUE, minBulkSlots: parsed.BULK_MIN_SLOTS },
     limits: {
       maxItemsPerCall: parsed.MAX_ITEMS_PER_CALL,

@@ -39,11 +39,12 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
   const runtime = await ModelRuntime.load(config.model.dir, {
     executionProviders: config.model.executionProviders,
     intraOpThreads: config.model.intraOpThreads,
+    inferenceThread: config.model.inferenceThread,
     onProviderSkipped: (provider, reason) => log.warn({ provider, reason }, `execution provider ${provider} unavailable here, skipped`),
   });
   const info = runtime.info();
   metrics.executionProvider.set({ provider: info.executionProvider, model_id: info.modelId }, 1);
-  log.info({ modelId: info.modelId, executionProvider: info.executionProvider, intraOpThreads: info.intraOpThreads, modelDir: config.model.dir }, 'model loaded');
+  log.info({ modelId: info.modelId, executionProvider: info.executionProvider, intraOpThreads: info.intraOpThreads, inferenceThread: info.inferenceThread, modelDir: config.model.dir }, 'model loaded');
 
   const app = await NestFactory.createApplicationContext(
     EmbedderModule.register({ config, logger: log, runtime, metrics, decoder: new SharpImageDecoder(config.preprocessConcurrency, config.limits.maxImagePixels) }),

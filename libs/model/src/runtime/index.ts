@@ -1,4 +1,4 @@
-// The model runtime: onnxruntime-node sessions for both towers, the tokenizer, normalised outputs.
+// The model runtime: onnxruntime-node sessions for both towers (on the calling thread or a worker), the tokenizer, normalised outputs.
 export * from './model-runtime';
 export * from './text-tokenizer';
 export * from './l2-normalize';

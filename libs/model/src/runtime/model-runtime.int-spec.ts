@@ -38,7 +38,7 @@ function rowNorms(vectors: Float32Array, dimension: number): number[] {
   return norms;
 }
 
-describe(ModelRuntime.name, () => {
+describe.each(['main', 'worker'] as const)(`${ModelRuntime.name} (inference on the %s thread)`, (inferenceThread) => {
   let runtime: ModelRuntime;
   const skipped: string[] = [];
 
@@ -46,6 +46,7 @@ describe(ModelRuntime.name, () => {
     runtime = await ModelRuntime.load(BUNDLED_MODEL_DIR, {
       executionProviders: ['cuda', 'cpu'],
       intraOpThreads: 1,
+      inferenceThread,
       onProviderSkipped: (provider) => skipped.push(provider),
     });
   });
@@ -55,6 +56,7 @@ describe(ModelRuntime.name, () => {
   it('falls back to the CPU provider when CUDA is not available here, and says so', () => {
     const info = runtime.info();
     expect(info.executionProvider).toBe('cpu');
+    expect(info.inferenceThread).toBe(inferenceThread);
     expect(skipped).toEqual(['cuda']);
     expect(info.skippedProviders.map((entry) => entry.provider)).toEqual(['cuda']);
     expect(info.dimension).toBe(reference.embeddingDimension);
@@ -111,6 +113,12 @@ describe(ModelRuntime.name, () => {
   });
 
   it('fails to load with a message naming the missing provider list when none works', async () => {
-    await expect(ModelRuntime.load(BUNDLED_MODEL_DIR, { executionProviders: ['cuda'] })).rejects.toThrow(/no execution provider of \[cuda\]/);
+    await expect(ModelRuntime.load(BUNDLED_MODEL_DIR, { executionProviders: ['cuda'], inferenceThread })).rejects.toThrow(/no execution provider of \[cuda\]/);
+  });
+
+  it('refuses to run once closed', async () => {
+    const closing = await ModelRuntime.load(BUNDLED_MODEL_DIR, { executionProviders: ['cpu'], intraOpThreads: 1, inferenceThread });
+    await closing.close();
+    await expect(closing.embedTexts(['a red mug'])).rejects.toThrow(/closed/);
   });
 });

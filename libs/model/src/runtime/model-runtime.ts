@@ -4,12 +4,21 @@
  * tokenizer, and L2-normalised batch inference. The embedder service and the
  * evaluation tools both use it; batching across requests is the caller's job.
  */
-import * as ort from 'onnxruntime-node';
 import { loadModelDirectory, type LoadedModelDirectory } from '../manifest';
 import { l2NormalizeRows } from './l2-normalize';
 import { TextTokenizer, type TokenizedTexts } from './text-tokenizer';
+import {
+  createInProcessBackend,
+  createWorkerBackend,
+  NoExecutionProviderError,
+  type ExecutionProvider,
+  type TensorInput,
+  type TensorOutput,
+  type Tower,
+  type TowerBackend,
+} from './tower-backend';
 
-export type ExecutionProvider = 'cuda' | 'cpu';
+export type { ExecutionProvider } from './tower-backend';
 export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cuda', 'cpu'];
 
 export interface ModelRuntimeOptions {
@@ -19,6 +28,12 @@ export interface ModelRuntimeOptions {
   intraOpThreads?: number;
   /** Told about every skipped provider, so a service can log it. */
   onProviderSkipped?: (provider: ExecutionProvider, reason: string) => void;
+  /**
+   * 'main' (default): sessions run on the calling thread, which onnxruntime-node
+   * blocks while a batch computes. 'worker': sessions live on a worker thread,
+   * so a server's event loop stays free for I/O and health probes.
+   */
+  inferenceThread?: 'main' | 'worker';
 }
 
 export interface ModelRuntimeInfo {
@@ -34,6 +49,7 @@ export interface ModelRuntimeInfo {
   contextLength: number;
   executionProvider: ExecutionProvider;
   intraOpThreads: number | undefined;
+  inferenceThread: 'main' | 'worker';
   /** Providers tried before the one in use, with why they were skipped. */
   skippedProviders: { provider: ExecutionProvider; reason: string }[];
 }
@@ -50,40 +66,39 @@ export class ModelRuntime {
 
   private constructor(
     readonly model: LoadedModelDirectory,
-    private readonly vision: ort.InferenceSession,
-    private readonly text: ort.InferenceSession,
+    private readonly backend: TowerBackend,
     readonly tokenizer: TextTokenizer,
-    readonly executionProvider: ExecutionProvider,
-    private readonly intraOpThreads: number | undefined,
-    private readonly skippedProviders: { provider: ExecutionProvider; reason: string }[],
+    private readonly options: ModelRuntimeOptions,
   ) {}
+
+  get executionProvider(): ExecutionProvider {
+    return this.backend.executionProvider;
+  }
 
   /** Loads `<dir>/model.json`, its tokenizer and both towers. */
   static async load(dir: string, options: ModelRuntimeOptions = {}): Promise<ModelRuntime> {
     const model = loadModelDirectory(dir);
     const tokenizer = TextTokenizer.fromFile(model.tokenizerPath, model.manifest.text);
-    const providers = options.executionProviders?.length ? options.executionProviders : (['cpu'] as const);
-    const skipped: { provider: ExecutionProvider; reason: string }[] = [];
-    for (const provider of providers) {
-      let vision: ort.InferenceSession | undefined;
-      try {
-        const sessionOptions = sessionOptionsFor(provider, options.intraOpThreads);
-        vision = await ort.InferenceSession.create(model.visionPath, sessionOptions);
-        const text = await ort.InferenceSession.create(model.textPath, sessionOptions);
-        const runtime = new ModelRuntime(model, vision, text, tokenizer, provider, options.intraOpThreads, skipped);
-        runtime.checkGraphs();
-        return runtime;
-      } catch (error) {
-        if (error instanceof ModelRuntimeError) throw error;
-        await vision?.release().catch(() => undefined);
-        const reason = error instanceof Error ? error.message : String(error);
-        skipped.push({ provider, reason });
-        options.onProviderSkipped?.(provider, reason);
-      }
+    const backendOptions = {
+      executionProviders: options.executionProviders?.length ? options.executionProviders : (['cpu'] as const),
+      intraOpThreads: options.intraOpThreads,
+      onProviderSkipped: options.onProviderSkipped,
+    };
+    let backend: TowerBackend;
+    try {
+      backend = options.inferenceThread === 'worker' ? await createWorkerBackend(model, backendOptions) : await createInProcessBackend(model, backendOptions);
+    } catch (error) {
+      if (error instanceof NoExecutionProviderError) throw new ModelRuntimeError(error.message);
+      throw error;
     }
-    throw new ModelRuntimeError(
-      `no execution provider of [${providers.join(', ')}] could load ${model.dir}: ${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')}`,
-    );
+    const runtime = new ModelRuntime(model, backend, tokenizer, options);
+    try {
+      runtime.checkGraphs();
+    } catch (error) {
+      await backend.close();
+      throw error;
+    }
+    return runtime;
   }
 
   info(): ModelRuntimeInfo {
@@ -99,9 +114,10 @@ export class ModelRuntime {
       resize: manifest.image.resize,
       crop: manifest.image.crop,
       contextLength: manifest.text.contextLength,
-      executionProvider: this.executionProvider,
-      intraOpThreads: this.intraOpThreads,
-      skippedProviders: [...this.skippedProviders],
+      executionProvider: this.backend.executionProvider,
+      intraOpThreads: this.options.intraOpThreads,
+      inferenceThread: this.options.inferenceThread ?? 'main',
+      skippedProviders: [...this.backend.skippedProviders],
     };
   }
 
@@ -119,8 +135,8 @@ export class ModelRuntime {
     }
     const input = chw.length === expected ? chw : chw.subarray(0, expected);
     const { image } = this.model.manifest;
-    const outputs = await this.run(this.vision, { [image.inputName]: new ort.Tensor('float32', input, [count, 3, size, size]) });
-    return this.normalisedOutput(outputs, image.outputName, count);
+    const output = await this.run('vision', { [image.inputName]: { type: 'float32', data: input, dims: [count, 3, size, size] } }, image.outputName);
+    return this.normalisedOutput(output, image.outputName, count);
   }
 
   /** `ids` and `mask` are int64 [count, contextLength] (see `tokenize`); returns count × D unit vectors. */
@@ -131,10 +147,10 @@ export class ModelRuntime {
       throw new ModelRuntimeError(`embedTextBatch: need ${expected} token ids and mask values for ${count} texts, got ${ids.length} and ${mask.length}`);
     }
     const shape = [count, text.contextLength];
-    const feeds: Record<string, ort.Tensor> = { [text.inputIdsName]: new ort.Tensor('int64', ids.subarray(0, expected), shape) };
-    if (text.attentionMaskName) feeds[text.attentionMaskName] = new ort.Tensor('int64', mask.subarray(0, expected), shape);
-    const outputs = await this.run(this.text, feeds);
-    return this.normalisedOutput(outputs, text.outputName, count);
+    const feeds: Record<string, TensorInput> = { [text.inputIdsName]: { type: 'int64', data: ids.subarray(0, expected), dims: shape } };
+    if (text.attentionMaskName) feeds[text.attentionMaskName] = { type: 'int64', data: mask.subarray(0, expected), dims: shape };
+    const output = await this.run('text', feeds, text.outputName);
+    return this.normalisedOutput(output, text.outputName, count);
   }
 
   /** Convenience for tools and tests: tokenise and embed in one batch. */
@@ -159,51 +175,36 @@ export class ModelRuntime {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.vision.release(), this.text.release()]);
+    await this.backend.close();
   }
 
-  private async run(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+  private async run(tower: Tower, feeds: Record<string, TensorInput>, output: string): Promise<TensorOutput> {
     if (this.closed) throw new ModelRuntimeError('the model runtime is closed');
-    return session.run(feeds);
+    return this.backend.run(tower, feeds, output);
   }
 
-  private normalisedOutput(outputs: ort.InferenceSession.OnnxValueMapType, name: string, count: number): Float32Array {
+  private normalisedOutput(tensor: TensorOutput, name: string, count: number): Float32Array {
     const dimension = this.model.manifest.embeddingDimension;
-    const tensor = outputs[name] as ort.Tensor | undefined;
-    if (!tensor || tensor.type !== 'float32') throw new ModelRuntimeError(`model output ${name} is missing or not float32`);
+    if (tensor.type !== 'float32') throw new ModelRuntimeError(`model output ${name} is missing or not float32`);
     if (tensor.dims.length !== 2 || tensor.dims[0] !== count || tensor.dims[1] !== dimension) {
       throw new ModelRuntimeError(`model output ${name} has shape [${tensor.dims.join(', ')}], expected [${count}, ${dimension}]`);
     }
-    return l2NormalizeRows(tensor.data as Float32Array, count, dimension);
+    return l2NormalizeRows(tensor.data, count, dimension);
   }
 
   /** Refuses a model directory whose graphs do not match its manifest, naming the mismatch. */
   private checkGraphs(): void {
     const { image, text } = this.model.manifest;
+    const { names } = this.backend;
     const problems: string[] = [];
-    const expectIn = (session: ort.InferenceSession, file: string, name: string) => {
-      if (!session.inputNames.includes(name)) problems.push(`${file} has no input ${name} (inputs: ${session.inputNames.join(', ')})`);
+    const expect = (tower: Tower, kind: 'inputs' | 'outputs', name: string) => {
+      if (!names[tower][kind].includes(name)) problems.push(`${tower} has no ${kind.slice(0, -1)} ${name} (${kind}: ${names[tower][kind].join(', ')})`);
     };
-    const expectOut = (session: ort.InferenceSession, file: string, name: string) => {
-      if (!session.outputNames.includes(name)) problems.push(`${file} has no output ${name} (outputs: ${session.outputNames.join(', ')})`);
-    };
-    expectIn(this.vision, 'vision', image.inputName);
-    expectOut(this.vision, 'vision', image.outputName);
-    expectIn(this.text, 'text', text.inputIdsName);
-    if (text.attentionMaskName) expectIn(this.text, 'text', text.attentionMaskName);
-    expectOut(this.text, 'text', text.outputName);
+    expect('vision', 'inputs', image.inputName);
+    expect('vision', 'outputs', image.outputName);
+    expect('text', 'inputs', text.inputIdsName);
+    if (text.attentionMaskName) expect('text', 'inputs', text.attentionMaskName);
+    expect('text', 'outputs', text.outputName);
     if (problems.length) throw new ModelRuntimeError(`model ${this.model.id} does not match its model.json: ${problems.join('; ')}`);
   }
-}
-
-function sessionOptionsFor(provider: ExecutionProvider, intraOpThreads: number | undefined): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: [provider],
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    interOpNumThreads: 1,
-    ...(intraOpThreads ? { intraOpNumThreads: intraOpThreads } : {}),
-    // Warnings only: onnxruntime's info lines are not JSON and would break the log stream.
-    logSeverityLevel: 3,
-  };
 }
