@@ -110,11 +110,11 @@ export class EmbeddedCollection {
 
   private index: IvfIndex | undefined;
   private readonly codes: Int8Codes | undefined;
-  private readonly exactSearchBelow: number;
+  private exactSearchBelow: number;
 
   constructor(
     readonly meta: CollectionMeta,
-    private readonly indexOptions: EmbeddedIndexOptions = DEFAULT_INDEX_OPTIONS,
+    private indexOptions: EmbeddedIndexOptions = DEFAULT_INDEX_OPTIONS,
   ) {
     this.vectors = new Float32Array(1024 * meta.dimension);
     this.slotOwner = new Int32Array(1024).fill(-1);
@@ -197,6 +197,20 @@ export class EmbeddedCollection {
     }
     if (this.index && this.livePoints <= this.index.trainedOn * 2) return;
     this.rebuildIndex();
+  }
+
+  /** Changes index settings at run time (benchmarks, operators): the scan threshold, nprobe, list count, rerank depth. */
+  tune(options: Partial<Omit<EmbeddedIndexOptions, 'quantized'>>): void {
+    const relist = options.lists !== undefined && options.lists !== this.indexOptions.lists;
+    this.indexOptions = { ...this.indexOptions, ...options };
+    if (options.exactSearchBelow !== undefined) this.exactSearchBelow = options.exactSearchBelow;
+    if (relist && this.livePoints >= this.exactSearchBelow) this.rebuildIndex();
+    else this.maintainIndex();
+  }
+
+  /** Lists of the IVF index, 0 while searches scan everything. */
+  get indexLists(): number {
+    return this.index && this.livePoints >= this.exactSearchBelow ? this.index.listCount : 0;
   }
 
   rebuildIndex(): void {

@@ -284,9 +284,11 @@ export class EmbeddedVectorStore extends VectorStore {
       .sort((a, b) => compareCollectionNames(a.name, b.name));
   }
 
-  /** Trains the IVF index of a collection now (benchmarks; writes do it when the collection outgrows the last training). */
-  buildIndex(collection: string | undefined): void {
-    this.resolve(collection).collection.rebuildIndex();
+  /** Changes a collection's index settings at run time (benchmarks, operators); returns its IVF list count (0: every search scans all points). */
+  tuneIndex(collection: string | undefined, options: Partial<Omit<EmbeddedIndexOptions, 'quantized'>>): number {
+    const { collection: target } = this.resolve(collection);
+    target.tune(options);
+    return target.indexLists;
   }
 
   private aliasesOf(name: string): string[] {
