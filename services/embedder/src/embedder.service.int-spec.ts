@@ -14,7 +14,7 @@ import { EmbedderCallError, EmbedderClient } from '@vsearch/grpc-clients';
 import { BUNDLED_MODEL_DIR, ModelRuntime } from '@vsearch/model';
 import { embedderV1 } from '@vsearch/proto';
 import { freePort, waitFor } from '@vsearch/testing';
-import { preprocessImage } from './adapters/preprocessing.shim';
+import { preprocessImage } from '@vsearch/preprocessing';
 import { startEmbedderService, type RunningEmbedderService } from './index';
 
 const BASE = { EXECUTION_PROVIDERS: 'cpu', INTRA_OP_THREADS: 1, METRICS_PORT: 0, EMBEDDER_HOST: '127.0.0.1', LOG_LEVEL: 'silent' } as const;

@@ -47,7 +47,11 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
   log.info({ modelId: info.modelId, executionProvider: info.executionProvider, intraOpThreads: info.intraOpThreads, inferenceThread: info.inferenceThread, modelDir: config.model.dir }, 'model loaded');
 
   const app = await NestFactory.createApplicationContext(
-    EmbedderModule.register({ config, logger: log, runtime, metrics, decoder: new SharpImageDecoder(config.preprocessConcurrency, config.limits.maxImagePixels) }),
+    EmbedderModule.register({ config, logger: log, runtime, metrics, decoder: new SharpImageDecoder(
+        config.preprocessConcurrency,
+        { maxBytes: config.limits.maxEncodedImageBytes, maxPixels: config.limits.maxImagePixels },
+        (seconds) => metrics.preprocessSeconds.observe(seconds),
+      ) }),
     { logger: false, abortOnError: false },
   );
   const embeddings = app.get(EmbeddingService);

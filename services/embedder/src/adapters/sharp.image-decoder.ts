@@ -5,7 +5,7 @@
  * uploads cannot take every pool thread or hold many decoded images in memory.
  */
 import { ImageDecodeError, ImageDecoder } from '../services/image-decoder';
-import { ImagePreprocessError, preprocessImage } from './preprocessing.shim';
+import { ImagePreprocessError, preprocessImage } from '@vsearch/preprocessing';
 
 export class SharpImageDecoder extends ImageDecoder {
   private active = 0;
@@ -13,18 +13,21 @@ export class SharpImageDecoder extends ImageDecoder {
 
   constructor(
     private readonly concurrency: number,
-    private readonly maxPixels: number,
+    private readonly limits: { maxBytes: number; maxPixels: number },
+    private readonly observeSeconds?: (seconds: number) => void,
   ) {
     super();
   }
 
   async decode(encoded: Uint8Array, size: number): Promise<Uint8Array> {
     await this.slot();
+    const started = performance.now();
     try {
-      const { pixels } = await preprocessImage(encoded, { size, maxPixels: this.maxPixels });
+      const { pixels } = await preprocessImage(encoded, { size }, this.limits);
+      this.observeSeconds?.((performance.now() - started) / 1000);
       return pixels;
     } catch (error) {
-      if (error instanceof ImagePreprocessError) throw new ImageDecodeError(error.message);
+      if (error instanceof ImagePreprocessError) throw new ImageDecodeError(`${error.code}: ${error.message}`);
       throw error;
     } finally {
       // Hand the slot straight to the next waiter, so a newcomer cannot slip in between.

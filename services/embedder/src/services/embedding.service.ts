@@ -4,7 +4,7 @@
  * queued as uint8 pixels and normalised straight into the batch tensor; texts
  * are tokenised when they arrive, so a batch only copies token rows.
  */
-import { toNormalizedChw } from '../adapters/preprocessing.shim';
+import { toNormalizedChw } from '@vsearch/preprocessing';
 import type { ModelRuntime, ModelRuntimeInfo } from '@vsearch/model';
 import { invalidArgument } from '@vsearch/grpc-kit';
 import { DynamicBatcher, type Lane } from '../batching/dynamic-batcher';
