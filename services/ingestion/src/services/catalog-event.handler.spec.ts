@@ -4,7 +4,7 @@ import { createLogger } from '@vsearch/observability';
 import { Registry } from 'prom-client';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { PRODUCTS_ALIAS } from '../ports';
-import { FAKE_MODEL, FakeDeadLetters, FakeEmbedder, FakeImageSource, FakePreprocessor, FakeProductIndex, consumed, upserted } from '../testing/fakes';
+import { FAKE_MODEL, REFUSED_TITLE, FakeDeadLetters, FakeEmbedder, FakeImageSource, FakePreprocessor, FakeProductIndex, consumed, upserted } from '../testing/fakes';
 import { CatalogEventHandler, chunksOf, sameImages } from './catalog-event.handler';
 import { EmbedQueue } from './embed-queue';
 import { EmbeddingCache } from './embedding-cache';
@@ -196,6 +196,33 @@ describe(CatalogEventHandler.name, () => {
     expect(t.index.products(PRODUCTS_ALIAS).has('m')).toBe(true);
     expect(t.index.products(next).has('m')).toBe(true);
     expect(t.embedder.embeddedImages).toBe(1);
+  });
+});
+
+describe('batched writes', () => {
+  it('writes a chunk with one upsert call, and dead-letters only the product search refuses', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    const messages = ['n1', 'n2', 'n3'].map((id) => {
+      t.source.images.set(`http://img/${id}.jpg`, Buffer.from(id));
+      return consumed(upserted(id, 1, [{ id: `${id}-a`, url: `http://img/${id}.jpg` }], id === 'n2' ? { title: REFUSED_TITLE } : {}));
+    });
+    await t.run(messages);
+    expect([...t.index.products(PRODUCTS_ALIAS).keys()].sort()).toEqual(['n1', 'n3']);
+    expect(t.deadLetters.letters.map((letter) => [letter.message.key, letter.reason.stage, letter.reason.errorCode])).toEqual([['n2', 'upsert', 'INVALID_ARGUMENT']]);
+    expect(t.commits).toEqual([messages[2].offset]);
+  });
+
+  it('uses one upsert call for a whole chunk', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    const messages = ['o1', 'o2', 'o3', 'o4'].map((id) => {
+      t.source.images.set(`http://img/${id}.jpg`, Buffer.from(id));
+      return consumed(upserted(id, 1, [{ id: `${id}-a`, url: `http://img/${id}.jpg` }]));
+    });
+    await t.run(messages);
+    expect(t.index.upsertCalls).toBe(1);
+    expect(t.index.products(PRODUCTS_ALIAS).size).toBe(4);
   });
 });
 

@@ -10,9 +10,9 @@ import { parseCatalogEvent, type ProductDeleted, type ProductUpserted } from '@v
 import type { BatchControl, ConsumedEvent, DeadLetterPublisher, DeadLetterReason, PartitionBatch, RetryLater } from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import type { EventOutcome, IngestionMetrics } from '../metrics/ingestion.metrics';
-import { DependencyUnavailableError, RejectedByDependencyError, type EmbedderModel, type IndexedProduct, type ProductIndex, type StoredImageRef } from '../ports';
+import { DependencyUnavailableError, RejectedByDependencyError, type EmbedderModel, type ImageVector, type IndexedProduct, type ProductIndex, type StoredImageRef } from '../ports';
 import { backoffDelay } from './concurrency';
-import type { ImageVectorizer } from './image-vectorizer';
+import type { ImageFailure, ImageVectorizer } from './image-vectorizer';
 
 export interface HandlerSettings {
   eventsPerChunk: number;
@@ -32,6 +32,11 @@ export interface EventResult {
   outcome: EventOutcome;
   deadLetter?: DeadLetterReason;
 }
+
+/** An event either finished (result) or waits for the chunk's batched upsert with its vectors. */
+type EventPlan =
+  | { result: EventResult }
+  | { upsert: { product: IndexedProduct; vectors: ImageVector[]; failures: ImageFailure[]; targets: string[]; occurredAt: string } };
 
 export class CatalogEventHandler {
   private readonly failuresByPartition = new Map<string, number>();
@@ -80,7 +85,8 @@ export class CatalogEventHandler {
     const settled = await Promise.allSettled(chunk.map((message) => this.handleEvent(message, targets, model, options.categories)));
     const outage = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (outage) throw outage.reason;
-    const results = settled.map((result) => (result as PromiseFulfilledResult<EventResult>).value);
+    const plans = settled.map((result) => (result as PromiseFulfilledResult<EventPlan>).value);
+    const results = await this.writeUpserts(plans);
     // A replay (reindex) neither dead-letters again nor counts events: the live consumer did both.
     if (options.replay) return results;
     for (let i = 0; i < chunk.length; i++) {
@@ -98,37 +104,38 @@ export class CatalogEventHandler {
     return results;
   }
 
-  private async handleEvent(message: ConsumedEvent, targets: string[], model: EmbedderModel, categories?: readonly string[]): Promise<EventResult> {
-    if (message.value === null) return { outcome: 'skipped' };
+  private async handleEvent(message: ConsumedEvent, targets: string[], model: EmbedderModel, categories?: readonly string[]): Promise<EventPlan> {
+    if (message.value === null) return { result: { outcome: 'skipped' } };
     const parsed = parseCatalogEvent(message.value);
     if (!parsed.ok) {
-      return { outcome: 'dead_lettered', deadLetter: { stage: 'parse', errorCode: parsed.error.code, reason: parsed.error.message } };
+      return { result: { outcome: 'dead_lettered', deadLetter: { stage: 'parse', errorCode: parsed.error.code, reason: parsed.error.message } } };
     }
     const event = parsed.value;
-    if (event.type === 'product.deleted') return this.handleDeleted(event, targets);
-    if (categories && !event.categories.some((category) => categories.includes(category))) return { outcome: 'skipped' };
+    if (event.type === 'product.deleted') return { result: await this.handleDeleted(event, targets) };
+    if (categories && !event.categories.some((category) => categories.includes(category))) return { result: { outcome: 'skipped' } };
     return this.handleUpserted(event, targets, model);
   }
 
   private async handleDeleted(event: ProductDeleted, targets: string[]): Promise<EventResult> {
-    const outcomes = await Promise.all(targets.map((target) => this.index.deleteProduct(target, event.productId, event.version)));
+    const outcomes = await Promise.all(targets.map((target) => this.timed('delete', () => this.index.deleteProduct(target, event.productId, event.version))));
     this.observeLag(event.occurredAt);
     return { outcome: outcomes.includes('stale') && !outcomes.includes('applied') ? 'stale' : 'deleted' };
   }
 
-  private async handleUpserted(event: ProductUpserted, targets: string[], model: EmbedderModel): Promise<EventResult> {
+  /** Decides what an upsert needs (nothing, a payload update, or vectors) and computes the vectors; the writes are batched per chunk. */
+  private async handleUpserted(event: ProductUpserted, targets: string[], model: EmbedderModel): Promise<EventPlan> {
     const product = toIndexedProduct(event);
     const needVectors: string[] = [];
     let attributesUpdated = false;
     for (const target of targets) {
-      const stored = await this.index.getProduct(target, event.productId);
+      const stored = await this.timed('get_product', () => this.index.getProduct(target, event.productId));
       if (stored && stored.product.version >= event.version) {
         // Already written (a redelivery or a replay) or overtaken by a newer version: nothing to do here.
         continue;
       }
       if (stored && sameImages(stored.images, event.images)) {
         // Only price, stock or text changed: rewrite the payload, keep the vectors (no GPU work).
-        const [outcome] = await this.index.updateAttributes(target, [product]);
+        const [outcome] = await this.timed('update_attributes', () => this.index.updateAttributes(target, [product]));
         if (outcome !== 'not_found') {
           attributesUpdated = true;
           continue;
@@ -138,38 +145,82 @@ export class CatalogEventHandler {
     }
     if (needVectors.length === 0) {
       this.observeLag(event.occurredAt);
-      return { outcome: attributesUpdated ? 'attributes_updated' : 'stale' };
+      return { result: { outcome: attributesUpdated ? 'attributes_updated' : 'stale' } };
     }
 
+    const stopImages = this.metrics.productImagesSeconds.startTimer();
     const { vectors, failures } = await this.vectorizer.vectorize(event.images, model);
+    stopImages();
     if (vectors.length === 0) {
       const first = failures[0];
       return {
-        outcome: 'dead_lettered',
-        deadLetter: {
-          stage: first.stage,
-          errorCode: first.code,
-          reason: `all ${failures.length} image(s) failed: ${failures.map((failure) => `${failure.imageId} ${failure.stage}/${failure.code}: ${failure.message}`).join('; ')}`,
+        result: {
+          outcome: 'dead_lettered',
+          deadLetter: {
+            stage: first.stage,
+            errorCode: first.code,
+            reason: `all ${failures.length} image(s) failed: ${failures.map((failure) => `${failure.imageId} ${failure.stage}/${failure.code}: ${failure.message}`).join('; ')}`,
+          },
         },
       };
     }
-    try {
-      for (const target of needVectors) await this.index.upsertProducts(target, [{ product, images: vectors }]);
-    } catch (error) {
-      if (error instanceof RejectedByDependencyError) {
-        return { outcome: 'dead_lettered', deadLetter: { stage: 'upsert', errorCode: error.code, reason: error.message } };
+    return { upsert: { product, vectors, failures, targets: needVectors, occurredAt: event.occurredAt } };
+  }
+
+  /**
+   * One Upsert call per collection for the whole chunk (search serialises writes: per-product
+   * calls would make it the bottleneck). A batch search refuses is retried product by product
+   * so only the product at fault is dead-lettered.
+   */
+  private async writeUpserts(plans: EventPlan[]): Promise<EventResult[]> {
+    const results: (EventResult | undefined)[] = plans.map((plan) => ('result' in plan ? plan.result : undefined));
+    const pending = plans.flatMap((plan, i) => ('upsert' in plan ? [{ i, ...plan.upsert }] : []));
+    const rejected = new Map<number, RejectedByDependencyError>();
+    const byTarget = new Map<string, typeof pending>();
+    for (const item of pending) for (const target of item.targets) byTarget.set(target, [...(byTarget.get(target) ?? []), item]);
+    for (const [target, items] of byTarget) {
+      const write = (batch: typeof pending) => this.timed('upsert', () => this.index.upsertProducts(target, batch.map((item) => ({ product: item.product, images: item.vectors }))));
+      try {
+        await write(items);
+      } catch (error) {
+        if (!(error instanceof RejectedByDependencyError)) throw error;
+        for (const item of items) {
+          try {
+            await write([item]);
+          } catch (single) {
+            if (!(single instanceof RejectedByDependencyError)) throw single;
+            rejected.set(item.i, single);
+          }
+        }
       }
-      throw error;
     }
-    this.observeLag(event.occurredAt);
-    if (failures.length > 0) {
-      this.logger.warn(
-        { productId: event.productId, version: event.version, indexedImages: vectors.length, failures: failures.map(({ imageId, stage, code, message }) => ({ imageId, stage, code, message })) },
-        'product indexed without some of its images',
-      );
-      return { outcome: 'indexed_partial' };
+    for (const item of pending) {
+      const refusal = rejected.get(item.i);
+      if (refusal) {
+        results[item.i] = { outcome: 'dead_lettered', deadLetter: { stage: 'upsert', errorCode: refusal.code, reason: refusal.message } };
+        continue;
+      }
+      this.observeLag(item.occurredAt);
+      if (item.failures.length > 0) {
+        this.logger.warn(
+          { productId: item.product.productId, version: item.product.version, indexedImages: item.vectors.length, failures: item.failures.map(({ imageId, stage, code, message }) => ({ imageId, stage, code, message })) },
+          'product indexed without some of its images',
+        );
+        results[item.i] = { outcome: 'indexed_partial' };
+      } else {
+        results[item.i] = { outcome: 'indexed' };
+      }
     }
-    return { outcome: 'indexed' };
+    return results as EventResult[];
+  }
+
+  private async timed<T>(call: string, action: () => Promise<T>): Promise<T> {
+    const stop = this.metrics.searchCallSeconds.startTimer({ call });
+    try {
+      return await action();
+    } finally {
+      stop();
+    }
   }
 
   private observeLag(occurredAt: string): void {

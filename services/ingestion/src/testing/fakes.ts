@@ -3,6 +3,7 @@ import { ImageFetchError } from '@vsearch/image-fetch';
 import type { ConsumedEvent, DeadLetterReason } from '@vsearch/event-log';
 import {
   DependencyUnavailableError,
+  RejectedByDependencyError,
   ImageEmbedder,
   ImagePreprocessor,
   ImageSource,
@@ -15,6 +16,9 @@ import {
   type StoredImageRef,
   type WriteOutcome,
 } from '../ports';
+
+/** A product with this title is refused by FakeProductIndex.upsertProducts (INVALID_ARGUMENT), with its whole batch. */
+export const REFUSED_TITLE = 'refused by search';
 
 export const FAKE_MODEL: EmbedderModel = { modelId: 'fake-model@1', dimension: 4, imageSize: 2 };
 
@@ -80,11 +84,15 @@ export class FakeProductIndex extends ProductIndex {
   readonly collections = new Map<string, { modelId: string; dimension: number; products: Map<string, StoredProduct>; deleted: Map<string, number> }>();
   readonly aliases = new Map<string, string>();
   readonly writes: string[] = [];
+  upsertCalls = 0;
   down = false;
   private generation = 0;
 
   async upsertProducts(collection: string, items: { product: IndexedProduct; images: ImageVector[] }[]): Promise<WriteOutcome[]> {
     const store = this.store(collection);
+    this.upsertCalls++;
+    const refused = items.find(({ product }) => product.title === REFUSED_TITLE);
+    if (refused) throw new RejectedByDependencyError('search', 'INVALID_ARGUMENT', `search refused ${refused.product.productId}`);
     return items.map(({ product, images }) => {
       this.writes.push(`upsert ${collection} ${product.productId}@${product.version}`);
       const existing = store.products.get(product.productId)?.product.version ?? store.deleted.get(product.productId) ?? -1;

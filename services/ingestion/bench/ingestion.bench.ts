@@ -1,0 +1,145 @@
+/**
+ * Ingestion throughput, end to end (`npm run bench:ingestion [-- --products N --runs R]`):
+ * a topic pre-filled with a generated catalog (images on a local HTTP host), the real
+ * embedder (bundled model, CPU unless EXECUTION_PROVIDERS says otherwise) and search as child
+ * processes, ingestion in this process from a fresh consumer group into a fresh store. Beside
+ * it, the embedder's own images/s measured raw in the same run (pixels already preprocessed,
+ * bulk lane, the same batch size and concurrency): the pipeline should reach ≥ 80% of it.
+ * Uses KAFKA_BROKERS, or starts tools/kafka/kafka.sh; `--embedded` uses the embedded log.
+ * Writes the `ingestion` section of docs/benchmarks.md (unless `--no-write`). A benchmark, not a test.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseCatalogEvent } from '@vsearch/contracts';
+import { FileEventLog, KafkaEventLog, type EventLog } from '@vsearch/event-log';
+import { kafkaBrokersForTests, uniqueTopicPrefix } from '@vsearch/event-log/testing';
+import { EmbedderClient } from '@vsearch/grpc-clients';
+import { preprocessImage } from '@vsearch/preprocessing';
+import { median, writeBenchmarkSection } from '@vsearch/testing';
+import { startIngestionService } from '../src/index';
+import { generateTestCatalog, startEmbedderProcess, startImageHost, startSearchProcess, storeCounts } from '../src/testing/stack';
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : Number(process.argv[index + 1]);
+}
+
+const PRODUCTS = option('products', 150);
+const RUNS = option('runs', 3);
+const EMBEDDED = process.argv.includes('--embedded');
+/** `--no-write`: print the figures without touching docs/benchmarks.md (trial runs). */
+const WRITE = !process.argv.includes('--no-write');
+const EMBED_BATCH = 32;
+const EMBED_CONCURRENCY = 4;
+
+async function embedderCeiling(address: string, pixels: Uint8Array[]): Promise<number> {
+  const client = new EmbedderClient({ address, defaultDeadlineMs: 120_000 });
+  const batches: Uint8Array[][] = [];
+  for (let i = 0; i < pixels.length; i += EMBED_BATCH) batches.push(pixels.slice(i, i + EMBED_BATCH));
+  await client.embedPixels(batches[0], { priority: 'bulk' });
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: EMBED_CONCURRENCY }, async () => {
+      while (next < batches.length) await client.embedPixels(batches[next++], { priority: 'bulk' });
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  client.close();
+  return pixels.length / seconds;
+}
+
+async function main(): Promise<void> {
+  const brokers = EMBEDDED ? '' : await kafkaBrokersForTests();
+  const embedder = await startEmbedderProcess(undefined, { LOG_LEVEL: 'error' });
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-bench-'));
+  const host = await startImageHost(path.join(workDir, 'images'));
+  const catalog = await generateTestCatalog(9001, PRODUCTS, host.baseUrl, workDir);
+  const modelInfo = await new EmbedderClient({ address: embedder.address }).getModelInfo();
+  console.error(`catalog: ${PRODUCTS} products, ${catalog.imageCount} images; model ${modelInfo.modelId} (${modelInfo.imageSize}px, ${modelInfo.executionProvider})`);
+
+  // The embedder's own throughput on this machine: images preprocessed beforehand, only gRPC + inference timed.
+  const pixels: Uint8Array[] = [];
+  for (const line of catalog.lines) {
+    const parsed = parseCatalogEvent(line);
+    if (!parsed.ok || parsed.value.type !== 'product.upserted') throw new Error('bad catalog line');
+    for (const image of parsed.value.images) {
+      const file = path.join(workDir, 'images', new URL(image.url).pathname.replace(/^\/catalog-images\//, ''));
+      pixels.push((await preprocessImage(readFileSync(file), { size: modelInfo.imageSize })).pixels);
+    }
+  }
+
+  const ceilings: number[] = [];
+  const pipelineImages: number[] = [];
+  const pipelineEvents: number[] = [];
+  for (let run = 1; run <= RUNS; run++) {
+    ceilings.push(await embedderCeiling(embedder.address, pixels));
+    const search = await startSearchProcess();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-bench-data-'));
+    const prefix = EMBEDDED ? '' : uniqueTopicPrefix('bench');
+    const log: EventLog = EMBEDDED ? new FileEventLog({ dir: path.join(dataDir, 'event-log') }) : new KafkaEventLog({ brokers: brokers.split(','), clientId: 'ingestion-bench' });
+    const topic = `${prefix}catalog.products.v1`;
+    await log.ensureTopics([{ topic, partitions: 3, config: { 'cleanup.policy': 'compact' } }]);
+    await log.publish(topic, catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })));
+    await log.close();
+
+    const started = performance.now();
+    const service = await startIngestionService({
+      KAFKA_BROKERS: brokers,
+      TOPIC_PREFIX: prefix,
+      CONSUMER_GROUP: `${prefix}bench-ingestion`,
+      EMBEDDER_ADDR: embedder.address,
+      SEARCH_ADDR: search.address,
+      DATA_DIR: dataDir,
+      INGESTION_PORT: 0,
+      INGESTION_HOST: '127.0.0.1',
+      IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${host.port}`,
+      EMBED_BATCH: EMBED_BATCH,
+      EMBED_CONCURRENCY: EMBED_CONCURRENCY,
+      LOG_LEVEL: 'error',
+    });
+    while ((await storeCounts(search.client)).products < PRODUCTS) await new Promise((resolve) => setTimeout(resolve, 50));
+    const seconds = (performance.now() - started) / 1000;
+    await service.close();
+    await search.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    pipelineEvents.push(PRODUCTS / seconds);
+    pipelineImages.push(catalog.imageCount / seconds);
+    console.error(
+      `run ${run}: embedder ${ceilings[run - 1].toFixed(1)} images/s; ingestion ${(PRODUCTS / seconds).toFixed(1)} events/s = ${(catalog.imageCount / seconds).toFixed(1)} images/s (${seconds.toFixed(1)} s)`,
+    );
+  }
+  await embedder.stop();
+  await host.close();
+  rmSync(workDir, { recursive: true, force: true });
+
+  const ceiling = median(ceilings);
+  const images = median(pipelineImages);
+  const events = median(pipelineEvents);
+  const ratio = images / ceiling;
+  const command = `npm run bench:ingestion -- --products ${PRODUCTS} --runs ${RUNS}${EMBEDDED ? ' --embedded' : ''}`;
+  const markdown = [
+    '## Ingestion (end to end)',
+    '',
+    `\`${command}\` — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'}), model ${modelInfo.modelId} on ${modelInfo.executionProvider}, ${EMBEDDED ? 'embedded event log' : 'Kafka (3 partitions)'}.`,
+    '',
+    `A topic pre-filled with ${PRODUCTS} generated products (${catalog.imageCount} images, served by a local HTTP host); ingestion from a fresh consumer group into a fresh store: fetch, decode + preprocess on the ingestion side, embed through the bulk lane (batches of ${EMBED_BATCH}, ${EMBED_CONCURRENCY} calls in flight), versioned upsert, commit. Timed from service start to the last product stored. The embedder ceiling is the same embedder process fed already preprocessed pixels with the same batching, in the same run. Medians of ${RUNS} runs.`,
+    '',
+    '| measure | value |',
+    '| --- | --- |',
+    `| ingestion, events/s | ${events.toFixed(1)} |`,
+    `| ingestion, images/s | ${images.toFixed(1)} |`,
+    `| embedder alone (pixels, bulk lane), images/s | ${ceiling.toFixed(1)} |`,
+    `| ingestion / embedder | ${(ratio * 100).toFixed(0)}% (target ≥ 80%) |`,
+    '',
+    `On this machine ingestion and the embedder share the same ${os.cpus().length} cores: decoding and resizing (sharp) and the model compete for them, which is the one-machine mode; in the cluster the decoding runs on separate CPU pods (DESIGN.md principle 1).`,
+  ].join('\n');
+  if (WRITE) writeBenchmarkSection('ingestion', markdown);
+  console.log(markdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
