@@ -10,7 +10,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CATALOG_REINDEX_TOPIC, parseReindexRequest, type ProductUpserted } from '@vsearch/contracts';
 import { FileEventLog } from '@vsearch/event-log';
-import { REPO_ROOT } from '@vsearch/testing';
+import { REPO_ROOT, waitFor } from '@vsearch/testing';
 import { errorResponseSchema, searchResponseSchema, type SearchResponse } from './dtos/responses.dto';
 import { E2E_ADMIN_KEY, startE2eStack, type E2eStack } from './testing/e2e-stack';
 
@@ -290,6 +290,14 @@ describe('operations', () => {
   });
 });
 
+describe('request ids', () => {
+  it('carries X-Request-Id to the embedder and search as gRPC metadata', async () => {
+    await searchOk('/v1/search?q=green%20lamp%20e2e', { headers: { 'x-request-id': 'e2e-embed-7731' } });
+    await expectError(await get('/v1/products/missing-product-x/similar', { headers: { 'x-request-id': 'e2e-similar-7732' } }), 404);
+    await waitFor('the services to log the request ids', () => stack.embedder.output().includes('"requestId":"e2e-embed-7731"') && stack.search.output().includes('"requestId":"e2e-similar-7732"'), 5_000);
+  });
+});
+
 describe('web page in Chromium', () => {
   let browser: Browser;
   let page: Page;
@@ -396,3 +404,26 @@ describe('web page in Chromium', () => {
 });
 
 const HELD_OUT_FOR_BROWSER = 19;
+
+// Last: stops the services behind the query API.
+describe('when a dependency goes down', () => {
+  it('answers 503 with Retry-After, and /readyz names what is missing', async () => {
+    await stack.search.stop();
+    const response = await get('/v1/search?q=red%20boot');
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    await expectError(response, 503, 'dependency_unavailable');
+    await expectError(await get(`/v1/products/s${SEED}-000001/similar`), 503, 'dependency_unavailable');
+    const ready = await get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'not_ready', dependencies: { embedder: 'up', search: 'down' }, missing: ['search'] });
+
+    await stack.embedder.stop();
+    const render = await stack.heldOutRender(2);
+    const upload = await get('/v1/search/image', { method: 'POST', body: imageForm(render.bytes, `photo.${render.format}`, MIME[render.format]) });
+    await expectError(upload, 503, 'dependency_unavailable');
+    expect(await (await get('/readyz')).json()).toMatchObject({ missing: ['embedder', 'search'] });
+    // Client mistakes are still 4xx, and liveness holds.
+    await expectError(await get('/v1/search?q='), 400);
+    expect((await get('/healthz')).status).toBe(200);
+  });
+});

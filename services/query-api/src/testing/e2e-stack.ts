@@ -55,11 +55,14 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
     EMBEDDER_PORT: String(embedderPort),
     METRICS_PORT: String(embedderMetricsPort),
     EXECUTION_PROVIDERS: 'cpu',
+    // debug: every call is logged with its x-request-id, which the tests look for.
+    LOG_LEVEL: 'debug',
   });
   const search = spawnTsEntry('services/search/src/main.ts', {
     SEARCH_PORT: String(searchPort),
     METRICS_PORT: String(searchMetricsPort),
     DATA_DIR: path.join(tmp, 'search-data'),
+    LOG_LEVEL: 'info',
   });
   const embedderClient = new EmbedderClient({ address: `127.0.0.1:${embedderPort}`, defaultDeadlineMs: 60_000 });
   const searchClient = new SearchClient({ address: `127.0.0.1:${searchPort}`, defaultDeadlineMs: 60_000 });
