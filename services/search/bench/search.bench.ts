@@ -8,7 +8,7 @@
  * section of docs/benchmarks.md.
  *
  * Usage: npm run bench:search -- [--sizes 10000,100000,1000000] [--no-512]
- *        [--runs 3] [--queries 200] [--truth 100] [--nprobe 50,100,200,400] [--no-write]
+ *        [--runs 3] [--queries 200] [--truth 100] [--nprobe 50,100,200,400] [--sweep-from 1000000] [--no-write]
  *
  * Calls go through the VectorStore port in process (no gRPC): the figures are
  * the engine's. The engine is synchronous on one thread, so concurrency 16
@@ -29,11 +29,13 @@ interface Options {
   queries: number;
   truth: number;
   nprobes: number[];
+  /** Also measure IVF at this size and above (default 1M). */
+  sweepFrom: number;
   write: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { sizes: [10_000, 100_000, 1_000_000], with512: true, runs: 3, queries: 200, truth: 100, nprobes: [50, 100, 200, 400], write: true };
+  const options: Options = { sizes: [10_000, 100_000, 1_000_000], with512: true, runs: 3, queries: 200, truth: 100, nprobes: [50, 100, 200, 400], sweepFrom: 1_000_000, write: true };
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i];
     if (argv[i] === '--sizes') options.sizes = next().split(',').map(Number);
@@ -42,6 +44,7 @@ function parseArgs(argv: string[]): Options {
     else if (argv[i] === '--queries') options.queries = Number(next());
     else if (argv[i] === '--truth') options.truth = Number(next());
     else if (argv[i] === '--nprobe') options.nprobes = next().split(',').map(Number);
+    else if (argv[i] === '--sweep-from') options.sweepFrom = Number(next());
     else if (argv[i] === '--no-write') options.write = false;
   }
   return options;
@@ -209,7 +212,7 @@ async function benchCase(count: number, dimension: number, options: Options): Pr
   const configurations: Array<{ label: string; apply: () => number; full: boolean }> = [
     { label: defaultLists ? `default (IVF ${defaultLists} lists, nprobe auto)` : 'default (int8 SIMD scan + float rerank)', apply: () => store.tuneIndex(collection, {}), full: true },
   ];
-  if (count >= 1_000_000) {
+  if (count >= options.sweepFrom) {
     for (const nprobe of options.nprobes) {
       configurations.push({ label: `IVF nprobe ${nprobe}`, apply: () => store.tuneIndex(collection, { exactSearchBelow: 1, nprobe }), full: false });
     }

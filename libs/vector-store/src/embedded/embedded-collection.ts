@@ -423,23 +423,24 @@ export class EmbeddedCollection {
     return slots;
   }
 
+  /**
+   * One monomorphic predicate over the filter columns (it runs for every
+   * candidate point of a scan), plus the candidate products from the
+   * inverted lists when a category or brand narrows the search.
+   */
   private compileFilter(filter: SearchFilter | undefined, excludeOrdinal: number): CompiledFilter {
     const live = this.live;
     const price = this.price;
     const inStock = this.inStock;
     const brand = this.brand;
     const entries = this.entries;
-    const tests: Array<(ordinal: number) => boolean> = [(ordinal) => live[ordinal] === 1 && ordinal !== excludeOrdinal];
     let candidates: Set<number>[] | undefined;
     let estimate = this.liveProducts;
 
+    let wantedCategories: Set<number> | null = null;
     if (filter?.categories?.length) {
       const codes = filter.categories.map((name) => this.categoryCodes.get(name)).filter((code): code is number => code !== undefined);
-      const wanted = new Set(codes);
-      tests.push((ordinal) => {
-        for (const code of entries[ordinal].categoryCodes) if (wanted.has(code)) return true;
-        return false;
-      });
+      wantedCategories = new Set(codes);
       const sets = codes.map((code) => this.categoryMembers[code]);
       const size = sets.reduce((sum, set) => sum + set.size, 0);
       if (size <= estimate) {
@@ -447,10 +448,10 @@ export class EmbeddedCollection {
         candidates = sets;
       }
     }
+    let wantedBrands: Set<number> | null = null;
     if (filter?.brands?.length) {
       const codes = filter.brands.map((name) => this.brandCodes.get(name)).filter((code): code is number => code !== undefined);
-      const wanted = new Set(codes);
-      tests.push((ordinal) => wanted.has(brand[ordinal]));
+      wantedBrands = new Set(codes);
       const sets = codes.map((code) => this.brandMembers[code]);
       const size = sets.reduce((sum, set) => sum + set.size, 0);
       if (size <= estimate) {
@@ -458,19 +459,22 @@ export class EmbeddedCollection {
         candidates = sets;
       }
     }
-    if (filter?.minPrice !== undefined) {
-      const min = filter.minPrice;
-      tests.push((ordinal) => price[ordinal] >= min);
-    }
-    if (filter?.maxPrice !== undefined) {
-      const max = filter.maxPrice;
-      tests.push((ordinal) => price[ordinal] <= max);
-    }
-    if (filter?.inStock !== undefined) {
-      const wanted = filter.inStock ? 1 : 0;
-      tests.push((ordinal) => inStock[ordinal] === wanted);
-    }
-    const matches = tests.length === 1 ? tests[0] : (ordinal: number) => tests.every((test) => test(ordinal));
+    const minPrice = filter?.minPrice ?? -Infinity;
+    const maxPrice = filter?.maxPrice ?? Infinity;
+    const stock = filter?.inStock === undefined ? -1 : filter.inStock ? 1 : 0;
+    const hasCategory = (ordinal: number, wanted: Set<number>) => {
+      const codes = entries[ordinal].categoryCodes;
+      for (let i = 0; i < codes.length; i++) if (wanted.has(codes[i])) return true;
+      return false;
+    };
+    const matches = (ordinal: number) =>
+      live[ordinal] === 1 &&
+      ordinal !== excludeOrdinal &&
+      price[ordinal] >= minPrice &&
+      price[ordinal] <= maxPrice &&
+      (stock < 0 || inStock[ordinal] === stock) &&
+      (wantedBrands === null || wantedBrands.has(brand[ordinal])) &&
+      (wantedCategories === null || hasCategory(ordinal, wantedCategories));
     return { matches, estimate, candidates: candidates && unionOf(candidates) };
   }
 
