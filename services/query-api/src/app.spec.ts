@@ -85,7 +85,7 @@ describe('query API HTTP layer', () => {
       ['a blank query', '/v1/search?q=%20%20', 'invalid_parameter'],
       ['a missing query', '/v1/search', 'invalid_parameter'],
       ['a 10 KB query', `/v1/search?q=${'a'.repeat(10_240)}`, 'invalid_parameter'],
-      ['a query over MAX_QUERY_CHARS', `/v1/search?q=${'a'.repeat(300)}`, 'query_too_long'],
+      ['a query of 257 characters', `/v1/search?q=${'a'.repeat(257)}`, 'invalid_parameter'],
       ['an unknown filter', '/v1/search?q=boots&colour=red', 'unknown_parameter'],
       ['minPrice > maxPrice', '/v1/search?q=boots&minPrice=50&maxPrice=10', 'invalid_parameter'],
       ['a non-numeric price', '/v1/search?q=boots&minPrice=cheap', 'invalid_parameter'],
@@ -288,6 +288,8 @@ describe('query API HTTP layer', () => {
       expect(inQuery(search)).toEqual(
         ['brand', 'category', 'inStock', 'limit', 'maxPrice', 'minPrice', 'offset', 'q'].sort(),
       );
+      expect(search.parameters.find((parameter: { name: string }) => parameter.name === 'q').schema).toMatchObject({ minLength: 1, maxLength: 256 });
+      expect(search.parameters.find((parameter: { name: string }) => parameter.name === 'limit').schema).toMatchObject({ minimum: 1, maximum: 100 });
       expect(search.responses['400'].content['application/json'].schema.properties.error).toBeDefined();
       const image = document.paths['/v1/search/image'].post;
       expect(Object.keys(image.requestBody.content).sort()).toEqual(['application/json', 'multipart/form-data']);

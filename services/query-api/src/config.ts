@@ -48,8 +48,6 @@ export const queryApiEnvSchema = z.object({
     .pipe(z.number({ error: 'must be a number' }).min(-1).max(1).optional()),
   /** Query embeddings kept in the LRU cache. */
   QUERY_CACHE_SIZE: env.positiveInt(2_000),
-  /** Longest accepted text query, in characters. */
-  MAX_QUERY_CHARS: env.positiveInt(256),
   /** Deadline of each call to the embedder, search and ingestion. */
   UPSTREAM_TIMEOUT_MS: env.positiveInt(10_000),
   /** Seconds a client is told to wait (Retry-After) when a dependency is down. */
@@ -66,7 +64,7 @@ export interface QueryApiConfig {
   admin: { apiKeys: string[] };
   rateLimit: { enabled: boolean; perSecond: number; burst: number; maxClients: number };
   images: { maxUploadBytes: number; maxPixels: number; fetchAllowHosts: string[]; fetchTimeoutMs: number; catalogImagesDir?: string };
-  search: { modelsDir: string; textScoreThreshold?: number; queryCacheSize: number; maxQueryChars: number };
+  search: { modelsDir: string; textScoreThreshold?: number; queryCacheSize: number };
   logLevel: string;
 }
 
@@ -105,7 +103,6 @@ export function loadQueryApiConfig(overrides: QueryApiConfigOverrides = {}, envi
       modelsDir: path.resolve(flat.MODELS_DIR),
       textScoreThreshold: flat.TEXT_SCORE_THRESHOLD,
       queryCacheSize: flat.QUERY_CACHE_SIZE,
-      maxQueryChars: flat.MAX_QUERY_CHARS,
     }),
     logLevel: flat.LOG_LEVEL,
   });

@@ -42,9 +42,6 @@ export class ProductSearchService {
 
   async searchText(query: TextSearchQuery, context: RequestContext): Promise<SearchResponse> {
     const started = performance.now();
-    if (query.q.length > this.config.search.maxQueryChars) {
-      throw badRequest('query_too_long', `q must be at most ${this.config.search.maxQueryChars} characters (got ${query.q.length})`);
-    }
     const text = normaliseQueryText(query.q);
     const { vector, modelId } = await this.embedText(text, context);
     const page = await this.productIndex.searchByVector(
