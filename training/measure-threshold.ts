@@ -55,8 +55,8 @@ async function main(): Promise<void> {
       JSON.stringify({
         model: runtime.info().modelId,
         gallery: count,
-        realTop1: { min: percentile(realScores, 0), p5: realLow, median: percentile(realScores, 50) },
-        nonsenseTop1: { median: percentile(nonsenseScores, 50), p95: nonsenseHigh, max: percentile(nonsenseScores, 100) },
+        realTop1: { queries: realScores.length, min: percentile(realScores, 0), p5: realLow, median: percentile(realScores, 50), max: percentile(realScores, 100) },
+        nonsenseTop1: { queries: nonsenseScores.length, min: percentile(nonsenseScores, 0), median: percentile(nonsenseScores, 50), p95: nonsenseHigh, max: percentile(nonsenseScores, 100) },
         threshold,
         realBelowThreshold: realScores.filter((s) => s < threshold).length / realScores.length,
         nonsenseAboveThreshold: nonsenseScores.filter((s) => s >= threshold).length / nonsenseScores.length,

@@ -116,7 +116,7 @@ def main():
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--epochs", type=float, default=60)
     parser.add_argument("--time-budget-s", type=float, default=0, help="stop early after this many seconds (0 = no limit)")
-    parser.add_argument("--batch-products", type=int, default=256, help="products per step (two renders each)")
+    parser.add_argument("--batch-products", type=int, default=512, help="products per step (two renders each)")
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--weight-decay", type=float, default=0.05)
     parser.add_argument("--image-image-weight", type=float, default=0.3)

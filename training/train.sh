@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEVICE=cpu; EPOCHS=200; BUDGET=0; OUT=models/clip-mini; VERSION=1.0.0; WORK=tmp/training
+DEVICE=cpu; EPOCHS=200; BUDGET=0; OUT=models/clip-mini; VERSION=1.1.0-local; WORK=tmp/training
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) DEVICE=$2; shift 2 ;;
