@@ -33,9 +33,12 @@
  * offset + limit groups and slice (offset is bounded by SEARCH_LIMITS).
  *
  * Failures: connection errors, timeouts, 429 and 5xx become `unavailable`
- * (gRPC UNAVAILABLE) after retries with exponential backoff; every request
- * we send is safe to retry (reads, upserts of deterministic ids, deletes by
- * filter, payload sets, whole-alias swaps, creates that detect "exists").
+ * (gRPC UNAVAILABLE) after retries with exponential backoff. Retried: reads
+ * and idempotent writes (upserts of deterministic ids, deletes by filter,
+ * payload sets, payload indexes, the alias swap, which names its final
+ * state). Not retried: collection creation (a lost answer to a create that
+ * succeeded would make the retry claim the next generation number); the
+ * caller (ingestion at start-up) retries CreateCollection as a whole.
  */
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
 import { VectorStoreError } from '../errors';
@@ -276,13 +279,16 @@ export class QdrantVectorStore extends VectorStore {
       const names = await this.collectionNames();
       const name = `products_v${Math.max(0, ...names.map((existing) => generationOf(existing) ?? 0)) + 1}`;
       const hnsw = this.options.hnsw ?? {};
-      const created = await this.request('create collection', () =>
+      const created = await this.request(
+        'create collection',
+        () =>
         this.client.createCollection(name, {
           vectors: { [IMAGE_VECTOR]: { size: dimension, distance: 'Cosine' } },
           hnsw_config: { m: hnsw.m ?? 16, ef_construct: hnsw.efConstruct ?? 128 },
           ...(this.options.quantization === 'int8' ? { quantization_config: { scalar: { type: 'int8', always_ram: true } } } : {}),
           metadata: { modelId, dimension, createdBy: 'visual-search' },
         }),
+        0,
       ).then(
         () => true,
         (error: unknown) => {
@@ -474,14 +480,14 @@ export class QdrantVectorStore extends VectorStore {
   }
 
   /** One Qdrant request with retries on transient failures; failures become VectorStoreErrors with a reason. */
-  private async request<T>(what: string, send: () => Promise<T>): Promise<T> {
+  private async request<T>(what: string, send: () => Promise<T>, retries = this.retries): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await send();
       } catch (error) {
         const status = statusOf(error);
         const transient = isTransient(error);
-        if (transient && attempt < this.retries) {
+        if (transient && attempt < retries) {
           const delay = this.backoffMs * 2 ** attempt * (0.5 + Math.random() / 2);
           await new Promise((resolve) => setTimeout(resolve, delay));
           continue;
