@@ -1,0 +1,36 @@
+/**
+ * `vsearch eval` as a user runs it.
+ * real: the CLI as a child process, the catalog generator (sharp), preprocessing, onnxruntime-node,
+ * the bundled model. mock: nothing. (Quality floors: libs/model/src/eval/evaluate-model.int-spec.ts.)
+ */
+import { REPO_ROOT } from '@vsearch/testing';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+function vsearch(args: string[]) {
+  return spawnSync(process.execPath, [path.join(REPO_ROOT, 'tools/cli/bin/vsearch.js'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+}
+
+describe('vsearch eval', () => {
+  it('prints exactly one JSON object of the documented shape with --json', () => {
+    const result = vsearch(['eval', '--json', '--seed', '5', '--count', '30', '--model', 'models/clip-mini']);
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const report = JSON.parse(lines[0]) as Record<string, unknown>;
+    expect(report).toEqual({
+      model: expect.stringMatching(/^clip-mini@/),
+      seed: 5,
+      count: 30,
+      textToImage: { precisionAt10Seen: expect.any(Number), precisionAt10HeldOut: expect.any(Number), recallAt10Title: expect.any(Number) },
+      imageToImage: { recallAt10: expect.any(Number) },
+      zeroShot: { category: expect.any(Number), colour: expect.any(Number) },
+    });
+  });
+
+  it('refuses a catalog too small to measure, with a usage error', () => {
+    const result = vsearch(['eval', '--count', '5']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--count must be an integer from 30/);
+  });
+});
