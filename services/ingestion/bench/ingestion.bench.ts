@@ -33,6 +33,22 @@ const WRITE = !process.argv.includes('--no-write');
 const EMBED_BATCH = 32;
 const EMBED_CONCURRENCY = 4;
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
 async function embedderCeiling(address: string, pixels: Uint8Array[]): Promise<number> {
   const client = new EmbedderClient({ address, defaultDeadlineMs: 120_000 });
   const batches: Uint8Array[][] = [];
@@ -73,8 +89,12 @@ async function main(): Promise<void> {
   const ceilings: number[] = [];
   const pipelineImages: number[] = [];
   const pipelineEvents: number[] = [];
+  const cpu = { embedderAlone: [] as number[], embedder: [] as number[], ingestion: [] as number[], search: [] as number[] };
+  const embedderPid = embedder.process.child.pid;
   for (let run = 1; run <= RUNS; run++) {
+    const aloneBefore = cpuSecondsOf(embedderPid);
     ceilings.push(await embedderCeiling(embedder.address, pixels));
+    cpu.embedderAlone.push(((cpuSecondsOf(embedderPid) - aloneBefore) * 1000) / pixels.length);
     const search = await startSearchProcess();
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-bench-data-'));
     const prefix = EMBEDDED ? '' : uniqueTopicPrefix('bench');
@@ -84,6 +104,7 @@ async function main(): Promise<void> {
     await log.publish(topic, catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })));
     await log.close();
 
+    const cpuBefore = { embedder: cpuSecondsOf(embedderPid), search: cpuSecondsOf(search.process.child.pid), ingestion: ownCpuSeconds() };
     const started = performance.now();
     const service = await startIngestionService({
       KAFKA_BROKERS: brokers,
@@ -101,13 +122,17 @@ async function main(): Promise<void> {
     });
     while ((await storeCounts(search.client)).products < PRODUCTS) await new Promise((resolve) => setTimeout(resolve, 50));
     const seconds = (performance.now() - started) / 1000;
+    cpu.embedder.push(((cpuSecondsOf(embedderPid) - cpuBefore.embedder) * 1000) / catalog.imageCount);
+    cpu.search.push(((cpuSecondsOf(search.process.child.pid) - cpuBefore.search) * 1000) / catalog.imageCount);
+    cpu.ingestion.push(((ownCpuSeconds() - cpuBefore.ingestion) * 1000) / catalog.imageCount);
     await service.close();
     await search.stop();
     rmSync(dataDir, { recursive: true, force: true });
     pipelineEvents.push(PRODUCTS / seconds);
     pipelineImages.push(catalog.imageCount / seconds);
     console.error(
-      `run ${run}: embedder ${ceilings[run - 1].toFixed(1)} images/s; ingestion ${(PRODUCTS / seconds).toFixed(1)} events/s = ${(catalog.imageCount / seconds).toFixed(1)} images/s (${seconds.toFixed(1)} s)`,
+      `run ${run}: embedder ${ceilings[run - 1].toFixed(1)} images/s; ingestion ${(PRODUCTS / seconds).toFixed(1)} events/s = ${(catalog.imageCount / seconds).toFixed(1)} images/s (${seconds.toFixed(1)} s); ` +
+        `CPU ms/image: embedder alone ${cpu.embedderAlone[run - 1].toFixed(2)}, embedder ${cpu.embedder[run - 1].toFixed(2)}, ingestion ${cpu.ingestion[run - 1].toFixed(2)}, search ${cpu.search[run - 1].toFixed(2)}`,
     );
   }
   await embedder.stop();
@@ -132,6 +157,15 @@ async function main(): Promise<void> {
     `| ingestion, images/s | ${images.toFixed(1)} |`,
     `| embedder alone (pixels, bulk lane), images/s | ${ceiling.toFixed(1)} |`,
     `| ingestion / embedder | ${(ratio * 100).toFixed(0)}% (target ≥ 80%) |`,
+    '',
+    'CPU time per image (user + system, from /proc; independent of how busy the shared machine was):',
+    '',
+    '| process | CPU ms per image |',
+    '| --- | --- |',
+    `| embedder alone (pixels in) | ${median(cpu.embedderAlone).toFixed(2)} |`,
+    `| embedder during ingestion | ${median(cpu.embedder).toFixed(2)} |`,
+    `| ingestion (fetch, decode + resize, hashing, gRPC, Kafka) and the image host | ${median(cpu.ingestion).toFixed(2)} |`,
+    `| search (versioned upserts, reads) | ${median(cpu.search).toFixed(2)} |`,
     '',
     `On this machine ingestion and the embedder share the same ${os.cpus().length} cores: decoding and resizing (sharp) and the model compete for them, which is the one-machine mode; in the cluster the decoding runs on separate CPU pods (DESIGN.md principle 1).`,
   ].join('\n');

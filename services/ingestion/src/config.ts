@@ -46,6 +46,8 @@ export const ingestionEnvSchema = z.object({
   EMBED_BATCH: env.positiveInt(32),
   /** Embedder calls in flight at once. */
   EMBED_CONCURRENCY: env.positiveInt(4),
+  /** Longest a partial embedder batch waits for more images (fuller batches cost the embedder less per image). */
+  EMBED_MAX_WAIT_MS: env.nonNegativeInt(25),
   EMBED_DEADLINE_MS: env.positiveInt(60_000),
   /** Entries of the in-memory embedding cache (sha256 of image bytes + model id). */
   EMBEDDING_CACHE_SIZE: env.nonNegativeInt(20_000),
@@ -73,6 +75,7 @@ export interface IngestionConfig {
     eventsPerChunk: number;
     embedBatch: number;
     embedConcurrency: number;
+    embedMaxWaitMs: number;
     embedDeadlineMs: number;
     embeddingCacheSize: number;
     dependencyRetryBaseMs: number;
@@ -113,6 +116,7 @@ export function loadIngestionConfig(overrides: IngestionConfigOverrides = {}, en
       eventsPerChunk: parsed.EVENTS_PER_CHUNK,
       embedBatch: parsed.EMBED_BATCH,
       embedConcurrency: parsed.EMBED_CONCURRENCY,
+      embedMaxWaitMs: parsed.EMBED_MAX_WAIT_MS,
       embedDeadlineMs: parsed.EMBED_DEADLINE_MS,
       embeddingCacheSize: parsed.EMBEDDING_CACHE_SIZE,
       dependencyRetryBaseMs: parsed.DEPENDENCY_RETRY_BASE_MS,

@@ -62,7 +62,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
 
   const collections = new CollectionRegistry(index, log);
   const cache = new EmbeddingCache(config.pipeline.embeddingCacheSize);
-  const queue = new EmbedQueue(embedder, metrics, { batchSize: config.pipeline.embedBatch, concurrency: config.pipeline.embedConcurrency });
+  const queue = new EmbedQueue(embedder, metrics, { batchSize: config.pipeline.embedBatch, concurrency: config.pipeline.embedConcurrency, maxWaitMs: config.pipeline.embedMaxWaitMs });
   const vectorizer = new ImageVectorizer(
     images,
     new SharpImagePreprocessor(),
