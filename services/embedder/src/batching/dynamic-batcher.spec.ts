@@ -66,20 +66,30 @@ describe(DynamicBatcher.name, () => {
   beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
   afterEach(() => jest.useRealTimers());
 
-  it('coalesces concurrent requests into one batch after at most maxWaitMs', async () => {
-    const h = harness();
+  it('starts a lone request at once instead of holding it for maxWaitMs, sharing the batch with requests of the same moment', async () => {
+    const h = harness({ maxWaitMs: 50 });
     const a = track(h.batcher.submit([1], { lane: 'interactive' }));
     const b = track(h.batcher.submit([2, 3], { lane: 'interactive' }));
-    await jest.advanceTimersByTimeAsync(4);
-    expect(h.batches).toEqual([]);
-    // The batch starts at 5 ms, after the I/O callbacks of that moment (setImmediate,
-    // which the fake clock runs one millisecond later).
-    await jest.advanceTimersByTimeAsync(2);
+    // After the I/O callbacks of this moment (setImmediate, which the fake clock runs one millisecond later).
+    await jest.advanceTimersByTimeAsync(1);
     expect(h.batches).toEqual([[1, 2, 3]]);
     await jest.advanceTimersByTimeAsync(10);
     expect(a.value).toEqual([10]);
     expect(b.value).toEqual([20, 30]);
-    expect(h.delays.map((delay) => delay.ms)).toEqual([6, 6, 6]);
+  });
+
+  it('holds a partial batch up to maxWaitMs while requests keep arriving closer together than that', async () => {
+    const h = harness({ maxBatch: 100, maxWaitMs: 5, batchMs: 1 });
+    const requests = [];
+    for (let i = 0; i < 30; i++) {
+      requests.push(track(h.batcher.submit([i], { lane: 'bulk' })));
+      await jest.advanceTimersByTimeAsync(1);
+    }
+    await jest.advanceTimersByTimeAsync(20);
+    expect(requests.map((request) => request.value)).toEqual(Array.from({ length: 30 }, (_, i) => [i * 10]));
+    expect(h.batches.length).toBeLessThanOrEqual(8);
+    expect(h.batches.flat()).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    for (const delay of h.delays) expect(delay.ms).toBeLessThanOrEqual(5 + 1);
   });
 
   it('dispatches a full batch at once instead of waiting', async () => {

@@ -4,7 +4,9 @@
  *
  * - a full batch is dispatched at once; a partial one waits at most
  *   `maxWaitMs` after its oldest item arrived, and not at all when that item
- *   already waited that long behind a busy model;
+ *   already waited that long behind a busy model, or when requests have been
+ *   arriving further apart than the time left to wait (a lone request is not
+ *   held for company that is not coming: Triton would hold it the full delay);
  * - two lanes: interactive items fill a batch before bulk ones, except for
  *   `minBulkSlots` slots per batch kept for bulk while bulk work waits, so a
  *   stream of queries never starves indexing;
@@ -95,6 +97,9 @@ export class DynamicBatcher<I, O> {
   private deferred = false;
   private accepting = true;
   private idleWaiters: (() => void)[] = [];
+  /** Moving average of the time between requests (ms); infinite until two have arrived. */
+  private arrivalGapMs = Number.POSITIVE_INFINITY;
+  private lastArrival: number | undefined;
 
   constructor(private readonly options: DynamicBatcherOptions<I, O>) {
     if (!(options.maxBatch >= 1)) throw new RangeError('maxBatch must be at least 1');
@@ -125,6 +130,7 @@ export class DynamicBatcher<I, O> {
     }
     if (options.signal?.aborted) return this.refuse(lane, 'CANCELLED', inputs.length, 'request cancelled');
 
+    this.noteArrival();
     return new Promise<O[]>((resolve, reject) => {
       const onAbort = () => this.fail(ticket, new BatchRejection('CANCELLED', 'request cancelled'), 'CANCELLED');
       const ticket: Ticket<O> = {
@@ -156,6 +162,16 @@ export class DynamicBatcher<I, O> {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  private noteArrival(): void {
+    const now = this.clock.now();
+    if (this.lastArrival !== undefined) {
+      // Capped, so a quiet spell does not make the batcher ignore a returning burst for long.
+      const gap = Math.min(now - this.lastArrival, 4 * this.options.maxWaitMs);
+      this.arrivalGapMs = Number.isFinite(this.arrivalGapMs) ? 0.8 * this.arrivalGapMs + 0.2 * gap : gap;
+    }
+    this.lastArrival = now;
+  }
+
   private queued(): number {
     return this.queues.interactive.length + this.queues.bulk.length;
   }
@@ -175,7 +191,9 @@ export class DynamicBatcher<I, O> {
       return;
     }
     const dueAt = this.oldestEnqueuedAt() + this.options.maxWaitMs;
-    if (!this.accepting || this.clock.now() >= dueAt) {
+    const now = this.clock.now();
+    // Waiting only pays when more requests are likely to arrive before the batch is due.
+    if (!this.accepting || now >= dueAt || this.arrivalGapMs >= dueAt - now) {
       this.cancelTimer();
       if (!this.deferred) {
         this.deferred = true;
