@@ -54,6 +54,8 @@ export const ingestionEnvSchema = z.object({
   /** Pause of a partition after a dependency outage: first wait, doubled up to the maximum. */
   DEPENDENCY_RETRY_BASE_MS: env.positiveInt(500),
   DEPENDENCY_RETRY_MAX_MS: env.positiveInt(10_000),
+  /** Reindex requests older than this when first read are skipped (a new consumer group must not replay old jobs). */
+  REINDEX_REQUEST_MAX_AGE_MS: env.positiveInt(6 * 3600 * 1000),
   /** How often the collections (alias target, reindex generation) are re-read from search. */
   COLLECTIONS_REFRESH_MS: env.positiveInt(2_000),
   SHUTDOWN_GRACE_MS: env.positiveInt(15_000),
@@ -82,6 +84,7 @@ export interface IngestionConfig {
     dependencyRetryMaxMs: number;
   };
   collectionsRefreshMs: number;
+  reindexRequestMaxAgeMs: number;
   shutdownGraceMs: number;
   logLevel: string;
 }
@@ -123,6 +126,7 @@ export function loadIngestionConfig(overrides: IngestionConfigOverrides = {}, en
       dependencyRetryMaxMs: parsed.DEPENDENCY_RETRY_MAX_MS,
     },
     collectionsRefreshMs: parsed.COLLECTIONS_REFRESH_MS,
+    reindexRequestMaxAgeMs: parsed.REINDEX_REQUEST_MAX_AGE_MS,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     logLevel: parsed.LOG_LEVEL,
   });

@@ -150,7 +150,8 @@ export class IngestionRunner {
       }
     }
     if (!this.reindexConsumer) {
-      const consumer = this.eventLog.createConsumer({ groupId: `${consumerGroup}-reindex`, topics: [this.config.topics.reindex], fromBeginning: false, partitionsConsumedConcurrently: 1, maxBatchSize: 1 });
+      // From the beginning, so a request published before this group's first start is not missed; stale ones are skipped below.
+      const consumer = this.eventLog.createConsumer({ groupId: `${consumerGroup}-reindex`, topics: [this.config.topics.reindex], fromBeginning: true, partitionsConsumedConcurrently: 1, maxBatchSize: 1 });
       try {
         await consumer.start(this.handleReindexBatch);
         this.reindexConsumer = consumer;
@@ -167,6 +168,12 @@ export class IngestionRunner {
       const parsed = message.value ? parseReindexRequest(message.value) : null;
       if (!parsed?.ok) {
         this.logger.warn({ offset: message.offset, error: parsed && !parsed.ok ? parsed.error.message : 'empty value' }, 'reindex request ignored: invalid');
+        await control.commit(message.offset);
+        continue;
+      }
+      const age = Date.now() - Date.parse(parsed.value.requestedAt);
+      if (age > this.config.reindexRequestMaxAgeMs) {
+        this.logger.warn({ jobId: parsed.value.jobId, requestedAt: parsed.value.requestedAt }, 'reindex request skipped: too old');
         await control.commit(message.offset);
         continue;
       }
