@@ -277,30 +277,26 @@ export class EmbeddedCollection {
    */
   private topPointsQuantized(codes: Int8Codes, query: Float32Array, compiled: CompiledFilter, k: number, threshold: number, candidatePoints: number): PointHit[] {
     const pool = new TopK(Math.max(k * (this.indexOptions.rerank ?? 4), 40));
-    const queryScale = codes.setQuery(query);
-    const scales = codes.scaleArray;
+    codes.setQuery(query);
     const owner = this.slotOwner;
     let matched = 0;
-    // Hot loop (one pass per stored point): the pool's floor is cached in a local and refreshed only after a push.
-    const consider = (scores: Int32Array, first: number, slots: Int32Array | undefined) => {
-      let floor = pool.floor;
-      for (let i = 0; i < scores.length; i++) {
-        const slot = slots ? slots[i] : first + i;
-        const score = scores[i] * queryScale * scales[slot];
-        if (score <= floor) continue;
+    // The kernel returns only slots scoring above the pool's current floor; JavaScript filters and keeps them.
+    const consider = ({ slots, scores }: { slots: Int32Array; scores: Float32Array }) => {
+      for (let i = 0; i < slots.length; i++) {
+        const score = scores[i];
+        if (score <= pool.floor) continue;
+        const slot = slots[i];
         const ordinal = owner[slot];
         if (ordinal < 0 || !compiled.matches(ordinal)) continue;
         matched++;
         pool.push(score, slot);
-        floor = pool.floor;
       }
     };
     const buffer = new Int32Array(Int8Codes.CHUNK);
     let buffered = 0;
     const flush = () => {
       if (buffered === 0) return;
-      const slots = buffer.subarray(0, buffered);
-      consider(codes.scoreSlots(slots), 0, slots);
+      consider(codes.selectSlots(buffer.subarray(0, buffered), pool.floor));
       buffered = 0;
     };
     const add = (slot: number) => {
@@ -311,7 +307,7 @@ export class EmbeddedCollection {
     if (!this.index || this.livePoints < this.exactSearchBelow) {
       for (let first = 0; first < this.slotHighWater; first += Int8Codes.CHUNK) {
         const count = Math.min(Int8Codes.CHUNK, this.slotHighWater - first);
-        consider(codes.scoreRange(first, count), first, undefined);
+        consider(codes.selectRange(first, count, pool.floor));
       }
     } else if (compiled.candidates && candidatePoints <= this.indexOptions.filteredExactBelow) {
       for (const ordinal of compiled.candidates) {

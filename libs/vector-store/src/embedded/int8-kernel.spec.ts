@@ -28,5 +28,14 @@ describe(Int8Codes.name, () => {
     approx.forEach((score, slot) => expect(Math.abs(score - exact[slot])).toBeLessThan(0.02));
     const bySlots = codes.scoreSlots(Int32Array.from([39, 3, 17]));
     expect(Array.from(bySlots)).toEqual([range[39], range[3], range[17]]);
+    // select: exactly the slots whose approximate score beats the floor, with those scores
+    const ranked = [...approx].sort((a, b) => b - a);
+    const floor = (ranked[9] + ranked[10]) / 2; // between two scores: float32 vs float64 rounding cannot flip a slot
+    const selected = codes.selectRange(0, 40, floor);
+    const expected = approx.flatMap((score, slot) => (score > floor ? [slot] : []));
+    expect(Array.from(selected.slots)).toEqual(expected);
+    Array.from(selected.scores).forEach((score, i) => expect(score).toBeCloseTo(approx[expected[i]], 5));
+    const fromSlots = codes.selectSlots(Int32Array.from([39, 3, 17]), -Infinity);
+    expect(Array.from(fromSlots.slots)).toEqual([39, 3, 17]);
   });
 });

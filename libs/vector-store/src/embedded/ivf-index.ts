@@ -60,11 +60,10 @@ class CentroidAssigner {
     if (!this.codes) return nearestCentroid(this.centroids, this.lists, this.dimension, data, offset);
     this.codes.setQuery(data.subarray(offset, offset + this.dimension));
     const scores = this.codes.scoreRange(0, this.lists);
-    const scales = this.codes.scaleArray;
     let best = 0;
     let bestScore = -Infinity;
     for (let c = 0; c < scores.length; c++) {
-      const score = scores[c] * scales[c];
+      const score = scores[c] * this.codes.scaleOf(c);
       if (score > bestScore) {
         bestScore = score;
         best = c;
