@@ -93,6 +93,10 @@ export class EmbeddedVectorStore extends VectorStore {
       this.lastGeneration = state.lastGeneration;
       for (const name of await fsp.readdir(path.join(dir, 'collections'))) {
         const collectionDir = path.join(dir, 'collections', name);
+        if (name.startsWith('.dropped-')) {
+          await fsp.rm(collectionDir, { recursive: true, force: true }); // a drop interrupted by a crash
+          continue;
+        }
         const meta = await CollectionStorage.readMeta(collectionDir);
         if (!meta) continue; // a half-created or half-dropped collection
         const collection = new EmbeddedCollection(meta, this.indexOptions);
@@ -265,7 +269,12 @@ export class EmbeddedVectorStore extends VectorStore {
         open.dropped = true;
         this.collections.delete(name);
         await open.storage?.close();
-        if (open.storage) await fsp.rm(open.storage.dir, { recursive: true, force: true });
+        if (open.storage) {
+          // Renamed first (atomic), so a crash in the middle of the removal cannot leave a half collection that loads again.
+          const doomed = path.join(path.dirname(open.storage.dir), `.dropped-${name}-${Date.now()}`);
+          await fsp.rename(open.storage.dir, doomed);
+          await fsp.rm(doomed, { recursive: true, force: true });
+        }
       });
     });
   }

@@ -282,12 +282,12 @@ export class QdrantVectorStore extends VectorStore {
       const created = await this.request(
         'create collection',
         () =>
-        this.client.createCollection(name, {
-          vectors: { [IMAGE_VECTOR]: { size: dimension, distance: 'Cosine' } },
-          hnsw_config: { m: hnsw.m ?? 16, ef_construct: hnsw.efConstruct ?? 128 },
-          ...(this.options.quantization === 'int8' ? { quantization_config: { scalar: { type: 'int8', always_ram: true } } } : {}),
-          metadata: { modelId, dimension, createdBy: 'visual-search' },
-        }),
+          this.client.createCollection(name, {
+            vectors: { [IMAGE_VECTOR]: { size: dimension, distance: 'Cosine' } },
+            hnsw_config: { m: hnsw.m ?? 16, ef_construct: hnsw.efConstruct ?? 128 },
+            ...(this.options.quantization === 'int8' ? { quantization_config: { scalar: { type: 'int8', always_ram: true } } } : {}),
+            metadata: { modelId, dimension, createdBy: 'visual-search' },
+          }),
         0,
       ).then(
         () => true,
