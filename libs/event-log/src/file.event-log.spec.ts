@@ -119,6 +119,24 @@ describe(FileEventLog.name, () => {
     await until('redelivery', () => seen.length === 1);
   });
 
+  it('keeps the commit of every partition when partitions commit at the same time', async () => {
+    const log = newLog();
+    await log.ensureTopics([{ topic: 'multi', partitions: 4 }]);
+    await log.publish('multi', Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: String(i) })));
+    const consumer = log.createConsumer({ groupId: 'g', topics: ['multi'], maxBatchSize: 1 });
+    consumers.push(consumer);
+    let seen = 0;
+    await consumer.start(async (batch, control) => {
+      seen += batch.messages.length;
+      await control.commit(batch.messages[batch.messages.length - 1].offset);
+    });
+    await until('40 messages', () => seen === 40);
+    await consumer.stop();
+    const ends = await log.endOffsets('multi');
+    const committed = log.readCommitted('g').multi;
+    for (const [partition, end] of ends) expect(committed[String(partition)] ?? '0').toBe(end);
+  });
+
   it('pauses and resumes a partition', async () => {
     const log = newLog();
     const { seen, consumer } = collect(log, 'g');

@@ -289,6 +289,8 @@ class FileEventConsumer implements EventConsumer {
   private readonly paused = new Map<string, Set<number> | 'all'>();
   private readonly lags = new Map<string, PartitionLag>();
   private loops: Promise<void>[] = [];
+  private committed: Record<string, Record<string, string>> = {};
+  private writing: Promise<void> = Promise.resolve();
   private wake: (() => void)[] = [];
 
   constructor(
@@ -302,6 +304,7 @@ class FileEventConsumer implements EventConsumer {
     this.running = true;
     await this.log.ensureTopics(this.options.topics.map((topic) => ({ topic })));
     const committed = this.log.readCommitted(this.options.groupId);
+    this.committed = committed;
     for (const topic of this.options.topics) {
       const meta = this.log.topicMeta(topic);
       for (let partition = 0; partition < (meta?.partitions ?? 1); partition++) {
@@ -350,6 +353,17 @@ class FileEventConsumer implements EventConsumer {
     return [...this.lags.values()];
   }
 
+  /**
+   * Partitions commit concurrently: the group's offsets live in memory and are written whole,
+   * one write at a time, so no partition's commit overwrites another's with an older value.
+   */
+  private persistCommit(topic: string, partition: number, next: number): Promise<void> {
+    this.committed[topic] = { ...(this.committed[topic] ?? {}), [String(partition)]: String(next) };
+    const write = this.writing.then(() => this.log.writeCommitted(this.options.groupId, this.committed));
+    this.writing = write.catch(() => undefined);
+    return write;
+  }
+
   private isPaused(topic: string, partition: number): boolean {
     const current = this.paused.get(topic);
     return current === 'all' || (current instanceof Set && current.has(partition));
@@ -387,9 +401,7 @@ class FileEventConsumer implements EventConsumer {
           const next = Number(offset) + 1;
           if (next <= committedPosition) return;
           committedPosition = next;
-          const offsets = this.log.readCommitted(this.options.groupId);
-          offsets[topic] = { ...(offsets[topic] ?? {}), [String(partition)]: String(next) };
-          await this.log.writeCommitted(this.options.groupId, offsets);
+          await this.persistCommit(topic, partition, next);
         },
         isActive: () => this.running,
         heartbeat: async () => undefined,
