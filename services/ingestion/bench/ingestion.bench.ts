@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const brokers = EMBEDDED ? '' : await kafkaBrokersForTests();
   const embedder = await startEmbedderProcess(undefined, { LOG_LEVEL: 'error' });
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-bench-'));
-  const host = await startImageHost(path.join(workDir, 'images'));
+  const host = await startImageHost(path.join(workDir, 'images'), { cacheInMemory: true });
   const catalog = await generateTestCatalog(9001, PRODUCTS, host.baseUrl, workDir);
   const modelInfo = await new EmbedderClient({ address: embedder.address }).getModelInfo();
   console.error(`catalog: ${PRODUCTS} products, ${catalog.imageCount} images; model ${modelInfo.modelId} (${modelInfo.imageSize}px, ${modelInfo.executionProvider})`);

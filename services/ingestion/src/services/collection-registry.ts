@@ -34,6 +34,7 @@ export class CollectionRegistry {
   async bootstrap(model: EmbedderModel): Promise<WriteTargetsState> {
     const collections = await this.index.listCollections();
     if (!collections.some((collection) => collection.aliases.includes(PRODUCTS_ALIAS))) {
+      // Never while a reindex of ours is swapping: the alias exists then, so this is a first start or a wiped store.
       const name = await this.index.createCollection(model.modelId, model.dimension);
       await this.index.swapAlias(PRODUCTS_ALIAS, name);
       this.logger.info({ collection: name, modelId: model.modelId, dimension: model.dimension }, `created collection ${name} behind alias ${PRODUCTS_ALIAS}`);

@@ -27,7 +27,6 @@ export class IngestionRunner {
   private model: EmbedderModel | undefined;
   private readonly up = { 'event-log': false, embedder: false, search: false };
   private topicsReady = false;
-  private bootstrapped = false;
   private productsConsumer: EventConsumer | null = null;
   private reindexConsumer: EventConsumer | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -104,12 +103,8 @@ export class IngestionRunner {
     if (this.model) {
       const model = this.model;
       await this.check('search', async () => {
-        if (!this.bootstrapped) {
-          await this.registry.bootstrap(model);
-          this.bootstrapped = true;
-        } else {
-          await this.registry.refresh(model);
-        }
+        // bootstrap() also recreates the collection and alias when search lost them (a fresh embedded store).
+        await this.registry.bootstrap(model);
         return true;
       });
     }

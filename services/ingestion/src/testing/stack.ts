@@ -32,8 +32,10 @@ export interface ImageHost {
 const CONTENT_TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp' };
 
 /** Serves `<dir>/images` at `/catalog-images/*`, plus `/redirect?to=URL` (a 302 to anywhere) for SSRF tests. */
-export async function startImageHost(imagesDir: string, options: { delayMs?: number } = {}): Promise<ImageHost> {
+export async function startImageHost(imagesDir: string, options: { delayMs?: number; cacheInMemory?: boolean } = {}): Promise<ImageHost> {
   const hits: string[] = [];
+  // Benchmarks keep served files in memory, so the host costs next to no CPU beside the pipeline.
+  const memory = new Map<string, Buffer>();
   const server: Server = http.createServer((request, response) => {
     if (options.delayMs) {
       setTimeout(() => serve(request, response), options.delayMs);
@@ -54,7 +56,17 @@ export async function startImageHost(imagesDir: string, options: { delayMs?: num
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, { 'content-type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream' });
+    const contentType = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    if (options.cacheInMemory) {
+      let bytes = memory.get(file);
+      if (!bytes) {
+        bytes = readFileSync(file);
+        memory.set(file, bytes);
+      }
+      response.writeHead(200, { 'content-type': contentType, 'content-length': bytes.length }).end(bytes);
+      return;
+    }
+    response.writeHead(200, { 'content-type': contentType });
     createReadStream(file).pipe(response);
   }
   server.keepAliveTimeout = 30_000;
