@@ -78,18 +78,29 @@ describe(DynamicBatcher.name, () => {
     expect(b.value).toEqual([20, 30]);
   });
 
-  it('holds a partial batch up to maxWaitMs while requests keep arriving closer together than that', async () => {
-    const h = harness({ maxBatch: 100, maxWaitMs: 5, batchMs: 1 });
+  it('holds a partial batch of several requests up to maxWaitMs while requests keep arriving closer together than that', async () => {
+    const h = harness({ maxBatch: 100, maxWaitMs: 5, batchMs: 3 });
     const requests = [];
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 12; i++) {
       requests.push(track(h.batcher.submit([i], { lane: 'bulk' })));
       await jest.advanceTimersByTimeAsync(1);
     }
-    await jest.advanceTimersByTimeAsync(20);
-    expect(requests.map((request) => request.value)).toEqual(Array.from({ length: 30 }, (_, i) => [i * 10]));
-    expect(h.batches.length).toBeLessThanOrEqual(8);
-    expect(h.batches.flat()).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    await jest.advanceTimersByTimeAsync(30);
+    expect(requests.map((request) => request.value)).toEqual(Array.from({ length: 12 }, (_, i) => [i * 10]));
+    // r0 ran alone (t=1..4); r1..r3 waited behind it, and the idle model then waited for r4, r5 too.
+    expect(h.batches[0]).toEqual([0]);
+    expect(h.batches[1].slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
+    expect(h.batches.flat()).toEqual(Array.from({ length: 12 }, (_, i) => i));
     for (const delay of h.delays) expect(delay.ms).toBeLessThanOrEqual(5 + 1);
+  });
+
+  it('starts a lone request at once even amid dense traffic when it is the only one waiting', async () => {
+    const h = harness({ maxBatch: 100, maxWaitMs: 50, batchMs: 1 });
+    for (let i = 0; i < 5; i++) {
+      track(h.batcher.submit([i], { lane: 'interactive' }));
+      await jest.advanceTimersByTimeAsync(2);
+    }
+    expect(h.batches).toEqual([[0], [1], [2], [3], [4]]);
   });
 
   it('dispatches a full batch at once instead of waiting', async () => {

@@ -4,9 +4,10 @@
  *
  * - a full batch is dispatched at once; a partial one waits at most
  *   `maxWaitMs` after its oldest item arrived, and not at all when that item
- *   already waited that long behind a busy model, or when requests have been
- *   arriving further apart than the time left to wait (a lone request is not
- *   held for company that is not coming: Triton would hold it the full delay);
+ *   already waited that long behind a busy model. Nor does it wait while the
+ *   model is idle if it holds a single request, or if requests have been
+ *   arriving further apart than the time left to wait: a lone query is not
+ *   held for company that is not coming (Triton would hold it the full delay);
  * - two lanes: interactive items fill a batch before bulk ones, except for
  *   `minBulkSlots` slots per batch kept for bulk while bulk work waits, so a
  *   stream of queries never starves indexing;
@@ -162,6 +163,12 @@ export class DynamicBatcher<I, O> {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** True when every queued item belongs to the same request (the model is idle whenever this is asked). */
+  private holdsOneRequest(): boolean {
+    const ticket = (this.queues.interactive[0] ?? this.queues.bulk[0])?.ticket;
+    return LANES.every((lane) => this.queues[lane].every((entry) => entry.ticket === ticket));
+  }
+
   private noteArrival(): void {
     const now = this.clock.now();
     if (this.lastArrival !== undefined) {
@@ -193,7 +200,7 @@ export class DynamicBatcher<I, O> {
     const dueAt = this.oldestEnqueuedAt() + this.options.maxWaitMs;
     const now = this.clock.now();
     // Waiting only pays when more requests are likely to arrive before the batch is due.
-    if (!this.accepting || now >= dueAt || this.arrivalGapMs >= dueAt - now) {
+    if (!this.accepting || now >= dueAt || this.arrivalGapMs >= dueAt - now || this.holdsOneRequest()) {
       this.cancelTimer();
       if (!this.deferred) {
         this.deferred = true;

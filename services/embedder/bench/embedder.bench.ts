@@ -1,0 +1,345 @@
+/**
+ * `npm run bench:embedder`: the embedder over gRPC against this machine's
+ * ceiling, the raw onnxruntime-node session with the same threads.
+ *
+ * - raw: ModelRuntime in this process, batch sizes 1…64 back to back; the best is the ceiling;
+ * - gRPC: the real service (child process, `services/embedder/src/main.ts`), one item per call from
+ *   1, 8 and 64 concurrent callers, batching on (MAX_BATCH, MAX_WAIT_MS) and off (MAX_BATCH=1);
+ * - interactive latency: one text query at a time while bulk calls keep the bulk lane full
+ *   (bulk texts, then bulk images), p50/p99 against MAX_WAIT_MS + two batch times;
+ * - peak RSS of the service process (VmHWM), and packed `bytes` vs `repeated float` encoding.
+ *
+ * Medians over --runs runs. Writes the `embedder` section of docs/benchmarks.md (unless --no-write).
+ * Usage: npm run bench:embedder -- [--runs 3] [--seconds 3] [--threads 1] [--max-batch 32] [--max-wait-ms 5]
+ *        [--model-dir DIR] [--no-write]
+ *
+ * The load generator runs on the same machine as the service, so with few cores the callers take
+ * CPU from the service: the ratio to the raw session is a floor of what a separate client would see.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { EmbedderClient, type EmbedPriority } from '@vsearch/grpc-clients';
+import { BUNDLED_MODEL_DIR, ModelRuntime } from '@vsearch/model';
+import { toNormalizedChw } from '@vsearch/preprocessing';
+import { describeMachine, freePort, median, spawnTsEntry, waitFor, writeBenchmarkSection, type ServiceProcess } from '@vsearch/testing';
+
+interface Options {
+  runs: number;
+  seconds: number;
+  threads: number;
+  maxBatch: number;
+  maxWaitMs: number;
+  modelDir: string;
+  write: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { runs: 3, seconds: 3, threads: 1, maxBatch: 32, maxWaitMs: 5, modelDir: BUNDLED_MODEL_DIR, write: true };
+  for (let i = 0; i < argv.length; i++) {
+    const next = () => argv[++i];
+    if (argv[i] === '--runs') options.runs = Number(next());
+    else if (argv[i] === '--seconds') options.seconds = Number(next());
+    else if (argv[i] === '--threads') options.threads = Number(next());
+    else if (argv[i] === '--max-batch') options.maxBatch = Number(next());
+    else if (argv[i] === '--max-wait-ms') options.maxWaitMs = Number(next());
+    else if (argv[i] === '--model-dir') options.modelDir = next();
+    else if (argv[i] === '--no-write') options.write = false;
+  }
+  return options;
+}
+
+type Tower = 'image' | 'text';
+const TOWERS: Tower[] = ['image', 'text'];
+const CONCURRENCY = [1, 8, 64];
+const RAW_BATCHES = [1, 8, 16, 32, 64];
+
+const COLOURS = ['red', 'blue', 'green', 'black', 'white', 'navy', 'beige', 'grey', 'orange', 'purple'];
+const THINGS = ['striped t-shirt', 'leather ankle boots', 'ceramic mug', 'floral dress', 'wool cap', 'desk lamp', 'denim jeans', 'canvas backpack'];
+const caption = (i: number) => `a ${COLOURS[i % COLOURS.length]} ${THINGS[(i * 7) % THINGS.length]} for ${i % 2 ? 'men' : 'women'}`;
+
+function pixelsFor(size: number, seed: number): Uint8Array {
+  const pixels = new Uint8Array(size * size * 3);
+  let state = (seed + 1) * 2654435761;
+  for (let i = 0; i < pixels.length; i++) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    pixels[i] = state >>> 24;
+  }
+  return pixels;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** Items/s of the raw session at each batch size (the model's own throughput, no transport). */
+async function measureRaw(options: Options): Promise<Record<Tower, Record<number, number>>> {
+  const runtime = await ModelRuntime.load(options.modelDir, { executionProviders: ['cpu'], intraOpThreads: options.threads, inferenceThread: 'main' });
+  const { imageSize: size, mean, std } = runtime.info();
+  const plane = 3 * size * size;
+  const result: Record<Tower, Record<number, number>> = { image: {}, text: {} };
+  try {
+    for (const batch of RAW_BATCHES) {
+      const chw = new Float32Array(batch * plane);
+      for (let i = 0; i < batch; i++) toNormalizedChw(pixelsFor(size, i), size, mean, std, chw, i * plane);
+      const tokens = runtime.tokenize(Array.from({ length: batch }, (_, i) => caption(i)));
+      const towers: Record<Tower, () => Promise<unknown>> = {
+        image: () => runtime.embedImageBatch(chw, batch),
+        text: () => runtime.embedTextBatch(tokens.inputIds, tokens.attentionMask, batch),
+      };
+      for (const tower of TOWERS) {
+        await towers[tower]();
+        let items = 0;
+        const started = performance.now();
+        while (performance.now() - started < options.seconds * 1000) {
+          await towers[tower]();
+          items += batch;
+        }
+        result[tower][batch] = items / ((performance.now() - started) / 1000);
+      }
+    }
+  } finally {
+    await runtime.close();
+  }
+  return result;
+}
+
+interface RunningService {
+  process: ServiceProcess;
+  client: EmbedderClient;
+  imageSize: number;
+  metricsPort: number;
+}
+
+async function startService(options: Options, env: Record<string, string>): Promise<RunningService> {
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const process = spawnTsEntry('services/embedder/src/main.ts', {
+    EMBEDDER_PORT: String(port),
+    EMBEDDER_HOST: '127.0.0.1',
+    METRICS_PORT: String(metricsPort),
+    MODEL_DIR: options.modelDir,
+    EXECUTION_PROVIDERS: 'cpu',
+    INTRA_OP_THREADS: String(options.threads),
+    MAX_QUEUE: '8192',
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  const client = new EmbedderClient({ address: `127.0.0.1:${port}`, defaultDeadlineMs: 60_000 });
+  let imageSize = 0;
+  await waitFor(
+    'the embedder to serve',
+    async () => {
+      if (process.child.exitCode !== null) throw new Error(`embedder exited: ${process.output()}`);
+      imageSize = (await client.getModelInfo({ deadlineMs: 2000 })).imageSize;
+      return true;
+    },
+    120_000,
+    250,
+  );
+  return { process, client, imageSize, metricsPort };
+}
+
+async function stopService(service: RunningService): Promise<number> {
+  const status = readFileSync(`/proc/${service.process.child.pid}/status`, 'utf8');
+  const peakKiB = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
+  service.client.close();
+  await service.process.stop();
+  return peakKiB / 1024;
+}
+
+/** Items/s with `concurrency` callers each sending one item per call, back to back. */
+async function measureGrpc(service: RunningService, tower: Tower, concurrency: number, seconds: number): Promise<number> {
+  const pixels = Array.from({ length: 64 }, (_, i) => pixelsFor(service.imageSize, i));
+  const call = (i: number) => (tower === 'image' ? service.client.embedPixels([pixels[i % pixels.length]]) : service.client.embedTexts([caption(i)]));
+  let measuring = false;
+  let stop = false;
+  let items = 0;
+  const callers = Array.from({ length: concurrency }, async (_, worker) => {
+    for (let i = worker; !stop; i += concurrency) {
+      await call(i);
+      if (measuring) items++;
+    }
+  });
+  await sleep(500);
+  measuring = true;
+  const started = performance.now();
+  await sleep(seconds * 1000);
+  measuring = false;
+  const elapsed = (performance.now() - started) / 1000;
+  stop = true;
+  await Promise.all(callers);
+  return items / elapsed;
+}
+
+/** Latency of single interactive text queries, one at a time, while bulk callers keep the bulk lane full. */
+async function measureInteractive(service: RunningService, bulkTower: Tower, maxBatch: number, seconds: number): Promise<number[]> {
+  const pixels = Array.from({ length: maxBatch }, (_, i) => pixelsFor(service.imageSize, i));
+  const texts = Array.from({ length: maxBatch }, (_, i) => caption(i + 1000));
+  const priority: EmbedPriority = 'bulk';
+  let stop = false;
+  const bulk = Array.from({ length: 4 }, async () => {
+    while (!stop) await (bulkTower === 'image' ? service.client.embedPixels(pixels, { priority }) : service.client.embedTexts(texts, { priority }));
+  });
+  await sleep(1000);
+  const latencies: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  for (let i = 0; performance.now() < until; i++) {
+    const started = performance.now();
+    await service.client.embedTexts([caption(i)], { priority: 'interactive' });
+    latencies.push(performance.now() - started);
+    await sleep(10);
+  }
+  stop = true;
+  await Promise.all(bulk);
+  return latencies;
+}
+
+/** µs to encode and decode one response of `count` vectors as packed bytes vs `repeated float`. */
+function measureEncoding(count: number, dimension: number): { bytesUs: number; repeatedUs: number } {
+  const vectors = new Float32Array(count * dimension).map((_, i) => Math.sin(i));
+  const asBytes = new Uint8Array(vectors.buffer);
+  const time = (work: () => void) => {
+    for (let i = 0; i < 50; i++) work();
+    const rounds = 500;
+    const started = performance.now();
+    for (let i = 0; i < rounds; i++) work();
+    return ((performance.now() - started) * 1000) / rounds;
+  };
+  const bytesUs = time(() => {
+    const wire = new BinaryWriter().tag(3, WireType.LengthDelimited).bytes(asBytes).finish();
+    const reader = new BinaryReader(wire);
+    reader.tag();
+    const decoded = new Float32Array(count * dimension);
+    new Uint8Array(decoded.buffer).set(reader.bytes());
+  });
+  const repeatedUs = time(() => {
+    const writer = new BinaryWriter().tag(3, WireType.LengthDelimited).fork();
+    for (let i = 0; i < vectors.length; i++) writer.float(vectors[i]);
+    const wire = writer.join().finish();
+    const reader = new BinaryReader(wire);
+    reader.tag();
+    const end = reader.uint32() + reader.pos;
+    const decoded = new Float32Array(count * dimension);
+    for (let i = 0; reader.pos < end; i++) decoded[i] = reader.float();
+  });
+  return { bytesUs, repeatedUs };
+}
+
+const fmt = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const manifest = JSON.parse(readFileSync(`${options.modelDir}/model.json`, 'utf8')) as { name: string; version: string; image: { size: number }; embeddingDimension: number; text: { contextLength: number } };
+  const modelId = `${manifest.name}@${manifest.version}`;
+  console.log(`embedder bench: ${modelId}, ${options.runs} runs × ${options.seconds} s, INTRA_OP_THREADS=${options.threads}, MAX_BATCH=${options.maxBatch}, MAX_WAIT_MS=${options.maxWaitMs}`);
+
+  const raw: Record<Tower, Record<number, number[]>> = { image: {}, text: {} };
+  const grpc: Record<'on' | 'off', Record<Tower, Record<number, number[]>>> = { on: { image: {}, text: {} }, off: { image: {}, text: {} } };
+  const interactive: Record<Tower, { p50: number[]; p99: number[] }> = { image: { p50: [], p99: [] }, text: { p50: [], p99: [] } };
+  const rssMiB: number[] = [];
+  const push = <K extends string | number>(table: Record<K, number[]>, key: K, value: number) => (table[key] ??= []).push(value);
+
+  for (let run = 0; run < options.runs; run++) {
+    console.log(`\n-- run ${run + 1}/${options.runs}`);
+    const rawRun = await measureRaw(options);
+    for (const tower of TOWERS) for (const batch of RAW_BATCHES) push(raw[tower], batch, rawRun[tower][batch]);
+    console.log('raw items/s', JSON.stringify(rawRun, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value) : value)));
+
+    for (const mode of ['on', 'off'] as const) {
+      const env = mode === 'on' ? { MAX_BATCH: String(options.maxBatch), MAX_WAIT_MS: String(options.maxWaitMs) } : { MAX_BATCH: '1', MAX_WAIT_MS: '0' };
+      const service = await startService(options, env);
+      try {
+        for (const tower of TOWERS) {
+          for (const concurrency of CONCURRENCY) {
+            const perSecond = await measureGrpc(service, tower, concurrency, options.seconds);
+            push(grpc[mode][tower], concurrency, perSecond);
+            console.log(`gRPC batching ${mode} ${tower} c=${concurrency}: ${fmt(perSecond)} items/s`);
+          }
+        }
+        if (mode === 'on') {
+          for (const bulkTower of TOWERS) {
+            const latencies = await measureInteractive(service, bulkTower, options.maxBatch, options.seconds * 2);
+            interactive[bulkTower].p50.push(percentile(latencies, 50));
+            interactive[bulkTower].p99.push(percentile(latencies, 99));
+            console.log(`interactive text query while bulk ${bulkTower}s saturate: p50 ${fmt(percentile(latencies, 50), 1)} ms, p99 ${fmt(percentile(latencies, 99), 1)} ms (${latencies.length} queries)`);
+          }
+        }
+      } finally {
+        const peak = await stopService(service);
+        if (mode === 'on') rssMiB.push(peak);
+      }
+    }
+  }
+
+  const bestRaw = (tower: Tower) => {
+    const [batch, perSecond] = RAW_BATCHES.map((size) => [size, median(raw[tower][size])] as const).reduce((best, entry) => (entry[1] > best[1] ? entry : best));
+    return { batch, perSecond };
+  };
+  /** Time of one batch of `size` at the raw rate of that batch size. */
+  const batchMs = (tower: Tower, size: number) => {
+    const at = RAW_BATCHES.filter((candidate) => candidate <= size).at(-1) ?? 1;
+    return (size / median(raw[tower][at])) * 1000;
+  };
+  const encoding = [manifest.embeddingDimension, 512].map((dimension) => ({ dimension, ...measureEncoding(64, dimension) }));
+
+  const rows: string[] = [];
+  for (const tower of TOWERS) {
+    const best = bestRaw(tower);
+    const on = (c: number) => median(grpc.on[tower][c]);
+    const off = (c: number) => median(grpc.off[tower][c]);
+    rows.push(
+      `| ${tower}s/s | ${CONCURRENCY.map((c) => fmt(on(c))).join(' | ')} | ${CONCURRENCY.map((c) => fmt(off(c))).join(' | ')} | ${fmt(best.perSecond)} (batch ${best.batch}) | **${fmt((100 * on(64)) / best.perSecond)}%** | **${fmt(on(64) / off(64), 2)}×** |`,
+    );
+  }
+  const textBatch = batchMs('text', options.maxBatch);
+  const imageBatch = batchMs('image', options.maxBatch);
+  const latencyRows = TOWERS.map((bulkTower) => {
+    const budget = options.maxWaitMs + (bulkTower === 'text' ? 2 * textBatch : imageBatch + textBatch);
+    const p99 = median(interactive[bulkTower].p99);
+    return `| bulk ${bulkTower}s (4 callers × ${options.maxBatch} items) | ${fmt(median(interactive[bulkTower].p50), 1)} | ${fmt(p99, 1)} | ${fmt(budget, 1)} | ${p99 <= budget ? 'yes' : 'no'} |`;
+  });
+
+  const section = [
+    '## Embedder',
+    '',
+    `Command: \`npm run bench:embedder -- --runs ${options.runs} --seconds ${options.seconds} --threads ${options.threads} --max-batch ${options.maxBatch} --max-wait-ms ${options.maxWaitMs}\` (\`services/embedder/bench/embedder.bench.ts\`). ` +
+      `Model \`${modelId}\` (${manifest.image.size} px images, ${manifest.text.contextLength}-token texts, ${manifest.embeddingDimension}-d), CPU execution provider, ` +
+      `INTRA_OP_THREADS=${options.threads}, inference on the worker thread; machine: ${describeMachine()}, load average at the end ${os.loadavg().map((load) => load.toFixed(1)).join(' / ')}. ` +
+      `Medians of ${options.runs} runs of ${options.seconds} s per cell. The service runs as a child process; the callers (one gRPC channel, one item per call) run in the benchmark process on the same machine.`,
+    '',
+    `| items/s | gRPC batching on, c=1 | c=8 | c=64 | batching off (MAX_BATCH=1), c=1 | c=8 | c=64 | raw session, best batch | gRPC@64 / raw (target ≥ 85%) | on / off @64 (target ≥ 2×) |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    `Raw session items/s by batch size: ${TOWERS.map((tower) => `${tower}s ${RAW_BATCHES.map((batch) => `${batch}: ${fmt(median(raw[tower][batch]))}`).join(', ')}`).join('; ')}.`,
+    '',
+    `Interactive text query (one at a time) while bulk calls keep the bulk lane full; budget = MAX_WAIT_MS (${options.maxWaitMs}) + two batch times ` +
+      `(text batch of ${options.maxBatch} ≈ ${fmt(textBatch, 1)} ms, image batch ≈ ${fmt(imageBatch, 1)} ms at the raw rate; with bulk images the batch ahead is an image batch):`,
+    '',
+    '| bulk load | p50 ms | p99 ms | budget ms | p99 within budget |',
+    '| --- | --- | --- | --- | --- |',
+    ...latencyRows,
+    '',
+    `Peak RSS of the service process (VmHWM, batching on): ${fmt(median(rssMiB))} MiB.`,
+    '',
+    `Response encoding, 64 vectors, encode + decode with @bufbuild/protobuf: ${encoding
+      .map((entry) => `${entry.dimension}-d: packed \`bytes\` ${fmt(entry.bytesUs, 1)} µs vs \`repeated float\` ${fmt(entry.repeatedUs, 1)} µs (${fmt(entry.repeatedUs / entry.bytesUs, 0)}×)`)
+      .join('; ')}.`,
+  ].join('\n');
+
+  console.log(`\n${section}`);
+  if (options.write) {
+    writeBenchmarkSection('embedder', section);
+    console.log('\nwrote the embedder section of docs/benchmarks.md');
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
