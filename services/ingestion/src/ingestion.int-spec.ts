@@ -150,9 +150,27 @@ describe('ingestion with the embedder and search', () => {
 
     const ready = await fetch(`http://127.0.0.1:${service.port}/readyz`);
     expect(ready.status).toBe(200);
-    const metrics = await (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
+    const metricsText = async () => (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
+    const embeddedImages = async () => Number(/ingestion_embedded_images_total\{service="ingestion"\} (\d+)/.exec(await metricsText())?.[1] ?? 'NaN');
+    const metrics = await metricsText();
     expect(metrics).toMatch(/ingestion_events_total\{outcome="indexed",service="ingestion"\} 24/);
     expect(metrics).toMatch(/ingestion_dead_letters_total\{stage="fetch",reason="refused_address",service="ingestion"\} 5/);
+
+    // A price change with the same images updates the payload without the embedder; a delete removes the product.
+    const embeddedBefore = await embeddedImages();
+    const first = JSON.parse(catalog.lines[0]) as { productId: string; price: { amount: number; currency: string } };
+    const second = catalog.productIds[1];
+    await log.publish(topic, [
+      { key: first.productId, value: JSON.stringify({ ...first, version: 2, price: { amount: 1234.5, currency: 'EUR' }, occurredAt: new Date().toISOString() }) },
+      { key: second, value: JSON.stringify({ type: 'product.deleted', productId: second, version: 2, occurredAt: new Date().toISOString() }) },
+    ]);
+    await waitFor('the price change and the delete', async () => {
+      const updated = await search.client.getProduct(first.productId);
+      return updated?.product.price.amount === 1234.5 && (await search.client.getProduct(second)) === undefined;
+    });
+    expect(await embeddedImages()).toBe(embeddedBefore);
+    expect(await metricsText()).toMatch(/ingestion_events_total\{outcome="attributes_updated",service="ingestion"\} 1/);
+    expect((await search.client.getProduct(first.productId))!.product.version).toBe(2);
   });
 
   it('runs on the embedded event log, and a reindex rebuilds a new generation from the topic, swaps the alias and reports progress', async () => {
