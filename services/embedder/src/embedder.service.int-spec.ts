@@ -222,6 +222,15 @@ describe('embedder service under back-pressure and shutdown', () => {
       ]);
       expect(interactive.status).toBe('fulfilled');
 
+      // A call whose deadline passes behind queued bulk work fails with DEADLINE_EXCEEDED (items that reached
+      // the queue are dropped before inference; the batcher unit test pins that down); refusals are counted.
+      const backlog = Promise.allSettled(Array.from({ length: 6 }, () => client.embedTexts(texts.slice(0, 1), { priority: 'bulk' })));
+      const late = await callError(client.embedTexts(texts.slice(0, 2), { priority: 'bulk', deadlineMs: 2 }));
+      expect(grpc.status[late.code]).toBe('DEADLINE_EXCEEDED');
+      await backlog;
+      const dropped = metricValue(await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text(), 'embedder_dropped_items_total', ['tower="text"', 'lane="bulk"', 'reason="RESOURCE_EXHAUSTED"']);
+      expect(dropped).toBeGreaterThan(0);
+
       // Calls in flight when close() starts still get their vectors: close as soon as the first of their items is computed.
       const bulkItems = async () => metricValue(await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text(), 'embedder_items_total', ['tower="text"', 'lane="bulk"']);
       const before = await bulkItems();

@@ -18,6 +18,7 @@ export class EmbedderMetrics {
   readonly inferenceSeconds: Histogram<'tower'>;
   readonly items: Counter<'tower' | 'lane'>;
   readonly batchFailures: Counter<'tower'>;
+  readonly droppedItems: Counter<'tower' | 'lane' | 'reason'>;
   readonly errors: Counter<'method' | 'code'>;
   readonly executionProvider: Gauge<'provider' | 'model_id'>;
   readonly preprocessSeconds: Histogram;
@@ -30,6 +31,12 @@ export class EmbedderMetrics {
     this.inferenceSeconds = new Histogram({ name: 'embedder_inference_seconds', help: 'Model time per batch', labelNames: ['tower'], buckets: LATENCY_BUCKETS, registers });
     this.items = new Counter({ name: 'embedder_items_total', help: 'Items embedded', labelNames: ['tower', 'lane'], registers });
     this.batchFailures = new Counter({ name: 'embedder_batch_failures_total', help: 'Batches whose inference threw', labelNames: ['tower'], registers });
+    this.droppedItems = new Counter({
+      name: 'embedder_dropped_items_total',
+      help: 'Items refused at the queue or dropped before inference (queue full, deadline passed, call cancelled, shutting down)',
+      labelNames: ['tower', 'lane', 'reason'],
+      registers,
+    });
     this.errors = new Counter({ name: 'embedder_errors_total', help: 'Failed calls by gRPC status code', labelNames: ['method', 'code'], registers });
     this.executionProvider = new Gauge({ name: 'embedder_execution_provider', help: 'The onnxruntime execution provider in use (1)', labelNames: ['provider', 'model_id'], registers });
     this.preprocessSeconds = new Histogram({ name: 'embedder_preprocess_seconds', help: 'Decode and resize time of one encoded image', buckets: LATENCY_BUCKETS, registers });
@@ -42,6 +49,7 @@ export class EmbedderMetrics {
       queueDepth: (depth) => {
         for (const lane of Object.keys(depth) as Lane[]) this.queueDepth.set({ tower, lane }, depth[lane]);
       },
+      rejected: (lane, reason, items) => this.droppedItems.inc({ tower, lane, reason }, items),
       queueDelay: (lane, ms) => this.queueDelay.observe({ tower, lane }, ms / 1000),
       batchFinished: (stats) => {
         this.inferenceSeconds.observe({ tower }, stats.durationMs / 1000);
