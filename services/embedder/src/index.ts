@@ -67,6 +67,12 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
     maxSendMessageBytes: config.grpc.maxSendMessageBytes,
   });
 
+  runtime.onFatal((error) => {
+    // Nothing can be embedded any more: fail readiness so Kubernetes restarts the pod and clients go elsewhere.
+    log.fatal({ err: error }, 'inference is gone; reporting NOT_SERVING');
+    server.setServing(false);
+  });
+
   const warmStarted = performance.now();
   await runtime.warmUp(config.batching.maxBatch);
   server.setServing(true);

@@ -172,6 +172,14 @@ export class ModelRuntime {
     }
   }
 
+  /**
+   * Called once if inference can never work again (the worker thread died, for
+   * instance out of memory): a server should stop reporting SERVING and exit.
+   */
+  onFatal(listener: (error: Error) => void): void {
+    this.backend.onFatal(listener);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -34,6 +34,8 @@ export interface TowerBackend {
   readonly skippedProviders: { provider: ExecutionProvider; reason: string }[];
   readonly names: Record<Tower, { inputs: string[]; outputs: string[] }>;
   run(tower: Tower, feeds: Record<string, TensorInput>, output: string): Promise<TensorOutput>;
+  /** Called once if the backend dies for good (the worker thread crashed); every later run rejects. */
+  onFatal(listener: (error: Error) => void): void;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,9 @@ export async function createInProcessBackend(model: LoadedModelDirectory, option
           const result = (await sessions[tower].run(tensors))[output] as ort.Tensor | undefined;
           if (!result) throw new Error(`${tower} model has no output ${output}`);
           return { type: result.type, data: result.data as Float32Array, dims: result.dims };
+        },
+        onFatal() {
+          // Sessions on the calling thread fail call by call; there is no separate thread to lose.
         },
         async close() {
           await Promise.all([vision!.release(), text.release()]);
@@ -146,13 +151,19 @@ export async function createWorkerBackend(model: LoadedModelDirectory, options: 
     if (reply.error !== undefined || !reply.output) waiter.reject(new Error(reply.error ?? 'inference worker sent no output'));
     else waiter.resolve({ ...reply.output, data: new Float32Array(reply.output.data.buffer, reply.output.data.byteOffset, reply.output.data.length) });
   });
+  const fatalListeners: ((error: Error) => void)[] = [];
   const failAll = (error: Error) => {
     exited = error;
     for (const waiter of pending.values()) waiter.reject(error);
     pending.clear();
   };
-  const onExit = (code: number) => failAll(new Error(`inference worker exited with code ${code}`));
-  worker.on('error', (error) => failAll(error));
+  const die = (error: Error) => {
+    const first = !exited;
+    failAll(error);
+    if (first) for (const listener of fatalListeners) listener(error);
+  };
+  const onExit = (code: number) => die(new Error(`inference worker exited with code ${code}`));
+  worker.on('error', (error) => die(error));
   worker.on('exit', onExit);
 
   return {
@@ -166,6 +177,9 @@ export async function createWorkerBackend(model: LoadedModelDirectory, options: 
         pending.set(id, { resolve, reject });
         worker.postMessage({ id, tower, feeds, output });
       });
+    },
+    onFatal(listener) {
+      fatalListeners.push(listener);
     },
     async close() {
       worker.off('exit', onExit);
