@@ -3,6 +3,7 @@
  * one stops the service naming it), with defaults that run the embedded mode on one machine
  * (no KAFKA_BROKERS → the embedded event log under DATA_DIR).
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { env, loadConfig } from '@vsearch/config';
 import { AddressAllowList } from '@vsearch/image-fetch';
@@ -51,6 +52,8 @@ export const ingestionEnvSchema = z.object({
   EMBED_DEADLINE_MS: env.positiveInt(60_000),
   /** Entries of the in-memory embedding cache (sha256 of image bytes + model id). */
   EMBEDDING_CACHE_SIZE: env.nonNegativeInt(20_000),
+  /** Save the embedding cache under DATA_DIR/ingestion on shutdown and load it on start. */
+  EMBEDDING_CACHE_PERSIST: env.boolean(true),
   /** Pause of a partition after a dependency outage: first wait, doubled up to the maximum. */
   DEPENDENCY_RETRY_BASE_MS: env.positiveInt(500),
   DEPENDENCY_RETRY_MAX_MS: env.positiveInt(10_000),
@@ -80,6 +83,8 @@ export interface IngestionConfig {
     embedMaxWaitMs: number;
     embedDeadlineMs: number;
     embeddingCacheSize: number;
+    /** File the embedding cache is saved to, or undefined when not persisted. */
+    embeddingCacheFile: string | undefined;
     dependencyRetryBaseMs: number;
     dependencyRetryMaxMs: number;
   };
@@ -122,6 +127,7 @@ export function loadIngestionConfig(overrides: IngestionConfigOverrides = {}, en
       embedMaxWaitMs: parsed.EMBED_MAX_WAIT_MS,
       embedDeadlineMs: parsed.EMBED_DEADLINE_MS,
       embeddingCacheSize: parsed.EMBEDDING_CACHE_SIZE,
+      embeddingCacheFile: parsed.EMBEDDING_CACHE_PERSIST && parsed.EMBEDDING_CACHE_SIZE > 0 ? path.join(parsed.DATA_DIR, 'ingestion', 'embedding-cache.bin') : undefined,
       dependencyRetryBaseMs: parsed.DEPENDENCY_RETRY_BASE_MS,
       dependencyRetryMaxMs: parsed.DEPENDENCY_RETRY_MAX_MS,
     },

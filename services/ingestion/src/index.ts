@@ -20,7 +20,7 @@ import { IngestionMetrics } from './metrics/ingestion.metrics';
 import { CatalogEventHandler } from './services/catalog-event.handler';
 import { CollectionRegistry } from './services/collection-registry';
 import { EmbedQueue } from './services/embed-queue';
-import { EmbeddingCache } from './services/embedding-cache';
+import { EmbeddingCache, loadEmbeddingCache, saveEmbeddingCache } from './services/embedding-cache';
 import { ImageVectorizer } from './services/image-vectorizer';
 import { IngestionRunner, type Readiness } from './services/ingestion-runner';
 import { ReindexService } from './services/reindex.service';
@@ -62,6 +62,11 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
 
   const collections = new CollectionRegistry(index, log);
   const cache = new EmbeddingCache(config.pipeline.embeddingCacheSize);
+  const cacheFile = config.pipeline.embeddingCacheFile;
+  if (cacheFile) {
+    const loaded = await loadEmbeddingCache(cache, cacheFile);
+    if (loaded > 0) log.info({ entries: loaded, file: cacheFile }, 'embedding cache loaded');
+  }
   const queue = new EmbedQueue(embedder, metrics, { batchSize: config.pipeline.embedBatch, concurrency: config.pipeline.embedConcurrency, maxWaitMs: config.pipeline.embedMaxWaitMs });
   const vectorizer = new ImageVectorizer(
     images,
@@ -129,6 +134,9 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     close() {
       closing ??= (async () => {
         await runner.close();
+        if (cacheFile && cache.size > 0) {
+          await saveEmbeddingCache(cache, cacheFile).catch((error: unknown) => log.warn({ err: error, file: cacheFile }, 'embedding cache not saved'));
+        }
         await eventLog.close();
         await app.close();
         images.close();
