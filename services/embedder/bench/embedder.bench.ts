@@ -152,27 +152,43 @@ async function stopService(service: RunningService): Promise<number> {
   return peakKiB / 1024;
 }
 
-/** Items/s with `concurrency` callers each sending one item per call, back to back. */
-async function measureGrpc(service: RunningService, tower: Tower, concurrency: number, seconds: number): Promise<number> {
+/** CPU seconds (user + system) the service process has used so far. */
+function serviceCpuSeconds(service: RunningService): number {
+  const fields = readFileSync(`/proc/${service.process.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Cores used while the last measureGrpc measured: by the service process and by the callers (this process). */
+const lastCpu = { service: Number.NaN, callers: Number.NaN };
+
+/** Items/s with `concurrency` callers each sending `perCall` items per call, back to back. */
+async function measureGrpc(service: RunningService, tower: Tower, concurrency: number, seconds: number, perCall = 1): Promise<number> {
   const pixels = Array.from({ length: 64 }, (_, i) => pixelsFor(service.imageSize, i));
-  const call = (i: number) => (tower === 'image' ? service.client.embedPixels([pixels[i % pixels.length]]) : service.client.embedTexts([caption(i)]));
+  const pick = <T>(i: number, make: (j: number) => T) => Array.from({ length: perCall }, (_, k) => make(i * perCall + k));
+  const call = (i: number) =>
+    tower === 'image' ? service.client.embedPixels(pick(i, (j) => pixels[j % pixels.length])) : service.client.embedTexts(pick(i, (j) => caption(j)));
   let measuring = false;
   let stop = false;
   let items = 0;
-  const callers = Array.from({ length: concurrency }, async (_, worker) => {
+  const loops = Array.from({ length: concurrency }, async (_, worker) => {
     for (let i = worker; !stop; i += concurrency) {
       await call(i);
-      if (measuring) items++;
+      if (measuring) items += perCall;
     }
   });
   await sleep(500);
   measuring = true;
   const started = performance.now();
+  const serviceCpu = serviceCpuSeconds(service);
+  const callersCpu = process.cpuUsage();
   await sleep(seconds * 1000);
   measuring = false;
   const elapsed = (performance.now() - started) / 1000;
+  const callers = process.cpuUsage(callersCpu);
+  lastCpu.service = (serviceCpuSeconds(service) - serviceCpu) / elapsed;
+  lastCpu.callers = (callers.user + callers.system) / 1e6 / elapsed;
   stop = true;
-  await Promise.all(callers);
+  await Promise.all(loops);
   return items / elapsed;
 }
 
@@ -240,6 +256,10 @@ async function main(): Promise<void> {
 
   const raw: Record<Tower, Record<number, number[]>> = { image: {}, text: {} };
   const grpc: Record<'on' | 'off', Record<Tower, Record<number, number[]>>> = { on: { image: {}, text: {} }, off: { image: {}, text: {} } };
+  /** c=64 with 8 items per call (ingestion's pattern), batching on. */
+  const multi: Record<Tower, number[]> = { image: [], text: [] };
+  /** Cores used by the service and by the callers at c=64, one item per call, batching on. */
+  const cores: Record<Tower, { service: number[]; callers: number[] }> = { image: { service: [], callers: [] }, text: { service: [], callers: [] } };
   const interactive: Record<Tower, { p50: number[]; p99: number[] }> = { image: { p50: [], p99: [] }, text: { p50: [], p99: [] } };
   const rssMiB: number[] = [];
   const push = <K extends string | number>(table: Record<K, number[]>, key: K, value: number) => (table[key] ??= []).push(value);
@@ -258,10 +278,19 @@ async function main(): Promise<void> {
           for (const concurrency of CONCURRENCY) {
             const perSecond = await measureGrpc(service, tower, concurrency, options.seconds);
             push(grpc[mode][tower], concurrency, perSecond);
-            console.log(`gRPC batching ${mode} ${tower} c=${concurrency}: ${fmt(perSecond)} items/s`);
+            if (mode === 'on' && concurrency === 64) {
+              cores[tower].service.push(lastCpu.service);
+              cores[tower].callers.push(lastCpu.callers);
+            }
+            console.log(`gRPC batching ${mode} ${tower} c=${concurrency}: ${fmt(perSecond)} items/s (cores: service ${fmt(lastCpu.service, 2)}, callers ${fmt(lastCpu.callers, 2)})`);
           }
         }
         if (mode === 'on') {
+          for (const tower of TOWERS) {
+            const perSecond = await measureGrpc(service, tower, 64, options.seconds, 8);
+            multi[tower].push(perSecond);
+            console.log(`gRPC batching on ${tower} c=64, 8 items per call: ${fmt(perSecond)} items/s`);
+          }
           for (const bulkTower of TOWERS) {
             const latencies = await measureInteractive(service, bulkTower, options.maxBatch, options.seconds * 2);
             interactive[bulkTower].p50.push(percentile(latencies, 50));
@@ -293,7 +322,7 @@ async function main(): Promise<void> {
     const on = (c: number) => median(grpc.on[tower][c]);
     const off = (c: number) => median(grpc.off[tower][c]);
     rows.push(
-      `| ${tower}s/s | ${CONCURRENCY.map((c) => fmt(on(c))).join(' | ')} | ${CONCURRENCY.map((c) => fmt(off(c))).join(' | ')} | ${fmt(best.perSecond)} (batch ${best.batch}) | **${fmt((100 * on(64)) / best.perSecond)}%** | **${fmt(on(64) / off(64), 2)}×** |`,
+      `| ${tower}s/s | ${CONCURRENCY.map((c) => fmt(on(c))).join(' | ')} | ${CONCURRENCY.map((c) => fmt(off(c))).join(' | ')} | ${fmt(best.perSecond)} (batch ${best.batch}) | **${fmt((100 * on(64)) / best.perSecond)}%** | **${fmt(on(64) / off(64), 2)}×** | ${fmt(median(multi[tower]))} (${fmt((100 * median(multi[tower])) / best.perSecond)}%) |`,
     );
   }
   const textBatch = batchMs('text', options.maxBatch);
@@ -312,9 +341,11 @@ async function main(): Promise<void> {
       `INTRA_OP_THREADS=${options.threads}, inference on the worker thread; machine: ${describeMachine()}, load average at the end ${os.loadavg().map((load) => load.toFixed(1)).join(' / ')}. ` +
       `Medians of ${options.runs} runs of ${options.seconds} s per cell. The service runs as a child process; the callers (one gRPC channel, one item per call) run in the benchmark process on the same machine.`,
     '',
-    `| items/s | gRPC batching on, c=1 | c=8 | c=64 | batching off (MAX_BATCH=1), c=1 | c=8 | c=64 | raw session, best batch | gRPC@64 / raw (target ≥ 85%) | on / off @64 (target ≥ 2×) |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| items/s | gRPC batching on, c=1 | c=8 | c=64 | batching off (MAX_BATCH=1), c=1 | c=8 | c=64 | raw session, best batch | gRPC@64 / raw (target ≥ 85%) | on / off @64 (target ≥ 2×) | c=64, 8 items per call (% of raw) |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
+    '',
+    `CPU at c=64, batching on (cores of ${os.cpus().length}): ${TOWERS.map((tower) => `${tower}s: service ${fmt(median(cores[tower].service), 2)}, callers ${fmt(median(cores[tower].callers), 2)}`).join('; ')}.`,
     '',
     `Raw session items/s by batch size: ${TOWERS.map((tower) => `${tower}s ${RAW_BATCHES.map((batch) => `${batch}: ${fmt(median(raw[tower][batch]))}`).join(', ')}`).join('; ')}.`,
     '',
