@@ -91,7 +91,7 @@ describe('ingestion with the embedder and search', () => {
     return letters;
   }
 
-  it('indexes every product from Kafka, dead-letters a poison message and SSRF attempts with reasons, and moves on', async () => {
+  it('indexes every product from Kafka, dead-letters a poison message and SSRF attempts, then applies updates, deletes and a reindex', async () => {
     const catalogDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-catalog-'));
     // The host serves the catalog's images; its port is in the image URLs, so start it first.
     host = await startImageHost(path.join(catalogDir, 'images'));
@@ -171,6 +171,29 @@ describe('ingestion with the embedder and search', () => {
     expect(await embeddedImages()).toBe(embeddedBefore);
     expect(await metricsText()).toMatch(/ingestion_events_total\{outcome="attributes_updated",service="ingestion"\} 1/);
     expect((await search.client.getProduct(first.productId))!.product.version).toBe(2);
+
+    // A reindex over Kafka replays the compacted topic into a new generation: the deleted product stays deleted.
+    const before = await storeCounts(search.client);
+    await log.publish(`${prefix}catalog.reindex.v1`, [{ key: 'job-kafka-1', value: JSON.stringify({ type: 'reindex.requested', jobId: 'job-kafka-1', requestedAt: new Date().toISOString() }) }]);
+    let job: { state: string; total: number; done: number; collection: string } | undefined;
+    await waitFor(
+      'the reindex over Kafka',
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${service.port}/internal/reindex/job-kafka-1`);
+        job = response.status === 200 ? ((await response.json()) as typeof job) : undefined;
+        if (job?.state === 'failed') throw new Error(`reindex failed: ${JSON.stringify(job)}`);
+        return job?.state === 'done';
+      },
+      90_000,
+      300,
+    );
+    const after = await storeCounts(search.client);
+    expect(after.collection).toBe(job!.collection);
+    expect(after.collection).not.toBe(before.collection);
+    expect(after.products).toBe(catalog.productIds.length - 1);
+    expect(job!.done).toBe(job!.total);
+    expect((await search.client.getProduct(first.productId))!.product.price.amount).toBe(1234.5);
+    expect(await search.client.getProduct(second)).toBeUndefined();
   });
 
   it('runs on the embedded event log, and a reindex rebuilds a new generation from the topic, swaps the alias and reports progress', async () => {
