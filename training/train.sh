@@ -7,6 +7,7 @@
 #   4. trains (training/train.py), 5. exports ONNX + model.json + reference outputs (training/export.py).
 #
 #   bash training/train.sh [--device cuda|cpu] [--epochs N] [--time-budget-s S] [--out DIR] [--version V]
+#                          [--work DIR] [--train-products N (smoke runs; default 8000)]
 #
 # Needs Node.js (this repo, npm ci) and a Python 3 with torch, numpy, onnx, onnxruntime, tokenizers and
 # pillow. PYTHON selects the interpreter (default: /usr/bin/python3 when it has torch, else python3);
@@ -17,6 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEVICE=cpu; EPOCHS=200; BUDGET=0; OUT=models/clip-mini; VERSION=1.1.0-local; WORK=tmp/training
+TRAIN_PRODUCTS=8000; VAL_PRODUCTS=800; VAL_HELD_OUT_PRODUCTS=200
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) DEVICE=$2; shift 2 ;;
@@ -25,6 +27,7 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift 2 ;;
     --version) VERSION=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
+    --train-products) TRAIN_PRODUCTS=$2; VAL_PRODUCTS=$(( $2 / 10 )); VAL_HELD_OUT_PRODUCTS=$(( $2 / 40 + 1 )); shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -42,9 +45,9 @@ generate() { # seed count dir extra-args...
   echo "$seed $count $*" > "$dir/.complete"
 }
 # Seeds: training 1001, validation 2002/2003; `vsearch eval` uses its own seed stream (default seed 7).
-generate 1001 8000 "$WORK/catalog-train" --images-per-product 2 --exclude-held-out
-generate 2002 800 "$WORK/catalog-val"
-generate 2003 200 "$WORK/catalog-val-heldout" --only-held-out
+generate 1001 "$TRAIN_PRODUCTS" "$WORK/catalog-train" --images-per-product 2 --exclude-held-out
+generate 2002 "$VAL_PRODUCTS" "$WORK/catalog-val"
+generate 2003 "$VAL_HELD_OUT_PRODUCTS" "$WORK/catalog-val-heldout" --only-held-out
 
 node tools/cli/bin/run-ts.js training/prepare-dataset.ts --out "$WORK/dataset" \
   --train "$WORK/catalog-train" --val "$WORK/catalog-val" --val "$WORK/catalog-val-heldout"
@@ -54,4 +57,4 @@ node tools/cli/bin/run-ts.js training/prepare-dataset.ts --out "$WORK/dataset" \
 "$PYTHON" training/export.py --checkpoint "$WORK/checkpoint.npz" --tokenizer "$WORK/dataset/tokenizer.json" \
   --out "$OUT" --version "$VERSION" --reference-dataset "$WORK/dataset"
 node tools/cli/bin/run-ts.js training/measure-threshold.ts --model "$OUT" --write
-npx vsearch eval --model "$OUT"
+npx vsearch eval --model "$OUT" --count "$(( TRAIN_PRODUCTS < 8000 ? 100 : 1000 ))"
