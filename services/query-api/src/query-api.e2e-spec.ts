@@ -1,9 +1,10 @@
 /**
  * The query API end to end, over its public HTTP API and in a real browser.
- * real: the embedder and search services (child processes, bundled model on
- * CPU, embedded vector store), the query API (startQueryApiService), sharp
- * preprocessing, the embedded event log, Debian's Chromium (playwright-core).
- * fake: nothing; ingestion is not started (reindex progress answers 503).
+ * real: the embedder, search and ingestion services (child processes, bundled
+ * model on CPU, embedded vector store and event log; ingestion indexes the
+ * generated catalog and runs the reindex), the query API
+ * (startQueryApiService), sharp preprocessing, Debian's Chromium (playwright-core).
+ * fake: nothing.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -253,35 +254,6 @@ describe('bad input gets a 4xx with a reason, never a 5xx', () => {
   });
 });
 
-describe('admin reindex', () => {
-  it('publishes a valid request to catalog.reindex.v1 and answers 202 with its job id', async () => {
-    const response = await get('/v1/admin/reindex', {
-      method: 'POST',
-      headers: { 'x-api-key': E2E_ADMIN_KEY, 'content-type': 'application/json', 'x-request-id': 'e2e-reindex-1' },
-      body: JSON.stringify({ categories: ['boot'], reason: 'e2e' }),
-    });
-    expect(response.status).toBe(202);
-    const { jobId } = await response.json();
-    const log = new FileEventLog({ dir: path.join(stack.dataDir, 'event-log') });
-    const requests: unknown[] = [];
-    await log.replayTopic(CATALOG_REINDEX_TOPIC, async (batch) => {
-      for (const message of batch.messages) {
-        const parsed = parseReindexRequest(message.value!.toString('utf8'));
-        expect(parsed.ok).toBe(true);
-        if (parsed.ok) requests.push({ ...parsed.value, key: message.key, requestId: message.headers['x-request-id'] });
-      }
-    });
-    await log.close();
-    expect(requests).toContainEqual(expect.objectContaining({ jobId, key: jobId, filter: { categories: ['boot'] }, requestId: 'e2e-reindex-1' }));
-  });
-
-  it('answers 503 with Retry-After for progress while ingestion is down', async () => {
-    const response = await get('/v1/admin/reindex/rx-anything', { headers: { 'x-api-key': E2E_ADMIN_KEY } });
-    expect(response.headers.get('retry-after')).toBeTruthy();
-    await expectError(response, 503, 'dependency_unavailable');
-  });
-});
-
 describe('operations', () => {
   it('serves readiness, metrics per route and status, the OpenAPI document and the request id', async () => {
     expect(await (await get('/readyz')).json()).toEqual({ status: 'ready', dependencies: { embedder: 'up', search: 'up' }, missing: [] });
@@ -412,6 +384,52 @@ describe('web page in Chromium', () => {
 
 const HELD_OUT_FOR_BROWSER = 19;
 
+// Near the end: a reindex swaps the collection the other tests search.
+describe('admin reindex (through ingestion)', () => {
+  it('publishes the request to catalog.reindex.v1, answers 202, and reports progress until the alias swap', async () => {
+    const before = await searchOk('/v1/search?q=red%20sneaker&limit=5');
+    const response = await get('/v1/admin/reindex', {
+      method: 'POST',
+      headers: { 'x-api-key': E2E_ADMIN_KEY, 'content-type': 'application/json', 'x-request-id': 'e2e-reindex-1' },
+      body: JSON.stringify({ reason: 'e2e: rebuild the index' }),
+    });
+    expect(response.status).toBe(202);
+    const { jobId } = await response.json();
+
+    const log = new FileEventLog({ dir: path.join(stack.dataDir, 'event-log') });
+    const requests: unknown[] = [];
+    await log.replayTopic(CATALOG_REINDEX_TOPIC, async (batch) => {
+      for (const message of batch.messages) {
+        const parsed = parseReindexRequest(message.value!.toString('utf8'));
+        expect(parsed.ok).toBe(true);
+        if (parsed.ok) requests.push({ ...parsed.value, key: message.key, requestId: message.headers['x-request-id'] });
+      }
+    });
+    await log.close();
+    expect(requests).toContainEqual(expect.objectContaining({ jobId, key: jobId, reason: 'e2e: rebuild the index', requestId: 'e2e-reindex-1' }));
+
+    let job: { state?: string } = {};
+    await waitFor(
+      `reindex job ${jobId} to finish`,
+      async () => {
+        const progress = await get(`/v1/admin/reindex/${jobId}`, { headers: { 'x-api-key': E2E_ADMIN_KEY } });
+        if (progress.status === 404) return false; // ingestion has not read the request yet
+        job = await progress.json();
+        expect(progress.status).toBe(200);
+        return job.state === 'done' || job.state === 'failed';
+      },
+      120_000,
+      250,
+    );
+    expect(job).toMatchObject({ jobId, state: 'done', total: PRODUCTS, done: PRODUCTS, collection: expect.stringMatching(/^products_v\d+$/) });
+    expect((job as { previousCollection?: string; collection: string }).previousCollection).not.toBe((job as { collection: string }).collection);
+
+    const after = await searchOk('/v1/search?q=red%20sneaker&limit=5');
+    expect(after.results.map((result) => result.productId)).toEqual(before.results.map((result) => result.productId));
+    await expectError(await get('/v1/admin/reindex/rx-unknown-job', { headers: { 'x-api-key': E2E_ADMIN_KEY } }), 404, 'job_not_found');
+  });
+});
+
 // Last: stops the services behind the query API.
 describe('when a dependency goes down', () => {
   it('answers 503 with Retry-After, and /readyz names what is missing', async () => {
@@ -429,6 +447,10 @@ describe('when a dependency goes down', () => {
     const upload = await get('/v1/search/image', { method: 'POST', body: imageForm(render.bytes, `photo.${render.format}`, MIME[render.format]) });
     await expectError(upload, 503, 'dependency_unavailable');
     expect(await (await get('/readyz')).json()).toMatchObject({ missing: ['embedder', 'search'] });
+    await stack.ingestion.stop();
+    const progress = await get('/v1/admin/reindex/rx-anything', { headers: { 'x-api-key': E2E_ADMIN_KEY } });
+    expect(Number(progress.headers.get('retry-after'))).toBeGreaterThan(0);
+    await expectError(progress, 503, 'dependency_unavailable');
     // Client mistakes are still 4xx, and liveness holds.
     await expectError(await get('/v1/search?q='), 400);
     expect((await get('/healthz')).status).toBe(200);

@@ -1,16 +1,18 @@
 /**
  * The running stack for the query API's end-to-end tests: a generated
- * catalog, the REAL embedder and search services as child processes (bundled
- * model on CPU, embedded vector store in a temp dir), the catalog indexed
- * through their gRPC APIs, and the query API started from its public entry.
- * Test-only: imported by *.e2e-spec.ts files.
+ * catalog, the REAL embedder, search and ingestion services as child
+ * processes (bundled model on CPU, embedded vector store and embedded event
+ * log in a temp dir), the query API started from its public entry, and the
+ * catalog indexed the way production does it: its events published to
+ * catalog.products.v1, ingestion fetching the images from the query API's
+ * /catalog-images. Test-only: imported by *.e2e-spec.ts files.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ProductUpserted } from '@vsearch/contracts';
 import { createRng, generateCatalog, renderProductImage, sampleProductSpec, type RenderedImage } from '@vsearch/catalog-generator';
+import { FileEventLog, publishCatalogFile } from '@vsearch/event-log';
 import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
 import { freePort, spawnTsEntry, waitFor, type ServiceProcess } from '@vsearch/testing';
 import { startQueryApiService, type QueryApiConfigOverrides, type RunningQueryApiService } from '../index';
@@ -28,6 +30,7 @@ export interface E2eStack {
   queryApi: RunningQueryApiService;
   embedder: ServiceProcess;
   search: ServiceProcess;
+  ingestion: ServiceProcess;
   /** Catalog events by product id. */
   products: Map<string, ProductUpserted>;
   catalogDir: string;
@@ -39,12 +42,11 @@ export interface E2eStack {
   close(): Promise<void>;
 }
 
-const EMBED_BATCH = 16;
-const UPSERT_BATCH = 50;
 
 export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'vsearch-query-api-e2e-'));
   const catalogDir = path.join(tmp, 'catalog');
+  // Shared by the query API (reindex requests) and ingestion (catalog and reindex topics): the embedded event log.
   const dataDir = path.join(tmp, 'data');
   const [queryApiPort, embedderPort, embedderMetricsPort, searchPort, searchMetricsPort, ingestionPort] = await Promise.all(
     Array.from({ length: 6 }, () => freePort()),
@@ -64,12 +66,15 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
     DATA_DIR: path.join(tmp, 'search-data'),
     LOG_LEVEL: 'info',
   });
-  const embedderClient = new EmbedderClient({ address: `127.0.0.1:${embedderPort}`, defaultDeadlineMs: 60_000 });
-  const searchClient = new SearchClient({ address: `127.0.0.1:${searchPort}`, defaultDeadlineMs: 60_000 });
-  const stopChildren = async () => {
+  let ingestion: ServiceProcess | undefined;
+  let queryApi: RunningQueryApiService | undefined;
+  const searchClient = new SearchClient({ address: `127.0.0.1:${searchPort}`, defaultDeadlineMs: 10_000 });
+  const embedderClient = new EmbedderClient({ address: `127.0.0.1:${embedderPort}`, defaultDeadlineMs: 10_000 });
+  const stopAll = async () => {
     embedderClient.close();
     searchClient.close();
-    await Promise.all([embedder.stop(), search.stop()]);
+    await queryApi?.close();
+    await Promise.all([embedder.stop(), search.stop(), ingestion?.stop()]);
   };
 
   try {
@@ -87,14 +92,12 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
       const event = JSON.parse(line) as ProductUpserted;
       products.set(event.productId, event);
     }
-    await indexCatalog(catalogDir, [...products.values()], modelInfo, embedderClient, searchClient);
 
-    const queryApi = await startQueryApiService({
+    queryApi = await startQueryApiService({
       QUERY_API_PORT: queryApiPort,
       QUERY_API_HOST: '127.0.0.1',
       EMBEDDER_ADDR: `127.0.0.1:${embedderPort}`,
       SEARCH_ADDR: `127.0.0.1:${searchPort}`,
-      // Nothing listens there: progress reads answer 503 (ingestion has its own tests).
       INGESTION_URL: `http://127.0.0.1:${ingestionPort}`,
       DATA_DIR: dataDir,
       KAFKA_BROKERS: '',
@@ -103,17 +106,44 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
       IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${queryApiPort}`,
       RATE_LIMIT_BURST: 100_000,
       RATE_LIMIT_PER_SECOND: 100_000,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
       ...options.queryApi,
     });
+
+    const eventLog = new FileEventLog({ dir: path.join(dataDir, 'event-log') });
+    await publishCatalogFile(eventLog, path.join(catalogDir, 'catalog.jsonl'));
+    await eventLog.close();
+    ingestion = spawnTsEntry('services/ingestion/src/main.ts', {
+      INGESTION_PORT: String(ingestionPort),
+      INGESTION_HOST: '127.0.0.1',
+      EMBEDDER_ADDR: `127.0.0.1:${embedderPort}`,
+      SEARCH_ADDR: `127.0.0.1:${searchPort}`,
+      DATA_DIR: dataDir,
+      KAFKA_BROKERS: '',
+      IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${queryApiPort}`,
+      COLLECTIONS_REFRESH_MS: '500',
+    });
+    const started = ingestion;
+    await waitFor(
+      `ingestion to index ${options.count} products`,
+      async () => {
+        assertAlive(started, 'ingestion');
+        const collections = await searchClient.listCollections({ deadlineMs: 1_000 });
+        return collections.some((collection) => collection.aliases.includes('products') && collection.productCount === options.count);
+      },
+      180_000,
+      500,
+    );
     embedderClient.close();
     searchClient.close();
 
+    const running = queryApi;
     return {
       baseUrl,
-      queryApi,
+      queryApi: running,
       embedder,
       search,
+      ingestion: started,
       products,
       catalogDir,
       dataDir,
@@ -121,14 +151,16 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
       seed: options.seed,
       heldOutRender: (index) => renderProductImage(sampleProductSpec(createRng(`${options.seed}:product:${index}`), { heldOut: 'include' }), `held-out:${index}`),
       async close() {
-        await queryApi.close();
-        await Promise.all([embedder.stop(), search.stop()]);
+        await running.close();
+        await Promise.all([started.stop(), embedder.stop(), search.stop()]);
         rmSync(tmp, { recursive: true, force: true });
       },
     };
   } catch (error) {
-    await stopChildren();
-    const logs = `--- embedder ---\n${embedder.output().slice(-3000)}\n--- search ---\n${search.output().slice(-3000)}`;
+    await stopAll();
+    const logs = [['embedder', embedder], ['search', search], ['ingestion', ingestion]]
+      .map(([name, child]) => `--- ${name} ---\n${(child as ServiceProcess | undefined)?.output().slice(-3000) ?? '(not started)'}`)
+      .join('\n');
     rmSync(tmp, { recursive: true, force: true });
     throw new Error(`${(error as Error).message}\n${logs}`);
   }
@@ -150,46 +182,4 @@ async function waitForModel(client: EmbedderClient, embedder: ServiceProcess): P
 
 function assertAlive(child: ServiceProcess, name: string): void {
   if (child.child.exitCode !== null) throw new Error(`${name} exited with ${child.child.exitCode}`);
-}
-
-/** Embeds every image (bulk lane, the embedder decodes) and upserts the products into a fresh generation behind `products`. */
-async function indexCatalog(
-  catalogDir: string,
-  events: ProductUpserted[],
-  model: { modelId: string; dimension: number },
-  embedder: EmbedderClient,
-  search: SearchClient,
-): Promise<void> {
-  const collection = await search.createGeneration(model.modelId, model.dimension);
-  const images = events.flatMap((event) =>
-    event.images.map((image) => ({ productId: event.productId, image, file: path.join(catalogDir, 'images', event.productId, path.basename(new URL(image.url).pathname)) })),
-  );
-  const vectors = new Map<string, Float32Array>();
-  for (let start = 0; start < images.length; start += EMBED_BATCH) {
-    const chunk = images.slice(start, start + EMBED_BATCH);
-    const files = await Promise.all(chunk.map((item) => readFile(item.file)));
-    const embedded = await embedder.embedEncodedImages(files, { priority: 'bulk' });
-    chunk.forEach((item, i) => vectors.set(`${item.productId}/${item.image.id}`, embedded[i]));
-  }
-  for (let start = 0; start < events.length; start += UPSERT_BATCH) {
-    const outcomes = await search.upsertProducts(
-      events.slice(start, start + UPSERT_BATCH).map((event) => ({
-        product: {
-          productId: event.productId,
-          version: event.version,
-          title: event.title,
-          description: event.description,
-          brand: event.brand,
-          categories: event.categories,
-          price: event.price,
-          inStock: event.inStock,
-          attributes: event.attributes,
-        },
-        images: event.images.map((image) => ({ imageId: image.id, imageUrl: image.url, vector: vectors.get(`${event.productId}/${image.id}`)! })),
-      })),
-      { collection },
-    );
-    if (outcomes.some((outcome) => outcome !== 'applied')) throw new Error(`upsert outcomes: ${outcomes.join(',')}`);
-  }
-  await search.swapAlias('products', collection);
 }
