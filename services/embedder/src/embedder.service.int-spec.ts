@@ -245,3 +245,21 @@ describe('embedder service under back-pressure and shutdown', () => {
     }
   });
 });
+
+describe('embedder service start-up failures', () => {
+  it('fails to start on a taken port and releases what it had started', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      await expect(startEmbedderService({ ...BASE, EMBEDDER_PORT: port })).rejects.toThrow(/No address added|EADDRINUSE|bind/i);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('refuses a bad setting, naming it', async () => {
+    await expect(startEmbedderService({ ...BASE, MAX_BATCH: 0 })).rejects.toThrow(/MAX_BATCH/);
+  });
+});

@@ -8,7 +8,7 @@ import { NestFactory } from '@nestjs/core';
 import { ModelRuntime } from '@vsearch/model';
 import { createLogger, createMetricsRegistry, startMetricsServer, type Logger } from '@vsearch/observability';
 import { EMBEDDER_PROTO } from '@vsearch/proto';
-import { startGrpcServer } from '@vsearch/grpc-kit';
+import { startGrpcServer, type RunningGrpcServer } from '@vsearch/grpc-kit';
 import { SharpImageDecoder } from './adapters/sharp.image-decoder';
 import { loadEmbedderConfig, type EmbedderConfigOverrides } from './config';
 import { EmbedderGrpcController } from './controllers/embedder.grpc-controller';
@@ -46,44 +46,73 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
   metrics.executionProvider.set({ provider: info.executionProvider, model_id: info.modelId }, 1);
   log.info({ modelId: info.modelId, executionProvider: info.executionProvider, intraOpThreads: info.intraOpThreads, inferenceThread: info.inferenceThread, modelDir: config.model.dir }, 'model loaded');
 
-  const app = await NestFactory.createApplicationContext(
-    EmbedderModule.register({ config, logger: log, runtime, metrics, decoder: new SharpImageDecoder(
-        config.preprocessConcurrency,
-        { maxBytes: config.limits.maxEncodedImageBytes, maxPixels: config.limits.maxImagePixels },
-        (seconds) => metrics.preprocessSeconds.observe(seconds),
-      ) }),
-    { logger: false, abortOnError: false },
-  );
-  const embeddings = app.get(EmbeddingService);
-  const controller = app.get(EmbedderGrpcController);
+  // Everything started so far is stopped again if a later step fails (port taken, warm-up error).
+  const started: (() => Promise<void>)[] = [() => runtime.close()];
+  const undo = async () => {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const decoder = new SharpImageDecoder(
+      config.preprocessConcurrency,
+      { maxBytes: config.limits.maxEncodedImageBytes, maxPixels: config.limits.maxImagePixels },
+      (seconds) => metrics.preprocessSeconds.observe(seconds),
+    );
+    const app = await NestFactory.createApplicationContext(EmbedderModule.register({ config, logger: log, runtime, metrics, decoder }), {
+      logger: false,
+      abortOnError: false,
+    });
+    started.push(() => app.close());
+    const embeddings = app.get(EmbeddingService);
+    const controller = app.get(EmbedderGrpcController);
 
-  const metricsServer = await startMetricsServer(registry, config.metricsPort, config.grpc.host);
-  const server = await startGrpcServer({
-    host: config.grpc.host,
-    port: config.grpc.port,
-    services: [{ name: EMBEDDER_SERVICE_NAME, definition: utf8CheckedEmbedderService, implementation: controller.implementation() }],
-    reflectionProtos: [EMBEDDER_PROTO],
-    maxReceiveMessageBytes: config.grpc.maxReceiveMessageBytes,
-    maxSendMessageBytes: config.grpc.maxSendMessageBytes,
-  });
+    const metricsServer = await startMetricsServer(registry, config.metricsPort, config.grpc.host);
+    started.push(() => metricsServer.close());
+    const server = await startGrpcServer({
+      host: config.grpc.host,
+      port: config.grpc.port,
+      services: [{ name: EMBEDDER_SERVICE_NAME, definition: utf8CheckedEmbedderService, implementation: controller.implementation() }],
+      reflectionProtos: [EMBEDDER_PROTO],
+      maxReceiveMessageBytes: config.grpc.maxReceiveMessageBytes,
+      maxSendMessageBytes: config.grpc.maxSendMessageBytes,
+    });
+    started.push(() => server.shutdown(0));
 
-  runtime.onFatal((error) => {
-    // Nothing can be embedded any more: fail readiness so Kubernetes restarts the pod and clients go elsewhere.
-    log.fatal({ err: error }, 'inference is gone; reporting NOT_SERVING');
-    server.setServing(false);
-  });
+    runtime.onFatal((error) => {
+      // Nothing can be embedded any more: fail readiness so Kubernetes restarts the pod and clients go elsewhere.
+      log.fatal({ err: error }, 'inference is gone; reporting NOT_SERVING');
+      server.setServing(false);
+    });
 
-  const warmStarted = performance.now();
-  await runtime.warmUp(config.batching.maxBatch);
-  server.setServing(true);
-  log.info({ port: server.port, metricsPort: metricsServer.port, warmUpMs: Math.round(performance.now() - warmStarted) }, 'embedder serving');
+    const warmStarted = performance.now();
+    await runtime.warmUp(config.batching.maxBatch);
+    server.setServing(true);
+    log.info({ port: server.port, metricsPort: metricsServer.port, warmUpMs: Math.round(performance.now() - warmStarted) }, 'embedder serving');
+    return running({ log, config, runtime, app, embeddings, server, metricsServer, modelId: info.modelId, executionProvider: info.executionProvider });
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+}
 
+interface RunningParts {
+  log: Logger;
+  config: ReturnType<typeof loadEmbedderConfig>;
+  runtime: ModelRuntime;
+  app: { close(): Promise<void> };
+  embeddings: EmbeddingService;
+  server: RunningGrpcServer;
+  metricsServer: { port: number; close(): Promise<void> };
+  modelId: string;
+  executionProvider: string;
+}
+
+function running({ log, config, runtime, app, embeddings, server, metricsServer, modelId, executionProvider }: RunningParts): RunningEmbedderService {
   let closing: Promise<void> | undefined;
   return {
     port: server.port,
     metricsPort: metricsServer.port,
-    modelId: info.modelId,
-    executionProvider: info.executionProvider,
+    modelId,
+    executionProvider,
     close() {
       closing ??= (async () => {
         server.setServing(false);
