@@ -7,7 +7,7 @@ describe(loadSearchConfig.name, () => {
     const config = loadSearchConfig({}, {});
     expect(config.grpc.port).toBe(50052);
     expect(config.metricsPort).toBe(9465);
-    expect(config.store).toEqual({ kind: 'embedded', dir: path.resolve('data', 'vector-store'), durable: true, exactSearchBelow: undefined, nprobe: undefined });
+    expect(config.store).toEqual({ kind: 'embedded', dir: path.resolve('data', 'vector-store'), durable: true, exactSearchBelow: undefined, nprobe: undefined, scanThreads: 1 });
   });
 
   it('switches to Qdrant when QDRANT_URL is set, with HNSW and quantization settings', () => {

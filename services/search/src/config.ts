@@ -39,6 +39,8 @@ export const searchEnvSchema = z
     EMBEDDED_EXACT_BELOW: z.coerce.number().int().positive().optional(),
     /** Embedded store: IVF lists probed per query; unset → 8% of the lists. */
     EMBEDDED_NPROBE: z.coerce.number().int().positive().optional(),
+    /** Embedded store: threads for full scans of large collections (2 adds a worker thread; helps on idle multi-core machines). */
+    EMBEDDED_SCAN_THREADS: z.enum(['1', '2']).default('1').transform(Number),
     /** Embedded store: fdatasync each write before acknowledging it. */
     EMBEDDED_DURABLE: env.boolean(true),
     MAX_RECEIVE_MESSAGE_BYTES: env.positiveInt(64 * MIB),
@@ -65,7 +67,7 @@ export interface SearchConfig {
   dataDir: string;
   store:
     | { kind: 'qdrant'; qdrant: QdrantSettings }
-    | { kind: 'embedded'; dir: string; durable: boolean; exactSearchBelow: number | undefined; nprobe: number | undefined };
+    | { kind: 'embedded'; dir: string; durable: boolean; exactSearchBelow: number | undefined; nprobe: number | undefined; scanThreads: number };
   logLevel: string;
 }
 
@@ -106,6 +108,7 @@ export function loadSearchConfig(overrides: SearchConfigOverrides = {}, environm
           durable: parsed.EMBEDDED_DURABLE,
           exactSearchBelow: parsed.EMBEDDED_EXACT_BELOW,
           nprobe: parsed.EMBEDDED_NPROBE,
+          scanThreads: parsed.EMBEDDED_SCAN_THREADS,
         },
     logLevel: parsed.LOG_LEVEL,
   });

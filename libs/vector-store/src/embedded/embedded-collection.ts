@@ -6,10 +6,12 @@
  * here is synchronous, so a search sees one consistent state (no write can
  * interleave with it) and alias swaps never race a running search.
  */
+import { availableParallelism } from 'node:os';
 import { SEARCH_LIMITS, type FacetCount, type ProductData, type ProductImage, type SearchFacets, type SearchFilter } from '../types';
 import type { StoredVersion } from '../versioning';
 import { Int8Codes, int8KernelModule } from './int8-kernel';
 import { IvfIndex } from './ivf-index';
+import { ParallelScan } from './parallel-scan';
 import { TopK, dotAt } from './top-k';
 
 export interface EmbeddedIndexOptions {
@@ -33,6 +35,15 @@ export interface EmbeddedIndexOptions {
   quantized?: boolean;
   /** Candidates re-scored per result point when quantized (default 4, at least 40 candidates). */
   rerank?: number;
+  /**
+   * Threads for full scans of large collections (64k points and more): 2 adds
+   * a worker thread that shares the chunks (see ParallelScan). Default 1: on
+   * a busy machine a descheduled worker makes the main thread wait, which
+   * costs more than the second core gives (measured in docs/benchmarks.md).
+   */
+  scanThreads?: 1 | 2;
+  /** Full scans of fewer slots stay on one thread (handing chunks over costs more than it saves); default 65,536. */
+  parallelScanFrom?: number;
 }
 
 export const DEFAULT_INDEX_OPTIONS: EmbeddedIndexOptions = Object.freeze({
@@ -40,6 +51,7 @@ export const DEFAULT_INDEX_OPTIONS: EmbeddedIndexOptions = Object.freeze({
 });
 
 const EXACT_SCAN_BYTES = 128 * 1024 * 1024;
+const PARALLEL_SCAN_FROM = 4 * Int8Codes.CHUNK;
 
 export interface CollectionMeta {
   name: string;
@@ -110,6 +122,7 @@ export class EmbeddedCollection {
 
   private index: IvfIndex | undefined;
   private readonly codes: Int8Codes | undefined;
+  private readonly parallel: ParallelScan | undefined;
   private exactSearchBelow: number;
 
   constructor(
@@ -118,8 +131,11 @@ export class EmbeddedCollection {
   ) {
     this.vectors = new Float32Array(1024 * meta.dimension);
     this.slotOwner = new Int32Array(1024).fill(-1);
-    const kernel = indexOptions.quantized === false ? null : int8KernelModule();
-    this.codes = kernel ? new Int8Codes(kernel, meta.dimension) : undefined;
+    const threads = indexOptions.scanThreads === 2 && availableParallelism() > 1 ? 2 : 1;
+    const sharedKernel = indexOptions.quantized === false || threads === 1 ? null : int8KernelModule(true);
+    const kernel = indexOptions.quantized === false ? null : (sharedKernel ?? int8KernelModule());
+    this.codes = kernel ? new Int8Codes(kernel, meta.dimension, kernel === sharedKernel) : undefined;
+    this.parallel = this.codes?.shared ? new ParallelScan(this.codes) : undefined;
     this.exactSearchBelow = indexOptions.exactSearchBelow ?? (this.codes ? Math.floor(EXACT_SCAN_BYTES / this.codes.stride) : 20_000);
   }
 
@@ -199,7 +215,16 @@ export class EmbeddedCollection {
     this.rebuildIndex();
   }
 
-  /** Changes index settings at run time (benchmarks, operators): the scan threshold, nprobe, list count, rerank depth. */
+  /** Stops the scan worker, if any; the collection must not be searched afterwards. */
+  dispose(): void {
+    this.parallel?.stop();
+  }
+
+  /**
+   * Changes index settings at run time (benchmarks, operators): the scan
+   * threshold, nprobe, list count, rerank depth; scanThreads switches between
+   * 1 and 2 only for a collection created with 2 (its codes are shared).
+   */
   tune(options: Partial<Omit<EmbeddedIndexOptions, 'quantized'>>): void {
     const relist = options.lists !== undefined && options.lists !== this.indexOptions.lists;
     this.indexOptions = { ...this.indexOptions, ...options };
@@ -305,9 +330,13 @@ export class EmbeddedCollection {
     };
 
     if (!this.index || this.livePoints < this.exactSearchBelow) {
-      for (let first = 0; first < this.slotHighWater; first += Int8Codes.CHUNK) {
-        const count = Math.min(Int8Codes.CHUNK, this.slotHighWater - first);
-        consider(codes.selectRange(first, count, pool.floor));
+      if (this.indexOptions.scanThreads === 2 && this.parallel?.usable && this.slotHighWater >= (this.indexOptions.parallelScanFrom ?? PARALLEL_SCAN_FROM)) {
+        this.parallel.scan(this.slotHighWater, () => pool.floor, consider);
+      } else {
+        for (let first = 0; first < this.slotHighWater; first += Int8Codes.CHUNK) {
+          const count = Math.min(Int8Codes.CHUNK, this.slotHighWater - first);
+          consider(codes.selectRange(first, count, pool.floor));
+        }
       }
     } else if (compiled.candidates && candidatePoints <= this.indexOptions.filteredExactBelow) {
       for (const ordinal of compiled.candidates) {

@@ -117,6 +117,7 @@ export class EmbeddedVectorStore extends VectorStore {
     await this.admin.run(async () => {
       for (const open of this.collections.values()) {
         await open.writes.run(async () => {
+          open.collection.dispose();
           if (!open.storage) return;
           await open.storage.snapshot(open.collection);
           await open.storage.close();
@@ -268,6 +269,7 @@ export class EmbeddedVectorStore extends VectorStore {
       await open.writes.run(async () => {
         open.dropped = true;
         this.collections.delete(name);
+        open.collection.dispose();
         await open.storage?.close();
         if (open.storage) {
           // Renamed first (atomic), so a crash in the middle of the removal cannot leave a half collection that loads again.

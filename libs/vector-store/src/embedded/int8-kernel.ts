@@ -164,11 +164,12 @@ function kernelBody(bySlots: boolean, select: boolean): number[] {
   return [...uleb(body.length), ...body];
 }
 
-function assemble(): Uint8Array<ArrayBuffer> {
+function assemble(shared: boolean): Uint8Array<ArrayBuffer> {
   const dotType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])];
   const selectType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [F32], [F32], [I32], [I32]]), ...vec([[I32]])];
   const type = section(1, vec([dotType, selectType]));
-  const imports = section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x01, ...uleb(1), ...uleb(65536)]]));
+  // Memory limits flag: 0x01 = has a maximum; 0x03 = shared too (threads may scan the same codes).
+  const imports = section(2, vec([[...name('env'), ...name('memory'), 0x02, shared ? 0x03 : 0x01, ...uleb(1), ...uleb(65536)]]));
   const functions = section(3, vec([[0], [0], [1], [1]]));
   const exports = section(
     7,
@@ -183,15 +184,25 @@ function assemble(): Uint8Array<ArrayBuffer> {
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...functions, ...exports, ...code]);
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled = new Map<boolean, WebAssembly.Module | null>();
 
-/** The compiled kernel module, or null where WebAssembly SIMD is unavailable (the store then scans float32 in JavaScript). */
-export function int8KernelModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    const bytes = assemble();
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+/**
+ * The compiled kernel module, or null where WebAssembly SIMD is unavailable
+ * (the store then scans float32 in JavaScript). `shared`: the variant over a
+ * shared memory, so a worker thread can scan half of the codes.
+ */
+export function int8KernelModule(shared = false): WebAssembly.Module | null {
+  if (!compiled.has(shared)) {
+    const bytes = assemble(shared);
+    let module: WebAssembly.Module | null = null;
+    try {
+      module = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    } catch {
+      module = null;
+    }
+    compiled.set(shared, module);
   }
-  return compiled;
+  return compiled.get(shared) ?? null;
 }
 
 const PAGE = 65536;
@@ -204,20 +215,26 @@ type SelectKernel = (codes: number, first: number, count: number, stride: number
  */
 export class Int8Codes {
   static readonly CHUNK = 16_384;
+  /** Result areas a scan worker fills ahead of the main thread (see ParallelScan). */
+  static readonly RING = 8;
 
   readonly stride: number;
   /** Bytes per slot: the codes, then the float32 scale, padded to 16. */
   readonly record: number;
-  private readonly memory: WebAssembly.Memory;
+  readonly memory: WebAssembly.Memory;
+  /** Int32 control words shared with a scan worker, then RING result areas of CHUNK slots + CHUNK scores. */
+  readonly controlAt: number;
+  readonly ringAt: number;
   private readonly kernels: { dotRange: DotKernel; dotSlots: DotKernel; selectRange: SelectKernel; selectSlots: SelectKernel };
-  private readonly queryAt = 0;
+  readonly queryAt = 0;
   private readonly scoresAt: number;
   private readonly slotsAt: number;
   private readonly selectedSlotsAt: number;
   private readonly selectedScoresAt: number;
-  private readonly codesAt: number;
+  readonly codesAt: number;
   private capacity = 0;
-  private queryScale = 1;
+  /** Dequantisation scale of the loaded query. */
+  queryScale = 1;
   private bytes!: Int8Array;
   private floats!: Float32Array;
   private query16!: Int16Array;
@@ -227,8 +244,9 @@ export class Int8Codes {
   private selectedScores!: Float32Array;
 
   constructor(
-    module: WebAssembly.Module,
+    readonly module: WebAssembly.Module,
     readonly dimension: number,
+    readonly shared = false,
   ) {
     this.stride = Math.ceil(dimension / 16) * 16;
     this.record = this.stride + 16;
@@ -236,8 +254,10 @@ export class Int8Codes {
     this.slotsAt = this.scoresAt + Int8Codes.CHUNK * 4;
     this.selectedSlotsAt = this.slotsAt + Int8Codes.CHUNK * 4;
     this.selectedScoresAt = this.selectedSlotsAt + Int8Codes.CHUNK * 4;
-    this.codesAt = align(this.selectedScoresAt + Int8Codes.CHUNK * 4);
-    this.memory = new WebAssembly.Memory({ initial: Math.ceil(this.codesAt / PAGE) + 1, maximum: 65536 });
+    this.controlAt = align(this.selectedScoresAt + Int8Codes.CHUNK * 4);
+    this.ringAt = this.controlAt + 256;
+    this.codesAt = align(shared ? this.ringAt + Int8Codes.RING * Int8Codes.CHUNK * 8 : this.controlAt);
+    this.memory = new WebAssembly.Memory({ initial: Math.ceil(this.codesAt / PAGE) + 1, maximum: 65536, shared });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.kernels = instance.exports as unknown as Int8Codes['kernels'];
     this.refreshViews();
@@ -299,6 +319,12 @@ export class Int8Codes {
     this.slotView.set(slots);
     const n = this.kernels.selectSlots(this.codesAt, this.slotsAt, slots.length, this.stride, this.record, this.queryAt, this.queryScale, floor, this.selectedSlotsAt, this.selectedScoresAt);
     return { slots: this.selectedSlots.subarray(0, n), scores: this.selectedScores.subarray(0, n) };
+  }
+
+  /** Slots of the worker's result area `area` (see ParallelScan). */
+  ringResult(area: number, count: number): { slots: Int32Array; scores: Float32Array } {
+    const at = this.ringAt + area * Int8Codes.CHUNK * 8;
+    return { slots: new Int32Array(this.memory.buffer, at, count), scores: new Float32Array(this.memory.buffer, at + Int8Codes.CHUNK * 4, count) };
   }
 
   /** Dequantisation scale of a slot (code x scale ≈ value). */

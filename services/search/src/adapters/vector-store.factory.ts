@@ -22,6 +22,6 @@ export function createVectorStore(settings: SearchConfig['store'], logger: Logge
   return new EmbeddedVectorStore({
     dir: settings.dir,
     durable: settings.durable,
-    index: { exactSearchBelow: settings.exactSearchBelow, nprobe: settings.nprobe },
+    index: { exactSearchBelow: settings.exactSearchBelow, nprobe: settings.nprobe, scanThreads: settings.scanThreads === 2 ? 2 : 1 },
   });
 }
