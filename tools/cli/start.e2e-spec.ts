@@ -191,6 +191,32 @@ describe('vsearch start (npm start)', () => {
   });
 });
 
+describe('vsearch serve', () => {
+  it('runs one service from the environment alone, as the chart does, and stops it on SIGTERM with exit 0', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'vsearch-serve-e2e-'));
+    const searchPort = await freePort();
+    const serve = startCli(['serve', 'search'], { DATA_DIR: dataDir, SEARCH_PORT: String(searchPort), METRICS_PORT: '0', LOG_LEVEL: 'warn' });
+    try {
+      await waitFor('the search service', () => {
+        if (serve.child.exitCode !== null) throw new Error(serve.output());
+        return serve.output().includes(`search started on port ${searchPort}`);
+      }, 60_000, 200);
+      const status = await runCli(['status', '--json', '--search-addr', `127.0.0.1:${searchPort}`, '--api-url', `http://127.0.0.1:${await freePort()}`, '--ingestion-url', `http://127.0.0.1:${await freePort()}`, '--embedder-addr', `127.0.0.1:${await freePort()}`, '--timeout', '2000']);
+      expect(status.code).toBe(1);
+      const report = JSON.parse(status.stdout) as { services: Record<string, { state: string }>; collections: unknown[] };
+      expect(report.services.search.state).toBe('up');
+      expect(report.services['query-api'].state).toBe('down');
+      expect(report.collections).toEqual([]);
+      serve.child.kill('SIGTERM');
+      expect(await serve.exited).toBe(0);
+      expect(await portIsFree(searchPort)).toBe(true);
+    } finally {
+      if (serve.child.exitCode === null) serve.child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('vsearch command line: usage and failures', () => {
   it('exits 2 with the usage on an unknown command, a missing argument or a bad flag value', async () => {
     const unknown = await runCli(['frobnicate']);

@@ -13,6 +13,12 @@ export interface CommandModule {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // `vsearch search … | head` closes the pipe early: that is not an error worth a stack trace, nor a reason to stop a running stack.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
   const program = new Command('vsearch')
     .description('Visual search for e-commerce: run the stack, index catalogs, search, reindex, manage models')
     .showHelpAfterError()

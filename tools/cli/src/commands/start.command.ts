@@ -104,6 +104,7 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController): Pr
       adminApiKeys: adminKey ? [adminKey] : undefined,
       allowHosts: [`${LOOPBACK}:${wiring.ports.queryApi}`],
       executionProviders: 'cpu',
+      internalOnLoopback: true,
     },
     onServiceStarted: (name, service, elapsedMs) => say(`  ${name} started${service.port ? ` on port ${service.port}` : ''} (${(elapsedMs / 1000).toFixed(1)} s)`),
   });

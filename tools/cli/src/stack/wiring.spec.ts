@@ -29,6 +29,14 @@ describe(overridesFor.name, () => {
     });
   });
 
+  it('binds the internal services to loopback on one machine, unless the environment says otherwise', () => {
+    expect(overridesFor('search', wiring, addresses, {}, { internalOnLoopback: true }).SEARCH_HOST).toBe('127.0.0.1');
+    expect(overridesFor('ingestion', wiring, addresses, {}, { internalOnLoopback: true }).INGESTION_HOST).toBe('127.0.0.1');
+    expect(overridesFor('embedder', wiring, addresses, { EMBEDDER_HOST: '0.0.0.0' }, { internalOnLoopback: true }).EMBEDDER_HOST).toBeUndefined();
+    expect(overridesFor('query-api', wiring, addresses, {}, { internalOnLoopback: true }).QUERY_API_HOST).toBeUndefined();
+    expect(overridesFor('search', wiring, addresses, {}).SEARCH_HOST).toBeUndefined();
+  });
+
   it('lets the environment win over the embedded defaults, and adds to the image allow-list', () => {
     const env = { EXECUTION_PROVIDERS: 'cuda,cpu', ADMIN_API_KEYS: 'mine', IMAGE_FETCH_ALLOW_HOSTS: '10.0.0.0/8' };
     expect(overridesFor('embedder', wiring, addresses, env, { executionProviders: 'cpu' }).EXECUTION_PROVIDERS).toBeUndefined();

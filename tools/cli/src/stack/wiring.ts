@@ -73,11 +73,14 @@ export interface ExtraSettings {
   allowHosts?: string[];
   /** EXECUTION_PROVIDERS of the embedder when the environment does not say. */
   executionProviders?: string;
+  /** Bind embedder, search and ingestion to loopback (one machine: only the query API faces the network). */
+  internalOnLoopback?: boolean;
 }
 
 export function overridesFor(name: ServiceName, wiring: StackWiring, addresses: StackAddresses, environment: NodeJS.ProcessEnv, extra: ExtraSettings = {}): ServiceOverrides {
   const common: ServiceOverrides = { DATA_DIR: wiring.dataDir };
   if (wiring.logLevel) common.LOG_LEVEL = wiring.logLevel;
+  const loopbackHost = (variable: string): ServiceOverrides => (extra.internalOnLoopback && !environment[variable] ? { [variable]: LOOPBACK } : {});
   const allowHosts = [...(environment.IMAGE_FETCH_ALLOW_HOSTS ?? '').split(','), ...(extra.allowHosts ?? [])].map((host) => host.trim()).filter(Boolean);
   switch (name) {
     case 'embedder':
@@ -85,14 +88,16 @@ export function overridesFor(name: ServiceName, wiring: StackWiring, addresses: 
         ...common,
         EMBEDDER_PORT: String(wiring.ports.embedder),
         METRICS_PORT: String(wiring.ports.embedderMetrics),
+        ...loopbackHost('EMBEDDER_HOST'),
         ...(environment.EXECUTION_PROVIDERS ? {} : extra.executionProviders ? { EXECUTION_PROVIDERS: extra.executionProviders } : {}),
       };
     case 'search':
-      return { ...common, SEARCH_PORT: String(wiring.ports.search), METRICS_PORT: String(wiring.ports.searchMetrics) };
+      return { ...common, SEARCH_PORT: String(wiring.ports.search), METRICS_PORT: String(wiring.ports.searchMetrics), ...loopbackHost('SEARCH_HOST') };
     case 'ingestion':
       return {
         ...common,
         INGESTION_PORT: String(wiring.ports.ingestion),
+        ...loopbackHost('INGESTION_HOST'),
         EMBEDDER_ADDR: addresses.embedderAddr,
         SEARCH_ADDR: addresses.searchAddr,
         IMAGE_FETCH_ALLOW_HOSTS: allowHosts.join(','),

@@ -1,0 +1,89 @@
+/**
+ * How long `npm start` takes until a shopper gets a first search result, on a
+ * fresh DATA_DIR (the catalog is generated, published and indexed) and on a
+ * second start (everything reused). Prints the figures and the command.
+ *
+ *   node tools/cli/bin/run-ts.js tools/cli/bench/start-time.ts [--count N] [--query TEXT]
+ *
+ * Time is measured from spawning `node tools/cli/bin/vsearch.js start` (what
+ * `npm start` runs) to the first `GET /v1/search?q=…` answering at least one
+ * result, and to the "vsearch is ready" line (the whole catalog indexed).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { freePort, REPO_ROOT } from '@vsearch/testing';
+
+interface Timing {
+  firstResultS: number;
+  readyS: number;
+  products: string;
+}
+
+async function timeStart(env: Record<string, string>, count: number, query: string, apiUrl: string): Promise<Timing> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'tools/cli/bin/vsearch.js'), 'start', '--count', String(count)], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  let readyS: number | undefined;
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    process.stdout.write(chunk);
+    if (readyS === undefined && output.includes('vsearch is ready')) readyS = (performance.now() - started) / 1000;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let firstResultS: number | undefined;
+  while (firstResultS === undefined || readyS === undefined) {
+    if (child.exitCode !== null) throw new Error(`vsearch start exited with ${child.exitCode}`);
+    if (firstResultS === undefined) {
+      try {
+        const response = await fetch(`${apiUrl}/v1/search?q=${encodeURIComponent(query)}&limit=1`, { signal: AbortSignal.timeout(5000) });
+        if (response.ok && ((await response.json()) as { results: unknown[] }).results.length > 0) firstResultS = (performance.now() - started) / 1000;
+      } catch {
+        // not up yet
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGINT');
+  if ((await exited) !== 0) throw new Error('vsearch start did not exit 0 after SIGINT');
+  return { firstResultS, readyS, products: /(\d+ products \(\d+ images\))/.exec(output)?.[1] ?? '?' };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { count: { type: 'string', default: '2000' }, query: { type: 'string', default: 'red dress' }, 'keep-data': { type: 'boolean' } } });
+  const count = Number(values.count);
+  const dataDir = mkdtempSync(path.join(REPO_ROOT, 'tmp', 'start-time-'));
+  const port = await freePort();
+  const env = { DATA_DIR: dataDir, QUERY_API_PORT: String(port), EMBEDDER_PORT: '0', SEARCH_PORT: '0', INGESTION_PORT: '0', EMBEDDER_METRICS_PORT: '0', SEARCH_METRICS_PORT: '0' };
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const load = loadavg()[0].toFixed(1);
+  try {
+    const first = await timeStart(env, count, values.query!, apiUrl);
+    const second = await timeStart(env, count, values.query!, apiUrl);
+    const lines = [
+      `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${load} at the start`,
+      `catalog: ${count} products (${first.products} indexed), query "${values.query}"`,
+      '',
+      '| start | first search result | fully indexed |',
+      '| --- | --- | --- |',
+      `| first (fresh DATA_DIR) | ${first.firstResultS.toFixed(1)} s | ${first.readyS.toFixed(1)} s |`,
+      `| second (index reused) | ${second.firstResultS.toFixed(1)} s | ${second.readyS.toFixed(1)} s |`,
+      '',
+      `command: node tools/cli/bin/run-ts.js tools/cli/bench/start-time.ts --count ${count}`,
+    ];
+    process.stdout.write(`\n${lines.join('\n')}\n`);
+  } finally {
+    if (!values['keep-data']) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
