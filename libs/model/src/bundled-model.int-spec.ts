@@ -5,6 +5,7 @@
  * them, and the JS tokenizer must produce the Python token ids.
  * real: onnxruntime-node, @huggingface/tokenizers, the committed model files. mock: nothing.
  */
+import type { ProductAttributes } from '@vsearch/catalog-generator';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EVAL_PROMPTS } from './eval';
@@ -14,7 +15,7 @@ import { ModelRuntime, l2NormalizeRows } from './runtime';
 interface Reference {
   imageCount: number;
   /** What the reference images show (validation images of the training run; null for an untrained model). */
-  imageAttributes: { category: string; colour: string; pattern: string }[] | null;
+  imageAttributes: ProductAttributes[] | null;
   imageShape: [number, number, number];
   embeddingDimension: number;
   texts: string[];
