@@ -42,7 +42,7 @@ export const ingestionEnvSchema = z.object({
   /** Partitions processed at the same time. */
   PARTITIONS_CONCURRENCY: env.positiveInt(3),
   /** Events of one partition handled together (fetched, embedded and written as one unit, then committed). */
-  EVENTS_PER_CHUNK: env.positiveInt(16),
+  EVENTS_PER_CHUNK: env.positiveInt(32),
   /** Images per embedder call (bulk lane). */
   EMBED_BATCH: env.positiveInt(32),
   /** Embedder calls in flight at once. */
