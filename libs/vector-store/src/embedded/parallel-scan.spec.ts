@@ -22,7 +22,8 @@ describe('EmbeddedCollection full scan on two threads', () => {
         one.applyUpsert(product, [{ imageId: 'a', imageUrl: '' }], vectors);
         two.applyUpsert(product, [{ imageId: 'a', imageUrl: '' }], vectors);
       }
-      for (let q = 0; q < 5; q++) {
+      // Many scans in a row: each job starts only once the worker has left the previous one.
+      for (let q = 0; q < 40; q++) {
         const query = unit();
         for (const filter of [undefined, { inStock: true, maxPrice: 30 }, { brands: ['b3'] }]) {
           const expected = one.topPoints(query, filter, 10, undefined);

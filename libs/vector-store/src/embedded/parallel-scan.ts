@@ -29,6 +29,7 @@ const PRODUCED = 5;
 const CONSUMED = 6;
 const NEXT_CHUNK = 7;
 const WORKER_CLAIMED = 8;
+const IDLE = 9; // the last job the worker finished claiming chunks for
 const AREA_COUNT = 16; // RING counts of candidates
 const AREA_CHUNK = 32; // RING chunk indices
 
@@ -63,6 +64,8 @@ for (;;) {
     Atomics.store(control, ${PRODUCED}, produced);
     Atomics.notify(control, ${PRODUCED});
   }
+  Atomics.store(control, ${IDLE}, job);
+  Atomics.notify(control, ${IDLE});
 }
 `;
 
@@ -71,6 +74,7 @@ export type Consider = (candidates: { slots: Int32Array; scores: Float32Array })
 export class ParallelScan {
   private worker: Worker | undefined;
   private broken = false;
+  private jobs = 0;
   private readonly control: Int32Array;
   private readonly floats: Float32Array;
 
@@ -92,6 +96,36 @@ export class ParallelScan {
     const chunk = Int8Codes.CHUNK;
     const chunks = Math.ceil(highWater / chunk);
     const control = this.control;
+    const done = new Uint8Array(chunks);
+    let doneCount = 0;
+    let consumed = 0;
+    const scanHere = (index: number) => {
+      const first = index * chunk;
+      consider(this.codes.selectRange(first, Math.min(chunk, highWater - first), floor()));
+      done[index] = 1;
+      doneCount++;
+      this.floats[FLOOR] = floor();
+    };
+    const drain = () => {
+      const produced = Atomics.load(control, PRODUCED);
+      while (consumed < produced) {
+        const area = consumed % Int8Codes.RING;
+        consider(this.codes.ringResult(area, control[AREA_COUNT + area]));
+        done[control[AREA_CHUNK + area]] = 1;
+        doneCount++;
+        consumed++;
+        Atomics.store(control, CONSUMED, consumed);
+        Atomics.notify(control, CONSUMED);
+        this.floats[FLOOR] = floor();
+      }
+    };
+
+    // The worker must have left the previous job (it may still be claiming past its end) before the counters are reset.
+    if (!this.broken && this.jobs > 0 && !this.waitUntil(IDLE, (value) => value === this.jobs)) this.fail();
+    if (this.broken) {
+      for (let index = 0; index < chunks; index++) scanHere(index);
+      return;
+    }
     this.start();
     Atomics.store(control, HIGH_WATER, highWater);
     this.floats[QUERY_SCALE] = this.codes.queryScale;
@@ -100,29 +134,8 @@ export class ParallelScan {
     Atomics.store(control, CONSUMED, 0);
     Atomics.store(control, WORKER_CLAIMED, 0);
     Atomics.store(control, NEXT_CHUNK, 0);
-    Atomics.add(control, JOB, 1);
+    this.jobs = Atomics.add(control, JOB, 1) + 1;
     Atomics.notify(control, JOB);
-
-    const done = new Uint8Array(chunks);
-    let consumed = 0;
-    const drain = () => {
-      const produced = Atomics.load(control, PRODUCED);
-      while (consumed < produced) {
-        const area = consumed % Int8Codes.RING;
-        done[control[AREA_CHUNK + area]] = 1;
-        consider(this.codes.ringResult(area, control[AREA_COUNT + area]));
-        consumed++;
-        Atomics.store(control, CONSUMED, consumed);
-        Atomics.notify(control, CONSUMED);
-        this.floats[FLOOR] = floor();
-      }
-    };
-    const scanHere = (index: number) => {
-      const first = index * chunk;
-      consider(this.codes.selectRange(first, Math.min(chunk, highWater - first), floor()));
-      done[index] = 1;
-      this.floats[FLOOR] = floor();
-    };
 
     for (;;) {
       const index = Atomics.add(control, NEXT_CHUNK, 1);
@@ -130,24 +143,26 @@ export class ParallelScan {
       scanHere(index);
       drain();
     }
-    // Every chunk is claimed; wait for the ones the worker is still scanning.
-    const deadline = Date.now() + WORKER_TIMEOUT_MS;
-    while (consumed < Atomics.load(control, WORKER_CLAIMED) && !this.broken) {
-      const produced = Atomics.load(control, PRODUCED);
-      if (produced > consumed) {
-        drain();
-        continue;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        this.fail();
-        break;
-      }
-      Atomics.wait(control, PRODUCED, produced, left);
+    // Every chunk is claimed; take the worker's results until all are in.
+    while (doneCount < chunks && !this.broken) {
+      drain();
+      if (doneCount < chunks && !this.waitUntil(PRODUCED, (value) => value > consumed)) this.fail();
     }
     if (this.broken) {
       drain();
       for (let index = 0; index < chunks; index++) if (!done[index]) scanHere(index);
+    }
+  }
+
+  /** Blocks until the control word satisfies `ready`, up to WORKER_TIMEOUT_MS; false on timeout. */
+  private waitUntil(word: number, ready: (value: number) => boolean): boolean {
+    const deadline = Date.now() + WORKER_TIMEOUT_MS;
+    for (;;) {
+      const value = Atomics.load(this.control, word);
+      if (ready(value)) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      Atomics.wait(this.control, word, value, left);
     }
   }
 
