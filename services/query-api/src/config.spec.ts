@@ -1,0 +1,39 @@
+import { ConfigError } from '@vsearch/config';
+import { loadQueryApiConfig } from './config';
+
+describe(loadQueryApiConfig.name, () => {
+  it('runs the embedded mode with no environment at all', () => {
+    const config = loadQueryApiConfig({}, {});
+    expect(config.http.port).toBe(8080);
+    expect(config.upstream).toMatchObject({ embedderAddr: '127.0.0.1:50051', searchAddr: '127.0.0.1:50052', ingestionUrl: 'http://127.0.0.1:8081' });
+    expect(config.eventLog.kafkaBrokers).toEqual([]);
+    expect(config.admin.apiKeys).toEqual([]);
+    expect(config.images.maxUploadBytes).toBe(10 * 1024 * 1024);
+    expect(config.search.textScoreThreshold).toBeUndefined();
+    expect(Object.isFrozen(config.rateLimit)).toBe(true);
+  });
+
+  it('reads lists, numbers and overrides applied over the environment', () => {
+    const config = loadQueryApiConfig(
+      { RATE_LIMIT_BURST: 5, TEXT_SCORE_THRESHOLD: '-0.015' },
+      { ADMIN_API_KEYS: 'a, b,,', KAFKA_BROKERS: 'k1:9092,k2:9092', RATE_LIMIT_BURST: '99', INGESTION_URL: 'http://ingestion:8081/' },
+    );
+    expect(config.admin.apiKeys).toEqual(['a', 'b']);
+    expect(config.eventLog.kafkaBrokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(config.rateLimit.burst).toBe(5);
+    expect(config.search.textScoreThreshold).toBe(-0.015);
+    expect(config.upstream.ingestionUrl).toBe('http://ingestion:8081');
+  });
+
+  it('fails naming every bad variable and hiding secrets', () => {
+    let error: unknown;
+    try {
+      loadQueryApiConfig({}, { QUERY_API_PORT: '99999', TEXT_SCORE_THRESHOLD: '2', RATE_LIMIT_ENABLED: 'maybe' });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ['QUERY_API_PORT', 'TEXT_SCORE_THRESHOLD', 'RATE_LIMIT_ENABLED']) expect(message).toContain(name);
+  });
+});
