@@ -9,7 +9,6 @@ export default [
     ignores: [
       '**/node_modules/**', '**/dist/**', '**/tmp/**', 'data/**', 'models/**', 'artifacts/**',
       'libs/proto/src/generated/**', 'deploy/**', 'load-tests/k6/**', '**/*.js', '**/*.mjs', '**/*.cjs',
-      'training/**',
     ],
   },
   ...tseslint.configs.recommended,
