@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark of the product, then the load scenarios
  * against the embedded stack, rewriting docs/benchmarks.md section by section.
- * Usage: npm run bench [-- --only embedder,search,ingestion,load] [--runs 3]
+ * Usage: npm run bench [-- --only model,embedder,search,ingestion,load] [--runs 3]
  */
 import { describeMachine, median, REPO_ROOT, waitFor, writeBenchmarkSection } from '@vsearch/testing';
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const ALL_PARTS = ['embedder', 'search', 'ingestion', 'load'] as const;
+const ALL_PARTS = ['model', 'embedder', 'search', 'ingestion', 'load'] as const;
 type Part = (typeof ALL_PARTS)[number];
 
 const LOAD_SCENARIOS = ['text-search', 'photo-search', 'mixed-shopper', 'embedder-grpc', 'reindex-under-load'];
@@ -24,6 +24,77 @@ function parseArgs(argv: string[]): { parts: Part[]; runs: number; padProducts: 
     else if (argv[i] === '--pad-products') padProducts = Number(argv[++i]);
   }
   return { parts, runs, padProducts };
+}
+
+function runJson<T>(label: string, args: string[]): T | undefined {
+  console.log(`\n=== bench: ${label} ===`);
+  const result = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) {
+    console.error(`bench: ${label} failed with exit code ${result.status}`);
+    return undefined;
+  }
+  const line = result.stdout.trim().split('\n').pop() ?? '';
+  console.log(line);
+  return JSON.parse(line) as T;
+}
+
+interface EvalFigures {
+  model: string;
+  seed: number;
+  count: number;
+  textToImage: { precisionAt10Seen: number; precisionAt10HeldOut: number; recallAt10Title: number };
+  imageToImage: { recallAt10: number };
+  zeroShot: { category: number; colour: number };
+}
+
+interface ThroughputFigures {
+  model: string;
+  intraOpThreads: number | string;
+  imagesPerSecond: number;
+  textsPerSecond: number;
+  textsPerSecondWithTokenizer: number;
+}
+
+/** Retrieval quality of the bundled model on two evaluation catalogs, and its raw onnxruntime throughput. */
+function benchModel(runs: number): boolean {
+  const evals = [7, 42]
+    .map((seed) => runJson<EvalFigures>(`model quality, seed ${seed}`, ['tools/cli/bin/vsearch.js', 'eval', '--seed', String(seed), '--count', '1000', '--json']))
+    .filter((figures): figures is EvalFigures => figures !== undefined);
+  const throughput: ThroughputFigures[] = [];
+  for (const threads of [[], ['--threads', '1']]) {
+    for (let run = 0; run < runs; run += 1) {
+      const figures = runJson<ThroughputFigures>(`model throughput ${threads.join(' ') || 'default threads'} (run ${run + 1}/${runs})`, ['tools/cli/bin/run-ts.js', 'training/benchmark-model.ts', ...threads]);
+      if (figures) throughput.push(figures);
+    }
+  }
+  const pct = (value: number) => value.toFixed(3);
+  const throughputRow = (label: string, rows: ThroughputFigures[]) =>
+    rows.length === 0
+      ? `| ${label} | – | – | – |`
+      : `| ${label} | ${median(rows.map((r) => r.imagesPerSecond)).toFixed(0)} | ${median(rows.map((r) => r.textsPerSecond)).toFixed(0)} | ${median(rows.map((r) => r.textsPerSecondWithTokenizer)).toFixed(0)} |`;
+  writeBenchmarkSection(
+    'model',
+    [
+      '## The bundled model (clip-mini)',
+      '',
+      'Retrieval quality on held-out evaluation catalogs (`npx vsearch eval --seed S --count 1000 --json`; floors asserted by `libs/model/src/eval/evaluate-model.int-spec.ts`):',
+      '',
+      '| model | seed | P@10 seen (≥ 0.90) | P@10 held-out (≥ 0.75) | title R@10 | image→image R@10 | zero-shot category (≥ 0.95) | zero-shot colour (≥ 0.90) |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...evals.map(
+        (e) =>
+          `| ${e.model} | ${e.seed} | ${pct(e.textToImage.precisionAt10Seen)} | ${pct(e.textToImage.precisionAt10HeldOut)} | ${pct(e.textToImage.recallAt10Title)} | ${pct(e.imageToImage.recallAt10)} | ${pct(e.zeroShot.category)} | ${pct(e.zeroShot.colour)} |`,
+      ),
+      '',
+      `Raw onnxruntime-node session throughput at batch 32 on this CPU (\`node tools/cli/bin/run-ts.js training/benchmark-model.ts [--threads 1]\`, median of ${runs} runs; targets ≥ 200 images/s and ≥ 2,000 texts/s):`,
+      '',
+      '| intra-op threads | images/s | texts/s | texts/s with tokenizer |',
+      '| --- | --- | --- | --- |',
+      throughputRow('onnxruntime default', throughput.filter((r) => r.intraOpThreads !== 1)),
+      throughputRow('1', throughput.filter((r) => r.intraOpThreads === 1)),
+    ].join('\n'),
+  );
+  return evals.length === 2 && throughput.length > 0;
 }
 
 function runStep(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): boolean {
@@ -103,6 +174,7 @@ async function main(): Promise<void> {
   let ok = true;
   for (const part of parts) {
     if (part === 'load') ok = (await runLoadScenarios(runs, padProducts)) && ok;
+    else if (part === 'model') ok = benchModel(runs) && ok;
     else ok = runStep(part, 'npm', ['run', `bench:${part}`]) && ok;
   }
   console.log(ok ? '\nbench: every part ran; see docs/benchmarks.md' : '\nbench: some parts failed; see above');
