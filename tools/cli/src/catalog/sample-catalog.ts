@@ -1,17 +1,21 @@
 /**
- * The sample catalog of the embedded stack: generated once into
- * `DATA_DIR/catalog` (via a temporary directory, renamed when complete, so an
- * interrupted generation never leaves half a catalog behind) and reused on
- * every later start. `sample.json` records what it was generated with.
+ * The sample catalog of the embedded stack, in `DATA_DIR/catalog`: generated on
+ * the first start (while the services already run, so its products are indexed
+ * as they appear) and reused on every later start. A `.generating` file marks a
+ * generation in progress: a catalog interrupted half-way is generated again
+ * (the generator is deterministic, so the events are the same), while a
+ * `catalog.jsonl` put there by hand is never touched. `sample.json` records what
+ * the catalog was generated with.
  */
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateCatalog, type CatalogProgress } from '@vsearch/catalog-generator';
 import { CATALOG_FILE_NAME } from './catalog-file';
 
 export const SAMPLE_DIR_NAME = 'catalog';
 const SAMPLE_INFO_FILE = 'sample.json';
+const IN_PROGRESS_FILE = '.generating';
 
 export interface SampleCatalogInfo {
   seed: number;
@@ -21,46 +25,42 @@ export interface SampleCatalogInfo {
 }
 
 export interface SampleCatalog {
+  /** complete: ready to use; missing or incomplete: to be generated. */
+  state: 'complete' | 'missing' | 'incomplete';
   dir: string;
   catalogFile: string;
   imagesDir: string;
   /** What the catalog on disk was generated with (absent for a catalog put there by hand). */
   info?: SampleCatalogInfo;
-  generated: boolean;
 }
 
-export interface EnsureSampleCatalogOptions {
-  dataDir: string;
+export interface GenerateSampleOptions {
   seed: number;
   count: number;
   baseUrl: string;
   onProgress?: (progress: CatalogProgress) => void;
 }
 
-export function sampleCatalogDir(dataDir: string): string {
-  return path.join(dataDir, SAMPLE_DIR_NAME);
-}
-
-export async function ensureSampleCatalog(options: EnsureSampleCatalogOptions): Promise<SampleCatalog> {
-  const dir = sampleCatalogDir(options.dataDir);
+export async function inspectSampleCatalog(dataDir: string): Promise<SampleCatalog> {
+  const dir = path.join(dataDir, SAMPLE_DIR_NAME);
   const catalogFile = path.join(dir, CATALOG_FILE_NAME);
-  const imagesDir = path.join(dir, 'images');
-  if (existsSync(catalogFile)) {
-    return { dir, catalogFile, imagesDir, info: await readSampleInfo(dir), generated: false };
-  }
-  const partial = `${dir}.partial-${process.pid}`;
-  await rm(partial, { recursive: true, force: true });
-  await generateCatalog({ seed: options.seed, count: options.count, outDir: partial, baseUrl: options.baseUrl, onProgress: options.onProgress });
-  const info: SampleCatalogInfo = { seed: options.seed, count: options.count, baseUrl: options.baseUrl, generatedAt: new Date().toISOString() };
-  await writeFile(path.join(partial, SAMPLE_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`);
-  await rm(dir, { recursive: true, force: true });
-  await rename(partial, dir);
-  return { dir, catalogFile, imagesDir, info, generated: true };
+  const paths = { dir, catalogFile, imagesDir: path.join(dir, 'images') };
+  if (existsSync(path.join(dir, IN_PROGRESS_FILE))) return { state: 'incomplete', ...paths };
+  if (!existsSync(catalogFile)) return { state: 'missing', ...paths };
+  return { state: 'complete', ...paths, info: await readSampleInfo(dir) };
 }
 
-/** Removes what an interrupted generation left (its own temporary directory). */
-export async function removePartialCatalog(dataDir: string): Promise<void> {
-  await rm(`${sampleCatalogDir(dataDir)}.partial-${process.pid}`, { recursive: true, force: true });
+/** Generates the catalog into `catalog.dir` (replacing an incomplete one); lines appear in catalog.jsonl as products finish. */
+export async function generateSampleCatalog(catalog: SampleCatalog, options: GenerateSampleOptions): Promise<SampleCatalog> {
+  if (catalog.state === 'complete') throw new Error(`${catalog.dir} already holds a complete catalog`);
+  await rm(catalog.dir, { recursive: true, force: true });
+  await mkdir(catalog.dir, { recursive: true });
+  await writeFile(path.join(catalog.dir, IN_PROGRESS_FILE), `${process.pid}\n`);
+  await generateCatalog({ seed: options.seed, count: options.count, outDir: catalog.dir, baseUrl: options.baseUrl, onProgress: options.onProgress });
+  const info: SampleCatalogInfo = { seed: options.seed, count: options.count, baseUrl: options.baseUrl, generatedAt: new Date().toISOString() };
+  await writeFile(path.join(catalog.dir, SAMPLE_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`);
+  await rm(path.join(catalog.dir, IN_PROGRESS_FILE));
+  return { ...catalog, state: 'complete', info };
 }
 
 async function readSampleInfo(dir: string): Promise<SampleCatalogInfo | undefined> {

@@ -7,9 +7,10 @@ import { QueryApiClient } from '../api/query-api.client';
 import { integerArg } from '../cli/arguments';
 import { CliError } from '../cli/errors';
 import { countCatalogEvents } from '../catalog/catalog-file';
+import { GeneratingCatalogFeed } from '../catalog/generating-feed';
 import { publishCatalog } from '../catalog/publish-catalog';
 import { fileSha256, isAlreadyPublished, readPublishMarker, writePublishMarker } from '../catalog/publish-marker';
-import { ensureSampleCatalog, removePartialCatalog, type SampleCatalog } from '../catalog/sample-catalog';
+import { inspectSampleCatalog, type SampleCatalog } from '../catalog/sample-catalog';
 import { createProgress } from '../output/progress';
 import { ensureEmbeddedAdminKey } from '../stack/admin-key';
 import { consumerProgress, endOffsetSum } from '../stack/consumer-progress';
@@ -70,9 +71,12 @@ export function registerCommand(program: Command): void {
         process.stderr.write(`vsearch: second ${signal}, exiting without waiting\n`);
         process.exit(130);
       });
+      let generatorStillRunning = false;
       try {
-        await runEmbeddedStack(options, stop);
+        await runEmbeddedStack(options, stop, (running) => (generatorStillRunning = running));
       } finally {
+        // A stop in the middle of generating: the generator cannot be cancelled, and its half catalog is redone next time.
+        if (generatorStillRunning) process.exit(process.exitCode ?? 0);
         // Every service is closed; anything still holding the event loop is a leak, not a reason to hang.
         setTimeout(() => {
           process.stderr.write('vsearch: some handles were still open after stopping; exiting anyway\n');
@@ -82,7 +86,7 @@ export function registerCommand(program: Command): void {
     });
 }
 
-async function runEmbeddedStack(options: StartOptions, stop: StopController): Promise<void> {
+async function runEmbeddedStack(options: StartOptions, stop: StopController, setGeneratorRunning: (running: boolean) => void): Promise<void> {
   const environment = process.env;
   const wiring = readStackWiring(environment, { logLevel: 'warn' });
   mkdirSync(wiring.dataDir, { recursive: true });
@@ -91,8 +95,8 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController): Pr
   const imageBaseUrl = `http://${LOOPBACK}:${wiring.ports.queryApi}/catalog-images`;
   say(`vsearch: starting the embedded stack (data in ${wiring.dataDir})`);
 
-  const catalog = await prepareCatalog(options, wiring, imageBaseUrl, stop);
-  if (catalog === STOPPED) return;
+  const catalog = await inspectSampleCatalog(wiring.dataDir);
+  if (catalog.state === 'complete') describeExistingCatalog(catalog, options, wiring, imageBaseUrl);
 
   const adminKey = environment.ADMIN_API_KEYS ? undefined : ensureEmbeddedAdminKey(wiring.dataDir);
   const stack = await startStack({
@@ -117,7 +121,6 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController): Pr
 
     eventLog = await openEventLog({ kafkaBrokers: environment.KAFKA_BROKERS, dataDir: wiring.dataDir, topicPrefix: environment.TOPIC_PREFIX });
     const deadLettersBefore = await endOffsetSum(eventLog, topic(CATALOG_PRODUCTS_DLQ_TOPIC));
-    if ((await publishIfNeeded(eventLog, catalog, wiring, environment, stop)) === STOPPED) return;
     const embedderModel = (stack.services.get('embedder') as { modelId?: string } | undefined)?.modelId;
     try {
       if ((await reindexIfModelChanged(api, stack, embedderModel, adminKey ?? environment.ADMIN_API_KEYS?.split(',')[0]?.trim(), stop)) === STOPPED) return;
@@ -125,8 +128,32 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController): Pr
       // The stack still serves; the user can retry with `vsearch reindex --wait`.
       process.stderr.write(`vsearch: ${(error as Error).message}\nvsearch: searches may fail until the index is rebuilt: npx vsearch reindex --wait\n`);
     }
-    const indexing = await followIndexing(eventLog, stop);
-    if (indexing === STOPPED) return;
+
+    const destination = environment.KAFKA_BROKERS ? `kafka:${environment.KAFKA_BROKERS}` : 'embedded';
+    if (catalog.state === 'complete') {
+      if ((await publishIfNeeded(eventLog, catalog, destination, wiring, stop)) === STOPPED) return;
+      if ((await followIndexing(eventLog, stop)) === STOPPED) return;
+    } else {
+      const count = options.count ?? DEFAULT_SAMPLE_COUNT;
+      say(`  generating the sample catalog (${count} products, seed ${options.seed}) into ${catalog.dir}, indexing it as it grows`);
+      const feed = new GeneratingCatalogFeed(eventLog, catalog, { seed: options.seed, count, baseUrl: imageBaseUrl }, topic(CATALOG_PRODUCTS_TOPIC));
+      const eventsBefore = await endOffsetSum(eventLog, topic(CATALOG_PRODUCTS_TOPIC));
+      feed.start();
+      setGeneratorRunning(true);
+      const log = eventLog;
+      const followed = await followIndexing(log, stop, {
+        feed,
+        expectedTotal: eventsBefore + count,
+        onFed: async () => {
+          // From here on a restart reuses the catalog and does not publish it again.
+          const complete = await feed.result();
+          await writePublishMarker(wiring.dataDir, { destination, catalogFile: complete.catalogFile, sha256: await fileSha256(complete.catalogFile), events: feed.published, publishedAt: new Date().toISOString() });
+        },
+      });
+      setGeneratorRunning(feed.running);
+      if (followed === STOPPED) return;
+      say(`  generated and published ${feed.published} catalog events${feed.invalid ? ` (${feed.invalid} invalid lines skipped)` : ''}`);
+    }
 
     const deadLetters = (await endOffsetSum(eventLog, topic(CATALOG_PRODUCTS_DLQ_TOPIC))) - deadLettersBefore;
     const search = await probeSearch(stack.addresses.searchAddr);
@@ -137,7 +164,6 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController): Pr
     say(`  try: npx vsearch search "red dress"   |   npx vsearch status   |   API docs: ${publicUrl}/docs`);
     say('  Ctrl-C stops everything.');
     await stop.stopped;
-    return;
   } finally {
     if (stop.isStopped) say(`vsearch: ${stop.receivedSignal}, stopping…`);
     await eventLog?.close().catch(() => undefined);
@@ -146,37 +172,14 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController): Pr
   }
 }
 
-async function prepareCatalog(options: StartOptions, wiring: StackWiring, imageBaseUrl: string, stop: StopController): Promise<SampleCatalog | typeof STOPPED> {
-  const count = options.count ?? DEFAULT_SAMPLE_COUNT;
-  let progress: ReturnType<typeof createProgress> | undefined;
-  const catalog = await stop.race(
-    ensureSampleCatalog({
-      dataDir: wiring.dataDir,
-      seed: options.seed,
-      count,
-      baseUrl: imageBaseUrl,
-      onProgress: ({ products, total }) => {
-        progress ??= createProgress({ label: 'generating the sample catalog', unit: 'products', total });
-        progress.update(products);
-      },
-    }),
-  );
-  progress?.finish();
-  if (catalog === STOPPED) {
-    await removePartialCatalog(wiring.dataDir);
-    return STOPPED;
+function describeExistingCatalog(catalog: SampleCatalog, options: StartOptions, wiring: StackWiring, imageBaseUrl: string): void {
+  process.stdout.write(`  using the catalog in ${catalog.dir}\n`);
+  if (catalog.info && options.count !== undefined && catalog.info.count !== options.count) {
+    process.stdout.write(`  note: it has ${catalog.info.count} products; --count ${options.count} applies to a fresh DATA_DIR (delete ${wiring.dataDir} or set DATA_DIR)\n`);
   }
-  if (catalog.generated) process.stdout.write(`  generated the sample catalog: ${count} products (seed ${options.seed}) in ${catalog.dir}\n`);
-  else {
-    process.stdout.write(`  using the catalog in ${catalog.dir}\n`);
-    if (catalog.info && options.count !== undefined && catalog.info.count !== options.count) {
-      process.stdout.write(`  note: it has ${catalog.info.count} products; --count ${options.count} applies to a fresh DATA_DIR (delete ${wiring.dataDir} or set DATA_DIR)\n`);
-    }
-    if (catalog.info && catalog.info.baseUrl !== imageBaseUrl) {
-      process.stdout.write(`  note: its image URLs point at ${catalog.info.baseUrl}, not this query API (${imageBaseUrl}); start with the same QUERY_API_PORT or a fresh DATA_DIR\n`);
-    }
+  if (catalog.info && catalog.info.baseUrl !== imageBaseUrl) {
+    process.stdout.write(`  note: its image URLs point at ${catalog.info.baseUrl}, not this query API (${imageBaseUrl}); start with the same QUERY_API_PORT or a fresh DATA_DIR\n`);
   }
-  return catalog;
 }
 
 async function waitUntilReady(api: QueryApiClient, stop: StopController): Promise<void> {
@@ -195,8 +198,7 @@ async function waitUntilReady(api: QueryApiClient, stop: StopController): Promis
   }
 }
 
-async function publishIfNeeded(eventLog: EventLog, catalog: SampleCatalog, wiring: StackWiring, environment: NodeJS.ProcessEnv, stop: StopController): Promise<void | typeof STOPPED> {
-  const destination = environment.KAFKA_BROKERS ? `kafka:${environment.KAFKA_BROKERS}` : 'embedded';
+async function publishIfNeeded(eventLog: EventLog, catalog: SampleCatalog, destination: string, wiring: StackWiring, stop: StopController): Promise<void | typeof STOPPED> {
   const sha256 = await fileSha256(catalog.catalogFile);
   const eventsInTopic = await endOffsetSum(eventLog, topic(CATALOG_PRODUCTS_TOPIC));
   const marker = await readPublishMarker(wiring.dataDir);
@@ -211,7 +213,7 @@ async function publishIfNeeded(eventLog: EventLog, catalog: SampleCatalog, wirin
   if (summary === STOPPED) return STOPPED;
   await writePublishMarker(wiring.dataDir, { destination, catalogFile: catalog.catalogFile, sha256, events: summary.published, publishedAt: new Date().toISOString() });
   process.stdout.write(
-    `  published ${summary.published} catalog events to ${destination === 'embedded' ? 'the embedded event log' : environment.KAFKA_BROKERS}${summary.invalid ? ` (${summary.invalid} invalid lines skipped)` : ''}\n`,
+    `  published ${summary.published} catalog events to ${destination === 'embedded' ? 'the embedded event log' : destination}${summary.invalid ? ` (${summary.invalid} invalid lines skipped)` : ''}\n`,
   );
 }
 
@@ -238,33 +240,57 @@ async function reindexIfModelChanged(api: QueryApiClient, stack: RunningStack, e
   process.stdout.write(`  rebuilt the index with ${embedderModel}: ${job.done} products in ${job.collection}\n`);
 }
 
-/** Shows ingestion's progress through the products topic until it has processed every event. */
-async function followIndexing(eventLog: EventLog, stop: StopController): Promise<void | typeof STOPPED> {
-  let state = await consumerProgress(eventLog, consumerGroup(), topic(CATALOG_PRODUCTS_TOPIC));
-  if (state.done >= state.total) {
+interface FeedWhileIndexing {
+  feed: GeneratingCatalogFeed;
+  /** Events the topic will hold once the feed is done. */
+  expectedTotal: number;
+  /** Called once the whole catalog is generated and published (before indexing ends). */
+  onFed: () => Promise<void>;
+}
+
+/**
+ * Shows ingestion's progress through the products topic (its committed offsets against the
+ * log end) until every event is processed; with a feed, also publishes the catalog as it is
+ * generated, and the end is when both are done.
+ */
+async function followIndexing(eventLog: EventLog, stop: StopController, feeding?: FeedWhileIndexing): Promise<void | typeof STOPPED> {
+  const read = () => consumerProgress(eventLog, consumerGroup(), topic(CATALOG_PRODUCTS_TOPIC));
+  let state = await read();
+  if (!feeding && state.done >= state.total) {
     process.stdout.write(`  the index is up to date (${state.total} events processed)\n`);
     return;
   }
-  const progress = createProgress({ label: 'indexing', unit: 'products', total: state.total });
+  let fed = !feeding;
+  const totalNow = () => Math.max(state.total, fed ? 0 : (feeding?.expectedTotal ?? 0));
+  const progress = createProgress({
+    label: 'indexing',
+    unit: 'products',
+    total: totalNow(),
+    detail: feeding ? () => (fed ? 'catalog generated' : `generated ${feeding.feed.generated}/${feeding.feed.total}`) : undefined,
+  });
   progress.update(state.done);
   let lastChange = Date.now();
   let warned = false;
-  while (state.done < state.total) {
-    await stop.sleep(500);
-    if (stop.isStopped) {
-      progress.finish();
-      return STOPPED;
+  try {
+    while (!fed || state.done < state.total) {
+      if (feeding && !fed) {
+        fed = await feeding.feed.tick();
+        if (fed) await feeding.onFed();
+      }
+      await stop.sleep(fed ? 500 : 250);
+      if (stop.isStopped) return STOPPED;
+      const next = await read();
+      if (next.done !== state.done || !fed) lastChange = Date.now();
+      state = next;
+      progress.update(state.done, totalNow());
+      if (!warned && Date.now() - lastChange > STALL_WARNING_MS) {
+        warned = true;
+        process.stderr.write(`\nvsearch: indexing made no progress for ${STALL_WARNING_MS / 1000} s; see the services' logs (LOG_LEVEL=info npm start)\n`);
+      }
     }
-    const next = await consumerProgress(eventLog, consumerGroup(), topic(CATALOG_PRODUCTS_TOPIC));
-    if (next.done !== state.done) lastChange = Date.now();
-    state = next;
-    progress.update(state.done, state.total);
-    if (!warned && Date.now() - lastChange > STALL_WARNING_MS) {
-      warned = true;
-      process.stderr.write(`\nvsearch: indexing made no progress for ${STALL_WARNING_MS / 1000} s; see the services' logs (LOG_LEVEL=info npm start)\n`);
-    }
+  } finally {
+    progress.finish();
   }
-  progress.finish();
 }
 
 async function closeStack(stack: RunningStack): Promise<void> {

@@ -17,6 +17,8 @@ export interface ProgressOptions {
   /** Plain mode: at most one line per interval (default 5 s); the final line always prints. */
   intervalMs?: number;
   now?: () => number;
+  /** Extra text after the counts, read at every redraw (e.g. "generated 1200/2000"). */
+  detail?: () => string;
 }
 
 export interface Progress {
@@ -40,14 +42,15 @@ export function createProgress(options: ProgressOptions): Progress {
   if (tty) {
     const bar = new SingleBar({
       stream: stream as NodeJS.WritableStream,
-      format: `${options.label} [{bar}] {percentage}% | {value}/{total} ${options.unit} | {rate} ${options.unit}/s | ETA {etaText}`,
+      format: `${options.label} [{bar}] {percentage}% | {value}/{total} ${options.unit} | {rate} ${options.unit}/s | ETA {etaText}${options.detail ? ' | {detail}' : ''}`,
       hideCursor: true,
       clearOnComplete: false,
       etaBuffer: 50,
       fps: 5,
       noTTYOutput: false,
     });
-    bar.start(total, 0, { rate: '0.0', etaText: '…' });
+    const detail = () => options.detail?.() ?? '';
+    bar.start(total, 0, { rate: '0.0', etaText: '…', detail: detail() });
     return {
       update(value, newTotal) {
         if (finished) return;
@@ -57,12 +60,12 @@ export function createProgress(options: ProgressOptions): Progress {
         }
         done = value;
         rate.record(done);
-        bar.update(done, { rate: rate.perSecond().toFixed(1), etaText: formatEta(rate.etaSeconds(total - done)) });
+        bar.update(done, { rate: rate.perSecond().toFixed(1), etaText: formatEta(rate.etaSeconds(total - done)), detail: detail() });
       },
       finish(summary) {
         if (finished) return;
         finished = true;
-        bar.update(done, { rate: rate.perSecond().toFixed(1), etaText: '0 s' });
+        bar.update(done, { rate: rate.perSecond().toFixed(1), etaText: '0 s', detail: detail() });
         bar.stop();
         if (summary) stream.write(`${summary}\n`);
       },
@@ -76,7 +79,8 @@ export function createProgress(options: ProgressOptions): Progress {
   const line = () => {
     const percent = total > 0 ? Math.floor((100 * done) / total) : 100;
     const eta = done >= total ? '' : `, ETA ${formatEta(rate.etaSeconds(total - done))}`;
-    const text = `${options.label}: ${done}/${total} ${options.unit} (${percent}%), ${rate.perSecond().toFixed(1)} ${options.unit}/s${eta}`;
+    const detail = options.detail ? `; ${options.detail()}` : '';
+    const text = `${options.label}: ${done}/${total} ${options.unit} (${percent}%), ${rate.perSecond().toFixed(1)} ${options.unit}/s${eta}${detail}`;
     lastLine = now();
     // The final line repeats nothing already said.
     if (done >= total && lastText.startsWith(`${options.label}: ${done}/${total} `)) return;
