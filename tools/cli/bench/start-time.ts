@@ -3,7 +3,11 @@
  * fresh DATA_DIR (the catalog is generated, published and indexed) and on a
  * second start (everything reused). Prints the figures and the command.
  *
- *   node tools/cli/bin/run-ts.js tools/cli/bench/start-time.ts [--count N] [--query TEXT]
+ *   node tools/cli/bin/run-ts.js tools/cli/bench/start-time.ts [--count N] [--query TEXT] [--cold-compile-cache]
+ *
+ * --cold-compile-cache gives the first start an empty @swc-node/register disk
+ * cache (SWC_NODE_CACHE_DIR), as on a machine that never ran this checkout; the
+ * second start reuses what the first one compiled.
  *
  * Time is measured from spawning `node tools/cli/bin/vsearch.js start` (what
  * `npm start` runs) to the first `GET /v1/search?q=…` answering at least one
@@ -56,11 +60,14 @@ async function timeStart(env: Record<string, string>, count: number, query: stri
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { count: { type: 'string', default: '2000' }, query: { type: 'string', default: 'red dress' }, 'keep-data': { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { count: { type: 'string', default: '2000' }, query: { type: 'string', default: 'red dress' }, 'keep-data': { type: 'boolean' }, 'cold-compile-cache': { type: 'boolean' } },
+  });
   const count = Number(values.count);
   const dataDir = mkdtempSync(path.join(REPO_ROOT, 'tmp', 'start-time-'));
   const port = await freePort();
-  const env = { DATA_DIR: dataDir, QUERY_API_PORT: String(port), EMBEDDER_PORT: '0', SEARCH_PORT: '0', INGESTION_PORT: '0', EMBEDDER_METRICS_PORT: '0', SEARCH_METRICS_PORT: '0' };
+  const compileCache: Record<string, string> = values['cold-compile-cache'] ? { SWC_NODE_CACHE_DIR: path.join(dataDir, 'swc-cache') } : {};
+  const env = { ...compileCache, DATA_DIR: dataDir, QUERY_API_PORT: String(port), EMBEDDER_PORT: '0', SEARCH_PORT: '0', INGESTION_PORT: '0', EMBEDDER_METRICS_PORT: '0', SEARCH_METRICS_PORT: '0' };
   const apiUrl = `http://127.0.0.1:${port}`;
   const load = loadavg()[0].toFixed(1);
   try {
@@ -68,14 +75,14 @@ async function main(): Promise<void> {
     const second = await timeStart(env, count, values.query!, apiUrl);
     const lines = [
       `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${load} at the start`,
-      `catalog: ${count} products (${first.products} indexed), query "${values.query}"`,
+      `catalog: ${count} products (${first.products} indexed), query "${values.query}"${values['cold-compile-cache'] ? ', first start with an empty compile cache' : ''}`,
       '',
       '| start | first search result | fully indexed |',
       '| --- | --- | --- |',
       `| first (fresh DATA_DIR) | ${first.firstResultS.toFixed(1)} s | ${first.readyS.toFixed(1)} s |`,
       `| second (index reused) | ${second.firstResultS.toFixed(1)} s | ${second.readyS.toFixed(1)} s |`,
       '',
-      `command: node tools/cli/bin/run-ts.js tools/cli/bench/start-time.ts --count ${count}`,
+      `command: node tools/cli/bin/run-ts.js tools/cli/bench/start-time.ts --count ${count}${values['cold-compile-cache'] ? ' --cold-compile-cache' : ''}`,
     ];
     process.stdout.write(`\n${lines.join('\n')}\n`);
   } finally {
