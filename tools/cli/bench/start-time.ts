@@ -14,7 +14,7 @@
  * result, and to the "vsearch is ready" line (the whole catalog indexed).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     options: { count: { type: 'string', default: '2000' }, query: { type: 'string', default: 'red dress' }, 'keep-data': { type: 'boolean' }, 'cold-compile-cache': { type: 'boolean' } },
   });
   const count = Number(values.count);
+  mkdirSync(path.join(REPO_ROOT, 'tmp'), { recursive: true });
   const dataDir = mkdtempSync(path.join(REPO_ROOT, 'tmp', 'start-time-'));
   const port = await freePort();
   const compileCache: Record<string, string> = values['cold-compile-cache'] ? { SWC_NODE_CACHE_DIR: path.join(dataDir, 'swc-cache') } : {};
