@@ -1,16 +1,18 @@
 /**
  * Waiting for Ctrl-C (SIGINT) or SIGTERM: the first one starts a graceful stop,
- * a second one (an impatient user) ends the process at once.
+ * a second one (an impatient user) ends the process at once. Under `npm start`
+ * one Ctrl-C arrives twice (from the terminal, and forwarded by npm), so a
+ * repeat within `sameSignalWindowMs` counts as the same one.
  */
-export function waitForStopSignal(onSecondSignal: (signal: NodeJS.Signals) => void = () => process.exit(130)): Promise<NodeJS.Signals> {
+export function waitForStopSignal(onSecondSignal: (signal: NodeJS.Signals) => void = () => process.exit(130), sameSignalWindowMs = 1000): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    let received = false;
+    let firstAt: number | undefined;
     const handler = (signal: NodeJS.Signals) => {
-      if (received) {
-        onSecondSignal(signal);
+      if (firstAt !== undefined) {
+        if (Date.now() - firstAt >= sameSignalWindowMs) onSecondSignal(signal);
         return;
       }
-      received = true;
+      firstAt = Date.now();
       resolve(signal);
     };
     process.on('SIGINT', handler);
