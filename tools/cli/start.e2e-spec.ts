@@ -141,6 +141,11 @@ describe('vsearch start (npm start)', () => {
     const byPhoto = await runCli(['search', '--image', imageFile, '--json', '--api-url', apiUrl]);
     expect(byPhoto.code).toBe(0);
     expect((JSON.parse(byPhoto.stdout) as { results: { productId: string }[] }).results[0].productId).toBe(productDir);
+    // …and by URL: the query API fetches it (its own catalog images are allow-listed in the embedded stack).
+    const imageUrl = `${apiUrl}/catalog-images/${productDir}/${path.basename(imageFile)}`;
+    const byUrl = await runCli(['search', '--image', imageUrl, '--limit', '3', '--api-url', apiUrl]);
+    expect(byUrl.code).toBe(0);
+    expect(byUrl.stdout.split('\n')[2]).toContain(productDir);
 
     // index: a new product published through the embedded event log becomes searchable; an invalid line is reported.
     const [first] = readFileSync(path.join(dataDir, 'catalog/catalog.jsonl'), 'utf8').split('\n');
