@@ -18,7 +18,7 @@ import { openEventLog } from '../stack/event-log';
 import { probeSearch, servingCollection } from '../stack/probes';
 import { SERVICE_NAMES } from '../stack/services';
 import { withTimeout } from '../stack/signals';
-import { startStack, type RunningStack } from '../stack/stack';
+import { freePort, startStack, type RunningStack } from '../stack/stack';
 import { StopController, STOPPED } from '../stack/stop-controller';
 import { LOOPBACK, readStackWiring, type StackWiring } from '../stack/wiring';
 
@@ -89,6 +89,8 @@ export function registerCommand(program: Command): void {
 async function runEmbeddedStack(options: StartOptions, stop: StopController, setGeneratorRunning: (running: boolean) => void): Promise<void> {
   const environment = process.env;
   const wiring = readStackWiring(environment, { logLevel: 'warn' });
+  // The catalog's image URLs name the query API's port, so "any free port" is chosen here.
+  if (wiring.ports.queryApi === 0) wiring.ports.queryApi = await freePort();
   mkdirSync(wiring.dataDir, { recursive: true });
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const publicUrl = `http://localhost:${wiring.ports.queryApi}`;

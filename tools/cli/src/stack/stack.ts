@@ -101,7 +101,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   };
 }
 
-function freePort(): Promise<number> {
+/** A port nobody listens on right now (the system picks it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
