@@ -53,7 +53,10 @@ export async function inspectSampleCatalog(dataDir: string): Promise<SampleCatal
 /** Generates the catalog into `catalog.dir` (replacing an incomplete one); lines appear in catalog.jsonl as products finish. */
 export async function generateSampleCatalog(catalog: SampleCatalog, options: GenerateSampleOptions): Promise<SampleCatalog> {
   if (catalog.state === 'complete') throw new Error(`${catalog.dir} already holds a complete catalog`);
-  await rm(catalog.dir, { recursive: true, force: true });
+  // An interrupted catalog's images stay: ingestion may still be fetching them for events published
+  // before the interruption, and the deterministic generator writes the same bytes again. Without
+  // catalog.jsonl the generator leaves the images directory alone.
+  await rm(catalog.catalogFile, { force: true });
   await mkdir(catalog.dir, { recursive: true });
   await writeFile(path.join(catalog.dir, IN_PROGRESS_FILE), `${process.pid}\n`);
   await generateCatalog({ seed: options.seed, count: options.count, outDir: catalog.dir, baseUrl: options.baseUrl, onProgress: options.onProgress });

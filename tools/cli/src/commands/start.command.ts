@@ -72,11 +72,15 @@ export function registerCommand(program: Command): void {
         process.exit(130);
       });
       let generatorStillRunning = false;
+      let failed = false;
       try {
         await runEmbeddedStack(options, stop, (running) => (generatorStillRunning = running));
+      } catch (error) {
+        failed = true;
+        throw error;
       } finally {
         // A stop in the middle of generating: the generator cannot be cancelled, and its half catalog is redone next time.
-        if (generatorStillRunning) process.exit(process.exitCode ?? 0);
+        if (generatorStillRunning && !failed) process.exit(0);
         // Every service is closed; anything still holding the event loop is a leak, not a reason to hang.
         setTimeout(() => {
           process.stderr.write('vsearch: some handles were still open after stopping; exiting anyway\n');
