@@ -159,10 +159,11 @@ launch_and_wait() {
   local print_only="$1"
   local brokers
   brokers="$(cat "$state_dir/address")"
-  # setsid: the broker must outlive this script and must not get the caller's Ctrl-C.
+  # setsid: the broker must outlive this script and must not get the caller's Ctrl-C;
+  # 9>&-: it must not inherit (and hold forever) the lock of this script.
   setsid bash -c "exec java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m} -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
     -Djava.awt.headless=true -Dlog4j2.configurationFile='$state_dir/log4j2.properties' \
-    -cp '$libs_dir/*' kafka.Kafka '$state_dir/server.properties'" >>"$log_file" 2>&1 </dev/null &
+    -cp '$libs_dir/*' kafka.Kafka '$state_dir/server.properties'" >>"$log_file" 2>&1 </dev/null 9>&- &
   echo $! >"$pid_file"
   if ! wait_and_create_topics "$brokers" >&2; then
     log "broker did not answer within ${timeout_s}s; log tail:"
@@ -215,6 +216,13 @@ for arg in "$@"; do
     *) log "unknown option $arg"; exit 2 ;;
   esac
 done
+
+# One command at a time per state dir: parallel test workers may all ask for the broker at once.
+if [[ "$cmd" == start || "$cmd" == stop || "$cmd" == restart || "$cmd" == kill ]] && command -v flock >/dev/null; then
+  mkdir -p "$(dirname "$state_dir")"
+  exec 9>"$state_dir.lock"
+  flock 9
+fi
 
 case "$cmd" in
   start) start "$print_only" ;;
