@@ -109,7 +109,7 @@ describe('ingestion through outages', () => {
       rmSync(stateDir, { recursive: true, force: true });
     });
     // A slow image host stretches ingestion over several seconds, so the broker dies in the middle of it.
-    const { catalog, host } = await catalogOn(702, 30, 150);
+    const { catalog, host } = await catalogOn(702, 30, 300);
     const prefix = uniqueTopicPrefix('broker-outage');
     const log = new KafkaEventLog({ brokers: [kafka.brokers], clientId: 'broker-outage-test' });
     const topic = `${prefix}catalog.products.v1`;
