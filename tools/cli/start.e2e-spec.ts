@@ -166,6 +166,16 @@ describe('vsearch start (npm start)', () => {
     expect(reindex.stderr + reindex.stdout).toContain('done');
     expect(reindex.code).toBe(0);
     expect(reindex.stdout).toMatch(/done: \d+ products into products_v\d+ \(replaced products_v1\)/);
+    // Without --wait it only prints the job id; --job follows that job.
+    const requested = await runCli(['reindex', '--api-url', apiUrl], { DATA_DIR: dataDir });
+    expect(requested.code).toBe(0);
+    const jobId = /job (\S+)/.exec(requested.stdout)![1];
+    const followed = await runCli(['reindex', '--job', jobId, '--poll-ms', '200', '--api-url', apiUrl], { DATA_DIR: dataDir });
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toContain(`reindex ${jobId} done`);
+    const unknown = await runCli(['reindex', '--job', 'no-such-job', '--api-url', apiUrl], { DATA_DIR: dataDir });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('404');
 
     const code = await stopWithCtrlC(running);
     expect(running.output()).toContain('vsearch: stopped');

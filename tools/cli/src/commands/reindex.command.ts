@@ -9,6 +9,7 @@ import { readEmbeddedAdminKey } from '../stack/admin-key';
 
 interface ReindexOptions {
   wait?: boolean;
+  job?: string;
   category?: string[];
   reason?: string;
   apiKey?: string;
@@ -25,6 +26,7 @@ export function registerCommand(program: Command): void {
     .command('reindex')
     .description('rebuild the index into a new collection generation and swap it in without downtime (admin API)')
     .option('--wait', 'follow the job with a progress bar until it is done (exit 1 if it fails)')
+    .option('--job <id>', 'follow a job requested earlier instead of requesting a new one (implies --wait)')
     .option('--category <name>', 'replay only products in this category (repeatable, or comma-separated)', collectList)
     .option('--reason <text>', 'why, for the audit log')
     .addOption(new Option('--api-key <key>', 'admin API key (default: VSEARCH_API_KEY, else the embedded stack\'s DATA_DIR/admin-api-key)').env('VSEARCH_API_KEY'))
@@ -34,18 +36,27 @@ export function registerCommand(program: Command): void {
     .option('--wait-timeout <seconds>', 'give up waiting after this long (exit 1; the job goes on)', integerArg('--wait-timeout', 1, 7 * 24 * 3600))
     .addOption(jsonOption())
     .action(async (options: ReindexOptions) => {
-      if (options.waitTimeout !== undefined && !options.wait) throw new UsageError('--wait-timeout needs --wait');
+      if (options.job !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(options.job)) throw new UsageError('--job must be a job id as printed by `vsearch reindex` (letters, digits, "_" or "-")');
+      if (options.job !== undefined && (options.category || options.reason)) throw new UsageError('--job follows an existing job: --category and --reason apply to a new one');
+      const wait = options.wait || options.job !== undefined;
+      if (options.waitTimeout !== undefined && !wait) throw new UsageError('--wait-timeout needs --wait');
       const apiKey = options.apiKey ?? readEmbeddedAdminKey(path.resolve(process.env.DATA_DIR ?? './data'));
       if (!apiKey) throw new UsageError('no admin API key: pass --api-key or set VSEARCH_API_KEY (the embedded stack keeps one in DATA_DIR/admin-api-key)');
       const client = new QueryApiClient(options.apiUrl, { apiKey, timeoutMs: options.timeout });
-      const { jobId } = await client.requestReindex({ categories: options.category, reason: options.reason });
-      if (!options.wait) {
+      const jobId = options.job ?? (await client.requestReindex({ categories: options.category, reason: options.reason })).jobId;
+      if (!wait) {
         if (options.json) process.stdout.write(`${JSON.stringify({ jobId })}\n`);
-        else process.stdout.write(`reindex requested: job ${jobId}\nfollow it with: vsearch reindex --wait, or GET ${options.apiUrl}/v1/admin/reindex/${jobId}\n`);
+        else process.stdout.write(`reindex requested: job ${jobId}\nfollow it with: vsearch reindex --job ${jobId}, or GET ${options.apiUrl}/v1/admin/reindex/${jobId}\n`);
         return;
       }
-      if (!options.json) process.stderr.write(`reindex job ${jobId} accepted\n`);
-      const job = (await followReindexJob(client, jobId, { pollMs: options.pollMs, waitTimeoutSeconds: options.waitTimeout, showProgress: !options.json }))!;
+      if (!options.json && !options.job) process.stderr.write(`reindex job ${jobId} accepted\n`);
+      const job = (await followReindexJob(client, jobId, {
+        pollMs: options.pollMs,
+        waitTimeoutSeconds: options.waitTimeout,
+        showProgress: !options.json,
+        // A job we just requested may not have reached ingestion yet; one named by the user must exist.
+        unknownJobGraceMs: options.job ? 0 : undefined,
+      }))!;
       if (options.json) process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
       else if (job.state === 'done') process.stdout.write(`reindex ${jobId} done: ${job.done} products into ${job.collection}${job.previousCollection ? ` (replaced ${job.previousCollection})` : ''}\n`);
       if (job.state === 'failed') throw new CliError(`reindex ${jobId} failed: ${job.error ?? 'no reason given'}`);
