@@ -49,6 +49,11 @@ describe('module boundaries', () => {
     expect(errors.length).toBeGreaterThan(0);
   }, 60_000);
 
+  it('lets the CLI (type:app) import a service, to run the stack in one process', async () => {
+    const errors = await boundaryErrors('tools/cli/src/ok.ts', "import '@vsearch/search-service';\n");
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('lets a service import a shared lib', async () => {
     const errors = await boundaryErrors('services/query-api/src/ok.ts', "import '@vsearch/contracts';\n");
     expect(errors).toEqual([]);

@@ -25,10 +25,11 @@ export async function loadServiceStarter(name: ServiceName): Promise<Starter> {
   return starter as Starter;
 }
 
-// The CLI (type:app) may run services in its own process (DESIGN.md, `npm start`); Nx's rule forbids
-// importing projects of type "application" outright, so this one module, and nothing else, opts out.
+// The CLI (type:app) runs services in its own process (DESIGN.md, `npm start`): the tag rules allow
+// type:app → type:service and nothing else → type:service. Services are Nx "library" projects for
+// this reason (Nx refuses any import of an "application" project); their images are still built
+// from their own Dockerfiles.
 async function importService(name: ServiceName): Promise<[unknown, string]> {
-  /* eslint-disable @nx/enforce-module-boundaries */
   switch (name) {
     case 'embedder':
       return [await import('@vsearch/embedder-service'), 'startEmbedderService'];
@@ -39,7 +40,6 @@ async function importService(name: ServiceName): Promise<[unknown, string]> {
     case 'query-api':
       return [await import('@vsearch/query-api-service'), 'startQueryApiService'];
   }
-  /* eslint-enable @nx/enforce-module-boundaries */
 }
 
 export function isServiceName(value: string): value is ServiceName {
