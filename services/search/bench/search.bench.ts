@@ -289,7 +289,7 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- |',
     ...builds,
     '',
-    `Growth with size (default index, concurrency 1, no filter): ${growth}. The default scans every point's int8 code with the WebAssembly SIMD kernel and re-scores the best candidates in float32, so its cost is linear in the number of points (about the memory bandwidth of one core); above 128 MiB of codes the store trains an IVF index and probes a share of its lists (nprobe), trading recall for latency as the IVF rows show.`,
+    `Growth with size (default index, concurrency 1, no filter): ${growth}. The default scans every point's int8 code with the WebAssembly SIMD kernel and re-scores the best candidates in float32, so its cost is linear in the number of points (about the memory bandwidth of one core); above 512 MiB of codes (EMBEDDED_EXACT_BELOW) the store trains an IVF index and probes a share of its lists (nprobe), trading recall for latency as the IVF rows show.`,
     '',
     '| dataset | index | filter | concurrency | p50 ms | p95 ms | p99 ms | queries/s | recall@10 |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -35,7 +35,7 @@ export const searchEnvSchema = z
     HNSW_EF: z.coerce.number().int().positive().optional(),
     /** Scalar quantization of stored vectors in Qdrant: none or int8 (rescored with the originals). */
     QUANTIZATION: z.enum(['none', 'int8']).default('none'),
-    /** Embedded store: below this many points a search scans every point (int8 codes + float rerank); unset → 128 MiB of codes (~1M points at 128 dimensions). */
+    /** Embedded store: below this many points a search scans every point (int8 codes + float rerank); unset → 512 MiB of codes (~4M points at 128 dimensions, ~1M at 512). */
     EMBEDDED_EXACT_BELOW: z.coerce.number().int().positive().optional(),
     /** Embedded store: IVF lists probed per query; unset → 8% of the lists. */
     EMBEDDED_NPROBE: z.coerce.number().int().positive().optional(),

@@ -17,8 +17,12 @@ import { TopK, dotAt } from './top-k';
 export interface EmbeddedIndexOptions {
   /**
    * Below this many points every search scans all of them (no IVF). Default:
-   * 128 MiB of int8 codes (1,048,576 points at 128 dimensions, 262,144 at 512),
-   * which the SIMD kernel scans in about 10 ms here; 20,000 without SIMD.
+   * 512 MiB of int8 codes (about 4M points at 128 dimensions, 1M at 512),
+   * 20,000 without SIMD. Measured here (docs/benchmarks.md): the scan of 1M
+   * x 128 takes ~7 ms at recall@10 1.0, while IVF needed 40% of its lists for
+   * recall 0.9 on isotropic vectors and was slower than the scan at that
+   * depth (its lists are gathered slot by slot), so the index only pays once
+   * a full scan cannot stay interactive.
    */
   exactSearchBelow?: number;
   /** Lists probed per query; more means better recall and slower queries. Default: derived from the list count. */
@@ -50,7 +54,7 @@ export const DEFAULT_INDEX_OPTIONS: EmbeddedIndexOptions = Object.freeze({
   filteredExactBelow: 50_000,
 });
 
-const EXACT_SCAN_BYTES = 128 * 1024 * 1024;
+const EXACT_SCAN_BYTES = 512 * 1024 * 1024;
 const PARALLEL_SCAN_FROM = 4 * Int8Codes.CHUNK;
 
 export interface CollectionMeta {
@@ -136,7 +140,7 @@ export class EmbeddedCollection {
     const kernel = indexOptions.quantized === false ? null : (sharedKernel ?? int8KernelModule());
     this.codes = kernel ? new Int8Codes(kernel, meta.dimension, kernel === sharedKernel) : undefined;
     this.parallel = this.codes?.shared ? new ParallelScan(this.codes) : undefined;
-    this.exactSearchBelow = indexOptions.exactSearchBelow ?? (this.codes ? Math.floor(EXACT_SCAN_BYTES / this.codes.stride) : 20_000);
+    this.exactSearchBelow = indexOptions.exactSearchBelow ?? (this.codes ? Math.floor(EXACT_SCAN_BYTES / this.codes.record) : 20_000);
   }
 
   get dimension(): number {
