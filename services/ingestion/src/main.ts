@@ -1,30 +1,9 @@
-/** Runs ingestion from the environment until SIGTERM or SIGINT, then stops consuming, disconnects and exits 0. */
+/** Runs ingestion, which stops consuming and disconnects, from the environment until SIGTERM or SIGINT, then exits 0. */
 import 'reflect-metadata';
 import { createLogger } from '@vsearch/observability';
+import { runService } from '@vsearch/service-runtime';
 import { startIngestionService } from './index';
 
 const logger = createLogger('ingestion');
 
-startIngestionService({}, logger).then(
-  (service) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      service.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  },
-  (error: unknown) => {
-    logger.fatal({ err: error }, 'ingestion failed to start');
-    process.exit(1);
-  },
-);
+void runService('ingestion', logger, () => startIngestionService({}, logger));

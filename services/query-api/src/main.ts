@@ -1,30 +1,9 @@
-/** Runs the query API from the environment until SIGTERM or SIGINT, then drains and exits 0. */
+/** Runs the query API, draining in-flight requests, from the environment until SIGTERM or SIGINT, then exits 0. */
 import 'reflect-metadata';
 import { createLogger } from '@vsearch/observability';
+import { runService } from '@vsearch/service-runtime';
 import { startQueryApiService } from './index';
 
 const logger = createLogger('query-api');
 
-startQueryApiService({}, logger).then(
-  (service) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      service.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  },
-  (error: unknown) => {
-    logger.fatal({ err: error }, 'query-api failed to start');
-    process.exit(1);
-  },
-);
+void runService('query-api', logger, () => startQueryApiService({}, logger));
