@@ -5,7 +5,20 @@
  * replay of a topic from its beginning up to the end offsets at the start (reindex).
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type Batch, type Consumer, type IHeaders, type KafkaMessage, type Producer, type LogEntry } from 'kafkajs';
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Admin,
+  type Batch,
+  type Consumer,
+  type IHeaders,
+  type KafkaConfig,
+  type KafkaMessage,
+  type Producer,
+  type LogEntry,
+  type SASLOptions,
+} from 'kafkajs';
 import {
   EventLog,
   type BatchHandler,
@@ -18,6 +31,7 @@ import {
   type ReplayOptions,
   type TopicSpec,
 } from './event-log.port';
+import type { KafkaSaslOptions } from './kafka-connection';
 
 /** A replay that receives nothing for this long (while its join is done) has read everything there is. */
 const REPLAY_IDLE_MS = 10_000;
@@ -25,6 +39,10 @@ const REPLAY_IDLE_MS = 10_000;
 export interface KafkaEventLogOptions {
   brokers: string[];
   clientId: string;
+  /** TLS to the brokers (`KAFKA_TLS`; default false). */
+  ssl?: boolean;
+  /** SASL authentication (`KAFKA_SASL_*`); none when omitted. */
+  sasl?: KafkaSaslOptions;
   /** Receives kafkajs log lines (warn and above by default); silent when omitted. */
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
   /** Milliseconds before a request to the broker gives up (default 30 s). */
@@ -36,6 +54,8 @@ export interface KafkaEventLogOptions {
 export class KafkaEventLog extends EventLog {
   readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
+  /** What kafkajs was given (kept for the unit test of the wiring; holds the SASL password, never log it). */
+  private readonly clientConfig: KafkaConfig;
   private producer: Producer | null = null;
   private producerConnecting: Promise<Producer> | null = null;
   private admin: Admin | null = null;
@@ -44,9 +64,11 @@ export class KafkaEventLog extends EventLog {
   constructor(private readonly options: KafkaEventLogOptions) {
     super();
     const log = options.log;
-    this.kafka = new Kafka({
+    this.clientConfig = {
       clientId: options.clientId,
       brokers: options.brokers,
+      ssl: options.ssl ?? false,
+      ...(options.sasl ? { sasl: kafkajsSasl(options.sasl) } : {}),
       requestTimeout: options.requestTimeoutMs ?? 30_000,
       connectionTimeout: 3_000,
       // Keep reconnecting through a broker restart instead of crashing the consumer.
@@ -59,7 +81,8 @@ export class KafkaEventLog extends EventLog {
         const level = entry.level <= KafkaLogLevel.WARN ? 'warn' : entry.level === KafkaLogLevel.INFO ? 'info' : 'debug';
         log(level, `kafkajs ${entry.namespace}: ${message}`, extra);
       },
-    });
+    };
+    this.kafka = new Kafka(this.clientConfig);
   }
 
   get kafkaClient(): Kafka {
@@ -326,6 +349,18 @@ class KafkaEventConsumer implements EventConsumer {
 
   lag(): PartitionLag[] {
     return [...this.lags.values()];
+  }
+}
+
+/** kafkajs' SASL options are a union per mechanism; ours carry the same fields for each. */
+function kafkajsSasl({ mechanism, username, password }: KafkaSaslOptions): SASLOptions {
+  switch (mechanism) {
+    case 'plain':
+      return { mechanism, username, password };
+    case 'scram-sha-256':
+      return { mechanism, username, password };
+    case 'scram-sha-512':
+      return { mechanism, username, password };
   }
 }
 

@@ -6,13 +6,14 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { env, loadConfig } from '@vsearch/config';
+import { catalogTopicNames, checkKafkaConnectionEnv, kafkaConnection, kafkaConnectionEnvShape, type CatalogTopicNames, type KafkaConnectionOptions } from '@vsearch/event-log';
 import { AddressAllowList } from '@vsearch/image-fetch';
 
 export const ingestionEnvSchema = z.object({
   INGESTION_PORT: env.port(8081),
   INGESTION_HOST: z.string().min(1).default('0.0.0.0'),
-  /** Comma-separated `host:port`; unset → the embedded event log under DATA_DIR. */
-  KAFKA_BROKERS: env.list(),
+  /** KAFKA_BROKERS (unset → the embedded event log under DATA_DIR), KAFKA_TLS, KAFKA_SASL_MECHANISM/USERNAME/PASSWORD. */
+  ...kafkaConnectionEnvShape,
   KAFKA_CLIENT_ID: z.string().min(1).default('vsearch-ingestion'),
   /** Prefix for every topic name (tests isolate themselves on a shared broker with it). */
   TOPIC_PREFIX: z.string().default(''),
@@ -63,14 +64,15 @@ export const ingestionEnvSchema = z.object({
   COLLECTIONS_REFRESH_MS: env.positiveInt(2_000),
   SHUTDOWN_GRACE_MS: env.positiveInt(15_000),
   LOG_LEVEL: env.logLevel(),
-});
+}).superRefine(checkKafkaConnectionEnv);
 
 export type IngestionEnv = z.input<typeof ingestionEnvSchema>;
 
 export interface IngestionConfig {
   http: { host: string; port: number };
-  eventLog: { brokers: string[]; clientId: string; dataDir: string; consumerGroup: string; topicPrefix: string };
-  topics: { products: string; deadLetters: string; reindex: string };
+  /** The Kafka connection (brokers, client id, TLS, SASL) plus where the embedded log lives. */
+  eventLog: KafkaConnectionOptions & { dataDir: string; consumerGroup: string; topicPrefix: string };
+  topics: CatalogTopicNames;
   embedderAddress: string;
   searchAddress: string;
   fetch: { allowHosts: string[]; timeoutMs: number; maxBytes: number; maxRedirects: number; concurrency: number; attempts: number; retryBaseMs: number; retryMaxMs: number };
@@ -104,8 +106,8 @@ export function loadIngestionConfig(overrides: IngestionConfigOverrides = {}, en
   const prefix = parsed.TOPIC_PREFIX;
   return Object.freeze({
     http: { host: parsed.INGESTION_HOST, port: parsed.INGESTION_PORT },
-    eventLog: { brokers: [...parsed.KAFKA_BROKERS], clientId: parsed.KAFKA_CLIENT_ID, dataDir: parsed.DATA_DIR, consumerGroup: parsed.CONSUMER_GROUP, topicPrefix: prefix },
-    topics: { products: `${prefix}catalog.products.v1`, deadLetters: `${prefix}catalog.products.v1.dlq`, reindex: `${prefix}catalog.reindex.v1` },
+    eventLog: { ...kafkaConnection(parsed, parsed.KAFKA_CLIENT_ID), dataDir: parsed.DATA_DIR, consumerGroup: parsed.CONSUMER_GROUP, topicPrefix: prefix },
+    topics: catalogTopicNames(prefix),
     embedderAddress: parsed.EMBEDDER_ADDR,
     searchAddress: parsed.SEARCH_ADDR,
     fetch: {

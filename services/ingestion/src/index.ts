@@ -48,6 +48,8 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     brokers: config.eventLog.brokers,
     dataDir: config.eventLog.dataDir,
     clientId: config.eventLog.clientId,
+    ssl: config.eventLog.ssl,
+    sasl: config.eventLog.sasl,
     log: (level, message, extra) => log[level](extra, message),
   });
   const embedder = new GrpcImageEmbedder(config.embedderAddress, config.pipeline.embedDeadlineMs);

@@ -6,7 +6,8 @@ describe(loadQueryApiConfig.name, () => {
     const config = loadQueryApiConfig({}, {});
     expect(config.http.port).toBe(8080);
     expect(config.upstream).toMatchObject({ embedderAddr: '127.0.0.1:50051', searchAddr: '127.0.0.1:50052', ingestionUrl: 'http://127.0.0.1:8081' });
-    expect(config.eventLog.kafkaBrokers).toEqual([]);
+    expect(config.eventLog.kafka).toEqual({ brokers: [], clientId: 'query-api', ssl: false });
+    expect(config.eventLog.reindexTopic).toBe('catalog.reindex.v1');
     expect(config.admin.apiKeys).toEqual([]);
     expect(config.images.maxUploadBytes).toBe(10 * 1024 * 1024);
     expect(config.search.textScoreThreshold).toBeUndefined();
@@ -19,10 +20,31 @@ describe(loadQueryApiConfig.name, () => {
       { ADMIN_API_KEYS: 'a, b,,', KAFKA_BROKERS: 'k1:9092,k2:9092', RATE_LIMIT_BURST: '99', INGESTION_URL: 'http://ingestion:8081/' },
     );
     expect(config.admin.apiKeys).toEqual(['a', 'b']);
-    expect(config.eventLog.kafkaBrokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(config.eventLog.kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
     expect(config.rateLimit.burst).toBe(5);
     expect(config.search.textScoreThreshold).toBe(-0.015);
     expect(config.upstream.ingestionUrl).toBe('http://ingestion:8081');
+  });
+
+  it('reads the Kafka TLS/SASL settings and TOPIC_PREFIX as the chart sets them', () => {
+    const config = loadQueryApiConfig(
+      {},
+      { KAFKA_BROKERS: 'k1:9093', KAFKA_TLS: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'vsearch', KAFKA_SASL_PASSWORD: 'hunter2-secret', TOPIC_PREFIX: 'prod.' },
+    );
+    expect(config.eventLog.kafka).toEqual({ brokers: ['k1:9093'], clientId: 'query-api', ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'vsearch', password: 'hunter2-secret' } });
+    expect(config.eventLog.reindexTopic).toBe('prod.catalog.reindex.v1');
+  });
+
+  it('refuses a SASL password without a mechanism without showing it', () => {
+    let error: unknown;
+    try {
+      loadQueryApiConfig({}, { KAFKA_BROKERS: 'k1:9093', KAFKA_SASL_PASSWORD: 'hunter2-secret' });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain('KAFKA_SASL_MECHANISM (unset): required when KAFKA_SASL_PASSWORD is set');
+    expect((error as ConfigError).message).not.toContain('hunter2-secret');
   });
 
   it('fails naming every bad variable', () => {

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { env, loadConfig } from '@vsearch/config';
+import { catalogTopicNames, checkKafkaConnectionEnv, kafkaConnection, kafkaConnectionEnvShape, type KafkaConnectionOptions } from '@vsearch/event-log';
 
 const MIB = 1024 * 1024;
 /** The repository's models/ folder (the bundled model lives in models/clip-mini). */
@@ -17,8 +18,10 @@ export const queryApiEnvSchema = z.object({
   EMBEDDER_ADDR: z.string().min(1).default('127.0.0.1:50051'),
   SEARCH_ADDR: z.string().min(1).default('127.0.0.1:50052'),
   INGESTION_URL: z.url({ error: 'must be an http(s) URL' }).default('http://127.0.0.1:8081'),
-  /** Kafka bootstrap servers; unset → the embedded event log under DATA_DIR. */
-  KAFKA_BROKERS: env.list(),
+  /** KAFKA_BROKERS (unset → the embedded event log under DATA_DIR), KAFKA_TLS, KAFKA_SASL_MECHANISM/USERNAME/PASSWORD. */
+  ...kafkaConnectionEnvShape,
+  /** Prefix of every topic name, as ingestion uses it (reindex requests go to `<prefix>catalog.reindex.v1`). */
+  TOPIC_PREFIX: z.string().default(''),
   DATA_DIR: z.string().min(1).default('./data'),
   /** Comma-separated admin API keys (X-Api-Key); none → the admin routes refuse every call. */
   ADMIN_API_KEYS: env.list(),
@@ -53,14 +56,15 @@ export const queryApiEnvSchema = z.object({
   /** Seconds a client is told to wait (Retry-After) when a dependency is down. */
   RETRY_AFTER_SECONDS: env.positiveInt(5),
   LOG_LEVEL: env.logLevel(),
-});
+}).superRefine(checkKafkaConnectionEnv);
 
 export type QueryApiEnv = z.input<typeof queryApiEnvSchema>;
 
 export interface QueryApiConfig {
   http: { port: number; host: string; trustProxy: boolean };
   upstream: { embedderAddr: string; searchAddr: string; ingestionUrl: string; timeoutMs: number; retryAfterSeconds: number };
-  eventLog: { kafkaBrokers: string[]; dataDir: string };
+  /** The Kafka connection (no brokers → the embedded log under dataDir) and the reindex topic, with TOPIC_PREFIX. */
+  eventLog: { kafka: KafkaConnectionOptions; dataDir: string; reindexTopic: string };
   admin: { apiKeys: string[] };
   rateLimit: { enabled: boolean; perSecond: number; burst: number; maxClients: number };
   images: { maxUploadBytes: number; maxPixels: number; fetchAllowHosts: string[]; fetchTimeoutMs: number; catalogImagesDir?: string };
@@ -84,7 +88,11 @@ export function loadQueryApiConfig(overrides: QueryApiConfigOverrides = {}, envi
       timeoutMs: flat.UPSTREAM_TIMEOUT_MS,
       retryAfterSeconds: flat.RETRY_AFTER_SECONDS,
     }),
-    eventLog: Object.freeze({ kafkaBrokers: [...flat.KAFKA_BROKERS], dataDir: path.resolve(flat.DATA_DIR) }),
+    eventLog: Object.freeze({
+      kafka: kafkaConnection(flat, 'query-api'),
+      dataDir: path.resolve(flat.DATA_DIR),
+      reindexTopic: catalogTopicNames(flat.TOPIC_PREFIX).reindex,
+    }),
     admin: Object.freeze({ apiKeys: [...flat.ADMIN_API_KEYS] }),
     rateLimit: Object.freeze({
       enabled: flat.RATE_LIMIT_ENABLED,

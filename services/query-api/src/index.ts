@@ -41,8 +41,8 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
       timeoutMs: config.images.fetchTimeoutMs,
     }),
   );
-  const eventLog = createEventLog({ brokers: config.eventLog.kafkaBrokers, dataDir: config.eventLog.dataDir, clientId: 'query-api' });
-  const reindexPublisher = new EventLogReindexPublisher(eventLog);
+  const eventLog = createEventLog({ ...config.eventLog.kafka, dataDir: config.eventLog.dataDir, log: (level, message, extra) => log[level](extra, message) });
+  const reindexPublisher = new EventLogReindexPublisher(eventLog, config.eventLog.reindexTopic);
 
   const app = await createQueryApiApp({
     config,

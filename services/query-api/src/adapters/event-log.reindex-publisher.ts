@@ -1,19 +1,23 @@
-/** Reindex requests appended to `catalog.reindex.v1` (Kafka, or the embedded log under DATA_DIR). */
+/** Reindex requests appended to `<TOPIC_PREFIX>catalog.reindex.v1` (Kafka, or the embedded log under DATA_DIR). */
 import { CATALOG_REINDEX_TOPIC, type ReindexRequested } from '@vsearch/contracts';
 import type { EventLog } from '@vsearch/event-log';
 import { DependencyUnavailableError } from '../errors';
 import { ReindexRequestPublisher, type RequestContext } from '../ports';
 
 export class EventLogReindexPublisher extends ReindexRequestPublisher {
-  constructor(private readonly eventLog: EventLog) {
+  constructor(
+    private readonly eventLog: EventLog,
+    /** `catalogTopicNames(TOPIC_PREFIX).reindex`: the topic ingestion consumes. */
+    private readonly topic: string = CATALOG_REINDEX_TOPIC,
+  ) {
     super();
   }
 
   async publish(request: ReindexRequested, context: RequestContext): Promise<void> {
     try {
-      await this.eventLog.publishOne(CATALOG_REINDEX_TOPIC, request.jobId, JSON.stringify(request), { 'x-request-id': context.requestId });
+      await this.eventLog.publishOne(this.topic, request.jobId, JSON.stringify(request), { 'x-request-id': context.requestId });
     } catch (error) {
-      throw new DependencyUnavailableError('event-log', `cannot publish to ${CATALOG_REINDEX_TOPIC} (${this.eventLog.kind}): ${(error as Error).message}`);
+      throw new DependencyUnavailableError('event-log', `cannot publish to ${this.topic} (${this.eventLog.kind}): ${(error as Error).message}`);
     }
   }
 

@@ -61,6 +61,22 @@ describe('vsearch index with KAFKA_BROKERS', () => {
     expect(seen.every((record) => record.key === record.productId)).toBe(true);
   });
 
+  it('publishes to <TOPIC_PREFIX>catalog.products.v1 without --topic, as ingestion consumes it', async () => {
+    const prefix = uniqueTopicPrefix('cli-index');
+    const result = await runIndex([dir, '--json'], { KAFKA_BROKERS: brokers, TOPIC_PREFIX: prefix });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ topic: `${prefix}catalog.products.v1`, destination: 'kafka', published: 5 });
+    const { messages } = await log.replayTopic(`${prefix}catalog.products.v1`, async () => undefined);
+    expect(messages).toBe(5);
+  });
+
+  it('refuses a SASL password without a mechanism, naming the variable and hiding the password', async () => {
+    const result = await runIndex([dir], { KAFKA_BROKERS: brokers, KAFKA_SASL_USERNAME: 'vsearch', KAFKA_SASL_PASSWORD: 'hunter2-secret' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('KAFKA_SASL_MECHANISM (unset): required when KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD are set');
+    expect(result.stderr + result.stdout).not.toContain('hunter2-secret');
+  });
+
   it('publishes nothing with --strict when a line is invalid', async () => {
     const topic = `${uniqueTopicPrefix('cli-index')}catalog.products.v1`;
     const feed = path.join(dir, 'strict.jsonl');
