@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CATALOG_PRODUCTS_DLQ_TOPIC, CATALOG_PRODUCTS_TOPIC } from '@vsearch/contracts';
-import type { EventLog } from '@vsearch/event-log';
+import { catalogTopicNames, type EventLog } from '@vsearch/event-log';
 import { followReindexJob } from '../api/follow-reindex';
 import { QueryApiClient } from '../api/query-api.client';
 import { integerArg } from '../cli/arguments';
@@ -26,7 +25,7 @@ export const DEFAULT_SAMPLE_COUNT = 2000;
 export const DEFAULT_SAMPLE_SEED = 42;
 /** The ingestion service's consumer group and topic prefix (its CONSUMER_GROUP and TOPIC_PREFIX, same defaults). */
 const consumerGroup = () => process.env.CONSUMER_GROUP?.trim() || 'vsearch-ingestion';
-const topic = (name: string) => `${process.env.TOPIC_PREFIX ?? ''}${name}`;
+const topics = () => catalogTopicNames(process.env.TOPIC_PREFIX ?? '');
 const STOP_TIMEOUT_MS = 30_000;
 const READY_TIMEOUT_MS = 120_000;
 const STALL_WARNING_MS = 60_000;
@@ -126,7 +125,7 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController, set
     say(`the web page is up at ${publicUrl} (results grow while the catalog is indexed)`);
 
     eventLog = await openEventLog({ kafkaBrokers: environment.KAFKA_BROKERS, dataDir: wiring.dataDir, topicPrefix: environment.TOPIC_PREFIX });
-    const deadLettersBefore = await endOffsetSum(eventLog, topic(CATALOG_PRODUCTS_DLQ_TOPIC));
+    const deadLettersBefore = await endOffsetSum(eventLog, topics().deadLetters);
     const embedderModel = (stack.services.get('embedder') as { modelId?: string } | undefined)?.modelId;
     try {
       if ((await reindexIfModelChanged(api, stack, embedderModel, adminKey ?? environment.ADMIN_API_KEYS?.split(',')[0]?.trim(), stop)) === STOPPED) return;
@@ -142,8 +141,8 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController, set
     } else {
       const count = options.count ?? DEFAULT_SAMPLE_COUNT;
       say(`  generating the sample catalog (${count} products, seed ${options.seed}) into ${catalog.dir}, indexing it as it grows`);
-      const feed = new GeneratingCatalogFeed(eventLog, catalog, { seed: options.seed, count, baseUrl: imageBaseUrl }, topic(CATALOG_PRODUCTS_TOPIC));
-      const eventsBefore = await endOffsetSum(eventLog, topic(CATALOG_PRODUCTS_TOPIC));
+      const feed = new GeneratingCatalogFeed(eventLog, catalog, { seed: options.seed, count, baseUrl: imageBaseUrl }, topics().products);
+      const eventsBefore = await endOffsetSum(eventLog, topics().products);
       feed.start();
       setGeneratorRunning(true);
       const log = eventLog;
@@ -161,7 +160,7 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController, set
       say(`  generated and published ${feed.published} catalog events${feed.invalid ? ` (${feed.invalid} invalid lines skipped)` : ''}`);
     }
 
-    const deadLetters = (await endOffsetSum(eventLog, topic(CATALOG_PRODUCTS_DLQ_TOPIC))) - deadLettersBefore;
+    const deadLetters = (await endOffsetSum(eventLog, topics().deadLetters)) - deadLettersBefore;
     const search = await probeSearch(stack.addresses.searchAddr);
     const serving = servingCollection(search.collections);
     say('');
@@ -206,7 +205,7 @@ async function waitUntilReady(api: QueryApiClient, stop: StopController): Promis
 
 async function publishIfNeeded(eventLog: EventLog, catalog: SampleCatalog, destination: string, wiring: StackWiring, stop: StopController): Promise<void | typeof STOPPED> {
   const sha256 = await fileSha256(catalog.catalogFile);
-  const eventsInTopic = await endOffsetSum(eventLog, topic(CATALOG_PRODUCTS_TOPIC));
+  const eventsInTopic = await endOffsetSum(eventLog, topics().products);
   const marker = await readPublishMarker(wiring.dataDir);
   if (isAlreadyPublished(marker, { destination, sha256, eventsInTopic })) {
     process.stdout.write(`  the catalog was published before (${marker!.events} events): not publishing again\n`);
@@ -214,7 +213,7 @@ async function publishIfNeeded(eventLog: EventLog, catalog: SampleCatalog, desti
   }
   const { valid, invalid } = await countCatalogEvents(catalog.catalogFile);
   const progress = createProgress({ label: 'publishing the catalog', unit: 'lines', total: valid + invalid });
-  const summary = await stop.race(publishCatalog(eventLog, catalog.catalogFile, { topic: topic(CATALOG_PRODUCTS_TOPIC), onProgress: (lines) => progress.update(lines) }));
+  const summary = await stop.race(publishCatalog(eventLog, catalog.catalogFile, { topic: topics().products, onProgress: (lines) => progress.update(lines) }));
   progress.finish();
   if (summary === STOPPED) return STOPPED;
   await writePublishMarker(wiring.dataDir, { destination, catalogFile: catalog.catalogFile, sha256, events: summary.published, publishedAt: new Date().toISOString() });
@@ -260,7 +259,7 @@ interface FeedWhileIndexing {
  * generated, and the end is when both are done.
  */
 async function followIndexing(eventLog: EventLog, stop: StopController, feeding?: FeedWhileIndexing): Promise<void | typeof STOPPED> {
-  const read = () => consumerProgress(eventLog, consumerGroup(), topic(CATALOG_PRODUCTS_TOPIC));
+  const read = () => consumerProgress(eventLog, consumerGroup(), topics().products);
   let state = await read();
   if (!feeding && state.done >= state.total) {
     process.stdout.write(`  the index is up to date (${state.total} events processed)\n`);
