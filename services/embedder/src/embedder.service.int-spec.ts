@@ -11,7 +11,7 @@ import pino from 'pino';
 import sharp from 'sharp';
 import { service as healthService } from 'grpc-health-check';
 import { EmbedderCallError, EmbedderClient } from '@vsearch/grpc-clients';
-import { BUNDLED_MODEL_DIR, ModelRuntime } from '@vsearch/model';
+import { BUNDLED_MODEL_DIR, isModelInUse, ModelRuntime } from '@vsearch/model';
 import { embedderV1 } from '@vsearch/proto';
 import { freePort, waitFor } from '@vsearch/testing';
 import { preprocessImage } from '@vsearch/preprocessing';
@@ -243,6 +243,23 @@ describe('embedder service under back-pressure and shutdown', () => {
       client.close();
       await service.close();
     }
+  });
+});
+
+describe('embedder service and its model directory', () => {
+  it('marks the model directory in use while serving, so `models pull --force` refuses to replace it', async () => {
+    const { cpSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const modelDir = path.join(mkdtempSync(path.join(tmpdir(), 'embedder-model-')), 'clip-mini');
+    cpSync(BUNDLED_MODEL_DIR, modelDir, { recursive: true, filter: (source) => !source.includes('.in-use') });
+    const service = await startEmbedderService({ ...BASE, EMBEDDER_PORT: await freePort(), MODEL_DIR: modelDir });
+    try {
+      expect(isModelInUse(modelDir)).toBe(true);
+    } finally {
+      await service.close();
+    }
+    expect(isModelInUse(modelDir)).toBe(false);
   });
 });
 

@@ -5,7 +5,7 @@
  * taking calls, finishes queued batches and releases the model.
  */
 import { NestFactory } from '@nestjs/core';
-import { ModelRuntime } from '@vsearch/model';
+import { markModelInUse, ModelRuntime, type ModelInUseMarker } from '@vsearch/model';
 import { createLogger, createMetricsRegistry, startMetricsServer, type Logger } from '@vsearch/observability';
 import { EMBEDDER_PROTO } from '@vsearch/proto';
 import { startGrpcServer, type RunningGrpcServer } from '@vsearch/grpc-kit';
@@ -43,11 +43,12 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
     onProviderSkipped: (provider, reason) => log.warn({ provider, reason }, `execution provider ${provider} unavailable here, skipped`),
   });
   const info = runtime.info();
+  const inUse = markInUse(config.model.dir, log);
   metrics.executionProvider.set({ provider: info.executionProvider, model_id: info.modelId }, 1);
   log.info({ modelId: info.modelId, executionProvider: info.executionProvider, intraOpThreads: info.intraOpThreads, inferenceThread: info.inferenceThread, modelDir: config.model.dir }, 'model loaded');
 
   // Everything started so far is stopped again if a later step fails (port taken, warm-up error).
-  const started: (() => Promise<void>)[] = [() => runtime.close()];
+  const started: (() => Promise<void>)[] = [() => runtime.close(), async () => inUse?.release()];
   const undo = async () => {
     for (const stop of started.reverse()) await stop().catch(() => undefined);
   };
@@ -87,10 +88,25 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
     await runtime.warmUp(config.batching.maxBatch);
     server.setServing(true);
     log.info({ port: server.port, metricsPort: metricsServer.port, warmUpMs: Math.round(performance.now() - warmStarted) }, 'embedder serving');
-    return running({ log, config, runtime, app, embeddings, server, metricsServer, modelId: info.modelId, executionProvider: info.executionProvider });
+    return running({ log, config, runtime, inUse, app, embeddings, server, metricsServer, modelId: info.modelId, executionProvider: info.executionProvider });
   } catch (error) {
     await undo();
     throw error;
+  }
+}
+
+/**
+ * Marks the model directory in use so `vsearch models pull --force` refuses to
+ * replace it under a running embedder. A read-only model directory (a model
+ * baked into an image with a read-only root filesystem) cannot be replaced
+ * either, so failing to mark it is only logged.
+ */
+function markInUse(dir: string, log: Logger): ModelInUseMarker | undefined {
+  try {
+    return markModelInUse(dir);
+  } catch (error) {
+    log.info({ dir, reason: (error as Error).message }, 'model directory not marked in use (read-only?)');
+    return undefined;
   }
 }
 
@@ -98,6 +114,7 @@ interface RunningParts {
   log: Logger;
   config: ReturnType<typeof loadEmbedderConfig>;
   runtime: ModelRuntime;
+  inUse: ModelInUseMarker | undefined;
   app: { close(): Promise<void> };
   embeddings: EmbeddingService;
   server: RunningGrpcServer;
@@ -106,7 +123,7 @@ interface RunningParts {
   executionProvider: string;
 }
 
-function running({ log, config, runtime, app, embeddings, server, metricsServer, modelId, executionProvider }: RunningParts): RunningEmbedderService {
+function running({ log, config, runtime, inUse, app, embeddings, server, metricsServer, modelId, executionProvider }: RunningParts): RunningEmbedderService {
   let closing: Promise<void> | undefined;
   return {
     port: server.port,
@@ -121,6 +138,7 @@ function running({ log, config, runtime, app, embeddings, server, metricsServer,
         await Promise.all([drained, server.shutdown(config.grpc.shutdownGraceMs)]);
         await app.close();
         await runtime.close();
+        inUse?.release();
         await metricsServer.close();
         log.info('embedder stopped');
       })();
