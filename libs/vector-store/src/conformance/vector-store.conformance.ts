@@ -294,6 +294,19 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
         expect((await search()).facets).toBeUndefined();
       });
 
+      it('counts facets again after a write (a delete, an attribute change)', async () => {
+        const before = await search(undefined, { withFacets: true, limit: 1 });
+        expect(before.facets?.brands).toContainEqual({ value: 'acme', count: 2 });
+        expect(await store.deleteProduct(collection, 'p3', 99)).toBe('applied');
+        const afterDelete = await search(undefined, { withFacets: true, limit: 1 });
+        expect(afterDelete.facets?.brands).toContainEqual({ value: 'acme', count: 1 });
+        expect(afterDelete.facets?.categories.find((facet) => facet.value === 'bags')?.count).toBe(1);
+        expect(await store.updateAttributes(collection, [{ ...CATALOG[0].product, version: CATALOG[0].product.version + 1, brand: 'kilo' }])).toEqual(['applied']);
+        const afterUpdate = await search(undefined, { withFacets: true, limit: 1 });
+        expect(afterUpdate.facets?.brands.find((facet) => facet.value === 'acme')).toBeUndefined();
+        expect(afterUpdate.facets?.brands).toContainEqual({ value: 'kilo', count: 2 });
+      });
+
       it('pages with limit and offset over products', async () => {
         expect(ids(await search(undefined, { limit: 2 }))).toEqual(['p1', 'p2']);
         expect(ids(await search(undefined, { limit: 2, offset: 2 }))).toEqual(['p3', 'p6']);

@@ -106,6 +106,9 @@ export class EmbeddedCollection {
   private slotHighWater = 0;
   private readonly freeSlots: number[] = [];
   private livePoints = 0;
+  /** Bumped by every change to product data, so cached facet counts know when they are stale. */
+  private dataVersion = 0;
+  private readonly facetCache = new Map<string, { dataVersion: number; facets: SearchFacets }>();
 
   private readonly entries: ProductEntry[] = [];
   private readonly byId = new Map<string, ProductEntry>();
@@ -388,8 +391,23 @@ export class EmbeddedCollection {
     return this.byId.get(productId)?.ordinal ?? -1;
   }
 
-  /** Category and brand counts over every live product matching the filter. */
+  /**
+   * Category and brand counts over every live product matching the filter.
+   * They depend on the filter and the stored data, never on the query vector,
+   * so they are cached per filter until the next write: a shopper's query
+   * otherwise pays a pass over every product (about 20 ms at 100k products).
+   */
   facets(filter: SearchFilter | undefined): SearchFacets {
+    const key = JSON.stringify(filter ?? {});
+    const cached = this.facetCache.get(key);
+    if (cached && cached.dataVersion === this.dataVersion) return cached.facets;
+    const facets = this.countFacets(filter);
+    if (this.facetCache.size >= FACET_CACHE_ENTRIES) this.facetCache.clear();
+    this.facetCache.set(key, { dataVersion: this.dataVersion, facets });
+    return facets;
+  }
+
+  private countFacets(filter: SearchFilter | undefined): SearchFacets {
     const compiled = this.compileFilter(filter, -1);
     const categoryCounts = new Map<number, number>();
     const brandCounts = new Map<number, number>();
@@ -521,6 +539,7 @@ export class EmbeddedCollection {
 
   private setData(entry: ProductEntry, product: ProductData): void {
     this.clearData(entry);
+    this.dataVersion++;
     entry.data = product;
     entry.version = product.version;
     const o = entry.ordinal;
@@ -536,6 +555,7 @@ export class EmbeddedCollection {
 
   private clearData(entry: ProductEntry): void {
     if (!entry.data) return;
+    this.dataVersion++;
     const o = entry.ordinal;
     if (this.brand[o] >= 0) this.brandMembers[this.brand[o]].delete(o);
     for (const code of entry.categoryCodes) this.categoryMembers[code].delete(o);
@@ -612,6 +632,9 @@ function* unionOf(sets: Set<number>[]): Generator<number> {
     }
   }
 }
+
+/** Distinct filters whose facet counts are kept between writes. */
+const FACET_CACHE_ENTRIES = 256;
 
 function topFacets(counts: Map<number, number>, names: string[]): FacetCount[] {
   return [...counts.entries()]
