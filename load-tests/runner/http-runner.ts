@@ -1,9 +1,9 @@
 /**
- * Runs an HTTP scenario with autocannon (MIT) at the scenario's arrival rate
- * (`overallRate`), recording every response's latency into an HDR histogram
- * (autocannon's own summary has no p95).
+ * Runs an HTTP scenario open-loop at the scenario's constant arrival rate on
+ * node:http keep-alive connections (at most maxVUs in flight), recording every
+ * latency from its scheduled start into an HDR histogram.
  */
-import autocannon from 'autocannon';
+import http from 'node:http';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LatencyRecorder, WeightedPicker } from './latency';
@@ -112,37 +112,61 @@ export async function runHttpLoad(scenario: HttpScenario, target: string, option
   const requests = await prepareRequestFactories(scenario, target);
   const recorder = new LatencyRecorder();
   const durationMs = options.durationMs ?? parseDurationMs(scenario.profile.duration);
-  const started = Date.now();
-  let finish: (error: Error | null) => void = () => undefined;
-  const finished = new Promise<void>((resolve, reject) => (finish = (error) => (error ? reject(error) : resolve())));
-  const cannonOptions: autocannon.Options = {
-    url: target,
-    connections: Math.min(scenario.profile.preAllocatedVUs, scenario.profile.maxVUs),
-    overallRate: scenario.profile.rate,
-    duration: Math.max(1, Math.ceil(durationMs / 1000)),
-    timeout: 10,
-    requests: [
-      {
-        setupRequest: (request: Record<string, unknown>) => {
-          const next = requests.pick().make();
-          return { ...request, method: next.method, path: next.path, headers: next.headers ?? {}, body: next.body };
-        },
-      },
-    ] as unknown as autocannon.Request[],
-  };
-  const instance = autocannon(cannonOptions, (error) => finish(error ?? null));
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-    if (statusCode >= 200 && statusCode < 300) recorder.recordSuccess(responseTime);
-    else recorder.recordFailure(`http ${statusCode}`, responseTime);
-  });
-  instance.on('reqError', (error: Error) => recorder.recordFailure(`error ${(error as NodeJS.ErrnoException).code ?? error.message}`));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: scenario.profile.maxVUs });
+  const base = new URL(target);
+  let stopRequested = false;
+  const started = performance.now();
   if (options.stopWhen) {
     void options.stopWhen.finally(() => {
-      const wait = Math.max(0, (options.minDurationMs ?? 0) - (Date.now() - started));
-      setTimeout(() => instance.stop(), wait);
+      const wait = Math.max(0, (options.minDurationMs ?? 0) - (performance.now() - started));
+      setTimeout(() => (stopRequested = true), wait);
     });
   }
-  // Timeouts arrive as reqError events too ("request timed out").
-  await finished;
-  return recorder.result(scenario.name, target, Date.now() - started);
+  // Open loop, like k6's constant-arrival-rate executor: request i starts at
+  // i / rate seconds whatever the server's speed, and its latency counts from
+  // that moment, so queueing in the server is measured rather than hidden.
+  // (autocannon's overallRate hands each connection a budget per second that it
+  // spends in a burst at the start of the second, which measures bursts.)
+  const intervalMs = 1000 / scenario.profile.rate;
+  let inFlight = 0;
+  const pending = new Set<Promise<void>>();
+  for (let index = 0; !stopRequested; index += 1) {
+    const scheduledAt = started + index * intervalMs;
+    if (scheduledAt - started >= durationMs) break;
+    const wait = scheduledAt - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (inFlight >= scenario.profile.maxVUs) {
+      recorder.recordFailure('dropped: maxVUs in flight');
+      continue;
+    }
+    inFlight += 1;
+    const tracked: Promise<void> = send(agent, base, requests.pick().make()).then(
+      (status) => (status >= 200 && status < 300 ? recorder.recordSuccess(performance.now() - scheduledAt) : recorder.recordFailure(`http ${status}`, performance.now() - scheduledAt)),
+      (error: NodeJS.ErrnoException) => recorder.recordFailure(`error ${error.code ?? error.message}`, performance.now() - scheduledAt),
+    ).finally(() => {
+      inFlight -= 1;
+      pending.delete(tracked);
+    });
+    pending.add(tracked);
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  return recorder.result(scenario.name, target, performance.now() - started);
+}
+
+/** One request on a keep-alive connection; resolves with the status once the body is read. */
+function send(agent: http.Agent, base: URL, request: PreparedRequest): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const outgoing = http.request(
+      { host: base.hostname, port: base.port || 80, path: request.path, method: request.method, headers: { ...request.headers, ...(request.body ? { 'content-length': String(request.body.length) } : {}) }, agent, timeout: 10_000 },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', reject);
+      },
+    );
+    outgoing.on('timeout', () => outgoing.destroy(Object.assign(new Error('request timed out'), { code: 'TIMEOUT' })));
+    outgoing.on('error', reject);
+    outgoing.end(request.body);
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * Load scenarios are data (`load-tests/scenarios/*.json`), defined once and
  * read by both the k6 scripts (for SREs, against a cluster) and this runner
- * (autocannon and an open-loop gRPC runner, here). This module owns their schema.
+ * (open-loop HTTP and gRPC runners on node:http and @grpc/grpc-js, here). This module owns their schema.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
