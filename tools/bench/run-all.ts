@@ -177,7 +177,7 @@ async function main(): Promise<void> {
   const { parts, runs, padProducts } = parseArgs(process.argv.slice(2));
   writeBenchmarkSection(
     'machine',
-    [`## Machine`, '', `Last full run: ${new Date().toISOString().slice(0, 10)} on ${describeMachine()}; load average at start ${os.loadavg()[0].toFixed(2)}.`, '', 'Command: `npm run bench`.'].join('\n'),
+    [`## Machine`, '', `Last run: ${new Date().toISOString().slice(0, 10)} (parts: ${parts.join(', ')}) on ${describeMachine()}; load average at start ${os.loadavg()[0].toFixed(2)}. Each section names its own command and run; a part run alone rewrites only its section.`, '', 'Command: `npm run bench` (all parts) or `npm run bench -- --only model,load`.'].join('\n'),
   );
   let ok = true;
   for (const part of parts) {
