@@ -15,3 +15,25 @@ export const reindexRequestedSchema = z.strictObject({
 });
 
 export type ReindexRequested = z.infer<typeof reindexRequestedSchema>;
+
+export type ReindexJobState = 'queued' | 'running' | 'swapping' | 'done' | 'failed';
+
+/**
+ * Progress of a reindex job, as ingestion serves it at `GET /internal/reindex/:jobId`
+ * and the admin API passes it on at `GET /v1/admin/reindex/:jobId`.
+ */
+export interface ReindexJob {
+  jobId: string;
+  state: ReindexJobState;
+  /** Products to replay into the new generation. */
+  total: number;
+  /** Products replayed so far. */
+  done: number;
+  /** The new generation being filled. */
+  collection: string;
+  /** The generation the alias pointed at before the swap. */
+  previousCollection?: string;
+  error?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}

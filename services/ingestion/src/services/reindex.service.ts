@@ -7,6 +7,7 @@
  */
 import type { ReindexRequested } from '@vsearch/contracts';
 import type { EventLog } from '@vsearch/event-log';
+import type { ReindexJob } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { DependencyUnavailableError, PRODUCTS_ALIAS, type EmbedderModel, type ProductIndex } from '../ports';
@@ -15,19 +16,7 @@ import { chunksOf } from './catalog-event.handler';
 import type { CollectionRegistry } from './collection-registry';
 import { backoffDelay, sleep } from './concurrency';
 
-export type ReindexJobState = 'queued' | 'running' | 'swapping' | 'done' | 'failed';
-
-export interface ReindexJob {
-  jobId: string;
-  state: ReindexJobState;
-  total: number;
-  done: number;
-  collection: string;
-  previousCollection?: string;
-  error?: string;
-  startedAt?: string;
-  finishedAt?: string;
-}
+export type { ReindexJob, ReindexJobState } from '@vsearch/contracts';
 
 export interface ReindexSettings {
   productsTopic: string;

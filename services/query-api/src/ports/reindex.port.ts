@@ -1,20 +1,8 @@
 /** Ports for merchandisers' reindex jobs: publishing requests and reading progress from ingestion. */
-import type { ReindexRequested } from '@vsearch/contracts';
+import type { ReindexJob, ReindexRequested } from '@vsearch/contracts';
 import type { RequestContext } from './request-context';
 
-export type ReindexJobState = 'queued' | 'running' | 'swapping' | 'done' | 'failed';
-
-export interface ReindexJob {
-  jobId: string;
-  state: ReindexJobState;
-  total: number;
-  done: number;
-  collection: string;
-  previousCollection?: string;
-  error?: string;
-  startedAt?: string;
-  finishedAt?: string;
-}
+export type { ReindexJob, ReindexJobState } from '@vsearch/contracts';
 
 export abstract class ReindexRequestPublisher {
   /** Appends the request to `catalog.reindex.v1`; throws DependencyUnavailableError when the log is down. */
