@@ -9,7 +9,7 @@
  */
 import { endianness } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions, grpcTarget, isTransientGrpcError } from '@vsearch/grpc-kit';
+import { clientChannelOptions, GrpcCallError, grpcTarget } from '@vsearch/grpc-kit';
 import { embedderV1 } from '@vsearch/proto';
 
 export type EmbedPriority = 'interactive' | 'bulk';
@@ -45,19 +45,10 @@ export interface EmbedderModelInfo {
 }
 
 /** A failed embedder call; `code` is the gRPC status (grpc.status). */
-export class EmbedderCallError extends Error {
-  constructor(
-    readonly method: string,
-    readonly code: grpc.status,
-    readonly details: string,
-  ) {
-    super(`embedder ${method} failed: ${grpc.status[code] ?? code}: ${details}`);
+export class EmbedderCallError extends GrpcCallError {
+  constructor(method: string, code: grpc.status, details: string) {
+    super('embedder', method, code, details);
     this.name = 'EmbedderCallError';
-  }
-
-  /** The embedder is down, overloaded or too slow right now: pause and retry later (HTTP 503). */
-  get isTransient(): boolean {
-    return isTransientGrpcError(this);
   }
 }
 

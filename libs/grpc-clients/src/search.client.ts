@@ -8,7 +8,7 @@
  */
 import { endianness } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions, grpcTarget, isTransientGrpcError } from '@vsearch/grpc-kit';
+import { clientChannelOptions, GrpcCallError, grpcTarget } from '@vsearch/grpc-kit';
 import { searchV1 } from '@vsearch/proto';
 
 export interface SearchCallOptions {
@@ -110,19 +110,10 @@ export interface SearchCollectionInfo {
 }
 
 /** A failed search call; `code` is the gRPC status (grpc.status). */
-export class SearchCallError extends Error {
-  constructor(
-    readonly method: string,
-    readonly code: grpc.status,
-    readonly details: string,
-  ) {
-    super(`search ${method} failed: ${grpc.status[code] ?? code}: ${details}`);
+export class SearchCallError extends GrpcCallError {
+  constructor(method: string, code: grpc.status, details: string) {
+    super('search', method, code, details);
     this.name = 'SearchCallError';
-  }
-
-  /** Search or its store is down, overloaded or too slow right now: retry later (HTTP 503). */
-  get isTransient(): boolean {
-    return isTransientGrpcError(this);
   }
 }
 

@@ -32,3 +32,21 @@ export function isTransientGrpcError(error: unknown): boolean {
   const code = (error as { code?: number } | null)?.code;
   return code === status.UNAVAILABLE || code === status.RESOURCE_EXHAUSTED || code === status.DEADLINE_EXCEEDED;
 }
+
+/** A failed client call to one of our gRPC services; `code` is the gRPC status, kept so callers can map it (503, pause, retry). */
+export class GrpcCallError extends Error {
+  constructor(
+    readonly service: string,
+    readonly method: string,
+    readonly code: status,
+    readonly details: string,
+  ) {
+    super(`${service} ${method} failed: ${status[code] ?? code}: ${details}`);
+    this.name = 'GrpcCallError';
+  }
+
+  /** The service is down, overloaded or too slow right now: pause and retry later (HTTP 503). */
+  get isTransient(): boolean {
+    return isTransientGrpcError(this);
+  }
+}
