@@ -7,9 +7,8 @@
  * mistake (INVALID_ARGUMENT) from "try later" (UNAVAILABLE, RESOURCE_EXHAUSTED,
  * DEADLINE_EXCEEDED: see `isTransient`).
  */
-import { endianness } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions, GrpcCallError, grpcTarget } from '@vsearch/grpc-kit';
+import { clientChannelOptions, GrpcCallError, grpcTarget, unpackFloat32LE } from '@vsearch/grpc-kit';
 import { embedderV1 } from '@vsearch/proto';
 
 export type EmbedPriority = 'interactive' | 'bulk';
@@ -54,7 +53,6 @@ export class EmbedderCallError extends GrpcCallError {
 
 const SERVICE_NAME = 'visualsearch.embedder.v1.EmbedderService';
 const EmbedderGrpcClient = grpc.makeGenericClientConstructor(embedderV1.EmbedderServiceService, SERVICE_NAME);
-const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 const PRIORITIES: Record<EmbedPriority, embedderV1.Priority> = {
   interactive: embedderV1.Priority.PRIORITY_INTERACTIVE,
   bulk: embedderV1.Priority.PRIORITY_BULK,
@@ -149,9 +147,6 @@ function unpack(method: string, embeddings: embedderV1.Embeddings | undefined, e
     );
   }
   const { count, dimension, vectors } = embeddings;
-  const block = new Float32Array(count * dimension);
-  const bytes = new Uint8Array(block.buffer);
-  bytes.set(vectors);
-  if (!LITTLE_ENDIAN_HOST) Buffer.from(block.buffer).swap32();
+  const block = unpackFloat32LE(vectors);
   return Array.from({ length: count }, (_, i) => block.subarray(i * dimension, (i + 1) * dimension));
 }

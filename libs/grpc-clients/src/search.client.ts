@@ -6,9 +6,8 @@
  * "try later" from a request search refuses for good). Targets are `dns:///`
  * with round_robin, so calls spread over every search pod.
  */
-import { endianness } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions, GrpcCallError, grpcTarget } from '@vsearch/grpc-kit';
+import { clientChannelOptions, GrpcCallError, grpcTarget, packFloat32LE } from '@vsearch/grpc-kit';
 import { searchV1 } from '@vsearch/proto';
 
 export interface SearchCallOptions {
@@ -119,7 +118,6 @@ export class SearchCallError extends GrpcCallError {
 
 const SERVICE_NAME = 'visualsearch.search.v1.SearchService';
 const SearchGrpcClient = grpc.makeGenericClientConstructor(searchV1.SearchServiceService, SERVICE_NAME);
-const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
 const OUTCOMES: Record<number, SearchWriteOutcome> = {
   [searchV1.WriteOutcome.WRITE_OUTCOME_APPLIED]: 'applied',
@@ -156,7 +154,7 @@ export class SearchClient {
         collection: options.collection ?? '',
         products: products.map(({ product, images }) => ({
           product: toProtoProduct(product),
-          images: images.map((image) => ({ imageId: image.imageId, imageUrl: image.imageUrl, vector: packVector(image.vector) })),
+          images: images.map((image) => ({ imageId: image.imageId, imageUrl: image.imageUrl, vector: packFloat32LE(image.vector) })),
         })),
       },
       options,
@@ -197,7 +195,7 @@ export class SearchClient {
       'search',
       {
         collection: query.collection ?? '',
-        vector: packVector(query.vector),
+        vector: packFloat32LE(query.vector),
         filter: toProtoFilter(query.filter),
         limit: query.limit,
         offset: query.offset ?? 0,
@@ -293,15 +291,6 @@ function toOutcome(outcome: searchV1.WriteOutcome): SearchWriteOutcome {
   const mapped = OUTCOMES[outcome];
   if (!mapped) throw new SearchCallError('write', grpc.status.INTERNAL, `unexpected write outcome ${outcome}`);
   return mapped;
-}
-
-/** Float32Array → little-endian float32 bytes (a view on little-endian hosts, a swapped copy otherwise). */
-export function packVector(vector: Float32Array): Buffer {
-  const bytes = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-  if (LITTLE_ENDIAN_HOST) return bytes;
-  const copy = Buffer.from(bytes);
-  copy.swap32();
-  return copy;
 }
 
 function toProtoProduct(product: SearchProductData): searchV1.Product {

@@ -2,3 +2,4 @@ export * from './server';
 export * from './errors';
 export * from './unary';
 export * from './client';
+export * from './float32-wire';

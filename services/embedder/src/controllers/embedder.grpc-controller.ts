@@ -4,9 +4,8 @@
  * status a client can act on (INVALID_ARGUMENT, RESOURCE_EXHAUSTED,
  * DEADLINE_EXCEEDED, UNAVAILABLE); anything else becomes INTERNAL.
  */
-import { endianness } from 'node:os';
 import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { GrpcError, GrpcStatus, toServiceError, unary } from '@vsearch/grpc-kit';
+import { GrpcError, GrpcStatus, packFloat32LE, toServiceError, unary } from '@vsearch/grpc-kit';
 import { requestIdFrom, REQUEST_ID_HEADER, type Logger } from '@vsearch/observability';
 import type { embedderV1 } from '@vsearch/proto';
 import { BatchRejection } from '../batching/batch-rejection';
@@ -15,7 +14,6 @@ import { invalidUtf8TextIndices } from '../dtos/utf8-checked.definition';
 import type { EmbedderMetrics } from '../metrics/embedder.metrics';
 import type { EmbeddingService, EmbedOptions } from '../services/embedding.service';
 
-const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
 export class EmbedderGrpcController {
   constructor(
@@ -63,9 +61,7 @@ export class EmbedderGrpcController {
     const { dimension, modelId } = this.embeddings.modelInfo();
     const block = new Float32Array(vectors.length * dimension);
     vectors.forEach((vector, i) => block.set(vector, i * dimension));
-    const bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
-    if (!LITTLE_ENDIAN_HOST) bytes.swap32();
-    return { count: vectors.length, dimension, vectors: bytes, modelId };
+    return { count: vectors.length, dimension, vectors: packFloat32LE(block), modelId };
   }
 
   /** Per call: request id and logger, deadline and cancellation for the batcher, error mapping and counting. */

@@ -4,9 +4,8 @@
  * DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED) → DependencyUnavailableError, the rest →
  * RejectedByDependencyError (a write search refuses for good), NOT_FOUND on reads → null.
  */
-import { endianness } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions, grpcTarget, isTransientGrpcError } from '@vsearch/grpc-kit';
+import { clientChannelOptions, grpcTarget, isTransientGrpcError, packFloat32LE } from '@vsearch/grpc-kit';
 import { searchV1 } from '@vsearch/proto';
 import {
   DependencyUnavailableError,
@@ -20,7 +19,6 @@ import {
 } from '../ports';
 
 const SearchGrpcClient = grpc.makeGenericClientConstructor(searchV1.SearchServiceService, 'visualsearch.search.v1.SearchService');
-const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
 type Unary<Req, Res> = (request: Req, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: Res) => void) => grpc.ClientUnaryCall;
 
@@ -51,7 +49,7 @@ export class GrpcProductIndex extends ProductIndex {
       collection,
       products: items.map(({ product, images }) => ({
         product: toProto(product),
-        images: images.map((image) => ({ imageId: image.imageId, imageUrl: image.imageUrl, vector: vectorBytes(image.vector) })),
+        images: images.map((image) => ({ imageId: image.imageId, imageUrl: image.imageUrl, vector: packFloat32LE(image.vector) })),
       })),
     });
     return response.outcomes.map(toOutcome);
@@ -136,10 +134,4 @@ function fromProto(product: searchV1.Product): IndexedProduct {
   };
 }
 
-function vectorBytes(vector: Float32Array): Buffer {
-  const bytes = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-  if (LITTLE_ENDIAN_HOST) return bytes;
-  const copy = Buffer.from(bytes);
-  copy.swap32();
-  return copy;
-}
+

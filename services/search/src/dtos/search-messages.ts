@@ -7,12 +7,10 @@
  * a filter field this service does not know never reaches it (the query API
  * validates its query-string names and answers 400 for unknown ones).
  */
-import { endianness } from 'node:os';
-import { invalidArgument } from '@vsearch/grpc-kit';
+import { invalidArgument, unpackFloat32LE } from '@vsearch/grpc-kit';
 import { searchV1 } from '@vsearch/proto';
 import type { CollectionInfo, ProductData, SearchFacets, SearchFilter, SearchHit, StoredProduct, WriteOutcome } from '@vsearch/vector-store';
 
-const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
 const OUTCOMES: Record<WriteOutcome, searchV1.WriteOutcome> = {
   applied: searchV1.WriteOutcome.WRITE_OUTCOME_APPLIED,
@@ -23,10 +21,7 @@ const OUTCOMES: Record<WriteOutcome, searchV1.WriteOutcome> = {
 export function unpackVector(bytes: Uint8Array | undefined, what: string): Float32Array {
   if (!bytes || bytes.length === 0) throw invalidArgument(`${what} is empty`);
   if (bytes.length % 4 !== 0) throw invalidArgument(`${what} has ${bytes.length} bytes; little-endian float32 values take 4 bytes each`);
-  const vector = new Float32Array(bytes.length / 4);
-  new Uint8Array(vector.buffer).set(bytes);
-  if (!LITTLE_ENDIAN_HOST) Buffer.from(vector.buffer).swap32();
-  return vector;
+  return unpackFloat32LE(bytes);
 }
 
 export function toProduct(message: searchV1.Product | undefined, position: number): ProductData {
