@@ -6,4 +6,4 @@ cd "$(dirname "$0")/../../.."
 for setup in tools/setup/chromium.sh; do
   [[ -x "$setup" ]] && bash "$setup"
 done
-npx jest --selectProjects e2e --ci --runInBand --passWithNoTests
+npx jest --selectProjects e2e --ci --runInBand
