@@ -19,7 +19,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { REPO_ROOT, chartCopyWithoutDependencies, imageFiles, read, renderChart } from './lib.mjs';
@@ -121,7 +121,27 @@ async function waitUntil(what, check, timeoutMs) {
   assert.fail(`timed out waiting for ${what}`);
 }
 
+/**
+ * The staged images link the checkout's node_modules, so the unprivileged user
+ * must be able to traverse every directory above it. A checkout inside a 0700
+ * directory (`mktemp -d`) would otherwise fail with "Cannot find module":
+ * grant search (o+x, never read) where it is missing, and restore afterwards.
+ */
+const restoredModes = [];
+function allowTraversalToRepository() {
+  if (!asRoot) return;
+  for (let dir = REPO_ROOT; ; dir = path.dirname(dir)) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, mode | 0o001);
+      restoredModes.push([dir, mode]);
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+}
+
 before(() => {
+  allowTraversalToRepository();
   chart = chartCopyWithoutDependencies();
   chmodSync(chart.workDir, 0o755);
   objects = renderChart(chart.dir, ['--set', 'secrets.adminApiKeys[0]=an-admin-key-for-tests']);
@@ -130,6 +150,7 @@ before(() => {
 after(async () => {
   for (const { child } of running.values()) if (child.exitCode === null) child.kill('SIGKILL');
   chart?.cleanup();
+  for (const [dir, mode] of restoredModes) chmodSync(dir, mode);
 });
 
 describe('the default values start the real services from their image layout, read-only, unprivileged', () => {
