@@ -263,6 +263,54 @@ describe('embedder service and its model directory', () => {
   });
 });
 
+describe('embedder service when its inference thread dies', () => {
+  it('reports NOT_SERVING and answers UNAVAILABLE instead of hanging, while the process stays up', async () => {
+    // The worker threads are created inside ModelRuntime; recording them is the only way in from outside.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const workerThreads = require('node:worker_threads') as typeof import('node:worker_threads');
+    const OriginalWorker = workerThreads.Worker;
+    const created: import('node:worker_threads').Worker[] = [];
+    workerThreads.Worker = class RecordedWorker extends OriginalWorker {
+      constructor(...args: ConstructorParameters<typeof OriginalWorker>) {
+        super(...args);
+        created.push(this);
+      }
+    };
+    let service: RunningEmbedderService | undefined;
+    const Health = grpc.makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
+    try {
+      service = await startEmbedderService({ ...BASE, EMBEDDER_PORT: await freePort() });
+    } finally {
+      workerThreads.Worker = OriginalWorker;
+    }
+    const client = new EmbedderClient({ address: `127.0.0.1:${service.port}`, defaultDeadlineMs: 30_000 });
+    const health = new Health(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+      check(request: { service: string }, callback: (error: grpc.ServiceError | null, response: { status: unknown }) => void): void;
+    };
+    const status = () => new Promise<unknown>((resolve, reject) => health.check({ service: '' }, (error, reply) => (error ? reject(error) : resolve(reply.status))));
+    try {
+      expect(created).toHaveLength(2);
+      const pixels = randomPixels((await client.getModelInfo()).imageSize, 3);
+      expect(await client.embedPixels([pixels])).toHaveLength(1);
+      expect(await status()).toBe('SERVING');
+
+      await created[0].terminate();
+      await waitFor('health to turn NOT_SERVING', async () => (await status()) === 'NOT_SERVING', 10_000, 20);
+      for (const call of [client.embedPixels([pixels]), client.embedTexts(['a red dress'])]) {
+        const error = await callError(call);
+        expect(grpc.status[error.code]).toBe('UNAVAILABLE');
+        expect(error.message).toMatch(/inference worker exited/);
+      }
+      // Still answering: GetModelInfo does not need inference.
+      expect((await client.getModelInfo()).modelId).toBe(service.modelId);
+    } finally {
+      health.close();
+      client.close();
+      await service.close();
+    }
+  });
+});
+
 describe('embedder service start-up failures', () => {
   it('fails to start on a taken port and releases what it had started', async () => {
     const { createServer } = await import('node:net');

@@ -19,6 +19,7 @@ import {
 } from './tower-backend';
 
 export type { ExecutionProvider } from './tower-backend';
+export { InferenceLostError } from './tower-backend';
 export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cuda', 'cpu'];
 
 export interface ModelRuntimeOptions {
@@ -30,8 +31,9 @@ export interface ModelRuntimeOptions {
   onProviderSkipped?: (provider: ExecutionProvider, reason: string) => void;
   /**
    * 'main' (default): sessions run on the calling thread, which onnxruntime-node
-   * blocks while a batch computes. 'worker': sessions live on a worker thread,
-   * so a server's event loop stays free for I/O and health probes.
+   * blocks while a batch computes. 'worker': each tower's session lives on its
+   * own worker thread, so a server's event loop stays free for I/O and health
+   * probes, and the two towers compute side by side.
    */
   inferenceThread?: 'main' | 'worker';
 }

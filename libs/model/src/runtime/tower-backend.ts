@@ -1,7 +1,7 @@
 /**
  * Where the two towers' onnxruntime sessions live: on the calling thread, or
- * on a worker thread so inference never blocks the event loop (gRPC I/O,
- * health probes and deadlines keep running while a batch computes).
+ * on one worker thread per tower so inference never blocks the event loop
+ * (gRPC I/O, health probes and deadlines keep running while a batch computes).
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -37,6 +37,14 @@ export interface TowerBackend {
   /** Called once if the backend dies for good (the worker thread crashed); every later run rejects. */
   onFatal(listener: (error: Error) => void): void;
   close(): Promise<void>;
+}
+
+/** Inference can never run again in this process (a worker thread died); every later run rejects with it. */
+export class InferenceLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InferenceLostError';
+  }
 }
 
 export class NoExecutionProviderError extends Error {
@@ -109,28 +117,38 @@ interface WorkerReady {
   ready: true;
   executionProvider?: ExecutionProvider;
   skipped: { provider: ExecutionProvider; reason: string }[];
-  names?: Record<Tower, { inputs: string[]; outputs: string[] }>;
+  names?: { inputs: string[]; outputs: string[] };
+}
+
+/** One tower's session on its own worker thread. */
+interface TowerWorker {
+  executionProvider: ExecutionProvider;
+  /** Providers tried before the one in use, with why they were skipped. */
+  skipped: WorkerReady['skipped'];
+  names: { inputs: string[]; outputs: string[] };
+  run(feeds: Record<string, TensorInput>, output: string): Promise<TensorOutput>;
+  /** Rejects every pending and later run with `error`. */
+  fail(error: Error): void;
+  terminate(): Promise<void>;
 }
 
 /**
- * Sessions on a worker thread (`inference.worker.js`, plain CommonJS so it
- * needs no TypeScript loader). Inputs are copied to the worker; outputs are
- * transferred back without a copy.
+ * Starts `inference.worker.js` for one tower with the given providers; resolves once its session
+ * exists, or with the reasons every provider was skipped. `onDeath` hears of a crash after that.
  */
-export async function createWorkerBackend(model: LoadedModelDirectory, options: TowerBackendOptions): Promise<TowerBackend> {
+async function startTowerWorker(
+  tower: Tower,
+  modelPath: string,
+  providers: readonly ExecutionProvider[],
+  intraOpThreads: number | undefined,
+  onDeath: (error: Error) => void,
+): Promise<TowerWorker | { skipped: WorkerReady['skipped'] }> {
   const worker = new Worker(path.join(__dirname, 'inference.worker.js'), {
-    workerData: {
-      visionPath: model.visionPath,
-      textPath: model.textPath,
-      executionProviders: [...options.executionProviders],
-      intraOpThreads: options.intraOpThreads,
-    },
+    name: `inference-${tower}`,
+    workerData: { tower, modelPath, executionProviders: [...providers], intraOpThreads },
   });
-  const pending = new Map<number, { resolve(output: TensorOutput): void; reject(error: Error): void }>();
-  let nextId = 0;
-  let exited: Error | undefined;
   const hello = await new Promise<WorkerReady>((resolve, reject) => {
-    const onExit = (code: number) => reject(new Error(`inference worker exited with code ${code} while loading`));
+    const onExit = (code: number) => reject(new Error(`${tower} inference worker exited with code ${code} while loading`));
     worker.once('message', (message: WorkerReady) => {
       worker.off('error', reject);
       worker.off('exit', onExit);
@@ -139,11 +157,18 @@ export async function createWorkerBackend(model: LoadedModelDirectory, options: 
     worker.once('error', reject);
     worker.once('exit', onExit);
   });
-  for (const entry of hello.skipped) options.onProviderSkipped?.(entry.provider, entry.reason);
   if (!hello.executionProvider || !hello.names) {
     await worker.terminate();
-    throw new NoExecutionProviderError(describeFailure(model, options, hello.skipped));
+    return { skipped: hello.skipped };
   }
+  const pending = new Map<number, { resolve(output: TensorOutput): void; reject(error: Error): void }>();
+  let nextId = 0;
+  let failed: Error | undefined;
+  const fail = (error: Error) => {
+    failed ??= error;
+    for (const waiter of pending.values()) waiter.reject(error);
+    pending.clear();
+  };
   worker.on('message', (reply: WorkerReply) => {
     const waiter = pending.get(reply.id);
     if (!waiter) return;
@@ -151,40 +176,77 @@ export async function createWorkerBackend(model: LoadedModelDirectory, options: 
     if (reply.error !== undefined || !reply.output) waiter.reject(new Error(reply.error ?? 'inference worker sent no output'));
     else waiter.resolve({ ...reply.output, data: new Float32Array(reply.output.data.buffer, reply.output.data.byteOffset, reply.output.data.length) });
   });
-  const fatalListeners: ((error: Error) => void)[] = [];
-  const failAll = (error: Error) => {
-    exited = error;
-    for (const waiter of pending.values()) waiter.reject(error);
-    pending.clear();
-  };
-  const die = (error: Error) => {
-    const first = !exited;
-    failAll(error);
-    if (first) for (const listener of fatalListeners) listener(error);
-  };
-  const onExit = (code: number) => die(new Error(`inference worker exited with code ${code}`));
-  worker.on('error', (error) => die(error));
+  const onExit = (code: number) => onDeath(new InferenceLostError(`the ${tower} inference worker exited with code ${code}`));
+  worker.on('error', (error) => onDeath(new InferenceLostError(`the ${tower} inference worker crashed: ${error.message}`)));
   worker.on('exit', onExit);
-
   return {
     executionProvider: hello.executionProvider,
-    skippedProviders: hello.skipped,
+    skipped: hello.skipped,
     names: hello.names,
-    run(tower, feeds, output) {
-      if (exited) return Promise.reject(exited);
+    run(feeds, output) {
+      if (failed) return Promise.reject(failed);
       const id = nextId++;
       return new Promise<TensorOutput>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        worker.postMessage({ id, tower, feeds, output });
+        worker.postMessage({ id, feeds, output });
       });
+    },
+    fail,
+    async terminate() {
+      worker.off('exit', onExit);
+      await worker.terminate();
+    },
+  };
+}
+
+/**
+ * Each tower's session on its own worker thread (`inference.worker.js`, plain
+ * CommonJS so it needs no TypeScript loader): the event loop stays free, and a
+ * text query computes beside an image batch rather than after it. Outputs are
+ * transferred back without a copy. The text tower uses the provider the image
+ * tower settled on, so both run on the same device.
+ */
+export async function createWorkerBackend(model: LoadedModelDirectory, options: TowerBackendOptions): Promise<TowerBackend> {
+  let dead: Error | undefined;
+  const fatalListeners: ((error: Error) => void)[] = [];
+  const workers: Partial<Record<Tower, TowerWorker>> = {};
+  const die = (error: Error) => {
+    if (dead) return;
+    dead = error;
+    for (const worker of Object.values(workers)) worker.fail(error);
+    for (const listener of fatalListeners) listener(error);
+  };
+  const vision = await startTowerWorker('vision', model.visionPath, options.executionProviders, options.intraOpThreads, die);
+  if (!('run' in vision)) {
+    for (const entry of vision.skipped) options.onProviderSkipped?.(entry.provider, entry.reason);
+    throw new NoExecutionProviderError(describeFailure(model, options, vision.skipped));
+  }
+  workers.vision = vision;
+  for (const entry of vision.skipped) options.onProviderSkipped?.(entry.provider, entry.reason);
+  const text = await startTowerWorker('text', model.textPath, [vision.executionProvider], options.intraOpThreads, die);
+  if (!('run' in text)) {
+    await vision.terminate();
+    const skipped = [...vision.skipped, ...text.skipped.map((entry) => ({ ...entry, reason: `text tower: ${entry.reason}` }))];
+    options.onProviderSkipped?.(vision.executionProvider, skipped.at(-1)!.reason);
+    throw new NoExecutionProviderError(describeFailure(model, options, skipped));
+  }
+  workers.text = text;
+  return {
+    executionProvider: vision.executionProvider,
+    skippedProviders: vision.skipped,
+    names: { vision: vision.names, text: text.names },
+    run(tower, feeds, output) {
+      if (dead) return Promise.reject(dead);
+      return (tower === 'vision' ? vision : text).run(feeds, output);
     },
     onFatal(listener) {
       fatalListeners.push(listener);
     },
     async close() {
-      worker.off('exit', onExit);
-      await worker.terminate();
-      failAll(new Error('the model runtime is closed'));
+      await Promise.all([vision.terminate(), text.terminate()]);
+      const closed = new Error('the model runtime is closed');
+      vision.fail(closed);
+      text.fail(closed);
     },
   };
 }

@@ -22,7 +22,6 @@
  */
 import { BatchRejection } from './batch-rejection';
 import { systemClock, type Clock } from './clock';
-import type { InferenceGate } from './inference-gate';
 
 export type Lane = 'interactive' | 'bulk';
 export const LANES: readonly Lane[] = ['interactive', 'bulk'];
@@ -57,8 +56,6 @@ export interface DynamicBatcherOptions<I, O> {
   minBulkSlots?: number;
   /** Embeds one batch; must return one output per input, in order. */
   runBatch: (inputs: I[]) => Promise<O[]>;
-  /** Shared with other batchers so only one batch computes at a time. */
-  gate?: InferenceGate;
   clock?: Clock;
   hooks?: BatcherHooks;
 }
@@ -115,21 +112,37 @@ export class DynamicBatcher<I, O> {
     return { interactive: this.queues.interactive.length, bulk: this.queues.bulk.length };
   }
 
+  /**
+   * Refuses `count` items now, as `submit` would (counted like its refusals), or returns undefined
+   * if they would fit: lets a caller skip expensive preparation (decoding images) for a call the
+   * queue cannot take. `submit` checks again, since the queue may fill meanwhile.
+   */
+  refuseIfFull(lane: Lane, count: number): BatchRejection | undefined {
+    const refusal = this.refusalFor(lane, count);
+    if (refusal) this.options.hooks?.rejected?.(lane, refusal.code, count);
+    return refusal;
+  }
+
+  private refusalFor(lane: Lane, count: number): BatchRejection | undefined {
+    if (!this.accepting) return new BatchRejection('UNAVAILABLE', `${this.options.name} batcher is shutting down`);
+    const waiting = this.queues[lane].length;
+    if (waiting + count > this.options.maxQueueItems) {
+      return new BatchRejection(
+        'RESOURCE_EXHAUSTED',
+        `${this.options.name} ${lane} queue is full (${waiting} of ${this.options.maxQueueItems} items waiting, ${count} more asked); retry later`,
+      );
+    }
+    return undefined;
+  }
+
   /** Queues `inputs` and resolves with their outputs in the same order. */
   submit(inputs: readonly I[], options: SubmitOptions): Promise<O[]> {
     const { lane } = options;
-    if (!this.accepting) return this.refuse(lane, 'UNAVAILABLE', inputs.length, `${this.options.name} batcher is shutting down`);
+    const refusal = this.refusalFor(lane, inputs.length);
+    if (refusal) return this.refuse(lane, refusal, inputs.length);
     if (inputs.length === 0) return Promise.resolve([]);
     const queue = this.queues[lane];
-    if (queue.length + inputs.length > this.options.maxQueueItems) {
-      return this.refuse(
-        lane,
-        'RESOURCE_EXHAUSTED',
-        inputs.length,
-        `${this.options.name} ${lane} queue is full (${queue.length} of ${this.options.maxQueueItems} items waiting, ${inputs.length} more asked); retry later`,
-      );
-    }
-    if (options.signal?.aborted) return this.refuse(lane, 'CANCELLED', inputs.length, 'request cancelled');
+    if (options.signal?.aborted) return this.refuse(lane, new BatchRejection('CANCELLED', 'request cancelled'), inputs.length);
 
     this.noteArrival();
     return new Promise<O[]>((resolve, reject) => {
@@ -223,12 +236,10 @@ export class DynamicBatcher<I, O> {
 
   private async dispatch(): Promise<void> {
     this.running = true;
-    const release = this.options.gate ? await this.options.gate.acquire() : undefined;
     try {
       const batch = this.takeBatch();
       if (batch.length > 0) await this.runBatch(batch);
     } finally {
-      release?.();
       this.running = false;
       this.schedule();
     }
@@ -304,9 +315,9 @@ export class DynamicBatcher<I, O> {
     if (removed > 0 && !this.running) this.schedule();
   }
 
-  private refuse(lane: Lane, code: BatchRejection['code'], items: number, message: string): Promise<never> {
-    this.options.hooks?.rejected?.(lane, code, items);
-    return Promise.reject(new BatchRejection(code, message));
+  private refuse(lane: Lane, rejection: BatchRejection, items: number): Promise<never> {
+    this.options.hooks?.rejected?.(lane, rejection.code, items);
+    return Promise.reject(rejection);
   }
 
   private oldestEnqueuedAt(): number {

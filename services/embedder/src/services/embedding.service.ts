@@ -1,14 +1,14 @@
 /**
  * Embedding logic behind the gRPC handlers: one dynamic batcher per tower,
- * both feeding the model runtime through one inference gate. Image items are
+ * each feeding its own tower of the model runtime (the towers compute side by
+ * side, so a shopper's text query never waits for an image batch). Image items are
  * queued as uint8 pixels and normalised straight into the batch tensor; texts
  * are tokenised when they arrive, so a batch only copies token rows.
  */
 import { toNormalizedChw } from '@vsearch/preprocessing';
-import type { ModelRuntime, ModelRuntimeInfo } from '@vsearch/model';
-import { invalidArgument } from '@vsearch/grpc-kit';
+import { InferenceLostError, type ModelRuntime, type ModelRuntimeInfo } from '@vsearch/model';
+import { invalidArgument, unavailable } from '@vsearch/grpc-kit';
 import { DynamicBatcher, type Lane } from '../batching/dynamic-batcher';
-import { InferenceGate } from '../batching/inference-gate';
 import type { EmbedderConfig } from '../config';
 import type { ImageItem } from '../dtos/embed-requests';
 import type { EmbedderMetrics } from '../metrics/embedder.metrics';
@@ -38,13 +38,11 @@ export class EmbeddingService {
     metrics: EmbedderMetrics,
   ) {
     this.info = runtime.info();
-    const gate = new InferenceGate();
     const common = {
       maxBatch: batching.maxBatch,
       maxWaitMs: batching.maxWaitMs,
       maxQueueItems: batching.maxQueueItems,
       minBulkSlots: batching.minBulkSlots,
-      gate,
     };
     this.images = new DynamicBatcher({ ...common, name: 'image', runBatch: (pixels) => this.runImageBatch(pixels), hooks: metrics.batcherHooks('image') });
     this.texts = new DynamicBatcher({ ...common, name: 'text', runBatch: (rows) => this.runTextBatch(rows), hooks: metrics.batcherHooks('text') });
@@ -56,6 +54,9 @@ export class EmbeddingService {
 
   /** One unit vector per image, in order. Encoded images are decoded first; a bad one fails the call naming its index. */
   async embedImages(items: readonly ImageItem[], options: EmbedOptions): Promise<Float32Array[]> {
+    // Decoding costs far more than inference on a CPU: do not spend it on a call the full queue will refuse.
+    const refusal = items.some((item) => item.kind === 'encoded') ? this.images.refuseIfFull(options.lane, items.length) : undefined;
+    if (refusal) throw refusal;
     const pixels = await Promise.all(
       items.map(async (item, index) => {
         if (item.kind === 'pixels') return item.pixels;
@@ -95,7 +96,7 @@ export class EmbeddingService {
     const plane = 3 * size * size;
     const chw = new Float32Array(batch.length * plane);
     batch.forEach((pixels, i) => toNormalizedChw(pixels, size, mean, std, chw, i * plane));
-    return this.split(await this.runtime.embedImageBatch(chw, batch.length), batch.length);
+    return this.split(await lostMeansUnavailable(this.runtime.embedImageBatch(chw, batch.length)), batch.length);
   }
 
   private async runTextBatch(batch: TokenRow[]): Promise<Float32Array[]> {
@@ -106,11 +107,21 @@ export class EmbeddingService {
       ids.set(row.ids, i * length);
       mask.set(row.mask, i * length);
     });
-    return this.split(await this.runtime.embedTextBatch(ids, mask, batch.length), batch.length);
+    return this.split(await lostMeansUnavailable(this.runtime.embedTextBatch(ids, mask, batch.length)), batch.length);
   }
 
   private split(vectors: Float32Array, count: number): Float32Array[] {
     const dimension = this.info.dimension;
     return Array.from({ length: count }, (_, i) => vectors.subarray(i * dimension, (i + 1) * dimension));
+  }
+}
+
+/** A dead inference thread is this pod's outage, not the caller's mistake: UNAVAILABLE sends clients to another pod. */
+async function lostMeansUnavailable<T>(inference: Promise<T>): Promise<T> {
+  try {
+    return await inference;
+  } catch (error) {
+    if (error instanceof InferenceLostError) throw unavailable(`inference is not running on this embedder: ${error.message}`);
+    throw error;
   }
 }
