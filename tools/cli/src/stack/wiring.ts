@@ -90,6 +90,10 @@ export function overridesFor(name: ServiceName, wiring: StackWiring, addresses: 
         METRICS_PORT: String(wiring.ports.embedderMetrics),
         ...loopbackHost('EMBEDDER_HOST'),
         ...(environment.EXECUTION_PROVIDERS ? {} : extra.executionProviders ? { EXECUTION_PROVIDERS: extra.executionProviders } : {}),
+        // Every service shares these cores: onnxruntime's default (a spinning thread pool per tower, one
+        // thread per core) took 2.7-3.0 ms of CPU per image during ingestion against 1.05-1.1 ms with one
+        // thread, and the pipeline was slower for it (docs/benchmarks.md, ingestion).
+        ...(environment.INTRA_OP_THREADS ? {} : { INTRA_OP_THREADS: '1' }),
       };
     case 'search':
       return { ...common, SEARCH_PORT: String(wiring.ports.search), METRICS_PORT: String(wiring.ports.searchMetrics), ...loopbackHost('SEARCH_HOST') };
