@@ -47,6 +47,26 @@ export interface SearchImageVector {
   vector: Float32Array;
 }
 
+/** An image of a product that could not be indexed, stored with the product and returned by getProduct. */
+export interface SearchFailedImage {
+  imageId: string;
+  imageUrl: string;
+  /** `fetch`, `decode` or `embed`. */
+  stage: string;
+  /** Machine-readable, for instance `http_status`. */
+  errorCode: string;
+  /** Human-readable, for instance `answered 404`. */
+  reason: string;
+}
+
+/** A stored product as getProduct returns it. */
+export interface StoredSearchProductWithImages {
+  product: StoredSearchProduct;
+  images: Array<{ imageId: string; imageUrl: string }>;
+  /** Images the last write could not index; empty when all were. */
+  failedImages: SearchFailedImage[];
+}
+
 export type SearchWriteOutcome = 'applied' | 'stale' | 'not_found';
 
 export interface SearchFilterInput {
@@ -143,18 +163,23 @@ export class SearchClient {
     this.client = new SearchGrpcClient(grpcTarget(options.address), grpc.credentials.createInsecure(), clientChannelOptions(options.maxMessageBytes));
   }
 
-  /** Writes products with their image vectors; one outcome per product, in order ('stale' when a newer version is stored). */
+  /**
+   * Writes products with their image vectors and the images that could not be indexed (they
+   * replace those recorded before); one outcome per product, in order ('stale' when a newer
+   * version is stored).
+   */
   async upsertProducts(
-    products: ReadonlyArray<{ product: SearchProductData; images: SearchImageVector[] }>,
+    products: ReadonlyArray<{ product: SearchProductData; images: SearchImageVector[]; failedImages?: readonly SearchFailedImage[] }>,
     options: SearchCallOptions & { collection?: string } = {},
   ): Promise<SearchWriteOutcome[]> {
     const response = await this.call<searchV1.UpsertRequest, searchV1.UpsertResponse>(
       'upsert',
       {
         collection: options.collection ?? '',
-        products: products.map(({ product, images }) => ({
+        products: products.map(({ product, images, failedImages }) => ({
           product: toProtoProduct(product),
           images: images.map((image) => ({ imageId: image.imageId, imageUrl: image.imageUrl, vector: packFloat32LE(image.vector) })),
+          failedImages: failedImages?.length ? { images: failedImages.map(copyFailedImage) } : undefined,
         })),
       },
       options,
@@ -178,14 +203,15 @@ export class SearchClient {
     return toOutcome(response.outcome);
   }
 
-  /** The stored product with its image ids and URLs, or undefined when it is not stored. */
-  async getProduct(
-    productId: string,
-    options: SearchCallOptions & { collection?: string } = {},
-  ): Promise<{ product: StoredSearchProduct; images: Array<{ imageId: string; imageUrl: string }> } | undefined> {
+  /** The stored product with its image ids and URLs and the images that failed, or undefined when it is not stored. */
+  async getProduct(productId: string, options: SearchCallOptions & { collection?: string } = {}): Promise<StoredSearchProductWithImages | undefined> {
     const response = await this.call<searchV1.GetProductRequest, searchV1.GetProductResponse>('getProduct', { collection: options.collection ?? '', productId }, options);
     if (!response.product) return undefined;
-    return { product: fromProtoProduct(response.product), images: response.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })) };
+    return {
+      product: fromProtoProduct(response.product),
+      images: response.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
+      failedImages: response.failedImages.map(copyFailedImage),
+    };
   }
 
   /** Products nearest to a vector, filtered, one hit per product. */
@@ -223,9 +249,12 @@ export class SearchClient {
     return { hits: response.hits.map(fromProtoHit), collection: response.collection, modelId: response.modelId };
   }
 
-  /** Creates the next index generation for a model; returns its name (`products_v{n}`). */
-  async createGeneration(modelId: string, dimension: number, options: SearchCallOptions = {}): Promise<string> {
-    const response = await this.call<searchV1.CreateCollectionRequest, searchV1.CreateCollectionResponse>('createCollection', { modelId, dimension }, options);
+  /**
+   * Creates the next index generation for a model and returns its name (`products_v{n}`); with
+   * `name`, creates that generation, or fails ALREADY_EXISTS when a collection has the name.
+   */
+  async createGeneration(modelId: string, dimension: number, options: SearchCallOptions & { name?: string } = {}): Promise<string> {
+    const response = await this.call<searchV1.CreateCollectionRequest, searchV1.CreateCollectionResponse>('createCollection', { modelId, dimension, name: options.name ?? '' }, options);
     return response.collection;
   }
 
@@ -334,6 +363,10 @@ function toProtoFilter(filter: SearchFilterInput | undefined): searchV1.Filter |
 
 function fromProtoHit(hit: searchV1.Hit): SearchHitResult {
   return { product: fromProtoProduct(hit.product ?? searchV1.Product.decode(new Uint8Array(0))), score: hit.score, matchedImageId: hit.matchedImageId, matchedImageUrl: hit.matchedImageUrl };
+}
+
+function copyFailedImage({ imageId, imageUrl, stage, errorCode, reason }: SearchFailedImage): SearchFailedImage {
+  return { imageId, imageUrl, stage, errorCode, reason };
 }
 
 function fromFacet(facet: searchV1.FacetCount): { value: string; count: number } {

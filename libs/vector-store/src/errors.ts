@@ -2,7 +2,7 @@
  * Transport-neutral failures of the vector store. The search service maps
  * each kind to a gRPC status; adapters never leak SDK or HTTP errors.
  */
-export type VectorStoreErrorKind = 'invalid-argument' | 'not-found' | 'failed-precondition' | 'unavailable';
+export type VectorStoreErrorKind = 'invalid-argument' | 'not-found' | 'already-exists' | 'failed-precondition' | 'unavailable';
 
 export class VectorStoreError extends Error {
   constructor(
@@ -20,6 +20,10 @@ export class VectorStoreError extends Error {
 
   static notFound(message: string): VectorStoreError {
     return new VectorStoreError('not-found', message);
+  }
+
+  static alreadyExists(message: string): VectorStoreError {
+    return new VectorStoreError('already-exists', message);
   }
 
   static failedPrecondition(message: string): VectorStoreError {

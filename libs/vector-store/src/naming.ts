@@ -15,6 +15,19 @@ export function generationOf(name: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/** Checks a generation name a caller chose (products_v{n}, n ≥ 1, no leading zeros), so every collection stays a generation. */
+export function assertGenerationName(name: string): void {
+  const generation = typeof name === 'string' ? generationOf(name) : undefined;
+  if (generation === undefined || generation < 1 || generationName(generation) !== name) {
+    throw VectorStoreError.invalidArgument(`collection name ${JSON.stringify(name)} is not a generation name: use products_v{n} with n >= 1`);
+  }
+}
+
+/** The error for a named generation that exists already. */
+export function generationExists(name: string): VectorStoreError {
+  return VectorStoreError.alreadyExists(`collection ${name} already exists`);
+}
+
 /** Next generation after the given collection names. */
 export function nextGenerationName(existing: Iterable<string>): string {
   let highest = 0;

@@ -1,5 +1,5 @@
 /** Canonical copies of caller-supplied product data, so stores keep no references to request objects. */
-import type { ProductData } from './types';
+import type { FailedImage, ProductData } from './types';
 
 export function canonicalProduct(product: ProductData): ProductData {
   return {
@@ -13,4 +13,15 @@ export function canonicalProduct(product: ProductData): ProductData {
     inStock: Boolean(product.inStock),
     attributes: { ...(product.attributes ?? {}) },
   };
+}
+
+/** Failed-image records as stored: every field a string, unset meaning none. */
+export function canonicalFailedImages(failedImages: readonly FailedImage[] | undefined): FailedImage[] {
+  return (failedImages ?? []).map(({ imageId, imageUrl, stage, errorCode, reason }) => ({
+    imageId,
+    imageUrl: imageUrl ?? '',
+    stage: stage ?? '',
+    errorCode: errorCode ?? '',
+    reason: reason ?? '',
+  }));
 }

@@ -42,10 +42,26 @@ export interface ProductImageVector extends ProductImage {
   vector: Float32Array;
 }
 
+/**
+ * An image of the product that could not be indexed (ingestion could not fetch, decode or
+ * embed it). It is stored with the product, so GetProduct shows what is missing and why, and
+ * ingestion knows to fetch it again on the product's next event.
+ */
+export interface FailedImage extends ProductImage {
+  /** Where it failed: `fetch`, `decode` or `embed`. */
+  stage: string;
+  /** Machine-readable failure, for instance `http_status` or `refused_address`. */
+  errorCode: string;
+  /** Human-readable failure, for instance `answered 404`. */
+  reason: string;
+}
+
 export interface ProductWithImageVectors {
   product: ProductData;
   /** At least one image. The stored image set is replaced by this one. */
   images: ProductImageVector[];
+  /** Images that could not be indexed (ids distinct from `images`'); they replace the recorded ones. Unset means none. */
+  failedImages?: FailedImage[];
 }
 
 /** What a versioned write did. */
@@ -116,6 +132,8 @@ export interface SearchResult {
 export interface StoredProduct {
   product: ProductData;
   images: ProductImage[];
+  /** Images the last upsert recorded as failed; empty when all were indexed (and for data written before failures were recorded). */
+  failedImages: FailedImage[];
 }
 
 export interface CollectionInfo {

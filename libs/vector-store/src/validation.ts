@@ -5,6 +5,7 @@
 import { VectorStoreError } from './errors';
 import {
   SEARCH_LIMITS,
+  type FailedImage,
   type ProductData,
   type ProductWithImageVectors,
   type SearchFilter,
@@ -85,19 +86,34 @@ export function assertValidProduct(product: ProductData): void {
 /** Checks a batch to upsert and returns unit-length copies of its vectors, image by image. */
 export function validatedUpsertBatch(batch: ProductWithImageVectors[], dimension: number, collection: string): Float32Array[][] {
   const seen = new Set<string>();
-  return batch.map(({ product, images }) => {
+  return batch.map(({ product, images, failedImages }) => {
     assertValidProduct(product);
     if (seen.has(product.productId)) throw invalid(`product ${product.productId} appears twice in one upsert`);
     seen.add(product.productId);
     if (!Array.isArray(images) || images.length === 0) throw invalid(`product ${product.productId} has no images; at least one is required`);
     const imageIds = new Set<string>();
-    return images.map((image) => {
+    const vectors = images.map((image) => {
       if (!image.imageId) throw invalid(`product ${product.productId} has an image without an id`);
       if (imageIds.has(image.imageId)) throw invalid(`product ${product.productId} lists image ${image.imageId} twice`);
       imageIds.add(image.imageId);
       return normalizedVector(image.vector, dimension, `vector of image ${image.imageId} of product ${product.productId}`, collection);
     });
+    assertValidFailedImages(product.productId, failedImages, imageIds);
+    return vectors;
   });
+}
+
+/** A failed image names an image of the product once, and never one that was indexed (it cannot be both). */
+function assertValidFailedImages(productId: string, failedImages: readonly FailedImage[] | undefined, imageIds: ReadonlySet<string>): void {
+  if (failedImages === undefined) return;
+  if (!Array.isArray(failedImages)) throw invalid(`product ${productId}: failed images must be a list`);
+  const failedIds = new Set<string>();
+  for (const failed of failedImages) {
+    if (!failed?.imageId) throw invalid(`product ${productId} has a failed image without an id`);
+    if (imageIds.has(failed.imageId)) throw invalid(`product ${productId} lists image ${failed.imageId} both as indexed and as failed`);
+    if (failedIds.has(failed.imageId)) throw invalid(`product ${productId} lists failed image ${failed.imageId} twice`);
+    failedIds.add(failed.imageId);
+  }
 }
 
 export function assertValidGeneration(modelId: string, dimension: number): void {

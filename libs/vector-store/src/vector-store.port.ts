@@ -10,10 +10,16 @@
  *   points nowhere (first start), every call naming it fails with
  *   `failed-precondition`: the caller (ingestion, at start-up) must
  *   `createGeneration` + `swapAlias` first. Other unknown names are `not-found`.
+ * - `createGeneration` with a name creates exactly that generation or fails
+ *   `already-exists`, so callers racing to create the first generation agree
+ *   on one collection instead of each claiming the next number.
  * - Writes are versioned per product: an upsert, attribute update or delete
  *   older than the stored version (or than a delete's tombstone) is `stale`.
  *   An equal version is re-applied (at-least-once redelivery is idempotent),
  *   except that an upsert never revives a tombstone of the same version.
+ * - An upsert records the product's failed images beside it (replacing the
+ *   ones recorded before, like its image set); attribute updates keep them,
+ *   deletes drop them. Data written before this existed reads as none.
  * - Search collapses image points to one hit per product (its best image),
  *   then pages with offset/limit; facets count products matching the filter.
  */
@@ -53,8 +59,11 @@ export abstract class VectorStore {
   /** Products nearest to a stored product's images, the product itself left out. */
   abstract similarToProduct(query: SimilarQuery): Promise<SearchResult>;
 
-  /** Creates the next generation `products_v{n}` and returns its name. */
-  abstract createGeneration(modelId: string, dimension: number): Promise<string>;
+  /**
+   * Creates the next generation `products_v{n}` and returns its name; with `name`
+   * (a generation name), creates that one, or fails `already-exists` when a collection has it.
+   */
+  abstract createGeneration(modelId: string, dimension: number, name?: string): Promise<string>;
 
   /** Points `alias` at `collection` atomically; returns the previous collection, if any. */
   abstract swapAlias(alias: string, collection: string): Promise<string | undefined>;

@@ -140,6 +140,26 @@ describe('search service over gRPC (embedded store)', () => {
     expect(await client.listCollections()).toEqual([{ name: 'products_v1', modelId: 'model-x', dimension: DIMENSION, productCount: 2, pointCount: 2, aliases: ['products'] }]);
     expect(await client.upsertProducts([item('c', 6)])).toEqual(['stale']);
   });
+
+  it('stores the images a product could not index and returns them with GetProduct until a write without failures', async () => {
+    const failedImages = [{ imageId: 'back', imageUrl: 'http://img.test/f-back.jpg', stage: 'fetch', errorCode: 'http_status', reason: 'answered 404' }];
+    expect(await client.upsertProducts([{ ...item('f', 1), failedImages }])).toEqual(['applied']);
+    expect(await client.getProduct('f')).toMatchObject({ images: [{ imageId: 'main', imageUrl: 'http://img.test/f.jpg' }], failedImages });
+    expect(await client.updateAttributes([{ ...item('f', 2).product, title: 'renamed' }])).toEqual(['applied']);
+    expect((await client.getProduct('f'))?.failedImages).toEqual(failedImages);
+    expect(await client.upsertProducts([item('f', 3)])).toEqual(['applied']);
+    expect((await client.getProduct('f'))?.failedImages).toEqual([]);
+    await expectCode(client.upsertProducts([{ ...item('f', 4), failedImages: [{ ...failedImages[0], imageId: 'main' }] }]), grpc.status.INVALID_ARGUMENT, /both as indexed and as failed/);
+  });
+
+  it('creates a named generation once, then answers ALREADY_EXISTS', async () => {
+    await expectCode(client.createGeneration('model-x', DIMENSION, { name: 'products_v1' }), grpc.status.ALREADY_EXISTS, /products_v1 already exists/);
+    expect(await client.createGeneration('model-x', DIMENSION, { name: 'products_v5' })).toBe('products_v5');
+    await expectCode(client.createGeneration('model-x', DIMENSION, { name: 'products_v5' }), grpc.status.ALREADY_EXISTS);
+    await expectCode(client.createGeneration('model-x', DIMENSION, { name: 'products' }), grpc.status.INVALID_ARGUMENT, /generation name/);
+    expect(await client.createGeneration('model-x', DIMENSION)).toBe('products_v6');
+    expect((await client.listCollections()).map((collection) => collection.name)).toEqual(['products_v1', 'products_v5', 'products_v6']);
+  });
 });
 
 describe('search service over gRPC (Qdrant adapter)', () => {

@@ -6,7 +6,8 @@
  * `freshStore` says it does.
  */
 import { isVectorStoreError, type VectorStoreErrorKind } from '../errors';
-import { DEFAULT_ALIAS, type ProductData, type ProductWithImageVectors, type SearchFilter, type SearchResult } from '../types';
+import { generationName, generationOf } from '../naming';
+import { DEFAULT_ALIAS, type FailedImage, type ProductData, type ProductWithImageVectors, type SearchFilter, type SearchResult } from '../types';
 import type { VectorStore } from '../vector-store.port';
 
 export interface ConformanceOptions {
@@ -190,6 +191,32 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
         await expectKind(store.createGeneration('', 4), 'invalid-argument');
         await expectKind(store.createGeneration(MODEL, 0), 'invalid-argument');
       });
+
+      it('creates a named generation once, answers already-exists afterwards, and numbers later generations after it', async () => {
+        const highest = Math.max(...(await store.listCollections()).map((info) => generationOf(info.name) ?? 0));
+        // A number past the next one, so the store must take the name as given (and skip numbers).
+        const name = generationName(highest + 3);
+        expect(await store.createGeneration(MODEL, DIMENSION, name)).toBe(name);
+        expect((await store.listCollections()).find((info) => info.name === name)).toMatchObject({ modelId: MODEL, dimension: DIMENSION, productCount: 0, aliases: [] });
+        await expectKind(store.createGeneration(MODEL, DIMENSION, name), 'already-exists', new RegExp(name));
+        await expectKind(store.createGeneration('other-model', 8, name), 'already-exists');
+        expect((await store.listCollections()).find((info) => info.name === name)).toMatchObject({ modelId: MODEL, dimension: DIMENSION });
+        expect(generationOf(await store.createGeneration(MODEL, DIMENSION))).toBeGreaterThan(highest + 3);
+      });
+
+      it('lets exactly one of two concurrent creates of one named generation win', async () => {
+        const highest = Math.max(...(await store.listCollections()).map((info) => generationOf(info.name) ?? 0));
+        const name = generationName(highest + 1);
+        const results = await Promise.allSettled([store.createGeneration(MODEL, DIMENSION, name), store.createGeneration(MODEL, DIMENSION, name)]);
+        expect(results.filter((result) => result.status === 'fulfilled').map((result) => (result as PromiseFulfilledResult<string>).value)).toEqual([name]);
+        const refused = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+        expect(isVectorStoreError(refused?.reason, 'already-exists')).toBe(true);
+        expect((await store.listCollections()).filter((info) => info.name === name)).toHaveLength(1);
+      });
+
+      it.each(['products', 'products_v0', 'products_v01', 'other_v2', 'products_v1 '])('refuses to create a generation named %j', async (name) => {
+        await expectKind(store.createGeneration(MODEL, DIMENSION, name), 'invalid-argument', /generation name/);
+      });
     });
 
     describe('vectors', () => {
@@ -347,6 +374,7 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
             { imageId: 'side', imageUrl: 'http://images.test/p1/side.jpg' },
             { imageId: 'back', imageUrl: 'http://images.test/p1/back.jpg' },
           ]),
+          failedImages: [],
         });
         expect(await store.getProduct(collection, 'unknown')).toBeUndefined();
       });
@@ -432,6 +460,54 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
         const versions = [3, 9, 1, 7, 5, 8, 2];
         await Promise.all(versions.map((version) => store.upsertProducts(collection, [at(version)])));
         expect((await store.getProduct(collection, 'v'))?.product.version).toBe(9);
+      });
+    });
+
+    describe('failed images', () => {
+      const failure = (imageId: string, errorCode = 'http_status', reason = 'answered 404'): FailedImage => ({
+        imageId,
+        imageUrl: `http://images.test/f/${imageId}.jpg`,
+        stage: 'fetch',
+        errorCode,
+        reason,
+      });
+      const at = (version: number, failedImages?: FailedImage[]) => ({ ...withImages(product('f', { version, title: `f${version}` }), [['main', E0]]), failedImages });
+
+      it('stores a product with the images that worked and returns the failures with it', async () => {
+        expect(await store.upsertProducts(collection, [at(1, [failure('gone'), failure('broken', 'decode_failed', 'not an image')])])).toEqual(['applied']);
+        const stored = await store.getProduct(collection, 'f');
+        expect(stored?.images).toEqual([{ imageId: 'main', imageUrl: 'http://images.test/f/main.jpg' }]);
+        expect(stored?.failedImages).toEqual([failure('gone'), failure('broken', 'decode_failed', 'not an image')]);
+        const result = await store.searchSimilar({ collection, vector: vector(...E0), limit: 1 });
+        expect(result.hits[0]).toMatchObject({ matchedImageId: 'main', product: { productId: 'f' } });
+        expect((await store.listCollections()).find((info) => info.name === collection)?.pointCount).toBe(1);
+      });
+
+      it('replaces the failures on a newer upsert, clears them when it has none, and keeps them on a stale one', async () => {
+        await store.upsertProducts(collection, [at(1, [failure('gone')])]);
+        expect(await store.upsertProducts(collection, [at(2, [failure('other', 'timeout', 'slow')])])).toEqual(['applied']);
+        expect((await store.getProduct(collection, 'f'))?.failedImages).toEqual([failure('other', 'timeout', 'slow')]);
+        expect(await store.upsertProducts(collection, [at(1, [])])).toEqual(['stale']);
+        expect((await store.getProduct(collection, 'f'))?.failedImages).toEqual([failure('other', 'timeout', 'slow')]);
+        expect(await store.upsertProducts(collection, [at(2)])).toEqual(['applied']);
+        expect((await store.getProduct(collection, 'f'))?.failedImages).toEqual([]);
+      });
+
+      it('keeps the failures through an attribute update and drops them with a delete', async () => {
+        await store.upsertProducts(collection, [at(1, [failure('gone')])]);
+        expect(await store.updateAttributes(collection, [product('f', { version: 2, title: 'renamed' })])).toEqual(['applied']);
+        expect(await store.getProduct(collection, 'f')).toMatchObject({ product: { title: 'renamed' }, failedImages: [failure('gone')] });
+        expect(await store.deleteProduct(collection, 'f', 3)).toBe('applied');
+        expect(await store.getProduct(collection, 'f')).toBeUndefined();
+        expect(await store.upsertProducts(collection, [{ ...withImages(product('f', { version: 4 }), [['main', E0]]) }])).toEqual(['applied']);
+        expect((await store.getProduct(collection, 'f'))?.failedImages).toEqual([]);
+      });
+
+      it('refuses a failed image without an id, listed twice, or also indexed', async () => {
+        await expectKind(store.upsertProducts(collection, [at(1, [failure('')])]), 'invalid-argument', /without an id/);
+        await expectKind(store.upsertProducts(collection, [at(1, [failure('x'), failure('x')])]), 'invalid-argument', /twice/);
+        await expectKind(store.upsertProducts(collection, [at(1, [failure('main')])]), 'invalid-argument', /both as indexed and as failed/);
+        expect(await store.getProduct(collection, 'f')).toBeUndefined();
       });
     });
   });

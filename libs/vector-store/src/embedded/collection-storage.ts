@@ -6,6 +6,7 @@
  *   <dir>/wal-<firstSeq>.log             frames: u32 length, u32 crc32, u32 json length, json, float32 vectors
  *   <dir>/snapshot-<seq>/manifest.json   last sequence number folded in, index centroids
  *   <dir>/snapshot-<seq>/products.jsonl  one product (or tombstone) per line, with its images' IVF lists
+ *                                        and its failed images (a key written only when there are some)
  *   <dir>/snapshot-<seq>/vectors.f32     the images' unit vectors in product order
  *
  * A write is acknowledged after its frame is appended (and fdatasync'ed when
@@ -20,17 +21,27 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { crc32 } from 'node:zlib';
-import type { ProductData, ProductImage } from '../types';
+import type { FailedImage, ProductData, ProductImage } from '../types';
 import type { CollectionMeta, EmbeddedCollection, ProductSnapshot } from './embedded-collection';
+
+/**
+ * One upserted product, as logged. `failedImages` is written only when there are some, and
+ * absent in frames logged before failed images were recorded: both read as none.
+ */
+export interface LoggedUpsert {
+  product: ProductData;
+  images: ProductImage[];
+  failedImages?: FailedImage[];
+}
 
 /** One applied write, as logged. */
 export type LoggedWrite =
-  | { op: 'upsert'; products: Array<{ product: ProductData; images: ProductImage[] }>; vectors: Float32Array[][] }
+  | { op: 'upsert'; products: LoggedUpsert[]; vectors: Float32Array[][] }
   | { op: 'update'; products: ProductData[] }
   | { op: 'delete'; productId: string; version: number };
 
 type LoggedHeader =
-  | { op: 'upsert'; seq: number; products: Array<{ product: ProductData; images: ProductImage[] }> }
+  | { op: 'upsert'; seq: number; products: LoggedUpsert[] }
   | { op: 'update'; seq: number; products: ProductData[] }
   | { op: 'delete'; seq: number; productId: string; version: number };
 

@@ -7,7 +7,7 @@
  * interleave with it) and alias swaps never race a running search.
  */
 import { availableParallelism } from 'node:os';
-import { SEARCH_LIMITS, type FacetCount, type ProductData, type ProductImage, type SearchFacets, type SearchFilter } from '../types';
+import { SEARCH_LIMITS, type FacetCount, type FailedImage, type ProductData, type ProductImage, type SearchFacets, type SearchFilter, type StoredProduct } from '../types';
 import type { StoredVersion } from '../versioning';
 import { Int8Codes, int8KernelModule } from './int8-kernel';
 import { IvfIndex } from './ivf-index';
@@ -75,6 +75,8 @@ interface ProductEntry {
   /** Null for a tombstone: the product was deleted at `version`. */
   data: ProductData | null;
   images: ImageSlot[];
+  /** Images the last upsert could not index; empty for a tombstone. */
+  failedImages: FailedImage[];
   categoryCodes: Int32Array;
 }
 
@@ -84,6 +86,8 @@ export interface ProductSnapshot {
   version: number;
   data: ProductData | null;
   images: ProductImage[];
+  /** Written only when there are some; absent in snapshots taken before failed images were recorded. */
+  failedImages?: FailedImage[];
 }
 
 interface CompiledFilter {
@@ -167,10 +171,14 @@ export class EmbeddedCollection {
     return entry ? { version: entry.version, deleted: entry.data === null } : undefined;
   }
 
-  product(productId: string): { product: ProductData; images: ProductImage[] } | undefined {
+  product(productId: string): StoredProduct | undefined {
     const entry = this.byId.get(productId);
     if (!entry?.data) return undefined;
-    return { product: entry.data, images: entry.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })) };
+    return {
+      product: entry.data,
+      images: entry.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
+      failedImages: entry.failedImages.map((failed) => ({ ...failed })),
+    };
   }
 
   /** Unit vectors of a stored product's images. */
@@ -180,11 +188,12 @@ export class EmbeddedCollection {
     return entry.images.map(({ slot }) => this.vectors.slice(slot * this.dimension, (slot + 1) * this.dimension));
   }
 
-  /** Stores a product with its (unit) image vectors, replacing any stored images. */
-  applyUpsert(product: ProductData, images: ProductImage[], vectors: Float32Array[]): void {
+  /** Stores a product with its (unit) image vectors and failed images, replacing any stored images and failures. */
+  applyUpsert(product: ProductData, images: ProductImage[], vectors: Float32Array[], failedImages: FailedImage[] = []): void {
     const entry = this.entryFor(product.productId);
     this.releaseImages(entry);
     this.setData(entry, product);
+    entry.failedImages = failedImages;
     entry.images = images.map((image, i) => {
       const slot = this.allocateSlot();
       this.vectors.set(vectors[i], slot * this.dimension);
@@ -209,6 +218,7 @@ export class EmbeddedCollection {
     const entry = this.entryFor(productId);
     this.releaseImages(entry);
     this.clearData(entry);
+    entry.failedImages = [];
     entry.version = version;
   }
 
@@ -426,7 +436,13 @@ export class EmbeddedCollection {
   *exportProducts(): Generator<{ snapshot: ProductSnapshot; vectors: Float32Array[]; lists: number[] }> {
     for (const entry of this.entries) {
       yield {
-        snapshot: { productId: entry.productId, version: entry.version, data: entry.data, images: entry.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })) },
+        snapshot: {
+          productId: entry.productId,
+          version: entry.version,
+          data: entry.data,
+          images: entry.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
+          ...(entry.failedImages.length > 0 ? { failedImages: entry.failedImages } : {}),
+        },
         vectors: entry.images.map(({ slot }) => this.vectors.subarray(slot * this.dimension, (slot + 1) * this.dimension)),
         lists: entry.images.map(({ slot }) => this.index?.listOf(slot) ?? -1),
       };
@@ -449,7 +465,7 @@ export class EmbeddedCollection {
     }
     const index = this.index;
     this.index = undefined;
-    this.applyUpsert(snapshot.data, snapshot.images, vectors);
+    this.applyUpsert(snapshot.data, snapshot.images, vectors, snapshot.failedImages ?? []);
     this.index = index;
     if (index) {
       for (const [i, image] of this.byId.get(snapshot.productId)!.images.entries()) {
@@ -528,7 +544,7 @@ export class EmbeddedCollection {
   private entryFor(productId: string): ProductEntry {
     let entry = this.byId.get(productId);
     if (!entry) {
-      entry = { ordinal: this.entries.length, productId, version: 0, data: null, images: [], categoryCodes: new Int32Array(0) };
+      entry = { ordinal: this.entries.length, productId, version: 0, data: null, images: [], failedImages: [], categoryCodes: new Int32Array(0) };
       this.entries.push(entry);
       this.byId.set(productId, entry);
       this.ensureProductCapacity(this.entries.length);

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { DEFAULT_ALIAS, type ProductWithImageVectors } from '../types';
 import { EmbeddedVectorStore } from './embedded.vector-store';
 import { seededRandom } from './ivf-index';
@@ -122,6 +123,52 @@ describe('EmbeddedVectorStore persistence', () => {
     const again = await openStore();
     expect((await again.listCollections())[0]).toMatchObject({ productCount: 12, pointCount: 24 });
     await again.close();
+  });
+
+  it('keeps failed images through a log replay and through a snapshot', async () => {
+    const store = await openStore();
+    const collection = await store.createGeneration('model-a', DIMENSION);
+    const [first, second] = catalog(2);
+    const failedImages = [{ imageId: 'c', imageUrl: 'u/0/c', stage: 'fetch', errorCode: 'http_status', reason: 'answered 404' }];
+    await store.upsertProducts(collection, [{ ...first, failedImages }, second]);
+    // No close(): the second instance replays the log.
+    const recovered = await openStore();
+    expect((await recovered.getProduct(collection, 'p0'))?.failedImages).toEqual(failedImages);
+    expect((await recovered.getProduct(collection, 'p1'))?.failedImages).toEqual([]);
+    await recovered.close();
+    expect(fs.readdirSync(path.join(dir, 'collections', collection)).filter((name) => name.startsWith('wal-'))).toEqual([]);
+    const reopened = await openStore();
+    expect((await reopened.getProduct(collection, 'p0'))?.failedImages).toEqual(failedImages);
+    expect((await reopened.getProduct(collection, 'p1'))?.failedImages).toEqual([]);
+    await reopened.close();
+  });
+
+  it('reads a snapshot and a log written before failed images were recorded, as products without failures', async () => {
+    // The on-disk format of earlier versions, written by hand so this test pins it: no failedImages anywhere.
+    const collectionDir = path.join(dir, 'collections', 'products_v1');
+    fs.mkdirSync(path.join(collectionDir, 'snapshot-1'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ aliases: { [DEFAULT_ALIAS]: 'products_v1' }, lastGeneration: 1 }));
+    fs.writeFileSync(path.join(collectionDir, 'meta.json'), JSON.stringify({ name: 'products_v1', modelId: 'model-a', dimension: DIMENSION, createdAt: '2026-01-01T00:00:00.000Z' }));
+    const [fromSnapshot, fromLog] = catalog(2);
+    const snapshotLine = { productId: 'p0', version: 1, data: fromSnapshot.product, images: [{ imageId: 'a', imageUrl: 'u/0/a' }], lists: [-1] };
+    fs.writeFileSync(path.join(collectionDir, 'snapshot-1', 'products.jsonl'), `${JSON.stringify(snapshotLine)}\n`);
+    fs.writeFileSync(path.join(collectionDir, 'snapshot-1', 'vectors.f32'), Buffer.from(fromSnapshot.images[0].vector.buffer));
+    fs.writeFileSync(path.join(collectionDir, 'snapshot-1', 'manifest.json'), JSON.stringify({ seq: 1, dimension: DIMENSION, index: null }));
+    const header = Buffer.from(JSON.stringify({ op: 'upsert', seq: 2, products: [{ product: fromLog.product, images: [{ imageId: 'a', imageUrl: 'u/1/a' }] }] }));
+    const jsonLength = Buffer.alloc(4);
+    jsonLength.writeUInt32LE(header.length);
+    const payload = Buffer.concat([jsonLength, header, Buffer.from(fromLog.images[0].vector.buffer)]);
+    const prefix = Buffer.alloc(8);
+    prefix.writeUInt32LE(payload.length, 0);
+    prefix.writeUInt32LE(crc32(payload), 4);
+    fs.writeFileSync(path.join(collectionDir, 'wal-2.log'), Buffer.concat([prefix, payload]));
+
+    const store = await openStore();
+    expect(await store.getProduct(undefined, 'p0')).toEqual({ product: fromSnapshot.product, images: [{ imageId: 'a', imageUrl: 'u/0/a' }], failedImages: [] });
+    expect(await store.getProduct(undefined, 'p1')).toEqual({ product: fromLog.product, images: [{ imageId: 'a', imageUrl: 'u/1/a' }], failedImages: [] });
+    const hit = await store.searchSimilar({ vector: fromLog.images[0].vector, limit: 1 });
+    expect(hit.hits[0]).toMatchObject({ matchedImageId: 'a', product: { productId: 'p1' } });
+    await store.close();
   });
 
   it('keeps a dropped collection dropped and never reuses its generation number', async () => {

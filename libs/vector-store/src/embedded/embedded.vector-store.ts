@@ -21,8 +21,8 @@
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { VectorStoreError } from '../errors';
-import { assertValidName, compareCollectionNames, generationName, generationOf, targetName, unknownTarget } from '../naming';
-import { canonicalProduct } from '../product-data';
+import { assertGenerationName, assertValidName, compareCollectionNames, generationExists, generationName, generationOf, targetName, unknownTarget } from '../naming';
+import { canonicalFailedImages, canonicalProduct } from '../product-data';
 import { SerialQueue } from '../serial-queue';
 import type {
   CollectionInfo,
@@ -134,10 +134,14 @@ export class EmbeddedVectorStore extends VectorStore {
       const applied = products.flatMap((entry, i) => (outcomes[i] === 'applied' ? [i] : []));
       const write: LoggedWrite = {
         op: 'upsert',
-        products: applied.map((i) => ({
-          product: canonicalProduct(products[i].product),
-          images: products[i].images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl: imageUrl ?? '' })),
-        })),
+        products: applied.map((i) => {
+          const failedImages = canonicalFailedImages(products[i].failedImages);
+          return {
+            product: canonicalProduct(products[i].product),
+            images: products[i].images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl: imageUrl ?? '' })),
+            ...(failedImages.length > 0 ? { failedImages } : {}),
+          };
+        }),
         vectors: applied.map((i) => vectors[i]),
       };
       return { outcomes, write: applied.length > 0 ? write : undefined };
@@ -217,17 +221,20 @@ export class EmbeddedVectorStore extends VectorStore {
     return { hits: hits.slice(offset, offset + query.limit), collection: collection.meta.name, modelId: collection.meta.modelId };
   }
 
-  async createGeneration(modelId: string, dimension: number): Promise<string> {
+  async createGeneration(modelId: string, dimension: number, requestedName?: string): Promise<string> {
     this.assertOpen();
     assertValidGeneration(modelId, dimension);
+    if (requestedName !== undefined) assertGenerationName(requestedName);
     return this.admin.run(async () => {
-      const name = generationName(this.lastGeneration + 1);
+      if (requestedName !== undefined && this.collections.has(requestedName)) throw generationExists(requestedName);
+      const name = requestedName ?? generationName(this.lastGeneration + 1);
       const meta = { name, modelId, dimension, createdAt: new Date().toISOString() };
       const collection = new EmbeddedCollection(meta, this.indexOptions);
       const storage = this.options.dir
         ? await CollectionStorage.create(path.join(this.options.dir, 'collections', name), meta, this.options.durable ?? true)
         : undefined;
-      this.lastGeneration += 1;
+      // A named generation may skip numbers; the next unnamed one still comes after every number used.
+      this.lastGeneration = Math.max(this.lastGeneration + (requestedName === undefined ? 1 : 0), generationOf(name) ?? 0);
       await this.saveState();
       this.collections.set(name, { collection, storage, writes: new SerialQueue(), dropped: false });
       return name;
@@ -346,7 +353,7 @@ export class EmbeddedVectorStore extends VectorStore {
 
 function applyWrite(collection: EmbeddedCollection, write: LoggedWrite): void {
   if (write.op === 'upsert') {
-    write.products.forEach(({ product, images }, i) => collection.applyUpsert(product, images, write.vectors[i]));
+    write.products.forEach(({ product, images, failedImages }, i) => collection.applyUpsert(product, images, write.vectors[i], failedImages ?? []));
   } else if (write.op === 'update') {
     for (const product of write.products) collection.applyAttributeUpdate(product);
   } else {

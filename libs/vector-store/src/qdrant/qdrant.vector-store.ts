@@ -9,9 +9,10 @@
  *   the product's filter fields (categories, brand, price, inStock), the
  *   product data, the image id and URL;
  * - one *record point* per product, id UUIDv5(productId), without vectors:
- *   the product's version, data and image list, or its tombstone
- *   (`deleted: true` with the delete's version). Facets count record points,
- *   so a product with five images counts once.
+ *   the product's version, data, image list and failed images (a key absent
+ *   from records written before failures were recorded, read as none), or its
+ *   tombstone (`deleted: true` with the delete's version). Facets count
+ *   record points, so a product with five images counts once.
  * Payload indexes: productId, kind, categories, brand, price, inStock, deleted.
  *
  * Versioned writes: Qdrant has no compare-and-set, so a write reads the
@@ -37,15 +38,17 @@
  * and idempotent writes (upserts of deterministic ids, deletes by filter,
  * payload sets, payload indexes, the alias swap, which names its final
  * state). Not retried: collection creation (a lost answer to a create that
- * succeeded would make the retry claim the next generation number); the
- * caller (ingestion at start-up) retries CreateCollection as a whole.
+ * succeeded would make the retry claim the next generation number, or
+ * report ALREADY_EXISTS for a named one); the caller retries
+ * CreateCollection as a whole (ingestion at start-up treats ALREADY_EXISTS of
+ * the first generation as another replica's create and uses it).
  */
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
 import { VectorStoreError } from '../errors';
-import { assertValidName, compareCollectionNames, generationOf, targetName, unknownTarget } from '../naming';
-import { canonicalProduct } from '../product-data';
+import { assertGenerationName, assertValidName, compareCollectionNames, generationExists, generationOf, targetName, unknownTarget } from '../naming';
+import { canonicalFailedImages, canonicalProduct } from '../product-data';
 import { KeyedSerialQueue } from '../serial-queue';
-import { SEARCH_LIMITS, type CollectionInfo, type FacetCount, type ProductData, type ProductImage, type ProductWithImageVectors, type SearchFilter, type SearchHit, type SearchQuery, type SearchResult, type SimilarQuery, type StoredProduct, type WriteOutcome } from '../types';
+import { SEARCH_LIMITS, type CollectionInfo, type FacetCount, type FailedImage, type ProductData, type ProductImage, type ProductWithImageVectors, type SearchFilter, type SearchHit, type SearchQuery, type SearchResult, type SimilarQuery, type StoredProduct, type WriteOutcome } from '../types';
 import {
   assertValidFilter,
   assertValidGeneration,
@@ -92,6 +95,7 @@ interface RecordPayload {
   deleted: boolean;
   product?: ProductData;
   images?: ProductImage[];
+  failedImages?: FailedImage[];
 }
 
 type Point = Schemas['PointStruct'];
@@ -156,7 +160,7 @@ export class QdrantVectorStore extends VectorStore {
             }),
           );
         }
-        const records: Point[] = applied.map(({ product, images }) => ({
+        const records: Point[] = applied.map(({ product, images, failedImages }) => ({
           id: recordPointId(product.productId),
           vector: {},
           payload: {
@@ -166,6 +170,7 @@ export class QdrantVectorStore extends VectorStore {
             deleted: false,
             product,
             images: images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl: imageUrl ?? '' })),
+            failedImages: canonicalFailedImages(failedImages),
           },
         }));
         await this.request('upsert product records', () => this.client.upsert(name, { wait: true, points: records }));
@@ -226,7 +231,7 @@ export class QdrantVectorStore extends VectorStore {
     assertValidProductId(productId);
     const record = (await this.records(name, [productId])).get(productId);
     if (!record || record.deleted || !record.product) return undefined;
-    return { product: record.product, images: record.images ?? [] };
+    return { product: record.product, images: record.images ?? [], failedImages: record.failedImages ?? [] };
   }
 
   async searchSimilar(query: SearchQuery): Promise<SearchResult> {
@@ -273,11 +278,12 @@ export class QdrantVectorStore extends VectorStore {
     });
   }
 
-  async createGeneration(modelId: string, dimension: number): Promise<string> {
+  async createGeneration(modelId: string, dimension: number, requestedName?: string): Promise<string> {
     assertValidGeneration(modelId, dimension);
+    if (requestedName !== undefined) assertGenerationName(requestedName);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const names = await this.collectionNames();
-      const name = `products_v${Math.max(0, ...names.map((existing) => generationOf(existing) ?? 0)) + 1}`;
+      const names = requestedName === undefined ? await this.collectionNames() : [];
+      const name = requestedName ?? `products_v${Math.max(0, ...names.map((existing) => generationOf(existing) ?? 0)) + 1}`;
       const hnsw = this.options.hnsw ?? {};
       const created = await this.request(
         'create collection',
@@ -297,6 +303,7 @@ export class QdrantVectorStore extends VectorStore {
           throw error;
         },
       );
+      if (!created && requestedName !== undefined) throw generationExists(requestedName);
       if (!created) continue;
       for (const [field, schema] of [
         [PAYLOAD.productId, 'keyword'],

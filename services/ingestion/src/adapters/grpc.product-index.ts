@@ -12,9 +12,10 @@ import {
   ProductIndex,
   RejectedByDependencyError,
   type CollectionSummary,
-  type ImageVector,
+  type FailedImageRecord,
   type IndexedProduct,
-  type StoredImageRef,
+  type ProductToIndex,
+  type StoredProductRecord,
   type WriteOutcome,
 } from '../ports';
 
@@ -44,12 +45,13 @@ export class GrpcProductIndex extends ProductIndex {
     });
   }
 
-  async upsertProducts(collection: string, items: { product: IndexedProduct; images: ImageVector[] }[]): Promise<WriteOutcome[]> {
+  async upsertProducts(collection: string, items: ProductToIndex[]): Promise<WriteOutcome[]> {
     const response = await this.call<searchV1.UpsertRequest, searchV1.UpsertResponse>('upsert', {
       collection,
-      products: items.map(({ product, images }) => ({
+      products: items.map(({ product, images, failedImages }) => ({
         product: toProto(product),
         images: images.map((image) => ({ imageId: image.imageId, imageUrl: image.imageUrl, vector: packFloat32LE(image.vector) })),
+        failedImages: failedImages?.length ? { images: failedImages.map(copyFailedImage) } : undefined,
       })),
     });
     return response.outcomes.map(toOutcome);
@@ -65,11 +67,15 @@ export class GrpcProductIndex extends ProductIndex {
     return toOutcome(response.outcome);
   }
 
-  async getProduct(collection: string, productId: string): Promise<{ product: IndexedProduct; images: StoredImageRef[] } | null> {
+  async getProduct(collection: string, productId: string): Promise<StoredProductRecord | null> {
     try {
       const response = await this.call<searchV1.GetProductRequest, searchV1.GetProductResponse>('getProduct', { collection, productId });
       if (!response.product) return null;
-      return { product: fromProto(response.product), images: response.images.map((image) => ({ imageId: image.imageId, imageUrl: image.imageUrl })) };
+      return {
+        product: fromProto(response.product),
+        images: response.images.map((image) => ({ imageId: image.imageId, imageUrl: image.imageUrl })),
+        failedImages: response.failedImages.map(copyFailedImage),
+      };
     } catch (error) {
       if (error instanceof RejectedByDependencyError && error.code === 'NOT_FOUND') return null;
       throw error;
@@ -81,8 +87,8 @@ export class GrpcProductIndex extends ProductIndex {
     return response.collections.map((info) => ({ name: info.name, modelId: info.modelId, dimension: info.dimension, aliases: [...info.aliases], productCount: Number(info.productCount) }));
   }
 
-  async createCollection(modelId: string, dimension: number): Promise<string> {
-    const response = await this.call<searchV1.CreateCollectionRequest, searchV1.CreateCollectionResponse>('createCollection', { modelId, dimension });
+  async createCollection(modelId: string, dimension: number, name?: string): Promise<string> {
+    const response = await this.call<searchV1.CreateCollectionRequest, searchV1.CreateCollectionResponse>('createCollection', { modelId, dimension, name: name ?? '' });
     return response.collection;
   }
 
@@ -118,6 +124,10 @@ function toOutcome(outcome: searchV1.WriteOutcome): WriteOutcome {
 
 function toProto(product: IndexedProduct): searchV1.Product {
   return { ...product, categories: [...product.categories], attributes: { ...product.attributes }, price: { ...product.price } };
+}
+
+function copyFailedImage({ imageId, imageUrl, stage, errorCode, reason }: FailedImageRecord): FailedImageRecord {
+  return { imageId, imageUrl, stage, errorCode, reason };
 }
 
 function fromProto(product: searchV1.Product): IndexedProduct {

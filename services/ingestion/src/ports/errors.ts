@@ -23,3 +23,8 @@ export class RejectedByDependencyError extends Error {
     super(message);
   }
 }
+
+/** True for search's answer to creating a named collection that exists (gRPC ALREADY_EXISTS). */
+export function isAlreadyExists(error: unknown): boolean {
+  return error instanceof RejectedByDependencyError && error.code === 'ALREADY_EXISTS';
+}

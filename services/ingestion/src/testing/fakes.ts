@@ -10,10 +10,12 @@ import {
   ProductIndex,
   type CollectionSummary,
   type EmbedderModel,
+  type FailedImageRecord,
   type FetchedImageBytes,
   type ImageVector,
   type IndexedProduct,
-  type StoredImageRef,
+  type ProductToIndex,
+  type StoredProductRecord,
   type WriteOutcome,
 } from '../ports';
 
@@ -78,6 +80,7 @@ export class FakeEmbedder extends ImageEmbedder {
 interface StoredProduct {
   product: IndexedProduct;
   images: ImageVector[];
+  failedImages: FailedImageRecord[];
 }
 
 export class FakeProductIndex extends ProductIndex {
@@ -88,16 +91,16 @@ export class FakeProductIndex extends ProductIndex {
   down = false;
   private generation = 0;
 
-  async upsertProducts(collection: string, items: { product: IndexedProduct; images: ImageVector[] }[]): Promise<WriteOutcome[]> {
+  async upsertProducts(collection: string, items: ProductToIndex[]): Promise<WriteOutcome[]> {
     const store = this.store(collection);
     this.upsertCalls++;
     const refused = items.find(({ product }) => product.title === REFUSED_TITLE);
     if (refused) throw new RejectedByDependencyError('search', 'INVALID_ARGUMENT', `search refused ${refused.product.productId}`);
-    return items.map(({ product, images }) => {
+    return items.map(({ product, images, failedImages }) => {
       this.writes.push(`upsert ${collection} ${product.productId}@${product.version}`);
       const existing = store.products.get(product.productId)?.product.version ?? store.deleted.get(product.productId) ?? -1;
       if (existing > product.version) return 'stale';
-      store.products.set(product.productId, { product, images });
+      store.products.set(product.productId, { product, images, failedImages: failedImages ?? [] });
       store.deleted.delete(product.productId);
       return 'applied';
     });
@@ -125,9 +128,9 @@ export class FakeProductIndex extends ProductIndex {
     return stored ? 'applied' : 'not_found';
   }
 
-  async getProduct(collection: string, productId: string): Promise<{ product: IndexedProduct; images: StoredImageRef[] } | null> {
+  async getProduct(collection: string, productId: string): Promise<StoredProductRecord | null> {
     const stored = this.store(collection).products.get(productId);
-    return stored ? { product: stored.product, images: stored.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })) } : null;
+    return stored ? { product: stored.product, images: stored.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })), failedImages: stored.failedImages.map((failed) => ({ ...failed })) } : null;
   }
 
   async listCollections(): Promise<CollectionSummary[]> {
@@ -141,9 +144,12 @@ export class FakeProductIndex extends ProductIndex {
     }));
   }
 
-  async createCollection(modelId: string, dimension: number): Promise<string> {
+  /** Like search: the next generation, or the named one (ALREADY_EXISTS when it exists). */
+  async createCollection(modelId: string, dimension: number, requested?: string): Promise<string> {
     this.check();
-    const name = `products_v${++this.generation}`;
+    if (requested !== undefined && this.collections.has(requested)) throw new RejectedByDependencyError('search', 'ALREADY_EXISTS', `search createCollection refused: collection ${requested} already exists`);
+    const name = requested ?? `products_v${this.generation + 1}`;
+    this.generation = Math.max(this.generation + (requested === undefined ? 1 : 0), Number(/_v(\d+)$/.exec(name)?.[1] ?? 0));
     this.collections.set(name, { modelId, dimension, products: new Map(), deleted: new Map() });
     return name;
   }

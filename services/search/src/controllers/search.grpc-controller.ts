@@ -3,7 +3,8 @@
  * request, delegates in one call to the vector-store port, and converts the
  * result. Store failures keep a status a client can act on:
  * invalid-argument → INVALID_ARGUMENT, not-found → NOT_FOUND,
- * failed-precondition → FAILED_PRECONDITION (for instance the alias
+ * already-exists → ALREADY_EXISTS (CreateCollection of a named generation that
+ * exists: another ingestion replica created it first), failed-precondition → FAILED_PRECONDITION (for instance the alias
  * `products` pointing nowhere before ingestion's first CreateCollection +
  * SwapAlias), unavailable → UNAVAILABLE; anything else is INTERNAL.
  * GetProduct of a product that is not stored answers OK with no product.
@@ -18,6 +19,7 @@ import {
   fromFacets,
   fromHit,
   fromStoredProduct,
+  toFailedImages,
   toFilter,
   toOutcome,
   toProduct,
@@ -28,6 +30,7 @@ import type { SearchMetrics } from '../metrics/search.metrics';
 const STATUS_OF: Record<VectorStoreErrorKind, GrpcStatus> = {
   'invalid-argument': GrpcStatus.INVALID_ARGUMENT,
   'not-found': GrpcStatus.NOT_FOUND,
+  'already-exists': GrpcStatus.ALREADY_EXISTS,
   'failed-precondition': GrpcStatus.FAILED_PRECONDITION,
   unavailable: GrpcStatus.UNAVAILABLE,
 };
@@ -58,6 +61,7 @@ export class SearchGrpcController {
     const products = request.products.map((entry, i) => ({
       product: toProduct(entry.product, i),
       images: entry.images.map((image) => ({ imageId: image.imageId, imageUrl: image.imageUrl, vector: unpackVector(image.vector, `vector of image ${image.imageId} of product ${entry.product?.productId}`) })),
+      failedImages: toFailedImages(entry.failedImages),
     }));
     const outcomes = await this.store.upsertProducts(request.collection, products);
     return { outcomes: outcomes.map(toOutcome) };
@@ -101,7 +105,7 @@ export class SearchGrpcController {
   }
 
   private async createCollection(request: searchV1.CreateCollectionRequest): Promise<searchV1.CreateCollectionResponse> {
-    return { collection: await this.store.createGeneration(request.modelId, request.dimension) };
+    return { collection: await this.store.createGeneration(request.modelId, request.dimension, request.name || undefined) };
   }
 
   private async swapAlias(request: searchV1.SwapAliasRequest): Promise<searchV1.SwapAliasResponse> {

@@ -9,8 +9,7 @@
  */
 import { invalidArgument, unpackFloat32LE } from '@vsearch/grpc-kit';
 import { searchV1 } from '@vsearch/proto';
-import type { CollectionInfo, ProductData, SearchFacets, SearchFilter, SearchHit, StoredProduct, WriteOutcome } from '@vsearch/vector-store';
-
+import type { CollectionInfo, FailedImage, ProductData, SearchFacets, SearchFilter, SearchHit, StoredProduct, WriteOutcome } from '@vsearch/vector-store';
 
 const OUTCOMES: Record<WriteOutcome, searchV1.WriteOutcome> = {
   applied: searchV1.WriteOutcome.WRITE_OUTCOME_APPLIED,
@@ -37,6 +36,10 @@ export function toProduct(message: searchV1.Product | undefined, position: numbe
     inStock: message.inStock,
     attributes: { ...message.attributes },
   };
+}
+
+export function toFailedImages(message: searchV1.FailedImages | undefined): FailedImage[] {
+  return (message?.images ?? []).map(copyFailedImage);
 }
 
 export function toFilter(message: searchV1.Filter | undefined): SearchFilter | undefined {
@@ -77,8 +80,17 @@ export function fromFacets(facets: SearchFacets | undefined): searchV1.Facets | 
 }
 
 export function fromStoredProduct(stored: StoredProduct | undefined): searchV1.GetProductResponse {
-  if (!stored) return { product: undefined, images: [] };
-  return { product: fromProduct(stored.product), images: stored.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })) };
+  if (!stored) return { product: undefined, images: [], failedImages: [] };
+  return {
+    product: fromProduct(stored.product),
+    images: stored.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
+    failedImages: stored.failedImages.map(copyFailedImage),
+  };
+}
+
+/** searchV1.FailedImage and the store's FailedImage have the same fields: one copy serves both directions. */
+function copyFailedImage({ imageId, imageUrl, stage, errorCode, reason }: FailedImage): FailedImage {
+  return { imageId, imageUrl, stage, errorCode, reason };
 }
 
 export function fromCollection(info: CollectionInfo): searchV1.CollectionInfo {

@@ -74,6 +74,27 @@ export interface ImageVector {
   vector: Buffer;
 }
 
+/**
+ * FailedImage is an image of a product that could not be indexed: the
+ * product is stored with its other images and this record, until a later
+ * write of the product (which retries the image) replaces the image set.
+ */
+export interface FailedImage {
+  /** image_id is the catalog's image identifier, unique within the product. */
+  imageId: string;
+  /** image_url is the URL the image was to be fetched from. */
+  imageUrl: string;
+  /** stage that failed: "fetch", "decode" or "embed". */
+  stage: string;
+  /**
+   * error_code is the machine-readable failure, for instance "http_status"
+   * or "refused_address" (the codes of the dead-letter headers).
+   */
+  errorCode: string;
+  /** reason is the human-readable failure, for instance "answered 404". */
+  reason: string;
+}
+
 /** ProductWithImages is one product to write. */
 export interface ProductWithImages {
   /** product data. */
@@ -82,6 +103,23 @@ export interface ProductWithImages {
     | undefined;
   /** images with their vectors, at least one. */
   images: ImageVector[];
+  /**
+   * failed_images are the product's images that could not be indexed; their
+   * ids differ from those of `images`. They replace any recorded before;
+   * unset means none.
+   */
+  failedImages?: FailedImages | undefined;
+}
+
+/**
+ * FailedImages lists the images of a product that could not be indexed. It is
+ * a message of its own, not a repeated field of ProductWithImages, so that the
+ * field stays optional in generated code (ts-proto makes repeated fields
+ * required), and callers that build write requests without it still compile.
+ */
+export interface FailedImages {
+  /** images that failed, each with its reason. */
+  images: FailedImage[];
 }
 
 /** UpsertRequest writes products into a collection. */
@@ -152,6 +190,11 @@ export interface GetProductResponse {
     | undefined;
   /** images stored for the product. */
   images: StoredImage[];
+  /**
+   * failed_images are the product's images that could not be indexed, as
+   * recorded by the last write of the product; empty when every image was.
+   */
+  failedImages: FailedImage[];
 }
 
 /** Filter narrows a search; unset fields do not filter. */
@@ -264,12 +307,18 @@ export interface SimilarResponse {
   modelId: string;
 }
 
-/** CreateCollectionRequest creates the next generation. */
+/** CreateCollectionRequest creates the next generation, or a named one. */
 export interface CreateCollectionRequest {
   /** model_id the collection will hold vectors of. */
   modelId: string;
   /** dimension of those vectors. */
   dimension: number;
+  /**
+   * name of the generation to create, products_v{n}; empty means the next
+   * one. Replicas that start together on an empty store all ask for
+   * products_v1: one creates it, the others get ALREADY_EXISTS and use it.
+   */
+  name: string;
 }
 
 /** CreateCollectionResponse names the new collection. */
@@ -658,6 +707,96 @@ export const ImageVector: MessageFns<ImageVector> = {
   },
 };
 
+function createBaseFailedImage(): FailedImage {
+  return { imageId: "", imageUrl: "", stage: "", errorCode: "", reason: "" };
+}
+
+export const FailedImage: MessageFns<FailedImage> = {
+  encode(message: FailedImage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.imageId !== "") {
+      writer.uint32(10).string(message.imageId);
+    }
+    if (message.imageUrl !== "") {
+      writer.uint32(18).string(message.imageUrl);
+    }
+    if (message.stage !== "") {
+      writer.uint32(26).string(message.stage);
+    }
+    if (message.errorCode !== "") {
+      writer.uint32(34).string(message.errorCode);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FailedImage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFailedImage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.imageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.imageUrl = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.stage = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.errorCode = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseProductWithImages(): ProductWithImages {
   return { images: [] };
 }
@@ -669,6 +808,9 @@ export const ProductWithImages: MessageFns<ProductWithImages> = {
     }
     for (const v of message.images) {
       ImageVector.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.failedImages !== undefined) {
+      FailedImages.encode(message.failedImages, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -700,6 +842,60 @@ export const ProductWithImages: MessageFns<ProductWithImages> = {
             }
 
             message.images.push(ImageVector.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.failedImages = FailedImages.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseFailedImages(): FailedImages {
+  return { images: [] };
+}
+
+export const FailedImages: MessageFns<FailedImages> = {
+  encode(message: FailedImages, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.images) {
+      FailedImage.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FailedImages {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFailedImages();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.images.push(FailedImage.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -1178,7 +1374,7 @@ export const StoredImage: MessageFns<StoredImage> = {
 };
 
 function createBaseGetProductResponse(): GetProductResponse {
-  return { images: [] };
+  return { images: [], failedImages: [] };
 }
 
 export const GetProductResponse: MessageFns<GetProductResponse> = {
@@ -1188,6 +1384,9 @@ export const GetProductResponse: MessageFns<GetProductResponse> = {
     }
     for (const v of message.images) {
       StoredImage.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.failedImages) {
+      FailedImage.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1219,6 +1418,14 @@ export const GetProductResponse: MessageFns<GetProductResponse> = {
             }
 
             message.images.push(StoredImage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.failedImages.push(FailedImage.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -1867,7 +2074,7 @@ export const SimilarResponse: MessageFns<SimilarResponse> = {
 };
 
 function createBaseCreateCollectionRequest(): CreateCollectionRequest {
-  return { modelId: "", dimension: 0 };
+  return { modelId: "", dimension: 0, name: "" };
 }
 
 export const CreateCollectionRequest: MessageFns<CreateCollectionRequest> = {
@@ -1877,6 +2084,9 @@ export const CreateCollectionRequest: MessageFns<CreateCollectionRequest> = {
     }
     if (message.dimension !== 0) {
       writer.uint32(16).uint32(message.dimension);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
     }
     return writer;
   },
@@ -1908,6 +2118,14 @@ export const CreateCollectionRequest: MessageFns<CreateCollectionRequest> = {
             }
 
             message.dimension = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
             continue;
           }
         }
@@ -2361,7 +2579,10 @@ export interface SearchServiceClient {
 
   delete(request: DeleteRequest, metadata?: Metadata): Observable<DeleteResponse>;
 
-  /** GetProduct returns a stored product with its image ids and URLs. */
+  /**
+   * GetProduct returns a stored product with its image ids and URLs, and the
+   * images ingestion could not index with the reason of each failure.
+   */
 
   getProduct(request: GetProductRequest, metadata?: Metadata): Observable<GetProductResponse>;
 
@@ -2373,7 +2594,10 @@ export interface SearchServiceClient {
 
   similar(request: SimilarRequest, metadata?: Metadata): Observable<SimilarResponse>;
 
-  /** CreateCollection creates the next index generation (products_v{n}). */
+  /**
+   * CreateCollection creates the next index generation (products_v{n}), or the
+   * generation a request names (ALREADY_EXISTS when a collection has that name).
+   */
 
   createCollection(request: CreateCollectionRequest, metadata?: Metadata): Observable<CreateCollectionResponse>;
 
@@ -2425,7 +2649,10 @@ export interface SearchServiceController {
     metadata?: Metadata,
   ): Promise<DeleteResponse> | Observable<DeleteResponse> | DeleteResponse;
 
-  /** GetProduct returns a stored product with its image ids and URLs. */
+  /**
+   * GetProduct returns a stored product with its image ids and URLs, and the
+   * images ingestion could not index with the reason of each failure.
+   */
 
   getProduct(
     request: GetProductRequest,
@@ -2446,7 +2673,10 @@ export interface SearchServiceController {
     metadata?: Metadata,
   ): Promise<SimilarResponse> | Observable<SimilarResponse> | SimilarResponse;
 
-  /** CreateCollection creates the next index generation (products_v{n}). */
+  /**
+   * CreateCollection creates the next index generation (products_v{n}), or the
+   * generation a request names (ALREADY_EXISTS when a collection has that name).
+   */
 
   createCollection(
     request: CreateCollectionRequest,
@@ -2551,7 +2781,10 @@ export const SearchServiceService = {
     responseSerialize: (value: DeleteResponse): Buffer => Buffer.from(DeleteResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteResponse => DeleteResponse.decode(value),
   },
-  /** GetProduct returns a stored product with its image ids and URLs. */
+  /**
+   * GetProduct returns a stored product with its image ids and URLs, and the
+   * images ingestion could not index with the reason of each failure.
+   */
   getProduct: {
     path: "/visualsearch.search.v1.SearchService/GetProduct" as const,
     requestStream: false as const,
@@ -2581,7 +2814,10 @@ export const SearchServiceService = {
     responseSerialize: (value: SimilarResponse): Buffer => Buffer.from(SimilarResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SimilarResponse => SimilarResponse.decode(value),
   },
-  /** CreateCollection creates the next index generation (products_v{n}). */
+  /**
+   * CreateCollection creates the next index generation (products_v{n}), or the
+   * generation a request names (ALREADY_EXISTS when a collection has that name).
+   */
   createCollection: {
     path: "/visualsearch.search.v1.SearchService/CreateCollection" as const,
     requestStream: false as const,
@@ -2642,13 +2878,19 @@ export interface SearchServiceServer extends UntypedServiceImplementation {
   updateAttributes: handleUnaryCall<UpdateAttributesRequest, UpdateAttributesResponse>;
   /** Delete removes every point of a product, unless a newer version is stored. */
   delete: handleUnaryCall<DeleteRequest, DeleteResponse>;
-  /** GetProduct returns a stored product with its image ids and URLs. */
+  /**
+   * GetProduct returns a stored product with its image ids and URLs, and the
+   * images ingestion could not index with the reason of each failure.
+   */
   getProduct: handleUnaryCall<GetProductRequest, GetProductResponse>;
   /** Search finds the products nearest to a query vector, with filters. */
   search: handleUnaryCall<SearchRequest, SearchResponse>;
   /** Similar finds the products nearest to a stored product ("more like this"). */
   similar: handleUnaryCall<SimilarRequest, SimilarResponse>;
-  /** CreateCollection creates the next index generation (products_v{n}). */
+  /**
+   * CreateCollection creates the next index generation (products_v{n}), or the
+   * generation a request names (ALREADY_EXISTS when a collection has that name).
+   */
   createCollection: handleUnaryCall<CreateCollectionRequest, CreateCollectionResponse>;
   /** SwapAlias points an alias at a collection atomically. */
   swapAlias: handleUnaryCall<SwapAliasRequest, SwapAliasResponse>;
