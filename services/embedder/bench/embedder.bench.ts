@@ -426,7 +426,7 @@ async function main(): Promise<void> {
     '',
     `Command: \`npm run bench:embedder -- --runs ${options.runs} --seconds ${options.seconds} --threads ${options.threads} --max-batch ${options.maxBatch} --max-wait-ms ${options.maxWaitMs}\` (\`services/embedder/bench/embedder.bench.ts\`). ` +
       `Model \`${modelId}\` (${manifest.image.size} px images, ${manifest.text.contextLength}-token texts, ${manifest.embeddingDimension}-d), CPU execution provider, ` +
-      `INTRA_OP_THREADS=${options.threads}, inference on the worker thread; machine: ${describeMachine()}, load average at the end ${os.loadavg().map((load) => load.toFixed(1)).join(' / ')}. ` +
+      `INTRA_OP_THREADS=${options.threads}, one inference worker thread per tower; machine: ${describeMachine()}, load average at the end ${os.loadavg().map((load) => load.toFixed(1)).join(' / ')}. ` +
       `Medians of ${options.runs} runs of ${options.seconds} s per cell. The service runs as a child process; the throughput callers (one gRPC channel, one item per call) run in the benchmark process, the bulk callers of the latency rows in a process of their own, all on the same machine.`,
     '',
     `| items/s | gRPC batching on, c=1 | c=8 | c=64 | batching off (MAX_BATCH=1), c=1 | c=8 | c=64 | raw session, best batch | gRPC@64 / raw (target ≥ 85%) | on / off @64 (target ≥ 2×) | c=64, 8 items per call (% of raw) |`,
