@@ -5,7 +5,7 @@
  * service itself (in process).
  * mock: nothing. Kafka topics and consumer groups carry a prefix of their own.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DLQ_HEADERS, KafkaEventLog, publishCatalogFile, type ConsumedEvent, type EventConsumer } from '@vsearch/event-log';
@@ -80,6 +80,39 @@ describe('ingestion with the embedder and search', () => {
     return service;
   }
 
+  type Job = { state: string; total: number; done: number; collection: string; previousCollection?: string; finishedAt?: string };
+
+  /** Follows a reindex job through ingestion's progress endpoint until it is done (a failed job fails the wait with its error). */
+  async function waitForReindexJob(service: RunningIngestionService, jobId: string): Promise<Job> {
+    let job: Job | undefined;
+    await waitFor(
+      `reindex job ${jobId} to finish`,
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${service.port}/internal/reindex/${jobId}`);
+        job = response.status === 200 ? ((await response.json()) as Job) : undefined;
+        if (job?.state === 'failed') throw new Error(`reindex failed: ${JSON.stringify(job)}`);
+        return job?.state === 'done';
+      },
+      90_000,
+      300,
+    );
+    return job!;
+  }
+
+  const metricsText = async (service: RunningIngestionService) => (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
+  /** Images this ingestion instance sent to the embedder so far. */
+  const embeddedImages = async (service: RunningIngestionService) => Number(/ingestion_embedded_images_total\{service="ingestion"\} (\d+)/.exec(await metricsText(service))?.[1] ?? 'NaN');
+
+  /** A generated catalog served by a fresh image host (the describe's `host`), removed after the test. */
+  async function servedCatalog(seed: number, count: number): Promise<{ dir: string; catalog: Awaited<ReturnType<typeof generateTestCatalog>> }> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-catalog-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    // The host serves the catalog's images; its port is in the image URLs, so start it first.
+    host = await startImageHost(path.join(dir, 'images'));
+    cleanups.push(() => host.close());
+    return { dir, catalog: await generateTestCatalog(seed, count, host.baseUrl, dir) };
+  }
+
   async function collectDeadLetters(prefix: string): Promise<ConsumedEvent[]> {
     const letters: ConsumedEvent[] = [];
     const consumer: EventConsumer = log.createConsumer({ groupId: `${prefix}dlq-reader`, topics: [`${prefix}catalog.products.v1.dlq`] });
@@ -92,12 +125,7 @@ describe('ingestion with the embedder and search', () => {
   }
 
   it('indexes every product from Kafka, dead-letters a poison message and SSRF attempts, then applies updates, deletes and a reindex', async () => {
-    const catalogDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-catalog-'));
-    // The host serves the catalog's images; its port is in the image URLs, so start it first.
-    host = await startImageHost(path.join(catalogDir, 'images'));
-    cleanups.push(() => host.close());
-    const catalog = await generateTestCatalog(601, 24, host.baseUrl, catalogDir);
-    cleanups.push(async () => rmSync(catalogDir, { recursive: true, force: true }));
+    const { catalog } = await servedCatalog(601, 24);
 
     const prefix = uniqueTopicPrefix('pipeline');
     const closedPort = await freePort();
@@ -150,14 +178,12 @@ describe('ingestion with the embedder and search', () => {
 
     const ready = await fetch(`http://127.0.0.1:${service.port}/readyz`);
     expect(ready.status).toBe(200);
-    const metricsText = async () => (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
-    const embeddedImages = async () => Number(/ingestion_embedded_images_total\{service="ingestion"\} (\d+)/.exec(await metricsText())?.[1] ?? 'NaN');
-    const metrics = await metricsText();
+    const metrics = await metricsText(service);
     expect(metrics).toMatch(/ingestion_events_total\{outcome="indexed",service="ingestion"\} 24/);
     expect(metrics).toMatch(/ingestion_dead_letters_total\{stage="fetch",reason="refused_address",service="ingestion"\} 5/);
 
     // A price change with the same images updates the payload without the embedder; a delete removes the product.
-    const embeddedBefore = await embeddedImages();
+    const embeddedBefore = await embeddedImages(service);
     const first = JSON.parse(catalog.lines[0]) as { productId: string; price: { amount: number; currency: string } };
     const second = catalog.productIds[1];
     await log.publish(topic, [
@@ -168,42 +194,27 @@ describe('ingestion with the embedder and search', () => {
       const updated = await search.client.getProduct(first.productId);
       return updated?.product.price.amount === 1234.5 && (await search.client.getProduct(second)) === undefined;
     });
-    expect(await embeddedImages()).toBe(embeddedBefore);
-    expect(await metricsText()).toMatch(/ingestion_events_total\{outcome="attributes_updated",service="ingestion"\} 1/);
+    expect(await embeddedImages(service)).toBe(embeddedBefore);
+    expect(await metricsText(service)).toMatch(/ingestion_events_total\{outcome="attributes_updated",service="ingestion"\} 1/);
     expect((await search.client.getProduct(first.productId))!.product.version).toBe(2);
 
     // A reindex over Kafka replays the compacted topic into a new generation: the deleted product stays deleted.
     const before = await storeCounts(search.client);
     await log.publish(`${prefix}catalog.reindex.v1`, [{ key: 'job-kafka-1', value: JSON.stringify({ type: 'reindex.requested', jobId: 'job-kafka-1', requestedAt: new Date().toISOString() }) }]);
-    let job: { state: string; total: number; done: number; collection: string } | undefined;
-    await waitFor(
-      'the reindex over Kafka',
-      async () => {
-        const response = await fetch(`http://127.0.0.1:${service.port}/internal/reindex/job-kafka-1`);
-        job = response.status === 200 ? ((await response.json()) as typeof job) : undefined;
-        if (job?.state === 'failed') throw new Error(`reindex failed: ${JSON.stringify(job)}`);
-        return job?.state === 'done';
-      },
-      90_000,
-      300,
-    );
+    const job = await waitForReindexJob(service, 'job-kafka-1');
     const after = await storeCounts(search.client);
-    expect(after.collection).toBe(job!.collection);
+    expect(after.collection).toBe(job.collection);
     expect(after.collection).not.toBe(before.collection);
     expect(after.products).toBe(catalog.productIds.length - 1);
-    expect(job!.done).toBe(job!.total);
+    expect(job.done).toBe(job.total);
     expect((await search.client.getProduct(first.productId))!.product.price.amount).toBe(1234.5);
     expect(await search.client.getProduct(second)).toBeUndefined();
   });
 
   it('runs on the embedded event log, and a reindex rebuilds a new generation from the topic, swaps the alias and reports progress', async () => {
-    const catalogDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-catalog-'));
-    host = await startImageHost(path.join(catalogDir, 'images'));
-    cleanups.push(() => host.close());
-    const catalog = await generateTestCatalog(603, 12, host.baseUrl, catalogDir);
+    const { dir: catalogDir, catalog } = await servedCatalog(603, 12);
     const embeddedDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-embedded-'));
     cleanups.push(async () => rmSync(embeddedDir, { recursive: true, force: true }));
-    cleanups.push(async () => rmSync(catalogDir, { recursive: true, force: true }));
 
     const service = await startIngestionService({
       KAFKA_BROKERS: '',
@@ -228,31 +239,54 @@ describe('ingestion with the embedder and search', () => {
     const live = JSON.parse(catalog.lines[0]) as Record<string, unknown>;
     await service.eventLog.publishOne('catalog.products.v1', 'live-1', JSON.stringify({ ...live, productId: 'live-1', occurredAt: new Date().toISOString() }));
 
-    type Job = { state: string; total: number; done: number; collection: string; previousCollection?: string; finishedAt?: string };
-    let job: Job | undefined;
-    await waitFor(
-      'the reindex job to finish',
-      async () => {
-        const response = await fetch(`http://127.0.0.1:${service.port}/internal/reindex/job-int-1`);
-        if (response.status !== 200) return false;
-        job = (await response.json()) as Job;
-        if (job.state === 'failed') throw new Error(`reindex failed: ${JSON.stringify(job)}`);
-        return job.state === 'done';
-      },
-      90_000,
-      300,
-    );
+    const job = await waitForReindexJob(service, 'job-int-1');
     expect(job).toMatchObject({ state: 'done', previousCollection: before.collection, finishedAt: expect.any(String) });
-    expect(job!.total).toBeGreaterThanOrEqual(12);
-    expect(job!.done).toBe(job!.total);
-    expect(job!.collection).not.toBe(before.collection);
+    expect(job.total).toBeGreaterThanOrEqual(12);
+    expect(job.done).toBe(job.total);
+    expect(job.collection).not.toBe(before.collection);
 
     const after = await storeCounts(search.client);
-    expect(after.collection).toBe(job!.collection);
+    expect(after.collection).toBe(job.collection);
     // The new generation holds the topic's products (this catalog and the live one), not the other tests' products.
     expect(after.products).toBe(13);
     expect(await search.client.getProduct('live-1')).toBeDefined();
     expect((await search.client.listCollections()).map((collection) => collection.name)).not.toContain(before.collection);
     expect((await fetch(`http://127.0.0.1:${service.port}/internal/reindex/unknown-job`)).status).toBe(404);
+  });
+
+  it('indexes a product whose images partly fail with the image that worked, records the failure in search, and fetches it again on the next event', async () => {
+    const { dir, catalog } = await servedCatalog(605, 2);
+    const prefix = uniqueTopicPrefix('partial');
+    const topic = `${prefix}catalog.products.v1`;
+    const service = await startIngestion(prefix);
+    const base = JSON.parse(catalog.lines[0]) as { title: string; images: Array<{ id: string; url: string }> };
+    const good = base.images[0];
+    // Same extension as the good image: the fetcher checks the content type against the bytes once the image exists.
+    const missingPath = `partial-test/missing${path.extname(good.url)}`;
+    const missingUrl = `${host.baseUrl}/${missingPath}`;
+    const images = [{ id: 'good', url: good.url }, { id: 'missing', url: missingUrl }];
+    const event = (version: number) => JSON.stringify({ ...base, productId: 'partial-1', version, categories: ['partial-test'], images, occurredAt: new Date().toISOString() });
+    await log.publish(topic, [{ key: 'partial-1', value: event(1) }]);
+
+    await waitFor('the partly failed product in search', async () => (await search.client.getProduct('partial-1')) !== undefined, 60_000, 300);
+    const stored = (await search.client.getProduct('partial-1'))!;
+    expect(stored.images).toEqual([{ imageId: 'good', imageUrl: good.url }]);
+    expect(stored.failedImages).toEqual([{ imageId: 'missing', imageUrl: missingUrl, stage: 'fetch', errorCode: 'http_status', reason: expect.stringContaining('404') }]);
+    // Searchable, through the image that worked.
+    const text = new EmbedderClient({ address: embedder.address });
+    const [vector] = await text.embedTexts([base.title]);
+    text.close();
+    const page = await search.client.search({ vector, limit: 5, filter: { categories: ['partial-test'] } });
+    expect(page.hits.map((hit) => [hit.product.productId, hit.matchedImageId])).toEqual([['partial-1', 'good']]);
+    expect(await metricsText(service)).toMatch(/ingestion_events_total\{outcome="indexed_partial",service="ingestion"\} 1/);
+
+    // The image appears at the host; the next event (same images, a new price) fetches it again instead of updating attributes only.
+    mkdirSync(path.join(dir, 'images', 'partial-test'), { recursive: true });
+    copyFileSync(path.join(dir, 'images', new URL(good.url).pathname.replace(/^\/catalog-images\//, '')), path.join(dir, 'images', missingPath));
+    await log.publish(topic, [{ key: 'partial-1', value: event(2) }]);
+    await waitFor('the failed image indexed on the next event', async () => (await search.client.getProduct('partial-1'))?.product.version === 2, 60_000, 300);
+    const retried = (await search.client.getProduct('partial-1'))!;
+    expect(retried.images.map((image) => image.imageId).sort()).toEqual(['good', 'missing']);
+    expect(retried.failedImages).toEqual([]);
   });
 });

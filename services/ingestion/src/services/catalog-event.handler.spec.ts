@@ -98,6 +98,40 @@ describe(CatalogEventHandler.name, () => {
     expect(t.deadLetters.letters).toEqual([]);
     const failures = await t.metrics.imageFailures.get();
     expect(failures.values).toEqual([expect.objectContaining({ labels: { stage: 'decode', code: 'decode_failed' }, value: 1 })]);
+    // The failure is recorded with the product in search, not only logged and counted.
+    expect((await t.index.getProduct(PRODUCTS_ALIAS, 'd'))!.failedImages).toEqual([{ imageId: 'd2', imageUrl: 'http://img/empty.jpg', stage: 'decode', errorCode: 'decode_failed', reason: 'empty' }]);
+  });
+
+  it('fetches the failed images again on the next event, and a write where they work clears the record', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    const images = [{ id: 'r1', url: 'http://img/r1.jpg' }, { id: 'r2', url: 'http://img/r2.jpg' }];
+    t.source.images.set('http://img/r1.jpg', Buffer.from('r1'));
+    t.source.images.set('http://img/r2.jpg', new ImageFetchError('http_status', 'answered 404', 'http://img/r2.jpg', { status: 404 }));
+    await t.run([consumed(upserted('r', 1, images))]);
+    expect((await t.index.getProduct(PRODUCTS_ALIAS, 'r'))!.failedImages).toEqual([{ imageId: 'r2', imageUrl: 'http://img/r2.jpg', stage: 'fetch', errorCode: 'http_status', reason: 'answered 404' }]);
+
+    // Same images, only the price changed: with a failure recorded this is not an attribute-only update.
+    t.source.images.set('http://img/r2.jpg', Buffer.from('r2'));
+    await t.run([consumed(upserted('r', 2, images, { price: { amount: 7, currency: 'EUR' } }))]);
+    expect(t.source.fetched.filter((url) => url === 'http://img/r2.jpg')).toHaveLength(2);
+    const stored = (await t.index.getProduct(PRODUCTS_ALIAS, 'r'))!;
+    expect(stored.images.map((image) => image.imageId)).toEqual(['r1', 'r2']);
+    expect(stored.failedImages).toEqual([]);
+    expect(stored.product).toMatchObject({ version: 2, price: { amount: 7 } });
+    expect(t.index.writes).not.toContain(`attributes ${PRODUCTS_ALIAS} r@2`);
+  });
+
+  it('never updates attributes only while failures are recorded, even when the event lists exactly the stored images', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    t.source.images.set('http://img/s1.jpg', Buffer.from('s1'));
+    t.source.images.set('http://img/s2.jpg', new ImageFetchError('http_status', 'answered 404', 'http://img/s2.jpg', { status: 404 }));
+    await t.run([consumed(upserted('s', 1, [{ id: 's1', url: 'http://img/s1.jpg' }, { id: 's2', url: 'http://img/s2.jpg' }]))]);
+    // The catalog drops the broken image: the stored image set now equals the event's, but the failure record must go too.
+    await t.run([consumed(upserted('s', 2, [{ id: 's1', url: 'http://img/s1.jpg' }]))]);
+    expect(t.index.writes).toContain(`upsert ${PRODUCTS_ALIAS} s@2`);
+    expect((await t.index.getProduct(PRODUCTS_ALIAS, 's'))!.failedImages).toEqual([]);
   });
 
   it('retries a retryable fetch error with backoff and then indexes', async () => {

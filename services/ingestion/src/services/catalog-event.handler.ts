@@ -4,13 +4,24 @@
  * so per-product order holds); a chunk is committed only after search acknowledged every
  * write and its dead letters are on the DLQ topic. An outage of the embedder, search or the
  * log returns RetryLater: the partition pauses and the chunk is redone, nothing committed,
- * nothing dead-lettered.
+ * nothing dead-lettered. A product whose images partly fail is written with the images that
+ * worked and the failures (stage, code, reason) recorded beside it in search; its next event
+ * fetches every image again, and a write without failures clears the record.
  */
 import { parseCatalogEvent, type ProductDeleted, type ProductUpserted } from '@vsearch/contracts';
 import type { BatchControl, ConsumedEvent, DeadLetterPublisher, DeadLetterReason, PartitionBatch, RetryLater } from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import type { EventOutcome, IngestionMetrics } from '../metrics/ingestion.metrics';
-import { DependencyUnavailableError, RejectedByDependencyError, type EmbedderModel, type ImageVector, type IndexedProduct, type ProductIndex, type StoredImageRef } from '../ports';
+import {
+  DependencyUnavailableError,
+  RejectedByDependencyError,
+  type EmbedderModel,
+  type FailedImageRecord,
+  type ImageVector,
+  type IndexedProduct,
+  type ProductIndex,
+  type StoredImageRef,
+} from '../ports';
 import { backoffDelay } from './concurrency';
 import type { ImageFailure, ImageVectorizer } from './image-vectorizer';
 
@@ -25,6 +36,14 @@ export interface WriteTargets {
   targets(): string[];
   /** Why `targets()` is empty. */
   problem(): string | undefined;
+}
+
+/** How `handleChunk` treats a chunk. */
+export interface ChunkOptions {
+  /** A replay (reindex): neither dead letters nor event metrics, the live consumer did both. */
+  replay?: boolean;
+  /** Only upserts of products in at least one of these categories are handled; the others are skipped. */
+  categories?: readonly string[];
 }
 
 /** Where an event ended, for metrics, logs and tests. */
@@ -78,11 +97,11 @@ export class CatalogEventHandler {
   };
 
   /** Handles events into the given collections; throws on an outage (nothing to commit then). Replays skip dead letters and metrics. */
-  async handleChunk(chunk: ConsumedEvent[], targets: string[], options: { replay?: boolean; categories?: readonly string[] } = {}): Promise<EventResult[]> {
+  async handleChunk(chunk: ConsumedEvent[], targets: string[], options: ChunkOptions = {}): Promise<EventResult[]> {
     if (targets.length === 0) throw new DependencyUnavailableError('search', this.writeTargets.problem() ?? 'no collection to write');
     const model = this.model();
     if (!model) throw new DependencyUnavailableError('embedder', 'model info not known yet');
-    const settled = await Promise.allSettled(chunk.map((message) => this.handleEvent(message, targets, model, options.categories)));
+    const settled = await Promise.allSettled(chunk.map((message) => this.handleEvent(message, targets, model, options)));
     const outage = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (outage) throw outage.reason;
     const plans = settled.map((result) => (result as PromiseFulfilledResult<EventPlan>).value);
@@ -104,7 +123,7 @@ export class CatalogEventHandler {
     return results;
   }
 
-  private async handleEvent(message: ConsumedEvent, targets: string[], model: EmbedderModel, categories?: readonly string[]): Promise<EventPlan> {
+  private async handleEvent(message: ConsumedEvent, targets: string[], model: EmbedderModel, { categories }: ChunkOptions): Promise<EventPlan> {
     if (message.value === null) return { result: { outcome: 'skipped' } };
     const parsed = parseCatalogEvent(message.value);
     if (!parsed.ok) {
@@ -133,8 +152,9 @@ export class CatalogEventHandler {
         // Already written (a redelivery or a replay) or overtaken by a newer version: nothing to do here.
         continue;
       }
-      if (stored && sameImages(stored.images, event.images)) {
+      if (stored && stored.failedImages.length === 0 && sameImages(stored.images, event.images)) {
         // Only price, stock or text changed: rewrite the payload, keep the vectors (no GPU work).
+        // Not while failures are recorded: those images must be fetched again, whatever changed.
         const [outcome] = await this.timed('update_attributes', () => this.index.updateAttributes(target, [product]));
         if (outcome !== 'not_found') {
           attributesUpdated = true;
@@ -179,7 +199,8 @@ export class CatalogEventHandler {
     const byTarget = new Map<string, typeof pending>();
     for (const item of pending) for (const target of item.targets) byTarget.set(target, [...(byTarget.get(target) ?? []), item]);
     for (const [target, items] of byTarget) {
-      const write = (batch: typeof pending) => this.timed('upsert', () => this.index.upsertProducts(target, batch.map((item) => ({ product: item.product, images: item.vectors }))));
+      const write = (batch: typeof pending) =>
+        this.timed('upsert', () => this.index.upsertProducts(target, batch.map((item) => ({ product: item.product, images: item.vectors, failedImages: item.failures.map(toFailedImageRecord) }))));
       try {
         await write(items);
       } catch (error) {
@@ -204,7 +225,7 @@ export class CatalogEventHandler {
       if (item.failures.length > 0) {
         this.logger.warn(
           { productId: item.product.productId, version: item.product.version, indexedImages: item.vectors.length, failures: item.failures.map(({ imageId, stage, code, message }) => ({ imageId, stage, code, message })) },
-          'product indexed without some of its images',
+          'product indexed without some of its images; the failures are recorded with it',
         );
         results[item.i] = { outcome: 'indexed_partial' };
       } else {
@@ -252,6 +273,10 @@ export function sameImages(stored: readonly StoredImageRef[], wanted: readonly {
   if (stored.length !== wanted.length) return false;
   const storedSet = new Set(stored.map((image) => `${image.imageId}\u0000${image.imageUrl}`));
   return wanted.every((image) => storedSet.has(`${image.id}\u0000${image.url}`));
+}
+
+function toFailedImageRecord(failure: ImageFailure): FailedImageRecord {
+  return { imageId: failure.imageId, imageUrl: failure.url, stage: failure.stage, errorCode: failure.code, reason: failure.message };
 }
 
 export function toIndexedProduct(event: ProductUpserted): IndexedProduct {
