@@ -6,7 +6,11 @@ export const CATALOG_REINDEX_TOPIC = 'catalog.reindex.v1';
 export const reindexRequestedSchema = z.strictObject({
   type: z.literal('reindex.requested'),
   jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "_" or "-"'),
-  /** Optional narrowing: only products in these categories are replayed. */
+  /**
+   * Optional narrowing: only products in these categories are re-fetched and re-embedded, in
+   * place in the live collection (no new generation, no alias swap; the other products stay as
+   * they are). Without it the whole catalog is rebuilt into a new generation.
+   */
   filter: z
     .strictObject({ categories: z.array(z.string().min(1).max(100)).min(1).max(20).optional() })
     .optional(),
@@ -25,13 +29,13 @@ export type ReindexJobState = 'queued' | 'running' | 'swapping' | 'done' | 'fail
 export interface ReindexJob {
   jobId: string;
   state: ReindexJobState;
-  /** Products to replay into the new generation. */
+  /** Catalog events to replay (the products topic's end offsets when the job started). */
   total: number;
-  /** Products replayed so far. */
+  /** Catalog events replayed so far. */
   done: number;
-  /** The new generation being filled. */
+  /** The new generation being filled; for a filtered reindex, the live collection refreshed in place. */
   collection: string;
-  /** The generation the alias pointed at before the swap. */
+  /** The generation the alias pointed at before the swap (whole-catalog reindex only: a filtered one swaps nothing). */
   previousCollection?: string;
   error?: string;
   startedAt?: string;

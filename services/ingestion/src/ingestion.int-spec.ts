@@ -289,4 +289,46 @@ describe('ingestion with the embedder and search', () => {
     expect(retried.images.map((image) => image.imageId).sort()).toEqual(['good', 'missing']);
     expect(retried.failedImages).toEqual([]);
   });
+
+  it('refreshes a filtered reindex in place over Kafka: every product stays searchable, only the matching ones are fetched and embedded again', async () => {
+    const { catalog } = await servedCatalog(607, 10);
+    const events = catalog.lines.map((line) => JSON.parse(line) as { productId: string; categories: string[]; images: Array<{ url: string }> });
+    // A category some products have and others do not.
+    const category = [...new Set(events.flatMap((event) => event.categories))].find((candidate) => {
+      const matching = events.filter((event) => event.categories.includes(candidate)).length;
+      return matching > 0 && matching < events.length;
+    });
+    if (!category) throw new Error(`catalog 607 has no category that only part of its products have: ${JSON.stringify(events.map((event) => event.categories))}`);
+    const matching = events.filter((event) => event.categories.includes(category));
+
+    const prefix = uniqueTopicPrefix('filtered');
+    const topic = `${prefix}catalog.products.v1`;
+    await log.ensureTopics([{ topic, partitions: 2, config: { 'cleanup.policy': 'compact' } }]);
+    await log.publish(topic, catalog.lines.map((line, i) => ({ key: catalog.productIds[i], value: line })));
+    const service = await startIngestion(prefix);
+    const indexed = async () => (await Promise.all(catalog.productIds.map((id) => search.client.getProduct(id)))).filter(Boolean).length;
+    await waitFor('the catalog indexed', async () => (await indexed()) === catalog.productIds.length, 60_000, 300);
+
+    const before = await storeCounts(search.client);
+    const collectionsBefore = (await search.client.listCollections()).map((collection) => collection.name);
+    const embeddedBefore = await embeddedImages(service);
+    const hitsBefore = host.hits.length;
+    await log.publish(`${prefix}catalog.reindex.v1`, [
+      { key: 'job-filtered-1', value: JSON.stringify({ type: 'reindex.requested', jobId: 'job-filtered-1', filter: { categories: [category] }, requestedAt: new Date().toISOString() }) },
+    ]);
+    const job = await waitForReindexJob(service, 'job-filtered-1');
+
+    // In place: same collection behind the alias, no generation created or dropped, nothing taken out of search.
+    expect(job).toMatchObject({ collection: before.collection, total: catalog.productIds.length, done: catalog.productIds.length });
+    expect(job.previousCollection).toBeUndefined();
+    expect(await storeCounts(search.client)).toEqual(before);
+    expect((await search.client.listCollections()).map((collection) => collection.name)).toEqual(collectionsBefore);
+    expect(await indexed()).toBe(catalog.productIds.length);
+    // Only the matching products' images were fetched again, and embedded again (the embedding cache held them all).
+    const refetched = host.hits.slice(hitsBefore).map((hit) => `${host.baseUrl.replace(/\/catalog-images$/, '')}${hit}`).sort();
+    expect(refetched).toEqual(matching.flatMap((event) => event.images.map((image) => image.url)).sort());
+    const reembedded = (await embeddedImages(service)) - embeddedBefore;
+    expect(reembedded).toBeGreaterThan(0);
+    expect(reembedded).toBeLessThanOrEqual(refetched.length);
+  });
 });

@@ -44,6 +44,12 @@ export interface ChunkOptions {
   replay?: boolean;
   /** Only upserts of products in at least one of these categories are handled; the others are skipped. */
   categories?: readonly string[];
+  /**
+   * Re-embed in place (a filtered reindex): an upsert of the stored version is written again
+   * with fresh vectors instead of being skipped, never as an attribute-only update, with the
+   * embedding cache bypassed; deletes are skipped (the live consumer applied them).
+   */
+  refresh?: boolean;
 }
 
 /** Where an event ended, for metrics, logs and tests. */
@@ -123,16 +129,16 @@ export class CatalogEventHandler {
     return results;
   }
 
-  private async handleEvent(message: ConsumedEvent, targets: string[], model: EmbedderModel, { categories }: ChunkOptions): Promise<EventPlan> {
+  private async handleEvent(message: ConsumedEvent, targets: string[], model: EmbedderModel, { categories, refresh = false }: ChunkOptions): Promise<EventPlan> {
     if (message.value === null) return { result: { outcome: 'skipped' } };
     const parsed = parseCatalogEvent(message.value);
     if (!parsed.ok) {
       return { result: { outcome: 'dead_lettered', deadLetter: { stage: 'parse', errorCode: parsed.error.code, reason: parsed.error.message } } };
     }
     const event = parsed.value;
-    if (event.type === 'product.deleted') return { result: await this.handleDeleted(event, targets) };
+    if (event.type === 'product.deleted') return refresh ? { result: { outcome: 'skipped' } } : { result: await this.handleDeleted(event, targets) };
     if (categories && !event.categories.some((category) => categories.includes(category))) return { result: { outcome: 'skipped' } };
-    return this.handleUpserted(event, targets, model);
+    return this.handleUpserted(event, targets, model, refresh);
   }
 
   private async handleDeleted(event: ProductDeleted, targets: string[]): Promise<EventResult> {
@@ -142,17 +148,17 @@ export class CatalogEventHandler {
   }
 
   /** Decides what an upsert needs (nothing, a payload update, or vectors) and computes the vectors; the writes are batched per chunk. */
-  private async handleUpserted(event: ProductUpserted, targets: string[], model: EmbedderModel): Promise<EventPlan> {
+  private async handleUpserted(event: ProductUpserted, targets: string[], model: EmbedderModel, refresh: boolean): Promise<EventPlan> {
     const product = toIndexedProduct(event);
     const needVectors: string[] = [];
     let attributesUpdated = false;
     for (const target of targets) {
       const stored = await this.timed('get_product', () => this.index.getProduct(target, event.productId));
-      if (stored && stored.product.version >= event.version) {
-        // Already written (a redelivery or a replay) or overtaken by a newer version: nothing to do here.
-        continue;
-      }
-      if (stored && stored.failedImages.length === 0 && sameImages(stored.images, event.images)) {
+      // Already written (a redelivery or a replay) or overtaken by a newer version: nothing to do here.
+      // A refresh rewrites the stored version itself (search re-applies an equal version); only a
+      // newer stored version makes its event obsolete, and that newer event is refreshed in turn.
+      if (stored && (refresh ? stored.product.version > event.version : stored.product.version >= event.version)) continue;
+      if (!refresh && stored && stored.failedImages.length === 0 && sameImages(stored.images, event.images)) {
         // Only price, stock or text changed: rewrite the payload, keep the vectors (no GPU work).
         // Not while failures are recorded: those images must be fetched again, whatever changed.
         const [outcome] = await this.timed('update_attributes', () => this.index.updateAttributes(target, [product]));
@@ -169,7 +175,7 @@ export class CatalogEventHandler {
     }
 
     const stopImages = this.metrics.productImagesSeconds.startTimer();
-    const { vectors, failures } = await this.vectorizer.vectorize(event.images, model);
+    const { vectors, failures } = await this.vectorizer.vectorize(event.images, model, { refresh });
     stopImages();
     if (vectors.length === 0) {
       const first = failures[0];

@@ -3,6 +3,8 @@
  * the error is retryable), hash the bytes, reuse a cached vector or decode + preprocess here
  * (never on the GPU pod) and embed through the bulk lane. Each image that fails is reported
  * with its stage and code; an embedder outage is thrown (DependencyUnavailableError).
+ * A refresh (filtered reindex) skips the cache look-up, so every image is embedded again, and
+ * stores the new vectors in the cache.
  */
 import { isImageFetchError } from '@vsearch/image-fetch';
 import { ImagePreprocessError } from '@vsearch/preprocessing';
@@ -27,6 +29,12 @@ export interface ImageFailure {
 export interface ProductVectors {
   vectors: ImageVector[];
   failures: ImageFailure[];
+}
+
+export interface VectorizeOptions {
+  signal?: AbortSignal;
+  /** Embed again instead of reusing cached vectors (a refresh must produce fresh vectors). */
+  refresh?: boolean;
 }
 
 export interface VectorizerSettings {
@@ -65,8 +73,8 @@ export class ImageVectorizer {
   }
 
   /** Vectors of every image of one product; throws DependencyUnavailableError on an embedder outage. */
-  async vectorize(images: readonly ProductImage[], model: EmbedderModel, signal?: AbortSignal): Promise<ProductVectors> {
-    const results = await Promise.allSettled(images.map((image) => this.vectorOf(image, model, signal)));
+  async vectorize(images: readonly ProductImage[], model: EmbedderModel, options: VectorizeOptions = {}): Promise<ProductVectors> {
+    const results = await Promise.allSettled(images.map((image) => this.vectorOf(image, model, options)));
     const vectors: ImageVector[] = [];
     const failures: ImageFailure[] = [];
     let outage: unknown = null;
@@ -88,15 +96,15 @@ export class ImageVectorizer {
     return { vectors, failures };
   }
 
-  private async vectorOf(image: ProductImage, model: EmbedderModel, signal?: AbortSignal): Promise<Float32Array> {
+  private async vectorOf(image: ProductImage, model: EmbedderModel, { signal, refresh }: VectorizeOptions): Promise<Float32Array> {
     const bytes = await this.fetchWithRetries(image.url, signal);
     const key = EmbeddingCache.keyOf(bytes, model.modelId);
-    const cached = this.cache.get(key);
+    const cached = refresh ? undefined : this.cache.get(key);
     if (cached) {
       this.metrics.cache.inc({ result: 'hit' });
       return cached;
     }
-    this.metrics.cache.inc({ result: 'miss' });
+    this.metrics.cache.inc({ result: refresh ? 'bypassed' : 'miss' });
     const pixels = await this.preprocessLimiter.run(async () => {
       const stop = this.metrics.preprocessSeconds.startTimer();
       try {

@@ -49,7 +49,9 @@ describe(ReindexService.name, () => {
       logger,
     );
     const reindex = new ReindexService(index, log, handler, registry, () => FAKE_MODEL, metrics, { productsTopic: 'products', settleMs: 0, eventsPerChunk: 4, retryBaseMs: 1, retryMaxMs: 5 }, logger);
-    return { log, index, source, registry, reindex };
+    /** What the live consumer does: every event published so far, handled into the current targets. */
+    const indexLive = () => log.replayTopic('products', async (batch) => void (await handler.handleChunk(batch.messages, registry.current.targets)));
+    return { log, index, source, embedder, registry, reindex, indexLive };
   }
 
   it('rebuilds the catalog into a new generation, swaps the alias and drops the old one', async () => {
@@ -68,17 +70,64 @@ describe(ReindexService.name, () => {
     expect(t.registry.current.targets).toEqual([PRODUCTS_ALIAS]);
   });
 
-  it('applies the category filter', async () => {
+  it('refreshes the matching products in place on a filtered reindex: no new generation, no swap, every product kept', async () => {
+    const t = await setUp();
+    const categories: Record<string, string[]> = { a: ['men', 'shirts'], b: ['women', 'dresses'], c: ['women', 'shirts'] };
+    const events = Object.entries(categories).map(([id, productCategories]) => {
+      t.source.images.set(`http://img/${id}.jpg`, Buffer.from(id));
+      return { key: id, value: JSON.stringify(upserted(id, 1, [{ id: `${id}1`, url: `http://img/${id}.jpg` }], { categories: productCategories })) };
+    });
+    await t.log.publish('products', [...events, { key: 'gone', value: JSON.stringify({ type: 'product.deleted', productId: 'gone', version: 1, occurredAt: new Date().toISOString() }) }]);
+    await t.indexLive();
+    const vectorOf = (id: string) => Array.from(t.index.products(PRODUCTS_ALIAS).get(id)!.images[0].vector);
+    const before = { a: vectorOf('a'), b: vectorOf('b'), embedded: t.embedder.embeddedImages, writes: t.index.writes.length };
+    // New bytes behind the same URLs (a re-shot photo): only a refresh picks them up, and only for matching products.
+    for (const id of Object.keys(categories)) t.source.images.set(`http://img/${id}.jpg`, Buffer.from(`${id}-reshot`));
+
+    const job = await t.reindex.run({ type: 'reindex.requested', jobId: 'job-2', filter: { categories: ['shirts'] }, requestedAt: new Date().toISOString() });
+    expect(job).toMatchObject({ state: 'done', total: 4, done: 4, collection: 'products_v1' });
+    expect(job.previousCollection).toBeUndefined();
+    expect([...t.index.collections.keys()]).toEqual(['products_v1']);
+    expect(t.index.aliases.get(PRODUCTS_ALIAS)).toBe('products_v1');
+    expect([...t.index.products(PRODUCTS_ALIAS).keys()].sort()).toEqual(['a', 'b', 'c']);
+    // a and c re-fetched and re-embedded (the cache would have answered for the same bytes: it is bypassed), with the same version.
+    expect(t.embedder.embeddedImages - before.embedded).toBe(2);
+    expect(t.index.writes.slice(before.writes)).toEqual([`upsert ${PRODUCTS_ALIAS} a@1`, `upsert ${PRODUCTS_ALIAS} c@1`]);
+    expect(vectorOf('a')).not.toEqual(before.a);
+    expect(vectorOf('b')).toEqual(before.b);
+  });
+
+  it('re-embeds even when the bytes are unchanged (the cache is bypassed), and leaves a product whose stored version is newer alone', async () => {
+    const t = await setUp();
+    for (const id of ['a', 'b']) t.source.images.set(`http://img/${id}.jpg`, Buffer.from(id));
+    await t.log.publish(
+      'products',
+      ['a', 'b'].map((id) => ({ key: id, value: JSON.stringify(upserted(id, 1, [{ id: `${id}1`, url: `http://img/${id}.jpg` }])) })),
+    );
+    await t.indexLive();
+    // b moved on to version 2 (its event is not in the replayed range): the replayed version 1 is obsolete.
+    const stored = t.index.products(PRODUCTS_ALIAS).get('b')!;
+    await t.index.upsertProducts(PRODUCTS_ALIAS, [{ product: { ...stored.product, version: 2 }, images: stored.images }]);
+    const embedded = t.embedder.embeddedImages;
+    const job = await t.reindex.run({ type: 'reindex.requested', jobId: 'job-5', filter: { categories: ['dresses'] }, requestedAt: new Date().toISOString() });
+    expect(job.state).toBe('done');
+    expect(t.embedder.embeddedImages - embedded).toBe(1);
+    expect(t.index.products(PRODUCTS_ALIAS).get('b')!.product.version).toBe(2);
+  });
+
+  it('keeps the live collection when a filtered reindex fails', async () => {
     const t = await setUp();
     t.source.images.set('http://img/a.jpg', Buffer.from('a'));
-    t.source.images.set('http://img/b.jpg', Buffer.from('b'));
-    await t.log.publish('products', [
-      { key: 'a', value: JSON.stringify(upserted('a', 1, [{ id: 'a1', url: 'http://img/a.jpg' }], { categories: ['men', 'shirts'] })) },
-      { key: 'b', value: JSON.stringify(upserted('b', 1, [{ id: 'b1', url: 'http://img/b.jpg' }])) },
-    ]);
-    const job = await t.reindex.run({ type: 'reindex.requested', jobId: 'job-2', filter: { categories: ['shirts'] }, requestedAt: new Date().toISOString() });
-    expect(job.state).toBe('done');
-    expect([...t.index.products(PRODUCTS_ALIAS).keys()]).toEqual(['a']);
+    await t.log.publish('products', [{ key: 'a', value: JSON.stringify(upserted('a', 1, [{ id: 'a1', url: 'http://img/a.jpg' }])) }]);
+    await t.indexLive();
+    t.index.getProduct = async () => {
+      throw new Error('search answered something unexpected');
+    };
+    const job = await t.reindex.run({ type: 'reindex.requested', jobId: 'job-6', filter: { categories: ['dresses'] }, requestedAt: new Date().toISOString() });
+    expect(job).toMatchObject({ state: 'failed', error: 'search answered something unexpected', collection: 'products_v1' });
+    expect([...t.index.collections.keys()]).toEqual(['products_v1']);
+    expect(t.index.aliases.get(PRODUCTS_ALIAS)).toBe('products_v1');
+    expect(t.index.products(PRODUCTS_ALIAS).has('a')).toBe(true);
   });
 
   it('waits through a search outage instead of failing', async () => {

@@ -1,17 +1,29 @@
 /**
- * Zero-downtime reindex (DESIGN.md principle 5): a `catalog.reindex.v1` request creates the
- * next collection generation, replays `catalog.products.v1` from its beginning up to the end
- * offsets at the job start into it (live events meanwhile go to both generations, see
- * CollectionRegistry), swaps the `products` alias atomically and drops the old generation.
- * Progress lives in memory and is served at GET /internal/reindex/:jobId.
+ * Reindex jobs from `catalog.reindex.v1`, in two kinds:
+ *
+ * - Whole catalog (no filter): zero-downtime rebuild (DESIGN.md principle 5). Create the next
+ *   collection generation, replay `catalog.products.v1` from its beginning up to the end offsets
+ *   at the job start into it (live events meanwhile go to both generations, see
+ *   CollectionRegistry), swap the `products` alias atomically and drop the old generation.
+ * - Filtered (`filter.categories`): refresh in place. The matching products are re-fetched and
+ *   re-embedded into the current write targets (the alias, plus a generation a rebuild is
+ *   filling), with the same versions; no generation is created and the alias stays. A rebuild
+ *   would not do here: its new generation would hold only the matching products, and swapping
+ *   the alias to it would take every other product out of search. The replay bypasses the
+ *   shortcuts of live handling (the embedding cache, "stored version ≥ event version → skip",
+ *   attribute-only updates), since refreshing vectors is the point; search re-applies an upsert
+ *   of the stored version, and a newer stored version wins over the replayed event as always.
+ *
+ * Both report progress as events replayed (done) out of the topic's end offsets at the start
+ * (total), in memory, served at GET /internal/reindex/:jobId.
  */
 import type { ReindexRequested } from '@vsearch/contracts';
-import type { EventLog } from '@vsearch/event-log';
+import type { ConsumedEvent, EventLog } from '@vsearch/event-log';
 import type { ReindexJob } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { DependencyUnavailableError, PRODUCTS_ALIAS, type EmbedderModel, type ProductIndex } from '../ports';
-import type { CatalogEventHandler } from './catalog-event.handler';
+import type { CatalogEventHandler, EventResult } from './catalog-event.handler';
 import { chunksOf } from './catalog-event.handler';
 import type { CollectionRegistry } from './collection-registry';
 import { backoffDelay, sleep } from './concurrency';
@@ -64,55 +76,80 @@ export class ReindexService {
     try {
       const model = this.model();
       if (!model) throw new DependencyUnavailableError('embedder', 'model info not known');
-      job.collection = await this.withRetries(() => this.index.createCollection(model.modelId, model.dimension));
-      this.registry.addReindexTarget(job.collection);
-      log.info({ collection: job.collection, modelId: model.modelId }, 'new generation created; live writes go to both');
-      await sleep(this.settings.settleMs, this.abort.signal);
-
-      const ends = await this.withRetries(() => this.eventLog.endOffsets(this.settings.productsTopic));
-      job.total = [...ends.values()].reduce((sum, end) => sum + Number(end), 0);
-      this.progress(job);
       const categories = request.filter?.categories;
-      await this.eventLog.replayTopic(
-        this.settings.productsTopic,
-        async (batch) => {
-          for (const chunk of chunksOf(batch.messages, this.settings.eventsPerChunk)) {
-            await this.withRetries(() => this.handler.handleChunk(chunk, [job.collection], { replay: true, categories }));
-            job.done += chunk.length;
-            this.progress(job);
-          }
-        },
-        { signal: this.abort.signal },
-      );
-      // Compaction may have removed records below the end offsets: the replay read everything there is.
-      job.done = job.total;
-      this.progress(job);
-
-      job.state = 'swapping';
-      const previous = await this.withRetries(() => this.index.swapAlias(PRODUCTS_ALIAS, job.collection));
-      job.previousCollection = previous;
-      this.registry.removeReindexTarget(job.collection);
-      await this.registry.refresh(model).catch(() => undefined);
-      if (previous && previous !== job.collection) {
-        await this.withRetries(() => this.index.dropCollection(previous)).catch((error: unknown) =>
-          log.warn({ err: error, collection: previous }, 'old generation could not be dropped; drop it by hand'),
-        );
-      }
+      if (categories?.length) await this.refreshInPlace(job, categories, log);
+      else await this.rebuild(job, model, log);
       job.state = 'done';
       job.finishedAt = new Date().toISOString();
-      log.info({ collection: job.collection, previousCollection: previous, products: job.total }, 'reindex done; alias swapped');
     } catch (error) {
       job.state = 'failed';
       job.error = (error as Error).message;
       job.finishedAt = new Date().toISOString();
       log.error({ err: error }, 'reindex failed');
-      if (job.collection) {
-        this.registry.removeReindexTarget(job.collection);
-        // Left in place, the unfinished generation would keep receiving live writes.
-        await this.index.dropCollection(job.collection).catch(() => undefined);
-      }
     }
     return { ...job };
+  }
+
+  /** A whole-catalog reindex: a new generation filled from the topic, then the alias swap. */
+  private async rebuild(job: ReindexJob, model: EmbedderModel, log: Logger): Promise<void> {
+    job.collection = await this.withRetries(() => this.index.createCollection(model.modelId, model.dimension));
+    this.registry.addReindexTarget(job.collection);
+    try {
+      log.info({ collection: job.collection, modelId: model.modelId }, 'new generation created; live writes go to both');
+      await sleep(this.settings.settleMs, this.abort.signal);
+      await this.replayProducts(job, (chunk) => this.handler.handleChunk(chunk, [job.collection], { replay: true }));
+      job.state = 'swapping';
+      job.previousCollection = await this.withRetries(() => this.index.swapAlias(PRODUCTS_ALIAS, job.collection));
+    } catch (error) {
+      this.registry.removeReindexTarget(job.collection);
+      // Left in place, the unfinished generation would keep receiving live writes.
+      await this.index.dropCollection(job.collection).catch(() => undefined);
+      throw error;
+    }
+    const previous = job.previousCollection;
+    this.registry.removeReindexTarget(job.collection);
+    await this.registry.refresh(model).catch(() => undefined);
+    if (previous && previous !== job.collection) {
+      await this.withRetries(() => this.index.dropCollection(previous)).catch((error: unknown) =>
+        log.warn({ err: error, collection: previous }, 'old generation could not be dropped; drop it by hand'),
+      );
+    }
+    log.info({ collection: job.collection, previousCollection: previous, products: job.total }, 'reindex done; alias swapped');
+  }
+
+  /** A filtered reindex: the matching products re-embedded in the collections live writes go to. */
+  private async refreshInPlace(job: ReindexJob, categories: readonly string[], log: Logger): Promise<void> {
+    job.collection = this.registry.current.aliasCollection?.name ?? PRODUCTS_ALIAS;
+    log.info({ collection: job.collection, categories }, 'filtered reindex: refreshing the matching products in place (no new generation, no alias swap)');
+    let refreshed = 0;
+    await this.replayProducts(job, async (chunk) => {
+      // The targets are read per chunk, as for live events: a rebuild starting meanwhile gets the refreshed vectors too.
+      const results = await this.handler.handleChunk(chunk, this.registry.current.targets, { replay: true, categories, refresh: true });
+      refreshed += results.filter((result) => result.outcome === 'indexed' || result.outcome === 'indexed_partial').length;
+      return results;
+    });
+    log.info({ collection: job.collection, refreshed, events: job.total }, 'filtered reindex done');
+  }
+
+  /** Replays the products topic up to its end offsets at this moment, chunk by chunk, counting progress. */
+  private async replayProducts(job: ReindexJob, handleChunk: (chunk: ConsumedEvent[]) => Promise<EventResult[]>): Promise<void> {
+    const ends = await this.withRetries(() => this.eventLog.endOffsets(this.settings.productsTopic));
+    job.total = [...ends.values()].reduce((sum, end) => sum + Number(end), 0);
+    this.progress(job);
+    await this.eventLog.replayTopic(
+      this.settings.productsTopic,
+      async (batch) => {
+        for (const chunk of chunksOf(batch.messages, this.settings.eventsPerChunk)) {
+          await this.withRetries(() => handleChunk(chunk));
+          job.done += chunk.length;
+          this.progress(job);
+        }
+      },
+      { signal: this.abort.signal },
+    );
+    // Compaction may have removed records below the end offsets: the replay read everything there is.
+    job.done = job.total;
+    this.progress(job);
   }
 
   /** Stops a running job (shutdown); it ends as failed and its request is consumed again after a restart. */

@@ -8,7 +8,10 @@ export const reindexBodySchema = z
       .min(1)
       .max(20)
       .optional()
-      .meta({ description: 'replay only products in these categories; the whole catalog when absent' }),
+      .meta({
+        description:
+          'refresh only products in these categories, in place in the live collection (fetched and embedded again; no new generation, no alias swap); when absent, the whole catalog is rebuilt into a new generation and the alias swapped',
+      }),
     reason: z.string().max(500).optional().meta({ description: 'why, for the audit log' }),
   })
   .default({});

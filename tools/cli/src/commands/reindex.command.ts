@@ -20,14 +20,17 @@ interface ReindexOptions {
   json?: boolean;
 }
 
-/** `vsearch reindex [--wait]`: rebuild the index into a new collection generation, then swap the alias (zero downtime). */
+/**
+ * `vsearch reindex [--wait]`: rebuild the index into a new collection generation, then swap the
+ * alias (zero downtime); with `--category`, refresh those products in place instead.
+ */
 export function registerCommand(program: Command): void {
   program
     .command('reindex')
-    .description('rebuild the index into a new collection generation and swap it in without downtime (admin API)')
+    .description('rebuild the index into a new collection generation and swap it in without downtime, or refresh some categories in place (admin API)')
     .option('--wait', 'follow the job with a progress bar until it is done (exit 1 if it fails)')
     .option('--job <id>', 'follow a job requested earlier instead of requesting a new one (implies --wait)')
-    .option('--category <name>', 'replay only products in this category (repeatable, or comma-separated)', collectList)
+    .option('--category <name>', 'only fetch and embed again the products in this category, in place in the live collection (repeatable, or comma-separated)', collectList)
     .option('--reason <text>', 'why, for the audit log')
     .addOption(new Option('--api-key <key>', 'admin API key (default: VSEARCH_API_KEY, else the embedded stack\'s DATA_DIR/admin-api-key)').env('VSEARCH_API_KEY'))
     .addOption(apiUrlOption())
