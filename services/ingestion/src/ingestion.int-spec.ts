@@ -13,7 +13,17 @@ import { kafkaBrokersForTests, uniqueTopicPrefix } from '@vsearch/event-log/test
 import { EmbedderClient } from '@vsearch/grpc-clients';
 import { freePort, waitFor } from '@vsearch/testing';
 import { startIngestionService, type RunningIngestionService } from './index';
-import { generateTestCatalog, startEmbedderProcess, startImageHost, startSearchProcess, storeCounts, type ImageHost, type RunningEmbedder, type RunningSearch } from './testing/stack';
+import {
+  generateTestCatalog,
+  startDelayingProxy,
+  startEmbedderProcess,
+  startImageHost,
+  startSearchProcess,
+  storeCounts,
+  type ImageHost,
+  type RunningEmbedder,
+  type RunningSearch,
+} from './testing/stack';
 
 jest.setTimeout(180_000);
 
@@ -330,5 +340,23 @@ describe('ingestion with the embedder and search', () => {
     const reembedded = (await embeddedImages(service)) - embeddedBefore;
     expect(reembedded).toBeGreaterThan(0);
     expect(reembedded).toBeLessThanOrEqual(refetched.length);
+  });
+
+  it('converges when two ingestion replicas start at once on a fresh search: one collection behind the alias, no orphan', async () => {
+    const fresh = await startSearchProcess();
+    cleanups.push(() => fresh.stop());
+    // Each replica's calls to search cross a slow network, so their start-up calls interleave, as across pods.
+    const network = await startDelayingProxy(fresh.address, 100);
+    cleanups.push(() => network.close());
+    const { catalog } = await servedCatalog(609, 3);
+    const prefix = uniqueTopicPrefix('replicas');
+    const replicas = await Promise.all([startIngestion(prefix, { SEARCH_ADDR: network.address }), startIngestion(prefix, { SEARCH_ADDR: network.address })]);
+    expect(await fresh.client.listCollections()).toEqual([expect.objectContaining({ name: 'products_v1', aliases: ['products'] })]);
+    await waitFor('both replicas ready', () => replicas.every((replica) => replica.readiness().ready), 30_000);
+
+    // Writes through either replica land in the one live collection.
+    await log.publish(`${prefix}catalog.products.v1`, catalog.lines.map((line, i) => ({ key: catalog.productIds[i], value: line })));
+    await waitFor('the catalog indexed', async () => (await storeCounts(fresh.client)).products === catalog.productIds.length, 60_000, 300);
+    expect(await fresh.client.listCollections()).toEqual([expect.objectContaining({ name: 'products_v1', aliases: ['products'], productCount: catalog.productIds.length })]);
   });
 });

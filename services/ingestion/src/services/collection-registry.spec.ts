@@ -1,6 +1,9 @@
+import { createLogger } from '@vsearch/observability';
 import { PRODUCTS_ALIAS, type CollectionSummary } from '../ports';
-import { FAKE_MODEL } from '../testing/fakes';
-import { computeTargets } from './collection-registry';
+import { FAKE_MODEL, FakeProductIndex } from '../testing/fakes';
+import { CollectionRegistry, FIRST_GENERATION, computeTargets } from './collection-registry';
+
+const logger = createLogger('ingestion-test', 'silent');
 
 const collection = (name: string, aliases: string[] = [], modelId = FAKE_MODEL.modelId): CollectionSummary => ({ name, modelId, dimension: FAKE_MODEL.dimension, aliases, productCount: 0 });
 
@@ -29,5 +32,100 @@ describe('computeTargets', () => {
   it('writes only to the new generation while a model-switching reindex fills it', () => {
     const state = computeTargets([collection('products_v1', [PRODUCTS_ALIAS], 'old-model@1'), collection('products_v2')], FAKE_MODEL, new Set());
     expect(state.targets).toEqual(['products_v2']);
+  });
+
+  it('writes nowhere while no collection is behind the alias, naming the collections that exist', () => {
+    const state = computeTargets([collection('products_v1'), collection('products_v2')], FAKE_MODEL, new Set());
+    expect(state.targets).toEqual([]);
+    expect(state.problem).toMatch(/no collection is behind the alias "products" but collections exist: products_v1 .*, products_v2 .*does not guess/);
+  });
+});
+
+/**
+ * A FakeProductIndex whose next `listCollections` answers are held until `release()`: the answer
+ * is read, then delivered late, as when two replicas' first reads cross in flight.
+ */
+class CrossingIndex extends FakeProductIndex {
+  heldLists = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  override async listCollections(): Promise<CollectionSummary[]> {
+    const answer = await super.listCollections();
+    if (this.heldLists > 0) {
+      this.heldLists--;
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    return answer;
+  }
+
+  async held(count: number): Promise<void> {
+    while (this.waiting.length < count) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  release(): void {
+    for (const resume of this.waiting.splice(0)) resume();
+  }
+}
+
+describe(CollectionRegistry.name, () => {
+  it('converges when two replicas start together on an empty store: one collection behind the alias, no orphan', async () => {
+    const index = new CrossingIndex();
+    const [first, second] = [new CollectionRegistry(index, logger), new CollectionRegistry(index, logger)];
+    index.heldLists = 2;
+    const starting = Promise.all([first.bootstrap(FAKE_MODEL), second.bootstrap(FAKE_MODEL)]);
+    // Both replicas have read an empty store before either created anything.
+    await index.held(2);
+    index.release();
+    await starting;
+    expect([...index.collections.keys()]).toEqual([FIRST_GENERATION]);
+    expect(index.aliases.get(PRODUCTS_ALIAS)).toBe(FIRST_GENERATION);
+    expect(first.current.targets).toEqual([PRODUCTS_ALIAS]);
+    expect(second.current.targets).toEqual([PRODUCTS_ALIAS]);
+  });
+
+  it('leaves the alias and the writes made through it alone when a slower replica read the empty store before', async () => {
+    const index = new CrossingIndex();
+    const slow = new CollectionRegistry(index, logger);
+    index.heldLists = 1;
+    const slowStart = slow.bootstrap(FAKE_MODEL);
+    await index.held(1);
+    // Meanwhile the other replica bootstraps and indexes a product through the alias.
+    await new CollectionRegistry(index, logger).bootstrap(FAKE_MODEL);
+    await index.upsertProducts(PRODUCTS_ALIAS, [{ product: { productId: 'p', version: 1, title: 'p', description: '', brand: '', categories: ['c'], price: { amount: 1, currency: 'EUR' }, inStock: true, attributes: {} }, images: [] }]);
+    index.release();
+    await slowStart;
+    expect([...index.collections.keys()]).toEqual([FIRST_GENERATION]);
+    expect(index.aliases.get(PRODUCTS_ALIAS)).toBe(FIRST_GENERATION);
+    expect(index.products(PRODUCTS_ALIAS).has('p')).toBe(true);
+    expect(slow.current.targets).toEqual([PRODUCTS_ALIAS]);
+  });
+
+  it('points the alias at the first generation another replica created but had not aliased yet', async () => {
+    const index = new FakeProductIndex();
+    await index.createCollection(FAKE_MODEL.modelId, FAKE_MODEL.dimension, FIRST_GENERATION);
+    const state = await new CollectionRegistry(index, logger).bootstrap(FAKE_MODEL);
+    expect([...index.collections.keys()]).toEqual([FIRST_GENERATION]);
+    expect(index.aliases.get(PRODUCTS_ALIAS)).toBe(FIRST_GENERATION);
+    expect(state.targets).toEqual([PRODUCTS_ALIAS]);
+  });
+
+  it('does not alias a first generation of another model', async () => {
+    const index = new FakeProductIndex();
+    await index.createCollection('other-model@1', FAKE_MODEL.dimension, FIRST_GENERATION);
+    const state = await new CollectionRegistry(index, logger).bootstrap(FAKE_MODEL);
+    expect(index.aliases.size).toBe(0);
+    expect(state.targets).toEqual([]);
+    expect(state.problem).toContain(`${FIRST_GENERATION} (other-model@1`);
+  });
+
+  it('creates nothing and reports the collections when some exist but none is behind the alias', async () => {
+    const index = new FakeProductIndex();
+    await index.createCollection(FAKE_MODEL.modelId, FAKE_MODEL.dimension);
+    await index.createCollection(FAKE_MODEL.modelId, FAKE_MODEL.dimension);
+    const state = await new CollectionRegistry(index, logger).bootstrap(FAKE_MODEL);
+    expect([...index.collections.keys()]).toEqual(['products_v1', 'products_v2']);
+    expect(index.aliases.size).toBe(0);
+    expect(state.targets).toEqual([]);
+    expect(state.problem).toMatch(/products_v1 .*products_v2/);
   });
 });

@@ -4,9 +4,20 @@
  * dual-writes, not only the one running the job). Collections of another model than the
  * embedder's are never written (DESIGN.md principle 5): with such an alias and no generation
  * of the right model, ingestion is not ready and consumes nothing.
+ *
+ * First start: every replica bootstraps the same collection, FIRST_GENERATION, by name. Were
+ * each to create "the next generation", two replicas starting together would make products_v1
+ * and products_v2, the alias would end on one of them, writes made through it before the second
+ * swap would be lost from the live generation, and the orphan would look like a reindex
+ * generation to computeTargets (dual-written forever). By name, one replica creates it, the
+ * others get ALREADY_EXISTS, and all point the alias at it (an idempotent swap). Collections
+ * without the alias are never guessed at: ingestion reports them and writes nothing.
  */
 import type { Logger } from '@vsearch/observability';
-import { PRODUCTS_ALIAS, type CollectionSummary, type EmbedderModel, type ProductIndex } from '../ports';
+import { isAlreadyExists, PRODUCTS_ALIAS, type CollectionSummary, type EmbedderModel, type ProductIndex } from '../ports';
+
+/** The generation every replica creates on an empty store. */
+export const FIRST_GENERATION = 'products_v1';
 
 export interface WriteTargetsState {
   /** Collection names to write, in order: the alias first (when its model matches), then a reindex generation. */
@@ -30,16 +41,37 @@ export class CollectionRegistry {
     return this.state;
   }
 
-  /** Makes sure a collection and the `products` alias exist (first start), then reads the targets. */
+  /** Makes sure the first collection and the `products` alias exist (first start), then reads the targets. */
   async bootstrap(model: EmbedderModel): Promise<WriteTargetsState> {
     const collections = await this.index.listCollections();
-    if (!collections.some((collection) => collection.aliases.includes(PRODUCTS_ALIAS))) {
-      // Never while a reindex of ours is swapping: the alias exists then, so this is a first start or a wiped store.
-      const name = await this.index.createCollection(model.modelId, model.dimension);
-      await this.index.swapAlias(PRODUCTS_ALIAS, name);
-      this.logger.info({ collection: name, modelId: model.modelId, dimension: model.dimension }, `created collection ${name} behind alias ${PRODUCTS_ALIAS}`);
-    }
+    // The alias exists once any replica bootstrapped (a reindex swaps it, never removes it): no alias is a first start or a wiped store.
+    if (!collections.some((collection) => collection.aliases.includes(PRODUCTS_ALIAS))) await this.bootstrapFirstGeneration(collections, model);
     return this.refresh(model);
+  }
+
+  /**
+   * Creates FIRST_GENERATION on an empty store (or finds another replica's) and points the alias
+   * at it, when it is the only collection and holds the embedder's model. Anything else is left
+   * for refresh() to report.
+   */
+  private async bootstrapFirstGeneration(collections: CollectionSummary[], model: EmbedderModel): Promise<void> {
+    if (!collections.every((collection) => collection.name === FIRST_GENERATION)) return;
+    if (collections.length === 0) {
+      try {
+        await this.index.createCollection(model.modelId, model.dimension, FIRST_GENERATION);
+        this.logger.info({ collection: FIRST_GENERATION, modelId: model.modelId, dimension: model.dimension }, `created collection ${FIRST_GENERATION}`);
+      } catch (error) {
+        if (!isAlreadyExists(error)) throw error;
+        this.logger.info({ collection: FIRST_GENERATION }, `collection ${FIRST_GENERATION} was created by another replica meanwhile; using it`);
+      }
+    }
+    // Read again: another replica may have created the collection (with which model?) or pointed the alias meanwhile.
+    const now = await this.index.listCollections();
+    if (now.some((collection) => collection.aliases.includes(PRODUCTS_ALIAS))) return;
+    const first = now.find((collection) => collection.name === FIRST_GENERATION);
+    if (!first || now.length > 1 || first.modelId !== model.modelId || first.dimension !== model.dimension) return;
+    await this.index.swapAlias(PRODUCTS_ALIAS, FIRST_GENERATION);
+    this.logger.info({ collection: FIRST_GENERATION }, `alias ${PRODUCTS_ALIAS} points at ${FIRST_GENERATION}`);
   }
 
   /** Re-reads the collections from search. */
@@ -74,19 +106,29 @@ function generationOf(name: string): number {
 
 export function computeTargets(collections: CollectionSummary[], model: EmbedderModel, localTargets: ReadonlySet<string>): WriteTargetsState {
   const aliased = collections.find((collection) => collection.aliases.includes(PRODUCTS_ALIAS));
-  const aliasGeneration = aliased ? generationOf(aliased.name) : -1;
+  // Without the alias no collection is known to serve: writing into any of them would be a guess.
+  if (!aliased) return { targets: [], problem: noAliasProblem(collections, model) };
+  const aliasGeneration = generationOf(aliased.name);
   // A generation newer than the aliased one, not aliased itself, of the embedder's model: a reindex is filling it.
   const building = collections
     .filter((collection) => collection.aliases.length === 0 && collection.modelId === model.modelId && (generationOf(collection.name) > aliasGeneration || localTargets.has(collection.name)))
     .sort((a, b) => generationOf(b.name) - generationOf(a.name))[0];
   const targets: string[] = [];
   let problem: string | undefined;
-  if (!aliased) problem = `no collection behind the alias "${PRODUCTS_ALIAS}"`;
-  else if (aliased.modelId !== model.modelId || aliased.dimension !== model.dimension) {
+  if (aliased.modelId !== model.modelId || aliased.dimension !== model.dimension) {
     problem = `collection ${aliased.name} holds vectors of model ${aliased.modelId} (${aliased.dimension}) but the embedder runs ${model.modelId} (${model.dimension}); reindex to switch models`;
   } else {
     targets.push(PRODUCTS_ALIAS);
   }
   if (building) targets.push(building.name);
   return { targets, aliasCollection: aliased, reindexCollection: building?.name, problem: targets.length === 0 ? problem : undefined };
+}
+
+function noAliasProblem(collections: CollectionSummary[], model: EmbedderModel): string {
+  if (collections.length === 0) return `no collection behind the alias "${PRODUCTS_ALIAS}" yet (ingestion creates ${FIRST_GENERATION} when search answers)`;
+  const listed = collections.map((collection) => `${collection.name} (${collection.modelId}, ${collection.dimension} dimensions, ${collection.productCount} products)`).join(', ');
+  return (
+    `no collection is behind the alias "${PRODUCTS_ALIAS}" but collections exist: ${listed}; the embedder runs ${model.modelId} (${model.dimension} dimensions). ` +
+    `Ingestion does not guess which one should serve: point the alias at it (search SwapAlias("${PRODUCTS_ALIAS}", <collection>)) or drop the leftovers`
+  );
 }

@@ -103,7 +103,7 @@ export class IngestionRunner {
     if (this.model) {
       const model = this.model;
       await this.check('search', async () => {
-        // bootstrap() also recreates the collection and alias when search lost them (a fresh embedded store).
+        // bootstrap() also recreates the first collection and the alias when search lost everything (a fresh embedded store).
         await this.registry.bootstrap(model);
         return true;
       });

@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createReadStream, existsSync } from 'node:fs';
 import http, { type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { generateCatalog } from '@vsearch/catalog-generator';
@@ -178,4 +178,43 @@ export async function storeCounts(search: SearchClient): Promise<{ products: num
   const collections = await search.listCollections();
   const live = collections.find((collection) => collection.aliases.includes('products'));
   return { products: live?.productCount ?? 0, points: live?.pointCount ?? 0, collection: live?.name };
+}
+
+export interface DelayingProxy {
+  /** `127.0.0.1:port` to connect to instead of the target. */
+  address: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP proxy to `target` (`host:port`) that holds every chunk for `delayMs`, in both directions
+ * and in order: a slow network, so that calls two ingestion replicas make at start-up overlap as
+ * they do across pods, instead of finishing before the other replica's first call.
+ */
+export async function startDelayingProxy(target: string, delayMs: number): Promise<DelayingProxy> {
+  const separator = target.lastIndexOf(':');
+  const [targetHost, targetPort] = [target.slice(0, separator), Number(target.slice(separator + 1))];
+  const sockets = new Set<Socket>();
+  const relay = (from: Socket, to: Socket) => {
+    from.on('data', (chunk) => setTimeout(() => to.destroyed || to.write(chunk), delayMs));
+    // Ends and errors also arrive after the data before them.
+    from.on('end', () => setTimeout(() => to.end(), delayMs));
+    from.on('error', () => setTimeout(() => to.destroy(), delayMs));
+    from.on('close', () => sockets.delete(from));
+  };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, targetHost);
+    sockets.add(client).add(upstream);
+    relay(client, upstream);
+    relay(upstream, client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
