@@ -32,7 +32,7 @@ export interface ImageHost {
 const CONTENT_TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp' };
 
 /** Serves `<dir>/images` at `/catalog-images/*`, plus `/redirect?to=URL` (a 302 to anywhere) for SSRF tests. */
-export async function startImageHost(imagesDir: string, options: { delayMs?: number; cacheInMemory?: boolean } = {}): Promise<ImageHost> {
+export async function startImageHost(imagesDir: string, options: { delayMs?: number; cacheInMemory?: boolean; port?: number } = {}): Promise<ImageHost> {
   const hits: string[] = [];
   // Benchmarks keep served files in memory, so the host costs next to no CPU beside the pipeline.
   const memory = new Map<string, Buffer>();
@@ -70,7 +70,7 @@ export async function startImageHost(imagesDir: string, options: { delayMs?: num
     createReadStream(file).pipe(response);
   }
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     baseUrl: `http://127.0.0.1:${port}/catalog-images`,
