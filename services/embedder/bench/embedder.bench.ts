@@ -113,8 +113,9 @@ async function measureRaw(options: Options): Promise<Record<Tower, Record<number
 /**
  * Items/s of the raw session at one batch size per tower while a busy loop runs in another process
  * (the other core is busy, as it is whenever gRPC, callers or anything else runs beside inference).
- * On this VM a busy second vCPU slows inference on the first by about a third, so this is the
- * ceiling a served model can approach on this machine; the idle-machine raw rate is the target's.
+ * Tells whether the cores slow each other down (shared caches, SMT siblings, a busy host): if they
+ * do, this rather than the idle-machine rate is what a served model can approach here. The
+ * target's ceiling stays the idle-machine rate.
  */
 async function measureRawContended(options: Options, batches: Record<Tower, number>): Promise<Record<Tower, number>> {
   const runtime = await ModelRuntime.load(options.modelDir, { executionProviders: ['cpu'], intraOpThreads: options.threads, inferenceThread: 'main' });
@@ -412,12 +413,18 @@ async function main(): Promise<void> {
   }
   const textBatch = batchMs('text', options.maxBatch);
   const imageBatch = batchMs('image', options.maxBatch);
+  // The strict budget counts two batches of the query's own tower (the text batch in flight, then
+  // the query's); with bulk images, the looser one counts the image batch a single compute thread
+  // would have had to finish first, the budget the design before per-tower threads was held to.
+  const strictBudget = options.maxWaitMs + 2 * textBatch;
+  const imageAheadBudget = options.maxWaitMs + imageBatch + textBatch;
+  const within = (p99: number, budget: number) => `${p99 <= budget ? 'yes' : 'no'} (${fmt(budget, 1)})`;
   const latencyRows = TOWERS.flatMap((bulkTower) =>
     CALLER_PRIORITIES.map((callerPriority) => {
-      const budget = options.maxWaitMs + (bulkTower === 'text' ? 2 * textBatch : imageBatch + textBatch);
       const { p50, p99 } = interactive[`${bulkTower}/${callerPriority}`];
       const where = callerPriority === 'same' ? 'same priority as the service' : 'nice 10 (as if on other machines)';
-      return `| bulk ${bulkTower}s (4 callers × ${options.maxBatch} items), callers at ${where} | ${fmt(median(p50), 1)} | ${fmt(median(p99), 1)} | ${fmt(budget, 1)} | ${median(p99) <= budget ? 'yes' : 'no'} |`;
+      const loose = bulkTower === 'image' ? within(median(p99), imageAheadBudget) : '–';
+      return `| bulk ${bulkTower}s (4 callers × ${options.maxBatch} items), callers at ${where} | ${fmt(median(p50), 1)} | ${fmt(median(p99), 1)} | ${within(median(p99), strictBudget)} | ${loose} |`;
     }),
   );
 
@@ -449,9 +456,10 @@ async function main(): Promise<void> {
     `Raw session items/s by batch size: ${TOWERS.map((tower) => `${tower}s ${RAW_BATCHES.map((batch) => `${batch}: ${fmt(median(raw[tower][batch]))}`).join(', ')}`).join('; ')}.`,
     '',
     `Interactive text query (one at a time) while bulk calls keep the bulk lane full; budget = MAX_WAIT_MS (${options.maxWaitMs}) + two batch times ` +
-      `(text batch of ${options.maxBatch} ≈ ${fmt(textBatch, 1)} ms, image batch ≈ ${fmt(imageBatch, 1)} ms at the raw rate; with bulk images the batch ahead is an image batch):`,
+      `(text batch of ${options.maxBatch} ≈ ${fmt(textBatch, 1)} ms, image batch ≈ ${fmt(imageBatch, 1)} ms at the raw rate). Strict: two text batches (the query's own tower). ` +
+      'With bulk images the towers compute on separate threads, so no image batch is ahead of the query, but both share the two cores; the looser budget counts one image batch ahead instead of a text batch:',
     '',
-    '| bulk load | p50 ms | p99 ms | budget ms | p99 within budget |',
+    '| bulk load | p50 ms | p99 ms | p99 within MAX_WAIT + 2 text batches (ms) | p99 within MAX_WAIT + image + text batch (ms) |',
     '| --- | --- | --- | --- | --- |',
     ...latencyRows,
     '',

@@ -8,13 +8,16 @@ describe(loadEmbedderConfig.name, () => {
     expect(config.grpc.port).toBe(50051);
     expect(config.metricsPort).toBe(9464);
     expect(config.model).toEqual({ dir: BUNDLED_MODEL_DIR, executionProviders: ['cuda', 'cpu'], intraOpThreads: undefined, inferenceThread: 'worker' });
-    expect(config.batching).toEqual({ maxBatch: 32, maxWaitMs: 5, maxQueueItems: 2048, minBulkSlots: undefined });
+    expect(config.batching).toEqual({ maxBatch: 32, maxWaitMs: 5, maxQueueItems: 2048, minBulkSlots: undefined, maxBatchWhileInteractive: 8 });
   });
 
   it('applies overrides over the environment', () => {
     const config = loadEmbedderConfig({ MAX_BATCH: 8, EXECUTION_PROVIDERS: 'cpu' }, { MAX_BATCH: '64', MAX_WAIT_MS: '2' });
     expect(config.batching.maxBatch).toBe(8);
     expect(config.batching.maxWaitMs).toBe(2);
+    expect(config.batching.maxBatchWhileInteractive).toBe(2);
+    expect(loadEmbedderConfig({ MAX_BATCH: 1 }, {}).batching.maxBatchWhileInteractive).toBe(1);
+    expect(loadEmbedderConfig({ MAX_BATCH_WHILE_INTERACTIVE: 32 }, {}).batching.maxBatchWhileInteractive).toBe(32);
     expect(config.model.executionProviders).toEqual(['cpu']);
   });
 

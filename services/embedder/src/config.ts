@@ -31,6 +31,13 @@ export const embedderEnvSchema = z
     MAX_WAIT_MS: env.nonNegativeInt(5),
     /** Items waiting per tower and lane before calls are refused with RESOURCE_EXHAUSTED. */
     MAX_QUEUE: env.positiveInt(2048),
+    /**
+     * Largest batch while interactive requests keep arriving (one within the last second): a query
+     * waits for the batch in flight, so smaller batches bound its wait; bulk work goes on in smaller
+     * batches meanwhile. Default MAX_BATCH / 4; MAX_BATCH turns the cap off. A pod that only ever
+     * sees one lane (the chart's interactive and bulk pools) is not affected.
+     */
+    MAX_BATCH_WHILE_INTERACTIVE: z.coerce.number().int().positive().optional(),
     /** Batch slots kept for bulk items while interactive ones wait too (the bulk floor); default MAX_BATCH / 8. */
     BULK_MIN_SLOTS: z.coerce.number().int().positive().optional(),
     /** Items (images or texts) one call may carry. */
@@ -61,7 +68,7 @@ export interface EmbedderConfig {
   grpc: { host: string; port: number; maxReceiveMessageBytes: number; maxSendMessageBytes: number; shutdownGraceMs: number };
   metricsPort: number;
   model: { dir: string; executionProviders: ExecutionProvider[]; intraOpThreads: number | undefined; inferenceThread: 'worker' | 'main' };
-  batching: { maxBatch: number; maxWaitMs: number; maxQueueItems: number; minBulkSlots: number | undefined };
+  batching: { maxBatch: number; maxWaitMs: number; maxQueueItems: number; minBulkSlots: number | undefined; maxBatchWhileInteractive: number };
   limits: { maxItemsPerCall: number; maxTextBytes: number; maxEncodedImageBytes: number; maxImagePixels: number };
   preprocessConcurrency: number;
   logLevel: string;
@@ -84,7 +91,7 @@ export function loadEmbedderConfig(overrides: EmbedderConfigOverrides = {}, envi
     },
     metricsPort: parsed.METRICS_PORT,
     model: { dir: parsed.MODEL_DIR, executionProviders: [...parsed.EXECUTION_PROVIDERS], intraOpThreads: parsed.INTRA_OP_THREADS, inferenceThread: parsed.INFERENCE_THREAD },
-    batching: { maxBatch: parsed.MAX_BATCH, maxWaitMs: parsed.MAX_WAIT_MS, maxQueueItems: parsed.MAX_QUEUE, minBulkSlots: parsed.BULK_MIN_SLOTS },
+    batching: { maxBatch: parsed.MAX_BATCH, maxWaitMs: parsed.MAX_WAIT_MS, maxQueueItems: parsed.MAX_QUEUE, minBulkSlots: parsed.BULK_MIN_SLOTS, maxBatchWhileInteractive: parsed.MAX_BATCH_WHILE_INTERACTIVE ?? Math.max(1, Math.floor(parsed.MAX_BATCH / 4)) },
     limits: {
       maxItemsPerCall: parsed.MAX_ITEMS_PER_CALL,
       maxTextBytes: parsed.MAX_TEXT_BYTES,

@@ -240,6 +240,24 @@ describe(DynamicBatcher.name, () => {
     expect((late.error as BatchRejection).code).toBe('UNAVAILABLE');
   });
 
+  it('takes shorter batches while interactive requests keep arriving, and full ones again after the window', async () => {
+    const h = harness({ maxBatch: 8, maxBatchWhileInteractive: 2, interactiveWindowMs: 100, batchMs: 10, minBulkSlots: 1 });
+    track(h.batcher.submit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], { lane: 'bulk' }));
+    await jest.advanceTimersByTimeAsync(5);
+    expect(h.batches).toEqual([[1, 2, 3, 4, 5, 6, 7, 8]]);
+    const query = track(h.batcher.submit([100], { lane: 'interactive' }));
+    await jest.advanceTimersByTimeAsync(10);
+    // The query waited for the batch in flight only; its batch and the next are capped.
+    expect(h.batches[1]).toEqual([100, 9]);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(query.value).toEqual([1000]);
+    expect(h.batches[2]).toEqual([10, 11]);
+    await jest.advanceTimersByTimeAsync(100);
+    track(h.batcher.submit([17, 18, 19, 20, 21, 22, 23, 24], { lane: 'bulk' }));
+    await jest.advanceTimersByTimeAsync(200);
+    expect(h.batches.at(-1)).toHaveLength(8);
+  });
+
   it('reports queue depth and batch sizes to its hooks', async () => {
     const h = harness();
     track(h.batcher.submit([1, 2, 3, 4, 5, 6], { lane: 'bulk' }));

@@ -52,6 +52,15 @@ export interface DynamicBatcherOptions<I, O> {
   maxWaitMs: number;
   /** Per lane. */
   maxQueueItems: number;
+  /**
+   * Largest batch while shoppers are about (an interactive request arrived within the last
+   * `interactiveWindowMs`): a query waits for the batch in flight and then computes in the next,
+   * so shorter batches bound its wait, at the price of some bulk throughput only while queries
+   * come in. Default maxBatch (no cap).
+   */
+  maxBatchWhileInteractive?: number;
+  /** How long after an interactive arrival the cap holds (default 1000 ms). */
+  interactiveWindowMs?: number;
   /** Slots of every batch reserved for bulk items while any wait (default an eighth of maxBatch, at least 1). */
   minBulkSlots?: number;
   /** Embeds one batch; must return one output per input, in order. */
@@ -98,12 +107,14 @@ export class DynamicBatcher<I, O> {
   /** Moving average of the time between requests (ms); infinite until two have arrived. */
   private arrivalGapMs = Number.POSITIVE_INFINITY;
   private lastArrival: number | undefined;
+  private lastInteractiveArrival = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: DynamicBatcherOptions<I, O>) {
     if (!(options.maxBatch >= 1)) throw new RangeError('maxBatch must be at least 1');
     if (!(options.maxWaitMs >= 0)) throw new RangeError('maxWaitMs must not be negative');
     if (!(options.maxQueueItems >= 1)) throw new RangeError('maxQueueItems must be at least 1');
     this.clock = options.clock ?? systemClock;
+    if (options.maxBatchWhileInteractive !== undefined && !(options.maxBatchWhileInteractive >= 1)) throw new RangeError('maxBatchWhileInteractive must be at least 1');
     this.minBulkSlots = Math.min(options.maxBatch, Math.max(1, options.minBulkSlots ?? Math.floor(options.maxBatch / 8)));
   }
 
@@ -145,6 +156,7 @@ export class DynamicBatcher<I, O> {
     if (options.signal?.aborted) return this.refuse(lane, new BatchRejection('CANCELLED', 'request cancelled'), inputs.length);
 
     this.noteArrival();
+    if (lane === 'interactive') this.lastInteractiveArrival = this.clock.now();
     return new Promise<O[]>((resolve, reject) => {
       const onAbort = () => this.fail(ticket, new BatchRejection('CANCELLED', 'request cancelled'), 'CANCELLED');
       const ticket: Ticket<O> = {
@@ -205,7 +217,7 @@ export class DynamicBatcher<I, O> {
       this.notifyIdle();
       return;
     }
-    if (queued >= this.options.maxBatch) {
+    if (queued >= this.batchLimit()) {
       this.cancelTimer();
       void this.dispatch();
       return;
@@ -245,12 +257,19 @@ export class DynamicBatcher<I, O> {
     }
   }
 
-  /** Drops expired items, then takes up to maxBatch items: bulk's reserved slots first, interactive, then more bulk. */
+  /** maxBatch, or the smaller cap while interactive requests keep arriving. */
+  private batchLimit(): number {
+    const { maxBatch, maxBatchWhileInteractive = maxBatch, interactiveWindowMs = 1000 } = this.options;
+    return this.clock.now() - this.lastInteractiveArrival <= interactiveWindowMs ? Math.min(maxBatch, maxBatchWhileInteractive) : maxBatch;
+  }
+
+  /** Drops expired items, then takes up to batchLimit() items: bulk's reserved slots first, interactive, then more bulk. */
   private takeBatch(): Entry<I, O>[] {
     this.dropExpired(this.clock.now());
     const { interactive, bulk } = this.queues;
-    const maxBatch = this.options.maxBatch;
-    const reservedForBulk = Math.min(bulk.length, this.minBulkSlots);
+    const maxBatch = this.batchLimit();
+    // At most half of a capped batch (one slot at least), so interactive items still get in.
+    const reservedForBulk = Math.min(bulk.length, this.minBulkSlots, Math.max(1, Math.floor(maxBatch / 2)));
     const fromInteractive = Math.min(interactive.length, maxBatch - reservedForBulk);
     const fromBulk = Math.min(bulk.length, maxBatch - fromInteractive);
     const batch = [...interactive.splice(0, fromInteractive), ...bulk.splice(0, fromBulk)];

@@ -43,6 +43,7 @@ export class EmbeddingService {
       maxWaitMs: batching.maxWaitMs,
       maxQueueItems: batching.maxQueueItems,
       minBulkSlots: batching.minBulkSlots,
+      maxBatchWhileInteractive: batching.maxBatchWhileInteractive,
     };
     this.images = new DynamicBatcher({ ...common, name: 'image', runBatch: (pixels) => this.runImageBatch(pixels), hooks: metrics.batcherHooks('image') });
     this.texts = new DynamicBatcher({ ...common, name: 'text', runBatch: (rows) => this.runTextBatch(rows), hooks: metrics.batcherHooks('text') });
