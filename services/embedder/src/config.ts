@@ -32,9 +32,9 @@ export const embedderEnvSchema = z
     /** Items waiting per tower and lane before calls are refused with RESOURCE_EXHAUSTED. */
     MAX_QUEUE: env.positiveInt(2048),
     /**
-     * Largest batch while interactive requests keep arriving (one within the last second): a query
-     * waits for the batch in flight, so smaller batches bound its wait; bulk work goes on in smaller
-     * batches meanwhile. Default MAX_BATCH / 4; MAX_BATCH turns the cap off. A pod that only ever
+     * Largest batch bulk items may fill while interactive requests keep arriving (one within the
+     * last second): a query waits for the batch in flight, so smaller batches bound its wait; bulk
+     * work goes on in smaller batches meanwhile (interactive items still batch up to MAX_BATCH). Default MAX_BATCH / 4; MAX_BATCH turns the cap off. A pod that only ever
      * sees one lane (the chart's interactive and bulk pools) is not affected.
      */
     MAX_BATCH_WHILE_INTERACTIVE: z.coerce.number().int().positive().optional(),

@@ -53,10 +53,10 @@ export interface DynamicBatcherOptions<I, O> {
   /** Per lane. */
   maxQueueItems: number;
   /**
-   * Largest batch while shoppers are about (an interactive request arrived within the last
-   * `interactiveWindowMs`): a query waits for the batch in flight and then computes in the next,
-   * so shorter batches bound its wait, at the price of some bulk throughput only while queries
-   * come in. Default maxBatch (no cap).
+   * Largest batch bulk items may fill while shoppers are about (an interactive request arrived
+   * within the last `interactiveWindowMs`): a query waits for the batch in flight and then computes
+   * in the next, so shorter batches bound its wait, at the price of some bulk throughput only while
+   * queries come in. Interactive items still batch up to maxBatch. Default maxBatch (no cap).
    */
   maxBatchWhileInteractive?: number;
   /** How long after an interactive arrival the cap holds (default 1000 ms). */
@@ -257,21 +257,26 @@ export class DynamicBatcher<I, O> {
     }
   }
 
-  /** maxBatch, or the smaller cap while interactive requests keep arriving. */
+  /** Largest batch bulk items may fill: maxBatch, or the smaller cap while interactive requests keep arriving. */
   private batchLimit(): number {
     const { maxBatch, maxBatchWhileInteractive = maxBatch, interactiveWindowMs = 1000 } = this.options;
     return this.clock.now() - this.lastInteractiveArrival <= interactiveWindowMs ? Math.min(maxBatch, maxBatchWhileInteractive) : maxBatch;
   }
 
-  /** Drops expired items, then takes up to batchLimit() items: bulk's reserved slots first, interactive, then more bulk. */
+  /**
+   * Drops expired items, then takes a batch: bulk's reserved slots first, interactive items up to
+   * maxBatch, then bulk items while the batch is under batchLimit() (the cap holds back bulk work
+   * only; interactive items are never held back by it).
+   */
   private takeBatch(): Entry<I, O>[] {
     this.dropExpired(this.clock.now());
     const { interactive, bulk } = this.queues;
-    const maxBatch = this.batchLimit();
+    const { maxBatch } = this.options;
+    const limit = this.batchLimit();
     // At most half of a capped batch (one slot at least), so interactive items still get in.
-    const reservedForBulk = Math.min(bulk.length, this.minBulkSlots, Math.max(1, Math.floor(maxBatch / 2)));
+    const reservedForBulk = Math.min(bulk.length, this.minBulkSlots, Math.max(1, Math.floor(limit / 2)));
     const fromInteractive = Math.min(interactive.length, maxBatch - reservedForBulk);
-    const fromBulk = Math.min(bulk.length, maxBatch - fromInteractive);
+    const fromBulk = Math.min(bulk.length, maxBatch - fromInteractive, Math.max(reservedForBulk, limit - fromInteractive));
     const batch = [...interactive.splice(0, fromInteractive), ...bulk.splice(0, fromBulk)];
     if (batch.length > 0) this.reportDepth();
     const now = this.clock.now();
