@@ -289,6 +289,15 @@ describe('GPU intent', () => {
     assert.equal(limit('embedder-interactive')['nvidia.com/gpu'], undefined);
   });
 
+  test('the interactive batch cap reaches the embedder only when set, per pool', () => {
+    const config = (list, name) => byKindName(list, 'ConfigMap', `rel-visual-search-${name}`).data;
+    const byDefault = render([]);
+    assert.equal(config(byDefault, 'embedder-interactive').MAX_BATCH_WHILE_INTERACTIVE, undefined);
+    const set = render(['--set', 'embedder.config.maxBatchWhileInteractive=4', '--set', 'embedder.pools.bulk.config.maxBatchWhileInteractive=16']);
+    assert.equal(config(set, 'embedder-interactive').MAX_BATCH_WHILE_INTERACTIVE, '4');
+    assert.equal(config(set, 'embedder-bulk').MAX_BATCH_WHILE_INTERACTIVE, '16');
+  });
+
   test('without GPU values nothing requests a GPU or runs the CUDA image', () => {
     for (const scenario of ['default', 'dev', 'keda']) {
       for (const { name, spec } of podSpecs(objects(scenario))) {
