@@ -23,6 +23,11 @@ export const embedderEnvSchema = z
       .pipe(z.array(z.enum(EXECUTION_PROVIDERS as [ExecutionProvider, ...ExecutionProvider[]])).min(1, 'name at least one of cuda, cpu')),
     /** onnxruntime intra-op threads; unset → one per core. */
     INTRA_OP_THREADS: z.coerce.number().int().positive().optional(),
+    /**
+     * Whether idle onnxruntime threads spin waiting for work. Off by default: the two towers compute
+     * side by side and share the cores with gRPC; spinning pools then take the CPU the other needs.
+     */
+    INTRA_OP_SPINNING: env.boolean(false),
     /** Where onnxruntime computes: 'worker' (a worker thread; the event loop stays free for I/O and probes) or 'main'. */
     INFERENCE_THREAD: z.enum(['worker', 'main']).default('worker'),
     /** Largest batch the model computes at once, per tower. */
@@ -67,7 +72,7 @@ export type EmbedderEnv = z.input<typeof embedderEnvSchema>;
 export interface EmbedderConfig {
   grpc: { host: string; port: number; maxReceiveMessageBytes: number; maxSendMessageBytes: number; shutdownGraceMs: number };
   metricsPort: number;
-  model: { dir: string; executionProviders: ExecutionProvider[]; intraOpThreads: number | undefined; inferenceThread: 'worker' | 'main' };
+  model: { dir: string; executionProviders: ExecutionProvider[]; intraOpThreads: number | undefined; intraOpSpinning: boolean; inferenceThread: 'worker' | 'main' };
   batching: { maxBatch: number; maxWaitMs: number; maxQueueItems: number; minBulkSlots: number | undefined; maxBatchWhileInteractive: number };
   limits: { maxItemsPerCall: number; maxTextBytes: number; maxEncodedImageBytes: number; maxImagePixels: number };
   preprocessConcurrency: number;
@@ -90,7 +95,7 @@ export function loadEmbedderConfig(overrides: EmbedderConfigOverrides = {}, envi
       shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     },
     metricsPort: parsed.METRICS_PORT,
-    model: { dir: parsed.MODEL_DIR, executionProviders: [...parsed.EXECUTION_PROVIDERS], intraOpThreads: parsed.INTRA_OP_THREADS, inferenceThread: parsed.INFERENCE_THREAD },
+    model: { dir: parsed.MODEL_DIR, executionProviders: [...parsed.EXECUTION_PROVIDERS], intraOpThreads: parsed.INTRA_OP_THREADS, intraOpSpinning: parsed.INTRA_OP_SPINNING, inferenceThread: parsed.INFERENCE_THREAD },
     batching: { maxBatch: parsed.MAX_BATCH, maxWaitMs: parsed.MAX_WAIT_MS, maxQueueItems: parsed.MAX_QUEUE, minBulkSlots: parsed.BULK_MIN_SLOTS, maxBatchWhileInteractive: parsed.MAX_BATCH_WHILE_INTERACTIVE ?? Math.max(1, Math.floor(parsed.MAX_BATCH / 4)) },
     limits: {
       maxItemsPerCall: parsed.MAX_ITEMS_PER_CALL,

@@ -39,6 +39,7 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
   const runtime = await ModelRuntime.load(config.model.dir, {
     executionProviders: config.model.executionProviders,
     intraOpThreads: config.model.intraOpThreads,
+    intraOpSpinning: config.model.intraOpSpinning,
     inferenceThread: config.model.inferenceThread,
     onProviderSkipped: (provider, reason) => log.warn({ provider, reason }, `execution provider ${provider} unavailable here, skipped`),
   });

@@ -8,13 +8,14 @@
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require('onnxruntime-node');
 
-function sessionOptionsFor(provider, intraOpThreads) {
+function sessionOptionsFor(provider, intraOpThreads, intraOpSpinning) {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     interOpNumThreads: 1,
     ...(intraOpThreads ? { intraOpNumThreads: intraOpThreads } : {}),
+    ...(intraOpSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     logSeverityLevel: 3,
   };
 }
@@ -23,7 +24,7 @@ async function load() {
   const skipped = [];
   for (const provider of workerData.executionProviders) {
     try {
-      const session = await ort.InferenceSession.create(workerData.modelPath, sessionOptionsFor(provider, workerData.intraOpThreads));
+      const session = await ort.InferenceSession.create(workerData.modelPath, sessionOptionsFor(provider, workerData.intraOpThreads, workerData.intraOpSpinning));
       return { provider, skipped, session };
     } catch (error) {
       skipped.push({ provider, reason: error instanceof Error ? error.message : String(error) });

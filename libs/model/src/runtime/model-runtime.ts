@@ -27,6 +27,12 @@ export interface ModelRuntimeOptions {
   executionProviders?: readonly ExecutionProvider[];
   /** onnxruntime intra-op threads per session; unset lets onnxruntime choose (one per core). */
   intraOpThreads?: number;
+  /**
+   * Whether idle intra-op threads spin waiting for work (default true, onnxruntime's behaviour).
+   * Turn it off where the two towers, or other work, share the cores: spinning threads take the
+   * CPU the other session needs.
+   */
+  intraOpSpinning?: boolean;
   /** Told about every skipped provider, so a service can log it. */
   onProviderSkipped?: (provider: ExecutionProvider, reason: string) => void;
   /**
@@ -84,6 +90,7 @@ export class ModelRuntime {
     const backendOptions = {
       executionProviders: options.executionProviders?.length ? options.executionProviders : (['cpu'] as const),
       intraOpThreads: options.intraOpThreads,
+      intraOpSpinning: options.intraOpSpinning ?? true,
       onProviderSkipped: options.onProviderSkipped,
     };
     let backend: TowerBackend;

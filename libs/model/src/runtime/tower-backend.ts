@@ -26,6 +26,8 @@ export interface TensorOutput {
 export interface TowerBackendOptions {
   executionProviders: readonly ExecutionProvider[];
   intraOpThreads: number | undefined;
+  /** Whether idle onnxruntime pool threads spin waiting for work (onnxruntime's default: yes). */
+  intraOpSpinning: boolean;
   onProviderSkipped?: (provider: ExecutionProvider, reason: string) => void;
 }
 
@@ -54,13 +56,14 @@ export class NoExecutionProviderError extends Error {
   }
 }
 
-export function sessionOptionsFor(provider: ExecutionProvider, intraOpThreads: number | undefined): ort.InferenceSession.SessionOptions {
+export function sessionOptionsFor(provider: ExecutionProvider, intraOpThreads: number | undefined, intraOpSpinning = true): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     interOpNumThreads: 1,
     ...(intraOpThreads ? { intraOpNumThreads: intraOpThreads } : {}),
+    ...(intraOpSpinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
     // Warnings only: onnxruntime's info lines are not JSON and would break the log stream.
     logSeverityLevel: 3,
   };
@@ -72,7 +75,7 @@ export async function createInProcessBackend(model: LoadedModelDirectory, option
   for (const provider of options.executionProviders) {
     let vision: ort.InferenceSession | undefined;
     try {
-      const sessionOptions = sessionOptionsFor(provider, options.intraOpThreads);
+      const sessionOptions = sessionOptionsFor(provider, options.intraOpThreads, options.intraOpSpinning);
       vision = await ort.InferenceSession.create(model.visionPath, sessionOptions);
       const text = await ort.InferenceSession.create(model.textPath, sessionOptions);
       const sessions: Record<Tower, ort.InferenceSession> = { vision, text };
@@ -140,12 +143,12 @@ async function startTowerWorker(
   tower: Tower,
   modelPath: string,
   providers: readonly ExecutionProvider[],
-  intraOpThreads: number | undefined,
+  threads: Pick<TowerBackendOptions, 'intraOpThreads' | 'intraOpSpinning'>,
   onDeath: (error: Error) => void,
 ): Promise<TowerWorker | { skipped: WorkerReady['skipped'] }> {
   const worker = new Worker(path.join(__dirname, 'inference.worker.js'), {
     name: `inference-${tower}`,
-    workerData: { tower, modelPath, executionProviders: [...providers], intraOpThreads },
+    workerData: { tower, modelPath, executionProviders: [...providers], intraOpThreads: threads.intraOpThreads, intraOpSpinning: threads.intraOpSpinning },
   });
   const hello = await new Promise<WorkerReady>((resolve, reject) => {
     const onExit = (code: number) => reject(new Error(`${tower} inference worker exited with code ${code} while loading`));
@@ -216,14 +219,14 @@ export async function createWorkerBackend(model: LoadedModelDirectory, options: 
     for (const worker of Object.values(workers)) worker.fail(error);
     for (const listener of fatalListeners) listener(error);
   };
-  const vision = await startTowerWorker('vision', model.visionPath, options.executionProviders, options.intraOpThreads, die);
+  const vision = await startTowerWorker('vision', model.visionPath, options.executionProviders, options, die);
   if (!('run' in vision)) {
     for (const entry of vision.skipped) options.onProviderSkipped?.(entry.provider, entry.reason);
     throw new NoExecutionProviderError(describeFailure(model, options, vision.skipped));
   }
   workers.vision = vision;
   for (const entry of vision.skipped) options.onProviderSkipped?.(entry.provider, entry.reason);
-  const text = await startTowerWorker('text', model.textPath, [vision.executionProvider], options.intraOpThreads, die);
+  const text = await startTowerWorker('text', model.textPath, [vision.executionProvider], options, die);
   if (!('run' in text)) {
     await vision.terminate();
     const skipped = [...vision.skipped, ...text.skipped.map((entry) => ({ ...entry, reason: `text tower: ${entry.reason}` }))];
