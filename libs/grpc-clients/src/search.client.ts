@@ -24,6 +24,8 @@ export interface SearchClientOptions {
   defaultDeadlineMs?: number;
   /** Largest message sent or received; default 64 MiB. */
   maxMessageBytes?: number;
+  /** grpc-js channel options over the defaults (for instance a shorter reconnect backoff). */
+  channelOptions?: grpc.ChannelOptions;
 }
 
 export interface SearchProductData {
@@ -160,7 +162,10 @@ export class SearchClient {
 
   constructor(options: SearchClientOptions) {
     this.defaultDeadlineMs = options.defaultDeadlineMs ?? 10_000;
-    this.client = new SearchGrpcClient(grpcTarget(options.address), grpc.credentials.createInsecure(), clientChannelOptions(options.maxMessageBytes));
+    this.client = new SearchGrpcClient(grpcTarget(options.address), grpc.credentials.createInsecure(), {
+      ...clientChannelOptions(options.maxMessageBytes),
+      ...options.channelOptions,
+    });
   }
 
   /**
