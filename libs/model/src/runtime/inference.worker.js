@@ -8,23 +8,12 @@
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require('onnxruntime-node');
 
-function sessionOptionsFor(provider, intraOpThreads, intraOpSpinning) {
-  return {
-    executionProviders: [provider],
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    interOpNumThreads: 1,
-    ...(intraOpThreads ? { intraOpNumThreads: intraOpThreads } : {}),
-    ...(intraOpSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-    logSeverityLevel: 3,
-  };
-}
-
 async function load() {
   const skipped = [];
-  for (const provider of workerData.executionProviders) {
+  // Session options come from sessionOptionsFor on the main thread, one entry per provider to try.
+  for (const { provider, options } of workerData.sessionOptions) {
     try {
-      const session = await ort.InferenceSession.create(workerData.modelPath, sessionOptionsFor(provider, workerData.intraOpThreads, workerData.intraOpSpinning));
+      const session = await ort.InferenceSession.create(workerData.modelPath, options);
       return { provider, skipped, session };
     } catch (error) {
       skipped.push({ provider, reason: error instanceof Error ? error.message : String(error) });

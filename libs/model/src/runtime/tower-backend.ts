@@ -148,7 +148,11 @@ async function startTowerWorker(
 ): Promise<TowerWorker | { skipped: WorkerReady['skipped'] }> {
   const worker = new Worker(path.join(__dirname, 'inference.worker.js'), {
     name: `inference-${tower}`,
-    workerData: { tower, modelPath, executionProviders: [...providers], intraOpThreads: threads.intraOpThreads, intraOpSpinning: threads.intraOpSpinning },
+    workerData: {
+      tower,
+      modelPath,
+      sessionOptions: providers.map((provider) => ({ provider, options: sessionOptionsFor(provider, threads.intraOpThreads, threads.intraOpSpinning) })),
+    },
   });
   const hello = await new Promise<WorkerReady>((resolve, reject) => {
     const onExit = (code: number) => reject(new Error(`${tower} inference worker exited with code ${code} while loading`));
