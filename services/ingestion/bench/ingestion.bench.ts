@@ -19,7 +19,7 @@ import { EmbedderClient } from '@vsearch/grpc-clients';
 import { preprocessImage } from '@vsearch/preprocessing';
 import { freePort, median, REPO_ROOT, writeBenchmarkSection } from '@vsearch/testing';
 import { startIngestionService } from '../src/index';
-import { generateTestCatalog, startEmbedderProcess, startImageHost, startSearchProcess, storeCounts } from '../src/testing/stack';
+import { generateTestCatalog, ingestionStackEnv, startEmbedderProcess, startImageHost, startSearchProcess, storeCounts } from '../src/testing/stack';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -146,15 +146,7 @@ async function main(): Promise<void> {
     const cpuBefore = { embedder: cpuSecondsOf(embedderPid), search: cpuSecondsOf(search.process.child.pid), ingestion: ownCpuSeconds(), host: cpuSecondsOf(host.pid) };
     const started = performance.now();
     const service = await startIngestionService({
-      KAFKA_BROKERS: brokers,
-      TOPIC_PREFIX: prefix,
-      CONSUMER_GROUP: `${prefix}bench-ingestion`,
-      EMBEDDER_ADDR: embedder.address,
-      SEARCH_ADDR: search.address,
-      DATA_DIR: dataDir,
-      INGESTION_PORT: 0,
-      INGESTION_HOST: '127.0.0.1',
-      IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${host.port}`,
+      ...ingestionStackEnv({ brokers, prefix, consumerGroup: `${prefix}bench-ingestion`, embedderAddress: embedder.address, searchAddress: search.address, dataDir, imageHostPort: host.port }),
       EMBED_BATCH: EMBED_BATCH,
       EMBED_CONCURRENCY: EMBED_CONCURRENCY,
       LOG_LEVEL: 'error',

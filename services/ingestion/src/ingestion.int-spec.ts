@@ -15,6 +15,7 @@ import { freePort, waitFor } from '@vsearch/testing';
 import { startIngestionService, type RunningIngestionService } from './index';
 import {
   generateTestCatalog,
+  ingestionStackEnv,
   startDelayingProxy,
   startEmbedderProcess,
   startImageHost,
@@ -69,15 +70,7 @@ describe('ingestion with the embedder and search', () => {
 
   async function startIngestion(prefix: string, extra: Record<string, string | number> = {}): Promise<RunningIngestionService> {
     const service = await startIngestionService({
-      KAFKA_BROKERS: brokers,
-      TOPIC_PREFIX: prefix,
-      CONSUMER_GROUP: `${prefix}ingestion`,
-      EMBEDDER_ADDR: embedder.address,
-      SEARCH_ADDR: search.address,
-      DATA_DIR: dataDir,
-      INGESTION_PORT: 0,
-      INGESTION_HOST: '127.0.0.1',
-      IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${host.port}`,
+      ...ingestionStackEnv({ brokers, prefix, consumerGroup: `${prefix}ingestion`, embedderAddress: embedder.address, searchAddress: search.address, dataDir, imageHostPort: host.port }),
       FETCH_ATTEMPTS: 2,
       FETCH_RETRY_BASE_MS: 50,
       COLLECTIONS_REFRESH_MS: 500,

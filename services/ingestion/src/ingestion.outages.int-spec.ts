@@ -12,7 +12,7 @@ import { FileEventLog, KafkaEventLog, publishCatalogFile } from '@vsearch/event-
 import { kafkaBrokersForTests, startDedicatedKafka, uniqueTopicPrefix, type DedicatedKafka } from '@vsearch/event-log/testing';
 import { freePort, spawnTsEntry, waitFor } from '@vsearch/testing';
 import { startIngestionService, type RunningIngestionService } from './index';
-import { generateTestCatalog, startEmbedderProcess, startImageHost, startSearchProcess, storeCounts, type ImageHost, type RunningEmbedder, type RunningSearch, type TestCatalog } from './testing/stack';
+import { generateTestCatalog, ingestionStackEnv, startEmbedderProcess, startImageHost, startSearchProcess, storeCounts, type ImageHost, type RunningEmbedder, type RunningSearch, type TestCatalog } from './testing/stack';
 
 jest.setTimeout(240_000);
 
@@ -49,15 +49,7 @@ describe('ingestion through outages', () => {
 
   async function startIngestion(brokers: string, prefix: string, host: ImageHost, extra: Record<string, string | number> = {}): Promise<RunningIngestionService> {
     const service = await startIngestionService({
-      KAFKA_BROKERS: brokers,
-      TOPIC_PREFIX: prefix,
-      CONSUMER_GROUP: `${prefix}ingestion`,
-      EMBEDDER_ADDR: embedder.address,
-      SEARCH_ADDR: search.address,
-      DATA_DIR: dataDir,
-      INGESTION_PORT: 0,
-      INGESTION_HOST: '127.0.0.1',
-      IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${host.port}`,
+      ...ingestionStackEnv({ brokers, prefix, consumerGroup: `${prefix}ingestion`, embedderAddress: embedder.address, searchAddress: search.address, dataDir, imageHostPort: host.port }),
       COLLECTIONS_REFRESH_MS: 500,
       DEPENDENCY_RETRY_BASE_MS: 300,
       DEPENDENCY_RETRY_MAX_MS: 2_000,

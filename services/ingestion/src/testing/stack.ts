@@ -92,6 +92,29 @@ export async function generateTestCatalog(seed: number, count: number, baseUrl: 
   return { dir, lines, productIds: events.map((event) => event.productId), imageCount: events.reduce((sum, event) => sum + event.images.length, 0) };
 }
 
+/** What every test and benchmark ingestion needs to reach the stack started here (loopback, a free port, the local image host allowed). */
+export function ingestionStackEnv(stack: {
+  brokers: string;
+  prefix: string;
+  consumerGroup: string;
+  embedderAddress: string;
+  searchAddress: string;
+  dataDir: string;
+  imageHostPort: number;
+}): Record<string, string | number> {
+  return {
+    KAFKA_BROKERS: stack.brokers,
+    TOPIC_PREFIX: stack.prefix,
+    CONSUMER_GROUP: stack.consumerGroup,
+    EMBEDDER_ADDR: stack.embedderAddress,
+    SEARCH_ADDR: stack.searchAddress,
+    DATA_DIR: stack.dataDir,
+    INGESTION_PORT: 0,
+    INGESTION_HOST: '127.0.0.1',
+    IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${stack.imageHostPort}`,
+  };
+}
+
 export interface RunningEmbedder {
   address: string;
   port: number;
