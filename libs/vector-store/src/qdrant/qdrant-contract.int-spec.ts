@@ -9,6 +9,7 @@
  * every recorded request body is validated against the request schema of its
  * path and method in the spec.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
@@ -18,12 +19,30 @@ import { FakeQdrantServer } from '../conformance/fake-qdrant.server';
 import { isVectorStoreError } from '../errors';
 import { QdrantVectorStore } from './qdrant.vector-store';
 
-const SPEC_PATH = path.resolve(REPO_ROOT, '..', 'shared', 'reference', 'qdrant', 'openapi-v1.19.0.json');
+const SPEC_IN_SHARED = path.join('shared', 'reference', 'qdrant', 'openapi-v1.19.0.json');
+
+/**
+ * Where `shared/` lies beside this checkout, or, for a clone made elsewhere (a fresh clone in a
+ * temporary directory), beside the local repository it was cloned from.
+ */
+function specCandidates(): string[] {
+  const candidates = [path.resolve(REPO_ROOT, '..', SPEC_IN_SHARED)];
+  try {
+    const origin = execFileSync('git', ['config', '--get', 'remote.origin.url'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    if (path.isAbsolute(origin)) candidates.push(path.resolve(origin, '..', SPEC_IN_SHARED));
+  } catch {
+    // Not a git checkout, or no origin: only the path beside this checkout.
+  }
+  return candidates;
+}
+
+const SPEC_CANDIDATES = specCandidates();
+const SPEC_PATH = SPEC_CANDIDATES.find((candidate) => fs.existsSync(candidate)) ?? SPEC_CANDIDATES[0];
 
 /** Reads the spec (failing with where it looked) and builds an ajv instance holding it as JSON Schema under the id `qdrant`. */
 function loadSpecValidator(): { ajv: Ajv; spec: { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: object }> } }>> } } {
   if (!fs.existsSync(SPEC_PATH)) {
-    throw new Error(`Qdrant's OpenAPI spec is missing: looked for ${SPEC_PATH} (../shared/reference/qdrant/openapi-v1.19.0.json next to the repository root ${REPO_ROOT})`);
+    throw new Error(`Qdrant's OpenAPI spec is missing: looked for ${SPEC_CANDIDATES.join(' and ')} (../shared/reference/qdrant/openapi-v1.19.0.json next to the repository root ${REPO_ROOT}, or next to the repository it was cloned from)`);
   }
   const spec = openApiToJsonSchema(JSON.parse(fs.readFileSync(SPEC_PATH, 'utf8'))) as ReturnType<typeof loadSpecValidator>['spec'];
   // Numeric and string formats of the spec (uint, double, uuid, ...) are not checked; examples and other annotations are ignored.
