@@ -106,7 +106,7 @@ describe('load runner', () => {
     let calls = 0;
     grpcServer.addService(embedderV1.EmbedderServiceService, {
       getModelInfo: (_call: unknown, callback: grpc.sendUnaryData<embedderV1.GetModelInfoResponse>) =>
-        callback(null, { modelId: 'm@1', dimension: 4, imageSize: 8, mean: [], std: [], resize: '', crop: '', contextLength: 4, executionProvider: 'cpu' }),
+        callback(null, { modelId: 'm@1', dimension: 4, imageSize: 8, mean: [], std: [], resize: '', crop: '', contextLength: 4, executionProvider: 'cpu', textScoreThreshold: 0, logitScale: 100 }),
       embedTexts: (call: grpc.ServerUnaryCall<embedderV1.EmbedTextsRequest, unknown>, callback: grpc.sendUnaryData<embedderV1.EmbedTextsResponse>) => {
         calls += 1;
         callback(null, { embeddings: { count: call.request.texts.length, dimension: 4, vectors: Buffer.alloc(16 * call.request.texts.length), modelId: 'm@1' } });

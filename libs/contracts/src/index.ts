@@ -1,3 +1,4 @@
 export * from './catalog-events';
 export * from './reindex-requests';
 export * from './parse';
+export * from './product';

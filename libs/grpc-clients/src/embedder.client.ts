@@ -9,7 +9,9 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { clientChannelOptions, GrpcCallError, grpcTarget, unpackFloat32LE } from '@vsearch/grpc-kit';
+import type { ModelInfo } from '@vsearch/contracts';
 import { embedderV1 } from '@vsearch/proto';
+import { modelInfoFromProto } from './embedder.codec';
 
 export type EmbedPriority = 'interactive' | 'bulk';
 
@@ -31,17 +33,6 @@ export interface EmbedderClientOptions {
   maxMessageBytes?: number;
 }
 
-export interface EmbedderModelInfo {
-  modelId: string;
-  dimension: number;
-  imageSize: number;
-  mean: number[];
-  std: number[];
-  resize: string;
-  crop: string;
-  contextLength: number;
-  executionProvider: string;
-}
 
 /** A failed embedder call; `code` is the gRPC status (grpc.status). */
 export class EmbedderCallError extends GrpcCallError {
@@ -94,9 +85,10 @@ export class EmbedderClient {
     return this.embedImages(files.map((encoded) => ({ encoded: asBuffer(encoded) })), options);
   }
 
-  async getModelInfo(options: Pick<EmbedCallOptions, 'deadlineMs' | 'requestId'> = {}): Promise<EmbedderModelInfo> {
+  /** The model served, with its preprocessing rule and serving settings (score cut-offs, logit scale). */
+  async getModelInfo(options: Pick<EmbedCallOptions, 'deadlineMs' | 'requestId'> = {}): Promise<ModelInfo> {
     const info = await this.call<embedderV1.GetModelInfoRequest, embedderV1.GetModelInfoResponse>('getModelInfo', {}, options);
-    return { ...info };
+    return modelInfoFromProto(info);
   }
 
   /** Resolves once a connection is up, or rejects after `timeoutMs`. */

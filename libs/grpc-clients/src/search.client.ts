@@ -7,8 +7,19 @@
  * with round_robin, so calls spread over every search pod.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { CollectionInfo, ProductData, ProductWithImageVectors, SearchFilter, SearchPage, StoredProduct, WriteOutcome } from '@vsearch/contracts';
 import { clientChannelOptions, GrpcCallError, grpcTarget, packFloat32LE } from '@vsearch/grpc-kit';
 import { searchV1 } from '@vsearch/proto';
+import {
+  collectionFromProto,
+  filterToProto,
+  MalformedMessageError,
+  pageFromProto,
+  productToProto,
+  productWritesToProto,
+  storedProductFromProto,
+  writeOutcomeFromProto,
+} from './search.codec';
 
 export interface SearchCallOptions {
   /** Time allowed for this call in ms (default: the client's `defaultDeadlineMs`). */
@@ -28,64 +39,12 @@ export interface SearchClientOptions {
   channelOptions?: grpc.ChannelOptions;
 }
 
-export interface SearchProductData {
-  productId: string;
-  version: number;
-  title: string;
-  description?: string;
-  brand?: string;
-  categories: string[];
-  price: { amount: number; currency: string };
-  inStock: boolean;
-  attributes?: Record<string, string>;
-}
-
-/** A product as search stores and returns it (optional fields filled in). */
-export type StoredSearchProduct = Required<SearchProductData>;
-
-export interface SearchImageVector {
-  imageId: string;
-  imageUrl: string;
-  vector: Float32Array;
-}
-
-/** An image of a product that could not be indexed, stored with the product and returned by getProduct. */
-export interface SearchFailedImage {
-  imageId: string;
-  imageUrl: string;
-  /** `fetch`, `decode` or `embed`. */
-  stage: string;
-  /** Machine-readable, for instance `http_status`. */
-  errorCode: string;
-  /** Human-readable, for instance `answered 404`. */
-  reason: string;
-}
-
-/** A stored product as getProduct returns it. */
-export interface StoredSearchProductWithImages {
-  product: StoredSearchProduct;
-  images: Array<{ imageId: string; imageUrl: string }>;
-  /** Images the last write could not index; empty when all were. */
-  failedImages: SearchFailedImage[];
-}
-
-export type SearchWriteOutcome = 'applied' | 'stale' | 'not_found';
-
-export interface SearchFilterInput {
-  /** Any of these categories. */
-  categories?: string[];
-  /** Any of these brands. */
-  brands?: string[];
-  minPrice?: number;
-  maxPrice?: number;
-  inStock?: boolean;
-}
-
+/** What one search call asks for: the query vector and its filter, paging, cut-off and facets. */
 export interface SearchQueryInput {
   /** Collection or alias; unset means the alias `products`. */
   collection?: string;
   vector: Float32Array;
-  filter?: SearchFilterInput;
+  filter?: SearchFilter;
   /** 1 to 100. */
   limit: number;
   offset?: number;
@@ -95,39 +54,9 @@ export interface SearchQueryInput {
 
 export interface SimilarQueryInput {
   collection?: string;
-  filter?: SearchFilterInput;
+  filter?: SearchFilter;
   limit: number;
   offset?: number;
-}
-
-export interface SearchHitResult {
-  product: StoredSearchProduct;
-  score: number;
-  matchedImageId: string;
-  matchedImageUrl: string;
-}
-
-export interface SearchFacetsResult {
-  categories: Array<{ value: string; count: number }>;
-  brands: Array<{ value: string; count: number }>;
-}
-
-export interface SearchPage {
-  hits: SearchHitResult[];
-  /** Present when asked for with `withFacets`. */
-  facets?: SearchFacetsResult;
-  /** The collection that answered (the alias resolved). */
-  collection: string;
-  modelId: string;
-}
-
-export interface SearchCollectionInfo {
-  name: string;
-  modelId: string;
-  dimension: number;
-  productCount: number;
-  pointCount: number;
-  aliases: string[];
 }
 
 /** A failed search call; `code` is the gRPC status (grpc.status). */
@@ -141,11 +70,6 @@ export class SearchCallError extends GrpcCallError {
 const SERVICE_NAME = 'visualsearch.search.v1.SearchService';
 const SearchGrpcClient = grpc.makeGenericClientConstructor(searchV1.SearchServiceService, SERVICE_NAME);
 
-const OUTCOMES: Record<number, SearchWriteOutcome> = {
-  [searchV1.WriteOutcome.WRITE_OUTCOME_APPLIED]: 'applied',
-  [searchV1.WriteOutcome.WRITE_OUTCOME_STALE]: 'stale',
-  [searchV1.WriteOutcome.WRITE_OUTCOME_NOT_FOUND]: 'not_found',
-};
 
 type UnaryMethod<Req, Res> = (
   request: Req,
@@ -173,50 +97,35 @@ export class SearchClient {
    * replace those recorded before); one outcome per product, in order ('stale' when a newer
    * version is stored).
    */
-  async upsertProducts(
-    products: ReadonlyArray<{ product: SearchProductData; images: SearchImageVector[]; failedImages?: readonly SearchFailedImage[] }>,
-    options: SearchCallOptions & { collection?: string } = {},
-  ): Promise<SearchWriteOutcome[]> {
+  async upsertProducts(products: readonly ProductWithImageVectors[], options: SearchCallOptions & { collection?: string } = {}): Promise<WriteOutcome[]> {
     const response = await this.call<searchV1.UpsertRequest, searchV1.UpsertResponse>(
       'upsert',
-      {
-        collection: options.collection ?? '',
-        products: products.map(({ product, images, failedImages }) => ({
-          product: toProtoProduct(product),
-          images: images.map((image) => ({ imageId: image.imageId, imageUrl: image.imageUrl, vector: packFloat32LE(image.vector) })),
-          failedImages: failedImages?.length ? { images: failedImages.map(copyFailedImage) } : undefined,
-        })),
-      },
+      { collection: options.collection ?? '', products: productWritesToProto(products) },
       options,
     );
-    return response.outcomes.map(toOutcome);
+    return response.outcomes.map((outcome) => this.outcome('upsert', outcome));
   }
 
   /** Rewrites products' catalog data, keeping their vectors; 'not_found' when a product is not stored. */
-  async updateAttributes(products: readonly SearchProductData[], options: SearchCallOptions & { collection?: string } = {}): Promise<SearchWriteOutcome[]> {
+  async updateAttributes(products: readonly ProductData[], options: SearchCallOptions & { collection?: string } = {}): Promise<WriteOutcome[]> {
     const response = await this.call<searchV1.UpdateAttributesRequest, searchV1.UpdateAttributesResponse>(
       'updateAttributes',
-      { collection: options.collection ?? '', products: products.map(toProtoProduct) },
+      { collection: options.collection ?? '', products: products.map(productToProto) },
       options,
     );
-    return response.outcomes.map(toOutcome);
+    return response.outcomes.map((outcome) => this.outcome('updateAttributes', outcome));
   }
 
   /** Deletes a product unless a newer version is stored (then 'stale'). */
-  async deleteProduct(productId: string, version: number, options: SearchCallOptions & { collection?: string } = {}): Promise<SearchWriteOutcome> {
+  async deleteProduct(productId: string, version: number, options: SearchCallOptions & { collection?: string } = {}): Promise<WriteOutcome> {
     const response = await this.call<searchV1.DeleteRequest, searchV1.DeleteResponse>('delete', { collection: options.collection ?? '', productId, version }, options);
-    return toOutcome(response.outcome);
+    return this.outcome('delete', response.outcome);
   }
 
   /** The stored product with its image ids and URLs and the images that failed, or undefined when it is not stored. */
-  async getProduct(productId: string, options: SearchCallOptions & { collection?: string } = {}): Promise<StoredSearchProductWithImages | undefined> {
+  async getProduct(productId: string, options: SearchCallOptions & { collection?: string } = {}): Promise<StoredProduct | undefined> {
     const response = await this.call<searchV1.GetProductRequest, searchV1.GetProductResponse>('getProduct', { collection: options.collection ?? '', productId }, options);
-    if (!response.product) return undefined;
-    return {
-      product: fromProtoProduct(response.product),
-      images: response.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
-      failedImages: response.failedImages.map(copyFailedImage),
-    };
+    return storedProductFromProto(response);
   }
 
   /** Products nearest to a vector, filtered, one hit per product. */
@@ -227,7 +136,7 @@ export class SearchClient {
       {
         collection: query.collection ?? '',
         vector: packFloat32LE(query.vector),
-        filter: toProtoFilter(query.filter),
+        filter: filterToProto(query.filter),
         limit: query.limit,
         offset: query.offset ?? 0,
         scoreThreshold: query.scoreThreshold,
@@ -235,12 +144,7 @@ export class SearchClient {
       },
       options,
     );
-    return {
-      hits: response.hits.map(fromProtoHit),
-      facets: response.facets ? { categories: response.facets.categories.map(fromFacet), brands: response.facets.brands.map(fromFacet) } : undefined,
-      collection: response.collection,
-      modelId: response.modelId,
-    };
+    return pageFromProto(response);
   }
 
   /** Products like a stored one ("more like this"), the product itself left out. */
@@ -248,10 +152,10 @@ export class SearchClient {
     assertUint32('similar', { limit: query.limit, offset: query.offset ?? 0 });
     const response = await this.call<searchV1.SimilarRequest, searchV1.SimilarResponse>(
       'similar',
-      { collection: query.collection ?? '', productId, filter: toProtoFilter(query.filter), limit: query.limit, offset: query.offset ?? 0 },
+      { collection: query.collection ?? '', productId, filter: filterToProto(query.filter), limit: query.limit, offset: query.offset ?? 0 },
       options,
     );
-    return { hits: response.hits.map(fromProtoHit), collection: response.collection, modelId: response.modelId };
+    return pageFromProto(response);
   }
 
   /**
@@ -275,16 +179,9 @@ export class SearchClient {
   }
 
   /** Every collection, oldest generation first, with its counts and aliases. */
-  async listCollections(options: SearchCallOptions = {}): Promise<SearchCollectionInfo[]> {
+  async listCollections(options: SearchCallOptions = {}): Promise<CollectionInfo[]> {
     const response = await this.call<searchV1.ListCollectionsRequest, searchV1.ListCollectionsResponse>('listCollections', {}, options);
-    return response.collections.map((info) => ({
-      name: info.name,
-      modelId: info.modelId,
-      dimension: info.dimension,
-      productCount: Number(info.productCount),
-      pointCount: Number(info.pointCount),
-      aliases: [...info.aliases],
-    }));
+    return response.collections.map(collectionFromProto);
   }
 
   /** Resolves once a connection is up, or rejects after `timeoutMs`. */
@@ -296,6 +193,16 @@ export class SearchClient {
 
   close(): void {
     this.client.close();
+  }
+
+  /** An outcome this client does not know means the two sides disagree on the contract: fail the call rather than guess. */
+  private outcome(method: Method, outcome: searchV1.WriteOutcome): WriteOutcome {
+    try {
+      return writeOutcomeFromProto(outcome);
+    } catch (error) {
+      if (error instanceof MalformedMessageError) throw new SearchCallError(method, grpc.status.INTERNAL, error.message);
+      throw error;
+    }
   }
 
   private call<Req, Res>(method: Method, request: Req, options: SearchCallOptions): Promise<Res> {
@@ -319,61 +226,4 @@ function assertUint32(method: string, values: Record<string, number>): void {
       throw new SearchCallError(method, grpc.status.INVALID_ARGUMENT, `${name} must be an integer from 0 to 4294967295, got ${value}`);
     }
   }
-}
-
-function toOutcome(outcome: searchV1.WriteOutcome): SearchWriteOutcome {
-  const mapped = OUTCOMES[outcome];
-  if (!mapped) throw new SearchCallError('write', grpc.status.INTERNAL, `unexpected write outcome ${outcome}`);
-  return mapped;
-}
-
-function toProtoProduct(product: SearchProductData): searchV1.Product {
-  return {
-    productId: product.productId,
-    version: product.version,
-    title: product.title,
-    description: product.description ?? '',
-    brand: product.brand ?? '',
-    categories: [...product.categories],
-    price: { amount: product.price.amount, currency: product.price.currency },
-    inStock: product.inStock,
-    attributes: { ...(product.attributes ?? {}) },
-  };
-}
-
-function fromProtoProduct(product: searchV1.Product): StoredSearchProduct {
-  return {
-    productId: product.productId,
-    version: Number(product.version),
-    title: product.title,
-    description: product.description,
-    brand: product.brand,
-    categories: [...product.categories],
-    price: { amount: product.price?.amount ?? 0, currency: product.price?.currency ?? '' },
-    inStock: product.inStock,
-    attributes: { ...product.attributes },
-  };
-}
-
-function toProtoFilter(filter: SearchFilterInput | undefined): searchV1.Filter | undefined {
-  if (!filter) return undefined;
-  return {
-    categories: [...(filter.categories ?? [])],
-    brands: [...(filter.brands ?? [])],
-    minPrice: filter.minPrice,
-    maxPrice: filter.maxPrice,
-    inStock: filter.inStock,
-  };
-}
-
-function fromProtoHit(hit: searchV1.Hit): SearchHitResult {
-  return { product: fromProtoProduct(hit.product ?? searchV1.Product.decode(new Uint8Array(0))), score: hit.score, matchedImageId: hit.matchedImageId, matchedImageUrl: hit.matchedImageUrl };
-}
-
-function copyFailedImage({ imageId, imageUrl, stage, errorCode, reason }: SearchFailedImage): SearchFailedImage {
-  return { imageId, imageUrl, stage, errorCode, reason };
-}
-
-function fromFacet(facet: searchV1.FacetCount): { value: string; count: number } {
-  return { value: facet.value, count: facet.count };
 }

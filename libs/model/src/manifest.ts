@@ -46,6 +46,10 @@ export const modelManifestSchema = z.strictObject({
   files: z.strictObject({ vision: fileEntry, text: fileEntry, tokenizer: fileEntry }),
   /** Text→image cosine below which a result is noise for this model (query-api's cutoff). */
   textSearchScoreThreshold: z.number().min(-1).max(1).default(0),
+  /** Image→image cosine below which a photo-search hit is noise; unset: no cut-off. */
+  imageSearchScoreThreshold: z.number().min(-1).max(1).optional(),
+  /** The learned logit scale (CLIP's temperature, exp of the trained log value); CLIP's own is 100. */
+  logitScale: z.number().positive().max(1000).default(100),
   /** Where the weights came from, for people. */
   source: z.string().max(2000).optional(),
 });

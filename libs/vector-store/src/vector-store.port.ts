@@ -28,7 +28,7 @@ import type {
   ProductData,
   ProductWithImageVectors,
   SearchQuery,
-  SearchResult,
+  SearchPage,
   SimilarQuery,
   StoredProduct,
   WriteOutcome,
@@ -54,10 +54,10 @@ export abstract class VectorStore {
   abstract getProduct(collection: string | undefined, productId: string): Promise<StoredProduct | undefined>;
 
   /** Filtered k-nearest-neighbour search, one hit per product. */
-  abstract searchSimilar(query: SearchQuery): Promise<SearchResult>;
+  abstract searchSimilar(query: SearchQuery): Promise<SearchPage>;
 
   /** Products nearest to a stored product's images, the product itself left out. */
-  abstract similarToProduct(query: SimilarQuery): Promise<SearchResult>;
+  abstract similarToProduct(query: SimilarQuery): Promise<SearchPage>;
 
   /**
    * Creates the next generation `products_v{n}` and returns its name; with `name`

@@ -13,7 +13,7 @@ import { reindexRequestedSchema } from '@vsearch/contracts';
 import { createQueryApiApp } from './app';
 import { loadQueryApiConfig, type QueryApiConfigOverrides } from './config';
 import { errorResponseSchema, searchResponseSchema } from './dtos/responses.dto';
-import { FAKE_MODEL, fakeHit, fakeJpeg, fakePorts, type FakePorts } from './testing/fake-ports';
+import { FAKE_MODEL, fakeJpeg, fakePorts, type FakePorts } from './testing/fake-ports';
 
 const ADMIN_KEY = 'test-admin-key-0123456789';
 
@@ -394,8 +394,3 @@ function rawGet(target: string): Promise<{ status: number; body: string }> {
 }
 
 // Keep the fakes honest: hits are only what the test set up.
-describe(fakeHit.name, () => {
-  it('builds a hit with the given id and score', () => {
-    expect(fakeHit('x', 0.5)).toMatchObject({ productId: 'x', score: 0.5 });
-  });
-});

@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
-import { SearchCallError, SearchClient, type SearchImageVector, type SearchProductData } from '@vsearch/grpc-clients';
+import type { ProductData, ProductWithImageVectors } from '@vsearch/contracts';
+import { SearchCallError, SearchClient } from '@vsearch/grpc-clients';
 import { freePort } from '@vsearch/testing';
 import { FakeQdrantServer } from '@vsearch/vector-store/testing';
 import { startSearchService, type RunningSearchService } from './index';
@@ -21,9 +22,9 @@ function unit(...values: number[]): Float32Array {
   return v;
 }
 
-function item(productId: string, version: number, overrides: Partial<SearchProductData> = {}, vector = unit(1)): { product: SearchProductData; images: SearchImageVector[] } {
+function item(productId: string, version: number, overrides: Partial<ProductData> = {}, vector = unit(1)): ProductWithImageVectors {
   return {
-    product: { productId, version, title: productId, categories: ['shoes'], price: { amount: 10, currency: 'EUR' }, inStock: true, brand: 'acme', ...overrides },
+    product: { productId, version, title: productId, description: '', categories: ['shoes'], price: { amount: 10, currency: 'EUR' }, inStock: true, brand: 'acme', attributes: {}, ...overrides },
     images: [{ imageId: 'main', imageUrl: `http://img.test/${productId}.jpg`, vector }],
   };
 }

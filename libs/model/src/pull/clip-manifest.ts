@@ -114,6 +114,8 @@ export function buildClipManifest(input: ClipManifestInput): ModelManifest {
     files: input.files,
     // Real CLIP puts matching text-image pairs around 0.25-0.35 cosine and unrelated ones near 0.1-0.2.
     textSearchScoreThreshold: 0.15,
+    // CLIP's trained logit scale is pinned at its maximum, 100, in the released checkpoints.
+    logitScale: 100,
     source: input.source,
   };
   return modelManifestSchema.parse(manifest);

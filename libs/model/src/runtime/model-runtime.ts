@@ -4,6 +4,7 @@
  * tokenizer, and L2-normalised batch inference. The embedder service and the
  * evaluation tools both use it; batching across requests is the caller's job.
  */
+import type { ModelInfo } from '@vsearch/contracts';
 import { loadModelDirectory, type LoadedModelDirectory } from '../manifest';
 import { l2NormalizeRows } from './l2-normalize';
 import { TextTokenizer, type TokenizedTexts } from './text-tokenizer';
@@ -44,17 +45,12 @@ export interface ModelRuntimeOptions {
   inferenceThread?: 'main' | 'worker';
 }
 
-export interface ModelRuntimeInfo {
-  modelId: string;
+/** The platform's description of the model (what other services need), plus what only this process knows. */
+export interface ModelRuntimeInfo extends ModelInfo {
   name: string;
   version: string;
-  dimension: number;
-  imageSize: number;
   mean: [number, number, number];
   std: [number, number, number];
-  resize: string;
-  crop: string;
-  contextLength: number;
   executionProvider: ExecutionProvider;
   intraOpThreads: number | undefined;
   inferenceThread: 'main' | 'worker';
@@ -124,6 +120,9 @@ export class ModelRuntime {
       crop: manifest.image.crop,
       contextLength: manifest.text.contextLength,
       executionProvider: this.backend.executionProvider,
+      textScoreThreshold: manifest.textSearchScoreThreshold,
+      imageScoreThreshold: manifest.imageSearchScoreThreshold,
+      logitScale: manifest.logitScale,
       intraOpThreads: this.options.intraOpThreads,
       inferenceThread: this.options.inferenceThread ?? 'main',
       skippedProviders: [...this.backend.skippedProviders],

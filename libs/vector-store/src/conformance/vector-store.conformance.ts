@@ -7,7 +7,7 @@
  */
 import { isVectorStoreError, type VectorStoreErrorKind } from '../errors';
 import { generationName, generationOf } from '../naming';
-import { DEFAULT_ALIAS, type FailedImage, type ProductData, type ProductWithImageVectors, type SearchFilter, type SearchResult } from '../types';
+import { DEFAULT_ALIAS, type FailedImage, type ProductData, type ProductWithImageVectors, type SearchFilter, type SearchPage } from '../types';
 import type { VectorStore } from '../vector-store.port';
 
 export interface ConformanceOptions {
@@ -66,7 +66,7 @@ const CATALOG: ProductWithImageVectors[] = [
   withImages(product('p6', { brand: 'kilo', categories: ['shoes', 'boots'], price: { amount: 200, currency: 'EUR' }, inStock: true }), [['main', [0.5, 0, 0.5, 0.5]]]),
 ];
 
-const ids = (result: SearchResult) => result.hits.map((hit) => hit.product.productId);
+const ids = (result: SearchPage) => result.hits.map((hit) => hit.product.productId);
 
 async function expectKind(promise: Promise<unknown>, kind: VectorStoreErrorKind, message?: RegExp): Promise<void> {
   let caught: unknown;

@@ -21,7 +21,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { crc32 } from 'node:zlib';
-import type { FailedImage, ProductData, ProductImage } from '../types';
+import type { FailedImage, ProductData, ImageRef } from '../types';
 import type { CollectionMeta, EmbeddedCollection, ProductSnapshot } from './embedded-collection';
 
 /**
@@ -30,7 +30,7 @@ import type { CollectionMeta, EmbeddedCollection, ProductSnapshot } from './embe
  */
 export interface LoggedUpsert {
   product: ProductData;
-  images: ProductImage[];
+  images: ImageRef[];
   failedImages?: FailedImage[];
 }
 

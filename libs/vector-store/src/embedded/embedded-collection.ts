@@ -7,7 +7,7 @@
  * interleave with it) and alias swaps never race a running search.
  */
 import { availableParallelism } from 'node:os';
-import { SEARCH_LIMITS, type FacetCount, type FailedImage, type ProductData, type ProductImage, type SearchFacets, type SearchFilter, type StoredProduct } from '../types';
+import { SEARCH_LIMITS, type FacetCount, type FailedImage, type ProductData, type ImageRef, type SearchFacets, type SearchFilter, type StoredProduct } from '../types';
 import type { StoredVersion } from '../versioning';
 import { Int8Codes, int8KernelModule } from './int8-kernel';
 import { IvfIndex } from './ivf-index';
@@ -64,7 +64,7 @@ export interface CollectionMeta {
   createdAt: string;
 }
 
-interface ImageSlot extends ProductImage {
+interface ImageSlot extends ImageRef {
   slot: number;
 }
 
@@ -85,7 +85,7 @@ export interface ProductSnapshot {
   productId: string;
   version: number;
   data: ProductData | null;
-  images: ProductImage[];
+  images: ImageRef[];
   /** Written only when there are some; absent in snapshots taken before failed images were recorded. */
   failedImages?: FailedImage[];
 }
@@ -189,7 +189,7 @@ export class EmbeddedCollection {
   }
 
   /** Stores a product with its (unit) image vectors and failed images, replacing any stored images and failures. */
-  applyUpsert(product: ProductData, images: ProductImage[], vectors: Float32Array[], failedImages: FailedImage[] = []): void {
+  applyUpsert(product: ProductData, images: ImageRef[], vectors: Float32Array[], failedImages: FailedImage[] = []): void {
     const entry = this.entryFor(product.productId);
     this.releaseImages(entry);
     this.setData(entry, product);
@@ -383,9 +383,9 @@ export class EmbeddedCollection {
   }
 
   /** Collapses point hits (best first) to the best point per product. */
-  groupByProduct(points: PointHit[]): Array<{ product: ProductData; score: number; image: ProductImage }> {
+  groupByProduct(points: PointHit[]): Array<{ product: ProductData; score: number; image: ImageRef }> {
     const seen = new Set<number>();
-    const hits: Array<{ product: ProductData; score: number; image: ProductImage }> = [];
+    const hits: Array<{ product: ProductData; score: number; image: ImageRef }> = [];
     for (const point of points) {
       if (seen.has(point.ordinal)) continue;
       seen.add(point.ordinal);

@@ -30,7 +30,7 @@ import type {
   ProductWithImageVectors,
   SearchHit,
   SearchQuery,
-  SearchResult,
+  SearchPage,
   SimilarQuery,
   StoredProduct,
   WriteOutcome,
@@ -180,7 +180,7 @@ export class EmbeddedVectorStore extends VectorStore {
     return open.collection.product(productId);
   }
 
-  async searchSimilar(query: SearchQuery): Promise<SearchResult> {
+  async searchSimilar(query: SearchQuery): Promise<SearchPage> {
     const open = this.resolve(query.collection);
     const { collection } = open;
     assertValidPage(query.limit, query.offset);
@@ -198,7 +198,7 @@ export class EmbeddedVectorStore extends VectorStore {
     };
   }
 
-  async similarToProduct(query: SimilarQuery): Promise<SearchResult> {
+  async similarToProduct(query: SimilarQuery): Promise<SearchPage> {
     const open = this.resolve(query.collection);
     const { collection } = open;
     assertValidProductId(query.productId);

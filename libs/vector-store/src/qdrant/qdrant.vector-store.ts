@@ -48,7 +48,7 @@ import { VectorStoreError } from '../errors';
 import { assertGenerationName, assertValidName, compareCollectionNames, generationExists, generationOf, targetName, unknownTarget } from '../naming';
 import { canonicalFailedImages, canonicalProduct } from '../product-data';
 import { KeyedSerialQueue } from '../serial-queue';
-import { SEARCH_LIMITS, type CollectionInfo, type FacetCount, type FailedImage, type ProductData, type ProductImage, type ProductWithImageVectors, type SearchFilter, type SearchHit, type SearchQuery, type SearchResult, type SimilarQuery, type StoredProduct, type WriteOutcome } from '../types';
+import { SEARCH_LIMITS, type CollectionInfo, type FacetCount, type FailedImage, type ProductData, type ImageRef, type ProductWithImageVectors, type SearchFilter, type SearchHit, type SearchQuery, type SearchPage, type SimilarQuery, type StoredProduct, type WriteOutcome } from '../types';
 import {
   assertValidFilter,
   assertValidGeneration,
@@ -94,7 +94,7 @@ interface RecordPayload {
   version: number;
   deleted: boolean;
   product?: ProductData;
-  images?: ProductImage[];
+  images?: ImageRef[];
   failedImages?: FailedImage[];
 }
 
@@ -234,7 +234,7 @@ export class QdrantVectorStore extends VectorStore {
     return { product: record.product, images: record.images ?? [], failedImages: record.failedImages ?? [] };
   }
 
-  async searchSimilar(query: SearchQuery): Promise<SearchResult> {
+  async searchSimilar(query: SearchQuery): Promise<SearchPage> {
     assertValidPage(query.limit, query.offset);
     assertValidFilter(query.filter);
     assertValidScoreThreshold(query.scoreThreshold);
@@ -249,7 +249,7 @@ export class QdrantVectorStore extends VectorStore {
     });
   }
 
-  async similarToProduct(query: SimilarQuery): Promise<SearchResult> {
+  async similarToProduct(query: SimilarQuery): Promise<SearchPage> {
     assertValidProductId(query.productId);
     assertValidPage(query.limit, query.offset);
     assertValidFilter(query.filter);

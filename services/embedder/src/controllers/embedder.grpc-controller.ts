@@ -5,6 +5,7 @@
  * DEADLINE_EXCEEDED, UNAVAILABLE); anything else becomes INTERNAL.
  */
 import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { embedderCodec } from '@vsearch/grpc-clients';
 import { GrpcError, GrpcStatus, packFloat32LE, toServiceError, unary } from '@vsearch/grpc-kit';
 import { requestIdFrom, REQUEST_ID_HEADER, type Logger } from '@vsearch/observability';
 import type { embedderV1 } from '@vsearch/proto';
@@ -42,18 +43,7 @@ export class EmbedderGrpcController {
   }
 
   private getModelInfo(): embedderV1.GetModelInfoResponse {
-    const info = this.embeddings.modelInfo();
-    return {
-      modelId: info.modelId,
-      dimension: info.dimension,
-      imageSize: info.imageSize,
-      mean: [...info.mean],
-      std: [...info.std],
-      resize: info.resize,
-      crop: info.crop,
-      contextLength: info.contextLength,
-      executionProvider: info.executionProvider,
-    };
+    return embedderCodec.modelInfoToProto(this.embeddings.modelInfo());
   }
 
   /** Vectors as one little-endian float32 block (one allocation, no per-number varint work). */

@@ -7,16 +7,8 @@
  */
 import { status } from '@grpc/grpc-js';
 import { SearchCallError, SearchClient } from '@vsearch/grpc-clients';
-import {
-  DependencyUnavailableError,
-  ProductIndex,
-  RejectedByDependencyError,
-  type CollectionSummary,
-  type IndexedProduct,
-  type ProductToIndex,
-  type StoredProductRecord,
-  type WriteOutcome,
-} from '../ports';
+import type { CollectionInfo, ProductData, ProductWithImageVectors, StoredProduct, WriteOutcome } from '@vsearch/contracts';
+import { DependencyUnavailableError, ProductIndex, RejectedByDependencyError } from '../ports';
 
 export class GrpcProductIndex extends ProductIndex {
   private readonly client: SearchClient;
@@ -31,11 +23,11 @@ export class GrpcProductIndex extends ProductIndex {
     });
   }
 
-  upsertProducts(collection: string, items: ProductToIndex[]): Promise<WriteOutcome[]> {
+  upsertProducts(collection: string, items: ProductWithImageVectors[]): Promise<WriteOutcome[]> {
     return translated(this.client.upsertProducts(items, { collection }));
   }
 
-  updateAttributes(collection: string, products: IndexedProduct[]): Promise<WriteOutcome[]> {
+  updateAttributes(collection: string, products: ProductData[]): Promise<WriteOutcome[]> {
     return translated(this.client.updateAttributes(products, { collection }));
   }
 
@@ -43,7 +35,7 @@ export class GrpcProductIndex extends ProductIndex {
     return translated(this.client.deleteProduct(productId, version, { collection }));
   }
 
-  async getProduct(collection: string, productId: string): Promise<StoredProductRecord | null> {
+  async getProduct(collection: string, productId: string): Promise<StoredProduct | null> {
     try {
       return (await translated(this.client.getProduct(productId, { collection }))) ?? null;
     } catch (error) {
@@ -52,9 +44,8 @@ export class GrpcProductIndex extends ProductIndex {
     }
   }
 
-  async listCollections(): Promise<CollectionSummary[]> {
-    const collections = await translated(this.client.listCollections());
-    return collections.map(({ name, modelId, dimension, aliases, productCount }) => ({ name, modelId, dimension, aliases, productCount }));
+  async listCollections(): Promise<CollectionInfo[]> {
+    return translated(this.client.listCollections());
   }
 
   createCollection(modelId: string, dimension: number, name?: string): Promise<string> {

@@ -8,20 +8,12 @@
  * worked and the failures (stage, code, reason) recorded beside it in search; its next event
  * fetches every image again, and a write without failures clears the record.
  */
-import { parseCatalogEvent, type ProductDeleted, type ProductUpserted } from '@vsearch/contracts';
+import { parseCatalogEvent, productDataFromEvent, type ProductDeleted, type ProductUpserted } from '@vsearch/contracts';
 import type { BatchControl, ConsumedEvent, DeadLetterPublisher, DeadLetterReason, PartitionBatch, RetryLater } from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import type { EventOutcome, IngestionMetrics } from '../metrics/ingestion.metrics';
-import {
-  DependencyUnavailableError,
-  RejectedByDependencyError,
-  type EmbedderModel,
-  type FailedImageRecord,
-  type ImageVector,
-  type IndexedProduct,
-  type ProductIndex,
-  type StoredImageRef,
-} from '../ports';
+import type { FailedImage, ImageRef, ImageVector, ProductData } from '@vsearch/contracts';
+import { DependencyUnavailableError, RejectedByDependencyError, type EmbedderModel, type ProductIndex } from '../ports';
 import { backoffDelay } from './concurrency';
 import type { ImageFailure, ImageVectorizer } from './image-vectorizer';
 
@@ -61,7 +53,7 @@ export interface EventResult {
 /** An event either finished (result) or waits for the chunk's batched upsert with its vectors. */
 type EventPlan =
   | { result: EventResult }
-  | { upsert: { product: IndexedProduct; vectors: ImageVector[]; failures: ImageFailure[]; targets: string[]; occurredAt: string } };
+  | { upsert: { product: ProductData; vectors: ImageVector[]; failures: ImageFailure[]; targets: string[]; occurredAt: string } };
 
 export class CatalogEventHandler {
   private readonly failuresByPartition = new Map<string, number>();
@@ -149,7 +141,7 @@ export class CatalogEventHandler {
 
   /** Decides what an upsert needs (nothing, a payload update, or vectors) and computes the vectors; the writes are batched per chunk. */
   private async handleUpserted(event: ProductUpserted, targets: string[], model: EmbedderModel, refresh: boolean): Promise<EventPlan> {
-    const product = toIndexedProduct(event);
+    const product = productDataFromEvent(event);
     const needVectors: string[] = [];
     let attributesUpdated = false;
     for (const target of targets) {
@@ -275,26 +267,12 @@ export function chunksOf(messages: ConsumedEvent[], size: number): ConsumedEvent
   return chunks;
 }
 
-export function sameImages(stored: readonly StoredImageRef[], wanted: readonly { id: string; url: string }[]): boolean {
+export function sameImages(stored: readonly ImageRef[], wanted: readonly { id: string; url: string }[]): boolean {
   if (stored.length !== wanted.length) return false;
   const storedSet = new Set(stored.map((image) => `${image.imageId}\u0000${image.imageUrl}`));
   return wanted.every((image) => storedSet.has(`${image.id}\u0000${image.url}`));
 }
 
-function toFailedImageRecord(failure: ImageFailure): FailedImageRecord {
+function toFailedImageRecord(failure: ImageFailure): FailedImage {
   return { imageId: failure.imageId, imageUrl: failure.url, stage: failure.stage, errorCode: failure.code, reason: failure.message };
-}
-
-export function toIndexedProduct(event: ProductUpserted): IndexedProduct {
-  return {
-    productId: event.productId,
-    version: event.version,
-    title: event.title,
-    description: event.description ?? '',
-    brand: event.brand ?? '',
-    categories: [...event.categories],
-    price: { amount: event.price.amount, currency: event.price.currency },
-    inStock: event.inStock,
-    attributes: { ...(event.attributes ?? {}) },
-  };
 }

@@ -1,11 +1,12 @@
 import { createLogger } from '@vsearch/observability';
-import { PRODUCTS_ALIAS, type CollectionSummary } from '../ports';
+import type { CollectionInfo } from '@vsearch/contracts';
+import { PRODUCTS_ALIAS } from '../ports';
 import { FAKE_MODEL, FakeProductIndex } from '../testing/fakes';
 import { CollectionRegistry, FIRST_GENERATION, computeTargets } from './collection-registry';
 
 const logger = createLogger('ingestion-test', 'silent');
 
-const collection = (name: string, aliases: string[] = [], modelId = FAKE_MODEL.modelId): CollectionSummary => ({ name, modelId, dimension: FAKE_MODEL.dimension, aliases, productCount: 0 });
+const collection = (name: string, aliases: string[] = [], modelId = FAKE_MODEL.modelId): CollectionInfo => ({ name, modelId, dimension: FAKE_MODEL.dimension, aliases, productCount: 0, pointCount: 0 });
 
 describe('computeTargets', () => {
   it('writes to the alias when its collection holds the embedder model', () => {
@@ -49,7 +50,7 @@ class CrossingIndex extends FakeProductIndex {
   heldLists = 0;
   private readonly waiting: Array<() => void> = [];
 
-  override async listCollections(): Promise<CollectionSummary[]> {
+  override async listCollections(): Promise<CollectionInfo[]> {
     const answer = await super.listCollections();
     if (this.heldLists > 0) {
       this.heldLists--;

@@ -14,7 +14,8 @@
  * without the alias are never guessed at: ingestion reports them and writes nothing.
  */
 import type { Logger } from '@vsearch/observability';
-import { isAlreadyExists, PRODUCTS_ALIAS, type CollectionSummary, type EmbedderModel, type ProductIndex } from '../ports';
+import type { CollectionInfo } from '@vsearch/contracts';
+import { isAlreadyExists, PRODUCTS_ALIAS, type EmbedderModel, type ProductIndex } from '../ports';
 
 /** The generation every replica creates on an empty store. */
 export const FIRST_GENERATION = 'products_v1';
@@ -22,7 +23,7 @@ export const FIRST_GENERATION = 'products_v1';
 export interface WriteTargetsState {
   /** Collection names to write, in order: the alias first (when its model matches), then a reindex generation. */
   targets: string[];
-  aliasCollection?: CollectionSummary;
+  aliasCollection?: CollectionInfo;
   reindexCollection?: string;
   /** Why nothing may be written, when `targets` is empty. */
   problem?: string;
@@ -54,7 +55,7 @@ export class CollectionRegistry {
    * at it, when it is the only collection and holds the embedder's model. Anything else is left
    * for refresh() to report.
    */
-  private async bootstrapFirstGeneration(collections: CollectionSummary[], model: EmbedderModel): Promise<void> {
+  private async bootstrapFirstGeneration(collections: CollectionInfo[], model: EmbedderModel): Promise<void> {
     if (!collections.every((collection) => collection.name === FIRST_GENERATION)) return;
     if (collections.length === 0) {
       try {
@@ -104,7 +105,7 @@ function generationOf(name: string): number {
   return match ? Number(match[1]) : -1;
 }
 
-export function computeTargets(collections: CollectionSummary[], model: EmbedderModel, localTargets: ReadonlySet<string>): WriteTargetsState {
+export function computeTargets(collections: CollectionInfo[], model: EmbedderModel, localTargets: ReadonlySet<string>): WriteTargetsState {
   const aliased = collections.find((collection) => collection.aliases.includes(PRODUCTS_ALIAS));
   // Without the alias no collection is known to serve: writing into any of them would be a guess.
   if (!aliased) return { targets: [], problem: noAliasProblem(collections, model) };
@@ -124,7 +125,7 @@ export function computeTargets(collections: CollectionSummary[], model: Embedder
   return { targets, aliasCollection: aliased, reindexCollection: building?.name, problem: targets.length === 0 ? problem : undefined };
 }
 
-function noAliasProblem(collections: CollectionSummary[], model: EmbedderModel): string {
+function noAliasProblem(collections: CollectionInfo[], model: EmbedderModel): string {
   if (collections.length === 0) return `no collection behind the alias "${PRODUCTS_ALIAS}" yet (ingestion creates ${FIRST_GENERATION} when search answers)`;
   const listed = collections.map((collection) => `${collection.name} (${collection.modelId}, ${collection.dimension} dimensions, ${collection.productCount} products)`).join(', ');
   return (

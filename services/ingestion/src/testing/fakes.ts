@@ -1,23 +1,8 @@
 /** Fakes of ingestion's ports for unit tests: in memory, failing loudly on what a test did not set up. */
 import { ImageFetchError } from '@vsearch/image-fetch';
 import type { ConsumedEvent, DeadLetterReason } from '@vsearch/event-log';
-import {
-  DependencyUnavailableError,
-  RejectedByDependencyError,
-  ImageEmbedder,
-  ImagePreprocessor,
-  ImageSource,
-  ProductIndex,
-  type CollectionSummary,
-  type EmbedderModel,
-  type FailedImageRecord,
-  type FetchedImageBytes,
-  type ImageVector,
-  type IndexedProduct,
-  type ProductToIndex,
-  type StoredProductRecord,
-  type WriteOutcome,
-} from '../ports';
+import type { CollectionInfo, FailedImage, ImageVector, ProductData, ProductWithImageVectors, StoredProduct, WriteOutcome } from '@vsearch/contracts';
+import { DependencyUnavailableError, RejectedByDependencyError, ImageEmbedder, ImagePreprocessor, ImageSource, ProductIndex, type EmbedderModel, type FetchedImageBytes } from '../ports';
 
 /** A product with this title is refused by FakeProductIndex.upsertProducts (INVALID_ARGUMENT), with its whole batch. */
 export const REFUSED_TITLE = 'refused by search';
@@ -77,21 +62,22 @@ export class FakeEmbedder extends ImageEmbedder {
   close(): void {}
 }
 
-interface StoredProduct {
-  product: IndexedProduct;
+/** What the fake keeps per product: the write as it came, vectors included. */
+interface FakeStoredProduct {
+  product: ProductData;
   images: ImageVector[];
-  failedImages: FailedImageRecord[];
+  failedImages: FailedImage[];
 }
 
 export class FakeProductIndex extends ProductIndex {
-  readonly collections = new Map<string, { modelId: string; dimension: number; products: Map<string, StoredProduct>; deleted: Map<string, number> }>();
+  readonly collections = new Map<string, { modelId: string; dimension: number; products: Map<string, FakeStoredProduct>; deleted: Map<string, number> }>();
   readonly aliases = new Map<string, string>();
   readonly writes: string[] = [];
   upsertCalls = 0;
   down = false;
   private generation = 0;
 
-  async upsertProducts(collection: string, items: ProductToIndex[]): Promise<WriteOutcome[]> {
+  async upsertProducts(collection: string, items: ProductWithImageVectors[]): Promise<WriteOutcome[]> {
     const store = this.store(collection);
     this.upsertCalls++;
     const refused = items.find(({ product }) => product.title === REFUSED_TITLE);
@@ -106,7 +92,7 @@ export class FakeProductIndex extends ProductIndex {
     });
   }
 
-  async updateAttributes(collection: string, products: IndexedProduct[]): Promise<WriteOutcome[]> {
+  async updateAttributes(collection: string, products: ProductData[]): Promise<WriteOutcome[]> {
     const store = this.store(collection);
     return products.map((product) => {
       this.writes.push(`attributes ${collection} ${product.productId}@${product.version}`);
@@ -128,18 +114,19 @@ export class FakeProductIndex extends ProductIndex {
     return stored ? 'applied' : 'not_found';
   }
 
-  async getProduct(collection: string, productId: string): Promise<StoredProductRecord | null> {
+  async getProduct(collection: string, productId: string): Promise<StoredProduct | null> {
     const stored = this.store(collection).products.get(productId);
     return stored ? { product: stored.product, images: stored.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })), failedImages: stored.failedImages.map((failed) => ({ ...failed })) } : null;
   }
 
-  async listCollections(): Promise<CollectionSummary[]> {
+  async listCollections(): Promise<CollectionInfo[]> {
     this.check();
     return [...this.collections].map(([name, c]) => ({
       name,
       modelId: c.modelId,
       dimension: c.dimension,
       productCount: c.products.size,
+      pointCount: [...c.products.values()].reduce((points, product) => points + product.images.length, 0),
       aliases: [...this.aliases].filter(([, target]) => target === name).map(([alias]) => alias),
     }));
   }
@@ -167,7 +154,7 @@ export class FakeProductIndex extends ProductIndex {
   close(): void {}
 
   /** Products of a collection or alias. */
-  products(collection: string): Map<string, StoredProduct> {
+  products(collection: string): Map<string, FakeStoredProduct> {
     return this.store(collection).products;
   }
 

@@ -1,8 +1,9 @@
 /** The search service over gRPC (SearchClient): filtered k-NN and "more like this", one row per product. */
 import { status } from '@grpc/grpc-js';
-import { SearchCallError, type SearchClient, type SearchFilterInput, type SearchHitResult, type SearchPage } from '@vsearch/grpc-clients';
+import type { SearchPage } from '@vsearch/contracts';
+import { SearchCallError, type SearchClient } from '@vsearch/grpc-clients';
 import { DependencyUnavailableError } from '../errors';
-import { ProductIndex, type ProductFilter, type ProductHit, type ProductPage, type RequestContext, type SimilarQuery, type VectorQuery } from '../ports';
+import { ProductIndex, type RequestContext, type SimilarQuery, type VectorQuery } from '../ports';
 
 const READY_CHECK_DEADLINE_MS = 2_000;
 
@@ -14,12 +15,12 @@ export class GrpcProductIndex extends ProductIndex {
     super();
   }
 
-  async searchByVector(query: VectorQuery, context: RequestContext): Promise<ProductPage> {
+  async searchByVector(query: VectorQuery, context: RequestContext): Promise<SearchPage> {
     try {
       const page = await this.client.search(
         {
           vector: query.vector,
-          filter: toFilter(query.filter),
+          filter: query.filter,
           limit: query.limit,
           offset: query.offset,
           scoreThreshold: query.scoreThreshold,
@@ -27,7 +28,7 @@ export class GrpcProductIndex extends ProductIndex {
         },
         { requestId: context.requestId, deadlineMs: this.deadlineMs },
       );
-      return toPage(page);
+      return page;
     } catch (error) {
       // No collection behind the alias yet: the index is being built, not a client mistake.
       if (error instanceof SearchCallError && error.code === status.NOT_FOUND) throw new DependencyUnavailableError('search', `no index to search yet: ${error.details}`);
@@ -35,14 +36,14 @@ export class GrpcProductIndex extends ProductIndex {
     }
   }
 
-  async findSimilar(query: SimilarQuery, context: RequestContext): Promise<ProductPage | undefined> {
+  async findSimilar(query: SimilarQuery, context: RequestContext): Promise<SearchPage | undefined> {
     try {
       const page = await this.client.similar(
         query.productId,
-        { filter: toFilter(query.filter), limit: query.limit, offset: query.offset },
+        { filter: query.filter, limit: query.limit, offset: query.offset },
         { requestId: context.requestId, deadlineMs: this.deadlineMs },
       );
-      return toPage(page);
+      return page;
     } catch (error) {
       if (error instanceof SearchCallError && error.code === status.NOT_FOUND) return undefined;
       throw unavailableOr(error);
@@ -64,36 +65,4 @@ function unavailableOr(error: unknown): unknown {
     return new DependencyUnavailableError('search', error.details);
   }
   return error;
-}
-
-function toFilter(filter: ProductFilter): SearchFilterInput {
-  return {
-    categories: filter.categories,
-    brands: filter.brands,
-    minPrice: filter.minPrice,
-    maxPrice: filter.maxPrice,
-    inStock: filter.inStock,
-  };
-}
-
-function toPage(page: SearchPage): ProductPage {
-  return {
-    hits: page.hits.map(toHit),
-    facets: page.facets ?? { categories: [], brands: [] },
-    modelId: page.modelId,
-  };
-}
-
-function toHit(hit: SearchHitResult): ProductHit {
-  return {
-    productId: hit.product.productId,
-    title: hit.product.title,
-    brand: hit.product.brand,
-    categories: hit.product.categories,
-    price: hit.product.price,
-    inStock: hit.product.inStock,
-    score: hit.score,
-    matchedImageId: hit.matchedImageId,
-    imageUrl: hit.matchedImageUrl,
-  };
 }

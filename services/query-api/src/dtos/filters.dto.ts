@@ -5,7 +5,7 @@
  * typo is a 400 rather than a silently ignored filter.
  */
 import { z } from 'zod';
-import type { ProductFilter } from '../ports';
+import type { SearchFilter } from '@vsearch/contracts';
 
 const MAX_VALUES = 20;
 
@@ -69,7 +69,7 @@ export function refinePriceRange(value: { minPrice?: number; maxPrice?: number }
   }
 }
 
-export function toProductFilter(value: { category?: string[]; brand?: string[]; minPrice?: number; maxPrice?: number; inStock?: boolean }): ProductFilter {
+export function toProductFilter(value: { category?: string[]; brand?: string[]; minPrice?: number; maxPrice?: number; inStock?: boolean }): SearchFilter {
   return {
     categories: value.category ?? [],
     brands: value.brand ?? [],

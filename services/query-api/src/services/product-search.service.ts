@@ -4,10 +4,12 @@
  * pixels sent on the embedder's fast path) and "more like this".
  */
 import { Inject, Injectable } from '@nestjs/common';
+import type { SearchPage } from '@vsearch/contracts';
 import type { QueryApiConfig } from '../config';
 import type { FiltersQuery } from '../dtos/filters.dto';
 import { toProductFilter } from '../dtos/filters.dto';
 import type { SearchResponse } from '../dtos/responses.dto';
+import { toSearchResponseJson } from '../dtos/search-response.mapper';
 import type { TextSearchQuery } from '../dtos/search-query.dto';
 import { badRequest, notFound, payloadTooLarge, unsupportedMediaType } from '../errors';
 import { QueryApiMetrics } from '../http/metrics';
@@ -16,7 +18,6 @@ import {
   ProductIndex,
   QueryEmbedder,
   RemoteImageSource,
-  type ProductPage,
   type RequestContext,
 } from '../ports';
 import { QUERY_API_CONFIG } from '../tokens';
@@ -107,21 +108,6 @@ export class ProductSearchService {
   }
 }
 
-function toResponse(page: ProductPage, modelId: string, started: number): SearchResponse {
-  return {
-    results: page.hits.map((hit) => ({
-      productId: hit.productId,
-      score: Math.round(hit.score * 10_000) / 10_000,
-      title: hit.title,
-      imageUrl: hit.imageUrl,
-      matchedImageId: hit.matchedImageId,
-      price: hit.price,
-      categories: hit.categories,
-      brand: hit.brand,
-      inStock: hit.inStock,
-    })),
-    facets: page.facets,
-    tookMs: Math.round((performance.now() - started) * 10) / 10,
-    model: page.modelId || modelId,
-  };
+function toResponse(page: SearchPage, modelId: string, started: number): SearchResponse {
+  return toSearchResponseJson(page, modelId, performance.now() - started);
 }

@@ -3,6 +3,7 @@
  * logic around the adapters. Each records its calls; a fake whose behaviour
  * was not set up fails loudly instead of answering something plausible.
  */
+import type { ProductData, SearchHit, SearchPage } from '@vsearch/contracts';
 import type { ReindexRequested } from '@vsearch/contracts';
 import { DependencyUnavailableError } from '../errors';
 import {
@@ -14,8 +15,6 @@ import {
   ReindexProgressSource,
   ReindexRequestPublisher,
   RemoteImageSource,
-  type ProductHit,
-  type ProductPage,
   type QueryApiPorts,
   type QueryModelInfo,
   type ReindexJob,
@@ -54,45 +53,51 @@ export class FakeEmbedder extends QueryEmbedder {
   }
 }
 
-export function fakeHit(productId: string, score: number, overrides: Partial<ProductHit> = {}): ProductHit {
+export function fakeHit(productId: string, score: number, overrides: Partial<ProductData> = {}): SearchHit {
   return {
-    productId,
-    title: `Product ${productId}`,
-    brand: 'Acme',
-    categories: ['women', 'boots'],
-    price: { amount: 49.5, currency: 'EUR' },
-    inStock: true,
+    product: {
+      productId,
+      version: 1,
+      title: `Product ${productId}`,
+      description: '',
+      brand: 'Acme',
+      categories: ['women', 'boots'],
+      price: { amount: 49.5, currency: 'EUR' },
+      inStock: true,
+      attributes: {},
+      ...overrides,
+    },
     score,
     matchedImageId: `${productId}-1`,
-    imageUrl: `http://127.0.0.1:8080/catalog-images/${productId}/${productId}-1.jpg`,
-    ...overrides,
+    matchedImageUrl: `http://127.0.0.1:8080/catalog-images/${productId}/${productId}-1.jpg`,
   };
 }
 
 export class FakeProductIndex extends ProductIndex {
   down = false;
-  hits: ProductHit[] = [fakeHit('p1', 0.42), fakeHit('p2', 0.31)];
+  hits: SearchHit[] = [fakeHit('p1', 0.42), fakeHit('p2', 0.31)];
   knownProducts = new Set(['p1', 'p2']);
   readonly searches: { query: VectorQuery; requestId: string }[] = [];
   readonly similarCalls: SimilarQuery[] = [];
 
-  async searchByVector(query: VectorQuery, context: RequestContext): Promise<ProductPage> {
+  async searchByVector(query: VectorQuery, context: RequestContext): Promise<SearchPage> {
     if (this.down) throw new DependencyUnavailableError('search', 'connection refused');
     this.searches.push({ query, requestId: context.requestId });
     const hits = this.hits.filter((hit) => query.scoreThreshold === undefined || hit.score >= query.scoreThreshold);
     return {
       hits: hits.slice(query.offset, query.offset + query.limit),
       facets: { categories: [{ value: 'boots', count: hits.length }], brands: [{ value: 'Acme', count: hits.length }] },
+      collection: 'products_v1',
       modelId: FAKE_MODEL.modelId,
     };
   }
 
-  async findSimilar(query: SimilarQuery, _context: RequestContext): Promise<ProductPage | undefined> {
+  async findSimilar(query: SimilarQuery, _context: RequestContext): Promise<SearchPage | undefined> {
     if (this.down) throw new DependencyUnavailableError('search', 'connection refused');
     this.similarCalls.push(query);
     if (!this.knownProducts.has(query.productId)) return undefined;
-    const hits = this.hits.filter((hit) => hit.productId !== query.productId);
-    return { hits, facets: { categories: [], brands: [] }, modelId: FAKE_MODEL.modelId };
+    const hits = this.hits.filter((hit) => hit.product.productId !== query.productId);
+    return { hits, facets: { categories: [], brands: [] }, collection: 'products_v1', modelId: FAKE_MODEL.modelId };
   }
 
   async checkReady(): Promise<void> {

@@ -10,21 +10,11 @@
  * GetProduct of a product that is not stored answers OK with no product.
  */
 import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { searchCodec } from '@vsearch/grpc-clients';
 import { GrpcError, GrpcStatus, toServiceError, unary } from '@vsearch/grpc-kit';
 import { requestIdFrom, REQUEST_ID_HEADER, type Logger } from '@vsearch/observability';
 import type { searchV1 } from '@vsearch/proto';
 import { VectorStore, VectorStoreError, type VectorStoreErrorKind } from '@vsearch/vector-store';
-import {
-  fromCollection,
-  fromFacets,
-  fromHit,
-  fromStoredProduct,
-  toFailedImages,
-  toFilter,
-  toOutcome,
-  toProduct,
-  unpackVector,
-} from '../dtos/search-messages';
 import type { SearchMetrics } from '../metrics/search.metrics';
 
 const STATUS_OF: Record<VectorStoreErrorKind, GrpcStatus> = {
@@ -58,50 +48,47 @@ export class SearchGrpcController {
   }
 
   private async upsert(request: searchV1.UpsertRequest): Promise<searchV1.UpsertResponse> {
-    const products = request.products.map((entry, i) => ({
-      product: toProduct(entry.product, i),
-      images: entry.images.map((image) => ({ imageId: image.imageId, imageUrl: image.imageUrl, vector: unpackVector(image.vector, `vector of image ${image.imageId} of product ${entry.product?.productId}`) })),
-      failedImages: toFailedImages(entry.failedImages),
-    }));
-    const outcomes = await this.store.upsertProducts(request.collection, products);
-    return { outcomes: outcomes.map(toOutcome) };
+    const outcomes = await this.store.upsertProducts(request.collection, searchCodec.productWritesFromProto(request.products));
+    return { outcomes: outcomes.map(searchCodec.writeOutcomeToProto) };
   }
 
   private async updateAttributes(request: searchV1.UpdateAttributesRequest): Promise<searchV1.UpdateAttributesResponse> {
-    const outcomes = await this.store.updateAttributes(request.collection, request.products.map((product, i) => toProduct(product, i)));
-    return { outcomes: outcomes.map(toOutcome) };
+    const products = request.products.map((product, position) => searchCodec.requiredProductFromProto(product, position));
+    const outcomes = await this.store.updateAttributes(request.collection, products);
+    return { outcomes: outcomes.map(searchCodec.writeOutcomeToProto) };
   }
 
   private async delete(request: searchV1.DeleteRequest): Promise<searchV1.DeleteResponse> {
-    return { outcome: toOutcome(await this.store.deleteProduct(request.collection, request.productId, Number(request.version))) };
+    return { outcome: searchCodec.writeOutcomeToProto(await this.store.deleteProduct(request.collection, request.productId, Number(request.version))) };
   }
 
   private async getProduct(request: searchV1.GetProductRequest): Promise<searchV1.GetProductResponse> {
-    return fromStoredProduct(await this.store.getProduct(request.collection, request.productId));
+    return searchCodec.storedProductToProto(await this.store.getProduct(request.collection, request.productId));
   }
 
   private async search(request: searchV1.SearchRequest): Promise<searchV1.SearchResponse> {
-    const result = await this.store.searchSimilar({
+    const page = await this.store.searchSimilar({
       collection: request.collection,
-      vector: unpackVector(request.vector, 'query vector'),
-      filter: toFilter(request.filter),
+      vector: searchCodec.vectorFromProto(request.vector, 'query vector'),
+      filter: searchCodec.filterFromProto(request.filter),
       limit: request.limit,
       offset: request.offset,
       scoreThreshold: request.scoreThreshold,
       withFacets: request.withFacets,
     });
-    return { hits: result.hits.map(fromHit), facets: fromFacets(result.facets), collection: result.collection, modelId: result.modelId };
+    return searchCodec.pageToProto(page);
   }
 
   private async similar(request: searchV1.SimilarRequest): Promise<searchV1.SimilarResponse> {
-    const result = await this.store.similarToProduct({
+    const page = await this.store.similarToProduct({
       collection: request.collection,
       productId: request.productId,
-      filter: toFilter(request.filter),
+      filter: searchCodec.filterFromProto(request.filter),
       limit: request.limit,
       offset: request.offset,
     });
-    return { hits: result.hits.map(fromHit), collection: result.collection, modelId: result.modelId };
+    const { hits, collection, modelId } = searchCodec.pageToProto(page);
+    return { hits, collection, modelId };
   }
 
   private async createCollection(request: searchV1.CreateCollectionRequest): Promise<searchV1.CreateCollectionResponse> {
@@ -118,7 +105,7 @@ export class SearchGrpcController {
   }
 
   private async listCollections(): Promise<searchV1.ListCollectionsResponse> {
-    return { collections: (await this.store.listCollections()).map(fromCollection) };
+    return { collections: (await this.store.listCollections()).map(searchCodec.collectionToProto) };
   }
 
   /** Per call: request id and logger, store errors → gRPC statuses, latency by method and code. */
@@ -131,7 +118,7 @@ export class SearchGrpcController {
       stopTimer({ code: 'OK' });
       return result;
     } catch (thrown) {
-      const error = thrown instanceof VectorStoreError ? new GrpcError(STATUS_OF[thrown.kind], thrown.message) : thrown;
+      const error = toGrpcError(thrown);
       const { code, details } = toServiceError(error);
       const codeName = GrpcStatus[code ?? GrpcStatus.UNKNOWN];
       stopTimer({ code: codeName });
@@ -141,4 +128,11 @@ export class SearchGrpcController {
       throw error;
     }
   }
+}
+
+/** The store's and the codec's typed failures as the statuses a client can act on; anything else stays INTERNAL. */
+function toGrpcError(thrown: unknown): unknown {
+  if (thrown instanceof VectorStoreError) return new GrpcError(STATUS_OF[thrown.kind], thrown.message);
+  if (thrown instanceof searchCodec.MalformedMessageError) return new GrpcError(GrpcStatus.INVALID_ARGUMENT, thrown.message);
+  return thrown;
 }

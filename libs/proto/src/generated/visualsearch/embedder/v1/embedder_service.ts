@@ -110,6 +110,23 @@ export interface GetModelInfoResponse {
   contextLength: number;
   /** execution_provider is the onnxruntime provider in use ("cuda" or "cpu"). */
   executionProvider: string;
+  /**
+   * text_score_threshold is the text-to-image cosine below which a text-search
+   * hit is noise for this model (0 when the model sets none).
+   */
+  textScoreThreshold: number;
+  /**
+   * image_score_threshold is the image-to-image cosine below which a
+   * photo-search hit is noise; unset means no cut-off.
+   */
+  imageScoreThreshold?:
+    | number
+    | undefined;
+  /**
+   * logit_scale is the model's learned temperature (CLIP's logit scale), which
+   * turns cosines into label probabilities.
+   */
+  logitScale: number;
 }
 
 export const VISUALSEARCH_EMBEDDER_V1_PACKAGE_NAME = "visualsearch.embedder.v1";
@@ -502,6 +519,8 @@ function createBaseGetModelInfoResponse(): GetModelInfoResponse {
     crop: "",
     contextLength: 0,
     executionProvider: "",
+    textScoreThreshold: 0,
+    logitScale: 0,
   };
 }
 
@@ -541,6 +560,15 @@ export const GetModelInfoResponse: MessageFns<GetModelInfoResponse> = {
     }
     if (message.executionProvider !== "") {
       writer.uint32(74).string(message.executionProvider);
+    }
+    if (message.textScoreThreshold !== 0) {
+      writer.uint32(85).float(message.textScoreThreshold);
+    }
+    if (message.imageScoreThreshold !== undefined) {
+      writer.uint32(93).float(message.imageScoreThreshold);
+    }
+    if (message.logitScale !== 0) {
+      writer.uint32(101).float(message.logitScale);
     }
     return writer;
   },
@@ -648,6 +676,30 @@ export const GetModelInfoResponse: MessageFns<GetModelInfoResponse> = {
             }
 
             message.executionProvider = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 85) {
+              break;
+            }
+
+            message.textScoreThreshold = reader.float();
+            continue;
+          }
+          case 11: {
+            if (tag !== 93) {
+              break;
+            }
+
+            message.imageScoreThreshold = reader.float();
+            continue;
+          }
+          case 12: {
+            if (tag !== 101) {
+              break;
+            }
+
+            message.logitScale = reader.float();
             continue;
           }
         }
