@@ -1,6 +1,7 @@
 // Lint for the whole monorepo. The module-boundary rule is the architecture's
 // guard: services import libs, libs never import services, no service imports
-// another, and the generated proto lib is a leaf.
+// another, the generated proto lib is a leaf, and tooling libs (scope:tools:
+// hub download, evaluation) stay out of services, for the CLI only.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
@@ -24,6 +25,8 @@ export default [
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:service', 'type:feature', 'type:data-access', 'type:util', 'type:proto'] },
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', 'type:proto'] },
+            // The scope rules below already keep tooling out of every service; this says it whatever scope a service has.
+            { sourceTag: 'type:service', notDependOnLibsWithTags: ['scope:tools'] },
             { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:data-access', 'type:util', 'type:proto'] },
             { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:util', 'type:proto'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:proto'] },
@@ -33,8 +36,9 @@ export default [
             { sourceTag: 'scope:search', onlyDependOnLibsWithTags: ['scope:search', 'scope:shared'] },
             { sourceTag: 'scope:ingestion', onlyDependOnLibsWithTags: ['scope:ingestion', 'scope:shared'] },
             { sourceTag: 'scope:query-api', onlyDependOnLibsWithTags: ['scope:query-api', 'scope:shared'] },
+            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:tools', 'scope:shared'] },
             { sourceTag: 'scope:load-tests', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:cli', 'scope:embedder', 'scope:search', 'scope:ingestion', 'scope:query-api', 'scope:shared'] },
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:cli', 'scope:embedder', 'scope:search', 'scope:ingestion', 'scope:query-api', 'scope:tools', 'scope:shared'] },
           ],
         },
       ],

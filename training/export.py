@@ -115,7 +115,7 @@ def export(args):
     with open(os.path.join(ref_dir, "reference.json"), "w") as handle:
         json.dump({
             "about": "Inputs and PyTorch outputs of this model, written by training/export.py; "
-                     "checked against onnxruntime-node by libs/model/src/eval/onnx-parity.int-spec.ts",
+                     "checked against onnxruntime-node by libs/model-tools/src/bundled-model.int-spec.ts",
             "imageCount": int(pixels.shape[0]), "imageShape": list(pixels.shape[1:]),
             "embeddingDimension": cfg.embedding_dim,
             "imageAttributes": image_attributes,

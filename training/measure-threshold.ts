@@ -7,7 +7,8 @@
  *   node tools/cli/bin/run-ts.js training/measure-threshold.ts [--model DIR] [--count 300] [--seed 11] [--write]
  */
 import { CATEGORIES, CATEGORY_INFO, COLOURS, PATTERNS } from '@vsearch/catalog-generator';
-import { BUNDLED_MODEL_DIR, EVAL_PROMPTS, ModelRuntime, embedImages, embedTexts, planEvalCatalog, renderAndPreprocess, topK } from '@vsearch/model';
+import { BUNDLED_MODEL_DIR, ModelRuntime } from '@vsearch/model';
+import { EVAL_PROMPTS, embedImages, embedTexts, planEvalCatalog, renderAndPreprocess, topK } from '@vsearch/model-tools';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 

@@ -77,7 +77,7 @@ function benchModel(runs: number): boolean {
     [
       '## The bundled model (clip-mini)',
       '',
-      'Retrieval quality on held-out evaluation catalogs (`npx vsearch eval --seed S --count 1000 --json`; floors asserted by `libs/model/src/eval/evaluate-model.int-spec.ts`):',
+      'Retrieval quality on held-out evaluation catalogs (`npx vsearch eval --seed S --count 1000 --json`; floors asserted by `libs/model-tools/src/eval/evaluate-model.int-spec.ts`):',
       '',
       '| model | seed | P@10 seen (≥ 0.90) | P@10 held-out (≥ 0.75) | title R@10 | image→image R@10 | zero-shot category (≥ 0.95) | zero-shot colour (≥ 0.90) |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',

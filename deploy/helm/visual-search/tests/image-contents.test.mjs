@@ -96,7 +96,7 @@ describe('.dockerignore matching', () => {
   });
 
   test('keeps tests, fixtures and local data out of the build context', () => {
-    for (const file of ['libs/model/src/pull/pull-model.int-spec.ts', 'node_modules/zod/package.json', 'data/x', 'tmp/x', 'models/clip-mini/reference/reference.json', 'training/train.py']) {
+    for (const file of ['libs/model-tools/src/pull/pull-model.int-spec.ts', 'node_modules/zod/package.json', 'data/x', 'tmp/x', 'models/clip-mini/reference/reference.json', 'training/train.py']) {
       assert.equal(isIgnored(file), true, file);
     }
   });

@@ -1,7 +1,7 @@
 /**
  * `vsearch eval` as a user runs it.
  * real: the CLI as a child process, the catalog generator (sharp), preprocessing, onnxruntime-node,
- * the bundled model. mock: nothing. (Quality floors: libs/model/src/eval/evaluate-model.int-spec.ts.)
+ * the bundled model. mock: nothing. (Quality floors: libs/model-tools/src/eval/evaluate-model.int-spec.ts.)
  */
 import { REPO_ROOT } from '@vsearch/testing';
 import { spawnSync } from 'node:child_process';

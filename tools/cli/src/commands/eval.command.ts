@@ -1,4 +1,5 @@
-import { BUNDLED_MODEL_DIR, DEFAULT_EVAL_COUNT, DEFAULT_EVAL_SEED, MIN_EVAL_COUNT, evaluateModel } from '@vsearch/model';
+import { BUNDLED_MODEL_DIR } from '@vsearch/model';
+import { DEFAULT_EVAL_COUNT, DEFAULT_EVAL_SEED, MIN_EVAL_COUNT, evaluateModel } from '@vsearch/model-tools';
 import { InvalidArgumentError, type Command } from 'commander';
 import path from 'node:path';
 

@@ -1,4 +1,5 @@
-import { KNOWN_MODELS, MODELS_DIR, listModels, modelId, pullModel, type DownloadProgress } from '@vsearch/model';
+import { modelId } from '@vsearch/model';
+import { KNOWN_MODELS, MODELS_DIR, listModels, pullModel, type DownloadProgress } from '@vsearch/model-tools';
 import { InvalidArgumentError, type Command } from 'commander';
 
 function megabytes(bytes: number): string {

@@ -5,9 +5,8 @@
  * preprocessing library turns them into pixels, the model runtime embeds them.
  */
 import { CATEGORIES, COLOURS, type ProductAttributes } from '@vsearch/catalog-generator';
+import { BUNDLED_MODEL_DIR, ModelRuntime } from '@vsearch/model';
 import { preprocessImage, toNormalizedChw } from '@vsearch/preprocessing';
-import { BUNDLED_MODEL_DIR } from '../manifest';
-import { ModelRuntime } from '../runtime';
 import { EVAL_PROMPTS, planEvalCatalog, renderEvalImage, type EvalCatalogPlan, type EvalProduct } from './eval-catalog';
 import { hitAtK, mean, nearest, precisionAtK, topK } from './retrieval-metrics';
 

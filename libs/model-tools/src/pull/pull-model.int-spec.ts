@@ -6,10 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadModelDirectory, verifyModelFiles } from '../manifest';
+import { isModelInUse, loadModelDirectory, markModelInUse, verifyModelFiles } from '@vsearch/model';
 import { ModelPullError } from './errors';
 import { FAKE_COMMIT, FakeHub } from './fake-hub.testing';
-import { isModelInUse, markModelInUse } from './in-use';
 import { listModels, pullModel, type PullModelOptions } from './pull-model';
 
 const REPO = 'test-org/clip-test';

@@ -6,7 +6,7 @@
  * ONNX input/output names from the graphs themselves.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { modelManifestSchema, type ModelManifest } from '../manifest';
+import { modelManifestSchema, type ModelManifest } from '@vsearch/model';
 
 /** OpenAI CLIP's normalisation (also the Hugging Face CLIPImageProcessor default). */
 export const CLIP_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];

@@ -4,7 +4,7 @@
  * real: catalog generator (sharp), preprocessing library, onnxruntime-node, the bundled model.
  * mock: nothing. The figures for docs/benchmarks.md come from `npx vsearch eval` (1,000 products).
  */
-import { BUNDLED_MODEL_DIR } from '../manifest';
+import { BUNDLED_MODEL_DIR } from '@vsearch/model';
 import { evaluateModel, type EvalReport } from './evaluate-model';
 
 describe(evaluateModel.name, () => {

@@ -7,11 +7,10 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BUNDLED_MODEL_DIR, loadModelDirectory, type ModelManifest } from '../manifest';
+import { BUNDLED_MODEL_DIR, IN_USE_DIR, isModelInUse, loadModelDirectory, type ModelManifest } from '@vsearch/model';
 import { buildClipManifest, type GraphNames } from './clip-manifest';
 import { ModelPullError } from './errors';
 import { DEFAULT_HF_ENDPOINT, downloadFile, headRemoteFile, type DownloadProgress, type HubLocation } from './hub-download';
-import { IN_USE_DIR, isModelInUse } from './in-use';
 
 /** The repository's `models/` directory (holds the bundled model and pulled ones). */
 export const MODELS_DIR = path.dirname(BUNDLED_MODEL_DIR);

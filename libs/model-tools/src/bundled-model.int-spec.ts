@@ -6,11 +6,10 @@
  * real: onnxruntime-node, @huggingface/tokenizers, the committed model files. mock: nothing.
  */
 import type { ProductAttributes } from '@vsearch/catalog-generator';
+import { BUNDLED_MODEL_DIR, ModelRuntime, l2NormalizeRows, loadModelDirectory, verifyModelFiles } from '@vsearch/model';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EVAL_PROMPTS } from './eval';
-import { BUNDLED_MODEL_DIR, loadModelDirectory, verifyModelFiles } from './manifest';
-import { ModelRuntime, l2NormalizeRows } from './runtime';
 
 interface Reference {
   imageCount: number;
