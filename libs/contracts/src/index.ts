@@ -2,3 +2,4 @@ export * from './catalog-events';
 export * from './reindex-requests';
 export * from './parse';
 export * from './product';
+export * from './errors';
