@@ -79,8 +79,13 @@ describe(pullModel.name, () => {
     const transfers = hub.contentRequests('onnx/vision_model.onnx');
     expect(transfers).toHaveLength(2);
     expect(transfers[0].range).toBeUndefined();
-    expect(transfers[1].range).toBe('bytes=150000-');
-    expect(logs.some((line) => /broke off.*resuming from byte 150000/.test(line))).toBe(true);
+    // The hub sent half of the 300,000 bytes before cutting the connection; how much of it reached the
+    // .part file before the client saw the break depends on scheduling, so the resume point is read
+    // from what the client reported, and must be a real point inside what was sent.
+    const resumedFrom = Number(/^bytes=(\d+)-$/.exec(transfers[1].range ?? '')?.[1]);
+    expect(resumedFrom).toBeGreaterThan(0);
+    expect(resumedFrom).toBeLessThanOrEqual(150_000);
+    expect(logs.some((line) => new RegExp(`broke off.*resuming from byte ${resumedFrom}\\b`).test(line))).toBe(true);
     await expect(verifyModelFiles(loadModelDirectory(path.join(modelsDir, 'clip-test')))).resolves.toBeUndefined();
   });
 
@@ -88,12 +93,15 @@ describe(pullModel.name, () => {
     hub.truncateNext.add('onnx/text_model.onnx');
     await expectPullError(pullModel(options({ maxAttempts: 1 })), 'interrupted');
     const part = path.join(modelsDir, '.pull-clip-test', 'text.onnx.part');
-    expect(statSync(part).size).toBe(100_000);
+    // At most the half (100,000 of 200,000 bytes) the hub sent; how much reached disk depends on scheduling.
+    const kept = statSync(part).size;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(100_000);
     expect(existsSync(path.join(modelsDir, 'clip-test'))).toBe(false);
 
     const result = await pullModel(options());
-    expect(result.files.find((file) => file.file === 'onnx/text_model.onnx')!.resumedFrom).toBe(100_000);
-    expect(hub.contentRequests('onnx/text_model.onnx').at(-1)!.range).toBe('bytes=100000-');
+    expect(result.files.find((file) => file.file === 'onnx/text_model.onnx')!.resumedFrom).toBe(kept);
+    expect(hub.contentRequests('onnx/text_model.onnx').at(-1)!.range).toBe(`bytes=${kept}-`);
     await expect(verifyModelFiles(loadModelDirectory(path.join(modelsDir, 'clip-test')))).resolves.toBeUndefined();
   });
 
