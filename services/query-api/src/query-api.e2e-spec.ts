@@ -271,7 +271,7 @@ describe('request ids', () => {
   it('carries X-Request-Id to the embedder and search as gRPC metadata', async () => {
     await searchOk('/v1/search?q=green%20lamp%20e2e', { headers: { 'x-request-id': 'e2e-embed-7731' } });
     await expectError(await get('/v1/products/missing-product-x/similar', { headers: { 'x-request-id': 'e2e-similar-7732' } }), 404);
-    await waitFor('the services to log the request ids', () => stack.embedder.output().includes('"requestId":"e2e-embed-7731"') && stack.search.output().includes('"requestId":"e2e-similar-7732"'), 5_000);
+    await waitFor('the services to log the request ids', () => stack.embedder.logs().includes('"requestId":"e2e-embed-7731"') && stack.search.logs().includes('"requestId":"e2e-similar-7732"'), 5_000);
   });
 });
 
