@@ -1,9 +1,10 @@
 /**
  * The query API end to end, over its public HTTP API and in a real browser.
- * real: the embedder, search and ingestion services (child processes, bundled
+ * real: the query API, embedder, search and ingestion services (child processes
+ * started with `vsearch serve <name>` by the @vsearch/testing harness, bundled
  * model on CPU, embedded vector store and event log; ingestion indexes the
- * generated catalog and runs the reindex), the query API
- * (startQueryApiService), sharp preprocessing, Debian's Chromium (playwright-core).
+ * generated catalog and runs the reindex), sharp preprocessing, Debian's
+ * Chromium (playwright-core).
  * fake: nothing.
  */
 import { mkdirSync } from 'node:fs';
