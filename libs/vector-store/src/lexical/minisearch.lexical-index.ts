@@ -1,7 +1,10 @@
 /**
  * The embedded store's keyword index: one MiniSearch index (BM25+ ranking, radix-tree term
  * dictionary for typo and prefix lookups) over the product fields of LEXICAL_FIELDS, analyzed by
- * the shared analyzer, keyed by product id. It holds no product data, only terms.
+ * the shared analyzer, keyed by product id. It holds no product data, only terms. MiniSearch
+ * multiplies a product's score by the number of query terms it matched, so with OR a product
+ * matching every word still ranks above one matching a single rare word many times. Typo and
+ * prefix matches count less than exact ones (MiniSearch's weights 0.45 and 0.375).
  *
  * Removal uses MiniSearch's `discard`: the product stops matching at once, and its postings are
  * vacuumed later (automatically, in batches, once 10% of the products are discarded). Until then

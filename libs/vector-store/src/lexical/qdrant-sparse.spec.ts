@@ -1,5 +1,5 @@
 import type { LexicalProductText } from './lexical-fields';
-import { hybridQueryGroupsRequest, productTextVector, qdrantRrfK, queryTextVector, termId, textVectorUpdate, type HybridQuery } from './qdrant-sparse';
+import { hybridQueryGroupsRequest, murmurHash3, productTextVector, qdrantRrfK, queryTextVector, termId, textVectorUpdate, type HybridQuery } from './qdrant-sparse';
 
 function product(overrides: Partial<LexicalProductText> = {}): LexicalProductText {
   return { title: '', brand: '', description: '', categories: [], attributes: {}, ...overrides };
@@ -26,6 +26,19 @@ describe(termId.name, () => {
     expect(termId('hello')).toBe(0x248bfa47);
     expect(termId('test')).toBe(0xba6bd213);
     expect(termId('The quick brown fox jumps over the lazy dog')).toBe(0x2e4ff723);
+  });
+
+  it('matches the reference test vectors of MurmurHash3_x86_32 (seed 0x9747b28c), every tail length and UTF-8', () => {
+    const vectors: [string, number][] = [
+      ['a', 0x7fa09ea6],
+      ['aa', 0x5d211726],
+      ['aaa', 0x283e0130],
+      ['aaaa', 0x5a97808a],
+      ['abc', 0xc84a62dd],
+      ['Hello, world!', 0x24884cba],
+      ['ππππππππ', 0xd58063c1],
+    ];
+    expect(vectors.map(([text]) => murmurHash3(text, 0x9747b28c))).toEqual(vectors.map(([, hash]) => hash));
   });
 
   it('hashes the UTF-8 bytes of non-ASCII terms', () => {

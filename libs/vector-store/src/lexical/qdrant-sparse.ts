@@ -13,8 +13,8 @@
  * where length is the product's boost-weighted term count. The query vector gives each distinct
  * query term 1. The collection's `modifier: "idf"` makes Qdrant multiply each query term by its
  * inverse document frequency over the collection at query time, so a dot product of the two is
- * the BM25 score. Terms are ids: the 32-bit MurmurHash3 of the term's UTF-8 bytes; two terms of a
- * catalog rarely share one (about one pair per 100,000 distinct terms) and then add up.
+ * the BM25 score. Terms are ids: the 32-bit MurmurHash3 of the term's UTF-8 bytes. Two terms rarely
+ * share an id (about one pair among 100,000 distinct terms); when they do, their weights add up.
  *
  * Layout: Qdrant fuses prefetches by point id, so the text vector is written on every image point
  * of a product (the points the image prefetch returns), and the hybrid query groups the fused
@@ -169,10 +169,15 @@ export function qdrantRrfK(k: number): number {
 
 /** MurmurHash3 (x86, 32-bit, seed 0) of the term's UTF-8 bytes: a stable id for a term across processes and releases. */
 export function termId(term: string): number {
-  const bytes = Buffer.from(term, 'utf8');
+  return murmurHash3(term, 0);
+}
+
+/** MurmurHash3_x86_32 (Austin Appleby's reference) of the UTF-8 bytes of `text`. */
+export function murmurHash3(text: string, seed: number): number {
+  const bytes = Buffer.from(text, 'utf8');
   const c1 = 0xcc9e2d51;
   const c2 = 0x1b873593;
-  let h = 0;
+  let h = seed | 0;
   const blocks = bytes.length - (bytes.length % 4);
   for (let i = 0; i < blocks; i += 4) {
     let k = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
@@ -183,20 +188,15 @@ export function termId(term: string): number {
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  let k = 0;
-  switch (bytes.length & 3) {
-    case 3:
-      k ^= bytes[blocks + 2] << 16;
-    // falls through
-    case 2:
-      k ^= bytes[blocks + 1] << 8;
-    // falls through
-    case 1:
-      k ^= bytes[blocks];
-      k = Math.imul(k, c1);
-      k = (k << 15) | (k >>> 17);
-      k = Math.imul(k, c2);
-      h ^= k;
+  const tail = bytes.length & 3;
+  if (tail > 0) {
+    let k = bytes[blocks];
+    if (tail >= 2) k ^= bytes[blocks + 1] << 8;
+    if (tail === 3) k ^= bytes[blocks + 2] << 16;
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
   }
   h ^= bytes.length;
   h ^= h >>> 16;
