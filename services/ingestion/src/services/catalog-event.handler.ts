@@ -8,12 +8,22 @@
  * worked and the failures (stage, code, reason) recorded beside it in search; its next event
  * fetches every image again, and a write without failures clears the record.
  */
-import { parseCatalogEvent, productDataFromEvent, type ProductDeleted, type ProductUpserted } from '@vsearch/contracts';
+import {
+  DependencyUnavailableError,
+  parseCatalogEvent,
+  productDataFromEvent,
+  RejectedByDependencyError,
+  type FailedImage,
+  type ImageRef,
+  type ImageVector,
+  type ProductData,
+  type ProductDeleted,
+  type ProductUpserted,
+} from '@vsearch/contracts';
 import type { BatchControl, ConsumedEvent, DeadLetterPublisher, DeadLetterReason, PartitionBatch, RetryLater } from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import type { EventOutcome, IngestionMetrics } from '../metrics/ingestion.metrics';
-import type { FailedImage, ImageRef, ImageVector, ProductData } from '@vsearch/contracts';
-import { DependencyUnavailableError, RejectedByDependencyError, type EmbedderModel, type ProductIndex } from '../ports';
+import type { EmbedderModel, ProductIndex } from '../ports';
 import { backoffDelay } from './concurrency';
 import type { ImageFailure, ImageVectorizer } from './image-vectorizer';
 
