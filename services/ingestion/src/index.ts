@@ -23,6 +23,7 @@ import { EmbedQueue } from './services/embed-queue';
 import { EmbeddingCache, loadEmbeddingCache, saveEmbeddingCache } from './services/embedding-cache';
 import { ImageVectorizer } from './services/image-vectorizer';
 import { IngestionRunner, type Readiness } from './services/ingestion-runner';
+import { ModelTracker } from './services/model-tracker';
 import { ReindexService } from './services/reindex.service';
 
 export { loadIngestionConfig, ingestionEnvSchema, type IngestionConfig, type IngestionConfigOverrides, type IngestionEnv } from './config';
@@ -62,6 +63,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     maxSocketsPerHost: config.fetch.concurrency,
   });
 
+  const model = new ModelTracker(embedder, log);
   const collections = new CollectionRegistry(index, log);
   const cache = new EmbeddingCache(config.pipeline.embeddingCacheSize);
   const cacheFile = config.pipeline.embeddingCacheFile;
@@ -85,15 +87,12 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     },
     log,
   );
-  // The runner reads the embedder's model; the handler and reindex ask it (created below).
-  const models: { runner?: IngestionRunner } = {};
-  const model = () => models.runner?.currentModel();
   const handler = new CatalogEventHandler(
     index,
     vectorizer,
     new DeadLetterPublisher(eventLog, config.topics.deadLetters),
     { targets: () => collections.current.targets, problem: () => collections.current.problem },
-    model,
+    model.current,
     metrics,
     { eventsPerChunk: config.pipeline.eventsPerChunk, dependencyRetryBaseMs: config.pipeline.dependencyRetryBaseMs, dependencyRetryMaxMs: config.pipeline.dependencyRetryMaxMs },
     log,
@@ -103,7 +102,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     eventLog,
     handler,
     collections,
-    model,
+    model.current,
     metrics,
     {
       productsTopic: config.topics.products,
@@ -114,8 +113,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     },
     log,
   );
-  const runner = new IngestionRunner(config, eventLog, embedder, collections, handler, reindex, metrics, log);
-  models.runner = runner;
+  const runner = new IngestionRunner(config, eventLog, model, collections, handler, reindex, metrics, log);
 
   const app = await NestFactory.create<NestExpressApplication>(IngestionHttpModule.register({ runner, reindex, registry }), new ExpressAdapter(), {
     logger: false,
