@@ -1,4 +1,4 @@
-/** Reindex progress for the admin API (query-api proxies GET /v1/admin/reindex/{id} here). */
+/** Reindex progress for the admin API (query-api proxies GET /v1/admin/reindex/{id} here); a job this instance does not know is 404. */
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ReindexService } from '../services/reindex.service';

@@ -1,4 +1,4 @@
-/** Liveness and readiness probes: /readyz names the dependencies that are missing. */
+/** Liveness and readiness probes: /readyz answers 503 naming the dependencies that are missing and the problems that stop writes. */
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { IngestionRunner } from '../services/ingestion-runner';
