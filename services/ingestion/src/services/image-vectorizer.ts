@@ -7,7 +7,7 @@
  * A refresh (filtered reindex) skips the cache look-up, so every image is embedded again, and
  * stores the new vectors in the cache.
  */
-import { DependencyUnavailableError, RejectedByDependencyError, type ImageVector, type ProductImage } from '@vsearch/contracts';
+import { DependencyUnavailableError, RejectedByDependencyError, type FailedImage, type ImageVector, type ProductImage } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
 import { ImageUnavailableError, type EmbedderModel, type ImagePreprocessor, type ImageSource } from '../ports';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
@@ -17,12 +17,9 @@ import type { EmbedQueue } from './embed-queue';
 
 export type ImageStage = 'fetch' | 'decode' | 'embed';
 
-export interface ImageFailure {
-  imageId: string;
-  url: string;
+/** An image left out of its product, as search records it (FailedImage), with the stage narrowed to the ones this pipeline has. */
+export interface ImageFailure extends FailedImage {
   stage: ImageStage;
-  code: string;
-  message: string;
 }
 
 export interface ProductVectors {
@@ -86,7 +83,7 @@ export class ImageVectorizer {
       }
       const error = result.reason as unknown;
       if (error instanceof ImageFailed) {
-        failures.push({ imageId: image.id, url: image.url, stage: error.stage, code: error.code, message: error.message });
+        failures.push({ imageId: image.id, imageUrl: image.url, stage: error.stage, errorCode: error.code, reason: error.message });
         this.metrics.imageFailures.inc({ stage: error.stage, code: error.code });
       } else {
         outage ??= error;
