@@ -1,5 +1,5 @@
 /**
- * ProductIndex over search's gRPC client (`SearchClient`: dns:/// + round_robin over search
+ * ProductIndexWriter over search's gRPC client (`SearchClient`: dns:/// + round_robin over search
  * pods, a deadline on every call, the proto mapping). Here only the translation of its
  * SearchCallError into the platform's errors: transient statuses (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED) →
  * DependencyUnavailableError, the rest → RejectedByDependencyError with the status name as code
@@ -16,9 +16,9 @@ import {
   type StoredProduct,
   type WriteOutcome,
 } from '@vsearch/contracts';
-import { ProductIndex } from '../ports';
+import { ProductIndexWriter } from '../ports';
 
-export class GrpcProductIndex extends ProductIndex {
+export class GrpcProductIndex extends ProductIndexWriter {
   private readonly client: SearchClient;
 
   constructor(address: string, deadlineMs = 15_000) {

@@ -9,7 +9,7 @@ export const PRODUCTS_ALIAS = 'products';
  * search is down or overloaded, and RejectedByDependencyError (with search's status name as
  * `code`) when it refuses the request's data for good.
  */
-export abstract class ProductIndex {
+export abstract class ProductIndexWriter {
   /** Writes products with their vectors and failed images; an older version never overwrites a newer one ('stale'). */
   abstract upsertProducts(collection: string, items: ProductWithImageVectors[]): Promise<WriteOutcome[]>;
   /** Rewrites payloads keeping the vectors; 'not_found' when the product is not stored. */

@@ -23,7 +23,7 @@ import {
 import type { BatchControl, ConsumedEvent, DeadLetterPublisher, DeadLetterReason, PartitionBatch, RetryLater } from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import type { EventOutcome, IngestionMetrics } from '../metrics/ingestion.metrics';
-import type { EmbedderModel, ProductIndex } from '../ports';
+import type { EmbedderModel, ProductIndexWriter } from '../ports';
 import { backoffDelay } from './concurrency';
 import type { ImageFailure, ImageVectorizer } from './image-vectorizer';
 
@@ -69,7 +69,7 @@ export class CatalogEventHandler {
   private readonly failuresByPartition = new Map<string, number>();
 
   constructor(
-    private readonly index: ProductIndex,
+    private readonly index: ProductIndexWriter,
     private readonly vectorizer: ImageVectorizer,
     private readonly deadLetters: DeadLetterPublisher,
     private readonly writeTargets: WriteTargets,

@@ -21,7 +21,7 @@ import { DependencyUnavailableError, type ReindexJob, type ReindexRequested } fr
 import type { ConsumedEvent, EventLog } from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
-import { PRODUCTS_ALIAS, type EmbedderModel, type ProductIndex } from '../ports';
+import { PRODUCTS_ALIAS, type EmbedderModel, type ProductIndexWriter } from '../ports';
 import type { CatalogEventHandler, EventResult } from './catalog-event.handler';
 import { chunksOf } from './catalog-event.handler';
 import type { CollectionRegistry } from './collection-registry';
@@ -43,7 +43,7 @@ export class ReindexService {
   private readonly abort = new AbortController();
 
   constructor(
-    private readonly index: ProductIndex,
+    private readonly index: ProductIndexWriter,
     private readonly eventLog: EventLog,
     private readonly handler: CatalogEventHandler,
     private readonly registry: CollectionRegistry,

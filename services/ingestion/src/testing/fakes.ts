@@ -11,7 +11,7 @@ import {
   type StoredProduct,
   type WriteOutcome,
 } from '@vsearch/contracts';
-import { ImageEmbedder, ImagePreprocessor, ImageSource, ImageUnavailableError, ProductIndex, type EmbedderModel, type FetchedImageBytes } from '../ports';
+import { ImageEmbedder, ImagePreprocessor, ImageSource, ImageUnavailableError, ProductIndexWriter, type EmbedderModel, type FetchedImageBytes } from '../ports';
 
 /** A product with this title is refused by FakeProductIndex.upsertProducts (INVALID_ARGUMENT), with its whole batch. */
 export const REFUSED_TITLE = 'refused by search';
@@ -80,7 +80,7 @@ interface FakeStoredProduct {
   failedImages: FailedImage[];
 }
 
-export class FakeProductIndex extends ProductIndex {
+export class FakeProductIndex extends ProductIndexWriter {
   readonly collections = new Map<string, { modelId: string; dimension: number; products: Map<string, FakeStoredProduct>; deleted: Map<string, number> }>();
   readonly aliases = new Map<string, string>();
   readonly writes: string[] = [];
