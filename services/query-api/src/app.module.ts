@@ -14,7 +14,6 @@ import { QueryApiMetrics } from './http/metrics';
 import { UploadSizeInterceptor } from './http/upload-size.interceptor';
 import {
   ImagePreprocessor,
-  ModelManifests,
   ProductIndex,
   QueryEmbedder,
   ReindexProgressSource,
@@ -57,7 +56,6 @@ export class QueryApiModule {
         { provide: ImagePreprocessor, useValue: ports.preprocessor },
         { provide: ReindexRequestPublisher, useValue: ports.reindexPublisher },
         { provide: ReindexProgressSource, useValue: ports.reindexProgress },
-        { provide: ModelManifests, useValue: ports.modelManifests },
         { provide: TokenBucketRateLimiter, useValue: new TokenBucketRateLimiter(config.rateLimit) },
         { provide: ApiKeyVerifier, useValue: new ApiKeyVerifier(config.admin.apiKeys) },
         ModelSettingsService,

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger } from '@vsearch/observability';
-import { reindexRequestedSchema } from '@vsearch/contracts';
+import { reindexRequestedSchema, type ModelInfo } from '@vsearch/contracts';
 import { createQueryApiApp } from './app';
 import { loadQueryApiConfig, type QueryApiConfigOverrides } from './config';
 import { errorResponseSchema, searchResponseSchema } from './dtos/responses.dto';
@@ -23,9 +23,10 @@ interface Running {
   ports: FakePorts;
 }
 
-async function start(env: QueryApiConfigOverrides = {}, thresholds: Record<string, number> = {}): Promise<Running> {
+/** `model`: fields of the model the fake embedder describes (its score thresholds, say). */
+async function start(env: QueryApiConfigOverrides = {}, model: Partial<ModelInfo> = {}): Promise<Running> {
   const config = loadQueryApiConfig({ ADMIN_API_KEYS: ADMIN_KEY, RATE_LIMIT_BURST: '1000', RATE_LIMIT_PER_SECOND: '1000', ...env }, {});
-  const ports = fakePorts(thresholds);
+  const ports = fakePorts(model);
   const app = await createQueryApiApp({ config, ports, logger: createLogger('query-api-test', process.env.TEST_LOG_LEVEL ?? 'silent') });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
@@ -48,7 +49,7 @@ function multipart(field: string, filename: string, bytes: Buffer, contentType =
 describe('query API HTTP layer', () => {
   let running: Running;
   beforeAll(async () => {
-    running = await start({}, { [FAKE_MODEL.modelId]: 0.35 });
+    running = await start({}, { textScoreThreshold: 0.35 });
   });
   afterAll(async () => running.app.close());
   const url = (pathAndQuery: string) => `${running.base}${pathAndQuery}`;
@@ -66,10 +67,21 @@ describe('query API HTTP layer', () => {
       expect(body.facets.categories[0]).toEqual({ value: 'boots', count: expect.any(Number) });
     });
 
-    it("cuts off results below the model's textSearchScoreThreshold", async () => {
+    it("cuts off results below the text score threshold the embedder's model announces", async () => {
       const body = await (await fetch(url('/v1/search?q=boots'))).json();
       expect(running.ports.productIndex.searches.at(-1)!.query.scoreThreshold).toBe(0.35);
       expect(body.results.map((result: { productId: string }) => result.productId)).toEqual(['p1']);
+    });
+
+    it("cuts off at TEXT_SCORE_THRESHOLD instead of the model's threshold when it is set", async () => {
+      const overridden = await start({ TEXT_SCORE_THRESHOLD: '0.3' }, { textScoreThreshold: 0.35 });
+      try {
+        const body = await (await fetch(`${overridden.base}/v1/search?q=boots`)).json();
+        expect(overridden.ports.productIndex.searches.at(-1)!.query.scoreThreshold).toBe(0.3);
+        expect(body.results.map((result: { productId: string }) => result.productId)).toEqual(['p1', 'p2']);
+      } finally {
+        await overridden.app.close();
+      }
     });
 
     it('caches query embeddings by normalised text', async () => {
@@ -114,6 +126,18 @@ describe('query API HTTP layer', () => {
       expect(running.ports.embedder.pixelCalls.length).toBe(before + 1);
       const last = running.ports.productIndex.searches.at(-1)!.query;
       expect([last.filter.brands, last.limit, last.scoreThreshold]).toEqual([['Acme'], 3, undefined]);
+    });
+
+    it("cuts off photo results below the model's image score threshold when it has one", async () => {
+      const thresholded = await start({}, { imageScoreThreshold: 0.4 });
+      try {
+        const response = await fetch(`${thresholded.base}/v1/search/image`, { method: 'POST', body: multipart('image', 'photo.jpg', fakeJpeg()) });
+        const body = await response.json();
+        expect(thresholded.ports.productIndex.searches.at(-1)!.query.scoreThreshold).toBe(0.4);
+        expect(body.results.map((result: { productId: string }) => result.productId)).toEqual(['p1']);
+      } finally {
+        await thresholded.app.close();
+      }
     });
 
     it('searches by an image URL given as JSON', async () => {

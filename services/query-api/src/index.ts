@@ -8,7 +8,6 @@ import { createEventLog } from '@vsearch/event-log';
 import { SafeImageFetcher } from '@vsearch/image-fetch';
 import { createLogger, type Logger } from '@vsearch/observability';
 import { EventLogReindexPublisher } from './adapters/event-log.reindex-publisher';
-import { FileModelManifests } from './adapters/file.model-manifests';
 import { GrpcProductIndex } from './adapters/grpc.product-index';
 import { GrpcQueryEmbedder } from './adapters/grpc.query-embedder';
 import { HttpReindexProgress } from './adapters/http.reindex-progress';
@@ -54,7 +53,6 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
       preprocessor: new SharpImagePreprocessor({ maxBytes: config.images.maxUploadBytes, maxPixels: config.images.maxPixels }),
       reindexPublisher,
       reindexProgress: new HttpReindexProgress(config.upstream.ingestionUrl, config.upstream.timeoutMs),
-      modelManifests: new FileModelManifests(config.search.modelsDir),
     },
   });
   await app.listen(config.http.port, config.http.host);

@@ -1,8 +1,9 @@
 /** The embedder over gRPC (EmbedderClient): shopper queries and photos on the interactive lane. */
 import { status } from '@grpc/grpc-js';
+import type { ModelInfo } from '@vsearch/contracts';
 import { EmbedderCallError, type EmbedderClient } from '@vsearch/grpc-clients';
 import { badRequest, DependencyUnavailableError } from '../errors';
-import { QueryEmbedder, type QueryModelInfo, type RequestContext } from '../ports';
+import { QueryEmbedder, type RequestContext } from '../ports';
 
 const READY_CHECK_DEADLINE_MS = 2_000;
 
@@ -14,9 +15,8 @@ export class GrpcQueryEmbedder extends QueryEmbedder {
     super();
   }
 
-  async describeModel(context: RequestContext): Promise<QueryModelInfo> {
-    const info = await this.guard(() => this.client.getModelInfo({ requestId: context.requestId, deadlineMs: this.deadlineMs }));
-    return { modelId: info.modelId, dimension: info.dimension, imageSize: info.imageSize };
+  async describeModel(context: RequestContext): Promise<ModelInfo> {
+    return this.guard(() => this.client.getModelInfo({ requestId: context.requestId, deadlineMs: this.deadlineMs }));
   }
 
   async embedQueryText(text: string, context: RequestContext): Promise<Float32Array> {

@@ -1,7 +1,8 @@
 /**
  * Shopper searches: by text (embedded on the interactive lane, cached, cut
- * off below the model's score threshold), by photo (preprocessed on this pod,
- * pixels sent on the embedder's fast path) and "more like this".
+ * off below the model's text score threshold), by photo (preprocessed on this
+ * pod, pixels sent on the embedder's fast path, cut off below the model's image
+ * score threshold when it has one) and "more like this".
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { SearchPage } from '@vsearch/contracts';
@@ -44,19 +45,20 @@ export class ProductSearchService {
   async searchText(query: TextSearchQuery, context: RequestContext): Promise<SearchResponse> {
     const started = performance.now();
     const text = normaliseQueryText(query.q);
-    const { vector, modelId } = await this.embedText(text, context);
+    const settings = await this.modelSettings.current(context);
+    const vector = await this.embedText(text, settings.model.modelId, context);
     const page = await this.productIndex.searchByVector(
       {
         vector,
         filter: toProductFilter(query),
         limit: query.limit,
         offset: query.offset,
-        scoreThreshold: this.modelSettings.textScoreThreshold(modelId),
+        scoreThreshold: settings.textScoreThreshold,
         withFacets: true,
       },
       context,
     );
-    return toResponse(page, modelId, started);
+    return toResponse(page, settings.model.modelId, started);
   }
 
   async searchUploadedImage(bytes: Uint8Array, query: FiltersQuery, context: RequestContext): Promise<SearchResponse> {
@@ -86,25 +88,24 @@ export class ProductSearchService {
   private async searchImageBytes(bytes: Uint8Array, query: FiltersQuery, context: RequestContext, started: number): Promise<SearchResponse> {
     if (bytes.length === 0) throw badRequest('empty_image', 'the image is empty');
     if (!sniffImageFormat(bytes)) throw unsupportedMediaType('the image is not a JPEG, PNG or WebP file');
-    const model = await this.modelSettings.currentModel(context);
+    const { model, imageScoreThreshold } = await this.modelSettings.current(context);
     const pixels = await this.preprocessor.toModelPixels(bytes, model.imageSize);
     const vector = await this.embedder.embedQueryPixels(pixels, context);
     const page = await this.productIndex.searchByVector(
-      { vector, filter: toProductFilter(query), limit: query.limit, offset: query.offset, withFacets: true },
+      { vector, filter: toProductFilter(query), limit: query.limit, offset: query.offset, scoreThreshold: imageScoreThreshold, withFacets: true },
       context,
     );
     return toResponse(page, model.modelId, started);
   }
 
   /** The query's vector, from the cache when the same model embedded the same normalised text before. */
-  private async embedText(text: string, context: RequestContext): Promise<{ vector: Float32Array; modelId: string }> {
-    const { modelId } = await this.modelSettings.currentModel(context);
+  private async embedText(text: string, modelId: string, context: RequestContext): Promise<Float32Array> {
     const cached = this.cache.get(modelId, text);
     this.metrics.queryEmbeddingCache.inc({ result: cached ? 'hit' : 'miss' });
-    if (cached) return { vector: cached, modelId };
+    if (cached) return cached;
     const vector = await this.embedder.embedQueryText(text, context);
     this.cache.set(modelId, text, vector);
-    return { vector, modelId };
+    return vector;
   }
 }
 
