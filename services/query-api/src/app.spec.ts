@@ -253,7 +253,9 @@ describe('query API HTTP layer', () => {
 
     it('answers 401 without a key and 403 with a wrong one, publishing nothing', async () => {
       const before = running.ports.reindexPublisher.published.length;
-      await expectError(await fetch(url('/v1/admin/reindex'), { method: 'POST' }), 401, 'unauthorized');
+      const missingKey = await fetch(url('/v1/admin/reindex'), { method: 'POST' });
+      expect(missingKey.headers.get('www-authenticate')).toBe('ApiKey header="X-Api-Key"');
+      await expectError(missingKey, 401, 'unauthorized');
       await expectError(await fetch(url('/v1/admin/reindex'), { method: 'POST', headers: { 'x-api-key': 'wrong' } }), 403, 'forbidden');
       await expectError(await fetch(url('/v1/admin/reindex/rx-1'), { headers: { 'x-api-key': `${ADMIN_KEY}x` } }), 403, 'forbidden');
       expect(running.ports.reindexPublisher.published.length).toBe(before);

@@ -1,7 +1,6 @@
 import { status } from '@grpc/grpc-js';
-import type { SearchPage } from '@vsearch/contracts';
+import { DependencyUnavailableError, type SearchPage } from '@vsearch/contracts';
 import { SearchCallError, type SearchClient } from '@vsearch/grpc-clients';
-import { DependencyUnavailableError } from '../errors';
 import { GrpcProductIndex } from './grpc.product-index';
 
 const PAGE: SearchPage = {

@@ -1,7 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { EmbedderCallError, type EmbedderClient } from '@vsearch/grpc-clients';
-import type { ModelInfo } from '@vsearch/contracts';
-import { ApiError, DependencyUnavailableError } from '../errors';
+import { DependencyUnavailableError, InvalidRequestError, type ModelInfo } from '@vsearch/contracts';
 import { GrpcQueryEmbedder } from './grpc.query-embedder';
 
 const MODEL: ModelInfo = {
@@ -50,7 +49,7 @@ describe(GrpcQueryEmbedder.name, () => {
   });
 
   it.each([status.UNAVAILABLE, status.RESOURCE_EXHAUSTED, status.DEADLINE_EXCEEDED, status.FAILED_PRECONDITION])(
-    'turns gRPC status %s into a dependency outage (503)',
+    'turns gRPC status %s into a dependency outage',
     async (code) => {
       const embedder = new GrpcQueryEmbedder(fakeClient({ fail: new EmbedderCallError('embedTexts', code, 'busy') }).client, 1000);
       await expect(embedder.embedQueryText('x', { requestId: 'r' })).rejects.toBeInstanceOf(DependencyUnavailableError);
@@ -58,10 +57,10 @@ describe(GrpcQueryEmbedder.name, () => {
     },
   );
 
-  it('turns INVALID_ARGUMENT into a 400 and leaves other failures alone', async () => {
+  it('turns INVALID_ARGUMENT into an invalid request and leaves other failures alone', async () => {
     const refused = new GrpcQueryEmbedder(fakeClient({ fail: new EmbedderCallError('embedTexts', status.INVALID_ARGUMENT, 'bad utf-8') }).client, 1000);
-    await expect(refused.embedQueryText('x', { requestId: 'r' })).rejects.toMatchObject({ status: 400, code: 'invalid_query' });
-    await expect(refused.embedQueryText('x', { requestId: 'r' })).rejects.toBeInstanceOf(ApiError);
+    await expect(refused.embedQueryText('x', { requestId: 'r' })).rejects.toMatchObject({ code: 'invalid_query' });
+    await expect(refused.embedQueryText('x', { requestId: 'r' })).rejects.toBeInstanceOf(InvalidRequestError);
     const broken = new GrpcQueryEmbedder(fakeClient({ fail: new EmbedderCallError('embedTexts', status.INTERNAL, 'bug') }).client, 1000);
     await expect(broken.embedQueryText('x', { requestId: 'r' })).rejects.toBeInstanceOf(EmbedderCallError);
   });

@@ -1,12 +1,12 @@
 /** Shopper search routes: `GET /v1/search` (text) and `POST /v1/search/image` (photo upload or URL). */
-import { Controller, Get, HttpCode, Post, Req, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Req, UnsupportedMediaTypeException, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { InvalidRequestError } from '@vsearch/contracts';
 import { imageSearchQuerySchema, imageUploadFormJsonSchema, imageUrlBodySchema, type ImageSearchQuery } from '../dtos/image-search.dto';
 import { searchResponseSchema, type SearchResponse } from '../dtos/responses.dto';
 import { textSearchQuerySchema, type TextSearchQuery } from '../dtos/search-query.dto';
-import { badRequest, unsupportedMediaType } from '../errors';
 import { ApiErrors, ApiQueryFrom, ApiRequestIdHeader, openApiSchema } from '../http/openapi';
 import { Ctx } from '../http/request-context';
 import { UploadSizeInterceptor } from '../http/upload-size.interceptor';
@@ -61,9 +61,9 @@ export class SearchController {
     @Ctx() context: RequestContext,
   ): Promise<SearchResponse> {
     if (image) return this.search.searchUploadedImage(image.buffer, query, context);
-    if (request.is('multipart/form-data')) throw badRequest('missing_image', 'the multipart field "image" is required');
+    if (request.is('multipart/form-data')) throw new InvalidRequestError('missing_image', 'the multipart field "image" is required');
     if (!request.is('application/json')) {
-      throw unsupportedMediaType('send multipart/form-data with an "image" file, or application/json with {"imageUrl"}');
+      throw new UnsupportedMediaTypeException('send multipart/form-data with an "image" file, or application/json with {"imageUrl"}');
     }
     const body = parseInput(imageUrlBodySchema, request.body, 'body');
     return this.search.searchImageUrl(body.imageUrl, query, context);

@@ -1,9 +1,9 @@
 /** Every error a route throws becomes `{"error":{...}}` with the right status (see error-response.ts). */
 import { Catch, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { DependencyUnavailableError } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
 import type { QueryApiConfig } from '../config';
-import { DependencyUnavailableError } from '../errors';
 import { QUERY_API_CONFIG, QUERY_API_LOGGER } from '../tokens';
 import { toErrorAnswer } from './error-response';
 import { QueryApiMetrics } from './metrics';

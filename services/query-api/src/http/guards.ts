@@ -2,11 +2,11 @@
  * Guards: a token bucket per client on every API route (429 with
  * Retry-After), and the admin API key (401 missing, 403 not accepted).
  */
-import { CanActivate, Inject, Injectable, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { CanActivate, ForbiddenException, Inject, Injectable, SetMetadata, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import type { QueryApiConfig } from '../config';
-import { forbidden, tooManyRequests, unauthorized } from '../errors';
+import { OverloadedError } from '@vsearch/contracts';
 import { ApiKeyVerifier } from '../services/api-keys';
 import { TokenBucketRateLimiter } from '../services/rate-limiter';
 import { QUERY_API_CONFIG } from '../tokens';
@@ -41,7 +41,7 @@ export class RateLimitGuard implements CanActivate {
       return true;
     }
     this.metrics.rateLimited.inc({ client_kind: verdict.outcome === 'accepted' ? 'key' : 'ip' });
-    throw tooManyRequests(decision.retryAfterSeconds);
+    throw new OverloadedError(`too many requests; retry after ${decision.retryAfterSeconds} s`, decision.retryAfterSeconds);
   }
 }
 
@@ -52,9 +52,12 @@ export class AdminApiKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request>();
     const verdict = this.apiKeys.verify(request.headers[API_KEY_HEADER]);
-    if (verdict.outcome === 'missing') throw unauthorized('the X-Api-Key header is required');
-    if (!this.apiKeys.configured) throw forbidden('the admin API is disabled (no ADMIN_API_KEYS configured)');
-    if (verdict.outcome === 'rejected') throw forbidden('the X-Api-Key is not accepted');
+    if (verdict.outcome === 'missing') {
+      context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'ApiKey header="X-Api-Key"');
+      throw new UnauthorizedException('the X-Api-Key header is required');
+    }
+    if (!this.apiKeys.configured) throw new ForbiddenException('the admin API is disabled (no ADMIN_API_KEYS configured)');
+    if (verdict.outcome === 'rejected') throw new ForbiddenException('the X-Api-Key is not accepted');
     return true;
   }
 }

@@ -2,11 +2,10 @@
  * Refuses an upload by its Content-Length before multer reads it: a 50 MB
  * body gets 413 at once instead of being streamed up to the file limit.
  */
-import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Inject, Injectable, PayloadTooLargeException, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Observable } from 'rxjs';
 import type { QueryApiConfig } from '../config';
-import { payloadTooLarge } from '../errors';
 import { QUERY_API_CONFIG } from '../tokens';
 
 /** Room for the multipart boundaries and part headers around the file. */
@@ -21,7 +20,7 @@ export class UploadSizeInterceptor implements NestInterceptor {
     const declared = Number(request.headers['content-length']);
     const limit = this.config.images.maxUploadBytes;
     if (Number.isFinite(declared) && declared > limit + MULTIPART_OVERHEAD_BYTES) {
-      throw payloadTooLarge(`the upload is ${declared} bytes; images of at most ${limit} bytes are accepted`);
+      throw new PayloadTooLargeException(`the upload is ${declared} bytes; images of at most ${limit} bytes are accepted`);
     }
     return next.handle();
   }

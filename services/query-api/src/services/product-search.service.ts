@@ -5,16 +5,16 @@
  * score threshold when it has one) and "more like this".
  */
 import { Inject, Injectable } from '@nestjs/common';
-import type { SearchPage } from '@vsearch/contracts';
+import { InvalidRequestError, NotFoundError, type SearchPage } from '@vsearch/contracts';
 import type { QueryApiConfig } from '../config';
 import type { FiltersQuery } from '../dtos/filters.dto';
 import { toProductFilter } from '../dtos/filters.dto';
 import type { SearchResponse } from '../dtos/responses.dto';
 import { toSearchResponseJson } from '../dtos/search-response.mapper';
 import type { TextSearchQuery } from '../dtos/search-query.dto';
-import { badRequest, notFound, payloadTooLarge, unsupportedMediaType } from '../errors';
 import { QueryApiMetrics } from '../http/metrics';
 import {
+  ImageInputError,
   ImagePreprocessor,
   ProductIndex,
   QueryEmbedder,
@@ -64,7 +64,7 @@ export class ProductSearchService {
   async searchUploadedImage(bytes: Uint8Array, query: FiltersQuery, context: RequestContext): Promise<SearchResponse> {
     const started = performance.now();
     if (bytes.length > this.config.images.maxUploadBytes) {
-      throw payloadTooLarge(`image is ${bytes.length} bytes; at most ${this.config.images.maxUploadBytes} are accepted`);
+      throw new ImageInputError('too_large', `image is ${bytes.length} bytes; at most ${this.config.images.maxUploadBytes} are accepted`);
     }
     return this.searchImageBytes(bytes, query, context, started);
   }
@@ -81,13 +81,13 @@ export class ProductSearchService {
       { productId, filter: toProductFilter(query), limit: query.limit, offset: query.offset },
       context,
     );
-    if (!page) throw notFound('product_not_found', `no product ${productId} in the index`);
+    if (!page) throw new NotFoundError('product_not_found', `no product ${productId} in the index`);
     return toResponse(page, page.modelId, started);
   }
 
   private async searchImageBytes(bytes: Uint8Array, query: FiltersQuery, context: RequestContext, started: number): Promise<SearchResponse> {
-    if (bytes.length === 0) throw badRequest('empty_image', 'the image is empty');
-    if (!sniffImageFormat(bytes)) throw unsupportedMediaType('the image is not a JPEG, PNG or WebP file');
+    if (bytes.length === 0) throw new InvalidRequestError('empty_image', 'the image is empty');
+    if (!sniffImageFormat(bytes)) throw new ImageInputError('unsupported_format', 'the image is not a JPEG, PNG or WebP file');
     const { model, imageScoreThreshold } = await this.modelSettings.current(context);
     const pixels = await this.preprocessor.toModelPixels(bytes, model.imageSize);
     const vector = await this.embedder.embedQueryPixels(pixels, context);

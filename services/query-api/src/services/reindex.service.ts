@@ -1,10 +1,9 @@
 /** Merchandisers' reindex jobs: publish a request to catalog.reindex.v1, read progress from ingestion. */
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { reindexRequestedSchema, type ReindexRequested } from '@vsearch/contracts';
+import { NotFoundError, reindexRequestedSchema, type ReindexRequested } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
 import type { ReindexBody } from '../dtos/reindex.dto';
-import { notFound } from '../errors';
 import { ReindexProgressSource, ReindexRequestPublisher, type ReindexJob, type RequestContext } from '../ports';
 import { QUERY_API_LOGGER } from '../tokens';
 
@@ -31,7 +30,7 @@ export class ReindexService {
 
   async jobProgress(jobId: string, context: RequestContext): Promise<ReindexJob> {
     const job = await this.progress.getJob(jobId, context);
-    if (!job) throw notFound('job_not_found', `no reindex job ${jobId}`);
+    if (!job) throw new NotFoundError('job_not_found', `no reindex job ${jobId}`);
     return job;
   }
 }

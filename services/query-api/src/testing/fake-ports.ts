@@ -3,8 +3,7 @@
  * logic around the adapters. Each records its calls; a fake whose behaviour
  * was not set up fails loudly instead of answering something plausible.
  */
-import type { ModelInfo, ProductData, ReindexRequested, SearchHit, SearchPage } from '@vsearch/contracts';
-import { DependencyUnavailableError } from '../errors';
+import { DependencyUnavailableError, type ModelInfo, type ProductData, type ReindexRequested, type SearchHit, type SearchPage } from '@vsearch/contracts';
 import {
   ImageInputError,
   ImagePreprocessor,
