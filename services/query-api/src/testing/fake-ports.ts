@@ -7,7 +7,7 @@ import { DependencyUnavailableError, type ModelInfo, type ProductData, type Rein
 import {
   ImageInputError,
   ImagePreprocessor,
-  ProductIndex,
+  ProductSearchIndex,
   QueryEmbedder,
   ReindexProgressSource,
   ReindexRequestPublisher,
@@ -34,7 +34,7 @@ export const FAKE_MODEL: ModelInfo = {
   logitScale: 100,
 };
 
-export class FakeEmbedder extends QueryEmbedder {
+export class FakeQueryEmbedder extends QueryEmbedder {
   down = false;
   readonly textCalls: { text: string; requestId: string }[] = [];
   readonly pixelCalls: { length: number; requestId: string }[] = [];
@@ -88,7 +88,7 @@ export function fakeHit(productId: string, score: number, overrides: Partial<Pro
   };
 }
 
-export class FakeProductIndex extends ProductIndex {
+export class FakeProductSearchIndex extends ProductSearchIndex {
   down = false;
   hits: SearchHit[] = [fakeHit('p1', 0.42), fakeHit('p2', 0.31)];
   knownProducts = new Set(['p1', 'p2']);
@@ -165,8 +165,8 @@ export class FakeReindexProgress extends ReindexProgressSource {
 }
 
 export interface FakePorts extends QueryApiPorts {
-  embedder: FakeEmbedder;
-  productIndex: FakeProductIndex;
+  embedder: FakeQueryEmbedder;
+  searchIndex: FakeProductSearchIndex;
   remoteImages: FakeRemoteImages;
   preprocessor: FakePreprocessor;
   reindexPublisher: FakeReindexPublisher;
@@ -176,8 +176,8 @@ export interface FakePorts extends QueryApiPorts {
 /** Fakes of every port; `model` changes the fields of FAKE_MODEL the embedder describes (its thresholds, say). */
 export function fakePorts(model: Partial<ModelInfo> = {}): FakePorts {
   return {
-    embedder: new FakeEmbedder({ ...FAKE_MODEL, ...model }),
-    productIndex: new FakeProductIndex(),
+    embedder: new FakeQueryEmbedder({ ...FAKE_MODEL, ...model }),
+    searchIndex: new FakeProductSearchIndex(),
     remoteImages: new FakeRemoteImages(),
     preprocessor: new FakePreprocessor(),
     reindexPublisher: new FakeReindexPublisher(),

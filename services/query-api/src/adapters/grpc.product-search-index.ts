@@ -2,11 +2,11 @@
 import { status } from '@grpc/grpc-js';
 import { DependencyUnavailableError, type SearchPage } from '@vsearch/contracts';
 import { SearchCallError, type SearchClient } from '@vsearch/grpc-clients';
-import { ProductIndex, type RequestContext, type SimilarQuery, type VectorQuery } from '../ports';
+import { ProductSearchIndex, type RequestContext, type SimilarQuery, type VectorQuery } from '../ports';
 
 const READY_CHECK_DEADLINE_MS = 2_000;
 
-export class GrpcProductIndex extends ProductIndex {
+export class GrpcProductSearchIndex extends ProductSearchIndex {
   constructor(
     private readonly client: SearchClient,
     private readonly deadlineMs: number,

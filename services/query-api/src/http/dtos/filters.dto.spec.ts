@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '@vsearch/contracts';
-import { parseInput } from '../http/validation';
+import { parseInput } from '../validation';
 import { textSearchQuerySchema } from './search-query.dto';
 import { toProductFilter } from './filters.dto';
 
