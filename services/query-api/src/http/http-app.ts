@@ -1,6 +1,5 @@
 /**
- * Builds the query API's HTTP application from a config and a set of ports:
- * the service wires real adapters (index.ts), unit tests wire fakes. Express
+ * The query API's HTTP application over the services index.ts built. Express
  * middleware order: request context → JSON body → web page → catalog images →
  * JSON errors for those; then the Nest routes, the OpenAPI document at /docs.
  */
@@ -11,25 +10,17 @@ import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-ex
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { LoggerService } from '@nestjs/common';
 import type { Logger } from '@vsearch/observability';
-import { QueryApiModule } from './app.module';
-import type { QueryApiConfig } from './config';
-import { sendError } from './http/error.filter';
-import { QueryApiMetrics } from './http/metrics';
-import { requestContextMiddleware, routeLabel } from './http/request-context';
-import type { QueryApiPorts } from './ports';
+import { sendError } from './error.filter';
+import { QueryApiHttpModule, type QueryApiHttpDeps } from './http.module';
+import { requestContextMiddleware, routeLabel } from './request-context';
 
-export const WEB_DIR = path.join(__dirname, 'web');
+/** The shoppers' web page (static files). */
+export const WEB_DIR = path.join(__dirname, '..', 'web');
 const JSON_BODY_LIMIT = '64kb';
 
-export interface QueryApiAppOptions {
-  config: QueryApiConfig;
-  ports: QueryApiPorts;
-  logger: Logger;
-  metrics?: QueryApiMetrics;
-}
-
-export async function createQueryApiApp({ config, ports, logger, metrics = new QueryApiMetrics() }: QueryApiAppOptions): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(QueryApiModule.register({ config, ports, logger, metrics }), new ExpressAdapter(), {
+export async function createHttpApp(deps: QueryApiHttpDeps): Promise<NestExpressApplication> {
+  const { config, logger, metrics } = deps;
+  const app = await NestFactory.create<NestExpressApplication>(QueryApiHttpModule.register(deps), new ExpressAdapter(), {
     bodyParser: false,
     logger: nestLogger(logger),
     abortOnError: false,
@@ -54,7 +45,7 @@ export async function createQueryApiApp({ config, ports, logger, metrics = new Q
   return app;
 }
 
-export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject {
+function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Visual search query API')
     .setDescription(

@@ -1,13 +1,12 @@
 /** The search service over gRPC (SearchClient): filtered k-NN and "more like this", one row per product. */
 import { status } from '@grpc/grpc-js';
-import type { SearchPage } from '@vsearch/contracts';
+import { DependencyUnavailableError, type SearchPage } from '@vsearch/contracts';
 import { SearchCallError, type SearchClient } from '@vsearch/grpc-clients';
-import { DependencyUnavailableError } from '../errors';
-import { ProductIndex, type RequestContext, type SimilarQuery, type VectorQuery } from '../ports';
+import { ProductSearchIndex, type RequestContext, type SimilarQuery, type VectorQuery } from '../ports';
 
 const READY_CHECK_DEADLINE_MS = 2_000;
 
-export class GrpcProductIndex extends ProductIndex {
+export class GrpcProductSearchIndex extends ProductSearchIndex {
   constructor(
     private readonly client: SearchClient,
     private readonly deadlineMs: number,

@@ -1,21 +1,20 @@
 /** Probes and metrics: `/healthz` (liveness), `/readyz` (dependencies), `/metrics` (Prometheus). */
-import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { QueryApiConfig } from '../config';
+import { QueryApiMetrics } from '../../metrics/query-api.metrics';
+import { ReadinessService, type Readiness } from '../../services/readiness.service';
 import { readinessSchema } from '../dtos/responses.dto';
-import { SkipRateLimit } from '../http/guards';
-import { QueryApiMetrics } from '../http/metrics';
-import { openApiSchema } from '../http/openapi';
-import { ReadinessService, type Readiness } from '../services/readiness.service';
-import { QUERY_API_CONFIG } from '../tokens';
+import { HttpSettings } from '../http-settings';
+import { openApiSchema } from '../openapi';
+import { SkipRateLimit } from '../rate-limit.guard';
 
 @ApiTags('operations')
 @SkipRateLimit()
 @Controller()
 export class HealthController {
   constructor(
-    @Inject(QUERY_API_CONFIG) private readonly config: QueryApiConfig,
+    private readonly settings: HttpSettings,
     private readonly readiness: ReadinessService,
     private readonly metrics: QueryApiMetrics,
   ) {}
@@ -34,7 +33,7 @@ export class HealthController {
   async ready(@Res({ passthrough: true }) response: Response): Promise<Readiness> {
     const readiness = await this.readiness.check();
     if (readiness.status !== 'ready') {
-      response.status(503).setHeader('Retry-After', String(this.config.upstream.retryAfterSeconds));
+      response.status(503).setHeader('Retry-After', String(this.settings.retryAfterSeconds));
     }
     return readiness;
   }

@@ -1,4 +1,4 @@
-/** Port to the search service: filtered k-NN over product images, collapsed to one row per product. */
+/** Port to the search service as the query API reads it: filtered k-NN over product images and "more like this", one row per product. */
 import type { SearchFilter, SearchPage } from '@vsearch/contracts';
 import type { RequestContext } from './request-context';
 
@@ -18,7 +18,7 @@ export interface SimilarQuery {
   offset: number;
 }
 
-export abstract class ProductIndex {
+export abstract class ProductSearchIndex {
   abstract searchByVector(query: VectorQuery, context: RequestContext): Promise<SearchPage>;
   /** `undefined` when the product is not in the index. */
   abstract findSimilar(query: SimilarQuery, context: RequestContext): Promise<SearchPage | undefined>;

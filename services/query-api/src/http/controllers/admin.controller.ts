@@ -3,14 +3,15 @@ import { createHash } from 'node:crypto';
 import { Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import type { ReindexJob } from '@vsearch/contracts';
+import type { RequestContext } from '../../ports';
+import { ReindexAdminService } from '../../services/reindex-admin.service';
+import { AdminApiKeyGuard, API_KEY_HEADER } from '../admin-api-key.guard';
 import { jobIdSchema, reindexBodySchema, type ReindexBody } from '../dtos/reindex.dto';
 import { reindexAcceptedSchema, reindexJobSchema } from '../dtos/responses.dto';
-import { AdminApiKeyGuard, API_KEY_HEADER } from '../http/guards';
-import { ApiErrors, ApiRequestIdHeader, openApiSchema } from '../http/openapi';
-import { Ctx } from '../http/request-context';
-import { ValidBody, ValidParam } from '../http/validation';
-import type { ReindexJob, RequestContext } from '../ports';
-import { ReindexService } from '../services/reindex.service';
+import { ApiErrors, ApiRequestIdHeader, openApiSchema } from '../openapi';
+import { Ctx } from '../request-context';
+import { ValidBody, ValidParam } from '../validation';
 
 @ApiTags('admin')
 @ApiSecurity('apiKey')
@@ -18,7 +19,7 @@ import { ReindexService } from '../services/reindex.service';
 @UseGuards(AdminApiKeyGuard)
 @Controller('v1/admin/reindex')
 export class AdminController {
-  constructor(private readonly reindex: ReindexService) {}
+  constructor(private readonly reindex: ReindexAdminService) {}
 
   @Post()
   @HttpCode(202)

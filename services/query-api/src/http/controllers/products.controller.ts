@@ -1,13 +1,15 @@
 /** `GET /v1/products/{id}/similar`: "more like this". */
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { RequestContext } from '../../ports';
+import { ProductSearchService } from '../../services/product-search.service';
+import { toPageRequest } from '../dtos/filters.dto';
 import { searchResponseSchema, type SearchResponse } from '../dtos/responses.dto';
+import { toSearchResponseJson } from '../dtos/search-response.mapper';
 import { productIdSchema, similarQuerySchema, type SimilarQuery } from '../dtos/similar-query.dto';
-import { ApiErrors, ApiQueryFrom, ApiRequestIdHeader, openApiSchema } from '../http/openapi';
-import { Ctx } from '../http/request-context';
-import { ValidParam, ValidQuery } from '../http/validation';
-import type { RequestContext } from '../ports';
-import { ProductSearchService } from '../services/product-search.service';
+import { ApiErrors, ApiQueryFrom, ApiRequestIdHeader, openApiSchema } from '../openapi';
+import { Ctx } from '../request-context';
+import { ValidParam, ValidQuery } from '../validation';
 
 @ApiTags('products')
 @ApiRequestIdHeader()
@@ -21,11 +23,11 @@ export class ProductsController {
   @ApiQueryFrom(similarQuerySchema)
   @ApiOkResponse({ description: 'similar products, best first (the product itself left out)', schema: openApiSchema(searchResponseSchema) as never })
   @ApiErrors(400, 404, 503)
-  similar(
+  async similar(
     @ValidParam('id', productIdSchema) productId: string,
     @ValidQuery(similarQuerySchema) query: SimilarQuery,
     @Ctx() context: RequestContext,
   ): Promise<SearchResponse> {
-    return this.search.similarProducts(productId, query, context);
+    return toSearchResponseJson(await this.search.similarProducts(productId, toPageRequest(query), context));
   }
 }

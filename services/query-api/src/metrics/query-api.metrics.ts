@@ -1,4 +1,4 @@
-/** Prometheus metrics of the query API, served at /metrics on the API port. */
+/** Prometheus metrics of the query API (HTTP requests, query cache, dependency failures, rate limiting), served at /metrics on the API port. */
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { createMetricsRegistry } from '@vsearch/observability';
 

@@ -1,5 +1,6 @@
 /** The one mapping from the platform's search page to the public JSON of `GET /v1/search` and its siblings. */
-import type { SearchHit, SearchPage } from '@vsearch/contracts';
+import type { SearchHit } from '@vsearch/contracts';
+import type { SearchAnswer } from '../../services/product-search.service';
 import type { SearchResponse } from './responses.dto';
 
 type SearchResultJson = SearchResponse['results'][number];
@@ -21,7 +22,7 @@ export function toSearchResultJson(hit: SearchHit): SearchResultJson {
 }
 
 /** `modelId` is the model the query was embedded with, used when the page does not name the collection's. */
-export function toSearchResponseJson(page: SearchPage, modelId: string, tookMs: number): SearchResponse {
+export function toSearchResponseJson({ page, modelId, tookMs }: SearchAnswer): SearchResponse {
   return {
     results: page.hits.map(toSearchResultJson),
     facets: page.facets ?? { categories: [], brands: [] },

@@ -1,27 +1,29 @@
 /** Merchandisers' reindex jobs: publish a request to catalog.reindex.v1, read progress from ingestion. */
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { reindexRequestedSchema, type ReindexRequested } from '@vsearch/contracts';
+import { NotFoundError, reindexRequestedSchema, type ReindexJob, type ReindexRequested } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
-import type { ReindexBody } from '../dtos/reindex.dto';
-import { notFound } from '../errors';
-import { ReindexProgressSource, ReindexRequestPublisher, type ReindexJob, type RequestContext } from '../ports';
-import { QUERY_API_LOGGER } from '../tokens';
+import type { ReindexProgressSource, ReindexRequestPublisher, RequestContext } from '../ports';
 
-@Injectable()
-export class ReindexService {
+/** What a merchandiser asks for: the whole catalog, or only some categories refreshed in place. */
+export interface ReindexOrder {
+  categories?: string[];
+  /** Why, for the audit log. */
+  reason?: string;
+}
+
+export class ReindexAdminService {
   constructor(
     private readonly publisher: ReindexRequestPublisher,
     private readonly progress: ReindexProgressSource,
-    @Inject(QUERY_API_LOGGER) private readonly logger: Logger,
+    private readonly logger: Logger,
   ) {}
 
-  async requestReindex(body: ReindexBody, requestedBy: string, context: RequestContext): Promise<{ jobId: string }> {
+  async requestReindex(order: ReindexOrder, requestedBy: string, context: RequestContext): Promise<{ jobId: string }> {
     const request: ReindexRequested = reindexRequestedSchema.parse({
       type: 'reindex.requested',
       jobId: newJobId(),
-      ...(body.categories ? { filter: { categories: body.categories } } : {}),
-      ...(body.reason ? { reason: body.reason } : {}),
+      ...(order.categories ? { filter: { categories: order.categories } } : {}),
+      ...(order.reason ? { reason: order.reason } : {}),
       requestedAt: new Date().toISOString(),
     });
     await this.publisher.publish(request, context);
@@ -31,7 +33,7 @@ export class ReindexService {
 
   async jobProgress(jobId: string, context: RequestContext): Promise<ReindexJob> {
     const job = await this.progress.getJob(jobId, context);
-    if (!job) throw notFound('job_not_found', `no reindex job ${jobId}`);
+    if (!job) throw new NotFoundError('job_not_found', `no reindex job ${jobId}`);
     return job;
   }
 }

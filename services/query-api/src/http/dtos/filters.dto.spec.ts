@@ -1,5 +1,5 @@
-import { parseInput } from '../http/validation';
-import { ApiError } from '../errors';
+import { InvalidRequestError } from '@vsearch/contracts';
+import { parseInput } from '../validation';
 import { textSearchQuerySchema } from './search-query.dto';
 import { toProductFilter } from './filters.dto';
 
@@ -29,12 +29,12 @@ describe('search query DTO', () => {
     [{ q: 'a', category: Array.from({ length: 21 }, (_, i) => `c${i}`) }, 'category'],
     [{ q: ['a', 'b'] }, 'q'],
   ])('refuses %j naming %s', (raw, name) => {
-    expect(() => parseInput(textSearchQuerySchema, raw, 'query')).toThrow(ApiError);
+    expect(() => parseInput(textSearchQuerySchema, raw, 'query')).toThrow(InvalidRequestError);
     try {
       parseInput(textSearchQuerySchema, raw, 'query');
     } catch (error) {
-      expect((error as ApiError).message).toContain(name);
-      expect((error as ApiError).status).toBe(400);
+      expect((error as InvalidRequestError).message).toContain(name);
+      expect((error as InvalidRequestError).code).toBe('invalid_parameter');
     }
   });
 });

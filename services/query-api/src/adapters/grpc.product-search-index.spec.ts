@@ -1,8 +1,7 @@
 import { status } from '@grpc/grpc-js';
-import type { SearchPage } from '@vsearch/contracts';
+import { DependencyUnavailableError, type SearchPage } from '@vsearch/contracts';
 import { SearchCallError, type SearchClient } from '@vsearch/grpc-clients';
-import { DependencyUnavailableError } from '../errors';
-import { GrpcProductIndex } from './grpc.product-index';
+import { GrpcProductSearchIndex } from './grpc.product-search-index';
 
 const PAGE: SearchPage = {
   hits: [
@@ -48,10 +47,10 @@ function fakeClient(behaviour: { fail?: SearchCallError }) {
 
 const FILTER = { categories: ['boot'], brands: [], minPrice: 10, maxPrice: undefined, inStock: true };
 
-describe(GrpcProductIndex.name, () => {
+describe(GrpcProductSearchIndex.name, () => {
   it('passes the query to the client and its page back', async () => {
     const { client, calls } = fakeClient({});
-    const index = new GrpcProductIndex(client, 500);
+    const index = new GrpcProductSearchIndex(client, 500);
     const page = await index.searchByVector({ vector: Float32Array.from([1]), filter: FILTER, limit: 5, offset: 10, scoreThreshold: 0.2, withFacets: true }, { requestId: 'r-1' });
     expect(calls[0]).toEqual([
       { vector: Float32Array.from([1]), filter: FILTER, limit: 5, offset: 10, scoreThreshold: 0.2, withFacets: true },
@@ -61,14 +60,14 @@ describe(GrpcProductIndex.name, () => {
   });
 
   it('answers undefined for "more like this" of an unknown product', async () => {
-    const index = new GrpcProductIndex(fakeClient({ fail: new SearchCallError('similar', status.NOT_FOUND, 'no product x') }).client, 500);
+    const index = new GrpcProductSearchIndex(fakeClient({ fail: new SearchCallError('similar', status.NOT_FOUND, 'no product x') }).client, 500);
     await expect(index.findSimilar({ productId: 'x', filter: FILTER, limit: 3, offset: 0 }, { requestId: 'r' })).resolves.toBeUndefined();
   });
 
   it.each([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED, status.FAILED_PRECONDITION, status.NOT_FOUND])(
     'turns status %s of a search into a dependency outage (503)',
     async (code) => {
-      const index = new GrpcProductIndex(fakeClient({ fail: new SearchCallError('search', code, 'x') }).client, 500);
+      const index = new GrpcProductSearchIndex(fakeClient({ fail: new SearchCallError('search', code, 'x') }).client, 500);
       await expect(index.searchByVector({ vector: Float32Array.from([1]), filter: FILTER, limit: 1, offset: 0, withFacets: false }, { requestId: 'r' })).rejects.toBeInstanceOf(
         DependencyUnavailableError,
       );
@@ -76,9 +75,9 @@ describe(GrpcProductIndex.name, () => {
   );
 
   it('fails readiness while search is down', async () => {
-    await expect(new GrpcProductIndex(fakeClient({ fail: new SearchCallError('listCollections', status.UNAVAILABLE, 'down') }).client, 500).checkReady()).rejects.toBeInstanceOf(
+    await expect(new GrpcProductSearchIndex(fakeClient({ fail: new SearchCallError('listCollections', status.UNAVAILABLE, 'down') }).client, 500).checkReady()).rejects.toBeInstanceOf(
       DependencyUnavailableError,
     );
-    await expect(new GrpcProductIndex(fakeClient({}).client, 500).checkReady()).resolves.toBeUndefined();
+    await expect(new GrpcProductSearchIndex(fakeClient({}).client, 500).checkReady()).resolves.toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 /**
- * The HTTP layer over fakes: routes, validation, error shapes, auth, rate
+ * The query API over fakes: routes, validation, error shapes, auth, rate
  * limits, request ids, metrics and the OpenAPI document.
- * real: Nest + Express on a local port, fetch. fake: every port (testing/fake-ports.ts).
+ * real: the services as index.ts composes them (createQueryApiApp), Nest +
+ * Express on a local port, fetch. fake: every port (testing/fake-ports.ts).
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -9,10 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger } from '@vsearch/observability';
-import { reindexRequestedSchema } from '@vsearch/contracts';
-import { createQueryApiApp } from './app';
+import { reindexRequestedSchema, type ModelInfo } from '@vsearch/contracts';
 import { loadQueryApiConfig, type QueryApiConfigOverrides } from './config';
-import { errorResponseSchema, searchResponseSchema } from './dtos/responses.dto';
+import { errorResponseSchema, searchResponseSchema } from './http/dtos/responses.dto';
+import { createQueryApiApp } from './index';
 import { FAKE_MODEL, fakeJpeg, fakePorts, type FakePorts } from './testing/fake-ports';
 
 const ADMIN_KEY = 'test-admin-key-0123456789';
@@ -23,9 +24,10 @@ interface Running {
   ports: FakePorts;
 }
 
-async function start(env: QueryApiConfigOverrides = {}, thresholds: Record<string, number> = {}): Promise<Running> {
+/** `model`: fields of the model the fake embedder describes (its score thresholds, say). */
+async function start(env: QueryApiConfigOverrides = {}, model: Partial<ModelInfo> = {}): Promise<Running> {
   const config = loadQueryApiConfig({ ADMIN_API_KEYS: ADMIN_KEY, RATE_LIMIT_BURST: '1000', RATE_LIMIT_PER_SECOND: '1000', ...env }, {});
-  const ports = fakePorts(thresholds);
+  const ports = fakePorts(model);
   const app = await createQueryApiApp({ config, ports, logger: createLogger('query-api-test', process.env.TEST_LOG_LEVEL ?? 'silent') });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
@@ -48,7 +50,7 @@ function multipart(field: string, filename: string, bytes: Buffer, contentType =
 describe('query API HTTP layer', () => {
   let running: Running;
   beforeAll(async () => {
-    running = await start({}, { [FAKE_MODEL.modelId]: 0.35 });
+    running = await start({}, { textScoreThreshold: 0.35 });
   });
   afterAll(async () => running.app.close());
   const url = (pathAndQuery: string) => `${running.base}${pathAndQuery}`;
@@ -60,16 +62,27 @@ describe('query API HTTP layer', () => {
       const body = await response.json();
       expect(searchResponseSchema.parse(body)).toEqual(body);
       expect(body.model).toBe(FAKE_MODEL.modelId);
-      const last = running.ports.productIndex.searches.at(-1)!.query;
+      const last = running.ports.searchIndex.searches.at(-1)!.query;
       expect(last.filter).toEqual({ categories: ['boots', 'sandals', 'heels'], brands: ['Acme'], minPrice: 10, maxPrice: 99.5, inStock: true });
       expect([last.limit, last.offset, last.withFacets]).toEqual([5, 1, true]);
       expect(body.facets.categories[0]).toEqual({ value: 'boots', count: expect.any(Number) });
     });
 
-    it("cuts off results below the model's textSearchScoreThreshold", async () => {
+    it("cuts off results below the text score threshold the embedder's model announces", async () => {
       const body = await (await fetch(url('/v1/search?q=boots'))).json();
-      expect(running.ports.productIndex.searches.at(-1)!.query.scoreThreshold).toBe(0.35);
+      expect(running.ports.searchIndex.searches.at(-1)!.query.scoreThreshold).toBe(0.35);
       expect(body.results.map((result: { productId: string }) => result.productId)).toEqual(['p1']);
+    });
+
+    it("cuts off at TEXT_SCORE_THRESHOLD instead of the model's threshold when it is set", async () => {
+      const overridden = await start({ TEXT_SCORE_THRESHOLD: '0.3' }, { textScoreThreshold: 0.35 });
+      try {
+        const body = await (await fetch(`${overridden.base}/v1/search?q=boots`)).json();
+        expect(overridden.ports.searchIndex.searches.at(-1)!.query.scoreThreshold).toBe(0.3);
+        expect(body.results.map((result: { productId: string }) => result.productId)).toEqual(['p1', 'p2']);
+      } finally {
+        await overridden.app.close();
+      }
     });
 
     it('caches query embeddings by normalised text', async () => {
@@ -112,8 +125,20 @@ describe('query API HTTP layer', () => {
       expect(response.status).toBe(200);
       expect(searchResponseSchema.safeParse(await response.json()).success).toBe(true);
       expect(running.ports.embedder.pixelCalls.length).toBe(before + 1);
-      const last = running.ports.productIndex.searches.at(-1)!.query;
+      const last = running.ports.searchIndex.searches.at(-1)!.query;
       expect([last.filter.brands, last.limit, last.scoreThreshold]).toEqual([['Acme'], 3, undefined]);
+    });
+
+    it("cuts off photo results below the model's image score threshold when it has one", async () => {
+      const thresholded = await start({}, { imageScoreThreshold: 0.4 });
+      try {
+        const response = await fetch(`${thresholded.base}/v1/search/image`, { method: 'POST', body: multipart('image', 'photo.jpg', fakeJpeg()) });
+        const body = await response.json();
+        expect(thresholded.ports.searchIndex.searches.at(-1)!.query.scoreThreshold).toBe(0.4);
+        expect(body.results.map((result: { productId: string }) => result.productId)).toEqual(['p1']);
+      } finally {
+        await thresholded.app.close();
+      }
     });
 
     it('searches by an image URL given as JSON', async () => {
@@ -198,7 +223,7 @@ describe('query API HTTP layer', () => {
       expect(response.status).toBe(200);
       const body = await response.json();
       expect(body.results.map((result: { productId: string }) => result.productId)).toEqual(['p2']);
-      expect(running.ports.productIndex.similarCalls.at(-1)).toMatchObject({ productId: 'p1', limit: 4, filter: { inStock: true } });
+      expect(running.ports.searchIndex.similarCalls.at(-1)).toMatchObject({ productId: 'p1', limit: 4, filter: { inStock: true } });
     });
 
     it('answers 404 for an unknown product and 400 for a malformed id', async () => {
@@ -229,7 +254,9 @@ describe('query API HTTP layer', () => {
 
     it('answers 401 without a key and 403 with a wrong one, publishing nothing', async () => {
       const before = running.ports.reindexPublisher.published.length;
-      await expectError(await fetch(url('/v1/admin/reindex'), { method: 'POST' }), 401, 'unauthorized');
+      const missingKey = await fetch(url('/v1/admin/reindex'), { method: 'POST' });
+      expect(missingKey.headers.get('www-authenticate')).toBe('ApiKey header="X-Api-Key"');
+      await expectError(missingKey, 401, 'unauthorized');
       await expectError(await fetch(url('/v1/admin/reindex'), { method: 'POST', headers: { 'x-api-key': 'wrong' } }), 403, 'forbidden');
       await expectError(await fetch(url('/v1/admin/reindex/rx-1'), { headers: { 'x-api-key': `${ADMIN_KEY}x` } }), 403, 'forbidden');
       expect(running.ports.reindexPublisher.published.length).toBe(before);
@@ -256,7 +283,7 @@ describe('query API HTTP layer', () => {
     it('echoes X-Request-Id and carries it to the ports', async () => {
       const response = await fetch(url('/v1/search?q=request%20id%20check'), { headers: { 'x-request-id': 'req-abc-123' } });
       expect(response.headers.get('x-request-id')).toBe('req-abc-123');
-      expect(running.ports.productIndex.searches.at(-1)!.requestId).toBe('req-abc-123');
+      expect(running.ports.searchIndex.searches.at(-1)!.requestId).toBe('req-abc-123');
       const generated = await fetch(url('/healthz'));
       expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     });
@@ -305,7 +332,7 @@ describe('query API HTTP layer', () => {
   describe('when a dependency is down', () => {
     afterEach(() => {
       running.ports.embedder.down = false;
-      running.ports.productIndex.down = false;
+      running.ports.searchIndex.down = false;
       running.ports.reindexPublisher.down = false;
     });
 
@@ -320,7 +347,7 @@ describe('query API HTTP layer', () => {
     });
 
     it('answers 503 when search is down, and when the event log is down', async () => {
-      running.ports.productIndex.down = true;
+      running.ports.searchIndex.down = true;
       await expectError(await fetch(url('/v1/products/p1/similar')), 503, 'dependency_unavailable');
       running.ports.reindexPublisher.down = true;
       await expectError(await fetch(url('/v1/admin/reindex'), { method: 'POST', headers: { 'x-api-key': ADMIN_KEY } }), 503, 'dependency_unavailable');
@@ -343,6 +370,19 @@ describe('rate limiting', () => {
       expect((await fetch(`${running.base}/healthz`)).status).toBe(200);
       // A wrong key does not buy a fresh bucket.
       expect((await fetch(`${running.base}/v1/search?q=boots`, { headers: { 'x-api-key': 'random' } })).status).toBe(429);
+    } finally {
+      await running.app.close();
+    }
+  });
+});
+
+describe('rate limiting switched off', () => {
+  it('lets every request through when RATE_LIMIT_ENABLED is false', async () => {
+    const running = await start({ RATE_LIMIT_ENABLED: 'false', RATE_LIMIT_BURST: '1', RATE_LIMIT_PER_SECOND: '0.001' });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await fetch(`${running.base}/v1/search?q=boots`)).status);
+      expect(statuses).toEqual([200, 200, 200]);
     } finally {
       await running.app.close();
     }

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { SearchFilter } from '@vsearch/contracts';
+import type { PageRequest } from '../../services/product-search.service';
 
 const MAX_VALUES = 20;
 
@@ -69,7 +70,16 @@ export function refinePriceRange(value: { minPrice?: number; maxPrice?: number }
   }
 }
 
-export function toProductFilter(value: { category?: string[]; brand?: string[]; minPrice?: number; maxPrice?: number; inStock?: boolean }): SearchFilter {
+/** The filter parameters as every search route's query parses them. */
+export interface ParsedFilters {
+  category?: string[];
+  brand?: string[];
+  minPrice?: number;
+  maxPrice?: number;
+  inStock?: boolean;
+}
+
+export function toProductFilter(value: ParsedFilters): SearchFilter {
   return {
     categories: value.category ?? [],
     brands: value.brand ?? [],
@@ -79,5 +89,7 @@ export function toProductFilter(value: { category?: string[]; brand?: string[]; 
   };
 }
 
-export const filtersQuerySchema = z.strictObject({ ...filterShape, ...pageShape(24) }).superRefine(refinePriceRange);
-export type FiltersQuery = z.output<typeof filtersQuerySchema>;
+/** The filters and paging of any search route's query, as the search logic takes them. */
+export function toPageRequest(value: ParsedFilters & { limit: number; offset: number }): PageRequest {
+  return { filter: toProductFilter(value), limit: value.limit, offset: value.offset };
+}
