@@ -1,5 +1,4 @@
 /** Runs the embedder, draining queued batches, from the environment until SIGTERM or SIGINT, then exits 0. */
-import 'reflect-metadata';
 import { createLogger } from '@vsearch/observability';
 import { runService } from '@vsearch/service-runtime';
 import { startEmbedderService } from './index';

@@ -1,5 +1,4 @@
 /** Runs the search service, from the environment until SIGTERM or SIGINT, then exits 0. */
-import 'reflect-metadata';
 import { createLogger } from '@vsearch/observability';
 import { runService } from '@vsearch/service-runtime';
 import { startSearchService } from './index';
