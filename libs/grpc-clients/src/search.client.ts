@@ -17,6 +17,8 @@ import {
   pageFromProto,
   productToProto,
   productWritesToProto,
+  searchRequestToProto,
+  type SearchQueryFields,
   storedProductFromProto,
   writeOutcomeFromProto,
 } from './search.codec';
@@ -39,18 +41,8 @@ export interface SearchClientOptions {
   channelOptions?: grpc.ChannelOptions;
 }
 
-/** What one search call asks for: the query vector and its filter, paging, cut-off and facets. */
-export interface SearchQueryInput {
-  /** Collection or alias; unset means the alias `products`. */
-  collection?: string;
-  vector: Float32Array;
-  filter?: SearchFilter;
-  /** 1 to 100. */
-  limit: number;
-  offset?: number;
-  scoreThreshold?: number;
-  withFacets?: boolean;
-}
+/** What one search call asks for: the query vector and/or words, mode, sort, filter, paging, cut-off and facets. */
+export type SearchQueryInput = SearchQueryFields;
 
 export interface SimilarQueryInput {
   collection?: string;
@@ -131,19 +123,7 @@ export class SearchClient {
   /** Products nearest to a vector, filtered, one hit per product. */
   async search(query: SearchQueryInput, options: SearchCallOptions = {}): Promise<SearchPage> {
     assertUint32('search', { limit: query.limit, offset: query.offset ?? 0 });
-    const response = await this.call<searchV1.SearchRequest, searchV1.SearchResponse>(
-      'search',
-      {
-        collection: query.collection ?? '',
-        vector: packFloat32LE(query.vector),
-        filter: filterToProto(query.filter),
-        limit: query.limit,
-        offset: query.offset ?? 0,
-        scoreThreshold: query.scoreThreshold,
-        withFacets: query.withFacets ?? false,
-      },
-      options,
-    );
+    const response = await this.call<searchV1.SearchRequest, searchV1.SearchResponse>('search', searchRequestToProto(query), options);
     return pageFromProto(response);
   }
 

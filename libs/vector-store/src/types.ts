@@ -4,7 +4,7 @@
  * collections are the platform's vocabulary (`@vsearch/contracts`), re-exported
  * here for the store's modules.
  */
-import type { SearchFilter } from '@vsearch/contracts';
+import type { FusionSettings, SearchFilter, SearchMode, SearchSort } from '@vsearch/contracts';
 
 export type {
   CollectionInfo,
@@ -38,13 +38,25 @@ export const SEARCH_LIMITS = Object.freeze({
 export interface SearchQuery {
   /** Collection or alias; unset or empty means {@link DEFAULT_ALIAS}. */
   collection?: string;
-  vector: Float32Array;
+  /** The query's embedding; required unless `mode` is `keyword`. */
+  vector?: Float32Array;
+  /** The shopper's words, for the keyword ranking; required unless `mode` is `vector`. */
+  text?: string;
+  /** Unset: `hybrid` when both `vector` and `text` are given, else the one ranking they allow. */
+  mode?: SearchMode;
+  /** Unset: `relevance`. */
+  sort?: SearchSort;
+  /** Unset: DEFAULT_FUSION. */
+  fusion?: FusionSettings;
   filter?: SearchFilter;
   limit: number;
   offset?: number;
-  /** Products whose best cosine score is lower are left out. */
+  /**
+   * The vector ranking leaves out products whose best cosine is lower. A product the
+   * keyword ranking matched is never cut by it (its words matched the query).
+   */
   scoreThreshold?: number;
-  /** Count categories and brands over every product matching the filter. */
+  /** Facets over the matched products (see SearchFacets). */
   withFacets?: boolean;
 }
 
