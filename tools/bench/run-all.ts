@@ -3,8 +3,8 @@
  * against the embedded stack, rewriting docs/benchmarks.md section by section.
  * Usage: npm run bench [-- --only model,embedder,search,ingestion,load] [--runs 3]
  */
-import { describeMachine, median, REPO_ROOT, waitFor, writeBenchmarkSection } from '@vsearch/testing';
-import { spawn, spawnSync } from 'node:child_process';
+import { describeMachine, median, REPO_ROOT, startEmbeddedStack, writeBenchmarkSection } from '@vsearch/testing';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -114,19 +114,9 @@ async function runLoadScenarios(runs: number, padProducts: number): Promise<bool
   const apiKey = 'bench-admin-key';
   // One load generator is one client: the per-client rate limiter would answer most of its
   // requests with 429, so the stack under test runs without it (capacity is what is measured).
-  const stack = spawn(process.execPath, ['tools/cli/bin/vsearch.js', 'start'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ADMIN_API_KEYS: apiKey, LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stackOutput = '';
-  stack.stdout?.on('data', (chunk: Buffer) => {
-    stackOutput += chunk.toString();
-    process.stdout.write(chunk);
-  });
+  // Ready means the whole sample catalog is indexed, not just the API answering.
+  const stack = await startEmbeddedStack({ env: { ADMIN_API_KEYS: apiKey, LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false' }, echo: true, readyTimeoutMs: 15 * 60_000 });
   try {
-    // Ready means the whole sample catalog is indexed, not just the API answering.
-    await waitFor('the embedded stack to finish indexing', () => stackOutput.includes('vsearch is ready'), 15 * 60_000, 1000);
     if (padProducts > 0 && !runStep(`pad the index to ${padProducts} products`, process.execPath, ['tools/cli/bin/run-ts.js', 'load-tests/runner/prepare-index.ts', '--products', String(padProducts)])) {
       return false;
     }
@@ -168,8 +158,7 @@ async function runLoadScenarios(runs: number, padProducts: number): Promise<bool
     );
     return allPassed;
   } finally {
-    stack.kill('SIGINT');
-    await new Promise((resolve) => stack.once('exit', resolve));
+    await stack.stop();
   }
 }
 

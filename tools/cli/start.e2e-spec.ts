@@ -7,30 +7,14 @@
  * (CPU), sharp, the embedded event log and vector store, the catalog generator.
  * fake: nothing. Every port comes from freePort() (or 0), so parallel runs never collide.
  */
-import { spawn, type ChildProcess, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, REPO_ROOT, waitFor } from '@vsearch/testing';
+import { freePort, REPO_ROOT, spawnCli, VSEARCH_CLI, waitFor, type CliProcess } from '@vsearch/testing';
 
-const CLI = path.join(REPO_ROOT, 'tools/cli/bin/vsearch.js');
 const COUNT = 60;
-
-interface RunningCli {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-function startCli(args: string[], env: Record<string, string>): RunningCli {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
 
 interface CliResult {
   code: number;
@@ -40,7 +24,7 @@ interface CliResult {
 
 function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [VSEARCH_CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -55,20 +39,15 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-async function stopWithCtrlC(cli: RunningCli): Promise<number | null> {
-  cli.child.kill('SIGINT');
-  const timer = setTimeout(() => cli.child.kill('SIGKILL'), 45_000);
-  const code = await cli.exited;
-  clearTimeout(timer);
-  return code;
-}
+/** Ctrl-C, as a user stops `npm start`; SIGKILL if it has not exited after 45 s. */
+const stopWithCtrlC = (cli: CliProcess) => cli.stop({ signal: 'SIGINT', graceMs: 45_000 });
 
 describe('vsearch start (npm start)', () => {
   let dataDir: string;
   let env: Record<string, string>;
   let apiUrl: string;
   let queryApiPort: number;
-  let running: RunningCli | undefined;
+  let running: CliProcess | undefined;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'vsearch-start-e2e-'));
@@ -89,22 +68,19 @@ describe('vsearch start (npm start)', () => {
   });
 
   afterEach(async () => {
-    if (running && running.child.exitCode === null && running.child.signalCode === null) {
-      running.child.kill('SIGKILL');
-      await running.exited;
-    }
+    await running?.kill();
     running = undefined;
   });
 
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  const readyOf = (cli: RunningCli) => waitFor('the stack to be ready', () => {
+  const readyOf = (cli: CliProcess) => waitFor('the stack to be ready', () => {
     if (cli.child.exitCode !== null) throw new Error(`vsearch start exited with ${cli.child.exitCode}:\n${cli.output()}`);
     return cli.output().includes('vsearch is ready');
   }, 240_000, 250);
 
   it('generates and indexes the sample catalog, answers searches over HTTP and the CLI, and stops cleanly on Ctrl-C', async () => {
-    running = startCli(['start', '--count', String(COUNT)], env);
+    running = spawnCli(['start', '--count', String(COUNT)], { env });
     await readyOf(running);
     expect(running.output()).toContain(`generating the sample catalog (${COUNT} products`);
     expect(running.output()).toContain(`generated and published ${COUNT} catalog events`);
@@ -188,7 +164,7 @@ describe('vsearch start (npm start)', () => {
 
   it('reuses the catalog and the index on a second start, without publishing again', async () => {
     expect(existsSync(path.join(dataDir, 'catalog/catalog.jsonl'))).toBe(true);
-    running = startCli(['start', '--count', String(COUNT)], env);
+    running = spawnCli(['start', '--count', String(COUNT)], { env });
     await readyOf(running);
     const output = running.output();
     expect(output).toContain('using the catalog in');
@@ -211,7 +187,7 @@ describe('vsearch serve', () => {
   it('runs one service from the environment alone, as the chart does, and stops it on SIGTERM with exit 0', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'vsearch-serve-e2e-'));
     const searchPort = await freePort();
-    const serve = startCli(['serve', 'search'], { DATA_DIR: dataDir, SEARCH_PORT: String(searchPort), METRICS_PORT: '0', LOG_LEVEL: 'warn' });
+    const serve = spawnCli(['serve', 'search'], { env: { DATA_DIR: dataDir, SEARCH_PORT: searchPort, METRICS_PORT: 0, LOG_LEVEL: 'warn' } });
     try {
       await waitFor('the search service', () => {
         if (serve.child.exitCode !== null) throw new Error(serve.output());
@@ -223,11 +199,10 @@ describe('vsearch serve', () => {
       expect(report.services.search.state).toBe('up');
       expect(report.services['query-api'].state).toBe('down');
       expect(report.collections).toEqual([]);
-      serve.child.kill('SIGTERM');
-      expect(await serve.exited).toBe(0);
+      expect(await serve.stop({ signal: 'SIGTERM' })).toBe(0);
       expect(await portIsFree(searchPort)).toBe(true);
     } finally {
-      if (serve.child.exitCode === null) serve.child.kill('SIGKILL');
+      await serve.kill();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

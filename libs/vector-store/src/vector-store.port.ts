@@ -1,6 +1,6 @@
 /**
  * The vector-store port: the contract every adapter (Qdrant, embedded) fulfils
- * and the Nest DI token the search service injects. Conformance is defined by
+ * which the search service's composition root hands to its gRPC handler. Conformance is defined by
  * `describeVectorStoreConformance` in `@vsearch/vector-store/testing`.
  *
  * Semantics shared by every adapter:

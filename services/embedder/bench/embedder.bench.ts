@@ -3,7 +3,7 @@
  * ceiling, the raw onnxruntime-node session with the same threads.
  *
  * - raw: ModelRuntime in this process, batch sizes 1…64 back to back; the best is the ceiling;
- * - gRPC: the real service (child process, `services/embedder/src/main.ts`), one item per call from
+ * - gRPC: the real service (child process, `vsearch serve embedder`), one item per call from
  *   1, 8 and 64 concurrent callers, batching on (MAX_BATCH, MAX_WAIT_MS) and off (MAX_BATCH=1);
  * - interactive latency: one text query at a time while bulk calls from another process keep the
  *   bulk lane full (bulk texts, then bulk images), p50/p99 against MAX_WAIT_MS + two batch times;
@@ -24,7 +24,7 @@ import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { EmbedderClient, type EmbedPriority } from '@vsearch/grpc-clients';
 import { BUNDLED_MODEL_DIR, ModelRuntime } from '@vsearch/model';
 import { toNormalizedChw } from '@vsearch/preprocessing';
-import { describeMachine, freePort, median, REPO_ROOT, spawnTsEntry, waitFor, writeBenchmarkSection, type ServiceProcess } from '@vsearch/testing';
+import { describeMachine, median, REPO_ROOT, startService, writeBenchmarkSection, type RunningService } from '@vsearch/testing';
 
 interface Options {
   runs: number;
@@ -147,54 +147,33 @@ async function measureRawContended(options: Options, batches: Record<Tower, numb
   return result;
 }
 
-interface RunningService {
-  process: ServiceProcess;
+interface RunningEmbedder {
+  service: RunningService;
   address: string;
   client: EmbedderClient;
   imageSize: number;
-  metricsPort: number;
 }
 
-async function startService(options: Options, env: Record<string, string>): Promise<RunningService> {
-  const port = await freePort();
-  const metricsPort = await freePort();
-  const process = spawnTsEntry('services/embedder/src/main.ts', {
-    EMBEDDER_PORT: String(port),
-    EMBEDDER_HOST: '127.0.0.1',
-    METRICS_PORT: String(metricsPort),
-    MODEL_DIR: options.modelDir,
-    EXECUTION_PROVIDERS: 'cpu',
-    INTRA_OP_THREADS: String(options.threads),
-    MAX_QUEUE: '8192',
-    LOG_LEVEL: 'warn',
-    ...env,
+async function startEmbedder(options: Options, env: Record<string, string>): Promise<RunningEmbedder> {
+  const service = await startService('embedder', {
+    env: { MODEL_DIR: options.modelDir, INTRA_OP_THREADS: String(options.threads), MAX_QUEUE: '8192', LOG_LEVEL: 'warn', ...env },
   });
-  const client = new EmbedderClient({ address: `127.0.0.1:${port}`, defaultDeadlineMs: 60_000 });
-  let imageSize = 0;
-  await waitFor(
-    'the embedder to serve',
-    async () => {
-      if (process.child.exitCode !== null) throw new Error(`embedder exited: ${process.output()}`);
-      imageSize = (await client.getModelInfo({ deadlineMs: 2000 })).imageSize;
-      return true;
-    },
-    120_000,
-    250,
-  );
-  return { process, address: `127.0.0.1:${port}`, client, imageSize, metricsPort };
+  const client = new EmbedderClient({ address: service.address, defaultDeadlineMs: 60_000 });
+  const { imageSize } = await client.getModelInfo({ deadlineMs: 2000 });
+  return { service, address: service.address, client, imageSize };
 }
 
-async function stopService(service: RunningService): Promise<number> {
-  const status = readFileSync(`/proc/${service.process.child.pid}/status`, 'utf8');
+async function stopEmbedder(embedder: RunningEmbedder): Promise<number> {
+  const status = readFileSync(`/proc/${embedder.service.pid}/status`, 'utf8');
   const peakKiB = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
-  service.client.close();
-  await service.process.stop();
+  embedder.client.close();
+  await embedder.service.stop();
   return peakKiB / 1024;
 }
 
 /** CPU seconds (user + system) the service process has used so far. */
-function serviceCpuSeconds(service: RunningService): number {
-  const fields = readFileSync(`/proc/${service.process.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+function serviceCpuSeconds(service: RunningEmbedder): number {
+  const fields = readFileSync(`/proc/${service.service.pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
@@ -202,7 +181,7 @@ function serviceCpuSeconds(service: RunningService): number {
 const lastCpu = { service: Number.NaN, callers: Number.NaN };
 
 /** Items/s with `concurrency` callers each sending `perCall` items per call, back to back. */
-async function measureGrpc(service: RunningService, tower: Tower, concurrency: number, seconds: number, perCall = 1): Promise<number> {
+async function measureGrpc(service: RunningEmbedder, tower: Tower, concurrency: number, seconds: number, perCall = 1): Promise<number> {
   const pixels = Array.from({ length: 64 }, (_, i) => pixelsFor(service.imageSize, i));
   const pick = <T>(i: number, make: (j: number) => T) => Array.from({ length: perCall }, (_, k) => make(i * perCall + k));
   const call = (i: number) =>
@@ -264,7 +243,7 @@ type CallerPriority = 'same' | 'nice10';
 const CALLER_PRIORITIES: CallerPriority[] = ['same', 'nice10'];
 
 /** Latency of single interactive text queries, one at a time, while bulk callers (another process) keep the bulk lane full. */
-async function measureInteractive(service: RunningService, bulkTower: Tower, maxBatch: number, seconds: number, callerPriority: CallerPriority): Promise<number[]> {
+async function measureInteractive(service: RunningEmbedder, bulkTower: Tower, maxBatch: number, seconds: number, callerPriority: CallerPriority): Promise<number[]> {
   const callers = fork(path.join(REPO_ROOT, 'tools/cli/bin/run-ts.js'), [__filename, '--bulk-callers', service.address, bulkTower, String(maxBatch)], { stdio: 'inherit' });
   if (callerPriority === 'nice10' && callers.pid) os.setPriority(callers.pid, 10);
   const exited = new Promise((resolve) => callers.once('exit', resolve));
@@ -354,7 +333,7 @@ async function main(): Promise<void> {
 
     for (const mode of ['on', 'off'] as const) {
       const env = mode === 'on' ? { MAX_BATCH: String(options.maxBatch), MAX_WAIT_MS: String(options.maxWaitMs) } : { MAX_BATCH: '1', MAX_WAIT_MS: '0' };
-      const service = await startService(options, env);
+      const service = await startEmbedder(options, env);
       try {
         for (const tower of TOWERS) {
           for (const concurrency of CONCURRENCY) {
@@ -385,7 +364,7 @@ async function main(): Promise<void> {
           }
         }
       } finally {
-        const peak = await stopService(service);
+        const peak = await stopEmbedder(service);
         if (mode === 'on') rssMiB.push(peak);
       }
     }

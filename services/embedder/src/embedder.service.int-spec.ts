@@ -1,9 +1,11 @@
 /**
  * real: the embedder service started in-process on free ports (gRPC server,
- * NestJS wiring, batchers, onnxruntime-node with the bundled model, sharp),
+ * batchers, onnxruntime-node with the bundled model, sharp),
  * called over gRPC through EmbedderClient, grpc.health.v1 and a raw client.
  * mock: nothing. Reference vectors come from a separate ModelRuntime, one item per call.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
@@ -11,7 +13,7 @@ import pino from 'pino';
 import sharp from 'sharp';
 import { service as healthService } from 'grpc-health-check';
 import { EmbedderCallError, EmbedderClient } from '@vsearch/grpc-clients';
-import { BUNDLED_MODEL_DIR, isModelInUse, ModelRuntime } from '@vsearch/model';
+import { BUNDLED_MODEL_DIR, isModelInUse, modelManifestSchema, ModelRuntime } from '@vsearch/model';
 import { embedderV1 } from '@vsearch/proto';
 import { freePort, waitFor } from '@vsearch/testing';
 import { preprocessImage } from '@vsearch/preprocessing';
@@ -103,6 +105,23 @@ describe('embedder service over gRPC', () => {
     const info = await client.getModelInfo();
     expect(info).toMatchObject({ modelId: reference.model.id, dimension: reference.info().dimension, imageSize, contextLength: reference.info().contextLength, executionProvider: 'cpu' });
     expect(info.mean).toHaveLength(3);
+  });
+
+  it('sends the bundled model’s serving settings (score thresholds, logit scale) with GetModelInfo', async () => {
+    // Read from the file itself, through the manifest schema so an unset logitScale takes the contract's default.
+    const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(path.join(BUNDLED_MODEL_DIR, 'model.json'), 'utf8')));
+    const info = await client.getModelInfo();
+    expect(info.textScoreThreshold).toBeCloseTo(manifest.textSearchScoreThreshold, 6);
+    expect(info.imageScoreThreshold).toEqual(manifest.imageSearchScoreThreshold);
+    // The client reads a missing logit_scale (0 on the wire) as CLIP's default, so the raw response is what proves it was sent.
+    const Raw = grpc.makeGenericClientConstructor({ getModelInfo: embedderV1.EmbedderServiceService.getModelInfo }, 'raw');
+    const raw = new Raw(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+      getModelInfo(request: embedderV1.GetModelInfoRequest, callback: (error: grpc.ServiceError | null, response: embedderV1.GetModelInfoResponse) => void): void;
+    };
+    const response = await new Promise<embedderV1.GetModelInfoResponse>((resolve, reject) => raw.getModelInfo({}, (error, reply) => (error ? reject(error) : resolve(reply))));
+    raw.close();
+    expect(response.logitScale).toBeCloseTo(manifest.logitScale, 4);
+    expect(response.textScoreThreshold).toBeCloseTo(manifest.textSearchScoreThreshold, 6);
   });
 
   it('batches concurrent calls and returns what one-at-a-time inference returns, in order', async () => {

@@ -1,19 +1,19 @@
 /**
- * The embedder service: loads and warms the model, serves
- * visualsearch.embedder.v1.EmbedderService over gRPC (health turns SERVING
- * only after warm-up) and Prometheus metrics over HTTP. `close()` stops
- * taking calls, finishes queued batches and releases the model.
+ * The embedder's composition root, the one place that wires it: loads and
+ * warms the model, builds the image decoder, the embedding service and the
+ * gRPC handler with `new`, serves visualsearch.embedder.v1.EmbedderService
+ * over gRPC (health turns SERVING only after warm-up) and Prometheus metrics
+ * over HTTP. `close()` stops taking calls, finishes queued batches and
+ * releases the model.
  */
-import { NestFactory } from '@nestjs/core';
 import { markModelInUse, ModelRuntime, type ModelInUseMarker } from '@vsearch/model';
 import { createLogger, createMetricsRegistry, startMetricsServer, type Logger } from '@vsearch/observability';
 import { EMBEDDER_PROTO } from '@vsearch/proto';
 import { startGrpcServer, type RunningGrpcServer } from '@vsearch/grpc-kit';
 import { SharpImageDecoder } from './adapters/sharp.image-decoder';
 import { loadEmbedderConfig, type EmbedderConfigOverrides } from './config';
-import { EmbedderGrpcController } from './controllers/embedder.grpc-controller';
-import { utf8CheckedEmbedderService } from './dtos/utf8-checked.definition';
-import { EmbedderModule } from './embedder.module';
+import { EmbedderGrpcHandler } from './grpc/embedder.grpc-handler';
+import { utf8CheckedEmbedderService } from './grpc/utf8-checked.definition';
 import { EmbedderMetrics } from './metrics/embedder.metrics';
 import { EmbeddingService } from './services/embedding.service';
 
@@ -59,20 +59,15 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
       { maxBytes: config.limits.maxEncodedImageBytes, maxPixels: config.limits.maxImagePixels },
       (seconds) => metrics.preprocessSeconds.observe(seconds),
     );
-    const app = await NestFactory.createApplicationContext(EmbedderModule.register({ config, logger: log, runtime, metrics, decoder }), {
-      logger: false,
-      abortOnError: false,
-    });
-    started.push(() => app.close());
-    const embeddings = app.get(EmbeddingService);
-    const controller = app.get(EmbedderGrpcController);
+    const embeddings = new EmbeddingService(runtime, decoder, config.batching, metrics);
+    const handler = new EmbedderGrpcHandler(embeddings, config.limits, metrics, log);
 
     const metricsServer = await startMetricsServer(registry, config.metricsPort, config.grpc.host);
     started.push(() => metricsServer.close());
     const server = await startGrpcServer({
       host: config.grpc.host,
       port: config.grpc.port,
-      services: [{ name: EMBEDDER_SERVICE_NAME, definition: utf8CheckedEmbedderService, implementation: controller.implementation() }],
+      services: [{ name: EMBEDDER_SERVICE_NAME, definition: utf8CheckedEmbedderService, implementation: handler.implementation() }],
       reflectionProtos: [EMBEDDER_PROTO],
       maxReceiveMessageBytes: config.grpc.maxReceiveMessageBytes,
       maxSendMessageBytes: config.grpc.maxSendMessageBytes,
@@ -89,7 +84,7 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
     await runtime.warmUp(config.batching.maxBatch);
     server.setServing(true);
     log.info({ port: server.port, metricsPort: metricsServer.port, warmUpMs: Math.round(performance.now() - warmStarted) }, 'embedder serving');
-    return running({ log, config, runtime, inUse, app, embeddings, server, metricsServer, modelId: info.modelId, executionProvider: info.executionProvider });
+    return running({ log, config, runtime, inUse, embeddings, server, metricsServer, modelId: info.modelId, executionProvider: info.executionProvider });
   } catch (error) {
     await undo();
     throw error;
@@ -116,7 +111,6 @@ interface RunningParts {
   config: ReturnType<typeof loadEmbedderConfig>;
   runtime: ModelRuntime;
   inUse: ModelInUseMarker | undefined;
-  app: { close(): Promise<void> };
   embeddings: EmbeddingService;
   server: RunningGrpcServer;
   metricsServer: { port: number; close(): Promise<void> };
@@ -124,7 +118,7 @@ interface RunningParts {
   executionProvider: string;
 }
 
-function running({ log, config, runtime, inUse, app, embeddings, server, metricsServer, modelId, executionProvider }: RunningParts): RunningEmbedderService {
+function running({ log, config, runtime, inUse, embeddings, server, metricsServer, modelId, executionProvider }: RunningParts): RunningEmbedderService {
   let closing: Promise<void> | undefined;
   return {
     port: server.port,
@@ -137,7 +131,6 @@ function running({ log, config, runtime, inUse, app, embeddings, server, metrics
         // Queued work is finished first, so in-flight calls get their answers before the server stops.
         const drained = embeddings.drain();
         await Promise.all([drained, server.shutdown(config.grpc.shutdownGraceMs)]);
-        await app.close();
         await runtime.close();
         inUse?.release();
         await metricsServer.close();

@@ -1,8 +1,8 @@
 /**
  * Ingestion throughput, end to end (`npm run bench:ingestion [-- --products N --runs R]`):
  * a topic pre-filled with a generated catalog (images on a local HTTP host), the real
- * embedder (bundled model, CPU unless EXECUTION_PROVIDERS says otherwise) and search as child
- * processes, ingestion in this process from a fresh consumer group into a fresh store. Beside
+ * embedder (bundled model, CPU) and search as child processes (`vsearch serve`, through the
+ * @vsearch/testing harness), ingestion in this process from a fresh consumer group into a fresh store. Beside
  * it, the embedder's own images/s measured raw in the same run (pixels already preprocessed,
  * bulk lane, the same batch size and concurrency): the pipeline should reach ≥ 80% of it.
  * Uses KAFKA_BROKERS, or starts tools/kafka/kafka.sh; `--embedded` uses the embedded log.
@@ -15,11 +15,11 @@ import path from 'node:path';
 import { parseCatalogEvent } from '@vsearch/contracts';
 import { FileEventLog, KafkaEventLog, type EventLog } from '@vsearch/event-log';
 import { kafkaBrokersForTests, uniqueTopicPrefix } from '@vsearch/event-log/testing';
-import { EmbedderClient } from '@vsearch/grpc-clients';
+import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
 import { preprocessImage } from '@vsearch/preprocessing';
-import { freePort, median, REPO_ROOT, writeBenchmarkSection } from '@vsearch/testing';
+import { freePort, median, REPO_ROOT, startService, writeBenchmarkSection } from '@vsearch/testing';
 import { startIngestionService } from '../src/index';
-import { generateTestCatalog, ingestionStackEnv, startEmbedderProcess, startImageHost, startSearchProcess, storeCounts } from '../src/testing/stack';
+import { generateTestCatalog, ingestionStackEnv, startImageHost, storeCounts } from '../src/testing/fixtures';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -107,7 +107,7 @@ async function embedderCeiling(address: string, pixels: Uint8Array[]): Promise<n
 
 async function main(): Promise<void> {
   const brokers = EMBEDDED ? '' : await kafkaBrokersForTests();
-  const embedder = await startEmbedderProcess(undefined, EMBEDDER_ENV);
+  const embedder = await startService('embedder', { env: EMBEDDER_ENV });
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-bench-'));
   const host = await startImageHostProcess(path.join(workDir, 'images'));
   const catalog = await generateTestCatalog(9001, PRODUCTS, host.baseUrl, workDir);
@@ -129,12 +129,14 @@ async function main(): Promise<void> {
   const pipelineImages: number[] = [];
   const pipelineEvents: number[] = [];
   const cpu = { embedderAlone: [] as number[], embedder: [] as number[], ingestion: [] as number[], search: [] as number[], host: [] as number[] };
-  const embedderPid = embedder.process.child.pid;
+  const embedderPid = embedder.pid;
   for (let run = 1; run <= RUNS; run++) {
     const aloneBefore = cpuSecondsOf(embedderPid);
     ceilings.push(await embedderCeiling(embedder.address, pixels));
     cpu.embedderAlone.push(((cpuSecondsOf(embedderPid) - aloneBefore) * 1000) / pixels.length);
-    const search = await startSearchProcess();
+    const searchDataDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-bench-search-'));
+    const search = await startService('search', { dataDir: searchDataDir, env: { LOG_LEVEL: 'warn' } });
+    const searchClient = new SearchClient({ address: search.address, defaultDeadlineMs: 5_000 });
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-bench-data-'));
     const prefix = EMBEDDED ? '' : uniqueTopicPrefix('bench');
     const log: EventLog = EMBEDDED ? new FileEventLog({ dir: path.join(dataDir, 'event-log') }) : new KafkaEventLog({ brokers: brokers.split(','), clientId: 'ingestion-bench' });
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
     await log.publish(topic, catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })));
     await log.close();
 
-    const cpuBefore = { embedder: cpuSecondsOf(embedderPid), search: cpuSecondsOf(search.process.child.pid), ingestion: ownCpuSeconds(), host: cpuSecondsOf(host.pid) };
+    const cpuBefore = { embedder: cpuSecondsOf(embedderPid), search: cpuSecondsOf(search.pid), ingestion: ownCpuSeconds(), host: cpuSecondsOf(host.pid) };
     const started = performance.now();
     const service = await startIngestionService({
       ...ingestionStackEnv({ brokers, prefix, consumerGroup: `${prefix}bench-ingestion`, embedderAddress: embedder.address, searchAddress: search.address, dataDir, imageHostPort: host.port }),
@@ -151,15 +153,17 @@ async function main(): Promise<void> {
       EMBED_CONCURRENCY: EMBED_CONCURRENCY,
       LOG_LEVEL: 'error',
     });
-    while ((await storeCounts(search.client)).products < PRODUCTS) await new Promise((resolve) => setTimeout(resolve, 50));
+    while ((await storeCounts(searchClient)).products < PRODUCTS) await new Promise((resolve) => setTimeout(resolve, 50));
     const seconds = (performance.now() - started) / 1000;
     cpu.embedder.push(((cpuSecondsOf(embedderPid) - cpuBefore.embedder) * 1000) / catalog.imageCount);
-    cpu.search.push(((cpuSecondsOf(search.process.child.pid) - cpuBefore.search) * 1000) / catalog.imageCount);
+    cpu.search.push(((cpuSecondsOf(search.pid) - cpuBefore.search) * 1000) / catalog.imageCount);
     cpu.ingestion.push(((ownCpuSeconds() - cpuBefore.ingestion) * 1000) / catalog.imageCount);
     cpu.host.push(((cpuSecondsOf(host.pid) - cpuBefore.host) * 1000) / catalog.imageCount);
     await service.close();
+    searchClient.close();
     await search.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(searchDataDir, { recursive: true, force: true });
     pipelineEvents.push(PRODUCTS / seconds);
     pipelineImages.push(catalog.imageCount / seconds);
     console.error(

@@ -1,8 +1,8 @@
 /**
  * real: an Apache Kafka broker (KAFKA_BROKERS or tools/kafka/kafka.sh), the embedded event log
  * (files under a temp DATA_DIR), the embedder (bundled model, CPU) and search (embedded store)
- * as child processes, a local HTTP image host with a generated catalog, sharp, the ingestion
- * service itself (in process).
+ * as child processes started by `vsearch serve` (the @vsearch/testing harness), a local HTTP
+ * image host with a generated catalog, sharp, the ingestion service itself (in process).
  * mock: nothing. Kafka topics and consumer groups carry a prefix of their own.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,21 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { DLQ_HEADERS, KafkaEventLog, publishCatalogFile, type ConsumedEvent, type EventConsumer } from '@vsearch/event-log';
 import { kafkaBrokersForTests, uniqueTopicPrefix } from '@vsearch/event-log/testing';
-import { EmbedderClient } from '@vsearch/grpc-clients';
-import { freePort, waitFor } from '@vsearch/testing';
+import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
+import { freePort, startDelayingProxy, startService, waitFor, type RunningService } from '@vsearch/testing';
 import { startIngestionService, type RunningIngestionService } from './index';
-import {
-  generateTestCatalog,
-  ingestionStackEnv,
-  startDelayingProxy,
-  startEmbedderProcess,
-  startImageHost,
-  startSearchProcess,
-  storeCounts,
-  type ImageHost,
-  type RunningEmbedder,
-  type RunningSearch,
-} from './testing/stack';
+import { generateTestCatalog, ingestionStackEnv, startImageHost, storeCounts, type ImageHost } from './testing/fixtures';
 
 jest.setTimeout(180_000);
 
@@ -44,17 +33,21 @@ function ssrfEvent(productId: string, url: string): string {
 
 describe('ingestion with the embedder and search', () => {
   let brokers: string;
-  let embedder: RunningEmbedder;
-  let search: RunningSearch;
+  let embedder: RunningService;
+  let search: RunningService;
+  let searchClient: SearchClient;
   let host: ImageHost;
   let log: KafkaEventLog;
   let dataDir: string;
+  let searchDataDir: string;
   const cleanups: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {
     brokers = await kafkaBrokersForTests();
-    [embedder, search] = await Promise.all([startEmbedderProcess(), startSearchProcess()]);
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-data-'));
+    searchDataDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-search-'));
+    [embedder, search] = await Promise.all([startService('embedder'), startService('search', { dataDir: searchDataDir })]);
+    searchClient = new SearchClient({ address: search.address, defaultDeadlineMs: 5_000 });
     log = new KafkaEventLog({ brokers: brokers.split(','), clientId: 'ingestion-int-test' });
   });
 
@@ -64,8 +57,9 @@ describe('ingestion with the embedder and search', () => {
 
   afterAll(async () => {
     await log?.close();
+    searchClient?.close();
     await Promise.all([embedder?.stop(), search?.stop()]);
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of [dataDir, searchDataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   async function startIngestion(prefix: string, extra: Record<string, string | number> = {}): Promise<RunningIngestionService> {
@@ -153,12 +147,12 @@ describe('ingestion with the embedder and search', () => {
     const service = await startIngestion(prefix);
     const letters = await collectDeadLetters(prefix);
 
-    await waitFor('every catalog product in the store', async () => (await storeCounts(search.client)).products === catalog.productIds.length, 120_000, 500);
+    await waitFor('every catalog product in the store', async () => (await storeCounts(searchClient)).products === catalog.productIds.length, 120_000, 500);
     await waitFor('7 dead letters', () => letters.length >= 7, 30_000);
 
-    const counts = await storeCounts(search.client);
+    const counts = await storeCounts(searchClient);
     expect(counts).toMatchObject({ products: catalog.productIds.length, points: catalog.imageCount });
-    for (const productId of catalog.productIds) expect(await search.client.getProduct(productId)).toBeDefined();
+    for (const productId of catalog.productIds) expect(await searchClient.getProduct(productId)).toBeDefined();
 
     const byKey = new Map(letters.map((letter) => [letter.key, letter]));
     expect([...byKey.keys()].sort()).toEqual(['poison', 'ssrf-decimal', 'ssrf-file', 'ssrf-ipv6', 'ssrf-loopback', 'ssrf-metadata', 'ssrf-redirect']);
@@ -176,7 +170,7 @@ describe('ingestion with the embedder and search', () => {
     const text = new EmbedderClient({ address: embedder.address });
     const [vector] = await text.embedTexts(['a dress']);
     text.close();
-    const page = await search.client.search({ vector, limit: 5 });
+    const page = await searchClient.search({ vector, limit: 5 });
     expect(page.hits.length).toBeGreaterThan(0);
 
     const ready = await fetch(`http://127.0.0.1:${service.port}/readyz`);
@@ -194,24 +188,24 @@ describe('ingestion with the embedder and search', () => {
       { key: second, value: JSON.stringify({ type: 'product.deleted', productId: second, version: 2, occurredAt: new Date().toISOString() }) },
     ]);
     await waitFor('the price change and the delete', async () => {
-      const updated = await search.client.getProduct(first.productId);
-      return updated?.product.price.amount === 1234.5 && (await search.client.getProduct(second)) === undefined;
+      const updated = await searchClient.getProduct(first.productId);
+      return updated?.product.price.amount === 1234.5 && (await searchClient.getProduct(second)) === undefined;
     });
     expect(await embeddedImages(service)).toBe(embeddedBefore);
     expect(await metricsText(service)).toMatch(/ingestion_events_total\{outcome="attributes_updated",service="ingestion"\} 1/);
-    expect((await search.client.getProduct(first.productId))!.product.version).toBe(2);
+    expect((await searchClient.getProduct(first.productId))!.product.version).toBe(2);
 
     // A reindex over Kafka replays the compacted topic into a new generation: the deleted product stays deleted.
-    const before = await storeCounts(search.client);
+    const before = await storeCounts(searchClient);
     await log.publish(`${prefix}catalog.reindex.v1`, [{ key: 'job-kafka-1', value: JSON.stringify({ type: 'reindex.requested', jobId: 'job-kafka-1', requestedAt: new Date().toISOString() }) }]);
     const job = await waitForReindexJob(service, 'job-kafka-1');
-    const after = await storeCounts(search.client);
+    const after = await storeCounts(searchClient);
     expect(after.collection).toBe(job.collection);
     expect(after.collection).not.toBe(before.collection);
     expect(after.products).toBe(catalog.productIds.length - 1);
     expect(job.done).toBe(job.total);
-    expect((await search.client.getProduct(first.productId))!.product.price.amount).toBe(1234.5);
-    expect(await search.client.getProduct(second)).toBeUndefined();
+    expect((await searchClient.getProduct(first.productId))!.product.price.amount).toBe(1234.5);
+    expect(await searchClient.getProduct(second)).toBeUndefined();
   });
 
   it('runs on the embedded event log, and a reindex rebuilds a new generation from the topic, swaps the alias and reports progress', async () => {
@@ -233,9 +227,9 @@ describe('ingestion with the embedder and search', () => {
     cleanups.push(() => service.close());
     expect(service.eventLog.kind).toBe('embedded');
     expect(await publishCatalogFile(service.eventLog, path.join(catalogDir, 'catalog.jsonl'))).toBe(12);
-    const indexed = async () => (await Promise.all(catalog.productIds.map((id) => search.client.getProduct(id)))).filter(Boolean).length;
+    const indexed = async () => (await Promise.all(catalog.productIds.map((id) => searchClient.getProduct(id)))).filter(Boolean).length;
     await waitFor('the embedded catalog indexed', async () => (await indexed()) === 12, 60_000, 300);
-    const before = await storeCounts(search.client);
+    const before = await storeCounts(searchClient);
 
     await service.eventLog.publishOne('catalog.reindex.v1', 'job-int-1', JSON.stringify({ type: 'reindex.requested', jobId: 'job-int-1', requestedAt: new Date().toISOString() }));
     // A live event while the reindex runs reaches the new generation too (replayed or written to both).
@@ -248,12 +242,12 @@ describe('ingestion with the embedder and search', () => {
     expect(job.done).toBe(job.total);
     expect(job.collection).not.toBe(before.collection);
 
-    const after = await storeCounts(search.client);
+    const after = await storeCounts(searchClient);
     expect(after.collection).toBe(job.collection);
     // The new generation holds the topic's products (this catalog and the live one), not the other tests' products.
     expect(after.products).toBe(13);
-    expect(await search.client.getProduct('live-1')).toBeDefined();
-    expect((await search.client.listCollections()).map((collection) => collection.name)).not.toContain(before.collection);
+    expect(await searchClient.getProduct('live-1')).toBeDefined();
+    expect((await searchClient.listCollections()).map((collection) => collection.name)).not.toContain(before.collection);
     expect((await fetch(`http://127.0.0.1:${service.port}/internal/reindex/unknown-job`)).status).toBe(404);
   });
 
@@ -271,15 +265,15 @@ describe('ingestion with the embedder and search', () => {
     const event = (version: number) => JSON.stringify({ ...base, productId: 'partial-1', version, categories: ['partial-test'], images, occurredAt: new Date().toISOString() });
     await log.publish(topic, [{ key: 'partial-1', value: event(1) }]);
 
-    await waitFor('the partly failed product in search', async () => (await search.client.getProduct('partial-1')) !== undefined, 60_000, 300);
-    const stored = (await search.client.getProduct('partial-1'))!;
+    await waitFor('the partly failed product in search', async () => (await searchClient.getProduct('partial-1')) !== undefined, 60_000, 300);
+    const stored = (await searchClient.getProduct('partial-1'))!;
     expect(stored.images).toEqual([{ imageId: 'good', imageUrl: good.url }]);
     expect(stored.failedImages).toEqual([{ imageId: 'missing', imageUrl: missingUrl, stage: 'fetch', errorCode: 'http_status', reason: expect.stringContaining('404') }]);
     // Searchable, through the image that worked.
     const text = new EmbedderClient({ address: embedder.address });
     const [vector] = await text.embedTexts([base.title]);
     text.close();
-    const page = await search.client.search({ vector, limit: 5, filter: { categories: ['partial-test'] } });
+    const page = await searchClient.search({ vector, limit: 5, filter: { categories: ['partial-test'] } });
     expect(page.hits.map((hit) => [hit.product.productId, hit.matchedImageId])).toEqual([['partial-1', 'good']]);
     expect(await metricsText(service)).toMatch(/ingestion_events_total\{outcome="indexed_partial",service="ingestion"\} 1/);
 
@@ -287,8 +281,8 @@ describe('ingestion with the embedder and search', () => {
     mkdirSync(path.join(dir, 'images', 'partial-test'), { recursive: true });
     copyFileSync(path.join(dir, 'images', new URL(good.url).pathname.replace(/^\/catalog-images\//, '')), path.join(dir, 'images', missingPath));
     await log.publish(topic, [{ key: 'partial-1', value: event(2) }]);
-    await waitFor('the failed image indexed on the next event', async () => (await search.client.getProduct('partial-1'))?.product.version === 2, 60_000, 300);
-    const retried = (await search.client.getProduct('partial-1'))!;
+    await waitFor('the failed image indexed on the next event', async () => (await searchClient.getProduct('partial-1'))?.product.version === 2, 60_000, 300);
+    const retried = (await searchClient.getProduct('partial-1'))!;
     expect(retried.images.map((image) => image.imageId).sort()).toEqual(['good', 'missing']);
     expect(retried.failedImages).toEqual([]);
   });
@@ -309,11 +303,11 @@ describe('ingestion with the embedder and search', () => {
     await log.ensureTopics([{ topic, partitions: 2, config: { 'cleanup.policy': 'compact' } }]);
     await log.publish(topic, catalog.lines.map((line, i) => ({ key: catalog.productIds[i], value: line })));
     const service = await startIngestion(prefix);
-    const indexed = async () => (await Promise.all(catalog.productIds.map((id) => search.client.getProduct(id)))).filter(Boolean).length;
+    const indexed = async () => (await Promise.all(catalog.productIds.map((id) => searchClient.getProduct(id)))).filter(Boolean).length;
     await waitFor('the catalog indexed', async () => (await indexed()) === catalog.productIds.length, 60_000, 300);
 
-    const before = await storeCounts(search.client);
-    const collectionsBefore = (await search.client.listCollections()).map((collection) => collection.name);
+    const before = await storeCounts(searchClient);
+    const collectionsBefore = (await searchClient.listCollections()).map((collection) => collection.name);
     const embeddedBefore = await embeddedImages(service);
     const hitsBefore = host.hits.length;
     await log.publish(`${prefix}catalog.reindex.v1`, [
@@ -324,8 +318,8 @@ describe('ingestion with the embedder and search', () => {
     // In place: same collection behind the alias, no generation created or dropped, nothing taken out of search.
     expect(job).toMatchObject({ collection: before.collection, total: catalog.productIds.length, done: catalog.productIds.length });
     expect(job.previousCollection).toBeUndefined();
-    expect(await storeCounts(search.client)).toEqual(before);
-    expect((await search.client.listCollections()).map((collection) => collection.name)).toEqual(collectionsBefore);
+    expect(await storeCounts(searchClient)).toEqual(before);
+    expect((await searchClient.listCollections()).map((collection) => collection.name)).toEqual(collectionsBefore);
     expect(await indexed()).toBe(catalog.productIds.length);
     // Only the matching products' images were fetched again, and embedded again (the embedding cache held them all).
     const refetched = host.hits.slice(hitsBefore).map((hit) => `${host.baseUrl.replace(/\/catalog-images$/, '')}${hit}`).sort();
@@ -336,20 +330,24 @@ describe('ingestion with the embedder and search', () => {
   });
 
   it('converges when two ingestion replicas start at once on a fresh search: one collection behind the alias, no orphan', async () => {
-    const fresh = await startSearchProcess();
+    const freshDataDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-search-'));
+    cleanups.push(async () => rmSync(freshDataDir, { recursive: true, force: true }));
+    const fresh = await startService('search', { dataDir: freshDataDir });
     cleanups.push(() => fresh.stop());
+    const freshClient = new SearchClient({ address: fresh.address, defaultDeadlineMs: 5_000 });
+    cleanups.push(async () => freshClient.close());
     // Each replica's calls to search cross a slow network, so their start-up calls interleave, as across pods.
     const network = await startDelayingProxy(fresh.address, 100);
     cleanups.push(() => network.close());
     const { catalog } = await servedCatalog(609, 3);
     const prefix = uniqueTopicPrefix('replicas');
     const replicas = await Promise.all([startIngestion(prefix, { SEARCH_ADDR: network.address }), startIngestion(prefix, { SEARCH_ADDR: network.address })]);
-    expect(await fresh.client.listCollections()).toEqual([expect.objectContaining({ name: 'products_v1', aliases: ['products'] })]);
+    expect(await freshClient.listCollections()).toEqual([expect.objectContaining({ name: 'products_v1', aliases: ['products'] })]);
     await waitFor('both replicas ready', () => replicas.every((replica) => replica.readiness().ready), 30_000);
 
     // Writes through either replica land in the one live collection.
     await log.publish(`${prefix}catalog.products.v1`, catalog.lines.map((line, i) => ({ key: catalog.productIds[i], value: line })));
-    await waitFor('the catalog indexed', async () => (await storeCounts(fresh.client)).products === catalog.productIds.length, 60_000, 300);
-    expect(await fresh.client.listCollections()).toEqual([expect.objectContaining({ name: 'products_v1', aliases: ['products'], productCount: catalog.productIds.length })]);
+    await waitFor('the catalog indexed', async () => (await storeCounts(freshClient)).products === catalog.productIds.length, 60_000, 300);
+    expect(await freshClient.listCollections()).toEqual([expect.objectContaining({ name: 'products_v1', aliases: ['products'], productCount: catalog.productIds.length })]);
   });
 });

@@ -2,7 +2,9 @@
  * Outages lose nothing and dead-letter nothing.
  * real: Apache Kafka brokers (the shared test broker, and one of this test's own that it kills
  * with SIGKILL and restarts via tools/kafka/kafka.sh), the embedder and search as child
- * processes (the embedder is stopped for 10 s and started again), a local image host.
+ * processes started by `vsearch serve` (the @vsearch/testing harness; the embedder is stopped
+ * for 10 s and started again), ingestion in process and, for SIGTERM, as `vsearch serve ingestion`,
+ * a local image host.
  * mock: nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,21 +12,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { FileEventLog, KafkaEventLog, publishCatalogFile } from '@vsearch/event-log';
 import { kafkaBrokersForTests, startDedicatedKafka, uniqueTopicPrefix, type DedicatedKafka } from '@vsearch/event-log/testing';
-import { freePort, spawnTsEntry, waitFor } from '@vsearch/testing';
+import { SearchClient } from '@vsearch/grpc-clients';
+import { startService, waitFor, type RunningService } from '@vsearch/testing';
 import { startIngestionService, type RunningIngestionService } from './index';
-import { generateTestCatalog, ingestionStackEnv, startEmbedderProcess, startImageHost, startSearchProcess, storeCounts, type ImageHost, type RunningEmbedder, type RunningSearch, type TestCatalog } from './testing/stack';
+import { generateTestCatalog, ingestionStackEnv, startImageHost, storeCounts, type ImageHost, type TestCatalog } from './testing/fixtures';
 
 jest.setTimeout(240_000);
 
 describe('ingestion through outages', () => {
-  let embedder: RunningEmbedder;
-  let search: RunningSearch;
+  let embedder: RunningService;
+  let search: RunningService;
+  let searchClient: SearchClient;
   let dataDir: string;
+  let searchDataDir: string;
   const cleanups: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {
-    [embedder, search] = await Promise.all([startEmbedderProcess(), startSearchProcess()]);
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-data-'));
+    searchDataDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-search-'));
+    [embedder, search] = await Promise.all([startService('embedder'), startService('search', { dataDir: searchDataDir })]);
+    searchClient = new SearchClient({ address: search.address, defaultDeadlineMs: 5_000 });
   });
 
   afterEach(async () => {
@@ -32,8 +39,9 @@ describe('ingestion through outages', () => {
   });
 
   afterAll(async () => {
+    searchClient?.close();
     await Promise.all([embedder?.stop(), search?.stop()]);
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of [dataDir, searchDataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   async function catalogOn(seed: number, count: number, delayMs = 0): Promise<{ catalog: TestCatalog; host: ImageHost }> {
@@ -62,7 +70,7 @@ describe('ingestion through outages', () => {
 
   async function indexedOf(catalog: TestCatalog): Promise<number> {
     let found = 0;
-    for (const productId of catalog.productIds) if (await search.client.getProduct(productId)) found++;
+    for (const productId of catalog.productIds) if (await searchClient.getProduct(productId)) found++;
     return found;
   }
 
@@ -86,7 +94,7 @@ describe('ingestion through outages', () => {
     expect(await indexedOf(catalog)).toBe(8);
     expect(service.readiness()).toMatchObject({ ready: false, missing: ['embedder'] });
 
-    embedder = await startEmbedderProcess(embedder.port);
+    await embedder.restart();
     await waitFor('all 24 products after the embedder is back', async () => (await indexedOf(catalog)) === 24, 90_000, 500);
     const dlq = await log.endOffsets(`${prefix}catalog.products.v1.dlq`);
     expect([...dlq.values()].reduce((sum, end) => sum + Number(end), 0)).toBe(0);
@@ -108,7 +116,7 @@ describe('ingestion through outages', () => {
     await log.ensureTopics([{ topic, partitions: 3 }]);
     await log.publish(topic, catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })));
     await log.close();
-    const before = await storeCounts(search.client);
+    const before = await storeCounts(searchClient);
 
     await startIngestion(kafka.brokers, prefix, host, { EVENTS_PER_CHUNK: 2, PARTITIONS_CONCURRENCY: 3 });
     await waitFor('some products indexed', async () => (await indexedOf(catalog)) >= 3, 60_000, 200);
@@ -119,7 +127,7 @@ describe('ingestion through outages', () => {
 
     await waitFor('all 30 products after the broker is back', async () => (await indexedOf(catalog)) === 30, 150_000, 500);
     expect(duringOutage).toBeLessThan(30);
-    const after = await storeCounts(search.client);
+    const after = await storeCounts(searchClient);
     expect(after.products - before.products).toBe(30);
     expect(after.points - before.points).toBe(catalog.imageCount);
   });
@@ -131,19 +139,14 @@ describe('ingestion through outages', () => {
     const log = new FileEventLog({ dir: path.join(embeddedDir, 'event-log') });
     await log.ensureTopics([{ topic: 'catalog.products.v1', partitions: 1 }]);
     await publishCatalogFile(log, path.join(catalog.dir, 'catalog.jsonl'));
-    const before = await storeCounts(search.client);
-    const env = {
-      KAFKA_BROKERS: '',
-      EMBEDDER_ADDR: embedder.address,
-      SEARCH_ADDR: search.address,
-      DATA_DIR: embeddedDir,
-      INGESTION_HOST: '127.0.0.1',
-      IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${host.port}`,
-      EVENTS_PER_CHUNK: '2',
-      LOG_LEVEL: 'error',
+    const before = await storeCounts(searchClient);
+    const ingestion = {
+      dataDir: embeddedDir,
+      peers: { embedder: embedder.address, search: search.address },
+      env: { KAFKA_BROKERS: '', IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${host.port}`, EVENTS_PER_CHUNK: '2', LOG_LEVEL: 'error' },
     };
 
-    const first = spawnTsEntry('services/ingestion/src/main.ts', { ...env, INGESTION_PORT: String(await freePort()) });
+    const first = await startService('ingestion', ingestion);
     await waitFor('some products indexed', async () => (await indexedOf(catalog)) >= 2, 60_000, 100);
     expect(await first.stop(10_000)).toBe(0);
     const committed = Number(log.readCommitted('vsearch-ingestion')['catalog.products.v1']?.['0'] ?? 0);
@@ -152,10 +155,10 @@ describe('ingestion through outages', () => {
     // Only finished chunks are committed: everything committed is in the store.
     expect(committed).toBeLessThanOrEqual(indexedAtStop);
 
-    const second = spawnTsEntry('services/ingestion/src/main.ts', { ...env, INGESTION_PORT: String(await freePort()) });
+    const second = await startService('ingestion', ingestion);
     cleanups.push(() => second.stop());
     await waitFor('the rest after the restart', async () => (await indexedOf(catalog)) === 20, 90_000, 300);
-    const after = await storeCounts(search.client);
+    const after = await storeCounts(searchClient);
     expect(after.products - before.products).toBe(20);
     expect(after.points - before.points).toBe(catalog.imageCount);
   });

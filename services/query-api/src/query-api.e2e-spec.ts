@@ -1,9 +1,10 @@
 /**
  * The query API end to end, over its public HTTP API and in a real browser.
- * real: the embedder, search and ingestion services (child processes, bundled
+ * real: the query API, embedder, search and ingestion services (child processes
+ * started with `vsearch serve <name>` by the @vsearch/testing harness, bundled
  * model on CPU, embedded vector store and event log; ingestion indexes the
- * generated catalog and runs the reindex), the query API
- * (startQueryApiService), sharp preprocessing, Debian's Chromium (playwright-core).
+ * generated catalog and runs the reindex), sharp preprocessing, Debian's
+ * Chromium (playwright-core).
  * fake: nothing.
  */
 import { mkdirSync } from 'node:fs';
@@ -271,7 +272,7 @@ describe('request ids', () => {
   it('carries X-Request-Id to the embedder and search as gRPC metadata', async () => {
     await searchOk('/v1/search?q=green%20lamp%20e2e', { headers: { 'x-request-id': 'e2e-embed-7731' } });
     await expectError(await get('/v1/products/missing-product-x/similar', { headers: { 'x-request-id': 'e2e-similar-7732' } }), 404);
-    await waitFor('the services to log the request ids', () => stack.embedder.output().includes('"requestId":"e2e-embed-7731"') && stack.search.output().includes('"requestId":"e2e-similar-7732"'), 5_000);
+    await waitFor('the services to log the request ids', () => stack.embedder.logs().includes('"requestId":"e2e-embed-7731"') && stack.search.logs().includes('"requestId":"e2e-similar-7732"'), 5_000);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * The search service: opens the vector store (Qdrant when QDRANT_URL is set,
- * else the embedded store under DATA_DIR/vector-store), serves
+ * The search service's composition root, the one place that wires it: opens
+ * the vector store (Qdrant when QDRANT_URL is set, else the embedded store
+ * under DATA_DIR/vector-store), builds the gRPC handler on it with `new`, serves
  * visualsearch.search.v1.SearchService over gRPC (health SERVING once the store
  * is open) and Prometheus metrics over HTTP.
  *
@@ -9,15 +10,13 @@
  * CreateCollection + SwapAlias("products", ...). Ingestion does this at
  * start-up (it knows the model id and dimension); search never guesses them.
  */
-import { NestFactory } from '@nestjs/core';
 import { startGrpcServer } from '@vsearch/grpc-kit';
 import { createLogger, createMetricsRegistry, startMetricsServer, type Logger } from '@vsearch/observability';
 import { SEARCH_PROTO, searchV1 } from '@vsearch/proto';
-import { createVectorStore } from './adapters/vector-store.factory';
-import { loadSearchConfig, type SearchConfigOverrides } from './config';
-import { SearchGrpcController } from './controllers/search.grpc-controller';
+import { EmbeddedVectorStore, QdrantVectorStore, type VectorStore } from '@vsearch/vector-store';
+import { loadSearchConfig, type SearchConfig, type SearchConfigOverrides } from './config';
+import { SearchGrpcHandler } from './grpc/search.grpc-handler';
 import { SearchMetrics } from './metrics/search.metrics';
-import { SearchModule } from './search.module';
 
 export { loadSearchConfig, searchEnvSchema, type SearchConfig, type SearchConfigOverrides, type SearchEnv } from './config';
 
@@ -40,8 +39,7 @@ export async function startSearchService(overrides: SearchConfigOverrides = {}, 
   const registry = createMetricsRegistry('search');
   const metrics = new SearchMetrics(registry, store);
 
-  const app = await NestFactory.createApplicationContext(SearchModule.register({ config, logger: log, store, metrics }), { logger: false, abortOnError: false });
-  const controller = app.get(SearchGrpcController);
+  const handler = new SearchGrpcHandler(store, metrics, log);
 
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   let server: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
@@ -50,14 +48,13 @@ export async function startSearchService(overrides: SearchConfigOverrides = {}, 
     server = await startGrpcServer({
       host: config.grpc.host,
       port: config.grpc.port,
-      services: [{ name: SEARCH_SERVICE_NAME, definition: searchV1.SearchServiceService, implementation: controller.implementation() }],
+      services: [{ name: SEARCH_SERVICE_NAME, definition: searchV1.SearchServiceService, implementation: handler.implementation() }],
       reflectionProtos: [SEARCH_PROTO],
       maxReceiveMessageBytes: config.grpc.maxReceiveMessageBytes,
       maxSendMessageBytes: config.grpc.maxSendMessageBytes,
     });
   } catch (error) {
     await metricsServer?.close();
-    await app.close();
     await store.close();
     throw error;
   }
@@ -75,7 +72,6 @@ export async function startSearchService(overrides: SearchConfigOverrides = {}, 
       closing ??= (async () => {
         grpcServer.setServing(false);
         await grpcServer.shutdown(config.grpc.shutdownGraceMs);
-        await app.close();
         await store.close();
         await runningMetrics.close();
         log.info('search stopped');
@@ -83,4 +79,28 @@ export async function startSearchService(overrides: SearchConfigOverrides = {}, 
       return closing;
     },
   };
+}
+
+/** The vector-store adapter the configuration asks for: Qdrant when QDRANT_URL is set, else the embedded store under DATA_DIR. */
+function createVectorStore(settings: SearchConfig['store'], logger: Logger): VectorStore {
+  if (settings.kind === 'qdrant') {
+    const { qdrant } = settings;
+    // The API key is passed to the client only; never logged.
+    logger.info({ url: qdrant.url, hnsw: qdrant.hnsw, quantization: qdrant.quantization, apiKey: qdrant.apiKey ? 'set' : 'unset' }, 'using Qdrant');
+    return new QdrantVectorStore({
+      url: qdrant.url,
+      apiKey: qdrant.apiKey,
+      timeoutMs: qdrant.timeoutMs,
+      retries: qdrant.retries,
+      upsertBatch: qdrant.upsertBatch,
+      hnsw: qdrant.hnsw,
+      quantization: qdrant.quantization,
+    });
+  }
+  logger.info({ dir: settings.dir, durable: settings.durable }, 'using the embedded vector store');
+  return new EmbeddedVectorStore({
+    dir: settings.dir,
+    durable: settings.durable,
+    index: { exactSearchBelow: settings.exactSearchBelow, nprobe: settings.nprobe, scanThreads: settings.scanThreads === 2 ? 2 : 1 },
+  });
 }

@@ -1,5 +1,5 @@
 /**
- * real: the search service (gRPC server, Nest wiring, metrics server), the
+ * real: the search service (gRPC server, handler, metrics server), the
  * embedded vector store in a temp directory, SearchClient over gRPC.
  * mock: nothing.
  */

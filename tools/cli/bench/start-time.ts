@@ -13,12 +13,11 @@
  * `npm start` runs) to the first `GET /v1/search?q=…` answering at least one
  * result, and to the "vsearch is ready" line (the whole catalog indexed).
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, REPO_ROOT } from '@vsearch/testing';
+import { EMBEDDED_STACK_READY_LINE, freePort, REPO_ROOT, spawnCli } from '@vsearch/testing';
 
 interface Timing {
   firstResultS: number;
@@ -28,22 +27,15 @@ interface Timing {
 
 async function timeStart(env: Record<string, string>, count: number, query: string, apiUrl: string): Promise<Timing> {
   const started = performance.now();
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'tools/cli/bin/vsearch.js'), 'start', '--count', String(count)], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
+  const cli = spawnCli(['start', '--count', String(count)], { env, echo: true });
   let readyS: number | undefined;
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    process.stdout.write(chunk);
-    if (readyS === undefined && output.includes('vsearch is ready')) readyS = (performance.now() - started) / 1000;
+  // Timed as the line arrives, not when the loop below next looks.
+  cli.child.stdout?.on('data', () => {
+    if (readyS === undefined && cli.output().includes(EMBEDDED_STACK_READY_LINE)) readyS = (performance.now() - started) / 1000;
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   let firstResultS: number | undefined;
   while (firstResultS === undefined || readyS === undefined) {
-    if (child.exitCode !== null) throw new Error(`vsearch start exited with ${child.exitCode}`);
+    if (!cli.isRunning()) throw new Error(`vsearch start exited with ${cli.child.exitCode ?? cli.child.signalCode}`);
     if (firstResultS === undefined) {
       try {
         const response = await fetch(`${apiUrl}/v1/search?q=${encodeURIComponent(query)}&limit=1`, { signal: AbortSignal.timeout(5000) });
@@ -54,9 +46,8 @@ async function timeStart(env: Record<string, string>, count: number, query: stri
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  child.kill('SIGINT');
-  if ((await exited) !== 0) throw new Error('vsearch start did not exit 0 after SIGINT');
-  return { firstResultS, readyS, products: /(\d+ products \(\d+ images\))/.exec(output)?.[1] ?? '?' };
+  if ((await cli.stop({ signal: 'SIGINT', graceMs: 60_000 })) !== 0) throw new Error('vsearch start did not exit 0 after SIGINT');
+  return { firstResultS, readyS, products: /(\d+ products \(\d+ images\))/.exec(cli.output())?.[1] ?? '?' };
 }
 
 async function main(): Promise<void> {

@@ -22,11 +22,17 @@ import { QdrantVectorStore } from './qdrant.vector-store';
 const SPEC_IN_SHARED = path.join('shared', 'reference', 'qdrant', 'openapi-v1.19.0.json');
 
 /**
- * Where `shared/` lies beside this checkout, or, for a clone made elsewhere (a fresh clone in a
- * temporary directory), beside the local repository it was cloned from.
+ * Where `shared/` lies beside this checkout, beside the main checkout of a git worktree, or, for a
+ * clone made elsewhere (a fresh clone in a temporary directory), beside the local repository it was cloned from.
  */
 function specCandidates(): string[] {
   const candidates = [path.resolve(REPO_ROOT, '..', SPEC_IN_SHARED)];
+  try {
+    const commonDir = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    candidates.push(path.resolve(commonDir, '..', '..', SPEC_IN_SHARED));
+  } catch {
+    // Not a git checkout.
+  }
   try {
     const origin = execFileSync('git', ['config', '--get', 'remote.origin.url'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
     if (path.isAbsolute(origin)) candidates.push(path.resolve(origin, '..', SPEC_IN_SHARED));

@@ -3,9 +3,10 @@
  * library (sharp: decoding runs on libuv's thread pool, off the event loop).
  * At most `concurrency` files are decoded at once, so a burst of large
  * uploads cannot take every pool thread or hold many decoded images in memory.
+ * The library's ImagePreprocessError becomes the port's ImageDecodeError.
  */
-import { ImageDecodeError, ImageDecoder } from '../services/image-decoder';
 import { ImagePreprocessError, preprocessImage } from '@vsearch/preprocessing';
+import { ImageDecodeError, ImageDecoder } from '../ports/image-decoder.port';
 
 export class SharpImageDecoder extends ImageDecoder {
   private active = 0;

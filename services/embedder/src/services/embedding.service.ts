@@ -4,15 +4,22 @@
  * side, so a shopper's text query never waits for an image batch). Image items are
  * queued as uint8 pixels and normalised straight into the batch tensor; texts
  * are tokenised when they arrive, so a batch only copies token rows.
+ *
+ * Failures, for the transport to map: an image that does not decode is an
+ * InvalidRequestError naming its index; a refused or dropped call is the
+ * batcher's BatchRejection; a dead inference worker is the runtime's
+ * InferenceLostError, passed on untouched (every later batch fails the same way).
  */
+import { InvalidRequestError } from '@vsearch/contracts';
 import { toNormalizedChw } from '@vsearch/preprocessing';
-import { InferenceLostError, type ModelRuntime, type ModelRuntimeInfo } from '@vsearch/model';
-import { invalidArgument, unavailable } from '@vsearch/grpc-kit';
+import type { ModelRuntime, ModelRuntimeInfo } from '@vsearch/model';
 import { DynamicBatcher, type Lane } from '../batching/dynamic-batcher';
 import type { EmbedderConfig } from '../config';
-import type { ImageItem } from '../dtos/embed-requests';
 import type { EmbedderMetrics } from '../metrics/embedder.metrics';
-import { ImageDecodeError, type ImageDecoder } from './image-decoder';
+import { ImageDecodeError, type ImageDecoder } from '../ports/image-decoder.port';
+
+/** One image of a call: pixels already at the model's size, or an encoded file to decode here. */
+export type ImageItem = { kind: 'pixels'; pixels: Uint8Array } | { kind: 'encoded'; encoded: Uint8Array };
 
 export interface EmbedOptions {
   lane: Lane;
@@ -64,7 +71,7 @@ export class EmbeddingService {
         try {
           return await this.decoder.decode(item.encoded, this.info.imageSize);
         } catch (error) {
-          if (error instanceof ImageDecodeError) throw invalidArgument(`images[${index}].encoded: ${error.message}`);
+          if (error instanceof ImageDecodeError) throw new InvalidRequestError('invalid_image', `images[${index}].encoded: ${error.message}`);
           throw error;
         }
       }),
@@ -97,7 +104,7 @@ export class EmbeddingService {
     const plane = 3 * size * size;
     const chw = new Float32Array(batch.length * plane);
     batch.forEach((pixels, i) => toNormalizedChw(pixels, size, mean, std, chw, i * plane));
-    return this.split(await lostMeansUnavailable(this.runtime.embedImageBatch(chw, batch.length)), batch.length);
+    return this.split(await this.runtime.embedImageBatch(chw, batch.length), batch.length);
   }
 
   private async runTextBatch(batch: TokenRow[]): Promise<Float32Array[]> {
@@ -108,21 +115,11 @@ export class EmbeddingService {
       ids.set(row.ids, i * length);
       mask.set(row.mask, i * length);
     });
-    return this.split(await lostMeansUnavailable(this.runtime.embedTextBatch(ids, mask, batch.length)), batch.length);
+    return this.split(await this.runtime.embedTextBatch(ids, mask, batch.length), batch.length);
   }
 
   private split(vectors: Float32Array, count: number): Float32Array[] {
     const dimension = this.info.dimension;
     return Array.from({ length: count }, (_, i) => vectors.subarray(i * dimension, (i + 1) * dimension));
-  }
-}
-
-/** A dead inference thread is this pod's outage, not the caller's mistake: UNAVAILABLE sends clients to another pod. */
-async function lostMeansUnavailable<T>(inference: Promise<T>): Promise<T> {
-  try {
-    return await inference;
-  } catch (error) {
-    if (error instanceof InferenceLostError) throw unavailable(`inference is not running on this embedder: ${error.message}`);
-    throw error;
   }
 }

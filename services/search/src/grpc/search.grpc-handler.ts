@@ -1,12 +1,14 @@
 /**
  * gRPC handlers of visualsearch.search.v1.SearchService: each converts the
- * request, delegates in one call to the vector-store port, and converts the
- * result. Store failures keep a status a client can act on:
+ * request with searchCodec, delegates in one call to the vector-store port
+ * (there is no logic of its own between them), and converts the result. This
+ * is the service's one mapping of failures to statuses a client can act on:
  * invalid-argument → INVALID_ARGUMENT, not-found → NOT_FOUND,
  * already-exists → ALREADY_EXISTS (CreateCollection of a named generation that
  * exists: another ingestion replica created it first), failed-precondition → FAILED_PRECONDITION (for instance the alias
  * `products` pointing nowhere before ingestion's first CreateCollection +
- * SwapAlias), unavailable → UNAVAILABLE; anything else is INTERNAL.
+ * SwapAlias), unavailable → UNAVAILABLE; a malformed message (codec) →
+ * INVALID_ARGUMENT; anything else is INTERNAL.
  * GetProduct of a product that is not stored answers OK with no product.
  */
 import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
@@ -25,7 +27,7 @@ const STATUS_OF: Record<VectorStoreErrorKind, GrpcStatus> = {
   unavailable: GrpcStatus.UNAVAILABLE,
 };
 
-export class SearchGrpcController {
+export class SearchGrpcHandler {
   constructor(
     private readonly store: VectorStore,
     private readonly metrics: SearchMetrics,

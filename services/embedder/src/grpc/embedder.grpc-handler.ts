@@ -1,22 +1,22 @@
 /**
  * gRPC handlers of visualsearch.embedder.v1.EmbedderService: each validates
- * the request, delegates in one call, and packs the result. Errors keep a
- * status a client can act on (INVALID_ARGUMENT, RESOURCE_EXHAUSTED,
- * DEADLINE_EXCEEDED, UNAVAILABLE); anything else becomes INTERNAL.
+ * the request, delegates in one call to EmbeddingService, and packs the result.
+ * Errors keep a status a client can act on (INVALID_ARGUMENT,
+ * RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, CANCELLED, UNAVAILABLE; see
+ * grpc-error.mapping.ts); anything else becomes INTERNAL.
  */
 import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { embedderCodec } from '@vsearch/grpc-clients';
-import { GrpcError, GrpcStatus, packFloat32LE, toServiceError, unary } from '@vsearch/grpc-kit';
+import { GrpcStatus, packFloat32LE, toServiceError, unary } from '@vsearch/grpc-kit';
 import { requestIdFrom, REQUEST_ID_HEADER, type Logger } from '@vsearch/observability';
 import type { embedderV1 } from '@vsearch/proto';
-import { BatchRejection } from '../batching/batch-rejection';
-import { parseEmbedImagesRequest, parseEmbedTextsRequest, type RequestLimits } from '../dtos/embed-requests';
-import { invalidUtf8TextIndices } from '../dtos/utf8-checked.definition';
 import type { EmbedderMetrics } from '../metrics/embedder.metrics';
 import type { EmbeddingService, EmbedOptions } from '../services/embedding.service';
+import { parseEmbedImagesRequest, parseEmbedTextsRequest, type RequestLimits } from './embed-requests';
+import { toGrpcError } from './grpc-error.mapping';
+import { invalidUtf8TextIndices } from './utf8-checked.definition';
 
-
-export class EmbedderGrpcController {
+export class EmbedderGrpcHandler {
   constructor(
     private readonly embeddings: EmbeddingService,
     private readonly limits: RequestLimits,
@@ -68,7 +68,7 @@ export class EmbedderGrpcController {
       if (this.logger.isLevelEnabled('debug')) log().debug({ ms: Math.round(performance.now() - started) }, 'call done');
       return result;
     } catch (thrown) {
-      const error = thrown instanceof BatchRejection ? new GrpcError(statusOf(thrown), thrown.message) : thrown;
+      const error = toGrpcError(thrown);
       const { code, details } = toServiceError(error);
       this.metrics.errors.inc({ method, code: GrpcStatus[code ?? GrpcStatus.UNKNOWN] });
       if (code === GrpcStatus.INTERNAL) log().error({ err: thrown }, 'call failed');
@@ -77,19 +77,6 @@ export class EmbedderGrpcController {
     } finally {
       call.removeListener('cancelled', onCancelled);
     }
-  }
-}
-
-function statusOf(rejection: BatchRejection): GrpcStatus {
-  switch (rejection.code) {
-    case 'RESOURCE_EXHAUSTED':
-      return GrpcStatus.RESOURCE_EXHAUSTED;
-    case 'DEADLINE_EXCEEDED':
-      return GrpcStatus.DEADLINE_EXCEEDED;
-    case 'CANCELLED':
-      return GrpcStatus.CANCELLED;
-    case 'UNAVAILABLE':
-      return GrpcStatus.UNAVAILABLE;
   }
 }
 

@@ -3,11 +3,10 @@
  * turned into typed inputs, or refused with INVALID_ARGUMENT naming the item.
  * Nothing past this file sees a raw request.
  */
-import { embedderV1 } from '@vsearch/proto';
 import { invalidArgument } from '@vsearch/grpc-kit';
+import { embedderV1 } from '@vsearch/proto';
 import type { Lane } from '../batching/dynamic-batcher';
-
-export type ImageItem = { kind: 'pixels'; pixels: Uint8Array } | { kind: 'encoded'; encoded: Uint8Array };
+import type { ImageItem } from '../services/embedding.service';
 
 export interface RequestLimits {
   maxItemsPerCall: number;

@@ -1,0 +1,244 @@
+/**
+ * Benchmark of the embedded keyword index (MiniSearchLexicalIndex): build time, serialised size,
+ * heap held, rebuild-from-JSON time and query latency p50/p95/p99 per kind of query, for a
+ * synthetic catalog (100k products by default). Prints the figures; asserts nothing.
+ *
+ * Usage: node tools/cli/bin/run-ts.js libs/vector-store/bench/lexical-index.bench.ts [--products 100000] [--queries 500] [--seed 1]
+ *
+ * Products: @vsearch/catalog-generator's titles, descriptions, brands, categories and attributes
+ * (a small vocabulary: 15 brands, a few dozen categories, colours and patterns, so those terms
+ * have very long posting lists), plus what a real catalog has and the generator lacks: a model
+ * code per product ("KX-4821") and 8 to 20 description words drawn from a 30,000-word synthetic
+ * vocabulary by a Zipf law (s = 1.07), so the dictionary has a long tail of rare words for typo
+ * and prefix lookups to walk.
+ *
+ * Every figure is given as wall time and as this process's CPU time (user + system): on a shared
+ * machine the wall time includes waiting for a core, the CPU time is what the work costs.
+ */
+import { gzipSync } from 'node:zlib';
+import os from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { CATEGORY_INFO, COLOUR_INFO, PATTERN_INFO, createRng, productDescription, productTitle, sampleProductSpec, type Rng } from '@vsearch/catalog-generator';
+import type { LexicalProductText } from '../src/lexical/lexical-fields';
+import { MiniSearchLexicalIndex } from '../src/lexical/minisearch.lexical-index';
+
+interface Options {
+  products: number;
+  queries: number;
+  seed: number;
+}
+
+interface BenchProduct {
+  productId: string;
+  text: LexicalProductText;
+  /** Words a shopper could type: the brand, the model word, the rare description words. */
+  brand: string;
+  modelWord: string;
+  modelCode: string;
+  rareWords: string[];
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { products: 100_000, queries: 500, seed: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const value = Number(argv[i + 1]);
+    if (argv[i] === '--products') options.products = value;
+    else if (argv[i] === '--queries') options.queries = value;
+    else if (argv[i] === '--seed') options.seed = value;
+    else continue;
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${argv[i]} takes a positive integer, got ${argv[i + 1]}`);
+    i++;
+  }
+  return options;
+}
+
+/** Pronounceable made-up words ("tavorin", "kelumo"), distinct, deterministic. */
+function syntheticVocabulary(rng: Rng, size: number): string[] {
+  const onsets = ['b', 'c', 'd', 'f', 'g', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'z', 'br', 'cl', 'dr', 'st', 'tr'];
+  const vowels = ['a', 'e', 'i', 'o', 'u', 'ai', 'ou'];
+  const words = new Set<string>();
+  while (words.size < size) {
+    let word = '';
+    for (let syllable = rng.int(2, 4); syllable > 0; syllable--) word += rng.pick(onsets) + rng.pick(vowels);
+    if (rng.chance(0.4)) word += rng.pick(['n', 'r', 's', 'l', 'x']);
+    words.add(word);
+  }
+  return [...words];
+}
+
+/** Samples ranks 0..n-1 with probability proportional to 1 / (rank + 1)^s. */
+function zipfSampler(rng: Rng, n: number, s: number): () => number {
+  const cumulative = new Float64Array(n);
+  let total = 0;
+  for (let rank = 0; rank < n; rank++) cumulative[rank] = total += 1 / (rank + 1) ** s;
+  return () => {
+    const target = rng.next() * total;
+    let low = 0;
+    let high = n - 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (cumulative[middle] < target) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+}
+
+function syntheticCatalog(options: Options): { products: BenchProduct[]; vocabulary: string[] } {
+  const rng = createRng(`lexical-bench:${options.seed}`);
+  const vocabulary = syntheticVocabulary(rng.fork('vocabulary'), 30_000);
+  const zipf = zipfSampler(rng.fork('zipf'), vocabulary.length, 1.07);
+  const products: BenchProduct[] = [];
+  for (let i = 0; i < options.products; i++) {
+    const productRng = rng.fork(i);
+    const spec = sampleProductSpec(productRng);
+    const letters = 'ABCDEFGHJKLMNPRSTVXZ';
+    const modelCode = `${productRng.pick([...letters])}${productRng.pick([...letters])}-${productRng.int(100, 9999)}`;
+    const rareWords = Array.from({ length: productRng.int(8, 20) }, () => vocabulary[zipf()]);
+    products.push({
+      productId: `p${String(i).padStart(7, '0')}`,
+      text: {
+        title: `${productTitle(spec)} ${modelCode}`,
+        brand: spec.brand,
+        description: `${productDescription(spec)} ${rareWords.join(' ')}.`,
+        categories: [spec.department, CATEGORY_INFO[spec.category].label],
+        attributes: { colour: COLOUR_INFO[spec.colour].label, pattern: PATTERN_INFO[spec.pattern].label },
+      },
+      brand: spec.brand,
+      modelWord: spec.modelWord,
+      modelCode,
+      rareWords,
+    });
+  }
+  return { products, vocabulary };
+}
+
+/** Two adjacent inner letters swapped ("backpack" → "bakcpack"): two edits, as shoppers make them. */
+function withTransposition(rng: Rng, word: string): string {
+  const at = rng.int(1, word.length - 3);
+  return word.slice(0, at) + word[at + 1] + word[at] + word.slice(at + 2);
+}
+
+interface QuerySet {
+  name: string;
+  what: string;
+  queries: string[];
+  prefixLastTerm?: boolean;
+}
+
+function querySets(products: BenchProduct[], count: number): QuerySet[] {
+  const rng = createRng('lexical-bench:queries');
+  const some = <T>(make: (product: BenchProduct) => T) => Array.from({ length: count }, () => make(rng.pick(products)));
+  const longRare = (product: BenchProduct) => product.rareWords.find((word) => word.length >= 8) ?? product.rareWords[0];
+  return [
+    { name: 'brand + model', what: '"Northwind Aurora": two frequent words', queries: some((p) => `${p.brand} ${p.modelWord}`) },
+    { name: 'model code', what: '"KX-4821": one rare compound', queries: some((p) => p.modelCode) },
+    { name: 'full title', what: 'a whole title, 6-8 words', queries: some((p) => p.text.title) },
+    { name: 'category label', what: '"Mug", "T-Shirt": long posting lists', queries: some((p) => String(p.text.categories[1])) },
+    { name: 'typo (2 edits)', what: 'a rare word of 8+ letters with two letters swapped', queries: some((p) => withTransposition(rng, longRare(p))) },
+    { name: 'rare word + typo', what: 'brand and a rare word with a swap', queries: some((p) => `${p.brand} ${withTransposition(rng, longRare(p))}`) },
+    { name: 'prefix (4 letters)', what: 'the first 4 letters of a rare word, prefix on', queries: some((p) => longRare(p).slice(0, 4)), prefixLastTerm: true },
+    { name: 'pasted description', what: 'a whole description, ~25-35 words (64-term cap)', queries: some((p) => p.text.description) },
+  ];
+}
+
+const gc = exposeGc();
+
+function exposeGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+function heapUsedAfterGc(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+const ms = (nanoseconds: bigint) => Number(nanoseconds) / 1e6;
+
+/** Runs `work`, returning its result with the wall and CPU milliseconds it took. */
+function timed<T>(work: () => T): { result: T; wallMs: number; cpuMs: number } {
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  const result = work();
+  const wallMs = ms(process.hrtime.bigint() - start);
+  const used = process.cpuUsage(cpu);
+  return { result, wallMs, cpuMs: (used.user + used.system) / 1000 };
+}
+
+const both = (time: { wallMs: number; cpuMs: number }) => `${time.wallMs.toFixed(0)} ms wall, ${time.cpuMs.toFixed(0)} ms CPU`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+function main(): void {
+  const options = parseArgs(process.argv.slice(2));
+  console.log(`lexical index bench: ${options.products} products, ${options.queries} queries per set, seed ${options.seed}`);
+  console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, ${mib(os.totalmem())} RAM, Node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}`);
+
+  const generated = process.hrtime.bigint();
+  const { products } = syntheticCatalog(options);
+  console.log(`catalog generated in ${ms(process.hrtime.bigint() - generated).toFixed(0)} ms`);
+
+  const heapBefore = heapUsedAfterGc();
+  const build = timed(() => {
+    const built = new MiniSearchLexicalIndex();
+    for (const product of products) built.upsert(product.productId, product.text);
+    return built;
+  });
+  let index = build.result;
+  const heapBuilt = heapUsedAfterGc() - heapBefore;
+
+  const serialize = timed(() => JSON.stringify(index));
+  const json = serialize.result;
+  const jsonBytes = Buffer.byteLength(json);
+  const gzipBytes = gzipSync(json, { level: 6 }).length;
+
+  // Let the built index go (both references), so the loaded one is measured alone.
+  index = build.result = undefined as unknown as MiniSearchLexicalIndex;
+  const heapWithoutIndex = heapUsedAfterGc();
+  const load = timed(() => MiniSearchLexicalIndex.loadJSON(json));
+  index = load.result;
+  const heapLoaded = heapUsedAfterGc() - heapWithoutIndex;
+
+  console.log('');
+  console.log('| figure | value |');
+  console.log('| --- | --- |');
+  console.log(`| build (upsert ${products.length} products) | ${both(build)} (${((products.length / build.cpuMs) * 1000).toFixed(0)} products per CPU second) |`);
+  console.log(`| heap held by the built index | ${mib(heapBuilt)} |`);
+  console.log(`| serialise (JSON.stringify) | ${both(serialize)} |`);
+  console.log(`| serialised size | ${mib(jsonBytes)} JSON, ${mib(gzipBytes)} gzip |`);
+  console.log(`| rebuild from JSON (parse + MiniSearch.loadJS) | ${both(load)} |`);
+  console.log(`| heap held by the loaded index | ${mib(heapLoaded)} |`);
+  console.log(`| products / dictionary terms | ${index.size} / ${(JSON.parse(json) as { miniSearch: { index: unknown[] } }).miniSearch.index.length} |`);
+
+  console.log('');
+  console.log('| query set | example | hits (mean, limit 50) | wall p50 / p95 / p99 ms | CPU p50 / p95 / p99 ms |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const set of querySets(products, options.queries)) {
+    for (const query of set.queries.slice(0, 50)) index.search(query, { limit: 50, prefixLastTerm: set.prefixLastTerm }); // warm-up
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    let hits = 0;
+    for (const query of set.queries) {
+      const time = timed(() => index.search(query, { limit: 50, prefixLastTerm: set.prefixLastTerm }));
+      hits += time.result.length;
+      wall.push(time.wallMs);
+      cpu.push(time.cpuMs);
+    }
+    const spread = (values: number[]) => {
+      values.sort((a, b) => a - b);
+      return [0.5, 0.95, 0.99].map((p) => percentile(values, p).toFixed(2)).join(' / ');
+    };
+    const example = set.queries[0].length > 40 ? `${set.queries[0].slice(0, 37)}...` : set.queries[0];
+    console.log(`| ${set.name}: ${set.what} | \`${example}\` | ${(hits / set.queries.length).toFixed(1)} | ${spread(wall)} | ${spread(cpu)} |`);
+  }
+  console.log('');
+  console.log(`command: node tools/cli/bin/run-ts.js libs/vector-store/bench/lexical-index.bench.ts --products ${options.products} --queries ${options.queries} --seed ${options.seed}`);
+}
+
+main();

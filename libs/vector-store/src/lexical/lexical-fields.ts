@@ -1,0 +1,79 @@
+/**
+ * The product fields that keyword search reads, and how much a match in each counts: the one
+ * list both stores index (the embedded MiniSearch index and Qdrant's sparse vectors). Adding a
+ * field (captions, tags) is a change here plus a bump of LEXICAL_ANALYZER_VERSION, since stored
+ * indexes hold the old fields' terms.
+ */
+
+/**
+ * Indexed fields with their boosts. The title names the product and the brand is what a shopper
+ * types verbatim ("Sierra t-shirt"), so a match there counts most; categories are short and
+ * precise; attribute values (colour, pattern, size) and the description are long or repetitive,
+ * so they count least.
+ */
+export const LEXICAL_FIELDS = Object.freeze([
+  Object.freeze({ name: 'title', boost: 3 }),
+  Object.freeze({ name: 'brand', boost: 2 }),
+  Object.freeze({ name: 'categories', boost: 1.5 }),
+  Object.freeze({ name: 'attributes', boost: 1 }),
+  Object.freeze({ name: 'description', boost: 1 }),
+] as const);
+
+export type LexicalFieldName = (typeof LEXICAL_FIELDS)[number]['name'];
+
+export const LEXICAL_FIELD_NAMES: readonly LexicalFieldName[] = Object.freeze(LEXICAL_FIELDS.map((field) => field.name));
+
+/** Boost per field name (the shape MiniSearch's `boost` option takes). */
+export const LEXICAL_FIELD_BOOSTS: Readonly<Record<LexicalFieldName, number>> = Object.freeze(
+  Object.fromEntries(LEXICAL_FIELDS.map((field) => [field.name, field.boost])) as Record<LexicalFieldName, number>,
+);
+
+/** The parts of a product that keyword search reads (ProductData has them all). */
+export interface LexicalProductText {
+  title: string;
+  brand: string;
+  description: string;
+  categories: readonly string[];
+  attributes: Readonly<Record<string, string>>;
+}
+
+/**
+ * The text of each indexed field. List values (categories, attribute values, ordered by attribute
+ * name so the text does not depend on key order) go one per line: a line break ends a phrase, so
+ * the analyzer never joins the last word of one value with the first word of the next. Attribute
+ * names ("colour") are left out: they describe the value, not the product.
+ */
+export function lexicalTextByField(product: LexicalProductText): Record<LexicalFieldName, string> {
+  return {
+    title: requireString(product.title, 'title'),
+    brand: requireString(product.brand, 'brand'),
+    categories: requireStrings(product.categories, 'categories').join('\n'),
+    attributes: attributeValues(product.attributes).join('\n'),
+    description: requireString(product.description, 'description'),
+  };
+}
+
+function attributeValues(attributes: Readonly<Record<string, string>>): string[] {
+  if (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes)) {
+    throw new TypeError(`product attributes must be an object of strings, got ${describeType(attributes)}`);
+  }
+  return Object.keys(attributes)
+    .sort()
+    .map((name) => requireString(attributes[name], `attributes.${name}`));
+}
+
+function requireStrings(values: readonly string[], field: string): readonly string[] {
+  if (!Array.isArray(values)) throw new TypeError(`product ${field} must be an array of strings, got ${describeType(values)}`);
+  values.forEach((value, i) => requireString(value, `${field}[${i}]`));
+  return values;
+}
+
+function requireString(value: string, field: string): string {
+  if (typeof value !== 'string') throw new TypeError(`product ${field} must be a string, got ${describeType(value)}`);
+  return value;
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : typeof value;
+}

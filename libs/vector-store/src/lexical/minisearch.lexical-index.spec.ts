@@ -1,0 +1,159 @@
+import type { LexicalProductText } from './lexical-fields';
+import { MiniSearchLexicalIndex, typoTolerance } from './minisearch.lexical-index';
+
+function product(overrides: Partial<LexicalProductText> = {}): LexicalProductText {
+  return { title: '', brand: '', description: '', categories: [], attributes: {}, ...overrides };
+}
+
+/** A small catalog where each query below has one right answer. */
+function catalog(): MiniSearchLexicalIndex {
+  const index = new MiniSearchLexicalIndex();
+  index.upsert('tee', product({ title: 'Sierra T-Shirt', brand: 'Northwind', categories: ['apparel', 'tops'], attributes: { colour: 'navy' }, description: 'Soft cotton tee.' }));
+  index.upsert('pack', product({ title: 'Trail Backpack 30L', brand: 'Alpina', categories: ['bags'], attributes: { colour: 'red' }, description: 'Roomy main compartment.' }));
+  index.upsert('mug', product({ title: 'Dotted Mug', brand: 'Sierra Home', categories: ['home'], attributes: { colour: 'white' }, description: 'A mug for tea.' }));
+  index.upsert('crème', product({ title: 'Crème Brûlée Candle', brand: 'Maison', categories: ['home'], attributes: {}, description: 'Smells of vanilla.' }));
+  index.upsert('shoe', product({ title: 'Runner Shoe', brand: 'Fleet', categories: ['footwear'], attributes: { colour: 'red' }, description: 'A light shoe; a red shoe; the best shoe.' }));
+  return index;
+}
+
+const ids = (index: MiniSearchLexicalIndex, query: string, limit = 10, prefixLastTerm = false) => index.search(query, { limit, prefixLastTerm }).map((hit) => hit.productId);
+
+describe(MiniSearchLexicalIndex.name, () => {
+  it('finds a product by brand and model name, the product itself first', () => {
+    expect(ids(catalog(), 'Sierra t-shirt')[0]).toBe('tee');
+  });
+
+  it('finds "t-shirt" however it is spelled', () => {
+    const index = catalog();
+    for (const spelling of ['t-shirt', 'T Shirt', 'tshirt', 'TSHIRT']) expect(ids(index, spelling)).toEqual(['tee']);
+  });
+
+  it('finds a word without its accents and with them', () => {
+    const index = catalog();
+    expect(ids(index, 'creme brulee')).toEqual(['crème']);
+    expect(ids(index, 'CRÈME')).toEqual(['crème']);
+  });
+
+  it('forgives two typos in a word of 8 letters or more', () => {
+    expect(ids(catalog(), 'bakcpack')).toEqual(['pack']);
+  });
+
+  it('forgives one typo in a word of 5 to 7 letters, but not two', () => {
+    const index = catalog();
+    expect(ids(index, 'runer')).toEqual(['shoe']);
+    expect(ids(index, 'rnuer')).toEqual([]);
+  });
+
+  it('forgives no typo in a word of fewer than 5 letters', () => {
+    expect(ids(catalog(), 'mog')).toEqual([]);
+  });
+
+  it('ranks an exact match above a typo match', () => {
+    const index = new MiniSearchLexicalIndex();
+    index.upsert('exact', product({ title: 'Hiking boots' }));
+    index.upsert('near', product({ title: 'Hikinr boots' })); // one edit from "hiking"
+    index.upsert('far', product({ title: 'Hikers boots' })); // three edits
+    expect(ids(index, 'hiking')).toEqual(['exact', 'near']);
+  });
+
+  it('matches any query word (OR) and ranks products matching more words first', () => {
+    const index = catalog();
+    expect(ids(index, 'red backpack')).toEqual(['pack', 'shoe']);
+  });
+
+  it('counts a match in the title above the same match in the description', () => {
+    const index = new MiniSearchLexicalIndex();
+    index.upsert('in-title', product({ title: 'Canvas tote', description: 'A bag.' }));
+    index.upsert('in-description', product({ title: 'Shopper', description: 'A canvas bag.' }));
+    expect(ids(index, 'canvas')).toEqual(['in-title', 'in-description']);
+  });
+
+  it('matches the last word as a prefix only when asked to, from 3 letters', () => {
+    const index = catalog();
+    expect(ids(index, 'trail back')).toEqual(['pack']);
+    expect(ids(index, 'back')).toEqual([]);
+    expect(ids(index, 'back', 10, true)).toEqual(['pack']);
+    expect(ids(index, 'ba', 10, true)).toEqual([]);
+  });
+
+  it('does not fuzz numbers: a model number matches exactly or not at all', () => {
+    const index = catalog();
+    expect(ids(index, '30l')).toEqual(['pack']);
+    expect(ids(index, '31l')).toEqual([]);
+  });
+
+  it('replaces a product indexed under the same id', () => {
+    const index = catalog();
+    index.upsert('mug', product({ title: 'Striped Teapot' }));
+    expect(ids(index, 'mug')).toEqual([]);
+    expect(ids(index, 'teapot')).toEqual(['mug']);
+    expect(index.size).toBe(5);
+  });
+
+  it('removes a product by id, and says whether it was there', () => {
+    const index = catalog();
+    expect(index.remove('pack')).toBe(true);
+    expect(index.remove('pack')).toBe(false);
+    expect(index.has('pack')).toBe(false);
+    expect(ids(index, 'backpack')).toEqual([]);
+    expect(index.size).toBe(4);
+  });
+
+  it('cuts the results at the limit, ties at the cut ordered by product id', () => {
+    const index = new MiniSearchLexicalIndex();
+    for (const id of ['d', 'b', 'e', 'a', 'c']) index.upsert(id, product({ title: 'Plain scarf' }));
+    expect(ids(index, 'scarf', 3)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('finds nothing for a query of stop words, punctuation or emoji', () => {
+    const index = catalog();
+    for (const query of ['the of a', '?!', '🎉', '']) expect(ids(index, query)).toEqual([]);
+  });
+
+  it('answers a 10 KB query of mixed scripts without throwing', () => {
+    const query = 'שלום 👍🏽 tshirt مرحبا '.repeat(500);
+    expect(ids(catalog(), query)).toEqual(['tee']);
+  });
+
+  it('refuses a limit outside 1 to 10,000', () => {
+    expect(() => catalog().search('mug', { limit: 0 })).toThrow('lexical search limit must be an integer from 1 to 10000, got 0');
+    expect(() => catalog().search('mug', { limit: 1.5 })).toThrow('got 1.5');
+  });
+
+  it('refuses an empty product id', () => {
+    expect(() => new MiniSearchLexicalIndex().upsert('', product({ title: 'x' }))).toThrow('a lexical index entry needs a non-empty product id, got ""');
+  });
+
+  it('answers the same after a round trip through JSON', () => {
+    const index = catalog();
+    index.remove('mug');
+    const restored = MiniSearchLexicalIndex.loadJSON(JSON.stringify(index));
+    for (const query of ['Sierra t-shirt', 'bakcpack', 'red', 'mug', 'creme']) {
+      expect(restored.search(query, { limit: 10 })).toEqual(index.search(query, { limit: 10 }));
+    }
+    expect(restored.size).toBe(4);
+    restored.upsert('mug', product({ title: 'Dotted Mug' }));
+    expect(ids(restored, 'mug')).toEqual(['mug']);
+  });
+
+  it('refuses a snapshot of another format or analyzer version, saying to rebuild', () => {
+    const snapshot = catalog().toJSON();
+    expect(() => MiniSearchLexicalIndex.loadJSON({ ...snapshot, analyzerVersion: 0 })).toThrow(/analyzer version 0, this build uses 1: rebuild it from the products/);
+    expect(() => MiniSearchLexicalIndex.loadJSON({ ...snapshot, fields: ['title'] })).toThrow(/indexes fields \["title"\].*rebuild it from the products/);
+    expect(() => MiniSearchLexicalIndex.loadJSON('{"documentCount":0}')).toThrow('not a lexical index snapshot: expected format "vsearch.lexical-index.minisearch.v1", got undefined');
+  });
+});
+
+describe(typoTolerance.name, () => {
+  it('allows no edit below 5 letters, 1 from 5 to 7, 2 from 8', () => {
+    expect(['shoe', 'boots', 'sandals', 'backpack', 'sweatshirts'].map(typoTolerance)).toEqual([0, 1, 1, 2, 2]);
+  });
+
+  it('counts letters, not UTF-16 units', () => {
+    expect(typoTolerance('\u{20000}\u{20001}\u{20002}\u{20003}')).toBe(0);
+  });
+
+  it('allows no edit in a word with a digit', () => {
+    expect(typoTolerance('iphone15')).toBe(0);
+  });
+});

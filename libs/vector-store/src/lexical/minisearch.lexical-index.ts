@@ -1,0 +1,155 @@
+/**
+ * The embedded store's keyword index: one MiniSearch index (BM25+ ranking, radix-tree term
+ * dictionary for typo and prefix lookups) over the product fields of LEXICAL_FIELDS, analyzed by
+ * the shared analyzer, keyed by product id. It holds no product data, only terms. MiniSearch
+ * multiplies a product's score by the number of query terms it matched, so with OR a product
+ * matching every word still ranks above one matching a single rare word many times. Typo and
+ * prefix matches count less than exact ones (MiniSearch's weights 0.45 and 0.375).
+ *
+ * Removal uses MiniSearch's `discard`: the product stops matching at once, and its postings are
+ * vacuumed later (automatically, in batches, once 10% of the products are discarded). Until then
+ * the discarded postings still count in the document frequencies BM25+ takes its idf from, which
+ * shifts scores slightly but never the set of products found.
+ */
+import MiniSearch, { type Options, type SearchOptions, type SearchResult } from 'minisearch';
+import { LEXICAL_FIELD_BOOSTS, LEXICAL_FIELD_NAMES, lexicalTextByField, type LexicalFieldName, type LexicalProductText } from './lexical-fields';
+import { LEXICAL_ANALYZER_VERSION, analyzeQuery, analyzeText } from './tokenizer';
+
+export interface LexicalHit {
+  productId: string;
+  /** BM25+ score with field boosts; comparable only within one result list. */
+  score: number;
+}
+
+export interface LexicalSearchOptions {
+  /** Hits returned at most (1 to 10,000). */
+  limit: number;
+  /** Also match words that start with the query's last word ("back" finds "backpack"), for search as you type. Default false. */
+  prefixLastTerm?: boolean;
+}
+
+/** What `toJSON` writes: MiniSearch's own snapshot, labelled with the analyzer that made its terms. */
+export interface SerializedLexicalIndex {
+  format: typeof SNAPSHOT_FORMAT;
+  analyzerVersion: number;
+  fields: readonly string[];
+  miniSearch: ReturnType<MiniSearch['toJSON']>;
+}
+
+type LexicalDocument = { id: string } & Record<LexicalFieldName, string>;
+
+const SNAPSHOT_FORMAT = 'vsearch.lexical-index.minisearch.v1';
+const MAX_LIMIT = 10_000;
+/** The last query word is only prefix-matched from this length: "t" would match a tenth of the dictionary. */
+const MIN_PREFIX_LENGTH = 3;
+
+/**
+ * Typos forgiven in a query word: none below 5 letters (short words have too many neighbours:
+ * "shoe"/"show"/"shop"), 1 edit for 5 to 7 letters, 2 for 8 or more ("bakcpack" → "backpack"
+ * is two substitutions). Words with a digit are model numbers and sizes: never fuzzy.
+ */
+export function typoTolerance(term: string): number {
+  if (/\p{N}/u.test(term)) return 0;
+  const letters = [...term].length;
+  if (letters < 5) return 0;
+  return letters < 8 ? 1 : 2;
+}
+
+export class MiniSearchLexicalIndex {
+  private readonly index: MiniSearch<LexicalDocument>;
+
+  constructor(index?: MiniSearch<LexicalDocument>) {
+    this.index = index ?? new MiniSearch<LexicalDocument>(miniSearchOptions());
+  }
+
+  /** Loads what `toJSON` wrote (as a JSON string or parsed); refuses a snapshot of another format or analyzer version. */
+  static loadJSON(snapshot: string | SerializedLexicalIndex): MiniSearchLexicalIndex {
+    const parsed: unknown = typeof snapshot === 'string' ? JSON.parse(snapshot) : snapshot;
+    const candidate = parsed as Partial<SerializedLexicalIndex> | null;
+    if (!candidate || typeof candidate !== 'object' || candidate.format !== SNAPSHOT_FORMAT || !candidate.miniSearch) {
+      throw new Error(`not a lexical index snapshot: expected format "${SNAPSHOT_FORMAT}", got ${JSON.stringify(candidate?.format)}`);
+    }
+    if (candidate.analyzerVersion !== LEXICAL_ANALYZER_VERSION) {
+      throw new Error(`lexical index snapshot was analyzed with analyzer version ${candidate.analyzerVersion}, this build uses ${LEXICAL_ANALYZER_VERSION}: rebuild it from the products`);
+    }
+    if (JSON.stringify(candidate.fields) !== JSON.stringify(LEXICAL_FIELD_NAMES)) {
+      throw new Error(`lexical index snapshot indexes fields ${JSON.stringify(candidate.fields)}, this build indexes ${JSON.stringify(LEXICAL_FIELD_NAMES)}: rebuild it from the products`);
+    }
+    return new MiniSearchLexicalIndex(MiniSearch.loadJS<LexicalDocument>(candidate.miniSearch, miniSearchOptions()));
+  }
+
+  /** Products indexed. */
+  get size(): number {
+    return this.index.documentCount;
+  }
+
+  has(productId: string): boolean {
+    return this.index.has(productId);
+  }
+
+  /** Indexes a product's text, replacing what was indexed for that id before. */
+  upsert(productId: string, product: LexicalProductText): void {
+    if (typeof productId !== 'string' || productId === '') throw new TypeError(`a lexical index entry needs a non-empty product id, got ${JSON.stringify(productId)}`);
+    const document: LexicalDocument = { id: productId, ...lexicalTextByField(product) };
+    if (this.index.has(productId)) this.index.replace(document);
+    else this.index.add(document);
+  }
+
+  /** Removes a product; false when it was not indexed. */
+  remove(productId: string): boolean {
+    if (!this.index.has(productId)) return false;
+    this.index.discard(productId);
+    return true;
+  }
+
+  /**
+   * Products matching any query term (OR), best BM25+ score first; equal scores by product id.
+   * A query of stop words or punctuation only finds nothing.
+   */
+  search(query: string, options: LexicalSearchOptions): LexicalHit[] {
+    if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > MAX_LIMIT) {
+      throw new RangeError(`lexical search limit must be an integer from 1 to ${MAX_LIMIT}, got ${options.limit}`);
+    }
+    const terms = analyzeQuery(query);
+    if (terms.length === 0) return [];
+    const joined = new Set(terms.filter((term) => term.joined).map((term) => term.term));
+    const typed = terms.filter((term) => !term.joined);
+    const lastTyped = typed.length > 0 ? typed[typed.length - 1].term : undefined;
+    const searchOptions: SearchOptions = {
+      // The query is already analyzed: its terms go in as they are, one per space.
+      tokenize: (text) => text.split(' '),
+      processTerm: (term) => term,
+      fuzzy: (term) => (joined.has(term) ? false : typoTolerance(term) || false),
+      prefix: options.prefixLastTerm ? (term) => term === lastTyped && term.length >= MIN_PREFIX_LENGTH : false,
+    };
+    return topHits(this.index.search(terms.map((term) => term.term).join(' '), searchOptions), options.limit);
+  }
+
+  toJSON(): SerializedLexicalIndex {
+    return { format: SNAPSHOT_FORMAT, analyzerVersion: LEXICAL_ANALYZER_VERSION, fields: LEXICAL_FIELD_NAMES, miniSearch: this.index.toJSON() };
+  }
+}
+
+/** The options an index is built and loaded with (MiniSearch needs the same ones for both). */
+function miniSearchOptions(): Options<LexicalDocument> {
+  return {
+    idField: 'id',
+    fields: [...LEXICAL_FIELD_NAMES],
+    storeFields: [],
+    tokenize: (text) => analyzeText(text),
+    // analyzeText already lower-cased, folded and filtered the terms.
+    processTerm: (term) => term,
+    searchOptions: { combineWith: 'OR', boost: { ...LEXICAL_FIELD_BOOSTS } },
+  };
+}
+
+/** The best `limit` results; MiniSearch sorts by score only, so the ties at the cut are ordered by id. */
+function topHits(results: SearchResult[], limit: number): LexicalHit[] {
+  let end = Math.min(limit, results.length);
+  while (end < results.length && results[end].score === results[end - 1].score) end++;
+  return results
+    .slice(0, end)
+    .map((result) => ({ productId: String(result.id), score: result.score }))
+    .sort((a, b) => b.score - a.score || (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0))
+    .slice(0, limit);
+}
