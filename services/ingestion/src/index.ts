@@ -1,13 +1,15 @@
 /**
- * The ingestion service: consumes `catalog.products.v1` (Kafka, or the embedded event log when
- * KAFKA_BROKERS is unset), turns each event into vector-store writes through the embedder and
- * search, dead-letters what cannot be indexed, runs reindex jobs, and serves probes, metrics
- * and reindex progress over HTTP (INGESTION_PORT). `close()` stops consuming without
- * committing in-flight work and disconnects.
+ * The ingestion service's composition root: consumes `catalog.products.v1` (Kafka, or the
+ * embedded event log when KAFKA_BROKERS is unset), turns each event into vector-store writes
+ * through the embedder and search, dead-letters what cannot be indexed, runs reindex jobs, and
+ * serves probes, metrics and reindex progress over HTTP (INGESTION_PORT). This is the one place
+ * that builds objects: config → adapters (all I/O) → logic → HTTP → start. `close()` stops
+ * consuming without committing in-flight work and disconnects, in the reverse order.
+ *
+ * Dependencies run one way (no forward references): ModelTracker and CollectionRegistry read the
+ * embedder and search; the CatalogEventHandler writes through them; the ReindexService replays
+ * through the handler; the IngestionRunner drives them all.
  */
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { createEventLog, DeadLetterPublisher, type EventLog } from '@vsearch/event-log';
 import { createLogger, createMetricsRegistry, type Logger } from '@vsearch/observability';
 import { GrpcImageEmbedder } from './adapters/grpc.image-embedder';
@@ -15,7 +17,7 @@ import { GrpcProductIndex } from './adapters/grpc.product-index';
 import { SafeFetchImageSource } from './adapters/safe-fetch.image-source';
 import { SharpImagePreprocessor } from './adapters/sharp.image-preprocessor';
 import { loadIngestionConfig, type IngestionConfigOverrides } from './config';
-import { IngestionHttpModule } from './ingestion.module';
+import { startIngestionHttpServer } from './http/ingestion-http.server';
 import { IngestionMetrics } from './metrics/ingestion.metrics';
 import { CatalogEventHandler } from './services/catalog-event.handler';
 import { CollectionRegistry } from './services/collection-registry';
@@ -23,6 +25,7 @@ import { EmbedQueue } from './services/embed-queue';
 import { EmbeddingCache, loadEmbeddingCache, saveEmbeddingCache } from './services/embedding-cache';
 import { ImageVectorizer } from './services/image-vectorizer';
 import { IngestionRunner, type Readiness } from './services/ingestion-runner';
+import { ModelTracker } from './services/model-tracker';
 import { ReindexService } from './services/reindex.service';
 
 export { loadIngestionConfig, ingestionEnvSchema, type IngestionConfig, type IngestionConfigOverrides, type IngestionEnv } from './config';
@@ -44,6 +47,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
   const registry = createMetricsRegistry('ingestion');
   const metrics = new IngestionMetrics(registry);
 
+  // Adapters: every piece of I/O (the event log, the embedder, search, image hosts, the decoder).
   const eventLog = createEventLog({
     brokers: config.eventLog.brokers,
     dataDir: config.eventLog.dataDir,
@@ -52,6 +56,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     sasl: config.eventLog.sasl,
     log: (level, message, extra) => log[level](extra, message),
   });
+  const deadLetters = new DeadLetterPublisher(eventLog, config.topics.deadLetters);
   const embedder = new GrpcImageEmbedder(config.embedderAddress, config.pipeline.embedDeadlineMs);
   const index = new GrpcProductIndex(config.searchAddress);
   const images = new SafeFetchImageSource({
@@ -61,7 +66,10 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     maxRedirects: config.fetch.maxRedirects,
     maxSocketsPerHost: config.fetch.concurrency,
   });
+  const preprocessor = new SharpImagePreprocessor();
 
+  // Logic: what the embedder runs and where writes go, images to vectors, events to writes, reindex jobs.
+  const model = new ModelTracker(embedder, log);
   const collections = new CollectionRegistry(index, log);
   const cache = new EmbeddingCache(config.pipeline.embeddingCacheSize);
   const cacheFile = config.pipeline.embeddingCacheFile;
@@ -72,7 +80,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
   const queue = new EmbedQueue(embedder, metrics, { batchSize: config.pipeline.embedBatch, concurrency: config.pipeline.embedConcurrency, maxWaitMs: config.pipeline.embedMaxWaitMs });
   const vectorizer = new ImageVectorizer(
     images,
-    new SharpImagePreprocessor(),
+    preprocessor,
     queue,
     cache,
     metrics,
@@ -85,15 +93,12 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     },
     log,
   );
-  // The runner reads the embedder's model; the handler and reindex ask it (created below).
-  const models: { runner?: IngestionRunner } = {};
-  const model = () => models.runner?.currentModel();
   const handler = new CatalogEventHandler(
     index,
     vectorizer,
-    new DeadLetterPublisher(eventLog, config.topics.deadLetters),
+    deadLetters,
     { targets: () => collections.current.targets, problem: () => collections.current.problem },
-    model,
+    model.current,
     metrics,
     { eventsPerChunk: config.pipeline.eventsPerChunk, dependencyRetryBaseMs: config.pipeline.dependencyRetryBaseMs, dependencyRetryMaxMs: config.pipeline.dependencyRetryMaxMs },
     log,
@@ -103,7 +108,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     eventLog,
     handler,
     collections,
-    model,
+    model.current,
     metrics,
     {
       productsTopic: config.topics.products,
@@ -114,23 +119,16 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     },
     log,
   );
-  const runner = new IngestionRunner(config, eventLog, embedder, collections, handler, reindex, metrics, log);
-  models.runner = runner;
+  const runner = new IngestionRunner(config, eventLog, model, collections, handler, reindex, metrics, log);
 
-  const app = await NestFactory.create<NestExpressApplication>(IngestionHttpModule.register({ runner, reindex, registry }), new ExpressAdapter(), {
-    logger: false,
-    abortOnError: false,
-  });
-  app.disable('x-powered-by');
-  await app.listen(config.http.port, config.http.host);
-  const address = app.getHttpServer().address();
-  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  // Transport, then start: probes answer (not ready) before the first dependency round.
+  const http = await startIngestionHttpServer({ runner, reindex, registry }, config.http);
   await runner.start();
-  log.info({ port, eventLog: eventLog.kind, embedder: config.embedderAddress, search: config.searchAddress, readiness: runner.readiness() }, 'ingestion started');
+  log.info({ port: http.port, eventLog: eventLog.kind, embedder: config.embedderAddress, search: config.searchAddress, readiness: runner.readiness() }, 'ingestion started');
 
   let closing: Promise<void> | undefined;
   return {
-    port,
+    port: http.port,
     eventLog,
     readiness: () => runner.readiness(),
     close() {
@@ -140,7 +138,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
           await saveEmbeddingCache(cache, cacheFile).catch((error: unknown) => log.warn({ err: error, file: cacheFile }, 'embedding cache not saved'));
         }
         await eventLog.close();
-        await app.close();
+        await http.close();
         images.close();
         embedder.close();
         index.close();

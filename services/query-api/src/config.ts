@@ -9,8 +9,6 @@ import { env, loadConfig } from '@vsearch/config';
 import { catalogTopicNames, checkKafkaConnectionEnv, kafkaConnection, kafkaConnectionEnvShape, type KafkaConnectionOptions } from '@vsearch/event-log';
 
 const MIB = 1024 * 1024;
-/** The repository's models/ folder (the bundled model lives in models/clip-mini). */
-const REPOSITORY_MODELS_DIR = path.resolve(__dirname, '../../../models');
 
 export const queryApiEnvSchema = z.object({
   QUERY_API_PORT: env.port(8080),
@@ -41,9 +39,7 @@ export const queryApiEnvSchema = z.object({
   IMAGE_FETCH_TIMEOUT_MS: env.positiveInt(5_000),
   /** Embedded mode: serve the generated catalog's images at /catalog-images/*. */
   CATALOG_IMAGES_DIR: env.optionalString(),
-  /** Where model directories (models/<name>/model.json) are looked up for textSearchScoreThreshold. */
-  MODELS_DIR: z.string().min(1).default(REPOSITORY_MODELS_DIR),
-  /** Overrides every model's textSearchScoreThreshold (cosine, -1 to 1). */
+  /** Overrides the text-search score cut-off the embedder's model announces in GetModelInfo (cosine, -1 to 1). */
   TEXT_SCORE_THRESHOLD: z
     .string()
     .optional()
@@ -68,7 +64,7 @@ export interface QueryApiConfig {
   admin: { apiKeys: string[] };
   rateLimit: { enabled: boolean; perSecond: number; burst: number; maxClients: number };
   images: { maxUploadBytes: number; maxPixels: number; fetchAllowHosts: string[]; fetchTimeoutMs: number; catalogImagesDir?: string };
-  search: { modelsDir: string; textScoreThreshold?: number; queryCacheSize: number };
+  search: { textScoreThreshold?: number; queryCacheSize: number };
   logLevel: string;
 }
 
@@ -108,7 +104,6 @@ export function loadQueryApiConfig(overrides: QueryApiConfigOverrides = {}, envi
       catalogImagesDir: flat.CATALOG_IMAGES_DIR ? path.resolve(flat.CATALOG_IMAGES_DIR) : undefined,
     }),
     search: Object.freeze({
-      modelsDir: path.resolve(flat.MODELS_DIR),
       textScoreThreshold: flat.TEXT_SCORE_THRESHOLD,
       queryCacheSize: flat.QUERY_CACHE_SIZE,
     }),

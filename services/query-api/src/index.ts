@@ -2,20 +2,33 @@
  * The query API service: the public HTTP API, the shoppers' web page and the
  * admin routes on QUERY_API_PORT, over the embedder and search (gRPC), the
  * event log (reindex requests) and ingestion (reindex progress).
+ *
+ * This is the composition root, the one place that wires: the adapters
+ * (startQueryApiService), the services over them and the HTTP app serving
+ * them (createQueryApiApp, which the HTTP spec calls with fakes), all with `new`.
  */
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
 import { createEventLog } from '@vsearch/event-log';
 import { SafeImageFetcher } from '@vsearch/image-fetch';
 import { createLogger, type Logger } from '@vsearch/observability';
 import { EventLogReindexPublisher } from './adapters/event-log.reindex-publisher';
-import { FileModelManifests } from './adapters/file.model-manifests';
-import { GrpcProductIndex } from './adapters/grpc.product-index';
+import { GrpcProductSearchIndex } from './adapters/grpc.product-search-index';
 import { GrpcQueryEmbedder } from './adapters/grpc.query-embedder';
 import { HttpReindexProgress } from './adapters/http.reindex-progress';
 import { SafeFetchRemoteImages } from './adapters/safe-fetch.remote-images';
 import { SharpImagePreprocessor } from './adapters/sharp.image-preprocessor';
-import { createQueryApiApp } from './app';
-import { loadQueryApiConfig, type QueryApiConfigOverrides } from './config';
+import { loadQueryApiConfig, type QueryApiConfig, type QueryApiConfigOverrides } from './config';
+import { createHttpApp } from './http/http-app';
+import { QueryApiMetrics } from './metrics/query-api.metrics';
+import type { QueryApiPorts } from './ports';
+import { ApiKeyVerifier } from './services/api-keys';
+import { ModelSettingsService } from './services/model-settings.service';
+import { ProductSearchService } from './services/product-search.service';
+import { QueryEmbeddingCache } from './services/query-embedding.cache';
+import { TokenBucketRateLimiter } from './services/rate-limiter';
+import { ReadinessService } from './services/readiness.service';
+import { ReindexAdminService } from './services/reindex-admin.service';
 
 export { loadQueryApiConfig, queryApiEnvSchema, type QueryApiConfig, type QueryApiConfigOverrides, type QueryApiEnv } from './config';
 
@@ -49,12 +62,11 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
     logger: log,
     ports: {
       embedder: new GrpcQueryEmbedder(embedderClient, config.upstream.timeoutMs),
-      productIndex: new GrpcProductIndex(searchClient, config.upstream.timeoutMs),
+      searchIndex: new GrpcProductSearchIndex(searchClient, config.upstream.timeoutMs),
       remoteImages,
       preprocessor: new SharpImagePreprocessor({ maxBytes: config.images.maxUploadBytes, maxPixels: config.images.maxPixels }),
       reindexPublisher,
       reindexProgress: new HttpReindexProgress(config.upstream.ingestionUrl, config.upstream.timeoutMs),
-      modelManifests: new FileModelManifests(config.search.modelsDir),
     },
   });
   await app.listen(config.http.port, config.http.host);
@@ -81,4 +93,37 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
       return closing;
     },
   };
+}
+
+export interface QueryApiAppOptions {
+  config: QueryApiConfig;
+  /** Every I/O boundary: the real adapters in the service, fakes in the HTTP spec. */
+  ports: QueryApiPorts;
+  logger: Logger;
+  metrics?: QueryApiMetrics;
+}
+
+/** The query API's services over `ports`, served by its HTTP application (initialised, not yet listening). */
+export async function createQueryApiApp({ config, ports, logger, metrics = new QueryApiMetrics() }: QueryApiAppOptions): Promise<NestExpressApplication> {
+  const modelSettings = new ModelSettingsService(ports.embedder, { textScoreThresholdOverride: config.search.textScoreThreshold });
+  const productSearch = new ProductSearchService(
+    ports.embedder,
+    ports.searchIndex,
+    ports.remoteImages,
+    ports.preprocessor,
+    modelSettings,
+    new QueryEmbeddingCache(config.search.queryCacheSize),
+    metrics,
+    { maxUploadBytes: config.images.maxUploadBytes },
+  );
+  return createHttpApp({
+    config,
+    logger,
+    metrics,
+    productSearch,
+    reindex: new ReindexAdminService(ports.reindexPublisher, ports.reindexProgress, logger),
+    readiness: new ReadinessService(ports.embedder, ports.searchIndex),
+    apiKeys: new ApiKeyVerifier(config.admin.apiKeys),
+    rateLimiter: new TokenBucketRateLimiter(config.rateLimit),
+  });
 }

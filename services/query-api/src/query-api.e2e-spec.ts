@@ -13,7 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { CATALOG_REINDEX_TOPIC, parseReindexRequest, type ProductUpserted } from '@vsearch/contracts';
 import { FileEventLog } from '@vsearch/event-log';
 import { REPO_ROOT, waitFor } from '@vsearch/testing';
-import { errorResponseSchema, searchResponseSchema, type SearchResponse } from './dtos/responses.dto';
+import { errorResponseSchema, searchResponseSchema, type SearchResponse } from './http/dtos/responses.dto';
 import { E2E_ADMIN_KEY, startE2eStack, type E2eStack } from './testing/e2e-stack';
 
 const SEED = 41;

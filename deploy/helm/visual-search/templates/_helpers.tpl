@@ -365,7 +365,6 @@ EMBEDDER_ADDR: {{ include "vs.embedderAddr" (dict "ctx" . "pool" "interactive") 
 SEARCH_ADDR: {{ include "vs.searchAddr" . | quote }}
 INGESTION_URL: {{ include "vs.ingestionUrl" . | quote }}
 TRUST_PROXY: {{ .Values.queryApi.trustProxy | quote }}
-MODELS_DIR: /app/models
 {{- with .Values.imageFetchAllowHosts }}
 IMAGE_FETCH_ALLOW_HOSTS: {{ join "," . | quote }}
 {{- end }}

@@ -77,7 +77,7 @@ const cliCommands = readdirSync(path.join(REPO_ROOT, 'tools/cli/src/commands'))
   .map((name) => `tools/cli/src/commands/${name}`);
 
 const IMAGES = {
-  'services/query-api/Dockerfile': { service: 'query-api', data: ['models/clip-mini/model.json'] },
+  'services/query-api/Dockerfile': { service: 'query-api', data: [] },
   'services/ingestion/Dockerfile': { service: 'ingestion', data: [] },
   'services/search/Dockerfile': { service: 'search', data: [] },
   'services/embedder/Dockerfile': { service: 'embedder', data: ['models/clip-mini/model.json', 'models/clip-mini/vision.onnx', 'models/clip-mini/text.onnx', 'models/clip-mini/tokenizer.json'] },

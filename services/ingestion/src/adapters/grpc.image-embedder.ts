@@ -1,9 +1,18 @@
-/** ImageEmbedder over the embedder's gRPC client: bulk lane, pixels fast path, outages as DependencyUnavailableError. */
+/**
+ * ImageEmbedder over the embedder's gRPC client (`EmbedderClient`): the bulk lane, the pixels
+ * fast path, and the translation of the client's EmbedderCallError into the platform's errors
+ * (`toPlatformError`), so the logic never sees a gRPC status.
+ */
+import { status } from '@grpc/grpc-js';
+import { DependencyUnavailableError, RejectedByDependencyError } from '@vsearch/contracts';
 import { EmbedderCallError, EmbedderClient } from '@vsearch/grpc-clients';
-import { DependencyUnavailableError, ImageEmbedder, RejectedByDependencyError, type EmbedderModel } from '../ports';
+import { ImageEmbedder, type EmbedderModel } from '../ports';
 
 /** After an outage, a channel this old is replaced instead of waiting out grpc-js' reconnect backoff (up to 2 minutes). */
 const RECONNECT_AFTER_MS = 2_000;
+
+/** Statuses that are the embedder's own trouble, not the image's, besides the transient ones: retry rather than dead-letter. */
+const EMBEDDER_FAULTS: ReadonlySet<status> = new Set([status.INTERNAL, status.UNKNOWN]);
 
 export class GrpcImageEmbedder extends ImageEmbedder {
   private client: EmbedderClient;
@@ -22,7 +31,7 @@ export class GrpcImageEmbedder extends ImageEmbedder {
       const info = await this.client.getModelInfo({ deadlineMs: 5_000 });
       return { modelId: info.modelId, dimension: info.dimension, imageSize: info.imageSize };
     } catch (error) {
-      throw this.translate(error);
+      throw this.failed(error);
     }
   }
 
@@ -30,7 +39,7 @@ export class GrpcImageEmbedder extends ImageEmbedder {
     try {
       return await this.client.embedPixels(pixels, { priority: 'bulk', deadlineMs: this.deadlineMs });
     } catch (error) {
-      throw this.translate(error);
+      throw this.failed(error);
     }
   }
 
@@ -38,24 +47,26 @@ export class GrpcImageEmbedder extends ImageEmbedder {
     this.client.close();
   }
 
-  private translate(error: unknown): Error {
-    const translated = translate(error);
-    if (error instanceof EmbedderCallError && error.code === 14 && Date.now() - this.clientSince > RECONNECT_AFTER_MS) {
+  /** The failure in platform terms; an UNAVAILABLE on a channel past RECONNECT_AFTER_MS also replaces the channel. */
+  private failed(error: unknown): Error {
+    if (error instanceof EmbedderCallError && error.code === status.UNAVAILABLE && Date.now() - this.clientSince > RECONNECT_AFTER_MS) {
       // A fresh channel connects at once when the embedder is back.
       this.client.close();
       this.client = new EmbedderClient({ address: this.address, defaultDeadlineMs: this.deadlineMs });
       this.clientSince = Date.now();
     }
-    return translated;
+    return toPlatformError(error);
   }
 }
 
-function translate(error: unknown): Error {
-  if (error instanceof EmbedderCallError) {
-    if (error.isTransient) return new DependencyUnavailableError('embedder', error.message, { cause: error });
-    // INTERNAL / UNKNOWN are the embedder's trouble, not the image's: retry rather than dead-letter.
-    if (error.code === 13 || error.code === 2 || error.code === 14) return new DependencyUnavailableError('embedder', error.message, { cause: error });
-    return new RejectedByDependencyError('embedder', String(error.code), error.message);
-  }
-  return new DependencyUnavailableError('embedder', (error as Error).message, { cause: error });
+/**
+ * An embedder call's failure as a platform error: transient statuses (UNAVAILABLE,
+ * DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED), INTERNAL, UNKNOWN and anything that is not a call
+ * error → DependencyUnavailableError (pause and retry); any other status → RejectedByDependencyError
+ * with the status name as code (the pixels are refused for good).
+ */
+export function toPlatformError(error: unknown): Error {
+  if (!(error instanceof EmbedderCallError)) return new DependencyUnavailableError('embedder', (error as Error).message, { cause: error });
+  if (error.isTransient || EMBEDDER_FAULTS.has(error.code)) return new DependencyUnavailableError('embedder', error.message, { cause: error });
+  return new RejectedByDependencyError('embedder', status[error.code] ?? String(error.code), error.message);
 }

@@ -1,16 +1,24 @@
 /**
- * ProductIndex over search's gRPC client (`SearchClient`: dns:/// + round_robin over search
- * pods, a deadline on every call, the proto mapping). Here only the translation to ingestion's
- * terms: transient statuses (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED) →
- * DependencyUnavailableError, the rest → RejectedByDependencyError (a write search refuses for
- * good), NOT_FOUND on reads → null.
+ * ProductIndexWriter over search's gRPC client (`SearchClient`: dns:/// + round_robin over search
+ * pods, a deadline on every call, the proto mapping). Here only the translation of its
+ * SearchCallError into the platform's errors: transient statuses (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED) →
+ * DependencyUnavailableError, the rest → RejectedByDependencyError with the status name as code
+ * (a write search refuses for good), NOT_FOUND on reads → null.
  */
 import { status } from '@grpc/grpc-js';
 import { SearchCallError, SearchClient } from '@vsearch/grpc-clients';
-import type { CollectionInfo, ProductData, ProductWithImageVectors, StoredProduct, WriteOutcome } from '@vsearch/contracts';
-import { DependencyUnavailableError, ProductIndex, RejectedByDependencyError } from '../ports';
+import {
+  DependencyUnavailableError,
+  RejectedByDependencyError,
+  type CollectionInfo,
+  type ProductData,
+  type ProductWithImageVectors,
+  type StoredProduct,
+  type WriteOutcome,
+} from '@vsearch/contracts';
+import { ProductIndexWriter } from '../ports';
 
-export class GrpcProductIndex extends ProductIndex {
+export class GrpcProductIndex extends ProductIndexWriter {
   private readonly client: SearchClient;
 
   constructor(address: string, deadlineMs = 15_000) {
@@ -65,7 +73,7 @@ export class GrpcProductIndex extends ProductIndex {
   }
 }
 
-/** The call's result, or its failure in ingestion's terms. */
+/** The call's result, or its failure as a platform error. */
 async function translated<T>(call: Promise<T>): Promise<T> {
   try {
     return await call;

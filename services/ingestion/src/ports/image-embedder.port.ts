@@ -1,15 +1,17 @@
 /** The embedder as ingestion needs it: the model it runs and image vectors from model-sized pixels (bulk lane). */
-export interface EmbedderModel {
-  modelId: string;
-  dimension: number;
-  /** Square input side in pixels; images are preprocessed to it here, not on the GPU pod. */
-  imageSize: number;
-}
+import type { ModelInfo } from '@vsearch/contracts';
+
+/** What ingestion reads of the embedder's model: its id and dimension (recorded by collections) and its input side (images are preprocessed to it here, not on the GPU pod). */
+export type EmbedderModel = Pick<ModelInfo, 'modelId' | 'dimension' | 'imageSize'>;
 
 export abstract class ImageEmbedder {
   /** Throws DependencyUnavailableError when the embedder cannot be reached. */
   abstract modelInfo(): Promise<EmbedderModel>;
-  /** One unit vector per RGB HWC uint8 image of imageSize²×3 bytes, in order, through the bulk lane. */
+  /**
+   * One unit vector per RGB HWC uint8 image of imageSize²×3 bytes, in order, through the bulk
+   * lane. Throws DependencyUnavailableError on the embedder's outage, RejectedByDependencyError
+   * when it refuses these pixels for good.
+   */
   abstract embedPixels(pixels: readonly Uint8Array[]): Promise<Float32Array[]>;
   abstract close(): void;
 }

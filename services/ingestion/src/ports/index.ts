@@ -1,4 +1,5 @@
-export * from './errors';
 export * from './image-embedder.port';
+export * from './image-preprocessor.port';
 export * from './image-source.port';
+export * from './image-unavailable.error';
 export * from './product-index.port';

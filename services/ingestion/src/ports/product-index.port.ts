@@ -1,14 +1,15 @@
 /** The search service as ingestion needs it: versioned product writes and the collection management of a reindex. */
-import type { CollectionInfo, ProductData, ProductWithImageVectors, StoredProduct, WriteOutcome } from '@vsearch/contracts';
+import { RejectedByDependencyError, type CollectionInfo, type ProductData, type ProductWithImageVectors, type StoredProduct, type WriteOutcome } from '@vsearch/contracts';
 
+/** The alias search serves; ingestion points it at the live generation. */
 export const PRODUCTS_ALIAS = 'products';
 
-
 /**
- * Every method throws DependencyUnavailableError when search is down or overloaded, and
- * RejectedByDependencyError when it refuses the request's data for good.
+ * Every method throws the platform's DependencyUnavailableError (`@vsearch/contracts`) when
+ * search is down or overloaded, and RejectedByDependencyError (with search's status name as
+ * `code`) when it refuses the request's data for good.
  */
-export abstract class ProductIndex {
+export abstract class ProductIndexWriter {
   /** Writes products with their vectors and failed images; an older version never overwrites a newer one ('stale'). */
   abstract upsertProducts(collection: string, items: ProductWithImageVectors[]): Promise<WriteOutcome[]>;
   /** Rewrites payloads keeping the vectors; 'not_found' when the product is not stored. */
@@ -26,4 +27,9 @@ export abstract class ProductIndex {
   abstract swapAlias(alias: string, collection: string): Promise<string | undefined>;
   abstract dropCollection(collection: string): Promise<void>;
   abstract close(): void;
+}
+
+/** True for search's answer to creating a named collection that exists (status ALREADY_EXISTS). */
+export function isAlreadyExists(error: unknown): boolean {
+  return error instanceof RejectedByDependencyError && error.dependency === 'search' && error.code === 'ALREADY_EXISTS';
 }

@@ -1,9 +1,8 @@
-import { ImageFetchError } from '@vsearch/image-fetch';
 import type { BatchControl, DeadLetterPublisher, PartitionBatch } from '@vsearch/event-log';
 import { createLogger } from '@vsearch/observability';
 import { Registry } from 'prom-client';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
-import { PRODUCTS_ALIAS } from '../ports';
+import { ImageUnavailableError, PRODUCTS_ALIAS } from '../ports';
 import { FAKE_MODEL, REFUSED_TITLE, FakeDeadLetters, FakeEmbedder, FakeImageSource, FakePreprocessor, FakeProductIndex, consumed, upserted } from '../testing/fakes';
 import { CatalogEventHandler, chunksOf, sameImages } from './catalog-event.handler';
 import { EmbedQueue } from './embed-queue';
@@ -79,8 +78,8 @@ describe(CatalogEventHandler.name, () => {
   it('dead-letters a product whose images all fail, with the first failure as stage and code', async () => {
     const t = setUp();
     await withCollection(t.index);
-    t.source.images.set('http://127.0.0.1/x.jpg', new ImageFetchError('refused_address', 'refused: loopback', 'http://127.0.0.1/x.jpg'));
-    t.source.images.set('http://img/404.jpg', new ImageFetchError('http_status', 'answered 404', 'http://img/404.jpg', { status: 404 }));
+    t.source.images.set('http://127.0.0.1/x.jpg', new ImageUnavailableError('fetch', 'refused_address', 'refused: loopback'));
+    t.source.images.set('http://img/404.jpg', new ImageUnavailableError('fetch', 'http_status', 'answered 404'));
     await t.run([consumed(upserted('c', 1, [{ id: 'c1', url: 'http://127.0.0.1/x.jpg' }, { id: 'c2', url: 'http://img/404.jpg' }]))]);
     expect(t.deadLetters.letters).toHaveLength(1);
     expect(t.deadLetters.letters[0].reason).toMatchObject({ stage: 'fetch', errorCode: 'refused_address' });
@@ -107,7 +106,7 @@ describe(CatalogEventHandler.name, () => {
     await withCollection(t.index);
     const images = [{ id: 'r1', url: 'http://img/r1.jpg' }, { id: 'r2', url: 'http://img/r2.jpg' }];
     t.source.images.set('http://img/r1.jpg', Buffer.from('r1'));
-    t.source.images.set('http://img/r2.jpg', new ImageFetchError('http_status', 'answered 404', 'http://img/r2.jpg', { status: 404 }));
+    t.source.images.set('http://img/r2.jpg', new ImageUnavailableError('fetch', 'http_status', 'answered 404'));
     await t.run([consumed(upserted('r', 1, images))]);
     expect((await t.index.getProduct(PRODUCTS_ALIAS, 'r'))!.failedImages).toEqual([{ imageId: 'r2', imageUrl: 'http://img/r2.jpg', stage: 'fetch', errorCode: 'http_status', reason: 'answered 404' }]);
 
@@ -126,7 +125,7 @@ describe(CatalogEventHandler.name, () => {
     const t = setUp();
     await withCollection(t.index);
     t.source.images.set('http://img/s1.jpg', Buffer.from('s1'));
-    t.source.images.set('http://img/s2.jpg', new ImageFetchError('http_status', 'answered 404', 'http://img/s2.jpg', { status: 404 }));
+    t.source.images.set('http://img/s2.jpg', new ImageUnavailableError('fetch', 'http_status', 'answered 404'));
     await t.run([consumed(upserted('s', 1, [{ id: 's1', url: 'http://img/s1.jpg' }, { id: 's2', url: 'http://img/s2.jpg' }]))]);
     // The catalog drops the broken image: the stored image set now equals the event's, but the failure record must go too.
     await t.run([consumed(upserted('s', 2, [{ id: 's1', url: 'http://img/s1.jpg' }]))]);
@@ -138,7 +137,7 @@ describe(CatalogEventHandler.name, () => {
     const t = setUp();
     await withCollection(t.index);
     const url = 'http://img/flaky.jpg';
-    t.source.images.set(url, [new ImageFetchError('http_status', '503', url, { status: 503, retryable: true }), new ImageFetchError('timeout', 'slow', url)]);
+    t.source.images.set(url, [new ImageUnavailableError('fetch', 'http_status', '503', { retryable: true }), new ImageUnavailableError('fetch', 'timeout', 'slow', { retryable: true })]);
     await t.run([consumed(upserted('e', 1, [{ id: 'e1', url }]))]);
     expect(t.source.fetched.filter((u) => u === url)).toHaveLength(3);
     expect(t.index.products(PRODUCTS_ALIAS).has('e')).toBe(true);

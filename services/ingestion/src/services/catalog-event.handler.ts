@@ -8,12 +8,22 @@
  * worked and the failures (stage, code, reason) recorded beside it in search; its next event
  * fetches every image again, and a write without failures clears the record.
  */
-import { parseCatalogEvent, productDataFromEvent, type ProductDeleted, type ProductUpserted } from '@vsearch/contracts';
+import {
+  DependencyUnavailableError,
+  parseCatalogEvent,
+  productDataFromEvent,
+  RejectedByDependencyError,
+  type ImageRef,
+  type ImageVector,
+  type ProductData,
+  type ProductDeleted,
+  type ProductImage,
+  type ProductUpserted,
+} from '@vsearch/contracts';
 import type { BatchControl, ConsumedEvent, DeadLetterPublisher, DeadLetterReason, PartitionBatch, RetryLater } from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import type { EventOutcome, IngestionMetrics } from '../metrics/ingestion.metrics';
-import type { FailedImage, ImageRef, ImageVector, ProductData } from '@vsearch/contracts';
-import { DependencyUnavailableError, RejectedByDependencyError, type EmbedderModel, type ProductIndex } from '../ports';
+import type { EmbedderModel, ProductIndexWriter } from '../ports';
 import { backoffDelay } from './concurrency';
 import type { ImageFailure, ImageVectorizer } from './image-vectorizer';
 
@@ -59,7 +69,7 @@ export class CatalogEventHandler {
   private readonly failuresByPartition = new Map<string, number>();
 
   constructor(
-    private readonly index: ProductIndex,
+    private readonly index: ProductIndexWriter,
     private readonly vectorizer: ImageVectorizer,
     private readonly deadLetters: DeadLetterPublisher,
     private readonly writeTargets: WriteTargets,
@@ -176,8 +186,8 @@ export class CatalogEventHandler {
           outcome: 'dead_lettered',
           deadLetter: {
             stage: first.stage,
-            errorCode: first.code,
-            reason: `all ${failures.length} image(s) failed: ${failures.map((failure) => `${failure.imageId} ${failure.stage}/${failure.code}: ${failure.message}`).join('; ')}`,
+            errorCode: first.errorCode,
+            reason: `all ${failures.length} image(s) failed: ${failures.map((failure) => `${failure.imageId} ${failure.stage}/${failure.errorCode}: ${failure.reason}`).join('; ')}`,
           },
         },
       };
@@ -198,7 +208,7 @@ export class CatalogEventHandler {
     for (const item of pending) for (const target of item.targets) byTarget.set(target, [...(byTarget.get(target) ?? []), item]);
     for (const [target, items] of byTarget) {
       const write = (batch: typeof pending) =>
-        this.timed('upsert', () => this.index.upsertProducts(target, batch.map((item) => ({ product: item.product, images: item.vectors, failedImages: item.failures.map(toFailedImageRecord) }))));
+        this.timed('upsert', () => this.index.upsertProducts(target, batch.map((item) => ({ product: item.product, images: item.vectors, failedImages: item.failures }))));
       try {
         await write(items);
       } catch (error) {
@@ -222,7 +232,7 @@ export class CatalogEventHandler {
       this.observeLag(item.occurredAt);
       if (item.failures.length > 0) {
         this.logger.warn(
-          { productId: item.product.productId, version: item.product.version, indexedImages: item.vectors.length, failures: item.failures.map(({ imageId, stage, code, message }) => ({ imageId, stage, code, message })) },
+          { productId: item.product.productId, version: item.product.version, indexedImages: item.vectors.length, failures: item.failures.map(({ imageId, stage, errorCode, reason }) => ({ imageId, stage, errorCode, reason })) },
           'product indexed without some of its images; the failures are recorded with it',
         );
         results[item.i] = { outcome: 'indexed_partial' };
@@ -267,12 +277,8 @@ export function chunksOf(messages: ConsumedEvent[], size: number): ConsumedEvent
   return chunks;
 }
 
-export function sameImages(stored: readonly ImageRef[], wanted: readonly { id: string; url: string }[]): boolean {
+export function sameImages(stored: readonly ImageRef[], wanted: readonly ProductImage[]): boolean {
   if (stored.length !== wanted.length) return false;
   const storedSet = new Set(stored.map((image) => `${image.imageId}\u0000${image.imageUrl}`));
   return wanted.every((image) => storedSet.has(`${image.id}\u0000${image.url}`));
-}
-
-function toFailedImageRecord(failure: ImageFailure): FailedImage {
-  return { imageId: failure.imageId, imageUrl: failure.url, stage: failure.stage, errorCode: failure.code, reason: failure.message };
 }

@@ -15,7 +15,7 @@
  */
 import type { Logger } from '@vsearch/observability';
 import type { CollectionInfo } from '@vsearch/contracts';
-import { isAlreadyExists, PRODUCTS_ALIAS, type EmbedderModel, type ProductIndex } from '../ports';
+import { isAlreadyExists, PRODUCTS_ALIAS, type EmbedderModel, type ProductIndexWriter } from '../ports';
 
 /** The generation every replica creates on an empty store. */
 export const FIRST_GENERATION = 'products_v1';
@@ -34,7 +34,7 @@ export class CollectionRegistry {
   private readonly localTargets = new Set<string>();
 
   constructor(
-    private readonly index: ProductIndex,
+    private readonly index: ProductIndexWriter,
     private readonly logger: Logger,
   ) {}
 

@@ -2,16 +2,14 @@
  * Turns product images into vectors: fetch (SSRF-safe, retried with backoff and jitter when
  * the error is retryable), hash the bytes, reuse a cached vector or decode + preprocess here
  * (never on the GPU pod) and embed through the bulk lane. Each image that fails is reported
- * with its stage and code; an embedder outage is thrown (DependencyUnavailableError).
+ * with its stage and code (the ports' ImageUnavailableError for fetch and decode, the embedder's
+ * RejectedByDependencyError for embed); an embedder outage is thrown (DependencyUnavailableError).
  * A refresh (filtered reindex) skips the cache look-up, so every image is embedded again, and
  * stores the new vectors in the cache.
  */
-import { isImageFetchError } from '@vsearch/image-fetch';
-import { ImagePreprocessError } from '@vsearch/preprocessing';
-import type { ProductImage } from '@vsearch/contracts';
+import { DependencyUnavailableError, RejectedByDependencyError, type FailedImage, type ImageVector, type ProductImage } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
-import type { ImageVector } from '@vsearch/contracts';
-import { DependencyUnavailableError, RejectedByDependencyError, type EmbedderModel, type ImagePreprocessor, type ImageSource } from '../ports';
+import { ImageUnavailableError, type EmbedderModel, type ImagePreprocessor, type ImageSource } from '../ports';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { Limiter, backoffDelay, sleep } from './concurrency';
 import { EmbeddingCache } from './embedding-cache';
@@ -19,12 +17,9 @@ import type { EmbedQueue } from './embed-queue';
 
 export type ImageStage = 'fetch' | 'decode' | 'embed';
 
-export interface ImageFailure {
-  imageId: string;
-  url: string;
+/** An image left out of its product, as search records it (FailedImage), with the stage narrowed to the ones this pipeline has. */
+export interface ImageFailure extends FailedImage {
   stage: ImageStage;
-  code: string;
-  message: string;
 }
 
 export interface ProductVectors {
@@ -46,6 +41,7 @@ export interface VectorizerSettings {
   preprocessConcurrency: number;
 }
 
+/** One image left out of its product (caught in `vectorize`, never thrown past this module). */
 class ImageFailed extends Error {
   constructor(
     readonly stage: ImageStage,
@@ -87,7 +83,7 @@ export class ImageVectorizer {
       }
       const error = result.reason as unknown;
       if (error instanceof ImageFailed) {
-        failures.push({ imageId: image.id, url: image.url, stage: error.stage, code: error.code, message: error.message });
+        failures.push({ imageId: image.id, imageUrl: image.url, stage: error.stage, errorCode: error.code, reason: error.message });
         this.metrics.imageFailures.inc({ stage: error.stage, code: error.code });
       } else {
         outage ??= error;
@@ -111,7 +107,8 @@ export class ImageVectorizer {
       try {
         return await this.preprocessor.toModelPixels(bytes, model.imageSize);
       } catch (error) {
-        if (error instanceof ImagePreprocessError) throw new ImageFailed('decode', error.code, error.message);
+        // Whatever else a preprocessor throws is still this image's trouble, never an outage.
+        if (error instanceof ImageUnavailableError) throw new ImageFailed('decode', error.errorCode, error.reason);
         throw new ImageFailed('decode', 'decode_failed', (error as Error).message);
       } finally {
         stop();
@@ -136,15 +133,15 @@ export class ImageVectorizer {
         stop({ outcome: 'ok' });
         return fetched.bytes;
       } catch (error) {
-        if (!isImageFetchError(error)) {
+        if (!(error instanceof ImageUnavailableError)) {
           stop({ outcome: 'error' });
           throw new ImageFailed('fetch', 'network', (error as Error).message);
         }
-        stop({ outcome: error.code });
+        stop({ outcome: error.errorCode });
         const last = attempt + 1 >= this.settings.fetchAttempts || signal?.aborted;
-        if (!error.retryable || last) throw new ImageFailed('fetch', error.code, error.message);
+        if (!error.retryable || last) throw new ImageFailed('fetch', error.errorCode, error.reason);
         const delay = backoffDelay(attempt, this.settings.fetchRetryBaseMs, this.settings.fetchRetryMaxMs);
-        this.logger.debug({ url, attempt: attempt + 1, delayMs: delay, code: error.code }, 'image fetch failed, retrying');
+        this.logger.debug({ url, attempt: attempt + 1, delayMs: delay, code: error.errorCode }, 'image fetch failed, retrying');
         await sleep(delay, signal);
       }
     }

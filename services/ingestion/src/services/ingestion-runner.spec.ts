@@ -11,6 +11,7 @@ import { FAKE_MODEL, FakeEmbedder, FakeProductIndex } from '../testing/fakes';
 import type { CatalogEventHandler } from './catalog-event.handler';
 import { CollectionRegistry } from './collection-registry';
 import { IngestionRunner } from './ingestion-runner';
+import { ModelTracker } from './model-tracker';
 import type { ReindexService } from './reindex.service';
 
 const logger = createLogger('ingestion-test', 'silent');
@@ -29,7 +30,7 @@ describe(IngestionRunner.name, () => {
     const log = new FileEventLog({ dir: path.join(dir, 'event-log'), sync: false });
     const handler = { handleBatch: async () => undefined } as unknown as CatalogEventHandler;
     const reindex = { stop: () => undefined, run: async () => undefined } as unknown as ReindexService;
-    runner = new IngestionRunner(config, log, embedder, new CollectionRegistry(index, logger), handler, reindex, new IngestionMetrics(new Registry()), logger);
+    runner = new IngestionRunner(config, log, new ModelTracker(embedder, logger), new CollectionRegistry(index, logger), handler, reindex, new IngestionMetrics(new Registry()), logger);
     return { index, embedder, runner };
   }
 

@@ -1,16 +1,17 @@
 /**
- * Keeps ingestion running through its dependencies' comings and goings: reads the embedder's
- * model, makes sure the collection and alias exist, refreshes the write targets, and starts the
- * consumers once everything answers; readiness names what is missing.
+ * Keeps ingestion running through its dependencies' comings and goings: refreshes the embedder's
+ * model (ModelTracker), makes sure the collection and alias exist, refreshes the write targets,
+ * and starts the consumers once everything answers (catalog events to the handler, reindex
+ * requests to the reindex service); readiness names what is missing.
  */
 import { parseReindexRequest } from '@vsearch/contracts';
 import { catalogTopicSpecs, type EventConsumer, type EventLog, type PartitionBatch, type BatchControl } from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import type { IngestionConfig } from '../config';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
-import type { EmbedderModel, ImageEmbedder } from '../ports';
 import type { CatalogEventHandler } from './catalog-event.handler';
 import type { CollectionRegistry } from './collection-registry';
+import type { ModelTracker } from './model-tracker';
 import type { ReindexService } from './reindex.service';
 
 export interface Readiness {
@@ -24,7 +25,6 @@ export interface Readiness {
 }
 
 export class IngestionRunner {
-  private model: EmbedderModel | undefined;
   private readonly up = { 'event-log': false, embedder: false, search: false };
   private topicsReady = false;
   private productsConsumer: EventConsumer | null = null;
@@ -36,16 +36,13 @@ export class IngestionRunner {
   constructor(
     private readonly config: IngestionConfig,
     private readonly eventLog: EventLog,
-    private readonly embedder: ImageEmbedder,
+    private readonly model: ModelTracker,
     private readonly registry: CollectionRegistry,
     private readonly handler: CatalogEventHandler,
     private readonly reindex: ReindexService,
     private readonly metrics: IngestionMetrics,
     private readonly logger: Logger,
   ) {}
-
-  /** The embedder's model as last read. */
-  readonly currentModel = (): EmbedderModel | undefined => this.model;
 
   /** Starts the dependency loop; the first round runs before this resolves. */
   async start(): Promise<void> {
@@ -61,7 +58,7 @@ export class IngestionRunner {
     const state = this.registry.current;
     if (this.up.search && state.targets.length === 0) problems.push(state.problem ?? 'no collection to write');
     if (missing.length === 0 && problems.length === 0 && !this.productsConsumer) problems.push('consumer not started');
-    return { ready: missing.length === 0 && problems.length === 0, missing, problems, modelId: this.model?.modelId, collections: state.targets };
+    return { ready: missing.length === 0 && problems.length === 0, missing, problems, modelId: this.model.current()?.modelId, collections: state.targets };
   }
 
   /** Stops consuming (in-flight work is abandoned without committing) and the loop. */
@@ -95,13 +92,11 @@ export class IngestionRunner {
       return this.eventLog.isHealthy();
     });
     await this.check('embedder', async () => {
-      const model = await this.embedder.modelInfo();
-      if (this.model && this.model.modelId !== model.modelId) this.logger.warn({ from: this.model.modelId, to: model.modelId }, 'the embedder now runs another model');
-      this.model = model;
+      await this.model.refresh();
       return true;
     });
-    if (this.model) {
-      const model = this.model;
+    const model = this.model.current();
+    if (model) {
       await this.check('search', async () => {
         // bootstrap() also recreates the first collection and the alias when search lost everything (a fresh embedded store).
         await this.registry.bootstrap(model);

@@ -17,12 +17,11 @@
  * Both report progress as events replayed (done) out of the topic's end offsets at the start
  * (total), in memory, served at GET /internal/reindex/:jobId.
  */
-import type { ReindexRequested } from '@vsearch/contracts';
+import { DependencyUnavailableError, type ReindexJob, type ReindexRequested } from '@vsearch/contracts';
 import type { ConsumedEvent, EventLog } from '@vsearch/event-log';
-import type { ReindexJob } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
-import { DependencyUnavailableError, PRODUCTS_ALIAS, type EmbedderModel, type ProductIndex } from '../ports';
+import { PRODUCTS_ALIAS, type EmbedderModel, type ProductIndexWriter } from '../ports';
 import type { CatalogEventHandler, EventResult } from './catalog-event.handler';
 import { chunksOf } from './catalog-event.handler';
 import type { CollectionRegistry } from './collection-registry';
@@ -44,7 +43,7 @@ export class ReindexService {
   private readonly abort = new AbortController();
 
   constructor(
-    private readonly index: ProductIndex,
+    private readonly index: ProductIndexWriter,
     private readonly eventLog: EventLog,
     private readonly handler: CatalogEventHandler,
     private readonly registry: CollectionRegistry,

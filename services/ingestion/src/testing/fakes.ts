@@ -1,16 +1,26 @@
 /** Fakes of ingestion's ports for unit tests: in memory, failing loudly on what a test did not set up. */
-import { ImageFetchError } from '@vsearch/image-fetch';
 import type { ConsumedEvent, DeadLetterReason } from '@vsearch/event-log';
-import type { CollectionInfo, FailedImage, ImageVector, ProductData, ProductWithImageVectors, StoredProduct, WriteOutcome } from '@vsearch/contracts';
-import { DependencyUnavailableError, RejectedByDependencyError, ImageEmbedder, ImagePreprocessor, ImageSource, ProductIndex, type EmbedderModel, type FetchedImageBytes } from '../ports';
+import {
+  DependencyUnavailableError,
+  RejectedByDependencyError,
+  type CollectionInfo,
+  type FailedImage,
+  type ImageVector,
+  type ProductData,
+  type ProductWithImageVectors,
+  type StoredProduct,
+  type WriteOutcome,
+} from '@vsearch/contracts';
+import { ImageEmbedder, ImagePreprocessor, ImageSource, ImageUnavailableError, ProductIndexWriter, type EmbedderModel, type FetchedImageBytes } from '../ports';
 
 /** A product with this title is refused by FakeProductIndex.upsertProducts (INVALID_ARGUMENT), with its whole batch. */
 export const REFUSED_TITLE = 'refused by search';
 
 export const FAKE_MODEL: EmbedderModel = { modelId: 'fake-model@1', dimension: 4, imageSize: 2 };
 
+/** Serves the bytes set up per URL, or throws the failure set up (a list: one failure per attempt, then bytes). */
 export class FakeImageSource extends ImageSource {
-  readonly images = new Map<string, Buffer | ImageFetchError | ImageFetchError[]>();
+  readonly images = new Map<string, Buffer | ImageUnavailableError | ImageUnavailableError[]>();
   readonly fetched: string[] = [];
 
   async fetchImage(url: string): Promise<FetchedImageBytes> {
@@ -23,16 +33,17 @@ export class FakeImageSource extends ImageSource {
       this.images.delete(url);
       return { bytes: Buffer.from(url), contentType: 'image/jpeg' };
     }
-    if (entry instanceof ImageFetchError) throw entry;
+    if (entry instanceof ImageUnavailableError) throw entry;
     return { bytes: entry, contentType: 'image/jpeg' };
   }
 
   close(): void {}
 }
 
+/** Pixels derived from the bytes (so equal bytes give equal vectors); empty bytes cannot be decoded. */
 export class FakePreprocessor extends ImagePreprocessor {
   async toModelPixels(bytes: Uint8Array, size: number): Promise<Uint8Array> {
-    if (bytes.length === 0) throw new Error('empty');
+    if (bytes.length === 0) throw new ImageUnavailableError('decode', 'decode_failed', 'empty');
     const pixels = new Uint8Array(size * size * 3);
     pixels[0] = bytes[0];
     pixels[1] = bytes.length;
@@ -69,7 +80,7 @@ interface FakeStoredProduct {
   failedImages: FailedImage[];
 }
 
-export class FakeProductIndex extends ProductIndex {
+export class FakeProductIndex extends ProductIndexWriter {
   readonly collections = new Map<string, { modelId: string; dimension: number; products: Map<string, FakeStoredProduct>; deleted: Map<string, number> }>();
   readonly aliases = new Map<string, string>();
   readonly writes: string[] = [];

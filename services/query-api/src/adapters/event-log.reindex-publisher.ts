@@ -1,7 +1,6 @@
 /** Reindex requests appended to `<TOPIC_PREFIX>catalog.reindex.v1` (Kafka, or the embedded log under DATA_DIR). */
-import { CATALOG_REINDEX_TOPIC, type ReindexRequested } from '@vsearch/contracts';
+import { CATALOG_REINDEX_TOPIC, DependencyUnavailableError, type ReindexRequested } from '@vsearch/contracts';
 import type { EventLog } from '@vsearch/event-log';
-import { DependencyUnavailableError } from '../errors';
 import { ReindexRequestPublisher, type RequestContext } from '../ports';
 
 export class EventLogReindexPublisher extends ReindexRequestPublisher {

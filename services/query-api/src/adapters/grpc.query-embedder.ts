@@ -1,8 +1,8 @@
 /** The embedder over gRPC (EmbedderClient): shopper queries and photos on the interactive lane. */
 import { status } from '@grpc/grpc-js';
+import { DependencyUnavailableError, InvalidRequestError, type ModelInfo } from '@vsearch/contracts';
 import { EmbedderCallError, type EmbedderClient } from '@vsearch/grpc-clients';
-import { badRequest, DependencyUnavailableError } from '../errors';
-import { QueryEmbedder, type QueryModelInfo, type RequestContext } from '../ports';
+import { QueryEmbedder, type RequestContext } from '../ports';
 
 const READY_CHECK_DEADLINE_MS = 2_000;
 
@@ -14,9 +14,8 @@ export class GrpcQueryEmbedder extends QueryEmbedder {
     super();
   }
 
-  async describeModel(context: RequestContext): Promise<QueryModelInfo> {
-    const info = await this.guard(() => this.client.getModelInfo({ requestId: context.requestId, deadlineMs: this.deadlineMs }));
-    return { modelId: info.modelId, dimension: info.dimension, imageSize: info.imageSize };
+  async describeModel(context: RequestContext): Promise<ModelInfo> {
+    return this.guard(() => this.client.getModelInfo({ requestId: context.requestId, deadlineMs: this.deadlineMs }));
   }
 
   async embedQueryText(text: string, context: RequestContext): Promise<Float32Array> {
@@ -33,14 +32,14 @@ export class GrpcQueryEmbedder extends QueryEmbedder {
     await this.guard(() => this.client.getModelInfo({ deadlineMs: READY_CHECK_DEADLINE_MS }));
   }
 
-  /** Transient failures (down, overloaded, too slow, not warm yet) become 503s; a refused query a 400. */
+  /** Transient failures (down, overloaded, too slow, not warm yet) are the embedder's outage; a refused query is the caller's mistake. */
   private async guard<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
       if (error instanceof EmbedderCallError) {
         if (error.isTransient || error.code === status.FAILED_PRECONDITION) throw new DependencyUnavailableError('embedder', error.details);
-        if (error.code === status.INVALID_ARGUMENT) throw badRequest('invalid_query', `the embedder refused the query: ${error.details}`);
+        if (error.code === status.INVALID_ARGUMENT) throw new InvalidRequestError('invalid_query', `the embedder refused the query: ${error.details}`);
       }
       throw error;
     }

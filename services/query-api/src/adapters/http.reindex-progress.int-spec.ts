@@ -1,7 +1,7 @@
 /** The ingestion progress adapter against a real local HTTP server (real: node:http, fetch; fake: nothing). */
 import { createServer, type Server } from 'node:http';
 import { freePort } from '@vsearch/testing';
-import { DependencyUnavailableError } from '../errors';
+import { DependencyUnavailableError } from '@vsearch/contracts';
 import { HttpReindexProgress } from './http.reindex-progress';
 
 const JOB = { jobId: 'rx-1', state: 'running', total: 10, done: 3, collection: 'products_v2', previousCollection: 'products_v1', startedAt: '2026-01-01T00:00:00Z' };

@@ -1,6 +1,6 @@
 /** Reindex progress read from ingestion's `GET /internal/reindex/:jobId`. */
-import { reindexJobSchema } from '../dtos/responses.dto';
-import { DependencyUnavailableError } from '../errors';
+import { DependencyUnavailableError } from '@vsearch/contracts';
+import { reindexJobSchema } from '../http/dtos/responses.dto';
 import { ReindexProgressSource, type ReindexJob, type RequestContext } from '../ports';
 
 export class HttpReindexProgress extends ReindexProgressSource {

@@ -1,12 +1,20 @@
 /**
- * One mapping from anything thrown to the HTTP answer, used by the Nest
+ * The one mapping from anything thrown to the HTTP answer, used by the Nest
  * exception filter and the Express error handler (body parser, static files):
- * `{"error":{"code","message","requestId"}}`, 4xx for client mistakes, 503 with
- * Retry-After for a dependency that is down, 500 only for our own bugs.
+ * `{"error":{"code","message","requestId"}}`. The platform errors logic throws
+ * (@vsearch/contracts) and the shopper's image problems get their statuses
+ * here; Nest's own HTTP exceptions (routing, auth guards, upload limits) keep
+ * theirs. 4xx for client mistakes, 429 and 503 with Retry-After, 500 only for
+ * our own bugs.
  */
 import { HttpException } from '@nestjs/common';
-import { ApiError, DependencyUnavailableError, type ErrorBody } from '../errors';
+import { DependencyUnavailableError, InvalidRequestError, NotFoundError, OverloadedError } from '@vsearch/contracts';
 import { ImageInputError, type ImageInputProblem } from '../ports';
+
+/** The body every error response carries. */
+export interface ErrorBody {
+  error: { code: string; message: string; requestId?: string };
+}
 
 export interface ErrorAnswer {
   status: number;
@@ -55,10 +63,16 @@ export function toErrorAnswer(error: unknown, retryAfterSeconds: number, request
     body: { error: { code, message, ...(requestId ? { requestId } : {}) } },
     unexpected,
   });
-  if (error instanceof ApiError) return answer(error.status, error.code, error.message, { ...error.headers });
+  if (error instanceof InvalidRequestError) return answer(400, error.code, error.message);
+  if (error instanceof NotFoundError) return answer(404, error.code, error.message);
   if (error instanceof ImageInputError) {
     const [status, code] = IMAGE_PROBLEMS[error.problem];
     return answer(status, code, error.message);
+  }
+  if (error instanceof OverloadedError) {
+    // Only the rate limiter refuses for load here: the client sent too much, so 429 rather than 503.
+    const seconds = error.retryAfterSeconds ?? retryAfterSeconds;
+    return answer(429, 'rate_limited', error.message, { 'Retry-After': String(seconds) });
   }
   if (error instanceof DependencyUnavailableError) {
     // The details (addresses, gRPC errors) go to the log, not to the client.

@@ -1,26 +1,22 @@
 /** Every error a route throws becomes `{"error":{...}}` with the right status (see error-response.ts). */
-import { Catch, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { DependencyUnavailableError } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
-import type { QueryApiConfig } from '../config';
-import { DependencyUnavailableError } from '../errors';
-import { QUERY_API_CONFIG, QUERY_API_LOGGER } from '../tokens';
+import type { QueryApiMetrics } from '../metrics/query-api.metrics';
 import { toErrorAnswer } from './error-response';
-import { QueryApiMetrics } from './metrics';
 
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   constructor(
-    @Inject(QUERY_API_CONFIG) private readonly config: QueryApiConfig,
-    @Inject(QUERY_API_LOGGER) private readonly logger: Logger,
+    private readonly retryAfterSeconds: number,
+    private readonly logger: Logger,
     private readonly metrics: QueryApiMetrics,
   ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
-    sendError(error, request, response, this.config.upstream.retryAfterSeconds, this.logger);
+    sendError(error, http.getRequest<Request>(), http.getResponse<Response>(), this.retryAfterSeconds, this.logger);
     if (error instanceof DependencyUnavailableError) this.metrics.dependencyFailures.inc({ dependency: error.dependency });
   }
 }

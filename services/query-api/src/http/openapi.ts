@@ -5,7 +5,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { z } from 'zod';
-import { errorResponseSchema } from '../dtos/responses.dto';
+import { errorResponseSchema } from './dtos/responses.dto';
 
 type JsonSchema = Record<string, unknown>;
 

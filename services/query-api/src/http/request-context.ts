@@ -7,7 +7,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { REQUEST_ID_HEADER, requestIdFrom, type Logger } from '@vsearch/observability';
 import type { RequestContext } from '../ports';
-import type { QueryApiMetrics } from './metrics';
+import type { QueryApiMetrics } from '../metrics/query-api.metrics';
 
 declare module 'express-serve-static-core' {
   interface Request {

@@ -1,32 +1,29 @@
 /**
  * zod at the HTTP edge: parameter decorators that parse the query string, the
- * body or a path parameter into a typed DTO, or answer 400 with a reason.
+ * body or a path parameter into a typed DTO, or refuse it naming the problem
+ * (InvalidRequestError: 400).
  */
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import type { z } from 'zod';
-import { ApiError, badRequest } from '../errors';
+import { InvalidRequestError } from '@vsearch/contracts';
 
 export type InputPlace = 'query' | 'body' | 'path';
 
-/** Parses `value` or throws a 400 ApiError: `unknown_parameter` for extra keys, else `invalid_parameter`. */
+/** Parses `value` or throws InvalidRequestError: `unknown_parameter` for extra keys, else `invalid_parameter`. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, place: InputPlace, label?: string): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const unknownKeys = result.error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys : []));
   if (unknownKeys.length > 0) {
     const noun = place === 'query' ? 'query parameter' : place === 'body' ? 'body field' : 'path parameter';
-    return throwError(badRequest('unknown_parameter', `unknown ${noun}${unknownKeys.length > 1 ? 's' : ''}: ${unknownKeys.join(', ')}`));
+    throw new InvalidRequestError('unknown_parameter', `unknown ${noun}${unknownKeys.length > 1 ? 's' : ''}: ${unknownKeys.join(', ')}`);
   }
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.length > 0 ? issue.path.join('.') : (label ?? place);
     return `${name}: ${issue.message}`;
   });
-  return throwError(badRequest('invalid_parameter', problems.join('; ')));
-}
-
-function throwError(error: ApiError): never {
-  throw error;
+  throw new InvalidRequestError('invalid_parameter', problems.join('; '));
 }
 
 // Nest takes a decorator argument with a `transform` method for a pipe (every zod schema has one)

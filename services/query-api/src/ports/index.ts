@@ -1,23 +1,20 @@
 export * from './request-context';
 export * from './query-embedder.port';
-export * from './product-index.port';
+export * from './product-search-index.port';
 export * from './image-input.port';
 export * from './reindex.port';
-export * from './model-manifests.port';
 
 import type { QueryEmbedder } from './query-embedder.port';
-import type { ProductIndex } from './product-index.port';
+import type { ProductSearchIndex } from './product-search-index.port';
 import type { ImagePreprocessor, RemoteImageSource } from './image-input.port';
 import type { ReindexProgressSource, ReindexRequestPublisher } from './reindex.port';
-import type { ModelManifests } from './model-manifests.port';
 
 /** Every I/O boundary of the query API: real adapters in the service, fakes in unit tests. */
 export interface QueryApiPorts {
   embedder: QueryEmbedder;
-  productIndex: ProductIndex;
+  searchIndex: ProductSearchIndex;
   remoteImages: RemoteImageSource;
   preprocessor: ImagePreprocessor;
   reindexPublisher: ReindexRequestPublisher;
   reindexProgress: ReindexProgressSource;
-  modelManifests: ModelManifests;
 }

@@ -1,113 +1,93 @@
 /**
  * Shopper searches: by text (embedded on the interactive lane, cached, cut
- * off below the model's score threshold), by photo (preprocessed on this pod,
- * pixels sent on the embedder's fast path) and "more like this".
+ * off below the model's text score threshold), by photo (preprocessed on this
+ * pod, pixels sent on the embedder's fast path, cut off below the model's image
+ * score threshold when it has one) and "more like this".
  */
-import { Inject, Injectable } from '@nestjs/common';
-import type { SearchPage } from '@vsearch/contracts';
-import type { QueryApiConfig } from '../config';
-import type { FiltersQuery } from '../dtos/filters.dto';
-import { toProductFilter } from '../dtos/filters.dto';
-import type { SearchResponse } from '../dtos/responses.dto';
-import { toSearchResponseJson } from '../dtos/search-response.mapper';
-import type { TextSearchQuery } from '../dtos/search-query.dto';
-import { badRequest, notFound, payloadTooLarge, unsupportedMediaType } from '../errors';
-import { QueryApiMetrics } from '../http/metrics';
-import {
-  ImagePreprocessor,
-  ProductIndex,
-  QueryEmbedder,
-  RemoteImageSource,
-  type RequestContext,
-} from '../ports';
-import { QUERY_API_CONFIG } from '../tokens';
+import { InvalidRequestError, NotFoundError, type SearchFilter, type SearchPage } from '@vsearch/contracts';
+import type { QueryApiMetrics } from '../metrics/query-api.metrics';
+import { ImageInputError, type ImagePreprocessor, type ProductSearchIndex, type QueryEmbedder, type RemoteImageSource, type RequestContext } from '../ports';
 import { sniffImageFormat } from './image-format';
-import { ModelSettingsService } from './model-settings.service';
-import { normaliseQueryText, QueryEmbeddingCache } from './query-embedding.cache';
+import type { ModelSettingsService } from './model-settings.service';
+import { normaliseQueryText, type QueryEmbeddingCache } from './query-embedding.cache';
 
-@Injectable()
+/** Which page of which products a search asks for. */
+export interface PageRequest {
+  filter: SearchFilter;
+  limit: number;
+  offset: number;
+}
+
+/** A page of hits, the model the query was embedded with, and how long the search took. */
+export interface SearchAnswer {
+  page: SearchPage;
+  modelId: string;
+  tookMs: number;
+}
+
 export class ProductSearchService {
-  private readonly cache: QueryEmbeddingCache;
-
   constructor(
-    @Inject(QUERY_API_CONFIG) private readonly config: QueryApiConfig,
     private readonly embedder: QueryEmbedder,
-    private readonly productIndex: ProductIndex,
+    private readonly searchIndex: ProductSearchIndex,
     private readonly remoteImages: RemoteImageSource,
     private readonly preprocessor: ImagePreprocessor,
     private readonly modelSettings: ModelSettingsService,
+    private readonly queryCache: QueryEmbeddingCache,
     private readonly metrics: QueryApiMetrics,
-  ) {
-    this.cache = new QueryEmbeddingCache(config.search.queryCacheSize);
+    private readonly limits: { maxUploadBytes: number },
+  ) {}
+
+  async searchText(query: string, request: PageRequest, context: RequestContext): Promise<SearchAnswer> {
+    const started = performance.now();
+    const text = normaliseQueryText(query);
+    const settings = await this.modelSettings.current(context);
+    const vector = await this.embedText(text, settings.model.modelId, context);
+    const page = await this.searchIndex.searchByVector({ vector, ...request, scoreThreshold: settings.textScoreThreshold, withFacets: true }, context);
+    return answer(page, settings.model.modelId, started);
   }
 
-  async searchText(query: TextSearchQuery, context: RequestContext): Promise<SearchResponse> {
+  async searchUploadedImage(bytes: Uint8Array, request: PageRequest, context: RequestContext): Promise<SearchAnswer> {
     const started = performance.now();
-    const text = normaliseQueryText(query.q);
-    const { vector, modelId } = await this.embedText(text, context);
-    const page = await this.productIndex.searchByVector(
-      {
-        vector,
-        filter: toProductFilter(query),
-        limit: query.limit,
-        offset: query.offset,
-        scoreThreshold: this.modelSettings.textScoreThreshold(modelId),
-        withFacets: true,
-      },
-      context,
-    );
-    return toResponse(page, modelId, started);
-  }
-
-  async searchUploadedImage(bytes: Uint8Array, query: FiltersQuery, context: RequestContext): Promise<SearchResponse> {
-    const started = performance.now();
-    if (bytes.length > this.config.images.maxUploadBytes) {
-      throw payloadTooLarge(`image is ${bytes.length} bytes; at most ${this.config.images.maxUploadBytes} are accepted`);
+    if (bytes.length > this.limits.maxUploadBytes) {
+      throw new ImageInputError('too_large', `image is ${bytes.length} bytes; at most ${this.limits.maxUploadBytes} are accepted`);
     }
-    return this.searchImageBytes(bytes, query, context, started);
+    return this.searchImageBytes(bytes, request, context, started);
   }
 
-  async searchImageUrl(url: string, query: FiltersQuery, context: RequestContext): Promise<SearchResponse> {
+  async searchImageUrl(url: string, request: PageRequest, context: RequestContext): Promise<SearchAnswer> {
     const started = performance.now();
     const bytes = await this.remoteImages.fetchImage(url, context);
-    return this.searchImageBytes(bytes, query, context, started);
+    return this.searchImageBytes(bytes, request, context, started);
   }
 
-  async similarProducts(productId: string, query: FiltersQuery, context: RequestContext): Promise<SearchResponse> {
+  async similarProducts(productId: string, request: PageRequest, context: RequestContext): Promise<SearchAnswer> {
     const started = performance.now();
-    const page = await this.productIndex.findSimilar(
-      { productId, filter: toProductFilter(query), limit: query.limit, offset: query.offset },
-      context,
-    );
-    if (!page) throw notFound('product_not_found', `no product ${productId} in the index`);
-    return toResponse(page, page.modelId, started);
+    const page = await this.searchIndex.findSimilar({ productId, ...request }, context);
+    if (!page) throw new NotFoundError('product_not_found', `no product ${productId} in the index`);
+    return answer(page, page.modelId, started);
   }
 
-  private async searchImageBytes(bytes: Uint8Array, query: FiltersQuery, context: RequestContext, started: number): Promise<SearchResponse> {
-    if (bytes.length === 0) throw badRequest('empty_image', 'the image is empty');
-    if (!sniffImageFormat(bytes)) throw unsupportedMediaType('the image is not a JPEG, PNG or WebP file');
-    const model = await this.modelSettings.currentModel(context);
+  private async searchImageBytes(bytes: Uint8Array, request: PageRequest, context: RequestContext, started: number): Promise<SearchAnswer> {
+    if (bytes.length === 0) throw new InvalidRequestError('empty_image', 'the image is empty');
+    if (!sniffImageFormat(bytes)) throw new ImageInputError('unsupported_format', 'the image is not a JPEG, PNG or WebP file');
+    const { model, imageScoreThreshold } = await this.modelSettings.current(context);
     const pixels = await this.preprocessor.toModelPixels(bytes, model.imageSize);
     const vector = await this.embedder.embedQueryPixels(pixels, context);
-    const page = await this.productIndex.searchByVector(
-      { vector, filter: toProductFilter(query), limit: query.limit, offset: query.offset, withFacets: true },
-      context,
-    );
-    return toResponse(page, model.modelId, started);
+    const page = await this.searchIndex.searchByVector({ vector, ...request, scoreThreshold: imageScoreThreshold, withFacets: true }, context);
+    return answer(page, model.modelId, started);
   }
 
   /** The query's vector, from the cache when the same model embedded the same normalised text before. */
-  private async embedText(text: string, context: RequestContext): Promise<{ vector: Float32Array; modelId: string }> {
-    const { modelId } = await this.modelSettings.currentModel(context);
-    const cached = this.cache.get(modelId, text);
+  private async embedText(text: string, modelId: string, context: RequestContext): Promise<Float32Array> {
+    const cached = this.queryCache.get(modelId, text);
     this.metrics.queryEmbeddingCache.inc({ result: cached ? 'hit' : 'miss' });
-    if (cached) return { vector: cached, modelId };
+    if (cached) return cached;
     const vector = await this.embedder.embedQueryText(text, context);
-    this.cache.set(modelId, text, vector);
-    return { vector, modelId };
+    this.queryCache.set(modelId, text, vector);
+    return vector;
   }
 }
 
-function toResponse(page: SearchPage, modelId: string, started: number): SearchResponse {
-  return toSearchResponseJson(page, modelId, performance.now() - started);
+function answer(page: SearchPage, modelId: string, started: number): SearchAnswer {
+  return { page, modelId, tookMs: performance.now() - started };
 }

@@ -1,6 +1,5 @@
 /** Readiness: the query API can serve only while the embedder and search answer. */
-import { Injectable } from '@nestjs/common';
-import { ProductIndex, QueryEmbedder } from '../ports';
+import type { ProductSearchIndex, QueryEmbedder } from '../ports';
 
 export interface Readiness {
   status: 'ready' | 'not_ready';
@@ -8,17 +7,16 @@ export interface Readiness {
   missing: string[];
 }
 
-@Injectable()
 export class ReadinessService {
   constructor(
     private readonly embedder: QueryEmbedder,
-    private readonly productIndex: ProductIndex,
+    private readonly searchIndex: ProductSearchIndex,
   ) {}
 
   async check(): Promise<Readiness> {
     const checks: [string, () => Promise<void>][] = [
       ['embedder', () => this.embedder.checkReady()],
-      ['search', () => this.productIndex.checkReady()],
+      ['search', () => this.searchIndex.checkReady()],
     ];
     const outcomes = await Promise.all(
       checks.map(async ([name, check]) => [name, await check().then(() => 'up' as const, () => 'down' as const)] as const),

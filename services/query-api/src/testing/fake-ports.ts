@@ -3,36 +3,51 @@
  * logic around the adapters. Each records its calls; a fake whose behaviour
  * was not set up fails loudly instead of answering something plausible.
  */
-import type { ProductData, SearchHit, SearchPage } from '@vsearch/contracts';
-import type { ReindexRequested } from '@vsearch/contracts';
-import { DependencyUnavailableError } from '../errors';
+import { DependencyUnavailableError, type ModelInfo, type ProductData, type ReindexRequested, type SearchHit, type SearchPage } from '@vsearch/contracts';
 import {
   ImageInputError,
   ImagePreprocessor,
-  ModelManifests,
-  ProductIndex,
+  ProductSearchIndex,
   QueryEmbedder,
   ReindexProgressSource,
   ReindexRequestPublisher,
   RemoteImageSource,
   type QueryApiPorts,
-  type QueryModelInfo,
   type ReindexJob,
   type RequestContext,
   type SimilarQuery,
   type VectorQuery,
 } from '../ports';
 
-export const FAKE_MODEL: QueryModelInfo = { modelId: 'fake-clip@1', dimension: 4, imageSize: 8 };
+/** A model with no score cut-offs of its own (text threshold 0, no image threshold). */
+export const FAKE_MODEL: ModelInfo = {
+  modelId: 'fake-clip@1',
+  dimension: 4,
+  imageSize: 8,
+  mean: [0.5, 0.5, 0.5],
+  std: [0.5, 0.5, 0.5],
+  resize: 'shortest-side-bicubic',
+  crop: 'center',
+  contextLength: 16,
+  executionProvider: 'cpu',
+  textScoreThreshold: 0,
+  logitScale: 100,
+};
 
-export class FakeEmbedder extends QueryEmbedder {
+export class FakeQueryEmbedder extends QueryEmbedder {
   down = false;
   readonly textCalls: { text: string; requestId: string }[] = [];
   readonly pixelCalls: { length: number; requestId: string }[] = [];
+  describeCalls = 0;
 
-  async describeModel(_context: RequestContext): Promise<QueryModelInfo> {
+  constructor(public model: ModelInfo = FAKE_MODEL) {
+    super();
+  }
+
+  async describeModel(_context: RequestContext): Promise<ModelInfo> {
     if (this.down) throw new DependencyUnavailableError('embedder', 'connection refused');
-    return FAKE_MODEL;
+    this.describeCalls++;
+    return this.model;
   }
 
   async embedQueryText(text: string, context: RequestContext): Promise<Float32Array> {
@@ -43,7 +58,7 @@ export class FakeEmbedder extends QueryEmbedder {
 
   async embedQueryPixels(pixels: Uint8Array, context: RequestContext): Promise<Float32Array> {
     if (this.down) throw new DependencyUnavailableError('embedder', 'connection refused');
-    if (pixels.length !== FAKE_MODEL.imageSize * FAKE_MODEL.imageSize * 3) throw new Error(`unexpected pixel count ${pixels.length}`);
+    if (pixels.length !== this.model.imageSize * this.model.imageSize * 3) throw new Error(`unexpected pixel count ${pixels.length}`);
     this.pixelCalls.push({ length: pixels.length, requestId: context.requestId });
     return Float32Array.from([0, 1, 0, 0]);
   }
@@ -73,7 +88,7 @@ export function fakeHit(productId: string, score: number, overrides: Partial<Pro
   };
 }
 
-export class FakeProductIndex extends ProductIndex {
+export class FakeProductSearchIndex extends ProductSearchIndex {
   down = false;
   hits: SearchHit[] = [fakeHit('p1', 0.42), fakeHit('p2', 0.31)];
   knownProducts = new Set(['p1', 'p2']);
@@ -149,35 +164,24 @@ export class FakeReindexProgress extends ReindexProgressSource {
   }
 }
 
-export class FakeModelManifests extends ModelManifests {
-  constructor(private readonly thresholds: Record<string, number> = {}) {
-    super();
-  }
-
-  textSearchScoreThreshold(modelId: string): number | undefined {
-    return this.thresholds[modelId];
-  }
-}
-
 export interface FakePorts extends QueryApiPorts {
-  embedder: FakeEmbedder;
-  productIndex: FakeProductIndex;
+  embedder: FakeQueryEmbedder;
+  searchIndex: FakeProductSearchIndex;
   remoteImages: FakeRemoteImages;
   preprocessor: FakePreprocessor;
   reindexPublisher: FakeReindexPublisher;
   reindexProgress: FakeReindexProgress;
-  modelManifests: FakeModelManifests;
 }
 
-export function fakePorts(thresholds: Record<string, number> = {}): FakePorts {
+/** Fakes of every port; `model` changes the fields of FAKE_MODEL the embedder describes (its thresholds, say). */
+export function fakePorts(model: Partial<ModelInfo> = {}): FakePorts {
   return {
-    embedder: new FakeEmbedder(),
-    productIndex: new FakeProductIndex(),
+    embedder: new FakeQueryEmbedder({ ...FAKE_MODEL, ...model }),
+    searchIndex: new FakeProductSearchIndex(),
     remoteImages: new FakeRemoteImages(),
     preprocessor: new FakePreprocessor(),
     reindexPublisher: new FakeReindexPublisher(),
     reindexProgress: new FakeReindexProgress(),
-    modelManifests: new FakeModelManifests(thresholds),
   };
 }
 

@@ -1,0 +1,67 @@
+/** The search service over gRPC (SearchClient): filtered k-NN and "more like this", one row per product. */
+import { status } from '@grpc/grpc-js';
+import { DependencyUnavailableError, type SearchPage } from '@vsearch/contracts';
+import { SearchCallError, type SearchClient } from '@vsearch/grpc-clients';
+import { ProductSearchIndex, type RequestContext, type SimilarQuery, type VectorQuery } from '../ports';
+
+const READY_CHECK_DEADLINE_MS = 2_000;
+
+export class GrpcProductSearchIndex extends ProductSearchIndex {
+  constructor(
+    private readonly client: SearchClient,
+    private readonly deadlineMs: number,
+  ) {
+    super();
+  }
+
+  async searchByVector(query: VectorQuery, context: RequestContext): Promise<SearchPage> {
+    try {
+      const page = await this.client.search(
+        {
+          vector: query.vector,
+          filter: query.filter,
+          limit: query.limit,
+          offset: query.offset,
+          scoreThreshold: query.scoreThreshold,
+          withFacets: query.withFacets,
+        },
+        { requestId: context.requestId, deadlineMs: this.deadlineMs },
+      );
+      return page;
+    } catch (error) {
+      // No collection behind the alias yet: the index is being built, not a client mistake.
+      if (error instanceof SearchCallError && error.code === status.NOT_FOUND) throw new DependencyUnavailableError('search', `no index to search yet: ${error.details}`);
+      throw unavailableOr(error);
+    }
+  }
+
+  async findSimilar(query: SimilarQuery, context: RequestContext): Promise<SearchPage | undefined> {
+    try {
+      const page = await this.client.similar(
+        query.productId,
+        { filter: query.filter, limit: query.limit, offset: query.offset },
+        { requestId: context.requestId, deadlineMs: this.deadlineMs },
+      );
+      return page;
+    } catch (error) {
+      if (error instanceof SearchCallError && error.code === status.NOT_FOUND) return undefined;
+      throw unavailableOr(error);
+    }
+  }
+
+  async checkReady(): Promise<void> {
+    try {
+      await this.client.listCollections({ deadlineMs: READY_CHECK_DEADLINE_MS });
+    } catch (error) {
+      throw unavailableOr(error);
+    }
+  }
+}
+
+/** Down, overloaded, too slow, or an index of another model (FAILED_PRECONDITION): 503, retry later. */
+function unavailableOr(error: unknown): unknown {
+  if (error instanceof SearchCallError && (error.isTransient || error.code === status.FAILED_PRECONDITION)) {
+    return new DependencyUnavailableError('search', error.details);
+  }
+  return error;
+}

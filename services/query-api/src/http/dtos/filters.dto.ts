@@ -1,0 +1,95 @@
+/**
+ * Filter query parameters shared by every search route. Repeatable parameters
+ * (`category`, `brand`) accept `?category=a&category=b` and `?category=a,b`.
+ * Query strings are strings: numbers and booleans are parsed strictly, so a
+ * typo is a 400 rather than a silently ignored filter.
+ */
+import { z } from 'zod';
+import type { SearchFilter } from '@vsearch/contracts';
+import type { PageRequest } from '../../services/product-search.service';
+
+const MAX_VALUES = 20;
+
+const repeatable = (what: string) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) =>
+      (Array.isArray(value) ? value : [value])
+        .flatMap((item) => item.split(','))
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().max(100, `each ${what} must be at most 100 characters`)).max(MAX_VALUES, `at most ${MAX_VALUES} ${what} values`))
+    .optional()
+    .meta({ description: `${what}; repeat the parameter or separate values with commas (any of them matches)` });
+
+const price = (description: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,9}(\.\d{1,4})?$/, 'must be a non-negative number such as 19.99')
+    .transform(Number)
+    .optional()
+    .meta({ description });
+
+const flag = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1')
+  .optional()
+  .meta({ description: 'only products in stock (true) or out of stock (false)' });
+
+export const pageShape = (defaultLimit: number) => ({
+  limit: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(100, 'must be at most 100')
+    .default(defaultLimit)
+    .meta({ description: 'products per page' }),
+  offset: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must be at least 0')
+    .max(1000, 'must be at most 1000')
+    .default(0)
+    .meta({ description: 'products to skip (paging)' }),
+});
+
+export const filterShape = {
+  category: repeatable('category'),
+  brand: repeatable('brand'),
+  minPrice: price('lowest price, inclusive'),
+  maxPrice: price('highest price, inclusive'),
+  inStock: flag,
+};
+
+/** `minPrice > maxPrice` is a client mistake, not an empty result. */
+export function refinePriceRange(value: { minPrice?: number; maxPrice?: number }, context: z.RefinementCtx): void {
+  if (value.minPrice !== undefined && value.maxPrice !== undefined && value.minPrice > value.maxPrice) {
+    context.addIssue({ code: 'custom', path: ['minPrice'], message: `minPrice (${value.minPrice}) is greater than maxPrice (${value.maxPrice})` });
+  }
+}
+
+/** The filter parameters as every search route's query parses them. */
+export interface ParsedFilters {
+  category?: string[];
+  brand?: string[];
+  minPrice?: number;
+  maxPrice?: number;
+  inStock?: boolean;
+}
+
+export function toProductFilter(value: ParsedFilters): SearchFilter {
+  return {
+    categories: value.category ?? [],
+    brands: value.brand ?? [],
+    minPrice: value.minPrice,
+    maxPrice: value.maxPrice,
+    inStock: value.inStock,
+  };
+}
+
+/** The filters and paging of any search route's query, as the search logic takes them. */
+export function toPageRequest(value: ParsedFilters & { limit: number; offset: number }): PageRequest {
+  return { filter: toProductFilter(value), limit: value.limit, offset: value.offset };
+}

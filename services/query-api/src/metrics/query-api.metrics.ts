@@ -1,0 +1,47 @@
+/** Prometheus metrics of the query API (HTTP requests, query cache, dependency failures, rate limiting), served at /metrics on the API port. */
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { createMetricsRegistry } from '@vsearch/observability';
+
+export class QueryApiMetrics {
+  readonly registry: Registry;
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly queryEmbeddingCache: Counter<'result'>;
+  readonly dependencyFailures: Counter<'dependency'>;
+  readonly rateLimited: Counter<'client_kind'>;
+
+  constructor(registry: Registry = createMetricsRegistry('query-api')) {
+    this.registry = registry;
+    this.httpRequests = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests by route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    });
+    this.httpDuration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    });
+    this.queryEmbeddingCache = new Counter({
+      name: 'query_embedding_cache_total',
+      help: 'Query embedding cache lookups by result (hit, miss)',
+      labelNames: ['result'],
+      registers: [registry],
+    });
+    this.dependencyFailures = new Counter({
+      name: 'dependency_failures_total',
+      help: 'Calls to a dependency that failed because it was unavailable',
+      labelNames: ['dependency'],
+      registers: [registry],
+    });
+    this.rateLimited = new Counter({
+      name: 'rate_limited_requests_total',
+      help: 'Requests refused with 429, by client kind (key, ip)',
+      labelNames: ['client_kind'],
+      registers: [registry],
+    });
+  }
+}
