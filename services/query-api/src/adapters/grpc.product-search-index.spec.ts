@@ -22,7 +22,7 @@ const PAGE: SearchPage = {
       matchedImageUrl: 'http://images/p1/img-2.jpg',
     },
   ],
-  facets: { categories: [{ value: 'boot', count: 1 }], brands: [{ value: 'Acme', count: 1 }] },
+  facets: { categories: [{ value: 'boot', count: 1 }], brands: [{ value: 'Acme', count: 1 }], priceBands: [{ value: '50-100', count: 1 }], stock: [{ value: 'in_stock', count: 1 }] },
   collection: 'products_v1',
   modelId: 'm@1',
 };

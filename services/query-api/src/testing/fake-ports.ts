@@ -101,7 +101,13 @@ export class FakeProductSearchIndex extends ProductSearchIndex {
     const hits = this.hits.filter((hit) => query.scoreThreshold === undefined || hit.score >= query.scoreThreshold);
     return {
       hits: hits.slice(query.offset, query.offset + query.limit),
-      facets: { categories: [{ value: 'boots', count: hits.length }], brands: [{ value: 'Acme', count: hits.length }] },
+      facets: {
+        categories: [{ value: 'boots', count: hits.length }],
+        brands: [{ value: 'Acme', count: hits.length }],
+        priceBands: [{ value: '25-50', count: hits.length }],
+        stock: [{ value: 'in_stock', count: hits.length }],
+      },
+      total: hits.length,
       collection: 'products_v1',
       modelId: FAKE_MODEL.modelId,
     };
@@ -112,7 +118,7 @@ export class FakeProductSearchIndex extends ProductSearchIndex {
     this.similarCalls.push(query);
     if (!this.knownProducts.has(query.productId)) return undefined;
     const hits = this.hits.filter((hit) => hit.product.productId !== query.productId);
-    return { hits, facets: { categories: [], brands: [] }, collection: 'products_v1', modelId: FAKE_MODEL.modelId };
+    return { hits, collection: 'products_v1', modelId: FAKE_MODEL.modelId };
   }
 
   async checkReady(): Promise<void> {
