@@ -92,7 +92,7 @@ import { VectorStoreError } from '../errors';
 import { assertGenerationName, assertValidName, compareCollectionNames, generationExists, generationOf, targetName, unknownTarget } from '../naming';
 import { hybridFusion, productTextVector, queryTextVector, textSparseVectorsConfig, textVectorUpdate, TEXT_VECTOR, type SparseVector } from '../lexical/qdrant-sparse';
 import { canonicalFailedImages, canonicalProduct } from '../product-data';
-import { resolvedSearchRequest } from '../search-request';
+import { resolveSearch } from '../search-mode';
 import { KeyedSerialQueue } from '../serial-queue';
 import { type CollectionInfo, type FailedImage, type ProductData, type ImageRef, type ProductWithImageVectors, type SearchFilter, type SearchHit, type SearchQuery, type SearchPage, type SimilarQuery, type StoredProduct, type WriteOutcome } from '../types';
 import {
@@ -330,7 +330,7 @@ export class QdrantVectorStore extends VectorStore {
     assertValidPage(query.limit, query.offset);
     assertValidFilter(query.filter);
     assertValidScoreThreshold(query.scoreThreshold);
-    const { mode, sort, fusion } = resolvedSearchRequest(query);
+    const { mode, sort, fusion } = resolveSearch(query);
     return this.withResolvedRetry(query.collection, async (name, meta) => {
       if (mode !== 'vector' && !meta.hasText) {
         throw VectorStoreError.failedPrecondition(
