@@ -137,6 +137,15 @@ describe(hybridQueryGroupsRequest.name, () => {
     expect(prefetch.map((entry) => entry.params)).toEqual([{ hnsw_ef: 64 }, undefined]);
   });
 
+  it('cuts the image prefetch at the score threshold and never the text prefetch', () => {
+    const prefetch = hybridQueryGroupsRequest({ ...hybrid, scoreThreshold: 0.2 }).prefetch as { using: string; score_threshold?: number }[];
+    expect(prefetch.map((entry) => [entry.using, entry.score_threshold])).toEqual([
+      ['image', 0.2],
+      ['text', undefined],
+    ]);
+    expect(() => hybridQueryGroupsRequest({ ...hybrid, scoreThreshold: Number.NaN })).toThrow('hybrid query scoreThreshold must be a finite number, got NaN');
+  });
+
   it('refuses a limit, prefetch limit or weight it cannot send', () => {
     expect(() => hybridQueryGroupsRequest({ ...hybrid, limit: 0 })).toThrow('hybrid query limit must be a positive integer, got 0');
     expect(() => hybridQueryGroupsRequest({ ...hybrid, prefetchLimit: 5 })).toThrow('hybrid query prefetchLimit must be an integer of at least limit (10), got 5');

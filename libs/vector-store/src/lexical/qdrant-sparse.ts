@@ -92,7 +92,15 @@ export function textVectorUpdate(imagePointIds: readonly string[], product: Lexi
   return { points: imagePointIds.map((id) => ({ id, vector: { [TEXT_VECTOR]: vector } })) };
 }
 
-export interface HybridQuery {
+export interface HybridQuery extends HybridFusion {
+  /** Products (groups) returned. */
+  limit: number;
+  /** Payload field that groups image points into products (`productId`). */
+  groupBy: string;
+}
+
+/** The two prefetches and their fusion, the part of a hybrid query the grouped and the ungrouped Query API share. */
+export interface HybridFusion {
   /** The query's image-space vector (the CLIP text embedding), normalised. */
   vector: readonly number[] | Float32Array;
   /** What the shopper typed. */
@@ -101,21 +109,19 @@ export interface HybridQuery {
   using: string;
   /** One filter for both prefetches (kind = image plus the search filter), so neither finds what the other may not. */
   filter: Schemas['Filter'];
-  /** Products (groups) returned. */
-  limit: number;
   /**
    * Image points each prefetch returns for fusion; several can belong to one product, so make it
-   * a few times `limit` (e.g. max(100, 4 × limit)).
+   * a few times the products wanted (e.g. max(100, 4 × limit)).
    */
   prefetchLimit: number;
+  /** Cosine below which the image prefetch leaves a point out; the text prefetch is never cut by it (its words matched). */
+  scoreThreshold?: number;
   /** RRF constant in this code base's convention (see rrf.ts); default 60. */
   k?: number;
   /** List weights, as in fuseByReciprocalRank; default 1 each. */
   weights?: { vector: number; lexical: number };
   /** Search params of the dense prefetch (hnsw_ef, quantization rescoring). */
   params?: Schemas['SearchParams'];
-  /** Payload field that groups image points into products (`productId`). */
-  groupBy: string;
 }
 
 /**
@@ -130,13 +136,37 @@ export function hybridQueryGroupsRequest(query: HybridQuery): Schemas['QueryGrou
   if (!Number.isInteger(query.prefetchLimit) || query.prefetchLimit < query.limit) {
     throw new RangeError(`hybrid query prefetchLimit must be an integer of at least limit (${query.limit}), got ${query.prefetchLimit}`);
   }
+  return {
+    ...hybridFusion(query),
+    group_by: query.groupBy,
+    group_size: 1,
+    limit: query.limit,
+    with_payload: true,
+    with_vector: false,
+  };
+}
+
+/**
+ * `prefetch` and `query` of a hybrid Query API request (grouped or not): the image-vector prefetch
+ * (cut at `scoreThreshold`) and the text-vector prefetch under the same filter, fused by RRF.
+ */
+export function hybridFusion(query: HybridFusion): Required<Pick<Schemas['QueryRequest'], 'prefetch' | 'query'>> {
+  if (!Number.isInteger(query.prefetchLimit) || query.prefetchLimit < 1) throw new RangeError(`hybrid query prefetchLimit must be a positive integer, got ${query.prefetchLimit}`);
+  if (query.scoreThreshold !== undefined && !Number.isFinite(query.scoreThreshold)) throw new RangeError(`hybrid query scoreThreshold must be a finite number, got ${query.scoreThreshold}`);
   const weights = query.weights ?? { vector: 1, lexical: 1 };
   for (const [name, weight] of Object.entries(weights)) {
     if (!Number.isFinite(weight) || weight <= 0) throw new RangeError(`hybrid query ${name} weight must be a finite number above 0, got ${weight}`);
   }
   const textVector = queryTextVector(query.text);
   const prefetch: Schemas['Prefetch'][] = [
-    { query: Array.from(query.vector), using: query.using, filter: query.filter, limit: query.prefetchLimit, ...(query.params ? { params: query.params } : {}) },
+    {
+      query: Array.from(query.vector),
+      using: query.using,
+      filter: query.filter,
+      limit: query.prefetchLimit,
+      ...(query.params ? { params: query.params } : {}),
+      ...(query.scoreThreshold !== undefined ? { score_threshold: query.scoreThreshold } : {}),
+    },
   ];
   const prefetchWeights = [weights.vector];
   if (textVector.indices.length > 0) {
@@ -146,15 +176,7 @@ export function hybridQueryGroupsRequest(query: HybridQuery): Schemas['QueryGrou
   const rrf: Schemas['Rrf'] = { k: qdrantRrfK(query.k ?? DEFAULT_RRF_K) };
   // Left out when neutral: servers before weights existed then still accept the request.
   if (prefetchWeights.some((weight) => weight !== 1)) rrf.weights = prefetchWeights;
-  return {
-    prefetch,
-    query: { rrf },
-    group_by: query.groupBy,
-    group_size: 1,
-    limit: query.limit,
-    with_payload: true,
-    with_vector: false,
-  };
+  return { prefetch, query: { rrf } };
 }
 
 /**

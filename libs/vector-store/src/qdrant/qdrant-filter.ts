@@ -15,6 +15,8 @@ export const PAYLOAD = Object.freeze({
   inStock: 'inStock',
   deleted: 'deleted',
   imageId: 'imageId',
+  /** ISO 8601, when the catalog last changed the product (read back for sort=newest). */
+  updatedAt: 'updatedAt',
 });
 
 export const match = (key: string, value: string | boolean): Condition => ({ key, match: { value } });
