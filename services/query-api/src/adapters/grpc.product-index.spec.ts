@@ -23,7 +23,7 @@ const PAGE: SearchPage = {
       matchedImageUrl: 'http://images/p1/img-2.jpg',
     },
   ],
-  facets: { categories: [{ value: 'boot', count: 1 }], brands: [{ value: 'Acme', count: 1 }] },
+  facets: { categories: [{ value: 'boot', count: 1 }], brands: [{ value: 'Acme', count: 1 }], priceBands: [], stock: [] },
   collection: 'products_v1',
   modelId: 'm@1',
 };

@@ -86,7 +86,7 @@ export class FakeProductIndex extends ProductIndex {
     const hits = this.hits.filter((hit) => query.scoreThreshold === undefined || hit.score >= query.scoreThreshold);
     return {
       hits: hits.slice(query.offset, query.offset + query.limit),
-      facets: { categories: [{ value: 'boots', count: hits.length }], brands: [{ value: 'Acme', count: hits.length }] },
+      facets: { categories: [{ value: 'boots', count: hits.length }], brands: [{ value: 'Acme', count: hits.length }], priceBands: [], stock: [] },
       collection: 'products_v1',
       modelId: FAKE_MODEL.modelId,
     };
@@ -97,7 +97,7 @@ export class FakeProductIndex extends ProductIndex {
     this.similarCalls.push(query);
     if (!this.knownProducts.has(query.productId)) return undefined;
     const hits = this.hits.filter((hit) => hit.product.productId !== query.productId);
-    return { hits, facets: { categories: [], brands: [] }, collection: 'products_v1', modelId: FAKE_MODEL.modelId };
+    return { hits, facets: { categories: [], brands: [], priceBands: [], stock: [] }, collection: 'products_v1', modelId: FAKE_MODEL.modelId };
   }
 
   async checkReady(): Promise<void> {
