@@ -48,12 +48,33 @@ describe(MiniSearchLexicalIndex.name, () => {
     expect(ids(catalog(), 'mog')).toEqual([]);
   });
 
-  it('ranks an exact match above a typo match', () => {
+  it('matches a word the index holds as typed, and an unknown word by its typo neighbours', () => {
     const index = new MiniSearchLexicalIndex();
     index.upsert('exact', product({ title: 'Hiking boots' }));
     index.upsert('near', product({ title: 'Hikinr boots' })); // one edit from "hiking"
     index.upsert('far', product({ title: 'Hikers boots' })); // three edits
-    expect(ids(index, 'hiking')).toEqual(['exact', 'near']);
+    expect(ids(index, 'hiking')).toEqual(['exact']);
+    expect(ids(index, 'hikinq').sort()).toEqual(['exact', 'near']);
+  });
+
+  it('forgets the words of a removed or rewritten product, so they get a typo search again', () => {
+    const index = new MiniSearchLexicalIndex();
+    const before = product({ title: 'Hikinr boots' });
+    index.upsert('typo', before);
+    index.upsert('exact', product({ title: 'Hiking shoes' }));
+    expect(index.documentFrequencyOf('hikinr')).toBe(1);
+    index.upsert('typo', product({ title: 'Trail boots' }), before);
+    expect(index.documentFrequencyOf('hikinr')).toBe(0);
+    expect(index.documentFrequencyOf('boots')).toBe(1);
+    expect(ids(index, 'hikinr')).toEqual(['exact']);
+    index.remove('exact', product({ title: 'Hiking shoes' }));
+    expect(index.documentFrequencyOf('hiking')).toBe(0);
+  });
+
+  it('applies a filter before the limit and counts every match', () => {
+    const index = catalog();
+    expect(index.searchCounting('red', { limit: 1, accept: (id) => id !== 'shoe' })).toEqual({ hits: [expect.objectContaining({ productId: 'pack' })], matched: 1 });
+    expect(index.searchCounting('red', { limit: 1 }).matched).toBe(2);
   });
 
   it('matches any query word (OR) and ranks products matching more words first', () => {
@@ -140,7 +161,7 @@ describe(MiniSearchLexicalIndex.name, () => {
     const snapshot = catalog().toJSON();
     expect(() => MiniSearchLexicalIndex.loadJSON({ ...snapshot, analyzerVersion: 0 })).toThrow(/analyzer version 0, this build uses 1: rebuild it from the products/);
     expect(() => MiniSearchLexicalIndex.loadJSON({ ...snapshot, fields: ['title'] })).toThrow(/indexes fields \["title"\].*rebuild it from the products/);
-    expect(() => MiniSearchLexicalIndex.loadJSON('{"documentCount":0}')).toThrow('not a lexical index snapshot: expected format "vsearch.lexical-index.minisearch.v1", got undefined');
+    expect(() => MiniSearchLexicalIndex.loadJSON('{"documentCount":0}')).toThrow('not a lexical index snapshot: expected format "vsearch.lexical-index.minisearch.v2", got undefined');
   });
 });
 

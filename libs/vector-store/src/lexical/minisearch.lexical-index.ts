@@ -6,6 +6,12 @@
  * matching every word still ranks above one matching a single rare word many times. Typo and
  * prefix matches count less than exact ones (MiniSearch's weights 0.45 and 0.375).
  *
+ * Beside MiniSearch the index keeps each term's document frequency (statistics MiniSearch does not
+ * expose), so a query word the index knows is matched exactly and only unknown words pay for the
+ * typo search: expanding every 5+ letter word to its edit-distance neighbours was most of a
+ * query's time (see bench/lexical-index.bench.ts). A known word can still be a typo of another
+ * known word ("boats" for "boots"); that one is matched as typed.
+ *
  * Removal uses MiniSearch's `discard`: the product stops matching at once, and its postings are
  * vacuumed later (automatically, in batches, once 10% of the products are discarded). Until then
  * the discarded postings still count in the document frequencies BM25+ takes its idf from, which
@@ -26,6 +32,8 @@ export interface LexicalSearchOptions {
   limit: number;
   /** Also match words that start with the query's last word ("back" finds "backpack"), for search as you type. Default false. */
   prefixLastTerm?: boolean;
+  /** Only products it accepts are scored and returned (filters apply before the limit). */
+  accept?: (productId: string) => boolean;
 }
 
 /** What `toJSON` writes: MiniSearch's own snapshot, labelled with the analyzer that made its terms. */
@@ -34,11 +42,13 @@ export interface SerializedLexicalIndex {
   analyzerVersion: number;
   fields: readonly string[];
   miniSearch: ReturnType<MiniSearch['toJSON']>;
+  /** Document frequency per term, as [term, products] pairs. */
+  documentFrequencies: Array<[string, number]>;
 }
 
 type LexicalDocument = { id: string } & Record<LexicalFieldName, string>;
 
-const SNAPSHOT_FORMAT = 'vsearch.lexical-index.minisearch.v1';
+const SNAPSHOT_FORMAT = 'vsearch.lexical-index.minisearch.v2';
 const MAX_LIMIT = 10_000;
 /** The last query word is only prefix-matched from this length: "t" would match a tenth of the dictionary. */
 const MIN_PREFIX_LENGTH = 3;
@@ -57,9 +67,19 @@ export function typoTolerance(term: string): number {
 
 export class MiniSearchLexicalIndex {
   private readonly index: MiniSearch<LexicalDocument>;
+  /** Products holding each term (in any field). */
+  private readonly documentFrequency: Map<string, number>;
+  /** While a document is added: its distinct terms, collected by the tokenizer MiniSearch calls. */
+  private termsOfAdded: Set<string> | undefined;
 
-  constructor(index?: MiniSearch<LexicalDocument>) {
-    this.index = index ?? new MiniSearch<LexicalDocument>(miniSearchOptions());
+  constructor(snapshot?: { miniSearch: SerializedLexicalIndex['miniSearch']; documentFrequencies: SerializedLexicalIndex['documentFrequencies'] }) {
+    const options = miniSearchOptions((text) => {
+      const terms = analyzeText(text);
+      if (this.termsOfAdded) for (const term of terms) this.termsOfAdded.add(term);
+      return terms;
+    });
+    this.index = snapshot ? MiniSearch.loadJS<LexicalDocument>(snapshot.miniSearch, options) : new MiniSearch<LexicalDocument>(options);
+    this.documentFrequency = new Map(snapshot?.documentFrequencies ?? []);
   }
 
   /** Loads what `toJSON` wrote (as a JSON string or parsed); refuses a snapshot of another format or analyzer version. */
@@ -75,7 +95,8 @@ export class MiniSearchLexicalIndex {
     if (JSON.stringify(candidate.fields) !== JSON.stringify(LEXICAL_FIELD_NAMES)) {
       throw new Error(`lexical index snapshot indexes fields ${JSON.stringify(candidate.fields)}, this build indexes ${JSON.stringify(LEXICAL_FIELD_NAMES)}: rebuild it from the products`);
     }
-    return new MiniSearchLexicalIndex(MiniSearch.loadJS<LexicalDocument>(candidate.miniSearch, miniSearchOptions()));
+    if (!Array.isArray(candidate.documentFrequencies)) throw new Error('lexical index snapshot has no document frequencies: rebuild it from the products');
+    return new MiniSearchLexicalIndex({ miniSearch: candidate.miniSearch, documentFrequencies: candidate.documentFrequencies });
   }
 
   /** Products indexed. */
@@ -87,56 +108,95 @@ export class MiniSearchLexicalIndex {
     return this.index.has(productId);
   }
 
-  /** Indexes a product's text, replacing what was indexed for that id before. */
-  upsert(productId: string, product: LexicalProductText): void {
-    if (typeof productId !== 'string' || productId === '') throw new TypeError(`a lexical index entry needs a non-empty product id, got ${JSON.stringify(productId)}`);
-    const document: LexicalDocument = { id: productId, ...lexicalTextByField(product) };
-    if (this.index.has(productId)) this.index.replace(document);
-    else this.index.add(document);
+  /** Products holding `term` (an analyzed term) in any field. */
+  documentFrequencyOf(term: string): number {
+    return this.documentFrequency.get(term) ?? 0;
   }
 
-  /** Removes a product; false when it was not indexed. */
-  remove(productId: string): boolean {
+  /**
+   * Indexes a product's text, replacing what was indexed for that id before. `previous` is the
+   * text indexed before, when there was one; without it the replaced terms' document frequencies
+   * stay counted (they only steer which words get a typo search).
+   */
+  upsert(productId: string, product: LexicalProductText, previous?: LexicalProductText): void {
+    if (typeof productId !== 'string' || productId === '') throw new TypeError(`a lexical index entry needs a non-empty product id, got ${JSON.stringify(productId)}`);
+    const document: LexicalDocument = { id: productId, ...lexicalTextByField(product) };
+    this.remove(productId, previous);
+    this.termsOfAdded = new Set();
+    try {
+      this.index.add(document);
+      for (const term of this.termsOfAdded) this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
+    } finally {
+      this.termsOfAdded = undefined;
+    }
+  }
+
+  /** Removes a product (`previous`: its indexed text, see `upsert`); false when it was not indexed. */
+  remove(productId: string, previous?: LexicalProductText): boolean {
     if (!this.index.has(productId)) return false;
     this.index.discard(productId);
+    if (previous) {
+      const fields = lexicalTextByField(previous);
+      const terms = new Set(LEXICAL_FIELD_NAMES.flatMap((field) => analyzeText(fields[field])));
+      for (const term of terms) {
+        const count = (this.documentFrequency.get(term) ?? 0) - 1;
+        if (count > 0) this.documentFrequency.set(term, count);
+        else this.documentFrequency.delete(term);
+      }
+    }
     return true;
   }
 
   /**
    * Products matching any query term (OR), best BM25+ score first; equal scores by product id.
-   * A query of stop words or punctuation only finds nothing.
+   * A query of stop words or punctuation only finds nothing. A word the index holds is matched
+   * as typed; an unknown one also by its typo neighbours (see typoTolerance).
    */
   search(query: string, options: LexicalSearchOptions): LexicalHit[] {
+    return this.searchCounting(query, options).hits;
+  }
+
+  /** `search`, also saying how many products matched in all (the hits stop at the limit). */
+  searchCounting(query: string, options: LexicalSearchOptions): { hits: LexicalHit[]; matched: number } {
     if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > MAX_LIMIT) {
       throw new RangeError(`lexical search limit must be an integer from 1 to ${MAX_LIMIT}, got ${options.limit}`);
     }
     const terms = analyzeQuery(query);
-    if (terms.length === 0) return [];
+    if (terms.length === 0) return { hits: [], matched: 0 };
     const joined = new Set(terms.filter((term) => term.joined).map((term) => term.term));
     const typed = terms.filter((term) => !term.joined);
     const lastTyped = typed.length > 0 ? typed[typed.length - 1].term : undefined;
+    const accept = options.accept;
     const searchOptions: SearchOptions = {
       // The query is already analyzed: its terms go in as they are, one per space.
       tokenize: (text) => text.split(' '),
       processTerm: (term) => term,
-      fuzzy: (term) => (joined.has(term) ? false : typoTolerance(term) || false),
+      fuzzy: (term) => (joined.has(term) || this.documentFrequency.has(term) ? false : typoTolerance(term) || false),
       prefix: options.prefixLastTerm ? (term) => term === lastTyped && term.length >= MIN_PREFIX_LENGTH : false,
+      ...(accept ? { filter: (result: SearchResult) => accept(String(result.id)) } : {}),
     };
-    return topHits(this.index.search(terms.map((term) => term.term).join(' '), searchOptions), options.limit);
+    const results = this.index.search(terms.map((term) => term.term).join(' '), searchOptions);
+    return { hits: topHits(results, options.limit), matched: results.length };
   }
 
   toJSON(): SerializedLexicalIndex {
-    return { format: SNAPSHOT_FORMAT, analyzerVersion: LEXICAL_ANALYZER_VERSION, fields: LEXICAL_FIELD_NAMES, miniSearch: this.index.toJSON() };
+    return {
+      format: SNAPSHOT_FORMAT,
+      analyzerVersion: LEXICAL_ANALYZER_VERSION,
+      fields: LEXICAL_FIELD_NAMES,
+      miniSearch: this.index.toJSON(),
+      documentFrequencies: [...this.documentFrequency],
+    };
   }
 }
 
 /** The options an index is built and loaded with (MiniSearch needs the same ones for both). */
-function miniSearchOptions(): Options<LexicalDocument> {
+function miniSearchOptions(tokenize: (text: string) => string[]): Options<LexicalDocument> {
   return {
     idField: 'id',
     fields: [...LEXICAL_FIELD_NAMES],
     storeFields: [],
-    tokenize: (text) => analyzeText(text),
+    tokenize,
     // analyzeText already lower-cased, folded and filtered the terms.
     processTerm: (term) => term,
     searchOptions: { combineWith: 'OR', boost: { ...LEXICAL_FIELD_BOOSTS } },

@@ -239,11 +239,13 @@ export class QdrantVectorStore extends VectorStore {
     assertValidFilter(query.filter);
     assertValidScoreThreshold(query.scoreThreshold);
     return this.withResolvedRetry(query.collection, async (name, meta) => {
+      // Compile fix only: hybrid and keyword search in Qdrant are the h/hyb-qdrant branch's.
+      if (!query.vector) throw VectorStoreError.invalidArgument('a query vector is required');
       const unit = normalizedVector(query.vector, meta.dimension, 'query vector', name);
       const offset = query.offset ?? 0;
       const [hits, facets] = await Promise.all([
         this.groupedSearch(name, unit, query.filter, offset + query.limit, query.scoreThreshold),
-        query.withFacets ? this.facets(name, query.filter) : Promise.resolve(undefined),
+        query.withFacets ? this.facets(name, query.filter).then((counted) => ({ ...counted, priceBands: [], stock: [] })) : Promise.resolve(undefined),
       ]);
       return { hits: hits.slice(offset, offset + query.limit), facets, collection: name, modelId: meta.modelId };
     });
