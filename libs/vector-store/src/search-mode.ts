@@ -29,7 +29,7 @@ export function resolveSearch(query: SearchQuery): ResolvedSearch {
   if (!SEARCH_MODES.includes(mode)) throw invalid(`search mode must be one of ${SEARCH_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
   if (mode !== 'keyword' && !query.vector) throw invalid(`${mode} search needs a query vector`);
   if (mode !== 'vector' && query.text === undefined) {
-    throw invalid(query.mode === undefined ? 'a search needs a query vector or query text' : `${mode} search needs query text`);
+    throw invalid(query.mode === undefined ? 'a search needs a query vector or query text; both are empty' : `${mode} search needs query text`);
   }
   const sort = query.sort ?? 'relevance';
   if (!SEARCH_SORTS.includes(sort)) throw invalid(`sort must be one of ${SEARCH_SORTS.join(', ')}, got ${JSON.stringify(sort)}`);
