@@ -2,8 +2,12 @@
 // guard: services import libs, libs never import services, no service imports
 // another, the generated proto lib is a leaf, and tooling libs (scope:tools:
 // hub download, evaluation) stay out of services, for the CLI only; they may
-// use the search scope's store, to evaluate search as it runs.
+// use the search scope's store, to evaluate search as it runs. TypeScript
+// is linted with type information, so a promise nobody awaits or handles is an
+// error; the web page's plain script is linted as browser JavaScript.
+import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default [
@@ -11,13 +15,39 @@ export default [
     ignores: [
       '**/node_modules/**', '**/dist/**', '**/tmp/**', 'data/**', 'models/**', 'artifacts/**',
       'libs/proto/src/generated/**', 'deploy/**', 'load-tests/k6/**', '**/*.js', '**/*.mjs', '**/*.cjs',
+      // The shoppers' page ships as written (no build): its script is linted below.
+      '!services/*/src/web/**/*.js',
     ],
   },
-  ...tseslint.configs.recommended,
+  {
+    files: ['services/*/src/web/**/*.js'],
+    ...js.configs.recommended,
+    languageOptions: { ecmaVersion: 'latest', sourceType: 'script', globals: globals.browser },
+  },
+  // Scoped to TypeScript so the browser script gets plain JavaScript rules and parser.
+  ...tseslint.configs.recommended.map((config) => ({ ...config, files: ['**/*.ts'] })),
   {
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
+    // Types come from the root tsconfig.json, the one `npm run typecheck` checks.
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
+      // Type-aware bug catchers that cost little: an unhandled promise (detach one on purpose with
+      // `void` and a comment saying why), a promise where a callback or condition expects a plain
+      // value, awaiting what is not a promise, `return promise` inside try (the catch never sees its
+      // rejection), and a few operators applied to types they do not work on.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+      '@typescript-eslint/prefer-promise-reject-errors': 'error',
+      '@typescript-eslint/no-unnecessary-type-assertion': 'error',
+      '@typescript-eslint/no-for-in-array': 'error',
+      '@typescript-eslint/no-array-delete': 'error',
+      '@typescript-eslint/no-implied-eval': 'error',
+      '@typescript-eslint/restrict-plus-operands': 'error',
+      '@typescript-eslint/no-duplicate-type-constituents': 'error',
+      '@typescript-eslint/no-redundant-type-constituents': 'error',
       '@nx/enforce-module-boundaries': [
         'error',
         {

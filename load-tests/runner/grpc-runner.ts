@@ -1,13 +1,14 @@
 /**
  * An open-loop gRPC load runner on @grpc/grpc-js with an HDR histogram: calls
- * start on a fixed schedule whatever the server's speed, and latency counts
- * from the scheduled start, so a slow server cannot hide its queueing
- * (no coordinated omission). Loads the repository's own proto files.
+ * start on a fixed schedule whatever the server's speed (open-loop.ts), and
+ * latency counts from the scheduled start, so a slow server cannot hide its
+ * queueing. Loads the repository's own proto files.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { EMBEDDER_PROTO, PROTO_ROOT } from '@vsearch/proto';
 import { LatencyRecorder, WeightedPicker } from './latency';
+import { runOpenLoop } from './open-loop';
 import { parseDurationMs, type GrpcRequestDefinition, type GrpcScenario } from './scenario';
 import type { LoadResult } from './thresholds';
 
@@ -53,34 +54,20 @@ export async function runGrpcLoad(scenario: GrpcScenario, target: string): Promi
         : ['EmbedImages', { images: Array.from({ length: definition.batch }, () => ({ pixels: picker.pickFrom(pixelBlocks) })), priority: definition.priority }];
 
     const recorder = new LatencyRecorder();
-    const durationMs = parseDurationMs(scenario.profile.duration);
-    const intervalMs = 1000 / scenario.profile.rate;
-    const started = performance.now();
-    let inFlight = 0;
-    const pending = new Set<Promise<void>>();
-    for (let index = 0; ; index += 1) {
-      const scheduledAt = started + index * intervalMs;
-      if (scheduledAt - started >= durationMs) break;
-      const wait = scheduledAt - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      if (inFlight >= scenario.profile.maxVUs) {
-        recorder.recordFailure('dropped: maxVUs in flight');
-        continue;
-      }
-      const [method, request] = makeRequest(picker.pick());
-      inFlight += 1;
-      const done = call(stub, method, request, 10_000).then(
-        () => recorder.recordSuccess(performance.now() - scheduledAt),
-        (error: grpc.ServiceError) => recorder.recordFailure(`grpc ${grpc.status[error.code] ?? error.code}`, performance.now() - scheduledAt),
-      );
-      const tracked = done.finally(() => {
-        inFlight -= 1;
-        pending.delete(tracked);
-      });
-      pending.add(tracked);
-    }
-    await Promise.all(pending);
-    return recorder.result(scenario.name, target, performance.now() - started);
+    const { elapsedMs } = await runOpenLoop({
+      rate: scenario.profile.rate,
+      durationMs: parseDurationMs(scenario.profile.duration),
+      maxInFlight: scenario.profile.maxVUs,
+      dropped: () => recorder.recordFailure('dropped: maxVUs in flight'),
+      send: (arrival) => {
+        const [method, request] = makeRequest(picker.pick());
+        return call(stub, method, request, 10_000).then(
+          () => recorder.recordSuccess(arrival.latencyMs()),
+          (error: grpc.ServiceError) => recorder.recordFailure(`grpc ${grpc.status[error.code] ?? error.code}`, arrival.latencyMs()),
+        );
+      },
+    });
+    return recorder.result(scenario.name, target, elapsedMs);
   } finally {
     stub.close();
   }

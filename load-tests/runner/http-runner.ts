@@ -1,12 +1,13 @@
 /**
- * Runs an HTTP scenario open-loop at the scenario's constant arrival rate on
- * node:http keep-alive connections (at most maxVUs in flight), recording every
- * latency from its scheduled start into an HDR histogram.
+ * Runs an HTTP scenario open-loop at the scenario's constant arrival rate
+ * (open-loop.ts) on node:http keep-alive connections (at most maxVUs in
+ * flight), recording every latency from its scheduled start into an HDR histogram.
  */
 import http from 'node:http';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LatencyRecorder, WeightedPicker } from './latency';
+import { runOpenLoop } from './open-loop';
 import { parseDurationMs, type HttpRequestDefinition, type HttpScenario } from './scenario';
 import type { LoadResult } from './thresholds';
 
@@ -111,7 +112,6 @@ async function collectProductIds(target: string, queries: string[]): Promise<str
 export async function runHttpLoad(scenario: HttpScenario, target: string, options: HttpRunOptions = {}): Promise<LoadResult> {
   const requests = await prepareRequestFactories(scenario, target);
   const recorder = new LatencyRecorder();
-  const durationMs = options.durationMs ?? parseDurationMs(scenario.profile.duration);
   const agent = new http.Agent({ keepAlive: true, maxSockets: scenario.profile.maxVUs });
   const base = new URL(target);
   let stopRequested = false;
@@ -122,40 +122,26 @@ export async function runHttpLoad(scenario: HttpScenario, target: string, option
       setTimeout(() => (stopRequested = true), wait);
     });
   }
-  // Open loop, like k6's constant-arrival-rate executor: request i starts at
-  // i / rate seconds whatever the server's speed, and its latency counts from
-  // that moment, so queueing in the server is measured rather than hidden.
-  // (autocannon's overallRate hands each connection a budget per second that it
-  // spends in a burst at the start of the second, which measures bursts.)
-  const intervalMs = 1000 / scenario.profile.rate;
-  let inFlight = 0;
-  const pending = new Set<Promise<void>>();
-  for (let index = 0; !stopRequested; index += 1) {
-    const scheduledAt = started + index * intervalMs;
-    if (scheduledAt - started >= durationMs) break;
-    const wait = scheduledAt - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    if (inFlight >= scenario.profile.maxVUs) {
-      recorder.recordFailure('dropped: maxVUs in flight');
-      continue;
-    }
-    inFlight += 1;
-    const tracked: Promise<void> = send(agent, base, requests.pick().make()).then(
-      (status) => (status >= 200 && status < 300 ? recorder.recordSuccess(performance.now() - scheduledAt) : recorder.recordFailure(`http ${status}`, performance.now() - scheduledAt)),
-      (error: NodeJS.ErrnoException) => recorder.recordFailure(`error ${error.code ?? error.message}`, performance.now() - scheduledAt),
-    ).finally(() => {
-      inFlight -= 1;
-      pending.delete(tracked);
-    });
-    pending.add(tracked);
-  }
-  await Promise.all(pending);
+  // Open loop rather than autocannon's overallRate, which hands each connection a
+  // budget per second that it spends in a burst at the start of the second: that measures bursts.
+  const { elapsedMs } = await runOpenLoop({
+    rate: scenario.profile.rate,
+    durationMs: options.durationMs ?? parseDurationMs(scenario.profile.duration),
+    maxInFlight: scenario.profile.maxVUs,
+    shouldStop: () => stopRequested,
+    dropped: () => recorder.recordFailure('dropped: maxVUs in flight'),
+    send: (arrival) =>
+      sendRequest(agent, base, requests.pick().make()).then(
+        (status) => (status >= 200 && status < 300 ? recorder.recordSuccess(arrival.latencyMs()) : recorder.recordFailure(`http ${status}`, arrival.latencyMs())),
+        (error: NodeJS.ErrnoException) => recorder.recordFailure(`error ${error.code ?? error.message}`, arrival.latencyMs()),
+      ),
+  });
   agent.destroy();
-  return recorder.result(scenario.name, target, performance.now() - started);
+  return recorder.result(scenario.name, target, elapsedMs);
 }
 
 /** One request on a keep-alive connection; resolves with the status once the body is read. */
-function send(agent: http.Agent, base: URL, request: PreparedRequest): Promise<number> {
+function sendRequest(agent: http.Agent, base: URL, request: PreparedRequest): Promise<number> {
   return new Promise((resolve, reject) => {
     const outgoing = http.request(
       { host: base.hostname, port: base.port || 80, path: request.path, method: request.method, headers: { ...request.headers, ...(request.body ? { 'content-length': String(request.body.length) } : {}) }, agent, timeout: 10_000 },

@@ -47,9 +47,12 @@ describe('load runner', () => {
         description: 'test',
         protocol: 'http',
         target: { env: 'VSEARCH_API_URL', default: 'http://127.0.0.1:1' },
-        profile: { rate: 40, duration: '2s', preAllocatedVUs: 4, maxVUs: 8 },
+        // As many VUs as arrivals, so none is dropped however slowly this machine answers.
+        profile: { rate: 40, duration: '2s', preAllocatedVUs: 4, maxVUs: 80 },
         requests: [{ kind: 'text-search', weight: 1, queries: ['red mug'] }],
-        thresholds: { errorRate: 0, p95Ms: 1000, p99Ms: 2000 },
+        // Latency limits no local answer comes near (a request times out at 10 s): these tests are
+        // about counting and exit codes; evaluateThresholds' unit test covers the latency limits.
+        thresholds: { errorRate: 0, p95Ms: 60_000, p99Ms: 60_000 },
         ...overrides,
       }),
     );
@@ -82,7 +85,8 @@ describe('load runner', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const { result } = JSON.parse(run.stdout) as { result: { requests: number; errors: number } };
-    // Open loop at 40/s for 2 s: 80 requests.
+    // Open loop at 40/s for 2 s: the schedule alone sets the count (open-loop.spec.ts pins it
+    // down with a fake clock), whatever the machine's speed: 80 requests.
     expect(result.requests).toBe(80);
     expect(result.errors).toBe(0);
   });
@@ -126,15 +130,17 @@ describe('load runner', () => {
       description: 'test',
       protocol: 'grpc',
       target: { env: 'EMBEDDER_ADDR', default: `127.0.0.1:${port}` },
-      profile: { rate: 50, duration: '1s', preAllocatedVUs: 4, maxVUs: 16 },
+      // As many VUs as arrivals: none is dropped, so every scheduled call reaches the server.
+      profile: { rate: 50, duration: '1s', preAllocatedVUs: 4, maxVUs: 50 },
       requests: [
         { kind: 'embed-texts', weight: 1, texts: ['red mug'], priority: 'PRIORITY_INTERACTIVE' },
         { kind: 'embed-images', weight: 1, batch: 2, priority: 'PRIORITY_BULK' },
       ],
-      thresholds: { errorRate: 0, p95Ms: 1000, p99Ms: 1000 },
+      thresholds: { errorRate: 0, p95Ms: 60_000, p99Ms: 60_000 },
     };
     try {
       const result = await runGrpcLoad(scenario, `127.0.0.1:${port}`);
+      expect(result.errorsByReason).toEqual({});
       expect(result.errors).toBe(0);
       expect(result.requests).toBe(50);
       expect(calls).toBe(50);

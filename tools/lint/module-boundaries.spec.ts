@@ -1,6 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 /**
@@ -16,17 +14,29 @@ describe('module boundaries', () => {
     expect(graph.status).toBe(0);
   }, 120_000);
 
-  // The ESLint CLI in a child process: its flat config is an ES module, which jest's VM cannot import.
+  // ESLint's Node API in a child process: its flat config is an ES module, which jest's VM cannot import.
+  // The probe files exist only as text, so TypeScript's project service cannot place them in
+  // tsconfig.json: the repository's config runs with type-aware linting switched off, which the
+  // boundary rule does not use.
+  const LINT_TEXT = `
+    import { ESLint } from 'eslint';
+    import tseslint from 'typescript-eslint';
+    const eslint = new ESLint({ overrideConfig: { files: ['**/*.ts'], ...tseslint.configs.disableTypeChecked } });
+    const [result] = await eslint.lintText(process.env.PROBE_CODE, { filePath: process.env.PROBE_PATH });
+    process.stdout.write('\\n' + JSON.stringify(result.messages));
+  `;
+
   async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
-    // The report goes to a file: on a fresh clone Nx prints a project-graph warning on stdout.
-    const report = path.join(mkdtempSync(path.join(os.tmpdir(), 'eslint-')), 'report.json');
-    spawnSync(path.join(root, 'node_modules/.bin/eslint'), ['--stdin', '--stdin-filename', filePath, '--format', 'json', '--output-file', report], {
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', LINT_TEXT], {
       cwd: root,
-      input: code,
+      env: { ...process.env, PROBE_PATH: filePath, PROBE_CODE: code },
       encoding: 'utf8',
     });
-    const [result] = JSON.parse(readFileSync(report, 'utf8')) as { messages: { ruleId: string | null; message: string }[] }[];
-    return result.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+    // The report is the last line: on a fresh clone Nx prints a project-graph warning first.
+    const messages = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as { ruleId: string | null; message: string; fatal?: boolean }[];
+    expect(messages.filter((m) => m.fatal)).toEqual([]);
+    return messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
   }
 
   it('fails lint when a service imports another service', async () => {

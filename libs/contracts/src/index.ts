@@ -3,3 +3,4 @@ export * from './reindex-requests';
 export * from './parse';
 export * from './product';
 export * from './errors';
+export * from './collections';

@@ -1,19 +1,11 @@
 /** Collection and alias names: generations are `products_v{n}`. */
+import { generationName, generationOf } from '@vsearch/contracts';
 import { VectorStoreError } from './errors';
 import { DEFAULT_ALIAS } from './types';
 
-const GENERATION = /^products_v(\d+)$/;
+export { generationName, generationOf };
+
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-
-export function generationName(generation: number): string {
-  return `products_v${generation}`;
-}
-
-/** The generation number of `products_v{n}`, or undefined for any other name. */
-export function generationOf(name: string): number | undefined {
-  const match = GENERATION.exec(name);
-  return match ? Number(match[1]) : undefined;
-}
 
 /** Checks a generation name a caller chose (products_v{n}, n ≥ 1, no leading zeros), so every collection stays a generation. */
 export function assertGenerationName(name: string): void {

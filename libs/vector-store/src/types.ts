@@ -4,7 +4,7 @@
  * collections are the platform's vocabulary (`@vsearch/contracts`), re-exported
  * here for the store's modules.
  */
-import type { FusionSettings, SearchFilter, SearchMode, SearchSort } from '@vsearch/contracts';
+import { PRODUCTS_ALIAS, type FusionSettings, type SearchFilter, type SearchMode, type SearchSort } from '@vsearch/contracts';
 
 export type {
   CollectionInfo,
@@ -23,7 +23,7 @@ export type {
 } from '@vsearch/contracts';
 
 /** Alias searched and written when a request names no collection. */
-export const DEFAULT_ALIAS = 'products';
+export const DEFAULT_ALIAS = PRODUCTS_ALIAS;
 
 /** Bounds every adapter enforces, so both answer the same requests the same way. */
 export const SEARCH_LIMITS = Object.freeze({

@@ -227,7 +227,7 @@ describe('embedder service under back-pressure and shutdown', () => {
     try {
       const texts = Array.from({ length: 8 }, (_, i) => `a blue mug ${i}`);
       const bulk = await Promise.allSettled(Array.from({ length: 12 }, () => client.embedTexts(texts, { priority: 'bulk' })));
-      const refused = bulk.filter((result) => result.status === 'rejected').map((result) => (result as PromiseRejectedResult).reason as EmbedderCallError);
+      const refused = bulk.filter((result) => result.status === 'rejected').map((result) => result.reason as EmbedderCallError);
       expect(refused.length).toBeGreaterThan(0);
       for (const error of refused) {
         expect(grpc.status[error.code]).toBe('RESOURCE_EXHAUSTED');

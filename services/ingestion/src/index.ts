@@ -13,7 +13,7 @@
 import { createEventLog, DeadLetterPublisher, type EventLog } from '@vsearch/event-log';
 import { createLogger, createMetricsRegistry, type Logger } from '@vsearch/observability';
 import { GrpcImageEmbedder } from './adapters/grpc.image-embedder';
-import { GrpcProductIndex } from './adapters/grpc.product-index';
+import { GrpcProductIndexWriter } from './adapters/grpc.product-index-writer';
 import { SafeFetchImageSource } from './adapters/safe-fetch.image-source';
 import { SharpImagePreprocessor } from './adapters/sharp.image-preprocessor';
 import { loadIngestionConfig, type IngestionConfigOverrides } from './config';
@@ -58,7 +58,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
   });
   const deadLetters = new DeadLetterPublisher(eventLog, config.topics.deadLetters);
   const embedder = new GrpcImageEmbedder(config.embedderAddress, config.pipeline.embedDeadlineMs);
-  const index = new GrpcProductIndex(config.searchAddress);
+  const index = new GrpcProductIndexWriter(config.searchAddress);
   const images = new SafeFetchImageSource({
     allowHosts: config.fetch.allowHosts,
     timeoutMs: config.fetch.timeoutMs,

@@ -442,7 +442,9 @@ describe('query API HTTP layer', () => {
 
 describe('rate limiting', () => {
   it('answers 429 with Retry-After once a client spends its burst, keyed per admin key', async () => {
-    const running = await start({ RATE_LIMIT_BURST: '3', RATE_LIMIT_PER_SECOND: '0.5' });
+    // One token back every 1000 s: none returns while the test runs, however slow the machine
+    // (at 0.5/s, a run whose requests spread over 2 s would get a token back and a 200 where 429 is due).
+    const running = await start({ RATE_LIMIT_BURST: '3', RATE_LIMIT_PER_SECOND: '0.001' });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) statuses.push((await fetch(`${running.base}/v1/search?q=boots`)).status);

@@ -63,8 +63,8 @@ async function main(): Promise<void> {
   const apiUrl = `http://127.0.0.1:${port}`;
   const load = loadavg()[0].toFixed(1);
   try {
-    const first = await timeStart(env, count, values.query!, apiUrl);
-    const second = await timeStart(env, count, values.query!, apiUrl);
+    const first = await timeStart(env, count, values.query, apiUrl);
+    const second = await timeStart(env, count, values.query, apiUrl);
     const lines = [
       `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${load} at the start`,
       `catalog: ${count} products (${first.products} indexed), query "${values.query}"${values['cold-compile-cache'] ? ', first start with an empty compile cache' : ''}`,

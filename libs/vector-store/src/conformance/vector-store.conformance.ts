@@ -208,7 +208,7 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
         const highest = Math.max(...(await store.listCollections()).map((info) => generationOf(info.name) ?? 0));
         const name = generationName(highest + 1);
         const results = await Promise.allSettled([store.createGeneration(MODEL, DIMENSION, name), store.createGeneration(MODEL, DIMENSION, name)]);
-        expect(results.filter((result) => result.status === 'fulfilled').map((result) => (result as PromiseFulfilledResult<string>).value)).toEqual([name]);
+        expect(results.filter((result) => result.status === 'fulfilled').map((result) => result.value)).toEqual([name]);
         const refused = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
         expect(isVectorStoreError(refused?.reason, 'already-exists')).toBe(true);
         expect((await store.listCollections()).filter((info) => info.name === name)).toHaveLength(1);

@@ -58,7 +58,7 @@ export function loadQdrantSchemas(): { check(schemaName: string): SchemaCheck; s
       if (!schemaNames.includes(schemaName)) throw new Error(`Qdrant's OpenAPI spec has no schema ${schemaName}`);
       const validate = ajv.compile({ $ref: `qdrant#/components/schemas/${schemaName}` });
       return (value) => {
-        const valid = validate(value) as boolean;
+        const valid = validate(value);
         return { valid, errors: valid ? '' : ajv.errorsText(validate.errors) };
       };
     },

@@ -2,4 +2,4 @@ export * from './image-embedder.port';
 export * from './image-preprocessor.port';
 export * from './image-source.port';
 export * from './image-unavailable.error';
-export * from './product-index.port';
+export * from './product-index-writer.port';

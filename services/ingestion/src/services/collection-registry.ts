@@ -14,7 +14,7 @@
  * without the alias are never guessed at: ingestion reports them and writes nothing.
  */
 import type { Logger } from '@vsearch/observability';
-import type { CollectionInfo } from '@vsearch/contracts';
+import { generationOf, type CollectionInfo } from '@vsearch/contracts';
 import { isAlreadyExists, PRODUCTS_ALIAS, type EmbedderModel, type ProductIndexWriter } from '../ports';
 
 /** The generation every replica creates on an empty store. */
@@ -100,20 +100,20 @@ export class CollectionRegistry {
   }
 }
 
-function generationOf(name: string): number {
-  const match = /_v(\d+)$/.exec(name);
-  return match ? Number(match[1]) : -1;
+/** Any collection that is not a generation sorts before every generation. */
+function generationNumber(name: string): number {
+  return generationOf(name) ?? -1;
 }
 
 export function computeTargets(collections: CollectionInfo[], model: EmbedderModel, localTargets: ReadonlySet<string>): WriteTargetsState {
   const aliased = collections.find((collection) => collection.aliases.includes(PRODUCTS_ALIAS));
   // Without the alias no collection is known to serve: writing into any of them would be a guess.
   if (!aliased) return { targets: [], problem: noAliasProblem(collections, model) };
-  const aliasGeneration = generationOf(aliased.name);
+  const aliasGeneration = generationNumber(aliased.name);
   // A generation newer than the aliased one, not aliased itself, of the embedder's model: a reindex is filling it.
   const building = collections
-    .filter((collection) => collection.aliases.length === 0 && collection.modelId === model.modelId && (generationOf(collection.name) > aliasGeneration || localTargets.has(collection.name)))
-    .sort((a, b) => generationOf(b.name) - generationOf(a.name))[0];
+    .filter((collection) => collection.aliases.length === 0 && collection.modelId === model.modelId && (generationNumber(collection.name) > aliasGeneration || localTargets.has(collection.name)))
+    .sort((a, b) => generationNumber(b.name) - generationNumber(a.name))[0];
   const targets: string[] = [];
   let problem: string | undefined;
   if (aliased.modelId !== model.modelId || aliased.dimension !== model.dimension) {

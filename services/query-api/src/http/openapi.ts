@@ -55,7 +55,7 @@ export function ApiErrors(...statuses: number[]): MethodDecorator {
   const schema = openApiSchema(errorResponseSchema);
   return applyDecorators(
     ...[...statuses, 429].map((status) =>
-      ApiResponse({ status, description: ERROR_DESCRIPTIONS[status] ?? 'error', schema: schema as never }),
+      ApiResponse({ status, description: ERROR_DESCRIPTIONS[status] ?? 'error', schema }),
     ),
   );
 }

@@ -3,7 +3,8 @@ import { httpUrlArg, integerArg } from '../cli/arguments';
 import { apiUrlOption, jsonOption } from '../cli/common-options';
 import { CliError } from '../cli/errors';
 import { renderTable } from '../output/table';
-import { generationOf, probeEmbedder, probeHttpService, probeSearch, servingCollection, type CollectionStatus } from '../stack/probes';
+import { generationOf, type CollectionInfo } from '@vsearch/contracts';
+import { probeEmbedder, probeHttpService, probeSearch, servingCollection } from '../stack/probes';
 
 interface StatusOptions {
   apiUrl: string;
@@ -58,7 +59,7 @@ interface ServiceRow {
 function formatStatus(
   services: Record<string, { state: string; url?: string; address?: string; error?: string; ready?: boolean; dependencies?: Record<string, string>; modelId?: string; executionProvider?: string }>,
   model: string | undefined,
-  collections: CollectionStatus[] | undefined,
+  collections: CollectionInfo[] | undefined,
 ): string {
   const rows: ServiceRow[] = Object.entries(services).map(([name, probe]) => ({
     name,
@@ -92,7 +93,7 @@ function formatStatus(
       '',
       renderTable(
         [
-          { header: 'collection', value: (row: CollectionStatus) => row.name },
+          { header: 'collection', value: (row: CollectionInfo) => row.name },
           { header: 'generation', value: (row) => String(generationOf(row.name) ?? ''), align: 'right' },
           { header: 'aliases', value: (row) => row.aliases.join(',') },
           { header: 'model', value: (row) => row.modelId },

@@ -41,7 +41,7 @@ export function createProgress(options: ProgressOptions): Progress {
 
   if (tty) {
     const bar = new SingleBar({
-      stream: stream as NodeJS.WritableStream,
+      stream,
       format: `${options.label} [{bar}] {percentage}% | {value}/{total} ${options.unit} | {rate} ${options.unit}/s | ETA {etaText}${options.detail ? ' | {detail}' : ''}`,
       hideCursor: true,
       clearOnComplete: false,

@@ -5,9 +5,8 @@
  * search service by ListCollections (collections, aliases, model ids, counts).
  */
 import * as grpc from '@grpc/grpc-js';
-import { EmbedderClient } from '@vsearch/grpc-clients';
-import { clientChannelOptions, grpcTarget } from '@vsearch/grpc-kit';
-import { searchV1 } from '@vsearch/proto';
+import { PRODUCTS_ALIAS, type CollectionInfo } from '@vsearch/contracts';
+import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
 
 export interface HttpProbe {
   state: 'up' | 'down';
@@ -52,49 +51,17 @@ export async function probeEmbedder(address: string, timeoutMs = 3000): Promise<
   }
 }
 
-export interface CollectionStatus {
-  name: string;
-  modelId: string;
-  dimension: number;
-  productCount: number;
-  pointCount: number;
-  aliases: string[];
-}
-
 export interface SearchProbe {
   state: 'up' | 'down';
   address: string;
-  collections?: CollectionStatus[];
+  collections?: CollectionInfo[];
   error?: string;
 }
 
-const SearchGrpcClient = grpc.makeGenericClientConstructor(searchV1.SearchServiceService, 'visualsearch.search.v1.SearchService');
-
 export async function probeSearch(address: string, timeoutMs = 3000): Promise<SearchProbe> {
-  const client = new SearchGrpcClient(grpcTarget(address), grpc.credentials.createInsecure(), clientChannelOptions());
+  const client = new SearchClient({ address, defaultDeadlineMs: timeoutMs });
   try {
-    const response = await new Promise<searchV1.ListCollectionsResponse>((resolve, reject) => {
-      type ListCollections = (
-        request: searchV1.ListCollectionsRequest,
-        metadata: grpc.Metadata,
-        options: grpc.CallOptions,
-        callback: (error: grpc.ServiceError | null, response?: searchV1.ListCollectionsResponse) => void,
-      ) => void;
-      const listCollections = (client as unknown as { listCollections: ListCollections }).listCollections.bind(client);
-      listCollections({}, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (error, value) => (error ? reject(error) : resolve(value!)));
-    });
-    return {
-      state: 'up',
-      address,
-      collections: response.collections.map((info) => ({
-        name: info.name,
-        modelId: info.modelId,
-        dimension: info.dimension,
-        productCount: Number(info.productCount),
-        pointCount: Number(info.pointCount),
-        aliases: [...info.aliases],
-      })),
-    };
+    return { state: 'up', address, collections: await client.listCollections() };
   } catch (error) {
     return { state: 'down', address, error: describe(error) };
   } finally {
@@ -103,14 +70,8 @@ export async function probeSearch(address: string, timeoutMs = 3000): Promise<Se
 }
 
 /** The collection serving searches: the one the `products` alias points at. */
-export function servingCollection(collections: CollectionStatus[] | undefined, alias = 'products'): CollectionStatus | undefined {
+export function servingCollection(collections: CollectionInfo[] | undefined, alias = PRODUCTS_ALIAS): CollectionInfo | undefined {
   return collections?.find((collection) => collection.aliases.includes(alias));
-}
-
-/** `products_v7` → 7 (the index generation). */
-export function generationOf(collection: string): number | undefined {
-  const match = /_v(\d+)$/.exec(collection);
-  return match ? Number(match[1]) : undefined;
 }
 
 function describe(error: unknown): string {

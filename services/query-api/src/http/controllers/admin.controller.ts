@@ -25,7 +25,7 @@ export class AdminController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Rebuild the index into a new collection generation, then swap the alias; or, with categories, refresh those products in place', operationId: 'requestReindex' })
   @ApiBody({ required: false, schema: openApiSchema(reindexBodySchema, 'input') as never })
-  @ApiAcceptedResponse({ description: 'the request is published; follow it with GET /v1/admin/reindex/{jobId}', schema: openApiSchema(reindexAcceptedSchema) as never })
+  @ApiAcceptedResponse({ description: 'the request is published; follow it with GET /v1/admin/reindex/{jobId}', schema: openApiSchema(reindexAcceptedSchema) })
   @ApiErrors(400, 401, 403, 503)
   requestReindex(@ValidBody(reindexBodySchema) body: ReindexBody, @Req() request: Request, @Ctx() context: RequestContext): Promise<{ jobId: string }> {
     return this.reindex.requestReindex(body, clientName(request), context);
@@ -33,8 +33,8 @@ export class AdminController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Progress of a reindex job', operationId: 'reindexProgress' })
-  @ApiParam({ name: 'id', description: 'job id from POST /v1/admin/reindex', schema: openApiSchema(jobIdSchema, 'input') as never })
-  @ApiOkResponse({ schema: openApiSchema(reindexJobSchema) as never })
+  @ApiParam({ name: 'id', description: 'job id from POST /v1/admin/reindex', schema: openApiSchema(jobIdSchema, 'input') })
+  @ApiOkResponse({ schema: openApiSchema(reindexJobSchema) })
   @ApiErrors(400, 401, 403, 404, 503)
   progress(@ValidParam('id', jobIdSchema) jobId: string, @Ctx() context: RequestContext): Promise<ReindexJob> {
     return this.reindex.jobProgress(jobId, context);

@@ -28,8 +28,8 @@ export class HealthController {
 
   @Get('readyz')
   @ApiOperation({ summary: 'Readiness: the embedder and search answer; `missing` names those that do not' })
-  @ApiOkResponse({ schema: openApiSchema(readinessSchema) as never })
-  @ApiServiceUnavailableResponse({ schema: openApiSchema(readinessSchema) as never })
+  @ApiOkResponse({ schema: openApiSchema(readinessSchema) })
+  @ApiServiceUnavailableResponse({ schema: openApiSchema(readinessSchema) })
   async ready(@Res({ passthrough: true }) response: Response): Promise<Readiness> {
     const readiness = await this.readiness.check();
     if (readiness.status !== 'ready') {

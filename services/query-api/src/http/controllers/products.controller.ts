@@ -19,9 +19,9 @@ export class ProductsController {
 
   @Get(':id/similar')
   @ApiOperation({ summary: 'Products that look like a stored one ("more like this")', operationId: 'similarProducts' })
-  @ApiParam({ name: 'id', description: 'catalog product id', schema: openApiSchema(productIdSchema, 'input') as never })
+  @ApiParam({ name: 'id', description: 'catalog product id', schema: openApiSchema(productIdSchema, 'input') })
   @ApiQueryFrom(similarQuerySchema)
-  @ApiOkResponse({ description: 'similar products, best first (the product itself left out)', schema: openApiSchema(searchResponseSchema) as never })
+  @ApiOkResponse({ description: 'similar products, best first (the product itself left out)', schema: openApiSchema(searchResponseSchema) })
   @ApiErrors(400, 404, 503)
   async similar(
     @ValidParam('id', productIdSchema) productId: string,

@@ -33,7 +33,7 @@ export class SearchController {
   @Get()
   @ApiOperation({ summary: 'Search products by a text description', operationId: 'searchText' })
   @ApiQueryFrom(textSearchQuerySchema)
-  @ApiOkResponse({ description: 'one row per product, best first', schema: openApiSchema(searchResponseSchema) as never })
+  @ApiOkResponse({ description: 'one row per product, best first', schema: openApiSchema(searchResponseSchema) })
   @ApiErrors(400, 503)
   async searchText(@ValidQuery(textSearchQuerySchema) query: TextSearchQuery, @Ctx() context: RequestContext): Promise<SearchResponse> {
     return toSearchResponseJson(await this.search.searchText(query.q, { ...toPageRequest(query), mode: query.mode }, context));
@@ -49,12 +49,12 @@ export class SearchController {
       required: true,
       content: {
         'multipart/form-data': { schema: imageUploadFormJsonSchema as never },
-        'application/json': { schema: openApiSchema(imageUrlBodySchema, 'input') as never },
+        'application/json': { schema: openApiSchema(imageUrlBodySchema, 'input') },
       },
     },
   })
   @ApiQueryFrom(imageSearchQuerySchema)
-  @ApiOkResponse({ description: 'one row per product, best first', schema: openApiSchema(searchResponseSchema) as never })
+  @ApiOkResponse({ description: 'one row per product, best first', schema: openApiSchema(searchResponseSchema) })
   @ApiErrors(400, 413, 415, 422, 503)
   async searchImage(
     @ValidQuery(imageSearchQuerySchema) query: ImageSearchQuery,

@@ -18,7 +18,7 @@ import {
 } from '@vsearch/contracts';
 import { ProductIndexWriter } from '../ports';
 
-export class GrpcProductIndex extends ProductIndexWriter {
+export class GrpcProductIndexWriter extends ProductIndexWriter {
   private readonly client: SearchClient;
 
   constructor(address: string, deadlineMs = 15_000) {

@@ -2,7 +2,7 @@
 import { RejectedByDependencyError, type CollectionInfo, type ProductData, type ProductWithImageVectors, type StoredProduct, type WriteOutcome } from '@vsearch/contracts';
 
 /** The alias search serves; ingestion points it at the live generation. */
-export const PRODUCTS_ALIAS = 'products';
+export { PRODUCTS_ALIAS } from '@vsearch/contracts';
 
 /**
  * Every method throws the platform's DependencyUnavailableError (`@vsearch/contracts`) when
