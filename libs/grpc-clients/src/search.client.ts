@@ -8,7 +8,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { CollectionInfo, ProductData, ProductWithImageVectors, SearchFilter, SearchPage, StoredProduct, WriteOutcome } from '@vsearch/contracts';
-import { clientChannelOptions, GrpcCallError, grpcTarget, packFloat32LE } from '@vsearch/grpc-kit';
+import { clientChannelOptions, GrpcCallError, grpcTarget } from '@vsearch/grpc-kit';
 import { searchV1 } from '@vsearch/proto';
 import {
   collectionFromProto,

@@ -560,7 +560,7 @@ describe('web page in Chromium', () => {
     const department = product((await shownProductIds())[0]).categories[0];
     await page.locator(`#facet-category input[value="${department}"]`).click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=result]').length > 0 && !document.body.classList.contains('busy'));
-    await page.waitForFunction((value) => (document.querySelector(`#facet-category input[value="${value}"]`) as HTMLInputElement | null)?.checked === true, department);
+    await page.waitForFunction((value) => document.querySelector<HTMLInputElement>(`#facet-category input[value="${value}"]`)?.checked === true, department);
     const ids = await shownProductIds();
     expect(ids.length).toBeGreaterThan(0);
     expect(ids.every((id) => product(id).categories.includes(department))).toBe(true);
