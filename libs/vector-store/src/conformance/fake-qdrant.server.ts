@@ -3,7 +3,8 @@
  * tests on machines where Qdrant cannot run: it records every request (for
  * the contract check against Qdrant's OpenAPI spec) and answers the REST
  * endpoints the Qdrant adapter uses with Qdrant's envelopes, keeping enough
- * state (collections, aliases, points, payload filters, cosine query groups,
+ * state (collections, aliases, points, payload filters with must, must_not,
+ * should, min_should and nested filters, cosine query groups,
  * counts) for the adapter to run the conformance suite. It is our
  * reading of Qdrant's documented behaviour, not Qdrant: the real server is
  * covered by the conformance run whenever QDRANT_URL is set.
@@ -58,8 +59,11 @@ interface FakeCollection {
   config: Record<string, unknown>;
   points: Map<string, StoredPoint>;
 }
-type Condition = { key?: string; match?: { value?: unknown; any?: unknown[] }; range?: { gte?: number | null; lte?: number | null; gt?: number | null; lt?: number | null } };
-type Filter = { must?: Condition[]; must_not?: Condition[]; should?: Condition[] } | null | undefined;
+type FieldCondition = { key?: string; match?: { value?: unknown; any?: unknown[] }; range?: { gte?: number | null; lte?: number | null; gt?: number | null; lt?: number | null } };
+type NestedFilter = { must?: Condition[]; must_not?: Condition[]; should?: Condition[]; min_should?: { conditions: Condition[]; min_count: number } };
+/** A field condition or a nested filter (Qdrant's Condition allows both). */
+type Condition = FieldCondition & NestedFilter;
+type Filter = NestedFilter | null | undefined;
 
 export class FakeQdrantServer {
   readonly requests: RecordedRequest[] = [];
@@ -321,7 +325,8 @@ export class FakeQdrantServer {
 function matches(payload: Payload, filter: Filter): boolean {
   if (!filter) return true;
   const test = (condition: Condition): boolean => {
-    const raw = payload[condition.key ?? ''];
+    if (condition.key === undefined) return matches(payload, condition);
+    const raw = payload[condition.key];
     const values = Array.isArray(raw) ? raw : [raw];
     if (condition.match) {
       if ('value' in condition.match) return values.some((value) => value === condition.match!.value);
@@ -335,7 +340,13 @@ function matches(payload: Payload, filter: Filter): boolean {
     }
     return false;
   };
-  return (filter.must ?? []).every(test) && !(filter.must_not ?? []).some(test) && (!filter.should?.length || filter.should.some(test));
+  const minShould = filter.min_should;
+  return (
+    (filter.must ?? []).every(test) &&
+    !(filter.must_not ?? []).some(test) &&
+    (!filter.should?.length || filter.should.some(test)) &&
+    (!minShould || minShould.conditions.filter(test).length >= minShould.min_count)
+  );
 }
 
 /** Best first; ties by point id, so answers do not depend on insertion order. */

@@ -441,6 +441,36 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
         }
       });
 
+      it('requires every query word in keyword mode: a brand and a product word find only that brand\'s products of that kind', async () => {
+        // "acme": h1, h3; "backpack": h2, h3; both: h3 alone.
+        const result = await keyword('Acme backpack', { withFacets: true });
+        expect(ids(result)).toEqual(['h3']);
+        expect(result.total).toBe(1);
+        expect(result.facets?.brands).toEqual([{ value: 'acme', count: 1 }]);
+        expect(ids(await keyword('backpack acme'))).toEqual(['h3']);
+      });
+
+      it('falls back to the products holding the most words when no product holds them all', async () => {
+        // "leather", "backpack": h3; "zeppelin": nobody.
+        const most = await keyword('leather backpack zeppelin');
+        expect(ids(most)).toEqual(['h3']);
+        expect(most.total).toBe(1);
+        // One word each: h2 says "canvas", h3 "leather".
+        expect(ids(await keyword('canvas leather')).sort()).toEqual(['h2', 'h3']);
+        expect(await keyword('zeppelin blimp')).toMatchObject({ hits: [], total: 0 });
+        // The fallback keeps to the filter: among zeta's products only h2 holds a word.
+        expect(ids(await keyword('leather backpack zeppelin', { filter: { brands: ['zeta'] } }))).toEqual(['h2']);
+      });
+
+      it('fuses only the all-words keyword matches with the vector matches in hybrid mode', async () => {
+        // Vector above 0.5: h1, h2, h5; all words of "acme backpack": h3 (h2 holds only "backpack", h1 only "acme").
+        const result = await hybrid('acme backpack', { withFacets: true });
+        expect(ids(result).sort()).toEqual(['h1', 'h2', 'h3', 'h5']);
+        expect(result.hits.find((hit) => hit.product.productId === 'h3')?.keywordScore).toBeGreaterThan(0);
+        expect(result.hits.find((hit) => hit.product.productId === 'h2')?.keywordScore).toBeUndefined();
+        expect(result.hits.find((hit) => hit.product.productId === 'h1')?.keywordScore).toBeUndefined();
+      });
+
       it('finds a product by a title word in hybrid mode although its vector is far below the threshold', async () => {
         const result = await hybrid('leather', { withFacets: true });
         expect(ids(result)).toContain('h3');

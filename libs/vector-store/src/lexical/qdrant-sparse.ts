@@ -16,6 +16,13 @@
  * the BM25 score. Terms are ids: the 32-bit MurmurHash3 of the term's UTF-8 bytes. Two terms rarely
  * share an id (about one pair among 100,000 distinct terms); when they do, their weights add up.
  *
+ * Matching is all-words-first, as in the embedded store: a product's distinct terms are also a
+ * keyword-indexed payload array on its image points (productTextTerms), and the text prefetch is
+ * restricted by one `match: {any: forms}` condition per query word (queryWordConditions), so only
+ * products holding every word are ranked; the store falls back to `min_should` (the most words a
+ * product holds) only when no product holds them all. Qdrant has no term dictionary we can query,
+ * so there is no typo tolerance here.
+ *
  * Layout: Qdrant fuses prefetches by point id, so the text vector is written on every image point
  * of a product (the points the image prefetch returns), and the hybrid query groups the fused
  * points by product afterwards. Its inverse document frequencies therefore count image points: a
@@ -24,7 +31,7 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import { LEXICAL_FIELDS, lexicalTextByField, type LexicalProductText } from './lexical-fields';
 import { DEFAULT_RRF_K } from './rrf';
-import { analyzeQuery, analyzeText } from './tokenizer';
+import { analyzeQuery, analyzeQueryWords, analyzeText } from './tokenizer';
 
 /** Name of the sparse vector holding a product's text on each of its image points. */
 export const TEXT_VECTOR = 'text';
@@ -78,6 +85,21 @@ export function productTextVector(product: LexicalProductText, saturation: Bm25S
   return toSparseVector(weights);
 }
 
+/** A product's distinct terms over every lexical field, for the payload array the word conditions test. */
+export function productTextTerms(product: LexicalProductText): string[] {
+  const texts = lexicalTextByField(product);
+  return [...new Set(LEXICAL_FIELDS.flatMap(({ name }) => analyzeText(texts[name])))];
+}
+
+/**
+ * One condition per query word on the payload array `key` (productTextTerms): the point holds
+ * some form of the word ("t-shirt": "t" or "tshirt", and "shirt" or "tshirt"). Empty for a query
+ * without words.
+ */
+export function queryWordConditions(text: string, key: string): Schemas['FieldCondition'][] {
+  return analyzeQueryWords(text).map((word) => ({ key, match: { any: word.forms } }));
+}
+
 /** The sparse vector of a query: 1 per distinct term (Qdrant multiplies in the idf). Empty when the text has no terms. */
 export function queryTextVector(text: string): SparseVector {
   const weights = new Map<number, number>();
@@ -109,6 +131,8 @@ export interface HybridFusion {
   using: string;
   /** One filter for both prefetches (kind = image plus the search filter), so neither finds what the other may not. */
   filter: Schemas['Filter'];
+  /** The text prefetch's filter when it differs from `filter` (the filter plus the query's word conditions); default `filter`. */
+  textFilter?: Schemas['Filter'];
   /**
    * Image points each prefetch returns for fusion; several can belong to one product, so make it
    * a few times the products wanted (e.g. max(100, 4 × limit)).
@@ -170,7 +194,7 @@ export function hybridFusion(query: HybridFusion): Required<Pick<Schemas['QueryR
   ];
   const prefetchWeights = [weights.vector];
   if (textVector.indices.length > 0) {
-    prefetch.push({ query: textVector, using: TEXT_VECTOR, filter: query.filter, limit: query.prefetchLimit });
+    prefetch.push({ query: textVector, using: TEXT_VECTOR, filter: query.textFilter ?? query.filter, limit: query.prefetchLimit });
     prefetchWeights.push(weights.lexical);
   }
   const rrf: Schemas['Rrf'] = { k: qdrantRrfK(query.k ?? DEFAULT_RRF_K) };

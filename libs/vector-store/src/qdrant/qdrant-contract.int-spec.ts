@@ -167,6 +167,8 @@ describe('Qdrant adapter contract', () => {
     const operations = new Set<string>();
     const problems: string[] = [];
     expect(fake.requests.length).toBeGreaterThan(50);
+    // The keyword fallback (most words held) was exercised, so its min_should bodies are checked below too.
+    expect(fake.requests.some((request) => JSON.stringify(request.body ?? null).includes('"min_should"'))).toBe(true);
     for (const request of fake.requests) {
       const candidates = templates.filter(({ regex }) => regex.test(request.path)).sort((a, b) => Number(b.literal) - Number(a.literal));
       const match = candidates.find(({ template }) => spec.paths[template][request.method.toLowerCase()]);

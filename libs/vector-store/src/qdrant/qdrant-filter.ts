@@ -17,6 +17,8 @@ export const PAYLOAD = Object.freeze({
   imageId: 'imageId',
   /** ISO 8601, when the catalog last changed the product (read back for sort=newest). */
   updatedAt: 'updatedAt',
+  /** The product's distinct analyzed terms (image points): what keyword matching requires words in. */
+  terms: 'terms',
 });
 
 export const match = (key: string, value: string | boolean): Condition => ({ key, match: { value } });

@@ -13,7 +13,8 @@
  *   from records written before failures were recorded, read as none), or its
  *   tombstone (`deleted: true` with the delete's version). Facets count
  *   record points, so a product with five images counts once.
- * Payload indexes: productId, kind, categories, brand, price, inStock, deleted.
+ * Payload indexes: productId, kind, categories, brand, price, inStock, deleted,
+ * terms (image points: the product's analyzed words, see keyword search).
  *
  * Versioned writes: Qdrant has no compare-and-set, so a write reads the
  * record points of its products, decides with the shared rules
@@ -34,7 +35,8 @@
  *   the 1.19 spec still marks `Document` inference unimplemented, and its
  *   analyzer would find other products than the embedded store's). It sits on
  *   the image points because Qdrant fuses prefetches by point id.
- *   Collections created before it existed get no text vector added: keyword
+ *   Collections created before it (or before the `terms` payload, recorded as
+ *   `termsPayload: true` in the metadata) existed get no text vector added: keyword
  *   and hybrid searches on them fail `failed-precondition` naming the reindex
  *   that fixes it (adding the vector would leave every stored product without
  *   words until rewritten, a keyword search silently missing them); vector
@@ -42,7 +44,15 @@
  *
  * Search (searchSimilar) is one `points/query/batch` request:
  * - vector: the image vector, cut at the score threshold;
- * - keyword: the text vector (Qdrant multiplies in the idf; no typo tolerance);
+ * - keyword: the text vector (Qdrant multiplies in the idf; no typo tolerance),
+ *   restricted to the image points whose `terms` payload (keyword-indexed: the
+ *   product's distinct analyzed terms) holds a form of every query word, one
+ *   `match: {any}` condition per word (all-words-first, as the embedded store
+ *   and e-commerce engines match). Only when that finds nothing does a probe
+ *   batch (one `min_should` request per word count, a point each) find the most
+ *   words any product holds, and the search runs again requiring that many;
+ *   so a query costs a second and third request only when it had no
+ *   all-words match;
  * - hybrid: the Query API with two prefetches under one filter, the image
  *   vector cut at the threshold and the text vector never cut, fused by Qdrant's
  *   `rrf` with the request's k (sent as k + 1: Qdrant counts ranks from 0) and
@@ -90,7 +100,7 @@ import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
 import { MATCH_COUNT_CAP, type SearchMode } from '@vsearch/contracts';
 import { VectorStoreError } from '../errors';
 import { assertGenerationName, assertValidName, compareCollectionNames, generationExists, generationOf, targetName, unknownTarget } from '../naming';
-import { hybridFusion, productTextVector, queryTextVector, textSparseVectorsConfig, textVectorUpdate, TEXT_VECTOR, type SparseVector } from '../lexical/qdrant-sparse';
+import { hybridFusion, productTextTerms, productTextVector, queryTextVector, queryWordConditions, textSparseVectorsConfig, textVectorUpdate, TEXT_VECTOR, type SparseVector } from '../lexical/qdrant-sparse';
 import { canonicalFailedImages, canonicalProduct } from '../product-data';
 import { resolveSearch } from '../search-mode';
 import { KeyedSerialQueue } from '../serial-queue';
@@ -224,10 +234,11 @@ export class QdrantVectorStore extends VectorStore {
         const imagePoints: Point[] = applied.flatMap(({ product, images, vectors: unit }) => {
           // Every image point carries the words: Qdrant fuses the two rankings by point id.
           const text = meta.hasText ? { [TEXT_VECTOR]: productTextVector(product) } : {};
+          const terms = meta.hasText ? { [PAYLOAD.terms]: productTextTerms(product) } : {};
           return images.map((image, i) => ({
             id: imagePointId(product.productId, image.imageId),
             vector: { [IMAGE_VECTOR]: Array.from(unit[i]), ...text },
-            payload: { kind: 'image', ...filterFields(product), imageId: image.imageId, imageUrl: image.imageUrl ?? '', version: product.version, product },
+            payload: { kind: 'image', ...filterFields(product), ...terms, imageId: image.imageId, imageUrl: image.imageUrl ?? '', version: product.version, product },
           }));
         });
         for (let i = 0; i < imagePoints.length; i += this.upsertBatch) {
@@ -291,7 +302,8 @@ export class QdrantVectorStore extends VectorStore {
           await this.request('set product payload', () =>
             this.client.setPayload(this.stored(name), {
               wait: true,
-              payload: { ...filterFields(product), version: product.version, product },
+              // The record gets the terms too (one request for both); only image points are searched by them.
+              payload: { ...filterFields(product), ...(meta.hasText ? { [PAYLOAD.terms]: productTextTerms(product) } : {}), version: product.version, product },
               filter: { must: [match(PAYLOAD.productId, product.productId)] },
             }),
           );
@@ -334,7 +346,7 @@ export class QdrantVectorStore extends VectorStore {
     return this.withResolvedRetry(query.collection, async (name, meta) => {
       if (mode !== 'vector' && !meta.hasText) {
         throw VectorStoreError.failedPrecondition(
-          `collection ${name} was created before keyword search and holds no words: ${mode} search needs a reindex into a new generation (vector search still works)`,
+          `collection ${name} was created before keyword search (or before its all-words matching) and holds no searchable words: ${mode} search needs a reindex into a new generation (vector search still works)`,
         );
       }
       const unit = mode === 'keyword' ? undefined : normalizedVector(query.vector as Float32Array, meta.dimension, 'query vector', name);
@@ -406,7 +418,7 @@ export class QdrantVectorStore extends VectorStore {
             sparse_vectors: textSparseVectorsConfig(),
             hnsw_config: { m: hnsw.m ?? 16, ef_construct: hnsw.efConstruct ?? 128 },
             ...(this.options.quantization === 'int8' ? { quantization_config: { scalar: { type: 'int8', always_ram: true } } } : {}),
-            metadata: { modelId, dimension, createdBy: 'visual-search' },
+            metadata: { modelId, dimension, createdBy: 'visual-search', termsPayload: true },
           }),
         0,
       ).then(
@@ -427,6 +439,7 @@ export class QdrantVectorStore extends VectorStore {
         [PAYLOAD.price, 'float'],
         [PAYLOAD.inStock, 'bool'],
         [PAYLOAD.deleted, 'bool'],
+        [PAYLOAD.terms, 'keyword'],
       ] as const) {
         await this.request(`index ${field}`, () => this.client.createPayloadIndex(this.stored(name), { wait: true, field_name: field, field_schema: schema }));
       }
@@ -520,14 +533,52 @@ export class QdrantVectorStore extends VectorStore {
 
   /**
    * The products a search matched, best first, from one batch of Query API requests (see the
-   * header): each product's best-ranked point with its score and the payload `fields`.
+   * header): each product's best-ranked point with its score and the payload `fields`. The text
+   * ranking holds the products with every query word; when none has them all, a probe finds the
+   * most words any product holds and the batch runs again requiring that many.
    */
   private async matchedSet(name: string, plan: SearchPlan): Promise<{ products: MatchedProduct[]; truncated: boolean }> {
-    const { params } = this.searchParams();
     const textVector: SparseVector | undefined = plan.mode === 'vector' ? undefined : queryTextVector(plan.text);
     const hasWords = textVector !== undefined && textVector.indices.length > 0;
     // Words that analyze to nothing (stop words, emoji) match no product.
     if (plan.mode === 'keyword' && !hasWords) return { products: [], truncated: false };
+    const words = hasWords ? queryWordConditions(plan.text, PAYLOAD.terms) : [];
+    const allWords: Schemas['Filter'] = { must: [plan.filter, ...words] };
+    const first = await this.rankedMatches(name, plan, textVector, allWords);
+    if (!hasWords || words.length < 2 || first.textMatched > 0) return first;
+    const most = await this.mostWordsHeld(name, plan, textVector as SparseVector, words);
+    if (most === 0) return first;
+    return this.rankedMatches(name, plan, textVector, { must: [plan.filter], min_should: { conditions: words, min_count: most } });
+  }
+
+  /**
+   * The most of `words` (one condition each) that any product passing the filter holds, 0 for
+   * none: one probe per count below all of them, in one batch, each asking for a single point.
+   */
+  private async mostWordsHeld(name: string, plan: SearchPlan, textVector: SparseVector, words: Schemas['FieldCondition'][]): Promise<number> {
+    const counts = Array.from({ length: words.length - 1 }, (_, i) => words.length - 1 - i);
+    const probes: Schemas['QueryRequest'][] = counts.map((count) => ({
+      query: textVector,
+      using: TEXT_VECTOR,
+      filter: { must: [plan.filter], min_should: { conditions: words, min_count: count } },
+      limit: 1,
+      with_payload: false,
+      with_vector: false,
+    }));
+    const results = await this.request('keyword fallback probe', () => this.client.queryBatch(this.stored(name), { searches: probes }));
+    const found = results.findIndex((result) => result.points.length > 0);
+    return found === -1 ? 0 : counts[found];
+  }
+
+  /** One batch of the mode's rankings with `textFilter` on the text ranking; `textMatched`: points the text ranking found. */
+  private async rankedMatches(
+    name: string,
+    plan: SearchPlan,
+    textVector: SparseVector | undefined,
+    textFilter: Schemas['Filter'],
+  ): Promise<{ products: MatchedProduct[]; truncated: boolean; textMatched: number }> {
+    const { params } = this.searchParams();
+    const hasWords = textVector !== undefined && textVector.indices.length > 0;
     const ranking = (withPayload: string[]): { image: Schemas['QueryRequest']; text: Schemas['QueryRequest'] } => ({
       image: {
         query: Array.from(plan.unit ?? []),
@@ -539,14 +590,14 @@ export class QdrantVectorStore extends VectorStore {
         with_payload: withPayload,
         with_vector: false,
       },
-      text: { query: textVector as SparseVector, using: TEXT_VECTOR, filter: plan.filter, limit: plan.pointLimit, with_payload: withPayload, with_vector: false },
+      text: { query: textVector as SparseVector, using: TEXT_VECTOR, filter: textFilter, limit: plan.pointLimit, with_payload: withPayload, with_vector: false },
     });
     if (plan.mode !== 'hybrid') {
       const alone = ranking(plan.fields)[plan.mode === 'vector' ? 'image' : 'text'];
       const [result] = await this.request(`${plan.mode} search`, () => this.client.queryBatch(this.stored(name), { searches: [alone] }));
       const points = result.points as RankedPoint[];
       const products = matchedProducts(points).map((product) => ({ ...product, [plan.mode === 'vector' ? 'vectorScore' : 'keywordScore']: product.score }));
-      return { products, truncated: points.length >= plan.pointLimit };
+      return { products, truncated: points.length >= plan.pointLimit, textMatched: plan.mode === 'keyword' ? points.length : 0 };
     }
     const fused: Schemas['QueryRequest'] = {
       ...hybridFusion({
@@ -554,6 +605,7 @@ export class QdrantVectorStore extends VectorStore {
         text: plan.text,
         using: IMAGE_VECTOR,
         filter: plan.filter,
+        textFilter,
         prefetchLimit: plan.pointLimit,
         scoreThreshold: plan.scoreThreshold,
         k: plan.fusion.k,
@@ -576,7 +628,7 @@ export class QdrantVectorStore extends VectorStore {
       ...(keywordScores.has(product.productId) ? { keywordScore: keywordScores.get(product.productId) } : {}),
     }));
     const truncated = imageResult.points.length >= plan.pointLimit || (textResult?.points.length ?? 0) >= plan.pointLimit;
-    return { products, truncated };
+    return { products, truncated, textMatched: textResult?.points.length ?? 0 };
   }
 
   /** The page's hits: each matched product's data and image, read by its best point's id (a product deleted meanwhile is left out). */
@@ -658,7 +710,9 @@ export class QdrantVectorStore extends VectorStore {
     const recorded = (info.config as { metadata?: Partial<CollectionMetadata> | null }).metadata ?? {};
     const vectors = info.config.params.vectors as Record<string, { size?: number }> | undefined;
     const sparse = info.config.params.sparse_vectors as Record<string, unknown> | null | undefined;
-    const meta = { modelId: String(recorded.modelId ?? ''), dimension: Number(recorded.dimension ?? vectors?.[IMAGE_VECTOR]?.size ?? 0), hasText: Boolean(sparse?.[TEXT_VECTOR]) };
+    // Words need both the text vector and the terms payload (`termsPayload` in the metadata: collections made before all-words matching lack it).
+    const hasTerms = (recorded as { termsPayload?: unknown }).termsPayload === true;
+    const meta = { modelId: String(recorded.modelId ?? ''), dimension: Number(recorded.dimension ?? vectors?.[IMAGE_VECTOR]?.size ?? 0), hasText: Boolean(sparse?.[TEXT_VECTOR]) && hasTerms };
     this.metadata.set(name, meta);
     return meta;
   }
