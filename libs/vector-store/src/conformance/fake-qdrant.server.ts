@@ -171,7 +171,7 @@ export class FakeQdrantServer {
       case 'POST points/count':
         return [200, { count: [...collection.points.values()].filter((point) => matches(point.payload, body.filter as Filter)).length }];
       case 'POST points/query':
-        return [200, { points: this.queryPoints(collection, body as QueryBody) }];
+        return [200, { points: this.queryPoints(collection, body) }];
       case 'POST points/query/batch':
         return [200, (body.searches as QueryBody[]).map((search) => ({ points: this.queryPoints(collection, search) }))];
       case 'POST points/query/groups':
@@ -307,7 +307,7 @@ export class FakeQdrantServer {
   }
 
   private queryGroups(collection: FakeCollection, body: Record<string, unknown>): unknown {
-    const scored = this.ranked(collection, body as QueryBody);
+    const scored = this.ranked(collection, body);
     const groups = new Map<string, Scored[]>();
     for (const entry of scored) {
       const key = String(entry.point.payload[String(body.group_by)]);

@@ -546,7 +546,7 @@ export class QdrantVectorStore extends VectorStore {
     const allWords: Schemas['Filter'] = { must: [plan.filter, ...words] };
     const first = await this.rankedMatches(name, plan, textVector, allWords);
     if (!hasWords || words.length < 2 || first.textMatched > 0) return first;
-    const most = await this.mostWordsHeld(name, plan, textVector as SparseVector, words);
+    const most = await this.mostWordsHeld(name, plan, textVector, words);
     if (most === 0) return first;
     return this.rankedMatches(name, plan, textVector, { must: [plan.filter], min_should: { conditions: words, min_count: most } });
   }
@@ -590,7 +590,7 @@ export class QdrantVectorStore extends VectorStore {
         with_payload: withPayload,
         with_vector: false,
       },
-      text: { query: textVector as SparseVector, using: TEXT_VECTOR, filter: textFilter, limit: plan.pointLimit, with_payload: withPayload, with_vector: false },
+      text: { query: textVector, using: TEXT_VECTOR, filter: textFilter, limit: plan.pointLimit, with_payload: withPayload, with_vector: false },
     });
     if (plan.mode !== 'hybrid') {
       const alone = ranking(plan.fields)[plan.mode === 'vector' ? 'image' : 'text'];
@@ -620,8 +620,8 @@ export class QdrantVectorStore extends VectorStore {
     const alone = ranking([PAYLOAD.productId]);
     const searches = [fused, alone.image, ...(hasWords ? [alone.text] : [])];
     const [fusedResult, imageResult, textResult] = await this.request('hybrid search', () => this.client.queryBatch(this.stored(name), { searches }));
-    const vectorScores = bestScoreByProduct(imageResult.points as RankedPoint[]);
-    const keywordScores = bestScoreByProduct((textResult?.points ?? []) as RankedPoint[]);
+    const vectorScores = bestScoreByProduct(imageResult.points);
+    const keywordScores = bestScoreByProduct((textResult?.points ?? []));
     const products = matchedProducts(fusedResult.points as RankedPoint[]).map((product) => ({
       ...product,
       ...(vectorScores.has(product.productId) ? { vectorScore: vectorScores.get(product.productId) } : {}),
