@@ -168,6 +168,32 @@ export interface SearchFacets {
   stock: FacetCount[];
 }
 
+/** A search as the search service and its stores take it: by vector, by words, or both (see SearchMode). */
+export interface SearchQuery {
+  /** Collection or alias; unset or empty means the alias `products` (PRODUCTS_ALIAS). */
+  collection?: string;
+  /** The query's embedding; required unless `mode` is `keyword`. */
+  vector?: Float32Array;
+  /** The shopper's words, for the keyword ranking; required unless `mode` is `vector`. */
+  text?: string;
+  /** Unset: `hybrid` when both `vector` and `text` are given, else the one ranking they allow. */
+  mode?: SearchMode;
+  /** Unset: `relevance`. */
+  sort?: SearchSort;
+  /** Unset: DEFAULT_FUSION. */
+  fusion?: FusionSettings;
+  filter?: SearchFilter;
+  limit: number;
+  offset?: number;
+  /**
+   * The vector ranking leaves out products whose best cosine is lower. A product the
+   * keyword ranking matched is never cut by it (its words matched the query).
+   */
+  scoreThreshold?: number;
+  /** Facets over the matched products (see SearchFacets). */
+  withFacets?: boolean;
+}
+
 /** One page of results. */
 export interface SearchPage {
   hits: SearchHit[];

@@ -7,7 +7,7 @@
  * with round_robin, so calls spread over every search pod.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { CollectionInfo, ProductData, ProductWithImageVectors, SearchFilter, SearchPage, StoredProduct, WriteOutcome } from '@vsearch/contracts';
+import type { CollectionInfo, ProductData, ProductWithImageVectors, SearchFilter, SearchPage, SearchQuery, StoredProduct, WriteOutcome } from '@vsearch/contracts';
 import { clientChannelOptions, GrpcCallError, grpcTarget } from '@vsearch/grpc-kit';
 import { searchV1 } from '@vsearch/proto';
 import {
@@ -18,7 +18,6 @@ import {
   productToProto,
   productWritesToProto,
   searchRequestToProto,
-  type SearchQueryFields,
   storedProductFromProto,
   writeOutcomeFromProto,
 } from './search.codec';
@@ -42,7 +41,7 @@ export interface SearchClientOptions {
 }
 
 /** What one search call asks for: the query vector and/or words, mode, sort, filter, paging, cut-off and facets. */
-export type SearchQueryInput = SearchQueryFields;
+export type SearchQueryInput = SearchQuery;
 
 export interface SimilarQueryInput {
   collection?: string;

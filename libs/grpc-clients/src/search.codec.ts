@@ -10,7 +10,6 @@ import type {
   CollectionInfo,
   FacetCount,
   FailedImage,
-  FusionSettings,
   ImageVector,
   ProductData,
   ProductWithImageVectors,
@@ -19,6 +18,7 @@ import type {
   SearchHit,
   SearchMode,
   SearchPage,
+  SearchQuery,
   SearchSort,
   StoredProduct,
   WriteOutcome,
@@ -205,22 +205,7 @@ const SORTS_TO_PROTO: Record<SearchSort, searchV1.SortOrder> = {
 const MODES_FROM_PROTO = new Map<number, SearchMode>(Object.entries(MODES_TO_PROTO).map(([mode, value]) => [value, mode as SearchMode]));
 const SORTS_FROM_PROTO = new Map<number, SearchSort>(Object.entries(SORTS_TO_PROTO).map(([sort, value]) => [value, sort as SearchSort]));
 
-/** The fields of a search as the store takes them (collection, vector, words, mode, sort, fusion, filter, paging, cut-off, facets). */
-export interface SearchQueryFields {
-  collection?: string;
-  vector?: Float32Array;
-  text?: string;
-  mode?: SearchMode;
-  sort?: SearchSort;
-  fusion?: FusionSettings;
-  filter?: SearchFilter;
-  limit: number;
-  offset?: number;
-  scoreThreshold?: number;
-  withFacets?: boolean;
-}
-
-export function searchRequestToProto(query: SearchQueryFields): searchV1.SearchRequest {
+export function searchRequestToProto(query: SearchQuery): searchV1.SearchRequest {
   return {
     collection: query.collection ?? '',
     vector: query.vector ? packFloat32LE(query.vector) : Buffer.alloc(0),
@@ -237,7 +222,7 @@ export function searchRequestToProto(query: SearchQueryFields): searchV1.SearchR
 }
 
 /** Unknown enum values (a newer client) are refused naming the value, never guessed. */
-export function searchRequestFromProto(request: searchV1.SearchRequest): SearchQueryFields {
+export function searchRequestFromProto(request: searchV1.SearchRequest): SearchQuery {
   const mode = request.mode === searchV1.SearchMode.SEARCH_MODE_UNSPECIFIED ? undefined : MODES_FROM_PROTO.get(request.mode);
   if (request.mode !== searchV1.SearchMode.SEARCH_MODE_UNSPECIFIED && !mode) throw new MalformedMessageError(`unknown search mode ${request.mode}`);
   const sort = request.sort === searchV1.SortOrder.SORT_ORDER_UNSPECIFIED ? undefined : SORTS_FROM_PROTO.get(request.sort);

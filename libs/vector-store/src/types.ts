@@ -4,7 +4,7 @@
  * collections are the platform's vocabulary (`@vsearch/contracts`), re-exported
  * here for the store's modules.
  */
-import { PRODUCTS_ALIAS, type FusionSettings, type SearchFilter, type SearchMode, type SearchSort } from '@vsearch/contracts';
+import { PRODUCTS_ALIAS, type SearchFilter } from '@vsearch/contracts';
 
 export type {
   CollectionInfo,
@@ -18,6 +18,7 @@ export type {
   SearchFilter,
   SearchHit,
   SearchPage,
+  SearchQuery,
   StoredProduct,
   WriteOutcome,
 } from '@vsearch/contracts';
@@ -35,30 +36,6 @@ export const SEARCH_LIMITS = Object.freeze({
   facetValues: 20,
 });
 
-export interface SearchQuery {
-  /** Collection or alias; unset or empty means {@link DEFAULT_ALIAS}. */
-  collection?: string;
-  /** The query's embedding; required unless `mode` is `keyword`. */
-  vector?: Float32Array;
-  /** The shopper's words, for the keyword ranking; required unless `mode` is `vector`. */
-  text?: string;
-  /** Unset: `hybrid` when both `vector` and `text` are given, else the one ranking they allow. */
-  mode?: SearchMode;
-  /** Unset: `relevance`. */
-  sort?: SearchSort;
-  /** Unset: DEFAULT_FUSION. */
-  fusion?: FusionSettings;
-  filter?: SearchFilter;
-  limit: number;
-  offset?: number;
-  /**
-   * The vector ranking leaves out products whose best cosine is lower. A product the
-   * keyword ranking matched is never cut by it (its words matched the query).
-   */
-  scoreThreshold?: number;
-  /** Facets over the matched products (see SearchFacets). */
-  withFacets?: boolean;
-}
 
 export interface SimilarQuery {
   collection?: string;
