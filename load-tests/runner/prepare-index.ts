@@ -98,6 +98,7 @@ async function main(): Promise<void> {
             price: { amount: Math.round(5 + random() * 295), currency: 'EUR' },
             inStock: random() < 0.85,
             attributes: { category, synthetic: 'true' },
+            updatedAt: '',
           },
           images: [{ imageId: 'main', imageUrl: `http://127.0.0.1:8080/catalog-images/${productId}/main.jpg`, vector: randomUnitVector(random, live.dimension) }],
         };

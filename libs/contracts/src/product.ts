@@ -22,6 +22,8 @@ export interface ProductData {
   price: Price;
   inStock: boolean;
   attributes: Record<string, string>;
+  /** When the catalog last changed the product (its event's `occurredAt`, ISO 8601); absent for data stored before it was recorded. Orders `sort=newest`. */
+  updatedAt?: string;
 }
 
 /** One of a product's images as the index knows it (the event's `{id, url}`). */
@@ -85,11 +87,48 @@ export interface SearchFilter {
   inStock?: boolean;
 }
 
-/** One product in a result list: its best-matching image gives the score. */
+/**
+ * How a text query is matched: `vector` ranks by CLIP similarity alone, `keyword`
+ * by the lexical (BM25) ranking of the product's words alone, `hybrid` fuses both
+ * rankings by reciprocal rank. Photo search and "more like this" are always `vector`.
+ */
+export type SearchMode = 'hybrid' | 'vector' | 'keyword';
+export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'vector', 'keyword'];
+
+/** Result order: by the mode's relevance, by price, or most recently changed first. */
+export type SearchSort = 'relevance' | 'price_asc' | 'price_desc' | 'newest';
+export const SEARCH_SORTS: readonly SearchSort[] = ['relevance', 'price_asc', 'price_desc', 'newest'];
+
+/**
+ * Reciprocal-rank fusion of the vector and keyword rankings: a product's fused score is
+ * the sum over rankings of `weight / (k + rank)` (rank from 1). `k` damps the head of
+ * each list (60 in the RRF paper and in Qdrant's default).
+ */
+export interface FusionSettings {
+  k: number;
+  vectorWeight: number;
+  keywordWeight: number;
+}
+export const DEFAULT_FUSION: Readonly<FusionSettings> = Object.freeze({ k: 60, vectorWeight: 1, keywordWeight: 1 });
+
+/**
+ * Matched products are counted exactly up to this many; past it `total` is this number
+ * and `totalIsLowerBound` is true (as search engines report "10,000+").
+ */
+export const MATCH_COUNT_CAP = 10_000;
+
+/** One product in a result list. */
 export interface SearchHit {
   product: ProductData;
-  /** Cosine similarity of the best-matching image, -1 to 1. */
+  /**
+   * The ranking score of the request's mode: cosine similarity of the best-matching image
+   * (-1 to 1) for vector search, BM25 for keyword search, the fused RRF score for hybrid.
+   */
   score: number;
+  /** Cosine similarity of the best-matching image, when the vector ranking saw the product. */
+  vectorScore?: number;
+  /** BM25 score of the product's words, when the keyword ranking matched it. */
+  keywordScore?: number;
   matchedImageId: string;
   matchedImageUrl: string;
 }
@@ -99,10 +138,60 @@ export interface FacetCount {
   count: number;
 }
 
-/** Number of matching products per category and per brand, most frequent first. */
+/** Price bands counted by the `priceBands` facet: `min` inclusive, `max` exclusive (none for the last). */
+export const PRICE_BANDS: ReadonlyArray<{ value: string; min: number; max?: number }> = Object.freeze([
+  { value: '0-25', min: 0, max: 25 },
+  { value: '25-50', min: 25, max: 50 },
+  { value: '50-100', min: 50, max: 100 },
+  { value: '100-200', min: 100, max: 200 },
+  { value: '200+', min: 200 },
+]);
+
+/** The price band a price falls in. */
+export function priceBandOf(amount: number): string {
+  const band = PRICE_BANDS.find((candidate) => amount >= candidate.min && (candidate.max === undefined || amount < candidate.max));
+  return (band ?? PRICE_BANDS[0]).value;
+}
+
+/** Values of the `stock` facet. */
+export type StockFacetValue = 'in_stock' | 'out_of_stock';
+
+/**
+ * Counts over the products the query matched (the same set `total` counts: the
+ * fused candidates with the cut-off applied, filters applied), most frequent
+ * first; price bands in PRICE_BANDS order. A query that matches nothing has empty facets.
+ */
 export interface SearchFacets {
   categories: FacetCount[];
   brands: FacetCount[];
+  priceBands: FacetCount[];
+  stock: FacetCount[];
+}
+
+/** A search as the search service and its stores take it: by vector, by words, or both (see SearchMode). */
+export interface SearchQuery {
+  /** Collection or alias; unset or empty means the alias `products` (PRODUCTS_ALIAS). */
+  collection?: string;
+  /** The query's embedding; required unless `mode` is `keyword`. */
+  vector?: Float32Array;
+  /** The shopper's words, for the keyword ranking; required unless `mode` is `vector`. */
+  text?: string;
+  /** Unset: `hybrid` when both `vector` and `text` are given, else the one ranking they allow. */
+  mode?: SearchMode;
+  /** Unset: `relevance`. */
+  sort?: SearchSort;
+  /** Unset: DEFAULT_FUSION. */
+  fusion?: FusionSettings;
+  filter?: SearchFilter;
+  limit: number;
+  offset?: number;
+  /**
+   * The vector ranking leaves out products whose best cosine is lower. A product the
+   * keyword ranking matched is never cut by it (its words matched the query).
+   */
+  scoreThreshold?: number;
+  /** Facets over the matched products (see SearchFacets). */
+  withFacets?: boolean;
 }
 
 /** One page of results. */
@@ -110,6 +199,10 @@ export interface SearchPage {
   hits: SearchHit[];
   /** Present when asked for. */
   facets?: SearchFacets;
+  /** Number of products the query matched, exact up to MATCH_COUNT_CAP; absent where the store does not count ("more like this"). */
+  total?: number;
+  /** True when more than MATCH_COUNT_CAP products matched and `total` is the cap. */
+  totalIsLowerBound?: boolean;
   /** The collection that answered (the alias resolved). */
   collection: string;
   /** The model whose vectors the collection holds (name@version). */
@@ -168,6 +261,7 @@ export function productDataFromEvent(event: ProductUpserted): ProductData {
     price: { amount: event.price.amount, currency: event.price.currency },
     inStock: event.inStock,
     attributes: { ...(event.attributes ?? {}) },
+    updatedAt: event.occurredAt,
   };
 }
 

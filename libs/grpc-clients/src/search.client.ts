@@ -7,8 +7,8 @@
  * with round_robin, so calls spread over every search pod.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { CollectionInfo, ProductData, ProductWithImageVectors, SearchFilter, SearchPage, StoredProduct, WriteOutcome } from '@vsearch/contracts';
-import { clientChannelOptions, GrpcCallError, grpcTarget, packFloat32LE } from '@vsearch/grpc-kit';
+import type { CollectionInfo, ProductData, ProductWithImageVectors, SearchFilter, SearchPage, SearchQuery, StoredProduct, WriteOutcome } from '@vsearch/contracts';
+import { clientChannelOptions, GrpcCallError, grpcTarget } from '@vsearch/grpc-kit';
 import { searchV1 } from '@vsearch/proto';
 import {
   collectionFromProto,
@@ -17,6 +17,7 @@ import {
   pageFromProto,
   productToProto,
   productWritesToProto,
+  searchRequestToProto,
   storedProductFromProto,
   writeOutcomeFromProto,
 } from './search.codec';
@@ -39,18 +40,8 @@ export interface SearchClientOptions {
   channelOptions?: grpc.ChannelOptions;
 }
 
-/** What one search call asks for: the query vector and its filter, paging, cut-off and facets. */
-export interface SearchQueryInput {
-  /** Collection or alias; unset means the alias `products`. */
-  collection?: string;
-  vector: Float32Array;
-  filter?: SearchFilter;
-  /** 1 to 100. */
-  limit: number;
-  offset?: number;
-  scoreThreshold?: number;
-  withFacets?: boolean;
-}
+/** What one search call asks for: the query vector and/or words, mode, sort, filter, paging, cut-off and facets. */
+export type SearchQueryInput = SearchQuery;
 
 export interface SimilarQueryInput {
   collection?: string;
@@ -131,19 +122,7 @@ export class SearchClient {
   /** Products nearest to a vector, filtered, one hit per product. */
   async search(query: SearchQueryInput, options: SearchCallOptions = {}): Promise<SearchPage> {
     assertUint32('search', { limit: query.limit, offset: query.offset ?? 0 });
-    const response = await this.call<searchV1.SearchRequest, searchV1.SearchResponse>(
-      'search',
-      {
-        collection: query.collection ?? '',
-        vector: packFloat32LE(query.vector),
-        filter: filterToProto(query.filter),
-        limit: query.limit,
-        offset: query.offset ?? 0,
-        scoreThreshold: query.scoreThreshold,
-        withFacets: query.withFacets ?? false,
-      },
-      options,
-    );
+    const response = await this.call<searchV1.SearchRequest, searchV1.SearchResponse>('search', searchRequestToProto(query), options);
     return pageFromProto(response);
   }
 

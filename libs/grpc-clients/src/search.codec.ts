@@ -16,10 +16,14 @@ import type {
   SearchFacets,
   SearchFilter,
   SearchHit,
+  SearchMode,
   SearchPage,
+  SearchQuery,
+  SearchSort,
   StoredProduct,
   WriteOutcome,
 } from '@vsearch/contracts';
+import { DEFAULT_FUSION } from '@vsearch/contracts';
 import { packFloat32LE, unpackFloat32LE } from '@vsearch/grpc-kit';
 import { searchV1 } from '@vsearch/proto';
 
@@ -49,6 +53,7 @@ export function productToProto(product: ProductData): searchV1.Product {
     price: { amount: product.price.amount, currency: product.price.currency },
     inStock: product.inStock,
     attributes: { ...product.attributes },
+    updatedAt: product.updatedAt ?? '',
   };
 }
 
@@ -63,6 +68,7 @@ export function productFromProto(message: searchV1.Product): ProductData {
     price: { amount: message.price?.amount ?? 0, currency: message.price?.currency ?? '' },
     inStock: message.inStock,
     attributes: { ...message.attributes },
+    ...(message.updatedAt ? { updatedAt: message.updatedAt } : {}),
   };
 }
 
@@ -142,13 +148,22 @@ export function writeOutcomeFromProto(outcome: searchV1.WriteOutcome): WriteOutc
 }
 
 export function hitToProto(hit: SearchHit): searchV1.Hit {
-  return { product: productToProto(hit.product), score: hit.score, matchedImageId: hit.matchedImageId, matchedImageUrl: hit.matchedImageUrl };
+  return {
+    product: productToProto(hit.product),
+    score: hit.score,
+    matchedImageId: hit.matchedImageId,
+    matchedImageUrl: hit.matchedImageUrl,
+    vectorScore: hit.vectorScore,
+    keywordScore: hit.keywordScore,
+  };
 }
 
 export function hitFromProto(hit: searchV1.Hit): SearchHit {
   return {
     product: productFromProto(hit.product ?? searchV1.Product.decode(new Uint8Array(0))),
     score: hit.score,
+    ...(hit.vectorScore === undefined ? {} : { vectorScore: hit.vectorScore }),
+    ...(hit.keywordScore === undefined ? {} : { keywordScore: hit.keywordScore }),
     matchedImageId: hit.matchedImageId,
     matchedImageUrl: hit.matchedImageUrl,
   };
@@ -158,23 +173,97 @@ function copyFacet({ value, count }: FacetCount): FacetCount {
   return { value, count };
 }
 
+/** Facets have the same fields on both sides: one copy serves both directions. */
+function copyFacets(facets: SearchFacets): SearchFacets {
+  return {
+    categories: facets.categories.map(copyFacet),
+    brands: facets.brands.map(copyFacet),
+    priceBands: facets.priceBands.map(copyFacet),
+    stock: facets.stock.map(copyFacet),
+  };
+}
+
 export function facetsToProto(facets: SearchFacets | undefined): searchV1.Facets | undefined {
-  return facets && { categories: facets.categories.map(copyFacet), brands: facets.brands.map(copyFacet) };
+  return facets && copyFacets(facets);
 }
 
 export function facetsFromProto(facets: searchV1.Facets | undefined): SearchFacets | undefined {
-  return facets && { categories: facets.categories.map(copyFacet), brands: facets.brands.map(copyFacet) };
+  return facets && copyFacets(facets);
+}
+
+const MODES_TO_PROTO: Record<SearchMode, searchV1.SearchMode> = {
+  hybrid: searchV1.SearchMode.SEARCH_MODE_HYBRID,
+  vector: searchV1.SearchMode.SEARCH_MODE_VECTOR,
+  keyword: searchV1.SearchMode.SEARCH_MODE_KEYWORD,
+};
+const SORTS_TO_PROTO: Record<SearchSort, searchV1.SortOrder> = {
+  relevance: searchV1.SortOrder.SORT_ORDER_RELEVANCE,
+  price_asc: searchV1.SortOrder.SORT_ORDER_PRICE_ASC,
+  price_desc: searchV1.SortOrder.SORT_ORDER_PRICE_DESC,
+  newest: searchV1.SortOrder.SORT_ORDER_NEWEST,
+};
+const MODES_FROM_PROTO = new Map<number, SearchMode>(Object.entries(MODES_TO_PROTO).map(([mode, value]) => [value, mode as SearchMode]));
+const SORTS_FROM_PROTO = new Map<number, SearchSort>(Object.entries(SORTS_TO_PROTO).map(([sort, value]) => [value, sort as SearchSort]));
+
+export function searchRequestToProto(query: SearchQuery): searchV1.SearchRequest {
+  return {
+    collection: query.collection ?? '',
+    vector: query.vector ? packFloat32LE(query.vector) : Buffer.alloc(0),
+    queryText: query.text ?? '',
+    mode: query.mode ? MODES_TO_PROTO[query.mode] : searchV1.SearchMode.SEARCH_MODE_UNSPECIFIED,
+    sort: query.sort ? SORTS_TO_PROTO[query.sort] : searchV1.SortOrder.SORT_ORDER_UNSPECIFIED,
+    fusion: query.fusion && { k: query.fusion.k, vectorWeight: query.fusion.vectorWeight, keywordWeight: query.fusion.keywordWeight },
+    filter: filterToProto(query.filter),
+    limit: query.limit,
+    offset: query.offset ?? 0,
+    scoreThreshold: query.scoreThreshold,
+    withFacets: query.withFacets ?? false,
+  };
+}
+
+/** Unknown enum values (a newer client) are refused naming the value, never guessed. */
+export function searchRequestFromProto(request: searchV1.SearchRequest): SearchQuery {
+  const mode = request.mode === searchV1.SearchMode.SEARCH_MODE_UNSPECIFIED ? undefined : MODES_FROM_PROTO.get(request.mode);
+  if (request.mode !== searchV1.SearchMode.SEARCH_MODE_UNSPECIFIED && !mode) throw new MalformedMessageError(`unknown search mode ${request.mode}`);
+  const sort = request.sort === searchV1.SortOrder.SORT_ORDER_UNSPECIFIED ? undefined : SORTS_FROM_PROTO.get(request.sort);
+  if (request.sort !== searchV1.SortOrder.SORT_ORDER_UNSPECIFIED && !sort) throw new MalformedMessageError(`unknown sort order ${request.sort}`);
+  return {
+    collection: request.collection,
+    vector: request.vector.length > 0 ? vectorFromProto(request.vector, 'query vector') : undefined,
+    text: request.queryText || undefined,
+    mode,
+    sort,
+    fusion: request.fusion && {
+      k: request.fusion.k || DEFAULT_FUSION.k,
+      vectorWeight: request.fusion.vectorWeight ?? DEFAULT_FUSION.vectorWeight,
+      keywordWeight: request.fusion.keywordWeight ?? DEFAULT_FUSION.keywordWeight,
+    },
+    filter: filterFromProto(request.filter),
+    limit: request.limit,
+    offset: request.offset,
+    scoreThreshold: request.scoreThreshold,
+    withFacets: request.withFacets,
+  };
 }
 
 /** A page of results as Search and Similar answer it. */
 export function pageToProto(page: SearchPage): searchV1.SearchResponse {
-  return { hits: page.hits.map(hitToProto), facets: facetsToProto(page.facets), collection: page.collection, modelId: page.modelId };
+  return {
+    hits: page.hits.map(hitToProto),
+    facets: facetsToProto(page.facets),
+    collection: page.collection,
+    modelId: page.modelId,
+    total: page.total ?? 0,
+    totalIsLowerBound: page.totalIsLowerBound ?? false,
+  };
 }
 
 export function pageFromProto(response: searchV1.SearchResponse | searchV1.SimilarResponse): SearchPage {
+  const counted = 'total' in response ? { total: response.total, totalIsLowerBound: response.totalIsLowerBound } : {};
   return {
     hits: response.hits.map(hitFromProto),
     facets: 'facets' in response ? facetsFromProto(response.facets) : undefined,
+    ...counted,
     collection: response.collection,
     modelId: response.modelId,
   };

@@ -12,6 +12,7 @@ export function canonicalProduct(product: ProductData): ProductData {
     price: { amount: product.price?.amount ?? 0, currency: product.price?.currency ?? '' },
     inStock: Boolean(product.inStock),
     attributes: { ...(product.attributes ?? {}) },
+    ...(product.updatedAt ? { updatedAt: product.updatedAt } : {}),
   };
 }
 

@@ -18,6 +18,7 @@ export type {
   SearchFilter,
   SearchHit,
   SearchPage,
+  SearchQuery,
   StoredProduct,
   WriteOutcome,
 } from '@vsearch/contracts';
@@ -35,18 +36,6 @@ export const SEARCH_LIMITS = Object.freeze({
   facetValues: 20,
 });
 
-export interface SearchQuery {
-  /** Collection or alias; unset or empty means {@link DEFAULT_ALIAS}. */
-  collection?: string;
-  vector: Float32Array;
-  filter?: SearchFilter;
-  limit: number;
-  offset?: number;
-  /** Products whose best cosine score is lower are left out. */
-  scoreThreshold?: number;
-  /** Count categories and brands over every product matching the filter. */
-  withFacets?: boolean;
-}
 
 export interface SimilarQuery {
   collection?: string;

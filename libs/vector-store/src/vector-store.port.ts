@@ -20,8 +20,21 @@
  * - An upsert records the product's failed images beside it (replacing the
  *   ones recorded before, like its image set); attribute updates keep them,
  *   deletes drop them. Data written before this existed reads as none.
- * - Search collapses image points to one hit per product (its best image),
- *   then pages with offset/limit; facets count products matching the filter.
+ * - Search collapses image points to one hit per product (its best image).
+ *   A text query runs in one of three modes (see `resolveSearch`): `vector`
+ *   (cosine of the best image), `keyword` (BM25 over title, brand, categories,
+ *   attribute values and description, as analyzed by lexical/tokenizer.ts) or
+ *   `hybrid` (both rankings fused by reciprocal rank with the request's k and
+ *   weights). Filters apply to both rankings. The score threshold cuts only
+ *   the vector ranking: a product whose words match is never cut by it, and a
+ *   query with neither a word match nor a vector score above it matches nothing.
+ * - What matched: the vector ranking's products above the threshold (every
+ *   product passing the filter when there is none) plus the keyword matches;
+ *   `total` counts them exactly up to MATCH_COUNT_CAP (then a lower bound) and
+ *   facets (categories, brands, price bands, stock) count them, empty when
+ *   nothing matched. `sort` orders what matched by relevance, price (ties by
+ *   relevance) or `updatedAt` (newest first, undated last), then pages with
+ *   offset/limit. Photo search and `similarToProduct` are vector-only.
  */
 import type {
   CollectionInfo,
@@ -53,7 +66,7 @@ export abstract class VectorStore {
   /** The stored product with its images, or undefined when absent or deleted. */
   abstract getProduct(collection: string | undefined, productId: string): Promise<StoredProduct | undefined>;
 
-  /** Filtered k-nearest-neighbour search, one hit per product. */
+  /** Filtered vector, keyword or hybrid search, one hit per product, with the total and facets of what matched. */
   abstract searchSimilar(query: SearchQuery): Promise<SearchPage>;
 
   /** Products nearest to a stored product's images, the product itself left out. */

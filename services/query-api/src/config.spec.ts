@@ -1,4 +1,5 @@
 import { ConfigError } from '@vsearch/config';
+import { DEFAULT_FUSION } from '@vsearch/contracts';
 import { loadQueryApiConfig } from './config';
 
 describe(loadQueryApiConfig.name, () => {
@@ -11,7 +12,26 @@ describe(loadQueryApiConfig.name, () => {
     expect(config.admin.apiKeys).toEqual([]);
     expect(config.images.maxUploadBytes).toBe(10 * 1024 * 1024);
     expect(config.search.textScoreThreshold).toBeUndefined();
+    expect(config.search.fusion).toEqual(DEFAULT_FUSION);
     expect(Object.isFrozen(config.rateLimit)).toBe(true);
+  });
+
+  it('reads the hybrid fusion settings', () => {
+    const config = loadQueryApiConfig({}, { FUSION_K: '20', FUSION_VECTOR_WEIGHT: '0.5', FUSION_KEYWORD_WEIGHT: '2' });
+    expect(config.search.fusion).toEqual({ k: 20, vectorWeight: 0.5, keywordWeight: 2 });
+    expect(Object.isFrozen(config.search.fusion)).toBe(true);
+  });
+
+  it.each([
+    ['FUSION_K', '0'],
+    ['FUSION_K', '2.5'],
+    ['FUSION_VECTOR_WEIGHT', '0'],
+    ['FUSION_VECTOR_WEIGHT', 'heavy'],
+    ['FUSION_KEYWORD_WEIGHT', '-1'],
+    ['FUSION_KEYWORD_WEIGHT', 'Infinity'],
+  ])('refuses %s=%s at start-up, naming it', (name, value) => {
+    expect(() => loadQueryApiConfig({}, { [name]: value })).toThrow(ConfigError);
+    expect(() => loadQueryApiConfig({}, { [name]: value })).toThrow(name);
   });
 
   it('reads lists, numbers and overrides applied over the environment', () => {

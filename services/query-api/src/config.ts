@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { env, loadConfig } from '@vsearch/config';
+import { DEFAULT_FUSION, type FusionSettings } from '@vsearch/contracts';
 import { catalogTopicNames, checkKafkaConnectionEnv, kafkaConnection, kafkaConnectionEnvShape, type KafkaConnectionOptions } from '@vsearch/event-log';
 
 const MIB = 1024 * 1024;
@@ -45,6 +46,12 @@ export const queryApiEnvSchema = z.object({
     .optional()
     .transform((value) => (value === undefined || value.trim() === '' ? undefined : Number(value)))
     .pipe(z.number({ error: 'must be a number' }).min(-1).max(1).optional()),
+  /** Hybrid search, reciprocal-rank fusion: a product scores `weight / (k + rank)` in each ranking. `k` damps the head of each list. */
+  FUSION_K: env.positiveInt(DEFAULT_FUSION.k),
+  /** Weight of the vector (CLIP) ranking in hybrid search. */
+  FUSION_VECTOR_WEIGHT: fusionWeight(DEFAULT_FUSION.vectorWeight),
+  /** Weight of the keyword (BM25) ranking in hybrid search. */
+  FUSION_KEYWORD_WEIGHT: fusionWeight(DEFAULT_FUSION.keywordWeight),
   /** Query embeddings kept in the LRU cache. */
   QUERY_CACHE_SIZE: env.positiveInt(2_000),
   /** Deadline of each call to the embedder, search and ingestion. */
@@ -53,6 +60,14 @@ export const queryApiEnvSchema = z.object({
   RETRY_AFTER_SECONDS: env.positiveInt(5),
   LOG_LEVEL: env.logLevel(),
 }).superRefine(checkKafkaConnectionEnv);
+
+/** A finite weight above 0 (a weight of 0 would switch a ranking off: use `mode` for that). */
+function fusionWeight(defaultWeight: number) {
+  return z.coerce
+    .number({ error: 'must be a number' })
+    .refine((weight) => Number.isFinite(weight) && weight > 0, 'must be a number above 0')
+    .default(defaultWeight);
+}
 
 export type QueryApiEnv = z.input<typeof queryApiEnvSchema>;
 
@@ -64,7 +79,7 @@ export interface QueryApiConfig {
   admin: { apiKeys: string[] };
   rateLimit: { enabled: boolean; perSecond: number; burst: number; maxClients: number };
   images: { maxUploadBytes: number; maxPixels: number; fetchAllowHosts: string[]; fetchTimeoutMs: number; catalogImagesDir?: string };
-  search: { textScoreThreshold?: number; queryCacheSize: number };
+  search: { textScoreThreshold?: number; queryCacheSize: number; fusion: Readonly<FusionSettings> };
   logLevel: string;
 }
 
@@ -106,6 +121,7 @@ export function loadQueryApiConfig(overrides: QueryApiConfigOverrides = {}, envi
     search: Object.freeze({
       textScoreThreshold: flat.TEXT_SCORE_THRESHOLD,
       queryCacheSize: flat.QUERY_CACHE_SIZE,
+      fusion: Object.freeze({ k: flat.FUSION_K, vectorWeight: flat.FUSION_VECTOR_WEIGHT, keywordWeight: flat.FUSION_KEYWORD_WEIGHT }),
     }),
     logLevel: flat.LOG_LEVEL,
   });

@@ -114,7 +114,7 @@ export async function createQueryApiApp({ config, ports, logger, metrics = new Q
     modelSettings,
     new QueryEmbeddingCache(config.search.queryCacheSize),
     metrics,
-    { maxUploadBytes: config.images.maxUploadBytes },
+    { maxUploadBytes: config.images.maxUploadBytes, fusion: config.search.fusion },
   );
   return createHttpApp({
     config,

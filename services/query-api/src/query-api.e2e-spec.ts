@@ -10,6 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CATEGORY_INFO, COLOUR_INFO, type Category, type Colour } from '@vsearch/catalog-generator';
 import { CATALOG_REINDEX_TOPIC, parseReindexRequest, type ProductUpserted } from '@vsearch/contracts';
 import { FileEventLog } from '@vsearch/event-log';
 import { REPO_ROOT, waitFor } from '@vsearch/testing';
@@ -67,6 +68,141 @@ function catalogPairs(): { colour: string; category: string; count: number }[] {
     .map(([key, count]) => ({ colour: key.split('|')[0], category: key.split('|')[1], count }))
     .sort((a, b) => b.count - a.count || a.colour.localeCompare(b.colour));
 }
+
+/** Products of the catalog for which `predicate` holds, by id. */
+const productIdsWhere = (predicate: (event: ProductUpserted) => boolean) => [...stack.products.values()].filter(predicate).map((event) => event.productId);
+
+/** The most frequent value of `key` over the catalog's products, with the products that have it (ties: alphabetical). */
+function mostCommon(key: (event: ProductUpserted) => string | undefined, among: (event: ProductUpserted) => boolean = () => true): { value: string; ids: string[] } {
+  const groups = new Map<string, string[]>();
+  for (const event of stack.products.values()) {
+    const value = key(event);
+    if (value === undefined || !among(event)) continue;
+    groups.set(value, [...(groups.get(value) ?? []), event.productId]);
+  }
+  const [value, ids] = [...groups].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))[0];
+  return { value, ids };
+}
+
+const categoryLabel = (productId: string) => CATEGORY_INFO[category(productId) as Category].label;
+/** A title ends with its model name ("Nimbus Red Dotted Backpack Aurora"). */
+const modelName = (productId: string) => product(productId).title.split(' ').at(-1)!;
+const sum = (facets: { count: number }[]) => facets.reduce((total, facet) => total + facet.count, 0);
+
+describe('hybrid search: the query types of issue 15', () => {
+  /**
+   * Where the products matching every word of `query` land: the top hit is one of them, all but
+   * one fill the first places, and all are on the first page. Plain reciprocal-rank fusion (k 60,
+   * equal weights) lets a product matching one word but ranked first by the vector push one of
+   * them a few places down (measured: 3 of 4 "Acme sneaker" in the top 4, 4 of 5 "Aurora Boot").
+   */
+  async function expectWordMatchesFirst(query: string, expected: string[]): Promise<SearchResponse> {
+    const body = await searchOk(`/v1/search?q=${encodeURIComponent(query)}&limit=10`);
+    const shown = body.results.map((result) => result.productId);
+    const ranks = Object.fromEntries(expected.map((id) => [id, shown.indexOf(id) + 1]));
+    const inFirstPlaces = expected.filter((id) => ranks[id] >= 1 && ranks[id] <= expected.length).length;
+    expect({ query, ranks, floorsMet: expected.includes(shown[0]) && inFirstPlaces >= expected.length - 1 && Object.values(ranks).every((rank) => rank >= 1) }).toMatchObject({
+      floorsMet: true,
+    });
+    return body;
+  }
+
+  it('brand + category ("Nimbus backpack"): the products of that brand and category come first', async () => {
+    const pair = mostCommon((event) => `${event.brand}|${event.attributes!.category}`);
+    const [brand, leaf] = pair.value.split('|');
+    const body = await expectWordMatchesFirst(`${brand} ${CATEGORY_INFO[leaf as Category].label.toLowerCase()}`, pair.ids);
+    expect(body.mode).toBe('hybrid');
+    expect(body.facets.brands.find((facet) => facet.value === brand)?.count).toBeGreaterThanOrEqual(pair.ids.length);
+    // The products matched by words carry a keyword score beside their vector score.
+    expect(body.results[0].keywordScore).toBeGreaterThan(0);
+    expect(body.results[0].vectorScore).toBeDefined();
+  });
+
+  it('model name + category ("Sierra t-shirt"): the products of that model and category come first', async () => {
+    const pair = mostCommon((event) => `${event.title.split(' ').at(-1)}|${event.attributes!.category}`);
+    await expectWordMatchesFirst(`${modelName(pair.ids[0])} ${categoryLabel(pair.ids[0])}`, pair.ids);
+  });
+
+  it('a typo of a category ("bakcpack") finds that category, in hybrid and in keyword mode', async () => {
+    // Two letters swapped is two edits: forgiven in words of 8 letters or more (typoTolerance in the lexical index).
+    const leaf = mostCommon((event) => event.attributes!.category, (event) => /^[a-z]{8,}$/.test(event.attributes!.category)).value;
+    const word = leaf.toLowerCase();
+    const typo = `${word.slice(0, 2)}${word[3]}${word[2]}${word.slice(4)}`;
+    for (const mode of ['hybrid', 'keyword']) {
+      const body = await searchOk(`/v1/search?q=${encodeURIComponent(typo)}&mode=${mode}&limit=5`);
+      expect({ typo, mode, categories: body.results.map((result) => category(result.productId)) }).toEqual({ typo, mode, categories: Array(5).fill(leaf) });
+    }
+  });
+
+  it('a paraphrase ("a crimson top") finds the colour and category it describes', async () => {
+    // Colour and category words that no title uses: only the vector ranking can find them.
+    const paraphrasable = (event: ProductUpserted) =>
+      COLOUR_INFO[event.attributes!.colour as Colour].synonyms.length > 1 && CATEGORY_INFO[event.attributes!.category as Category].synonyms.some((synonym) => /^[a-z]+$/.test(synonym) && synonym !== event.attributes!.category && !synonym.startsWith(event.attributes!.category));
+    const pair = mostCommon((event) => `${event.attributes!.colour}|${event.attributes!.category}`, paraphrasable);
+    const [hue, leaf] = pair.value.split('|') as [Colour, Category];
+    const colourWord = COLOUR_INFO[hue].synonyms.find((synonym) => synonym !== hue)!;
+    const categoryWord = CATEGORY_INFO[leaf].synonyms.find((synonym) => /^[a-z]+$/.test(synonym) && synonym !== leaf && !synonym.startsWith(leaf))!;
+    const query = `a ${colourWord} ${categoryWord}`;
+    const body = await searchOk(`/v1/search?q=${encodeURIComponent(query)}&limit=3`);
+    const top = body.results.map((result) => ({ colour: colour(result.productId), category: category(result.productId) }));
+    expect({ query, top: top[0] }).toEqual({ query, top: { colour: hue, category: leaf } });
+  });
+
+  it.each(['zxqv wprtk glorfnax', 'qqqq ßßßß 12345xyz'])('a nonsense query ("%s") returns nothing, total 0 and empty facets', async (query) => {
+    const body = await searchOk(`/v1/search?q=${encodeURIComponent(query)}`);
+    expect(body).toMatchObject({ results: [], total: 0, totalIsLowerBound: false, facets: { categories: [], brands: [], priceBands: [], stock: [] } });
+  });
+
+  it('keyword mode matches the words alone: a brand finds exactly that brand', async () => {
+    const brand = mostCommon((event) => event.brand).value;
+    const body = await searchOk(`/v1/search?q=${encodeURIComponent(brand)}&mode=keyword&limit=100`);
+    expect(body.mode).toBe('keyword');
+    expect(body.results.map((result) => result.productId).sort()).toEqual(productIdsWhere((event) => event.brand === brand).sort());
+    expect(body.total).toBe(body.results.length);
+    expect(body.results.every((result) => result.vectorScore === undefined && result.keywordScore! > 0)).toBe(true);
+  });
+
+  it('total counts what matched, the facets count the same products, and paging reaches all of them', async () => {
+    const leaf = mostCommon((event) => event.attributes!.category).value;
+    const body = await searchOk(`/v1/search?q=${encodeURIComponent(CATEGORY_INFO[leaf as Category].label)}&limit=100`);
+    expect(body.totalIsLowerBound).toBe(false);
+    expect(body.total).toBeGreaterThan(0);
+    expect(body.total).toBeLessThanOrEqual(100);
+    expect(body.results.length).toBe(body.total);
+    expect(sum(body.facets.brands)).toBe(body.total);
+    expect(sum(body.facets.stock)).toBe(body.total);
+    expect(sum(body.facets.priceBands)).toBe(body.total);
+    const shown = body.results.map((result) => result.productId);
+    for (const facet of body.facets.brands) expect(shown.filter((id) => product(id).brand === facet.value).length).toBe(facet.count);
+    expect(body.facets.stock.find((facet) => facet.value === 'in_stock')?.count ?? 0).toBe(shown.filter((id) => product(id).inStock).length);
+  });
+
+  it('sorts by price either way and by newest, over the same matched products', async () => {
+    const query = encodeURIComponent(CATEGORY_INFO[mostCommon((event) => event.attributes!.category).value as Category].label);
+    const byRelevance = await searchOk(`/v1/search?q=${query}&limit=100`);
+    const ascending = await searchOk(`/v1/search?q=${query}&limit=100&sort=price_asc`);
+    const descending = await searchOk(`/v1/search?q=${query}&limit=100&sort=price_desc`);
+    const prices = (body: SearchResponse) => body.results.map((result) => result.price.amount);
+    expect(prices(ascending)).toEqual([...prices(byRelevance)].sort((a, b) => a - b));
+    expect(prices(descending)).toEqual([...prices(byRelevance)].sort((a, b) => b - a));
+    expect(ascending.total).toBe(byRelevance.total);
+    const newest = await searchOk(`/v1/search?q=${query}&limit=100&sort=newest`);
+    const changed = newest.results.map((result) => Date.parse(product(result.productId).occurredAt));
+    expect(changed).toEqual([...changed].sort((a, b) => b - a));
+    // Paging a sorted list continues it.
+    const secondPage = await searchOk(`/v1/search?q=${query}&limit=3&offset=3&sort=price_asc`);
+    expect(prices(secondPage)).toEqual(prices(ascending).slice(3, 6));
+  });
+
+  it('sorts photo search by price', async () => {
+    const form = () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ imageUrl: product(`s${SEED}-000001`).images[0].url }) });
+    const body = await searchOk('/v1/search/image?limit=20&sort=price_asc', form());
+    const prices = body.results.map((result) => result.price.amount);
+    expect(body.mode).toBe('vector');
+    expect(prices.length).toBeGreaterThan(1);
+    expect(prices).toEqual([...prices].sort((a, b) => a - b));
+  });
+});
 
 describe('text search', () => {
   it('returns one row per product with the documented fields, facets and model', async () => {
@@ -196,8 +332,35 @@ describe('more like this', () => {
 
 describe('bad input gets a 4xx with a reason, never a 5xx', () => {
   it.each([
+    ['only stop words', 'the of and a'],
+    ['only punctuation', '?!.,;:…'],
+    ['quotes, minus, star and colon', '"red backpack" -leather back* brand:Nimbus'],
+    ['emoji', '🎒🔥 backpack 👟'],
+    ['right-to-left text', 'حقيبة ظهر حمراء'],
+    ['10 KB of text', 'red leather backpack with a zip pocket '.repeat(270)],
+  ])('%s is literal text: 200 in every mode', async (_what, q) => {
+    for (const mode of ['hybrid', 'vector', 'keyword']) {
+      const response = await get(`/v1/search?q=${encodeURIComponent(q)}&mode=${mode}`);
+      expect({ mode, status: response.status }).toEqual({ mode, status: 200 });
+      searchResponseSchema.parse(await response.json());
+    }
+  });
+
+  it.each([
+    ['mode', 'fuzzy', 'hybrid, vector, keyword'],
+    ['sort', 'cheapest', 'relevance, price_asc, price_desc, newest'],
+  ])('an unknown %s ("%s") → 400 naming it and the values allowed', async (name, value, allowed) => {
+    const response = await get(`/v1/search?q=backpack&${name}=${value}`);
+    const body = await response.json();
+    expect({ status: response.status, body }).toEqual({
+      status: 400,
+      body: { error: { code: 'invalid_parameter', message: `${name}: must be one of ${allowed}; got "${value}"`, requestId: expect.any(String) } },
+    });
+  });
+
+  it.each([
     ['an empty query', '/v1/search?q=', 400],
-    ['a 10 KB query', `/v1/search?q=${'x'.repeat(10_240)}`, 400],
+    ['a query over 12,000 characters', `/v1/search?q=${'x'.repeat(12_001)}`, 400],
     ['an unknown filter', '/v1/search?q=boot&color=red', 400],
     ['minPrice > maxPrice', '/v1/search?q=boot&minPrice=100&maxPrice=10', 400],
     ['a non-numeric price', '/v1/search?q=boot&maxPrice=ten', 400],
@@ -306,22 +469,98 @@ describe('web page in Chromium', () => {
     const first = page.locator('[data-testid=result]').first();
     expect(await first.locator('.title').textContent()).toBe(expected.results[0].title);
     expect(await first.locator('.price').textContent()).toMatch(/\d/);
-    expect(await first.locator('.score').textContent()).toBe(`score ${expected.results[0].score.toFixed(3)}`);
+    expect(await first.locator('.score').textContent()).toBe(`score ${expected.results[0].score.toPrecision(3)}`);
     // Images load from /catalog-images.
     await page.waitForFunction(() =>
       Array.from(document.querySelectorAll('[data-testid=result] img'))
         .slice(0, 4)
         .every((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0),
     );
-    expect(await page.locator('#query-summary').textContent()).toContain(`${expected.results.length} results for “${query}”`);
+    expect(await page.locator('#query-summary').textContent()).toContain(`${expected.total} results for “${query}”`);
     await page.screenshot({ path: path.join(screenshots, 'web-page.png') });
+  });
+
+  const facetCount = (group: string, value: string) => page.locator(`#facet-${group} input[value="${value}"] ~ .count`).textContent();
+  const search = async (query: string) => {
+    await page.fill('#q', query);
+    await page.press('#q', 'Enter');
+    await page.waitForFunction((expected) => document.querySelector('#query-summary')?.textContent?.includes(`“${expected}”`) && !document.body.classList.contains('busy'), query);
+  };
+  const settled = () => page.waitForFunction(() => !document.body.classList.contains('busy'));
+
+  it('a brand query shows that brand first, "N results" from total and counts beside every filter value', async () => {
+    const pair = mostCommon((event) => `${event.brand}|${event.attributes!.category}`);
+    const [brand, leaf] = pair.value.split('|');
+    const query = `${brand} ${CATEGORY_INFO[leaf as Category].label.toLowerCase()}`;
+    const expected = await searchOk(`/v1/search?q=${encodeURIComponent(query)}&limit=24`);
+    await search(query);
+    const ids = await shownProductIds();
+    expect(ids).toEqual(expected.results.map((result) => result.productId));
+    expect(product(ids[0]).brand).toBe(brand);
+    expect(await page.locator('#query-summary').textContent()).toContain(`${expected.total} results for “${query}”`);
+    for (const [group, facets] of [['category', expected.facets.categories], ['brand', expected.facets.brands], ['price', expected.facets.priceBands], ['stock', expected.facets.stock]] as const) {
+      for (const facet of facets) expect({ group, value: facet.value, count: await facetCount(group, facet.value) }).toEqual({ group, value: facet.value, count: String(facet.count) });
+    }
+  });
+
+  it('clicking a facet value filters the results to it, and clicking it again clears it', async () => {
+    const before = await shownProductIds();
+    const brand = (await page.locator('#facet-brand input').evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value)))[1];
+    const count = Number(await facetCount('brand', brand));
+    await page.locator(`#facet-brand input[value="${brand}"]`).click();
+    await page.waitForFunction((expected) => document.querySelector('#query-summary')?.textContent?.startsWith(`${expected} result`), count);
+    await settled();
+    const ids = await shownProductIds();
+    expect(ids.length).toBe(Math.min(count, 24));
+    expect(ids.every((id) => product(id).brand === brand)).toBe(true);
+    expect(await page.locator(`#facet-brand input[value="${brand}"]`).isChecked()).toBe(true);
+    await page.locator(`#facet-brand input[value="${brand}"]`).click();
+    await settled();
+    await page.waitForFunction((expected) => document.querySelectorAll('[data-testid=result]').length === expected, before.length);
+    expect(await shownProductIds()).toEqual(before);
+  });
+
+  it('sorts the shown results by price', async () => {
+    await page.selectOption('#sort', 'price_asc');
+    await settled();
+    const ascending = (await shownProductIds()).map((id) => product(id).price.amount);
+    expect(ascending.length).toBeGreaterThan(1);
+    expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
+    await page.selectOption('#sort', 'price_desc');
+    await settled();
+    const descending = (await shownProductIds()).map((id) => product(id).price.amount);
+    expect(descending).toEqual([...descending].sort((a, b) => b - a));
+    await page.selectOption('#sort', 'relevance');
+    await settled();
+  });
+
+  it('fits a 390 px phone: the photo button is on screen, the filters wait behind a toggle, the first result shows on the first screen', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    try {
+      await phone.goto(`${stack.baseUrl}/?q=${encodeURIComponent(catalogPairs()[0].colour + ' ' + catalogPairs()[0].category)}`);
+      await phone.locator('[data-testid=result]').first().waitFor();
+      const photo = (await phone.locator('#photo-button').boundingBox())!;
+      expect({ left: photo.x >= 0, right: photo.x + photo.width <= 390 }).toEqual({ left: true, right: true });
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await phone.locator('#filters').isVisible()).toBe(false);
+      const first = (await phone.locator('[data-testid=result]').first().boundingBox())!;
+      expect(first.y + first.height / 2).toBeLessThan(844);
+      await phone.screenshot({ path: path.join(screenshots, 'web-page-390.png') });
+      await phone.click('#filters-toggle');
+      expect(await phone.locator('#filters').isVisible()).toBe(true);
+      expect(await phone.getAttribute('#filters-toggle', 'aria-expanded')).toBe('true');
+      await phone.screenshot({ path: path.join(screenshots, 'web-page-390-filters.png') });
+    } finally {
+      await phone.close();
+    }
   });
 
   it('narrows the results with the filters', async () => {
     // A category of a shown result: the filtered list cannot be empty.
     const department = product((await shownProductIds())[0]).categories[0];
-    await page.selectOption('#category', department);
+    await page.locator(`#facet-category input[value="${department}"]`).click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=result]').length > 0 && !document.body.classList.contains('busy'));
+    await page.waitForFunction((value) => document.querySelector<HTMLInputElement>(`#facet-category input[value="${value}"]`)?.checked === true, department);
     const ids = await shownProductIds();
     expect(ids.length).toBeGreaterThan(0);
     expect(ids.every((id) => product(id).categories.includes(department))).toBe(true);
@@ -329,6 +568,8 @@ describe('web page in Chromium', () => {
     await page.dispatchEvent('#maxPrice', 'change');
     await page.locator('#empty').waitFor({ state: 'visible' });
     expect(await shownProductIds()).toEqual([]);
+    // Nothing matched: the ticked category stays listed so the shopper can untick it.
+    expect(await page.locator(`#facet-category input[value="${department}"]`).isChecked()).toBe(true);
     await page.click('button[type=reset]');
     await page.locator('[data-testid=result]').first().waitFor();
   });

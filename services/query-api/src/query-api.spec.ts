@@ -97,8 +97,7 @@ describe('query API HTTP layer', () => {
       ['an empty query', '/v1/search?q=', 'invalid_parameter'],
       ['a blank query', '/v1/search?q=%20%20', 'invalid_parameter'],
       ['a missing query', '/v1/search', 'invalid_parameter'],
-      ['a 10 KB query', `/v1/search?q=${'a'.repeat(10_240)}`, 'invalid_parameter'],
-      ['a query of 257 characters', `/v1/search?q=${'a'.repeat(257)}`, 'invalid_parameter'],
+      ['a query over 12,000 characters', `/v1/search?q=${'a'.repeat(12_001)}`, 'invalid_parameter'],
       ['an unknown filter', '/v1/search?q=boots&colour=red', 'unknown_parameter'],
       ['minPrice > maxPrice', '/v1/search?q=boots&minPrice=50&maxPrice=10', 'invalid_parameter'],
       ['a non-numeric price', '/v1/search?q=boots&minPrice=cheap', 'invalid_parameter'],
@@ -110,6 +109,77 @@ describe('query API HTTP layer', () => {
     ])('answers 400 with a reason for %s', async (_what, pathAndQuery, code) => {
       const error = await expectError(await fetch(url(pathAndQuery)), 400, code);
       expect(error.message.length).toBeGreaterThan(5);
+    });
+
+    it('searches hybrid by relevance unless asked otherwise, with the fusion settings from the config', async () => {
+      const body = await (await fetch(url('/v1/search?q=Nimbus%20backpack'))).json();
+      const last = running.ports.searchIndex.searches.at(-1)!.query;
+      expect(last).toMatchObject({ mode: 'hybrid', text: 'Nimbus backpack', sort: 'relevance', fusion: { k: 60, vectorWeight: 1, keywordWeight: 1 }, scoreThreshold: 0.35 });
+      expect(body.mode).toBe('hybrid');
+    });
+
+    it('passes mode and sort through, and keyword mode never calls the embedder', async () => {
+      const before = running.ports.embedder.textCalls.length;
+      const body = await (await fetch(url('/v1/search?q=never%20embedded%20words&mode=keyword&sort=price_desc'))).json();
+      expect(running.ports.searchIndex.searches.at(-1)!.query).toMatchObject({ mode: 'keyword', text: 'never embedded words', sort: 'price_desc' });
+      expect(running.ports.embedder.textCalls.length).toBe(before);
+      expect(body.mode).toBe('keyword');
+      await fetch(url('/v1/search?q=boots&mode=vector&sort=newest'));
+      expect(running.ports.searchIndex.searches.at(-1)!.query).toMatchObject({ mode: 'vector', sort: 'newest' });
+      expect(running.ports.searchIndex.searches.at(-1)!.query).not.toHaveProperty('text');
+    });
+
+    it('answers total, totalIsLowerBound, facets of what matched and the scores of each ranking', async () => {
+      running.ports.searchIndex.hits[0] = { ...running.ports.searchIndex.hits[0], vectorScore: 0.42, keywordScore: 3.1234567 };
+      try {
+        const body = searchResponseSchema.parse(await (await fetch(url('/v1/search?q=boots'))).json());
+        expect([body.total, body.totalIsLowerBound]).toEqual([1, false]);
+        expect(body.facets).toEqual({
+          categories: [{ value: 'boots', count: 1 }],
+          brands: [{ value: 'Acme', count: 1 }],
+          priceBands: [{ value: '25-50', count: 1 }],
+          stock: [{ value: 'in_stock', count: 1 }],
+        });
+        expect(body.results[0]).toMatchObject({ vectorScore: 0.42, keywordScore: 3.123457 });
+      } finally {
+        delete running.ports.searchIndex.hits[0].vectorScore;
+        delete running.ports.searchIndex.hits[0].keywordScore;
+      }
+      const bare = await (await fetch(url('/v1/search?q=boots'))).json();
+      expect(Object.keys(bare.results[0])).not.toEqual(expect.arrayContaining(['vectorScore']));
+    });
+
+    it('answers a query that matches nothing with no results, total 0 and empty facets', async () => {
+      const strict = await start({ TEXT_SCORE_THRESHOLD: '0.99' });
+      try {
+        const body = await (await fetch(`${strict.base}/v1/search?q=zxqv%20wprtk`)).json();
+        expect(body).toMatchObject({ results: [], total: 0, totalIsLowerBound: false, facets: { categories: [], brands: [], priceBands: [], stock: [] } });
+      } finally {
+        await strict.app.close();
+      }
+    });
+
+    it.each([
+      ['only stop words', 'the and of a'],
+      ['only punctuation', '?!.,;…'],
+      ['quotes, minus, star and colon', '"red boots" -leather sho* brand:Nimbus'],
+      ['emoji', '👟🔥 sneakers'],
+      ['right-to-left text', 'حذاء أحمر'],
+      ['10 KB of text', 'red leather boots '.repeat(569)],
+    ])('treats %s as literal text, answering 200', async (_what, q) => {
+      const response = await fetch(url(`/v1/search?q=${encodeURIComponent(q)}`));
+      expect(response.status).toBe(200);
+      expect(searchResponseSchema.safeParse(await response.json()).success).toBe(true);
+      expect(running.ports.searchIndex.searches.at(-1)!.query.text).toBe(q.trim());
+    });
+
+    it.each([
+      ['mode', 'fuzzy', 'hybrid, vector, keyword'],
+      ['sort', 'cheapest', 'relevance, price_asc, price_desc, newest'],
+      ['sort', 'PRICE_ASC', 'relevance, price_asc, price_desc, newest'],
+    ])('answers 400 naming an unknown %s "%s" and the values allowed', async (name, value, allowed) => {
+      const error = await expectError(await fetch(url(`/v1/search?q=boots&${name}=${value}`)), 400, 'invalid_parameter');
+      expect(error.message).toBe(`${name}: must be one of ${allowed}; got "${value}"`);
     });
 
     it('names the unknown parameter', async () => {
@@ -126,7 +196,15 @@ describe('query API HTTP layer', () => {
       expect(searchResponseSchema.safeParse(await response.json()).success).toBe(true);
       expect(running.ports.embedder.pixelCalls.length).toBe(before + 1);
       const last = running.ports.searchIndex.searches.at(-1)!.query;
-      expect([last.filter.brands, last.limit, last.scoreThreshold]).toEqual([['Acme'], 3, undefined]);
+      expect([last.filter.brands, last.limit, last.scoreThreshold, last.mode, last.sort]).toEqual([['Acme'], 3, undefined, 'vector', 'relevance']);
+    });
+
+    it('sorts photo results as asked; it has no mode to choose (vector only)', async () => {
+      const body = await (await fetch(url('/v1/search/image?sort=price_asc'), { method: 'POST', body: multipart('image', 'photo.jpg', fakeJpeg()) })).json();
+      expect(running.ports.searchIndex.searches.at(-1)!.query).toMatchObject({ mode: 'vector', sort: 'price_asc' });
+      expect(body.mode).toBe('vector');
+      await expectError(await fetch(url('/v1/search/image?mode=keyword'), { method: 'POST', body: multipart('image', 'photo.jpg', fakeJpeg()) }), 400, 'unknown_parameter');
+      await expectError(await fetch(url('/v1/search/image?sort=best'), { method: 'POST', body: multipart('image', 'photo.jpg', fakeJpeg()) }), 400, 'invalid_parameter');
     });
 
     it("cuts off photo results below the model's image score threshold when it has one", async () => {
@@ -313,9 +391,16 @@ describe('query API HTTP layer', () => {
       const inQuery = (operation: { parameters: { name: string; in: string }[] }) =>
         operation.parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name).sort();
       expect(inQuery(search)).toEqual(
-        ['brand', 'category', 'inStock', 'limit', 'maxPrice', 'minPrice', 'offset', 'q'].sort(),
+        ['brand', 'category', 'inStock', 'limit', 'maxPrice', 'minPrice', 'mode', 'offset', 'q', 'sort'].sort(),
       );
-      expect(search.parameters.find((parameter: { name: string }) => parameter.name === 'q').schema).toMatchObject({ minLength: 1, maxLength: 256 });
+      const parameter = (name: string) => search.parameters.find((candidate: { name: string }) => candidate.name === name);
+      expect(parameter('q').schema).toMatchObject({ minLength: 1, maxLength: 12_000 });
+      expect(parameter('mode').schema).toMatchObject({ enum: ['hybrid', 'vector', 'keyword'], default: 'hybrid' });
+      expect(parameter('sort').schema).toMatchObject({ enum: ['relevance', 'price_asc', 'price_desc', 'newest'], default: 'relevance' });
+      const response = search.responses['200'].content['application/json'].schema;
+      expect(response.properties.total.description).toContain('10000');
+      expect(response.properties.results.items.properties.score.description).toContain('BM25');
+      expect(Object.keys(response.properties.facets.properties).sort()).toEqual(['brands', 'categories', 'priceBands', 'stock']);
       expect(search.parameters.find((parameter: { name: string }) => parameter.name === 'limit').schema).toMatchObject({ minimum: 1, maximum: 100 });
       expect(search.responses['400'].content['application/json'].schema.properties.error).toBeDefined();
       const image = document.paths['/v1/search/image'].post;

@@ -42,7 +42,8 @@ export interface EvalCatalogPlan {
   heldOutQueries: ProductAttributes[];
 }
 
-function shuffled<T>(items: readonly T[], rng: Rng): T[] {
+/** A seeded Fisher–Yates shuffle (a copy; `items` is left as it is). */
+export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = rng.int(0, i);

@@ -33,6 +33,13 @@ export interface EvalDetails {
   seconds: { catalog: number; embed: number; total: number };
 }
 
+/** The evaluation catalog with its gallery images embedded, for evaluations that index it (hybrid search). */
+export interface EmbeddedEvalCatalog {
+  plan: EvalCatalogPlan;
+  /** One unit vector per product (its gallery render), row-major, `plan.products.length` × dimension. */
+  galleryVectors: Float32Array;
+}
+
 export interface EvaluateModelOptions {
   modelDir?: string;
   seed?: number;
@@ -62,11 +69,14 @@ async function mapPool<T, R>(items: readonly T[], concurrency: number, work: (it
   return results;
 }
 
-/** Renders and preprocesses both images of every product → [gallery pixels, query pixels] (uint8 RGB HWC). */
-export async function renderAndPreprocess(plan: EvalCatalogPlan, size: number, concurrency: number): Promise<Uint8Array[][]> {
+/**
+ * Renders and preprocesses images of every product → per product, the pixels (uint8 RGB HWC) of
+ * each render asked for, in order: by default both, [gallery, image→image query].
+ */
+export async function renderAndPreprocess(plan: EvalCatalogPlan, size: number, concurrency: number, renders: readonly (0 | 1)[] = [0, 1]): Promise<Uint8Array[][]> {
   return mapPool(plan.products, concurrency, async (product: EvalProduct) => {
     const out: Uint8Array[] = [];
-    for (const which of [0, 1] as const) out.push((await preprocessImage(await renderEvalImage(product, which), { size })).pixels);
+    for (const which of renders) out.push((await preprocessImage(await renderEvalImage(product, which), { size })).pixels);
     return out;
   });
 }
@@ -100,7 +110,7 @@ function sameAttributes(a: ProductAttributes, b: ProductAttributes): boolean {
 }
 
 /** Runs the whole evaluation; `report` is the `--json` object. */
-export async function evaluateModel(options: EvaluateModelOptions = {}): Promise<{ report: EvalReport; details: EvalDetails }> {
+export async function evaluateModel(options: EvaluateModelOptions = {}): Promise<{ report: EvalReport; details: EvalDetails; catalog: EmbeddedEvalCatalog }> {
   const started = performance.now();
   const seed = options.seed ?? DEFAULT_EVAL_SEED;
   const count = options.count ?? DEFAULT_EVAL_COUNT;
@@ -152,6 +162,7 @@ export async function evaluateModel(options: EvaluateModelOptions = {}): Promise
     const finished = performance.now();
     return {
       report,
+      catalog: { plan, galleryVectors: gallery },
       details: {
         images: 2 * n,
         seenQueries: plan.seenQueries.length,

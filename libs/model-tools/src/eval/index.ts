@@ -1,4 +1,6 @@
-// Retrieval-quality evaluation of a model directory (`vsearch eval`, the quality-floor test).
+// Retrieval-quality evaluation of a model directory (`vsearch eval`, the quality-floor tests).
 export * from './evaluate-model';
 export * from './eval-catalog';
 export * from './retrieval-metrics';
+export * from './query-types';
+export * from './hybrid-eval';

@@ -1,4 +1,4 @@
-import { hitAtK, mean, nearest, precisionAtK, topK } from './retrieval-metrics';
+import { cappedPrecisionAtK, hitAtK, mean, nearest, precisionAtK, recallAtK, reciprocalRank, topK } from './retrieval-metrics';
 
 function rows(...vectors: number[][]): Float32Array {
   return Float32Array.from(vectors.flat());
@@ -34,5 +34,23 @@ describe('retrieval metrics', () => {
     expect(hitAtK([5, 6, 7], 7, 2)).toBe(0);
     expect(mean([1, 0, 0, 1])).toBe(0.5);
     expect(mean([])).toBeNaN();
+  });
+
+  it('computes recall@k as the share of the relevant items found in the top k', () => {
+    expect(recallAtK([1, 2, 3, 4], new Set([2, 4, 9]), 4)).toBeCloseTo(2 / 3);
+    expect(recallAtK([1, 2, 3, 4], new Set([4]), 3)).toBe(0);
+    expect(() => recallAtK([1], new Set(), 10)).toThrow(RangeError);
+  });
+
+  it('caps precision@k at what a perfect ranking could reach when fewer than k items are relevant', () => {
+    expect(cappedPrecisionAtK([7, 1, 8, 2], new Set([7, 8]), 10)).toBe(1);
+    expect(cappedPrecisionAtK([7, 1, 2, 3], new Set([7, 8]), 10)).toBe(0.5);
+    expect(cappedPrecisionAtK([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], new Set(Array.from({ length: 20 }, (_, i) => i * 2)), 10)).toBe(0.5);
+  });
+
+  it('scores the rank of the first relevant item, 0 when none was ranked', () => {
+    expect(reciprocalRank([5, 6, 7], new Set([7, 6]))).toBe(0.5);
+    expect(reciprocalRank([5, 6, 7], new Set([5]))).toBe(1);
+    expect(reciprocalRank([5, 6, 7], new Set([1]))).toBe(0);
   });
 });

@@ -41,3 +41,25 @@ export function hitAtK(ranked: readonly number[], target: number, k: number): nu
 export function mean(values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length;
 }
+
+/** Share of the relevant items found in the top `k` (recall@k; below 1 by construction when more than `k` are relevant). */
+export function recallAtK(ranked: readonly number[], relevant: ReadonlySet<number>, k: number): number {
+  if (relevant.size === 0) throw new RangeError('recall needs at least one relevant item');
+  return ranked.slice(0, k).filter((index) => relevant.has(index)).length / relevant.size;
+}
+
+/**
+ * Share of the top `k` that is relevant, out of the most a perfect ranking could reach:
+ * min(k, relevant). With 3 relevant products in the catalog, finding all 3 in the top 10
+ * scores 1, not 0.3, so a floor means the same for a rare brand as for a whole category.
+ */
+export function cappedPrecisionAtK(ranked: readonly number[], relevant: ReadonlySet<number>, k: number): number {
+  if (relevant.size === 0) throw new RangeError('precision needs at least one relevant item');
+  return ranked.slice(0, k).filter((index) => relevant.has(index)).length / Math.min(k, relevant.size);
+}
+
+/** 1 / rank of the first relevant item (rank from 1), 0 when none was ranked; averaged over queries, this is MRR. */
+export function reciprocalRank(ranked: readonly number[], relevant: ReadonlySet<number>): number {
+  const at = ranked.findIndex((index) => relevant.has(index));
+  return at < 0 ? 0 : 1 / (at + 1);
+}

@@ -3,10 +3,21 @@
  * tests on machines where Qdrant cannot run: it records every request (for
  * the contract check against Qdrant's OpenAPI spec) and answers the REST
  * endpoints the Qdrant adapter uses with Qdrant's envelopes, keeping enough
- * state (collections, aliases, points, payload filters, cosine query groups,
- * facets, counts) for the adapter to run the conformance suite. It is our
+ * state (collections, aliases, points, payload filters with must, must_not,
+ * should, min_should and nested filters, cosine query groups,
+ * counts) for the adapter to run the conformance suite. It is our
  * reading of Qdrant's documented behaviour, not Qdrant: the real server is
  * covered by the conformance run whenever QDRANT_URL is set.
+ *
+ * The Query API as Qdrant 1.19 documents it: nearest by a dense vector
+ * (cosine, `score_threshold` keeps scores >= it) or a sparse one (dot product
+ * over shared indices, only points sharing one; with the vector's `idf`
+ * modifier each query weight is multiplied by ln((N − n + 0.5) / (n + 0.5) + 1),
+ * n the points holding the index, N every point of the collection), and
+ * `prefetch` fused by `rrf`: each prefetch (its own filter, threshold and
+ * limit) adds 1 / ((position + 1) / weight + k − 1) per point, positions from 0,
+ * k 2 unless given; ties by point id. Grouping takes each group's best points
+ * in that order.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
@@ -19,17 +30,40 @@ export interface RecordedRequest {
 }
 
 type Payload = Record<string, unknown>;
+interface SparseVector {
+  indices: number[];
+  values: number[];
+}
 interface StoredPoint {
   id: string | number;
-  vector: Record<string, number[]>;
+  vector: Record<string, number[] | SparseVector>;
   payload: Payload;
+}
+interface Scored {
+  point: StoredPoint;
+  score: number;
+}
+/** The Query API fields the fake reads (QueryRequest, Prefetch, QueryGroupsRequest). */
+interface QueryBody {
+  prefetch?: QueryBody | QueryBody[] | null;
+  query?: number[] | SparseVector | { rrf: { k?: number | null; weights?: number[] | null } } | { fusion: string } | null;
+  using?: string | null;
+  filter?: Filter;
+  score_threshold?: number | null;
+  limit?: number | null;
+  offset?: number | null;
+  with_payload?: unknown;
+  with_vector?: unknown;
 }
 interface FakeCollection {
   config: Record<string, unknown>;
   points: Map<string, StoredPoint>;
 }
-type Condition = { key?: string; match?: { value?: unknown; any?: unknown[] }; range?: { gte?: number | null; lte?: number | null; gt?: number | null; lt?: number | null } };
-type Filter = { must?: Condition[]; must_not?: Condition[]; should?: Condition[] } | null | undefined;
+type FieldCondition = { key?: string; match?: { value?: unknown; any?: unknown[] }; range?: { gte?: number | null; lte?: number | null; gt?: number | null; lt?: number | null } };
+type NestedFilter = { must?: Condition[]; must_not?: Condition[]; should?: Condition[]; min_should?: { conditions: Condition[]; min_count: number } };
+/** A field condition or a nested filter (Qdrant's Condition allows both). */
+type Condition = FieldCondition & NestedFilter;
+type Filter = NestedFilter | null | undefined;
 
 export class FakeQdrantServer {
   readonly requests: RecordedRequest[] = [];
@@ -104,7 +138,20 @@ export class FakeQdrantServer {
       case 'PUT index':
         return [200, update()];
       case 'PUT points':
-        for (const point of body.points as StoredPoint[]) collection.points.set(String(point.id), { id: point.id, vector: point.vector ?? {}, payload: point.payload ?? {} });
+        for (const point of body.points as StoredPoint[]) {
+          const unknownVector = Object.keys(point.vector ?? {}).find((vectorName) => !this.hasVector(collection, vectorName));
+          if (unknownVector !== undefined) return [400, `Wrong input: Not existing vector name error: ${unknownVector}`];
+          collection.points.set(String(point.id), { id: point.id, vector: point.vector ?? {}, payload: point.payload ?? {} });
+        }
+        return [200, update()];
+      case 'PUT points/vectors':
+        for (const update of body.points as Array<{ id: string | number; vector: Record<string, number[] | SparseVector> }>) {
+          const point = collection.points.get(String(update.id));
+          if (!point) return [404, `Not found: No point with id ${update.id} found`];
+          const unknownVector = Object.keys(update.vector).find((vectorName) => !this.hasVector(collection, vectorName));
+          if (unknownVector !== undefined) return [400, `Wrong input: Not existing vector name error: ${unknownVector}`];
+          Object.assign(point.vector, update.vector);
+        }
         return [200, update()];
       case 'POST points/delete':
         for (const point of this.select(collection, body)) collection.points.delete(String(point.id));
@@ -115,7 +162,7 @@ export class FakeQdrantServer {
       case 'POST points':
         return [200, (body.ids as Array<string | number>).flatMap((id) => {
           const point = collection.points.get(String(id));
-          return point ? [this.view(point, body.with_payload, body.with_vector, undefined)] : [];
+          return point ? [this.view(point, body.with_payload ?? true, body.with_vector, undefined)] : [];
         })];
       case 'POST points/scroll': {
         const points = [...collection.points.values()].filter((point) => matches(point.payload, body.filter as Filter));
@@ -123,10 +170,12 @@ export class FakeQdrantServer {
       }
       case 'POST points/count':
         return [200, { count: [...collection.points.values()].filter((point) => matches(point.payload, body.filter as Filter)).length }];
+      case 'POST points/query':
+        return [200, { points: this.queryPoints(collection, body) }];
+      case 'POST points/query/batch':
+        return [200, (body.searches as QueryBody[]).map((search) => ({ points: this.queryPoints(collection, search) }))];
       case 'POST points/query/groups':
         return [200, this.queryGroups(collection, body)];
-      case 'POST facet':
-        return [200, this.facet(collection, body)];
       default:
         return [404, `Not found: ${method} ${path}`];
     }
@@ -157,7 +206,7 @@ export class FakeQdrantServer {
       points_count: collection.points.size,
       segments_count: 1,
       config: {
-        params: { vectors: collection.config.vectors, shard_number: 1, replication_factor: 1, write_consistency_factor: 1, on_disk_payload: true },
+        params: { vectors: collection.config.vectors, sparse_vectors: collection.config.sparse_vectors ?? undefined, shard_number: 1, replication_factor: 1, write_consistency_factor: 1, on_disk_payload: true },
         hnsw_config: { m: 16, ef_construct: 100, full_scan_threshold: 10000, max_indexing_threads: 0, on_disk: false, ...(collection.config.hnsw_config as object) },
         optimizer_config: { deleted_threshold: 0.2, vacuum_min_vector_number: 1000, default_segment_number: 0, flush_interval_sec: 5 },
         wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0 },
@@ -173,25 +222,93 @@ export class FakeQdrantServer {
     return [...collection.points.values()].filter((point) => matches(point.payload, body.filter as Filter));
   }
 
+  private hasVector(collection: FakeCollection, vectorName: string): boolean {
+    const dense = collection.config.vectors as Record<string, unknown> | undefined;
+    const sparse = collection.config.sparse_vectors as Record<string, unknown> | undefined;
+    return Boolean(dense?.[vectorName] ?? sparse?.[vectorName]);
+  }
+
+  /** A point as the API returns it; `with_payload` may list the keys to return (PayloadSelector's include as a list). */
   private view(point: StoredPoint, withPayload: unknown, withVector: unknown, score: number | undefined): Record<string, unknown> {
     const vector = withVector === true ? point.vector : Array.isArray(withVector) ? Object.fromEntries(withVector.filter((name) => point.vector[name]).map((name) => [name, point.vector[name]])) : undefined;
-    return { id: point.id, version: 1, ...(score !== undefined ? { score } : {}), payload: withPayload === false ? null : point.payload, ...(vector ? { vector } : {}) };
+    const payload = withPayload === false || withPayload == null ? null : Array.isArray(withPayload) ? Object.fromEntries(withPayload.filter((key) => key in point.payload).map((key) => [key, point.payload[key]])) : point.payload;
+    return { id: point.id, version: 1, ...(score !== undefined ? { score } : {}), payload, ...(vector ? { vector } : {}) };
+  }
+
+  /** `POST points/query`: the ranked points, paged by offset and limit. */
+  private queryPoints(collection: FakeCollection, body: QueryBody): Record<string, unknown>[] {
+    const offset = Number(body.offset ?? 0);
+    return this.ranked(collection, body)
+      .slice(offset, offset + Number(body.limit ?? 10))
+      .map(({ point, score }) => this.view(point, body.with_payload ?? false, body.with_vector, score));
+  }
+
+  /** Every point a query (or prefetch) ranks, best first, before its own limit. */
+  private ranked(collection: FakeCollection, body: QueryBody): Scored[] {
+    const prefetches = body.prefetch == null ? [] : Array.isArray(body.prefetch) ? body.prefetch : [body.prefetch];
+    let scored: Scored[];
+    if (prefetches.length > 0) {
+      const query = body.query as { rrf?: { k?: number | null; weights?: number[] | null }; fusion?: string } | null | undefined;
+      if (!query || !(query.rrf || query.fusion === 'rrf')) throw new Error('the fake Qdrant fuses prefetches by rrf only');
+      const lists = prefetches.map((prefetch) => this.ranked(collection, prefetch).slice(0, Number(prefetch.limit ?? 10)));
+      scored = fuseByRrf(lists, query.rrf?.k ?? 2, query.rrf?.weights ?? undefined).filter(({ point }) => matches(point.payload, body.filter));
+    } else {
+      const using = String(body.using ?? '');
+      const query = body.query;
+      if (Array.isArray(query)) scored = this.nearestDense(collection, using, query, body.filter);
+      else if (query && 'indices' in query) scored = this.nearestSparse(collection, using, query, body.filter);
+      else throw new Error('the fake Qdrant answers nearest (dense or sparse) and rrf queries only');
+    }
+    const threshold = body.score_threshold;
+    return threshold == null ? scored : scored.filter(({ score }) => score >= threshold);
+  }
+
+  private nearestDense(collection: FakeCollection, using: string, query: number[], filter: Filter): Scored[] {
+    const norm = Math.hypot(...query);
+    return sortScored(
+      [...collection.points.values()]
+        .filter((point) => Array.isArray(point.vector[using]) && matches(point.payload, filter))
+        .map((point) => {
+          const vector = point.vector[using] as number[];
+          return { point, score: vector.reduce((sum, value, i) => sum + value * query[i], 0) / (norm * Math.hypot(...vector)) };
+        }),
+    );
+  }
+
+  private nearestSparse(collection: FakeCollection, using: string, query: SparseVector, filter: Filter): Scored[] {
+    const config = (collection.config.sparse_vectors as Record<string, { modifier?: string | null }> | undefined)?.[using];
+    if (!config) throw new Error(`Wrong input: Not existing vector name error: ${using}`);
+    const sparseOf = (point: StoredPoint) => {
+      const vector = point.vector[using];
+      return vector && !Array.isArray(vector) ? vector : undefined;
+    };
+    const weights = new Map(query.indices.map((index, i) => [index, query.values[i]]));
+    if (config.modifier === 'idf') {
+      const total = collection.points.size;
+      for (const index of weights.keys()) {
+        const holding = [...collection.points.values()].filter((point) => sparseOf(point)?.indices.includes(index)).length;
+        weights.set(index, (weights.get(index) as number) * Math.log((total - holding + 0.5) / (holding + 0.5) + 1));
+      }
+    }
+    const scored: Scored[] = [];
+    for (const point of collection.points.values()) {
+      const vector = sparseOf(point);
+      if (!vector || !matches(point.payload, filter)) continue;
+      let score = 0;
+      let shared = false;
+      vector.indices.forEach((index, i) => {
+        if (!weights.has(index)) return;
+        shared = true;
+        score += (weights.get(index) as number) * vector.values[i];
+      });
+      if (shared) scored.push({ point, score });
+    }
+    return sortScored(scored);
   }
 
   private queryGroups(collection: FakeCollection, body: Record<string, unknown>): unknown {
-    const query = body.query as number[];
-    const using = String(body.using ?? '');
-    const norm = Math.hypot(...query);
-    const scored = [...collection.points.values()]
-      .filter((point) => point.vector[using] && matches(point.payload, body.filter as Filter))
-      .map((point) => {
-        const vector = point.vector[using];
-        const score = vector.reduce((sum, value, i) => sum + value * query[i], 0) / (norm * Math.hypot(...vector));
-        return { point, score };
-      })
-      .filter(({ score }) => body.score_threshold === undefined || score >= Number(body.score_threshold))
-      .sort((a, b) => b.score - a.score);
-    const groups = new Map<string, Array<{ point: StoredPoint; score: number }>>();
+    const scored = this.ranked(collection, body);
+    const groups = new Map<string, Scored[]>();
     for (const entry of scored) {
       const key = String(entry.point.payload[String(body.group_by)]);
       const group = groups.get(key) ?? [];
@@ -203,22 +320,13 @@ export class FakeQdrantServer {
     };
   }
 
-  private facet(collection: FakeCollection, body: Record<string, unknown>): unknown {
-    const counts = new Map<string, number>();
-    for (const point of collection.points.values()) {
-      if (!matches(point.payload, body.filter as Filter)) continue;
-      const value = point.payload[String(body.key)];
-      for (const item of new Set(Array.isArray(value) ? value : value === undefined ? [] : [value])) counts.set(String(item), (counts.get(String(item)) ?? 0) + 1);
-    }
-    const hits = [...counts.entries()].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
-    return { hits: hits.slice(0, Number(body.limit ?? 10)) };
-  }
 }
 
 function matches(payload: Payload, filter: Filter): boolean {
   if (!filter) return true;
   const test = (condition: Condition): boolean => {
-    const raw = payload[condition.key ?? ''];
+    if (condition.key === undefined) return matches(payload, condition);
+    const raw = payload[condition.key];
     const values = Array.isArray(raw) ? raw : [raw];
     if (condition.match) {
       if ('value' in condition.match) return values.some((value) => value === condition.match!.value);
@@ -232,5 +340,31 @@ function matches(payload: Payload, filter: Filter): boolean {
     }
     return false;
   };
-  return (filter.must ?? []).every(test) && !(filter.must_not ?? []).some(test) && (!filter.should?.length || filter.should.some(test));
+  const minShould = filter.min_should;
+  return (
+    (filter.must ?? []).every(test) &&
+    !(filter.must_not ?? []).some(test) &&
+    (!filter.should?.length || filter.should.some(test)) &&
+    (!minShould || minShould.conditions.filter(test).length >= minShould.min_count)
+  );
+}
+
+/** Best first; ties by point id, so answers do not depend on insertion order. */
+function sortScored(scored: Scored[]): Scored[] {
+  return scored.sort((a, b) => b.score - a.score || (String(a.point.id) < String(b.point.id) ? -1 : String(a.point.id) > String(b.point.id) ? 1 : 0));
+}
+
+/** Qdrant's rrf: 1 / ((position + 1) / weight + k − 1) per list a point is in, positions from 0. */
+function fuseByRrf(lists: Scored[][], k: number, weights: number[] | undefined): Scored[] {
+  if (weights && weights.length !== lists.length) throw new Error(`Wrong input: rrf has ${weights.length} weights for ${lists.length} prefetches`);
+  const fused = new Map<string, Scored>();
+  lists.forEach((list, listIndex) => {
+    const weight = weights?.[listIndex] ?? 1;
+    list.forEach(({ point }, position) => {
+      const entry = fused.get(String(point.id)) ?? { point, score: 0 };
+      entry.score += 1 / ((position + 1) / weight + k - 1);
+      fused.set(String(point.id), entry);
+    });
+  });
+  return sortScored([...fused.values()]);
 }

@@ -7,7 +7,7 @@
  */
 import { isVectorStoreError, type VectorStoreErrorKind } from '../errors';
 import { generationName, generationOf } from '../naming';
-import { DEFAULT_ALIAS, type FailedImage, type ProductData, type ProductWithImageVectors, type SearchFilter, type SearchPage } from '../types';
+import { DEFAULT_ALIAS, type FailedImage, type ProductData, type ProductWithImageVectors, type SearchFilter, type SearchPage, type SearchQuery } from '../types';
 import type { VectorStore } from '../vector-store.port';
 
 export interface ConformanceOptions {
@@ -247,8 +247,8 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
       it('returns an empty page from an empty collection', async () => {
         const empty = await store.createGeneration(MODEL, DIMENSION);
         const result = await store.searchSimilar({ collection: empty, vector: vector(...E0), limit: 10, withFacets: true });
-        expect(result).toMatchObject({ hits: [], collection: empty, modelId: MODEL });
-        expect(result.facets).toEqual({ categories: [], brands: [] });
+        expect(result).toMatchObject({ hits: [], total: 0, collection: empty, modelId: MODEL });
+        expect(result.facets).toEqual({ categories: [], brands: [], priceBands: [], stock: [] });
       });
 
       it('ranks products by cosine similarity, one row per product with its best image', async () => {
@@ -296,8 +296,9 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
         expect(ids(await search(undefined, { scoreThreshold: 1.5 }))).toEqual([]);
       });
 
-      it('counts categories and brands over the matching products, not their images', async () => {
+      it('counts categories, brands, price bands and stock over the matching products, not their images', async () => {
         const result = await search(undefined, { withFacets: true, limit: 1 });
+        expect(result.total).toBe(6);
         expect(result.facets).toEqual({
           categories: [
             { value: 'shoes', count: 3 },
@@ -312,6 +313,17 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
             { value: 'zeta', count: 2 },
             { value: 'kilo', count: 1 },
           ],
+          priceBands: [
+            { value: '0-25', count: 1 },
+            { value: '25-50', count: 1 },
+            { value: '50-100', count: 2 },
+            { value: '100-200', count: 1 },
+            { value: '200+', count: 1 },
+          ],
+          stock: [
+            { value: 'in_stock', count: 4 },
+            { value: 'out_of_stock', count: 2 },
+          ],
         });
         const filtered = await search({ inStock: true }, { withFacets: true });
         expect(filtered.facets?.brands).toEqual([
@@ -319,6 +331,22 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
           { value: 'kilo', count: 1 },
         ]);
         expect((await search()).facets).toBeUndefined();
+      });
+
+      it('counts facets and total over the products above the score threshold only', async () => {
+        const result = await search(undefined, { withFacets: true, limit: 1, scoreThreshold: 0.7 });
+        expect(result.total).toBe(3);
+        expect(result.totalIsLowerBound ?? false).toBe(false);
+        expect(result.facets?.brands).toEqual([
+          { value: 'acme', count: 2 },
+          { value: 'zeta', count: 1 },
+        ]);
+        expect(result.facets?.stock).toEqual([
+          { value: 'in_stock', count: 2 },
+          { value: 'out_of_stock', count: 1 },
+        ]);
+        const nothing = await search(undefined, { withFacets: true, scoreThreshold: 1.5 });
+        expect(nothing).toMatchObject({ hits: [], total: 0, facets: { categories: [], brands: [], priceBands: [], stock: [] } });
       });
 
       it('counts facets again after a write (a delete, an attribute change)', async () => {
@@ -377,6 +405,217 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
           failedImages: [],
         });
         expect(await store.getProduct(collection, 'unknown')).toBeUndefined();
+      });
+    });
+
+    describe('hybrid and keyword search', () => {
+      /**
+       * Words and vectors chosen apart: cosine against E0 is h1 1.0, h2 0.994, h5 0.707, h3 0 and
+       * h4 0, so with a threshold of 0.5 the vector ranking sees h1, h2, h5 (in that order) and
+       * never h3 or h4. Only h3 and h2 say "backpack"; only h2 says "canvas"; only h3 "leather".
+       */
+      const HYBRID_CATALOG: ProductWithImageVectors[] = [
+        withImages(product('h1', { title: 'Trailblazer hiking boots', brand: 'acme', categories: ['shoes', 'boots'], price: { amount: 50, currency: 'EUR' }, inStock: true, updatedAt: '2024-03-01T00:00:00.000Z' }), [['main', E0]]),
+        withImages(product('h2', { title: 'Canvas backpack', brand: 'zeta', categories: ['bags'], price: { amount: 80, currency: 'EUR' }, inStock: false, updatedAt: '2024-05-01T00:00:00.000Z' }), [['main', [0.9, 0.1, 0, 0]]]),
+        withImages(product('h3', { title: 'Leather backpack', brand: 'acme', categories: ['bags'], price: { amount: 120, currency: 'EUR' }, inStock: true, updatedAt: '2024-01-01T00:00:00.000Z' }), [['main', [0, 1, 0, 0]]]),
+        withImages(product('h4', { title: 'Wool beanie', brand: 'kilo', categories: ['hats'], price: { amount: 20, currency: 'EUR' }, inStock: true }), [['main', [0, 0, 1, 0]]]),
+        withImages(product('h5', { title: 'Running sneakers', brand: 'zeta', categories: ['shoes', 'sneakers'], price: { amount: 250, currency: 'EUR' }, inStock: true, updatedAt: '2024-04-01T00:00:00.000Z' }), [['main', [0.7, 0.7, 0, 0]]]),
+      ];
+      const EMPTY_FACETS = { categories: [], brands: [], priceBands: [], stock: [] };
+      const query = (extra: Partial<SearchQuery>) => store.searchSimilar({ collection, limit: 10, ...extra });
+      const keyword = (text: string, extra: Partial<SearchQuery> = {}) => query({ text, mode: 'keyword', ...extra });
+      const hybrid = (text: string, extra: Partial<SearchQuery> = {}) => query({ text, vector: vector(...E0), mode: 'hybrid', scoreThreshold: 0.5, ...extra });
+
+      beforeEach(async () => {
+        expect(await store.upsertProducts(collection, HYBRID_CATALOG)).toEqual(HYBRID_CATALOG.map(() => 'applied'));
+      });
+
+      it('finds only the products of a brand by its name in keyword mode, without a query vector', async () => {
+        const result = await keyword('Zeta');
+        expect(ids(result).sort()).toEqual(['h2', 'h5']);
+        expect(result.total).toBe(2);
+        for (const hit of result.hits) {
+          expect(hit.keywordScore).toBeGreaterThan(0);
+          expect(hit.score).toBe(hit.keywordScore);
+          expect(hit.vectorScore).toBeUndefined();
+        }
+      });
+
+      it('requires every query word in keyword mode: a brand and a product word find only that brand\'s products of that kind', async () => {
+        // "acme": h1, h3; "backpack": h2, h3; both: h3 alone.
+        const result = await keyword('Acme backpack', { withFacets: true });
+        expect(ids(result)).toEqual(['h3']);
+        expect(result.total).toBe(1);
+        expect(result.facets?.brands).toEqual([{ value: 'acme', count: 1 }]);
+        expect(ids(await keyword('backpack acme'))).toEqual(['h3']);
+      });
+
+      it('falls back to the products holding the most words when no product holds them all', async () => {
+        // "leather", "backpack": h3; "zeppelin": nobody.
+        const most = await keyword('leather backpack zeppelin');
+        expect(ids(most)).toEqual(['h3']);
+        expect(most.total).toBe(1);
+        // One word each: h2 says "canvas", h3 "leather".
+        expect(ids(await keyword('canvas leather')).sort()).toEqual(['h2', 'h3']);
+        expect(await keyword('zeppelin blimp')).toMatchObject({ hits: [], total: 0 });
+        // The fallback keeps to the filter: among zeta's products only h2 holds a word.
+        expect(ids(await keyword('leather backpack zeppelin', { filter: { brands: ['zeta'] } }))).toEqual(['h2']);
+      });
+
+      it('fuses only the all-words keyword matches with the vector matches in hybrid mode', async () => {
+        // Vector above 0.5: h1, h2, h5; all words of "acme backpack": h3 (h2 holds only "backpack", h1 only "acme").
+        const result = await hybrid('acme backpack', { withFacets: true });
+        expect(ids(result).sort()).toEqual(['h1', 'h2', 'h3', 'h5']);
+        expect(result.hits.find((hit) => hit.product.productId === 'h3')?.keywordScore).toBeGreaterThan(0);
+        expect(result.hits.find((hit) => hit.product.productId === 'h2')?.keywordScore).toBeUndefined();
+        expect(result.hits.find((hit) => hit.product.productId === 'h1')?.keywordScore).toBeUndefined();
+      });
+
+      it('finds a product by a title word in hybrid mode although its vector is far below the threshold', async () => {
+        const result = await hybrid('leather', { withFacets: true });
+        expect(ids(result)).toContain('h3');
+        expect(ids(result)).not.toContain('h4');
+        expect(ids(result).sort()).toEqual(['h1', 'h2', 'h3', 'h5']);
+        expect(result.total).toBe(4);
+        expect(result.hits.find((hit) => hit.product.productId === 'h3')?.keywordScore).toBeGreaterThan(0);
+      });
+
+      it('fuses the rankings by reciprocal rank with the request\'s k, reporting both scores', async () => {
+        // Vector ranks: h1 1, h2 2, h5 3; keyword ranks: h2 1.
+        const result = await hybrid('canvas');
+        expect(ids(result)).toEqual(['h2', 'h1', 'h5']);
+        expect(result.hits[0].score).toBeCloseTo(1 / 62 + 1 / 61, 6);
+        expect(result.hits[0].vectorScore).toBeCloseTo(0.9939, 3);
+        expect(result.hits[0].keywordScore).toBeGreaterThan(0);
+        expect(result.hits[1].score).toBeCloseTo(1 / 61, 6);
+        expect(result.hits[1].vectorScore).toBeCloseTo(1, 4);
+        expect(result.hits[1].keywordScore).toBeUndefined();
+        const sharper = await hybrid('canvas', { fusion: { k: 10, vectorWeight: 1, keywordWeight: 1 } });
+        expect(sharper.hits[0].score).toBeCloseTo(1 / 12 + 1 / 11, 6);
+      });
+
+      it('returns nothing, with empty facets and a total of 0, when no word matches and every vector score is below the threshold', async () => {
+        const result = await query({ text: 'zzzqqq', vector: vector(0, 0, 0, 1), mode: 'hybrid', scoreThreshold: 0.5, withFacets: true });
+        expect(result).toMatchObject({ hits: [], total: 0, facets: EMPTY_FACETS });
+      });
+
+      it('counts facets over the matched products only: keyword matches plus vector matches above the threshold', async () => {
+        const matchedByWords = await keyword('backpack', { withFacets: true });
+        expect(matchedByWords.facets).toEqual({
+          categories: [{ value: 'bags', count: 2 }],
+          brands: [
+            { value: 'acme', count: 1 },
+            { value: 'zeta', count: 1 },
+          ],
+          priceBands: [
+            { value: '50-100', count: 1 },
+            { value: '100-200', count: 1 },
+          ],
+          stock: [
+            { value: 'in_stock', count: 1 },
+            { value: 'out_of_stock', count: 1 },
+          ],
+        });
+        // Vector above 0.9: h1, h2; words: h2, h3.
+        const fused = await hybrid('backpack', { withFacets: true, scoreThreshold: 0.9, limit: 1 });
+        expect(fused.hits).toHaveLength(1);
+        expect(fused.total).toBe(3);
+        expect(fused.totalIsLowerBound ?? false).toBe(false);
+        expect(fused.facets?.categories).toEqual([
+          { value: 'bags', count: 2 },
+          { value: 'boots', count: 1 },
+          { value: 'shoes', count: 1 },
+        ]);
+        expect(fused.facets?.brands).toEqual([
+          { value: 'acme', count: 2 },
+          { value: 'zeta', count: 1 },
+        ]);
+      });
+
+      it.each<[SearchQuery['sort'], string[]]>([
+        ['price_asc', ['h4', 'h1', 'h2', 'h3', 'h5']],
+        ['price_desc', ['h5', 'h3', 'h2', 'h1', 'h4']],
+        ['newest', ['h2', 'h5', 'h1', 'h3', 'h4']],
+        ['relevance', ['h1', 'h2', 'h5', 'h3', 'h4']],
+      ])('sorts the matched products by %s before paging', async (sort, expected) => {
+        const all = await query({ vector: vector(...E0), mode: 'vector', sort });
+        expect(ids(all).slice(0, 3)).toEqual(expected.slice(0, 3));
+        if (sort !== 'relevance') expect(ids(all)).toEqual(expected);
+        expect(ids(await query({ vector: vector(...E0), mode: 'vector', sort, limit: 2, offset: 1 }))).toEqual(expected.slice(1, 3));
+      });
+
+      it('sorts keyword matches by price and by date', async () => {
+        expect(ids(await keyword('backpack', { sort: 'price_desc' }))).toEqual(['h3', 'h2']);
+        expect(ids(await keyword('backpack', { sort: 'price_asc' }))).toEqual(['h2', 'h3']);
+        expect(ids(await keyword('backpack', { sort: 'newest' }))).toEqual(['h2', 'h3']);
+      });
+
+      it('applies filters to the keyword ranking', async () => {
+        expect(ids(await keyword('backpack', { filter: { inStock: true } }))).toEqual(['h3']);
+        expect(ids(await keyword('backpack', { filter: { brands: ['zeta'] } }))).toEqual(['h2']);
+        expect(ids(await keyword('backpack', { filter: { categories: ['hats'] } }))).toEqual([]);
+        const filtered = await hybrid('leather', { filter: { maxPrice: 100 }, withFacets: true });
+        expect(ids(filtered).sort()).toEqual(['h1', 'h2']);
+        expect(filtered.total).toBe(2);
+      });
+
+      it.each<[string, string]>([
+        ['stop words only', 'the and of'],
+        ['punctuation only', '"-*:!?'],
+        ['emoji', '👟🎒 ✨'],
+        ['right-to-left text', 'حقيبة ظهر'],
+        ['10 KB of text', 'backpack '.repeat(1200)],
+        ['search-syntax characters as literal text', '"leather" -canvas *:backpack title:boots'],
+      ])('answers a query of %s normally', async (_name, text) => {
+        const keywordResult = await keyword(text, { withFacets: true });
+        expect(Array.isArray(keywordResult.hits)).toBe(true);
+        expect(keywordResult.total).toBe(keywordResult.hits.length);
+        const hybridResult = await hybrid(text, { withFacets: true });
+        expect(ids(hybridResult)).toEqual(expect.arrayContaining(['h1', 'h2', 'h5']));
+      });
+
+      it('finds nothing in keyword mode for a query without words', async () => {
+        expect(await keyword('the and of', { withFacets: true })).toMatchObject({ hits: [], total: 0, facets: EMPTY_FACETS });
+        expect(await keyword('👟🎒', { withFacets: true })).toMatchObject({ hits: [], total: 0, facets: EMPTY_FACETS });
+      });
+
+      it('reads quotes, minus signs, asterisks and colons as literal text', async () => {
+        expect(ids(await keyword('"leather"'))).toEqual(['h3']);
+        expect(ids(await keyword('-canvas'))).toEqual(['h2']);
+      });
+
+      it('ignores the text in vector mode: the threshold cuts as before', async () => {
+        const result = await query({ text: 'leather', vector: vector(...E0), mode: 'vector', scoreThreshold: 0.5 });
+        expect(ids(result)).toEqual(['h1', 'h2', 'h5']);
+        expect(result.hits[0].score).toBeCloseTo(1, 4);
+        expect(result.hits[0].vectorScore).toBeCloseTo(1, 4);
+        expect(result.hits[0].keywordScore).toBeUndefined();
+      });
+
+      it('searches hybrid when the mode is unset and both text and vector are given, by vector when only a vector is', async () => {
+        expect(ids(await query({ text: 'leather', vector: vector(...E0), scoreThreshold: 0.5 }))).toContain('h3');
+        expect(ids(await query({ vector: vector(...E0), scoreThreshold: 0.5 }))).toEqual(['h1', 'h2', 'h5']);
+      });
+
+      it('refuses a keyword search without text and a hybrid or vector search without a vector', async () => {
+        await expectKind(query({ mode: 'keyword' }), 'invalid-argument', /text/);
+        await expectKind(query({ mode: 'hybrid', text: 'leather' }), 'invalid-argument', /vector/);
+        await expectKind(query({ mode: 'vector', text: 'leather' }), 'invalid-argument', /vector/);
+      });
+
+      it('keeps the words in step with writes: attribute updates and deletes', async () => {
+        expect(await store.updateAttributes(collection, [{ ...HYBRID_CATALOG[3].product, version: 2, title: 'Wool backpack' }])).toEqual(['applied']);
+        expect(ids(await keyword('backpack')).sort()).toEqual(['h2', 'h3', 'h4']);
+        expect(ids(await keyword('beanie'))).toEqual([]);
+        expect(await store.deleteProduct(collection, 'h3', 5)).toBe('applied');
+        expect(ids(await keyword('leather'))).toEqual([]);
+        expect(ids(await keyword('backpack')).sort()).toEqual(['h2', 'h4']);
+      });
+
+      it('stores updatedAt with the product and reads it back; a product without one reads without it', async () => {
+        expect((await store.getProduct(collection, 'h1'))?.product.updatedAt).toBe('2024-03-01T00:00:00.000Z');
+        expect((await store.getProduct(collection, 'h4'))?.product.updatedAt).toBeUndefined();
+        expect((await keyword('trailblazer')).hits[0].product.updatedAt).toBe('2024-03-01T00:00:00.000Z');
       });
     });
 

@@ -2,11 +2,14 @@
  * One collection of the embedded store, in memory: unit vectors in one
  * growable Float32Array (a slot per image), product data and filter columns
  * by product ordinal, inverted lists for categories and brands, tombstones for
- * deleted products, and an IVF index once the collection is large. Everything
+ * deleted products, an IVF index once the collection is large, and the
+ * keyword (MiniSearch) index of the products' words. Everything
  * here is synchronous, so a search sees one consistent state (no write can
  * interleave with it) and alias swaps never race a running search.
  */
 import { availableParallelism } from 'node:os';
+import { PRICE_BANDS, priceBandOf } from '@vsearch/contracts';
+import { MiniSearchLexicalIndex } from '../lexical/minisearch.lexical-index';
 import { SEARCH_LIMITS, type FacetCount, type FailedImage, type ProductData, type ImageRef, type SearchFacets, type SearchFilter, type StoredProduct } from '../types';
 import type { StoredVersion } from '../versioning';
 import { Int8Codes, int8KernelModule } from './int8-kernel';
@@ -104,15 +107,39 @@ export interface PointHit {
   score: number;
 }
 
+/** A product in one ranking, best first. */
+export interface RankedProduct {
+  ordinal: number;
+  score: number;
+  /** The best-matching image's slot (vector ranking only). */
+  slot?: number;
+}
+
+/** One ranking cut at a depth: `more` when products past the depth also matched. */
+export interface Ranking {
+  ranked: RankedProduct[];
+  more: boolean;
+}
+
+/** How many live products pass a filter, and their facets. */
+export interface FilterSummary {
+  count: number;
+  facets: SearchFacets;
+}
+
 export class EmbeddedCollection {
   private vectors: Float32Array;
   private slotOwner: Int32Array;
   private slotHighWater = 0;
   private readonly freeSlots: number[] = [];
   private livePoints = 0;
-  /** Bumped by every change to product data, so cached facet counts know when they are stale. */
+  /** Bumped by every change to product data, so cached filter summaries know when they are stale. */
   private dataVersion = 0;
-  private readonly facetCache = new Map<string, { dataVersion: number; facets: SearchFacets }>();
+  private readonly summaryCache = new Map<string, { dataVersion: number; summary: FilterSummary }>();
+  /** Keyword index of the live products' words, kept in step with every write. */
+  private lexical = new MiniSearchLexicalIndex();
+  /** Largest int8 code scale of any stored vector: bounds the quantisation error of a scan (see vectorFloor). */
+  private maxCodeScale = 0;
 
   private readonly entries: ProductEntry[] = [];
   private readonly byId = new Map<string, ProductEntry>();
@@ -195,6 +222,7 @@ export class EmbeddedCollection {
     this.setData(entry, product);
     entry.failedImages = failedImages;
     entry.images = images.map((image, i) => {
+      this.maxCodeScale = Math.max(this.maxCodeScale, maxAbs(vectors[i]) / 127);
       const slot = this.allocateSlot();
       this.vectors.set(vectors[i], slot * this.dimension);
       this.codes?.encode(slot, this.vectors, slot * this.dimension);
@@ -216,6 +244,7 @@ export class EmbeddedCollection {
   /** Removes a product's images and data, keeping a tombstone with the delete's version. */
   applyDelete(productId: string, version: number): void {
     const entry = this.entryFor(productId);
+    if (entry.data) this.lexical.remove(productId, entry.data);
     this.releaseImages(entry);
     this.clearData(entry);
     entry.failedImages = [];
@@ -319,14 +348,17 @@ export class EmbeddedCollection {
    */
   private topPointsQuantized(codes: Int8Codes, query: Float32Array, compiled: CompiledFilter, k: number, threshold: number, candidatePoints: number): PointHit[] {
     const pool = new TopK(Math.max(k * (this.indexOptions.rerank ?? 4), 40));
-    codes.setQuery(query);
+    const queryScale = codes.setQuery(query);
+    // With a threshold, slots whose approximate score cannot reach it are never considered.
+    const thresholdFloor = threshold === -Infinity ? -Infinity : threshold - this.quantisationError(query, queryScale);
+    const floor = () => (pool.floor > thresholdFloor ? pool.floor : thresholdFloor);
     const owner = this.slotOwner;
     let matched = 0;
-    // The kernel returns only slots scoring above the pool's current floor; JavaScript filters and keeps them.
+    // The kernel returns only slots scoring above the floor; JavaScript filters and keeps them.
     const consider = ({ slots, scores }: { slots: Int32Array; scores: Float32Array }) => {
       for (let i = 0; i < slots.length; i++) {
         const score = scores[i];
-        if (score <= pool.floor) continue;
+        if (score <= pool.floor || score < thresholdFloor) continue;
         const slot = slots[i];
         const ordinal = owner[slot];
         if (ordinal < 0 || !compiled.matches(ordinal)) continue;
@@ -338,7 +370,7 @@ export class EmbeddedCollection {
     let buffered = 0;
     const flush = () => {
       if (buffered === 0) return;
-      consider(codes.selectSlots(buffer.subarray(0, buffered), pool.floor));
+      consider(codes.selectSlots(buffer.subarray(0, buffered), floor()));
       buffered = 0;
     };
     const add = (slot: number) => {
@@ -348,11 +380,11 @@ export class EmbeddedCollection {
 
     if (!this.index || this.livePoints < this.exactSearchBelow) {
       if (this.indexOptions.scanThreads === 2 && this.parallel?.usable && this.slotHighWater >= (this.indexOptions.parallelScanFrom ?? PARALLEL_SCAN_FROM)) {
-        this.parallel.scan(this.slotHighWater, () => pool.floor, consider);
+        this.parallel.scan(this.slotHighWater, floor, consider);
       } else {
         for (let first = 0; first < this.slotHighWater; first += Int8Codes.CHUNK) {
           const count = Math.min(Int8Codes.CHUNK, this.slotHighWater - first);
-          consider(codes.selectRange(first, count, pool.floor));
+          consider(codes.selectRange(first, count, floor()));
         }
       }
     } else if (compiled.candidates && candidatePoints <= this.indexOptions.filteredExactBelow) {
@@ -382,6 +414,71 @@ export class EmbeddedCollection {
     return heap.sorted().map(({ id, score }) => ({ slot: id, score, ordinal: owner[id] }));
   }
 
+  /**
+   * Bound of |int8 score - float32 score| for this query against any stored vector: each code is
+   * off by at most half its scale (at most maxCodeScale / 2), each query value by half the query's
+   * scale, so the dot product is off by at most the sum of those errors times the other side's
+   * magnitudes. Loose, but it keeps counts above a threshold exact.
+   */
+  private quantisationError(query: Float32Array, queryScale: number): number {
+    let l1 = 0;
+    for (let d = 0; d < query.length; d++) l1 += Math.abs(query[d]);
+    const dimension = query.length;
+    return (l1 * this.maxCodeScale) / 2 + (Math.sqrt(dimension) * queryScale) / 2 + (dimension * this.maxCodeScale * queryScale) / 4 + 1e-4;
+  }
+
+  /**
+   * The vector ranking: products by their best image's cosine, those below `threshold` left
+   * out, at most `depth` of them (`more` when others also qualified).
+   */
+  vectorRanking(query: Float32Array, filter: SearchFilter | undefined, depth: number, threshold: number | undefined): Ranking {
+    const points = this.topPoints(query, filter, depth + 1, threshold);
+    const seen = new Set<number>();
+    const ranked: RankedProduct[] = [];
+    for (const point of points) {
+      if (seen.has(point.ordinal)) continue;
+      seen.add(point.ordinal);
+      ranked.push({ ordinal: point.ordinal, score: point.score, slot: point.slot });
+    }
+    const more = ranked.length > depth;
+    return { ranked: more ? ranked.slice(0, depth) : ranked, more };
+  }
+
+  /** The keyword ranking: products whose words match the text, best BM25 first, filtered, at most `depth`. */
+  keywordRanking(text: string, filter: SearchFilter | undefined, depth: number): Ranking {
+    const compiled = this.compileFilter(filter, -1);
+    const byId = this.byId;
+    const { hits, matched } = this.lexical.searchCounting(text, {
+      limit: depth,
+      accept: (productId) => {
+        const entry = byId.get(productId);
+        return entry !== undefined && compiled.matches(entry.ordinal);
+      },
+    });
+    return { ranked: hits.map((hit) => ({ ordinal: byId.get(hit.productId)!.ordinal, score: hit.score })), more: matched > depth };
+  }
+
+  /** A live product's data by ordinal. */
+  dataAt(ordinal: number): ProductData {
+    const data = this.entries[ordinal].data;
+    if (!data) throw new Error(`product ordinal ${ordinal} is not live`);
+    return data;
+  }
+
+  /** The product's image nearest the query (its first image without one), with its cosine. */
+  bestImageOf(ordinal: number, query: Float32Array | undefined, slot?: number): ImageRef {
+    const images = this.entries[ordinal].images;
+    let best = images.find((image) => image.slot === slot) ?? images[0];
+    if (slot === undefined && query) {
+      let bestScore = -Infinity;
+      for (const image of images) {
+        const score = dotAt(this.vectors, image.slot * this.dimension, query, this.dimension);
+        if (score > bestScore) [best, bestScore] = [image, score];
+      }
+    }
+    return { imageId: best.imageId, imageUrl: best.imageUrl };
+  }
+
   /** Collapses point hits (best first) to the best point per product. */
   groupByProduct(points: PointHit[]): Array<{ product: ProductData; score: number; image: ImageRef }> {
     const seen = new Set<number>();
@@ -402,34 +499,54 @@ export class EmbeddedCollection {
   }
 
   /**
-   * Category and brand counts over every live product matching the filter.
-   * They depend on the filter and the stored data, never on the query vector,
-   * so they are cached per filter until the next write: a shopper's query
-   * otherwise pays a pass over every product (about 20 ms at 100k products).
+   * How many live products pass the filter, with their facets: what a search without a cut-off
+   * matches (every product has a cosine). It depends on the filter and the stored data, never on
+   * the query, so it is cached per filter until the next write: a shopper's query otherwise pays
+   * a pass over every product (about 20 ms at 100k products).
    */
-  facets(filter: SearchFilter | undefined): SearchFacets {
+  filterSummary(filter: SearchFilter | undefined): FilterSummary {
     const key = JSON.stringify(filter ?? {});
-    const cached = this.facetCache.get(key);
-    if (cached && cached.dataVersion === this.dataVersion) return cached.facets;
-    const facets = this.countFacets(filter);
-    if (this.facetCache.size >= FACET_CACHE_ENTRIES) this.facetCache.clear();
-    this.facetCache.set(key, { dataVersion: this.dataVersion, facets });
-    return facets;
+    const cached = this.summaryCache.get(key);
+    if (cached && cached.dataVersion === this.dataVersion) return cached.summary;
+    const compiled = this.compileFilter(filter, -1);
+    const matching: number[] = [];
+    const consider = (ordinal: number) => {
+      if (compiled.matches(ordinal)) matching.push(ordinal);
+    };
+    if (compiled.candidates) for (const ordinal of compiled.candidates) consider(ordinal);
+    else for (let ordinal = 0; ordinal < this.entries.length; ordinal++) consider(ordinal);
+    const summary = { count: matching.length, facets: this.facetsOf(matching) };
+    if (this.summaryCache.size >= SUMMARY_CACHE_ENTRIES) this.summaryCache.clear();
+    this.summaryCache.set(key, { dataVersion: this.dataVersion, summary });
+    return summary;
   }
 
-  private countFacets(filter: SearchFilter | undefined): SearchFacets {
-    const compiled = this.compileFilter(filter, -1);
+  /** Category, brand, price-band and stock counts over these live products (each listed once). */
+  facetsOf(ordinals: Iterable<number>): SearchFacets {
     const categoryCounts = new Map<number, number>();
     const brandCounts = new Map<number, number>();
-    const count = (ordinal: number) => {
-      if (!this.live[ordinal] || !compiled.matches(ordinal)) return;
+    const bandCounts = new Map<string, number>();
+    let inStock = 0;
+    let outOfStock = 0;
+    for (const ordinal of ordinals) {
       for (const code of this.entries[ordinal].categoryCodes) categoryCounts.set(code, (categoryCounts.get(code) ?? 0) + 1);
       const brand = this.brand[ordinal];
       if (brand >= 0) brandCounts.set(brand, (brandCounts.get(brand) ?? 0) + 1);
+      const band = priceBandOf(this.price[ordinal]);
+      bandCounts.set(band, (bandCounts.get(band) ?? 0) + 1);
+      if (this.inStock[ordinal]) inStock++;
+      else outOfStock++;
+    }
+    const stock: FacetCount[] = [
+      { value: 'in_stock', count: inStock },
+      { value: 'out_of_stock', count: outOfStock },
+    ];
+    return {
+      categories: topFacets(categoryCounts, this.categoryNames),
+      brands: topFacets(brandCounts, this.brandNames),
+      priceBands: PRICE_BANDS.flatMap(({ value }) => (bandCounts.has(value) ? [{ value, count: bandCounts.get(value)! }] : [])),
+      stock: stock.filter((facet) => facet.count > 0).sort((a, b) => b.count - a.count),
     };
-    if (compiled.candidates) for (const ordinal of compiled.candidates) count(ordinal);
-    else for (let ordinal = 0; ordinal < this.entries.length; ordinal++) count(ordinal);
-    return { categories: topFacets(categoryCounts, this.categoryNames), brands: topFacets(brandCounts, this.brandNames) };
   }
 
   /** Every stored product (tombstones included) with its unit vectors, for snapshots. */
@@ -554,6 +671,7 @@ export class EmbeddedCollection {
   }
 
   private setData(entry: ProductEntry, product: ProductData): void {
+    this.lexical.upsert(product.productId, product, entry.data ?? undefined);
     this.clearData(entry);
     this.dataVersion++;
     entry.data = product;
@@ -649,8 +767,14 @@ function* unionOf(sets: Set<number>[]): Generator<number> {
   }
 }
 
-/** Distinct filters whose facet counts are kept between writes. */
-const FACET_CACHE_ENTRIES = 256;
+/** Distinct filters whose summaries are kept between writes. */
+const SUMMARY_CACHE_ENTRIES = 256;
+
+function maxAbs(vector: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < vector.length; i++) max = Math.max(max, Math.abs(vector[i]));
+  return max;
+}
 
 function topFacets(counts: Map<number, number>, names: string[]): FacetCount[] {
   return [...counts.entries()]

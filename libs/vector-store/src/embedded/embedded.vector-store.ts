@@ -46,9 +46,11 @@ import {
   normalizedVector,
   validatedUpsertBatch,
 } from '../validation';
+import { resolveSearch } from '../search-mode';
 import { VectorStore } from '../vector-store.port';
 import { decideAttributeUpdate, decideDelete, decideUpsert } from '../versioning';
 import { CollectionStorage, writeFileAtomically, type LoggedWrite } from './collection-storage';
+import { searchCollection } from './collection-search';
 import { DEFAULT_INDEX_OPTIONS, EmbeddedCollection, type EmbeddedIndexOptions } from './embedded-collection';
 
 export interface EmbeddedVectorStoreOptions {
@@ -186,16 +188,18 @@ export class EmbeddedVectorStore extends VectorStore {
     assertValidPage(query.limit, query.offset);
     assertValidFilter(query.filter);
     assertValidScoreThreshold(query.scoreThreshold);
-    const unit = normalizedVector(query.vector, collection.dimension, 'query vector', collection.meta.name);
-    const offset = query.offset ?? 0;
-    const points = collection.topPoints(unit, query.filter, offset + query.limit, query.scoreThreshold);
-    const hits = collection.groupByProduct(points).slice(offset, offset + query.limit).map(toHit);
-    return {
-      hits,
-      facets: query.withFacets ? collection.facets(query.filter) : undefined,
-      collection: collection.meta.name,
-      modelId: collection.meta.modelId,
-    };
+    const resolved = resolveSearch(query);
+    const unit = resolved.mode === 'keyword' ? undefined : normalizedVector(query.vector!, collection.dimension, 'query vector', collection.meta.name);
+    const result = searchCollection(collection, {
+      ...resolved,
+      vector: unit,
+      filter: query.filter,
+      limit: query.limit,
+      offset: query.offset ?? 0,
+      scoreThreshold: query.scoreThreshold,
+      withFacets: query.withFacets ?? false,
+    });
+    return { ...result, collection: collection.meta.name, modelId: collection.meta.modelId };
   }
 
   async similarToProduct(query: SimilarQuery): Promise<SearchPage> {

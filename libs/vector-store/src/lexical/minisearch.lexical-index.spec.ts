@@ -1,5 +1,5 @@
 import type { LexicalProductText } from './lexical-fields';
-import { MiniSearchLexicalIndex, typoTolerance } from './minisearch.lexical-index';
+import { MiniSearchLexicalIndex, typoTolerance, typoTranspositions } from './minisearch.lexical-index';
 
 function product(overrides: Partial<LexicalProductText> = {}): LexicalProductText {
   return { title: '', brand: '', description: '', categories: [], attributes: {}, ...overrides };
@@ -44,21 +44,80 @@ describe(MiniSearchLexicalIndex.name, () => {
     expect(ids(index, 'rnuer')).toEqual([]);
   });
 
-  it('forgives no typo in a word of fewer than 5 letters', () => {
+  it('forgives no typo in a word of fewer than 4 letters', () => {
     expect(ids(catalog(), 'mog')).toEqual([]);
   });
 
-  it('ranks an exact match above a typo match', () => {
+  it('matches a word the index holds as typed, and an unknown word by its typo neighbours', () => {
     const index = new MiniSearchLexicalIndex();
     index.upsert('exact', product({ title: 'Hiking boots' }));
     index.upsert('near', product({ title: 'Hikinr boots' })); // one edit from "hiking"
     index.upsert('far', product({ title: 'Hikers boots' })); // three edits
-    expect(ids(index, 'hiking')).toEqual(['exact', 'near']);
+    expect(ids(index, 'hiking')).toEqual(['exact']);
+    expect(ids(index, 'hikinq').sort()).toEqual(['exact', 'near']);
   });
 
-  it('matches any query word (OR) and ranks products matching more words first', () => {
+  it('forgets the words of a removed or rewritten product, so they get a typo search again', () => {
+    const index = new MiniSearchLexicalIndex();
+    const before = product({ title: 'Hikinr boots' });
+    index.upsert('typo', before);
+    index.upsert('exact', product({ title: 'Hiking shoes' }));
+    expect(index.documentFrequencyOf('hikinr')).toBe(1);
+    index.upsert('typo', product({ title: 'Trail boots' }), before);
+    expect(index.documentFrequencyOf('hikinr')).toBe(0);
+    expect(index.documentFrequencyOf('boots')).toBe(1);
+    expect(ids(index, 'hikinr')).toEqual(['exact']);
+    index.remove('exact', product({ title: 'Hiking shoes' }));
+    expect(index.documentFrequencyOf('hiking')).toBe(0);
+  });
+
+  it('applies a filter before the limit and counts every match', () => {
     const index = catalog();
-    expect(ids(index, 'red backpack')).toEqual(['pack', 'shoe']);
+    expect(index.searchCounting('red', { limit: 1, accept: (id) => id !== 'shoe' })).toEqual({ hits: [expect.objectContaining({ productId: 'pack' })], matched: 1 });
+    expect(index.searchCounting('red', { limit: 1 }).matched).toBe(2);
+  });
+
+  it('requires every query word: a product holding only some of them is not found while another holds all', () => {
+    const index = catalog();
+    expect(ids(index, 'red backpack')).toEqual(['pack']);
+    expect(ids(index, 'sierra mug')).toEqual(['mug']);
+    expect(index.searchCounting('red shoe', { limit: 10 })).toEqual({ hits: [expect.objectContaining({ productId: 'shoe' })], matched: 1 });
+  });
+
+  it('falls back to the products holding the most words when none holds them all', () => {
+    const index = catalog();
+    // "red" and "backpack": only pack; "red" alone: shoe too. Nothing says "zeppelin".
+    expect(ids(index, 'red backpack zeppelin')).toEqual(['pack']);
+    expect(ids(index, 'navy mug').sort()).toEqual(['mug', 'tee']);
+    expect(ids(index, 'zeppelin blimp')).toEqual([]);
+  });
+
+  it('lets every spelling of a compound satisfy each of its parts, and nothing less', () => {
+    const index = new MiniSearchLexicalIndex();
+    index.upsert('tee', product({ title: 'Basic tshirt' }));
+    index.upsert('dress', product({ title: 'Dress shirt' }));
+    index.upsert('pack', product({ title: 'Daypack backpack' }));
+    expect(ids(index, 't-shirt')).toEqual(['tee']);
+    expect(ids(index, 'back pack')).toEqual(['pack']);
+  });
+
+  it('forgives a swap of two adjacent letters in an unknown word of any length from 2 letters, when the swap is a known word', () => {
+    const index = new MiniSearchLexicalIndex();
+    index.upsert('lamp', product({ title: 'Halcyon lamp', categories: ['lamps'] }));
+    index.upsert('bag', product({ title: 'Tote bag' }));
+    expect(ids(index, 'lmap')).toEqual(['lamp']);
+    expect(ids(index, 'Hlacyon lmap')).toEqual(['lamp']);
+    expect(ids(index, 'bga')).toEqual(['bag']);
+  });
+
+  it('forgives one typo in an unknown word of 4 letters, never in a word with a digit', () => {
+    const index = new MiniSearchLexicalIndex();
+    index.upsert('lamp', product({ title: 'Desk lamp' }));
+    index.upsert('phone', product({ title: 'Phone 15' }));
+    expect(ids(index, 'lam')).toEqual([]);
+    expect(ids(index, 'lamo')).toEqual(['lamp']);
+    expect(ids(index, 'desc')).toEqual(['lamp']);
+    expect(ids(index, '51')).toEqual([]);
   });
 
   it('counts a match in the title above the same match in the description', () => {
@@ -140,20 +199,33 @@ describe(MiniSearchLexicalIndex.name, () => {
     const snapshot = catalog().toJSON();
     expect(() => MiniSearchLexicalIndex.loadJSON({ ...snapshot, analyzerVersion: 0 })).toThrow(/analyzer version 0, this build uses 1: rebuild it from the products/);
     expect(() => MiniSearchLexicalIndex.loadJSON({ ...snapshot, fields: ['title'] })).toThrow(/indexes fields \["title"\].*rebuild it from the products/);
-    expect(() => MiniSearchLexicalIndex.loadJSON('{"documentCount":0}')).toThrow('not a lexical index snapshot: expected format "vsearch.lexical-index.minisearch.v1", got undefined');
+    expect(() => MiniSearchLexicalIndex.loadJSON('{"documentCount":0}')).toThrow('not a lexical index snapshot: expected format "vsearch.lexical-index.minisearch.v2", got undefined');
   });
 });
 
 describe(typoTolerance.name, () => {
-  it('allows no edit below 5 letters, 1 from 5 to 7, 2 from 8', () => {
-    expect(['shoe', 'boots', 'sandals', 'backpack', 'sweatshirts'].map(typoTolerance)).toEqual([0, 1, 1, 2, 2]);
+  it('allows no edit below 4 letters, 1 from 4 to 7, 2 from 8', () => {
+    expect(['bag', 'shoe', 'boots', 'sandals', 'backpack', 'sweatshirts'].map(typoTolerance)).toEqual([0, 1, 1, 1, 2, 2]);
   });
 
   it('counts letters, not UTF-16 units', () => {
-    expect(typoTolerance('\u{20000}\u{20001}\u{20002}\u{20003}')).toBe(0);
+    expect(typoTolerance('\u{20000}\u{20001}\u{20002}')).toBe(0);
   });
 
   it('allows no edit in a word with a digit', () => {
     expect(typoTolerance('iphone15')).toBe(0);
+  });
+});
+
+describe(typoTranspositions.name, () => {
+  it('swaps each pair of adjacent letters once, leaving out swaps that change nothing', () => {
+    expect(typoTranspositions('lmap')).toEqual(['mlap', 'lamp', 'lmpa']);
+    expect(typoTranspositions('boot')).toEqual(['obot', 'boto']);
+    expect(typoTranspositions('a')).toEqual([]);
+  });
+
+  it('swaps letters, not UTF-16 units, and never swaps in a word with a digit', () => {
+    expect(typoTranspositions('\u{20000}\u{20001}')).toEqual(['\u{20001}\u{20000}']);
+    expect(typoTranspositions('s10')).toEqual([]);
   });
 });

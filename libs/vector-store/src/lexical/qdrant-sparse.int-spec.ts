@@ -66,6 +66,7 @@ describe('Qdrant sparse-vector request bodies', () => {
     expectValid(check, hybridQueryGroupsRequest(hybrid));
     expectValid(check, hybridQueryGroupsRequest({ ...hybrid, weights: { vector: 1, lexical: 2 }, params: { hnsw_ef: 64, quantization: { rescore: true } } }));
     expectValid(check, hybridQueryGroupsRequest({ ...hybrid, text: 'the 🎉' }));
+    expectValid(check, hybridQueryGroupsRequest({ ...hybrid, scoreThreshold: 0.21 }));
   });
 
   it('uses prefetches and fusion that the ungrouped Query API takes too (QueryRequest)', () => {

@@ -1,5 +1,5 @@
 import type { LexicalProductText } from './lexical-fields';
-import { hybridQueryGroupsRequest, murmurHash3, productTextVector, qdrantRrfK, queryTextVector, termId, textVectorUpdate, type HybridQuery } from './qdrant-sparse';
+import { hybridQueryGroupsRequest, murmurHash3, productTextTerms, productTextVector, qdrantRrfK, queryTextVector, queryWordConditions, termId, textVectorUpdate, type HybridQuery } from './qdrant-sparse';
 
 function product(overrides: Partial<LexicalProductText> = {}): LexicalProductText {
   return { title: '', brand: '', description: '', categories: [], attributes: {}, ...overrides };
@@ -121,6 +121,12 @@ describe(hybridQueryGroupsRequest.name, () => {
     });
   });
 
+  it('restricts the text prefetch alone by textFilter when given', () => {
+    const textFilter = { must: [hybrid.filter, ...queryWordConditions(hybrid.text, 'terms')] };
+    const { prefetch } = hybridQueryGroupsRequest({ ...hybrid, textFilter });
+    expect(prefetch).toEqual([expect.objectContaining({ using: 'image', filter: hybrid.filter }), expect.objectContaining({ using: 'text', filter: textFilter })]);
+  });
+
   it('sends weights only when they are not all 1, in prefetch order', () => {
     expect(hybridQueryGroupsRequest({ ...hybrid, k: 10, weights: { vector: 1, lexical: 2 } }).query).toEqual({ rrf: { k: 11, weights: [1, 2] } });
   });
@@ -135,6 +141,15 @@ describe(hybridQueryGroupsRequest.name, () => {
     const body = hybridQueryGroupsRequest({ ...hybrid, params: { hnsw_ef: 64 } });
     const prefetch = body.prefetch as { params?: unknown }[];
     expect(prefetch.map((entry) => entry.params)).toEqual([{ hnsw_ef: 64 }, undefined]);
+  });
+
+  it('cuts the image prefetch at the score threshold and never the text prefetch', () => {
+    const prefetch = hybridQueryGroupsRequest({ ...hybrid, scoreThreshold: 0.2 }).prefetch as { using: string; score_threshold?: number }[];
+    expect(prefetch.map((entry) => [entry.using, entry.score_threshold])).toEqual([
+      ['image', 0.2],
+      ['text', undefined],
+    ]);
+    expect(() => hybridQueryGroupsRequest({ ...hybrid, scoreThreshold: Number.NaN })).toThrow('hybrid query scoreThreshold must be a finite number, got NaN');
   });
 
   it('refuses a limit, prefetch limit or weight it cannot send', () => {
@@ -162,5 +177,22 @@ describe(textVectorUpdate.name, () => {
       ],
     });
     expect(() => textVectorUpdate([], text)).toThrow('a text vector update needs at least one image point id');
+  });
+});
+
+describe(productTextTerms.name, () => {
+  it('lists each analyzed term of every field once', () => {
+    expect(productTextTerms(product({ title: 'Sierra T-Shirt', brand: 'Sierra', categories: ['tops'], description: 'A shirt.' })).sort()).toEqual(['shirt', 'sierra', 't', 'tops', 'tshirt']);
+  });
+});
+
+describe(queryWordConditions.name, () => {
+  it('asks for some form of each query word, stop words left out', () => {
+    expect(queryWordConditions('the Sierra t-shirt', 'terms')).toEqual([
+      { key: 'terms', match: { any: ['sierra'] } },
+      { key: 'terms', match: { any: ['t', 'tshirt'] } },
+      { key: 'terms', match: { any: ['shirt', 'tshirt'] } },
+    ]);
+    expect(queryWordConditions('the of', 'terms')).toEqual([]);
   });
 });

@@ -16,6 +16,13 @@
  * the BM25 score. Terms are ids: the 32-bit MurmurHash3 of the term's UTF-8 bytes. Two terms rarely
  * share an id (about one pair among 100,000 distinct terms); when they do, their weights add up.
  *
+ * Matching is all-words-first, as in the embedded store: a product's distinct terms are also a
+ * keyword-indexed payload array on its image points (productTextTerms), and the text prefetch is
+ * restricted by one `match: {any: forms}` condition per query word (queryWordConditions), so only
+ * products holding every word are ranked; the store falls back to `min_should` (the most words a
+ * product holds) only when no product holds them all. Qdrant has no term dictionary we can query,
+ * so there is no typo tolerance here.
+ *
  * Layout: Qdrant fuses prefetches by point id, so the text vector is written on every image point
  * of a product (the points the image prefetch returns), and the hybrid query groups the fused
  * points by product afterwards. Its inverse document frequencies therefore count image points: a
@@ -24,7 +31,7 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import { LEXICAL_FIELDS, lexicalTextByField, type LexicalProductText } from './lexical-fields';
 import { DEFAULT_RRF_K } from './rrf';
-import { analyzeQuery, analyzeText } from './tokenizer';
+import { analyzeQuery, analyzeQueryWords, analyzeText } from './tokenizer';
 
 /** Name of the sparse vector holding a product's text on each of its image points. */
 export const TEXT_VECTOR = 'text';
@@ -78,6 +85,21 @@ export function productTextVector(product: LexicalProductText, saturation: Bm25S
   return toSparseVector(weights);
 }
 
+/** A product's distinct terms over every lexical field, for the payload array the word conditions test. */
+export function productTextTerms(product: LexicalProductText): string[] {
+  const texts = lexicalTextByField(product);
+  return [...new Set(LEXICAL_FIELDS.flatMap(({ name }) => analyzeText(texts[name])))];
+}
+
+/**
+ * One condition per query word on the payload array `key` (productTextTerms): the point holds
+ * some form of the word ("t-shirt": "t" or "tshirt", and "shirt" or "tshirt"). Empty for a query
+ * without words.
+ */
+export function queryWordConditions(text: string, key: string): Schemas['FieldCondition'][] {
+  return analyzeQueryWords(text).map((word) => ({ key, match: { any: word.forms } }));
+}
+
 /** The sparse vector of a query: 1 per distinct term (Qdrant multiplies in the idf). Empty when the text has no terms. */
 export function queryTextVector(text: string): SparseVector {
   const weights = new Map<number, number>();
@@ -92,7 +114,15 @@ export function textVectorUpdate(imagePointIds: readonly string[], product: Lexi
   return { points: imagePointIds.map((id) => ({ id, vector: { [TEXT_VECTOR]: vector } })) };
 }
 
-export interface HybridQuery {
+export interface HybridQuery extends HybridFusion {
+  /** Products (groups) returned. */
+  limit: number;
+  /** Payload field that groups image points into products (`productId`). */
+  groupBy: string;
+}
+
+/** The two prefetches and their fusion, the part of a hybrid query the grouped and the ungrouped Query API share. */
+export interface HybridFusion {
   /** The query's image-space vector (the CLIP text embedding), normalised. */
   vector: readonly number[] | Float32Array;
   /** What the shopper typed. */
@@ -101,21 +131,21 @@ export interface HybridQuery {
   using: string;
   /** One filter for both prefetches (kind = image plus the search filter), so neither finds what the other may not. */
   filter: Schemas['Filter'];
-  /** Products (groups) returned. */
-  limit: number;
+  /** The text prefetch's filter when it differs from `filter` (the filter plus the query's word conditions); default `filter`. */
+  textFilter?: Schemas['Filter'];
   /**
    * Image points each prefetch returns for fusion; several can belong to one product, so make it
-   * a few times `limit` (e.g. max(100, 4 × limit)).
+   * a few times the products wanted (e.g. max(100, 4 × limit)).
    */
   prefetchLimit: number;
+  /** Cosine below which the image prefetch leaves a point out; the text prefetch is never cut by it (its words matched). */
+  scoreThreshold?: number;
   /** RRF constant in this code base's convention (see rrf.ts); default 60. */
   k?: number;
   /** List weights, as in fuseByReciprocalRank; default 1 each. */
   weights?: { vector: number; lexical: number };
   /** Search params of the dense prefetch (hnsw_ef, quantization rescoring). */
   params?: Schemas['SearchParams'];
-  /** Payload field that groups image points into products (`productId`). */
-  groupBy: string;
 }
 
 /**
@@ -130,31 +160,47 @@ export function hybridQueryGroupsRequest(query: HybridQuery): Schemas['QueryGrou
   if (!Number.isInteger(query.prefetchLimit) || query.prefetchLimit < query.limit) {
     throw new RangeError(`hybrid query prefetchLimit must be an integer of at least limit (${query.limit}), got ${query.prefetchLimit}`);
   }
-  const weights = query.weights ?? { vector: 1, lexical: 1 };
-  for (const [name, weight] of Object.entries(weights)) {
-    if (!Number.isFinite(weight) || weight <= 0) throw new RangeError(`hybrid query ${name} weight must be a finite number above 0, got ${weight}`);
-  }
-  const textVector = queryTextVector(query.text);
-  const prefetch: Schemas['Prefetch'][] = [
-    { query: Array.from(query.vector), using: query.using, filter: query.filter, limit: query.prefetchLimit, ...(query.params ? { params: query.params } : {}) },
-  ];
-  const prefetchWeights = [weights.vector];
-  if (textVector.indices.length > 0) {
-    prefetch.push({ query: textVector, using: TEXT_VECTOR, filter: query.filter, limit: query.prefetchLimit });
-    prefetchWeights.push(weights.lexical);
-  }
-  const rrf: Schemas['Rrf'] = { k: qdrantRrfK(query.k ?? DEFAULT_RRF_K) };
-  // Left out when neutral: servers before weights existed then still accept the request.
-  if (prefetchWeights.some((weight) => weight !== 1)) rrf.weights = prefetchWeights;
   return {
-    prefetch,
-    query: { rrf },
+    ...hybridFusion(query),
     group_by: query.groupBy,
     group_size: 1,
     limit: query.limit,
     with_payload: true,
     with_vector: false,
   };
+}
+
+/**
+ * `prefetch` and `query` of a hybrid Query API request (grouped or not): the image-vector prefetch
+ * (cut at `scoreThreshold`) and the text-vector prefetch under the same filter, fused by RRF.
+ */
+export function hybridFusion(query: HybridFusion): Required<Pick<Schemas['QueryRequest'], 'prefetch' | 'query'>> {
+  if (!Number.isInteger(query.prefetchLimit) || query.prefetchLimit < 1) throw new RangeError(`hybrid query prefetchLimit must be a positive integer, got ${query.prefetchLimit}`);
+  if (query.scoreThreshold !== undefined && !Number.isFinite(query.scoreThreshold)) throw new RangeError(`hybrid query scoreThreshold must be a finite number, got ${query.scoreThreshold}`);
+  const weights = query.weights ?? { vector: 1, lexical: 1 };
+  for (const [name, weight] of Object.entries(weights)) {
+    if (!Number.isFinite(weight) || weight <= 0) throw new RangeError(`hybrid query ${name} weight must be a finite number above 0, got ${weight}`);
+  }
+  const textVector = queryTextVector(query.text);
+  const prefetch: Schemas['Prefetch'][] = [
+    {
+      query: Array.from(query.vector),
+      using: query.using,
+      filter: query.filter,
+      limit: query.prefetchLimit,
+      ...(query.params ? { params: query.params } : {}),
+      ...(query.scoreThreshold !== undefined ? { score_threshold: query.scoreThreshold } : {}),
+    },
+  ];
+  const prefetchWeights = [weights.vector];
+  if (textVector.indices.length > 0) {
+    prefetch.push({ query: textVector, using: TEXT_VECTOR, filter: query.textFilter ?? query.filter, limit: query.prefetchLimit });
+    prefetchWeights.push(weights.lexical);
+  }
+  const rrf: Schemas['Rrf'] = { k: qdrantRrfK(query.k ?? DEFAULT_RRF_K) };
+  // Left out when neutral: servers before weights existed then still accept the request.
+  if (prefetchWeights.some((weight) => weight !== 1)) rrf.weights = prefetchWeights;
+  return { prefetch, query: { rrf } };
 }
 
 /**

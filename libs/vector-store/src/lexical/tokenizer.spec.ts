@@ -1,4 +1,4 @@
-import { MAX_QUERY_TERMS, MAX_TERM_LENGTH, analyzeQuery, analyzeText } from './tokenizer';
+import { MAX_QUERY_TERMS, MAX_TERM_LENGTH, analyzeQuery, analyzeQueryWords, analyzeText } from './tokenizer';
 
 const queryTerms = (text: string) => analyzeQuery(text).map((entry) => entry.term);
 
@@ -107,5 +107,35 @@ describe(analyzeQuery.name, () => {
 
   it('returns nothing for a query of stop words only', () => {
     expect(analyzeQuery('the of and')).toEqual([]);
+  });
+});
+
+describe(analyzeQueryWords.name, () => {
+  it('gives each typed word its joins as other forms, so a joined spelling satisfies every part', () => {
+    expect(analyzeQueryWords('Halcyon t-shirt')).toEqual([
+      { term: 'halcyon', forms: ['halcyon'], joined: false },
+      { term: 't', forms: ['t', 'tshirt'], joined: false },
+      { term: 'shirt', forms: ['shirt', 'tshirt'], joined: false },
+    ]);
+    expect(analyzeQueryWords('back pack')).toEqual([
+      { term: 'back', forms: ['back', 'backpack'], joined: false },
+      { term: 'pack', forms: ['pack', 'backpack'], joined: false },
+    ]);
+  });
+
+  it('counts no stop word as a word and merges repeated words', () => {
+    expect(analyzeQueryWords('the lamp for the desk lamp').map((word) => word.term)).toEqual(['lamp', 'desk']);
+    expect(analyzeQueryWords('the of and')).toEqual([]);
+  });
+
+  it('keeps a compound of stop words as a word of its own, not worth a typo search', () => {
+    expect(analyzeQueryWords('of-the')).toEqual([{ term: 'ofthe', forms: ['ofthe'], joined: true }]);
+  });
+
+  it('holds exactly the terms of analyzeQuery', () => {
+    for (const text of ['Halcyon t-shirt', 'red back pack 30L', `${'w'.repeat(50)} x`, Array.from({ length: 100 }, (_, i) => `word${i}`).join(' ')]) {
+      const forms = new Set(analyzeQueryWords(text).flatMap((word) => word.forms));
+      expect([...forms].sort()).toEqual(analyzeQuery(text).map((term) => term.term).sort());
+    }
   });
 });

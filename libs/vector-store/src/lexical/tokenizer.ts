@@ -96,8 +96,54 @@ export function analyzeQuery(text: string): QueryTerm[] {
   return [...terms.values()];
 }
 
-/** Calls `emit` for each term until it returns false or the text ends. */
-function forEachTerm(text: string, limits: { maxChars: number }, joinAdjacent: 'short' | 'all', emit: (term: string, joined: boolean) => boolean): void {
+/**
+ * One word of a query as a search must match it: a typed word, or one part of a hyphenated
+ * compound, with every term that satisfies it.
+ */
+export interface QueryWord {
+  /** The word as analyzed. */
+  term: string;
+  /**
+   * Terms any one of which matches the word: the word itself and the joins it is part of
+   * ("t-shirt": "t" and "shirt" each with "tshirt"; "back pack": "back" and "pack" each with
+   * "backpack"), so every spelling of a compound satisfies each of its parts.
+   */
+  forms: string[];
+  /** Not typed as such (a compound of stop words only, "of-the"): not worth a typo search. */
+  joined: boolean;
+}
+
+/**
+ * The distinct words of a query, in query order, for all-words matching: a product matches the
+ * query when it holds a form of every word. The words' forms are exactly the terms of
+ * {@link analyzeQuery} (same cut at {@link MAX_QUERY_TERMS}); stop words are no words.
+ */
+export function analyzeQueryWords(text: string): QueryWord[] {
+  const words = new Map<string, QueryWord>();
+  const seenTerms = new Set<string>();
+  const addForm = (word: string, form: string, joined: boolean) => {
+    const known = words.get(word);
+    if (!known) words.set(word, { term: word, forms: [form], joined });
+    else {
+      if (!known.forms.includes(form)) known.forms.push(form);
+      if (!joined) known.joined = false;
+    }
+  };
+  forEachTerm(text, QUERY_LIMITS, 'all', (term, joined, parts) => {
+    seenTerms.add(term);
+    if (!joined) addForm(term, term, false);
+    else if (parts.length === 0) addForm(term, term, true);
+    else for (const part of parts) addForm(part, term, false);
+    return seenTerms.size < QUERY_LIMITS.maxTerms;
+  });
+  return [...words.values()];
+}
+
+/**
+ * Calls `emit` for each term until it returns false or the text ends. A joined term comes with
+ * the (non-stop) words it joins, each emitted before it.
+ */
+function forEachTerm(text: string, limits: { maxChars: number }, joinAdjacent: 'short' | 'all', emit: (term: string, joined: boolean, parts: string[]) => boolean): void {
   if (typeof text !== 'string') throw new TypeError(`lexical text must be a string, got ${text === null ? 'null' : typeof text}`);
   const normalized = normalize(text.slice(0, limits.maxChars));
   let previousWord: string | undefined;
@@ -111,19 +157,22 @@ function forEachTerm(text: string, limits: { maxChars: number }, joinAdjacent: '
 
     if (HYPHEN.test(match[0])) {
       const parts = match[0].split(HYPHEN);
+      const words: string[] = [];
       for (const part of parts) {
-        if (!STOP_WORDS.has(part) && !emit(cut(part), false)) return;
+        if (STOP_WORDS.has(part)) continue;
+        words.push(cut(part));
+        if (!emit(cut(part), false, [])) return;
       }
       const compound = cut(parts.join(''));
-      if (!STOP_WORDS.has(compound) && !emit(compound, true)) return;
+      if (!STOP_WORDS.has(compound) && !emit(compound, true, words)) return;
       continue;
     }
 
     const word = cut(match[0]);
     if (STOP_WORDS.has(word)) continue;
-    if (!emit(word, false)) return;
+    if (!emit(word, false, [])) return;
     if (before !== undefined && before !== word && (joinAdjacent === 'all' || isShort(before) || isShort(word))) {
-      if (!emit(cut(before + word), true)) return;
+      if (!emit(cut(before + word), true, [before, word])) return;
     }
     previousWord = word;
   }

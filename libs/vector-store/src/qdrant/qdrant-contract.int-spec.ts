@@ -17,6 +17,7 @@ import { REPO_ROOT } from '@vsearch/testing';
 import { describeVectorStoreConformance } from '../conformance/vector-store.conformance';
 import { FakeQdrantServer } from '../conformance/fake-qdrant.server';
 import { isVectorStoreError } from '../errors';
+import type { ProductData } from '../types';
 import { QdrantVectorStore } from './qdrant.vector-store';
 
 const SPEC_IN_SHARED = path.join('shared', 'reference', 'qdrant', 'openapi-v1.19.0.json');
@@ -74,9 +75,84 @@ const fake = new FakeQdrantServer();
 beforeAll(() => fake.start());
 afterAll(() => fake.stop());
 
+/** Every collection and alias of this suite is stored under it, so the run also checks that no request leaves the prefix. */
+const PREFIX = 'contract_';
+
 describeVectorStoreConformance('qdrant adapter against the recording fake', {
   freshStore: true,
-  createStore: () => new QdrantVectorStore({ url: fake.url, retries: 0, hnsw: { m: 16, efConstruct: 100, ef: 64 }, quantization: 'int8' }),
+  createStore: () => new QdrantVectorStore({ url: fake.url, retries: 0, hnsw: { m: 16, efConstruct: 100, ef: 64 }, quantization: 'int8', collectionPrefix: PREFIX }),
+});
+
+describe('Qdrant adapter keyword and hybrid search against the recording fake', () => {
+  const DIMENSION = 2;
+  const unit = (x: number, y: number) => new Float32Array([x, y]);
+  const product = (productId: string, title: string, price: number, updatedAt?: string): ProductData => ({
+    productId,
+    version: 1,
+    title,
+    description: '',
+    brand: 'acme',
+    categories: ['shoes'],
+    price: { amount: price, currency: 'EUR' },
+    inStock: true,
+    attributes: {},
+    ...(updatedAt !== undefined ? { updatedAt } : {}),
+  });
+  let store: QdrantVectorStore;
+  let collection: string;
+
+  beforeAll(async () => {
+    store = new QdrantVectorStore({ url: fake.url, retries: 0, collectionPrefix: PREFIX });
+    await store.open();
+    collection = await store.createGeneration('hybrid-model', DIMENSION);
+    await store.upsertProducts(collection, [
+      // Near the query vector, without its words.
+      { product: product('near', 'plain canvas bag', 30, '2024-01-03T00:00:00Z'), images: [{ imageId: 'a', imageUrl: 'u', vector: unit(1, 0) }, { imageId: 'b', imageUrl: 'u', vector: unit(0.9, 0.1) }] },
+      // Far from it, with the words.
+      { product: product('worded', 'red trail boot', 120, '2024-01-01T00:00:00Z'), images: [{ imageId: 'a', imageUrl: 'u', vector: unit(0, 1) }] },
+      { product: product('both', 'red boot', 60, '2024-01-02T00:00:00Z'), images: [{ imageId: 'a', imageUrl: 'u', vector: unit(0.8, 0.6) }] },
+    ]);
+  });
+
+  it('keeps a product whose words match below the vector threshold, and only vector matches above it', async () => {
+    const page = await store.searchSimilar({ collection, vector: unit(1, 0), text: 'red boot', scoreThreshold: 0.7, limit: 10, withFacets: true });
+    expect(page.hits.map((hit) => hit.product.productId).sort()).toEqual(['both', 'near', 'worded']);
+    expect(page.hits[0].product.productId).toBe('both'); // in both rankings
+    expect(page.hits.find((hit) => hit.product.productId === 'worded')).toMatchObject({ keywordScore: expect.any(Number) });
+    expect(page.hits.find((hit) => hit.product.productId === 'worded')?.vectorScore).toBeUndefined();
+    expect(page).toMatchObject({ total: 3, totalIsLowerBound: false });
+    expect(page.facets?.priceBands).toEqual([
+      { value: '25-50', count: 1 },
+      { value: '50-100', count: 1 },
+      { value: '100-200', count: 1 },
+    ]);
+    const cut = await store.searchSimilar({ collection, vector: unit(1, 0), text: 'velvet', scoreThreshold: 0.99, limit: 10, withFacets: true });
+    expect(cut.hits.map((hit) => hit.product.productId)).toEqual(['near']);
+    const nothing = await store.searchSimilar({ collection, vector: unit(-1, 0), text: 'velvet', scoreThreshold: 0.5, limit: 10, withFacets: true });
+    expect(nothing).toMatchObject({ hits: [], total: 0, facets: { categories: [], brands: [], priceBands: [], stock: [] } });
+  });
+
+  it('ranks by the words alone in keyword mode, sorts the matched set by price or date, and pages it', async () => {
+    const keyword = await store.searchSimilar({ collection, text: 'red boot', limit: 10 });
+    expect(keyword.hits.map((hit) => hit.product.productId).sort()).toEqual(['both', 'worded']);
+    expect(keyword.hits.every((hit) => hit.keywordScore === hit.score && hit.vectorScore === undefined)).toBe(true);
+    const byPrice = await store.searchSimilar({ collection, vector: unit(1, 0), text: 'red boot', scoreThreshold: 0.7, sort: 'price_desc', limit: 2, offset: 1 });
+    expect(byPrice.hits.map((hit) => hit.product.productId)).toEqual(['both', 'near']);
+    const newest = await store.searchSimilar({ collection, vector: unit(1, 0), text: 'boot', sort: 'newest', limit: 10 });
+    expect(newest.hits.map((hit) => hit.product.productId)).toEqual(['near', 'both', 'worded']);
+  });
+
+  it('refuses keyword and hybrid search on a collection created without the text vector, and still searches its vectors', async () => {
+    const legacy = `${PREFIX}products_v900`;
+    const created = await fetch(`${fake.url}/collections/${legacy}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vectors: { image: { size: DIMENSION, distance: 'Cosine' } }, metadata: { modelId: 'hybrid-model', dimension: DIMENSION } }) });
+    expect(created.status).toBe(200);
+    expect(await store.upsertProducts('products_v900', [{ product: product('old', 'red boot', 10), images: [{ imageId: 'a', imageUrl: 'u', vector: unit(1, 0) }] }])).toEqual(['applied']);
+    expect(await store.updateAttributes('products_v900', [{ ...product('old', 'blue boot', 10), version: 2 }])).toEqual(['applied']);
+    const error = await store.searchSimilar({ collection: 'products_v900', vector: unit(1, 0), text: 'red boot', limit: 5 }).catch((caught: unknown) => caught);
+    expect(isVectorStoreError(error, 'failed-precondition')).toBe(true);
+    expect((error as Error).message).toMatch(/products_v900 was created before keyword search.*reindex/);
+    expect((await store.searchSimilar({ collection: 'products_v900', vector: unit(1, 0), limit: 5 })).hits.map((hit) => hit.product.title)).toEqual(['blue boot']);
+  });
 });
 
 describe('Qdrant adapter contract', () => {
@@ -91,6 +167,8 @@ describe('Qdrant adapter contract', () => {
     const operations = new Set<string>();
     const problems: string[] = [];
     expect(fake.requests.length).toBeGreaterThan(50);
+    // The keyword fallback (most words held) was exercised, so its min_should bodies are checked below too.
+    expect(fake.requests.some((request) => JSON.stringify(request.body ?? null).includes('"min_should"'))).toBe(true);
     for (const request of fake.requests) {
       const candidates = templates.filter(({ regex }) => regex.test(request.path)).sort((a, b) => Number(b.literal) - Number(a.literal));
       const match = candidates.find(({ template }) => spec.paths[template][request.method.toLowerCase()]);
@@ -109,6 +187,14 @@ describe('Qdrant adapter contract', () => {
       if (!validate(request.body)) problems.push(`${request.method} ${match.template}: ${ajv.errorsText(validate.errors)}\n    body: ${JSON.stringify(request.body).slice(0, 400)}`);
     }
     expect(problems).toEqual([]);
+    // No request named a collection or alias outside the store's prefix.
+    const unprefixed = fake.requests.flatMap((request) => {
+      const names = [/^\/collections\/([^/]+)/.exec(request.path)?.[1]].filter((name) => name !== undefined && name !== 'aliases') as string[];
+      const actions = request.path === '/collections/aliases' ? ((request.body as { actions: Array<Record<string, Record<string, string>>> }).actions ?? []) : [];
+      for (const action of actions) names.push(...Object.values(Object.values(action)[0]));
+      return names.filter((name) => !name.startsWith(PREFIX)).map((name) => `${request.method} ${request.path}: ${name}`);
+    });
+    expect(unprefixed).toEqual([]);
     // Every operation the adapter needs was exercised (and therefore checked).
     expect([...operations].sort()).toEqual(
       [
@@ -117,16 +203,17 @@ describe('Qdrant adapter contract', () => {
         'GET /collections',
         'GET /collections/{collection_name}',
         'POST /collections/aliases',
-        'POST /collections/{collection_name}/facet',
         'POST /collections/{collection_name}/points',
         'POST /collections/{collection_name}/points/count',
         'POST /collections/{collection_name}/points/delete',
         'POST /collections/{collection_name}/points/payload',
+        'POST /collections/{collection_name}/points/query/batch',
         'POST /collections/{collection_name}/points/query/groups',
         'POST /collections/{collection_name}/points/scroll',
         'PUT /collections/{collection_name}',
         'PUT /collections/{collection_name}/index',
         'PUT /collections/{collection_name}/points',
+        'PUT /collections/{collection_name}/points/vectors',
       ].sort(),
     );
   });

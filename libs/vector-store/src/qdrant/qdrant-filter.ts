@@ -15,6 +15,10 @@ export const PAYLOAD = Object.freeze({
   inStock: 'inStock',
   deleted: 'deleted',
   imageId: 'imageId',
+  /** ISO 8601, when the catalog last changed the product (read back for sort=newest). */
+  updatedAt: 'updatedAt',
+  /** The product's distinct analyzed terms (image points): what keyword matching requires words in. */
+  terms: 'terms',
 });
 
 export const match = (key: string, value: string | boolean): Condition => ({ key, match: { value } });

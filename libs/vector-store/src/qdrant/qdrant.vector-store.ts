@@ -13,7 +13,8 @@
  *   from records written before failures were recorded, read as none), or its
  *   tombstone (`deleted: true` with the delete's version). Facets count
  *   record points, so a product with five images counts once.
- * Payload indexes: productId, kind, categories, brand, price, inStock, deleted.
+ * Payload indexes: productId, kind, categories, brand, price, inStock, deleted,
+ * terms (image points: the product's analyzed words, see keyword search).
  *
  * Versioned writes: Qdrant has no compare-and-set, so a write reads the
  * record points of its products, decides with the shared rules
@@ -28,10 +29,62 @@
  * overlap during a consumer-group rebalance, and the replay that follows
  * re-applies the newest event last, so the stored version converges to it.
  *
- * Search groups image hits per product server-side with the query-groups API
- * (group_by productId, group_size 1): exact one-row-per-product pages with no
- * guessed over-fetch factor. The groups API has no offset, so we ask for
- * offset + limit groups and slice (offset is bounded by SEARCH_LIMITS).
+ * - a sparse vector `text` (`modifier: idf`) on every image point: the
+ *   product's words as term ids with BM25-saturated weights, analyzed on our
+ *   side (lexical/qdrant-sparse.ts says why not Qdrant's server-side BM25:
+ *   the 1.19 spec still marks `Document` inference unimplemented, and its
+ *   analyzer would find other products than the embedded store's). It sits on
+ *   the image points because Qdrant fuses prefetches by point id.
+ *   Collections created before it (or before the `terms` payload, recorded as
+ *   `termsPayload: true` in the metadata) existed get no text vector added: keyword
+ *   and hybrid searches on them fail `failed-precondition` naming the reindex
+ *   that fixes it (adding the vector would leave every stored product without
+ *   words until rewritten, a keyword search silently missing them); vector
+ *   search and writes keep working there.
+ *
+ * Search (searchSimilar) is one `points/query/batch` request:
+ * - vector: the image vector, cut at the score threshold;
+ * - keyword: the text vector (Qdrant multiplies in the idf; no typo tolerance),
+ *   restricted to the image points whose `terms` payload (keyword-indexed: the
+ *   product's distinct analyzed terms) holds a form of every query word, one
+ *   `match: {any}` condition per word (all-words-first, as the embedded store
+ *   and e-commerce engines match). Only when that finds nothing does a probe
+ *   batch (one `min_should` request per word count, a point each) find the most
+ *   words any product holds, and the search runs again requiring that many;
+ *   so a query costs a second and third request only when it had no
+ *   all-words match;
+ * - hybrid: the Query API with two prefetches under one filter, the image
+ *   vector cut at the threshold and the text vector never cut, fused by Qdrant's
+ *   `rrf` with the request's k (sent as k + 1: Qdrant counts ranks from 0) and
+ *   weights; beside it, in the same batch, the two rankings alone, for each
+ *   hit's vectorScore and keywordScore and to know whether a ranking was cut
+ *   at its limit (Qdrant runs each ranking twice for it).
+ * Each returns up to `candidatePoints` image points (default 2,000, or 4 ×
+ * (offset + limit) for deep pages) with the few payload fields needed; we
+ * collapse them to products (each product's best-ranked point, as group_by
+ * with group_size 1 would), which is the matched set: `total` counts it, the
+ * facets count it, `sort` orders it (stably: equal prices keep their
+ * relevance order) and the page is sliced from it; the page's product data
+ * is then read by point id. Not the groups API: it has no offset and no
+ * count, and the matched set is needed whole anyway. When a ranking filled
+ * its limit more products may match than were seen: `total` is then what
+ * was seen and `totalIsLowerBound` is true (a smaller cap than the embedded
+ * store's MATCH_COUNT_CAP, in points rather than products).
+ * Fusion is by image point, not by product: a product's images each hold a
+ * rank in the image ranking and all of them tie in the text ranking, so a
+ * product with many images pushes others a few ranks down in both lists
+ * (with k = 60 this moves fused scores little). For the same reason the idf
+ * counts image points, and every point of the collection (product records
+ * too) counts in Qdrant's N.
+ *
+ * "More like this" groups image hits per product server-side with the
+ * query-groups API (group_by productId, group_size 1), asking for
+ * offset + limit groups and slicing (offset is bounded by SEARCH_LIMITS).
+ *
+ * Names: with `collectionPrefix`, every collection and alias is stored
+ * under prefix + name and only prefixed ones are seen (without the prefix),
+ * so several deployments or test runs share one server without seeing each
+ * other's generations.
  *
  * Failures: connection errors, timeouts, 429 and 5xx become `unavailable`
  * (gRPC UNAVAILABLE) after retries with exponential backoff. Retried: reads
@@ -44,11 +97,14 @@
  * the first generation as another replica's create and uses it).
  */
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
+import { MATCH_COUNT_CAP, type SearchMode } from '@vsearch/contracts';
 import { VectorStoreError } from '../errors';
 import { assertGenerationName, assertValidName, compareCollectionNames, generationExists, generationOf, targetName, unknownTarget } from '../naming';
+import { hybridFusion, productTextTerms, productTextVector, queryTextVector, queryWordConditions, textSparseVectorsConfig, textVectorUpdate, TEXT_VECTOR, type SparseVector } from '../lexical/qdrant-sparse';
 import { canonicalFailedImages, canonicalProduct } from '../product-data';
+import { resolveSearch } from '../search-mode';
 import { KeyedSerialQueue } from '../serial-queue';
-import { SEARCH_LIMITS, type CollectionInfo, type FacetCount, type FailedImage, type ProductData, type ImageRef, type ProductWithImageVectors, type SearchFilter, type SearchHit, type SearchQuery, type SearchPage, type SimilarQuery, type StoredProduct, type WriteOutcome } from '../types';
+import { type CollectionInfo, type FailedImage, type ProductData, type ImageRef, type ProductWithImageVectors, type SearchFilter, type SearchHit, type SearchQuery, type SearchPage, type SimilarQuery, type StoredProduct, type WriteOutcome } from '../types';
 import {
   assertValidFilter,
   assertValidGeneration,
@@ -63,6 +119,7 @@ import {
 import { VectorStore } from '../vector-store.port';
 import { decideAttributeUpdate, decideDelete, decideUpsert, type StoredVersion } from '../versioning';
 import { imagePointId, recordPointId } from './point-ids';
+import { bestScoreByProduct, facetsOfMatches, matchedProducts, sortedMatches, type MatchedProduct, type RankedPoint } from './matched-products';
 import { PAYLOAD, imageFilter, match, productRecordFilter } from './qdrant-filter';
 
 export const IMAGE_VECTOR = 'image';
@@ -81,12 +138,26 @@ export interface QdrantVectorStoreOptions {
   hnsw?: { m?: number; efConstruct?: number; ef?: number };
   /** Scalar int8 quantization of the image vectors (kept in RAM, rescored with the originals). */
   quantization?: 'none' | 'int8';
+  /**
+   * Stored name of every collection and alias = prefix + name; only prefixed ones are seen, by
+   * their names without it. Default none. Lets a test run or a second deployment share a server.
+   */
+  collectionPrefix?: string;
+  /** Image points a search reads from each ranking to find its matched products; default 2,000 (see the header). */
+  candidatePoints?: number;
 }
 
 interface CollectionMetadata {
   modelId: string;
   dimension: number;
+  /** The collection has the sparse `text` vector (collections created before keyword search do not). */
+  hasText: boolean;
 }
+
+/** Image points each ranking of a search returns at most, unless a deep page needs more. */
+const DEFAULT_CANDIDATE_POINTS = 2_000;
+
+const PREFIX = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 interface RecordPayload {
   kind: 'product';
@@ -100,6 +171,21 @@ interface RecordPayload {
 
 type Point = Schemas['PointStruct'];
 
+/** What searchSimilar asks Qdrant for, settled from the query. */
+interface SearchPlan {
+  mode: SearchMode;
+  /** The normalised query vector; absent in keyword mode. */
+  unit: Float32Array | undefined;
+  text: string;
+  filter: Schemas['Filter'];
+  scoreThreshold: number | undefined;
+  fusion: { k: number; vectorWeight: number; keywordWeight: number };
+  /** Image points each ranking returns at most. */
+  pointLimit: number;
+  /** Payload fields read with each matched point. */
+  fields: string[];
+}
+
 export class QdrantVectorStore extends VectorStore {
   private readonly client: QdrantClient;
   private readonly locks = new KeyedSerialQueue();
@@ -108,9 +194,17 @@ export class QdrantVectorStore extends VectorStore {
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly upsertBatch: number;
+  private readonly prefix: string;
+  private readonly candidatePoints: number;
 
   constructor(private readonly options: QdrantVectorStoreOptions) {
     super();
+    this.prefix = options.collectionPrefix ?? '';
+    if (this.prefix !== '' && !PREFIX.test(this.prefix)) {
+      throw new RangeError(`Qdrant collectionPrefix ${JSON.stringify(this.prefix)} is not valid: use 1-64 letters, digits, '_' or '-', starting with a letter or digit`);
+    }
+    this.candidatePoints = options.candidatePoints ?? DEFAULT_CANDIDATE_POINTS;
+    if (!Number.isInteger(this.candidatePoints) || this.candidatePoints < 1) throw new RangeError(`Qdrant candidatePoints must be a positive integer, got ${this.candidatePoints}`);
     this.client = new QdrantClient({ url: options.url, apiKey: options.apiKey, timeout: options.timeoutMs ?? 10_000, checkCompatibility: false });
     this.retries = options.retries ?? 3;
     this.backoffMs = options.backoffMs ?? 200;
@@ -137,21 +231,24 @@ export class QdrantVectorStore extends VectorStore {
         const applied = products.flatMap((entry, i) => (outcomes[i] === 'applied' ? [{ ...entry, product: canonicalProduct(entry.product), vectors: vectors[i] }] : []));
         if (applied.length === 0) return outcomes;
 
-        const imagePoints: Point[] = applied.flatMap(({ product, images, vectors: unit }) =>
-          images.map((image, i) => ({
+        const imagePoints: Point[] = applied.flatMap(({ product, images, vectors: unit }) => {
+          // Every image point carries the words: Qdrant fuses the two rankings by point id.
+          const text = meta.hasText ? { [TEXT_VECTOR]: productTextVector(product) } : {};
+          const terms = meta.hasText ? { [PAYLOAD.terms]: productTextTerms(product) } : {};
+          return images.map((image, i) => ({
             id: imagePointId(product.productId, image.imageId),
-            vector: { [IMAGE_VECTOR]: Array.from(unit[i]) },
-            payload: { kind: 'image', ...filterFields(product), imageId: image.imageId, imageUrl: image.imageUrl ?? '', version: product.version, product },
-          })),
-        );
+            vector: { [IMAGE_VECTOR]: Array.from(unit[i]), ...text },
+            payload: { kind: 'image', ...filterFields(product), ...terms, imageId: image.imageId, imageUrl: image.imageUrl ?? '', version: product.version, product },
+          }));
+        });
         for (let i = 0; i < imagePoints.length; i += this.upsertBatch) {
           const batch = imagePoints.slice(i, i + this.upsertBatch);
-          await this.request('upsert image points', () => this.client.upsert(name, { wait: true, points: batch }));
+          await this.request('upsert image points', () => this.client.upsert(this.stored(name), { wait: true, points: batch }));
         }
         // Images the new version no longer lists.
         for (const { product, images } of applied) {
           await this.request('delete replaced images', () =>
-            this.client.delete(name, {
+            this.client.delete(this.stored(name), {
               wait: true,
               filter: {
                 must: [match(PAYLOAD.kind, 'image'), match(PAYLOAD.productId, product.productId)],
@@ -173,14 +270,14 @@ export class QdrantVectorStore extends VectorStore {
             failedImages: canonicalFailedImages(failedImages),
           },
         }));
-        await this.request('upsert product records', () => this.client.upsert(name, { wait: true, points: records }));
+        await this.request('upsert product records', () => this.client.upsert(this.stored(name), { wait: true, points: records }));
         return outcomes;
       },
     );
   }
 
   async updateAttributes(collection: string | undefined, products: ProductData[]): Promise<WriteOutcome[]> {
-    const { name } = await this.resolve(collection);
+    const { name, meta } = await this.resolve(collection);
     const seen = new Set<string>();
     for (const product of products) {
       assertValidProduct(product);
@@ -190,16 +287,23 @@ export class QdrantVectorStore extends VectorStore {
     return this.locks.runAll(
       products.map((product) => product.productId),
       async () => {
-        const stored = await this.storedVersions(name, products.map((product) => product.productId));
-        const outcomes = products.map((product) => decideAttributeUpdate(stored.get(product.productId), product.version));
+        const records = await this.records(name, products.map((product) => product.productId));
+        const outcomes = products.map((product) => decideAttributeUpdate(storedVersionOf(records.get(product.productId)), product.version));
         for (const [i, raw] of products.entries()) {
           if (outcomes[i] !== 'applied') continue;
           const product = canonicalProduct(raw);
+          const images = records.get(product.productId)?.images ?? [];
+          if (meta.hasText && images.length > 0) {
+            // The words may have changed: rewrite the text vector of each image point (before the payload, whose version marks the write done).
+            const update = textVectorUpdate(images.map((image) => imagePointId(product.productId, image.imageId)), product);
+            await this.request('update text vectors', () => this.client.updateVectors(this.stored(name), { wait: true, ...update }));
+          }
           // Image points and the record carry the same fields; the record (matched by productId too) is updated in the same request.
           await this.request('set product payload', () =>
-            this.client.setPayload(name, {
+            this.client.setPayload(this.stored(name), {
               wait: true,
-              payload: { ...filterFields(product), version: product.version, product },
+              // The record gets the terms too (one request for both); only image points are searched by them.
+              payload: { ...filterFields(product), ...(meta.hasText ? { [PAYLOAD.terms]: productTextTerms(product) } : {}), version: product.version, product },
               filter: { must: [match(PAYLOAD.productId, product.productId)] },
             }),
           );
@@ -218,10 +322,10 @@ export class QdrantVectorStore extends VectorStore {
       const outcome = decideDelete(stored.get(productId), version);
       if (outcome !== 'applied') return outcome;
       await this.request('delete product images', () =>
-        this.client.delete(name, { wait: true, filter: { must: [match(PAYLOAD.kind, 'image'), match(PAYLOAD.productId, productId)] } }),
+        this.client.delete(this.stored(name), { wait: true, filter: { must: [match(PAYLOAD.kind, 'image'), match(PAYLOAD.productId, productId)] } }),
       );
       const tombstone: Point = { id: recordPointId(productId), vector: {}, payload: { kind: 'product', productId, version, deleted: true } };
-      await this.request('write tombstone', () => this.client.upsert(name, { wait: true, points: [tombstone] }));
+      await this.request('write tombstone', () => this.client.upsert(this.stored(name), { wait: true, points: [tombstone] }));
       return outcome;
     });
   }
@@ -238,14 +342,35 @@ export class QdrantVectorStore extends VectorStore {
     assertValidPage(query.limit, query.offset);
     assertValidFilter(query.filter);
     assertValidScoreThreshold(query.scoreThreshold);
+    const { mode, sort, fusion } = resolveSearch(query);
     return this.withResolvedRetry(query.collection, async (name, meta) => {
-      const unit = normalizedVector(query.vector, meta.dimension, 'query vector', name);
+      if (mode !== 'vector' && !meta.hasText) {
+        throw VectorStoreError.failedPrecondition(
+          `collection ${name} was created before keyword search (or before its all-words matching) and holds no searchable words: ${mode} search needs a reindex into a new generation (vector search still works)`,
+        );
+      }
+      const unit = mode === 'keyword' ? undefined : normalizedVector(query.vector as Float32Array, meta.dimension, 'query vector', name);
       const offset = query.offset ?? 0;
-      const [hits, facets] = await Promise.all([
-        this.groupedSearch(name, unit, query.filter, offset + query.limit, query.scoreThreshold),
-        query.withFacets ? this.facets(name, query.filter) : Promise.resolve(undefined),
-      ]);
-      return { hits: hits.slice(offset, offset + query.limit), facets, collection: name, modelId: meta.modelId };
+      const fields = [PAYLOAD.productId, ...(query.withFacets ? [PAYLOAD.categories, PAYLOAD.brand, PAYLOAD.price, PAYLOAD.inStock] : []), ...(sort === 'newest' ? [PAYLOAD.updatedAt] : sort === 'relevance' ? [] : [PAYLOAD.price])];
+      const matched = await this.matchedSet(name, {
+        mode,
+        unit,
+        text: query.text ?? '',
+        filter: imageFilter(query.filter),
+        scoreThreshold: query.scoreThreshold,
+        fusion,
+        pointLimit: Math.max(this.candidatePoints, 4 * (offset + query.limit)),
+        fields: [...new Set(fields)],
+      });
+      const page = sortedMatches(matched.products, sort).slice(offset, offset + query.limit);
+      return {
+        hits: await this.pageHits(name, page),
+        ...(query.withFacets ? { facets: facetsOfMatches(matched.products) } : {}),
+        total: Math.min(matched.products.length, MATCH_COUNT_CAP),
+        totalIsLowerBound: matched.truncated || matched.products.length > MATCH_COUNT_CAP,
+        collection: name,
+        modelId: meta.modelId,
+      };
     });
   }
 
@@ -255,7 +380,7 @@ export class QdrantVectorStore extends VectorStore {
     assertValidFilter(query.filter);
     return this.withResolvedRetry(query.collection, async (name, meta) => {
       const scrolled = await this.request('read product vectors', () =>
-        this.client.scroll(name, {
+        this.client.scroll(this.stored(name), {
           filter: { must: [match(PAYLOAD.kind, 'image'), match(PAYLOAD.productId, query.productId)] },
           with_vector: [IMAGE_VECTOR],
           with_payload: false,
@@ -288,11 +413,12 @@ export class QdrantVectorStore extends VectorStore {
       const created = await this.request(
         'create collection',
         () =>
-          this.client.createCollection(name, {
+          this.client.createCollection(this.stored(name), {
             vectors: { [IMAGE_VECTOR]: { size: dimension, distance: 'Cosine' } },
+            sparse_vectors: textSparseVectorsConfig(),
             hnsw_config: { m: hnsw.m ?? 16, ef_construct: hnsw.efConstruct ?? 128 },
             ...(this.options.quantization === 'int8' ? { quantization_config: { scalar: { type: 'int8', always_ram: true } } } : {}),
-            metadata: { modelId, dimension, createdBy: 'visual-search' },
+            metadata: { modelId, dimension, createdBy: 'visual-search', termsPayload: true },
           }),
         0,
       ).then(
@@ -313,10 +439,11 @@ export class QdrantVectorStore extends VectorStore {
         [PAYLOAD.price, 'float'],
         [PAYLOAD.inStock, 'bool'],
         [PAYLOAD.deleted, 'bool'],
+        [PAYLOAD.terms, 'keyword'],
       ] as const) {
-        await this.request(`index ${field}`, () => this.client.createPayloadIndex(name, { wait: true, field_name: field, field_schema: schema }));
+        await this.request(`index ${field}`, () => this.client.createPayloadIndex(this.stored(name), { wait: true, field_name: field, field_schema: schema }));
       }
-      this.metadata.set(name, { modelId, dimension });
+      this.metadata.set(name, { modelId, dimension, hasText: true });
       return name;
     }
     throw VectorStoreError.unavailable('could not claim a new generation name: other search pods keep creating collections');
@@ -333,8 +460,8 @@ export class QdrantVectorStore extends VectorStore {
     const previous = aliases.get(alias);
     // Delete and create in one request: Qdrant applies the actions atomically, so no search sees the alias missing.
     const actions: Schemas['AliasOperations'][] = [
-      ...(previous !== undefined ? [{ delete_alias: { alias_name: alias } }] : []),
-      { create_alias: { collection_name: collection, alias_name: alias } },
+      ...(previous !== undefined ? [{ delete_alias: { alias_name: this.stored(alias) } }] : []),
+      { create_alias: { collection_name: this.stored(collection), alias_name: this.stored(alias) } },
     ];
     await this.request('swap alias', () => this.client.updateCollectionAliases({ actions }));
     return previous;
@@ -348,7 +475,7 @@ export class QdrantVectorStore extends VectorStore {
     }
     const using = [...aliases.entries()].filter(([, target]) => target === name).map(([alias]) => alias).sort();
     if (using.length > 0) throw VectorStoreError.failedPrecondition(`collection ${name} is in use by alias ${using.join(', ')}; swap the alias to another collection first`);
-    await this.request('drop collection', () => this.client.deleteCollection(name));
+    await this.request('drop collection', () => this.client.deleteCollection(this.stored(name)));
     this.metadata.delete(name);
   }
 
@@ -358,8 +485,8 @@ export class QdrantVectorStore extends VectorStore {
       names.map(async (name) => {
         const meta = await this.collectionMetadata(name);
         const [products, points] = await Promise.all([
-          this.request('count products', () => this.client.count(name, { filter: productRecordFilter(undefined), exact: true })),
-          this.request('count image points', () => this.client.count(name, { filter: { must: [match(PAYLOAD.kind, 'image')] }, exact: true })),
+          this.request('count products', () => this.client.count(this.stored(name), { filter: productRecordFilter(undefined), exact: true })),
+          this.request('count image points', () => this.client.count(this.stored(name), { filter: { must: [match(PAYLOAD.kind, 'image')] }, exact: true })),
         ]);
         return {
           name,
@@ -376,7 +503,7 @@ export class QdrantVectorStore extends VectorStore {
 
   private async groupedSearch(name: string, vector: Float32Array | number[], filter: SearchFilter | undefined, groups: number, scoreThreshold: number | undefined, excludeProductId?: string): Promise<SearchHit[]> {
     const result = await this.request('search', () =>
-      this.client.queryGroups(name, {
+      this.client.queryGroups(this.stored(name), {
         query: Array.from(vector),
         using: IMAGE_VECTOR,
         filter: imageFilter(filter, excludeProductId),
@@ -393,7 +520,7 @@ export class QdrantVectorStore extends VectorStore {
       const point = group.hits[0];
       const payload = point?.payload as { product?: ProductData; imageId?: string; imageUrl?: string } | null | undefined;
       if (!point || !payload?.product) return [];
-      return [{ product: payload.product, score: point.score, matchedImageId: payload.imageId ?? '', matchedImageUrl: payload.imageUrl ?? '' }];
+      return [{ product: payload.product, score: point.score, vectorScore: point.score, matchedImageId: payload.imageId ?? '', matchedImageUrl: payload.imageUrl ?? '' }];
     });
   }
 
@@ -404,26 +531,137 @@ export class QdrantVectorStore extends VectorStore {
     return Object.keys(params).length > 0 ? { params } : {};
   }
 
-  private async facets(name: string, filter: SearchFilter | undefined): Promise<{ categories: FacetCount[]; brands: FacetCount[] }> {
-    const count = async (key: string) => {
-      const response = await this.request(`facet ${key}`, () => this.client.facet(name, { key, filter: productRecordFilter(filter), limit: SEARCH_LIMITS.facetValues, exact: true }));
-      return response.hits
-        .map((hit) => ({ value: String(hit.value), count: hit.count }))
-        .filter((hit) => hit.value !== '')
-        .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+  /**
+   * The products a search matched, best first, from one batch of Query API requests (see the
+   * header): each product's best-ranked point with its score and the payload `fields`. The text
+   * ranking holds the products with every query word; when none has them all, a probe finds the
+   * most words any product holds and the batch runs again requiring that many.
+   */
+  private async matchedSet(name: string, plan: SearchPlan): Promise<{ products: MatchedProduct[]; truncated: boolean }> {
+    const textVector: SparseVector | undefined = plan.mode === 'vector' ? undefined : queryTextVector(plan.text);
+    const hasWords = textVector !== undefined && textVector.indices.length > 0;
+    // Words that analyze to nothing (stop words, emoji) match no product.
+    if (plan.mode === 'keyword' && !hasWords) return { products: [], truncated: false };
+    const words = hasWords ? queryWordConditions(plan.text, PAYLOAD.terms) : [];
+    const allWords: Schemas['Filter'] = { must: [plan.filter, ...words] };
+    const first = await this.rankedMatches(name, plan, textVector, allWords);
+    if (!hasWords || words.length < 2 || first.textMatched > 0) return first;
+    const most = await this.mostWordsHeld(name, plan, textVector, words);
+    if (most === 0) return first;
+    return this.rankedMatches(name, plan, textVector, { must: [plan.filter], min_should: { conditions: words, min_count: most } });
+  }
+
+  /**
+   * The most of `words` (one condition each) that any product passing the filter holds, 0 for
+   * none: one probe per count below all of them, in one batch, each asking for a single point.
+   */
+  private async mostWordsHeld(name: string, plan: SearchPlan, textVector: SparseVector, words: Schemas['FieldCondition'][]): Promise<number> {
+    const counts = Array.from({ length: words.length - 1 }, (_, i) => words.length - 1 - i);
+    const probes: Schemas['QueryRequest'][] = counts.map((count) => ({
+      query: textVector,
+      using: TEXT_VECTOR,
+      filter: { must: [plan.filter], min_should: { conditions: words, min_count: count } },
+      limit: 1,
+      with_payload: false,
+      with_vector: false,
+    }));
+    const results = await this.request('keyword fallback probe', () => this.client.queryBatch(this.stored(name), { searches: probes }));
+    const found = results.findIndex((result) => result.points.length > 0);
+    return found === -1 ? 0 : counts[found];
+  }
+
+  /** One batch of the mode's rankings with `textFilter` on the text ranking; `textMatched`: points the text ranking found. */
+  private async rankedMatches(
+    name: string,
+    plan: SearchPlan,
+    textVector: SparseVector | undefined,
+    textFilter: Schemas['Filter'],
+  ): Promise<{ products: MatchedProduct[]; truncated: boolean; textMatched: number }> {
+    const { params } = this.searchParams();
+    const hasWords = textVector !== undefined && textVector.indices.length > 0;
+    const ranking = (withPayload: string[]): { image: Schemas['QueryRequest']; text: Schemas['QueryRequest'] } => ({
+      image: {
+        query: Array.from(plan.unit ?? []),
+        using: IMAGE_VECTOR,
+        filter: plan.filter,
+        limit: plan.pointLimit,
+        ...(plan.scoreThreshold !== undefined ? { score_threshold: plan.scoreThreshold } : {}),
+        ...(params ? { params } : {}),
+        with_payload: withPayload,
+        with_vector: false,
+      },
+      text: { query: textVector, using: TEXT_VECTOR, filter: textFilter, limit: plan.pointLimit, with_payload: withPayload, with_vector: false },
+    });
+    if (plan.mode !== 'hybrid') {
+      const alone = ranking(plan.fields)[plan.mode === 'vector' ? 'image' : 'text'];
+      const [result] = await this.request(`${plan.mode} search`, () => this.client.queryBatch(this.stored(name), { searches: [alone] }));
+      const points = result.points as RankedPoint[];
+      const products = matchedProducts(points).map((product) => ({ ...product, [plan.mode === 'vector' ? 'vectorScore' : 'keywordScore']: product.score }));
+      return { products, truncated: points.length >= plan.pointLimit, textMatched: plan.mode === 'keyword' ? points.length : 0 };
+    }
+    const fused: Schemas['QueryRequest'] = {
+      ...hybridFusion({
+        vector: plan.unit as Float32Array,
+        text: plan.text,
+        using: IMAGE_VECTOR,
+        filter: plan.filter,
+        textFilter,
+        prefetchLimit: plan.pointLimit,
+        scoreThreshold: plan.scoreThreshold,
+        k: plan.fusion.k,
+        weights: { vector: plan.fusion.vectorWeight, lexical: plan.fusion.keywordWeight },
+        ...(params ? { params } : {}),
+      }),
+      // Every point either prefetch found: the union is the matched set.
+      limit: 2 * plan.pointLimit,
+      with_payload: plan.fields,
+      with_vector: false,
     };
-    const [categories, brands] = await Promise.all([count(PAYLOAD.categories), count(PAYLOAD.brand)]);
-    return { categories, brands };
+    const alone = ranking([PAYLOAD.productId]);
+    const searches = [fused, alone.image, ...(hasWords ? [alone.text] : [])];
+    const [fusedResult, imageResult, textResult] = await this.request('hybrid search', () => this.client.queryBatch(this.stored(name), { searches }));
+    const vectorScores = bestScoreByProduct(imageResult.points);
+    const keywordScores = bestScoreByProduct((textResult?.points ?? []));
+    const products = matchedProducts(fusedResult.points as RankedPoint[]).map((product) => ({
+      ...product,
+      ...(vectorScores.has(product.productId) ? { vectorScore: vectorScores.get(product.productId) } : {}),
+      ...(keywordScores.has(product.productId) ? { keywordScore: keywordScores.get(product.productId) } : {}),
+    }));
+    const truncated = imageResult.points.length >= plan.pointLimit || (textResult?.points.length ?? 0) >= plan.pointLimit;
+    return { products, truncated, textMatched: textResult?.points.length ?? 0 };
+  }
+
+  /** The page's hits: each matched product's data and image, read by its best point's id (a product deleted meanwhile is left out). */
+  private async pageHits(name: string, page: MatchedProduct[]): Promise<SearchHit[]> {
+    if (page.length === 0) return [];
+    const points = await this.request('read matched points', () =>
+      this.client.retrieve(this.stored(name), { ids: page.map((entry) => entry.pointId), with_payload: ['product', PAYLOAD.imageId, 'imageUrl'], with_vector: false }),
+    );
+    const byId = new Map(points.map((point) => [String(point.id), point.payload as { product?: ProductData; imageId?: string; imageUrl?: string } | null | undefined]));
+    return page.flatMap((entry) => {
+      const payload = byId.get(String(entry.pointId));
+      if (!payload?.product) return [];
+      return [
+        {
+          product: payload.product,
+          score: entry.score,
+          ...(entry.vectorScore !== undefined ? { vectorScore: entry.vectorScore } : {}),
+          ...(entry.keywordScore !== undefined ? { keywordScore: entry.keywordScore } : {}),
+          matchedImageId: payload.imageId ?? '',
+          matchedImageUrl: payload.imageUrl ?? '',
+        },
+      ];
+    });
   }
 
   private async storedVersions(name: string, productIds: string[]): Promise<Map<string, StoredVersion>> {
     const records = await this.records(name, productIds);
-    return new Map([...records.entries()].map(([productId, record]) => [productId, { version: record.version, deleted: record.deleted }]));
+    return new Map([...records.entries()].map(([productId, record]) => [productId, storedVersionOf(record) as StoredVersion]));
   }
 
   private async records(name: string, productIds: string[]): Promise<Map<string, RecordPayload>> {
     const points = await this.request('read product records', () =>
-      this.client.retrieve(name, { ids: productIds.map(recordPointId), with_payload: true, with_vector: false }),
+      this.client.retrieve(this.stored(name), { ids: productIds.map(recordPointId), with_payload: true, with_vector: false }),
     );
     const records = new Map<string, RecordPayload>();
     for (const point of points) {
@@ -464,26 +702,44 @@ export class QdrantVectorStore extends VectorStore {
     if (cached) return cached;
     let info: Schemas['CollectionInfo'];
     try {
-      info = await this.request('read collection', () => this.client.getCollection(name));
+      info = await this.request('read collection', () => this.client.getCollection(this.stored(name)));
     } catch (error) {
       if (statusOf(error) === 404 || (error instanceof VectorStoreError && error.kind === 'not-found')) return undefined;
       throw error;
     }
     const recorded = (info.config as { metadata?: Partial<CollectionMetadata> | null }).metadata ?? {};
     const vectors = info.config.params.vectors as Record<string, { size?: number }> | undefined;
-    const meta = { modelId: String(recorded.modelId ?? ''), dimension: Number(recorded.dimension ?? vectors?.[IMAGE_VECTOR]?.size ?? 0) };
+    const sparse = info.config.params.sparse_vectors as Record<string, unknown> | null | undefined;
+    // Words need both the text vector and the terms payload (`termsPayload` in the metadata: collections made before all-words matching lack it).
+    const hasTerms = (recorded as { termsPayload?: unknown }).termsPayload === true;
+    const meta = { modelId: String(recorded.modelId ?? ''), dimension: Number(recorded.dimension ?? vectors?.[IMAGE_VECTOR]?.size ?? 0), hasText: Boolean(sparse?.[TEXT_VECTOR]) && hasTerms };
     this.metadata.set(name, meta);
     return meta;
   }
 
+  /** The name Qdrant stores a collection or alias under. */
+  private stored(name: string): string {
+    return this.prefix + name;
+  }
+
+  /** Our name of a stored one, or undefined when it lacks our prefix (another deployment's). */
+  private unprefixed(stored: string): string | undefined {
+    return stored.startsWith(this.prefix) ? stored.slice(this.prefix.length) : undefined;
+  }
+
   private async collectionNames(): Promise<string[]> {
     const response = await this.request('list collections', () => this.client.getCollections());
-    return response.collections.map((entry) => entry.name);
+    return response.collections.flatMap((entry) => this.unprefixed(entry.name) ?? []);
   }
 
   private async aliases(): Promise<Map<string, string>> {
     const response = await this.request('list aliases', () => this.client.getAliases());
-    return new Map(response.aliases.map((entry) => [entry.alias_name, entry.collection_name]));
+    return new Map(
+      response.aliases.flatMap((entry) => {
+        const [alias, collection] = [this.unprefixed(entry.alias_name), this.unprefixed(entry.collection_name)];
+        return alias !== undefined && collection !== undefined ? [[alias, collection] as const] : [];
+      }),
+    );
   }
 
   /** One Qdrant request with retries on transient failures; failures become VectorStoreErrors with a reason. */
@@ -509,7 +765,18 @@ export class QdrantVectorStore extends VectorStore {
 }
 
 function filterFields(product: ProductData) {
-  return { productId: product.productId, categories: product.categories, brand: product.brand, price: product.price.amount, inStock: product.inStock };
+  return {
+    productId: product.productId,
+    categories: product.categories,
+    brand: product.brand,
+    price: product.price.amount,
+    inStock: product.inStock,
+    ...(product.updatedAt !== undefined ? { updatedAt: product.updatedAt } : {}),
+  };
+}
+
+function storedVersionOf(record: RecordPayload | undefined): StoredVersion | undefined {
+  return record && { version: record.version, deleted: record.deleted };
 }
 
 function vectorOf(vector: unknown): number[] | undefined {

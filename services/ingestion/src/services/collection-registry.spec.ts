@@ -2,7 +2,7 @@ import { createLogger } from '@vsearch/observability';
 import type { CollectionInfo } from '@vsearch/contracts';
 import { PRODUCTS_ALIAS } from '../ports';
 import { FAKE_MODEL, FakeProductIndex } from '../testing/fakes';
-import { CollectionRegistry, FIRST_GENERATION, computeTargets } from './collection-registry';
+import { CollectionRegistry, FIRST_GENERATION, NO_ALIAS_NAMED_COLLECTIONS, computeTargets } from './collection-registry';
 
 const logger = createLogger('ingestion-test', 'silent');
 
@@ -38,7 +38,16 @@ describe('computeTargets', () => {
   it('writes nowhere while no collection is behind the alias, naming the collections that exist', () => {
     const state = computeTargets([collection('products_v1'), collection('products_v2')], FAKE_MODEL, new Set());
     expect(state.targets).toEqual([]);
-    expect(state.problem).toMatch(/no collection is behind the alias "products" but collections exist: products_v1 .*, products_v2 .*does not guess/);
+    expect(state.problem).toMatch(/no collection is behind the alias "products" but 2 collections exist: products_v1 .*, products_v2 .*does not guess/);
+    expect(state.problem).not.toMatch(/more/);
+  });
+
+  it('names only the first few collections and counts the rest when many exist without the alias', () => {
+    const leftovers = Array.from({ length: 70 }, (_, i) => collection(`products_v${i + 1}`));
+    const state = computeTargets(leftovers, FAKE_MODEL, new Set());
+    expect(state.targets).toEqual([]);
+    expect(state.problem).toMatch(/but 70 collections exist: products_v1 .*, products_v5 \([^)]*\) and 65 more; /);
+    expect(state.problem?.match(/products_v\d+/g)).toEqual(Array.from({ length: NO_ALIAS_NAMED_COLLECTIONS }, (_, i) => `products_v${i + 1}`));
   });
 });
 

@@ -125,11 +125,16 @@ export function computeTargets(collections: CollectionInfo[], model: EmbedderMod
   return { targets, aliasCollection: aliased, reindexCollection: building?.name, problem: targets.length === 0 ? problem : undefined };
 }
 
+/** Collections a no-alias warning names; the rest are counted, so a server full of leftovers does not flood every retry's log line. */
+export const NO_ALIAS_NAMED_COLLECTIONS = 5;
+
 function noAliasProblem(collections: CollectionInfo[], model: EmbedderModel): string {
   if (collections.length === 0) return `no collection behind the alias "${PRODUCTS_ALIAS}" yet (ingestion creates ${FIRST_GENERATION} when search answers)`;
-  const listed = collections.map((collection) => `${collection.name} (${collection.modelId}, ${collection.dimension} dimensions, ${collection.productCount} products)`).join(', ');
+  const named = collections.slice(0, NO_ALIAS_NAMED_COLLECTIONS).map((collection) => `${collection.name} (${collection.modelId}, ${collection.dimension} dimensions, ${collection.productCount} products)`);
+  const more = collections.length - named.length;
+  const listed = `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
   return (
-    `no collection is behind the alias "${PRODUCTS_ALIAS}" but collections exist: ${listed}; the embedder runs ${model.modelId} (${model.dimension} dimensions). ` +
+    `no collection is behind the alias "${PRODUCTS_ALIAS}" but ${collections.length === 1 ? '1 collection exists' : `${collections.length} collections exist`}: ${listed}; the embedder runs ${model.modelId} (${model.dimension} dimensions). ` +
     `Ingestion does not guess which one should serve: point the alias at it (search SwapAlias("${PRODUCTS_ALIAS}", <collection>)) or drop the leftovers`
   );
 }

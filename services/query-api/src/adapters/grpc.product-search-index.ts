@@ -1,8 +1,8 @@
-/** The search service over gRPC (SearchClient): filtered k-NN and "more like this", one row per product. */
+/** The search service over gRPC (SearchClient): hybrid, vector or keyword search and "more like this", one row per product. */
 import { status } from '@grpc/grpc-js';
 import { DependencyUnavailableError, type SearchPage } from '@vsearch/contracts';
 import { SearchCallError, type SearchClient } from '@vsearch/grpc-clients';
-import { ProductSearchIndex, type RequestContext, type SimilarQuery, type VectorQuery } from '../ports';
+import { ProductSearchIndex, type RequestContext, type SimilarQuery, type ProductQuery } from '../ports';
 
 const READY_CHECK_DEADLINE_MS = 2_000;
 
@@ -14,11 +14,15 @@ export class GrpcProductSearchIndex extends ProductSearchIndex {
     super();
   }
 
-  async searchByVector(query: VectorQuery, context: RequestContext): Promise<SearchPage> {
+  async searchProducts(query: ProductQuery, context: RequestContext): Promise<SearchPage> {
     try {
       const page = await this.client.search(
         {
+          mode: query.mode,
           vector: query.vector,
+          text: query.text,
+          sort: query.sort,
+          fusion: query.fusion,
           filter: query.filter,
           limit: query.limit,
           offset: query.offset,

@@ -1,14 +1,16 @@
-import { InvalidRequestError, NotFoundError, type ModelInfo } from '@vsearch/contracts';
+import { DependencyUnavailableError, InvalidRequestError, NotFoundError, type ModelInfo } from '@vsearch/contracts';
 import { QueryApiMetrics } from '../metrics/query-api.metrics';
 import { ImageInputError } from '../ports';
 import { FAKE_MODEL, fakeJpeg, fakePorts } from '../testing/fake-ports';
 import { ModelSettingsService, type ModelSettingsOptions } from './model-settings.service';
-import { ProductSearchService, type PageRequest } from './product-search.service';
+import { EMBEDDED_QUERY_MAX_CHARS, ProductSearchService, type PageRequest, type TextSearchRequest } from './product-search.service';
 import { QueryEmbeddingCache } from './query-embedding.cache';
 
 const context = { requestId: 'req-1' };
-const ANY_PAGE: PageRequest = { filter: { categories: [], brands: [] }, limit: 10, offset: 0 };
+const ANY_PAGE: PageRequest = { filter: { categories: [], brands: [] }, limit: 10, offset: 0, sort: 'relevance' };
+const HYBRID: TextSearchRequest = { ...ANY_PAGE, mode: 'hybrid' };
 const MAX_UPLOAD_BYTES = 1_000;
+const FUSION = { k: 40, vectorWeight: 1, keywordWeight: 1.5 };
 
 function searchOver(model: Partial<ModelInfo>, options: ModelSettingsOptions = {}) {
   const ports = fakePorts(model);
@@ -20,16 +22,17 @@ function searchOver(model: Partial<ModelInfo>, options: ModelSettingsOptions = {
     new ModelSettingsService(ports.embedder, options),
     new QueryEmbeddingCache(10),
     new QueryApiMetrics(),
-    { maxUploadBytes: MAX_UPLOAD_BYTES },
+    { maxUploadBytes: MAX_UPLOAD_BYTES, fusion: FUSION },
   );
-  const lastThreshold = () => ports.searchIndex.searches.at(-1)!.query.scoreThreshold;
-  return { service, ports, lastThreshold };
+  const lastQuery = () => ports.searchIndex.searches.at(-1)!.query;
+  const lastThreshold = () => lastQuery().scoreThreshold;
+  return { service, ports, lastQuery, lastThreshold };
 }
 
 describe(ProductSearchService.name, () => {
   it("cuts text search off at the text threshold of the embedder's model", async () => {
     const { service, lastThreshold } = searchOver({ textScoreThreshold: 0.35 });
-    const answer = await service.searchText('Red Boots', ANY_PAGE, context);
+    const answer = await service.searchText('Red Boots', HYBRID, context);
     expect(lastThreshold()).toBe(0.35);
     expect(answer.page.hits.map((hit) => hit.product.productId)).toEqual(['p1']);
     expect(answer.modelId).toBe(FAKE_MODEL.modelId);
@@ -37,8 +40,49 @@ describe(ProductSearchService.name, () => {
 
   it("cuts text search off at TEXT_SCORE_THRESHOLD instead of the model's threshold when it is set", async () => {
     const { service, lastThreshold } = searchOver({ textScoreThreshold: 0.35 }, { textScoreThresholdOverride: 0.1 });
-    await service.searchText('red boots', ANY_PAGE, context);
+    await service.searchText('red boots', HYBRID, context);
     expect(lastThreshold()).toBe(0.1);
+  });
+
+  it('searches hybrid with the words as typed, the vector of the normalised text, the fusion settings and the cut-off', async () => {
+    const { service, ports, lastQuery } = searchOver({ textScoreThreshold: 0.2 });
+    const answer = await service.searchText('  Nimbus  Backpack ', { ...HYBRID, sort: 'price_asc' }, context);
+    expect(ports.embedder.textCalls.map((call) => call.text)).toEqual(['nimbus backpack']);
+    expect(lastQuery()).toMatchObject({ mode: 'hybrid', text: 'Nimbus  Backpack', fusion: FUSION, scoreThreshold: 0.2, sort: 'price_asc', withFacets: true });
+    expect(lastQuery().vector).toBeInstanceOf(Float32Array);
+    expect(answer.mode).toBe('hybrid');
+  });
+
+  it('searches by vector alone without the words, and by keyword alone without calling the embedder', async () => {
+    const { service, ports, lastQuery } = searchOver({ textScoreThreshold: 0.2 });
+    await service.searchText('red boots', { ...ANY_PAGE, mode: 'vector' }, context);
+    expect(lastQuery()).toMatchObject({ mode: 'vector', scoreThreshold: 0.2 });
+    expect(lastQuery().text).toBeUndefined();
+    const embedderCalls = ports.embedder.textCalls.length + ports.embedder.describeCalls;
+    ports.embedder.down = true;
+    const answer = await service.searchText('red boots', { ...ANY_PAGE, mode: 'keyword', sort: 'newest' }, context);
+    expect(ports.embedder.textCalls.length + ports.embedder.describeCalls).toBe(embedderCalls);
+    expect(lastQuery()).toMatchObject({ mode: 'keyword', text: 'red boots', sort: 'newest' });
+    expect(lastQuery().vector).toBeUndefined();
+    expect([answer.mode, answer.modelId]).toEqual(['keyword', FAKE_MODEL.modelId]);
+    // The control: a query whose vector is not cached needs the embedder.
+    await expect(service.searchText('blue scarf', HYBRID, context)).rejects.toBeInstanceOf(DependencyUnavailableError);
+  });
+
+  it('embeds the start of a 10 KB query (never splitting an emoji) and gives the words all of it', async () => {
+    const { service, ports, lastQuery } = searchOver({});
+    const pasted = `${'a'.repeat(EMBEDDED_QUERY_MAX_CHARS - 1)}😀${' word'.repeat(2_000)}`;
+    await service.searchText(pasted, HYBRID, context);
+    expect(ports.embedder.textCalls.at(-1)!.text).toBe('a'.repeat(EMBEDDED_QUERY_MAX_CHARS - 1));
+    expect(lastQuery().text).toBe(pasted);
+  });
+
+  it('answers photo search by vector alone, in the order asked', async () => {
+    const { service, lastQuery } = searchOver({});
+    const answer = await service.searchUploadedImage(fakeJpeg(), { ...ANY_PAGE, sort: 'price_desc' }, context);
+    expect(lastQuery()).toMatchObject({ mode: 'vector', sort: 'price_desc' });
+    expect(lastQuery().text).toBeUndefined();
+    expect(answer.mode).toBe('vector');
   });
 
   it("cuts photo search off at the model's image threshold, and not at the text one", async () => {

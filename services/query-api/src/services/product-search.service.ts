@@ -1,29 +1,51 @@
 /**
- * Shopper searches: by text (embedded on the interactive lane, cached, cut
- * off below the model's text score threshold), by photo (preprocessed on this
- * pod, pixels sent on the embedder's fast path, cut off below the model's image
- * score threshold when it has one) and "more like this".
+ * Shopper searches: by text (hybrid by default: the words ranked lexically and
+ * the query's vector, embedded on the interactive lane and cached, fused by
+ * reciprocal rank; the vector ranking cut off below the model's text score
+ * threshold), by photo (preprocessed on this pod, pixels sent on the embedder's
+ * fast path, cut off below the model's image score threshold when it has one)
+ * and "more like this". Photo search and "more like this" rank by vector only.
  */
-import { InvalidRequestError, NotFoundError, type SearchFilter, type SearchPage } from '@vsearch/contracts';
+import { InvalidRequestError, NotFoundError, type FusionSettings, type SearchFilter, type SearchMode, type SearchPage, type SearchSort } from '@vsearch/contracts';
 import type { QueryApiMetrics } from '../metrics/query-api.metrics';
 import { ImageInputError, type ImagePreprocessor, type ProductSearchIndex, type QueryEmbedder, type RemoteImageSource, type RequestContext } from '../ports';
 import { sniffImageFormat } from './image-format';
 import type { ModelSettingsService } from './model-settings.service';
 import { normaliseQueryText, type QueryEmbeddingCache } from './query-embedding.cache';
 
-/** Which page of which products a search asks for. */
+/** Which page of which products a search asks for, in which order. */
 export interface PageRequest {
   filter: SearchFilter;
   limit: number;
   offset: number;
+  sort: SearchSort;
 }
 
-/** A page of hits, the model the query was embedded with, and how long the search took. */
+/** A text search: the page, and which rankings match the words. */
+export interface TextSearchRequest extends PageRequest {
+  mode: SearchMode;
+}
+
+/** A page of hits, the ranking that scored them, the model of the vectors, and how long the search took. */
 export interface SearchAnswer {
   page: SearchPage;
+  mode: SearchMode;
   modelId: string;
   tookMs: number;
 }
+
+export interface ProductSearchOptions {
+  maxUploadBytes: number;
+  /** How hybrid search fuses the two rankings (FUSION_* settings). */
+  fusion: FusionSettings;
+}
+
+/**
+ * Characters of the query the embedder is given. The text tower reads its first 77 tokens at
+ * most, a few hundred characters; the cut keeps a 10 KB paste under the embedder's byte limit
+ * and out of the cache's keys. The words (lexical ranking) get the whole query.
+ */
+export const EMBEDDED_QUERY_MAX_CHARS = 1_000;
 
 export class ProductSearchService {
   constructor(
@@ -34,22 +56,38 @@ export class ProductSearchService {
     private readonly modelSettings: ModelSettingsService,
     private readonly queryCache: QueryEmbeddingCache,
     private readonly metrics: QueryApiMetrics,
-    private readonly limits: { maxUploadBytes: number },
+    private readonly options: ProductSearchOptions,
   ) {}
 
-  async searchText(query: string, request: PageRequest, context: RequestContext): Promise<SearchAnswer> {
+  /** `keyword` mode never calls the embedder: it answers from the words alone, even while the embedder is down. */
+  async searchText(query: string, request: TextSearchRequest, context: RequestContext): Promise<SearchAnswer> {
     const started = performance.now();
-    const text = normaliseQueryText(query);
+    const { mode, ...page } = request;
+    const words = query.trim();
+    if (mode === 'keyword') {
+      const found = await this.searchIndex.searchProducts({ mode, text: words, ...page, withFacets: true }, context);
+      return answer(found, mode, found.modelId, started);
+    }
     const settings = await this.modelSettings.current(context);
-    const vector = await this.embedText(text, settings.model.modelId, context);
-    const page = await this.searchIndex.searchByVector({ vector, ...request, scoreThreshold: settings.textScoreThreshold, withFacets: true }, context);
-    return answer(page, settings.model.modelId, started);
+    const vector = await this.embedText(normaliseQueryText(cutAtCodePoint(words, EMBEDDED_QUERY_MAX_CHARS)), settings.model.modelId, context);
+    const found = await this.searchIndex.searchProducts(
+      {
+        mode,
+        vector,
+        ...(mode === 'hybrid' ? { text: words, fusion: this.options.fusion } : {}),
+        ...page,
+        scoreThreshold: settings.textScoreThreshold,
+        withFacets: true,
+      },
+      context,
+    );
+    return answer(found, mode, settings.model.modelId, started);
   }
 
   async searchUploadedImage(bytes: Uint8Array, request: PageRequest, context: RequestContext): Promise<SearchAnswer> {
     const started = performance.now();
-    if (bytes.length > this.limits.maxUploadBytes) {
-      throw new ImageInputError('too_large', `image is ${bytes.length} bytes; at most ${this.limits.maxUploadBytes} are accepted`);
+    if (bytes.length > this.options.maxUploadBytes) {
+      throw new ImageInputError('too_large', `image is ${bytes.length} bytes; at most ${this.options.maxUploadBytes} are accepted`);
     }
     return this.searchImageBytes(bytes, request, context, started);
   }
@@ -60,11 +98,12 @@ export class ProductSearchService {
     return this.searchImageBytes(bytes, request, context, started);
   }
 
-  async similarProducts(productId: string, request: PageRequest, context: RequestContext): Promise<SearchAnswer> {
+  /** By the stored product's vectors, best first (the search service's Similar has no other order). */
+  async similarProducts(productId: string, request: Omit<PageRequest, 'sort'>, context: RequestContext): Promise<SearchAnswer> {
     const started = performance.now();
-    const page = await this.searchIndex.findSimilar({ productId, ...request }, context);
+    const page = await this.searchIndex.findSimilar({ productId, filter: request.filter, limit: request.limit, offset: request.offset }, context);
     if (!page) throw new NotFoundError('product_not_found', `no product ${productId} in the index`);
-    return answer(page, page.modelId, started);
+    return answer(page, 'vector', page.modelId, started);
   }
 
   private async searchImageBytes(bytes: Uint8Array, request: PageRequest, context: RequestContext, started: number): Promise<SearchAnswer> {
@@ -73,8 +112,8 @@ export class ProductSearchService {
     const { model, imageScoreThreshold } = await this.modelSettings.current(context);
     const pixels = await this.preprocessor.toModelPixels(bytes, model.imageSize);
     const vector = await this.embedder.embedQueryPixels(pixels, context);
-    const page = await this.searchIndex.searchByVector({ vector, ...request, scoreThreshold: imageScoreThreshold, withFacets: true }, context);
-    return answer(page, model.modelId, started);
+    const page = await this.searchIndex.searchProducts({ mode: 'vector', vector, ...request, scoreThreshold: imageScoreThreshold, withFacets: true }, context);
+    return answer(page, 'vector', model.modelId, started);
   }
 
   /** The query's vector, from the cache when the same model embedded the same normalised text before. */
@@ -88,6 +127,13 @@ export class ProductSearchService {
   }
 }
 
-function answer(page: SearchPage, modelId: string, started: number): SearchAnswer {
-  return { page, modelId, tookMs: performance.now() - started };
+function answer(page: SearchPage, mode: SearchMode, modelId: string, started: number): SearchAnswer {
+  return { page, mode, modelId, tookMs: performance.now() - started };
+}
+
+/** The first `maxChars` UTF-16 units of `text`, never splitting a surrogate pair. */
+function cutAtCodePoint(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  const end = /[\uD800-\uDBFF]/.test(text[maxChars - 1]) ? maxChars - 1 : maxChars;
+  return text.slice(0, end);
 }

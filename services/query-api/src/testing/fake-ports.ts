@@ -15,8 +15,8 @@ import {
   type QueryApiPorts,
   type ReindexJob,
   type RequestContext,
+  type ProductQuery,
   type SimilarQuery,
-  type VectorQuery,
 } from '../ports';
 
 /** A model with no score cut-offs of its own (text threshold 0, no image threshold). */
@@ -92,16 +92,32 @@ export class FakeProductSearchIndex extends ProductSearchIndex {
   down = false;
   hits: SearchHit[] = [fakeHit('p1', 0.42), fakeHit('p2', 0.31)];
   knownProducts = new Set(['p1', 'p2']);
-  readonly searches: { query: VectorQuery; requestId: string }[] = [];
+  readonly searches: { query: ProductQuery; requestId: string }[] = [];
   readonly similarCalls: SimilarQuery[] = [];
 
-  async searchByVector(query: VectorQuery, context: RequestContext): Promise<SearchPage> {
+  /** Every hit matches; the cut-off applies to the vector ranking, so not in keyword mode. Facets and total count the matched hits. */
+  async searchProducts(query: ProductQuery, context: RequestContext): Promise<SearchPage> {
     if (this.down) throw new DependencyUnavailableError('search', 'connection refused');
+    // The store's own checks: a mode without what it ranks by is a bug in the caller.
+    if (query.mode !== 'keyword' && !query.vector) throw new Error(`${query.mode} search without a vector`);
+    if (query.mode !== 'vector' && query.text === undefined) throw new Error(`${query.mode} search without text`);
+    if (query.mode === 'vector' && query.text !== undefined) throw new Error('vector search given text it would ignore');
     this.searches.push({ query, requestId: context.requestId });
-    const hits = this.hits.filter((hit) => query.scoreThreshold === undefined || hit.score >= query.scoreThreshold);
+    const cut = query.mode !== 'keyword' && query.scoreThreshold !== undefined;
+    const hits = this.hits.filter((hit) => !cut || hit.score >= query.scoreThreshold!);
+    if (hits.length === 0) {
+      return { hits: [], facets: { categories: [], brands: [], priceBands: [], stock: [] }, total: 0, totalIsLowerBound: false, collection: 'products_v1', modelId: FAKE_MODEL.modelId };
+    }
     return {
       hits: hits.slice(query.offset, query.offset + query.limit),
-      facets: { categories: [{ value: 'boots', count: hits.length }], brands: [{ value: 'Acme', count: hits.length }] },
+      facets: {
+        categories: [{ value: 'boots', count: hits.length }],
+        brands: [{ value: 'Acme', count: hits.length }],
+        priceBands: [{ value: '25-50', count: hits.length }],
+        stock: [{ value: 'in_stock', count: hits.length }],
+      },
+      total: hits.length,
+      totalIsLowerBound: false,
       collection: 'products_v1',
       modelId: FAKE_MODEL.modelId,
     };
@@ -112,7 +128,7 @@ export class FakeProductSearchIndex extends ProductSearchIndex {
     this.similarCalls.push(query);
     if (!this.knownProducts.has(query.productId)) return undefined;
     const hits = this.hits.filter((hit) => hit.product.productId !== query.productId);
-    return { hits, facets: { categories: [], brands: [] }, collection: 'products_v1', modelId: FAKE_MODEL.modelId };
+    return { hits, collection: 'products_v1', modelId: FAKE_MODEL.modelId };
   }
 
   async checkReady(): Promise<void> {

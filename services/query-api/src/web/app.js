@@ -1,18 +1,24 @@
 // The shoppers' page: text search, photo search (picker or drag-and-drop),
-// filters, results with "more like this". Plain DOM, no framework, no build.
+// facets of what matched as filters (with their counts), sorting, results with
+// "more like this". Plain DOM, no framework, no build.
 'use strict';
 
 (() => {
   const $ = (id) => document.getElementById(id);
   const els = {
-    form: $('search-form'), q: $('q'), photo: $('photo'), filters: $('filters'),
-    category: $('category'), brand: $('brand'), minPrice: $('minPrice'), maxPrice: $('maxPrice'), inStock: $('inStock'),
+    form: $('search-form'), q: $('q'), photo: $('photo'), filters: $('filters'), panel: $('filters-panel'), toggle: $('filters-toggle'),
+    minPrice: $('minPrice'), maxPrice: $('maxPrice'), sort: $('sort'),
     summary: $('query-summary'), error: $('error'), empty: $('empty'), welcome: $('welcome'),
     results: $('results'), more: $('more'), overlay: $('drop-overlay'), template: $('result-template'),
   };
+  const facetLists = { category: $('facet-category'), brand: $('facet-brand'), price: $('facet-price'), stock: $('facet-stock') };
   const PAGE = 24;
   const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
-  const known = { category: new Set(), brand: new Set() };
+  const STOCK_LABELS = { in_stock: 'In stock', out_of_stock: 'Out of stock' };
+  /** Facet values the shopper ticked; a ticked value stays listed even when the results no longer count it. */
+  const selected = { category: new Set(), brand: new Set(), stock: null };
+  /** Price band names the API has answered with (`25-50`, `200+`). */
+  const knownBands = new Set();
   /** What the results on screen answer: {kind:'text', q} | {kind:'photo', file, previewUrl} | {kind:'similar', productId, title}. */
   let current = null;
   let offset = 0;
@@ -20,11 +26,11 @@
 
   function filterParams() {
     const params = new URLSearchParams();
-    if (els.category.value) params.set('category', els.category.value);
-    if (els.brand.value) params.set('brand', els.brand.value);
+    for (const value of selected.category) params.append('category', value);
+    for (const value of selected.brand) params.append('brand', value);
     if (els.minPrice.value !== '') params.set('minPrice', els.minPrice.value);
     if (els.maxPrice.value !== '') params.set('maxPrice', els.maxPrice.value);
-    if (els.inStock.checked) params.set('inStock', 'true');
+    if (selected.stock) params.set('inStock', String(selected.stock === 'in_stock'));
     return params;
   }
 
@@ -35,6 +41,9 @@
     const params = filterParams();
     params.set('limit', String(PAGE));
     params.set('offset', String(offset));
+    // "More like this" ranks by likeness only; the API has no other order for it.
+    els.sort.disabled = search.kind === 'similar';
+    if (search.kind !== 'similar' && els.sort.value !== 'relevance') params.set('sort', els.sort.value);
     let request;
     if (search.kind === 'text') {
       params.set('q', search.q);
@@ -72,11 +81,10 @@
     els.welcome.hidden = true;
     if (!append) els.results.replaceChildren();
     for (const result of body.results) els.results.append(card(result));
-    remember('category', body.facets.categories);
-    remember('brand', body.facets.brands);
+    if (!append) renderFacets(body.facets);
     const count = els.results.children.length;
     els.empty.hidden = count > 0;
-    els.more.hidden = body.results.length < PAGE;
+    els.more.hidden = body.results.length < PAGE || (body.total !== undefined && count >= body.total);
     summarise(count, body);
   }
 
@@ -92,7 +100,7 @@
     stock.textContent = result.inStock ? 'In stock' : 'Out of stock';
     stock.classList.toggle('out', !result.inStock);
     node.querySelector('.price').textContent = formatPrice(result.price);
-    node.querySelector('.score').textContent = `score ${result.score.toFixed(3)}`;
+    node.querySelector('.score').textContent = `score ${formatScore(result.score)}`;
     node.querySelector('.similar').addEventListener('click', () => {
       run({ kind: 'similar', productId: result.productId, title: result.title });
       window.scrollTo({ top: 0, behavior: 'smooth' });
@@ -108,13 +116,25 @@
     }
   }
 
+  /** Three significant digits: a cosine (0.312), a fused score (0.0328) and a BM25 score (12.4) all read. */
+  function formatScore(score) {
+    return Math.abs(score) >= 1 ? score.toFixed(1) : score.toPrecision(3);
+  }
+
+  /** "N results" from the API's total ("10,000+" when it stopped counting), else the rows shown ("more like this"). */
+  function resultCount(count, body) {
+    const total = body.total === undefined ? count : body.total;
+    const plus = body.totalIsLowerBound ? '+' : '';
+    return `${total.toLocaleString('en')}${plus} result${total === 1 && !plus ? '' : 's'}`;
+  }
+
   function summarise(count, body) {
     const parts = [];
     if (current.kind === 'text') parts.push(`“${current.q}”`);
     if (current.kind === 'photo') parts.push('your photo');
     if (current.kind === 'similar') parts.push(`more like “${current.title}”`);
     const text = document.createElement('span');
-    text.textContent = `${count} result${count === 1 ? '' : 's'} for ${parts.join('')} · ${Math.round(body.tookMs)} ms · ${body.model}`;
+    text.textContent = `${resultCount(count, body)} for ${parts.join('')} · ${Math.round(body.tookMs)} ms · ${body.model}`;
     const nodes = [text];
     if (current.kind === 'photo') {
       const preview = document.createElement('img');
@@ -125,21 +145,83 @@
     els.summary.replaceChildren(...nodes);
   }
 
-  /** Filter options: every value seen this session, so narrowing a search never hides the way back. */
-  function remember(name, facets) {
-    const select = els[name];
-    let changed = false;
-    for (const facet of facets) {
-      if (!known[name].has(facet.value)) {
-        known[name].add(facet.value);
-        changed = true;
-      }
+  /** Each filter's values with the number of matching products beside them; ticked values stay listed. */
+  function renderFacets(facets) {
+    for (const facet of facets.priceBands || []) knownBands.add(facet.value);
+    const band = currentBand();
+    fillFacet('category', withSelected(facets.categories, selected.category), (value) => selected.category.has(value));
+    fillFacet('brand', withSelected(facets.brands, selected.brand), (value) => selected.brand.has(value));
+    fillFacet('price', withSelected(facets.priceBands || [], band ? [band] : []), (value) => value === band, priceBandLabel);
+    fillFacet('stock', withSelected(facets.stock || [], selected.stock ? [selected.stock] : []), (value) => value === selected.stock, (value) => STOCK_LABELS[value] || value);
+  }
+
+  function withSelected(counts, chosen) {
+    const listed = new Set(counts.map((facet) => facet.value));
+    return [...counts, ...[...chosen].filter((value) => !listed.has(value)).map((value) => ({ value, count: 0 }))];
+  }
+
+  function fillFacet(name, counts, isChecked, label = (value) => value) {
+    const list = facetLists[name];
+    list.replaceChildren(
+      ...counts.map(({ value, count }) => {
+        const item = document.createElement('li');
+        const box = document.createElement('label');
+        const input = document.createElement('input');
+        input.type = 'checkbox';
+        input.name = name;
+        input.value = value;
+        input.checked = isChecked(value);
+        const text = document.createElement('span');
+        text.className = 'value';
+        text.textContent = label(value);
+        const number = document.createElement('span');
+        number.className = 'count';
+        number.textContent = String(count);
+        box.append(input, text, number);
+        item.append(box);
+        return item;
+      }),
+    );
+    list.closest('fieldset').hidden = counts.length === 0;
+  }
+
+  /** Price bands are named `min-max` (max exclusive) or `min+`. */
+  function parseBand(value) {
+    const match = /^(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?)|\+)$/.exec(value);
+    return match ? { min: Number(match[1]), max: match[2] === undefined ? undefined : Number(match[2]) } : null;
+  }
+
+  function priceBandLabel(value) {
+    const band = parseBand(value);
+    if (!band) return value;
+    return band.max === undefined ? `${band.min} and up` : `${band.min} to ${band.max}`;
+  }
+
+  // The API's maxPrice is inclusive and a band's upper bound is not: a band ends one cent below it.
+  const bandMaxPrice = (band) => (band.max === undefined ? '' : (band.max - 0.01).toFixed(2));
+
+  /** The band the price inputs hold exactly, if any (only bands the API has named). */
+  function currentBand() {
+    const min = els.minPrice.value;
+    const max = els.maxPrice.value;
+    if (min === '') return null;
+    const value = max === '' ? `${min}+` : `${min}-${Math.round((Number(max) + 0.01) * 100) / 100}`;
+    const band = parseBand(value);
+    return knownBands.has(value) && band && bandMaxPrice(band) === max ? value : null;
+  }
+
+  function onFacetChange(input) {
+    const { name, value, checked } = input;
+    if (name === 'category' || name === 'brand') {
+      if (checked) selected[name].add(value);
+      else selected[name].delete(value);
+    } else if (name === 'stock') {
+      selected.stock = checked ? value : null;
+    } else if (name === 'price') {
+      const band = checked ? parseBand(value) : null;
+      els.minPrice.value = band ? String(band.min) : '';
+      els.maxPrice.value = band ? bandMaxPrice(band) : '';
     }
-    if (!changed) return;
-    const selected = select.value;
-    const options = [...known[name]].sort((a, b) => a.localeCompare(b)).map((value) => new Option(value, value));
-    select.replaceChildren(select.options[0], ...options);
-    select.value = selected;
   }
 
   function clearResults() {
@@ -183,8 +265,21 @@
     searchPhoto(els.photo.files[0]);
     els.photo.value = '';
   });
-  els.filters.addEventListener('change', () => current && run(current));
-  els.filters.addEventListener('reset', () => setTimeout(() => current && run(current), 0));
+  els.filters.addEventListener('change', (event) => {
+    if (event.target.type === 'checkbox') onFacetChange(event.target);
+    if (current) run(current);
+  });
+  els.filters.addEventListener('reset', () => {
+    selected.category.clear();
+    selected.brand.clear();
+    selected.stock = null;
+    setTimeout(() => current && run(current), 0);
+  });
+  els.sort.addEventListener('change', () => current && run(current));
+  els.toggle.addEventListener('click', () => {
+    const open = els.panel.classList.toggle('open');
+    els.toggle.setAttribute('aria-expanded', String(open));
+  });
   els.more.addEventListener('click', () => current && run(current, { append: true }));
 
   // Drag and drop anywhere on the page.

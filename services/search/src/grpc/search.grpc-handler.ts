@@ -69,15 +69,7 @@ export class SearchGrpcHandler {
   }
 
   private async search(request: searchV1.SearchRequest): Promise<searchV1.SearchResponse> {
-    const page = await this.store.searchSimilar({
-      collection: request.collection,
-      vector: searchCodec.vectorFromProto(request.vector, 'query vector'),
-      filter: searchCodec.filterFromProto(request.filter),
-      limit: request.limit,
-      offset: request.offset,
-      scoreThreshold: request.scoreThreshold,
-      withFacets: request.withFacets,
-    });
+    const page = await this.store.searchSimilar(searchCodec.searchRequestFromProto(request));
     return searchCodec.pageToProto(page);
   }
 

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { SearchMode, SearchSort } from '@vsearch/contracts';
 import { CliError } from '../cli/errors';
 
 export const DEFAULT_API_URL = 'http://localhost:8080';
@@ -18,11 +19,19 @@ export interface SearchFilters {
   inStock?: boolean;
   limit?: number;
   offset?: number;
+  sort?: SearchSort;
+}
+
+/** Text search only: how the words are matched (the API's default is `hybrid`). */
+export interface TextSearchOptions extends SearchFilters {
+  mode?: SearchMode;
 }
 
 export interface SearchResult {
   productId: string;
   score: number;
+  vectorScore?: number;
+  keywordScore?: number;
   title: string;
   imageUrl: string;
   matchedImageId?: string;
@@ -32,9 +41,20 @@ export interface SearchResult {
   inStock?: boolean;
 }
 
+interface FacetCount {
+  value: string;
+  count: number;
+}
+
 export interface SearchResponse {
   results: SearchResult[];
-  facets?: { categories: { value: string; count: number }[]; brands: { value: string; count: number }[] };
+  /** Products matched; absent for "more like this". */
+  total?: number;
+  /** `total` is the API's count cap: more matched. */
+  totalIsLowerBound?: boolean;
+  /** The ranking `score` comes from. */
+  mode?: SearchMode;
+  facets?: { categories: FacetCount[]; brands: FacetCount[]; priceBands?: FacetCount[]; stock?: FacetCount[] };
   tookMs: number;
   model: string;
 }
@@ -99,9 +119,10 @@ export class QueryApiClient {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
-  async searchText(query: string, filters: SearchFilters = {}): Promise<SearchResponse> {
-    const params = filterParams(filters);
+  async searchText(query: string, options: TextSearchOptions = {}): Promise<SearchResponse> {
+    const params = filterParams(options);
     params.set('q', query);
+    if (options.mode !== undefined) params.set('mode', options.mode);
     return this.json<SearchResponse>('GET', `/v1/search?${params}`);
   }
 
@@ -190,6 +211,7 @@ function filterParams(filters: SearchFilters): URLSearchParams {
   if (filters.inStock !== undefined) params.set('inStock', String(filters.inStock));
   if (filters.limit !== undefined) params.set('limit', String(filters.limit));
   if (filters.offset !== undefined) params.set('offset', String(filters.offset));
+  if (filters.sort !== undefined) params.set('sort', filters.sort);
   return params;
 }
 

@@ -1,7 +1,7 @@
 /**
  * `vsearch eval` as a user runs it.
  * real: the CLI as a child process, the catalog generator (sharp), preprocessing, onnxruntime-node,
- * the bundled model. mock: nothing. (Quality floors: libs/model-tools/src/eval/evaluate-model.int-spec.ts.)
+ * the bundled model, the embedded vector store. mock: nothing. (Quality floors: libs/model-tools/src/eval/evaluate-model.int-spec.ts.)
  */
 import { REPO_ROOT } from '@vsearch/testing';
 import { spawnSync } from 'node:child_process';
@@ -25,7 +25,24 @@ describe('vsearch eval', () => {
       textToImage: { precisionAt10Seen: expect.any(Number), precisionAt10HeldOut: expect.any(Number), recallAt10Title: expect.any(Number) },
       imageToImage: { recallAt10: expect.any(Number) },
       zeroShot: { category: expect.any(Number), colour: expect.any(Number) },
+      hybridSearch: { store: 'embedded', textScoreThreshold: expect.any(Number), types: expect.any(Object) },
     });
+    const modeScores = { recallAt10: expect.any(Number), precisionAt10: expect.any(Number), mrr: expect.any(Number) };
+    const types = (report.hybridSearch as { types: Record<string, unknown> }).types;
+    expect(Object.keys(types)).toEqual(['exactTitle', 'brandCategory', 'brand', 'modelCategory', 'typoCategory', 'synonym', 'attributes']);
+    for (const row of Object.values(types)) {
+      expect(row).toEqual({ queries: expect.any(Number), meanRelevant: expect.any(Number), vector: modeScores, keyword: modeScores, hybrid: modeScores });
+    }
+  });
+
+  it('prints the per-type hybrid-search table with the note on the synthetic catalog', () => {
+    const result = vsearch(['eval', '--seed', '5', '--count', '30', '--model', 'models/clip-mini']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^query type +queries +relevant +vector: +R@10 +P@10 +MRR +keyword: +R@10 +P@10 +MRR +hybrid: +R@10 +P@10 +MRR$/m);
+    for (const label of ['exact title', 'brand \\+ category', 'brand alone', 'model name \\+ category', 'one-typo category', 'synonym / paraphrase', 'attribute prompt']) {
+      expect(result.stdout).toMatch(new RegExp(`^${label} +\\d+ +[\\d.]+( +[\\d.]+% +[\\d.]+% +[\\d.]+){3}$`, 'm'));
+    }
+    expect(result.stdout).toMatch(/small and trained on this same synthetic catalog/);
   });
 
   it('refuses a catalog too small to measure, with a usage error', () => {

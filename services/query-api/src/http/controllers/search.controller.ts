@@ -36,7 +36,7 @@ export class SearchController {
   @ApiOkResponse({ description: 'one row per product, best first', schema: openApiSchema(searchResponseSchema) })
   @ApiErrors(400, 503)
   async searchText(@ValidQuery(textSearchQuerySchema) query: TextSearchQuery, @Ctx() context: RequestContext): Promise<SearchResponse> {
-    return toSearchResponseJson(await this.search.searchText(query.q, toPageRequest(query), context));
+    return toSearchResponseJson(await this.search.searchText(query.q, { ...toPageRequest(query), mode: query.mode }, context));
   }
 
   @Post('image')

@@ -5,7 +5,7 @@
  * typo is a 400 rather than a silently ignored filter.
  */
 import { z } from 'zod';
-import type { SearchFilter } from '@vsearch/contracts';
+import { SEARCH_MODES, SEARCH_SORTS, type SearchFilter, type SearchSort } from '@vsearch/contracts';
 import type { PageRequest } from '../../services/product-search.service';
 
 const MAX_VALUES = 20;
@@ -55,6 +55,25 @@ export const pageShape = (defaultLimit: number) => ({
     .meta({ description: 'products to skip (paging)' }),
 });
 
+/** One of `values`, or a 400 naming the value given and the ones allowed. */
+const oneOf = <T extends string>(values: readonly T[], fallback: T, description: string) =>
+  z
+    .enum(values, { error: (issue) => `must be one of ${values.join(', ')}; got ${JSON.stringify(issue.input)}` })
+    .default(fallback)
+    .meta({ description });
+
+export const sortShape = {
+  sort: oneOf(SEARCH_SORTS, 'relevance', 'result order: `relevance` (the ranking score), `price_asc`, `price_desc`, or `newest` (most recently changed in the catalog first)'),
+};
+
+export const modeShape = {
+  mode: oneOf(
+    SEARCH_MODES,
+    'hybrid',
+    'how the words are matched: `hybrid` fuses the keyword (BM25) and vector (CLIP) rankings by reciprocal rank; `vector` ranks by CLIP similarity alone; `keyword` by the product\'s words alone (the embedder is not called)',
+  ),
+};
+
 export const filterShape = {
   category: repeatable('category'),
   brand: repeatable('brand'),
@@ -89,7 +108,7 @@ export function toProductFilter(value: ParsedFilters): SearchFilter {
   };
 }
 
-/** The filters and paging of any search route's query, as the search logic takes them. */
-export function toPageRequest(value: ParsedFilters & { limit: number; offset: number }): PageRequest {
-  return { filter: toProductFilter(value), limit: value.limit, offset: value.offset };
+/** The filters, paging and order of any search route's query, as the search logic takes them (relevance where the route has no `sort`). */
+export function toPageRequest(value: ParsedFilters & { limit: number; offset: number; sort?: SearchSort }): PageRequest {
+  return { filter: toProductFilter(value), limit: value.limit, offset: value.offset, sort: value.sort ?? 'relevance' };
 }

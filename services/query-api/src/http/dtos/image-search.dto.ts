@@ -1,8 +1,8 @@
 /** `POST /v1/search/image`: filters in the query string; the image as multipart `image` or JSON `{"imageUrl"}`. */
 import { z } from 'zod';
-import { filterShape, pageShape, refinePriceRange } from './filters.dto';
+import { filterShape, pageShape, refinePriceRange, sortShape } from './filters.dto';
 
-export const imageSearchQuerySchema = z.strictObject({ ...filterShape, ...pageShape(24) }).superRefine(refinePriceRange);
+export const imageSearchQuerySchema = z.strictObject({ ...sortShape, ...filterShape, ...pageShape(24) }).superRefine(refinePriceRange);
 export type ImageSearchQuery = z.output<typeof imageSearchQuerySchema>;
 
 export const imageUrlBodySchema = z.strictObject({

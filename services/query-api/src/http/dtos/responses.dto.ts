@@ -3,12 +3,22 @@
  * them and the tests check real responses against them.
  */
 import { z } from 'zod';
+import { MATCH_COUNT_CAP, PRICE_BANDS, SEARCH_MODES } from '@vsearch/contracts';
 
 const facetCount = z.object({ value: z.string(), count: z.number().int().nonnegative() });
 
+const PRICE_BAND_NAMES = PRICE_BANDS.map((band) => band.value).join(', ');
+
 export const searchResultSchema = z.object({
   productId: z.string(),
-  score: z.number().meta({ description: 'cosine similarity of the best-matching image, -1 to 1' }),
+  score: z.number().meta({
+    description:
+      'the ranking score of the response\'s `mode`, best first under `sort=relevance`: `vector` (and photo search, "more like this"): cosine similarity of the best-matching image, -1 to 1; ' +
+      '`keyword`: BM25 score of the product\'s words (0 up, unbounded); `hybrid`: reciprocal-rank fusion, the sum over both rankings of `weight / (k + rank)` (about 0.03 at most with the defaults). ' +
+      'Scores of different modes or queries are not comparable',
+  }),
+  vectorScore: z.number().optional().meta({ description: 'cosine similarity of the best-matching image, when the vector ranking saw the product (hybrid and vector)' }),
+  keywordScore: z.number().optional().meta({ description: 'BM25 score of the product\'s words, when they matched the query (hybrid and keyword)' }),
   title: z.string(),
   imageUrl: z.string().meta({ description: 'URL of the image that matched' }),
   matchedImageId: z.string(),
@@ -20,9 +30,22 @@ export const searchResultSchema = z.object({
 
 export const searchResponseSchema = z.object({
   results: z.array(searchResultSchema),
-  facets: z.object({ categories: z.array(facetCount), brands: z.array(facetCount) }).meta({
-    description: 'category and brand counts over the products matching the query and filters',
+  total: z.number().int().nonnegative().optional().meta({
+    description: `products the query matched with the filters applied (the same set the facets count), exact up to ${MATCH_COUNT_CAP}; past it \`total\` is ${MATCH_COUNT_CAP} and \`totalIsLowerBound\` is true. Absent for "more like this", which does not count`,
   }),
+  totalIsLowerBound: z.boolean().optional().meta({ description: `true when more than ${MATCH_COUNT_CAP} products matched (show "${MATCH_COUNT_CAP}+")` }),
+  mode: z.enum(SEARCH_MODES).meta({ description: 'the ranking that produced `score`: the text query\'s `mode`; `vector` for photo search and "more like this"' }),
+  facets: z
+    .object({
+      categories: z.array(facetCount),
+      brands: z.array(facetCount),
+      priceBands: z.array(facetCount).meta({ description: `price bands ${PRICE_BAND_NAMES} (lower bound inclusive, upper exclusive), in that order` }),
+      stock: z.array(facetCount).meta({ description: '`in_stock` and `out_of_stock`' }),
+    })
+    .meta({
+      description:
+        'counts over the products the query matched (the fused candidates with the score cut-off and the filters applied; the set `total` counts), most frequent first; empty when nothing matched. Empty for "more like this"',
+    }),
   tookMs: z.number().nonnegative(),
   model: z.string().meta({ description: 'model id (name@version) of the vectors that answered' }),
 });

@@ -9,8 +9,9 @@ export function toSearchResultJson(hit: SearchHit): SearchResultJson {
   const { product } = hit;
   return {
     productId: product.productId,
-    // Four decimals are all a cosine can usefully show, and keep responses short.
-    score: Math.round(hit.score * 10_000) / 10_000,
+    score: roundScore(hit.score),
+    ...(hit.vectorScore !== undefined ? { vectorScore: roundScore(hit.vectorScore) } : {}),
+    ...(hit.keywordScore !== undefined ? { keywordScore: roundScore(hit.keywordScore) } : {}),
     title: product.title,
     imageUrl: hit.matchedImageUrl,
     matchedImageId: hit.matchedImageId,
@@ -22,11 +23,21 @@ export function toSearchResultJson(hit: SearchHit): SearchResultJson {
 }
 
 /** `modelId` is the model the query was embedded with, used when the page does not name the collection's. */
-export function toSearchResponseJson({ page, modelId, tookMs }: SearchAnswer): SearchResponse {
+export function toSearchResponseJson({ page, mode, modelId, tookMs }: SearchAnswer): SearchResponse {
   return {
     results: page.hits.map(toSearchResultJson),
-    facets: page.facets ?? { categories: [], brands: [] },
+    ...(page.total !== undefined ? { total: page.total, totalIsLowerBound: page.totalIsLowerBound ?? false } : {}),
+    mode,
+    facets: page.facets ?? { categories: [], brands: [], priceBands: [], stock: [] },
     tookMs: Math.round(tookMs * 10) / 10,
     model: page.modelId || modelId,
   };
+}
+
+/**
+ * Six decimals keep responses short and keep apart fused (RRF) scores, which differ in the
+ * fourth decimal near the top (1/61 = 0.016393 against 1/62 = 0.016129).
+ */
+function roundScore(score: number): number {
+  return Math.round(score * 1_000_000) / 1_000_000;
 }

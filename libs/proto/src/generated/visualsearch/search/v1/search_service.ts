@@ -27,6 +27,37 @@ export enum WriteOutcome {
   UNRECOGNIZED = -1,
 }
 
+/** SearchMode selects the rankings a search uses. */
+export enum SearchMode {
+  /**
+   * SEARCH_MODE_UNSPECIFIED - SEARCH_MODE_UNSPECIFIED is hybrid when both vector and query_text are
+   * given, else the one ranking they allow.
+   */
+  SEARCH_MODE_UNSPECIFIED = 0,
+  /** SEARCH_MODE_HYBRID - SEARCH_MODE_HYBRID fuses the vector and keyword rankings by reciprocal rank. */
+  SEARCH_MODE_HYBRID = 1,
+  /** SEARCH_MODE_VECTOR - SEARCH_MODE_VECTOR ranks by cosine similarity of the query vector only. */
+  SEARCH_MODE_VECTOR = 2,
+  /** SEARCH_MODE_KEYWORD - SEARCH_MODE_KEYWORD ranks by the BM25 score of the product's words only. */
+  SEARCH_MODE_KEYWORD = 3,
+  UNRECOGNIZED = -1,
+}
+
+/** SortOrder orders the matched products. */
+export enum SortOrder {
+  /** SORT_ORDER_UNSPECIFIED - SORT_ORDER_UNSPECIFIED is SORT_ORDER_RELEVANCE. */
+  SORT_ORDER_UNSPECIFIED = 0,
+  /** SORT_ORDER_RELEVANCE - SORT_ORDER_RELEVANCE orders by the mode's score, best first. */
+  SORT_ORDER_RELEVANCE = 1,
+  /** SORT_ORDER_PRICE_ASC - SORT_ORDER_PRICE_ASC orders by price, lowest first. */
+  SORT_ORDER_PRICE_ASC = 2,
+  /** SORT_ORDER_PRICE_DESC - SORT_ORDER_PRICE_DESC orders by price, highest first. */
+  SORT_ORDER_PRICE_DESC = 3,
+  /** SORT_ORDER_NEWEST - SORT_ORDER_NEWEST orders by updated_at, most recent first. */
+  SORT_ORDER_NEWEST = 4,
+  UNRECOGNIZED = -1,
+}
+
 /** Price is an amount in a currency. */
 export interface Price {
   /** amount in the currency's major unit, for instance 19.99. */
@@ -57,6 +88,11 @@ export interface Product {
   inStock: boolean;
   /** attributes are free-form merchandising attributes (colour, pattern, ...). */
   attributes: { [key: string]: string };
+  /**
+   * updated_at is when the catalog last changed the product (ISO 8601); empty
+   * for data stored before it was recorded. It orders SORT_ORDER_NEWEST.
+   */
+  updatedAt: string;
 }
 
 export interface Product_AttributesEntry {
@@ -215,11 +251,26 @@ export interface Filter {
   inStock?: boolean | undefined;
 }
 
-/** SearchRequest is a filtered k-nearest-neighbour query. */
+/** Fusion tunes reciprocal-rank fusion: score = sum of weight / (k + rank). */
+export interface Fusion {
+  /** k damps the head of each ranking; 0 means the default, 60. */
+  k: number;
+  /** vector_weight multiplies the vector ranking's terms; unset means 1. */
+  vectorWeight?:
+    | number
+    | undefined;
+  /** keyword_weight multiplies the keyword ranking's terms; unset means 1. */
+  keywordWeight?: number | undefined;
+}
+
+/** SearchRequest is a filtered query by vector, by words, or both. */
 export interface SearchRequest {
   /** collection or alias; empty means the alias "products". */
   collection: string;
-  /** vector is dimension little-endian float32 values. */
+  /**
+   * vector is dimension little-endian float32 values; may be empty only in
+   * SEARCH_MODE_KEYWORD.
+   */
   vector: Buffer;
   /** filter narrows the candidates. */
   filter?:
@@ -233,8 +284,22 @@ export interface SearchRequest {
   scoreThreshold?:
     | number
     | undefined;
-  /** with_facets asks for category and brand counts over the matches. */
+  /**
+   * with_facets asks for category, brand, price-band and stock counts over
+   * the matched products.
+   */
   withFacets: boolean;
+  /**
+   * query_text is the shopper's words, for the keyword ranking; may be empty
+   * only in SEARCH_MODE_VECTOR.
+   */
+  queryText: string;
+  /** mode selects the rankings. */
+  mode: SearchMode;
+  /** sort orders the matched products. */
+  sort: SortOrder;
+  /** fusion tunes the hybrid mode; unset means the defaults. */
+  fusion?: Fusion | undefined;
 }
 
 /** Hit is one product in a result list. */
@@ -249,6 +314,12 @@ export interface Hit {
   matchedImageId: string;
   /** matched_image_url is that image's URL. */
   matchedImageUrl: string;
+  /** vector_score is the best image's cosine, when the vector ranking saw the product. */
+  vectorScore?:
+    | number
+    | undefined;
+  /** keyword_score is the BM25 score, when the keyword ranking matched the product. */
+  keywordScore?: number | undefined;
 }
 
 /** FacetCount is the number of matching products with one value. */
@@ -259,12 +330,16 @@ export interface FacetCount {
   count: number;
 }
 
-/** Facets counts the matching products by category and brand. */
+/** Facets counts the matched products by category, brand, price band and stock. */
 export interface Facets {
   /** categories, most frequent first. */
   categories: FacetCount[];
   /** brands, most frequent first. */
   brands: FacetCount[];
+  /** price_bands in band order ("0-25", "25-50", "50-100", "100-200", "200+"). */
+  priceBands: FacetCount[];
+  /** stock counts "in_stock" and "out_of_stock". */
+  stock: FacetCount[];
 }
 
 /** SearchResponse is one page of results. */
@@ -279,6 +354,10 @@ export interface SearchResponse {
   collection: string;
   /** model_id of the collection's vectors. */
   modelId: string;
+  /** total is the number of matched products, exact up to 10,000. */
+  total: number;
+  /** total_is_lower_bound is true when more than 10,000 matched. */
+  totalIsLowerBound: boolean;
 }
 
 /** SimilarRequest asks for products like a stored one. */
@@ -446,6 +525,7 @@ function createBaseProduct(): Product {
     categories: [],
     inStock: false,
     attributes: {},
+    updatedAt: "",
   };
 }
 
@@ -478,6 +558,9 @@ export const Product: MessageFns<Product> = {
     globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
       Product_AttributesEntry.encode({ key: key as any, value }, writer.uint32(74).fork()).join();
     });
+    if (message.updatedAt !== "") {
+      writer.uint32(82).string(message.updatedAt);
+    }
     return writer;
   },
 
@@ -567,6 +650,14 @@ export const Product: MessageFns<Product> = {
             if (entry9.value !== undefined) {
               message.attributes[entry9.key] = entry9.value;
             }
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.updatedAt = reader.string();
             continue;
           }
         }
@@ -1531,8 +1622,85 @@ export const Filter: MessageFns<Filter> = {
   },
 };
 
+function createBaseFusion(): Fusion {
+  return { k: 0 };
+}
+
+export const Fusion: MessageFns<Fusion> = {
+  encode(message: Fusion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.k !== 0) {
+      writer.uint32(8).uint32(message.k);
+    }
+    if (message.vectorWeight !== undefined) {
+      writer.uint32(21).float(message.vectorWeight);
+    }
+    if (message.keywordWeight !== undefined) {
+      writer.uint32(29).float(message.keywordWeight);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Fusion {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFusion();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.k = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 21) {
+              break;
+            }
+
+            message.vectorWeight = reader.float();
+            continue;
+          }
+          case 3: {
+            if (tag !== 29) {
+              break;
+            }
+
+            message.keywordWeight = reader.float();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseSearchRequest(): SearchRequest {
-  return { collection: "", vector: Buffer.alloc(0), limit: 0, offset: 0, withFacets: false };
+  return {
+    collection: "",
+    vector: Buffer.alloc(0),
+    limit: 0,
+    offset: 0,
+    withFacets: false,
+    queryText: "",
+    mode: 0,
+    sort: 0,
+  };
 }
 
 export const SearchRequest: MessageFns<SearchRequest> = {
@@ -1557,6 +1725,18 @@ export const SearchRequest: MessageFns<SearchRequest> = {
     }
     if (message.withFacets !== false) {
       writer.uint32(56).bool(message.withFacets);
+    }
+    if (message.queryText !== "") {
+      writer.uint32(66).string(message.queryText);
+    }
+    if (message.mode !== 0) {
+      writer.uint32(72).int32(message.mode);
+    }
+    if (message.sort !== 0) {
+      writer.uint32(80).int32(message.sort);
+    }
+    if (message.fusion !== undefined) {
+      Fusion.encode(message.fusion, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -1630,6 +1810,38 @@ export const SearchRequest: MessageFns<SearchRequest> = {
             message.withFacets = reader.bool();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.queryText = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.sort = reader.int32() as any;
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.fusion = Fusion.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1660,6 +1872,12 @@ export const Hit: MessageFns<Hit> = {
     }
     if (message.matchedImageUrl !== "") {
       writer.uint32(34).string(message.matchedImageUrl);
+    }
+    if (message.vectorScore !== undefined) {
+      writer.uint32(45).float(message.vectorScore);
+    }
+    if (message.keywordScore !== undefined) {
+      writer.uint32(53).float(message.keywordScore);
     }
     return writer;
   },
@@ -1707,6 +1925,22 @@ export const Hit: MessageFns<Hit> = {
             }
 
             message.matchedImageUrl = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 45) {
+              break;
+            }
+
+            message.vectorScore = reader.float();
+            continue;
+          }
+          case 6: {
+            if (tag !== 53) {
+              break;
+            }
+
+            message.keywordScore = reader.float();
             continue;
           }
         }
@@ -1780,7 +2014,7 @@ export const FacetCount: MessageFns<FacetCount> = {
 };
 
 function createBaseFacets(): Facets {
-  return { categories: [], brands: [] };
+  return { categories: [], brands: [], priceBands: [], stock: [] };
 }
 
 export const Facets: MessageFns<Facets> = {
@@ -1790,6 +2024,12 @@ export const Facets: MessageFns<Facets> = {
     }
     for (const v of message.brands) {
       FacetCount.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.priceBands) {
+      FacetCount.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.stock) {
+      FacetCount.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1823,6 +2063,22 @@ export const Facets: MessageFns<Facets> = {
             message.brands.push(FacetCount.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.priceBands.push(FacetCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.stock.push(FacetCount.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1837,7 +2093,7 @@ export const Facets: MessageFns<Facets> = {
 };
 
 function createBaseSearchResponse(): SearchResponse {
-  return { hits: [], collection: "", modelId: "" };
+  return { hits: [], collection: "", modelId: "", total: 0, totalIsLowerBound: false };
 }
 
 export const SearchResponse: MessageFns<SearchResponse> = {
@@ -1853,6 +2109,12 @@ export const SearchResponse: MessageFns<SearchResponse> = {
     }
     if (message.modelId !== "") {
       writer.uint32(34).string(message.modelId);
+    }
+    if (message.total !== 0) {
+      writer.uint32(40).uint32(message.total);
+    }
+    if (message.totalIsLowerBound !== false) {
+      writer.uint32(48).bool(message.totalIsLowerBound);
     }
     return writer;
   },
@@ -1900,6 +2162,22 @@ export const SearchResponse: MessageFns<SearchResponse> = {
             }
 
             message.modelId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.total = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.totalIsLowerBound = reader.bool();
             continue;
           }
         }
