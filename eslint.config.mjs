@@ -13,8 +13,18 @@ import tseslint from 'typescript-eslint';
 export default [
   {
     ignores: [
-      '**/node_modules/**', '**/dist/**', '**/tmp/**', 'data/**', 'models/**', 'artifacts/**',
-      'libs/proto/src/generated/**', 'deploy/**', 'load-tests/k6/**', '**/*.js', '**/*.mjs', '**/*.cjs',
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/tmp/**',
+      'data/**',
+      'models/**',
+      'artifacts/**',
+      'libs/proto/src/generated/**',
+      'deploy/**',
+      'load-tests/k6/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
       // The shoppers' page ships as written (no build): its script is linted below.
       '!services/*/src/web/**/*.js',
     ],
@@ -70,7 +80,10 @@ export default [
             // Evaluating hybrid search honestly needs the real store (scope:search); services still cannot import tools.
             { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:tools', 'scope:search', 'scope:shared'] },
             { sourceTag: 'scope:load-tests', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:cli', 'scope:embedder', 'scope:search', 'scope:ingestion', 'scope:query-api', 'scope:tools', 'scope:shared'] },
+            {
+              sourceTag: 'scope:cli',
+              onlyDependOnLibsWithTags: ['scope:cli', 'scope:embedder', 'scope:search', 'scope:ingestion', 'scope:query-api', 'scope:tools', 'scope:shared'],
+            },
           ],
         },
       ],

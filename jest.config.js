@@ -8,10 +8,7 @@ const swcConfig = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 delete swcConfig.$schema;
 
 const moduleNameMapper = Object.fromEntries(
-  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [
-    `^${alias.replace(/[/\\^$.*+?()[\]{}|-]/g, '\\$&')}$`,
-    `<rootDir>/${target}`,
-  ]),
+  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias.replace(/[/\\^$.*+?()[\]{}|-]/g, '\\$&')}$`, `<rootDir>/${target}`]),
 );
 
 const common = {
@@ -32,7 +29,18 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,tools,load-tests}/**/*.spec.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/{libs,services,tools,load-tests,deploy}/**/*.int-spec.ts'], testEnvironment: '<rootDir>/tools/test/jest-node-environment.js', setupFilesAfterEnv: ['<rootDir>/tools/test/jest/integration-timeout.js'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/{libs,services,tools,load-tests}/**/*.e2e-spec.ts'], setupFilesAfterEnv: ['<rootDir>/tools/test/jest/e2e-timeout.js'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{libs,services,tools,load-tests,deploy}/**/*.int-spec.ts'],
+      testEnvironment: '<rootDir>/tools/test/jest-node-environment.js',
+      setupFilesAfterEnv: ['<rootDir>/tools/test/jest/integration-timeout.js'],
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/{libs,services,tools,load-tests}/**/*.e2e-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/tools/test/jest/e2e-timeout.js'],
+    },
   ],
 };

@@ -30,7 +30,11 @@ async function main(): Promise<void> {
   try {
     const { imageSize, modelId } = runtime.info();
     const pixels = Float32Array.from({ length: batch * 3 * imageSize * imageSize }, (_, i) => Math.sin(i) * 1.5);
-    const texts = Array.from({ length: batch }, (_, i) => `a ${['red', 'blue', 'grey', 'purple'][i % 4]} ${['striped', 'dotted', 'solid', 'checked'][i % 4]} ${['mug', 'dress', 'sneaker', 'lamp'][(i >> 2) % 4]} by northwind`);
+    const texts = Array.from(
+      { length: batch },
+      (_, i) =>
+        `a ${['red', 'blue', 'grey', 'purple'][i % 4]} ${['striped', 'dotted', 'solid', 'checked'][i % 4]} ${['mug', 'dress', 'sneaker', 'lamp'][(i >> 2) % 4]} by northwind`,
+    );
     const tokens = runtime.tokenize(texts);
     const images = await rate(seconds, batch, () => runtime.embedImageBatch(pixels, batch));
     const textsPerSecond = await rate(seconds, batch, () => runtime.embedTextBatch(tokens.inputIds, tokens.attentionMask, batch));

@@ -13,10 +13,34 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const NONSENSE = [
-  'asdfgh', 'qwerty uiop', 'zxqv flurble', 'lorem ipsum dolor sit amet', 'quantum chromodynamics', 'the weather tomorrow in paris',
-  '1234567', '!!!', 'how to bake bread', 'car insurance quote', 'bitcoin price', 'xkcd', 'mitochondria', 'tax return form',
-  'football world cup results', 'kjhgf lkjh', 'banana smoothie recipe', 'laptop charger', 'holiday in spain', 'ssss', 'ok',
-  'please help', 'what is the meaning of life', 'hello world', 'the', 'purple monkey dishwasher', 'error 404', 'zzzzzzzz zzzz',
+  'asdfgh',
+  'qwerty uiop',
+  'zxqv flurble',
+  'lorem ipsum dolor sit amet',
+  'quantum chromodynamics',
+  'the weather tomorrow in paris',
+  '1234567',
+  '!!!',
+  'how to bake bread',
+  'car insurance quote',
+  'bitcoin price',
+  'xkcd',
+  'mitochondria',
+  'tax return form',
+  'football world cup results',
+  'kjhgf lkjh',
+  'banana smoothie recipe',
+  'laptop charger',
+  'holiday in spain',
+  'ssss',
+  'ok',
+  'please help',
+  'what is the meaning of life',
+  'hello world',
+  'the',
+  'purple monkey dishwasher',
+  'error 404',
+  'zzzzzzzz zzzz',
 ];
 
 function percentile(values: number[], p: number): number {
@@ -35,13 +59,20 @@ async function main(): Promise<void> {
     const { dimension, imageSize } = runtime.info();
     const plan = planEvalCatalog(seed, count);
     const pixels = await renderAndPreprocess(plan, imageSize, 8);
-    const gallery = await embedImages(runtime, pixels.map((p) => p[0]), 64);
+    const gallery = await embedImages(
+      runtime,
+      pixels.map((p) => p[0]),
+      64,
+    );
     const real = [
       ...plan.products.slice(0, 60).map((p) => p.title),
       ...plan.products.slice(0, 60).map((p) => EVAL_PROMPTS.attributes(p.spec)),
       ...CATEGORIES.map(EVAL_PROMPTS.category),
       ...COLOURS.map(EVAL_PROMPTS.colour),
-      ...CATEGORIES.flatMap((category, i) => [`${COLOURS[i % COLOURS.length]} ${CATEGORY_INFO[category].synonyms.at(-1)}`, `${PATTERNS[i % PATTERNS.length]} ${category}`]),
+      ...CATEGORIES.flatMap((category, i) => [
+        `${COLOURS[i % COLOURS.length]} ${CATEGORY_INFO[category].synonyms.at(-1)}`,
+        `${PATTERNS[i % PATTERNS.length]} ${category}`,
+      ]),
     ];
     const top1 = async (texts: string[]): Promise<number[]> => {
       const vectors = await embedTexts(runtime, texts, 64);
@@ -56,8 +87,20 @@ async function main(): Promise<void> {
       JSON.stringify({
         model: runtime.info().modelId,
         gallery: count,
-        realTop1: { queries: realScores.length, min: percentile(realScores, 0), p5: realLow, median: percentile(realScores, 50), max: percentile(realScores, 100) },
-        nonsenseTop1: { queries: nonsenseScores.length, min: percentile(nonsenseScores, 0), median: percentile(nonsenseScores, 50), p95: nonsenseHigh, max: percentile(nonsenseScores, 100) },
+        realTop1: {
+          queries: realScores.length,
+          min: percentile(realScores, 0),
+          p5: realLow,
+          median: percentile(realScores, 50),
+          max: percentile(realScores, 100),
+        },
+        nonsenseTop1: {
+          queries: nonsenseScores.length,
+          min: percentile(nonsenseScores, 0),
+          median: percentile(nonsenseScores, 50),
+          p95: nonsenseHigh,
+          max: percentile(nonsenseScores, 100),
+        },
         threshold,
         realBelowThreshold: realScores.filter((s) => s < threshold).length / realScores.length,
         nonsenseAboveThreshold: nonsenseScores.filter((s) => s >= threshold).length / nonsenseScores.length,

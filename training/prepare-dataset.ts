@@ -8,16 +8,7 @@
  *   node tools/cli/bin/run-ts.js training/prepare-dataset.ts --out tmp/training/dataset \
  *     --train tmp/training/catalog-train --val tmp/training/catalog-val [--val DIR ...] [--size 64]
  */
-import {
-  CATEGORIES,
-  CATEGORY_INFO,
-  COLOURS,
-  COLOUR_INFO,
-  HELD_OUT_COMBINATIONS,
-  PATTERNS,
-  PATTERN_INFO,
-  type ManifestEntry,
-} from '@vsearch/catalog-generator';
+import { CATEGORIES, CATEGORY_INFO, COLOURS, COLOUR_INFO, HELD_OUT_COMBINATIONS, PATTERNS, PATTERN_INFO, type ManifestEntry } from '@vsearch/catalog-generator';
 import { BUNDLED_MODEL_DIR, loadModelDirectory } from '@vsearch/model';
 import { preprocessImage } from '@vsearch/preprocessing';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -37,12 +28,28 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     switch (argv[i]) {
-      case '--out': args.out = value; i++; break;
-      case '--train': args.train.push(value); i++; break;
-      case '--val': args.val.push(value); i++; break;
-      case '--size': args.size = Number(value); i++; break;
-      case '--concurrency': args.concurrency = Number(value); i++; break;
-      default: throw new Error(`unknown argument ${argv[i]}`);
+      case '--out':
+        args.out = value;
+        i++;
+        break;
+      case '--train':
+        args.train.push(value);
+        i++;
+        break;
+      case '--val':
+        args.val.push(value);
+        i++;
+        break;
+      case '--size':
+        args.size = Number(value);
+        i++;
+        break;
+      case '--concurrency':
+        args.concurrency = Number(value);
+        i++;
+        break;
+      default:
+        throw new Error(`unknown argument ${argv[i]}`);
     }
   }
   if (!args.out || args.train.length === 0) throw new Error('usage: prepare-dataset.ts --out DIR --train CATALOG_DIR [--val CATALOG_DIR ...] [--size S]');
@@ -51,7 +58,10 @@ function parseArgs(argv: string[]): Args {
 
 async function readManifest(catalogDir: string): Promise<ManifestEntry[]> {
   const text = await readFile(path.join(catalogDir, 'manifest.jsonl'), 'utf8');
-  return text.split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as ManifestEntry);
+  return text
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as ManifestEntry);
 }
 
 /** Our preprocessing (decode, EXIF, alpha on white, shortest-side bicubic, centre crop) → lossless WebP. */
@@ -66,7 +76,10 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
   const jobs: { catalogDir: string; entry: ManifestEntry; split: 'train' | 'val' }[] = [];
-  for (const [split, dirs] of [['train', args.train], ['val', args.val]] as const) {
+  for (const [split, dirs] of [
+    ['train', args.train],
+    ['val', args.val],
+  ] as const) {
     for (const catalogDir of dirs) for (const entry of await readManifest(catalogDir)) jobs.push({ catalogDir, entry, split });
   }
   const encoded: Buffer[] = new Array(jobs.length);
@@ -111,7 +124,9 @@ async function main(): Promise<void> {
   };
   await writeFile(path.join(args.out, 'dataset.json'), JSON.stringify(dataset));
   const megabytes = offsets[offsets.length - 1] / 1e6;
-  console.log(`prepared ${jobs.length} images (${megabytes.toFixed(1)} MB of lossless WebP) in ${((performance.now() - started) / 1000).toFixed(1)} s → ${args.out}`);
+  console.log(
+    `prepared ${jobs.length} images (${megabytes.toFixed(1)} MB of lossless WebP) in ${((performance.now() - started) / 1000).toFixed(1)} s → ${args.out}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -5,7 +5,10 @@ import { setupShopper, shopperIteration } from './http-shopper.ts';
 const definition = JSON.parse(open('../scenarios/mixed-shopper.json')) as ScenarioDefinition;
 // Photos are read once in the init context; PHOTOS lists files (comma-separated) for SREs to supply.
 const photos: ArrayBuffer[] = (definition.requests as HttpRequestDefinition[]).some((r) => r.kind === 'photo-search')
-  ? (__ENV.PHOTOS || '').split(',').filter(Boolean).map((file) => open(file, 'b'))
+  ? (__ENV.PHOTOS || '')
+      .split(',')
+      .filter(Boolean)
+      .map((file) => open(file, 'b'))
   : [];
 
 export const options = buildOptions(definition, 'mixedShopper');

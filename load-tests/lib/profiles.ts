@@ -45,8 +45,7 @@ export interface K6Options {
 export function buildOptions(definition: ScenarioDefinition, exec: string): K6Options {
   const failedMetric = definition.protocol === 'http' ? 'http_req_failed' : 'checks';
   const durationMetric = definition.protocol === 'http' ? 'http_req_duration' : 'grpc_req_duration';
-  const failedThreshold =
-    definition.protocol === 'http' ? `rate<=${definition.thresholds.errorRate}` : `rate>=${1 - definition.thresholds.errorRate}`;
+  const failedThreshold = definition.protocol === 'http' ? `rate<=${definition.thresholds.errorRate}` : `rate>=${1 - definition.thresholds.errorRate}`;
   return {
     scenarios: {
       [exec]: {

@@ -51,7 +51,10 @@ export async function runGrpcLoad(scenario: GrpcScenario, target: string): Promi
     const makeRequest = (definition: GrpcRequestDefinition): ['EmbedTexts' | 'EmbedImages', object] =>
       definition.kind === 'embed-texts'
         ? ['EmbedTexts', { texts: [picker.pickFrom(definition.texts)], priority: definition.priority }]
-        : ['EmbedImages', { images: Array.from({ length: definition.batch }, () => ({ pixels: picker.pickFrom(pixelBlocks) })), priority: definition.priority }];
+        : [
+            'EmbedImages',
+            { images: Array.from({ length: definition.batch }, () => ({ pixels: picker.pickFrom(pixelBlocks) })), priority: definition.priority },
+          ];
 
     const recorder = new LatencyRecorder();
     const { elapsedMs } = await runOpenLoop({

@@ -132,7 +132,8 @@ export async function runHttpLoad(scenario: HttpScenario, target: string, option
     dropped: () => recorder.recordFailure('dropped: maxVUs in flight'),
     send: (arrival) =>
       sendRequest(agent, base, requests.pick().make()).then(
-        (status) => (status >= 200 && status < 300 ? recorder.recordSuccess(arrival.latencyMs()) : recorder.recordFailure(`http ${status}`, arrival.latencyMs())),
+        (status) =>
+          status >= 200 && status < 300 ? recorder.recordSuccess(arrival.latencyMs()) : recorder.recordFailure(`http ${status}`, arrival.latencyMs()),
         (error: NodeJS.ErrnoException) => recorder.recordFailure(`error ${error.code ?? error.message}`, arrival.latencyMs()),
       ),
   });
@@ -144,7 +145,15 @@ export async function runHttpLoad(scenario: HttpScenario, target: string, option
 function sendRequest(agent: http.Agent, base: URL, request: PreparedRequest): Promise<number> {
   return new Promise((resolve, reject) => {
     const outgoing = http.request(
-      { host: base.hostname, port: base.port || 80, path: request.path, method: request.method, headers: { ...request.headers, ...(request.body ? { 'content-length': String(request.body.length) } : {}) }, agent, timeout: 10_000 },
+      {
+        host: base.hostname,
+        port: base.port || 80,
+        path: request.path,
+        method: request.method,
+        headers: { ...request.headers, ...(request.body ? { 'content-length': String(request.body.length) } : {}) },
+        agent,
+        timeout: 10_000,
+      },
       (response) => {
         response.resume();
         response.on('end', () => resolve(response.statusCode ?? 0));

@@ -31,7 +31,14 @@ describe(runOpenLoop.name, () => {
   it.each([0, 1500.2, 2547.1, 86_400_000.3])('schedules rate × duration arrivals i / rate seconds apart, starting at %d ms', async (start) => {
     const clock = new FakeClock(start);
     const sentAt: number[] = [];
-    await runOpenLoop({ rate: 40, durationMs: 2000, maxInFlight: 100, clock, dropped: () => undefined, send: async () => void sentAt.push(clock.now() - start) });
+    await runOpenLoop({
+      rate: 40,
+      durationMs: 2000,
+      maxInFlight: 100,
+      clock,
+      dropped: () => undefined,
+      send: async () => void sentAt.push(clock.now() - start),
+    });
     expect(sentAt).toHaveLength(80);
     sentAt.forEach((offset, index) => expect(offset).toBeCloseTo(index * 25, 6));
   });
@@ -82,7 +89,15 @@ describe(runOpenLoop.name, () => {
 
   it('stops scheduling once asked to', async () => {
     let sent = 0;
-    await runOpenLoop({ rate: 100, durationMs: 60_000, maxInFlight: 10, clock: new FakeClock(0), shouldStop: () => sent === 5, dropped: () => undefined, send: async () => void sent++ });
+    await runOpenLoop({
+      rate: 100,
+      durationMs: 60_000,
+      maxInFlight: 10,
+      clock: new FakeClock(0),
+      shouldStop: () => sent === 5,
+      dropped: () => undefined,
+      send: async () => void sent++,
+    });
     expect(sent).toBe(5);
   });
 });

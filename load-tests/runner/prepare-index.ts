@@ -17,8 +17,18 @@ interface RawSearchClient extends grpc.Client {
 }
 
 const CATEGORIES = [
-  ['apparel', 't-shirt'], ['apparel', 'dress'], ['apparel', 'jeans'], ['footwear', 'sneaker'], ['footwear', 'boot'], ['bags', 'handbag'],
-  ['bags', 'backpack'], ['accessories', 'cap'], ['home', 'mug'], ['home', 'lamp'], ['home', 'chair'], ['accessories', 'watch'],
+  ['apparel', 't-shirt'],
+  ['apparel', 'dress'],
+  ['apparel', 'jeans'],
+  ['footwear', 'sneaker'],
+  ['footwear', 'boot'],
+  ['bags', 'handbag'],
+  ['bags', 'backpack'],
+  ['accessories', 'cap'],
+  ['home', 'mug'],
+  ['home', 'lamp'],
+  ['home', 'chair'],
+  ['accessories', 'watch'],
 ];
 const BRANDS = ['Northwind', 'Contoso', 'Fabrikam', 'Tailspin', 'Wingtip', 'Adventure Works', 'Litware', 'Proseware'];
 
@@ -100,13 +110,13 @@ async function main(): Promise<void> {
             attributes: { category, synthetic: 'true' },
             updatedAt: '',
           },
-          images: [{ imageId: 'main', imageUrl: `http://127.0.0.1:8080/catalog-images/${productId}/main.jpg`, vector: randomUnitVector(random, live.dimension) }],
+          images: [
+            { imageId: 'main', imageUrl: `http://127.0.0.1:8080/catalog-images/${productId}/main.jpg`, vector: randomUnitVector(random, live.dimension) },
+          ],
         };
       }),
     };
-    await new Promise<void>((resolve, reject) =>
-      client.upsert(request, { deadline: Date.now() + 120_000 }, (error) => (error ? reject(error) : resolve())),
-    );
+    await new Promise<void>((resolve, reject) => client.upsert(request, { deadline: Date.now() + 120_000 }, (error) => (error ? reject(error) : resolve())));
     const done = offset + count;
     if (done % (batch * 20) === 0 || done === missing) {
       const rate = done / ((Date.now() - started) / 1000);

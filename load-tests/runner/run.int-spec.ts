@@ -110,16 +110,32 @@ describe('load runner', () => {
     let calls = 0;
     grpcServer.addService(embedderV1.EmbedderServiceService, {
       getModelInfo: (_call: unknown, callback: grpc.sendUnaryData<embedderV1.GetModelInfoResponse>) =>
-        callback(null, { modelId: 'm@1', dimension: 4, imageSize: 8, mean: [], std: [], resize: '', crop: '', contextLength: 4, executionProvider: 'cpu', textScoreThreshold: 0, logitScale: 100 }),
+        callback(null, {
+          modelId: 'm@1',
+          dimension: 4,
+          imageSize: 8,
+          mean: [],
+          std: [],
+          resize: '',
+          crop: '',
+          contextLength: 4,
+          executionProvider: 'cpu',
+          textScoreThreshold: 0,
+          logitScale: 100,
+        }),
       embedTexts: (call: grpc.ServerUnaryCall<embedderV1.EmbedTextsRequest, unknown>, callback: grpc.sendUnaryData<embedderV1.EmbedTextsResponse>) => {
         calls += 1;
-        callback(null, { embeddings: { count: call.request.texts.length, dimension: 4, vectors: Buffer.alloc(16 * call.request.texts.length), modelId: 'm@1' } });
+        callback(null, {
+          embeddings: { count: call.request.texts.length, dimension: 4, vectors: Buffer.alloc(16 * call.request.texts.length), modelId: 'm@1' },
+        });
       },
       embedImages: (call: grpc.ServerUnaryCall<embedderV1.EmbedImagesRequest, unknown>, callback: grpc.sendUnaryData<embedderV1.EmbedImagesResponse>) => {
         calls += 1;
         const wrongSize = call.request.images.some((image) => image.pixels?.length !== 8 * 8 * 3);
         if (wrongSize) return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'wrong pixel length' });
-        callback(null, { embeddings: { count: call.request.images.length, dimension: 4, vectors: Buffer.alloc(16 * call.request.images.length), modelId: 'm@1' } });
+        callback(null, {
+          embeddings: { count: call.request.images.length, dimension: 4, vectors: Buffer.alloc(16 * call.request.images.length), modelId: 'm@1' },
+        });
       },
     });
     const port = await new Promise<number>((resolve, reject) =>

@@ -65,7 +65,9 @@ async function main(): Promise<void> {
     options = parseArgs(process.argv.slice(2));
   } catch (error) {
     const message = (error as Error).message;
-    console.error(`${message ? `load: ${message}\n` : ''}usage: npm run load -- <scenario> [--json] [--duration 30s] [--rate N]\nscenarios: ${listScenarioNames().join(', ')}`);
+    console.error(
+      `${message ? `load: ${message}\n` : ''}usage: npm run load -- <scenario> [--json] [--duration 30s] [--rate N]\nscenarios: ${listScenarioNames().join(', ')}`,
+    );
     process.exitCode = 2;
     return;
   }

@@ -70,7 +70,10 @@ describe(evaluateThresholds.name, () => {
   });
 
   it('fails on errors, p95, p99, and on a run with no requests at all', () => {
-    const failed = (r: LoadResult) => evaluateThresholds(scenario, r).filter((o) => !o.passed).map((o) => o.name);
+    const failed = (r: LoadResult) =>
+      evaluateThresholds(scenario, r)
+        .filter((o) => !o.passed)
+        .map((o) => o.name);
     expect(failed(result({ errors: 2 }))).toEqual(['error rate']);
     expect(failed(result({ latencyMs: { p50: 5, p95: 31, p99: 40, max: 50 } }))).toEqual(['p95 ms']);
     expect(failed(result({ latencyMs: { p50: 5, p95: 20, p99: 61, max: 70 } }))).toEqual(['p99 ms']);

@@ -51,7 +51,9 @@ export function formatOutcomes(result: LoadResult, outcomes: ThresholdOutcome[])
     `  latency ms: p50 ${result.latencyMs.p50.toFixed(1)}  p95 ${result.latencyMs.p95.toFixed(1)}  p99 ${result.latencyMs.p99.toFixed(1)}  max ${result.latencyMs.max.toFixed(1)}`,
   ];
   if (result.baseline) {
-    lines.push(`  baseline before the action: p95 ${result.baseline.latencyMs.p95.toFixed(1)} ms, errors ${result.baseline.errors}/${result.baseline.requests}`);
+    lines.push(
+      `  baseline before the action: p95 ${result.baseline.latencyMs.p95.toFixed(1)} ms, errors ${result.baseline.errors}/${result.baseline.requests}`,
+    );
   }
   if (result.action) lines.push(`  ${result.action.name}: ${result.action.detail} (${(result.action.durationMs / 1000).toFixed(1)} s)`);
   for (const outcome of outcomes) {

@@ -58,12 +58,18 @@ interface ThroughputFigures {
 /** Retrieval quality of the bundled model on two evaluation catalogs, and its raw onnxruntime throughput. */
 function benchModel(runs: number): boolean {
   const evals = [7, 42]
-    .map((seed) => runJson<EvalFigures>(`model quality, seed ${seed}`, ['tools/cli/bin/vsearch.js', 'eval', '--seed', String(seed), '--count', '1000', '--json']))
+    .map((seed) =>
+      runJson<EvalFigures>(`model quality, seed ${seed}`, ['tools/cli/bin/vsearch.js', 'eval', '--seed', String(seed), '--count', '1000', '--json']),
+    )
     .filter((figures): figures is EvalFigures => figures !== undefined);
   const throughput: ThroughputFigures[] = [];
   for (const threads of [[], ['--threads', '1']]) {
     for (let run = 0; run < runs; run += 1) {
-      const figures = runJson<ThroughputFigures>(`model throughput ${threads.join(' ') || 'default threads'} (run ${run + 1}/${runs})`, ['tools/cli/bin/run-ts.js', 'training/benchmark-model.ts', ...threads]);
+      const figures = runJson<ThroughputFigures>(`model throughput ${threads.join(' ') || 'default threads'} (run ${run + 1}/${runs})`, [
+        'tools/cli/bin/run-ts.js',
+        'training/benchmark-model.ts',
+        ...threads,
+      ]);
       if (figures) throughput.push(figures);
     }
   }
@@ -90,8 +96,14 @@ function benchModel(runs: number): boolean {
       '',
       '| intra-op threads | images/s | texts/s | texts/s with tokenizer |',
       '| --- | --- | --- | --- |',
-      throughputRow('onnxruntime default', throughput.filter((r) => r.intraOpThreads !== 1)),
-      throughputRow('1', throughput.filter((r) => r.intraOpThreads === 1)),
+      throughputRow(
+        'onnxruntime default',
+        throughput.filter((r) => r.intraOpThreads !== 1),
+      ),
+      throughputRow(
+        '1',
+        throughput.filter((r) => r.intraOpThreads === 1),
+      ),
     ].join('\n'),
   );
   return evals.length === 2 && throughput.length > 0;
@@ -105,7 +117,13 @@ function runStep(label: string, command: string, args: string[], env: NodeJS.Pro
 }
 
 interface LoadRecord {
-  result: { requests: number; errors: number; throughput: number; latencyMs: { p50: number; p95: number; p99: number }; baseline?: { latencyMs: { p95: number } } };
+  result: {
+    requests: number;
+    errors: number;
+    throughput: number;
+    latencyMs: { p50: number; p95: number; p99: number };
+    baseline?: { latencyMs: { p95: number } };
+  };
   outcomes: { name: string; passed: boolean }[];
   profile: { rate: number; duration: string };
 }
@@ -115,9 +133,21 @@ async function runLoadScenarios(runs: number, padProducts: number): Promise<bool
   // One load generator is one client: the per-client rate limiter would answer most of its
   // requests with 429, so the stack under test runs without it (capacity is what is measured).
   // Ready means the whole sample catalog is indexed, not just the API answering.
-  const stack = await startEmbeddedStack({ env: { ADMIN_API_KEYS: apiKey, LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false' }, echo: true, readyTimeoutMs: 15 * 60_000 });
+  const stack = await startEmbeddedStack({
+    env: { ADMIN_API_KEYS: apiKey, LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false' },
+    echo: true,
+    readyTimeoutMs: 15 * 60_000,
+  });
   try {
-    if (padProducts > 0 && !runStep(`pad the index to ${padProducts} products`, process.execPath, ['tools/cli/bin/run-ts.js', 'load-tests/runner/prepare-index.ts', '--products', String(padProducts)])) {
+    if (
+      padProducts > 0 &&
+      !runStep(`pad the index to ${padProducts} products`, process.execPath, [
+        'tools/cli/bin/run-ts.js',
+        'load-tests/runner/prepare-index.ts',
+        '--products',
+        String(padProducts),
+      ])
+    ) {
       return false;
     }
     const rows: string[] = [];
@@ -125,7 +155,12 @@ async function runLoadScenarios(runs: number, padProducts: number): Promise<bool
     for (const scenario of LOAD_SCENARIOS) {
       const records: LoadRecord[] = [];
       for (let run = 0; run < runs; run += 1) {
-        const passed = runStep(`load ${scenario} (run ${run + 1}/${runs})`, process.execPath, ['tools/cli/bin/run-ts.js', 'load-tests/runner/run.ts', scenario], { VSEARCH_API_KEY: apiKey });
+        const passed = runStep(
+          `load ${scenario} (run ${run + 1}/${runs})`,
+          process.execPath,
+          ['tools/cli/bin/run-ts.js', 'load-tests/runner/run.ts', scenario],
+          { VSEARCH_API_KEY: apiKey },
+        );
         allPassed &&= passed;
         try {
           records.push(JSON.parse(readFileSync(path.join(REPO_ROOT, 'tmp/load-results', `${scenario}.json`), 'utf8')) as LoadRecord);
@@ -166,7 +201,13 @@ async function main(): Promise<void> {
   const { parts, runs, padProducts } = parseArgs(process.argv.slice(2));
   writeBenchmarkSection(
     'machine',
-    [`## Machine`, '', `Last run: ${new Date().toISOString().slice(0, 10)} (parts: ${parts.join(', ')}) on ${describeMachine()}; load average at start ${os.loadavg()[0].toFixed(2)}. Each section names its own command and run; a part run alone rewrites only its section.`, '', 'Command: `npm run bench` (all parts) or `npm run bench -- --only model,load`.'].join('\n'),
+    [
+      `## Machine`,
+      '',
+      `Last run: ${new Date().toISOString().slice(0, 10)} (parts: ${parts.join(', ')}) on ${describeMachine()}; load average at start ${os.loadavg()[0].toFixed(2)}. Each section names its own command and run; a part run alone rewrites only its section.`,
+      '',
+      'Command: `npm run bench` (all parts) or `npm run bench -- --only model,load`.',
+    ].join('\n'),
   );
   let ok = true;
   for (const part of parts) {

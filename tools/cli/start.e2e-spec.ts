@@ -25,7 +25,7 @@ interface CliResult {
 function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(process.execPath, [VSEARCH_CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
+      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
   });
@@ -74,10 +74,16 @@ describe('vsearch start (npm start)', () => {
 
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  const readyOf = (cli: CliProcess) => waitFor('the stack to be ready', () => {
-    if (cli.child.exitCode !== null) throw new Error(`vsearch start exited with ${cli.child.exitCode}:\n${cli.output()}`);
-    return cli.output().includes('vsearch is ready');
-  }, 240_000, 250);
+  const readyOf = (cli: CliProcess) =>
+    waitFor(
+      'the stack to be ready',
+      () => {
+        if (cli.child.exitCode !== null) throw new Error(`vsearch start exited with ${cli.child.exitCode}:\n${cli.output()}`);
+        return cli.output().includes('vsearch is ready');
+      },
+      240_000,
+      250,
+    );
 
   it('generates and indexes the sample catalog, answers searches over HTTP and the CLI, and stops cleanly on Ctrl-C', async () => {
     running = spawnCli(['start', '--count', String(COUNT)], { env });
@@ -95,7 +101,18 @@ describe('vsearch start (npm start)', () => {
     expect(image.headers.get('content-type')).toMatch(/^image\//);
 
     // status: every service up, the collection holds the catalog.
-    const status = await runCli(['status', '--json', '--api-url', apiUrl, '--ingestion-url', `http://127.0.0.1:${env.INGESTION_PORT}`, '--embedder-addr', `127.0.0.1:${env.EMBEDDER_PORT}`, '--search-addr', `127.0.0.1:${env.SEARCH_PORT}`]);
+    const status = await runCli([
+      'status',
+      '--json',
+      '--api-url',
+      apiUrl,
+      '--ingestion-url',
+      `http://127.0.0.1:${env.INGESTION_PORT}`,
+      '--embedder-addr',
+      `127.0.0.1:${env.EMBEDDER_PORT}`,
+      '--search-addr',
+      `127.0.0.1:${env.SEARCH_PORT}`,
+    ]);
     expect(status.stderr).toBe('');
     expect(status.code).toBe(0);
     const report = JSON.parse(status.stdout) as { index: { products: number; generation: number; modelId: string }; model: string };
@@ -132,10 +149,15 @@ describe('vsearch start (npm start)', () => {
     expect(indexed.code).toBe(1);
     expect(indexed.stdout).toContain('1 valid events (1 upserts, 0 deletes), 1 invalid');
     expect(indexed.stdout).toMatch(/line 2: schema_violation/);
-    await waitFor('the added product to be indexed', async () => {
-      const similar = await fetch(`${apiUrl}/v1/products/e2e-added-1/similar?limit=1`);
-      return similar.status === 200;
-    }, 60_000, 500);
+    await waitFor(
+      'the added product to be indexed',
+      async () => {
+        const similar = await fetch(`${apiUrl}/v1/products/e2e-added-1/similar?limit=1`);
+        return similar.status === 200;
+      },
+      60_000,
+      500,
+    );
 
     // reindex --wait: a new generation replaces the old one; the key comes from DATA_DIR/admin-api-key.
     const reindex = await runCli(['reindex', '--wait', '--poll-ms', '200', '--api-url', apiUrl], { DATA_DIR: dataDir });
@@ -189,11 +211,29 @@ describe('vsearch serve', () => {
     const searchPort = await freePort();
     const serve = spawnCli(['serve', 'search'], { env: { DATA_DIR: dataDir, SEARCH_PORT: searchPort, METRICS_PORT: 0, LOG_LEVEL: 'warn' } });
     try {
-      await waitFor('the search service', () => {
-        if (serve.child.exitCode !== null) throw new Error(serve.output());
-        return serve.output().includes(`search started on port ${searchPort}`);
-      }, 60_000, 200);
-      const status = await runCli(['status', '--json', '--search-addr', `127.0.0.1:${searchPort}`, '--api-url', `http://127.0.0.1:${await freePort()}`, '--ingestion-url', `http://127.0.0.1:${await freePort()}`, '--embedder-addr', `127.0.0.1:${await freePort()}`, '--timeout', '2000']);
+      await waitFor(
+        'the search service',
+        () => {
+          if (serve.child.exitCode !== null) throw new Error(serve.output());
+          return serve.output().includes(`search started on port ${searchPort}`);
+        },
+        60_000,
+        200,
+      );
+      const status = await runCli([
+        'status',
+        '--json',
+        '--search-addr',
+        `127.0.0.1:${searchPort}`,
+        '--api-url',
+        `http://127.0.0.1:${await freePort()}`,
+        '--ingestion-url',
+        `http://127.0.0.1:${await freePort()}`,
+        '--embedder-addr',
+        `127.0.0.1:${await freePort()}`,
+        '--timeout',
+        '2000',
+      ]);
       expect(status.code).toBe(1);
       const report = JSON.parse(status.stdout) as { services: Record<string, { state: string }>; collections: unknown[] };
       expect(report.services.search.state).toBe('up');
@@ -243,7 +283,19 @@ describe('vsearch command line: usage and failures', () => {
     expect(result.stderr).toContain(`cannot reach the query API at http://127.0.0.1:${port}`);
     expect(result.stderr).toContain('npm start');
 
-    const status = await runCli(['status', '--api-url', `http://127.0.0.1:${port}`, '--ingestion-url', `http://127.0.0.1:${port}`, '--embedder-addr', `127.0.0.1:${port}`, '--search-addr', `127.0.0.1:${port}`, '--timeout', '1000']);
+    const status = await runCli([
+      'status',
+      '--api-url',
+      `http://127.0.0.1:${port}`,
+      '--ingestion-url',
+      `http://127.0.0.1:${port}`,
+      '--embedder-addr',
+      `127.0.0.1:${port}`,
+      '--search-addr',
+      `127.0.0.1:${port}`,
+      '--timeout',
+      '1000',
+    ]);
     expect(status.code).toBe(1);
     expect(status.stdout).toMatch(/query-api\s+down/);
     expect(status.stderr).toContain('query-api, ingestion, embedder, search are down');

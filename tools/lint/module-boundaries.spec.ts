@@ -59,10 +59,14 @@ describe('module boundaries', () => {
     expect(errors.length).toBeGreaterThan(0);
   }, 60_000);
 
-  it.each(['embedder', 'search', 'ingestion', 'query-api'])('fails lint when the %s service imports the model tooling (hub download, evaluation)', async (service) => {
-    const errors = await boundaryErrors(`services/${service}/src/leak.ts`, "import '@vsearch/model-tools';\n");
-    expect(errors).toEqual([expect.stringContaining('"scope:tools"')]);
-  }, 60_000);
+  it.each(['embedder', 'search', 'ingestion', 'query-api'])(
+    'fails lint when the %s service imports the model tooling (hub download, evaluation)',
+    async (service) => {
+      const errors = await boundaryErrors(`services/${service}/src/leak.ts`, "import '@vsearch/model-tools';\n");
+      expect(errors).toEqual([expect.stringContaining('"scope:tools"')]);
+    },
+    60_000,
+  );
 
   it('lets the CLI import the model tooling', async () => {
     const errors = await boundaryErrors('tools/cli/src/ok.ts', "import '@vsearch/model-tools';\n");

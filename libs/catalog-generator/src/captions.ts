@@ -22,11 +22,12 @@ function article(word: string): string {
 
 /** "a red striped tee"; solid products often leave the pattern out ("a red tee"). */
 function described(words: CaptionWords, solid: boolean, rng: Rng, patternFirst = false): string {
-  const phrase = solid && rng.chance(0.5)
-    ? `${words.colour} ${words.category}`
-    : patternFirst
-      ? `${words.pattern} ${words.colour} ${words.category}`
-      : `${words.colour} ${words.pattern} ${words.category}`;
+  const phrase =
+    solid && rng.chance(0.5)
+      ? `${words.colour} ${words.category}`
+      : patternFirst
+        ? `${words.pattern} ${words.colour} ${words.category}`
+        : `${words.colour} ${words.pattern} ${words.category}`;
   return `${article(phrase)} ${phrase}`;
 }
 

@@ -25,7 +25,11 @@ function hashTree(dir: string): Record<string, string> {
 }
 
 function readJsonl<T>(file: string): T[] {
-  return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
 }
 
 describe(generateCatalog.name, () => {
@@ -46,7 +50,13 @@ describe(generateCatalog.name, () => {
   it('writes valid catalog events, a manifest line per image file, and a variety of formats, sizes, orientations and alpha', async () => {
     const dir = path.join(root, 'variety');
     const progress: number[] = [];
-    const result = await generateCatalog({ seed: 42, count: 40, outDir: dir, baseUrl: 'http://images.test/cat/', onProgress: (p) => progress.push(p.products) });
+    const result = await generateCatalog({
+      seed: 42,
+      count: 40,
+      outDir: dir,
+      baseUrl: 'http://images.test/cat/',
+      onProgress: (p) => progress.push(p.products),
+    });
     expect(progress).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
 
     const events = readFileSync(path.join(dir, 'catalog.jsonl'), 'utf8').trim().split('\n');

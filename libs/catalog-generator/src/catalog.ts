@@ -107,21 +107,24 @@ interface ProductOutput {
   formats: ImageFormat[];
 }
 
-async function generateProduct(options: Required<Pick<GenerateCatalogOptions, 'seed' | 'outDir' | 'baseUrl' | 'heldOut'>> & { imagesPerProduct?: number }, index: number): Promise<ProductOutput> {
+async function generateProduct(
+  options: Required<Pick<GenerateCatalogOptions, 'seed' | 'outDir' | 'baseUrl' | 'heldOut'>> & { imagesPerProduct?: number },
+  index: number,
+): Promise<ProductOutput> {
   const { seed, outDir, baseUrl, heldOut } = options;
   const rng = createRng(`${seed}:product:${index}`);
   const spec = sampleProductSpec(rng, { heldOut });
-  const imageCount = options.imagesPerProduct ?? rng.weighted([
-    [1, 0.55],
-    [2, 0.3],
-    [3, 0.15],
-  ]);
+  const imageCount =
+    options.imagesPerProduct ??
+    rng.weighted([
+      [1, 0.55],
+      [2, 0.3],
+      [3, 0.15],
+    ]);
   const productId = productIdFor(seed, index);
   const productDir = path.join(outDir, 'images', productId);
   await mkdir(productDir, { recursive: true });
-  const renders = await Promise.all(
-    Array.from({ length: imageCount }, (_, j) => renderProductImage(spec, `${seed}:${index}:${j + 1}`)),
-  );
+  const renders = await Promise.all(Array.from({ length: imageCount }, (_, j) => renderProductImage(spec, `${seed}:${index}:${j + 1}`)));
   const images: { id: string; url: string }[] = [];
   const manifestLines: string[] = [];
   let imageBytes = 0;
@@ -173,7 +176,10 @@ export async function generateCatalog(options: GenerateCatalogOptions): Promise<
   const started = performance.now();
   if (!Number.isSafeInteger(options.seed)) throw new Error(`seed must be an integer, got ${options.seed}`);
   if (!Number.isInteger(options.count) || options.count < 0) throw new Error(`count must be a non-negative integer, got ${options.count}`);
-  if (options.imagesPerProduct !== undefined && (!Number.isInteger(options.imagesPerProduct) || options.imagesPerProduct < 1 || options.imagesPerProduct > 20)) {
+  if (
+    options.imagesPerProduct !== undefined &&
+    (!Number.isInteger(options.imagesPerProduct) || options.imagesPerProduct < 1 || options.imagesPerProduct > 20)
+  ) {
     throw new Error(`imagesPerProduct must be an integer from 1 to 20, got ${options.imagesPerProduct}`);
   }
   const outDir = path.resolve(options.outDir);

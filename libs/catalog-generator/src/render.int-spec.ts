@@ -59,10 +59,13 @@ describe(renderProductImage.name, () => {
   it('keeps solid colours nearest to their own name under the lighting it applies', async () => {
     const nominal = COLOURS.map((colour) => [colour, parseHex(COLOUR_INFO[colour].hex)] as const);
     const nearest = (rgb: number[]): Colour =>
-      nominal.reduce<{ colour: Colour; distance: number }>((best, [colour, hex]) => {
-        const distance = (hex[0] - rgb[0]) ** 2 + (hex[1] - rgb[1]) ** 2 + (hex[2] - rgb[2]) ** 2;
-        return distance < best.distance ? { colour, distance } : best;
-      }, { colour: 'red', distance: Infinity }).colour;
+      nominal.reduce<{ colour: Colour; distance: number }>(
+        (best, [colour, hex]) => {
+          const distance = (hex[0] - rgb[0]) ** 2 + (hex[1] - rgb[1]) ** 2 + (hex[2] - rgb[2]) ** 2;
+          return distance < best.distance ? { colour, distance } : best;
+        },
+        { colour: 'red', distance: Infinity },
+      ).colour;
     const rng = createRng(14);
     const misses: string[] = [];
     for (const colour of COLOURS) {

@@ -38,7 +38,13 @@ describe('createRng', () => {
   it('picks by weight', () => {
     const rng = createRng(3);
     const counts = { a: 0, b: 0 };
-    for (let i = 0; i < 4000; i++) counts[rng.weighted([['a', 3], ['b', 1]] as const)]++;
+    for (let i = 0; i < 4000; i++)
+      counts[
+        rng.weighted([
+          ['a', 3],
+          ['b', 1],
+        ] as const)
+      ]++;
     expect(counts.a / 4000).toBeGreaterThan(0.7);
     expect(counts.a / 4000).toBeLessThan(0.8);
   });

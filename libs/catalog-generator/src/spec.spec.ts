@@ -94,7 +94,11 @@ describe('HELD_OUT_COMBINATIONS', () => {
 
 describe(productTitle.name, () => {
   it('reads brand, colour, pattern, category and model word', () => {
-    const spec = { ...sampleProductSpec(createRng(6), { category: 'mug', colour: 'purple', pattern: 'dotted' }), brand: 'Northwind' as const, modelWord: 'Aurora' };
+    const spec = {
+      ...sampleProductSpec(createRng(6), { category: 'mug', colour: 'purple', pattern: 'dotted' }),
+      brand: 'Northwind' as const,
+      modelWord: 'Aurora',
+    };
     expect(productTitle(spec)).toBe('Northwind Purple Dotted Mug Aurora');
   });
 });

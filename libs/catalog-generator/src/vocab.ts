@@ -4,20 +4,7 @@
  * evaluation and the demo all draw from these lists.
  */
 
-export const CATEGORIES = [
-  't-shirt',
-  'dress',
-  'jeans',
-  'sneaker',
-  'boot',
-  'handbag',
-  'backpack',
-  'cap',
-  'watch',
-  'mug',
-  'lamp',
-  'chair',
-] as const;
+export const CATEGORIES = ['t-shirt', 'dress', 'jeans', 'sneaker', 'boot', 'handbag', 'backpack', 'cap', 'watch', 'mug', 'lamp', 'chair'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export const DEPARTMENTS = ['apparel', 'footwear', 'bags', 'accessories', 'home'] as const;
@@ -89,7 +76,11 @@ export const PATTERN_INFO: Record<Pattern, PatternInfo> = {
   solid: { label: 'Solid', adjectives: ['solid', 'plain', 'solid-colour', 'single-colour'], nouns: ['no pattern', 'a plain finish', 'a solid colour'] },
   striped: { label: 'Striped', adjectives: ['striped', 'stripy', 'stripe-patterned'], nouns: ['stripes', 'a striped print', 'a stripe pattern'] },
   dotted: { label: 'Dotted', adjectives: ['dotted', 'polka-dot', 'spotted', 'polka dot'], nouns: ['polka dots', 'dots', 'spots', 'a dotted print'] },
-  checked: { label: 'Checked', adjectives: ['checked', 'plaid', 'gingham', 'checkered'], nouns: ['checks', 'a plaid print', 'a gingham print', 'a checkered pattern'] },
+  checked: {
+    label: 'Checked',
+    adjectives: ['checked', 'plaid', 'gingham', 'checkered'],
+    nouns: ['checks', 'a plaid print', 'a gingham print', 'a checkered pattern'],
+  },
 };
 
 export const BRANDS = [

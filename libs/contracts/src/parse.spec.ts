@@ -101,12 +101,9 @@ describe(parseCatalogEvent.name, () => {
     expectFailure({ ...validUpsert, images: [] }, 'schema_violation', 'at least one image');
   });
 
-  it.each(['file:///etc/passwd', 'ftp://example.com/a.jpg', 'javascript:alert(1)', 'not a url', '//example.com/a.jpg'])(
-    'refuses the image URL %s',
-    (url) => {
-      expectFailure({ ...validUpsert, images: [{ id: 'a', url }] }, 'schema_violation', 'images.0.url');
-    },
-  );
+  it.each(['file:///etc/passwd', 'ftp://example.com/a.jpg', 'javascript:alert(1)', 'not a url', '//example.com/a.jpg'])('refuses the image URL %s', (url) => {
+    expectFailure({ ...validUpsert, images: [{ id: 'a', url }] }, 'schema_violation', 'images.0.url');
+  });
 
   it('refuses duplicate image ids', () => {
     const images = [validUpsert.images[0], { ...validUpsert.images[1], id: 'front' }];

@@ -11,9 +11,7 @@ export const reindexRequestedSchema = z.strictObject({
    * place in the live collection (no new generation, no alias swap; the other products stay as
    * they are). Without it the whole catalog is rebuilt into a new generation.
    */
-  filter: z
-    .strictObject({ categories: z.array(z.string().min(1).max(100)).min(1).max(20).optional() })
-    .optional(),
+  filter: z.strictObject({ categories: z.array(z.string().min(1).max(100)).min(1).max(20).optional() }).optional(),
   reason: z.string().max(500).optional(),
   requestedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }),
 });

@@ -32,7 +32,11 @@ describe(FileEventLog.name, () => {
     return new FileEventLog({ dir, pollMs: 10, sync: false });
   }
 
-  function collect(log: FileEventLog, groupId: string, onBatch?: (batch: PartitionBatch) => RetryLater | void): { seen: ConsumedEvent[]; consumer: EventConsumer } {
+  function collect(
+    log: FileEventLog,
+    groupId: string,
+    onBatch?: (batch: PartitionBatch) => RetryLater | void,
+  ): { seen: ConsumedEvent[]; consumer: EventConsumer } {
     const seen: ConsumedEvent[] = [];
     const consumer = log.createConsumer({ groupId, topics: ['t'], maxBatchSize: 3 });
     consumers.push(consumer);
@@ -67,7 +71,10 @@ describe(FileEventLog.name, () => {
 
   it('resumes a group after its last commit, in another instance (another process)', async () => {
     const first = newLog();
-    await first.publish('t', [1, 2, 3, 4].map((n) => ({ key: `k${n}`, value: String(n) })));
+    await first.publish(
+      't',
+      [1, 2, 3, 4].map((n) => ({ key: `k${n}`, value: String(n) })),
+    );
     const a = collect(first, 'g');
     await until('4 messages', () => a.seen.length === 4);
     await a.consumer.stop();
@@ -89,7 +96,10 @@ describe(FileEventLog.name, () => {
 
   it('re-delivers from retryFrom after the delay, without skipping anything', async () => {
     const log = newLog();
-    await log.publish('t', ['1', '2', '3'].map((value) => ({ key: value, value })));
+    await log.publish(
+      't',
+      ['1', '2', '3'].map((value) => ({ key: value, value })),
+    );
     let refusals = 2;
     const started = Date.now();
     const { seen } = collect(log, 'g', (batch) => (refusals-- > 0 ? { retryFrom: batch.messages[0].offset, delayMs: 50 } : undefined));
@@ -122,7 +132,10 @@ describe(FileEventLog.name, () => {
   it('keeps the commit of every partition when partitions commit at the same time', async () => {
     const log = newLog();
     await log.ensureTopics([{ topic: 'multi', partitions: 4 }]);
-    await log.publish('multi', Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: String(i) })));
+    await log.publish(
+      'multi',
+      Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: String(i) })),
+    );
     const consumer = log.createConsumer({ groupId: 'g', topics: ['multi'], maxBatchSize: 1 });
     consumers.push(consumer);
     let seen = 0;
@@ -151,7 +164,10 @@ describe(FileEventLog.name, () => {
   it('replays a topic from the beginning up to the end offsets at the start', async () => {
     const log = newLog();
     await log.ensureTopics([{ topic: 'r', partitions: 2 }]);
-    await log.publish('r', ['a', 'b', 'c', 'd', 'e'].map((key) => ({ key, value: key })));
+    await log.publish(
+      'r',
+      ['a', 'b', 'c', 'd', 'e'].map((key) => ({ key, value: key })),
+    );
     expect([...(await log.endOffsets('r')).values()].reduce((sum, end) => sum + Number(end), 0)).toBe(5);
     const replayed: string[] = [];
     const result = await log.replayTopic('r', async (batch) => {
@@ -176,7 +192,15 @@ describe(DeadLetterPublisher.name, () => {
   it('writes the original key and value with reason, stage, code and origin headers', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'event-log-'));
     const log = new FileEventLog({ dir, sync: false });
-    const original: ConsumedEvent = { topic: 'catalog.products.v1', partition: 2, offset: '41', key: 'p1', value: Buffer.from('{oops'), headers: { trace: 't1' }, timestamp: 1 };
+    const original: ConsumedEvent = {
+      topic: 'catalog.products.v1',
+      partition: 2,
+      offset: '41',
+      key: 'p1',
+      value: Buffer.from('{oops'),
+      headers: { trace: 't1' },
+      timestamp: 1,
+    };
     await new DeadLetterPublisher(log).publishDeadLetter(original, { stage: 'parse', errorCode: 'invalid_json', reason: 'Unexpected token o' });
     const [letter] = await log.reader('catalog.products.v1.dlq', 0).read(0, 10);
     expect(letter.key).toBe('p1');

@@ -30,18 +30,35 @@ describe(kafkaConnectionFromEnv.name, () => {
 
   it('reads brokers, TLS and SASL (mechanism case-insensitive)', () => {
     const connection = kafkaConnectionFromEnv(
-      { KAFKA_BROKERS: 'k1:9093, k2:9093', KAFKA_TLS: 'true', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'vsearch', KAFKA_SASL_PASSWORD: SECRET },
+      {
+        KAFKA_BROKERS: 'k1:9093, k2:9093',
+        KAFKA_TLS: 'true',
+        KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+        KAFKA_SASL_USERNAME: 'vsearch',
+        KAFKA_SASL_PASSWORD: SECRET,
+      },
       'ingestion',
     );
-    expect(connection).toEqual({ brokers: ['k1:9093', 'k2:9093'], clientId: 'ingestion', ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'vsearch', password: SECRET } });
+    expect(connection).toEqual({
+      brokers: ['k1:9093', 'k2:9093'],
+      clientId: 'ingestion',
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'vsearch', password: SECRET },
+    });
   });
 
   it.each(['plain', 'scram-sha-256', 'scram-sha-512'])('accepts the %s mechanism', (mechanism) => {
-    expect(kafkaConnectionFromEnv({ KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, 'c').sasl?.mechanism).toBe(mechanism);
+    expect(kafkaConnectionFromEnv({ KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, 'c').sasl?.mechanism).toBe(
+      mechanism,
+    );
   });
 
   it('treats empty variables as unset (the chart renders them empty when SASL is off)', () => {
-    expect(kafkaConnectionFromEnv({ KAFKA_TLS: 'false', KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '' }, 'c')).toEqual({ brokers: [], clientId: 'c', ssl: false });
+    expect(kafkaConnectionFromEnv({ KAFKA_TLS: 'false', KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '' }, 'c')).toEqual({
+      brokers: [],
+      clientId: 'c',
+      ssl: false,
+    });
   });
 
   it('refuses a mechanism without user name and password, naming both', () => {
@@ -55,12 +72,16 @@ describe(kafkaConnectionFromEnv.name, () => {
 
   it('refuses a password without a mechanism, and never shows the password', () => {
     const error = configError(() => kafkaConnectionFromEnv({ KAFKA_SASL_USERNAME: 'vsearch', KAFKA_SASL_PASSWORD: SECRET }, 'c'));
-    expect(error.problems).toEqual(['KAFKA_SASL_MECHANISM (unset): required when KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD are set (one of plain, scram-sha-256, scram-sha-512)']);
+    expect(error.problems).toEqual([
+      'KAFKA_SASL_MECHANISM (unset): required when KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD are set (one of plain, scram-sha-256, scram-sha-512)',
+    ]);
     expect(error.message).not.toContain(SECRET);
   });
 
   it('refuses an unknown mechanism and a bad KAFKA_TLS, hiding the password', () => {
-    const error = configError(() => kafkaConnectionFromEnv({ KAFKA_TLS: 'maybe', KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: SECRET }, 'c'));
+    const error = configError(() =>
+      kafkaConnectionFromEnv({ KAFKA_TLS: 'maybe', KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: SECRET }, 'c'),
+    );
     expect(error.message).toContain('KAFKA_TLS ("maybe"): must be true or false');
     expect(error.message).toContain('KAFKA_SASL_MECHANISM ("gssapi"): must be one of plain, scram-sha-256, scram-sha-512');
     expect(error.message).not.toContain(SECRET);
@@ -84,10 +105,18 @@ describe('createEventLog with a Kafka connection', () => {
   const kafkaConfigOf = (log: unknown) => (log as KafkaEventLog)['clientConfig'];
 
   it('passes TLS and SASL to kafkajs', async () => {
-    const connection = kafkaConnectionFromEnv({ KAFKA_BROKERS: 'k1:9093', KAFKA_TLS: 'yes', KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: SECRET }, 'ingestion');
+    const connection = kafkaConnectionFromEnv(
+      { KAFKA_BROKERS: 'k1:9093', KAFKA_TLS: 'yes', KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: SECRET },
+      'ingestion',
+    );
     const log = createEventLog({ ...connection, dataDir: '/nonexistent' });
     expect(log).toBeInstanceOf(KafkaEventLog);
-    expect(kafkaConfigOf(log)).toMatchObject({ clientId: 'ingestion', brokers: ['k1:9093'], ssl: true, sasl: { mechanism: 'scram-sha-256', username: 'u', password: SECRET } });
+    expect(kafkaConfigOf(log)).toMatchObject({
+      clientId: 'ingestion',
+      brokers: ['k1:9093'],
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-256', username: 'u', password: SECRET },
+    });
     await log.close();
   });
 

@@ -66,7 +66,10 @@ describe(KafkaEventLog.name, () => {
   it('goes back to retryFrom and pauses, then delivers everything once, and a new member resumes after the commits', async () => {
     const topic = `${uniqueTopicPrefix('retry')}t`;
     await log.ensureTopics([{ topic, partitions: 1 }]);
-    await log.publish(topic, ['a', 'b', 'c', 'd'].map((value) => ({ key: 'k', value })));
+    await log.publish(
+      topic,
+      ['a', 'b', 'c', 'd'].map((value) => ({ key: 'k', value })),
+    );
     let refusals = 2;
     const group = `${topic}-g`;
     const seen = await consume(topic, group, (message) => {
@@ -85,7 +88,10 @@ describe(KafkaEventLog.name, () => {
   it('replays a topic from the beginning to the end offsets taken at the start', async () => {
     const topic = `${uniqueTopicPrefix('replay')}t`;
     await log.ensureTopics([{ topic, partitions: 3 }]);
-    await log.publish(topic, Array.from({ length: 12 }, (_, i) => ({ key: `k${i}`, value: String(i) })));
+    await log.publish(
+      topic,
+      Array.from({ length: 12 }, (_, i) => ({ key: `k${i}`, value: String(i) })),
+    );
     const ends = await log.endOffsets(topic);
     expect([...ends.values()].reduce((sum, end) => sum + Number(end), 0)).toBe(12);
     const replayed: string[] = [];

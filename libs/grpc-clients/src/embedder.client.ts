@@ -33,7 +33,6 @@ export interface EmbedderClientOptions {
   maxMessageBytes?: number;
 }
 
-
 /** A failed embedder call; `code` is the gRPC status (grpc.status). */
 export class EmbedderCallError extends GrpcCallError {
   constructor(method: string, code: grpc.status, details: string) {
@@ -77,12 +76,18 @@ export class EmbedderClient {
 
   /** Unit vectors of images already preprocessed to the model's size (uint8 RGB, row-major; see getModelInfo). */
   async embedPixels(pixelsList: readonly Uint8Array[], options: EmbedCallOptions = {}): Promise<Float32Array[]> {
-    return this.embedImages(pixelsList.map((pixels) => ({ pixels: asBuffer(pixels) })), options);
+    return this.embedImages(
+      pixelsList.map((pixels) => ({ pixels: asBuffer(pixels) })),
+      options,
+    );
   }
 
   /** Unit vectors of JPEG, PNG or WebP files, decoded by the embedder (the slower path). */
   async embedEncodedImages(files: readonly Uint8Array[], options: EmbedCallOptions = {}): Promise<Float32Array[]> {
-    return this.embedImages(files.map((encoded) => ({ encoded: asBuffer(encoded) })), options);
+    return this.embedImages(
+      files.map((encoded) => ({ encoded: asBuffer(encoded) })),
+      options,
+    );
   }
 
   /** The model served, with its preprocessing rule and serving settings (score cut-offs, logit scale). */
@@ -94,7 +99,9 @@ export class EmbedderClient {
   /** Resolves once a connection is up, or rejects after `timeoutMs`. */
   waitForReady(timeoutMs = 10_000): Promise<void> {
     return new Promise((resolve, reject) =>
-      this.client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(new EmbedderCallError('waitForReady', grpc.status.UNAVAILABLE, error.message)) : resolve())),
+      this.client.waitForReady(Date.now() + timeoutMs, (error) =>
+        error ? reject(new EmbedderCallError('waitForReady', grpc.status.UNAVAILABLE, error.message)) : resolve(),
+      ),
     );
   }
 

@@ -7,7 +7,16 @@
  * with round_robin, so calls spread over every search pod.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { CollectionInfo, ProductData, ProductWithImageVectors, SearchFilter, SearchPage, SearchQuery, StoredProduct, WriteOutcome } from '@vsearch/contracts';
+import type {
+  CollectionInfo,
+  ProductData,
+  ProductWithImageVectors,
+  SearchFilter,
+  SearchPage,
+  SearchQuery,
+  StoredProduct,
+  WriteOutcome,
+} from '@vsearch/contracts';
 import { clientChannelOptions, GrpcCallError, grpcTarget } from '@vsearch/grpc-kit';
 import { searchV1 } from '@vsearch/proto';
 import {
@@ -61,7 +70,6 @@ export class SearchCallError extends GrpcCallError {
 const SERVICE_NAME = 'visualsearch.search.v1.SearchService';
 const SearchGrpcClient = grpc.makeGenericClientConstructor(searchV1.SearchServiceService, SERVICE_NAME);
 
-
 type UnaryMethod<Req, Res> = (
   request: Req,
   metadata: grpc.Metadata,
@@ -69,7 +77,8 @@ type UnaryMethod<Req, Res> = (
   callback: (error: grpc.ServiceError | null, response?: Res) => void,
 ) => grpc.ClientUnaryCall;
 
-type Method = 'upsert' | 'updateAttributes' | 'delete' | 'getProduct' | 'search' | 'similar' | 'createCollection' | 'swapAlias' | 'dropCollection' | 'listCollections';
+type Method =
+  'upsert' | 'updateAttributes' | 'delete' | 'getProduct' | 'search' | 'similar' | 'createCollection' | 'swapAlias' | 'dropCollection' | 'listCollections';
 
 export class SearchClient {
   private readonly client: grpc.Client;
@@ -109,13 +118,21 @@ export class SearchClient {
 
   /** Deletes a product unless a newer version is stored (then 'stale'). */
   async deleteProduct(productId: string, version: number, options: SearchCallOptions & { collection?: string } = {}): Promise<WriteOutcome> {
-    const response = await this.call<searchV1.DeleteRequest, searchV1.DeleteResponse>('delete', { collection: options.collection ?? '', productId, version }, options);
+    const response = await this.call<searchV1.DeleteRequest, searchV1.DeleteResponse>(
+      'delete',
+      { collection: options.collection ?? '', productId, version },
+      options,
+    );
     return this.outcome('delete', response.outcome);
   }
 
   /** The stored product with its image ids and URLs and the images that failed, or undefined when it is not stored. */
   async getProduct(productId: string, options: SearchCallOptions & { collection?: string } = {}): Promise<StoredProduct | undefined> {
-    const response = await this.call<searchV1.GetProductRequest, searchV1.GetProductResponse>('getProduct', { collection: options.collection ?? '', productId }, options);
+    const response = await this.call<searchV1.GetProductRequest, searchV1.GetProductResponse>(
+      'getProduct',
+      { collection: options.collection ?? '', productId },
+      options,
+    );
     return storedProductFromProto(response);
   }
 
@@ -142,7 +159,11 @@ export class SearchClient {
    * `name`, creates that generation, or fails ALREADY_EXISTS when a collection has the name.
    */
   async createGeneration(modelId: string, dimension: number, options: SearchCallOptions & { name?: string } = {}): Promise<string> {
-    const response = await this.call<searchV1.CreateCollectionRequest, searchV1.CreateCollectionResponse>('createCollection', { modelId, dimension, name: options.name ?? '' }, options);
+    const response = await this.call<searchV1.CreateCollectionRequest, searchV1.CreateCollectionResponse>(
+      'createCollection',
+      { modelId, dimension, name: options.name ?? '' },
+      options,
+    );
     return response.collection;
   }
 
@@ -166,7 +187,9 @@ export class SearchClient {
   /** Resolves once a connection is up, or rejects after `timeoutMs`. */
   waitForReady(timeoutMs = 10_000): Promise<void> {
     return new Promise((resolve, reject) =>
-      this.client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(new SearchCallError('waitForReady', grpc.status.UNAVAILABLE, error.message)) : resolve())),
+      this.client.waitForReady(Date.now() + timeoutMs, (error) =>
+        error ? reject(new SearchCallError('waitForReady', grpc.status.UNAVAILABLE, error.message)) : resolve(),
+      ),
     );
   }
 

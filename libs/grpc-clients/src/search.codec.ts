@@ -94,13 +94,11 @@ export function productWritesToProto(products: readonly ProductWithImageVectors[
 export function productWritesFromProto(messages: readonly searchV1.ProductWithImages[]): ProductWithImageVectors[] {
   return messages.map((entry, position) => ({
     product: requiredProductFromProto(entry.product, position),
-    images: entry.images.map(
-      (image): ImageVector => ({
-        imageId: image.imageId,
-        imageUrl: image.imageUrl,
-        vector: vectorFromProto(image.vector, `vector of image ${image.imageId} of product ${entry.product?.productId}`),
-      }),
-    ),
+    images: entry.images.map((image): ImageVector => ({
+      imageId: image.imageId,
+      imageUrl: image.imageUrl,
+      vector: vectorFromProto(image.vector, `vector of image ${image.imageId} of product ${entry.product?.productId}`),
+    })),
     failedImages: (entry.failedImages?.images ?? []).map(copyFailedImage),
   }));
 }
@@ -288,7 +286,14 @@ export function storedProductFromProto(response: searchV1.GetProductResponse): S
 }
 
 export function collectionToProto(info: CollectionInfo): searchV1.CollectionInfo {
-  return { name: info.name, modelId: info.modelId, dimension: info.dimension, productCount: info.productCount, pointCount: info.pointCount, aliases: [...info.aliases] };
+  return {
+    name: info.name,
+    modelId: info.modelId,
+    dimension: info.dimension,
+    productCount: info.productCount,
+    pointCount: info.pointCount,
+    aliases: [...info.aliases],
+  };
 }
 
 export function collectionFromProto(info: searchV1.CollectionInfo): CollectionInfo {

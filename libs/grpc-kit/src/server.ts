@@ -53,9 +53,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
 
   const host = options.host ?? '0.0.0.0';
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
+    server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
 
   return {

@@ -1,15 +1,6 @@
 /** Typed failures of the safe image fetcher: a stable code for metrics and dead letters, and whether a retry may help. */
 export type ImageFetchErrorCode =
-  | 'bad_url'
-  | 'bad_scheme'
-  | 'refused_address'
-  | 'too_large'
-  | 'timeout'
-  | 'aborted'
-  | 'http_status'
-  | 'too_many_redirects'
-  | 'content_mismatch'
-  | 'network';
+  'bad_url' | 'bad_scheme' | 'refused_address' | 'too_large' | 'timeout' | 'aborted' | 'http_status' | 'too_many_redirects' | 'content_mismatch' | 'network';
 
 const RETRYABLE_CODES: ReadonlySet<ImageFetchErrorCode> = new Set(['timeout', 'network']);
 

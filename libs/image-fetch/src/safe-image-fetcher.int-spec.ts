@@ -38,8 +38,12 @@ describe(SafeImageFetcher.name, () => {
   let failuresBeforeSuccess = 0;
 
   beforeAll(async () => {
-    jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#2a6' } }).jpeg().toBuffer();
-    png = await sharp({ create: { width: 20, height: 10, channels: 3, background: '#26a' } }).png().toBuffer();
+    jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#2a6' } })
+      .jpeg()
+      .toBuffer();
+    png = await sharp({ create: { width: 20, height: 10, channels: 3, background: '#26a' } })
+      .png()
+      .toBuffer();
     private_ = await listen((request, response) => {
       hits.push(`private ${request.url}`);
       response.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg);

@@ -250,5 +250,7 @@ function parseUrl(rawUrl: string): URL {
 }
 
 function abortError(url: string, timedOut: boolean): ImageFetchError {
-  return timedOut ? new ImageFetchError('timeout', 'image fetch timed out', url) : new ImageFetchError('aborted', 'image fetch aborted', url, { retryable: false });
+  return timedOut
+    ? new ImageFetchError('timeout', 'image fetch timed out', url)
+    : new ImageFetchError('aborted', 'image fetch aborted', url, { retryable: false });
 }

@@ -97,7 +97,9 @@ describe('bundled model clip-mini', () => {
       return sum;
     };
     const own = await runtime.embedTexts(attributes.map((a) => EVAL_PROMPTS.attributes(a)));
-    attributes.forEach((a, i) => expect({ query: EVAL_PROMPTS.attributes(a), above: cosine(images, i, own, i) > threshold }).toEqual({ query: EVAL_PROMPTS.attributes(a), above: true }));
+    attributes.forEach((a, i) =>
+      expect({ query: EVAL_PROMPTS.attributes(a), above: cosine(images, i, own, i) > threshold }).toEqual({ query: EVAL_PROMPTS.attributes(a), above: true }),
+    );
     const nonsense = ['asdfgh qwerty', 'the weather in paris', 'laptop charger', 'how to file a tax return', '12345'];
     const junk = await runtime.embedTexts(nonsense);
     nonsense.forEach((query, j) => {

@@ -4,8 +4,20 @@ import pino, { type Logger } from 'pino';
 export type { Logger } from 'pino';
 
 const REDACTED_PATHS = [
-  'apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers.authorization', 'headers["x-api-key"]',
-  'password', '*.password', 'secret', '*.secret', 'token', '*.token', 'qdrantApiKey', '*.qdrantApiKey',
+  'apiKey',
+  '*.apiKey',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  'token',
+  '*.token',
+  'qdrantApiKey',
+  '*.qdrantApiKey',
 ];
 
 export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {

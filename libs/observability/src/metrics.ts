@@ -10,7 +10,11 @@ export function createMetricsRegistry(service: string): Registry {
 }
 
 /** Serves `/metrics` (and `/healthz` for the probe) until `close()`; port 0 picks a free one. */
-export async function startMetricsServer(registry: Registry, port: number, host = '0.0.0.0'): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export async function startMetricsServer(
+  registry: Registry,
+  port: number,
+  host = '0.0.0.0',
+): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((request, response) => {
     if (request.url === '/metrics') {
       registry

@@ -33,7 +33,10 @@ describe(`${preprocessImage.name} against PIL`, () => {
 
   it.each(fixtures.flatMap((name) => SIZES.map((size) => [name, size] as const)))('%s at %i px matches PIL within tolerance', async (name, size) => {
     const ours = await preprocessImage(readFileSync(path.join(FIXTURES, name)), { size });
-    const reference = await sharp(path.join(FIXTURES, 'reference', `${name}.${size}.png`)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const reference = await sharp(path.join(FIXTURES, 'reference', `${name}.${size}.png`))
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect([reference.info.width, reference.info.height, reference.info.channels]).toEqual([size, size, 3]);
     let sum = 0;
     let max = 0;

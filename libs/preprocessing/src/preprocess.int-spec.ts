@@ -47,7 +47,12 @@ function pngBomb(side: number): Buffer {
   header.set([1, 0, 0, 0, 0], 8); // bit depth 1, greyscale, deflate, no filter, no interlace
   const row = Math.ceil(side / 8) + 1; // filter byte + packed bits, all zero
   const idat = deflateSync(Buffer.alloc(row * side), { level: 9 });
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', header), pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 async function solid(colour: { r: number; g: number; b: number; alpha?: number }, width = 40, height = 30) {
@@ -85,7 +90,8 @@ describe(preprocessImage.name, () => {
     });
 
     it('an SVG with an external reference', async () => {
-      const svg = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="100"><image xlink:href="http://169.254.169.254/latest/meta-data" width="100" height="100"/></svg>';
+      const svg =
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="100"><image xlink:href="http://169.254.169.254/latest/meta-data" width="100" height="100"/></svg>';
       await expectRefusal(preprocessImage(Buffer.from(svg), { size: 32 }), 'unsupported_format');
       await expectRefusal(preprocessImage(Buffer.from(`<?xml version="1.0"?>\n${svg}`), { size: 32 }), 'unsupported_format');
     });
@@ -168,7 +174,9 @@ describe(preprocessImage.name, () => {
 
     it('takes the first frame of an animated WebP', async () => {
       const frames = Buffer.concat([Buffer.alloc(20 * 20 * 3, 0x40), Buffer.alloc(20 * 20 * 3, 0xc0)]);
-      const webp = await sharp(frames, { raw: { width: 20, height: 40, channels: 3, pageHeight: 20 } }).webp({ lossless: true, loop: 0 }).toBuffer();
+      const webp = await sharp(frames, { raw: { width: 20, height: 40, channels: 3, pageHeight: 20 } })
+        .webp({ lossless: true, loop: 0 })
+        .toBuffer();
       expect((await sharp(webp).metadata()).pages).toBe(2);
       const result = await preprocessImage(webp, { size: 8 });
       expect(meanColour(result.pixels).map(Math.round)).toEqual([0x40, 0x40, 0x40]);
@@ -181,7 +189,9 @@ describe(preprocessImage.name, () => {
       for (let y = 0; y < 100; y++) {
         for (let x = 0; x < 300; x++) wide.set(x < 100 ? [255, 0, 0] : x < 200 ? [0, 0, 255] : [0, 255, 0], (y * 300 + x) * 3);
       }
-      const png = await sharp(wide, { raw: { width: 300, height: 100, channels: 3 } }).png().toBuffer();
+      const png = await sharp(wide, { raw: { width: 300, height: 100, channels: 3 } })
+        .png()
+        .toBuffer();
       const { pixels, format } = await preprocessImage(png, { size: 50 });
       expect(format).toBe('png');
       const [r, g, b] = meanColour(pixels);
@@ -190,7 +200,14 @@ describe(preprocessImage.name, () => {
     });
 
     it('never crashes on many bad and good inputs at once', async () => {
-      const inputs = [fixture('photo.jpg'), Buffer.alloc(0), fixture('photo.jpg').subarray(0, 500), Buffer.from('nope'), fixture('alpha.png'), fixture('cmyk.jpg')];
+      const inputs = [
+        fixture('photo.jpg'),
+        Buffer.alloc(0),
+        fixture('photo.jpg').subarray(0, 500),
+        Buffer.from('nope'),
+        fixture('alpha.png'),
+        fixture('cmyk.jpg'),
+      ];
       const results = await Promise.allSettled(inputs.flatMap((input) => [input, input]).map((input) => preprocessImage(input, { size: 48 })));
       for (const result of results) {
         if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(ImagePreprocessError);

@@ -57,11 +57,13 @@ type Geometry = ReturnType<typeof resizeGeometry>;
 
 /** Decode, orient, 8-bit sRGB, alpha on white: the same first steps for both paths. */
 function normalised(image: Sharp): Sharp {
-  return image
-    .autoOrient()
-    // 8-bit sRGB whatever came in: CMYK (through an ICC transform), 16-bit, greyscale.
-    .toColourspace('srgb')
-    .flatten({ background: '#ffffff' });
+  return (
+    image
+      .autoOrient()
+      // 8-bit sRGB whatever came in: CMYK (through an ICC transform), 16-bit, greyscale.
+      .toColourspace('srgb')
+      .flatten({ background: '#ffffff' })
+  );
 }
 
 function checkedPixels(data: Buffer, info: OutputInfo, size: number): Uint8Array {
@@ -102,7 +104,13 @@ async function upsampleAndCrop(image: Sharp, geometry: Geometry, size: number): 
   const sy = geometry.height / upright.info.height;
   // Output pixel X reads source x = (X + 0.5) / s - 0.5, shifted by the padding.
   const { data, info } = await sharp(padded.data, { raw: { width: padded.info.width, height: padded.info.height, channels: 3 } })
-    .affine([[sx, 0], [0, sy]], { idx: 0.5 - 0.5 / sx - pad, idy: 0.5 - 0.5 / sy - pad, interpolator: sharp.interpolators.bicubic })
+    .affine(
+      [
+        [sx, 0],
+        [0, sy],
+      ],
+      { idx: 0.5 - 0.5 / sx - pad, idy: 0.5 - 0.5 / sy - pad, interpolator: sharp.interpolators.bicubic },
+    )
     .raw()
     .toBuffer({ resolveWithObject: true });
   const cropped = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
@@ -144,9 +152,10 @@ export async function preprocessImage(bytes: Uint8Array, spec: PreprocessSpec, l
   const geometry = resizeGeometry(sourceWidth, sourceHeight, spec.size);
 
   try {
-    const pixels = geometry.width > sourceWidth || geometry.height > sourceHeight
-      ? await upsampleAndCrop(sharp(input, options), geometry, spec.size)
-      : await downsampleAndCrop(sharp(input, options), geometry, spec.size);
+    const pixels =
+      geometry.width > sourceWidth || geometry.height > sourceHeight
+        ? await upsampleAndCrop(sharp(input, options), geometry, spec.size)
+        : await downsampleAndCrop(sharp(input, options), geometry, spec.size);
     return { pixels, sourceWidth, sourceHeight, format };
   } catch (error) {
     const message = describe(error);

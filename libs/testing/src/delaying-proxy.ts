@@ -14,7 +14,8 @@ export interface DelayingProxy {
 export async function startDelayingProxy(target: string, delayMs: number): Promise<DelayingProxy> {
   const separator = target.lastIndexOf(':');
   const [targetHost, targetPort] = [target.slice(0, separator), Number(target.slice(separator + 1))];
-  if (separator <= 0 || !Number.isInteger(targetPort) || targetPort <= 0) throw new Error(`startDelayingProxy: target must be host:port, got ${JSON.stringify(target)}`);
+  if (separator <= 0 || !Number.isInteger(targetPort) || targetPort <= 0)
+    throw new Error(`startDelayingProxy: target must be host:port, got ${JSON.stringify(target)}`);
   const sockets = new Set<Socket>();
   const relay = (from: Socket, to: Socket) => {
     from.on('data', (chunk) => setTimeout(() => to.destroyed || to.write(chunk), delayMs));

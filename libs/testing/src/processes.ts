@@ -74,7 +74,11 @@ export interface SpawnCliOptions {
 
 /** Runs `node tools/cli/bin/vsearch.js <args>` from the repository root, capturing its output. */
 export function spawnCli(args: string[], options: SpawnCliOptions = {}): CliProcess {
-  const child = spawn(process.execPath, [VSEARCH_CLI, ...args], { cwd: REPO_ROOT, env: toProcessEnv(process.env, options.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [VSEARCH_CLI, ...args], {
+    cwd: REPO_ROOT,
+    env: toProcessEnv(process.env, options.env ?? {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();

@@ -78,7 +78,9 @@ interface Sample {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  console.log(`hybrid vs vector bench: ${options.products} products, ${options.dimension} dimensions, ${options.queries} queries per kind, ${options.runs} runs, seed ${options.seed}`);
+  console.log(
+    `hybrid vs vector bench: ${options.products} products, ${options.dimension} dimensions, ${options.queries} queries per kind, ${options.runs} runs, seed ${options.seed}`,
+  );
   console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}`);
 
   const { products } = syntheticCatalog({ products: options.products, seed: options.seed });
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
         description: product.text.description,
         brand: product.text.brand,
         categories: [...product.text.categories],
-        price: { amount: 5 + ((first + i) * 7919) % 300, currency: 'EUR' },
+        price: { amount: 5 + (((first + i) * 7919) % 300), currency: 'EUR' },
         inStock: (first + i) % 5 !== 0,
         attributes: { ...product.text.attributes },
         updatedAt: new Date(Date.UTC(2024, 0, 1) + (first + i) * 60_000).toISOString(),
@@ -107,7 +109,9 @@ async function main(): Promise<void> {
     await store.upsertProducts(collection, batch);
   }
   const buildCpuMs = (process.cpuUsage(buildCpu).user + process.cpuUsage(buildCpu).system) / 1000;
-  console.log(`store filled (vectors + keyword index) in ${(Number(process.hrtime.bigint() - buildStart) / 1e6).toFixed(0)} ms wall, ${buildCpuMs.toFixed(0)} ms CPU`);
+  console.log(
+    `store filled (vectors + keyword index) in ${(Number(process.hrtime.bigint() - buildStart) / 1e6).toFixed(0)} ms wall, ${buildCpuMs.toFixed(0)} ms CPU`,
+  );
 
   const sets = querySets(products, options.queries).filter((set) => !set.prefixLastTerm);
   const queryVectors = unitVectors(options.queries * sets.length, options.dimension, options.seed + 1000);
@@ -136,22 +140,36 @@ async function main(): Promise<void> {
       if (run > 0) runs.push(samples); // run 0 warms up
     }
     const figure = (mode: SearchMode, p: number, field: 'wallMs' | 'cpuMs', set?: string) =>
-      median(runs.map((samples) => percentile(samples.filter((sample) => sample.mode === mode && (set === undefined || sample.set === set)).map((sample) => sample[field]), p)));
+      median(
+        runs.map((samples) =>
+          percentile(
+            samples.filter((sample) => sample.mode === mode && (set === undefined || sample.set === set)).map((sample) => sample[field]),
+            p,
+          ),
+        ),
+      );
 
     console.log('');
     console.log(`### ${thresholdName}`);
     console.log('');
-    console.log('| queries | vector p50 / p95 ms (wall) | hybrid p50 / p95 ms (wall) | vector p50 / p95 ms (CPU) | hybrid p50 / p95 ms (CPU) | hybrid / vector p95 (CPU) |');
+    console.log(
+      '| queries | vector p50 / p95 ms (wall) | hybrid p50 / p95 ms (wall) | vector p50 / p95 ms (CPU) | hybrid p50 / p95 ms (CPU) | hybrid / vector p95 (CPU) |',
+    );
     console.log('| --- | --- | --- | --- | --- | --- |');
     for (const set of [undefined, ...sets.map((candidate) => candidate.name)]) {
-      const cells = (mode: SearchMode, field: 'wallMs' | 'cpuMs') => `${figure(mode, 0.5, field, set).toFixed(2)} / ${figure(mode, 0.95, field, set).toFixed(2)}`;
+      const cells = (mode: SearchMode, field: 'wallMs' | 'cpuMs') =>
+        `${figure(mode, 0.5, field, set).toFixed(2)} / ${figure(mode, 0.95, field, set).toFixed(2)}`;
       const ratio = figure('hybrid', 0.95, 'cpuMs', set) / figure('vector', 0.95, 'cpuMs', set);
-      console.log(`| ${set ?? '**all kinds**'} | ${cells('vector', 'wallMs')} | ${cells('hybrid', 'wallMs')} | ${cells('vector', 'cpuMs')} | ${cells('hybrid', 'cpuMs')} | ${ratio.toFixed(2)} |`);
+      console.log(
+        `| ${set ?? '**all kinds**'} | ${cells('vector', 'wallMs')} | ${cells('hybrid', 'wallMs')} | ${cells('vector', 'cpuMs')} | ${cells('hybrid', 'cpuMs')} | ${ratio.toFixed(2)} |`,
+      );
     }
   }
   await store.close();
   console.log('');
-  console.log(`command: node tools/cli/bin/run-ts.js libs/vector-store/bench/hybrid.bench.ts --products ${options.products} --queries ${options.queries} --runs ${options.runs} --dimension ${options.dimension} --seed ${options.seed}`);
+  console.log(
+    `command: node tools/cli/bin/run-ts.js libs/vector-store/bench/hybrid.bench.ts --products ${options.products} --queries ${options.queries} --runs ${options.runs} --dimension ${options.dimension} --seed ${options.seed}`,
+  );
 }
 
 void main();

@@ -77,7 +77,9 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 function main(): void {
   const options = parseArgs(process.argv.slice(2));
   console.log(`lexical index bench: ${options.products} products, ${options.queries} queries per set, seed ${options.seed}`);
-  console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, ${mib(os.totalmem())} RAM, Node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}`);
+  console.log(
+    `machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, ${mib(os.totalmem())} RAM, Node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}`,
+  );
 
   const generated = process.hrtime.bigint();
   const { products } = syntheticCatalog(options);
@@ -107,7 +109,9 @@ function main(): void {
   console.log('');
   console.log('| figure | value |');
   console.log('| --- | --- |');
-  console.log(`| build (upsert ${products.length} products) | ${both(build)} (${((products.length / build.cpuMs) * 1000).toFixed(0)} products per CPU second) |`);
+  console.log(
+    `| build (upsert ${products.length} products) | ${both(build)} (${((products.length / build.cpuMs) * 1000).toFixed(0)} products per CPU second) |`,
+  );
   console.log(`| heap held by the built index | ${mib(heapBuilt)} |`);
   console.log(`| serialise (JSON.stringify) | ${both(serialize)} |`);
   console.log(`| serialised size | ${mib(jsonBytes)} JSON, ${mib(gzipBytes)} gzip |`);
@@ -137,7 +141,9 @@ function main(): void {
     console.log(`| ${set.name}: ${set.what} | \`${example}\` | ${(hits / set.queries.length).toFixed(1)} | ${spread(wall)} | ${spread(cpu)} |`);
   }
   console.log('');
-  console.log(`command: node tools/cli/bin/run-ts.js libs/vector-store/bench/lexical-index.bench.ts --products ${options.products} --queries ${options.queries} --seed ${options.seed}`);
+  console.log(
+    `command: node tools/cli/bin/run-ts.js libs/vector-store/bench/lexical-index.bench.ts --products ${options.products} --queries ${options.queries} --seed ${options.seed}`,
+  );
 }
 
 main();

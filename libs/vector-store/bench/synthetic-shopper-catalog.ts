@@ -16,7 +16,6 @@ export interface BenchProduct {
   rareWords: string[];
 }
 
-
 /** Pronounceable made-up words ("tavorin", "kelumo"), distinct, deterministic. */
 function syntheticVocabulary(rng: Rng, size: number): string[] {
   const onsets = ['b', 'c', 'd', 'f', 'g', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'z', 'br', 'cl', 'dr', 'st', 'tr'];
@@ -106,4 +105,3 @@ export function querySets(products: BenchProduct[], count: number): QuerySet[] {
     { name: 'pasted description', what: 'a whole description, ~25-35 words (64-term cap)', queries: some((p) => p.text.description) },
   ];
 }
-

@@ -35,8 +35,16 @@ export function resolveSearch(query: SearchQuery): ResolvedSearch {
   if (!SEARCH_SORTS.includes(sort)) throw invalid(`sort must be one of ${SEARCH_SORTS.join(', ')}, got ${JSON.stringify(sort)}`);
   const fusion = query.fusion ?? DEFAULT_FUSION;
   if (!Number.isInteger(fusion.k) || fusion.k < 1) throw invalid(`fusion k must be an integer of at least 1, got ${fusion.k}`);
-  for (const [name, weight] of [['vectorWeight', fusion.vectorWeight], ['keywordWeight', fusion.keywordWeight]] as const) {
+  for (const [name, weight] of [
+    ['vectorWeight', fusion.vectorWeight],
+    ['keywordWeight', fusion.keywordWeight],
+  ] as const) {
     if (!Number.isFinite(weight) || weight <= 0) throw invalid(`fusion ${name} must be a finite number above 0, got ${weight}`);
   }
-  return { mode, sort, fusion: { k: fusion.k, vectorWeight: fusion.vectorWeight, keywordWeight: fusion.keywordWeight }, ...(mode !== 'vector' ? { text: query.text } : {}) };
+  return {
+    mode,
+    sort,
+    fusion: { k: fusion.k, vectorWeight: fusion.vectorWeight, keywordWeight: fusion.keywordWeight },
+    ...(mode !== 'vector' ? { text: query.text } : {}),
+  };
 }

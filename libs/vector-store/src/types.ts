@@ -36,7 +36,6 @@ export const SEARCH_LIMITS = Object.freeze({
   facetValues: 20,
 });
 
-
 export interface SimilarQuery {
   collection?: string;
   /** The stored product; it is left out of the results. */
@@ -45,4 +44,3 @@ export interface SimilarQuery {
   limit: number;
   offset?: number;
 }
-

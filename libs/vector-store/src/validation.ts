@@ -3,13 +3,7 @@
  * error whichever store answers, and nothing malformed reaches storage.
  */
 import { VectorStoreError } from './errors';
-import {
-  SEARCH_LIMITS,
-  type FailedImage,
-  type ProductData,
-  type ProductWithImageVectors,
-  type SearchFilter,
-} from './types';
+import { SEARCH_LIMITS, type FailedImage, type ProductData, type ProductWithImageVectors, type SearchFilter } from './types';
 
 const invalid = (message: string) => VectorStoreError.invalidArgument(message);
 
@@ -51,13 +45,19 @@ export function assertValidScoreThreshold(threshold: number | undefined): void {
 
 export function assertValidFilter(filter: SearchFilter | undefined): void {
   if (!filter) return;
-  for (const [name, value] of [['minPrice', filter.minPrice], ['maxPrice', filter.maxPrice]] as const) {
+  for (const [name, value] of [
+    ['minPrice', filter.minPrice],
+    ['maxPrice', filter.maxPrice],
+  ] as const) {
     if (value !== undefined && !Number.isFinite(value)) throw invalid(`filter ${name} must be a finite number, got ${value}`);
   }
   if (filter.minPrice !== undefined && filter.maxPrice !== undefined && filter.minPrice > filter.maxPrice) {
     throw invalid(`filter minPrice (${filter.minPrice}) is greater than maxPrice (${filter.maxPrice})`);
   }
-  for (const [name, values] of [['categories', filter.categories], ['brands', filter.brands]] as const) {
+  for (const [name, values] of [
+    ['categories', filter.categories],
+    ['brands', filter.brands],
+  ] as const) {
     if (values !== undefined && (!Array.isArray(values) || values.some((value) => typeof value !== 'string'))) {
       throw invalid(`filter ${name} must be a list of strings`);
     }

@@ -36,16 +36,7 @@
  *   relevance) or `updatedAt` (newest first, undated last), then pages with
  *   offset/limit. Photo search and `similarToProduct` are vector-only.
  */
-import type {
-  CollectionInfo,
-  ProductData,
-  ProductWithImageVectors,
-  SearchQuery,
-  SearchPage,
-  SimilarQuery,
-  StoredProduct,
-  WriteOutcome,
-} from './types';
+import type { CollectionInfo, ProductData, ProductWithImageVectors, SearchQuery, SearchPage, SimilarQuery, StoredProduct, WriteOutcome } from './types';
 
 export abstract class VectorStore {
   /** Opens connections or loads persisted data; resolves when the store can serve. */

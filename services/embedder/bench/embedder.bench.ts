@@ -243,8 +243,16 @@ type CallerPriority = 'same' | 'nice10';
 const CALLER_PRIORITIES: CallerPriority[] = ['same', 'nice10'];
 
 /** Latency of single interactive text queries, one at a time, while bulk callers (another process) keep the bulk lane full. */
-async function measureInteractive(service: RunningEmbedder, bulkTower: Tower, maxBatch: number, seconds: number, callerPriority: CallerPriority): Promise<number[]> {
-  const callers = fork(path.join(REPO_ROOT, 'tools/cli/bin/run-ts.js'), [__filename, '--bulk-callers', service.address, bulkTower, String(maxBatch)], { stdio: 'inherit' });
+async function measureInteractive(
+  service: RunningEmbedder,
+  bulkTower: Tower,
+  maxBatch: number,
+  seconds: number,
+  callerPriority: CallerPriority,
+): Promise<number[]> {
+  const callers = fork(path.join(REPO_ROOT, 'tools/cli/bin/run-ts.js'), [__filename, '--bulk-callers', service.address, bulkTower, String(maxBatch)], {
+    stdio: 'inherit',
+  });
   if (callerPriority === 'nice10' && callers.pid) os.setPriority(callers.pid, 10);
   const exited = new Promise((resolve) => callers.once('exit', resolve));
   await new Promise((resolve, reject) => {
@@ -300,9 +308,17 @@ const fmt = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFix
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const manifest = JSON.parse(readFileSync(`${options.modelDir}/model.json`, 'utf8')) as { name: string; version: string; image: { size: number }; embeddingDimension: number; text: { contextLength: number } };
+  const manifest = JSON.parse(readFileSync(`${options.modelDir}/model.json`, 'utf8')) as {
+    name: string;
+    version: string;
+    image: { size: number };
+    embeddingDimension: number;
+    text: { contextLength: number };
+  };
   const modelId = `${manifest.name}@${manifest.version}`;
-  console.log(`embedder bench: ${modelId}, ${options.runs} runs × ${options.seconds} s, INTRA_OP_THREADS=${options.threads}, MAX_BATCH=${options.maxBatch}, MAX_WAIT_MS=${options.maxWaitMs}`);
+  console.log(
+    `embedder bench: ${modelId}, ${options.runs} runs × ${options.seconds} s, INTRA_OP_THREADS=${options.threads}, MAX_BATCH=${options.maxBatch}, MAX_WAIT_MS=${options.maxWaitMs}`,
+  );
 
   const raw: Record<Tower, Record<number, number[]>> = { image: {}, text: {} };
   const grpc: Record<'on' | 'off', Record<Tower, Record<number, number[]>>> = { on: { image: {}, text: {} }, off: { image: {}, text: {} } };
@@ -325,11 +341,16 @@ async function main(): Promise<void> {
     console.log(`\n-- run ${run + 1}/${options.runs}`);
     const rawRun = await measureRaw(options);
     for (const tower of TOWERS) for (const batch of RAW_BATCHES) push(raw[tower], batch, rawRun[tower][batch]);
-    console.log('raw items/s', JSON.stringify(rawRun, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value) : value)));
+    console.log(
+      'raw items/s',
+      JSON.stringify(rawRun, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value) : value)),
+    );
     const bestBatchOfRun = (tower: Tower) => RAW_BATCHES.reduce((best, batch) => (rawRun[tower][batch] > rawRun[tower][best] ? batch : best));
     const contendedRun = await measureRawContended(options, { image: bestBatchOfRun('image'), text: bestBatchOfRun('text') });
     for (const tower of TOWERS) contended[tower].push(contendedRun[tower]);
-    console.log(`raw items/s with the other core busy: images ${fmt(contendedRun.image)} (batch ${bestBatchOfRun('image')}), texts ${fmt(contendedRun.text)} (batch ${bestBatchOfRun('text')})`);
+    console.log(
+      `raw items/s with the other core busy: images ${fmt(contendedRun.image)} (batch ${bestBatchOfRun('image')}), texts ${fmt(contendedRun.text)} (batch ${bestBatchOfRun('text')})`,
+    );
 
     for (const mode of ['on', 'off'] as const) {
       const env = mode === 'on' ? { MAX_BATCH: String(options.maxBatch), MAX_WAIT_MS: String(options.maxWaitMs) } : { MAX_BATCH: '1', MAX_WAIT_MS: '0' };
@@ -343,7 +364,9 @@ async function main(): Promise<void> {
               cores[tower].service.push(lastCpu.service);
               cores[tower].callers.push(lastCpu.callers);
             }
-            console.log(`gRPC batching ${mode} ${tower} c=${concurrency}: ${fmt(perSecond)} items/s (cores: service ${fmt(lastCpu.service, 2)}, callers ${fmt(lastCpu.callers, 2)})`);
+            console.log(
+              `gRPC batching ${mode} ${tower} c=${concurrency}: ${fmt(perSecond)} items/s (cores: service ${fmt(lastCpu.service, 2)}, callers ${fmt(lastCpu.callers, 2)})`,
+            );
           }
         }
         if (mode === 'on') {
@@ -371,7 +394,9 @@ async function main(): Promise<void> {
   }
 
   const bestRaw = (tower: Tower) => {
-    const [batch, perSecond] = RAW_BATCHES.map((size) => [size, median(raw[tower][size])] as const).reduce((best, entry) => (entry[1] > best[1] ? entry : best));
+    const [batch, perSecond] = RAW_BATCHES.map((size) => [size, median(raw[tower][size])] as const).reduce((best, entry) =>
+      entry[1] > best[1] ? entry : best,
+    );
     return { batch, perSecond };
   };
   /** Time of one batch of `size` at the raw rate of that batch size. */
@@ -412,7 +437,10 @@ async function main(): Promise<void> {
     '',
     `Command: \`npm run bench:embedder -- --runs ${options.runs} --seconds ${options.seconds} --threads ${options.threads} --max-batch ${options.maxBatch} --max-wait-ms ${options.maxWaitMs}\` (\`services/embedder/bench/embedder.bench.ts\`). ` +
       `Model \`${modelId}\` (${manifest.image.size} px images, ${manifest.text.contextLength}-token texts, ${manifest.embeddingDimension}-d), CPU execution provider, ` +
-      `INTRA_OP_THREADS=${options.threads}, one inference worker thread per tower; machine: ${describeMachine()}, load average at the end ${os.loadavg().map((load) => load.toFixed(1)).join(' / ')}. ` +
+      `INTRA_OP_THREADS=${options.threads}, one inference worker thread per tower; machine: ${describeMachine()}, load average at the end ${os
+        .loadavg()
+        .map((load) => load.toFixed(1))
+        .join(' / ')}. ` +
       `Medians of ${options.runs} runs of ${options.seconds} s per cell. The service runs as a child process; the throughput callers (one gRPC channel, one item per call) run in the benchmark process, the bulk callers of the latency rows in a process of their own, all on the same machine.`,
     '',
     `| items/s | gRPC batching on, c=1 | c=8 | c=64 | batching off (MAX_BATCH=1), c=1 | c=8 | c=64 | raw session, best batch | gRPC@64 / raw (target ≥ 85%) | on / off @64 (target ≥ 2×) | c=64, 8 items per call (% of raw) |`,
@@ -445,7 +473,10 @@ async function main(): Promise<void> {
     `Peak RSS of the service process (VmHWM, batching on): ${fmt(median(rssMiB))} MiB.`,
     '',
     `Response encoding, 64 vectors, encode + decode with @bufbuild/protobuf: ${encoding
-      .map((entry) => `${entry.dimension}-d: packed \`bytes\` ${fmt(entry.bytesUs, 1)} µs vs \`repeated float\` ${fmt(entry.repeatedUs, 1)} µs (${fmt(entry.repeatedUs / entry.bytesUs, 0)}×)`)
+      .map(
+        (entry) =>
+          `${entry.dimension}-d: packed \`bytes\` ${fmt(entry.bytesUs, 1)} µs vs \`repeated float\` ${fmt(entry.repeatedUs, 1)} µs (${fmt(entry.repeatedUs / entry.bytesUs, 0)}×)`,
+      )
       .join('; ')}.`,
   ].join('\n');
 
@@ -457,7 +488,10 @@ async function main(): Promise<void> {
 }
 
 const bulkCallers = process.argv.indexOf('--bulk-callers');
-(bulkCallers === -1 ? main() : runBulkCallers(process.argv[bulkCallers + 1], process.argv[bulkCallers + 2] as Tower, Number(process.argv[bulkCallers + 3]))).catch((error: unknown) => {
+(bulkCallers === -1
+  ? main()
+  : runBulkCallers(process.argv[bulkCallers + 1], process.argv[bulkCallers + 2] as Tower, Number(process.argv[bulkCallers + 3]))
+).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -7,7 +7,13 @@ describe(loadEmbedderConfig.name, () => {
     const config = loadEmbedderConfig({}, {});
     expect(config.grpc.port).toBe(50051);
     expect(config.metricsPort).toBe(9464);
-    expect(config.model).toEqual({ dir: BUNDLED_MODEL_DIR, executionProviders: ['cuda', 'cpu'], intraOpThreads: undefined, intraOpSpinning: false, inferenceThread: 'worker' });
+    expect(config.model).toEqual({
+      dir: BUNDLED_MODEL_DIR,
+      executionProviders: ['cuda', 'cpu'],
+      intraOpThreads: undefined,
+      intraOpSpinning: false,
+      inferenceThread: 'worker',
+    });
     expect(config.batching).toEqual({ maxBatch: 32, maxWaitMs: 5, maxQueueItems: 2048, minBulkSlots: undefined, maxBatchWhileInteractive: 8 });
   });
 

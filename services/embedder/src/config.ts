@@ -19,7 +19,12 @@ export const embedderEnvSchema = z
     EXECUTION_PROVIDERS: z
       .string()
       .default('cuda,cpu')
-      .transform((value) => value.split(',').map((item) => item.trim().toLowerCase()).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim().toLowerCase())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.enum(EXECUTION_PROVIDERS as [ExecutionProvider, ...ExecutionProvider[]])).min(1, 'name at least one of cuda, cpu')),
     /** onnxruntime intra-op threads; unset → one per core. */
     INTRA_OP_THREADS: z.coerce.number().int().positive().optional(),
@@ -63,7 +68,11 @@ export const embedderEnvSchema = z
   })
   .superRefine((value, context) => {
     if (value.MAX_ITEMS_PER_CALL > value.MAX_QUEUE) {
-      context.addIssue({ code: 'custom', path: ['MAX_ITEMS_PER_CALL'], message: `must not exceed MAX_QUEUE (${value.MAX_QUEUE}), or a full call could never be queued` });
+      context.addIssue({
+        code: 'custom',
+        path: ['MAX_ITEMS_PER_CALL'],
+        message: `must not exceed MAX_QUEUE (${value.MAX_QUEUE}), or a full call could never be queued`,
+      });
     }
   });
 
@@ -72,7 +81,13 @@ export type EmbedderEnv = z.input<typeof embedderEnvSchema>;
 export interface EmbedderConfig {
   grpc: { host: string; port: number; maxReceiveMessageBytes: number; maxSendMessageBytes: number; shutdownGraceMs: number };
   metricsPort: number;
-  model: { dir: string; executionProviders: ExecutionProvider[]; intraOpThreads: number | undefined; intraOpSpinning: boolean; inferenceThread: 'worker' | 'main' };
+  model: {
+    dir: string;
+    executionProviders: ExecutionProvider[];
+    intraOpThreads: number | undefined;
+    intraOpSpinning: boolean;
+    inferenceThread: 'worker' | 'main';
+  };
   batching: { maxBatch: number; maxWaitMs: number; maxQueueItems: number; minBulkSlots: number | undefined; maxBatchWhileInteractive: number };
   limits: { maxItemsPerCall: number; maxTextBytes: number; maxEncodedImageBytes: number; maxImagePixels: number };
   preprocessConcurrency: number;
@@ -95,8 +110,20 @@ export function loadEmbedderConfig(overrides: EmbedderConfigOverrides = {}, envi
       shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     },
     metricsPort: parsed.METRICS_PORT,
-    model: { dir: parsed.MODEL_DIR, executionProviders: [...parsed.EXECUTION_PROVIDERS], intraOpThreads: parsed.INTRA_OP_THREADS, intraOpSpinning: parsed.INTRA_OP_SPINNING, inferenceThread: parsed.INFERENCE_THREAD },
-    batching: { maxBatch: parsed.MAX_BATCH, maxWaitMs: parsed.MAX_WAIT_MS, maxQueueItems: parsed.MAX_QUEUE, minBulkSlots: parsed.BULK_MIN_SLOTS, maxBatchWhileInteractive: parsed.MAX_BATCH_WHILE_INTERACTIVE ?? Math.max(1, Math.floor(parsed.MAX_BATCH / 4)) },
+    model: {
+      dir: parsed.MODEL_DIR,
+      executionProviders: [...parsed.EXECUTION_PROVIDERS],
+      intraOpThreads: parsed.INTRA_OP_THREADS,
+      intraOpSpinning: parsed.INTRA_OP_SPINNING,
+      inferenceThread: parsed.INFERENCE_THREAD,
+    },
+    batching: {
+      maxBatch: parsed.MAX_BATCH,
+      maxWaitMs: parsed.MAX_WAIT_MS,
+      maxQueueItems: parsed.MAX_QUEUE,
+      minBulkSlots: parsed.BULK_MIN_SLOTS,
+      maxBatchWhileInteractive: parsed.MAX_BATCH_WHILE_INTERACTIVE ?? Math.max(1, Math.floor(parsed.MAX_BATCH / 4)),
+    },
     limits: {
       maxItemsPerCall: parsed.MAX_ITEMS_PER_CALL,
       maxTextBytes: parsed.MAX_TEXT_BYTES,

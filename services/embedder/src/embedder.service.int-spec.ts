@@ -55,7 +55,9 @@ function randomPixels(size: number, seed: number): Uint8Array {
 
 /** A real 1×1 PNG whose header claims 60000×60000 pixels: tiny on the wire, a bomb when decoded. */
 async function decompressionBomb(): Promise<Buffer> {
-  const png = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#ff0000' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#ff0000' } })
+    .png()
+    .toBuffer();
   const ihdr = png.indexOf('IHDR');
   png.writeUInt32BE(60_000, ihdr + 4);
   png.writeUInt32BE(60_000, ihdr + 8);
@@ -98,12 +100,20 @@ describe('embedder service over gRPC', () => {
       check(request: { service: string }, callback: (error: grpc.ServiceError | null, response: { status: unknown }) => void): void;
     };
     for (const name of ['', 'visualsearch.embedder.v1.EmbedderService']) {
-      const response = await new Promise<{ status: unknown }>((resolve, reject) => health.check({ service: name }, (error, reply) => (error ? reject(error) : resolve(reply))));
+      const response = await new Promise<{ status: unknown }>((resolve, reject) =>
+        health.check({ service: name }, (error, reply) => (error ? reject(error) : resolve(reply))),
+      );
       expect(response.status).toBe('SERVING');
     }
     health.close();
     const info = await client.getModelInfo();
-    expect(info).toMatchObject({ modelId: reference.model.id, dimension: reference.info().dimension, imageSize, contextLength: reference.info().contextLength, executionProvider: 'cpu' });
+    expect(info).toMatchObject({
+      modelId: reference.model.id,
+      dimension: reference.info().dimension,
+      imageSize,
+      contextLength: reference.info().contextLength,
+      executionProvider: 'cpu',
+    });
     expect(info.mean).toHaveLength(3);
   });
 
@@ -116,16 +126,24 @@ describe('embedder service over gRPC', () => {
     // The client reads a missing logit_scale (0 on the wire) as CLIP's default, so the raw response is what proves it was sent.
     const Raw = grpc.makeGenericClientConstructor({ getModelInfo: embedderV1.EmbedderServiceService.getModelInfo }, 'raw');
     const raw = new Raw(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-      getModelInfo(request: embedderV1.GetModelInfoRequest, callback: (error: grpc.ServiceError | null, response: embedderV1.GetModelInfoResponse) => void): void;
+      getModelInfo(
+        request: embedderV1.GetModelInfoRequest,
+        callback: (error: grpc.ServiceError | null, response: embedderV1.GetModelInfoResponse) => void,
+      ): void;
     };
-    const response = await new Promise<embedderV1.GetModelInfoResponse>((resolve, reject) => raw.getModelInfo({}, (error, reply) => (error ? reject(error) : resolve(reply))));
+    const response = await new Promise<embedderV1.GetModelInfoResponse>((resolve, reject) =>
+      raw.getModelInfo({}, (error, reply) => (error ? reject(error) : resolve(reply))),
+    );
     raw.close();
     expect(response.logitScale).toBeCloseTo(manifest.logitScale, 4);
     expect(response.textScoreThreshold).toBeCloseTo(manifest.textSearchScoreThreshold, 6);
   });
 
   it('batches concurrent calls and returns what one-at-a-time inference returns, in order', async () => {
-    const texts = Array.from({ length: 24 }, (_, i) => `a ${['red', 'blue', 'green', 'black'][i % 4]} ${['mug', 'dress', 'lamp', 'boot', 'cap', 'chair'][i % 6]} number ${i}`);
+    const texts = Array.from(
+      { length: 24 },
+      (_, i) => `a ${['red', 'blue', 'green', 'black'][i % 4]} ${['mug', 'dress', 'lamp', 'boot', 'cap', 'chair'][i % 6]} number ${i}`,
+    );
     const pixels = Array.from({ length: 24 }, (_, i) => randomPixels(imageSize, i + 1));
     const [textResults, imageResults] = await Promise.all([
       Promise.all(texts.map((_, i) => (i % 3 === 0 ? client.embedTexts(texts.slice(i, i + 3), { priority: 'bulk' }) : client.embedTexts([texts[i]])))),
@@ -164,23 +182,42 @@ describe('embedder service over gRPC', () => {
       .resize(120, 90)
       .jpeg()
       .toBuffer();
-    const png = await sharp({ create: { width: 70, height: 50, channels: 3, background: '#3366cc' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 70, height: 50, channels: 3, background: '#3366cc' } })
+      .png()
+      .toBuffer();
     const [fromJpeg, fromPng] = await client.embedEncodedImages([jpeg, png]);
-    const [pixelsJpeg, pixelsPng] = await client.embedPixels([(await preprocessImage(jpeg, { size: imageSize })).pixels, (await preprocessImage(png, { size: imageSize })).pixels]);
+    const [pixelsJpeg, pixelsPng] = await client.embedPixels([
+      (await preprocessImage(jpeg, { size: imageSize })).pixels,
+      (await preprocessImage(png, { size: imageSize })).pixels,
+    ]);
     expect(maxAbsDifference(fromJpeg, pixelsJpeg)).toBeLessThan(1e-5);
     expect(maxAbsDifference(fromPng, pixelsPng)).toBeLessThan(1e-5);
   });
 
   describe('refuses bad input with INVALID_ARGUMENT naming the item', () => {
     const cases: [string, () => Promise<unknown>, RegExp][] = [
-      ['a pixel buffer of the wrong length', () => client.embedPixels([randomPixels(imageSize, 1), new Uint8Array(100)]), /images\[1\]\.pixels: expected \d+ bytes/],
+      [
+        'a pixel buffer of the wrong length',
+        () => client.embedPixels([randomPixels(imageSize, 1), new Uint8Array(100)]),
+        /images\[1\]\.pixels: expected \d+ bytes/,
+      ],
       ['zero images', () => client.embedPixels([]), /images: at least one item/],
       ['zero texts', () => client.embedTexts([]), /texts: at least one item/],
       ['10,000 texts in one call', () => client.embedTexts(new Array<string>(10_000).fill('mug')), /texts: 10000 items exceed the limit of 64/],
       ['an empty text', () => client.embedTexts(['red mug', 'blue lamp', '']), /texts\[2\]: empty text/],
       ['100 KB of text', () => client.embedTexts(['ok', 'x'.repeat(100 * 1024)]), /texts\[1\]: 102400 bytes of UTF-8 exceed the limit/],
       ['an image that does not decode', () => client.embedEncodedImages([Buffer.from('definitely not an image')]), /images\[0\]\.encoded: /],
-      ['a decompression bomb', async () => client.embedEncodedImages([await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer(), await decompressionBomb()]), /images\[1\]\.encoded: .*pixel/i],
+      [
+        'a decompression bomb',
+        async () =>
+          client.embedEncodedImages([
+            await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+              .png()
+              .toBuffer(),
+            await decompressionBomb(),
+          ]),
+        /images\[1\]\.encoded: .*pixel/i,
+      ],
     ];
     it.each(cases)('%s', async (_name, call, message) => {
       const error = await callError(call());
@@ -214,7 +251,12 @@ describe('embedder service over gRPC', () => {
   });
 
   it('fails a call whose deadline passes with DEADLINE_EXCEEDED', async () => {
-    const error = await callError(client.embedPixels(Array.from({ length: 64 }, (_, i) => randomPixels(imageSize, i)), { deadlineMs: 1 }));
+    const error = await callError(
+      client.embedPixels(
+        Array.from({ length: 64 }, (_, i) => randomPixels(imageSize, i)),
+        { deadlineMs: 1 },
+      ),
+    );
     expect(grpc.status[error.code]).toBe('DEADLINE_EXCEEDED');
     expect(error.isTransient).toBe(true);
   });
@@ -247,13 +289,21 @@ describe('embedder service under back-pressure and shutdown', () => {
       const late = await callError(client.embedTexts(texts.slice(0, 2), { priority: 'bulk', deadlineMs: 2 }));
       expect(grpc.status[late.code]).toBe('DEADLINE_EXCEEDED');
       await backlog;
-      const dropped = metricValue(await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text(), 'embedder_dropped_items_total', ['tower="text"', 'lane="bulk"', 'reason="RESOURCE_EXHAUSTED"']);
+      const dropped = metricValue(await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text(), 'embedder_dropped_items_total', [
+        'tower="text"',
+        'lane="bulk"',
+        'reason="RESOURCE_EXHAUSTED"',
+      ]);
       expect(dropped).toBeGreaterThan(0);
 
       // Calls in flight when close() starts still get their vectors: close as soon as the first of their items is computed.
-      const bulkItems = async () => metricValue(await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text(), 'embedder_items_total', ['tower="text"', 'lane="bulk"']);
+      const bulkItems = async () =>
+        metricValue(await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text(), 'embedder_items_total', ['tower="text"', 'lane="bulk"']);
       const before = await bulkItems();
-      const inFlight = Promise.allSettled([client.embedTexts(texts.slice(0, 4), { priority: 'bulk' }), client.embedTexts(texts.slice(4), { priority: 'bulk' })]);
+      const inFlight = Promise.allSettled([
+        client.embedTexts(texts.slice(0, 4), { priority: 'bulk' }),
+        client.embedTexts(texts.slice(4), { priority: 'bulk' }),
+      ]);
       await waitFor('the in-flight calls to start computing', async () => (await bulkItems()) > before, 30_000, 1);
       await service.close();
       const settled = await inFlight;
@@ -306,7 +356,8 @@ describe('embedder service when its inference thread dies', () => {
     const health = new Health(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
       check(request: { service: string }, callback: (error: grpc.ServiceError | null, response: { status: unknown }) => void): void;
     };
-    const status = () => new Promise<unknown>((resolve, reject) => health.check({ service: '' }, (error, reply) => (error ? reject(error) : resolve(reply.status))));
+    const status = () =>
+      new Promise<unknown>((resolve, reject) => health.check({ service: '' }, (error, reply) => (error ? reject(error) : resolve(reply.status))));
     try {
       expect(created).toHaveLength(2);
       const pixels = randomPixels((await client.getModelInfo()).imageSize, 3);

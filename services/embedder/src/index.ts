@@ -46,7 +46,16 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
   const info = runtime.info();
   const inUse = markInUse(config.model.dir, log);
   metrics.executionProvider.set({ provider: info.executionProvider, model_id: info.modelId }, 1);
-  log.info({ modelId: info.modelId, executionProvider: info.executionProvider, intraOpThreads: info.intraOpThreads, inferenceThread: info.inferenceThread, modelDir: config.model.dir }, 'model loaded');
+  log.info(
+    {
+      modelId: info.modelId,
+      executionProvider: info.executionProvider,
+      intraOpThreads: info.intraOpThreads,
+      inferenceThread: info.inferenceThread,
+      modelDir: config.model.dir,
+    },
+    'model loaded',
+  );
 
   // Everything started so far is stopped again if a later step fails (port taken, warm-up error).
   const started: (() => Promise<void>)[] = [() => runtime.close(), async () => inUse?.release()];

@@ -112,7 +112,9 @@ async function main(): Promise<void> {
   const host = await startImageHostProcess(path.join(workDir, 'images'));
   const catalog = await generateTestCatalog(9001, PRODUCTS, host.baseUrl, workDir);
   const modelInfo = await new EmbedderClient({ address: embedder.address }).getModelInfo();
-  console.error(`catalog: ${PRODUCTS} products, ${catalog.imageCount} images; model ${modelInfo.modelId} (${modelInfo.imageSize}px, ${modelInfo.executionProvider})`);
+  console.error(
+    `catalog: ${PRODUCTS} products, ${catalog.imageCount} images; model ${modelInfo.modelId} (${modelInfo.imageSize}px, ${modelInfo.executionProvider})`,
+  );
 
   // The embedder's own throughput on this machine: images preprocessed beforehand, only gRPC + inference timed.
   const pixels: Uint8Array[] = [];
@@ -139,16 +141,29 @@ async function main(): Promise<void> {
     const searchClient = new SearchClient({ address: search.address, defaultDeadlineMs: 5_000 });
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-bench-data-'));
     const prefix = EMBEDDED ? '' : uniqueTopicPrefix('bench');
-    const log: EventLog = EMBEDDED ? new FileEventLog({ dir: path.join(dataDir, 'event-log') }) : new KafkaEventLog({ brokers: brokers.split(','), clientId: 'ingestion-bench' });
+    const log: EventLog = EMBEDDED
+      ? new FileEventLog({ dir: path.join(dataDir, 'event-log') })
+      : new KafkaEventLog({ brokers: brokers.split(','), clientId: 'ingestion-bench' });
     const topic = `${prefix}catalog.products.v1`;
     await log.ensureTopics([{ topic, partitions: 3, config: { 'cleanup.policy': 'compact' } }]);
-    await log.publish(topic, catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })));
+    await log.publish(
+      topic,
+      catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })),
+    );
     await log.close();
 
     const cpuBefore = { embedder: cpuSecondsOf(embedderPid), search: cpuSecondsOf(search.pid), ingestion: ownCpuSeconds(), host: cpuSecondsOf(host.pid) };
     const started = performance.now();
     const service = await startIngestionService({
-      ...ingestionStackEnv({ brokers, prefix, consumerGroup: `${prefix}bench-ingestion`, embedderAddress: embedder.address, searchAddress: search.address, dataDir, imageHostPort: host.port }),
+      ...ingestionStackEnv({
+        brokers,
+        prefix,
+        consumerGroup: `${prefix}bench-ingestion`,
+        embedderAddress: embedder.address,
+        searchAddress: search.address,
+        dataDir,
+        imageHostPort: host.port,
+      }),
       EMBED_BATCH: EMBED_BATCH,
       EMBED_CONCURRENCY: EMBED_CONCURRENCY,
       LOG_LEVEL: 'error',

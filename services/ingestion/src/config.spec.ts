@@ -13,9 +13,20 @@ describe(loadIngestionConfig.name, () => {
   it('reads the Kafka TLS/SASL settings and TOPIC_PREFIX as the chart sets them', () => {
     const config = loadIngestionConfig(
       {},
-      { KAFKA_BROKERS: 'k1:9093,k2:9093', KAFKA_TLS: 'true', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'vsearch', KAFKA_SASL_PASSWORD: 'hunter2-secret', TOPIC_PREFIX: 'prod.' },
+      {
+        KAFKA_BROKERS: 'k1:9093,k2:9093',
+        KAFKA_TLS: 'true',
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'vsearch',
+        KAFKA_SASL_PASSWORD: 'hunter2-secret',
+        TOPIC_PREFIX: 'prod.',
+      },
     );
-    expect(config.eventLog).toMatchObject({ brokers: ['k1:9093', 'k2:9093'], ssl: true, sasl: { mechanism: 'plain', username: 'vsearch', password: 'hunter2-secret' } });
+    expect(config.eventLog).toMatchObject({
+      brokers: ['k1:9093', 'k2:9093'],
+      ssl: true,
+      sasl: { mechanism: 'plain', username: 'vsearch', password: 'hunter2-secret' },
+    });
     expect(config.topics).toEqual({ products: 'prod.catalog.products.v1', deadLetters: 'prod.catalog.products.v1.dlq', reindex: 'prod.catalog.reindex.v1' });
   });
 

@@ -6,65 +6,74 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { env, loadConfig } from '@vsearch/config';
-import { catalogTopicNames, checkKafkaConnectionEnv, kafkaConnection, kafkaConnectionEnvShape, type CatalogTopicNames, type KafkaConnectionOptions } from '@vsearch/event-log';
+import {
+  catalogTopicNames,
+  checkKafkaConnectionEnv,
+  kafkaConnection,
+  kafkaConnectionEnvShape,
+  type CatalogTopicNames,
+  type KafkaConnectionOptions,
+} from '@vsearch/event-log';
 import { AddressAllowList } from '@vsearch/image-fetch';
 
-export const ingestionEnvSchema = z.object({
-  INGESTION_PORT: env.port(8081),
-  INGESTION_HOST: z.string().min(1).default('0.0.0.0'),
-  /** KAFKA_BROKERS (unset → the embedded event log under DATA_DIR), KAFKA_TLS, KAFKA_SASL_MECHANISM/USERNAME/PASSWORD. */
-  ...kafkaConnectionEnvShape,
-  KAFKA_CLIENT_ID: z.string().min(1).default('vsearch-ingestion'),
-  /** Prefix for every topic name (tests isolate themselves on a shared broker with it). */
-  TOPIC_PREFIX: z.string().default(''),
-  CONSUMER_GROUP: z.string().min(1).default('vsearch-ingestion'),
-  EMBEDDER_ADDR: z.string().min(1).default('127.0.0.1:50051'),
-  SEARCH_ADDR: z.string().min(1).default('127.0.0.1:50052'),
-  DATA_DIR: z.string().min(1).default('./data'),
-  /** `host[:port]` or CIDR entries that image URLs may reach although private or loopback. */
-  IMAGE_FETCH_ALLOW_HOSTS: env.list().superRefine((entries, context) => {
-    try {
-      AddressAllowList.parse(entries);
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: (error as Error).message });
-    }
-  }),
-  IMAGE_FETCH_TIMEOUT_MS: env.positiveInt(10_000),
-  IMAGE_FETCH_MAX_BYTES: env.positiveInt(15 * 1024 * 1024),
-  IMAGE_FETCH_MAX_REDIRECTS: env.nonNegativeInt(3),
-  /** Images fetched at once by this process. */
-  IMAGE_FETCH_CONCURRENCY: env.positiveInt(16),
-  /** Attempts per image for retryable fetch errors (timeouts, connection errors, 5xx), the first included. */
-  FETCH_ATTEMPTS: env.positiveInt(4),
-  FETCH_RETRY_BASE_MS: env.positiveInt(200),
-  FETCH_RETRY_MAX_MS: env.positiveInt(5_000),
-  /** Images decoded and resized at once (sharp, on libuv's thread pool). */
-  PREPROCESS_CONCURRENCY: env.positiveInt(4),
-  /** Partitions processed at the same time. */
-  PARTITIONS_CONCURRENCY: env.positiveInt(3),
-  /** Events of one partition handled together (fetched, embedded and written as one unit, then committed). */
-  EVENTS_PER_CHUNK: env.positiveInt(32),
-  /** Images per embedder call (bulk lane). */
-  EMBED_BATCH: env.positiveInt(32),
-  /** Embedder calls in flight at once. */
-  EMBED_CONCURRENCY: env.positiveInt(4),
-  /** Longest a partial embedder batch waits for more images (fuller batches cost the embedder less per image). */
-  EMBED_MAX_WAIT_MS: env.nonNegativeInt(25),
-  EMBED_DEADLINE_MS: env.positiveInt(60_000),
-  /** Entries of the in-memory embedding cache (sha256 of image bytes + model id). */
-  EMBEDDING_CACHE_SIZE: env.nonNegativeInt(20_000),
-  /** Save the embedding cache under DATA_DIR/ingestion on shutdown and load it on start. */
-  EMBEDDING_CACHE_PERSIST: env.boolean(true),
-  /** Pause of a partition after a dependency outage: first wait, doubled up to the maximum. */
-  DEPENDENCY_RETRY_BASE_MS: env.positiveInt(500),
-  DEPENDENCY_RETRY_MAX_MS: env.positiveInt(10_000),
-  /** Reindex requests older than this when first read are skipped (a new consumer group must not replay old jobs). */
-  REINDEX_REQUEST_MAX_AGE_MS: env.positiveInt(6 * 3600 * 1000),
-  /** How often the collections (alias target, reindex generation) are re-read from search. */
-  COLLECTIONS_REFRESH_MS: env.positiveInt(2_000),
-  SHUTDOWN_GRACE_MS: env.positiveInt(15_000),
-  LOG_LEVEL: env.logLevel(),
-}).superRefine(checkKafkaConnectionEnv);
+export const ingestionEnvSchema = z
+  .object({
+    INGESTION_PORT: env.port(8081),
+    INGESTION_HOST: z.string().min(1).default('0.0.0.0'),
+    /** KAFKA_BROKERS (unset → the embedded event log under DATA_DIR), KAFKA_TLS, KAFKA_SASL_MECHANISM/USERNAME/PASSWORD. */
+    ...kafkaConnectionEnvShape,
+    KAFKA_CLIENT_ID: z.string().min(1).default('vsearch-ingestion'),
+    /** Prefix for every topic name (tests isolate themselves on a shared broker with it). */
+    TOPIC_PREFIX: z.string().default(''),
+    CONSUMER_GROUP: z.string().min(1).default('vsearch-ingestion'),
+    EMBEDDER_ADDR: z.string().min(1).default('127.0.0.1:50051'),
+    SEARCH_ADDR: z.string().min(1).default('127.0.0.1:50052'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    /** `host[:port]` or CIDR entries that image URLs may reach although private or loopback. */
+    IMAGE_FETCH_ALLOW_HOSTS: env.list().superRefine((entries, context) => {
+      try {
+        AddressAllowList.parse(entries);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
+    IMAGE_FETCH_TIMEOUT_MS: env.positiveInt(10_000),
+    IMAGE_FETCH_MAX_BYTES: env.positiveInt(15 * 1024 * 1024),
+    IMAGE_FETCH_MAX_REDIRECTS: env.nonNegativeInt(3),
+    /** Images fetched at once by this process. */
+    IMAGE_FETCH_CONCURRENCY: env.positiveInt(16),
+    /** Attempts per image for retryable fetch errors (timeouts, connection errors, 5xx), the first included. */
+    FETCH_ATTEMPTS: env.positiveInt(4),
+    FETCH_RETRY_BASE_MS: env.positiveInt(200),
+    FETCH_RETRY_MAX_MS: env.positiveInt(5_000),
+    /** Images decoded and resized at once (sharp, on libuv's thread pool). */
+    PREPROCESS_CONCURRENCY: env.positiveInt(4),
+    /** Partitions processed at the same time. */
+    PARTITIONS_CONCURRENCY: env.positiveInt(3),
+    /** Events of one partition handled together (fetched, embedded and written as one unit, then committed). */
+    EVENTS_PER_CHUNK: env.positiveInt(32),
+    /** Images per embedder call (bulk lane). */
+    EMBED_BATCH: env.positiveInt(32),
+    /** Embedder calls in flight at once. */
+    EMBED_CONCURRENCY: env.positiveInt(4),
+    /** Longest a partial embedder batch waits for more images (fuller batches cost the embedder less per image). */
+    EMBED_MAX_WAIT_MS: env.nonNegativeInt(25),
+    EMBED_DEADLINE_MS: env.positiveInt(60_000),
+    /** Entries of the in-memory embedding cache (sha256 of image bytes + model id). */
+    EMBEDDING_CACHE_SIZE: env.nonNegativeInt(20_000),
+    /** Save the embedding cache under DATA_DIR/ingestion on shutdown and load it on start. */
+    EMBEDDING_CACHE_PERSIST: env.boolean(true),
+    /** Pause of a partition after a dependency outage: first wait, doubled up to the maximum. */
+    DEPENDENCY_RETRY_BASE_MS: env.positiveInt(500),
+    DEPENDENCY_RETRY_MAX_MS: env.positiveInt(10_000),
+    /** Reindex requests older than this when first read are skipped (a new consumer group must not replay old jobs). */
+    REINDEX_REQUEST_MAX_AGE_MS: env.positiveInt(6 * 3600 * 1000),
+    /** How often the collections (alias target, reindex generation) are re-read from search. */
+    COLLECTIONS_REFRESH_MS: env.positiveInt(2_000),
+    SHUTDOWN_GRACE_MS: env.positiveInt(15_000),
+    LOG_LEVEL: env.logLevel(),
+  })
+  .superRefine(checkKafkaConnectionEnv);
 
 export type IngestionEnv = z.input<typeof ingestionEnvSchema>;
 
@@ -75,7 +84,16 @@ export interface IngestionConfig {
   topics: CatalogTopicNames;
   embedderAddress: string;
   searchAddress: string;
-  fetch: { allowHosts: string[]; timeoutMs: number; maxBytes: number; maxRedirects: number; concurrency: number; attempts: number; retryBaseMs: number; retryMaxMs: number };
+  fetch: {
+    allowHosts: string[];
+    timeoutMs: number;
+    maxBytes: number;
+    maxRedirects: number;
+    concurrency: number;
+    attempts: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+  };
   pipeline: {
     preprocessConcurrency: number;
     partitionsConcurrency: number;
@@ -129,7 +147,8 @@ export function loadIngestionConfig(overrides: IngestionConfigOverrides = {}, en
       embedMaxWaitMs: parsed.EMBED_MAX_WAIT_MS,
       embedDeadlineMs: parsed.EMBED_DEADLINE_MS,
       embeddingCacheSize: parsed.EMBEDDING_CACHE_SIZE,
-      embeddingCacheFile: parsed.EMBEDDING_CACHE_PERSIST && parsed.EMBEDDING_CACHE_SIZE > 0 ? path.join(parsed.DATA_DIR, 'ingestion', 'embedding-cache.bin') : undefined,
+      embeddingCacheFile:
+        parsed.EMBEDDING_CACHE_PERSIST && parsed.EMBEDDING_CACHE_SIZE > 0 ? path.join(parsed.DATA_DIR, 'ingestion', 'embedding-cache.bin') : undefined,
       dependencyRetryBaseMs: parsed.DEPENDENCY_RETRY_BASE_MS,
       dependencyRetryMaxMs: parsed.DEPENDENCY_RETRY_MAX_MS,
     },

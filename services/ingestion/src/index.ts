@@ -77,7 +77,11 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     const loaded = await loadEmbeddingCache(cache, cacheFile);
     if (loaded > 0) log.info({ entries: loaded, file: cacheFile }, 'embedding cache loaded');
   }
-  const queue = new EmbedQueue(embedder, metrics, { batchSize: config.pipeline.embedBatch, concurrency: config.pipeline.embedConcurrency, maxWaitMs: config.pipeline.embedMaxWaitMs });
+  const queue = new EmbedQueue(embedder, metrics, {
+    batchSize: config.pipeline.embedBatch,
+    concurrency: config.pipeline.embedConcurrency,
+    maxWaitMs: config.pipeline.embedMaxWaitMs,
+  });
   const vectorizer = new ImageVectorizer(
     images,
     preprocessor,
@@ -100,7 +104,11 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     { targets: () => collections.current.targets, problem: () => collections.current.problem },
     model.current,
     metrics,
-    { eventsPerChunk: config.pipeline.eventsPerChunk, dependencyRetryBaseMs: config.pipeline.dependencyRetryBaseMs, dependencyRetryMaxMs: config.pipeline.dependencyRetryMaxMs },
+    {
+      eventsPerChunk: config.pipeline.eventsPerChunk,
+      dependencyRetryBaseMs: config.pipeline.dependencyRetryBaseMs,
+      dependencyRetryMaxMs: config.pipeline.dependencyRetryMaxMs,
+    },
     log,
   );
   const reindex = new ReindexService(
@@ -124,7 +132,10 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
   // Transport, then start: probes answer (not ready) before the first dependency round.
   const http = await startIngestionHttpServer({ runner, reindex, registry }, config.http);
   await runner.start();
-  log.info({ port: http.port, eventLog: eventLog.kind, embedder: config.embedderAddress, search: config.searchAddress, readiness: runner.readiness() }, 'ingestion started');
+  log.info(
+    { port: http.port, eventLog: eventLog.kind, embedder: config.embedderAddress, search: config.searchAddress, readiness: runner.readiness() },
+    'ingestion started',
+  );
 
   let closing: Promise<void> | undefined;
   return {

@@ -64,7 +64,15 @@ describe('ingestion with the embedder and search', () => {
 
   async function startIngestion(prefix: string, extra: Record<string, string | number> = {}): Promise<RunningIngestionService> {
     const service = await startIngestionService({
-      ...ingestionStackEnv({ brokers, prefix, consumerGroup: `${prefix}ingestion`, embedderAddress: embedder.address, searchAddress: search.address, dataDir, imageHostPort: host.port }),
+      ...ingestionStackEnv({
+        brokers,
+        prefix,
+        consumerGroup: `${prefix}ingestion`,
+        embedderAddress: embedder.address,
+        searchAddress: search.address,
+        dataDir,
+        imageHostPort: host.port,
+      }),
       FETCH_ATTEMPTS: 2,
       FETCH_RETRY_BASE_MS: 50,
       COLLECTIONS_REFRESH_MS: 500,
@@ -98,7 +106,8 @@ describe('ingestion with the embedder and search', () => {
 
   const metricsText = async (service: RunningIngestionService) => (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
   /** Images this ingestion instance sent to the embedder so far. */
-  const embeddedImages = async (service: RunningIngestionService) => Number(/ingestion_embedded_images_total\{service="ingestion"\} (\d+)/.exec(await metricsText(service))?.[1] ?? 'NaN');
+  const embeddedImages = async (service: RunningIngestionService) =>
+    Number(/ingestion_embedded_images_total\{service="ingestion"\} (\d+)/.exec(await metricsText(service))?.[1] ?? 'NaN');
 
   /** A generated catalog served by a fresh image host (the describe's `host`), removed after the test. */
   async function servedCatalog(seed: number, count: number): Promise<{ dir: string; catalog: Awaited<ReturnType<typeof generateTestCatalog>> }> {
@@ -156,7 +165,11 @@ describe('ingestion with the embedder and search', () => {
 
     const byKey = new Map(letters.map((letter) => [letter.key, letter]));
     expect([...byKey.keys()].sort()).toEqual(['poison', 'ssrf-decimal', 'ssrf-file', 'ssrf-ipv6', 'ssrf-loopback', 'ssrf-metadata', 'ssrf-redirect']);
-    expect(byKey.get('poison')!.headers).toMatchObject({ [DLQ_HEADERS.stage]: 'parse', [DLQ_HEADERS.errorCode]: 'invalid_json', [DLQ_HEADERS.originalTopic]: topic });
+    expect(byKey.get('poison')!.headers).toMatchObject({
+      [DLQ_HEADERS.stage]: 'parse',
+      [DLQ_HEADERS.errorCode]: 'invalid_json',
+      [DLQ_HEADERS.originalTopic]: topic,
+    });
     expect(byKey.get('poison')!.value!.toString()).toBe('{"type":"product.upserted","productId":');
     expect(byKey.get('poison')!.headers[DLQ_HEADERS.reason]).toMatch(/JSON/);
     expect(byKey.get('ssrf-file')!.headers).toMatchObject({ [DLQ_HEADERS.stage]: 'parse', [DLQ_HEADERS.errorCode]: 'schema_violation' });
@@ -184,7 +197,10 @@ describe('ingestion with the embedder and search', () => {
     const first = JSON.parse(catalog.lines[0]) as { productId: string; price: { amount: number; currency: string } };
     const second = catalog.productIds[1];
     await log.publish(topic, [
-      { key: first.productId, value: JSON.stringify({ ...first, version: 2, price: { amount: 1234.5, currency: 'EUR' }, occurredAt: new Date().toISOString() }) },
+      {
+        key: first.productId,
+        value: JSON.stringify({ ...first, version: 2, price: { amount: 1234.5, currency: 'EUR' }, occurredAt: new Date().toISOString() }),
+      },
       { key: second, value: JSON.stringify({ type: 'product.deleted', productId: second, version: 2, occurredAt: new Date().toISOString() }) },
     ]);
     await waitFor('the price change and the delete', async () => {
@@ -197,7 +213,9 @@ describe('ingestion with the embedder and search', () => {
 
     // A reindex over Kafka replays the compacted topic into a new generation: the deleted product stays deleted.
     const before = await storeCounts(searchClient);
-    await log.publish(`${prefix}catalog.reindex.v1`, [{ key: 'job-kafka-1', value: JSON.stringify({ type: 'reindex.requested', jobId: 'job-kafka-1', requestedAt: new Date().toISOString() }) }]);
+    await log.publish(`${prefix}catalog.reindex.v1`, [
+      { key: 'job-kafka-1', value: JSON.stringify({ type: 'reindex.requested', jobId: 'job-kafka-1', requestedAt: new Date().toISOString() }) },
+    ]);
     const job = await waitForReindexJob(service, 'job-kafka-1');
     const after = await storeCounts(searchClient);
     expect(after.collection).toBe(job.collection);
@@ -231,7 +249,11 @@ describe('ingestion with the embedder and search', () => {
     await waitFor('the embedded catalog indexed', async () => (await indexed()) === 12, 60_000, 300);
     const before = await storeCounts(searchClient);
 
-    await service.eventLog.publishOne('catalog.reindex.v1', 'job-int-1', JSON.stringify({ type: 'reindex.requested', jobId: 'job-int-1', requestedAt: new Date().toISOString() }));
+    await service.eventLog.publishOne(
+      'catalog.reindex.v1',
+      'job-int-1',
+      JSON.stringify({ type: 'reindex.requested', jobId: 'job-int-1', requestedAt: new Date().toISOString() }),
+    );
     // A live event while the reindex runs reaches the new generation too (replayed or written to both).
     const live = JSON.parse(catalog.lines[0]) as Record<string, unknown>;
     await service.eventLog.publishOne('catalog.products.v1', 'live-1', JSON.stringify({ ...live, productId: 'live-1', occurredAt: new Date().toISOString() }));
@@ -261,14 +283,20 @@ describe('ingestion with the embedder and search', () => {
     // Same extension as the good image: the fetcher checks the content type against the bytes once the image exists.
     const missingPath = `partial-test/missing${path.extname(good.url)}`;
     const missingUrl = `${host.baseUrl}/${missingPath}`;
-    const images = [{ id: 'good', url: good.url }, { id: 'missing', url: missingUrl }];
-    const event = (version: number) => JSON.stringify({ ...base, productId: 'partial-1', version, categories: ['partial-test'], images, occurredAt: new Date().toISOString() });
+    const images = [
+      { id: 'good', url: good.url },
+      { id: 'missing', url: missingUrl },
+    ];
+    const event = (version: number) =>
+      JSON.stringify({ ...base, productId: 'partial-1', version, categories: ['partial-test'], images, occurredAt: new Date().toISOString() });
     await log.publish(topic, [{ key: 'partial-1', value: event(1) }]);
 
     await waitFor('the partly failed product in search', async () => (await searchClient.getProduct('partial-1')) !== undefined, 60_000, 300);
     const stored = (await searchClient.getProduct('partial-1'))!;
     expect(stored.images).toEqual([{ imageId: 'good', imageUrl: good.url }]);
-    expect(stored.failedImages).toEqual([{ imageId: 'missing', imageUrl: missingUrl, stage: 'fetch', errorCode: 'http_status', reason: expect.stringContaining('404') }]);
+    expect(stored.failedImages).toEqual([
+      { imageId: 'missing', imageUrl: missingUrl, stage: 'fetch', errorCode: 'http_status', reason: expect.stringContaining('404') },
+    ]);
     // Searchable, through the image that worked.
     const text = new EmbedderClient({ address: embedder.address });
     const [vector] = await text.embedTexts([base.title]);
@@ -295,13 +323,17 @@ describe('ingestion with the embedder and search', () => {
       const matching = events.filter((event) => event.categories.includes(candidate)).length;
       return matching > 0 && matching < events.length;
     });
-    if (!category) throw new Error(`catalog 607 has no category that only part of its products have: ${JSON.stringify(events.map((event) => event.categories))}`);
+    if (!category)
+      throw new Error(`catalog 607 has no category that only part of its products have: ${JSON.stringify(events.map((event) => event.categories))}`);
     const matching = events.filter((event) => event.categories.includes(category));
 
     const prefix = uniqueTopicPrefix('filtered');
     const topic = `${prefix}catalog.products.v1`;
     await log.ensureTopics([{ topic, partitions: 2, config: { 'cleanup.policy': 'compact' } }]);
-    await log.publish(topic, catalog.lines.map((line, i) => ({ key: catalog.productIds[i], value: line })));
+    await log.publish(
+      topic,
+      catalog.lines.map((line, i) => ({ key: catalog.productIds[i], value: line })),
+    );
     const service = await startIngestion(prefix);
     const indexed = async () => (await Promise.all(catalog.productIds.map((id) => searchClient.getProduct(id)))).filter(Boolean).length;
     await waitFor('the catalog indexed', async () => (await indexed()) === catalog.productIds.length, 60_000, 300);
@@ -311,7 +343,15 @@ describe('ingestion with the embedder and search', () => {
     const embeddedBefore = await embeddedImages(service);
     const hitsBefore = host.hits.length;
     await log.publish(`${prefix}catalog.reindex.v1`, [
-      { key: 'job-filtered-1', value: JSON.stringify({ type: 'reindex.requested', jobId: 'job-filtered-1', filter: { categories: [category] }, requestedAt: new Date().toISOString() }) },
+      {
+        key: 'job-filtered-1',
+        value: JSON.stringify({
+          type: 'reindex.requested',
+          jobId: 'job-filtered-1',
+          filter: { categories: [category] },
+          requestedAt: new Date().toISOString(),
+        }),
+      },
     ]);
     const job = await waitForReindexJob(service, 'job-filtered-1');
 
@@ -322,7 +362,10 @@ describe('ingestion with the embedder and search', () => {
     expect((await searchClient.listCollections()).map((collection) => collection.name)).toEqual(collectionsBefore);
     expect(await indexed()).toBe(catalog.productIds.length);
     // Only the matching products' images were fetched again, and embedded again (the embedding cache held them all).
-    const refetched = host.hits.slice(hitsBefore).map((hit) => `${host.baseUrl.replace(/\/catalog-images$/, '')}${hit}`).sort();
+    const refetched = host.hits
+      .slice(hitsBefore)
+      .map((hit) => `${host.baseUrl.replace(/\/catalog-images$/, '')}${hit}`)
+      .sort();
     expect(refetched).toEqual(matching.flatMap((event) => event.images.map((image) => image.url)).sort());
     const reembedded = (await embeddedImages(service)) - embeddedBefore;
     expect(reembedded).toBeGreaterThan(0);
@@ -346,8 +389,13 @@ describe('ingestion with the embedder and search', () => {
     await waitFor('both replicas ready', () => replicas.every((replica) => replica.readiness().ready), 30_000);
 
     // Writes through either replica land in the one live collection.
-    await log.publish(`${prefix}catalog.products.v1`, catalog.lines.map((line, i) => ({ key: catalog.productIds[i], value: line })));
+    await log.publish(
+      `${prefix}catalog.products.v1`,
+      catalog.lines.map((line, i) => ({ key: catalog.productIds[i], value: line })),
+    );
     await waitFor('the catalog indexed', async () => (await storeCounts(freshClient)).products === catalog.productIds.length, 60_000, 300);
-    expect(await freshClient.listCollections()).toEqual([expect.objectContaining({ name: 'products_v1', aliases: ['products'], productCount: catalog.productIds.length })]);
+    expect(await freshClient.listCollections()).toEqual([
+      expect.objectContaining({ name: 'products_v1', aliases: ['products'], productCount: catalog.productIds.length }),
+    ]);
   });
 });

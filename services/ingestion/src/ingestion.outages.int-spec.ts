@@ -55,9 +55,22 @@ describe('ingestion through outages', () => {
     return { catalog, host };
   }
 
-  async function startIngestion(brokers: string, prefix: string, host: ImageHost, extra: Record<string, string | number> = {}): Promise<RunningIngestionService> {
+  async function startIngestion(
+    brokers: string,
+    prefix: string,
+    host: ImageHost,
+    extra: Record<string, string | number> = {},
+  ): Promise<RunningIngestionService> {
     const service = await startIngestionService({
-      ...ingestionStackEnv({ brokers, prefix, consumerGroup: `${prefix}ingestion`, embedderAddress: embedder.address, searchAddress: search.address, dataDir, imageHostPort: host.port }),
+      ...ingestionStackEnv({
+        brokers,
+        prefix,
+        consumerGroup: `${prefix}ingestion`,
+        embedderAddress: embedder.address,
+        searchAddress: search.address,
+        dataDir,
+        imageHostPort: host.port,
+      }),
       COLLECTIONS_REFRESH_MS: 500,
       DEPENDENCY_RETRY_BASE_MS: 300,
       DEPENDENCY_RETRY_MAX_MS: 2_000,
@@ -82,7 +95,11 @@ describe('ingestion through outages', () => {
     cleanups.push(() => log.close());
     const topic = `${prefix}catalog.products.v1`;
     await log.ensureTopics([{ topic, partitions: 3 }]);
-    const publish = (from: number, to: number) => log.publish(topic, catalog.lines.slice(from, to).map((value, i) => ({ key: catalog.productIds[from + i], value })));
+    const publish = (from: number, to: number) =>
+      log.publish(
+        topic,
+        catalog.lines.slice(from, to).map((value, i) => ({ key: catalog.productIds[from + i], value })),
+      );
 
     const service = await startIngestion(brokers, prefix, host);
     await publish(0, 8);
@@ -114,7 +131,10 @@ describe('ingestion through outages', () => {
     const log = new KafkaEventLog({ brokers: [kafka.brokers], clientId: 'broker-outage-test' });
     const topic = `${prefix}catalog.products.v1`;
     await log.ensureTopics([{ topic, partitions: 3 }]);
-    await log.publish(topic, catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })));
+    await log.publish(
+      topic,
+      catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })),
+    );
     await log.close();
     const before = await storeCounts(searchClient);
 

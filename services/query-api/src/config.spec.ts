@@ -49,9 +49,21 @@ describe(loadQueryApiConfig.name, () => {
   it('reads the Kafka TLS/SASL settings and TOPIC_PREFIX as the chart sets them', () => {
     const config = loadQueryApiConfig(
       {},
-      { KAFKA_BROKERS: 'k1:9093', KAFKA_TLS: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'vsearch', KAFKA_SASL_PASSWORD: 'hunter2-secret', TOPIC_PREFIX: 'prod.' },
+      {
+        KAFKA_BROKERS: 'k1:9093',
+        KAFKA_TLS: 'true',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'vsearch',
+        KAFKA_SASL_PASSWORD: 'hunter2-secret',
+        TOPIC_PREFIX: 'prod.',
+      },
     );
-    expect(config.eventLog.kafka).toEqual({ brokers: ['k1:9093'], clientId: 'query-api', ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'vsearch', password: 'hunter2-secret' } });
+    expect(config.eventLog.kafka).toEqual({
+      brokers: ['k1:9093'],
+      clientId: 'query-api',
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'vsearch', password: 'hunter2-secret' },
+    });
     expect(config.eventLog.reindexTopic).toBe('prod.catalog.reindex.v1');
   });
 

@@ -11,55 +11,57 @@ import { catalogTopicNames, checkKafkaConnectionEnv, kafkaConnection, kafkaConne
 
 const MIB = 1024 * 1024;
 
-export const queryApiEnvSchema = z.object({
-  QUERY_API_PORT: env.port(8080),
-  QUERY_API_HOST: z.string().min(1).default('0.0.0.0'),
-  EMBEDDER_ADDR: z.string().min(1).default('127.0.0.1:50051'),
-  SEARCH_ADDR: z.string().min(1).default('127.0.0.1:50052'),
-  INGESTION_URL: z.url({ error: 'must be an http(s) URL' }).default('http://127.0.0.1:8081'),
-  /** KAFKA_BROKERS (unset → the embedded event log under DATA_DIR), KAFKA_TLS, KAFKA_SASL_MECHANISM/USERNAME/PASSWORD. */
-  ...kafkaConnectionEnvShape,
-  /** Prefix of every topic name, as ingestion uses it (reindex requests go to `<prefix>catalog.reindex.v1`). */
-  TOPIC_PREFIX: z.string().default(''),
-  DATA_DIR: z.string().min(1).default('./data'),
-  /** Comma-separated admin API keys (X-Api-Key); none → the admin routes refuse every call. */
-  ADMIN_API_KEYS: env.list(),
-  RATE_LIMIT_ENABLED: env.boolean(true),
-  /** Token bucket per API key (or per client IP when anonymous): refill rate. */
-  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(20),
-  /** Token bucket capacity (the burst a client may send at once). */
-  RATE_LIMIT_BURST: env.positiveInt(40),
-  /** Buckets kept in memory; the least recently seen client is forgotten first. */
-  RATE_LIMIT_MAX_CLIENTS: env.positiveInt(10_000),
-  /** Honour X-Forwarded-For for the client IP (behind an ingress). */
-  TRUST_PROXY: env.boolean(false),
-  UPLOAD_MAX_BYTES: env.positiveInt(10 * MIB),
-  /** Decoded pixels (width × height) an uploaded or fetched image may have. */
-  UPLOAD_MAX_PIXELS: env.positiveInt(40_000_000),
-  IMAGE_FETCH_ALLOW_HOSTS: env.list(),
-  IMAGE_FETCH_TIMEOUT_MS: env.positiveInt(5_000),
-  /** Embedded mode: serve the generated catalog's images at /catalog-images/*. */
-  CATALOG_IMAGES_DIR: env.optionalString(),
-  /** Overrides the text-search score cut-off the embedder's model announces in GetModelInfo (cosine, -1 to 1). */
-  TEXT_SCORE_THRESHOLD: z
-    .string()
-    .optional()
-    .transform((value) => (value === undefined || value.trim() === '' ? undefined : Number(value)))
-    .pipe(z.number({ error: 'must be a number' }).min(-1).max(1).optional()),
-  /** Hybrid search, reciprocal-rank fusion: a product scores `weight / (k + rank)` in each ranking. `k` damps the head of each list. */
-  FUSION_K: env.positiveInt(DEFAULT_FUSION.k),
-  /** Weight of the vector (CLIP) ranking in hybrid search. */
-  FUSION_VECTOR_WEIGHT: fusionWeight(DEFAULT_FUSION.vectorWeight),
-  /** Weight of the keyword (BM25) ranking in hybrid search. */
-  FUSION_KEYWORD_WEIGHT: fusionWeight(DEFAULT_FUSION.keywordWeight),
-  /** Query embeddings kept in the LRU cache. */
-  QUERY_CACHE_SIZE: env.positiveInt(2_000),
-  /** Deadline of each call to the embedder, search and ingestion. */
-  UPSTREAM_TIMEOUT_MS: env.positiveInt(10_000),
-  /** Seconds a client is told to wait (Retry-After) when a dependency is down. */
-  RETRY_AFTER_SECONDS: env.positiveInt(5),
-  LOG_LEVEL: env.logLevel(),
-}).superRefine(checkKafkaConnectionEnv);
+export const queryApiEnvSchema = z
+  .object({
+    QUERY_API_PORT: env.port(8080),
+    QUERY_API_HOST: z.string().min(1).default('0.0.0.0'),
+    EMBEDDER_ADDR: z.string().min(1).default('127.0.0.1:50051'),
+    SEARCH_ADDR: z.string().min(1).default('127.0.0.1:50052'),
+    INGESTION_URL: z.url({ error: 'must be an http(s) URL' }).default('http://127.0.0.1:8081'),
+    /** KAFKA_BROKERS (unset → the embedded event log under DATA_DIR), KAFKA_TLS, KAFKA_SASL_MECHANISM/USERNAME/PASSWORD. */
+    ...kafkaConnectionEnvShape,
+    /** Prefix of every topic name, as ingestion uses it (reindex requests go to `<prefix>catalog.reindex.v1`). */
+    TOPIC_PREFIX: z.string().default(''),
+    DATA_DIR: z.string().min(1).default('./data'),
+    /** Comma-separated admin API keys (X-Api-Key); none → the admin routes refuse every call. */
+    ADMIN_API_KEYS: env.list(),
+    RATE_LIMIT_ENABLED: env.boolean(true),
+    /** Token bucket per API key (or per client IP when anonymous): refill rate. */
+    RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(20),
+    /** Token bucket capacity (the burst a client may send at once). */
+    RATE_LIMIT_BURST: env.positiveInt(40),
+    /** Buckets kept in memory; the least recently seen client is forgotten first. */
+    RATE_LIMIT_MAX_CLIENTS: env.positiveInt(10_000),
+    /** Honour X-Forwarded-For for the client IP (behind an ingress). */
+    TRUST_PROXY: env.boolean(false),
+    UPLOAD_MAX_BYTES: env.positiveInt(10 * MIB),
+    /** Decoded pixels (width × height) an uploaded or fetched image may have. */
+    UPLOAD_MAX_PIXELS: env.positiveInt(40_000_000),
+    IMAGE_FETCH_ALLOW_HOSTS: env.list(),
+    IMAGE_FETCH_TIMEOUT_MS: env.positiveInt(5_000),
+    /** Embedded mode: serve the generated catalog's images at /catalog-images/*. */
+    CATALOG_IMAGES_DIR: env.optionalString(),
+    /** Overrides the text-search score cut-off the embedder's model announces in GetModelInfo (cosine, -1 to 1). */
+    TEXT_SCORE_THRESHOLD: z
+      .string()
+      .optional()
+      .transform((value) => (value === undefined || value.trim() === '' ? undefined : Number(value)))
+      .pipe(z.number({ error: 'must be a number' }).min(-1).max(1).optional()),
+    /** Hybrid search, reciprocal-rank fusion: a product scores `weight / (k + rank)` in each ranking. `k` damps the head of each list. */
+    FUSION_K: env.positiveInt(DEFAULT_FUSION.k),
+    /** Weight of the vector (CLIP) ranking in hybrid search. */
+    FUSION_VECTOR_WEIGHT: fusionWeight(DEFAULT_FUSION.vectorWeight),
+    /** Weight of the keyword (BM25) ranking in hybrid search. */
+    FUSION_KEYWORD_WEIGHT: fusionWeight(DEFAULT_FUSION.keywordWeight),
+    /** Query embeddings kept in the LRU cache. */
+    QUERY_CACHE_SIZE: env.positiveInt(2_000),
+    /** Deadline of each call to the embedder, search and ingestion. */
+    UPSTREAM_TIMEOUT_MS: env.positiveInt(10_000),
+    /** Seconds a client is told to wait (Retry-After) when a dependency is down. */
+    RETRY_AFTER_SECONDS: env.positiveInt(5),
+    LOG_LEVEL: env.logLevel(),
+  })
+  .superRefine(checkKafkaConnectionEnv);
 
 /** A finite weight above 0 (a weight of 0 would switch a ranking off: use `mode` for that). */
 function fusionWeight(defaultWeight: number) {

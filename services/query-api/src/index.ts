@@ -73,7 +73,13 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
   const address = app.getHttpServer().address() as { port: number };
   const shownHost = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
   log.info(
-    { port: address.port, embedder: config.upstream.embedderAddr, search: config.upstream.searchAddr, eventLog: eventLog.kind, catalogImages: config.images.catalogImagesDir ?? null },
+    {
+      port: address.port,
+      embedder: config.upstream.embedderAddr,
+      search: config.upstream.searchAddr,
+      eventLog: eventLog.kind,
+      catalogImages: config.images.catalogImagesDir ?? null,
+    },
     'query-api serving',
   );
 

@@ -73,7 +73,10 @@ function catalogPairs(): { colour: string; category: string; count: number }[] {
 const productIdsWhere = (predicate: (event: ProductUpserted) => boolean) => [...stack.products.values()].filter(predicate).map((event) => event.productId);
 
 /** The most frequent value of `key` over the catalog's products, with the products that have it (ties: alphabetical). */
-function mostCommon(key: (event: ProductUpserted) => string | undefined, among: (event: ProductUpserted) => boolean = () => true): { value: string; ids: string[] } {
+function mostCommon(
+  key: (event: ProductUpserted) => string | undefined,
+  among: (event: ProductUpserted) => boolean = () => true,
+): { value: string; ids: string[] } {
   const groups = new Map<string, string[]>();
   for (const event of stack.products.values()) {
     const value = key(event);
@@ -101,7 +104,11 @@ describe('hybrid search: the query types of issue 15', () => {
     const shown = body.results.map((result) => result.productId);
     const ranks = Object.fromEntries(expected.map((id) => [id, shown.indexOf(id) + 1]));
     const inFirstPlaces = expected.filter((id) => ranks[id] >= 1 && ranks[id] <= expected.length).length;
-    expect({ query, ranks, floorsMet: expected.includes(shown[0]) && inFirstPlaces >= expected.length - 1 && Object.values(ranks).every((rank) => rank >= 1) }).toMatchObject({
+    expect({
+      query,
+      ranks,
+      floorsMet: expected.includes(shown[0]) && inFirstPlaces >= expected.length - 1 && Object.values(ranks).every((rank) => rank >= 1),
+    }).toMatchObject({
       floorsMet: true,
     });
     return body;
@@ -125,7 +132,10 @@ describe('hybrid search: the query types of issue 15', () => {
 
   it('a typo of a category ("bakcpack") finds that category, in hybrid and in keyword mode', async () => {
     // Two letters swapped is two edits: forgiven in words of 8 letters or more (typoTolerance in the lexical index).
-    const leaf = mostCommon((event) => event.attributes!.category, (event) => /^[a-z]{8,}$/.test(event.attributes!.category)).value;
+    const leaf = mostCommon(
+      (event) => event.attributes!.category,
+      (event) => /^[a-z]{8,}$/.test(event.attributes!.category),
+    ).value;
     const word = leaf.toLowerCase();
     const typo = `${word.slice(0, 2)}${word[3]}${word[2]}${word.slice(4)}`;
     for (const mode of ['hybrid', 'keyword']) {
@@ -137,7 +147,10 @@ describe('hybrid search: the query types of issue 15', () => {
   it('a paraphrase ("a crimson top") finds the colour and category it describes', async () => {
     // Colour and category words that no title uses: only the vector ranking can find them.
     const paraphrasable = (event: ProductUpserted) =>
-      COLOUR_INFO[event.attributes!.colour as Colour].synonyms.length > 1 && CATEGORY_INFO[event.attributes!.category as Category].synonyms.some((synonym) => /^[a-z]+$/.test(synonym) && synonym !== event.attributes!.category && !synonym.startsWith(event.attributes!.category));
+      COLOUR_INFO[event.attributes!.colour as Colour].synonyms.length > 1 &&
+      CATEGORY_INFO[event.attributes!.category as Category].synonyms.some(
+        (synonym) => /^[a-z]+$/.test(synonym) && synonym !== event.attributes!.category && !synonym.startsWith(event.attributes!.category),
+      );
     const pair = mostCommon((event) => `${event.attributes!.colour}|${event.attributes!.category}`, paraphrasable);
     const [hue, leaf] = pair.value.split('|') as [Colour, Category];
     const colourWord = COLOUR_INFO[hue].synonyms.find((synonym) => synonym !== hue)!;
@@ -195,7 +208,11 @@ describe('hybrid search: the query types of issue 15', () => {
   });
 
   it('sorts photo search by price', async () => {
-    const form = () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ imageUrl: product(`s${SEED}-000001`).images[0].url }) });
+    const form = () => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ imageUrl: product(`s${SEED}-000001`).images[0].url }),
+    });
     const body = await searchOk('/v1/search/image?limit=20&sort=price_asc', form());
     const prices = body.results.map((result) => result.price.amount);
     expect(body.mode).toBe('vector');
@@ -243,10 +260,13 @@ describe('retrieval quality of the bundled model', () => {
     expect({ floorsMet: categoryRight === pairs.length && bothRight >= 9, categoryRight, bothRight, outcomes }).toMatchObject({ floorsMet: true });
   });
 
-  it.each(['zxqv wprtk glorfnax', 'laptop charger', 'how to file a tax return'])('returns nothing for the nonsense query "%s" (the model score cutoff)', async (query) => {
-    const body = await searchOk(`/v1/search?q=${encodeURIComponent(query)}`);
-    expect(body.results).toEqual([]);
-  });
+  it.each(['zxqv wprtk glorfnax', 'laptop charger', 'how to file a tax return'])(
+    'returns nothing for the nonsense query "%s" (the model score cutoff)',
+    async (query) => {
+      const body = await searchOk(`/v1/search?q=${encodeURIComponent(query)}`);
+      expect(body.results).toEqual([]);
+    },
+  );
 
   it('finds the product of a held-out render (another pose, background, format) in the top 3', async () => {
     // Every 8th product: 20 photos that were never indexed.
@@ -271,7 +291,11 @@ describe('filters', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ imageUrl: product(productId).images[0].url }),
     });
-  const matching = (predicate: (event: ProductUpserted) => boolean) => [...stack.products.values()].filter(predicate).map((event) => event.productId).sort();
+  const matching = (predicate: (event: ProductUpserted) => boolean) =>
+    [...stack.products.values()]
+      .filter(predicate)
+      .map((event) => event.productId)
+      .sort();
   const ids = (body: SearchResponse) => body.results.map((result) => result.productId).sort();
   const anchor = () => `s${SEED}-000001`;
 
@@ -292,7 +316,9 @@ describe('filters', () => {
 
   it('combines filters', async () => {
     const combined = await byPhotoOf(anchor(), '&category=footwear,home&inStock=true&maxPrice=100');
-    const expected = matching((event) => (event.categories.includes('footwear') || event.categories.includes('home')) && event.inStock && event.price.amount <= 100);
+    const expected = matching(
+      (event) => (event.categories.includes('footwear') || event.categories.includes('home')) && event.inStock && event.price.amount <= 100,
+    );
     expect(expected.length).toBeGreaterThan(0);
     expect(ids(combined)).toEqual(expected);
   });
@@ -427,7 +453,9 @@ describe('operations', () => {
     expect(metrics).toMatch(/http_requests_total\{[^}]*route="\/v1\/search"[^}]*status="200"/);
     expect(metrics).toMatch(/http_requests_total\{[^}]*route="\/v1\/search\/image"[^}]*status="413"/);
     const document = await (await get('/docs-json')).json();
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/search', '/v1/search/image', '/v1/products/{id}/similar', '/v1/admin/reindex', '/v1/admin/reindex/{id}']));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/search', '/v1/search/image', '/v1/products/{id}/similar', '/v1/admin/reindex', '/v1/admin/reindex/{id}']),
+    );
   });
 });
 
@@ -435,7 +463,11 @@ describe('request ids', () => {
   it('carries X-Request-Id to the embedder and search as gRPC metadata', async () => {
     await searchOk('/v1/search?q=green%20lamp%20e2e', { headers: { 'x-request-id': 'e2e-embed-7731' } });
     await expectError(await get('/v1/products/missing-product-x/similar', { headers: { 'x-request-id': 'e2e-similar-7732' } }), 404);
-    await waitFor('the services to log the request ids', () => stack.embedder.logs().includes('"requestId":"e2e-embed-7731"') && stack.search.logs().includes('"requestId":"e2e-similar-7732"'), 5_000);
+    await waitFor(
+      'the services to log the request ids',
+      () => stack.embedder.logs().includes('"requestId":"e2e-embed-7731"') && stack.search.logs().includes('"requestId":"e2e-similar-7732"'),
+      5_000,
+    );
   });
 });
 
@@ -484,7 +516,10 @@ describe('web page in Chromium', () => {
   const search = async (query: string) => {
     await page.fill('#q', query);
     await page.press('#q', 'Enter');
-    await page.waitForFunction((expected) => document.querySelector('#query-summary')?.textContent?.includes(`“${expected}”`) && !document.body.classList.contains('busy'), query);
+    await page.waitForFunction(
+      (expected) => document.querySelector('#query-summary')?.textContent?.includes(`“${expected}”`) && !document.body.classList.contains('busy'),
+      query,
+    );
   };
   const settled = () => page.waitForFunction(() => !document.body.classList.contains('busy'));
 
@@ -498,8 +533,14 @@ describe('web page in Chromium', () => {
     expect(ids).toEqual(expected.results.map((result) => result.productId));
     expect(product(ids[0]).brand).toBe(brand);
     expect(await page.locator('#query-summary').textContent()).toContain(`${expected.total} results for “${query}”`);
-    for (const [group, facets] of [['category', expected.facets.categories], ['brand', expected.facets.brands], ['price', expected.facets.priceBands], ['stock', expected.facets.stock]] as const) {
-      for (const facet of facets) expect({ group, value: facet.value, count: await facetCount(group, facet.value) }).toEqual({ group, value: facet.value, count: String(facet.count) });
+    for (const [group, facets] of [
+      ['category', expected.facets.categories],
+      ['brand', expected.facets.brands],
+      ['price', expected.facets.priceBands],
+      ['stock', expected.facets.stock],
+    ] as const) {
+      for (const facet of facets)
+        expect({ group, value: facet.value, count: await facetCount(group, facet.value) }).toEqual({ group, value: facet.value, count: String(facet.count) });
     }
   });
 
@@ -576,7 +617,10 @@ describe('web page in Chromium', () => {
 
   it('searches by an uploaded photo (file picker) and by a dropped photo', async () => {
     const render = await stack.heldOutRender(HELD_OUT_FOR_BROWSER);
-    const expected = await searchOk('/v1/search/image?limit=24', { method: 'POST', body: imageForm(render.bytes, `photo.${render.format}`, MIME[render.format]) });
+    const expected = await searchOk('/v1/search/image?limit=24', {
+      method: 'POST',
+      body: imageForm(render.bytes, `photo.${render.format}`, MIME[render.format]),
+    });
     const expectedIds = expected.results.map((result) => result.productId);
     expect(expectedIds.length).toBeGreaterThan(0);
     await page.setInputFiles('#photo', { name: `photo.${render.format}`, mimeType: MIME[render.format], buffer: render.bytes });
@@ -617,7 +661,7 @@ describe('web page in Chromium', () => {
     expect(ids).not.toContain(sourceId);
   });
 
-  it('shows the server\'s reason when a file is not an image', async () => {
+  it("shows the server's reason when a file is not an image", async () => {
     await page.setInputFiles('#photo', { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('%PDF-1.4 not an image') });
     await page.locator('#error').waitFor({ state: 'visible' });
     expect(await page.locator('#error').textContent()).toContain('not a JPEG, PNG or WebP');

@@ -57,7 +57,9 @@ describe('query API HTTP layer', () => {
 
   describe('GET /v1/search', () => {
     it('embeds the query, searches with the filters and answers in the documented shape', async () => {
-      const response = await fetch(url('/v1/search?q=Red%20Boots&category=boots,sandals&category=heels&brand=Acme&minPrice=10&maxPrice=99.5&inStock=true&limit=5&offset=1'));
+      const response = await fetch(
+        url('/v1/search?q=Red%20Boots&category=boots,sandals&category=heels&brand=Acme&minPrice=10&maxPrice=99.5&inStock=true&limit=5&offset=1'),
+      );
       expect(response.status).toBe(200);
       const body = await response.json();
       expect(searchResponseSchema.parse(body)).toEqual(body);
@@ -114,7 +116,13 @@ describe('query API HTTP layer', () => {
     it('searches hybrid by relevance unless asked otherwise, with the fusion settings from the config', async () => {
       const body = await (await fetch(url('/v1/search?q=Nimbus%20backpack'))).json();
       const last = running.ports.searchIndex.searches.at(-1)!.query;
-      expect(last).toMatchObject({ mode: 'hybrid', text: 'Nimbus backpack', sort: 'relevance', fusion: { k: 60, vectorWeight: 1, keywordWeight: 1 }, scoreThreshold: 0.35 });
+      expect(last).toMatchObject({
+        mode: 'hybrid',
+        text: 'Nimbus backpack',
+        sort: 'relevance',
+        fusion: { k: 60, vectorWeight: 1, keywordWeight: 1 },
+        scoreThreshold: 0.35,
+      });
       expect(body.mode).toBe('hybrid');
     });
 
@@ -203,8 +211,16 @@ describe('query API HTTP layer', () => {
       const body = await (await fetch(url('/v1/search/image?sort=price_asc'), { method: 'POST', body: multipart('image', 'photo.jpg', fakeJpeg()) })).json();
       expect(running.ports.searchIndex.searches.at(-1)!.query).toMatchObject({ mode: 'vector', sort: 'price_asc' });
       expect(body.mode).toBe('vector');
-      await expectError(await fetch(url('/v1/search/image?mode=keyword'), { method: 'POST', body: multipart('image', 'photo.jpg', fakeJpeg()) }), 400, 'unknown_parameter');
-      await expectError(await fetch(url('/v1/search/image?sort=best'), { method: 'POST', body: multipart('image', 'photo.jpg', fakeJpeg()) }), 400, 'invalid_parameter');
+      await expectError(
+        await fetch(url('/v1/search/image?mode=keyword'), { method: 'POST', body: multipart('image', 'photo.jpg', fakeJpeg()) }),
+        400,
+        'unknown_parameter',
+      );
+      await expectError(
+        await fetch(url('/v1/search/image?sort=best'), { method: 'POST', body: multipart('image', 'photo.jpg', fakeJpeg()) }),
+        400,
+        'invalid_parameter',
+      );
     });
 
     it("cuts off photo results below the model's image score threshold when it has one", async () => {
@@ -281,17 +297,28 @@ describe('query API HTTP layer', () => {
     });
 
     it('answers 400 for malformed JSON, a wrong field name, and an empty multipart form', async () => {
-      await expectError(await fetch(url('/v1/search/image'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"imageUrl":' }), 400, 'invalid_json');
+      await expectError(
+        await fetch(url('/v1/search/image'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"imageUrl":' }),
+        400,
+        'invalid_json',
+      );
       await expectError(await fetch(url('/v1/search/image'), { method: 'POST', body: multipart('file', 'photo.jpg', fakeJpeg()) }), 400);
       await expectError(await fetch(url('/v1/search/image'), { method: 'POST', body: new FormData() }), 400, 'missing_image');
     });
 
     it('answers 415 for a body that is neither multipart nor JSON', async () => {
-      await expectError(await fetch(url('/v1/search/image'), { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(fakeJpeg()) }), 415);
+      await expectError(
+        await fetch(url('/v1/search/image'), { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(fakeJpeg()) }),
+        415,
+      );
     });
 
     it('validates the filters in the query string', async () => {
-      await expectError(await fetch(url('/v1/search/image?minPrice=9&maxPrice=1'), { method: 'POST', body: multipart('image', 'a.jpg', fakeJpeg()) }), 400, 'invalid_parameter');
+      await expectError(
+        await fetch(url('/v1/search/image?minPrice=9&maxPrice=1'), { method: 'POST', body: multipart('image', 'a.jpg', fakeJpeg()) }),
+        400,
+        'invalid_parameter',
+      );
     });
   });
 
@@ -389,10 +416,11 @@ describe('query API HTTP layer', () => {
       const document = await (await fetch(url('/docs-json'))).json();
       const search = document.paths['/v1/search'].get;
       const inQuery = (operation: { parameters: { name: string; in: string }[] }) =>
-        operation.parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name).sort();
-      expect(inQuery(search)).toEqual(
-        ['brand', 'category', 'inStock', 'limit', 'maxPrice', 'minPrice', 'mode', 'offset', 'q', 'sort'].sort(),
-      );
+        operation.parameters
+          .filter((parameter) => parameter.in === 'query')
+          .map((parameter) => parameter.name)
+          .sort();
+      expect(inQuery(search)).toEqual(['brand', 'category', 'inStock', 'limit', 'maxPrice', 'minPrice', 'mode', 'offset', 'q', 'sort'].sort());
       const parameter = (name: string) => search.parameters.find((candidate: { name: string }) => candidate.name === name);
       expect(parameter('q').schema).toMatchObject({ minLength: 1, maxLength: 12_000 });
       expect(parameter('mode').schema).toMatchObject({ enum: ['hybrid', 'vector', 'keyword'], default: 'hybrid' });
@@ -494,15 +522,17 @@ describe('catalog images (embedded mode)', () => {
     expect(Buffer.from(await response.arrayBuffer()).equals(fakeJpeg())).toBe(true);
   });
 
-  it.each(['/catalog-images/../query-api-secret.txt', '/catalog-images/%2e%2e/query-api-secret.txt', '/catalog-images/p1/..%2f..%2fquery-api-secret.txt', '/catalog-images/p1/missing.jpg'])(
-    'refuses %s with a JSON 404',
-    async (rawPath) => {
-      const { status, body } = await rawGet(`${running.base}${rawPath}`);
-      expect(status).toBe(404);
-      expect(body).not.toContain('secret');
-      expect(JSON.parse(body)).toMatchObject({ error: { code: 'not_found' } });
-    },
-  );
+  it.each([
+    '/catalog-images/../query-api-secret.txt',
+    '/catalog-images/%2e%2e/query-api-secret.txt',
+    '/catalog-images/p1/..%2f..%2fquery-api-secret.txt',
+    '/catalog-images/p1/missing.jpg',
+  ])('refuses %s with a JSON 404', async (rawPath) => {
+    const { status, body } = await rawGet(`${running.base}${rawPath}`);
+    expect(status).toBe(404);
+    expect(body).not.toContain('secret');
+    expect(JSON.parse(body)).toMatchObject({ error: { code: 'not_found' } });
+  });
 });
 
 /** A GET that sends the path exactly as written (fetch would normalise "..").  */

@@ -35,7 +35,16 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { sizes: [10_000, 100_000, 1_000_000], with512: true, runs: 3, queries: 200, truth: 100, nprobes: [50, 100, 200, 400], sweepFrom: 1_000_000, write: true };
+  const options: Options = {
+    sizes: [10_000, 100_000, 1_000_000],
+    with512: true,
+    runs: 3,
+    queries: 200,
+    truth: 100,
+    nprobes: [50, 100, 200, 400],
+    sweepFrom: 1_000_000,
+    write: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i];
     if (argv[i] === '--sizes') options.sizes = next().split(',').map(Number);
@@ -166,7 +175,14 @@ async function measure(
   return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), qps: (count / wall) * 1000 };
 }
 
-async function recallAt10(store: EmbeddedVectorStore, collection: string, queries: Float32Array, dimension: number, truth: number[][], filter: SearchFilter | undefined): Promise<number> {
+async function recallAt10(
+  store: EmbeddedVectorStore,
+  collection: string,
+  queries: Float32Array,
+  dimension: number,
+  truth: number[][],
+  filter: SearchFilter | undefined,
+): Promise<number> {
   let found = 0;
   for (let q = 0; q < truth.length; q++) {
     const result = await store.searchSimilar({ collection, vector: queries.subarray(q * dimension, (q + 1) * dimension), limit: 10, filter });
@@ -191,7 +207,17 @@ async function benchCase(count: number, dimension: number, options: Options): Pr
     const products: ProductWithImageVectors[] = [];
     for (let i = first; i < Math.min(count, first + batch); i++) {
       products.push({
-        product: { productId: `p${i}`, version: 1, title: '', description: '', brand: `brand${i % 20}`, categories: [`dept${i % 5}`, `cat${i % 50}`], price: { amount: priceOf(i), currency: 'EUR' }, inStock: inStockOf(i), attributes: {} },
+        product: {
+          productId: `p${i}`,
+          version: 1,
+          title: '',
+          description: '',
+          brand: `brand${i % 20}`,
+          categories: [`dept${i % 5}`, `cat${i % 50}`],
+          price: { amount: priceOf(i), currency: 'EUR' },
+          inStock: inStockOf(i),
+          attributes: {},
+        },
         images: [{ imageId: 'main', imageUrl: '', vector: data.subarray(i * dimension, (i + 1) * dimension) }],
       });
     }
@@ -204,20 +230,44 @@ async function benchCase(count: number, dimension: number, options: Options): Pr
   const queryCount = count >= 1_000_000 ? Math.min(options.queries, 100) : options.queries;
   const queries = randomUnitVectors(Math.max(queryCount, options.truth), dimension, 2);
   const truthStarted = performance.now();
-  const truth = Array.from({ length: options.truth }, (_, q) => exactTop10(data, count, dimension, queries.subarray(q * dimension, (q + 1) * dimension), false));
+  const truth = Array.from({ length: options.truth }, (_, q) =>
+    exactTop10(data, count, dimension, queries.subarray(q * dimension, (q + 1) * dimension), false),
+  );
   const ceilingMs = (performance.now() - truthStarted) / options.truth;
-  const truthFiltered = Array.from({ length: options.truth }, (_, q) => exactTop10(data, count, dimension, queries.subarray(q * dimension, (q + 1) * dimension), true));
+  const truthFiltered = Array.from({ length: options.truth }, (_, q) =>
+    exactTop10(data, count, dimension, queries.subarray(q * dimension, (q + 1) * dimension), true),
+  );
   console.log(`exact float32 search (JavaScript, the ceiling): ${ceilingMs.toFixed(1)} ms per query`);
 
   const rows: Row[] = [];
   const configurations: Array<{ label: string; apply: () => number; full: boolean }> = [
-    { label: defaultLists ? `default (IVF ${defaultLists} lists, nprobe auto)` : 'default (int8 SIMD scan + float rerank)', apply: () => store.tuneIndex(collection, { scanThreads: 1 }), full: true },
+    {
+      label: defaultLists ? `default (IVF ${defaultLists} lists, nprobe auto)` : 'default (int8 SIMD scan + float rerank)',
+      apply: () => store.tuneIndex(collection, { scanThreads: 1 }),
+      full: true,
+    },
   ];
   if (count >= options.sweepFrom) {
-    const sweep = options.nprobes.map((nprobe) => ({ label: `IVF nprobe ${nprobe}`, apply: () => store.tuneIndex(collection, { exactSearchBelow: 1, nprobe, scanThreads: 1 }), full: false }));
+    const sweep = options.nprobes.map((nprobe) => ({
+      label: `IVF nprobe ${nprobe}`,
+      apply: () => store.tuneIndex(collection, { exactSearchBelow: 1, nprobe, scanThreads: 1 }),
+      full: false,
+    }));
     const flat = [
-      ...(defaultLists ? [{ label: 'int8 SIMD scan of every point (EMBEDDED_EXACT_BELOW above the size)', apply: () => store.tuneIndex(collection, { exactSearchBelow: Number.MAX_SAFE_INTEGER, scanThreads: 1 }), full: true }] : []),
-      { label: 'int8 SIMD scan of every point, 2 threads (EMBEDDED_SCAN_THREADS=2)', apply: () => store.tuneIndex(collection, { exactSearchBelow: Number.MAX_SAFE_INTEGER, scanThreads: 2 }), full: true },
+      ...(defaultLists
+        ? [
+            {
+              label: 'int8 SIMD scan of every point (EMBEDDED_EXACT_BELOW above the size)',
+              apply: () => store.tuneIndex(collection, { exactSearchBelow: Number.MAX_SAFE_INTEGER, scanThreads: 1 }),
+              full: true,
+            },
+          ]
+        : []),
+      {
+        label: 'int8 SIMD scan of every point, 2 threads (EMBEDDED_SCAN_THREADS=2)',
+        apply: () => store.tuneIndex(collection, { exactSearchBelow: Number.MAX_SAFE_INTEGER, scanThreads: 2 }),
+        full: true,
+      },
     ];
     // While the default already has an IVF index, measure the sweep before the flat scans drop it.
     configurations.push(...(defaultLists ? [...sweep, ...flat] : [...flat, ...sweep]));
@@ -226,7 +276,9 @@ async function benchCase(count: number, dimension: number, options: Options): Pr
     const indexStarted = performance.now();
     const lists = configuration.apply();
     const indexSeconds = (performance.now() - indexStarted) / 1000;
-    const label = configuration.full ? configuration.label : `${configuration.label} of ${lists}${indexSeconds > 0.5 ? ` (IVF build ${indexSeconds.toFixed(0)} s)` : ''}`;
+    const label = configuration.full
+      ? configuration.label
+      : `${configuration.label} of ${lists}${indexSeconds > 0.5 ? ` (IVF build ${indexSeconds.toFixed(0)} s)` : ''}`;
     const variants: Array<{ filter: SearchFilter | undefined; concurrency: number }> = configuration.full
       ? [
           { filter: undefined, concurrency: 1 },
@@ -255,11 +307,17 @@ async function benchCase(count: number, dimension: number, options: Options): Pr
         recall,
       };
       rows.push(row);
-      console.log(`${row.index} | filter ${row.filter} | c=${concurrency} | p50 ${row.p50.toFixed(2)} p95 ${row.p95.toFixed(2)} p99 ${row.p99.toFixed(2)} ms | ${row.qps.toFixed(0)} q/s | recall@10 ${row.recall.toFixed(3)}`);
+      console.log(
+        `${row.index} | filter ${row.filter} | c=${concurrency} | p50 ${row.p50.toFixed(2)} p95 ${row.p95.toFixed(2)} p99 ${row.p99.toFixed(2)} ms | ${row.qps.toFixed(0)} q/s | recall@10 ${row.recall.toFixed(3)}`,
+      );
     }
   }
   await store.close();
-  return { rows, build: `| ${dataset} | ${buildSeconds.toFixed(1)} | ${defaultLists ? `IVF, ${defaultLists} lists` : 'int8 scan'} | ${ceilingMs.toFixed(1)} |`, ceiling: `${ceilingMs.toFixed(1)}` };
+  return {
+    rows,
+    build: `| ${dataset} | ${buildSeconds.toFixed(1)} | ${defaultLists ? `IVF, ${defaultLists} lists` : 'int8 scan'} | ${ceilingMs.toFixed(1)} |`,
+    ceiling: `${ceilingMs.toFixed(1)}`,
+  };
 }
 
 async function main(): Promise<void> {
@@ -293,7 +351,10 @@ async function main(): Promise<void> {
     '',
     '| dataset | index | filter | concurrency | p50 ms | p95 ms | p99 ms | queries/s | recall@10 |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.dataset} | ${r.index} | ${r.filter} | ${r.concurrency} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.qps.toFixed(0)} | ${r.recall.toFixed(3)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.dataset} | ${r.index} | ${r.filter} | ${r.concurrency} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.qps.toFixed(0)} | ${r.recall.toFixed(3)} |`,
+    ),
   ].join('\n');
   console.log(`\n${markdown}`);
   if (options.write) writeBenchmarkSection('search', markdown);

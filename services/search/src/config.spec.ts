@@ -7,12 +7,22 @@ describe(loadSearchConfig.name, () => {
     const config = loadSearchConfig({}, {});
     expect(config.grpc.port).toBe(50052);
     expect(config.metricsPort).toBe(9465);
-    expect(config.store).toEqual({ kind: 'embedded', dir: path.resolve('data', 'vector-store'), durable: true, exactSearchBelow: undefined, nprobe: undefined, scanThreads: 1 });
+    expect(config.store).toEqual({
+      kind: 'embedded',
+      dir: path.resolve('data', 'vector-store'),
+      durable: true,
+      exactSearchBelow: undefined,
+      nprobe: undefined,
+      scanThreads: 1,
+    });
   });
 
   it('switches to Qdrant when QDRANT_URL is set, with HNSW and quantization settings', () => {
     const config = loadSearchConfig({ HNSW_M: 32, QUANTIZATION: 'int8' }, { QDRANT_URL: 'http://qdrant:6333', QDRANT_API_KEY: 'secret-key' });
-    expect(config.store).toMatchObject({ kind: 'qdrant', qdrant: { url: 'http://qdrant:6333', apiKey: 'secret-key', hnsw: { m: 32, efConstruct: 128 }, quantization: 'int8' } });
+    expect(config.store).toMatchObject({
+      kind: 'qdrant',
+      qdrant: { url: 'http://qdrant:6333', apiKey: 'secret-key', hnsw: { m: 32, efConstruct: 128 }, quantization: 'int8' },
+    });
   });
 
   it('names every bad variable and never shows the API key', () => {

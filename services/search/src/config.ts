@@ -11,43 +11,42 @@ import { env, loadConfig } from '@vsearch/config';
 
 const MIB = 1024 * 1024;
 
-export const searchEnvSchema = z
-  .object({
-    SEARCH_PORT: env.port(50052),
-    SEARCH_HOST: z.string().min(1).default('0.0.0.0'),
-    METRICS_PORT: env.port(9465),
-    /** Runtime data; the embedded store lives in DATA_DIR/vector-store. */
-    DATA_DIR: z.string().min(1).default('./data'),
-    /** Set → the Qdrant adapter; unset → the embedded store. */
-    QDRANT_URL: env.optionalString().pipe(z.url({ error: 'must be a URL such as http://qdrant:6333' }).optional()),
-    QDRANT_API_KEY: env.optionalString(),
-    /** Per-request timeout towards Qdrant. */
-    QDRANT_TIMEOUT_MS: env.positiveInt(10_000),
-    /** Attempts for reads and idempotent writes when Qdrant is unreachable (exponential backoff). */
-    QDRANT_RETRIES: env.nonNegativeInt(3),
-    /** Points per upsert request to Qdrant. */
-    QDRANT_UPSERT_BATCH: env.positiveInt(256),
-    /** HNSW graph degree (Qdrant's `m`). */
-    HNSW_M: env.positiveInt(16),
-    /** HNSW build beam (Qdrant's `ef_construct`). */
-    HNSW_EF_CONSTRUCT: env.positiveInt(128),
-    /** HNSW search beam per query (Qdrant's `hnsw_ef`); unset → Qdrant's default. */
-    HNSW_EF: z.coerce.number().int().positive().optional(),
-    /** Scalar quantization of stored vectors in Qdrant: none or int8 (rescored with the originals). */
-    QUANTIZATION: z.enum(['none', 'int8']).default('none'),
-    /** Embedded store: below this many points a search scans every point (int8 codes + float rerank); unset → 512 MiB of codes (~4M points at 128 dimensions, ~1M at 512). */
-    EMBEDDED_EXACT_BELOW: z.coerce.number().int().positive().optional(),
-    /** Embedded store: IVF lists probed per query; unset → 8% of the lists. */
-    EMBEDDED_NPROBE: z.coerce.number().int().positive().optional(),
-    /** Embedded store: threads for full scans of large collections (2 adds a worker thread; helps on idle multi-core machines). */
-    EMBEDDED_SCAN_THREADS: z.enum(['1', '2']).default('1').transform(Number),
-    /** Embedded store: fdatasync each write before acknowledging it. */
-    EMBEDDED_DURABLE: env.boolean(true),
-    MAX_RECEIVE_MESSAGE_BYTES: env.positiveInt(64 * MIB),
-    MAX_SEND_MESSAGE_BYTES: env.positiveInt(16 * MIB),
-    SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
-    LOG_LEVEL: env.logLevel(),
-  });
+export const searchEnvSchema = z.object({
+  SEARCH_PORT: env.port(50052),
+  SEARCH_HOST: z.string().min(1).default('0.0.0.0'),
+  METRICS_PORT: env.port(9465),
+  /** Runtime data; the embedded store lives in DATA_DIR/vector-store. */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** Set → the Qdrant adapter; unset → the embedded store. */
+  QDRANT_URL: env.optionalString().pipe(z.url({ error: 'must be a URL such as http://qdrant:6333' }).optional()),
+  QDRANT_API_KEY: env.optionalString(),
+  /** Per-request timeout towards Qdrant. */
+  QDRANT_TIMEOUT_MS: env.positiveInt(10_000),
+  /** Attempts for reads and idempotent writes when Qdrant is unreachable (exponential backoff). */
+  QDRANT_RETRIES: env.nonNegativeInt(3),
+  /** Points per upsert request to Qdrant. */
+  QDRANT_UPSERT_BATCH: env.positiveInt(256),
+  /** HNSW graph degree (Qdrant's `m`). */
+  HNSW_M: env.positiveInt(16),
+  /** HNSW build beam (Qdrant's `ef_construct`). */
+  HNSW_EF_CONSTRUCT: env.positiveInt(128),
+  /** HNSW search beam per query (Qdrant's `hnsw_ef`); unset → Qdrant's default. */
+  HNSW_EF: z.coerce.number().int().positive().optional(),
+  /** Scalar quantization of stored vectors in Qdrant: none or int8 (rescored with the originals). */
+  QUANTIZATION: z.enum(['none', 'int8']).default('none'),
+  /** Embedded store: below this many points a search scans every point (int8 codes + float rerank); unset → 512 MiB of codes (~4M points at 128 dimensions, ~1M at 512). */
+  EMBEDDED_EXACT_BELOW: z.coerce.number().int().positive().optional(),
+  /** Embedded store: IVF lists probed per query; unset → 8% of the lists. */
+  EMBEDDED_NPROBE: z.coerce.number().int().positive().optional(),
+  /** Embedded store: threads for full scans of large collections (2 adds a worker thread; helps on idle multi-core machines). */
+  EMBEDDED_SCAN_THREADS: z.enum(['1', '2']).default('1').transform(Number),
+  /** Embedded store: fdatasync each write before acknowledging it. */
+  EMBEDDED_DURABLE: env.boolean(true),
+  MAX_RECEIVE_MESSAGE_BYTES: env.positiveInt(64 * MIB),
+  MAX_SEND_MESSAGE_BYTES: env.positiveInt(16 * MIB),
+  SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
+  LOG_LEVEL: env.logLevel(),
+});
 
 export type SearchEnv = z.input<typeof searchEnvSchema>;
 

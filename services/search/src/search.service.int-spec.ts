@@ -24,7 +24,18 @@ function unit(...values: number[]): Float32Array {
 
 function item(productId: string, version: number, overrides: Partial<ProductData> = {}, vector = unit(1)): ProductWithImageVectors {
   return {
-    product: { productId, version, title: productId, description: '', categories: ['shoes'], price: { amount: 10, currency: 'EUR' }, inStock: true, brand: 'acme', attributes: {}, ...overrides },
+    product: {
+      productId,
+      version,
+      title: productId,
+      description: '',
+      categories: ['shoes'],
+      price: { amount: 10, currency: 'EUR' },
+      inStock: true,
+      brand: 'acme',
+      attributes: {},
+      ...overrides,
+    },
     images: [{ imageId: 'main', imageUrl: `http://img.test/${productId}.jpg`, vector }],
   };
 }
@@ -45,7 +56,14 @@ describe('search service over gRPC (embedded store)', () => {
   let client: SearchClient;
 
   const start = async () => {
-    service = await startSearchService({ SEARCH_PORT: await freePort(), METRICS_PORT: 0, SEARCH_HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', EMBEDDED_DURABLE: 'false' });
+    service = await startSearchService({
+      SEARCH_PORT: await freePort(),
+      METRICS_PORT: 0,
+      SEARCH_HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      EMBEDDED_DURABLE: 'false',
+    });
     client = new SearchClient({ address: `127.0.0.1:${service.port}`, defaultDeadlineMs: 10_000 });
   };
   const stop = async () => {
@@ -66,8 +84,9 @@ describe('search service over gRPC (embedded store)', () => {
     const Health = grpc.makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
     const health = new Health(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure());
     const status = await new Promise<{ status: string | number }>((resolve, reject) =>
-      (health as unknown as { check: (req: object, cb: (e: Error | null, r: { status: string | number }) => void) => void }).check({ service: '' }, (error, response) =>
-        error ? reject(error) : resolve(response),
+      (health as unknown as { check: (req: object, cb: (e: Error | null, r: { status: string | number }) => void) => void }).check(
+        { service: '' },
+        (error, response) => (error ? reject(error) : resolve(response)),
       ),
     );
     health.close();
@@ -86,7 +105,11 @@ describe('search service over gRPC (embedded store)', () => {
     const page = await client.search({ vector: unit(1), limit: 10, withFacets: true });
     expect(page).toMatchObject({ collection: 'products_v1', modelId: 'model-x' });
     expect(page.hits.map((hit) => hit.product.productId)).toEqual(['a', 'b']);
-    expect(page.hits[0]).toMatchObject({ matchedImageId: 'main', matchedImageUrl: 'http://img.test/a.jpg', product: { brand: 'acme', attributes: {}, description: '' } });
+    expect(page.hits[0]).toMatchObject({
+      matchedImageId: 'main',
+      matchedImageUrl: 'http://img.test/a.jpg',
+      product: { brand: 'acme', attributes: {}, description: '' },
+    });
     expect(page.facets?.brands).toEqual([
       { value: 'acme', count: 1 },
       { value: 'zeta', count: 1 },
@@ -138,7 +161,9 @@ describe('search service over gRPC (embedded store)', () => {
     await stop();
     await start();
     expect(await client.search({ vector: unit(1), limit: 10, withFacets: true })).toEqual(before);
-    expect(await client.listCollections()).toEqual([{ name: 'products_v1', modelId: 'model-x', dimension: DIMENSION, productCount: 2, pointCount: 2, aliases: ['products'] }]);
+    expect(await client.listCollections()).toEqual([
+      { name: 'products_v1', modelId: 'model-x', dimension: DIMENSION, productCount: 2, pointCount: 2, aliases: ['products'] },
+    ]);
     expect(await client.upsertProducts([item('c', 6)])).toEqual(['stale']);
   });
 
@@ -150,7 +175,11 @@ describe('search service over gRPC (embedded store)', () => {
     expect((await client.getProduct('f'))?.failedImages).toEqual(failedImages);
     expect(await client.upsertProducts([item('f', 3)])).toEqual(['applied']);
     expect((await client.getProduct('f'))?.failedImages).toEqual([]);
-    await expectCode(client.upsertProducts([{ ...item('f', 4), failedImages: [{ ...failedImages[0], imageId: 'main' }] }]), grpc.status.INVALID_ARGUMENT, /both as indexed and as failed/);
+    await expectCode(
+      client.upsertProducts([{ ...item('f', 4), failedImages: [{ ...failedImages[0], imageId: 'main' }] }]),
+      grpc.status.INVALID_ARGUMENT,
+      /both as indexed and as failed/,
+    );
   });
 
   it('creates a named generation once, then answers ALREADY_EXISTS', async () => {
@@ -168,7 +197,15 @@ describe('search service over gRPC (Qdrant adapter)', () => {
   it('serves through Qdrant and answers UNAVAILABLE with a reason once Qdrant is unreachable', async () => {
     const qdrant = new FakeQdrantServer();
     await qdrant.start();
-    const service = await startSearchService({ SEARCH_PORT: await freePort(), METRICS_PORT: 0, SEARCH_HOST: '127.0.0.1', QDRANT_URL: qdrant.url, QDRANT_API_KEY: 'not-a-real-key', QDRANT_RETRIES: 1, LOG_LEVEL: 'silent' });
+    const service = await startSearchService({
+      SEARCH_PORT: await freePort(),
+      METRICS_PORT: 0,
+      SEARCH_HOST: '127.0.0.1',
+      QDRANT_URL: qdrant.url,
+      QDRANT_API_KEY: 'not-a-real-key',
+      QDRANT_RETRIES: 1,
+      LOG_LEVEL: 'silent',
+    });
     const client = new SearchClient({ address: `127.0.0.1:${service.port}` });
     try {
       expect(service.store).toBe('qdrant');

@@ -52,14 +52,28 @@ async function timeStart(env: Record<string, string>, count: number, query: stri
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { count: { type: 'string', default: '2000' }, query: { type: 'string', default: 'red dress' }, 'keep-data': { type: 'boolean' }, 'cold-compile-cache': { type: 'boolean' } },
+    options: {
+      count: { type: 'string', default: '2000' },
+      query: { type: 'string', default: 'red dress' },
+      'keep-data': { type: 'boolean' },
+      'cold-compile-cache': { type: 'boolean' },
+    },
   });
   const count = Number(values.count);
   mkdirSync(path.join(REPO_ROOT, 'tmp'), { recursive: true });
   const dataDir = mkdtempSync(path.join(REPO_ROOT, 'tmp', 'start-time-'));
   const port = await freePort();
   const compileCache: Record<string, string> = values['cold-compile-cache'] ? { SWC_NODE_CACHE_DIR: path.join(dataDir, 'swc-cache') } : {};
-  const env = { ...compileCache, DATA_DIR: dataDir, QUERY_API_PORT: String(port), EMBEDDER_PORT: '0', SEARCH_PORT: '0', INGESTION_PORT: '0', EMBEDDER_METRICS_PORT: '0', SEARCH_METRICS_PORT: '0' };
+  const env = {
+    ...compileCache,
+    DATA_DIR: dataDir,
+    QUERY_API_PORT: String(port),
+    EMBEDDER_PORT: '0',
+    SEARCH_PORT: '0',
+    INGESTION_PORT: '0',
+    EMBEDDER_METRICS_PORT: '0',
+    SEARCH_METRICS_PORT: '0',
+  };
   const apiUrl = `http://127.0.0.1:${port}`;
   const load = loadavg()[0].toFixed(1);
   try {

@@ -24,7 +24,9 @@ async function main(argv: string[]): Promise<void> {
     .showHelpAfterError()
     .exitOverride();
   const commandsDir = path.join(__dirname, 'commands');
-  for (const file of readdirSync(commandsDir).filter((name) => name.endsWith('.command.ts')).sort()) {
+  for (const file of readdirSync(commandsDir)
+    .filter((name) => name.endsWith('.command.ts'))
+    .sort()) {
     const module = (await import(path.join(commandsDir, file))) as CommandModule;
     module.registerCommand(program);
   }

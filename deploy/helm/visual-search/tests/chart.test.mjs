@@ -41,14 +41,38 @@ const SCENARIOS = {
   // Everything optional switched on at once: Ingress, ServiceMonitors, the
   // bundled Qdrant, HPAs, an existing Secret, a model from a PVC, custom labels.
   everything: [
-    '--set', 'queryApi.ingress.enabled=true', '--set', 'queryApi.ingress.hosts[0].host=search.shop.test',
-    '--set', 'queryApi.ingress.tls[0].secretName=search-tls', '--set', 'queryApi.ingress.tls[0].hosts[0]=search.shop.test',
-    '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'qdrant.enabled=true', '--set', 'search.replicas=3',
-    '--set', 'search.autoscaling.enabled=true', '--set', 'embedder.pools.interactive.autoscaling.enabled=true',
-    '--set', 'embedder.pools.interactive.autoscaling.targetCPUUtilizationPercentage=80',
-    '--set', 'secrets.existingSecret=vs-credentials', '--set', 'embedder.model.source=pvc',
-    '--set', 'embedder.model.pvc.existingClaim=models', '--set', 'commonLabels.team=search',
-    '--set', 'kafka.brokers[0]=broker-0.kafka:9092', '--set', 'kafka.sasl.enabled=true',
+    '--set',
+    'queryApi.ingress.enabled=true',
+    '--set',
+    'queryApi.ingress.hosts[0].host=search.shop.test',
+    '--set',
+    'queryApi.ingress.tls[0].secretName=search-tls',
+    '--set',
+    'queryApi.ingress.tls[0].hosts[0]=search.shop.test',
+    '--set',
+    'metrics.serviceMonitor.enabled=true',
+    '--set',
+    'qdrant.enabled=true',
+    '--set',
+    'search.replicas=3',
+    '--set',
+    'search.autoscaling.enabled=true',
+    '--set',
+    'embedder.pools.interactive.autoscaling.enabled=true',
+    '--set',
+    'embedder.pools.interactive.autoscaling.targetCPUUtilizationPercentage=80',
+    '--set',
+    'secrets.existingSecret=vs-credentials',
+    '--set',
+    'embedder.model.source=pvc',
+    '--set',
+    'embedder.model.pvc.existingClaim=models',
+    '--set',
+    'commonLabels.team=search',
+    '--set',
+    'kafka.brokers[0]=broker-0.kafka:9092',
+    '--set',
+    'kafka.sasl.enabled=true',
   ],
 };
 
@@ -64,8 +88,7 @@ function objects(scenario) {
   return rendered[scenario];
 }
 
-const podSpecs = (list) =>
-  list.filter((o) => o.kind === 'Deployment').map((d) => ({ name: d.metadata.name, deployment: d, spec: d.spec.template.spec }));
+const podSpecs = (list) => list.filter((o) => o.kind === 'Deployment').map((d) => ({ name: d.metadata.name, deployment: d, spec: d.spec.template.spec }));
 const allContainers = (spec) => [...(spec.initContainers ?? []), ...spec.containers];
 const GRPC_COMPONENTS = ['embedder-interactive', 'embedder-bulk', 'search'];
 const componentOf = (object) => object.metadata.labels['app.kubernetes.io/component'];
@@ -85,9 +108,10 @@ after(() => cleanup());
 describe('Chart.yaml', () => {
   test('declares the official Qdrant chart as a dependency switched by qdrant.enabled', () => {
     const chart = parse(readFileSync(path.join(CHART_DIR, 'Chart.yaml'), 'utf8'));
-    assert.deepEqual(chart.dependencies.map((d) => [d.name, d.repository, d.condition]), [
-      ['qdrant', 'https://qdrant.github.io/qdrant-helm', 'qdrant.enabled'],
-    ]);
+    assert.deepEqual(
+      chart.dependencies.map((d) => [d.name, d.repository, d.condition]),
+      [['qdrant', 'https://qdrant.github.io/qdrant-helm', 'qdrant.enabled']],
+    );
     const values = parse(readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8'));
     assert.equal(values.qdrant.enabled, false, 'Qdrant is off by default');
   });
@@ -95,7 +119,9 @@ describe('Chart.yaml', () => {
 
 describe('documentation', () => {
   test('every value in values.yaml is documented with a "# --" comment', () => {
-    const undocumented = valuesRows().filter((row) => !row.description).map((row) => row.key);
+    const undocumented = valuesRows()
+      .filter((row) => !row.description)
+      .map((row) => row.key);
     assert.deepEqual(undocumented, []);
   });
 
@@ -175,7 +201,10 @@ for (const scenario of Object.keys(SCENARIOS)) {
           assert.equal(context.allowPrivilegeEscalation, false, `${where}: allowPrivilegeEscalation`);
           assert.equal(context.readOnlyRootFilesystem, true, `${where}: readOnlyRootFilesystem`);
           assert.deepEqual(context.capabilities?.drop, ['ALL'], `${where}: capabilities`);
-          assert.ok(container.volumeMounts?.some((m) => m.mountPath === '/tmp'), `${where}: a writable /tmp`);
+          assert.ok(
+            container.volumeMounts?.some((m) => m.mountPath === '/tmp'),
+            `${where}: a writable /tmp`,
+          );
         }
       }
     });
@@ -236,7 +265,10 @@ for (const scenario of Object.keys(SCENARIOS)) {
         assert.ok(byKindName(list, 'Deployment', scaler.spec.scaleTargetRef.name), `${scaler.kind} ${scaler.metadata.name} target`);
       }
       for (const pdb of list.filter((o) => o.kind === 'PodDisruptionBudget')) {
-        assert.ok((pdb.spec.minAvailable === undefined) !== (pdb.spec.maxUnavailable === undefined), `${pdb.metadata.name}: one of minAvailable/maxUnavailable`);
+        assert.ok(
+          (pdb.spec.minAvailable === undefined) !== (pdb.spec.maxUnavailable === undefined),
+          `${pdb.metadata.name}: one of minAvailable/maxUnavailable`,
+        );
       }
     });
 
@@ -244,7 +276,10 @@ for (const scenario of Object.keys(SCENARIOS)) {
       const list = objects(scenario);
       const policies = list.filter((o) => o.kind === 'NetworkPolicy');
       if (scenario === 'dev') return assert.equal(policies.length, 0, 'off in dev');
-      assert.ok(policies.some((p) => p.metadata.name.endsWith('default-deny') && p.spec.ingress === undefined), 'a default deny');
+      assert.ok(
+        policies.some((p) => p.metadata.name.endsWith('default-deny') && p.spec.ingress === undefined),
+        'a default deny',
+      );
       for (const policy of policies) {
         for (const rule of policy.spec.ingress ?? []) {
           const component = policy.spec.podSelector.matchLabels['app.kubernetes.io/component'];
@@ -257,7 +292,10 @@ for (const scenario of Object.keys(SCENARIOS)) {
       }
       for (const { deployment } of podSpecs(list)) {
         const component = deployment.spec.template.metadata.labels['app.kubernetes.io/component'];
-        assert.ok(policies.some((p) => p.spec.podSelector.matchLabels['app.kubernetes.io/component'] === component), `${component} has its policy`);
+        assert.ok(
+          policies.some((p) => p.spec.podSelector.matchLabels['app.kubernetes.io/component'] === component),
+          `${component} has its policy`,
+        );
       }
     });
   });
@@ -274,11 +312,17 @@ describe('GPU intent', () => {
       assert.equal(embedder.resources.limits['nvidia.com/gpu'], 1, `${name}: nvidia.com/gpu limit`);
       assert.match(tagOf(embedder.image), /-cuda12$/, `${name}: CUDA image`);
       assert.equal(spec.runtimeClassName, 'nvidia', `${name}: runtimeClassName`);
-      assert.ok(spec.tolerations.some((t) => t.key === 'nvidia.com/gpu'), `${name}: toleration`);
+      assert.ok(
+        spec.tolerations.some((t) => t.key === 'nvidia.com/gpu'),
+        `${name}: toleration`,
+      );
       assert.ok(Object.keys(spec.nodeSelector).length > 0, `${name}: nodeSelector`);
       const config = byKindName(list, 'ConfigMap', embedder.envFrom[0].configMapRef.name);
       assert.equal(config.data.EXECUTION_PROVIDERS, 'cuda,cpu', `${name}: providers`);
-      assert.ok(spec.initContainers?.some((c) => c.command.join(' ').includes('models pull')), `${name}: model pulled by an init container`);
+      assert.ok(
+        spec.initContainers?.some((c) => c.command.join(' ').includes('models pull')),
+        `${name}: model pulled by an init container`,
+      );
     }
   });
 
@@ -326,7 +370,10 @@ describe('embedder model source', () => {
     const list = objects('everything');
     const spec = embedderPod(list);
     assert.deepEqual(spec.volumes.find((v) => v.name === 'models').persistentVolumeClaim, { claimName: 'models', readOnly: true });
-    assert.deepEqual(spec.containers[0].volumeMounts.find((m) => m.name === 'models'), { name: 'models', mountPath: '/app/models', readOnly: true });
+    assert.deepEqual(
+      spec.containers[0].volumeMounts.find((m) => m.name === 'models'),
+      { name: 'models', mountPath: '/app/models', readOnly: true },
+    );
   });
 
   test('pull: the init container runs the real `vsearch models pull` against HF_ENDPOINT, and skips a model already there', async () => {
@@ -358,7 +405,10 @@ describe('embedder model source', () => {
     try {
       const pulled = await run();
       assert.notEqual(pulled.code, 0, 'the hub answered 404, so the pull fails');
-      assert.ok(requested.some((url) => url.includes('/Xenova/clip-vit-base-patch32/resolve/main/')), `hub requests: ${requested.join(', ')}\n${pulled.stderr}`);
+      assert.ok(
+        requested.some((url) => url.includes('/Xenova/clip-vit-base-patch32/resolve/main/')),
+        `hub requests: ${requested.join(', ')}\n${pulled.stderr}`,
+      );
       requested.length = 0;
       mkdirSync(path.join(modelsDir, 'clip-vit-base-patch32'));
       writeFileSync(path.join(modelsDir, 'clip-vit-base-patch32', 'model.json'), '{}');
@@ -387,7 +437,11 @@ describe('Qdrant', () => {
     const secret = list.find((o) => o.kind === 'Secret');
     assert.equal(Buffer.from(secret.data['qdrant-api-key'], 'base64').toString(), 's3cret');
     const env = byKindName(list, 'Deployment', 'rel-visual-search-search').spec.template.spec.containers[0].env;
-    assert.deepEqual(env.find((e) => e.name === 'QDRANT_API_KEY').valueFrom.secretKeyRef, { name: secret.metadata.name, key: 'qdrant-api-key', optional: true });
+    assert.deepEqual(env.find((e) => e.name === 'QDRANT_API_KEY').valueFrom.secretKeyRef, {
+      name: secret.metadata.name,
+      key: 'qdrant-api-key',
+      optional: true,
+    });
   });
 });
 
@@ -457,7 +511,10 @@ describe('Dockerfiles', () => {
     'services/embedder/Dockerfile.cuda',
   ];
   const hadolint = (files) =>
-    spawnSync(path.join(TOOLS_BIN, 'hadolint'), ['--no-color', '--config', path.join(REPO_ROOT, '.hadolint.yaml'), ...files], { cwd: REPO_ROOT, encoding: 'utf8' });
+    spawnSync(path.join(TOOLS_BIN, 'hadolint'), ['--no-color', '--config', path.join(REPO_ROOT, '.hadolint.yaml'), ...files], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
 
   test('hadolint finds nothing (infos included) in any of them', () => {
     assert.equal(dockerfiles.length, 5);

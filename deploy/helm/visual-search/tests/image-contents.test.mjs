@@ -29,13 +29,23 @@ function resolveLocal(base) {
 
 /** Runtime import specifiers of a source file (type-only imports are erased by the compiler). */
 function importsOf(file) {
-  const text = read(file).replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const text = read(file)
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
   const specifiers = [];
   for (const match of text.matchAll(/^\s*(import|export)\s+([^;]*?)\s+from\s+['"]([^'"]+)['"]/gms)) {
     const clause = match[2].trim();
     if (clause.startsWith('type ')) continue;
     const named = clause.match(/^\{([^}]*)\}$/);
-    if (named && named[1].split(',').map((s) => s.trim()).filter(Boolean).every((s) => s.startsWith('type '))) continue;
+    if (
+      named &&
+      named[1]
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .every((s) => s.startsWith('type '))
+    )
+      continue;
     specifiers.push(match[3]);
   }
   for (const match of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) specifiers.push(match[1]);
@@ -43,7 +53,11 @@ function importsOf(file) {
   return specifiers;
 }
 
-const packageName = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageName = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /** Every repository file and package reached from the entry points. */
 function importGraph(entries) {
@@ -80,8 +94,14 @@ const IMAGES = {
   'services/query-api/Dockerfile': { service: 'query-api', data: [] },
   'services/ingestion/Dockerfile': { service: 'ingestion', data: [] },
   'services/search/Dockerfile': { service: 'search', data: [] },
-  'services/embedder/Dockerfile': { service: 'embedder', data: ['models/clip-mini/model.json', 'models/clip-mini/vision.onnx', 'models/clip-mini/text.onnx', 'models/clip-mini/tokenizer.json'] },
-  'services/embedder/Dockerfile.cuda': { service: 'embedder', data: ['models/clip-mini/model.json', 'models/clip-mini/vision.onnx', 'models/clip-mini/text.onnx', 'models/clip-mini/tokenizer.json'] },
+  'services/embedder/Dockerfile': {
+    service: 'embedder',
+    data: ['models/clip-mini/model.json', 'models/clip-mini/vision.onnx', 'models/clip-mini/text.onnx', 'models/clip-mini/tokenizer.json'],
+  },
+  'services/embedder/Dockerfile.cuda': {
+    service: 'embedder',
+    data: ['models/clip-mini/model.json', 'models/clip-mini/vision.onnx', 'models/clip-mini/text.onnx', 'models/clip-mini/tokenizer.json'],
+  },
 };
 
 describe('.dockerignore matching', () => {
@@ -96,7 +116,14 @@ describe('.dockerignore matching', () => {
   });
 
   test('keeps tests, fixtures and local data out of the build context', () => {
-    for (const file of ['libs/model-tools/src/pull/pull-model.int-spec.ts', 'node_modules/zod/package.json', 'data/x', 'tmp/x', 'models/clip-mini/reference/reference.json', 'training/train.py']) {
+    for (const file of [
+      'libs/model-tools/src/pull/pull-model.int-spec.ts',
+      'node_modules/zod/package.json',
+      'data/x',
+      'tmp/x',
+      'models/clip-mini/reference/reference.json',
+      'training/train.py',
+    ]) {
       assert.equal(isIgnored(file), true, file);
     }
   });

@@ -60,7 +60,12 @@ export function dockerignore(text) {
       const source = pattern
         .split('/')
         .map((segment) =>
-          segment === '**' ? '\u0000' : segment.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'),
+          segment === '**'
+            ? '\u0000'
+            : segment
+                .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+                .replace(/\*/g, '[^/]*')
+                .replace(/\?/g, '[^/]'),
         )
         .join('/')
         .replace(/\u0000\//g, '(?:.*/)?')
@@ -75,7 +80,6 @@ export function dockerignore(text) {
     return excluded;
   };
 }
-
 
 export const isIgnored = dockerignore(read('.dockerignore'));
 
@@ -99,4 +103,3 @@ export function imageFiles(dockerfile) {
   }
   return files;
 }
-

@@ -67,7 +67,8 @@ function allCombinations(): { seen: ProductAttributes[]; heldOut: ProductAttribu
 
 /** Deterministic from (seed, count). The seed stream is evaluation-only (`vsearch-eval:`), never a training catalog's. */
 export function planEvalCatalog(seed: number, count: number): EvalCatalogPlan {
-  if (!Number.isInteger(count) || count < MIN_EVAL_COUNT) throw new RangeError(`the evaluation catalog needs at least ${MIN_EVAL_COUNT} products, got ${count}`);
+  if (!Number.isInteger(count) || count < MIN_EVAL_COUNT)
+    throw new RangeError(`the evaluation catalog needs at least ${MIN_EVAL_COUNT} products, got ${count}`);
   const rng = createRng(`vsearch-eval:${seed}`);
   const combos = allCombinations();
   const heldOutQueries = shuffled(combos.heldOut, rng).slice(0, Math.max(1, Math.floor((count * HELD_OUT_SHARE) / PRODUCTS_PER_QUERY)));

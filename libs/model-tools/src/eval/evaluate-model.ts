@@ -73,7 +73,12 @@ async function mapPool<T, R>(items: readonly T[], concurrency: number, work: (it
  * Renders and preprocesses images of every product → per product, the pixels (uint8 RGB HWC) of
  * each render asked for, in order: by default both, [gallery, image→image query].
  */
-export async function renderAndPreprocess(plan: EvalCatalogPlan, size: number, concurrency: number, renders: readonly (0 | 1)[] = [0, 1]): Promise<Uint8Array[][]> {
+export async function renderAndPreprocess(
+  plan: EvalCatalogPlan,
+  size: number,
+  concurrency: number,
+  renders: readonly (0 | 1)[] = [0, 1],
+): Promise<Uint8Array[][]> {
   return mapPool(plan.products, concurrency, async (product: EvalProduct) => {
     const out: Uint8Array[] = [];
     for (const which of renders) out.push((await preprocessImage(await renderEvalImage(product, which), { size })).pixels);
@@ -126,11 +131,27 @@ export async function evaluateModel(options: EvaluateModelOptions = {}): Promise
 
     progress('eval: embedding');
     const n = plan.products.length;
-    const gallery = await embedImages(runtime, pixels.map((p) => p[0]), batchSize);
-    const queries = await embedImages(runtime, pixels.map((p) => p[1]), batchSize);
+    const gallery = await embedImages(
+      runtime,
+      pixels.map((p) => p[0]),
+      batchSize,
+    );
+    const queries = await embedImages(
+      runtime,
+      pixels.map((p) => p[1]),
+      batchSize,
+    );
     const attributeQueries = [...plan.seenQueries.map((q) => ({ q, heldOut: false })), ...plan.heldOutQueries.map((q) => ({ q, heldOut: true }))];
-    const attributeTexts = await embedTexts(runtime, attributeQueries.map(({ q }) => EVAL_PROMPTS.attributes(q)), batchSize);
-    const titleTexts = await embedTexts(runtime, plan.products.map((p) => p.title), batchSize);
+    const attributeTexts = await embedTexts(
+      runtime,
+      attributeQueries.map(({ q }) => EVAL_PROMPTS.attributes(q)),
+      batchSize,
+    );
+    const titleTexts = await embedTexts(
+      runtime,
+      plan.products.map((p) => p.title),
+      batchSize,
+    );
     const categoryTexts = await embedTexts(runtime, CATEGORIES.map(EVAL_PROMPTS.category), batchSize);
     const colourTexts = await embedTexts(runtime, COLOURS.map(EVAL_PROMPTS.colour), batchSize);
     const embedDone = performance.now();
@@ -139,8 +160,20 @@ export async function evaluateModel(options: EvaluateModelOptions = {}): Promise
       const ranked = topK(attributeTexts, row, gallery, n, dimension, K).map((hit) => hit.index);
       return { query: EVAL_PROMPTS.attributes(q), heldOut, precisionAt10: precisionAtK(ranked, (i) => sameAttributes(plan.products[i].spec, q), K) };
     });
-    const titleRecall = plan.products.map((_, row) => hitAtK(topK(titleTexts, row, gallery, n, dimension, K).map((hit) => hit.index), row, K));
-    const imageRecall = plan.products.map((_, row) => hitAtK(topK(queries, row, gallery, n, dimension, K).map((hit) => hit.index), row, K));
+    const titleRecall = plan.products.map((_, row) =>
+      hitAtK(
+        topK(titleTexts, row, gallery, n, dimension, K).map((hit) => hit.index),
+        row,
+        K,
+      ),
+    );
+    const imageRecall = plan.products.map((_, row) =>
+      hitAtK(
+        topK(queries, row, gallery, n, dimension, K).map((hit) => hit.index),
+        row,
+        K,
+      ),
+    );
     const categoryOf = nearest(gallery, n, categoryTexts, CATEGORIES.length, dimension);
     const colourOf = nearest(gallery, n, colourTexts, COLOURS.length, dimension);
 

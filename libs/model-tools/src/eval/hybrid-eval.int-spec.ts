@@ -22,7 +22,7 @@ describe(evaluateHybridSearch.name, () => {
     console.log(JSON.stringify(report.types, null, 1));
   }, 180_000);
 
-  it('reports every query type in every mode, with the model\'s text cut-off', () => {
+  it("reports every query type in every mode, with the model's text cut-off", () => {
     expect(Object.keys(report.types)).toEqual([...HYBRID_QUERY_TYPES]);
     for (const type of HYBRID_QUERY_TYPES) {
       expect(report.types[type].queries).toBeGreaterThan(0);

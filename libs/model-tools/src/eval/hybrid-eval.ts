@@ -82,7 +82,14 @@ function round(value: number): number {
 async function embedGallery(runtime: ModelRuntime, seed: number, count: number, concurrency: number, batchSize: number): Promise<EmbeddedEvalCatalog> {
   const plan = planEvalCatalog(seed, count);
   const pixels = await renderAndPreprocess(plan, runtime.info().imageSize, concurrency, [0]);
-  return { plan, galleryVectors: await embedImages(runtime, pixels.map((p) => p[0]), batchSize) };
+  return {
+    plan,
+    galleryVectors: await embedImages(
+      runtime,
+      pixels.map((p) => p[0]),
+      batchSize,
+    ),
+  };
 }
 
 /** The store's write for each product: its catalog data as ingestion stores it, one image with its gallery vector. */
@@ -127,9 +134,13 @@ export async function evaluateHybridSearch(options: EvaluateHybridSearchOptions 
   try {
     const { dimension, modelId, textScoreThreshold } = runtime.info();
     if (!options.catalog) progress(`eval: rendering and embedding ${options.count ?? DEFAULT_EVAL_COUNT} gallery images for hybrid search`);
-    const catalog = options.catalog ?? (await embedGallery(runtime, options.seed ?? DEFAULT_EVAL_SEED, options.count ?? DEFAULT_EVAL_COUNT, options.concurrency ?? 8, batchSize));
+    const catalog =
+      options.catalog ??
+      (await embedGallery(runtime, options.seed ?? DEFAULT_EVAL_SEED, options.count ?? DEFAULT_EVAL_COUNT, options.concurrency ?? 8, batchSize));
     if (catalog.galleryVectors.length !== catalog.plan.products.length * dimension) {
-      throw new RangeError(`the catalog's gallery vectors do not fit the model: ${catalog.galleryVectors.length} values for ${catalog.plan.products.length} products of dimension ${dimension}`);
+      throw new RangeError(
+        `the catalog's gallery vectors do not fit the model: ${catalog.galleryVectors.length} values for ${catalog.plan.products.length} products of dimension ${dimension}`,
+      );
     }
     const catalogDone = performance.now();
 
@@ -143,7 +154,11 @@ export async function evaluateHybridSearch(options: EvaluateHybridSearchOptions 
 
     const queries = generateHybridQueries(catalog.plan);
     progress(`eval: ${queries.length} text queries × ${EVAL_SEARCH_MODES.length} search modes`);
-    const vectors = await embedTexts(runtime, queries.map((q) => q.text), batchSize);
+    const vectors = await embedTexts(
+      runtime,
+      queries.map((q) => q.text),
+      batchSize,
+    );
     const indexOf = new Map(writes.map((write, index) => [write.product.productId, index]));
     const ranked: Record<SearchMode, number[][]> = { vector: [], keyword: [], hybrid: [] };
     for (const [row, query] of queries.entries()) {

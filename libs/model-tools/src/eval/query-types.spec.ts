@@ -1,6 +1,15 @@
 import { CATEGORIES, CATEGORY_INFO, COLOURS, createRng } from '@vsearch/catalog-generator';
 import { planEvalCatalog } from './eval-catalog';
-import { HYBRID_QUERY_TYPES, MAX_QUERIES_PER_TYPE, PARAPHRASE_CATEGORIES, PARAPHRASE_COLOURS, TYPO_EDITS, generateHybridQueries, typoOf, type HybridEvalQuery } from './query-types';
+import {
+  HYBRID_QUERY_TYPES,
+  MAX_QUERIES_PER_TYPE,
+  PARAPHRASE_CATEGORIES,
+  PARAPHRASE_COLOURS,
+  TYPO_EDITS,
+  generateHybridQueries,
+  typoOf,
+  type HybridEvalQuery,
+} from './query-types';
 
 /** Levenshtein distance with adjacent transposition counted as one edit (optimal string alignment). */
 function editDistance(a: string, b: string): number {
@@ -53,7 +62,9 @@ describe(generateHybridQueries.name, () => {
     for (const query of ofType('brand')) expect([...query.relevant]).toEqual(plan.products.flatMap((p, i) => (p.spec.brand === query.text ? [i] : [])));
     for (const query of ofType('modelCategory')) {
       const [model, category] = query.text.split(' ');
-      expect([...query.relevant]).toEqual(plan.products.flatMap((p, i) => (p.spec.modelWord === model && CATEGORY_INFO[p.spec.category].synonyms[0] === category ? [i] : [])));
+      expect([...query.relevant]).toEqual(
+        plan.products.flatMap((p, i) => (p.spec.modelWord === model && CATEGORY_INFO[p.spec.category].synonyms[0] === category ? [i] : [])),
+      );
     }
   });
 

@@ -121,7 +121,13 @@ function groupBy(products: readonly EvalProduct[], keyOf: (product: EvalProduct)
  * Queries from a group of products sharing a key: up to MAX_QUERIES_PER_TYPE groups, drawn at
  * random (the seed decides), each asked once, its whole group relevant.
  */
-function groupQueries(type: HybridQueryType, groups: Map<string, number[]>, textOf: (first: EvalProduct) => string, plan: EvalCatalogPlan, rng: Rng): HybridEvalQuery[] {
+function groupQueries(
+  type: HybridQueryType,
+  groups: Map<string, number[]>,
+  textOf: (first: EvalProduct) => string,
+  plan: EvalCatalogPlan,
+  rng: Rng,
+): HybridEvalQuery[] {
   const keys = shuffled([...groups.keys()], rng).slice(0, MAX_QUERIES_PER_TYPE);
   return keys.map((key) => {
     const members = groups.get(key) ?? [];
@@ -136,13 +142,41 @@ export function generateHybridQueries(plan: EvalCatalogPlan): HybridEvalQuery[] 
   const queries: HybridEvalQuery[] = [];
 
   // Titles may repeat in a large catalog: every product with the title is relevant.
-  queries.push(...groupQueries('exactTitle', groupBy(products, (p) => p.title), (p) => p.title, plan, rng.fork('exactTitle')));
   queries.push(
-    ...groupQueries('brandCategory', groupBy(products, (p) => `${p.spec.brand}|${p.spec.category}`), (p) => `${p.spec.brand} ${categoryWord(p.spec.category)}`, plan, rng.fork('brandCategory')),
+    ...groupQueries(
+      'exactTitle',
+      groupBy(products, (p) => p.title),
+      (p) => p.title,
+      plan,
+      rng.fork('exactTitle'),
+    ),
   );
-  queries.push(...groupQueries('brand', groupBy(products, (p) => p.spec.brand), (p) => p.spec.brand, plan, rng.fork('brand')));
   queries.push(
-    ...groupQueries('modelCategory', groupBy(products, (p) => `${p.spec.modelWord}|${p.spec.category}`), (p) => `${p.spec.modelWord} ${categoryWord(p.spec.category)}`, plan, rng.fork('modelCategory')),
+    ...groupQueries(
+      'brandCategory',
+      groupBy(products, (p) => `${p.spec.brand}|${p.spec.category}`),
+      (p) => `${p.spec.brand} ${categoryWord(p.spec.category)}`,
+      plan,
+      rng.fork('brandCategory'),
+    ),
+  );
+  queries.push(
+    ...groupQueries(
+      'brand',
+      groupBy(products, (p) => p.spec.brand),
+      (p) => p.spec.brand,
+      plan,
+      rng.fork('brand'),
+    ),
+  );
+  queries.push(
+    ...groupQueries(
+      'modelCategory',
+      groupBy(products, (p) => `${p.spec.modelWord}|${p.spec.category}`),
+      (p) => `${p.spec.modelWord} ${categoryWord(p.spec.category)}`,
+      plan,
+      rng.fork('modelCategory'),
+    ),
   );
 
   // One query per typo edit for each category typed as one word of 5+ letters ("t-shirt" is a compound: an edit could hit the hyphen).
@@ -166,7 +200,9 @@ export function generateHybridQueries(plan: EvalCatalogPlan): HybridEvalQuery[] 
   );
 
   for (const attributes of [...plan.seenQueries, ...plan.heldOutQueries]) {
-    const members = products.flatMap((p, index) => (p.spec.category === attributes.category && p.spec.colour === attributes.colour && p.spec.pattern === attributes.pattern ? [index] : []));
+    const members = products.flatMap((p, index) =>
+      p.spec.category === attributes.category && p.spec.colour === attributes.colour && p.spec.pattern === attributes.pattern ? [index] : [],
+    );
     queries.push({ type: 'attributes', text: EVAL_PROMPTS.attributes(attributes), relevant: new Set(members) });
   }
   return queries;

@@ -4,7 +4,14 @@
  */
 
 /** Indices of the `k` rows of `gallery` most similar to `query` (best first), with their scores. */
-export function topK(query: Float32Array, queryRow: number, gallery: Float32Array, galleryCount: number, dimension: number, k: number): { index: number; score: number }[] {
+export function topK(
+  query: Float32Array,
+  queryRow: number,
+  gallery: Float32Array,
+  galleryCount: number,
+  dimension: number,
+  k: number,
+): { index: number; score: number }[] {
   const best: { index: number; score: number }[] = [];
   const q = queryRow * dimension;
   for (let row = 0; row < galleryCount; row++) {

@@ -50,7 +50,12 @@ export class FakeHub {
     hub.files.set('tokenizer.json', { body: Buffer.from(JSON.stringify(tokenizer)), lfs: false });
     const config = { projection_dim: 512, text_config: { max_position_embeddings: 77, pad_token_id: 1 }, vision_config: { image_size: 224, patch_size: 32 } };
     hub.files.set('config.json', { body: Buffer.from(JSON.stringify(config)), lfs: false });
-    const preprocessor = { crop_size: { height: 224, width: 224 }, size: { shortest_edge: 224 }, image_mean: [0.48145466, 0.4578275, 0.40821073], image_std: [0.26862954, 0.26130258, 0.27577711] };
+    const preprocessor = {
+      crop_size: { height: 224, width: 224 },
+      size: { shortest_edge: 224 },
+      image_mean: [0.48145466, 0.4578275, 0.40821073],
+      image_std: [0.26862954, 0.26130258, 0.27577711],
+    };
     hub.files.set('preprocessor_config.json', { body: Buffer.from(JSON.stringify(preprocessor)), lfs: false });
     return hub;
   }
@@ -74,7 +79,9 @@ export class FakeHub {
   contentRequests(file: string): FakeHubRequest[] {
     const file_ = this.files.get(file);
     const cdn = file_?.lfs ? `/cdn/${this.sha256(file)}` : undefined;
-    return this.requests.filter((request) => request.method === 'GET' && (request.url === cdn || (!file_?.lfs && request.url.endsWith(`/resolve/main/${file}`))));
+    return this.requests.filter(
+      (request) => request.method === 'GET' && (request.url === cdn || (!file_?.lfs && request.url.endsWith(`/resolve/main/${file}`))),
+    );
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {

@@ -60,7 +60,13 @@ describe(pullModel.name, () => {
       name: 'clip-test',
       version: FAKE_COMMIT,
       embeddingDimension: 512,
-      image: { size: 224, mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711], inputName: 'pixel_values', outputName: 'image_embeds' },
+      image: {
+        size: 224,
+        mean: [0.48145466, 0.4578275, 0.40821073],
+        std: [0.26862954, 0.26130258, 0.27577711],
+        inputName: 'pixel_values',
+        outputName: 'image_embeds',
+      },
       text: { contextLength: 77, padTokenId: 49407, inputIdsName: 'input_ids', outputName: 'text_embeds' },
     });
     expect(loaded.manifest.files.vision).toEqual({ path: 'vision.onnx', sha256: hub.sha256('onnx/vision_model.onnx'), bytes: 300_000 });

@@ -82,7 +82,8 @@ export async function pullModel(options: PullModelOptions): Promise<PullModelRes
     throw new ModelPullError('invalid', `model name "${options.name}" must be lower-case letters, digits, ".", "_" or "-" (at most 64)`);
   }
   const repo = options.repo ?? KNOWN_MODELS[options.name];
-  if (!repo) throw new ModelPullError('invalid', `no default repository for "${options.name}": pass --repo ORG/REPO (known: ${Object.keys(KNOWN_MODELS).join(', ')})`);
+  if (!repo)
+    throw new ModelPullError('invalid', `no default repository for "${options.name}": pass --repo ORG/REPO (known: ${Object.keys(KNOWN_MODELS).join(', ')})`);
   if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) throw new ModelPullError('invalid', `repository "${repo}" must look like ORG/REPO`);
   const location: HubLocation = {
     endpoint: options.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT,
@@ -96,7 +97,8 @@ export async function pullModel(options: PullModelOptions): Promise<PullModelRes
   const refuseToReplace = () => {
     if (!existsSync(finalDir)) return;
     if (!options.force) throw new ModelPullError('exists', `${finalDir} already exists; pass --force to replace it`);
-    if (isModelInUse(finalDir)) throw new ModelPullError('in_use', `${finalDir} is in use (see ${path.join(finalDir, IN_USE_DIR)}); stop the embedder using it first`);
+    if (isModelInUse(finalDir))
+      throw new ModelPullError('in_use', `${finalDir} is in use (see ${path.join(finalDir, IN_USE_DIR)}); stop the embedder using it first`);
   };
   refuseToReplace();
 
@@ -136,7 +138,9 @@ export async function pullModel(options: PullModelOptions): Promise<PullModelRes
     });
     const verifiedAgainst = fromOption ? 'option' : info.sha256 ? 'hub' : 'none';
     if (result.resumedFrom > 0) log(`${remotePath}: resumed an earlier download from byte ${result.resumedFrom}`);
-    log(`${remotePath}: ${result.bytes} bytes, sha256 ${result.sha256} (${verifiedAgainst === 'none' ? 'no published digest, recorded' : `verified against the ${verifiedAgainst === 'hub' ? "hub's digest" : '--sha256 option'}`})`);
+    log(
+      `${remotePath}: ${result.bytes} bytes, sha256 ${result.sha256} (${verifiedAgainst === 'none' ? 'no published digest, recorded' : `verified against the ${verifiedAgainst === 'hub' ? "hub's digest" : '--sha256 option'}`})`,
+    );
     downloads.push({ file: remotePath, bytes: result.bytes, sha256: result.sha256, verifiedAgainst, resumedFrom: result.resumedFrom });
     return result;
   };
@@ -150,7 +154,8 @@ export async function pullModel(options: PullModelOptions): Promise<PullModelRes
   const inspect = options.inspectGraph ?? inspectOnnxGraph;
   const visionGraph = await inspect(path.join(stagingDir, LOCAL_NAMES.vision));
   const textGraph = await inspect(path.join(stagingDir, LOCAL_NAMES.text));
-  if (!visionGraph || !textGraph) log('could not read the ONNX input/output names; model.json uses the CLIP export defaults (pixel_values, input_ids, image_embeds, text_embeds)');
+  if (!visionGraph || !textGraph)
+    log('could not read the ONNX input/output names; model.json uses the CLIP export defaults (pixel_values, input_ids, image_embeds, text_embeds)');
 
   const manifest = buildClipManifest({
     name: options.name,

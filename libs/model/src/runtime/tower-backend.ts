@@ -56,7 +56,11 @@ export class NoExecutionProviderError extends Error {
   }
 }
 
-export function sessionOptionsFor(provider: ExecutionProvider, intraOpThreads: number | undefined, intraOpSpinning = true): ort.InferenceSession.SessionOptions {
+export function sessionOptionsFor(
+  provider: ExecutionProvider,
+  intraOpThreads: number | undefined,
+  intraOpSpinning = true,
+): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',

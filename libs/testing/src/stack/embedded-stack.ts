@@ -30,7 +30,11 @@ export async function startEmbeddedStack(options: StartEmbeddedStackOptions = {}
   const timeoutMs = options.readyTimeoutMs ?? 15 * 60_000;
   const deadline = Date.now() + timeoutMs;
   while (!child.output().includes(EMBEDDED_STACK_READY_LINE)) {
-    const problem = !child.isRunning() ? `exited with ${child.child.exitCode ?? child.child.signalCode}` : Date.now() >= deadline ? `did not print "${EMBEDDED_STACK_READY_LINE}" within ${timeoutMs} ms` : undefined;
+    const problem = !child.isRunning()
+      ? `exited with ${child.child.exitCode ?? child.child.signalCode}`
+      : Date.now() >= deadline
+        ? `did not print "${EMBEDDED_STACK_READY_LINE}" within ${timeoutMs} ms`
+        : undefined;
     if (problem) {
       await child.kill();
       throw new Error(`vsearch start ${problem}; its output ends with:\n${child.output().slice(-3_000)}`);

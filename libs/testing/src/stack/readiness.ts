@@ -10,7 +10,10 @@ import type { StackServiceName } from './service-environment';
 type HealthClient = grpc.Client & {
   check(request: { service: string }, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response: { status: unknown }) => void): void;
 };
-const HealthClient = grpc.makeGenericClientConstructor(healthService, 'grpc.health.v1.Health') as unknown as new (address: string, credentials: grpc.ChannelCredentials) => HealthClient;
+const HealthClient = grpc.makeGenericClientConstructor(healthService, 'grpc.health.v1.Health') as unknown as new (
+  address: string,
+  credentials: grpc.ChannelCredentials,
+) => HealthClient;
 
 /** The whole-server status of grpc.health.v1 at `address` (`host:port`); rejects when unreachable. */
 export async function grpcServingStatus(address: string, deadlineMs = 1_000): Promise<string> {

@@ -86,7 +86,13 @@ describe(serviceEnvironment.name, () => {
       env: { SEARCH_ADDR: '127.0.0.1:9999', LOG_LEVEL: 'debug', INGESTION_HOST: '0.0.0.0', KAFKA_BROKERS: '' },
       defaultLogLevel: 'error',
     });
-    expect(env).toMatchObject({ SEARCH_ADDR: '127.0.0.1:9999', LOG_LEVEL: 'debug', INGESTION_HOST: '0.0.0.0', KAFKA_BROKERS: '', EMBEDDER_ADDR: '127.0.0.1:1' });
+    expect(env).toMatchObject({
+      SEARCH_ADDR: '127.0.0.1:9999',
+      LOG_LEVEL: 'debug',
+      INGESTION_HOST: '0.0.0.0',
+      KAFKA_BROKERS: '',
+      EMBEDDER_ADDR: '127.0.0.1:1',
+    });
   });
 
   it('uses the default log level when no setting names one', () => {

@@ -9,7 +9,6 @@ import type { EnvSettings } from '../processes';
 export const STACK_SERVICES = ['embedder', 'search', 'query-api', 'ingestion'] as const;
 export type StackServiceName = (typeof STACK_SERVICES)[number];
 
-
 export interface ServicePorts {
   /** The gRPC port (embedder, search) or HTTP port (ingestion, query-api; /metrics included). */
   port: number;
@@ -30,7 +29,12 @@ interface ServiceVariables {
 const VARIABLES: Record<StackServiceName, ServiceVariables> = {
   embedder: { port: 'EMBEDDER_PORT', metricsPort: 'METRICS_PORT', host: 'EMBEDDER_HOST', calls: {}, usesDataDir: false },
   search: { port: 'SEARCH_PORT', metricsPort: 'METRICS_PORT', host: 'SEARCH_HOST', calls: {}, usesDataDir: true },
-  'query-api': { port: 'QUERY_API_PORT', host: 'QUERY_API_HOST', calls: { embedder: 'EMBEDDER_ADDR', search: 'SEARCH_ADDR', ingestion: 'INGESTION_URL' }, usesDataDir: true },
+  'query-api': {
+    port: 'QUERY_API_PORT',
+    host: 'QUERY_API_HOST',
+    calls: { embedder: 'EMBEDDER_ADDR', search: 'SEARCH_ADDR', ingestion: 'INGESTION_URL' },
+    usesDataDir: true,
+  },
   ingestion: { port: 'INGESTION_PORT', host: 'INGESTION_HOST', calls: { embedder: 'EMBEDDER_ADDR', search: 'SEARCH_ADDR' }, usesDataDir: true },
 };
 
@@ -53,7 +57,8 @@ export function hasMetricsPort(name: StackServiceName): boolean {
 export async function assignPorts(name: StackServiceName, given: Partial<ServicePorts>, pickFreePort: () => Promise<number>): Promise<ServicePorts> {
   const port = given.port ?? (await pickFreePort());
   if (!hasMetricsPort(name)) {
-    if (given.metricsPort !== undefined) throw new Error(`${name} has no metrics port of its own (it serves /metrics on its HTTP port); drop ports.metricsPort`);
+    if (given.metricsPort !== undefined)
+      throw new Error(`${name} has no metrics port of its own (it serves /metrics on its HTTP port); drop ports.metricsPort`);
     return { port };
   }
   return { port, metricsPort: given.metricsPort ?? (await pickFreePort()) };
@@ -87,8 +92,10 @@ export function serviceEnvironment(name: StackServiceName, input: ServiceEnviron
   const portVariables = [variables.port, variables.metricsPort].filter((variable): variable is string => variable !== undefined);
   const problems: string[] = [];
   const settings = input.env ?? {};
-  for (const variable of portVariables) if (variable in settings) problems.push(`${variable} is set by the harness (pass ports.${variable === variables.port ? 'port' : 'metricsPort'} instead)`);
-  if (variables.usesDataDir && !input.dataDir && !settings.DATA_DIR) problems.push(`DATA_DIR: ${name} keeps state there; pass dataDir (a temporary directory) so it does not write into ./data`);
+  for (const variable of portVariables)
+    if (variable in settings) problems.push(`${variable} is set by the harness (pass ports.${variable === variables.port ? 'port' : 'metricsPort'} instead)`);
+  if (variables.usesDataDir && !input.dataDir && !settings.DATA_DIR)
+    problems.push(`DATA_DIR: ${name} keeps state there; pass dataDir (a temporary directory) so it does not write into ./data`);
   if (hasMetricsPort(name) && input.ports.metricsPort === undefined) problems.push(`${variables.metricsPort} for ${name}: ports.metricsPort is missing`);
   if (problems.length > 0) throw new Error(`cannot start ${name}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
 

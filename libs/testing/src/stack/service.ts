@@ -125,14 +125,18 @@ class ServiceProcess implements RunningService {
     const deadline = Date.now() + timeoutMs;
     let lastAnswer = 'no answer yet';
     for (;;) {
-      if (!child.isRunning()) throw new Error(`${this.name} (vsearch serve ${this.name}) exited with ${child.child.exitCode ?? child.child.signalCode} before it was ready${this.logTail()}`);
+      if (!child.isRunning())
+        throw new Error(
+          `${this.name} (vsearch serve ${this.name}) exited with ${child.child.exitCode ?? child.child.signalCode} before it was ready${this.logTail()}`,
+        );
       try {
         if (await isReady(this.name, this.address)) return;
         lastAnswer = 'answered not ready';
       } catch (error) {
         lastAnswer = (error as Error).message;
       }
-      if (Date.now() >= deadline) throw new Error(`${this.name} was not ready on ${this.address} within ${timeoutMs} ms (last probe: ${lastAnswer})${this.logTail()}`);
+      if (Date.now() >= deadline)
+        throw new Error(`${this.name} was not ready on ${this.address} within ${timeoutMs} ms (last probe: ${lastAnswer})${this.logTail()}`);
       await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
     }
   }

@@ -59,7 +59,11 @@ interface FakeCollection {
   config: Record<string, unknown>;
   points: Map<string, StoredPoint>;
 }
-type FieldCondition = { key?: string; match?: { value?: unknown; any?: unknown[] }; range?: { gte?: number | null; lte?: number | null; gt?: number | null; lt?: number | null } };
+type FieldCondition = {
+  key?: string;
+  match?: { value?: unknown; any?: unknown[] };
+  range?: { gte?: number | null; lte?: number | null; gt?: number | null; lt?: number | null };
+};
 type NestedFilter = { must?: Condition[]; must_not?: Condition[]; should?: Condition[]; min_should?: { conditions: Condition[]; min_count: number } };
 /** A field condition or a nested filter (Qdrant's Condition allows both). */
 type Condition = FieldCondition & NestedFilter;
@@ -114,7 +118,8 @@ export class FakeQdrantServer {
     const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
     if (method === 'GET' && path === '/') return [200, { title: 'qdrant - vector search engine', version: '1.19.0' }];
     if (method === 'GET' && path === '/collections') return [200, { collections: [...this.collections.keys()].map((name) => ({ name })) }];
-    if (method === 'GET' && path === '/aliases') return [200, { aliases: [...this.aliases.entries()].map(([alias_name, collection_name]) => ({ alias_name, collection_name })) }];
+    if (method === 'GET' && path === '/aliases')
+      return [200, { aliases: [...this.aliases.entries()].map(([alias_name, collection_name]) => ({ alias_name, collection_name })) }];
     if (method === 'POST' && path === '/collections/aliases') return this.changeAliases(body);
     if (parts[0] !== 'collections' || parts.length < 2) return [404, `Not found: ${method} ${path}`];
 
@@ -160,13 +165,22 @@ export class FakeQdrantServer {
         for (const point of this.select(collection, body)) Object.assign(point.payload, body.payload as Payload);
         return [200, update()];
       case 'POST points':
-        return [200, (body.ids as Array<string | number>).flatMap((id) => {
-          const point = collection.points.get(String(id));
-          return point ? [this.view(point, body.with_payload ?? true, body.with_vector, undefined)] : [];
-        })];
+        return [
+          200,
+          (body.ids as Array<string | number>).flatMap((id) => {
+            const point = collection.points.get(String(id));
+            return point ? [this.view(point, body.with_payload ?? true, body.with_vector, undefined)] : [];
+          }),
+        ];
       case 'POST points/scroll': {
         const points = [...collection.points.values()].filter((point) => matches(point.payload, body.filter as Filter));
-        return [200, { points: points.slice(0, Number(body.limit ?? 10)).map((point) => this.view(point, body.with_payload ?? true, body.with_vector, undefined)), next_page_offset: null }];
+        return [
+          200,
+          {
+            points: points.slice(0, Number(body.limit ?? 10)).map((point) => this.view(point, body.with_payload ?? true, body.with_vector, undefined)),
+            next_page_offset: null,
+          },
+        ];
       }
       case 'POST points/count':
         return [200, { count: [...collection.points.values()].filter((point) => matches(point.payload, body.filter as Filter)).length }];
@@ -188,7 +202,8 @@ export class FakeQdrantServer {
         if (!next.has(action.delete_alias.alias_name)) return [404, `Not found: Alias ${action.delete_alias.alias_name} does not exist!`];
         next.delete(action.delete_alias.alias_name);
       } else if (action.create_alias) {
-        if (!this.collections.has(action.create_alias.collection_name)) return [404, `Not found: Collection ${action.create_alias.collection_name} doesn't exist!`];
+        if (!this.collections.has(action.create_alias.collection_name))
+          return [404, `Not found: Collection ${action.create_alias.collection_name} doesn't exist!`];
         next.set(action.create_alias.alias_name, action.create_alias.collection_name);
       }
     }
@@ -206,8 +221,22 @@ export class FakeQdrantServer {
       points_count: collection.points.size,
       segments_count: 1,
       config: {
-        params: { vectors: collection.config.vectors, sparse_vectors: collection.config.sparse_vectors ?? undefined, shard_number: 1, replication_factor: 1, write_consistency_factor: 1, on_disk_payload: true },
-        hnsw_config: { m: 16, ef_construct: 100, full_scan_threshold: 10000, max_indexing_threads: 0, on_disk: false, ...(collection.config.hnsw_config as object) },
+        params: {
+          vectors: collection.config.vectors,
+          sparse_vectors: collection.config.sparse_vectors ?? undefined,
+          shard_number: 1,
+          replication_factor: 1,
+          write_consistency_factor: 1,
+          on_disk_payload: true,
+        },
+        hnsw_config: {
+          m: 16,
+          ef_construct: 100,
+          full_scan_threshold: 10000,
+          max_indexing_threads: 0,
+          on_disk: false,
+          ...(collection.config.hnsw_config as object),
+        },
         optimizer_config: { deleted_threshold: 0.2, vacuum_min_vector_number: 1000, default_segment_number: 0, flush_interval_sec: 5 },
         wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0 },
         quantization_config: collection.config.quantization_config ?? null,
@@ -230,8 +259,18 @@ export class FakeQdrantServer {
 
   /** A point as the API returns it; `with_payload` may list the keys to return (PayloadSelector's include as a list). */
   private view(point: StoredPoint, withPayload: unknown, withVector: unknown, score: number | undefined): Record<string, unknown> {
-    const vector = withVector === true ? point.vector : Array.isArray(withVector) ? Object.fromEntries(withVector.filter((name) => point.vector[name]).map((name) => [name, point.vector[name]])) : undefined;
-    const payload = withPayload === false || withPayload == null ? null : Array.isArray(withPayload) ? Object.fromEntries(withPayload.filter((key) => key in point.payload).map((key) => [key, point.payload[key]])) : point.payload;
+    const vector =
+      withVector === true
+        ? point.vector
+        : Array.isArray(withVector)
+          ? Object.fromEntries(withVector.filter((name) => point.vector[name]).map((name) => [name, point.vector[name]]))
+          : undefined;
+    const payload =
+      withPayload === false || withPayload == null
+        ? null
+        : Array.isArray(withPayload)
+          ? Object.fromEntries(withPayload.filter((key) => key in point.payload).map((key) => [key, point.payload[key]]))
+          : point.payload;
     return { id: point.id, version: 1, ...(score !== undefined ? { score } : {}), payload, ...(vector ? { vector } : {}) };
   }
 
@@ -316,10 +355,11 @@ export class FakeQdrantServer {
       if (group.length < Number(body.group_size ?? 3)) group.push(entry);
     }
     return {
-      groups: [...groups.entries()].slice(0, Number(body.limit ?? 10)).map(([id, hits]) => ({ id, hits: hits.map(({ point, score }) => this.view(point, body.with_payload, body.with_vector, score)) })),
+      groups: [...groups.entries()]
+        .slice(0, Number(body.limit ?? 10))
+        .map(([id, hits]) => ({ id, hits: hits.map(({ point, score }) => this.view(point, body.with_payload, body.with_vector, score)) })),
     };
   }
-
 }
 
 function matches(payload: Payload, filter: Filter): boolean {
@@ -335,7 +375,12 @@ function matches(payload: Payload, filter: Filter): boolean {
     if (condition.range) {
       const { gte, lte, gt, lt } = condition.range;
       return values.some(
-        (value) => typeof value === 'number' && (gte == null || value >= gte) && (lte == null || value <= lte) && (gt == null || value > gt) && (lt == null || value < lt),
+        (value) =>
+          typeof value === 'number' &&
+          (gte == null || value >= gte) &&
+          (lte == null || value <= lte) &&
+          (gt == null || value > gt) &&
+          (lt == null || value < lt),
       );
     }
     return false;

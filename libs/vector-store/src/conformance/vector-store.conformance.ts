@@ -7,7 +7,15 @@
  */
 import { isVectorStoreError, type VectorStoreErrorKind } from '../errors';
 import { generationName, generationOf } from '../naming';
-import { DEFAULT_ALIAS, type FailedImage, type ProductData, type ProductWithImageVectors, type SearchFilter, type SearchPage, type SearchQuery } from '../types';
+import {
+  DEFAULT_ALIAS,
+  type FailedImage,
+  type ProductData,
+  type ProductWithImageVectors,
+  type SearchFilter,
+  type SearchPage,
+  type SearchQuery,
+} from '../types';
 import type { VectorStore } from '../vector-store.port';
 
 export interface ConformanceOptions {
@@ -54,16 +62,23 @@ function withImages(data: ProductData, images: Array<[string, number[]]>): Produ
  * p2 0.994, p3 0.707, p6 0.577, p5 0.050, p4 -0.099.
  */
 const CATALOG: ProductWithImageVectors[] = [
-  withImages(product('p1', { brand: 'acme', categories: ['shoes', 'boots'], price: { amount: 50, currency: 'EUR' }, inStock: true, attributes: { colour: 'red' } }), [
-    ['front', [0.8, 0.6, 0, 0]],
-    ['side', [1, 0, 0, 0]],
-    ['back', [0, 0, 0, 1]],
+  withImages(
+    product('p1', { brand: 'acme', categories: ['shoes', 'boots'], price: { amount: 50, currency: 'EUR' }, inStock: true, attributes: { colour: 'red' } }),
+    [
+      ['front', [0.8, 0.6, 0, 0]],
+      ['side', [1, 0, 0, 0]],
+      ['back', [0, 0, 0, 1]],
+    ],
+  ),
+  withImages(product('p2', { brand: 'zeta', categories: ['shoes', 'sneakers'], price: { amount: 80, currency: 'EUR' }, inStock: false }), [
+    ['main', [0.9, 0.1, 0, 0]],
   ]),
-  withImages(product('p2', { brand: 'zeta', categories: ['shoes', 'sneakers'], price: { amount: 80, currency: 'EUR' }, inStock: false }), [['main', [0.9, 0.1, 0, 0]]]),
   withImages(product('p3', { brand: 'acme', categories: ['bags'], price: { amount: 120, currency: 'EUR' }, inStock: true }), [['main', [0.7, 0.7, 0, 0]]]),
   withImages(product('p4', { brand: '', categories: ['bags', 'totes'], price: { amount: 20, currency: 'EUR' }, inStock: true }), [['main', [-0.1, 1, 0, 0]]]),
   withImages(product('p5', { brand: 'zeta', categories: ['hats'], price: { amount: 35.5, currency: 'EUR' }, inStock: false }), [['main', [0.05, 0, 1, 0]]]),
-  withImages(product('p6', { brand: 'kilo', categories: ['shoes', 'boots'], price: { amount: 200, currency: 'EUR' }, inStock: true }), [['main', [0.5, 0, 0.5, 0.5]]]),
+  withImages(product('p6', { brand: 'kilo', categories: ['shoes', 'boots'], price: { amount: 200, currency: 'EUR' }, inStock: true }), [
+    ['main', [0.5, 0, 0.5, 0.5]],
+  ]),
 ];
 
 const ids = (result: SearchPage) => result.hits.map((hit) => hit.product.productId);
@@ -75,7 +90,8 @@ async function expectKind(promise: Promise<unknown>, kind: VectorStoreErrorKind,
   } catch (error) {
     caught = error;
   }
-  if (!isVectorStoreError(caught, kind)) throw new Error(`expected a VectorStoreError of kind ${kind}, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`);
+  if (!isVectorStoreError(caught, kind))
+    throw new Error(`expected a VectorStoreError of kind ${kind}, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`);
   if (message) expect(caught.message).toMatch(message);
 }
 
@@ -85,7 +101,15 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
     let collection: string;
 
     const search = (filter?: SearchFilter, extra: { limit?: number; offset?: number; scoreThreshold?: number; withFacets?: boolean } = {}) =>
-      store.searchSimilar({ collection, vector: vector(...E0), filter, limit: extra.limit ?? 10, offset: extra.offset, scoreThreshold: extra.scoreThreshold, withFacets: extra.withFacets });
+      store.searchSimilar({
+        collection,
+        vector: vector(...E0),
+        filter,
+        limit: extra.limit ?? 10,
+        offset: extra.offset,
+        scoreThreshold: extra.scoreThreshold,
+        withFacets: extra.withFacets,
+      });
 
     beforeEach(async () => {
       store = await options.createStore();
@@ -197,7 +221,12 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
         // A number past the next one, so the store must take the name as given (and skip numbers).
         const name = generationName(highest + 3);
         expect(await store.createGeneration(MODEL, DIMENSION, name)).toBe(name);
-        expect((await store.listCollections()).find((info) => info.name === name)).toMatchObject({ modelId: MODEL, dimension: DIMENSION, productCount: 0, aliases: [] });
+        expect((await store.listCollections()).find((info) => info.name === name)).toMatchObject({
+          modelId: MODEL,
+          dimension: DIMENSION,
+          productCount: 0,
+          aliases: [],
+        });
         await expectKind(store.createGeneration(MODEL, DIMENSION, name), 'already-exists', new RegExp(name));
         await expectKind(store.createGeneration('other-model', 8, name), 'already-exists');
         expect((await store.listCollections()).find((info) => info.name === name)).toMatchObject({ modelId: MODEL, dimension: DIMENSION });
@@ -356,7 +385,9 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
         const afterDelete = await search(undefined, { withFacets: true, limit: 1 });
         expect(afterDelete.facets?.brands).toContainEqual({ value: 'acme', count: 1 });
         expect(afterDelete.facets?.categories.find((facet) => facet.value === 'bags')?.count).toBe(1);
-        expect(await store.updateAttributes(collection, [{ ...CATALOG[0].product, version: CATALOG[0].product.version + 1, brand: 'kilo' }])).toEqual(['applied']);
+        expect(await store.updateAttributes(collection, [{ ...CATALOG[0].product, version: CATALOG[0].product.version + 1, brand: 'kilo' }])).toEqual([
+          'applied',
+        ]);
         const afterUpdate = await search(undefined, { withFacets: true, limit: 1 });
         expect(afterUpdate.facets?.brands.find((facet) => facet.value === 'acme')).toBeUndefined();
         expect(afterUpdate.facets?.brands).toContainEqual({ value: 'kilo', count: 2 });
@@ -415,11 +446,53 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
        * never h3 or h4. Only h3 and h2 say "backpack"; only h2 says "canvas"; only h3 "leather".
        */
       const HYBRID_CATALOG: ProductWithImageVectors[] = [
-        withImages(product('h1', { title: 'Trailblazer hiking boots', brand: 'acme', categories: ['shoes', 'boots'], price: { amount: 50, currency: 'EUR' }, inStock: true, updatedAt: '2024-03-01T00:00:00.000Z' }), [['main', E0]]),
-        withImages(product('h2', { title: 'Canvas backpack', brand: 'zeta', categories: ['bags'], price: { amount: 80, currency: 'EUR' }, inStock: false, updatedAt: '2024-05-01T00:00:00.000Z' }), [['main', [0.9, 0.1, 0, 0]]]),
-        withImages(product('h3', { title: 'Leather backpack', brand: 'acme', categories: ['bags'], price: { amount: 120, currency: 'EUR' }, inStock: true, updatedAt: '2024-01-01T00:00:00.000Z' }), [['main', [0, 1, 0, 0]]]),
-        withImages(product('h4', { title: 'Wool beanie', brand: 'kilo', categories: ['hats'], price: { amount: 20, currency: 'EUR' }, inStock: true }), [['main', [0, 0, 1, 0]]]),
-        withImages(product('h5', { title: 'Running sneakers', brand: 'zeta', categories: ['shoes', 'sneakers'], price: { amount: 250, currency: 'EUR' }, inStock: true, updatedAt: '2024-04-01T00:00:00.000Z' }), [['main', [0.7, 0.7, 0, 0]]]),
+        withImages(
+          product('h1', {
+            title: 'Trailblazer hiking boots',
+            brand: 'acme',
+            categories: ['shoes', 'boots'],
+            price: { amount: 50, currency: 'EUR' },
+            inStock: true,
+            updatedAt: '2024-03-01T00:00:00.000Z',
+          }),
+          [['main', E0]],
+        ),
+        withImages(
+          product('h2', {
+            title: 'Canvas backpack',
+            brand: 'zeta',
+            categories: ['bags'],
+            price: { amount: 80, currency: 'EUR' },
+            inStock: false,
+            updatedAt: '2024-05-01T00:00:00.000Z',
+          }),
+          [['main', [0.9, 0.1, 0, 0]]],
+        ),
+        withImages(
+          product('h3', {
+            title: 'Leather backpack',
+            brand: 'acme',
+            categories: ['bags'],
+            price: { amount: 120, currency: 'EUR' },
+            inStock: true,
+            updatedAt: '2024-01-01T00:00:00.000Z',
+          }),
+          [['main', [0, 1, 0, 0]]],
+        ),
+        withImages(product('h4', { title: 'Wool beanie', brand: 'kilo', categories: ['hats'], price: { amount: 20, currency: 'EUR' }, inStock: true }), [
+          ['main', [0, 0, 1, 0]],
+        ]),
+        withImages(
+          product('h5', {
+            title: 'Running sneakers',
+            brand: 'zeta',
+            categories: ['shoes', 'sneakers'],
+            price: { amount: 250, currency: 'EUR' },
+            inStock: true,
+            updatedAt: '2024-04-01T00:00:00.000Z',
+          }),
+          [['main', [0.7, 0.7, 0, 0]]],
+        ),
       ];
       const EMPTY_FACETS = { categories: [], brands: [], priceBands: [], stock: [] };
       const query = (extra: Partial<SearchQuery>) => store.searchSimilar({ collection, limit: 10, ...extra });
@@ -441,7 +514,7 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
         }
       });
 
-      it('requires every query word in keyword mode: a brand and a product word find only that brand\'s products of that kind', async () => {
+      it("requires every query word in keyword mode: a brand and a product word find only that brand's products of that kind", async () => {
         // "acme": h1, h3; "backpack": h2, h3; both: h3 alone.
         const result = await keyword('Acme backpack', { withFacets: true });
         expect(ids(result)).toEqual(['h3']);
@@ -480,7 +553,7 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
         expect(result.hits.find((hit) => hit.product.productId === 'h3')?.keywordScore).toBeGreaterThan(0);
       });
 
-      it('fuses the rankings by reciprocal rank with the request\'s k, reporting both scores', async () => {
+      it("fuses the rankings by reciprocal rank with the request's k, reporting both scores", async () => {
         // Vector ranks: h1 1, h2 2, h5 3; keyword ranks: h2 1.
         const result = await hybrid('canvas');
         expect(ids(result)).toEqual(['h2', 'h1', 'h5']);
@@ -646,7 +719,12 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
       });
 
       it('replaces the image set on a newer upsert', async () => {
-        await store.upsertProducts(collection, [at(1, {}, [['a', E0], ['b', [0, 1, 0, 0]]])]);
+        await store.upsertProducts(collection, [
+          at(1, {}, [
+            ['a', E0],
+            ['b', [0, 1, 0, 0]],
+          ]),
+        ]);
         await store.upsertProducts(collection, [at(2, {}, [['c', [0, 0, 1, 0]]])]);
         expect((await store.getProduct(collection, 'v'))?.images).toEqual([{ imageId: 'c', imageUrl: 'http://images.test/v/c.jpg' }]);
         const result = await store.searchSimilar({ collection, vector: vector(0, 1, 0, 0), limit: 10 });
@@ -667,7 +745,12 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
       });
 
       it('deletes every point of a product unless a newer version is stored', async () => {
-        await store.upsertProducts(collection, [at(5, {}, [['a', E0], ['b', [0, 1, 0, 0]]])]);
+        await store.upsertProducts(collection, [
+          at(5, {}, [
+            ['a', E0],
+            ['b', [0, 1, 0, 0]],
+          ]),
+        ]);
         expect(await store.deleteProduct(collection, 'v', 4)).toBe('stale');
         expect(await store.getProduct(collection, 'v')).toBeDefined();
         expect(await store.deleteProduct(collection, 'v', 6)).toBe('applied');
@@ -710,7 +793,10 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
         errorCode,
         reason,
       });
-      const at = (version: number, failedImages?: FailedImage[]) => ({ ...withImages(product('f', { version, title: `f${version}` }), [['main', E0]]), failedImages });
+      const at = (version: number, failedImages?: FailedImage[]) => ({
+        ...withImages(product('f', { version, title: `f${version}` }), [['main', E0]]),
+        failedImages,
+      });
 
       it('stores a product with the images that worked and returns the failures with it', async () => {
         expect(await store.upsertProducts(collection, [at(1, [failure('gone'), failure('broken', 'decode_failed', 'not an image')])])).toEqual(['applied']);

@@ -142,7 +142,10 @@ export class CollectionStorage {
     if (index) {
       await fsp.writeFile(path.join(tmpDir, 'centroids.f32'), Buffer.from(index.centroids.buffer, index.centroids.byteOffset, index.centroids.byteLength));
     }
-    await fsp.writeFile(path.join(tmpDir, 'manifest.json'), JSON.stringify({ seq, dimension: collection.dimension, index: index ? { trainedOn: index.trainedOn } : null }));
+    await fsp.writeFile(
+      path.join(tmpDir, 'manifest.json'),
+      JSON.stringify({ seq, dimension: collection.dimension, index: index ? { trainedOn: index.trainedOn } : null }),
+    );
     await fsp.rm(finalDir, { recursive: true, force: true }); // only a snapshot of the same sequence number, so the same data
     await fsp.rename(tmpDir, finalDir);
     await syncDirectory(this.dir);

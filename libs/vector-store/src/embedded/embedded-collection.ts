@@ -10,7 +10,16 @@
 import { availableParallelism } from 'node:os';
 import { PRICE_BANDS, priceBandOf } from '@vsearch/contracts';
 import { MiniSearchLexicalIndex } from '../lexical/minisearch.lexical-index';
-import { SEARCH_LIMITS, type FacetCount, type FailedImage, type ProductData, type ImageRef, type SearchFacets, type SearchFilter, type StoredProduct } from '../types';
+import {
+  SEARCH_LIMITS,
+  type FacetCount,
+  type FailedImage,
+  type ProductData,
+  type ImageRef,
+  type SearchFacets,
+  type SearchFilter,
+  type StoredProduct,
+} from '../types';
 import type { StoredVersion } from '../versioning';
 import { Int8Codes, int8KernelModule } from './int8-kernel';
 import { IvfIndex } from './ivf-index';
@@ -298,7 +307,13 @@ export class EmbeddedCollection {
    * N x maxImagesPerProduct points (every point above it belongs to one of the
    * N-1 better products). Grouping is therefore exact for exact scans.
    */
-  topPoints(query: Float32Array, filter: SearchFilter | undefined, productsNeeded: number, scoreThreshold: number | undefined, excludeOrdinal = -1): PointHit[] {
+  topPoints(
+    query: Float32Array,
+    filter: SearchFilter | undefined,
+    productsNeeded: number,
+    scoreThreshold: number | undefined,
+    excludeOrdinal = -1,
+  ): PointHit[] {
     const k = Math.min(productsNeeded * this.maxImagesPerProduct, this.livePoints);
     if (k === 0) return [];
     const heap = new TopK(k);
@@ -346,7 +361,14 @@ export class EmbeddedCollection {
    * best `rerank` x k matching candidates are kept on their approximate
    * scores, then re-scored exactly with the float32 vectors.
    */
-  private topPointsQuantized(codes: Int8Codes, query: Float32Array, compiled: CompiledFilter, k: number, threshold: number, candidatePoints: number): PointHit[] {
+  private topPointsQuantized(
+    codes: Int8Codes,
+    query: Float32Array,
+    compiled: CompiledFilter,
+    k: number,
+    threshold: number,
+    candidatePoints: number,
+  ): PointHit[] {
     const pool = new TopK(Math.max(k * (this.indexOptions.rerank ?? 4), 40));
     const queryScale = codes.setQuery(query);
     // With a threshold, slots whose approximate score cannot reach it are never considered.
@@ -683,7 +705,9 @@ export class EmbeddedCollection {
     this.inStock[o] = product.inStock ? 1 : 0;
     this.brand[o] = product.brand ? this.code(product.brand, this.brandCodes, this.brandNames, this.brandMembers) : -1;
     if (this.brand[o] >= 0) this.brandMembers[this.brand[o]].add(o);
-    entry.categoryCodes = Int32Array.from(new Set(product.categories.map((name) => this.code(name, this.categoryCodes, this.categoryNames, this.categoryMembers))));
+    entry.categoryCodes = Int32Array.from(
+      new Set(product.categories.map((name) => this.code(name, this.categoryCodes, this.categoryNames, this.categoryMembers))),
+    );
     for (const code of entry.categoryCodes) this.categoryMembers[code].add(o);
   }
 

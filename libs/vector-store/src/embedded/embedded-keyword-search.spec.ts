@@ -8,7 +8,17 @@ import type { ProductWithImageVectors } from '../types';
 import { EmbeddedVectorStore } from './embedded.vector-store';
 
 const item = (productId: string, title: string, brand = 'acme'): ProductWithImageVectors => ({
-  product: { productId, version: 1, title, description: '', brand, categories: ['bags'], price: { amount: 30, currency: 'EUR' }, inStock: true, attributes: {} },
+  product: {
+    productId,
+    version: 1,
+    title,
+    description: '',
+    brand,
+    categories: ['bags'],
+    price: { amount: 30, currency: 'EUR' },
+    inStock: true,
+    attributes: {},
+  },
   images: [{ imageId: 'main', imageUrl: `http://images.test/${productId}.jpg`, vector: new Float32Array([1, 0, 0, 0]) }],
 });
 

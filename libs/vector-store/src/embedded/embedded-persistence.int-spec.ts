@@ -148,13 +148,18 @@ describe('EmbeddedVectorStore persistence', () => {
     const collectionDir = path.join(dir, 'collections', 'products_v1');
     fs.mkdirSync(path.join(collectionDir, 'snapshot-1'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ aliases: { [DEFAULT_ALIAS]: 'products_v1' }, lastGeneration: 1 }));
-    fs.writeFileSync(path.join(collectionDir, 'meta.json'), JSON.stringify({ name: 'products_v1', modelId: 'model-a', dimension: DIMENSION, createdAt: '2026-01-01T00:00:00.000Z' }));
+    fs.writeFileSync(
+      path.join(collectionDir, 'meta.json'),
+      JSON.stringify({ name: 'products_v1', modelId: 'model-a', dimension: DIMENSION, createdAt: '2026-01-01T00:00:00.000Z' }),
+    );
     const [fromSnapshot, fromLog] = catalog(2);
     const snapshotLine = { productId: 'p0', version: 1, data: fromSnapshot.product, images: [{ imageId: 'a', imageUrl: 'u/0/a' }], lists: [-1] };
     fs.writeFileSync(path.join(collectionDir, 'snapshot-1', 'products.jsonl'), `${JSON.stringify(snapshotLine)}\n`);
     fs.writeFileSync(path.join(collectionDir, 'snapshot-1', 'vectors.f32'), Buffer.from(fromSnapshot.images[0].vector.buffer));
     fs.writeFileSync(path.join(collectionDir, 'snapshot-1', 'manifest.json'), JSON.stringify({ seq: 1, dimension: DIMENSION, index: null }));
-    const header = Buffer.from(JSON.stringify({ op: 'upsert', seq: 2, products: [{ product: fromLog.product, images: [{ imageId: 'a', imageUrl: 'u/1/a' }] }] }));
+    const header = Buffer.from(
+      JSON.stringify({ op: 'upsert', seq: 2, products: [{ product: fromLog.product, images: [{ imageId: 'a', imageUrl: 'u/1/a' }] }] }),
+    );
     const jsonLength = Buffer.alloc(4);
     jsonLength.writeUInt32LE(header.length);
     const payload = Buffer.concat([jsonLength, header, Buffer.from(fromLog.images[0].vector.buffer)]);
@@ -198,7 +203,9 @@ describe('EmbeddedVectorStore persistence', () => {
     }
     // Queries near the catalog's own vectors, as real queries are (uniform random data is the benchmark's worst case).
     const random = seededRandom(3);
-    const queries = Array.from({ length: 30 }, () => products[Math.floor(random() * products.length)].images[0].vector.map((value) => value + (random() - 0.5) * 0.2));
+    const queries = Array.from({ length: 30 }, () =>
+      products[Math.floor(random() * products.length)].images[0].vector.map((value) => value + (random() - 0.5) * 0.2),
+    );
     const recall = async (store: EmbeddedVectorStore, collection: string) => {
       let found = 0;
       for (const vector of queries) {
@@ -211,7 +218,12 @@ describe('EmbeddedVectorStore persistence', () => {
     };
     expect(await recall(approximate, ivfCollection)).toBeGreaterThanOrEqual(0.9);
     // Filters still return full pages from the index (lists are probed until the page is full).
-    const filtered = await approximate.searchSimilar({ collection: ivfCollection, vector: queries[0], limit: 10, filter: { categories: ['cat3'], inStock: false } });
+    const filtered = await approximate.searchSimilar({
+      collection: ivfCollection,
+      vector: queries[0],
+      limit: 10,
+      filter: { categories: ['cat3'], inStock: false },
+    });
     expect(filtered.hits).toHaveLength(10);
     for (const hit of filtered.hits) expect(hit.product).toMatchObject({ inStock: false, categories: ['dept', 'cat3'] });
 

@@ -2,4 +2,7 @@
 import { createInMemoryVectorStore, describeVectorStoreConformance } from '../testing';
 
 describeVectorStoreConformance('embedded (in memory, int8 SIMD scan)', { freshStore: true, createStore: () => createInMemoryVectorStore() });
-describeVectorStoreConformance('embedded (in memory, float32 JavaScript scan)', { freshStore: true, createStore: () => createInMemoryVectorStore({ index: { quantized: false } }) });
+describeVectorStoreConformance('embedded (in memory, float32 JavaScript scan)', {
+  freshStore: true,
+  createStore: () => createInMemoryVectorStore({ index: { quantized: false } }),
+});

@@ -21,7 +21,16 @@
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { VectorStoreError } from '../errors';
-import { assertGenerationName, assertValidName, compareCollectionNames, generationExists, generationName, generationOf, targetName, unknownTarget } from '../naming';
+import {
+  assertGenerationName,
+  assertValidName,
+  compareCollectionNames,
+  generationExists,
+  generationName,
+  generationOf,
+  targetName,
+  unknownTarget,
+} from '../naming';
 import { canonicalFailedImages, canonicalProduct } from '../product-data';
 import { SerialQueue } from '../serial-queue';
 import type {
@@ -252,7 +261,9 @@ export class EmbeddedVectorStore extends VectorStore {
     return this.admin.run(async () => {
       if (this.collections.has(alias)) throw VectorStoreError.invalidArgument(`"${alias}" is a collection; an alias needs a name of its own`);
       if (!this.collections.has(collection)) {
-        throw VectorStoreError.notFound(this.aliases.has(collection) ? `"${collection}" is an alias; point an alias at a collection` : `collection "${collection}" does not exist`);
+        throw VectorStoreError.notFound(
+          this.aliases.has(collection) ? `"${collection}" is an alias; point an alias at a collection` : `collection "${collection}" does not exist`,
+        );
       }
       const previous = this.aliases.get(alias);
       this.aliases.set(alias, collection);
@@ -272,7 +283,10 @@ export class EmbeddedVectorStore extends VectorStore {
     assertValidName(name, 'collection');
     await this.admin.run(async () => {
       const open = this.collections.get(name);
-      if (!open) throw this.aliases.has(name) ? VectorStoreError.invalidArgument(`"${name}" is an alias, not a collection`) : VectorStoreError.notFound(`collection "${name}" does not exist`);
+      if (!open)
+        throw this.aliases.has(name)
+          ? VectorStoreError.invalidArgument(`"${name}" is an alias, not a collection`)
+          : VectorStoreError.notFound(`collection "${name}" does not exist`);
       const aliases = this.aliasesOf(name);
       if (aliases.length > 0) {
         throw VectorStoreError.failedPrecondition(`collection ${name} is in use by alias ${aliases.join(', ')}; swap the alias to another collection first`);
@@ -314,7 +328,10 @@ export class EmbeddedVectorStore extends VectorStore {
   }
 
   private aliasesOf(name: string): string[] {
-    return [...this.aliases.entries()].filter(([, target]) => target === name).map(([alias]) => alias).sort();
+    return [...this.aliases.entries()]
+      .filter(([, target]) => target === name)
+      .map(([alias]) => alias)
+      .sort();
   }
 
   private resolve(collection: string | undefined): OpenCollection {

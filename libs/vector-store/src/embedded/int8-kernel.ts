@@ -106,60 +106,152 @@ function kernelBody(bySlots: boolean, select: boolean): number[] {
   const [OUT, QUERY_SCALE, FLOOR, OUT_SLOTS, OUT_SCORES] = [6, 6, 7, 8, 9];
   const firstLocal = select ? 10 : 7;
   // i32 locals: i, slot, p, j, n; v128 locals: acc, v; f32 local: score.
-  const [I, SLOT, P, J, N, ACC, V, SCORE] = [firstLocal, firstLocal + 1, firstLocal + 2, firstLocal + 3, firstLocal + 4, firstLocal + 5, firstLocal + 6, firstLocal + 7];
+  const [I, SLOT, P, J, N, ACC, V, SCORE] = [
+    firstLocal,
+    firstLocal + 1,
+    firstLocal + 2,
+    firstLocal + 3,
+    firstLocal + 4,
+    firstLocal + 5,
+    firstLocal + 6,
+    firstLocal + 7,
+  ];
   const slotOf = bySlots
     ? [...op.get(FIRST), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load]
     : [...op.get(FIRST), ...op.get(I), ...op.i32Add];
   const sumOfLanes = [
-    ...op.get(ACC), ...op.i32x4ExtractLane(0),
-    ...op.get(ACC), ...op.i32x4ExtractLane(1), ...op.i32Add,
-    ...op.get(ACC), ...op.i32x4ExtractLane(2), ...op.i32Add,
-    ...op.get(ACC), ...op.i32x4ExtractLane(3), ...op.i32Add,
+    ...op.get(ACC),
+    ...op.i32x4ExtractLane(0),
+    ...op.get(ACC),
+    ...op.i32x4ExtractLane(1),
+    ...op.i32Add,
+    ...op.get(ACC),
+    ...op.i32x4ExtractLane(2),
+    ...op.i32Add,
+    ...op.get(ACC),
+    ...op.i32x4ExtractLane(3),
+    ...op.i32Add,
   ];
   const emit = select
     ? [
         // score = f32(sum) * queryScale * scale(slot); if score > floor: outSlots[n] = slot, outScores[n] = score, n++
-        ...sumOfLanes, ...f32op.convertI32S, ...op.get(QUERY_SCALE), ...f32op.mul,
-        ...op.get(P), ...op.get(STRIDE), ...op.i32Add, ...f32op.load(0), ...f32op.mul, ...op.set(SCORE),
-        ...op.get(SCORE), ...op.get(FLOOR), ...f32op.gt,
+        ...sumOfLanes,
+        ...f32op.convertI32S,
+        ...op.get(QUERY_SCALE),
+        ...f32op.mul,
+        ...op.get(P),
+        ...op.get(STRIDE),
+        ...op.i32Add,
+        ...f32op.load(0),
+        ...f32op.mul,
+        ...op.set(SCORE),
+        ...op.get(SCORE),
+        ...op.get(FLOOR),
+        ...f32op.gt,
         ...ifBlock,
-        ...op.get(OUT_SLOTS), ...op.get(N), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.get(SLOT), ...op.i32Store,
-        ...op.get(OUT_SCORES), ...op.get(N), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.get(SCORE), ...f32op.store,
-        ...op.get(N), ...op.i32(1), ...op.i32Add, ...op.set(N),
+        ...op.get(OUT_SLOTS),
+        ...op.get(N),
+        ...op.i32(2),
+        ...op.i32Shl,
+        ...op.i32Add,
+        ...op.get(SLOT),
+        ...op.i32Store,
+        ...op.get(OUT_SCORES),
+        ...op.get(N),
+        ...op.i32(2),
+        ...op.i32Shl,
+        ...op.i32Add,
+        ...op.get(SCORE),
+        ...f32op.store,
+        ...op.get(N),
+        ...op.i32(1),
+        ...op.i32Add,
+        ...op.set(N),
         ...op.end,
       ]
     : [...op.get(OUT), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...sumOfLanes, ...op.i32Store];
   const code = [
-    ...op.i32(0), ...op.set(I),
-    ...op.i32(0), ...op.set(N),
-    ...op.block, ...op.loop,
-    ...op.get(I), ...op.get(COUNT), ...op.i32GeU, ...op.brIf(1),
-    ...slotOf, ...op.set(SLOT),
-    ...op.get(SLOT), ...op.get(RECORD), ...op.i32Mul, ...op.get(CODES), ...op.i32Add, ...op.set(P),
-    ...op.i32(0), ...op.i32x4Splat, ...op.set(ACC),
-    ...op.i32(0), ...op.set(J),
-    ...op.block, ...op.loop,
-    ...op.get(J), ...op.get(STRIDE), ...op.i32GeU, ...op.brIf(1),
+    ...op.i32(0),
+    ...op.set(I),
+    ...op.i32(0),
+    ...op.set(N),
+    ...op.block,
+    ...op.loop,
+    ...op.get(I),
+    ...op.get(COUNT),
+    ...op.i32GeU,
+    ...op.brIf(1),
+    ...slotOf,
+    ...op.set(SLOT),
+    ...op.get(SLOT),
+    ...op.get(RECORD),
+    ...op.i32Mul,
+    ...op.get(CODES),
+    ...op.i32Add,
+    ...op.set(P),
+    ...op.i32(0),
+    ...op.i32x4Splat,
+    ...op.set(ACC),
+    ...op.i32(0),
+    ...op.set(J),
+    ...op.block,
+    ...op.loop,
+    ...op.get(J),
+    ...op.get(STRIDE),
+    ...op.i32GeU,
+    ...op.brIf(1),
     // v = 16 codes at p + j
-    ...op.get(P), ...op.get(J), ...op.i32Add, ...op.v128Load(0), ...op.set(V),
+    ...op.get(P),
+    ...op.get(J),
+    ...op.i32Add,
+    ...op.v128Load(0),
+    ...op.set(V),
     // acc += dot(low 8 codes, query[j .. j+8]) + dot(high 8 codes, query[j+8 .. j+16]); the query is int16, at query + 2j
     ...op.get(ACC),
-    ...op.get(V), ...op.i16x8ExtendLowI8x16S,
-    ...op.get(QUERY), ...op.get(J), ...op.i32(1), ...op.i32Shl, ...op.i32Add, ...op.v128Load(0),
-    ...op.i32x4DotI16x8S, ...op.i32x4Add,
-    ...op.get(V), ...op.i16x8ExtendHighI8x16S,
-    ...op.get(QUERY), ...op.get(J), ...op.i32(1), ...op.i32Shl, ...op.i32Add, ...op.v128Load(16),
-    ...op.i32x4DotI16x8S, ...op.i32x4Add,
+    ...op.get(V),
+    ...op.i16x8ExtendLowI8x16S,
+    ...op.get(QUERY),
+    ...op.get(J),
+    ...op.i32(1),
+    ...op.i32Shl,
+    ...op.i32Add,
+    ...op.v128Load(0),
+    ...op.i32x4DotI16x8S,
+    ...op.i32x4Add,
+    ...op.get(V),
+    ...op.i16x8ExtendHighI8x16S,
+    ...op.get(QUERY),
+    ...op.get(J),
+    ...op.i32(1),
+    ...op.i32Shl,
+    ...op.i32Add,
+    ...op.v128Load(16),
+    ...op.i32x4DotI16x8S,
+    ...op.i32x4Add,
     ...op.set(ACC),
-    ...op.get(J), ...op.i32(16), ...op.i32Add, ...op.set(J),
-    ...op.br(0), ...op.end, ...op.end,
+    ...op.get(J),
+    ...op.i32(16),
+    ...op.i32Add,
+    ...op.set(J),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
     ...emit,
-    ...op.get(I), ...op.i32(1), ...op.i32Add, ...op.set(I),
-    ...op.br(0), ...op.end, ...op.end,
+    ...op.get(I),
+    ...op.i32(1),
+    ...op.i32Add,
+    ...op.set(I),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
     ...(select ? op.get(N) : []),
     ...op.end,
   ];
-  const locals = vec([[5, I32], [2, V128], [1, F32]]);
+  const locals = vec([
+    [5, I32],
+    [2, V128],
+    [1, F32],
+  ]);
   const body = [...locals, ...code];
   return [...uleb(body.length), ...body];
 }
@@ -207,7 +299,18 @@ export function int8KernelModule(shared = false): WebAssembly.Module | null {
 
 const PAGE = 65536;
 type DotKernel = (codes: number, first: number, count: number, stride: number, record: number, query: number, out: number) => void;
-type SelectKernel = (codes: number, first: number, count: number, stride: number, record: number, query: number, queryScale: number, floor: number, outSlots: number, outScores: number) => number;
+type SelectKernel = (
+  codes: number,
+  first: number,
+  count: number,
+  stride: number,
+  record: number,
+  query: number,
+  queryScale: number,
+  floor: number,
+  outSlots: number,
+  outScores: number,
+) => number;
 
 /**
  * Int8 codes of one collection's vectors in WebAssembly memory, by slot.
@@ -310,14 +413,36 @@ export class Int8Codes {
 
   /** Slots of [first, first + count) whose approximate score beats `floor`, with those scores (views valid until the next call). */
   selectRange(first: number, count: number, floor: number): { slots: Int32Array; scores: Float32Array } {
-    const n = this.kernels.selectRange(this.codesAt, first, count, this.stride, this.record, this.queryAt, this.queryScale, floor, this.selectedSlotsAt, this.selectedScoresAt);
+    const n = this.kernels.selectRange(
+      this.codesAt,
+      first,
+      count,
+      this.stride,
+      this.record,
+      this.queryAt,
+      this.queryScale,
+      floor,
+      this.selectedSlotsAt,
+      this.selectedScoresAt,
+    );
     return { slots: this.selectedSlots.subarray(0, n), scores: this.selectedScores.subarray(0, n) };
   }
 
   /** The given slots (≤ CHUNK) whose approximate score beats `floor`, with those scores. */
   selectSlots(slots: Int32Array, floor: number): { slots: Int32Array; scores: Float32Array } {
     this.slotView.set(slots);
-    const n = this.kernels.selectSlots(this.codesAt, this.slotsAt, slots.length, this.stride, this.record, this.queryAt, this.queryScale, floor, this.selectedSlotsAt, this.selectedScoresAt);
+    const n = this.kernels.selectSlots(
+      this.codesAt,
+      this.slotsAt,
+      slots.length,
+      this.stride,
+      this.record,
+      this.queryAt,
+      this.queryScale,
+      floor,
+      this.selectedSlotsAt,
+      this.selectedScoresAt,
+    );
     return { slots: this.selectedSlots.subarray(0, n), scores: this.selectedScores.subarray(0, n) };
   }
 

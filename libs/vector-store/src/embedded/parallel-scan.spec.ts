@@ -11,13 +11,26 @@ describe('EmbeddedCollection full scan on two threads', () => {
       return v.map((x) => x / norm);
     };
     const make = (scanThreads: 1 | 2) =>
-      new EmbeddedCollection({ name: 'c', modelId: 'm', dimension, createdAt: '' }, { exactSearchBelow: Number.MAX_SAFE_INTEGER, filteredExactBelow: 0, scanThreads, parallelScanFrom: 0 });
+      new EmbeddedCollection(
+        { name: 'c', modelId: 'm', dimension, createdAt: '' },
+        { exactSearchBelow: Number.MAX_SAFE_INTEGER, filteredExactBelow: 0, scanThreads, parallelScanFrom: 0 },
+      );
     const one = make(1);
     const two = make(2);
     try {
       // Three chunks of 16,384 slots: the worker scans the middle one.
       for (let i = 0; i < 35_000; i++) {
-        const product = { productId: `p${i}`, version: 1, title: '', description: '', brand: `b${i % 7}`, categories: [`c${i % 13}`], price: { amount: i % 100, currency: 'EUR' }, inStock: i % 2 === 0, attributes: {} };
+        const product = {
+          productId: `p${i}`,
+          version: 1,
+          title: '',
+          description: '',
+          brand: `b${i % 7}`,
+          categories: [`c${i % 13}`],
+          price: { amount: i % 100, currency: 'EUR' },
+          inStock: i % 2 === 0,
+          attributes: {},
+        };
         const vectors = [unit()];
         one.applyUpsert(product, [{ imageId: 'a', imageUrl: '' }], vectors);
         two.applyUpsert(product, [{ imageId: 'a', imageUrl: '' }], vectors);

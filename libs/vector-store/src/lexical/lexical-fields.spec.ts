@@ -33,9 +33,15 @@ describe(lexicalTextByField.name, () => {
 
   it('names the field of a value that is not a string', () => {
     expect(() => lexicalTextByField({ ...product, brand: 7 as unknown as string })).toThrow('product brand must be a string, got number');
-    expect(() => lexicalTextByField({ ...product, categories: 'shoes' as unknown as string[] })).toThrow('product categories must be an array of strings, got string');
-    expect(() => lexicalTextByField({ ...product, categories: ['shoes', null as unknown as string] })).toThrow('product categories[1] must be a string, got null');
-    expect(() => lexicalTextByField({ ...product, attributes: { size: 42 as unknown as string } })).toThrow('product attributes.size must be a string, got number');
+    expect(() => lexicalTextByField({ ...product, categories: 'shoes' as unknown as string[] })).toThrow(
+      'product categories must be an array of strings, got string',
+    );
+    expect(() => lexicalTextByField({ ...product, categories: ['shoes', null as unknown as string] })).toThrow(
+      'product categories[1] must be a string, got null',
+    );
+    expect(() => lexicalTextByField({ ...product, attributes: { size: 42 as unknown as string } })).toThrow(
+      'product attributes.size must be a string, got number',
+    );
   });
 });
 

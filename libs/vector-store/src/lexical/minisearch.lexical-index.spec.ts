@@ -8,15 +8,34 @@ function product(overrides: Partial<LexicalProductText> = {}): LexicalProductTex
 /** A small catalog where each query below has one right answer. */
 function catalog(): MiniSearchLexicalIndex {
   const index = new MiniSearchLexicalIndex();
-  index.upsert('tee', product({ title: 'Sierra T-Shirt', brand: 'Northwind', categories: ['apparel', 'tops'], attributes: { colour: 'navy' }, description: 'Soft cotton tee.' }));
-  index.upsert('pack', product({ title: 'Trail Backpack 30L', brand: 'Alpina', categories: ['bags'], attributes: { colour: 'red' }, description: 'Roomy main compartment.' }));
-  index.upsert('mug', product({ title: 'Dotted Mug', brand: 'Sierra Home', categories: ['home'], attributes: { colour: 'white' }, description: 'A mug for tea.' }));
+  index.upsert(
+    'tee',
+    product({ title: 'Sierra T-Shirt', brand: 'Northwind', categories: ['apparel', 'tops'], attributes: { colour: 'navy' }, description: 'Soft cotton tee.' }),
+  );
+  index.upsert(
+    'pack',
+    product({ title: 'Trail Backpack 30L', brand: 'Alpina', categories: ['bags'], attributes: { colour: 'red' }, description: 'Roomy main compartment.' }),
+  );
+  index.upsert(
+    'mug',
+    product({ title: 'Dotted Mug', brand: 'Sierra Home', categories: ['home'], attributes: { colour: 'white' }, description: 'A mug for tea.' }),
+  );
   index.upsert('crème', product({ title: 'Crème Brûlée Candle', brand: 'Maison', categories: ['home'], attributes: {}, description: 'Smells of vanilla.' }));
-  index.upsert('shoe', product({ title: 'Runner Shoe', brand: 'Fleet', categories: ['footwear'], attributes: { colour: 'red' }, description: 'A light shoe; a red shoe; the best shoe.' }));
+  index.upsert(
+    'shoe',
+    product({
+      title: 'Runner Shoe',
+      brand: 'Fleet',
+      categories: ['footwear'],
+      attributes: { colour: 'red' },
+      description: 'A light shoe; a red shoe; the best shoe.',
+    }),
+  );
   return index;
 }
 
-const ids = (index: MiniSearchLexicalIndex, query: string, limit = 10, prefixLastTerm = false) => index.search(query, { limit, prefixLastTerm }).map((hit) => hit.productId);
+const ids = (index: MiniSearchLexicalIndex, query: string, limit = 10, prefixLastTerm = false) =>
+  index.search(query, { limit, prefixLastTerm }).map((hit) => hit.productId);
 
 describe(MiniSearchLexicalIndex.name, () => {
   it('finds a product by brand and model name, the product itself first', () => {
@@ -73,7 +92,10 @@ describe(MiniSearchLexicalIndex.name, () => {
 
   it('applies a filter before the limit and counts every match', () => {
     const index = catalog();
-    expect(index.searchCounting('red', { limit: 1, accept: (id) => id !== 'shoe' })).toEqual({ hits: [expect.objectContaining({ productId: 'pack' })], matched: 1 });
+    expect(index.searchCounting('red', { limit: 1, accept: (id) => id !== 'shoe' })).toEqual({
+      hits: [expect.objectContaining({ productId: 'pack' })],
+      matched: 1,
+    });
     expect(index.searchCounting('red', { limit: 1 }).matched).toBe(2);
   });
 
@@ -197,9 +219,13 @@ describe(MiniSearchLexicalIndex.name, () => {
 
   it('refuses a snapshot of another format or analyzer version, saying to rebuild', () => {
     const snapshot = catalog().toJSON();
-    expect(() => MiniSearchLexicalIndex.loadJSON({ ...snapshot, analyzerVersion: 0 })).toThrow(/analyzer version 0, this build uses 1: rebuild it from the products/);
+    expect(() => MiniSearchLexicalIndex.loadJSON({ ...snapshot, analyzerVersion: 0 })).toThrow(
+      /analyzer version 0, this build uses 1: rebuild it from the products/,
+    );
     expect(() => MiniSearchLexicalIndex.loadJSON({ ...snapshot, fields: ['title'] })).toThrow(/indexes fields \["title"\].*rebuild it from the products/);
-    expect(() => MiniSearchLexicalIndex.loadJSON('{"documentCount":0}')).toThrow('not a lexical index snapshot: expected format "vsearch.lexical-index.minisearch.v2", got undefined');
+    expect(() => MiniSearchLexicalIndex.loadJSON('{"documentCount":0}')).toThrow(
+      'not a lexical index snapshot: expected format "vsearch.lexical-index.minisearch.v2", got undefined',
+    );
   });
 });
 

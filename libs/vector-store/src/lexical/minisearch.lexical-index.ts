@@ -118,10 +118,14 @@ export class MiniSearchLexicalIndex {
       throw new Error(`not a lexical index snapshot: expected format "${SNAPSHOT_FORMAT}", got ${JSON.stringify(candidate?.format)}`);
     }
     if (candidate.analyzerVersion !== LEXICAL_ANALYZER_VERSION) {
-      throw new Error(`lexical index snapshot was analyzed with analyzer version ${candidate.analyzerVersion}, this build uses ${LEXICAL_ANALYZER_VERSION}: rebuild it from the products`);
+      throw new Error(
+        `lexical index snapshot was analyzed with analyzer version ${candidate.analyzerVersion}, this build uses ${LEXICAL_ANALYZER_VERSION}: rebuild it from the products`,
+      );
     }
     if (JSON.stringify(candidate.fields) !== JSON.stringify(LEXICAL_FIELD_NAMES)) {
-      throw new Error(`lexical index snapshot indexes fields ${JSON.stringify(candidate.fields)}, this build indexes ${JSON.stringify(LEXICAL_FIELD_NAMES)}: rebuild it from the products`);
+      throw new Error(
+        `lexical index snapshot indexes fields ${JSON.stringify(candidate.fields)}, this build indexes ${JSON.stringify(LEXICAL_FIELD_NAMES)}: rebuild it from the products`,
+      );
     }
     if (!Array.isArray(candidate.documentFrequencies)) throw new Error('lexical index snapshot has no document frequencies: rebuild it from the products');
     return new MiniSearchLexicalIndex({ miniSearch: candidate.miniSearch, documentFrequencies: candidate.documentFrequencies });
@@ -147,7 +151,8 @@ export class MiniSearchLexicalIndex {
    * stay counted (they only steer which words get a typo search).
    */
   upsert(productId: string, product: LexicalProductText, previous?: LexicalProductText): void {
-    if (typeof productId !== 'string' || productId === '') throw new TypeError(`a lexical index entry needs a non-empty product id, got ${JSON.stringify(productId)}`);
+    if (typeof productId !== 'string' || productId === '')
+      throw new TypeError(`a lexical index entry needs a non-empty product id, got ${JSON.stringify(productId)}`);
     const document: LexicalDocument = { id: productId, ...lexicalTextByField(product) };
     this.remove(productId, previous);
     this.termsOfAdded = new Set();

@@ -44,12 +44,15 @@ export function loadQdrantSchemas(): { check(schemaName: string): SchemaCheck; s
   const candidates = specCandidates();
   const specPath = candidates.find((candidate) => fs.existsSync(candidate));
   if (!specPath) {
-    throw new Error(`Qdrant's OpenAPI spec is missing: looked for ${candidates.join(' and ')} (../shared/reference/qdrant/openapi-v1.19.0.json next to the repository root ${REPO_ROOT}, its main checkout, or the repository it was cloned from)`);
+    throw new Error(
+      `Qdrant's OpenAPI spec is missing: looked for ${candidates.join(' and ')} (../shared/reference/qdrant/openapi-v1.19.0.json next to the repository root ${REPO_ROOT}, its main checkout, or the repository it was cloned from)`,
+    );
   }
   const spec = closeObjects(openApiToJsonSchema(JSON.parse(fs.readFileSync(specPath, 'utf8')))) as { components: { schemas: Record<string, unknown> } };
   // Numeric and string formats of the spec (uint, double, uuid, ...) are not checked; examples and other annotations are ignored.
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-  for (const format of ['uint', 'uint64', 'uint32', 'uint8', 'uint16', 'int64', 'int32', 'float', 'double', 'uuid', 'date-time', 'partial-date-time']) ajv.addFormat(format, true);
+  for (const format of ['uint', 'uint64', 'uint32', 'uint8', 'uint16', 'int64', 'int32', 'float', 'double', 'uuid', 'date-time', 'partial-date-time'])
+    ajv.addFormat(format, true);
   ajv.addSchema(spec, 'qdrant');
   const schemaNames = Object.keys(spec.components.schemas);
   return {
@@ -69,9 +72,15 @@ export function loadQdrantSchemas(): { check(schemaName: string): SchemaCheck; s
 function closeObjects(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(closeObjects);
   if (!node || typeof node !== 'object') return node;
-  const converted = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, key === 'properties' ? Object.fromEntries(Object.entries(value as object).map(([name, schema]) => [name, closeObjects(schema)])) : closeObjects(value)]));
+  const converted = Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [
+      key,
+      key === 'properties' ? Object.fromEntries(Object.entries(value as object).map(([name, schema]) => [name, closeObjects(schema)])) : closeObjects(value),
+    ]),
+  );
   if (converted.allOf !== undefined) throw new Error('closing object schemas under allOf would reject valid bodies');
-  if (converted.properties && typeof converted.properties === 'object' && converted.additionalProperties === undefined) return { ...converted, additionalProperties: false };
+  if (converted.properties && typeof converted.properties === 'object' && converted.additionalProperties === undefined)
+    return { ...converted, additionalProperties: false };
   return converted;
 }
 
@@ -83,6 +92,7 @@ function openApiToJsonSchema(node: unknown): unknown {
   const converted = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, openApiToJsonSchema(value)]));
   if (nullable !== true) return converted;
   if (Object.keys(converted).length === 0) return { type: 'null' };
-  if (typeof converted.type === 'string') return { ...converted, type: [converted.type, 'null'], ...(Array.isArray(converted.enum) ? { enum: [...converted.enum, null] } : {}) };
+  if (typeof converted.type === 'string')
+    return { ...converted, type: [converted.type, 'null'], ...(Array.isArray(converted.enum) ? { enum: [...converted.enum, null] } : {}) };
   return { anyOf: [converted, { type: 'null' }] };
 }

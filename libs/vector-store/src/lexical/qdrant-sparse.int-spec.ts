@@ -6,7 +6,14 @@
  */
 import type { LexicalProductText } from './lexical-fields';
 import { loadQdrantSchemas, type SchemaCheck } from './qdrant-openapi.test-support';
-import { hybridQueryGroupsRequest, productTextVector, textSparseVectorsConfig, textVectorNameConfig, textVectorUpdate, type HybridQuery } from './qdrant-sparse';
+import {
+  hybridQueryGroupsRequest,
+  productTextVector,
+  textSparseVectorsConfig,
+  textVectorNameConfig,
+  textVectorUpdate,
+  type HybridQuery,
+} from './qdrant-sparse';
 
 const product: LexicalProductText = {
   title: 'Sierra T-Shirt',
@@ -53,7 +60,13 @@ describe('Qdrant sparse-vector request bodies', () => {
 
   it('writes an image point with both vectors (PointInsertOperations)', () => {
     expectValid(schemas.check('PointInsertOperations'), {
-      points: [{ id: '0f8fad5b-d9cb-469f-a165-70867728950e', vector: { image: [0.6, 0.8], text: productTextVector(product) }, payload: { kind: 'image', productId: 'p1' } }],
+      points: [
+        {
+          id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+          vector: { image: [0.6, 0.8], text: productTextVector(product) },
+          payload: { kind: 'image', productId: 'p1' },
+        },
+      ],
     });
   });
 

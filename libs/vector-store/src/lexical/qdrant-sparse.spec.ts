@@ -1,5 +1,16 @@
 import type { LexicalProductText } from './lexical-fields';
-import { hybridQueryGroupsRequest, murmurHash3, productTextTerms, productTextVector, qdrantRrfK, queryTextVector, queryWordConditions, termId, textVectorUpdate, type HybridQuery } from './qdrant-sparse';
+import {
+  hybridQueryGroupsRequest,
+  murmurHash3,
+  productTextTerms,
+  productTextVector,
+  qdrantRrfK,
+  queryTextVector,
+  queryWordConditions,
+  termId,
+  textVectorUpdate,
+  type HybridQuery,
+} from './qdrant-sparse';
 
 function product(overrides: Partial<LexicalProductText> = {}): LexicalProductText {
   return { title: '', brand: '', description: '', categories: [], attributes: {}, ...overrides };
@@ -62,7 +73,9 @@ describe(productTextVector.name, () => {
   });
 
   it('holds every field of the product, analyzed as the embedded index analyzes it', () => {
-    const vector = productTextVector(product({ title: 'Sierra T-Shirt', brand: 'Northwind', categories: ['apparel'], attributes: { colour: 'Crème' }, description: 'the best' }));
+    const vector = productTextVector(
+      product({ title: 'Sierra T-Shirt', brand: 'Northwind', categories: ['apparel'], attributes: { colour: 'Crème' }, description: 'the best' }),
+    );
     const terms = ['sierra', 't', 'shirt', 'tshirt', 'northwind', 'apparel', 'creme', 'best'];
     expect(Object.values(byTerm(vector, terms)).every((value) => value !== undefined && value > 0)).toBe(true);
     expect(vector.indices).toHaveLength(terms.length); // "the" is a stop word
@@ -124,7 +137,10 @@ describe(hybridQueryGroupsRequest.name, () => {
   it('restricts the text prefetch alone by textFilter when given', () => {
     const textFilter = { must: [hybrid.filter, ...queryWordConditions(hybrid.text, 'terms')] };
     const { prefetch } = hybridQueryGroupsRequest({ ...hybrid, textFilter });
-    expect(prefetch).toEqual([expect.objectContaining({ using: 'image', filter: hybrid.filter }), expect.objectContaining({ using: 'text', filter: textFilter })]);
+    expect(prefetch).toEqual([
+      expect.objectContaining({ using: 'image', filter: hybrid.filter }),
+      expect.objectContaining({ using: 'text', filter: textFilter }),
+    ]);
   });
 
   it('sends weights only when they are not all 1, in prefetch order', () => {
@@ -154,8 +170,12 @@ describe(hybridQueryGroupsRequest.name, () => {
 
   it('refuses a limit, prefetch limit or weight it cannot send', () => {
     expect(() => hybridQueryGroupsRequest({ ...hybrid, limit: 0 })).toThrow('hybrid query limit must be a positive integer, got 0');
-    expect(() => hybridQueryGroupsRequest({ ...hybrid, prefetchLimit: 5 })).toThrow('hybrid query prefetchLimit must be an integer of at least limit (10), got 5');
-    expect(() => hybridQueryGroupsRequest({ ...hybrid, weights: { vector: 1, lexical: 0 } })).toThrow('hybrid query lexical weight must be a finite number above 0, got 0');
+    expect(() => hybridQueryGroupsRequest({ ...hybrid, prefetchLimit: 5 })).toThrow(
+      'hybrid query prefetchLimit must be an integer of at least limit (10), got 5',
+    );
+    expect(() => hybridQueryGroupsRequest({ ...hybrid, weights: { vector: 1, lexical: 0 } })).toThrow(
+      'hybrid query lexical weight must be a finite number above 0, got 0',
+    );
   });
 });
 
@@ -182,7 +202,13 @@ describe(textVectorUpdate.name, () => {
 
 describe(productTextTerms.name, () => {
   it('lists each analyzed term of every field once', () => {
-    expect(productTextTerms(product({ title: 'Sierra T-Shirt', brand: 'Sierra', categories: ['tops'], description: 'A shirt.' })).sort()).toEqual(['shirt', 'sierra', 't', 'tops', 'tshirt']);
+    expect(productTextTerms(product({ title: 'Sierra T-Shirt', brand: 'Sierra', categories: ['tops'], description: 'A shirt.' })).sort()).toEqual([
+      'shirt',
+      'sierra',
+      't',
+      'tops',
+      'tshirt',
+    ]);
   });
 });
 

@@ -175,8 +175,10 @@ export function hybridQueryGroupsRequest(query: HybridQuery): Schemas['QueryGrou
  * (cut at `scoreThreshold`) and the text-vector prefetch under the same filter, fused by RRF.
  */
 export function hybridFusion(query: HybridFusion): Required<Pick<Schemas['QueryRequest'], 'prefetch' | 'query'>> {
-  if (!Number.isInteger(query.prefetchLimit) || query.prefetchLimit < 1) throw new RangeError(`hybrid query prefetchLimit must be a positive integer, got ${query.prefetchLimit}`);
-  if (query.scoreThreshold !== undefined && !Number.isFinite(query.scoreThreshold)) throw new RangeError(`hybrid query scoreThreshold must be a finite number, got ${query.scoreThreshold}`);
+  if (!Number.isInteger(query.prefetchLimit) || query.prefetchLimit < 1)
+    throw new RangeError(`hybrid query prefetchLimit must be a positive integer, got ${query.prefetchLimit}`);
+  if (query.scoreThreshold !== undefined && !Number.isFinite(query.scoreThreshold))
+    throw new RangeError(`hybrid query scoreThreshold must be a finite number, got ${query.scoreThreshold}`);
   const weights = query.weights ?? { vector: 1, lexical: 1 };
   for (const [name, weight] of Object.entries(weights)) {
     if (!Number.isFinite(weight) || weight <= 0) throw new RangeError(`hybrid query ${name} weight must be a finite number above 0, got ${weight}`);

@@ -46,7 +46,8 @@ export function fuseByReciprocalRank(lists: readonly RankedList[], options: Fusi
     if (typeof list.name !== 'string' || list.name === '') throw new RangeError('every ranked list needs a non-empty name');
     if (names.has(list.name)) throw new RangeError(`ranked list "${list.name}" appears twice`);
     names.add(list.name);
-    if (!Number.isFinite(list.weight) || list.weight <= 0) throw new RangeError(`ranked list "${list.name}" has weight ${list.weight}; a weight must be a finite number above 0`);
+    if (!Number.isFinite(list.weight) || list.weight <= 0)
+      throw new RangeError(`ranked list "${list.name}" has weight ${list.weight}; a weight must be a finite number above 0`);
   }
 
   const fused = new Map<string, { contributions: number[]; ranks: Record<string, number>; bestRank: number }>();

@@ -135,7 +135,11 @@ describe(analyzeQueryWords.name, () => {
   it('holds exactly the terms of analyzeQuery', () => {
     for (const text of ['Halcyon t-shirt', 'red back pack 30L', `${'w'.repeat(50)} x`, Array.from({ length: 100 }, (_, i) => `word${i}`).join(' ')]) {
       const forms = new Set(analyzeQueryWords(text).flatMap((word) => word.forms));
-      expect([...forms].sort()).toEqual(analyzeQuery(text).map((term) => term.term).sort());
+      expect([...forms].sort()).toEqual(
+        analyzeQuery(text)
+          .map((term) => term.term)
+          .sort(),
+      );
     }
   });
 });

@@ -47,8 +47,36 @@ export const SHORT_WORD_LENGTH = 2;
 
 /** Words that match almost every product and tell nothing about what is wanted. */
 export const STOP_WORDS: ReadonlySet<string> = new Set([
-  'a', 'an', 'and', 'are', 'as', 'at', 'be', 'but', 'by', 'for', 'from', 'if', 'in', 'into', 'is', 'it', 'its',
-  'of', 'on', 'or', 'so', 'that', 'the', 'their', 'this', 'to', 'was', 'were', 'will', 'with',
+  'a',
+  'an',
+  'and',
+  'are',
+  'as',
+  'at',
+  'be',
+  'but',
+  'by',
+  'for',
+  'from',
+  'if',
+  'in',
+  'into',
+  'is',
+  'it',
+  'its',
+  'of',
+  'on',
+  'or',
+  'so',
+  'that',
+  'the',
+  'their',
+  'this',
+  'to',
+  'was',
+  'were',
+  'will',
+  'with',
 ]);
 
 const INDEX_LIMITS = Object.freeze({ maxChars: 100_000, maxTerms: 10_000 });
@@ -143,7 +171,12 @@ export function analyzeQueryWords(text: string): QueryWord[] {
  * Calls `emit` for each term until it returns false or the text ends. A joined term comes with
  * the (non-stop) words it joins, each emitted before it.
  */
-function forEachTerm(text: string, limits: { maxChars: number }, joinAdjacent: 'short' | 'all', emit: (term: string, joined: boolean, parts: string[]) => boolean): void {
+function forEachTerm(
+  text: string,
+  limits: { maxChars: number },
+  joinAdjacent: 'short' | 'all',
+  emit: (term: string, joined: boolean, parts: string[]) => boolean,
+): void {
   if (typeof text !== 'string') throw new TypeError(`lexical text must be a string, got ${text === null ? 'null' : typeof text}`);
   const normalized = normalize(text.slice(0, limits.maxChars));
   let previousWord: string | undefined;

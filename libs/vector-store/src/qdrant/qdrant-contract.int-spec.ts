@@ -47,14 +47,20 @@ const SPEC_CANDIDATES = specCandidates();
 const SPEC_PATH = SPEC_CANDIDATES.find((candidate) => fs.existsSync(candidate)) ?? SPEC_CANDIDATES[0];
 
 /** Reads the spec (failing with where it looked) and builds an ajv instance holding it as JSON Schema under the id `qdrant`. */
-function loadSpecValidator(): { ajv: Ajv; spec: { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: object }> } }>> } } {
+function loadSpecValidator(): {
+  ajv: Ajv;
+  spec: { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: object }> } }>> };
+} {
   if (!fs.existsSync(SPEC_PATH)) {
-    throw new Error(`Qdrant's OpenAPI spec is missing: looked for ${SPEC_CANDIDATES.join(' and ')} (../shared/reference/qdrant/openapi-v1.19.0.json next to the repository root ${REPO_ROOT}, or next to the repository it was cloned from)`);
+    throw new Error(
+      `Qdrant's OpenAPI spec is missing: looked for ${SPEC_CANDIDATES.join(' and ')} (../shared/reference/qdrant/openapi-v1.19.0.json next to the repository root ${REPO_ROOT}, or next to the repository it was cloned from)`,
+    );
   }
   const spec = openApiToJsonSchema(JSON.parse(fs.readFileSync(SPEC_PATH, 'utf8'))) as ReturnType<typeof loadSpecValidator>['spec'];
   // Numeric and string formats of the spec (uint, double, uuid, ...) are not checked; examples and other annotations are ignored.
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-  for (const format of ['uint', 'uint64', 'uint32', 'uint8', 'uint16', 'int64', 'int32', 'float', 'double', 'uuid', 'date-time', 'partial-date-time']) ajv.addFormat(format, true);
+  for (const format of ['uint', 'uint64', 'uint32', 'uint8', 'uint16', 'int64', 'int32', 'float', 'double', 'uuid', 'date-time', 'partial-date-time'])
+    ajv.addFormat(format, true);
   ajv.addSchema(spec, 'qdrant');
   return { ajv, spec };
 }
@@ -67,7 +73,8 @@ function openApiToJsonSchema(node: unknown): unknown {
   const converted = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, openApiToJsonSchema(value)]));
   if (nullable !== true) return converted;
   if (Object.keys(converted).length === 0) return { type: 'null' };
-  if (typeof converted.type === 'string') return { ...converted, type: [converted.type, 'null'], ...(Array.isArray(converted.enum) ? { enum: [...converted.enum, null] } : {}) };
+  if (typeof converted.type === 'string')
+    return { ...converted, type: [converted.type, 'null'], ...(Array.isArray(converted.enum) ? { enum: [...converted.enum, null] } : {}) };
   return { anyOf: [converted, { type: 'null' }] };
 }
 const fake = new FakeQdrantServer();
@@ -80,7 +87,8 @@ const PREFIX = 'contract_';
 
 describeVectorStoreConformance('qdrant adapter against the recording fake', {
   freshStore: true,
-  createStore: () => new QdrantVectorStore({ url: fake.url, retries: 0, hnsw: { m: 16, efConstruct: 100, ef: 64 }, quantization: 'int8', collectionPrefix: PREFIX }),
+  createStore: () =>
+    new QdrantVectorStore({ url: fake.url, retries: 0, hnsw: { m: 16, efConstruct: 100, ef: 64 }, quantization: 'int8', collectionPrefix: PREFIX }),
 });
 
 describe('Qdrant adapter keyword and hybrid search against the recording fake', () => {
@@ -107,7 +115,13 @@ describe('Qdrant adapter keyword and hybrid search against the recording fake', 
     collection = await store.createGeneration('hybrid-model', DIMENSION);
     await store.upsertProducts(collection, [
       // Near the query vector, without its words.
-      { product: product('near', 'plain canvas bag', 30, '2024-01-03T00:00:00Z'), images: [{ imageId: 'a', imageUrl: 'u', vector: unit(1, 0) }, { imageId: 'b', imageUrl: 'u', vector: unit(0.9, 0.1) }] },
+      {
+        product: product('near', 'plain canvas bag', 30, '2024-01-03T00:00:00Z'),
+        images: [
+          { imageId: 'a', imageUrl: 'u', vector: unit(1, 0) },
+          { imageId: 'b', imageUrl: 'u', vector: unit(0.9, 0.1) },
+        ],
+      },
       // Far from it, with the words.
       { product: product('worded', 'red trail boot', 120, '2024-01-01T00:00:00Z'), images: [{ imageId: 'a', imageUrl: 'u', vector: unit(0, 1) }] },
       { product: product('both', 'red boot', 60, '2024-01-02T00:00:00Z'), images: [{ imageId: 'a', imageUrl: 'u', vector: unit(0.8, 0.6) }] },
@@ -136,7 +150,15 @@ describe('Qdrant adapter keyword and hybrid search against the recording fake', 
     const keyword = await store.searchSimilar({ collection, text: 'red boot', limit: 10 });
     expect(keyword.hits.map((hit) => hit.product.productId).sort()).toEqual(['both', 'worded']);
     expect(keyword.hits.every((hit) => hit.keywordScore === hit.score && hit.vectorScore === undefined)).toBe(true);
-    const byPrice = await store.searchSimilar({ collection, vector: unit(1, 0), text: 'red boot', scoreThreshold: 0.7, sort: 'price_desc', limit: 2, offset: 1 });
+    const byPrice = await store.searchSimilar({
+      collection,
+      vector: unit(1, 0),
+      text: 'red boot',
+      scoreThreshold: 0.7,
+      sort: 'price_desc',
+      limit: 2,
+      offset: 1,
+    });
     expect(byPrice.hits.map((hit) => hit.product.productId)).toEqual(['both', 'near']);
     const newest = await store.searchSimilar({ collection, vector: unit(1, 0), text: 'boot', sort: 'newest', limit: 10 });
     expect(newest.hits.map((hit) => hit.product.productId)).toEqual(['near', 'both', 'worded']);
@@ -144,14 +166,22 @@ describe('Qdrant adapter keyword and hybrid search against the recording fake', 
 
   it('refuses keyword and hybrid search on a collection created without the text vector, and still searches its vectors', async () => {
     const legacy = `${PREFIX}products_v900`;
-    const created = await fetch(`${fake.url}/collections/${legacy}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vectors: { image: { size: DIMENSION, distance: 'Cosine' } }, metadata: { modelId: 'hybrid-model', dimension: DIMENSION } }) });
+    const created = await fetch(`${fake.url}/collections/${legacy}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ vectors: { image: { size: DIMENSION, distance: 'Cosine' } }, metadata: { modelId: 'hybrid-model', dimension: DIMENSION } }),
+    });
     expect(created.status).toBe(200);
-    expect(await store.upsertProducts('products_v900', [{ product: product('old', 'red boot', 10), images: [{ imageId: 'a', imageUrl: 'u', vector: unit(1, 0) }] }])).toEqual(['applied']);
+    expect(
+      await store.upsertProducts('products_v900', [{ product: product('old', 'red boot', 10), images: [{ imageId: 'a', imageUrl: 'u', vector: unit(1, 0) }] }]),
+    ).toEqual(['applied']);
     expect(await store.updateAttributes('products_v900', [{ ...product('old', 'blue boot', 10), version: 2 }])).toEqual(['applied']);
     const error = await store.searchSimilar({ collection: 'products_v900', vector: unit(1, 0), text: 'red boot', limit: 5 }).catch((caught: unknown) => caught);
     expect(isVectorStoreError(error, 'failed-precondition')).toBe(true);
     expect((error as Error).message).toMatch(/products_v900 was created before keyword search.*reindex/);
-    expect((await store.searchSimilar({ collection: 'products_v900', vector: unit(1, 0), limit: 5 })).hits.map((hit) => hit.product.title)).toEqual(['blue boot']);
+    expect((await store.searchSimilar({ collection: 'products_v900', vector: unit(1, 0), limit: 5 })).hits.map((hit) => hit.product.title)).toEqual([
+      'blue boot',
+    ]);
   });
 });
 
@@ -184,13 +214,15 @@ describe('Qdrant adapter contract', () => {
       }
       const pointer = `qdrant#/paths/${match.template.replace(/~/g, '~0').replace(/\//g, '~1')}/${request.method.toLowerCase()}/requestBody/content/application~1json/schema`;
       const validate = ajv.getSchema(pointer) ?? ajv.compile({ $ref: pointer });
-      if (!validate(request.body)) problems.push(`${request.method} ${match.template}: ${ajv.errorsText(validate.errors)}\n    body: ${JSON.stringify(request.body).slice(0, 400)}`);
+      if (!validate(request.body))
+        problems.push(`${request.method} ${match.template}: ${ajv.errorsText(validate.errors)}\n    body: ${JSON.stringify(request.body).slice(0, 400)}`);
     }
     expect(problems).toEqual([]);
     // No request named a collection or alias outside the store's prefix.
     const unprefixed = fake.requests.flatMap((request) => {
       const names = [/^\/collections\/([^/]+)/.exec(request.path)?.[1]].filter((name) => name !== undefined && name !== 'aliases') as string[];
-      const actions = request.path === '/collections/aliases' ? ((request.body as { actions: Array<Record<string, Record<string, string>>> }).actions ?? []) : [];
+      const actions =
+        request.path === '/collections/aliases' ? ((request.body as { actions: Array<Record<string, Record<string, string>>> }).actions ?? []) : [];
       for (const action of actions) names.push(...Object.values(Object.values(action)[0]));
       return names.filter((name) => !name.startsWith(PREFIX)).map((name) => `${request.method} ${request.path}: ${name}`);
     });

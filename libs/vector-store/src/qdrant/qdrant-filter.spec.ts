@@ -26,6 +26,11 @@ describe(imageFilter.name, () => {
 
 describe(productRecordFilter.name, () => {
   it('counts live product records only', () => {
-    expect(productRecordFilter(undefined)).toEqual({ must: [{ key: 'kind', match: { value: 'product' } }, { key: 'deleted', match: { value: false } }] });
+    expect(productRecordFilter(undefined)).toEqual({
+      must: [
+        { key: 'kind', match: { value: 'product' } },
+        { key: 'deleted', match: { value: false } },
+      ],
+    });
   });
 });

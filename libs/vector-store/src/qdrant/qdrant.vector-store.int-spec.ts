@@ -38,7 +38,9 @@ if (url) {
   });
 } else {
   // Written to stderr directly: jest does not print console output of a suite whose tests are all skipped.
-  process.stderr.write('QDRANT_URL is not set: the conformance run against a real Qdrant server is skipped (the embedded run and the Qdrant contract check still run).\n');
+  process.stderr.write(
+    'QDRANT_URL is not set: the conformance run against a real Qdrant server is skipped (the embedded run and the Qdrant contract check still run).\n',
+  );
   describe.skip('VectorStore conformance: qdrant (needs QDRANT_URL)', () => {
     it('runs only against a Qdrant server', () => undefined);
   });

@@ -100,11 +100,34 @@ import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
 import { MATCH_COUNT_CAP, type SearchMode } from '@vsearch/contracts';
 import { VectorStoreError } from '../errors';
 import { assertGenerationName, assertValidName, compareCollectionNames, generationExists, generationOf, targetName, unknownTarget } from '../naming';
-import { hybridFusion, productTextTerms, productTextVector, queryTextVector, queryWordConditions, textSparseVectorsConfig, textVectorUpdate, TEXT_VECTOR, type SparseVector } from '../lexical/qdrant-sparse';
+import {
+  hybridFusion,
+  productTextTerms,
+  productTextVector,
+  queryTextVector,
+  queryWordConditions,
+  textSparseVectorsConfig,
+  textVectorUpdate,
+  TEXT_VECTOR,
+  type SparseVector,
+} from '../lexical/qdrant-sparse';
 import { canonicalFailedImages, canonicalProduct } from '../product-data';
 import { resolveSearch } from '../search-mode';
 import { KeyedSerialQueue } from '../serial-queue';
-import { type CollectionInfo, type FailedImage, type ProductData, type ImageRef, type ProductWithImageVectors, type SearchFilter, type SearchHit, type SearchQuery, type SearchPage, type SimilarQuery, type StoredProduct, type WriteOutcome } from '../types';
+import {
+  type CollectionInfo,
+  type FailedImage,
+  type ProductData,
+  type ImageRef,
+  type ProductWithImageVectors,
+  type SearchFilter,
+  type SearchHit,
+  type SearchQuery,
+  type SearchPage,
+  type SimilarQuery,
+  type StoredProduct,
+  type WriteOutcome,
+} from '../types';
 import {
   assertValidFilter,
   assertValidGeneration,
@@ -201,10 +224,13 @@ export class QdrantVectorStore extends VectorStore {
     super();
     this.prefix = options.collectionPrefix ?? '';
     if (this.prefix !== '' && !PREFIX.test(this.prefix)) {
-      throw new RangeError(`Qdrant collectionPrefix ${JSON.stringify(this.prefix)} is not valid: use 1-64 letters, digits, '_' or '-', starting with a letter or digit`);
+      throw new RangeError(
+        `Qdrant collectionPrefix ${JSON.stringify(this.prefix)} is not valid: use 1-64 letters, digits, '_' or '-', starting with a letter or digit`,
+      );
     }
     this.candidatePoints = options.candidatePoints ?? DEFAULT_CANDIDATE_POINTS;
-    if (!Number.isInteger(this.candidatePoints) || this.candidatePoints < 1) throw new RangeError(`Qdrant candidatePoints must be a positive integer, got ${this.candidatePoints}`);
+    if (!Number.isInteger(this.candidatePoints) || this.candidatePoints < 1)
+      throw new RangeError(`Qdrant candidatePoints must be a positive integer, got ${this.candidatePoints}`);
     this.client = new QdrantClient({ url: options.url, apiKey: options.apiKey, timeout: options.timeoutMs ?? 10_000, checkCompatibility: false });
     this.retries = options.retries ?? 3;
     this.backoffMs = options.backoffMs ?? 200;
@@ -226,9 +252,14 @@ export class QdrantVectorStore extends VectorStore {
     return this.locks.runAll(
       products.map(({ product }) => product.productId),
       async () => {
-        const stored = await this.storedVersions(name, products.map(({ product }) => product.productId));
+        const stored = await this.storedVersions(
+          name,
+          products.map(({ product }) => product.productId),
+        );
         const outcomes = products.map(({ product }) => decideUpsert(stored.get(product.productId), product.version));
-        const applied = products.flatMap((entry, i) => (outcomes[i] === 'applied' ? [{ ...entry, product: canonicalProduct(entry.product), vectors: vectors[i] }] : []));
+        const applied = products.flatMap((entry, i) =>
+          outcomes[i] === 'applied' ? [{ ...entry, product: canonicalProduct(entry.product), vectors: vectors[i] }] : [],
+        );
         if (applied.length === 0) return outcomes;
 
         const imagePoints: Point[] = applied.flatMap(({ product, images, vectors: unit }) => {
@@ -238,7 +269,15 @@ export class QdrantVectorStore extends VectorStore {
           return images.map((image, i) => ({
             id: imagePointId(product.productId, image.imageId),
             vector: { [IMAGE_VECTOR]: Array.from(unit[i]), ...text },
-            payload: { kind: 'image', ...filterFields(product), ...terms, imageId: image.imageId, imageUrl: image.imageUrl ?? '', version: product.version, product },
+            payload: {
+              kind: 'image',
+              ...filterFields(product),
+              ...terms,
+              imageId: image.imageId,
+              imageUrl: image.imageUrl ?? '',
+              version: product.version,
+              product,
+            },
           }));
         });
         for (let i = 0; i < imagePoints.length; i += this.upsertBatch) {
@@ -287,7 +326,10 @@ export class QdrantVectorStore extends VectorStore {
     return this.locks.runAll(
       products.map((product) => product.productId),
       async () => {
-        const records = await this.records(name, products.map((product) => product.productId));
+        const records = await this.records(
+          name,
+          products.map((product) => product.productId),
+        );
         const outcomes = products.map((product) => decideAttributeUpdate(storedVersionOf(records.get(product.productId)), product.version));
         for (const [i, raw] of products.entries()) {
           if (outcomes[i] !== 'applied') continue;
@@ -295,7 +337,10 @@ export class QdrantVectorStore extends VectorStore {
           const images = records.get(product.productId)?.images ?? [];
           if (meta.hasText && images.length > 0) {
             // The words may have changed: rewrite the text vector of each image point (before the payload, whose version marks the write done).
-            const update = textVectorUpdate(images.map((image) => imagePointId(product.productId, image.imageId)), product);
+            const update = textVectorUpdate(
+              images.map((image) => imagePointId(product.productId, image.imageId)),
+              product,
+            );
             await this.request('update text vectors', () => this.client.updateVectors(this.stored(name), { wait: true, ...update }));
           }
           // Image points and the record carry the same fields; the record (matched by productId too) is updated in the same request.
@@ -351,7 +396,11 @@ export class QdrantVectorStore extends VectorStore {
       }
       const unit = mode === 'keyword' ? undefined : normalizedVector(query.vector as Float32Array, meta.dimension, 'query vector', name);
       const offset = query.offset ?? 0;
-      const fields = [PAYLOAD.productId, ...(query.withFacets ? [PAYLOAD.categories, PAYLOAD.brand, PAYLOAD.price, PAYLOAD.inStock] : []), ...(sort === 'newest' ? [PAYLOAD.updatedAt] : sort === 'relevance' ? [] : [PAYLOAD.price])];
+      const fields = [
+        PAYLOAD.productId,
+        ...(query.withFacets ? [PAYLOAD.categories, PAYLOAD.brand, PAYLOAD.price, PAYLOAD.inStock] : []),
+        ...(sort === 'newest' ? [PAYLOAD.updatedAt] : sort === 'relevance' ? [] : [PAYLOAD.price]),
+      ];
       const matched = await this.matchedSet(name, {
         mode,
         unit,
@@ -455,7 +504,9 @@ export class QdrantVectorStore extends VectorStore {
     const [names, aliases] = await Promise.all([this.collectionNames(), this.aliases()]);
     if (names.includes(alias)) throw VectorStoreError.invalidArgument(`"${alias}" is a collection; an alias needs a name of its own`);
     if (!names.includes(collection)) {
-      throw VectorStoreError.notFound(aliases.has(collection) ? `"${collection}" is an alias; point an alias at a collection` : `collection "${collection}" does not exist`);
+      throw VectorStoreError.notFound(
+        aliases.has(collection) ? `"${collection}" is an alias; point an alias at a collection` : `collection "${collection}" does not exist`,
+      );
     }
     const previous = aliases.get(alias);
     // Delete and create in one request: Qdrant applies the actions atomically, so no search sees the alias missing.
@@ -471,10 +522,16 @@ export class QdrantVectorStore extends VectorStore {
     assertValidName(name, 'collection');
     const [names, aliases] = await Promise.all([this.collectionNames(), this.aliases()]);
     if (!names.includes(name)) {
-      throw aliases.has(name) ? VectorStoreError.invalidArgument(`"${name}" is an alias, not a collection`) : VectorStoreError.notFound(`collection "${name}" does not exist`);
+      throw aliases.has(name)
+        ? VectorStoreError.invalidArgument(`"${name}" is an alias, not a collection`)
+        : VectorStoreError.notFound(`collection "${name}" does not exist`);
     }
-    const using = [...aliases.entries()].filter(([, target]) => target === name).map(([alias]) => alias).sort();
-    if (using.length > 0) throw VectorStoreError.failedPrecondition(`collection ${name} is in use by alias ${using.join(', ')}; swap the alias to another collection first`);
+    const using = [...aliases.entries()]
+      .filter(([, target]) => target === name)
+      .map(([alias]) => alias)
+      .sort();
+    if (using.length > 0)
+      throw VectorStoreError.failedPrecondition(`collection ${name} is in use by alias ${using.join(', ')}; swap the alias to another collection first`);
     await this.request('drop collection', () => this.client.deleteCollection(this.stored(name)));
     this.metadata.delete(name);
   }
@@ -494,14 +551,24 @@ export class QdrantVectorStore extends VectorStore {
           dimension: meta?.dimension ?? 0,
           productCount: products.count,
           pointCount: points.count,
-          aliases: [...aliases.entries()].filter(([, target]) => target === name).map(([alias]) => alias).sort(),
+          aliases: [...aliases.entries()]
+            .filter(([, target]) => target === name)
+            .map(([alias]) => alias)
+            .sort(),
         };
       }),
     );
     return infos.sort((a, b) => compareCollectionNames(a.name, b.name));
   }
 
-  private async groupedSearch(name: string, vector: Float32Array | number[], filter: SearchFilter | undefined, groups: number, scoreThreshold: number | undefined, excludeProductId?: string): Promise<SearchHit[]> {
+  private async groupedSearch(
+    name: string,
+    vector: Float32Array | number[],
+    filter: SearchFilter | undefined,
+    groups: number,
+    scoreThreshold: number | undefined,
+    excludeProductId?: string,
+  ): Promise<SearchHit[]> {
     const result = await this.request('search', () =>
       this.client.queryGroups(this.stored(name), {
         query: Array.from(vector),
@@ -520,7 +587,15 @@ export class QdrantVectorStore extends VectorStore {
       const point = group.hits[0];
       const payload = point?.payload as { product?: ProductData; imageId?: string; imageUrl?: string } | null | undefined;
       if (!point || !payload?.product) return [];
-      return [{ product: payload.product, score: point.score, vectorScore: point.score, matchedImageId: payload.imageId ?? '', matchedImageUrl: payload.imageUrl ?? '' }];
+      return [
+        {
+          product: payload.product,
+          score: point.score,
+          vectorScore: point.score,
+          matchedImageId: payload.imageId ?? '',
+          matchedImageUrl: payload.imageUrl ?? '',
+        },
+      ];
     });
   }
 
@@ -621,7 +696,7 @@ export class QdrantVectorStore extends VectorStore {
     const searches = [fused, alone.image, ...(hasWords ? [alone.text] : [])];
     const [fusedResult, imageResult, textResult] = await this.request('hybrid search', () => this.client.queryBatch(this.stored(name), { searches }));
     const vectorScores = bestScoreByProduct(imageResult.points);
-    const keywordScores = bestScoreByProduct((textResult?.points ?? []));
+    const keywordScores = bestScoreByProduct(textResult?.points ?? []);
     const products = matchedProducts(fusedResult.points as RankedPoint[]).map((product) => ({
       ...product,
       ...(vectorScores.has(product.productId) ? { vectorScore: vectorScores.get(product.productId) } : {}),
@@ -635,9 +710,15 @@ export class QdrantVectorStore extends VectorStore {
   private async pageHits(name: string, page: MatchedProduct[]): Promise<SearchHit[]> {
     if (page.length === 0) return [];
     const points = await this.request('read matched points', () =>
-      this.client.retrieve(this.stored(name), { ids: page.map((entry) => entry.pointId), with_payload: ['product', PAYLOAD.imageId, 'imageUrl'], with_vector: false }),
+      this.client.retrieve(this.stored(name), {
+        ids: page.map((entry) => entry.pointId),
+        with_payload: ['product', PAYLOAD.imageId, 'imageUrl'],
+        with_vector: false,
+      }),
     );
-    const byId = new Map(points.map((point) => [String(point.id), point.payload as { product?: ProductData; imageId?: string; imageUrl?: string } | null | undefined]));
+    const byId = new Map(
+      points.map((point) => [String(point.id), point.payload as { product?: ProductData; imageId?: string; imageUrl?: string } | null | undefined]),
+    );
     return page.flatMap((entry) => {
       const payload = byId.get(String(entry.pointId));
       if (!payload?.product) return [];
@@ -712,7 +793,11 @@ export class QdrantVectorStore extends VectorStore {
     const sparse = info.config.params.sparse_vectors as Record<string, unknown> | null | undefined;
     // Words need both the text vector and the terms payload (`termsPayload` in the metadata: collections made before all-words matching lack it).
     const hasTerms = (recorded as { termsPayload?: unknown }).termsPayload === true;
-    const meta = { modelId: String(recorded.modelId ?? ''), dimension: Number(recorded.dimension ?? vectors?.[IMAGE_VECTOR]?.size ?? 0), hasText: Boolean(sparse?.[TEXT_VECTOR]) && hasTerms };
+    const meta = {
+      modelId: String(recorded.modelId ?? ''),
+      dimension: Number(recorded.dimension ?? vectors?.[IMAGE_VECTOR]?.size ?? 0),
+      hasText: Boolean(sparse?.[TEXT_VECTOR]) && hasTerms,
+    };
     this.metadata.set(name, meta);
     return meta;
   }
@@ -756,7 +841,8 @@ export class QdrantVectorStore extends VectorStore {
           continue;
         }
         const reason = describe(error);
-        if (transient) throw VectorStoreError.unavailable(`Qdrant at ${this.options.url} is unavailable (${what}: ${reason}, after ${attempt + 1} attempts)`, error);
+        if (transient)
+          throw VectorStoreError.unavailable(`Qdrant at ${this.options.url} is unavailable (${what}: ${reason}, after ${attempt + 1} attempts)`, error);
         if (status === 404) throw Object.assign(VectorStoreError.notFound(`Qdrant ${what}: ${reason}`), { status });
         throw new Error(`Qdrant ${what} failed: ${reason}`, { cause: error });
       }

@@ -115,7 +115,11 @@ describe(DynamicBatcher.name, () => {
     const h = harness();
     const request = track(h.batcher.submit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], { lane: 'bulk' }));
     await jest.advanceTimersByTimeAsync(100);
-    expect(h.batches).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]);
+    expect(h.batches).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [9, 10],
+    ]);
     expect(request.value).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
   });
 

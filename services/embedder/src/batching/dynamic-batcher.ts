@@ -114,7 +114,8 @@ export class DynamicBatcher<I, O> {
     if (!(options.maxWaitMs >= 0)) throw new RangeError('maxWaitMs must not be negative');
     if (!(options.maxQueueItems >= 1)) throw new RangeError('maxQueueItems must be at least 1');
     this.clock = options.clock ?? systemClock;
-    if (options.maxBatchWhileInteractive !== undefined && !(options.maxBatchWhileInteractive >= 1)) throw new RangeError('maxBatchWhileInteractive must be at least 1');
+    if (options.maxBatchWhileInteractive !== undefined && !(options.maxBatchWhileInteractive >= 1))
+      throw new RangeError('maxBatchWhileInteractive must be at least 1');
     this.minBulkSlots = Math.min(options.maxBatch, Math.max(1, options.minBulkSlots ?? Math.floor(options.maxBatch / 8)));
   }
 
@@ -316,7 +317,11 @@ export class DynamicBatcher<I, O> {
     for (const lane of LANES) {
       for (const entry of this.queues[lane]) {
         if (entry.ticket.deadline <= now && !entry.ticket.settled) {
-          this.fail(entry.ticket, new BatchRejection('DEADLINE_EXCEEDED', `deadline passed after ${Math.round(now - entry.enqueuedAt)} ms in the ${lane} queue`), 'DEADLINE_EXCEEDED');
+          this.fail(
+            entry.ticket,
+            new BatchRejection('DEADLINE_EXCEEDED', `deadline passed after ${Math.round(now - entry.enqueuedAt)} ms in the ${lane} queue`),
+            'DEADLINE_EXCEEDED',
+          );
         }
       }
     }

@@ -19,7 +19,11 @@ function refusal(run: () => unknown): string {
 
 describe(parseEmbedImagesRequest.name, () => {
   it('accepts pixels of the model size and encoded files, keeping the order', () => {
-    const parsed = parseEmbedImagesRequest({ images: [{ pixels: Buffer.alloc(12) }, { encoded: Buffer.from('jpeg') }], priority: Priority.PRIORITY_BULK }, 2, limits);
+    const parsed = parseEmbedImagesRequest(
+      { images: [{ pixels: Buffer.alloc(12) }, { encoded: Buffer.from('jpeg') }], priority: Priority.PRIORITY_BULK },
+      2,
+      limits,
+    );
     expect(parsed.lane).toBe('bulk');
     expect(parsed.images.map((image) => image.kind)).toEqual(['pixels', 'encoded']);
   });
@@ -31,9 +35,13 @@ describe(parseEmbedImagesRequest.name, () => {
     );
     expect(refusal(() => parseEmbedImagesRequest(request([{}]), 2, limits))).toBe('images[0]: set pixels or encoded');
     expect(refusal(() => parseEmbedImagesRequest(request([{ encoded: Buffer.alloc(0) }]), 2, limits))).toBe('images[0].encoded: empty file');
-    expect(refusal(() => parseEmbedImagesRequest(request([{ encoded: Buffer.alloc(101) }]), 2, limits))).toMatch(/images\[0\]\.encoded: 101 bytes exceed the limit of 100/);
+    expect(refusal(() => parseEmbedImagesRequest(request([{ encoded: Buffer.alloc(101) }]), 2, limits))).toMatch(
+      /images\[0\]\.encoded: 101 bytes exceed the limit of 100/,
+    );
     expect(refusal(() => parseEmbedImagesRequest(request([]), 2, limits))).toBe('images: at least one item is required');
-    expect(refusal(() => parseEmbedImagesRequest(request(new Array(5).fill({ pixels: Buffer.alloc(12) })), 2, limits))).toMatch(/5 items exceed the limit of 4/);
+    expect(refusal(() => parseEmbedImagesRequest(request(new Array(5).fill({ pixels: Buffer.alloc(12) })), 2, limits))).toMatch(
+      /5 items exceed the limit of 4/,
+    );
   });
 });
 

@@ -33,11 +33,7 @@ function checkCount(field: string, count: number, limits: RequestLimits): void {
   }
 }
 
-export function parseEmbedImagesRequest(
-  request: embedderV1.EmbedImagesRequest,
-  imageSize: number,
-  limits: RequestLimits,
-): { lane: Lane; images: ImageItem[] } {
+export function parseEmbedImagesRequest(request: embedderV1.EmbedImagesRequest, imageSize: number, limits: RequestLimits): { lane: Lane; images: ImageItem[] } {
   const lane = laneOf(request.priority);
   checkCount('images', request.images.length, limits);
   const pixelBytes = imageSize * imageSize * 3;

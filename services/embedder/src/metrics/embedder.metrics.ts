@@ -25,10 +25,28 @@ export class EmbedderMetrics {
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
-    this.batchSize = new Histogram({ name: 'embedder_batch_size', help: 'Items per computed batch', labelNames: ['tower'], buckets: BATCH_SIZE_BUCKETS, registers });
+    this.batchSize = new Histogram({
+      name: 'embedder_batch_size',
+      help: 'Items per computed batch',
+      labelNames: ['tower'],
+      buckets: BATCH_SIZE_BUCKETS,
+      registers,
+    });
     this.queueDepth = new Gauge({ name: 'embedder_queue_depth', help: 'Items waiting for a batch', labelNames: ['tower', 'lane'], registers });
-    this.queueDelay = new Histogram({ name: 'embedder_queue_delay_seconds', help: 'Time an item waited before its batch started', labelNames: ['tower', 'lane'], buckets: LATENCY_BUCKETS, registers });
-    this.inferenceSeconds = new Histogram({ name: 'embedder_inference_seconds', help: 'Model time per batch', labelNames: ['tower'], buckets: LATENCY_BUCKETS, registers });
+    this.queueDelay = new Histogram({
+      name: 'embedder_queue_delay_seconds',
+      help: 'Time an item waited before its batch started',
+      labelNames: ['tower', 'lane'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.inferenceSeconds = new Histogram({
+      name: 'embedder_inference_seconds',
+      help: 'Model time per batch',
+      labelNames: ['tower'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
     this.items = new Counter({ name: 'embedder_items_total', help: 'Items embedded', labelNames: ['tower', 'lane'], registers });
     this.batchFailures = new Counter({ name: 'embedder_batch_failures_total', help: 'Batches whose inference threw', labelNames: ['tower'], registers });
     this.droppedItems = new Counter({
@@ -38,8 +56,18 @@ export class EmbedderMetrics {
       registers,
     });
     this.errors = new Counter({ name: 'embedder_errors_total', help: 'Failed calls by gRPC status code', labelNames: ['method', 'code'], registers });
-    this.executionProvider = new Gauge({ name: 'embedder_execution_provider', help: 'The onnxruntime execution provider in use (1)', labelNames: ['provider', 'model_id'], registers });
-    this.preprocessSeconds = new Histogram({ name: 'embedder_preprocess_seconds', help: 'Decode and resize time of one encoded image', buckets: LATENCY_BUCKETS, registers });
+    this.executionProvider = new Gauge({
+      name: 'embedder_execution_provider',
+      help: 'The onnxruntime execution provider in use (1)',
+      labelNames: ['provider', 'model_id'],
+      registers,
+    });
+    this.preprocessSeconds = new Histogram({
+      name: 'embedder_preprocess_seconds',
+      help: 'Decode and resize time of one encoded image',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
     for (const tower of ['image', 'text'] as const) for (const lane of ['interactive', 'bulk'] as const) this.queueDepth.set({ tower, lane }, 0);
   }
 

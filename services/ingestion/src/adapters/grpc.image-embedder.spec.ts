@@ -20,11 +20,14 @@ describe(GrpcImageEmbedder.name, () => {
 });
 
 describe('toPlatformError', () => {
-  it.each([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED, status.INTERNAL, status.UNKNOWN])('treats status %s as the embedder being unavailable (pause and retry)', (code) => {
-    const error = toPlatformError(new EmbedderCallError('embedPixels', code, 'trouble'));
-    expect(error).toBeInstanceOf(DependencyUnavailableError);
-    expect(error).toMatchObject({ dependency: 'embedder' });
-  });
+  it.each([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED, status.INTERNAL, status.UNKNOWN])(
+    'treats status %s as the embedder being unavailable (pause and retry)',
+    (code) => {
+      const error = toPlatformError(new EmbedderCallError('embedPixels', code, 'trouble'));
+      expect(error).toBeInstanceOf(DependencyUnavailableError);
+      expect(error).toMatchObject({ dependency: 'embedder' });
+    },
+  );
 
   it('treats any other status as a refusal of the pixels, named by the status', () => {
     const error = toPlatformError(new EmbedderCallError('embedPixels', status.INVALID_ARGUMENT, 'pixels of the wrong size'));

@@ -18,7 +18,9 @@ describe(SharpImagePreprocessor.name, () => {
   }
 
   it('turns an image into RGB pixels of the model size', async () => {
-    const png = await sharp({ create: { width: 20, height: 10, channels: 3, background: { r: 200, g: 10, b: 10 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: 20, height: 10, channels: 3, background: { r: 200, g: 10, b: 10 } } })
+      .png()
+      .toBuffer();
     expect(await preprocessor.toModelPixels(png, 8)).toHaveLength(8 * 8 * 3);
   });
 
@@ -29,7 +31,9 @@ describe(SharpImagePreprocessor.name, () => {
   });
 
   it('reports a truncated image as corrupt', async () => {
-    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 1, g: 2, b: 3 } } })
+      .png()
+      .toBuffer();
     expect(await failureOf(png.subarray(0, 40))).toMatchObject({ stage: 'decode', errorCode: 'corrupt' });
   });
 });

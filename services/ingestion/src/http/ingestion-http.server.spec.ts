@@ -59,7 +59,16 @@ describe(startIngestionHttpServer.name, () => {
       { eventsPerChunk: 1, dependencyRetryBaseMs: 1, dependencyRetryMaxMs: 1 },
       logger,
     );
-    reindex = new ReindexService(index, eventLog, handler, collections, model.current, metrics, { productsTopic: config.topics.products, settleMs: 0, eventsPerChunk: 1, retryBaseMs: 1, retryMaxMs: 1 }, logger);
+    reindex = new ReindexService(
+      index,
+      eventLog,
+      handler,
+      collections,
+      model.current,
+      metrics,
+      { productsTopic: config.topics.products, settleMs: 0, eventsPerChunk: 1, retryBaseMs: 1, retryMaxMs: 1 },
+      logger,
+    );
     const runner = new IngestionRunner(config, eventLog, model, collections, handler, reindex, metrics, logger);
     metrics.events.inc({ outcome: 'indexed' });
     server = await startIngestionHttpServer({ runner, reindex, registry }, { host: '127.0.0.1', port: 0 });

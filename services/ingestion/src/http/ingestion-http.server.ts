@@ -11,7 +11,10 @@ export interface IngestionHttpServer {
 }
 
 export async function startIngestionHttpServer(deps: IngestionHttpDependencies, listen: { host: string; port: number }): Promise<IngestionHttpServer> {
-  const app = await NestFactory.create<NestExpressApplication>(IngestionHttpModule.register(deps), new ExpressAdapter(), { logger: false, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(IngestionHttpModule.register(deps), new ExpressAdapter(), {
+    logger: false,
+    abortOnError: false,
+  });
   app.disable('x-powered-by');
   await app.listen(listen.port, listen.host);
   const address = app.getHttpServer().address();

@@ -9,6 +9,9 @@ export class MetricsController {
 
   @Get('metrics')
   async metrics(@Res() response: Response): Promise<void> {
-    response.status(200).type(this.registry.contentType).send(await this.registry.metrics());
+    response
+      .status(200)
+      .type(this.registry.contentType)
+      .send(await this.registry.metrics());
   }
 }

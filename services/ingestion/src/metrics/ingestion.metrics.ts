@@ -40,16 +40,58 @@ export class IngestionMetrics {
         for (const lag of lags()) this.set({ topic: lag.topic, partition: String(lag.partition) }, lag.lag);
       },
     });
-    this.fetchSeconds = new Histogram({ name: 'ingestion_image_fetch_seconds', help: 'Image fetch latency', labelNames: ['outcome'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
-    this.preprocessSeconds = new Histogram({ name: 'ingestion_image_preprocess_seconds', help: 'Decode + resize latency per image', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [registry] });
-    this.embedSeconds = new Histogram({ name: 'ingestion_embed_seconds', help: 'Embedder call latency (one bulk batch)', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] });
-    this.searchCallSeconds = new Histogram({ name: 'ingestion_search_call_seconds', help: 'Search call latency by call', labelNames: ['call'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] });
-    this.productImagesSeconds = new Histogram({ name: 'ingestion_product_images_seconds', help: "Time to turn one product's images into vectors (fetch, preprocess, embed)", buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] });
+    this.fetchSeconds = new Histogram({
+      name: 'ingestion_image_fetch_seconds',
+      help: 'Image fetch latency',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    });
+    this.preprocessSeconds = new Histogram({
+      name: 'ingestion_image_preprocess_seconds',
+      help: 'Decode + resize latency per image',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    });
+    this.embedSeconds = new Histogram({
+      name: 'ingestion_embed_seconds',
+      help: 'Embedder call latency (one bulk batch)',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
+    this.searchCallSeconds = new Histogram({
+      name: 'ingestion_search_call_seconds',
+      help: 'Search call latency by call',
+      labelNames: ['call'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    });
+    this.productImagesSeconds = new Histogram({
+      name: 'ingestion_product_images_seconds',
+      help: "Time to turn one product's images into vectors (fetch, preprocess, embed)",
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
     this.embeddedImages = new Counter({ name: 'ingestion_embedded_images_total', help: 'Images sent to the embedder', registers: [registry] });
-    this.imageFailures = new Counter({ name: 'ingestion_image_failures_total', help: 'Images left out of a product, by stage and code', labelNames: ['stage', 'code'], registers: [registry] });
-    this.deadLetters = new Counter({ name: 'ingestion_dead_letters_total', help: 'Events written to the dead-letter topic', labelNames: ['stage', 'reason'], registers: [registry] });
+    this.imageFailures = new Counter({
+      name: 'ingestion_image_failures_total',
+      help: 'Images left out of a product, by stage and code',
+      labelNames: ['stage', 'code'],
+      registers: [registry],
+    });
+    this.deadLetters = new Counter({
+      name: 'ingestion_dead_letters_total',
+      help: 'Events written to the dead-letter topic',
+      labelNames: ['stage', 'reason'],
+      registers: [registry],
+    });
     this.cache = new Counter({ name: 'ingestion_embedding_cache_total', help: 'Embedding cache look-ups', labelNames: ['result'], registers: [registry] });
-    this.dependencyRetries = new Counter({ name: 'ingestion_dependency_retries_total', help: 'Partition pauses because a dependency was unavailable', labelNames: ['dependency'], registers: [registry] });
+    this.dependencyRetries = new Counter({
+      name: 'ingestion_dependency_retries_total',
+      help: 'Partition pauses because a dependency was unavailable',
+      labelNames: ['dependency'],
+      registers: [registry],
+    });
     this.reindexProgress = new Gauge({ name: 'ingestion_reindex_products', help: 'Reindex progress', labelNames: ['job_id', 'kind'], registers: [registry] });
   }
 

@@ -1,5 +1,12 @@
 /** The search service as ingestion needs it: versioned product writes and the collection management of a reindex. */
-import { RejectedByDependencyError, type CollectionInfo, type ProductData, type ProductWithImageVectors, type StoredProduct, type WriteOutcome } from '@vsearch/contracts';
+import {
+  RejectedByDependencyError,
+  type CollectionInfo,
+  type ProductData,
+  type ProductWithImageVectors,
+  type StoredProduct,
+  type WriteOutcome,
+} from '@vsearch/contracts';
 
 /** The alias search serves; ingestion points it at the live generation. */
 export { PRODUCTS_ALIAS } from '@vsearch/contracts';

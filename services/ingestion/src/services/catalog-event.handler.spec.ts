@@ -3,7 +3,17 @@ import { createLogger } from '@vsearch/observability';
 import { Registry } from 'prom-client';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { ImageUnavailableError, PRODUCTS_ALIAS } from '../ports';
-import { FAKE_MODEL, REFUSED_TITLE, FakeDeadLetters, FakeEmbedder, FakeImageSource, FakePreprocessor, FakeProductIndex, consumed, upserted } from '../testing/fakes';
+import {
+  FAKE_MODEL,
+  REFUSED_TITLE,
+  FakeDeadLetters,
+  FakeEmbedder,
+  FakeImageSource,
+  FakePreprocessor,
+  FakeProductIndex,
+  consumed,
+  upserted,
+} from '../testing/fakes';
 import { CatalogEventHandler, chunksOf, sameImages } from './catalog-event.handler';
 import { EmbedQueue } from './embed-queue';
 import { EmbeddingCache } from './embedding-cache';
@@ -18,7 +28,15 @@ function setUp() {
   const deadLetters = new FakeDeadLetters();
   const metrics = new IngestionMetrics(new Registry());
   const queue = new EmbedQueue(embedder, metrics, { batchSize: 8, concurrency: 2, maxWaitMs: 1 });
-  const vectorizer = new ImageVectorizer(source, new FakePreprocessor(), queue, new EmbeddingCache(100), metrics, { fetchConcurrency: 4, fetchAttempts: 3, fetchRetryBaseMs: 1, fetchRetryMaxMs: 5, preprocessConcurrency: 2 }, logger);
+  const vectorizer = new ImageVectorizer(
+    source,
+    new FakePreprocessor(),
+    queue,
+    new EmbeddingCache(100),
+    metrics,
+    { fetchConcurrency: 4, fetchAttempts: 3, fetchRetryBaseMs: 1, fetchRetryMaxMs: 5, preprocessConcurrency: 2 },
+    logger,
+  );
   let targets = [PRODUCTS_ALIAS];
   const handler = new CatalogEventHandler(
     index,
@@ -33,7 +51,12 @@ function setUp() {
   const commits: string[] = [];
   const control: BatchControl = { commit: async (offset) => void commits.push(offset), isActive: () => true, heartbeat: async () => undefined };
   const run = (messages: ReturnType<typeof consumed>[]) => {
-    const batch: PartitionBatch = { topic: 'catalog.products.v1', partition: 0, messages, highWatermark: String(Number(messages[messages.length - 1].offset) + 1) };
+    const batch: PartitionBatch = {
+      topic: 'catalog.products.v1',
+      partition: 0,
+      messages,
+      highWatermark: String(Number(messages[messages.length - 1].offset) + 1),
+    };
     return handler.handleBatch(batch, control);
   };
   return { index, embedder, source, deadLetters, handler, commits, run, metrics, setTargets: (t: string[]) => (targets = t) };
@@ -51,7 +74,12 @@ describe(CatalogEventHandler.name, () => {
     await withCollection(t.index);
     t.source.images.set('http://img/a1.jpg', Buffer.from('a1'));
     t.source.images.set('http://img/a2.jpg', Buffer.from('a2-bytes'));
-    const message = consumed(upserted('a', 1, [{ id: 'a1', url: 'http://img/a1.jpg' }, { id: 'a2', url: 'http://img/a2.jpg' }]));
+    const message = consumed(
+      upserted('a', 1, [
+        { id: 'a1', url: 'http://img/a1.jpg' },
+        { id: 'a2', url: 'http://img/a2.jpg' },
+      ]),
+    );
     expect(await t.run([message])).toBeUndefined();
     const stored = t.index.products(PRODUCTS_ALIAS).get('a')!;
     expect(stored.product).toMatchObject({ productId: 'a', version: 1, description: '', brand: '', categories: ['women', 'dresses'] });
@@ -65,7 +93,11 @@ describe(CatalogEventHandler.name, () => {
     const t = setUp();
     await withCollection(t.index);
     t.source.images.set('http://img/b.jpg', Buffer.from('b'));
-    const messages = [consumed('{not json', 'x'), consumed({ type: 'product.upserted', productId: 'y' }), consumed(upserted('b', 1, [{ id: 'b1', url: 'http://img/b.jpg' }]))];
+    const messages = [
+      consumed('{not json', 'x'),
+      consumed({ type: 'product.upserted', productId: 'y' }),
+      consumed(upserted('b', 1, [{ id: 'b1', url: 'http://img/b.jpg' }])),
+    ];
     await t.run(messages);
     expect(t.deadLetters.letters.map((letter) => [letter.message.offset, letter.reason.stage, letter.reason.errorCode])).toEqual([
       [messages[0].offset, 'parse', 'invalid_json'],
@@ -80,7 +112,14 @@ describe(CatalogEventHandler.name, () => {
     await withCollection(t.index);
     t.source.images.set('http://127.0.0.1/x.jpg', new ImageUnavailableError('fetch', 'refused_address', 'refused: loopback'));
     t.source.images.set('http://img/404.jpg', new ImageUnavailableError('fetch', 'http_status', 'answered 404'));
-    await t.run([consumed(upserted('c', 1, [{ id: 'c1', url: 'http://127.0.0.1/x.jpg' }, { id: 'c2', url: 'http://img/404.jpg' }]))]);
+    await t.run([
+      consumed(
+        upserted('c', 1, [
+          { id: 'c1', url: 'http://127.0.0.1/x.jpg' },
+          { id: 'c2', url: 'http://img/404.jpg' },
+        ]),
+      ),
+    ]);
     expect(t.deadLetters.letters).toHaveLength(1);
     expect(t.deadLetters.letters[0].reason).toMatchObject({ stage: 'fetch', errorCode: 'refused_address' });
     expect(t.deadLetters.letters[0].reason.reason).toContain('c2 fetch/http_status');
@@ -92,23 +131,42 @@ describe(CatalogEventHandler.name, () => {
     await withCollection(t.index);
     t.source.images.set('http://img/ok.jpg', Buffer.from('ok'));
     t.source.images.set('http://img/empty.jpg', Buffer.alloc(0));
-    await t.run([consumed(upserted('d', 1, [{ id: 'd1', url: 'http://img/ok.jpg' }, { id: 'd2', url: 'http://img/empty.jpg' }]))]);
-    expect(t.index.products(PRODUCTS_ALIAS).get('d')!.images.map((image) => image.imageId)).toEqual(['d1']);
+    await t.run([
+      consumed(
+        upserted('d', 1, [
+          { id: 'd1', url: 'http://img/ok.jpg' },
+          { id: 'd2', url: 'http://img/empty.jpg' },
+        ]),
+      ),
+    ]);
+    expect(
+      t.index
+        .products(PRODUCTS_ALIAS)
+        .get('d')!
+        .images.map((image) => image.imageId),
+    ).toEqual(['d1']);
     expect(t.deadLetters.letters).toEqual([]);
     const failures = await t.metrics.imageFailures.get();
     expect(failures.values).toEqual([expect.objectContaining({ labels: { stage: 'decode', code: 'decode_failed' }, value: 1 })]);
     // The failure is recorded with the product in search, not only logged and counted.
-    expect((await t.index.getProduct(PRODUCTS_ALIAS, 'd'))!.failedImages).toEqual([{ imageId: 'd2', imageUrl: 'http://img/empty.jpg', stage: 'decode', errorCode: 'decode_failed', reason: 'empty' }]);
+    expect((await t.index.getProduct(PRODUCTS_ALIAS, 'd'))!.failedImages).toEqual([
+      { imageId: 'd2', imageUrl: 'http://img/empty.jpg', stage: 'decode', errorCode: 'decode_failed', reason: 'empty' },
+    ]);
   });
 
   it('fetches the failed images again on the next event, and a write where they work clears the record', async () => {
     const t = setUp();
     await withCollection(t.index);
-    const images = [{ id: 'r1', url: 'http://img/r1.jpg' }, { id: 'r2', url: 'http://img/r2.jpg' }];
+    const images = [
+      { id: 'r1', url: 'http://img/r1.jpg' },
+      { id: 'r2', url: 'http://img/r2.jpg' },
+    ];
     t.source.images.set('http://img/r1.jpg', Buffer.from('r1'));
     t.source.images.set('http://img/r2.jpg', new ImageUnavailableError('fetch', 'http_status', 'answered 404'));
     await t.run([consumed(upserted('r', 1, images))]);
-    expect((await t.index.getProduct(PRODUCTS_ALIAS, 'r'))!.failedImages).toEqual([{ imageId: 'r2', imageUrl: 'http://img/r2.jpg', stage: 'fetch', errorCode: 'http_status', reason: 'answered 404' }]);
+    expect((await t.index.getProduct(PRODUCTS_ALIAS, 'r'))!.failedImages).toEqual([
+      { imageId: 'r2', imageUrl: 'http://img/r2.jpg', stage: 'fetch', errorCode: 'http_status', reason: 'answered 404' },
+    ]);
 
     // Same images, only the price changed: with a failure recorded this is not an attribute-only update.
     t.source.images.set('http://img/r2.jpg', Buffer.from('r2'));
@@ -126,7 +184,14 @@ describe(CatalogEventHandler.name, () => {
     await withCollection(t.index);
     t.source.images.set('http://img/s1.jpg', Buffer.from('s1'));
     t.source.images.set('http://img/s2.jpg', new ImageUnavailableError('fetch', 'http_status', 'answered 404'));
-    await t.run([consumed(upserted('s', 1, [{ id: 's1', url: 'http://img/s1.jpg' }, { id: 's2', url: 'http://img/s2.jpg' }]))]);
+    await t.run([
+      consumed(
+        upserted('s', 1, [
+          { id: 's1', url: 'http://img/s1.jpg' },
+          { id: 's2', url: 'http://img/s2.jpg' },
+        ]),
+      ),
+    ]);
     // The catalog drops the broken image: the stored image set now equals the event's, but the failure record must go too.
     await t.run([consumed(upserted('s', 2, [{ id: 's1', url: 'http://img/s1.jpg' }]))]);
     expect(t.index.writes).toContain(`upsert ${PRODUCTS_ALIAS} s@2`);
@@ -137,7 +202,10 @@ describe(CatalogEventHandler.name, () => {
     const t = setUp();
     await withCollection(t.index);
     const url = 'http://img/flaky.jpg';
-    t.source.images.set(url, [new ImageUnavailableError('fetch', 'http_status', '503', { retryable: true }), new ImageUnavailableError('fetch', 'timeout', 'slow', { retryable: true })]);
+    t.source.images.set(url, [
+      new ImageUnavailableError('fetch', 'http_status', '503', { retryable: true }),
+      new ImageUnavailableError('fetch', 'timeout', 'slow', { retryable: true }),
+    ]);
     await t.run([consumed(upserted('e', 1, [{ id: 'e1', url }]))]);
     expect(t.source.fetched.filter((u) => u === url)).toHaveLength(3);
     expect(t.index.products(PRODUCTS_ALIAS).has('e')).toBe(true);
@@ -242,7 +310,9 @@ describe('batched writes', () => {
     });
     await t.run(messages);
     expect([...t.index.products(PRODUCTS_ALIAS).keys()].sort()).toEqual(['n1', 'n3']);
-    expect(t.deadLetters.letters.map((letter) => [letter.message.key, letter.reason.stage, letter.reason.errorCode])).toEqual([['n2', 'upsert', 'INVALID_ARGUMENT']]);
+    expect(t.deadLetters.letters.map((letter) => [letter.message.key, letter.reason.stage, letter.reason.errorCode])).toEqual([
+      ['n2', 'upsert', 'INVALID_ARGUMENT'],
+    ]);
     expect(t.commits).toEqual([messages[2].offset]);
   });
 
@@ -272,8 +342,18 @@ describe('sameImages', () => {
       { imageId: '1', imageUrl: 'u1' },
       { imageId: '2', imageUrl: 'u2' },
     ];
-    expect(sameImages(stored, [{ id: '2', url: 'u2' }, { id: '1', url: 'u1' }])).toBe(true);
-    expect(sameImages(stored, [{ id: '1', url: 'u1' }, { id: '2', url: 'u2-new' }])).toBe(false);
+    expect(
+      sameImages(stored, [
+        { id: '2', url: 'u2' },
+        { id: '1', url: 'u1' },
+      ]),
+    ).toBe(true);
+    expect(
+      sameImages(stored, [
+        { id: '1', url: 'u1' },
+        { id: '2', url: 'u2-new' },
+      ]),
+    ).toBe(false);
     expect(sameImages(stored, [{ id: '1', url: 'u1' }])).toBe(false);
   });
 });

@@ -62,8 +62,7 @@ export interface EventResult {
 
 /** An event either finished (result) or waits for the chunk's batched upsert with its vectors. */
 type EventPlan =
-  | { result: EventResult }
-  | { upsert: { product: ProductData; vectors: ImageVector[]; failures: ImageFailure[]; targets: string[]; occurredAt: string } };
+  { result: EventResult } | { upsert: { product: ProductData; vectors: ImageVector[]; failures: ImageFailure[]; targets: string[]; occurredAt: string } };
 
 export class CatalogEventHandler {
   private readonly failuresByPartition = new Map<string, number>();
@@ -131,7 +130,12 @@ export class CatalogEventHandler {
     return results;
   }
 
-  private async handleEvent(message: ConsumedEvent, targets: string[], model: EmbedderModel, { categories, refresh = false }: ChunkOptions): Promise<EventPlan> {
+  private async handleEvent(
+    message: ConsumedEvent,
+    targets: string[],
+    model: EmbedderModel,
+    { categories, refresh = false }: ChunkOptions,
+  ): Promise<EventPlan> {
     if (message.value === null) return { result: { outcome: 'skipped' } };
     const parsed = parseCatalogEvent(message.value);
     if (!parsed.ok) {
@@ -208,7 +212,12 @@ export class CatalogEventHandler {
     for (const item of pending) for (const target of item.targets) byTarget.set(target, [...(byTarget.get(target) ?? []), item]);
     for (const [target, items] of byTarget) {
       const write = (batch: typeof pending) =>
-        this.timed('upsert', () => this.index.upsertProducts(target, batch.map((item) => ({ product: item.product, images: item.vectors, failedImages: item.failures }))));
+        this.timed('upsert', () =>
+          this.index.upsertProducts(
+            target,
+            batch.map((item) => ({ product: item.product, images: item.vectors, failedImages: item.failures })),
+          ),
+        );
       try {
         await write(items);
       } catch (error) {
@@ -232,7 +241,12 @@ export class CatalogEventHandler {
       this.observeLag(item.occurredAt);
       if (item.failures.length > 0) {
         this.logger.warn(
-          { productId: item.product.productId, version: item.product.version, indexedImages: item.vectors.length, failures: item.failures.map(({ imageId, stage, errorCode, reason }) => ({ imageId, stage, errorCode, reason })) },
+          {
+            productId: item.product.productId,
+            version: item.product.version,
+            indexedImages: item.vectors.length,
+            failures: item.failures.map(({ imageId, stage, errorCode, reason }) => ({ imageId, stage, errorCode, reason })),
+          },
           'product indexed without some of its images; the failures are recorded with it',
         );
         results[item.i] = { outcome: 'indexed_partial' };

@@ -6,7 +6,14 @@ import { CollectionRegistry, FIRST_GENERATION, NO_ALIAS_NAMED_COLLECTIONS, compu
 
 const logger = createLogger('ingestion-test', 'silent');
 
-const collection = (name: string, aliases: string[] = [], modelId = FAKE_MODEL.modelId): CollectionInfo => ({ name, modelId, dimension: FAKE_MODEL.dimension, aliases, productCount: 0, pointCount: 0 });
+const collection = (name: string, aliases: string[] = [], modelId = FAKE_MODEL.modelId): CollectionInfo => ({
+  name,
+  modelId,
+  dimension: FAKE_MODEL.dimension,
+  aliases,
+  productCount: 0,
+  pointCount: 0,
+});
 
 describe('computeTargets', () => {
   it('writes to the alias when its collection holds the embedder model', () => {
@@ -19,7 +26,11 @@ describe('computeTargets', () => {
   });
 
   it('ignores older leftovers and generations of another model', () => {
-    const state = computeTargets([collection('products_v3', [PRODUCTS_ALIAS]), collection('products_v2'), collection('products_v4', [], 'other@1')], FAKE_MODEL, new Set());
+    const state = computeTargets(
+      [collection('products_v3', [PRODUCTS_ALIAS]), collection('products_v2'), collection('products_v4', [], 'other@1')],
+      FAKE_MODEL,
+      new Set(),
+    );
     expect(state.targets).toEqual([PRODUCTS_ALIAS]);
   });
 
@@ -101,7 +112,22 @@ describe(CollectionRegistry.name, () => {
     await index.held(1);
     // Meanwhile the other replica bootstraps and indexes a product through the alias.
     await new CollectionRegistry(index, logger).bootstrap(FAKE_MODEL);
-    await index.upsertProducts(PRODUCTS_ALIAS, [{ product: { productId: 'p', version: 1, title: 'p', description: '', brand: '', categories: ['c'], price: { amount: 1, currency: 'EUR' }, inStock: true, attributes: {} }, images: [] }]);
+    await index.upsertProducts(PRODUCTS_ALIAS, [
+      {
+        product: {
+          productId: 'p',
+          version: 1,
+          title: 'p',
+          description: '',
+          brand: '',
+          categories: ['c'],
+          price: { amount: 1, currency: 'EUR' },
+          inStock: true,
+          attributes: {},
+        },
+        images: [],
+      },
+    ]);
     index.release();
     await slowStart;
     expect([...index.collections.keys()]).toEqual([FIRST_GENERATION]);

@@ -112,7 +112,12 @@ export function computeTargets(collections: CollectionInfo[], model: EmbedderMod
   const aliasGeneration = generationNumber(aliased.name);
   // A generation newer than the aliased one, not aliased itself, of the embedder's model: a reindex is filling it.
   const building = collections
-    .filter((collection) => collection.aliases.length === 0 && collection.modelId === model.modelId && (generationNumber(collection.name) > aliasGeneration || localTargets.has(collection.name)))
+    .filter(
+      (collection) =>
+        collection.aliases.length === 0 &&
+        collection.modelId === model.modelId &&
+        (generationNumber(collection.name) > aliasGeneration || localTargets.has(collection.name)),
+    )
     .sort((a, b) => generationNumber(b.name) - generationNumber(a.name))[0];
   const targets: string[] = [];
   let problem: string | undefined;
@@ -130,7 +135,9 @@ export const NO_ALIAS_NAMED_COLLECTIONS = 5;
 
 function noAliasProblem(collections: CollectionInfo[], model: EmbedderModel): string {
   if (collections.length === 0) return `no collection behind the alias "${PRODUCTS_ALIAS}" yet (ingestion creates ${FIRST_GENERATION} when search answers)`;
-  const named = collections.slice(0, NO_ALIAS_NAMED_COLLECTIONS).map((collection) => `${collection.name} (${collection.modelId}, ${collection.dimension} dimensions, ${collection.productCount} products)`);
+  const named = collections
+    .slice(0, NO_ALIAS_NAMED_COLLECTIONS)
+    .map((collection) => `${collection.name} (${collection.modelId}, ${collection.dimension} dimensions, ${collection.productCount} products)`);
   const more = collections.length - named.length;
   const listed = `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
   return (

@@ -30,7 +30,16 @@ describe(IngestionRunner.name, () => {
     const log = new FileEventLog({ dir: path.join(dir, 'event-log'), sync: false });
     const handler = { handleBatch: async () => undefined } as unknown as CatalogEventHandler;
     const reindex = { stop: () => undefined, run: async () => undefined } as unknown as ReindexService;
-    runner = new IngestionRunner(config, log, new ModelTracker(embedder, logger), new CollectionRegistry(index, logger), handler, reindex, new IngestionMetrics(new Registry()), logger);
+    runner = new IngestionRunner(
+      config,
+      log,
+      new ModelTracker(embedder, logger),
+      new CollectionRegistry(index, logger),
+      handler,
+      reindex,
+      new IngestionMetrics(new Registry()),
+      logger,
+    );
     return { index, embedder, runner };
   }
 

@@ -141,7 +141,13 @@ export class IngestionRunner {
     }
     if (!this.reindexConsumer) {
       // From the beginning, so a request published before this group's first start is not missed; stale ones are skipped below.
-      const consumer = this.eventLog.createConsumer({ groupId: `${consumerGroup}-reindex`, topics: [this.config.topics.reindex], fromBeginning: true, partitionsConsumedConcurrently: 1, maxBatchSize: 1 });
+      const consumer = this.eventLog.createConsumer({
+        groupId: `${consumerGroup}-reindex`,
+        topics: [this.config.topics.reindex],
+        fromBeginning: true,
+        partitionsConsumedConcurrently: 1,
+        maxBatchSize: 1,
+      });
       try {
         await consumer.start(this.handleReindexBatch);
         this.reindexConsumer = consumer;

@@ -25,7 +25,8 @@ export class ModelTracker {
   /** Reads the embedder's model again; throws DependencyUnavailableError when the embedder does not answer (the last model is kept). */
   async refresh(): Promise<EmbedderModel> {
     const model = await this.embedder.modelInfo();
-    if (this.model && this.model.modelId !== model.modelId) this.logger.warn({ from: this.model.modelId, to: model.modelId }, 'the embedder now runs another model');
+    if (this.model && this.model.modelId !== model.modelId)
+      this.logger.warn({ from: this.model.modelId, to: model.modelId }, 'the embedder now runs another model');
     this.model = model;
     return model;
   }

@@ -48,7 +48,16 @@ describe(ReindexService.name, () => {
       { eventsPerChunk: 4, dependencyRetryBaseMs: 1, dependencyRetryMaxMs: 5 },
       logger,
     );
-    const reindex = new ReindexService(index, log, handler, registry, () => FAKE_MODEL, metrics, { productsTopic: 'products', settleMs: 0, eventsPerChunk: 4, retryBaseMs: 1, retryMaxMs: 5 }, logger);
+    const reindex = new ReindexService(
+      index,
+      log,
+      handler,
+      registry,
+      () => FAKE_MODEL,
+      metrics,
+      { productsTopic: 'products', settleMs: 0, eventsPerChunk: 4, retryBaseMs: 1, retryMaxMs: 5 },
+      logger,
+    );
     /** What the live consumer does: every event published so far, handled into the current targets. */
     const indexLive = () => log.replayTopic('products', async (batch) => void (await handler.handleChunk(batch.messages, registry.current.targets)));
     return { log, index, source, embedder, registry, reindex, indexLive };
@@ -58,7 +67,12 @@ describe(ReindexService.name, () => {
     const t = await setUp();
     const events = ['p1', 'p2', 'p3', 'p4', 'p5'].map((id) => {
       t.source.images.set(`http://img/${id}.jpg`, Buffer.from(id));
-      return { key: id, value: JSON.stringify(upserted(id, 1, [{ id: `${id}-1`, url: `http://img/${id}.jpg` }], { categories: id === 'p5' ? ['men', 'shirts'] : ['women', 'dresses'] })) };
+      return {
+        key: id,
+        value: JSON.stringify(
+          upserted(id, 1, [{ id: `${id}-1`, url: `http://img/${id}.jpg` }], { categories: id === 'p5' ? ['men', 'shirts'] : ['women', 'dresses'] }),
+        ),
+      };
     });
     await t.log.publish('products', [...events, { key: 'bad', value: '{oops' }]);
     const job = await t.reindex.run({ type: 'reindex.requested', jobId: 'job-1', requestedAt: new Date().toISOString() });
@@ -77,7 +91,10 @@ describe(ReindexService.name, () => {
       t.source.images.set(`http://img/${id}.jpg`, Buffer.from(id));
       return { key: id, value: JSON.stringify(upserted(id, 1, [{ id: `${id}1`, url: `http://img/${id}.jpg` }], { categories: productCategories })) };
     });
-    await t.log.publish('products', [...events, { key: 'gone', value: JSON.stringify({ type: 'product.deleted', productId: 'gone', version: 1, occurredAt: new Date().toISOString() }) }]);
+    await t.log.publish('products', [
+      ...events,
+      { key: 'gone', value: JSON.stringify({ type: 'product.deleted', productId: 'gone', version: 1, occurredAt: new Date().toISOString() }) },
+    ]);
     await t.indexLive();
     const vectorOf = (id: string) => Array.from(t.index.products(PRODUCTS_ALIAS).get(id)!.images[0].vector);
     const before = { a: vectorOf('a'), b: vectorOf('b'), embedded: t.embedder.embeddedImages, writes: t.index.writes.length };

@@ -127,7 +127,13 @@ export class FakeProductIndex extends ProductIndexWriter {
 
   async getProduct(collection: string, productId: string): Promise<StoredProduct | null> {
     const stored = this.store(collection).products.get(productId);
-    return stored ? { product: stored.product, images: stored.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })), failedImages: stored.failedImages.map((failed) => ({ ...failed })) } : null;
+    return stored
+      ? {
+          product: stored.product,
+          images: stored.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
+          failedImages: stored.failedImages.map((failed) => ({ ...failed })),
+        }
+      : null;
   }
 
   async listCollections(): Promise<CollectionInfo[]> {
@@ -145,7 +151,8 @@ export class FakeProductIndex extends ProductIndexWriter {
   /** Like search: the next generation, or the named one (ALREADY_EXISTS when it exists). */
   async createCollection(modelId: string, dimension: number, requested?: string): Promise<string> {
     this.check();
-    if (requested !== undefined && this.collections.has(requested)) throw new RejectedByDependencyError('search', 'ALREADY_EXISTS', `search createCollection refused: collection ${requested} already exists`);
+    if (requested !== undefined && this.collections.has(requested))
+      throw new RejectedByDependencyError('search', 'ALREADY_EXISTS', `search createCollection refused: collection ${requested} already exists`);
     const name = requested ?? `products_v${this.generation + 1}`;
     this.generation = Math.max(this.generation + (requested === undefined ? 1 : 0), Number(/_v(\d+)$/.exec(name)?.[1] ?? 0));
     this.collections.set(name, { modelId, dimension, products: new Map(), deleted: new Map() });
@@ -196,7 +203,7 @@ export function consumed(value: unknown, key?: string): ConsumedEvent {
     topic: 'catalog.products.v1',
     partition: 0,
     offset: String(offset++),
-    key: key ?? ((value as { productId?: string })?.productId ?? null),
+    key: key ?? (value as { productId?: string })?.productId ?? null,
     value: Buffer.from(text),
     headers: {},
     timestamp: Date.now(),

@@ -83,7 +83,12 @@ export async function startImageHost(imagesDir: string, options: { delayMs?: num
 }
 
 /** Generates a catalog whose image URLs point at `baseUrl` (deterministic for a seed). */
-export async function generateTestCatalog(seed: number, count: number, baseUrl: string, dir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-catalog-'))): Promise<TestCatalog> {
+export async function generateTestCatalog(
+  seed: number,
+  count: number,
+  baseUrl: string,
+  dir = mkdtempSync(path.join(os.tmpdir(), 'ingestion-catalog-')),
+): Promise<TestCatalog> {
   await generateCatalog({ seed, count, outDir: dir, baseUrl });
   const lines = readFileSync(path.join(dir, 'catalog.jsonl'), 'utf8').split('\n').filter(Boolean);
   const events = lines.map((line) => JSON.parse(line) as { productId: string; images: unknown[] });

@@ -22,7 +22,12 @@ const PAGE: SearchPage = {
       matchedImageUrl: 'http://images/p1/img-2.jpg',
     },
   ],
-  facets: { categories: [{ value: 'boot', count: 1 }], brands: [{ value: 'Acme', count: 1 }], priceBands: [{ value: '50-100', count: 1 }], stock: [{ value: 'in_stock', count: 1 }] },
+  facets: {
+    categories: [{ value: 'boot', count: 1 }],
+    brands: [{ value: 'Acme', count: 1 }],
+    priceBands: [{ value: '50-100', count: 1 }],
+    stock: [{ value: 'in_stock', count: 1 }],
+  },
   collection: 'products_v1',
   modelId: 'm@1',
 };
@@ -53,11 +58,33 @@ describe(GrpcProductSearchIndex.name, () => {
     const index = new GrpcProductSearchIndex(client, 500);
     const fusion = { k: 30, vectorWeight: 1, keywordWeight: 2 };
     const page = await index.searchProducts(
-      { mode: 'hybrid', vector: Float32Array.from([1]), text: 'Nimbus backpack', sort: 'price_asc', fusion, filter: FILTER, limit: 5, offset: 10, scoreThreshold: 0.2, withFacets: true },
+      {
+        mode: 'hybrid',
+        vector: Float32Array.from([1]),
+        text: 'Nimbus backpack',
+        sort: 'price_asc',
+        fusion,
+        filter: FILTER,
+        limit: 5,
+        offset: 10,
+        scoreThreshold: 0.2,
+        withFacets: true,
+      },
       { requestId: 'r-1' },
     );
     expect(calls[0]).toEqual([
-      { mode: 'hybrid', vector: Float32Array.from([1]), text: 'Nimbus backpack', sort: 'price_asc', fusion, filter: FILTER, limit: 5, offset: 10, scoreThreshold: 0.2, withFacets: true },
+      {
+        mode: 'hybrid',
+        vector: Float32Array.from([1]),
+        text: 'Nimbus backpack',
+        sort: 'price_asc',
+        fusion,
+        filter: FILTER,
+        limit: 5,
+        offset: 10,
+        scoreThreshold: 0.2,
+        withFacets: true,
+      },
       { requestId: 'r-1', deadlineMs: 500 },
     ]);
     expect(page).toEqual(PAGE);
@@ -72,16 +99,19 @@ describe(GrpcProductSearchIndex.name, () => {
     'turns status %s of a search into a dependency outage (503)',
     async (code) => {
       const index = new GrpcProductSearchIndex(fakeClient({ fail: new SearchCallError('search', code, 'x') }).client, 500);
-      await expect(index.searchProducts({ mode: 'vector', vector: Float32Array.from([1]), sort: 'relevance', filter: FILTER, limit: 1, offset: 0, withFacets: false }, { requestId: 'r' })).rejects.toBeInstanceOf(
-        DependencyUnavailableError,
-      );
+      await expect(
+        index.searchProducts(
+          { mode: 'vector', vector: Float32Array.from([1]), sort: 'relevance', filter: FILTER, limit: 1, offset: 0, withFacets: false },
+          { requestId: 'r' },
+        ),
+      ).rejects.toBeInstanceOf(DependencyUnavailableError);
     },
   );
 
   it('fails readiness while search is down', async () => {
-    await expect(new GrpcProductSearchIndex(fakeClient({ fail: new SearchCallError('listCollections', status.UNAVAILABLE, 'down') }).client, 500).checkReady()).rejects.toBeInstanceOf(
-      DependencyUnavailableError,
-    );
+    await expect(
+      new GrpcProductSearchIndex(fakeClient({ fail: new SearchCallError('listCollections', status.UNAVAILABLE, 'down') }).client, 500).checkReady(),
+    ).rejects.toBeInstanceOf(DependencyUnavailableError);
     await expect(new GrpcProductSearchIndex(fakeClient({}).client, 500).checkReady()).resolves.toBeUndefined();
   });
 });

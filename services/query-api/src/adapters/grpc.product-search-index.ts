@@ -34,7 +34,8 @@ export class GrpcProductSearchIndex extends ProductSearchIndex {
       return page;
     } catch (error) {
       // No collection behind the alias yet: the index is being built, not a client mistake.
-      if (error instanceof SearchCallError && error.code === status.NOT_FOUND) throw new DependencyUnavailableError('search', `no index to search yet: ${error.details}`);
+      if (error instanceof SearchCallError && error.code === status.NOT_FOUND)
+        throw new DependencyUnavailableError('search', `no index to search yet: ${error.details}`);
       throw unavailableOr(error);
     }
   }

@@ -19,12 +19,16 @@ export class GrpcQueryEmbedder extends QueryEmbedder {
   }
 
   async embedQueryText(text: string, context: RequestContext): Promise<Float32Array> {
-    const [vector] = await this.guard(() => this.client.embedTexts([text], { priority: 'interactive', requestId: context.requestId, deadlineMs: this.deadlineMs }));
+    const [vector] = await this.guard(() =>
+      this.client.embedTexts([text], { priority: 'interactive', requestId: context.requestId, deadlineMs: this.deadlineMs }),
+    );
     return vector;
   }
 
   async embedQueryPixels(pixels: Uint8Array, context: RequestContext): Promise<Float32Array> {
-    const [vector] = await this.guard(() => this.client.embedPixels([pixels], { priority: 'interactive', requestId: context.requestId, deadlineMs: this.deadlineMs }));
+    const [vector] = await this.guard(() =>
+      this.client.embedPixels([pixels], { priority: 'interactive', requestId: context.requestId, deadlineMs: this.deadlineMs }),
+    );
     return vector;
   }
 

@@ -4,7 +4,15 @@ import { freePort } from '@vsearch/testing';
 import { DependencyUnavailableError } from '@vsearch/contracts';
 import { HttpReindexProgress } from './http.reindex-progress';
 
-const JOB = { jobId: 'rx-1', state: 'running', total: 10, done: 3, collection: 'products_v2', previousCollection: 'products_v1', startedAt: '2026-01-01T00:00:00Z' };
+const JOB = {
+  jobId: 'rx-1',
+  state: 'running',
+  total: 10,
+  done: 3,
+  collection: 'products_v2',
+  previousCollection: 'products_v1',
+  startedAt: '2026-01-01T00:00:00Z',
+};
 
 describe(HttpReindexProgress.name, () => {
   let server: Server;
@@ -51,6 +59,8 @@ describe(HttpReindexProgress.name, () => {
   });
 
   it('treats a refused connection as ingestion unavailable', async () => {
-    await expect(new HttpReindexProgress(`http://127.0.0.1:${await freePort()}`, 10_000).getJob('rx-1', { requestId: 'r' })).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(new HttpReindexProgress(`http://127.0.0.1:${await freePort()}`, 10_000).getJob('rx-1', { requestId: 'r' })).rejects.toBeInstanceOf(
+      DependencyUnavailableError,
+    );
   });
 });

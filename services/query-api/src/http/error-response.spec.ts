@@ -21,7 +21,11 @@ describe(toErrorAnswer.name, () => {
 
   it("answers the rate limiter's refusal with 429 and its own Retry-After", () => {
     const answer = answerFor(new OverloadedError('too many requests; retry after 3 s', 3));
-    expect(answer).toMatchObject({ status: 429, headers: { 'Retry-After': '3' }, body: { error: { code: 'rate_limited', message: 'too many requests; retry after 3 s' } } });
+    expect(answer).toMatchObject({
+      status: 429,
+      headers: { 'Retry-After': '3' },
+      body: { error: { code: 'rate_limited', message: 'too many requests; retry after 3 s' } },
+    });
   });
 
   it('answers a dependency outage with 503 and the configured Retry-After, keeping the details for the log', () => {
@@ -31,9 +35,15 @@ describe(toErrorAnswer.name, () => {
   });
 
   it("keeps the status of Nest's HTTP exceptions and names unknown routes plainly", () => {
-    expect(answerFor(new UnauthorizedException('the X-Api-Key header is required')).body.error).toMatchObject({ code: 'unauthorized', message: 'the X-Api-Key header is required' });
+    expect(answerFor(new UnauthorizedException('the X-Api-Key header is required')).body.error).toMatchObject({
+      code: 'unauthorized',
+      message: 'the X-Api-Key header is required',
+    });
     expect(answerFor(new BadRequestException('Unexpected field')).body.error).toMatchObject({ code: 'bad_request', message: 'Unexpected field' });
-    expect(answerFor(new NotFoundException('Cannot GET /v2/x'))).toMatchObject({ status: 404, body: { error: { code: 'not_found', message: 'no such route' } } });
+    expect(answerFor(new NotFoundException('Cannot GET /v2/x'))).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not_found', message: 'no such route' } },
+    });
   });
 
   it('answers anything else with a bare 500, flagged for the log', () => {

@@ -84,10 +84,7 @@ export function toErrorAnswer(error: unknown, retryAfterSeconds: number, request
     const status = error.getStatus();
     if (status >= 500) return answer(status, 'internal', 'internal error', {}, true);
     const response = error.getResponse();
-    const message =
-      typeof response === 'object' && response && 'message' in response
-        ? [response.message].flat().join('; ')
-        : error.message;
+    const message = typeof response === 'object' && response && 'message' in response ? [response.message].flat().join('; ') : error.message;
     return answer(status, STATUS_CODES[status] ?? 'client_error', status === 404 ? 'no such route' : String(message));
   }
   const httpish = (error ?? {}) as HttpishError;

@@ -35,7 +35,14 @@ export async function createHttpApp(deps: QueryApiHttpDeps): Promise<NestExpress
   if (config.images.catalogImagesDir) {
     app.use('/catalog-images', routeLabel('/catalog-images'));
     // serve-static refuses ".." after decoding and dotfiles; fallthrough=false turns misses into 404 errors below.
-    app.useStaticAssets(config.images.catalogImagesDir, { prefix: '/catalog-images', fallthrough: false, index: false, redirect: false, dotfiles: 'deny', maxAge: '1h' });
+    app.useStaticAssets(config.images.catalogImagesDir, {
+      prefix: '/catalog-images',
+      fallthrough: false,
+      index: false,
+      redirect: false,
+      dotfiles: 'deny',
+      maxAge: '1h',
+    });
   }
   app.use((error: unknown, request: Request, response: Response, _next: NextFunction) =>
     sendError(error, request, response, config.upstream.retryAfterSeconds, logger),

@@ -53,11 +53,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 /** Documents the `{"error":{"code","message"}}` body for each status a route can answer with. */
 export function ApiErrors(...statuses: number[]): MethodDecorator {
   const schema = openApiSchema(errorResponseSchema);
-  return applyDecorators(
-    ...[...statuses, 429].map((status) =>
-      ApiResponse({ status, description: ERROR_DESCRIPTIONS[status] ?? 'error', schema }),
-    ),
-  );
+  return applyDecorators(...[...statuses, 429].map((status) => ApiResponse({ status, description: ERROR_DESCRIPTIONS[status] ?? 'error', schema })));
 }
 
 export const ApiRequestIdHeader = () =>

@@ -30,7 +30,9 @@ export function requestContextMiddleware(metrics: QueryApiMetrics, logger: Logge
     response.setHeader('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     response.once('finish', () => {
-      const route = request.route?.path ? `${request.baseUrl}${String(request.route.path)}` : ((response.locals.routeLabel as string | undefined) ?? 'unmatched');
+      const route = request.route?.path
+        ? `${request.baseUrl}${String(request.route.path)}`
+        : ((response.locals.routeLabel as string | undefined) ?? 'unmatched');
       const labels = { method: request.method, route, status: String(response.statusCode) };
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequests.inc(labels);
@@ -44,8 +46,6 @@ export function requestContextMiddleware(metrics: QueryApiMetrics, logger: Logge
 }
 
 /** `@Ctx() context: RequestContext` in a controller method. */
-export const Ctx = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): RequestContext => ({
-    requestId: context.switchToHttp().getRequest<Request>().requestId ?? requestIdFrom(undefined),
-  }),
-);
+export const Ctx = createParamDecorator((_data: unknown, context: ExecutionContext): RequestContext => ({
+  requestId: context.switchToHttp().getRequest<Request>().requestId ?? requestIdFrom(undefined),
+}));

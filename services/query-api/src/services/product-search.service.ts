@@ -6,7 +6,15 @@
  * fast path, cut off below the model's image score threshold when it has one)
  * and "more like this". Photo search and "more like this" rank by vector only.
  */
-import { InvalidRequestError, NotFoundError, type FusionSettings, type SearchFilter, type SearchMode, type SearchPage, type SearchSort } from '@vsearch/contracts';
+import {
+  InvalidRequestError,
+  NotFoundError,
+  type FusionSettings,
+  type SearchFilter,
+  type SearchMode,
+  type SearchPage,
+  type SearchSort,
+} from '@vsearch/contracts';
 import type { QueryApiMetrics } from '../metrics/query-api.metrics';
 import { ImageInputError, type ImagePreprocessor, type ProductSearchIndex, type QueryEmbedder, type RemoteImageSource, type RequestContext } from '../ports';
 import { sniffImageFormat } from './image-format';

@@ -19,7 +19,16 @@ export class ReadinessService {
       ['search', () => this.searchIndex.checkReady()],
     ];
     const outcomes = await Promise.all(
-      checks.map(async ([name, check]) => [name, await check().then(() => 'up' as const, () => 'down' as const)] as const),
+      checks.map(
+        async ([name, check]) =>
+          [
+            name,
+            await check().then(
+              () => 'up' as const,
+              () => 'down' as const,
+            ),
+          ] as const,
+      ),
     );
     const dependencies = Object.fromEntries(outcomes);
     const missing = outcomes.filter(([, state]) => state === 'down').map(([name]) => name);

@@ -120,7 +120,8 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
       dataDir,
       modelId,
       seed: options.seed,
-      heldOutRender: (index) => renderProductImage(sampleProductSpec(createRng(`${options.seed}:product:${index}`), { heldOut: 'include' }), `held-out:${index}`),
+      heldOutRender: (index) =>
+        renderProductImage(sampleProductSpec(createRng(`${options.seed}:product:${index}`), { heldOut: 'include' }), `held-out:${index}`),
       async close() {
         await started.stop();
         rmSync(tmp, { recursive: true, force: true });

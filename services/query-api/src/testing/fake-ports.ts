@@ -106,7 +106,14 @@ export class FakeProductSearchIndex extends ProductSearchIndex {
     const cut = query.mode !== 'keyword' && query.scoreThreshold !== undefined;
     const hits = this.hits.filter((hit) => !cut || hit.score >= query.scoreThreshold!);
     if (hits.length === 0) {
-      return { hits: [], facets: { categories: [], brands: [], priceBands: [], stock: [] }, total: 0, totalIsLowerBound: false, collection: 'products_v1', modelId: FAKE_MODEL.modelId };
+      return {
+        hits: [],
+        facets: { categories: [], brands: [], priceBands: [], stock: [] },
+        total: 0,
+        totalIsLowerBound: false,
+        collection: 'products_v1',
+        modelId: FAKE_MODEL.modelId,
+      };
     }
     return {
       hits: hits.slice(query.offset, query.offset + query.limit),

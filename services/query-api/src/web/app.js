@@ -6,10 +6,23 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const els = {
-    form: $('search-form'), q: $('q'), photo: $('photo'), filters: $('filters'), panel: $('filters-panel'), toggle: $('filters-toggle'),
-    minPrice: $('minPrice'), maxPrice: $('maxPrice'), sort: $('sort'),
-    summary: $('query-summary'), error: $('error'), empty: $('empty'), welcome: $('welcome'),
-    results: $('results'), more: $('more'), overlay: $('drop-overlay'), template: $('result-template'),
+    form: $('search-form'),
+    q: $('q'),
+    photo: $('photo'),
+    filters: $('filters'),
+    panel: $('filters-panel'),
+    toggle: $('filters-toggle'),
+    minPrice: $('minPrice'),
+    maxPrice: $('maxPrice'),
+    sort: $('sort'),
+    summary: $('query-summary'),
+    error: $('error'),
+    empty: $('empty'),
+    welcome: $('welcome'),
+    results: $('results'),
+    more: $('more'),
+    overlay: $('drop-overlay'),
+    template: $('result-template'),
   };
   const facetLists = { category: $('facet-category'), brand: $('facet-brand'), price: $('facet-price'), stock: $('facet-stock') };
   const PAGE = 24;
@@ -152,7 +165,12 @@
     fillFacet('category', withSelected(facets.categories, selected.category), (value) => selected.category.has(value));
     fillFacet('brand', withSelected(facets.brands, selected.brand), (value) => selected.brand.has(value));
     fillFacet('price', withSelected(facets.priceBands || [], band ? [band] : []), (value) => value === band, priceBandLabel);
-    fillFacet('stock', withSelected(facets.stock || [], selected.stock ? [selected.stock] : []), (value) => value === selected.stock, (value) => STOCK_LABELS[value] || value);
+    fillFacet(
+      'stock',
+      withSelected(facets.stock || [], selected.stock ? [selected.stock] : []),
+      (value) => value === selected.stock,
+      (value) => STOCK_LABELS[value] || value,
+    );
   }
 
   function withSelected(counts, chosen) {

@@ -22,7 +22,19 @@ export class SearchMetrics {
           // The store is unreachable: export nothing rather than failing the whole scrape.
         }
       };
-    new Gauge({ name: 'search_collection_points', help: 'Image vectors stored per collection', labelNames: ['collection'], registers: [registry], collect: sizeOf('pointCount') });
-    new Gauge({ name: 'search_collection_products', help: 'Products stored per collection', labelNames: ['collection'], registers: [registry], collect: sizeOf('productCount') });
+    new Gauge({
+      name: 'search_collection_points',
+      help: 'Image vectors stored per collection',
+      labelNames: ['collection'],
+      registers: [registry],
+      collect: sizeOf('pointCount'),
+    });
+    new Gauge({
+      name: 'search_collection_products',
+      help: 'Products stored per collection',
+      labelNames: ['collection'],
+      registers: [registry],
+      collect: sizeOf('productCount'),
+    });
   }
 }

@@ -32,7 +32,8 @@ export async function followReindexJob(client: QueryApiClient, jobId: string, op
     try {
       return await client.reindexProgress(jobId);
     } catch (error) {
-      if (error instanceof ApiResponseError && error.status === 404 && Date.now() < unknownUntil) return { jobId, state: 'queued', total: 0, done: 0, collection: '' };
+      if (error instanceof ApiResponseError && error.status === 404 && Date.now() < unknownUntil)
+        return { jobId, state: 'queued', total: 0, done: 0, collection: '' };
       throw error;
     }
   };
@@ -44,7 +45,9 @@ export async function followReindexJob(client: QueryApiClient, jobId: string, op
       if (job.state !== lastState && options.showProgress !== false && !process.stderr.isTTY) process.stderr.write(`reindex ${jobId}: ${job.state}\n`);
       lastState = job.state;
       if (Date.now() > deadline) {
-        throw new CliError(`gave up waiting for reindex ${jobId} after ${options.waitTimeoutSeconds} s (state ${job.state}, ${job.done}/${job.total}); it goes on in the background`);
+        throw new CliError(
+          `gave up waiting for reindex ${jobId} after ${options.waitTimeoutSeconds} s (state ${job.state}, ${job.done}/${job.total}); it goes on in the background`,
+        );
       }
       if ((await sleep(options.pollMs)) === true) return undefined;
       job = await poll();

@@ -14,8 +14,7 @@ import { CliError } from '../cli/errors';
 export const CATALOG_FILE_NAME = 'catalog.jsonl';
 
 export type CatalogLine =
-  | { ok: true; lineNumber: number; raw: string; event: CatalogEvent }
-  | { ok: false; lineNumber: number; raw: string; code: string; message: string };
+  { ok: true; lineNumber: number; raw: string; event: CatalogEvent } | { ok: false; lineNumber: number; raw: string; code: string; message: string };
 
 /** A file, or a directory holding `catalog.jsonl` (the generator's output directory). */
 export async function resolveCatalogFile(target: string): Promise<string> {

@@ -46,7 +46,11 @@ export class CatalogFileTail {
       const raw = line.trim();
       if (!raw) continue;
       const parsed = parseCatalogEvent(raw);
-      lines.push(parsed.ok ? { ok: true, lineNumber: this.lineNumber, raw, event: parsed.value } : { ok: false, lineNumber: this.lineNumber, raw, code: parsed.error.code, message: parsed.error.message });
+      lines.push(
+        parsed.ok
+          ? { ok: true, lineNumber: this.lineNumber, raw, event: parsed.value }
+          : { ok: false, lineNumber: this.lineNumber, raw, code: parsed.error.code, message: parsed.error.message },
+      );
     }
     return lines;
   }

@@ -34,7 +34,10 @@ describe(publishCatalog.name, () => {
 
   it('publishes valid events keyed by product id in batches, and reports invalid lines with their numbers', async () => {
     const file = path.join(dir, 'catalog.jsonl');
-    writeFileSync(file, [upsert('p1'), upsert('p2'), '', '{"type":"product.upserted","productId":"p3"}', 'not json', deleted('p1'), upsert('p4')].join('\n') + '\n');
+    writeFileSync(
+      file,
+      [upsert('p1'), upsert('p2'), '', '{"type":"product.upserted","productId":"p3"}', 'not json', deleted('p1'), upsert('p4')].join('\n') + '\n',
+    );
     const sink = new RecordingSink();
     const summary = await publishCatalog(sink, file, { batchSize: 2 });
     expect(summary).toMatchObject({ published: 4, upserts: 3, deletes: 1, invalid: 2 });

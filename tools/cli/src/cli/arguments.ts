@@ -46,5 +46,11 @@ export function httpUrlArg(name: string): (value: string) => string {
 
 /** Repeatable option (`--category a --category b`), also accepting `--category a,b`. */
 export function collectList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((item) => item.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  ];
 }

@@ -39,7 +39,15 @@ describe('vsearch eval', () => {
     const result = vsearch(['eval', '--seed', '5', '--count', '30', '--model', 'models/clip-mini']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^query type +queries +relevant +vector: +R@10 +P@10 +MRR +keyword: +R@10 +P@10 +MRR +hybrid: +R@10 +P@10 +MRR$/m);
-    for (const label of ['exact title', 'brand \\+ category', 'brand alone', 'model name \\+ category', 'one-typo category', 'synonym / paraphrase', 'attribute prompt']) {
+    for (const label of [
+      'exact title',
+      'brand \\+ category',
+      'brand alone',
+      'model name \\+ category',
+      'one-typo category',
+      'synonym / paraphrase',
+      'attribute prompt',
+    ]) {
       expect(result.stdout).toMatch(new RegExp(`^${label} +\\d+ +[\\d.]+( +[\\d.]+% +[\\d.]+% +[\\d.]+){3}$`, 'm'));
     }
     expect(result.stdout).toMatch(/small and trained on this same synthetic catalog/);

@@ -34,14 +34,17 @@ function percent(value: number): string {
 
 /** The per-type table of hybrid search: recall@10, precision@10 and MRR for each mode, numbers under their headers. */
 function hybridTable(report: HybridSearchReport): string[] {
-  const block = (first: string, recall: string, precision: string, mrr: string) => `  ${first.padEnd(8)}${recall.padStart(7)}${precision.padStart(7)}${mrr.padStart(7)}`;
+  const block = (first: string, recall: string, precision: string, mrr: string) =>
+    `  ${first.padEnd(8)}${recall.padStart(7)}${precision.padStart(7)}${mrr.padStart(7)}`;
   const lines = [
     `hybrid search (embedded store; vector cut-off ${report.textScoreThreshold} from the model; R@10 recall, P@10 precision out of min(10, relevant), MRR over the top 100)`,
     `${'query type'.padEnd(22)}${'queries'.padStart(8)}${'relevant'.padStart(9)}${EVAL_SEARCH_MODES.map((mode) => block(`${mode}:`, 'R@10', 'P@10', 'MRR')).join('')}`,
   ];
   for (const type of HYBRID_QUERY_TYPES) {
     const row = report.types[type];
-    const modes = EVAL_SEARCH_MODES.map((mode) => block('', percent(row[mode].recallAt10), percent(row[mode].precisionAt10), row[mode].mrr.toFixed(3))).join('');
+    const modes = EVAL_SEARCH_MODES.map((mode) => block('', percent(row[mode].recallAt10), percent(row[mode].precisionAt10), row[mode].mrr.toFixed(3))).join(
+      '',
+    );
     lines.push(`${HYBRID_QUERY_TYPE_LABELS[type].padEnd(22)}${String(row.queries).padStart(8)}${row.meanRelevant.toFixed(1).padStart(9)}${modes}`);
   }
   return lines;

@@ -17,11 +17,27 @@ describe('vsearch generate', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('writes the catalog, images and manifest, held-out combinations only when asked', () => {
-    const result = vsearch(['generate', '--seed', '9', '--count', '6', '--out', out, '--only-held-out', '--images-per-product', '2', '--base-url', 'http://cdn.test/x']);
+    const result = vsearch([
+      'generate',
+      '--seed',
+      '9',
+      '--count',
+      '6',
+      '--out',
+      out,
+      '--only-held-out',
+      '--images-per-product',
+      '2',
+      '--base-url',
+      'http://cdn.test/x',
+    ]);
     expect(result.stderr).toContain('generate: 6/6 products (100%), 12 images');
     expect(result.stdout).toContain('wrote 6 products and 12 images');
     expect(result.status).toBe(0);
-    const events = readFileSync(path.join(out, 'catalog.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const events = readFileSync(path.join(out, 'catalog.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(events.map((event) => event.productId)).toEqual(['s9-000001', 's9-000002', 's9-000003', 's9-000004', 's9-000005', 's9-000006']);
     for (const event of events) {
       expect(['purple+dotted', 'orange+checked']).toContain(`${event.attributes.colour}+${event.attributes.pattern}`);

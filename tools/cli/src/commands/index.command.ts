@@ -41,7 +41,10 @@ export function registerCommand(program: Command): void {
     .addOption(new Option('--topic-prefix <prefix>', 'prefix of the topic names, as ingestion uses it').env('TOPIC_PREFIX').default(''))
     .addOption(new Option('--topic <name>', 'topic to publish to (default: <topic-prefix>catalog.products.v1)'))
     .addOption(jsonOption())
-    .addHelpText('after', ['', 'Examples:', '  $ vsearch index ./data/catalog', '  $ KAFKA_BROKERS=kafka:9092 vsearch index products.jsonl --strict'].join('\n'))
+    .addHelpText(
+      'after',
+      ['', 'Examples:', '  $ vsearch index ./data/catalog', '  $ KAFKA_BROKERS=kafka:9092 vsearch index products.jsonl --strict'].join('\n'),
+    )
     .action(async (target: string, options: IndexOptions) => {
       const file = await resolveCatalogFile(target);
       const dataDir = path.resolve(options.dataDir);
@@ -68,11 +71,15 @@ export function registerCommand(program: Command): void {
       }
       const published = dryRun ? 0 : summary.published;
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ file, topic, destination: eventLog?.kind ?? 'none', ...summary, published, valid: summary.published }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ file, topic, destination: eventLog?.kind ?? 'none', ...summary, published, valid: summary.published }, null, 2)}\n`,
+        );
       } else {
         const lines = [
           `${file}: ${summary.published} valid events (${summary.upserts} upserts, ${summary.deletes} deletes), ${summary.invalid} invalid`,
-          dryRun ? `published nothing${options.strict && counted.invalid > 0 ? ' (--strict: some lines are invalid)' : ' (--dry-run)'}` : `published ${published} events to ${topic} on ${destination}`,
+          dryRun
+            ? `published nothing${options.strict && counted.invalid > 0 ? ' (--strict: some lines are invalid)' : ' (--dry-run)'}`
+            : `published ${published} events to ${topic} on ${destination}`,
         ];
         for (const invalid of summary.invalidLines) lines.push(`  line ${invalid.lineNumber}: ${invalid.code}: ${invalid.message}`);
         if (summary.invalid > summary.invalidLines.length) lines.push(`  … and ${summary.invalid - summary.invalidLines.length} more invalid lines`);

@@ -79,7 +79,9 @@ export function registerCommand(program: Command): void {
   models
     .command('pull <name>')
     .description(
-      `download a CLIP ONNX export and its tokenizer into models/<name>/ (hub: HF_ENDPOINT or https://huggingface.co; token: HF_TOKEN). Known names: ${Object.entries(KNOWN_MODELS)
+      `download a CLIP ONNX export and its tokenizer into models/<name>/ (hub: HF_ENDPOINT or https://huggingface.co; token: HF_TOKEN). Known names: ${Object.entries(
+        KNOWN_MODELS,
+      )
         .map(([name, repo]) => `${name} (${repo})`)
         .join(', ')}`,
     )
@@ -104,7 +106,9 @@ export function registerCommand(program: Command): void {
         onLog: (line) => process.stderr.write(`${line}\n`),
       });
       const { manifest } = result;
-      console.log(`pulled ${modelId(manifest)} into ${result.dir}: dimension ${manifest.embeddingDimension}, image ${manifest.image.size}px, text ${manifest.text.contextLength} tokens`);
+      console.log(
+        `pulled ${modelId(manifest)} into ${result.dir}: dimension ${manifest.embeddingDimension}, image ${manifest.image.size}px, text ${manifest.text.contextLength} tokens`,
+      );
       console.log(`use it with MODEL_DIR=${result.dir}`);
     });
 }

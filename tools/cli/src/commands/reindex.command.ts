@@ -30,17 +30,25 @@ export function registerCommand(program: Command): void {
     .description('rebuild the index into a new collection generation and swap it in without downtime, or refresh some categories in place (admin API)')
     .option('--wait', 'follow the job with a progress bar until it is done (exit 1 if it fails)')
     .option('--job <id>', 'follow a job requested earlier instead of requesting a new one (implies --wait)')
-    .option('--category <name>', 'only fetch and embed again the products in this category, in place in the live collection (repeatable, or comma-separated)', collectList)
+    .option(
+      '--category <name>',
+      'only fetch and embed again the products in this category, in place in the live collection (repeatable, or comma-separated)',
+      collectList,
+    )
     .option('--reason <text>', 'why, for the audit log')
-    .addOption(new Option('--api-key <key>', 'admin API key (default: VSEARCH_API_KEY, else the embedded stack\'s DATA_DIR/admin-api-key)').env('VSEARCH_API_KEY'))
+    .addOption(
+      new Option('--api-key <key>', "admin API key (default: VSEARCH_API_KEY, else the embedded stack's DATA_DIR/admin-api-key)").env('VSEARCH_API_KEY'),
+    )
     .addOption(apiUrlOption())
     .addOption(timeoutOption())
     .addOption(new Option('--poll-ms <ms>', 'how often --wait asks for progress').default(1000).argParser(integerArg('--poll-ms', 50, 60_000)))
     .option('--wait-timeout <seconds>', 'give up waiting after this long (exit 1; the job goes on)', integerArg('--wait-timeout', 1, 7 * 24 * 3600))
     .addOption(jsonOption())
     .action(async (options: ReindexOptions) => {
-      if (options.job !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(options.job)) throw new UsageError('--job must be a job id as printed by `vsearch reindex` (letters, digits, "_" or "-")');
-      if (options.job !== undefined && (options.category || options.reason)) throw new UsageError('--job follows an existing job: --category and --reason apply to a new one');
+      if (options.job !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(options.job))
+        throw new UsageError('--job must be a job id as printed by `vsearch reindex` (letters, digits, "_" or "-")');
+      if (options.job !== undefined && (options.category || options.reason))
+        throw new UsageError('--job follows an existing job: --category and --reason apply to a new one');
       const wait = options.wait || options.job !== undefined;
       if (options.waitTimeout !== undefined && !wait) throw new UsageError('--wait-timeout needs --wait');
       const apiKey = options.apiKey ?? readEmbeddedAdminKey(path.resolve(process.env.DATA_DIR ?? './data'));
@@ -49,7 +57,10 @@ export function registerCommand(program: Command): void {
       const jobId = options.job ?? (await client.requestReindex({ categories: options.category, reason: options.reason })).jobId;
       if (!wait) {
         if (options.json) process.stdout.write(`${JSON.stringify({ jobId })}\n`);
-        else process.stdout.write(`reindex requested: job ${jobId}\nfollow it with: vsearch reindex --job ${jobId}, or GET ${options.apiUrl}/v1/admin/reindex/${jobId}\n`);
+        else
+          process.stdout.write(
+            `reindex requested: job ${jobId}\nfollow it with: vsearch reindex --job ${jobId}, or GET ${options.apiUrl}/v1/admin/reindex/${jobId}\n`,
+          );
         return;
       }
       if (!options.json && !options.job) process.stderr.write(`reindex job ${jobId} accepted\n`);
@@ -61,7 +72,10 @@ export function registerCommand(program: Command): void {
         unknownJobGraceMs: options.job ? 0 : undefined,
       }))!;
       if (options.json) process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
-      else if (job.state === 'done') process.stdout.write(`reindex ${jobId} done: ${job.done} products into ${job.collection}${job.previousCollection ? ` (replaced ${job.previousCollection})` : ''}\n`);
+      else if (job.state === 'done')
+        process.stdout.write(
+          `reindex ${jobId} done: ${job.done} products into ${job.collection}${job.previousCollection ? ` (replaced ${job.previousCollection})` : ''}\n`,
+        );
       if (job.state === 'failed') throw new CliError(`reindex ${jobId} failed: ${job.error ?? 'no reason given'}`);
     });
 }

@@ -16,7 +16,10 @@ const response = (overrides: Partial<SearchResponse>): SearchResponse => ({ resu
 
 describe(formatResults.name, () => {
   it('shows the number of products matched, the rows shown, the mode and the scores of the ranking', () => {
-    const text = formatResults(response({ results: [result('p1', 0.032787), result('p2', 0.016129)], total: 37, totalIsLowerBound: false, mode: 'hybrid' }), 10);
+    const text = formatResults(
+      response({ results: [result('p1', 0.032787), result('p2', 0.016129)], total: 37, totalIsLowerBound: false, mode: 'hybrid' }),
+      10,
+    );
     const lines = text.split('\n');
     expect(lines.at(-1)).toBe('37 results, showing 11-12 in 12 ms (hybrid, model clip-mini@1.1.0)');
     expect(lines[2]).toMatch(/^11\s+0\.0328\s+p1\s/);
@@ -30,6 +33,8 @@ describe(formatResults.name, () => {
 
   it('counts the rows when the API does not count ("more like this"), and says when nothing matched', () => {
     expect(resultCount(response({ results: [result('p1', 0.9)] }))).toBe('1 result');
-    expect(formatResults(response({ total: 0, totalIsLowerBound: false, mode: 'hybrid' }))).toBe('no products matched\n0 results in 12 ms (hybrid, model clip-mini@1.1.0)');
+    expect(formatResults(response({ total: 0, totalIsLowerBound: false, mode: 'hybrid' }))).toBe(
+      'no products matched\n0 results in 12 ms (hybrid, model clip-mini@1.1.0)',
+    );
   });
 });

@@ -39,11 +39,16 @@ export function registerCommand(program: Command): void {
     .option('--limit <n>', 'results per page (1 to 100)', integerArg('--limit', 1, 100))
     .option('--offset <n>', 'results to skip (paging, 0 to 1000)', integerArg('--offset', 0, 1000))
     .addOption(
-      new Option('--mode <mode>', 'text search: hybrid fuses keyword (BM25) and vector (CLIP) rankings, vector ranks by CLIP alone, keyword by the words alone (default: hybrid)').choices(
-        SEARCH_MODES,
+      new Option(
+        '--mode <mode>',
+        'text search: hybrid fuses keyword (BM25) and vector (CLIP) rankings, vector ranks by CLIP alone, keyword by the words alone (default: hybrid)',
+      ).choices(SEARCH_MODES),
+    )
+    .addOption(
+      new Option('--sort <order>', 'result order: relevance, price (ascending or descending), or most recently changed (default: relevance)').choices(
+        SEARCH_SORTS,
       ),
     )
-    .addOption(new Option('--sort <order>', 'result order: relevance, price (ascending or descending), or most recently changed (default: relevance)').choices(SEARCH_SORTS))
     .addOption(jsonOption())
     .addOption(apiUrlOption())
     .addOption(timeoutOption())

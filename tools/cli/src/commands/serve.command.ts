@@ -37,7 +37,8 @@ export function registerCommand(program: Command): void {
       ].join('\n'),
     )
     .action(async (target: string) => {
-      if (target !== 'all' && !isServiceName(target)) throw new UsageError(`unknown service ${JSON.stringify(target)}; expected one of all, ${SERVICE_NAMES.join(', ')}`);
+      if (target !== 'all' && !isServiceName(target))
+        throw new UsageError(`unknown service ${JSON.stringify(target)}; expected one of all, ${SERVICE_NAMES.join(', ')}`);
       const services: ServiceName[] = target === 'all' ? [...SERVICE_NAMES] : [target];
       const stopSignal = waitForStopSignal();
       const environment = process.env;
@@ -48,7 +49,8 @@ export function registerCommand(program: Command): void {
         // One service alone reads the environment exactly as its main.ts does; all four get wired to each other.
         wire: target === 'all',
         extra: { catalogImagesDir: environment.CATALOG_IMAGES_DIR },
-        onServiceStarted: (name, service, elapsedMs) => process.stderr.write(`vsearch serve: ${name} started${service.port ? ` on port ${service.port}` : ''} in ${(elapsedMs / 1000).toFixed(1)} s\n`),
+        onServiceStarted: (name, service, elapsedMs) =>
+          process.stderr.write(`vsearch serve: ${name} started${service.port ? ` on port ${service.port}` : ''} in ${(elapsedMs / 1000).toFixed(1)} s\n`),
       });
       const signal = await stopSignal;
       process.stderr.write(`vsearch serve: ${signal}, stopping ${services.join(', ')}\n`);

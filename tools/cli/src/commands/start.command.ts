@@ -57,9 +57,9 @@ export function registerCommand(program: Command): void {
         '  QUERY_API_PORT      the web page and HTTP API (8080); EMBEDDER_PORT (50051), SEARCH_PORT (50052),',
         '                      INGESTION_PORT (8081), EMBEDDER_METRICS_PORT (9464), SEARCH_METRICS_PORT (9465);',
         '                      0 picks a free port for the internal ones',
-        '  EXECUTION_PROVIDERS the embedder\'s onnxruntime providers (cpu here)',
+        "  EXECUTION_PROVIDERS the embedder's onnxruntime providers (cpu here)",
         '  ADMIN_API_KEYS      admin keys of the query API (default: a key generated into DATA_DIR/admin-api-key)',
-        '  LOG_LEVEL           the services\' JSON logs (warn)',
+        "  LOG_LEVEL           the services' JSON logs (warn)",
         '  KAFKA_BROKERS, QDRANT_URL   use real backends instead of the embedded ones',
         '',
         'A second start reuses the catalog and the index and is ready in seconds.',
@@ -115,7 +115,8 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController, set
       executionProviders: 'cpu',
       internalOnLoopback: true,
     },
-    onServiceStarted: (name, service, elapsedMs) => say(`  ${name} started${service.port ? ` on port ${service.port}` : ''} (${(elapsedMs / 1000).toFixed(1)} s)`),
+    onServiceStarted: (name, service, elapsedMs) =>
+      say(`  ${name} started${service.port ? ` on port ${service.port}` : ''} (${(elapsedMs / 1000).toFixed(1)} s)`),
   });
   let eventLog: EventLog | undefined;
   try {
@@ -152,7 +153,13 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController, set
         onFed: async () => {
           // From here on a restart reuses the catalog and does not publish it again.
           const complete = await feed.result();
-          await writePublishMarker(wiring.dataDir, { destination, catalogFile: complete.catalogFile, sha256: await fileSha256(complete.catalogFile), events: feed.published, publishedAt: new Date().toISOString() });
+          await writePublishMarker(wiring.dataDir, {
+            destination,
+            catalogFile: complete.catalogFile,
+            sha256: await fileSha256(complete.catalogFile),
+            events: feed.published,
+            publishedAt: new Date().toISOString(),
+          });
         },
       });
       setGeneratorRunning(feed.running);
@@ -165,7 +172,10 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController, set
     const serving = servingCollection(search.collections);
     say('');
     say(`vsearch is ready: ${publicUrl}  (${process.uptime().toFixed(1)} s after start)`);
-    if (serving) say(`  ${serving.productCount} products (${serving.pointCount} images) in ${serving.name}, model ${serving.modelId}${deadLetters > 0 ? `; ${deadLetters} events dead-lettered this run` : ''}`);
+    if (serving)
+      say(
+        `  ${serving.productCount} products (${serving.pointCount} images) in ${serving.name}, model ${serving.modelId}${deadLetters > 0 ? `; ${deadLetters} events dead-lettered this run` : ''}`,
+      );
     say(`  try: npx vsearch search "red dress"   |   npx vsearch status   |   API docs: ${publicUrl}/docs`);
     say('  Ctrl-C stops everything.');
     await stop.stopped;
@@ -180,10 +190,14 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController, set
 function describeExistingCatalog(catalog: SampleCatalog, options: StartOptions, wiring: StackWiring, imageBaseUrl: string): void {
   process.stdout.write(`  using the catalog in ${catalog.dir}\n`);
   if (catalog.info && options.count !== undefined && catalog.info.count !== options.count) {
-    process.stdout.write(`  note: it has ${catalog.info.count} products; --count ${options.count} applies to a fresh DATA_DIR (delete ${wiring.dataDir} or set DATA_DIR)\n`);
+    process.stdout.write(
+      `  note: it has ${catalog.info.count} products; --count ${options.count} applies to a fresh DATA_DIR (delete ${wiring.dataDir} or set DATA_DIR)\n`,
+    );
   }
   if (catalog.info && catalog.info.baseUrl !== imageBaseUrl) {
-    process.stdout.write(`  note: its image URLs point at ${catalog.info.baseUrl}, not this query API (${imageBaseUrl}); start with the same QUERY_API_PORT or a fresh DATA_DIR\n`);
+    process.stdout.write(
+      `  note: its image URLs point at ${catalog.info.baseUrl}, not this query API (${imageBaseUrl}); start with the same QUERY_API_PORT or a fresh DATA_DIR\n`,
+    );
   }
 }
 
@@ -203,7 +217,13 @@ async function waitUntilReady(api: QueryApiClient, stop: StopController): Promis
   }
 }
 
-async function publishIfNeeded(eventLog: EventLog, catalog: SampleCatalog, destination: string, wiring: StackWiring, stop: StopController): Promise<void | typeof STOPPED> {
+async function publishIfNeeded(
+  eventLog: EventLog,
+  catalog: SampleCatalog,
+  destination: string,
+  wiring: StackWiring,
+  stop: StopController,
+): Promise<void | typeof STOPPED> {
   const sha256 = await fileSha256(catalog.catalogFile);
   const eventsInTopic = await endOffsetSum(eventLog, topics().products);
   const marker = await readPublishMarker(wiring.dataDir);
@@ -216,7 +236,13 @@ async function publishIfNeeded(eventLog: EventLog, catalog: SampleCatalog, desti
   const summary = await stop.race(publishCatalog(eventLog, catalog.catalogFile, { topic: topics().products, onProgress: (lines) => progress.update(lines) }));
   progress.finish();
   if (summary === STOPPED) return STOPPED;
-  await writePublishMarker(wiring.dataDir, { destination, catalogFile: catalog.catalogFile, sha256, events: summary.published, publishedAt: new Date().toISOString() });
+  await writePublishMarker(wiring.dataDir, {
+    destination,
+    catalogFile: catalog.catalogFile,
+    sha256,
+    events: summary.published,
+    publishedAt: new Date().toISOString(),
+  });
   process.stdout.write(
     `  published ${summary.published} catalog events to ${destination === 'embedded' ? 'the embedded event log' : destination}${summary.invalid ? ` (${summary.invalid} invalid lines skipped)` : ''}\n`,
   );
@@ -226,7 +252,13 @@ async function publishIfNeeded(eventLog: EventLog, catalog: SampleCatalog, desti
  * An index built with another model cannot serve this one's vectors (ingestion refuses to write
  * to it): rebuild it into a new generation through the admin API, as a merchandiser would.
  */
-async function reindexIfModelChanged(api: QueryApiClient, stack: RunningStack, embedderModel: string | undefined, adminKey: string | undefined, stop: StopController): Promise<void | typeof STOPPED> {
+async function reindexIfModelChanged(
+  api: QueryApiClient,
+  stack: RunningStack,
+  embedderModel: string | undefined,
+  adminKey: string | undefined,
+  stop: StopController,
+): Promise<void | typeof STOPPED> {
   const serving = servingCollection((await probeSearch(stack.addresses.searchAddr)).collections);
   if (!serving || !embedderModel || serving.modelId === embedderModel) return;
   process.stdout.write(`  the index (${serving.name}) holds vectors of ${serving.modelId}, the embedder runs ${embedderModel}: rebuilding it\n`);

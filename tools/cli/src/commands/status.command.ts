@@ -21,7 +21,12 @@ export function registerCommand(program: Command): void {
     .command('status')
     .description('services up or down, the model, the index generation and its product and point counts (exit 1 when a service is down)')
     .addOption(apiUrlOption())
-    .addOption(new Option('--ingestion-url <url>', 'ingestion health endpoint base').env('INGESTION_URL').default('http://127.0.0.1:8081').argParser(httpUrlArg('--ingestion-url')))
+    .addOption(
+      new Option('--ingestion-url <url>', 'ingestion health endpoint base')
+        .env('INGESTION_URL')
+        .default('http://127.0.0.1:8081')
+        .argParser(httpUrlArg('--ingestion-url')),
+    )
     .addOption(new Option('--embedder-addr <host:port>', 'embedder gRPC address').env('EMBEDDER_ADDR').default('127.0.0.1:50051'))
     .addOption(new Option('--search-addr <host:port>', 'search gRPC address').env('SEARCH_ADDR').default('127.0.0.1:50052'))
     .addOption(new Option('--timeout <ms>', 'per-probe timeout in milliseconds').default(3000).argParser(integerArg('--timeout', 1, 600_000)))
@@ -38,11 +43,20 @@ export function registerCommand(program: Command): void {
         services: { 'query-api': queryApi, ingestion, embedder, search: { state: search.state, address: search.address, error: search.error } },
         model: embedder.modelId ?? serving?.modelId,
         index: serving
-          ? { alias: 'products', collection: serving.name, generation: generationOf(serving.name), modelId: serving.modelId, products: serving.productCount, points: serving.pointCount }
+          ? {
+              alias: 'products',
+              collection: serving.name,
+              generation: generationOf(serving.name),
+              modelId: serving.modelId,
+              products: serving.productCount,
+              points: serving.pointCount,
+            }
           : undefined,
         collections: search.collections,
       };
-      const down = Object.entries(report.services).filter(([, probe]) => probe.state === 'down').map(([name]) => name);
+      const down = Object.entries(report.services)
+        .filter(([, probe]) => probe.state === 'down')
+        .map(([name]) => name);
       if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(`${formatStatus(report.services, report.model, search.collections)}\n`);
       if (down.length > 0) throw new CliError(`${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} down`);
@@ -57,7 +71,19 @@ interface ServiceRow {
 }
 
 function formatStatus(
-  services: Record<string, { state: string; url?: string; address?: string; error?: string; ready?: boolean; dependencies?: Record<string, string>; modelId?: string; executionProvider?: string }>,
+  services: Record<
+    string,
+    {
+      state: string;
+      url?: string;
+      address?: string;
+      error?: string;
+      ready?: boolean;
+      dependencies?: Record<string, string>;
+      modelId?: string;
+      executionProvider?: string;
+    }
+  >,
   model: string | undefined,
   collections: CollectionInfo[] | undefined,
 ): string {
@@ -71,7 +97,14 @@ function formatStatus(
         : probe.modelId
           ? `${probe.modelId} on ${probe.executionProvider}`
           : probe.ready === false
-            ? `not ready${probe.dependencies ? `: ${Object.entries(probe.dependencies).filter(([, state]) => state !== 'up').map(([dependency]) => `${dependency} down`).join(', ')}` : ''}`
+            ? `not ready${
+                probe.dependencies
+                  ? `: ${Object.entries(probe.dependencies)
+                      .filter(([, state]) => state !== 'up')
+                      .map(([dependency]) => `${dependency} down`)
+                      .join(', ')}`
+                  : ''
+              }`
             : probe.ready
               ? 'ready'
               : '',

@@ -6,7 +6,13 @@ import { CliError } from '../cli/errors';
 import { cliKafkaConnection, describeEventLog, openEventLog } from './event-log';
 
 describe(cliKafkaConnection.name, () => {
-  const environment = { KAFKA_BROKERS: 'env:9092', KAFKA_TLS: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'vsearch', KAFKA_SASL_PASSWORD: 'hunter2-secret' };
+  const environment = {
+    KAFKA_BROKERS: 'env:9092',
+    KAFKA_TLS: 'true',
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_SASL_USERNAME: 'vsearch',
+    KAFKA_SASL_PASSWORD: 'hunter2-secret',
+  };
 
   it('reads TLS and SASL from the environment; --kafka-brokers overrides KAFKA_BROKERS', () => {
     expect(cliKafkaConnection({ dataDir: '.', environment, kafkaBrokers: 'flag:9093' })).toEqual({
@@ -38,7 +44,13 @@ describe(openEventLog.name, () => {
       const eventLog = await openEventLog({ dataDir, topicPrefix: 'dev.', environment: {} });
       expect(eventLog.kind).toBe('embedded');
       expect(describeEventLog(eventLog, { dataDir })).toContain(dataDir);
-      expect(await eventLog.endOffsets('dev.catalog.products.v1')).toEqual(new Map([[0, '0'], [1, '0'], [2, '0']]));
+      expect(await eventLog.endOffsets('dev.catalog.products.v1')).toEqual(
+        new Map([
+          [0, '0'],
+          [1, '0'],
+          [2, '0'],
+        ]),
+      );
       await eventLog.close();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
@@ -46,7 +58,16 @@ describe(openEventLog.name, () => {
   });
 
   it('describes a Kafka connection without its password', () => {
-    const options = { dataDir: '.', environment: { KAFKA_BROKERS: 'k:9093', KAFKA_TLS: 'true', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'hunter2-secret' } };
+    const options = {
+      dataDir: '.',
+      environment: {
+        KAFKA_BROKERS: 'k:9093',
+        KAFKA_TLS: 'true',
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'hunter2-secret',
+      },
+    };
     expect(describeEventLog({ kind: 'kafka' } as never, options)).toBe('Kafka at k:9093 (TLS, SASL plain as u)');
   });
 });

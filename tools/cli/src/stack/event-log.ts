@@ -7,7 +7,14 @@
  * create them with defaults.
  */
 import { ConfigError } from '@vsearch/config';
-import { catalogTopicSpecs, createEventLog, describeKafkaConnection, kafkaConnectionFromEnv, type EventLog, type KafkaConnectionOptions } from '@vsearch/event-log';
+import {
+  catalogTopicSpecs,
+  createEventLog,
+  describeKafkaConnection,
+  kafkaConnectionFromEnv,
+  type EventLog,
+  type KafkaConnectionOptions,
+} from '@vsearch/event-log';
 import { CliError } from '../cli/errors';
 
 export interface OpenEventLogOptions {
@@ -40,5 +47,7 @@ export async function openEventLog(options: OpenEventLogOptions): Promise<EventL
 }
 
 export function describeEventLog(eventLog: EventLog, options: OpenEventLogOptions): string {
-  return eventLog.kind === 'kafka' ? `Kafka at ${describeKafkaConnection(cliKafkaConnection(options))}` : `the embedded event log in ${options.dataDir}/event-log`;
+  return eventLog.kind === 'kafka'
+    ? `Kafka at ${describeKafkaConnection(cliKafkaConnection(options))}`
+    : `the embedded event log in ${options.dataDir}/event-log`;
 }

@@ -4,7 +4,10 @@
  * one Ctrl-C arrives twice (from the terminal, and forwarded by npm), so a
  * repeat within `sameSignalWindowMs` counts as the same one.
  */
-export function waitForStopSignal(onSecondSignal: (signal: NodeJS.Signals) => void = () => process.exit(130), sameSignalWindowMs = 1000): Promise<NodeJS.Signals> {
+export function waitForStopSignal(
+  onSecondSignal: (signal: NodeJS.Signals) => void = () => process.exit(130),
+  sameSignalWindowMs = 1000,
+): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     let firstAt: number | undefined;
     const handler = (signal: NodeJS.Signals) => {

@@ -37,7 +37,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const { environment } = options;
   const wanted = new Set(options.services);
   // The query API starts before ingestion and must know its URL: a "free port" (0) is chosen now.
-  const wiring = wanted.has('ingestion') && options.wiring.ports.ingestion === 0 ? { ...options.wiring, ports: { ...options.wiring.ports, ingestion: await freePort() } } : options.wiring;
+  const wiring =
+    wanted.has('ingestion') && options.wiring.ports.ingestion === 0
+      ? { ...options.wiring, ports: { ...options.wiring.ports, ingestion: await freePort() } }
+      : options.wiring;
   const running = new Map<ServiceName, RunningService>();
   const addresses: StackAddresses = {
     embedderAddr: environment.EMBEDDER_ADDR?.trim() || `${LOOPBACK}:${wiring.ports.embedder}`,

@@ -19,9 +19,19 @@ describe(overridesFor.name, () => {
   const addresses = { embedderAddr: '127.0.0.1:1111', searchAddr: '127.0.0.1:2222', ingestionUrl: 'http://127.0.0.1:3333' };
 
   it('gives each service its own metrics port and the addresses of the others', () => {
-    expect(overridesFor('embedder', wiring, addresses, {}, { executionProviders: 'cpu' })).toMatchObject({ METRICS_PORT: '0', EMBEDDER_PORT: '50051', EXECUTION_PROVIDERS: 'cpu', DATA_DIR: '/tmp/vs', INTRA_OP_THREADS: '1' });
+    expect(overridesFor('embedder', wiring, addresses, {}, { executionProviders: 'cpu' })).toMatchObject({
+      METRICS_PORT: '0',
+      EMBEDDER_PORT: '50051',
+      EXECUTION_PROVIDERS: 'cpu',
+      DATA_DIR: '/tmp/vs',
+      INTRA_OP_THREADS: '1',
+    });
     expect(overridesFor('embedder', wiring, addresses, { INTRA_OP_THREADS: '4' }).INTRA_OP_THREADS).toBeUndefined();
-    expect(overridesFor('ingestion', wiring, addresses, {})).toMatchObject({ EMBEDDER_ADDR: '127.0.0.1:1111', SEARCH_ADDR: '127.0.0.1:2222', INGESTION_PORT: '8081' });
+    expect(overridesFor('ingestion', wiring, addresses, {})).toMatchObject({
+      EMBEDDER_ADDR: '127.0.0.1:1111',
+      SEARCH_ADDR: '127.0.0.1:2222',
+      INGESTION_PORT: '8081',
+    });
     expect(overridesFor('query-api', wiring, addresses, {}, { catalogImagesDir: '/tmp/vs/catalog/images', adminApiKeys: ['k'] })).toMatchObject({
       QUERY_API_PORT: '18080',
       INGESTION_URL: 'http://127.0.0.1:3333',

@@ -77,7 +77,13 @@ export interface ExtraSettings {
   internalOnLoopback?: boolean;
 }
 
-export function overridesFor(name: ServiceName, wiring: StackWiring, addresses: StackAddresses, environment: NodeJS.ProcessEnv, extra: ExtraSettings = {}): ServiceOverrides {
+export function overridesFor(
+  name: ServiceName,
+  wiring: StackWiring,
+  addresses: StackAddresses,
+  environment: NodeJS.ProcessEnv,
+  extra: ExtraSettings = {},
+): ServiceOverrides {
   const common: ServiceOverrides = { DATA_DIR: wiring.dataDir };
   if (wiring.logLevel) common.LOG_LEVEL = wiring.logLevel;
   const loopbackHost = (variable: string): ServiceOverrides => (extra.internalOnLoopback && !environment[variable] ? { [variable]: LOOPBACK } : {});

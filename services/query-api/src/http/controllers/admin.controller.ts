@@ -23,7 +23,10 @@ export class AdminController {
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Rebuild the index into a new collection generation, then swap the alias; or, with categories, refresh those products in place', operationId: 'requestReindex' })
+  @ApiOperation({
+    summary: 'Rebuild the index into a new collection generation, then swap the alias; or, with categories, refresh those products in place',
+    operationId: 'requestReindex',
+  })
   @ApiBody({ required: false, schema: openApiSchema(reindexBodySchema, 'input') as never })
   @ApiAcceptedResponse({ description: 'the request is published; follow it with GET /v1/admin/reindex/{jobId}', schema: openApiSchema(reindexAcceptedSchema) })
   @ApiErrors(400, 401, 403, 503)

@@ -63,14 +63,18 @@ const oneOf = <T extends string>(values: readonly T[], fallback: T, description:
     .meta({ description });
 
 export const sortShape = {
-  sort: oneOf(SEARCH_SORTS, 'relevance', 'result order: `relevance` (the ranking score), `price_asc`, `price_desc`, or `newest` (most recently changed in the catalog first)'),
+  sort: oneOf(
+    SEARCH_SORTS,
+    'relevance',
+    'result order: `relevance` (the ranking score), `price_asc`, `price_desc`, or `newest` (most recently changed in the catalog first)',
+  ),
 };
 
 export const modeShape = {
   mode: oneOf(
     SEARCH_MODES,
     'hybrid',
-    'how the words are matched: `hybrid` fuses the keyword (BM25) and vector (CLIP) rankings by reciprocal rank; `vector` ranks by CLIP similarity alone; `keyword` by the product\'s words alone (the embedder is not called)',
+    "how the words are matched: `hybrid` fuses the keyword (BM25) and vector (CLIP) rankings by reciprocal rank; `vector` ranks by CLIP similarity alone; `keyword` by the product's words alone (the embedder is not called)",
   ),
 };
 

@@ -3,15 +3,10 @@ import { z } from 'zod';
 
 export const reindexBodySchema = z
   .strictObject({
-    categories: z
-      .array(z.string().trim().min(1).max(100))
-      .min(1)
-      .max(20)
-      .optional()
-      .meta({
-        description:
-          'refresh only products in these categories, in place in the live collection (fetched and embedded again; no new generation, no alias swap); when absent, the whole catalog is rebuilt into a new generation and the alias swapped',
-      }),
+    categories: z.array(z.string().trim().min(1).max(100)).min(1).max(20).optional().meta({
+      description:
+        'refresh only products in these categories, in place in the live collection (fetched and embedded again; no new generation, no alias swap); when absent, the whole catalog is rebuilt into a new generation and the alias swapped',
+    }),
     reason: z.string().max(500).optional().meta({ description: 'why, for the audit log' }),
   })
   .default({});

@@ -14,11 +14,14 @@ export const searchResultSchema = z.object({
   score: z.number().meta({
     description:
       'the ranking score of the response\'s `mode`, best first under `sort=relevance`: `vector` (and photo search, "more like this"): cosine similarity of the best-matching image, -1 to 1; ' +
-      '`keyword`: BM25 score of the product\'s words (0 up, unbounded); `hybrid`: reciprocal-rank fusion, the sum over both rankings of `weight / (k + rank)` (about 0.03 at most with the defaults). ' +
+      "`keyword`: BM25 score of the product's words (0 up, unbounded); `hybrid`: reciprocal-rank fusion, the sum over both rankings of `weight / (k + rank)` (about 0.03 at most with the defaults). " +
       'Scores of different modes or queries are not comparable',
   }),
-  vectorScore: z.number().optional().meta({ description: 'cosine similarity of the best-matching image, when the vector ranking saw the product (hybrid and vector)' }),
-  keywordScore: z.number().optional().meta({ description: 'BM25 score of the product\'s words, when they matched the query (hybrid and keyword)' }),
+  vectorScore: z
+    .number()
+    .optional()
+    .meta({ description: 'cosine similarity of the best-matching image, when the vector ranking saw the product (hybrid and vector)' }),
+  keywordScore: z.number().optional().meta({ description: "BM25 score of the product's words, when they matched the query (hybrid and keyword)" }),
   title: z.string(),
   imageUrl: z.string().meta({ description: 'URL of the image that matched' }),
   matchedImageId: z.string(),
@@ -30,11 +33,21 @@ export const searchResultSchema = z.object({
 
 export const searchResponseSchema = z.object({
   results: z.array(searchResultSchema),
-  total: z.number().int().nonnegative().optional().meta({
-    description: `products the query matched with the filters applied (the same set the facets count), exact up to ${MATCH_COUNT_CAP}; past it \`total\` is ${MATCH_COUNT_CAP} and \`totalIsLowerBound\` is true. Absent for "more like this", which does not count`,
-  }),
-  totalIsLowerBound: z.boolean().optional().meta({ description: `true when more than ${MATCH_COUNT_CAP} products matched (show "${MATCH_COUNT_CAP}+")` }),
-  mode: z.enum(SEARCH_MODES).meta({ description: 'the ranking that produced `score`: the text query\'s `mode`; `vector` for photo search and "more like this"' }),
+  total: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .meta({
+      description: `products the query matched with the filters applied (the same set the facets count), exact up to ${MATCH_COUNT_CAP}; past it \`total\` is ${MATCH_COUNT_CAP} and \`totalIsLowerBound\` is true. Absent for "more like this", which does not count`,
+    }),
+  totalIsLowerBound: z
+    .boolean()
+    .optional()
+    .meta({ description: `true when more than ${MATCH_COUNT_CAP} products matched (show "${MATCH_COUNT_CAP}+")` }),
+  mode: z
+    .enum(SEARCH_MODES)
+    .meta({ description: 'the ranking that produced `score`: the text query\'s `mode`; `vector` for photo search and "more like this"' }),
   facets: z
     .object({
       categories: z.array(facetCount),

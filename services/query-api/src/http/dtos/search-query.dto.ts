@@ -10,16 +10,11 @@ export const QUERY_MAX_CHARS = 12_000;
 
 export const textSearchQuerySchema = z
   .strictObject({
-    q: z
-      .string({ error: 'q is required' })
-      .trim()
-      .min(1, 'must not be empty')
-      .max(QUERY_MAX_CHARS, `must be at most ${QUERY_MAX_CHARS} characters`)
-      .meta({
-        description:
-          'what the shopper is looking for, as plain words: quotes, `-`, `*`, `:` and other punctuation are ordinary characters (no query syntax); stop words ("a", "the") and punctuation match no words',
-        example: 'red leather ankle boots',
-      }),
+    q: z.string({ error: 'q is required' }).trim().min(1, 'must not be empty').max(QUERY_MAX_CHARS, `must be at most ${QUERY_MAX_CHARS} characters`).meta({
+      description:
+        'what the shopper is looking for, as plain words: quotes, `-`, `*`, `:` and other punctuation are ordinary characters (no query syntax); stop words ("a", "the") and punctuation match no words',
+      example: 'red leather ankle boots',
+    }),
     ...modeShape,
     ...sortShape,
     ...filterShape,
