@@ -123,7 +123,8 @@ describe('vsearch start (npm start)', () => {
     const table = await runCli(['search', 'red', 'dress', '--limit', '3', '--api-url', apiUrl]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/#\s+score\s+product\s+title/);
-    expect(table.stdout).toMatch(/3 results in \d+ ms/);
+    // The summary counts every matched product (total), then the page shown.
+    expect(table.stdout).toMatch(/\d+ results?, showing 1-3 in \d+ ms \(hybrid, model clip-mini@/);
     const json = await runCli(['search', 'red dress', '--json', '--in-stock', '--api-url', apiUrl]);
     expect(json.code).toBe(0);
     expect((JSON.parse(json.stdout) as { results: { inStock: boolean }[] }).results.every((result) => result.inStock)).toBe(true);
