@@ -9,6 +9,8 @@ import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export const VSEARCH_CLI = path.join(REPO_ROOT, 'tools/cli/bin/vsearch.js');
+/** Runs a TypeScript entry point as the service images do (`node tools/cli/bin/run-ts.js services/<name>/src/main.ts`). */
+export const RUN_TS = path.join(REPO_ROOT, 'tools/cli/bin/run-ts.js');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -74,7 +76,12 @@ export interface SpawnCliOptions {
 
 /** Runs `node tools/cli/bin/vsearch.js <args>` from the repository root, capturing its output. */
 export function spawnCli(args: string[], options: SpawnCliOptions = {}): CliProcess {
-  const child = spawn(process.execPath, [VSEARCH_CLI, ...args], {
+  return spawnNodeScript(VSEARCH_CLI, args, options);
+}
+
+/** Runs `node <script> <args>` from the repository root, capturing its output. */
+export function spawnNodeScript(script: string, args: string[], options: SpawnCliOptions = {}): CliProcess {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: REPO_ROOT,
     env: toProcessEnv(process.env, options.env ?? {}),
     stdio: ['ignore', 'pipe', 'pipe'],

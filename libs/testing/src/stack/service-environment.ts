@@ -1,11 +1,11 @@
 /**
  * What a service started by the test harness is told through its environment: which ports it
  * binds (and on loopback only), where the services it calls listen, its DATA_DIR, and the
- * caller's own settings on top. Pure: the harness spawns `vsearch serve <name>` with the result.
+ * caller's own settings on top. Pure: the harness runs `services/<name>/src/main.ts` with the result.
  */
 import type { EnvSettings } from '../processes';
 
-/** The services `vsearch serve <name>` runs, in the order they can start (the ones called first). */
+/** The services the harness starts, in the order they can start (the ones called first). */
 export const STACK_SERVICES = ['embedder', 'search', 'query-api', 'ingestion'] as const;
 export type StackServiceName = (typeof STACK_SERVICES)[number];
 
@@ -82,7 +82,7 @@ export interface ServiceEnvironmentInput {
 }
 
 /**
- * The environment for `vsearch serve <name>`, lowest precedence first: the harness's defaults
+ * The environment of a service process, lowest precedence first: the harness's defaults
  * (loopback, CPU, LOG_LEVEL), the wiring (DATA_DIR, the peers' addresses), the caller's settings,
  * then the ports. A caller's setting for a port variable is refused, since the harness would
  * then wait on, and tell the other services, a port the service does not listen on.

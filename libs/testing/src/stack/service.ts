@@ -1,10 +1,13 @@
 /**
  * One service of this repository as a child process started through its public entry point,
- * `vsearch serve <name>`, configured by the environment alone (as the Helm chart runs it): on
+ * `services/<name>/src/main.ts` run exactly as its container image runs it (the Dockerfile's CMD),
+ * configured by the environment alone (as the Helm chart runs it). Not `vsearch serve <name>`:
+ * that process also loads every CLI command, so a benchmark would measure a heavier process than
+ * production runs. On
  * known ports, waited on until ready, its output kept for assertions and for failure messages,
  * stopped with SIGTERM (SIGKILL after a grace period), and restartable on the same ports.
  */
-import { freePort, spawnCli, type CliProcess, type EnvSettings } from '../processes';
+import { freePort, RUN_TS, spawnNodeScript, type CliProcess, type EnvSettings } from '../processes';
 import { isReady } from './readiness';
 import { addressOf, assignPorts, serviceEnvironment, type ServicePorts, type StackServiceName } from './service-environment';
 
@@ -30,7 +33,7 @@ export interface RunningService {
   /** `127.0.0.1:port` for the gRPC services, `http://127.0.0.1:port` for the HTTP ones. */
   readonly address: string;
   readonly dataDir?: string;
-  /** The process the service runs in (`vsearch serve` runs it in its own process), for /proc figures. */
+  /** The process the service runs in (its own child process), for /proc figures. */
   readonly pid: number | undefined;
   /** Everything the service printed since it was first started (restarts included). */
   logs(): string;
@@ -95,7 +98,7 @@ class ServiceProcess implements RunningService {
   }
 
   async start(): Promise<void> {
-    const child = spawnCli(['serve', this.name], { env: this.env, echo: this.options.echo });
+    const child = spawnNodeScript(RUN_TS, [`services/${this.name}/src/main.ts`], { env: this.env, echo: this.options.echo });
     this.current = child;
     try {
       await this.waitUntilReady(child);
@@ -127,7 +130,7 @@ class ServiceProcess implements RunningService {
     for (;;) {
       if (!child.isRunning())
         throw new Error(
-          `${this.name} (vsearch serve ${this.name}) exited with ${child.child.exitCode ?? child.child.signalCode} before it was ready${this.logTail()}`,
+          `${this.name} (services/${this.name}/src/main.ts) exited with ${child.child.exitCode ?? child.child.signalCode} before it was ready${this.logTail()}`,
         );
       try {
         if (await isReady(this.name, this.address)) return;
