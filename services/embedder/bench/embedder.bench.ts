@@ -3,7 +3,7 @@
  * ceiling, the raw onnxruntime-node session with the same threads.
  *
  * - raw: ModelRuntime in this process, batch sizes 1…64 back to back; the best is the ceiling;
- * - gRPC: the real service (child process, `vsearch serve embedder`), one item per call from
+ * - gRPC: the real service (child process, `services/embedder/src/main.ts` as its image runs it), one item per call from
  *   1, 8 and 64 concurrent callers, batching on (MAX_BATCH, MAX_WAIT_MS) and off (MAX_BATCH=1);
  * - interactive latency: one text query at a time while bulk calls from another process keep the
  *   bulk lane full (bulk texts, then bulk images), p50/p99 against MAX_WAIT_MS + two batch times;

@@ -1,7 +1,7 @@
 /**
  * Ingestion throughput, end to end (`npm run bench:ingestion [-- --products N --runs R]`):
  * a topic pre-filled with a generated catalog (images on a local HTTP host), the real
- * embedder (bundled model, CPU) and search as child processes (`vsearch serve`, through the
+ * embedder (bundled model, CPU) and search as child processes (their `main.ts`, through the
  * @vsearch/testing harness), ingestion in this process from a fresh consumer group into a fresh store. Beside
  * it, the embedder's own images/s measured raw in the same run (pixels already preprocessed,
  * bulk lane, the same batch size and concurrency): the pipeline should reach ≥ 80% of it.

@@ -1,7 +1,7 @@
 /**
  * real: an Apache Kafka broker (KAFKA_BROKERS or tools/kafka/kafka.sh), the embedded event log
  * (files under a temp DATA_DIR), the embedder (bundled model, CPU) and search (embedded store)
- * as child processes started by `vsearch serve` (the @vsearch/testing harness), a local HTTP
+ * as child processes started from their `main.ts` (the @vsearch/testing harness), a local HTTP
  * image host with a generated catalog, sharp, the ingestion service itself (in process).
  * mock: nothing. Kafka topics and consumer groups carry a prefix of their own.
  */

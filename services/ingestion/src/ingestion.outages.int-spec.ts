@@ -2,8 +2,8 @@
  * Outages lose nothing and dead-letter nothing.
  * real: Apache Kafka brokers (the shared test broker, and one of this test's own that it kills
  * with SIGKILL and restarts via tools/kafka/kafka.sh), the embedder and search as child
- * processes started by `vsearch serve` (the @vsearch/testing harness; the embedder is stopped
- * for 10 s and started again), ingestion in process and, for SIGTERM, as `vsearch serve ingestion`,
+ * processes started from their `main.ts` (the @vsearch/testing harness; the embedder is stopped
+ * for 10 s and started again), ingestion in process and, for SIGTERM, as its own process (`main.ts`),
  * a local image host.
  * mock: nothing.
  */

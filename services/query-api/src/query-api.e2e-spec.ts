@@ -1,7 +1,7 @@
 /**
  * The query API end to end, over its public HTTP API and in a real browser.
  * real: the query API, embedder, search and ingestion services (child processes
- * started with `vsearch serve <name>` by the @vsearch/testing harness, bundled
+ * started from their `main.ts` by the @vsearch/testing harness, bundled
  * model on CPU, embedded vector store and event log; ingestion indexes the
  * generated catalog and runs the reindex), sharp preprocessing, Debian's
  * Chromium (playwright-core).

@@ -1,6 +1,6 @@
 /**
  * The running stack for the query API's end-to-end tests: a generated catalog and the four
- * services as child processes started through `vsearch serve` by the @vsearch/testing harness
+ * services as child processes started from their `main.ts` by the @vsearch/testing harness
  * (bundled model on CPU, embedded vector store and embedded event log in a temp dir), the catalog
  * indexed the way production does it: its events published to catalog.products.v1, ingestion
  * fetching the images from the query API's /catalog-images. Test-only: imported by *.e2e-spec.ts files.
