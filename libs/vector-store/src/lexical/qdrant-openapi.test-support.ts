@@ -39,8 +39,8 @@ function specCandidates(): string[] {
 /** Validates a value against one of the spec's component schemas; `errors` is ajv's text when it does not conform. */
 export type SchemaCheck = (value: unknown) => { valid: boolean; errors: string };
 
-/** Loads the spec (failing with every place it looked) and returns a validator factory by schema name. */
-export function loadQdrantSchemas(): { check(schemaName: string): SchemaCheck; schemaNames: string[] } {
+/** The spec as JSON Schema (OpenAPI's `nullable` converted), read from where `shared/` lies; fails naming every place it looked. */
+export function readQdrantSpec(options: { closeObjects?: boolean } = {}): { components: { schemas: Record<string, unknown> }; paths: Record<string, unknown> } {
   const candidates = specCandidates();
   const specPath = candidates.find((candidate) => fs.existsSync(candidate));
   if (!specPath) {
@@ -48,12 +48,23 @@ export function loadQdrantSchemas(): { check(schemaName: string): SchemaCheck; s
       `Qdrant's OpenAPI spec is missing: looked for ${candidates.join(' and ')} (../shared/reference/qdrant/openapi-v1.19.0.json next to the repository root ${REPO_ROOT}, its main checkout, or the repository it was cloned from)`,
     );
   }
-  const spec = closeObjects(openApiToJsonSchema(JSON.parse(fs.readFileSync(specPath, 'utf8')))) as { components: { schemas: Record<string, unknown> } };
-  // Numeric and string formats of the spec (uint, double, uuid, ...) are not checked; examples and other annotations are ignored.
+  const converted = openApiToJsonSchema(JSON.parse(fs.readFileSync(specPath, 'utf8')));
+  return (options.closeObjects ? closeObjects(converted) : converted) as ReturnType<typeof readQdrantSpec>;
+}
+
+/** An ajv instance holding the spec under the id `qdrant`; numeric and string formats (uint, double, uuid, ...) are not checked. */
+export function qdrantAjv(spec: object): Ajv {
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
   for (const format of ['uint', 'uint64', 'uint32', 'uint8', 'uint16', 'int64', 'int32', 'float', 'double', 'uuid', 'date-time', 'partial-date-time'])
     ajv.addFormat(format, true);
   ajv.addSchema(spec, 'qdrant');
+  return ajv;
+}
+
+/** Loads the spec with closed objects and returns a validator factory by schema name. */
+export function loadQdrantSchemas(): { check(schemaName: string): SchemaCheck; schemaNames: string[] } {
+  const spec = readQdrantSpec({ closeObjects: true });
+  const ajv = qdrantAjv(spec);
   const schemaNames = Object.keys(spec.components.schemas);
   return {
     schemaNames,

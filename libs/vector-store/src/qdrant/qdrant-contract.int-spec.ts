@@ -9,74 +9,23 @@
  * every recorded request body is validated against the request schema of its
  * path and method in the spec.
  */
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import Ajv from 'ajv';
-import { REPO_ROOT } from '@vsearch/testing';
+import type Ajv from 'ajv';
 import { describeVectorStoreConformance } from '../conformance/vector-store.conformance';
+import { qdrantAjv, readQdrantSpec } from '../lexical/qdrant-openapi.test-support';
 import { FakeQdrantServer } from '../conformance/fake-qdrant.server';
 import { isVectorStoreError } from '../errors';
 import type { ProductData } from '../types';
 import { QdrantVectorStore } from './qdrant.vector-store';
-
-const SPEC_IN_SHARED = path.join('shared', 'reference', 'qdrant', 'openapi-v1.19.0.json');
-
-/**
- * Where `shared/` lies beside this checkout, beside the main checkout of a git worktree, or, for a
- * clone made elsewhere (a fresh clone in a temporary directory), beside the local repository it was cloned from.
- */
-function specCandidates(): string[] {
-  const candidates = [path.resolve(REPO_ROOT, '..', SPEC_IN_SHARED)];
-  try {
-    const commonDir = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    candidates.push(path.resolve(commonDir, '..', '..', SPEC_IN_SHARED));
-  } catch {
-    // Not a git checkout.
-  }
-  try {
-    const origin = execFileSync('git', ['config', '--get', 'remote.origin.url'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    if (path.isAbsolute(origin)) candidates.push(path.resolve(origin, '..', SPEC_IN_SHARED));
-  } catch {
-    // Not a git checkout, or no origin: only the path beside this checkout.
-  }
-  return candidates;
-}
-
-const SPEC_CANDIDATES = specCandidates();
-const SPEC_PATH = SPEC_CANDIDATES.find((candidate) => fs.existsSync(candidate)) ?? SPEC_CANDIDATES[0];
 
 /** Reads the spec (failing with where it looked) and builds an ajv instance holding it as JSON Schema under the id `qdrant`. */
 function loadSpecValidator(): {
   ajv: Ajv;
   spec: { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: object }> } }>> };
 } {
-  if (!fs.existsSync(SPEC_PATH)) {
-    throw new Error(
-      `Qdrant's OpenAPI spec is missing: looked for ${SPEC_CANDIDATES.join(' and ')} (../shared/reference/qdrant/openapi-v1.19.0.json next to the repository root ${REPO_ROOT}, or next to the repository it was cloned from)`,
-    );
-  }
-  const spec = openApiToJsonSchema(JSON.parse(fs.readFileSync(SPEC_PATH, 'utf8'))) as ReturnType<typeof loadSpecValidator>['spec'];
-  // Numeric and string formats of the spec (uint, double, uuid, ...) are not checked; examples and other annotations are ignored.
-  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-  for (const format of ['uint', 'uint64', 'uint32', 'uint8', 'uint16', 'int64', 'int32', 'float', 'double', 'uuid', 'date-time', 'partial-date-time'])
-    ajv.addFormat(format, true);
-  ajv.addSchema(spec, 'qdrant');
-  return { ajv, spec };
+  const spec = readQdrantSpec() as unknown as ReturnType<typeof loadSpecValidator>['spec'];
+  return { ajv: qdrantAjv(spec), spec };
 }
 
-/** OpenAPI 3.0 `nullable: true` → JSON Schema's null type, which ajv understands. */
-function openApiToJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(openApiToJsonSchema);
-  if (!node || typeof node !== 'object') return node;
-  const { nullable, ...rest } = node as Record<string, unknown>;
-  const converted = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, openApiToJsonSchema(value)]));
-  if (nullable !== true) return converted;
-  if (Object.keys(converted).length === 0) return { type: 'null' };
-  if (typeof converted.type === 'string')
-    return { ...converted, type: [converted.type, 'null'], ...(Array.isArray(converted.enum) ? { enum: [...converted.enum, null] } : {}) };
-  return { anyOf: [converted, { type: 'null' }] };
-}
 const fake = new FakeQdrantServer();
 
 beforeAll(() => fake.start());
