@@ -57,34 +57,21 @@ describe(GrpcProductSearchIndex.name, () => {
     const { client, calls } = fakeClient({});
     const index = new GrpcProductSearchIndex(client, 500);
     const fusion = { k: 30, vectorWeight: 1, keywordWeight: 2 };
-    const page = await index.searchProducts(
-      {
-        mode: 'hybrid',
-        vector: Float32Array.from([1]),
-        text: 'Nimbus backpack',
-        sort: 'price_asc',
-        fusion,
-        filter: FILTER,
-        limit: 5,
-        offset: 10,
-        scoreThreshold: 0.2,
-        withFacets: true,
-      },
-      { requestId: 'r-1' },
-    );
+    const query = {
+      mode: 'hybrid' as const,
+      vector: Float32Array.from([1]),
+      text: 'Nimbus backpack',
+      sort: 'price_asc' as const,
+      fusion,
+      filter: FILTER,
+      limit: 5,
+      offset: 10,
+      scoreThreshold: 0.2,
+      withFacets: true,
+    };
+    const page = await index.searchProducts(query, { requestId: 'r-1' });
     expect(calls[0]).toEqual([
-      {
-        mode: 'hybrid',
-        vector: Float32Array.from([1]),
-        text: 'Nimbus backpack',
-        sort: 'price_asc',
-        fusion,
-        filter: FILTER,
-        limit: 5,
-        offset: 10,
-        scoreThreshold: 0.2,
-        withFacets: true,
-      },
+      { ...query, vector: Float32Array.from([1]) },
       { requestId: 'r-1', deadlineMs: 500 },
     ]);
     expect(page).toEqual(PAGE);
