@@ -217,6 +217,12 @@ export interface CollectionInfo {
   productCount: number;
   pointCount: number;
   aliases: string[];
+  /**
+   * Set when the store found this collection damaged (a checksum mismatch, a short read): what is
+   * damaged, in words an operator can act on. A damaged collection is not served as if complete;
+   * ingestion rebuilds it from the catalog topic. Absent when the collection is intact.
+   */
+  damage?: string;
 }
 
 /**

@@ -293,6 +293,7 @@ export function collectionToProto(info: CollectionInfo): searchV1.CollectionInfo
     productCount: info.productCount,
     pointCount: info.pointCount,
     aliases: [...info.aliases],
+    damage: info.damage ?? '',
   };
 }
 
@@ -304,5 +305,6 @@ export function collectionFromProto(info: searchV1.CollectionInfo): CollectionIn
     productCount: Number(info.productCount),
     pointCount: Number(info.pointCount),
     aliases: [...info.aliases],
+    ...(info.damage ? { damage: info.damage } : {}),
   };
 }

@@ -448,6 +448,11 @@ export interface CollectionInfo {
   pointCount: number;
   /** aliases pointing at it. */
   aliases: string[];
+  /**
+   * damage found in the collection's stored data (file, offset, what is affected); empty when intact.
+   * A damaged collection is not served as complete and is rebuilt from the catalog topic.
+   */
+  damage: string;
 }
 
 /** ListCollectionsResponse lists the collections. */
@@ -2685,7 +2690,7 @@ export const ListCollectionsRequest: MessageFns<ListCollectionsRequest> = {
 };
 
 function createBaseCollectionInfo(): CollectionInfo {
-  return { name: "", modelId: "", dimension: 0, productCount: 0, pointCount: 0, aliases: [] };
+  return { name: "", modelId: "", dimension: 0, productCount: 0, pointCount: 0, aliases: [], damage: "" };
 }
 
 export const CollectionInfo: MessageFns<CollectionInfo> = {
@@ -2707,6 +2712,9 @@ export const CollectionInfo: MessageFns<CollectionInfo> = {
     }
     for (const v of message.aliases) {
       writer.uint32(50).string(v!);
+    }
+    if (message.damage !== "") {
+      writer.uint32(58).string(message.damage);
     }
     return writer;
   },
@@ -2770,6 +2778,14 @@ export const CollectionInfo: MessageFns<CollectionInfo> = {
             }
 
             message.aliases.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.damage = reader.string();
             continue;
           }
         }
