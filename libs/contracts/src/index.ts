@@ -4,3 +4,4 @@ export * from './parse';
 export * from './product';
 export * from './errors';
 export * from './collections';
+export * from './tagging';
