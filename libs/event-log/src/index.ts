@@ -5,3 +5,5 @@ export * from './kafka-connection';
 export * from './dead-letter.publisher';
 export * from './catalog-file';
 export * from './create-event-log';
+export * from './dead-letter';
+export * from './dead-letter.reader';

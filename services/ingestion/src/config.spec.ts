@@ -40,4 +40,11 @@ describe(loadIngestionConfig.name, () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual(['KAFKA_SASL_PASSWORD (unset): required when KAFKA_SASL_MECHANISM is set']);
   });
+
+  it('heals by default every 10 s, can be turned off, and refuses a bad interval naming it', () => {
+    expect(loadIngestionConfig({}, {}).heal).toEqual({ checkMs: 10_000, abandonedAfterChecks: 6 });
+    expect(loadIngestionConfig({ HEAL_CHECK_MS: 500 }, {}).heal?.checkMs).toBe(500);
+    expect(loadIngestionConfig({ SELF_HEAL: 'false' }, {}).heal).toBeUndefined();
+    expect(() => loadIngestionConfig({ HEAL_CHECK_MS: '0' }, {})).toThrow(/HEAL_CHECK_MS/);
+  });
 });

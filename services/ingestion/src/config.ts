@@ -70,6 +70,12 @@ export const ingestionEnvSchema = z
     REINDEX_REQUEST_MAX_AGE_MS: env.positiveInt(6 * 3600 * 1000),
     /** How often the collections (alias target, reindex generation) are re-read from search. */
     COLLECTIONS_REFRESH_MS: env.positiveInt(2_000),
+    /** Rebuild a damaged live collection from the catalog topic without an operator (a new generation, the alias swap). */
+    SELF_HEAL: env.boolean(true),
+    /** How often the live collection is checked for damage search reports. */
+    HEAL_CHECK_MS: env.positiveInt(10_000),
+    /** Checks without growth after which a newer generation no job here fills is taken as an abandoned rebuild and dropped. */
+    HEAL_ABANDONED_AFTER_CHECKS: env.positiveInt(6),
     SHUTDOWN_GRACE_MS: env.positiveInt(15_000),
     LOG_LEVEL: env.logLevel(),
   })
@@ -109,6 +115,8 @@ export interface IngestionConfig {
     dependencyRetryMaxMs: number;
   };
   collectionsRefreshMs: number;
+  /** Self-healing of a damaged live collection; undefined when SELF_HEAL is off. */
+  heal: { checkMs: number; abandonedAfterChecks: number } | undefined;
   reindexRequestMaxAgeMs: number;
   shutdownGraceMs: number;
   logLevel: string;
@@ -153,6 +161,7 @@ export function loadIngestionConfig(overrides: IngestionConfigOverrides = {}, en
       dependencyRetryMaxMs: parsed.DEPENDENCY_RETRY_MAX_MS,
     },
     collectionsRefreshMs: parsed.COLLECTIONS_REFRESH_MS,
+    heal: parsed.SELF_HEAL ? { checkMs: parsed.HEAL_CHECK_MS, abandonedAfterChecks: parsed.HEAL_ABANDONED_AFTER_CHECKS } : undefined,
     reindexRequestMaxAgeMs: parsed.REINDEX_REQUEST_MAX_AGE_MS,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     logLevel: parsed.LOG_LEVEL,

@@ -8,7 +8,8 @@
  *
  * Dependencies run one way (no forward references): ModelTracker and CollectionRegistry read the
  * embedder and search; the CatalogEventHandler writes through them; the ReindexService replays
- * through the handler; the IngestionRunner drives them all.
+ * through the handler; the IngestionRunner drives them all; the CollectionHealer watches the live
+ * collection and rebuilds it through the ReindexService when search reports it damaged.
  */
 import { createEventLog, DeadLetterPublisher, type EventLog } from '@vsearch/event-log';
 import { createLogger, createMetricsRegistry, type Logger } from '@vsearch/observability';
@@ -20,6 +21,7 @@ import { loadIngestionConfig, type IngestionConfigOverrides } from './config';
 import { startIngestionHttpServer } from './http/ingestion-http.server';
 import { IngestionMetrics } from './metrics/ingestion.metrics';
 import { CatalogEventHandler } from './services/catalog-event.handler';
+import { CollectionHealer } from './services/collection-healer';
 import { CollectionRegistry } from './services/collection-registry';
 import { EmbedQueue } from './services/embed-queue';
 import { EmbeddingCache, loadEmbeddingCache, saveEmbeddingCache } from './services/embedding-cache';
@@ -128,10 +130,12 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     log,
   );
   const runner = new IngestionRunner(config, eventLog, model, collections, handler, reindex, metrics, log);
+  const healer = config.heal ? new CollectionHealer(index, reindex, model.current, metrics, config.heal, log) : undefined;
 
   // Transport, then start: probes answer (not ready) before the first dependency round.
-  const http = await startIngestionHttpServer({ runner, reindex, registry }, config.http);
+  const http = await startIngestionHttpServer({ runner, reindex, healer, registry }, config.http);
   await runner.start();
+  healer?.start();
   log.info(
     { port: http.port, eventLog: eventLog.kind, embedder: config.embedderAddress, search: config.searchAddress, readiness: runner.readiness() },
     'ingestion started',
@@ -144,7 +148,10 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     readiness: () => runner.readiness(),
     close() {
       closing ??= (async () => {
+        // The healer first: its check must not start a heal while the runner stops the reindex service.
+        const healerStopped = healer?.stop();
         await runner.close();
+        await healerStopped;
         if (cacheFile && cache.size > 0) {
           await saveEmbeddingCache(cache, cacheFile).catch((error: unknown) => log.warn({ err: error, file: cacheFile }, 'embedding cache not saved'));
         }

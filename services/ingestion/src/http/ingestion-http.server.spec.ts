@@ -11,6 +11,7 @@ import { Registry } from 'prom-client';
 import { loadIngestionConfig } from '../config';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { CatalogEventHandler } from '../services/catalog-event.handler';
+import { CollectionHealer } from '../services/collection-healer';
 import { CollectionRegistry } from '../services/collection-registry';
 import { EmbedQueue } from '../services/embed-queue';
 import { EmbeddingCache } from '../services/embedding-cache';
@@ -71,7 +72,8 @@ describe(startIngestionHttpServer.name, () => {
     );
     const runner = new IngestionRunner(config, eventLog, model, collections, handler, reindex, metrics, logger);
     metrics.events.inc({ outcome: 'indexed' });
-    server = await startIngestionHttpServer({ runner, reindex, registry }, { host: '127.0.0.1', port: 0 });
+    const healer = new CollectionHealer(index, reindex, model.current, metrics, { checkMs: 60_000, abandonedAfterChecks: 1 }, logger);
+    server = await startIngestionHttpServer({ runner, reindex, healer, registry }, { host: '127.0.0.1', port: 0 });
     url = (route) => `http://127.0.0.1:${server.port}${route}`;
   });
 
@@ -108,5 +110,11 @@ describe(startIngestionHttpServer.name, () => {
     const unknown = await fetch(url('/internal/reindex/job-2'));
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it('serves the self-heal state', async () => {
+    const response = await fetch(url('/internal/heal'));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ enabled: true, state: 'idle' });
   });
 });

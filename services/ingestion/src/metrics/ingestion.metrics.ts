@@ -1,4 +1,4 @@
-/** Prometheus metrics of ingestion: events by outcome, end-to-end lag, consumer lag, fetch and embed latency, dead letters. */
+/** Prometheus metrics of ingestion: events by outcome, end-to-end lag, consumer lag, fetch and embed latency, dead letters, reindex and self-heal. */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { PartitionLag } from '@vsearch/event-log';
 
@@ -19,6 +19,8 @@ export class IngestionMetrics {
   readonly cache: Counter<'result'>;
   readonly dependencyRetries: Counter<'dependency'>;
   readonly reindexProgress: Gauge<'job_id' | 'kind'>;
+  readonly heals: Counter<'outcome'>;
+  readonly healInProgress: Gauge;
   private lagSource: () => PartitionLag[] = () => [];
 
   constructor(registry: Registry) {
@@ -93,6 +95,17 @@ export class IngestionMetrics {
       registers: [registry],
     });
     this.reindexProgress = new Gauge({ name: 'ingestion_reindex_products', help: 'Reindex progress', labelNames: ['job_id', 'kind'], registers: [registry] });
+    this.heals = new Counter({
+      name: 'ingestion_heals_total',
+      help: 'Self-heals of a damaged live collection, by outcome (healed, failed, deferred: another replica heals)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.healInProgress = new Gauge({
+      name: 'ingestion_heal_in_progress',
+      help: '1 while this replica rebuilds a damaged live collection',
+      registers: [registry],
+    });
   }
 
   observeConsumerLag(source: () => PartitionLag[]): void {

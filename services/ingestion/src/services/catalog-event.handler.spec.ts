@@ -1,4 +1,4 @@
-import type { BatchControl, DeadLetterPublisher, PartitionBatch } from '@vsearch/event-log';
+import { deadLetterFromEvent, replayRecordOf, type BatchControl, type DeadLetterPublisher, type PartitionBatch } from '@vsearch/event-log';
 import { createLogger } from '@vsearch/observability';
 import { Registry } from 'prom-client';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
@@ -246,6 +246,26 @@ describe(CatalogEventHandler.name, () => {
     await t.run([consumed(upserted('i', 5, [{ id: 'i1', url: 'http://img/i.jpg' }])), consumed(upserted('i', 3, [{ id: 'i9', url: 'http://img/other.jpg' }]))]);
     expect(t.source.fetched.length).toBe(fetched);
     expect(t.index.products(PRODUCTS_ALIAS).get('i')!.product.version).toBe(5);
+  });
+
+  it('indexes a dead letter replayed after its cause is fixed, and skips the same replay again (its version is stored)', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    t.source.images.set('http://img/r.jpg', new ImageUnavailableError('fetch', 'refused_address', 'refused: private address'));
+    await t.run([consumed(upserted('r', 4, [{ id: 'r1', url: 'http://img/r.jpg' }]))]);
+    expect(t.deadLetters.letters).toHaveLength(1);
+    // The cause is fixed (the image host is allowed now); `vsearch dlq replay` republishes the original event.
+    t.source.images.set('http://img/r.jpg', Buffer.from('r'));
+    const record = replayRecordOf(deadLetterFromEvent({ ...t.deadLetters.letters[0].message, topic: 'catalog.products.v1.dlq', partition: 0, offset: '0' }));
+    const replayed = () => ({ ...consumed(record.value!.toString(), record.key!), headers: record.headers! });
+    await t.run([replayed()]);
+    expect(t.index.products(PRODUCTS_ALIAS).get('r')!.product.version).toBe(4);
+    const fetched = t.source.fetched.length;
+    const upserts = t.index.upsertCalls;
+    await t.run([replayed()]);
+    expect(t.source.fetched.length).toBe(fetched);
+    expect(t.index.upsertCalls).toBe(upserts);
+    expect(t.deadLetters.letters).toHaveLength(1);
   });
 
   it('deletes with the event version', async () => {

@@ -158,6 +158,20 @@ describe(ReindexService.name, () => {
     expect(t.index.products(PRODUCTS_ALIAS).has('a')).toBe(true);
   });
 
+  it('runs jobs one at a time: a request arriving while a rebuild runs is queued behind it', async () => {
+    const t = await setUp();
+    t.source.images.set('http://img/p1.jpg', Buffer.from('p1'));
+    await t.log.publish('products', [{ key: 'p1', value: JSON.stringify(upserted('p1', 1, [{ id: 'p1-1', url: 'http://img/p1.jpg' }])) }]);
+    const first = t.reindex.run({ type: 'reindex.requested', jobId: 'job-1', requestedAt: new Date().toISOString() });
+    const second = t.reindex.run({ type: 'reindex.requested', jobId: 'job-2', requestedAt: new Date().toISOString() });
+    while (!t.reindex.activeJob()) await new Promise((resolve) => setImmediate(resolve));
+    expect(t.reindex.activeJob()?.jobId).toBe('job-1');
+    expect(t.reindex.getJob('job-2')?.state).toBe('queued');
+    expect(await first).toMatchObject({ state: 'done', collection: 'products_v2' });
+    expect(await second).toMatchObject({ state: 'done', collection: 'products_v3', previousCollection: 'products_v2' });
+    expect([...t.index.collections.keys()]).toEqual(['products_v3']);
+  });
+
   it('reports an unknown job as undefined and does not run a finished job again', async () => {
     const t = await setUp();
     expect(t.reindex.getJob('nope')).toBeUndefined();

@@ -15,7 +15,9 @@
  *   of the stored version, and a newer stored version wins over the replayed event as always.
  *
  * Both report progress as events replayed (done) out of the topic's end offsets at the start
- * (total), in memory, served at GET /internal/reindex/:jobId.
+ * (total), in memory, served at GET /internal/reindex/:jobId. Jobs run one at a time on a replica
+ * (a request arriving while a job, or a self-heal, runs is queued behind it): two rebuilds at
+ * once would fill two generations and the later swap would drop the other's writes.
  */
 import { DependencyUnavailableError, type ReindexJob, type ReindexRequested } from '@vsearch/contracts';
 import type { ConsumedEvent, EventLog } from '@vsearch/event-log';
@@ -38,9 +40,20 @@ export interface ReindexSettings {
   retryMaxMs: number;
 }
 
+/** How a job runs beyond its request. */
+export interface ReindexRunOptions {
+  /**
+   * Rebuild into this generation, already created by the caller, instead of creating the next one
+   * (the self-heal creates it by name, so two replicas healing at once cannot both start a rebuild).
+   */
+  into?: string;
+}
+
 export class ReindexService {
   private readonly jobs = new Map<string, ReindexJob>();
   private readonly abort = new AbortController();
+  /** The job running now and those queued behind it, in order. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly index: ProductIndexWriter,
@@ -63,9 +76,21 @@ export class ReindexService {
     if (!this.jobs.has(request.jobId)) this.jobs.set(request.jobId, { jobId: request.jobId, state: 'queued', total: 0, done: 0, collection: '' });
   }
 
-  /** Runs one job to its end (done or failed); a job id already finished here is not run again. */
-  async run(request: ReindexRequested): Promise<ReindexJob> {
+  /** The job running now on this replica (state running or swapping), if any. */
+  activeJob(): ReindexJob | undefined {
+    const active = [...this.jobs.values()].find((job) => job.state === 'running' || job.state === 'swapping');
+    return active ? { ...active } : undefined;
+  }
+
+  /** Runs one job to its end (done or failed), after the jobs before it; a job id already finished here is not run again. */
+  run(request: ReindexRequested, options: ReindexRunOptions = {}): Promise<ReindexJob> {
     this.enqueue(request);
+    const turn = this.queue.then(() => this.runNow(request, options));
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async runNow(request: ReindexRequested, options: ReindexRunOptions): Promise<ReindexJob> {
     const job = this.jobs.get(request.jobId)!;
     if (job.state !== 'queued') return { ...job };
     job.state = 'running';
@@ -77,7 +102,7 @@ export class ReindexService {
       if (!model) throw new DependencyUnavailableError('embedder', 'model info not known');
       const categories = request.filter?.categories;
       if (categories?.length) await this.refreshInPlace(job, categories, log);
-      else await this.rebuild(job, model, log);
+      else await this.rebuild(job, model, log, options.into);
       job.state = 'done';
       job.finishedAt = new Date().toISOString();
     } catch (error) {
@@ -90,8 +115,8 @@ export class ReindexService {
   }
 
   /** A whole-catalog reindex: a new generation filled from the topic, then the alias swap. */
-  private async rebuild(job: ReindexJob, model: EmbedderModel, log: Logger): Promise<void> {
-    job.collection = await this.withRetries(() => this.index.createCollection(model.modelId, model.dimension));
+  private async rebuild(job: ReindexJob, model: EmbedderModel, log: Logger, into: string | undefined): Promise<void> {
+    job.collection = into ?? (await this.withRetries(() => this.index.createCollection(model.modelId, model.dimension)));
     this.registry.addReindexTarget(job.collection);
     try {
       log.info({ collection: job.collection, modelId: model.modelId }, 'new generation created; live writes go to both');

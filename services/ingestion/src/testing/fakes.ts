@@ -84,6 +84,8 @@ export class FakeProductIndex extends ProductIndexWriter {
   readonly collections = new Map<string, { modelId: string; dimension: number; products: Map<string, FakeStoredProduct>; deleted: Map<string, number> }>();
   readonly aliases = new Map<string, string>();
   readonly writes: string[] = [];
+  /** Damage listCollections reports, by collection name (as search reports a damaged collection). */
+  readonly damage = new Map<string, string>();
   upsertCalls = 0;
   down = false;
   private generation = 0;
@@ -145,6 +147,7 @@ export class FakeProductIndex extends ProductIndexWriter {
       productCount: c.products.size,
       pointCount: [...c.products.values()].reduce((points, product) => points + product.images.length, 0),
       aliases: [...this.aliases].filter(([, target]) => target === name).map(([alias]) => alias),
+      ...(this.damage.has(name) ? { damage: this.damage.get(name) } : {}),
     }));
   }
 

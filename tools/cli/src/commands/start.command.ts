@@ -12,6 +12,7 @@ import { fileSha256, isAlreadyPublished, readPublishMarker, writePublishMarker }
 import { inspectSampleCatalog, type SampleCatalog } from '../catalog/sample-catalog';
 import { createProgress } from '../output/progress';
 import { ensureEmbeddedAdminKey } from '../stack/admin-key';
+import { catalogExpectation } from '../stack/catalog-expectation';
 import { consumerProgress, endOffsetSum } from '../stack/consumer-progress';
 import { openEventLog } from '../stack/event-log';
 import { probeSearch, servingCollection } from '../stack/probes';
@@ -138,7 +139,8 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController, set
     const destination = environment.KAFKA_BROKERS ? `kafka:${environment.KAFKA_BROKERS}` : 'embedded';
     if (catalog.state === 'complete') {
       if ((await publishIfNeeded(eventLog, catalog, destination, wiring, stop)) === STOPPED) return;
-      if ((await followIndexing(eventLog, stop)) === STOPPED) return;
+      const servingProducts = async () => servingCollection((await probeSearch(stack.addresses.searchAddr)).collections)?.productCount;
+      if ((await followIndexing(eventLog, stop, undefined, servingProducts)) === STOPPED) return;
     } else {
       const count = options.count ?? DEFAULT_SAMPLE_COUNT;
       say(`  generating the sample catalog (${count} products, seed ${options.seed}) into ${catalog.dir}, indexing it as it grows`);
@@ -290,11 +292,29 @@ interface FeedWhileIndexing {
  * log end) until every event is processed; with a feed, also publishes the catalog as it is
  * generated, and the end is when both are done.
  */
-async function followIndexing(eventLog: EventLog, stop: StopController, feeding?: FeedWhileIndexing): Promise<void | typeof STOPPED> {
+async function followIndexing(
+  eventLog: EventLog,
+  stop: StopController,
+  feeding?: FeedWhileIndexing,
+  servingProducts?: () => Promise<number | undefined>,
+): Promise<void | typeof STOPPED> {
   const read = () => consumerProgress(eventLog, consumerGroup(), topics().products);
   let state = await read();
   if (!feeding && state.done >= state.total) {
-    process.stdout.write(`  the index is up to date (${state.total} events processed)\n`);
+    // Every event processed says nothing about a store that lost data since: compare with what the catalog log says it should hold.
+    const expectation = await catalogExpectation(eventLog, topics());
+    const held = await servingProducts?.();
+    if (held === expectation.expectedProducts) {
+      process.stdout.write(`  the index is up to date (${state.total} events processed, ${expectation.expectedProducts} products)\n`);
+    } else if (held === undefined) {
+      process.stdout.write(`  ${state.total} events processed; the index's product count could not be read (npx vsearch status)\n`);
+    } else {
+      process.stdout.write(
+        `  the index holds ${held} products but the catalog log says ${expectation.expectedProducts}` +
+          `${expectation.deadLettered ? ` (${expectation.deadLettered} more are dead letters: npx vsearch dlq list)` : ''}` +
+          `; a damaged index is rebuilt from the log by ingestion (npx vsearch status shows it)\n`,
+      );
+    }
     return;
   }
   let fed = !feeding;

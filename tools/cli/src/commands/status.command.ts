@@ -4,6 +4,7 @@ import { apiUrlOption, jsonOption } from '../cli/common-options';
 import { CliError } from '../cli/errors';
 import { renderTable } from '../output/table';
 import { generationOf, type CollectionInfo } from '@vsearch/contracts';
+import { formatHealAndDeadLetters, readCatalogLog, readHealReport } from '../stack/heal-and-dead-letters';
 import { probeEmbedder, probeHttpService, probeSearch, servingCollection } from '../stack/probes';
 
 interface StatusOptions {
@@ -38,6 +39,8 @@ export function registerCommand(program: Command): void {
         probeEmbedder(options.embedderAddr, options.timeout),
         probeSearch(options.searchAddr, options.timeout),
       ]);
+      // Self-heal state, dead letters per reason and what the catalog log says the index should hold.
+      const [heal, catalogLog] = await Promise.all([readHealReport(options.ingestionUrl, options.timeout), readCatalogLog(process.env, options.timeout * 5)]);
       const serving = servingCollection(search.collections);
       const report = {
         services: { 'query-api': queryApi, ingestion, embedder, search: { state: search.state, address: search.address, error: search.error } },
@@ -53,12 +56,17 @@ export function registerCommand(program: Command): void {
             }
           : undefined,
         collections: search.collections,
+        heal,
+        catalogLog,
       };
       const down = Object.entries(report.services)
         .filter(([, probe]) => probe.state === 'down')
         .map(([name]) => name);
       if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else process.stdout.write(`${formatStatus(report.services, report.model, search.collections)}\n`);
+      else {
+        const healAndDeadLetters = formatHealAndDeadLetters(serving, search.collections, heal, catalogLog);
+        process.stdout.write(`${[formatStatus(report.services, report.model, search.collections), '', ...healAndDeadLetters].join('\n')}\n`);
+      }
       if (down.length > 0) throw new CliError(`${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} down`);
     });
 }
