@@ -1,9 +1,17 @@
-import { modelId } from '@vsearch/model';
-import { KNOWN_MODELS, MODELS_DIR, listModels, pullModel, type DownloadProgress } from '@vsearch/model-tools';
+import { MODEL_DTYPES, modelId, type ModelDtype } from '@vsearch/model';
+import { DEFAULT_DTYPE, KNOWN_MODELS, MODELS_DIR, listModels, parseModelDtype, pullModel, type DownloadProgress } from '@vsearch/model-tools';
 import { InvalidArgumentError, type Command } from 'commander';
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+function parseDtypeArgument(value: string): ModelDtype {
+  try {
+    return parseModelDtype(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 function collectSha256(value: string, previous: Record<string, string>): Record<string, string> {
@@ -46,6 +54,7 @@ interface PullOptions {
   force?: boolean;
   sha256: Record<string, string>;
   dir: string;
+  dtype?: ModelDtype;
   visionFile?: string;
   textFile?: string;
 }
@@ -89,8 +98,13 @@ export function registerCommand(program: Command): void {
     .option('--revision <rev>', 'branch, tag or commit', 'main')
     .option('--force', 'replace an existing model directory (never one in use)')
     .option('--sha256 <file=hex>', 'expected sha256 of a file (repository path or local name); repeatable', collectSha256, {})
-    .option('--vision-file <path>', 'repository path of the image tower', 'onnx/vision_model.onnx')
-    .option('--text-file <path>', 'repository path of the text tower', 'onnx/text_model.onnx')
+    .option(
+      '--dtype <dtype>',
+      `precision variant of the towers, as Transformers.js names them (${MODEL_DTYPES.join(', ')}; q8 is onnx/*_quantized.onnx); default ${DEFAULT_DTYPE}. Recorded in model.json and the model id (name@version+dtype)`,
+      parseDtypeArgument,
+    )
+    .option('--vision-file <path>', 'repository path of the image tower, instead of --dtype (default onnx/vision_model.onnx)')
+    .option('--text-file <path>', 'repository path of the text tower, instead of --dtype (default onnx/text_model.onnx)')
     .option('--dir <dir>', 'models directory', MODELS_DIR)
     .action(async (name: string, options: PullOptions) => {
       const result = await pullModel({
@@ -101,6 +115,7 @@ export function registerCommand(program: Command): void {
         force: options.force,
         sha256: options.sha256,
         token: process.env.HF_TOKEN || undefined,
+        dtype: options.dtype,
         remoteFiles: { vision: options.visionFile, text: options.textFile },
         onProgress: progressReporter(process.stderr),
         onLog: (line) => process.stderr.write(`${line}\n`),
