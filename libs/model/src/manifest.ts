@@ -12,6 +12,13 @@ const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sh
 const fileEntry = z.strictObject({ path: z.string().min(1), sha256: sha256Hex, bytes: z.number().int().positive().optional() });
 const rgb = z.tuple([z.number(), z.number(), z.number()]);
 
+/**
+ * Precision variants of the ONNX towers, named as Transformers.js names them (its `dtype`
+ * option): fp32 full precision, fp16 half, q8/int8/uint8 8-bit, q4/q4f16/bnb4 4-bit.
+ */
+export const MODEL_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const;
+export type ModelDtype = (typeof MODEL_DTYPES)[number];
+
 export const modelManifestSchema = z.strictObject({
   /** Short name, also the directory name under models/. */
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/),
@@ -44,6 +51,8 @@ export const modelManifestSchema = z.strictObject({
     outputName: z.string().default('text_embeds'),
   }),
   files: z.strictObject({ vision: fileEntry, text: fileEntry, tokenizer: fileEntry }),
+  /** Precision variant of the tower files (`vsearch models pull --dtype`); unset: fp32, or files chosen by hand. Part of the model id. */
+  dtype: z.enum(MODEL_DTYPES).optional(),
   /** Text→image cosine below which a result is noise for this model (query-api's cutoff). */
   textSearchScoreThreshold: z.number().min(-1).max(1).default(0),
   /** Image→image cosine below which a photo-search hit is noise; unset: no cut-off. */
@@ -55,6 +64,8 @@ export const modelManifestSchema = z.strictObject({
 });
 
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
+/** model.json as written: fields with defaults may be left out. */
+export type ModelManifestInput = z.input<typeof modelManifestSchema>;
 
 export class ModelManifestError extends Error {
   constructor(message: string) {
@@ -63,9 +74,14 @@ export class ModelManifestError extends Error {
   }
 }
 
-/** `name@version`, the id collections record so vectors of different models never mix. */
-export function modelId(manifest: Pick<ModelManifest, 'name' | 'version'>): string {
-  return `${manifest.name}@${manifest.version}`;
+/**
+ * `name@version`, plus `+dtype` for a variant other than fp32 (`clip-vit-base-patch32@abc123+q8`):
+ * the id collections record, so vectors of different models, or of one model at different
+ * precisions, never mix. fp32 keeps the plain id that collections made before variants existed.
+ */
+export function modelId(manifest: Pick<ModelManifest, 'name' | 'version' | 'dtype'>): string {
+  const variant = manifest.dtype && manifest.dtype !== 'fp32' ? `+${manifest.dtype}` : '';
+  return `${manifest.name}@${manifest.version}${variant}`;
 }
 
 export interface LoadedModelDirectory {

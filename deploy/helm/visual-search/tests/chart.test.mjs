@@ -376,13 +376,28 @@ describe('embedder model source', () => {
     );
   });
 
-  test('pull: the init container runs the real `vsearch models pull` against HF_ENDPOINT, and skips a model already there', async () => {
-    const list = render(['--set', 'embedder.model.source=pull', '--set', 'embedder.model.name=clip-vit-base-patch32']);
+  test('pull: the init container runs the real `vsearch models pull` against HF_ENDPOINT at the asked dtype, and skips a model already there at that dtype', async () => {
+    const list = render(['--set', 'embedder.model.source=pull', '--set', 'embedder.model.name=clip-vit-base-patch32', '--set', 'embedder.model.pull.dtype=q8']);
     const spec = embedderPod(list);
     assert.equal(modelDirOf(list, spec), '/app/models/clip-vit-base-patch32');
     const init = spec.initContainers.find((c) => c.name === 'pull-model');
     assert.ok(init.volumeMounts.some((m) => m.name === 'models' && m.mountPath === '/app/models' && !m.readOnly));
     assert.ok(spec.containers[0].volumeMounts.some((m) => m.name === 'models' && m.readOnly));
+    assert.deepEqual(
+      init.env.find((variable) => variable.name === 'MODEL_DTYPE'),
+      { name: 'MODEL_DTYPE', value: 'q8' },
+    );
+    assert.equal(
+      embedderPod(render(['--set', 'embedder.model.source=pull', '--set', 'embedder.model.name=clip-vit-base-patch32'])).initContainers[0].env.find(
+        (v) => v.name === 'MODEL_DTYPE',
+      ).value,
+      'fp32',
+    );
+    assert.throws(
+      () => render(['--set', 'embedder.model.source=pull', '--set', 'embedder.model.name=clip-vit-base-patch32', '--set', 'embedder.model.pull.dtype=int3']),
+      /dtype/,
+      'the schema refuses an unknown dtype',
+    );
 
     // Run the rendered command here, with /app/models mapped to a temporary
     // directory and a local hub that records what it is asked for.
@@ -397,7 +412,11 @@ describe('embedder model source', () => {
     await new Promise((resolve) => hub.listen(0, '127.0.0.1', resolve));
     const run = () =>
       new Promise((resolve) => {
-        const child = spawn(shell, args, { cwd: REPO_ROOT, env: { ...process.env, HF_ENDPOINT: `http://127.0.0.1:${hub.address().port}` } });
+        const env = Object.fromEntries(init.env.map((variable) => [variable.name, variable.value]));
+        const child = spawn(shell, args, {
+          cwd: REPO_ROOT,
+          env: { ...process.env, ...env, HOME: process.env.HOME, HF_ENDPOINT: `http://127.0.0.1:${hub.address().port}` },
+        });
         let stderr = '';
         child.stderr.on('data', (chunk) => (stderr += chunk));
         child.on('close', (code) => resolve({ code, stderr }));
@@ -406,15 +425,22 @@ describe('embedder model source', () => {
       const pulled = await run();
       assert.notEqual(pulled.code, 0, 'the hub answered 404, so the pull fails');
       assert.ok(
-        requested.some((url) => url.includes('/Xenova/clip-vit-base-patch32/resolve/main/')),
+        requested.some((url) => url.includes('/Xenova/clip-vit-base-patch32/resolve/main/onnx/vision_model_quantized.onnx')),
         `hub requests: ${requested.join(', ')}\n${pulled.stderr}`,
       );
+      assert.match(pulled.stderr, /has no q8 variant/);
       requested.length = 0;
+      // A model in the volume at another dtype is pulled again; one at the asked dtype is kept.
       mkdirSync(path.join(modelsDir, 'clip-vit-base-patch32'));
-      writeFileSync(path.join(modelsDir, 'clip-vit-base-patch32', 'model.json'), '{}');
+      writeFileSync(path.join(modelsDir, 'clip-vit-base-patch32', 'model.json'), JSON.stringify({ dtype: 'fp32' }, null, 2));
+      const otherDtype = await run();
+      assert.notEqual(otherDtype.code, 0, otherDtype.stderr);
+      assert.ok(requested.length > 0, 'a model at another dtype is pulled again');
+      requested.length = 0;
+      writeFileSync(path.join(modelsDir, 'clip-vit-base-patch32', 'model.json'), JSON.stringify({ dtype: 'q8' }, null, 2));
       const kept = await run();
       assert.equal(kept.code, 0, kept.stderr);
-      assert.deepEqual(requested, [], 'a model already in the volume is not pulled again');
+      assert.deepEqual(requested, [], 'a model already in the volume at the asked dtype is not pulled again');
     } finally {
       hub.close();
     }

@@ -3,10 +3,11 @@
  * reading the dimension, input size, mean/std and context length from the
  * repository's `config.json` / `preprocessor_config.json` when present (the
  * defaults are CLIP ViT-B/32's), the pad token from `tokenizer.json`, and the
- * ONNX input/output names from the graphs themselves.
+ * ONNX input/output names from the graphs themselves. It sets no score
+ * cut-offs: those depend on the model and come from `vsearch models calibrate`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { modelManifestSchema, type ModelManifest } from '@vsearch/model';
+import { modelManifestSchema, type ModelDtype, type ModelManifest, type ModelManifestInput } from '@vsearch/model';
 
 /** OpenAI CLIP's normalisation (also the Hugging Face CLIPImageProcessor default). */
 export const CLIP_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
@@ -51,6 +52,8 @@ export interface ClipManifestInput {
   preprocessorConfigPath: string;
   tokenizerPath: string;
   files: ModelManifest['files'];
+  /** The towers' precision variant, when chosen by `--dtype`. */
+  dtype?: ModelDtype;
   /** Input/output names read from the ONNX graphs, when they could be read. */
   visionGraph?: GraphNames;
   textGraph?: GraphNames;
@@ -72,7 +75,8 @@ function padTokenId(tokenizerPath: string, config: Json | undefined): number {
   return typeof textConfig?.pad_token_id === 'number' ? textConfig.pad_token_id : 0;
 }
 
-export function buildClipManifest(input: ClipManifestInput): ModelManifest {
+/** model.json as it is written (validated; fields left at their defaults are left out). */
+export function buildClipManifest(input: ClipManifestInput): ModelManifestInput {
   const config = readJson(input.configPath);
   const preprocessor = readJson(input.preprocessorConfigPath);
   const textConfig = section(config, 'text_config');
@@ -90,7 +94,7 @@ export function buildClipManifest(input: ClipManifestInput): ModelManifest {
   const contextLength = positiveInt(textConfig?.max_position_embeddings) ?? 77;
 
   const textInputs = input.textGraph?.inputs;
-  const manifest: ModelManifest = {
+  const manifest: ModelManifestInput = {
     name: input.name,
     version: input.version,
     embeddingDimension: dimension,
@@ -112,11 +116,13 @@ export function buildClipManifest(input: ClipManifestInput): ModelManifest {
       outputName: pick(input.textGraph?.outputs, ['text_embeds'], 'text_embeds'),
     },
     files: input.files,
-    // Real CLIP puts matching text-image pairs around 0.25-0.35 cosine and unrelated ones near 0.1-0.2.
-    textSearchScoreThreshold: 0.15,
+    ...(input.dtype ? { dtype: input.dtype } : {}),
+    // No textSearchScoreThreshold / imageSearchScoreThreshold: a constant fits one model at best
+    // (0.15 used to be written for every CLIP); `vsearch models calibrate` measures them.
     // CLIP's trained logit scale is pinned at its maximum, 100, in the released checkpoints.
     logitScale: 100,
     source: input.source,
   };
-  return modelManifestSchema.parse(manifest);
+  modelManifestSchema.parse(manifest);
+  return manifest;
 }

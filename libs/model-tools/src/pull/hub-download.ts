@@ -120,10 +120,26 @@ function closeStream(stream: WriteStream): Promise<void> {
   return new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }
 
+/**
+ * Writes one chunk, waiting for 'drain' when the stream pushes back. Both listeners come off
+ * whichever event fires first: a leftover 'error' listener per back-pressured write piled up
+ * on a large file (MaxListenersExceededWarning after ten).
+ */
 function write(stream: WriteStream, chunk: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (stream.write(chunk)) resolve();
-    else stream.once('drain', resolve).once('error', reject);
+    if (stream.write(chunk)) {
+      resolve();
+      return;
+    }
+    const onDrain = () => {
+      stream.off('error', onError);
+      resolve();
+    };
+    const onError = (error: Error) => {
+      stream.off('drain', onDrain);
+      reject(error);
+    };
+    stream.once('drain', onDrain).once('error', onError);
   });
 }
 

@@ -12,6 +12,7 @@ export {
   type HubLocation,
   type RemoteFileInfo,
 } from './hub-download';
+export { DEFAULT_DTYPE, DTYPE_FILE_SUFFIX, availableVariants, missingVariantMessage, parseModelDtype, towerFilesFor, type TowerFiles } from './model-variants';
 export { CLIP_MEAN, CLIP_STD, buildClipManifest, type ClipManifestInput, type GraphNames } from './clip-manifest';
 export {
   DEFAULT_REMOTE_FILES,

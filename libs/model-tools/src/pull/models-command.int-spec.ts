@@ -5,7 +5,8 @@
  */
 import { REPO_ROOT } from '@vsearch/testing';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FakeHub } from './fake-hub.testing';
@@ -52,9 +53,37 @@ describe('vsearch models', () => {
     expect(again.stderr).toContain('already exists; pass --force');
   });
 
-  it('explains a 404', async () => {
+  it('explains a 404 and leaves no staging directory behind', async () => {
     const result = await runCli(['models', 'pull', 'other', '--repo', 'test-org/missing', '--dir', modelsDir], { HF_ENDPOINT: hub.endpoint });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/onnx\/vision_model\.onnx was not found: .* HTTP 404/);
+    expect(existsSync(path.join(modelsDir, '.pull-other'))).toBe(false);
+  });
+
+  it('refuses an unknown --dtype, naming the accepted ones', async () => {
+    const result = await runCli(['models', 'pull', 'other', '--repo', 'test-org/clip-test', '--dtype', 'int3', '--dir', modelsDir], {
+      HF_ENDPOINT: hub.endpoint,
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('unknown dtype "int3": expected one of fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4');
+  });
+
+  it('pulls a file large enough to wait on the disk many times without a MaxListenersExceededWarning', async () => {
+    // 8 MB arrives in far more chunks than the write stream buffers (16 KB), so most writes wait for
+    // 'drain'; a listener left behind per wait used to make Node print this warning after ten.
+    // The warning is checked where the user saw it, on the CLI's stderr: jest's sandboxed `process`
+    // does not receive the real process's 'warning' events.
+    const bigHub = FakeHub.clipFixtures('test-org/clip-big');
+    bigHub.files.set('onnx/vision_model.onnx', { body: randomBytes(8_000_000), lfs: true });
+    await bigHub.start();
+    try {
+      const pull = await runCli(['models', 'pull', 'clip-big', '--repo', 'test-org/clip-big', '--dir', modelsDir], { HF_ENDPOINT: bigHub.endpoint });
+      expect(pull.code).toBe(0);
+      expect(pull.stderr).toContain('onnx/vision_model.onnx: 8.0 MB / 8.0 MB (100%)');
+      expect(pull.stderr).not.toContain('MaxListenersExceededWarning');
+      expect(readdirSync(path.join(modelsDir, 'clip-big'))).toContain('vision.onnx');
+    } finally {
+      await bigHub.stop();
+    }
   });
 });

@@ -3,6 +3,7 @@
  * onnxruntime-node (it is asked to read the fake graphs and declines). mock: nothing.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,6 +70,13 @@ describe(pullModel.name, () => {
       },
       text: { contextLength: 77, padTokenId: 49407, inputIdsName: 'input_ids', outputName: 'text_embeds' },
     });
+    // No cut-off is guessed: the written file leaves them out (text falls back to the schema's 0) until calibrated.
+    const written = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as Record<string, unknown>;
+    expect(written).not.toHaveProperty('textSearchScoreThreshold');
+    expect(written).not.toHaveProperty('imageSearchScoreThreshold');
+    expect(written.dtype).toBe('fp32');
+    expect(loaded.id).toBe(`clip-test@${FAKE_COMMIT}`);
+    expect(logs.some((line) => line.includes('no score cut-offs yet') && line.includes('vsearch models calibrate'))).toBe(true);
     expect(loaded.manifest.files.vision).toEqual({ path: 'vision.onnx', sha256: hub.sha256('onnx/vision_model.onnx'), bytes: 300_000 });
     expect(readFileSync(path.join(dir, 'text.onnx')).equals(hub.files.get('onnx/text_model.onnx')!.body)).toBe(true);
     expect(readdirSync(dir).sort()).toEqual(['config.json', 'model.json', 'preprocessor_config.json', 'text.onnx', 'tokenizer.json', 'vision.onnx']);
@@ -119,6 +127,45 @@ describe(pullModel.name, () => {
     expect(existsSync(path.join(modelsDir, 'clip-test'))).toBe(false);
   });
 
+  it('leaves no staging directory behind when a file is missing after the towers were downloaded', async () => {
+    hub.files.delete('tokenizer.json');
+    const error = await expectPullError(pullModel(options()), 'not_found');
+    expect(error.message).toContain('tokenizer.json');
+    expect(hub.contentRequests('onnx/text_model.onnx')).toHaveLength(1);
+    expect(readdirSync(modelsDir)).toEqual([]);
+  });
+
+  it('pulls the variant --dtype names, records it in model.json and the model id', async () => {
+    hub.files.set('onnx/vision_model_quantized.onnx', { body: randomBytes(90_000), lfs: true });
+    hub.files.set('onnx/text_model_quantized.onnx', { body: randomBytes(60_000), lfs: true });
+    const result = await pullModel(options({ dtype: 'q8' }));
+    const loaded = loadModelDirectory(result.dir);
+    expect(loaded.manifest.dtype).toBe('q8');
+    expect(loaded.id).toBe(`clip-test@${FAKE_COMMIT}+q8`);
+    expect(loaded.manifest.files.vision.sha256).toBe(hub.sha256('onnx/vision_model_quantized.onnx'));
+    expect(loaded.manifest.files.text.sha256).toBe(hub.sha256('onnx/text_model_quantized.onnx'));
+    expect(hub.contentRequests('onnx/vision_model.onnx')).toEqual([]);
+    await expect(verifyModelFiles(loaded)).resolves.toBeUndefined();
+  });
+
+  it('names the variants the repository has when the asked one is missing, before downloading anything', async () => {
+    hub.files.set('onnx/vision_model_fp16.onnx', { body: randomBytes(1000), lfs: true });
+    hub.files.set('onnx/text_model_fp16.onnx', { body: randomBytes(1000), lfs: true });
+    // Half a variant is no variant.
+    hub.files.set('onnx/vision_model_int8.onnx', { body: randomBytes(1000), lfs: true });
+    const error = await expectPullError(pullModel(options({ dtype: 'q8' })), 'not_found');
+    expect(error.message).toContain(`${REPO} has no q8 variant`);
+    expect(error.message).toContain('onnx/vision_model_quantized.onnx was not found');
+    expect(error.message).toMatch(/variants it has: fp32, fp16 \(pass --dtype\)$/);
+    expect(hub.requests.filter((request) => request.method === 'GET')).toEqual([]);
+    expect(readdirSync(modelsDir)).toEqual([]);
+  });
+
+  it('refuses --dtype together with tower files named by hand', async () => {
+    const error = await expectPullError(pullModel(options({ dtype: 'q8', remoteFiles: { vision: 'onnx/vision_model.onnx' } })), 'invalid');
+    expect(error.message).toContain('--dtype');
+  });
+
   it('tolerates a repository without the optional configs (CLIP ViT-B/32 defaults)', async () => {
     hub.files.delete('config.json');
     hub.files.delete('preprocessor_config.json');
@@ -132,8 +179,8 @@ describe(pullModel.name, () => {
     const error = await expectPullError(pullModel(options()), 'checksum');
     expect(error.message).toContain('onnx/vision_model.onnx');
     expect(error.message).toContain('f'.repeat(64));
-    const staging = path.join(modelsDir, '.pull-clip-test');
-    expect(readdirSync(staging).filter((name) => name.startsWith('vision'))).toEqual([]);
+    // The bad file is deleted, and with no partial download left to resume the staging directory goes too.
+    expect(existsSync(path.join(modelsDir, '.pull-clip-test'))).toBe(false);
     expect(existsSync(path.join(modelsDir, 'clip-test'))).toBe(false);
   });
 

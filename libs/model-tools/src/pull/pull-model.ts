@@ -4,13 +4,16 @@
  * (`models/.pull-<name>/`, where interrupted downloads resume), are verified,
  * described by `model.json`, and only then swapped into place, so
  * `models/<name>/` is never half-written and a model in use is never replaced.
+ * A failed pull removes the staging directory unless it holds a partial
+ * download to resume. `--dtype` picks the towers' precision variant.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BUNDLED_MODEL_DIR, IN_USE_DIR, isModelInUse, loadModelDirectory, type ModelManifest } from '@vsearch/model';
+import { BUNDLED_MODEL_DIR, IN_USE_DIR, isModelInUse, loadModelDirectory, type ModelDtype, type ModelManifest } from '@vsearch/model';
 import { buildClipManifest, type GraphNames } from './clip-manifest';
 import { ModelPullError } from './errors';
 import { DEFAULT_HF_ENDPOINT, downloadFile, headRemoteFile, type DownloadProgress, type HubLocation } from './hub-download';
+import { DEFAULT_DTYPE, availableVariants, missingVariantMessage, towerFilesFor } from './model-variants';
 
 /** The repository's `models/` directory (holds the bundled model and pulled ones). */
 export const MODELS_DIR = path.dirname(BUNDLED_MODEL_DIR);
@@ -22,10 +25,9 @@ export const KNOWN_MODELS: Record<string, string> = {
   'clip-vit-large-patch14': 'Xenova/clip-vit-large-patch14',
 };
 
-/** Repository paths of a Transformers.js-style CLIP export. */
+/** Repository paths of a Transformers.js-style CLIP export (the fp32 towers). */
 export const DEFAULT_REMOTE_FILES = {
-  vision: 'onnx/vision_model.onnx',
-  text: 'onnx/text_model.onnx',
+  ...towerFilesFor(DEFAULT_DTYPE),
   tokenizer: 'tokenizer.json',
 } as const;
 const OPTIONAL_CONFIGS = ['config.json', 'preprocessor_config.json'] as const;
@@ -45,7 +47,9 @@ export interface PullModelOptions {
   force?: boolean;
   /** Expected sha256 per file, keyed by repository path or local name; wins over the hub's. */
   sha256?: Record<string, string>;
-  /** Override repository paths (e.g. a quantised `onnx/vision_model_quantized.onnx`). */
+  /** Precision variant of the towers (default fp32); recorded in model.json and the model id. */
+  dtype?: ModelDtype;
+  /** Override repository paths; towers named here exclude `dtype` (the variant would be a guess). */
   remoteFiles?: Partial<Record<keyof typeof DEFAULT_REMOTE_FILES, string>>;
   maxAttempts?: number;
   retryDelayMs?: number;
@@ -102,13 +106,61 @@ export async function pullModel(options: PullModelOptions): Promise<PullModelRes
   };
   refuseToReplace();
 
+  const towersByHand = options.remoteFiles?.vision !== undefined || options.remoteFiles?.text !== undefined;
+  if (towersByHand && options.dtype !== undefined) {
+    throw new ModelPullError('invalid', '--dtype picks the tower files; --vision-file/--text-file name them by hand: pass one or the other');
+  }
+  const dtype = towersByHand ? undefined : (options.dtype ?? DEFAULT_DTYPE);
+  const towers = dtype
+    ? towerFilesFor(dtype)
+    : { vision: options.remoteFiles?.vision ?? DEFAULT_REMOTE_FILES.vision, text: options.remoteFiles?.text ?? DEFAULT_REMOTE_FILES.text };
+  const remote = { ...towers, tokenizer: options.remoteFiles?.tokenizer ?? DEFAULT_REMOTE_FILES.tokenizer };
+  if (dtype) await requireVariant(location, dtype);
+
   const stagingDir = path.join(modelsDir, `.pull-${options.name}`);
   mkdirSync(stagingDir, { recursive: true });
-  const remote = {
-    vision: options.remoteFiles?.vision ?? DEFAULT_REMOTE_FILES.vision,
-    text: options.remoteFiles?.text ?? DEFAULT_REMOTE_FILES.text,
-    tokenizer: options.remoteFiles?.tokenizer ?? DEFAULT_REMOTE_FILES.tokenizer,
-  };
+  try {
+    return await pullIntoStaging({ options, location, remote, dtype, stagingDir, finalDir, refuseToReplace, log });
+  } catch (error) {
+    removeUnlessResumable(stagingDir);
+    throw error;
+  }
+}
+
+/** Throws ModelPullError('not_found') naming the variants the repository has when it lacks the asked one. */
+async function requireVariant(location: HubLocation, dtype: ModelDtype): Promise<void> {
+  const files = towerFilesFor(dtype);
+  for (const file of [files.vision, files.text]) {
+    try {
+      await headRemoteFile(location, file, false);
+    } catch (error) {
+      if (!(error instanceof ModelPullError) || error.code !== 'not_found') throw error;
+      const available = await availableVariants(async (candidate) => (await headRemoteFile(location, candidate, true)) !== undefined);
+      throw new ModelPullError('not_found', missingVariantMessage(location.repo, dtype, error.message, available));
+    }
+  }
+}
+
+/** After a failure: a staging directory with a `.part` file is kept for the next run to resume; otherwise it goes. */
+function removeUnlessResumable(stagingDir: string): void {
+  const resumable = existsSync(stagingDir) && readdirSync(stagingDir).some((file) => file.endsWith('.part'));
+  if (!resumable) rmSync(stagingDir, { recursive: true, force: true });
+}
+
+interface StagingPull {
+  options: PullModelOptions;
+  location: HubLocation;
+  remote: Record<keyof typeof DEFAULT_REMOTE_FILES, string>;
+  dtype: ModelDtype | undefined;
+  stagingDir: string;
+  finalDir: string;
+  refuseToReplace: () => void;
+  log: (line: string) => void;
+}
+
+/** Downloads into the staging directory, writes model.json there, and swaps it into place. */
+async function pullIntoStaging({ options, location, remote, dtype, stagingDir, finalDir, refuseToReplace, log }: StagingPull): Promise<PullModelResult> {
+  const modelsDir = path.dirname(finalDir);
   const expectedFor = (remotePath: string, localName: string) => options.sha256?.[remotePath] ?? options.sha256?.[localName];
 
   const downloads: PullModelResult['files'] = [];
@@ -157,10 +209,11 @@ export async function pullModel(options: PullModelOptions): Promise<PullModelRes
   if (!visionGraph || !textGraph)
     log('could not read the ONNX input/output names; model.json uses the CLIP export defaults (pixel_values, input_ids, image_embeds, text_embeds)');
 
-  const manifest = buildClipManifest({
+  const manifestJson = buildClipManifest({
     name: options.name,
     version: (commit ?? location.revision).slice(0, 40),
-    source: `${location.endpoint.replace(/\/+$/, '')}/${repo} at ${commit ?? location.revision}`,
+    source: `${location.endpoint.replace(/\/+$/, '')}/${location.repo} at ${commit ?? location.revision}`,
+    dtype,
     configPath: path.join(stagingDir, 'config.json'),
     preprocessorConfigPath: path.join(stagingDir, 'preprocessor_config.json'),
     tokenizerPath: path.join(stagingDir, LOCAL_NAMES.tokenizer),
@@ -172,8 +225,11 @@ export async function pullModel(options: PullModelOptions): Promise<PullModelRes
     visionGraph,
     textGraph,
   });
-  writeFileSync(path.join(stagingDir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  loadModelDirectory(stagingDir);
+  writeFileSync(path.join(stagingDir, 'model.json'), `${JSON.stringify(manifestJson, null, 2)}\n`);
+  const { manifest } = loadModelDirectory(stagingDir);
+  log(
+    `model.json has no score cut-offs yet: text search keeps every hit above cosine 0 and photo search every hit; derive them with \`vsearch models calibrate --model-dir ${finalDir}\``,
+  );
 
   // Checked again right before the swap: an embedder may have started meanwhile.
   refuseToReplace();

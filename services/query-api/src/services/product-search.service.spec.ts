@@ -1,7 +1,7 @@
 import { DependencyUnavailableError, InvalidRequestError, NotFoundError, type ModelInfo } from '@vsearch/contracts';
 import { QueryApiMetrics } from '../metrics/query-api.metrics';
 import { ImageInputError } from '../ports';
-import { FAKE_MODEL, fakeJpeg, fakePorts } from '../testing/fake-ports';
+import { FAKE_MODEL, fakeHit, fakeJpeg, fakePorts } from '../testing/fake-ports';
 import { ModelSettingsService, type ModelSettingsOptions } from './model-settings.service';
 import { EMBEDDED_QUERY_MAX_CHARS, ProductSearchService, type PageRequest, type TextSearchRequest } from './product-search.service';
 import { QueryEmbeddingCache } from './query-embedding.cache';
@@ -113,5 +113,40 @@ describe(ProductSearchService.name, () => {
     const similar = service.similarProducts('nope', ANY_PAGE, context);
     await expect(similar).rejects.toBeInstanceOf(NotFoundError);
     await expect(similar).rejects.toMatchObject({ code: 'product_not_found', message: 'no product nope in the index' });
+  });
+
+  describe('more like this', () => {
+    const neighbours = (ports: ReturnType<typeof fakePorts>) => {
+      ports.searchIndex.hits = [fakeHit('p1', 0.99), fakeHit('p2', 0.31), fakeHit('p3', 0.62)];
+    };
+
+    it("drops neighbours below the model's image threshold", async () => {
+      const { service, ports } = searchOver({ imageScoreThreshold: 0.5 });
+      neighbours(ports);
+      const answer = await service.similarProducts('p1', ANY_PAGE, context);
+      expect(answer.page.hits.map((hit) => hit.product.productId)).toEqual(['p3']);
+    });
+
+    it('keeps every neighbour when the model has no image threshold', async () => {
+      const { service, ports } = searchOver({ imageScoreThreshold: undefined });
+      neighbours(ports);
+      const answer = await service.similarProducts('p1', ANY_PAGE, context);
+      expect(answer.page.hits.map((hit) => hit.product.productId)).toEqual(['p2', 'p3']);
+    });
+
+    it('applies no threshold of another model than the one whose vectors the collection holds', async () => {
+      const { service, ports } = searchOver({ modelId: 'other-clip@2', imageScoreThreshold: 0.5 });
+      neighbours(ports);
+      const answer = await service.similarProducts('p1', ANY_PAGE, context);
+      expect(answer.page.hits.map((hit) => hit.product.productId)).toEqual(['p2', 'p3']);
+    });
+
+    it('keeps answering, without a cut-off, while the embedder is down', async () => {
+      const { service, ports } = searchOver({ imageScoreThreshold: 0.5 });
+      neighbours(ports);
+      ports.embedder.down = true;
+      const answer = await service.similarProducts('p1', ANY_PAGE, context);
+      expect(answer.page.hits.map((hit) => hit.product.productId)).toEqual(['p2', 'p3']);
+    });
   });
 });

@@ -4,9 +4,11 @@
  * reciprocal rank; the vector ranking cut off below the model's text score
  * threshold), by photo (preprocessed on this pod, pixels sent on the embedder's
  * fast path, cut off below the model's image score threshold when it has one)
- * and "more like this". Photo search and "more like this" rank by vector only.
+ * and "more like this" (cut off at the same threshold). Photo search and "more
+ * like this" rank by vector only.
  */
 import {
+  DependencyUnavailableError,
   InvalidRequestError,
   NotFoundError,
   type FusionSettings,
@@ -106,12 +108,34 @@ export class ProductSearchService {
     return this.searchImageBytes(bytes, request, context, started);
   }
 
-  /** By the stored product's vectors, best first (the search service's Similar has no other order). */
+  /**
+   * By the stored product's vectors, best first (the search service's Similar has no other order),
+   * cut off below the model's image score threshold like photo search: both compare product photos.
+   * Similar takes no threshold, so the cut is made on the page here; hits come best first, so
+   * dropping a page's tail is the same cut the store would make.
+   */
   async similarProducts(productId: string, request: Omit<PageRequest, 'sort'>, context: RequestContext): Promise<SearchAnswer> {
     const started = performance.now();
     const page = await this.searchIndex.findSimilar({ productId, filter: request.filter, limit: request.limit, offset: request.offset }, context);
     if (!page) throw new NotFoundError('product_not_found', `no product ${productId} in the index`);
-    return answer(page, 'vector', page.modelId, started);
+    const threshold = await this.similarityCutOff(page.modelId, context);
+    const hits = threshold === undefined ? page.hits : page.hits.filter((hit) => hit.score >= threshold);
+    return answer({ ...page, hits }, 'vector', page.modelId, started);
+  }
+
+  /**
+   * The image threshold of the model whose vectors the collection holds; none while a rollout serves
+   * another model (the threshold belongs to that one), and none while the embedder cannot say:
+   * "more like this" embeds nothing and keeps answering through an embedder outage.
+   */
+  private async similarityCutOff(collectionModelId: string, context: RequestContext): Promise<number | undefined> {
+    try {
+      const { model, imageScoreThreshold } = await this.modelSettings.current(context);
+      return model.modelId === collectionModelId ? imageScoreThreshold : undefined;
+    } catch (error) {
+      if (error instanceof DependencyUnavailableError) return undefined;
+      throw error;
+    }
   }
 
   private async searchImageBytes(bytes: Uint8Array, request: PageRequest, context: RequestContext, started: number): Promise<SearchAnswer> {

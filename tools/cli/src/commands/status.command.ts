@@ -1,19 +1,37 @@
 import { Option, type Command } from 'commander';
 import { httpUrlArg, integerArg } from '../cli/arguments';
-import { apiUrlOption, jsonOption } from '../cli/common-options';
+import { jsonOption } from '../cli/common-options';
 import { CliError } from '../cli/errors';
 import { renderTable } from '../output/table';
 import { generationOf, type CollectionInfo } from '@vsearch/contracts';
 import { formatHealAndDeadLetters, readCatalogLog, readHealReport } from '../stack/heal-and-dead-letters';
 import { probeEmbedder, probeHttpService, probeSearch, servingCollection } from '../stack/probes';
+import { stackEndpoints, type StackEndpoints } from '../stack/wiring';
 
 interface StatusOptions {
-  apiUrl: string;
-  ingestionUrl: string;
-  embedderAddr: string;
-  searchAddr: string;
+  apiUrl?: string;
+  ingestionUrl?: string;
+  embedderAddr?: string;
+  searchAddr?: string;
   timeout: number;
   json?: boolean;
+}
+
+/**
+ * The addresses to probe: each option when given, otherwise where `vsearch start` would put that
+ * service with this environment (the same `*_PORT` and `*_ADDR` variables, read by one function).
+ */
+export function statusTargets(
+  options: Pick<StatusOptions, 'apiUrl' | 'ingestionUrl' | 'embedderAddr' | 'searchAddr'>,
+  environment: NodeJS.ProcessEnv,
+): StackEndpoints {
+  const started = stackEndpoints(environment);
+  return {
+    queryApiUrl: options.apiUrl ?? started.queryApiUrl,
+    ingestionUrl: options.ingestionUrl ?? started.ingestionUrl,
+    embedderAddr: options.embedderAddr ?? started.embedderAddr,
+    searchAddr: options.searchAddr ?? started.searchAddr,
+  };
 }
 
 /** `vsearch status`: is every service up, which model serves, which index generation, how many products. */
@@ -21,26 +39,30 @@ export function registerCommand(program: Command): void {
   program
     .command('status')
     .description('services up or down, the model, the index generation and its product and point counts (exit 1 when a service is down)')
-    .addOption(apiUrlOption())
     .addOption(
-      new Option('--ingestion-url <url>', 'ingestion health endpoint base')
-        .env('INGESTION_URL')
-        .default('http://127.0.0.1:8081')
-        .argParser(httpUrlArg('--ingestion-url')),
+      new Option('--api-url <url>', 'base URL of the query API (default: VSEARCH_API_URL, else http://localhost:$QUERY_API_PORT, 8080)').argParser(
+        httpUrlArg('--api-url'),
+      ),
     )
-    .addOption(new Option('--embedder-addr <host:port>', 'embedder gRPC address').env('EMBEDDER_ADDR').default('127.0.0.1:50051'))
-    .addOption(new Option('--search-addr <host:port>', 'search gRPC address').env('SEARCH_ADDR').default('127.0.0.1:50052'))
+    .addOption(
+      new Option('--ingestion-url <url>', 'ingestion health endpoint base (default: INGESTION_URL, else http://127.0.0.1:$INGESTION_PORT, 8081)').argParser(
+        httpUrlArg('--ingestion-url'),
+      ),
+    )
+    .addOption(new Option('--embedder-addr <host:port>', 'embedder gRPC address (default: EMBEDDER_ADDR, else 127.0.0.1:$EMBEDDER_PORT, 50051)'))
+    .addOption(new Option('--search-addr <host:port>', 'search gRPC address (default: SEARCH_ADDR, else 127.0.0.1:$SEARCH_PORT, 50052)'))
     .addOption(new Option('--timeout <ms>', 'per-probe timeout in milliseconds').default(3000).argParser(integerArg('--timeout', 1, 600_000)))
     .addOption(jsonOption())
     .action(async (options: StatusOptions) => {
+      const targets = statusTargets(options, process.env);
       const [queryApi, ingestion, embedder, search] = await Promise.all([
-        probeHttpService(options.apiUrl, options.timeout),
-        probeHttpService(options.ingestionUrl, options.timeout),
-        probeEmbedder(options.embedderAddr, options.timeout),
-        probeSearch(options.searchAddr, options.timeout),
+        probeHttpService(targets.queryApiUrl, options.timeout),
+        probeHttpService(targets.ingestionUrl, options.timeout),
+        probeEmbedder(targets.embedderAddr, options.timeout),
+        probeSearch(targets.searchAddr, options.timeout),
       ]);
       // Self-heal state, dead letters per reason and what the catalog log says the index should hold.
-      const [heal, catalogLog] = await Promise.all([readHealReport(options.ingestionUrl, options.timeout), readCatalogLog(process.env, options.timeout * 5)]);
+      const [heal, catalogLog] = await Promise.all([readHealReport(targets.ingestionUrl, options.timeout), readCatalogLog(process.env, options.timeout * 5)]);
       const serving = servingCollection(search.collections);
       const report = {
         services: { 'query-api': queryApi, ingestion, embedder, search: { state: search.state, address: search.address, error: search.error } },

@@ -8,7 +8,7 @@
 import { createServer } from 'node:net';
 import { CliError } from '../cli/errors';
 import { loadServiceStarter, type RunningService, type ServiceName } from './services';
-import { LOOPBACK, overridesFor, type ExtraSettings, type StackAddresses, type StackWiring } from './wiring';
+import { LOOPBACK, overridesFor, stackEndpoints, type ExtraSettings, type StackAddresses, type StackWiring } from './wiring';
 
 export interface StackOptions {
   services: readonly ServiceName[];
@@ -42,11 +42,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ? { ...options.wiring, ports: { ...options.wiring.ports, ingestion: await freePort() } }
       : options.wiring;
   const running = new Map<ServiceName, RunningService>();
-  const addresses: StackAddresses = {
-    embedderAddr: environment.EMBEDDER_ADDR?.trim() || `${LOOPBACK}:${wiring.ports.embedder}`,
-    searchAddr: environment.SEARCH_ADDR?.trim() || `${LOOPBACK}:${wiring.ports.search}`,
-    ingestionUrl: environment.INGESTION_URL?.trim() || `http://${LOOPBACK}:${wiring.ports.ingestion}`,
-  };
+  const { embedderAddr, searchAddr, ingestionUrl } = stackEndpoints(environment, wiring);
+  const addresses: StackAddresses = { embedderAddr, searchAddr, ingestionUrl };
 
   let closing: Promise<void> | undefined;
   const close = () =>

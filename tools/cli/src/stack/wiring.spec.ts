@@ -1,5 +1,5 @@
 import { UsageError } from '../cli/errors';
-import { overridesFor, readStackWiring } from './wiring';
+import { customPortAssignments, overridesFor, readStackWiring, stackEndpoints } from './wiring';
 
 describe(readStackWiring.name, () => {
   it('uses the documented default ports and ./data', () => {
@@ -54,5 +54,41 @@ describe(overridesFor.name, () => {
     const queryApi = overridesFor('query-api', wiring, addresses, env, { adminApiKeys: ['generated'], allowHosts: ['127.0.0.1:18080'] });
     expect(queryApi.ADMIN_API_KEYS).toBeUndefined();
     expect(queryApi.IMAGE_FETCH_ALLOW_HOSTS).toBe('10.0.0.0/8,127.0.0.1:18080');
+  });
+});
+
+describe(stackEndpoints.name, () => {
+  it('puts every service on loopback at its *_PORT, the defaults when unset', () => {
+    expect(stackEndpoints({})).toEqual({
+      queryApiUrl: 'http://localhost:8080',
+      embedderAddr: '127.0.0.1:50051',
+      searchAddr: '127.0.0.1:50052',
+      ingestionUrl: 'http://127.0.0.1:8081',
+    });
+    expect(stackEndpoints({ QUERY_API_PORT: '18080', EMBEDDER_PORT: '6001', SEARCH_PORT: '6002', INGESTION_PORT: '6003' })).toEqual({
+      queryApiUrl: 'http://localhost:18080',
+      embedderAddr: '127.0.0.1:6001',
+      searchAddr: '127.0.0.1:6002',
+      ingestionUrl: 'http://127.0.0.1:6003',
+    });
+  });
+
+  it('prefers the explicit addresses of services run elsewhere', () => {
+    const endpoints = stackEndpoints({ EMBEDDER_PORT: '6001', EMBEDDER_ADDR: 'gpu-box:50051', VSEARCH_API_URL: 'https://search.shop.test' });
+    expect(endpoints.embedderAddr).toBe('gpu-box:50051');
+    expect(endpoints.queryApiUrl).toBe('https://search.shop.test');
+  });
+
+  it('refuses a bad port variable as readStackWiring does', () => {
+    expect(() => stackEndpoints({ SEARCH_PORT: 'x' })).toThrow(/SEARCH_PORT \("x"\)/);
+  });
+});
+
+describe(customPortAssignments.name, () => {
+  it('names only the port variables that differ from their defaults', () => {
+    expect(customPortAssignments(readStackWiring({}))).toBe('');
+    expect(customPortAssignments(readStackWiring({ QUERY_API_PORT: '18080', SEARCH_PORT: '50052', EMBEDDER_PORT: '6001' }))).toBe(
+      'QUERY_API_PORT=18080 EMBEDDER_PORT=6001 ',
+    );
   });
 });

@@ -5,6 +5,8 @@
  * addresses on loopback (ingestion serves its metrics on INGESTION_PORT), and
  * the per-service overrides each `start…Service`
  * receives. Port 0 means "any free port" for the internal ports.
+ * `stackEndpoints` is where such a stack answers, for `vsearch start` and
+ * `vsearch status` alike, so both read the same variables.
  */
 import path from 'node:path';
 import { UsageError } from '../cli/errors';
@@ -63,6 +65,33 @@ export interface StackAddresses {
   embedderAddr: string;
   searchAddr: string;
   ingestionUrl: string;
+}
+
+/** Where a stack started with this environment answers: its public URL and the services' addresses. */
+export interface StackEndpoints extends StackAddresses {
+  queryApiUrl: string;
+}
+
+/**
+ * The addresses of a stack run with `environment`: EMBEDDER_ADDR, SEARCH_ADDR, INGESTION_URL and
+ * VSEARCH_API_URL when set, otherwise loopback on the `*_PORT` variables (their defaults when unset).
+ * A port of 0 ("any free port") cannot be known from outside the stack; its address says port 0.
+ */
+export function stackEndpoints(environment: NodeJS.ProcessEnv, wiring: StackWiring = readStackWiring(environment)): StackEndpoints {
+  return {
+    queryApiUrl: environment.VSEARCH_API_URL?.trim() || `http://localhost:${wiring.ports.queryApi}`,
+    embedderAddr: environment.EMBEDDER_ADDR?.trim() || `${LOOPBACK}:${wiring.ports.embedder}`,
+    searchAddr: environment.SEARCH_ADDR?.trim() || `${LOOPBACK}:${wiring.ports.search}`,
+    ingestionUrl: environment.INGESTION_URL?.trim() || `http://${LOOPBACK}:${wiring.ports.ingestion}`,
+  };
+}
+
+/** `NAME=value ` for each port variable set to something other than its default, to prefix a command a user runs next. */
+export function customPortAssignments(wiring: StackWiring): string {
+  return (Object.entries(PORT_VARIABLES) as [keyof StackPorts, [string, number]][])
+    .filter(([key, [, fallback]]) => wiring.ports[key] !== fallback)
+    .map(([key, [variable]]) => `${variable}=${wiring.ports[key]} `)
+    .join('');
 }
 
 export interface ExtraSettings {
