@@ -80,4 +80,54 @@ describe(AddressAllowList.name, () => {
   it('rejects a malformed CIDR', () => {
     expect(() => AddressAllowList.parse('10.0.0.0/99')).toThrow(/CIDR/);
   });
+
+  describe('path-limited entries (http://host:port/path/)', () => {
+    const catalogOnly = AddressAllowList.parse('http://127.0.0.1:8080/catalog-images/');
+    const at = (pathname: string, protocol = 'http:') => ({ protocol, pathname });
+
+    it('allows only URLs under the path, on that scheme, host and port', () => {
+      expect(catalogOnly.allows('127.0.0.1', 8080, '127.0.0.1', at('/catalog-images/p1/a.jpg'))).toBe(true);
+      expect(catalogOnly.allows('127.0.0.1', 8080, '127.0.0.1', at('/metrics'))).toBe(false);
+      expect(catalogOnly.allows('127.0.0.1', 8080, '127.0.0.1', at('/v1/search'))).toBe(false);
+      expect(catalogOnly.allows('127.0.0.1', 8081, '127.0.0.1', at('/catalog-images/a.jpg'))).toBe(false);
+      expect(catalogOnly.allows('127.0.0.1', 8080, '127.0.0.1', at('/catalog-images/a.jpg', 'https:'))).toBe(false);
+    });
+
+    it('matches on a segment boundary, with or without the trailing slash in the entry', () => {
+      const withoutSlash = AddressAllowList.parse('http://127.0.0.1:8080/catalog-images');
+      expect(withoutSlash.allows('127.0.0.1', 8080, undefined, at('/catalog-images/a.jpg'))).toBe(true);
+      expect(withoutSlash.allows('127.0.0.1', 8080, undefined, at('/catalog-images-private/a.jpg'))).toBe(false);
+      expect(withoutSlash.allows('127.0.0.1', 8080, undefined, at('/catalog-images'))).toBe(false);
+    });
+
+    it('refuses encoded separators under the prefix, and matches nothing when the path is not given', () => {
+      expect(catalogOnly.allows('127.0.0.1', 8080, undefined, at('/catalog-images/..%2Fmetrics'))).toBe(false);
+      expect(catalogOnly.allows('127.0.0.1', 8080, undefined, at('/catalog-images/..%5cmetrics'))).toBe(false);
+      expect(catalogOnly.allows('127.0.0.1', 8080, '127.0.0.1')).toBe(false);
+    });
+
+    it('keeps the path case-sensitive and the host case-insensitive, by name or by the resolved IP', () => {
+      const byName = AddressAllowList.parse('http://Images.Local:9000/Catalog/');
+      expect(byName.allows('images.local', 9000, undefined, at('/Catalog/a.png'))).toBe(true);
+      expect(byName.allows('images.local', 9000, undefined, at('/catalog/a.png'))).toBe(false);
+      expect(catalogOnly.allows('localhost.test', 8080, '127.0.0.1', at('/catalog-images/a.png'))).toBe(true);
+    });
+
+    it('takes the scheme default port and bracketed IPv6 hosts', () => {
+      expect(AddressAllowList.parse('https://cdn.internal/img/').allows('cdn.internal', 443, undefined, at('/img/a.jpg', 'https:'))).toBe(true);
+      expect(AddressAllowList.parse('http://[::1]:7000/img/').allows('[::1]', 7000, undefined, at('/img/a.jpg'))).toBe(true);
+    });
+
+    it.each([
+      ['ftp://127.0.0.1/images/', /not an http or https URL/],
+      ['http://127.0.0.1:8080/', /allows every path/],
+      ['http://127.0.0.1:8080/img/?x=1', /query or a fragment/],
+      ['http://user:pw@127.0.0.1:8080/img/', /credentials/],
+      ['http://127.0.0.1:8080/img%2f/', /encoded/],
+      ['http://:8080/img/', /not a valid URL/],
+    ])('rejects the entry %s with a message naming it', (entry, why) => {
+      expect(() => AddressAllowList.parse(entry)).toThrow(why);
+      expect(() => AddressAllowList.parse(entry)).toThrow(entry);
+    });
+  });
 });

@@ -109,6 +109,36 @@ describe(SafeImageFetcher.name, () => {
     return new SafeImageFetcher({ allowHosts: `127.0.0.1:${allowed.port}`, timeoutMs: 10_000, ...options });
   }
 
+  describe('with only a path of the host allow-listed (the one-process stack: its own /catalog-images/)', () => {
+    const pathOnly = () => fetcher({ allowHosts: `http://127.0.0.1:${allowed.port}/catalog-images/` });
+
+    it('fetches under the path and refuses every other route of that host without contacting it', async () => {
+      // /catalog-images/../a.jpg is /a.jpg once the URL is parsed: outside the prefix.
+      for (const route of ['/a.jpg', '/catalog-images/../a.jpg', '/catalog-images/..%2fa.jpg', '/metrics']) {
+        await expectFetchError(pathOnly().fetch(`http://127.0.0.1:${allowed.port}${route}`), 'refused_address', false);
+      }
+      expect(hits).toEqual([]);
+      await expectFetchError(pathOnly().fetch(`http://127.0.0.1:${allowed.port}/catalog-images/p1.jpg`), 'http_status');
+      expect(hits).toEqual(['allowed /catalog-images/p1.jpg']);
+    });
+
+    it('checks the path again after a redirect', async () => {
+      const server = await listen((request, response) => {
+        hits.push(`catalog ${request.url}`);
+        response.writeHead(302, { location: '/a.jpg' }).end();
+      });
+      try {
+        const own = new SafeImageFetcher({ allowHosts: `http://127.0.0.1:${server.port}/catalog-images/`, timeoutMs: 10_000 });
+        await expectFetchError(own.fetch(`http://127.0.0.1:${server.port}/catalog-images/x.jpg`), 'refused_address');
+        own.close();
+        expect(hits).toEqual(['catalog /catalog-images/x.jpg']);
+      } finally {
+        server.server.closeAllConnections();
+        await new Promise((resolve) => server.server.close(resolve));
+      }
+    });
+  });
+
   it('fetches an image from an allow-listed host and reports the type found in the bytes', async () => {
     const f = fetcher();
     const image = await f.fetch(`http://127.0.0.1:${allowed.port}/a.jpg`);

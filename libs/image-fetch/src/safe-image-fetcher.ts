@@ -21,7 +21,10 @@ export interface ResolvedAddress {
 export type HostResolver = (hostname: string) => Promise<ResolvedAddress[]>;
 
 export interface SafeImageFetcherOptions {
-  /** `host[:port]` or CIDR entries (`IMAGE_FETCH_ALLOW_HOSTS`) that may be reached although private or loopback. */
+  /**
+   * `host[:port]`, CIDR or `http(s)://host[:port]/path/` entries (`IMAGE_FETCH_ALLOW_HOSTS`) that may be
+   * reached although private or loopback; a path entry allows only URLs under that path (checked on every redirect hop).
+   */
   allowHosts?: string | readonly string[];
   /** Largest body accepted, in bytes (default 15 MiB). */
   maxBytes?: number;
@@ -167,7 +170,7 @@ export class SafeImageFetcher {
     if (literalFamily !== 0) {
       addresses = [{ address: hostname, family: literalFamily as 4 | 6 }];
     } else {
-      if (isMetadataHostname(hostname) && !this.allowList.allows(hostname, port)) {
+      if (isMetadataHostname(hostname) && !this.allowList.allows(hostname, port, undefined, url)) {
         throw new ImageFetchError('refused_address', `refused: ${hostname} is a cloud metadata host`, rawUrl);
       }
       try {
@@ -183,7 +186,7 @@ export class SafeImageFetcher {
     }
     // Every answer is checked: a name that resolves to one public and one private address is refused.
     for (const candidate of addresses) {
-      if (this.allowList.allows(hostname, port, candidate.address)) continue;
+      if (this.allowList.allows(hostname, port, candidate.address, url)) continue;
       const reason = refusedAddressReason(candidate.address);
       if (reason !== null) {
         throw new ImageFetchError('refused_address', `refused: ${hostname} resolves to ${candidate.address} (${reason})`, rawUrl);

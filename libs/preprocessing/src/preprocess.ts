@@ -25,6 +25,23 @@ export interface PreprocessLimits {
   maxPixels?: number;
 }
 
+/** What the header says, known before any pixel is decoded. */
+export interface ImageHeader {
+  format: AcceptedImageFormat;
+  /** Stored size (the first frame of an animated image), before EXIF orientation. */
+  width: number;
+  height: number;
+}
+
+export interface PreprocessHooks {
+  /**
+   * Called once the header is read and within the limits, before decoding: the moment the cost
+   * of the decode is known and nothing costly is spent yet. What it throws is thrown unchanged
+   * (a caller charges rate-limit tokens by the pixels here, and refuses a client out of them).
+   */
+  beforeDecode?: (header: ImageHeader) => void | Promise<void>;
+}
+
 export const DEFAULT_PREPROCESS_LIMITS: Required<PreprocessLimits> = { maxBytes: 20 * 1024 * 1024, maxPixels: 40_000_000 };
 
 export interface PreprocessedImage {
@@ -122,7 +139,12 @@ async function upsampleAndCrop(image: Sharp, geometry: Geometry, size: number): 
 }
 
 /** Decodes and preprocesses one encoded image; throws ImagePreprocessError for every bad input. */
-export async function preprocessImage(bytes: Uint8Array, spec: PreprocessSpec, limits: PreprocessLimits = {}): Promise<PreprocessedImage> {
+export async function preprocessImage(
+  bytes: Uint8Array,
+  spec: PreprocessSpec,
+  limits: PreprocessLimits = {},
+  hooks: PreprocessHooks = {},
+): Promise<PreprocessedImage> {
   const { maxBytes, maxPixels } = { ...DEFAULT_PREPROCESS_LIMITS, ...limits };
   if (!Number.isInteger(spec.size) || spec.size < 1) throw new RangeError(`size must be a positive integer, got ${spec.size}`);
   if (bytes.length === 0) throw new ImagePreprocessError('empty', 'the image is empty (0 bytes)');
@@ -146,6 +168,7 @@ export async function preprocessImage(bytes: Uint8Array, spec: PreprocessSpec, l
   if (storedWidth * storedHeight > maxPixels) {
     throw new ImagePreprocessError('too_many_pixels', `the image is ${storedWidth}×${storedHeight}, more than the limit of ${maxPixels} pixels`);
   }
+  await hooks.beforeDecode?.({ format, width: storedWidth, height: storedHeight });
   const swapped = (metadata.orientation ?? 1) >= 5;
   const sourceWidth = swapped ? storedHeight : storedWidth;
   const sourceHeight = swapped ? storedWidth : storedHeight;

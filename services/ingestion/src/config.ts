@@ -16,6 +16,9 @@ import {
 } from '@vsearch/event-log';
 import { AddressAllowList } from '@vsearch/image-fetch';
 
+/** Images decoded at once; read before the config too, to size the thread pool (size-thread-pool.ts). */
+export const preprocessConcurrencyEnv = env.positiveInt(4);
+
 export const ingestionEnvSchema = z
   .object({
     INGESTION_PORT: env.port(8081),
@@ -46,8 +49,8 @@ export const ingestionEnvSchema = z
     FETCH_ATTEMPTS: env.positiveInt(4),
     FETCH_RETRY_BASE_MS: env.positiveInt(200),
     FETCH_RETRY_MAX_MS: env.positiveInt(5_000),
-    /** Images decoded and resized at once (sharp, on libuv's thread pool). */
-    PREPROCESS_CONCURRENCY: env.positiveInt(4),
+    /** Images decoded and resized at once (sharp, on libuv's thread pool, sized to this + 4 by main.ts); more wait. */
+    PREPROCESS_CONCURRENCY: preprocessConcurrencyEnv,
     /** Partitions processed at the same time. */
     PARTITIONS_CONCURRENCY: env.positiveInt(3),
     /** Events of one partition handled together (fetched, embedded and written as one unit, then committed). */

@@ -13,6 +13,7 @@
  */
 import { createEventLog, DeadLetterPublisher, type EventLog } from '@vsearch/event-log';
 import { createLogger, createMetricsRegistry, type Logger } from '@vsearch/observability';
+import { DecodeAdmissionGate } from '@vsearch/preprocessing';
 import { GrpcImageEmbedder } from './adapters/grpc.image-embedder';
 import { GrpcProductIndexWriter } from './adapters/grpc.product-index-writer';
 import { SafeFetchImageSource } from './adapters/safe-fetch.image-source';
@@ -68,7 +69,8 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     maxRedirects: config.fetch.maxRedirects,
     maxSocketsPerHost: config.fetch.concurrency,
   });
-  const preprocessor = new SharpImagePreprocessor();
+  // Waits, never refuses: PREPROCESS_CONCURRENCY decodes at once, which main.ts sizes the thread pool for.
+  const preprocessor = new SharpImagePreprocessor(new DecodeAdmissionGate({ concurrency: config.pipeline.preprocessConcurrency, queueLimit: Infinity }));
 
   // Logic: what the embedder runs and where writes go, images to vectors, events to writes, reindex jobs.
   const model = new ModelTracker(embedder, log);

@@ -12,6 +12,7 @@ import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
 import { createEventLog } from '@vsearch/event-log';
 import { SafeImageFetcher } from '@vsearch/image-fetch';
 import { createLogger, type Logger } from '@vsearch/observability';
+import { DecodeAdmissionGate } from '@vsearch/preprocessing';
 import { EventLogReindexPublisher } from './adapters/event-log.reindex-publisher';
 import { GrpcProductSearchIndex } from './adapters/grpc.product-search-index';
 import { GrpcQueryEmbedder } from './adapters/grpc.query-embedder';
@@ -23,6 +24,7 @@ import { createHttpApp } from './http/http-app';
 import { QueryApiMetrics } from './metrics/query-api.metrics';
 import type { QueryApiPorts } from './ports';
 import { ApiKeyVerifier } from './services/api-keys';
+import { DecodeCostCharger } from './services/decode-cost';
 import { ModelSettingsService } from './services/model-settings.service';
 import { ProductSearchService } from './services/product-search.service';
 import { QueryEmbeddingCache } from './services/query-embedding.cache';
@@ -54,17 +56,27 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
       timeoutMs: config.images.fetchTimeoutMs,
     }),
   );
+  // One limiter for the guard (a token per request) and the decode cost (the rest, by megapixels).
+  const metrics = new QueryApiMetrics();
+  const rateLimiter = new TokenBucketRateLimiter(config.rateLimit);
+  const decodeCost = new DecodeCostCharger(config.rateLimit.enabled ? rateLimiter : undefined, config.rateLimit.megapixelsPerToken, metrics);
   const eventLog = createEventLog({ ...config.eventLog.kafka, dataDir: config.eventLog.dataDir, log: (level, message, extra) => log[level](extra, message) });
   const reindexPublisher = new EventLogReindexPublisher(eventLog, config.eventLog.reindexTopic);
 
   const app = await createQueryApiApp({
     config,
     logger: log,
+    metrics,
+    rateLimiter,
     ports: {
       embedder: new GrpcQueryEmbedder(embedderClient, config.upstream.timeoutMs),
       searchIndex: new GrpcProductSearchIndex(searchClient, config.upstream.timeoutMs),
       remoteImages,
-      preprocessor: new SharpImagePreprocessor({ maxBytes: config.images.maxUploadBytes, maxPixels: config.images.maxPixels }),
+      preprocessor: new SharpImagePreprocessor(
+        { maxBytes: config.images.maxUploadBytes, maxPixels: config.images.maxPixels },
+        new DecodeAdmissionGate(config.images.decode),
+        (context, width, height) => decodeCost.chargeDecode(context, width, height),
+      ),
       reindexPublisher,
       reindexProgress: new HttpReindexProgress(config.upstream.ingestionUrl, config.upstream.timeoutMs),
     },
@@ -79,6 +91,10 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
       search: config.upstream.searchAddr,
       eventLog: eventLog.kind,
       catalogImages: config.images.catalogImagesDir ?? null,
+      decodeSlots: config.images.decode.concurrency,
+      decodeQueue: config.images.decode.queueLimit,
+      // Set by main.ts before the pool's first use; unset when started in-process without it (libuv's 4).
+      threadPool: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
     },
     'query-api serving',
   );
@@ -107,10 +123,18 @@ export interface QueryApiAppOptions {
   ports: QueryApiPorts;
   logger: Logger;
   metrics?: QueryApiMetrics;
+  /** The limiter the rate-limit guard takes from; pass the one the preprocessor charges photos to. */
+  rateLimiter?: TokenBucketRateLimiter;
 }
 
 /** The query API's services over `ports`, served by its HTTP application (initialised, not yet listening). */
-export async function createQueryApiApp({ config, ports, logger, metrics = new QueryApiMetrics() }: QueryApiAppOptions): Promise<NestExpressApplication> {
+export async function createQueryApiApp({
+  config,
+  ports,
+  logger,
+  metrics = new QueryApiMetrics(),
+  rateLimiter = new TokenBucketRateLimiter(config.rateLimit),
+}: QueryApiAppOptions): Promise<NestExpressApplication> {
   const modelSettings = new ModelSettingsService(ports.embedder, { textScoreThresholdOverride: config.search.textScoreThreshold });
   const productSearch = new ProductSearchService(
     ports.embedder,
@@ -130,6 +154,6 @@ export async function createQueryApiApp({ config, ports, logger, metrics = new Q
     reindex: new ReindexAdminService(ports.reindexPublisher, ports.reindexProgress, logger),
     readiness: new ReadinessService(ports.embedder, ports.searchIndex),
     apiKeys: new ApiKeyVerifier(config.admin.apiKeys),
-    rateLimiter: new TokenBucketRateLimiter(config.rateLimit),
+    rateLimiter,
   });
 }

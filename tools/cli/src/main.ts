@@ -7,12 +7,15 @@ import { Command, CommanderError } from 'commander';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli/errors';
+import { sizeThreadPoolForStack } from './stack/thread-pool';
 
 export interface CommandModule {
   registerCommand(program: Command): void;
 }
 
 async function main(argv: string[]): Promise<void> {
+  // `vsearch start` decodes images in this process: size libuv's pool before anything uses it.
+  sizeThreadPoolForStack();
   // `vsearch search … | head` closes the pipe early: that is not an error worth a stack trace, nor a reason to stop a running stack.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {

@@ -2,6 +2,7 @@
  * real: the preprocessing library (sharp). mock: nothing.
  */
 import sharp from 'sharp';
+import { DecodeAdmissionGate } from '@vsearch/preprocessing';
 import { ImageUnavailableError } from '../ports';
 import { SharpImagePreprocessor } from './sharp.image-preprocessor';
 
@@ -35,5 +36,17 @@ describe(SharpImagePreprocessor.name, () => {
       .png()
       .toBuffer();
     expect(await failureOf(png.subarray(0, 40))).toMatchObject({ stage: 'decode', errorCode: 'corrupt' });
+  });
+
+  it('makes decodes beyond its slots wait, never refusing one (ingestion pauses, it does not dead-letter its own load)', async () => {
+    const gate = new DecodeAdmissionGate({ concurrency: 1, queueLimit: Infinity });
+    const oneAtATime = new SharpImagePreprocessor(gate);
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#3a7' } })
+      .png()
+      .toBuffer();
+    const decodes = Array.from({ length: 6 }, () => oneAtATime.toModelPixels(png, 8));
+    expect(gate.queued).toBe(5);
+    const pixels = await Promise.all(decodes);
+    expect(pixels.map((image) => image.length)).toEqual(Array(6).fill(8 * 8 * 3));
   });
 });

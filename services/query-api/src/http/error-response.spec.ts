@@ -1,6 +1,7 @@
 import { BadRequestException, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { DependencyUnavailableError, InvalidRequestError, NotFoundError, OverloadedError } from '@vsearch/contracts';
 import { ImageInputError } from '../ports';
+import { RateLimitedError } from '../services/rate-limited.error';
 import { toErrorAnswer } from './error-response';
 
 const RETRY_AFTER_SECONDS = 7;
@@ -20,12 +21,22 @@ describe(toErrorAnswer.name, () => {
   });
 
   it("answers the rate limiter's refusal with 429 and its own Retry-After", () => {
-    const answer = answerFor(new OverloadedError('too many requests; retry after 3 s', 3));
+    const answer = answerFor(new RateLimitedError('too many requests; retry after 3 s', 3));
     expect(answer).toMatchObject({
       status: 429,
       headers: { 'Retry-After': '3' },
       body: { error: { code: 'rate_limited', message: 'too many requests; retry after 3 s' } },
     });
+  });
+
+  it('answers a full decode queue with 503 and its estimated Retry-After, or the configured one', () => {
+    const message = 'too many images are being decoded right now (1 running, 2 waiting); retry in 2 s';
+    expect(answerFor(new OverloadedError(message, 2))).toMatchObject({
+      status: 503,
+      headers: { 'Retry-After': '2' },
+      body: { error: { code: 'overloaded', message } },
+    });
+    expect(answerFor(new OverloadedError('full'))).toMatchObject({ status: 503, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
   });
 
   it('answers a dependency outage with 503 and the configured Retry-After, keeping the details for the log', () => {

@@ -4,12 +4,14 @@
  * `{"error":{"code","message","requestId"}}`. The platform errors logic throws
  * (@vsearch/contracts) and the shopper's image problems get their statuses
  * here; Nest's own HTTP exceptions (routing, auth guards, upload limits) keep
- * theirs. 4xx for client mistakes, 429 and 503 with Retry-After, 500 only for
- * our own bugs.
+ * theirs. 4xx for client mistakes, 429 (the client's rate limit) and 503 (a
+ * dependency down, or this pod decoding all it can) with Retry-After, 500 only
+ * for our own bugs.
  */
 import { HttpException } from '@nestjs/common';
 import { DependencyUnavailableError, InvalidRequestError, NotFoundError, OverloadedError } from '@vsearch/contracts';
 import { ImageInputError, type ImageInputProblem } from '../ports';
+import { RateLimitedError } from '../services/rate-limited.error';
 
 /** The body every error response carries. */
 export interface ErrorBody {
@@ -69,10 +71,14 @@ export function toErrorAnswer(error: unknown, retryAfterSeconds: number, request
     const [status, code] = IMAGE_PROBLEMS[error.problem];
     return answer(status, code, error.message);
   }
+  if (error instanceof RateLimitedError) {
+    // The client sent too much: 429.
+    return answer(429, 'rate_limited', error.message, { 'Retry-After': String(error.retryAfterSeconds) });
+  }
   if (error instanceof OverloadedError) {
-    // Only the rate limiter refuses for load here: the client sent too much, so 429 rather than 503.
+    // The server is full (every decode slot and the queue): 503, whoever sent the load.
     const seconds = error.retryAfterSeconds ?? retryAfterSeconds;
-    return answer(429, 'rate_limited', error.message, { 'Retry-After': String(seconds) });
+    return answer(503, 'overloaded', error.message, { 'Retry-After': String(seconds) });
   }
   if (error instanceof DependencyUnavailableError) {
     // The details (addresses, gRPC errors) go to the log, not to the client.

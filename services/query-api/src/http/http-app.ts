@@ -1,26 +1,33 @@
 /**
- * The query API's HTTP application over the services index.ts built. Express
- * middleware order: request context → JSON body → web page → catalog images →
- * JSON errors for those; then the Nest routes, the OpenAPI document at /docs.
+ * The query API's HTTP application over the services index.ts built, on a
+ * server with timeouts and a connection cap (BoundedExpressAdapter). Express
+ * middleware order: request context → JSON body → web page (from memory) →
+ * catalog images → JSON errors for those; then the Nest routes, the OpenAPI
+ * document at /docs.
  */
 import path from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
 import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { LoggerService } from '@nestjs/common';
 import type { Logger } from '@vsearch/observability';
+import { BoundedExpressAdapter } from './bounded-express.adapter';
 import { sendError } from './error.filter';
 import { QueryApiHttpModule, type QueryApiHttpDeps } from './http.module';
 import { requestContextMiddleware, routeLabel } from './request-context';
+import { loadWebPage, webPageFromMemory } from './web-page';
 
 /** The shoppers' web page (static files). */
 export const WEB_DIR = path.join(__dirname, '..', 'web');
 const JSON_BODY_LIMIT = '64kb';
+/** Browsers may reuse the page's files for 5 minutes, then revalidate by ETag. */
+const WEB_PAGE_MAX_AGE_SECONDS = 300;
 
 export async function createHttpApp(deps: QueryApiHttpDeps): Promise<NestExpressApplication> {
   const { config, logger, metrics } = deps;
-  const app = await NestFactory.create<NestExpressApplication>(QueryApiHttpModule.register(deps), new ExpressAdapter(), {
+  const webPage = loadWebPage(WEB_DIR);
+  const app = await NestFactory.create<NestExpressApplication>(QueryApiHttpModule.register(deps), new BoundedExpressAdapter(config.http), {
     bodyParser: false,
     logger: nestLogger(logger),
     abortOnError: false,
@@ -30,9 +37,9 @@ export async function createHttpApp(deps: QueryApiHttpDeps): Promise<NestExpress
   app.use(requestContextMiddleware(metrics, logger));
   app.use(securityHeaders);
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT, strict: true });
-  app.use(['/', '/index.html', '/app.js', '/app.css'], routeLabel('/ (web page)'));
-  app.useStaticAssets(WEB_DIR, { index: 'index.html', fallthrough: true, dotfiles: 'ignore', maxAge: '5m' });
+  app.use(webPageFromMemory(webPage, WEB_PAGE_MAX_AGE_SECONDS));
   if (config.images.catalogImagesDir) {
+    // Disk files (embedded mode only): each GET stats on the thread pool, which keeps threads beyond the decode slots (size-thread-pool.ts).
     app.use('/catalog-images', routeLabel('/catalog-images'));
     // serve-static refuses ".." after decoding and dotfiles; fallthrough=false turns misses into 404 errors below.
     app.useStaticAssets(config.images.catalogImagesDir, {

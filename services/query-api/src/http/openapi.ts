@@ -47,7 +47,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   415: 'not a JPEG, PNG or WebP (whatever the file is named)',
   422: 'an image that cannot be decoded, or a URL that cannot be fetched',
   429: 'rate limited; Retry-After says when to retry',
-  503: 'a dependency (embedder, search, ingestion, event log) is down; Retry-After says when to retry',
+  503: 'a dependency (embedder, search, ingestion, event log) is down, or this server decodes all the photos it can; Retry-After says when to retry',
 };
 
 /** Documents the `{"error":{"code","message"}}` body for each status a route can answer with. */

@@ -1,14 +1,15 @@
 /**
  * A token bucket per client on every API route: a valid admin key gets its
- * own bucket, anyone else is counted by IP. A refusal is an OverloadedError
- * (429 with Retry-After).
+ * own bucket, anyone else is counted by IP. Each request takes one token here;
+ * a photo takes the rest of its cost once its header is read (DecodeCostCharger),
+ * in the bucket named on the request. A refusal is a RateLimitedError (429 with Retry-After).
  */
 import { SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { OverloadedError } from '@vsearch/contracts';
 import type { QueryApiMetrics } from '../metrics/query-api.metrics';
 import type { ApiKeyVerifier } from '../services/api-keys';
+import { RateLimitedError } from '../services/rate-limited.error';
 import type { TokenBucketRateLimiter } from '../services/rate-limiter';
 import { API_KEY_HEADER } from './admin-api-key.guard';
 
@@ -32,11 +33,12 @@ export class RateLimitGuard implements CanActivate {
     // Only a valid key gets its own bucket: random keys must not buy fresh buckets.
     const client = verdict.outcome === 'accepted' ? verdict.clientId : `ip:${request.ip ?? request.socket.remoteAddress ?? 'unknown'}`;
     const decision = this.limiter.take(client);
+    request.rateLimitClient = client;
     if (decision.allowed) {
       context.switchToHttp().getResponse<Response>().setHeader('RateLimit-Remaining', String(decision.remaining));
       return true;
     }
     this.metrics.rateLimited.inc({ client_kind: verdict.outcome === 'accepted' ? 'key' : 'ip' });
-    throw new OverloadedError(`too many requests; retry after ${decision.retryAfterSeconds} s`, decision.retryAfterSeconds);
+    throw new RateLimitedError(`too many requests; retry after ${decision.retryAfterSeconds} s`, decision.retryAfterSeconds);
   }
 }

@@ -12,6 +12,8 @@ import type { QueryApiMetrics } from '../metrics/query-api.metrics';
 declare module 'express-serve-static-core' {
   interface Request {
     requestId?: string;
+    /** Set by the rate-limit guard: the bucket this request was counted in. */
+    rateLimitClient?: string;
   }
 }
 
@@ -46,6 +48,7 @@ export function requestContextMiddleware(metrics: QueryApiMetrics, logger: Logge
 }
 
 /** `@Ctx() context: RequestContext` in a controller method. */
-export const Ctx = createParamDecorator((_data: unknown, context: ExecutionContext): RequestContext => ({
-  requestId: context.switchToHttp().getRequest<Request>().requestId ?? requestIdFrom(undefined),
-}));
+export const Ctx = createParamDecorator((_data: unknown, context: ExecutionContext): RequestContext => {
+  const request = context.switchToHttp().getRequest<Request>();
+  return { requestId: request.requestId ?? requestIdFrom(undefined), ...(request.rateLimitClient ? { rateLimitClient: request.rateLimitClient } : {}) };
+});

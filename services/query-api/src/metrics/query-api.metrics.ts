@@ -1,4 +1,4 @@
-/** Prometheus metrics of the query API (HTTP requests, query cache, dependency failures, rate limiting), served at /metrics on the API port. */
+/** Prometheus metrics of the query API (HTTP requests, query cache, dependency failures, rate limiting, decode overload), served at /metrics on the API port. */
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { createMetricsRegistry } from '@vsearch/observability';
 
@@ -9,6 +9,7 @@ export class QueryApiMetrics {
   readonly queryEmbeddingCache: Counter<'result'>;
   readonly dependencyFailures: Counter<'dependency'>;
   readonly rateLimited: Counter<'client_kind'>;
+  readonly overloaded: Counter;
 
   constructor(registry: Registry = createMetricsRegistry('query-api')) {
     this.registry = registry;
@@ -41,6 +42,11 @@ export class QueryApiMetrics {
       name: 'rate_limited_requests_total',
       help: 'Requests refused with 429, by client kind (key, ip)',
       labelNames: ['client_kind'],
+      registers: [registry],
+    });
+    this.overloaded = new Counter({
+      name: 'overloaded_requests_total',
+      help: 'Photo searches refused with 503 because the decode slots and their queue were full',
       registers: [registry],
     });
   }

@@ -33,6 +33,10 @@ export abstract class RemoteImageSource {
 }
 
 export abstract class ImagePreprocessor {
-  /** RGB HWC uint8 pixels, `size` × `size`, resized and cropped as the model expects; throws ImageInputError. */
-  abstract toModelPixels(bytes: Uint8Array, size: number): Promise<Uint8Array>;
+  /**
+   * RGB HWC uint8 pixels, `size` × `size`, resized and cropped as the model expects; throws
+   * ImageInputError for a bad image, OverloadedError when this pod decodes all it can,
+   * RateLimitedError when the image costs the client more tokens than it has.
+   */
+  abstract toModelPixels(bytes: Uint8Array, size: number, context: RequestContext): Promise<Uint8Array>;
 }

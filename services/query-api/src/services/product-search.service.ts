@@ -142,7 +142,7 @@ export class ProductSearchService {
     if (bytes.length === 0) throw new InvalidRequestError('empty_image', 'the image is empty');
     if (!sniffImageFormat(bytes)) throw new ImageInputError('unsupported_format', 'the image is not a JPEG, PNG or WebP file');
     const { model, imageScoreThreshold } = await this.modelSettings.current(context);
-    const pixels = await this.preprocessor.toModelPixels(bytes, model.imageSize);
+    const pixels = await this.preprocessor.toModelPixels(bytes, model.imageSize, context);
     const vector = await this.embedder.embedQueryPixels(pixels, context);
     const page = await this.searchIndex.searchProducts({ mode: 'vector', vector, ...request, scoreThreshold: imageScoreThreshold, withFacets: true }, context);
     return answer(page, 'vector', model.modelId, started);

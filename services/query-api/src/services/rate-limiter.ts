@@ -1,7 +1,9 @@
 /**
  * Token-bucket rate limiting per client (an admin key, or the client IP for
  * anonymous callers): a client may burst up to `burst` requests, then gets
- * `perSecond`. Buckets of clients not seen for a while are forgotten first.
+ * `perSecond`. Every request takes one token; work whose cost shows only later
+ * (a photo's pixels, from its header) takes the rest with `charge`. Buckets of
+ * clients not seen for a while are forgotten first.
  */
 export interface RateLimitOptions {
   perSecond: number;
@@ -26,12 +28,22 @@ export class TokenBucketRateLimiter {
 
   /** Takes one token from the client's bucket. */
   take(clientKey: string): RateLimitDecision {
+    return this.charge(clientKey, 1);
+  }
+
+  /**
+   * Takes `tokens` from the client's bucket, all or none. A charge above the burst is cut to the
+   * burst: a full bucket always pays for the heaviest request, so it is never refused for good.
+   */
+  charge(clientKey: string, tokens: number): RateLimitDecision {
+    if (!(tokens > 0)) throw new RangeError(`a charge must be above 0 tokens, got ${tokens}`);
+    const cost = Math.min(tokens, this.options.burst);
     const now = this.nowMs();
     const bucket = this.buckets.get(clientKey) ?? { tokens: this.options.burst, updatedMs: now };
     const refilled = Math.min(this.options.burst, bucket.tokens + ((now - bucket.updatedMs) / 1000) * this.options.perSecond);
-    this.remember(clientKey, { tokens: refilled >= 1 ? refilled - 1 : refilled, updatedMs: now });
-    if (refilled >= 1) return { allowed: true, remaining: Math.floor(refilled - 1) };
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - refilled) / this.options.perSecond)) };
+    this.remember(clientKey, { tokens: refilled >= cost ? refilled - cost : refilled, updatedMs: now });
+    if (refilled >= cost) return { allowed: true, remaining: Math.floor(refilled - cost) };
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((cost - refilled) / this.options.perSecond)) };
   }
 
   get trackedClients(): number {

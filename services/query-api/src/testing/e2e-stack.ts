@@ -49,7 +49,8 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
   // The catalog's image URLs name the query API, so its port is chosen before the catalog is generated.
   const queryApiPort = await freePort();
   const baseUrl = `http://127.0.0.1:${queryApiPort}`;
-  const onLoopbackOnly = { KAFKA_BROKERS: '', IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${queryApiPort}` };
+  // As `vsearch start` does: only the query API's /catalog-images/ is fetchable on its address.
+  const onLoopbackOnly = { KAFKA_BROKERS: '', IMAGE_FETCH_ALLOW_HOSTS: `${baseUrl}/catalog-images/` };
 
   let stack: RunningStack | undefined;
   try {

@@ -112,7 +112,8 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController, set
     extra: {
       catalogImagesDir: catalog.imagesDir,
       adminApiKeys: adminKey ? [adminKey] : undefined,
-      allowHosts: [`${LOOPBACK}:${wiring.ports.queryApi}`],
+      // Only the catalog images of the query API's own address: its other routes (/metrics, /v1, admin) stay refused like any loopback URL.
+      allowHosts: [`${imageBaseUrl}/`],
       executionProviders: 'cpu',
       internalOnLoopback: true,
     },

@@ -98,7 +98,7 @@ export interface ExtraSettings {
   /** The generated catalog's images, served by the query API at /catalog-images. */
   catalogImagesDir?: string;
   adminApiKeys?: string[];
-  /** Added to IMAGE_FETCH_ALLOW_HOSTS (ingestion and query-api). */
+  /** Added to IMAGE_FETCH_ALLOW_HOSTS (ingestion and query-api): `host:port`, CIDR or `http://host:port/path/` entries. */
   allowHosts?: string[];
   /** EXECUTION_PROVIDERS of the embedder when the environment does not say. */
   executionProviders?: string;

@@ -1,0 +1,86 @@
+/**
+ * A decode flood against a running query API, for the flood test and its benchmark: clients
+ * upload one heavy PNG (16-bit, under the pixel limit) as fast as they get answers while a prober
+ * times GET /healthz. Test-only: imported by *.int-spec.ts files and bench/.
+ */
+import sharp from 'sharp';
+
+export interface DecodeFloodOptions {
+  baseUrl: string;
+  /** Uploads in flight at once (each client sends its next upload when the last is answered). */
+  clients: number;
+  /** How long the flood lasts. */
+  durationMs: number;
+  /** Pause between probes of /healthz. */
+  probeEveryMs: number;
+  /** A request not answered within this is counted as hung and aborted. */
+  requestDeadlineMs: number;
+  image: Buffer;
+}
+
+export interface DecodeFloodResult {
+  /** Answers by status and error code (`503 overloaded`); `hung` for requests past the deadline, `error` for broken connections. */
+  uploads: Record<string, number>;
+  /** Retry-After of every 503 (seconds; NaN when missing). */
+  retryAfterSeconds: number[];
+  /** /healthz round trips, ms, in the order sent; a failed probe counts as the deadline. */
+  probeMs: number[];
+  probeFailures: number;
+}
+
+/** A flat 16-bit RGB PNG of `side` × `side`: a few KB on the wire, every pixel still inflated and converted when decoded. */
+export async function heavyPng(side: number): Promise<Buffer> {
+  return sharp({ create: { width: side, height: side, channels: 3, background: { r: 120, g: 40, b: 200 } } })
+    .toColourspace('rgb16')
+    .png({ compressionLevel: 9 })
+    .toBuffer();
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export async function runDecodeFlood(options: DecodeFloodOptions): Promise<DecodeFloodResult> {
+  const result: DecodeFloodResult = { uploads: {}, retryAfterSeconds: [], probeMs: [], probeFailures: 0 };
+  const count = (key: string) => (result.uploads[key] = (result.uploads[key] ?? 0) + 1);
+  const endAt = performance.now() + options.durationMs;
+
+  const client = async () => {
+    while (performance.now() < endAt) {
+      const form = new FormData();
+      form.append('image', new Blob([new Uint8Array(options.image)], { type: 'image/png' }), 'heavy.png');
+      try {
+        const response = await fetch(`${options.baseUrl}/v1/search/image?limit=3`, {
+          method: 'POST',
+          body: form,
+          signal: AbortSignal.timeout(options.requestDeadlineMs),
+        });
+        const body = (await response.json().catch(() => ({}))) as { error?: { code?: string } };
+        count(body.error?.code ? `${response.status} ${body.error.code}` : String(response.status));
+        if (response.status === 503) result.retryAfterSeconds.push(Number(response.headers.get('retry-after') ?? NaN));
+      } catch (error) {
+        count((error as Error).name === 'TimeoutError' ? 'hung' : 'error');
+      }
+    }
+  };
+
+  const prober = async () => {
+    while (performance.now() < endAt) {
+      const started = performance.now();
+      try {
+        const response = await fetch(`${options.baseUrl}/healthz`, { signal: AbortSignal.timeout(options.requestDeadlineMs) });
+        await response.arrayBuffer();
+        if (response.status !== 200) result.probeFailures++;
+        result.probeMs.push(performance.now() - started);
+      } catch {
+        result.probeFailures++;
+        result.probeMs.push(options.requestDeadlineMs);
+      }
+      await new Promise((resolve) => setTimeout(resolve, options.probeEveryMs));
+    }
+  };
+
+  await Promise.all([...Array.from({ length: options.clients }, client), prober()]);
+  return result;
+}
