@@ -113,6 +113,9 @@ export abstract class VectorStore {
   /** Replaces products' tags with ones of `taxonomyVersion`, keeping vectors and data; returns how many were set. */
   abstract setProductTags(collection: string | undefined, updates: ProductTagsUpdate[], taxonomyVersion: number): Promise<number>;
 
+  /** A live product's unit image vectors, or undefined when it is not stored. */
+  abstract getProductVectors(collection: string | undefined, productId: string): Promise<Float32Array[] | undefined>;
+
   /** Live products in a stable order, a page at a time, with their unit image vectors when asked. */
   abstract scanProducts(collection: string | undefined, page: { cursor?: string; limit: number; withVectors: boolean }): Promise<ProductScanPage>;
 }

@@ -374,6 +374,13 @@ export class EmbeddedVectorStore extends VectorStore {
     return applied;
   }
 
+  async getProductVectors(collection: string | undefined, productId: string): Promise<Float32Array[] | undefined> {
+    const { collection: target } = this.resolve(collection);
+    assertValidProductId(productId);
+    const vectors = target.productVectors(productId);
+    return vectors.length > 0 ? vectors : undefined;
+  }
+
   async scanProducts(collection: string | undefined, page: { cursor?: string; limit: number; withVectors: boolean }): Promise<ProductScanPage> {
     const { collection: target } = this.resolve(collection);
     const start = page.cursor === undefined ? 0 : Number(page.cursor);

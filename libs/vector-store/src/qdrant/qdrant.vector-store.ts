@@ -590,6 +590,10 @@ export class QdrantVectorStore extends VectorStore {
     throw TAGGING_UNSUPPORTED;
   }
 
+  async getProductVectors(): Promise<Float32Array[] | undefined> {
+    throw TAGGING_UNSUPPORTED;
+  }
+
   async scanProducts(): Promise<ProductScanPage> {
     throw TAGGING_UNSUPPORTED;
   }
