@@ -38,6 +38,8 @@ export interface EmbeddedEvalCatalog {
   plan: EvalCatalogPlan;
   /** One unit vector per product (its gallery render), row-major, `plan.products.length` × dimension. */
   galleryVectors: Float32Array;
+  /** The second render of each product (the image→image query), same layout: a product's second image for tagging. */
+  queryVectors?: Float32Array;
 }
 
 export interface EvaluateModelOptions {
@@ -195,7 +197,7 @@ export async function evaluateModel(options: EvaluateModelOptions = {}): Promise
     const finished = performance.now();
     return {
       report,
-      catalog: { plan, galleryVectors: gallery },
+      catalog: { plan, galleryVectors: gallery, queryVectors: queries },
       details: {
         images: 2 * n,
         seenQueries: plan.seenQueries.length,

@@ -4,3 +4,4 @@ export * from './eval-catalog';
 export * from './retrieval-metrics';
 export * from './query-types';
 export * from './hybrid-eval';
+export * from './tagging-eval';

@@ -18,6 +18,12 @@ describe('vsearch eval', () => {
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const report = JSON.parse(lines[0]) as Record<string, unknown>;
+    const taggingFigures = {
+      accuracy: expect.any(Number),
+      coverage: expect.any(Number),
+      precision: expect.any(Number),
+      expectedCalibrationError: expect.any(Number),
+    };
     expect(report).toEqual({
       model: expect.stringMatching(/^clip-mini@/),
       seed: 5,
@@ -26,6 +32,14 @@ describe('vsearch eval', () => {
       imageToImage: { recallAt10: expect.any(Number) },
       zeroShot: { category: expect.any(Number), colour: expect.any(Number) },
       hybridSearch: { store: 'embedded', textScoreThreshold: expect.any(Number), types: expect.any(Object) },
+      tagging: {
+        threshold: expect.any(Number),
+        aggregation: 'mean-vector',
+        attributes: { category: taggingFigures, colour: taggingFigures, pattern: taggingFigures },
+        heldOut: { products: expect.any(Number), colour: taggingFigures, pattern: taggingFigures },
+        aggregations: expect.any(Object),
+        thresholds: expect.any(Array),
+      },
     });
     const modeScores = { recallAt10: expect.any(Number), precisionAt10: expect.any(Number), mrr: expect.any(Number) };
     const types = (report.hybridSearch as { types: Record<string, unknown> }).types;
@@ -49,6 +63,10 @@ describe('vsearch eval', () => {
       'attribute prompt',
     ]) {
       expect(result.stdout).toMatch(new RegExp(`^${label} +\\d+ +[\\d.]+( +[\\d.]+% +[\\d.]+% +[\\d.]+){3}$`, 'm'));
+    }
+    expect(result.stdout).toMatch(/^ {2}attribute +accuracy +coverage +precision +ECE$/m);
+    for (const attribute of ['category', 'colour', 'pattern', 'colour, held-out \\(\\d+\\)', 'pattern, held-out \\(\\d+\\)']) {
+      expect(result.stdout).toMatch(new RegExp(`^ {2}${attribute} +[\\d.]+% +[\\d.]+% +[\\d.]+% +[\\d.]+$`, 'm'));
     }
     expect(result.stdout).toMatch(/small and trained on this same synthetic catalog/);
   });
