@@ -11,10 +11,21 @@ export const DEFAULT_IMAGE_AGGREGATION: ImageAggregation = 'mean-vector';
 
 /** Dot product of `vector` with row `row` of a row-major matrix of `dimension`-long rows: the tagging hot loop. */
 export function dotWithRow(matrix: Float32Array, row: number, vector: Float32Array, dimension: number): number {
-  let sum = 0;
+  // four independent sums: the additions no longer wait on each other (about twice as fast in V8)
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
   const offset = row * dimension;
-  for (let i = 0; i < dimension; i++) sum += matrix[offset + i] * vector[i];
-  return sum;
+  let i = 0;
+  for (; i + 3 < dimension; i += 4) {
+    s0 += matrix[offset + i] * vector[i];
+    s1 += matrix[offset + i + 1] * vector[i + 1];
+    s2 += matrix[offset + i + 2] * vector[i + 2];
+    s3 += matrix[offset + i + 3] * vector[i + 3];
+  }
+  for (; i < dimension; i++) s0 += matrix[offset + i] * vector[i];
+  return s0 + s1 + s2 + s3;
 }
 
 /**

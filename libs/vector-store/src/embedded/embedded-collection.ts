@@ -266,7 +266,8 @@ export class EmbeddedCollection {
   applyTags(productId: string, tags: ProductTag[], taxonomyVersion: number): void {
     const entry = this.byId.get(productId);
     if (!entry?.data) return;
-    this.lexical.upsert(productId, lexicalTextOf(entry.data, tags), lexicalTextOf(entry.data, entry.tags));
+    // a re-tag mostly moves confidences; the keyword index is rebuilt for the product only when its labels change
+    if (!sameLabels(tags, entry.tags)) this.lexical.upsert(productId, lexicalTextOf(entry.data, tags), lexicalTextOf(entry.data, entry.tags));
     this.dataVersion++;
     this.removeTagMembers(entry);
     entry.tags = tags;
@@ -904,6 +905,10 @@ function tagKey(attribute: string, label: string): string {
 /** What keyword search reads of a product: its catalog text and its tag labels. */
 function lexicalTextOf(product: ProductData, tags: readonly ProductTag[]): LexicalProductText {
   return tags.length === 0 ? product : { ...product, tags: tags.map((tag) => tag.label) };
+}
+
+function sameLabels(a: readonly ProductTag[], b: readonly ProductTag[]): boolean {
+  return a.length === b.length && a.every((tag, i) => tag.label === b[i].label);
 }
 
 function tagFacetsOf(counts: Map<string, Map<string, number>>): TagFacets {

@@ -1,4 +1,4 @@
-import { imageFilter, productRecordFilter } from './qdrant-filter';
+import { filterConditions, imageFilter, productRecordFilter } from './qdrant-filter';
 
 describe(imageFilter.name, () => {
   it('turns every filter field into a Qdrant condition on image points', () => {
@@ -32,5 +32,14 @@ describe(productRecordFilter.name, () => {
         { key: 'deleted', match: { value: false } },
       ],
     });
+  });
+});
+
+describe(filterConditions.name, () => {
+  it('matches tags on the tag_keys keywords: one condition per attribute (AND), its labels in one any (OR)', () => {
+    expect(filterConditions({ tags: { pattern: ['striped', 'dotted'], colour: ['red'] } })).toEqual([
+      { key: 'tag_keys', match: { any: ['pattern=striped', 'pattern=dotted'] } },
+      { key: 'tag_keys', match: { any: ['colour=red'] } },
+    ]);
   });
 });

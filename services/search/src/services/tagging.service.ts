@@ -8,6 +8,7 @@
  */
 import type {
   ActiveTagging,
+  CollectionInfo,
   LabelPreview,
   LabelProbability,
   LabelVector,
@@ -17,7 +18,7 @@ import type {
   TaggingInput,
   TaggingStatus,
 } from '@vsearch/contracts';
-import { MAX_CLASSIFY_LABELS } from '@vsearch/contracts';
+import { MAX_CLASSIFY_LABELS, PRODUCTS_ALIAS } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
 import { VectorStoreError, type VectorStore } from '@vsearch/vector-store';
 import { classifyImages, normaliseInPlace, TaggingSetupError, ZeroShotTagger } from '@vsearch/zero-shot';
@@ -34,6 +35,8 @@ const MODEL_CACHE_MS = 5000;
 interface RetagRun {
   collection: string;
   tagging: ActiveTagging;
+  /** At start-up: finishes a re-tag a stop interrupted; a live collection that cannot be tagged is no error then. */
+  resume?: boolean;
 }
 
 export class TaggingService {
@@ -50,12 +53,17 @@ export class TaggingService {
     private readonly logger: Logger,
   ) {}
 
-  /** Loads the stored active tagging, so upserts are tagged from the first one. */
+  /**
+   * Loads the stored active tagging, so upserts are tagged from the first one, and resumes the re-tag
+   * of the live collection: products already carrying this version's tags are skipped, so after a
+   * completed re-tag this only reads the vectors.
+   */
   async open(): Promise<void> {
     const tagging = await this.store.readTagging();
     if (tagging) {
       this.active = { tagging, tagger: new ZeroShotTagger(tagging) };
       this.status = { state: 'done', productsTagged: 0, productsTotal: 0 };
+      this.startRetag({ collection: PRODUCTS_ALIAS, tagging, resume: true });
     }
   }
 
@@ -180,19 +188,29 @@ export class TaggingService {
   }
 
   /** Tags every product of the collection from its stored vectors, a page at a time; no image is fetched or embedded. */
-  private async retag({ collection, tagging }: RetagRun): Promise<void> {
+  private async retag({ collection, tagging, resume }: RetagRun): Promise<void> {
     const tagger = new ZeroShotTagger(tagging);
     const version = tagging.taxonomy.version;
     const stopTimer = this.metrics.retagDuration.startTimer();
     try {
-      const total = (await this.store.describeCollection(collection)).productCount;
+      const info = await this.liveCollection(collection, resume);
+      if (!info) return;
+      if (info.modelId !== tagging.modelId) {
+        throw new Error(
+          `collection ${info.name} holds vectors of model ${info.modelId}, the taxonomy's label vectors are of model ${tagging.modelId}: store the taxonomy again with label vectors of ${info.modelId}`,
+        );
+      }
+      const total = info.productCount;
       this.status = { state: 'tagging', productsTagged: 0, productsTotal: total };
       let cursor: string | undefined;
       do {
         const page = await this.store.scanProducts(collection, { cursor, limit: RETAG_PAGE, withVectors: true });
-        const updates = page.products.map((product) => ({ productId: product.productId, tags: tagger.tagImages(product.vectors) }));
+        // products already tagged with this version (at upsert, or before a restart) keep their tags
+        const updates = page.products
+          .filter((product) => product.tagsVersion < version)
+          .map((product) => ({ productId: product.productId, tags: tagger.tagImages(product.vectors) }));
         if (updates.length > 0) await this.store.setProductTags(collection, updates, version);
-        this.status.productsTagged += updates.length;
+        this.status.productsTagged += page.products.length;
         this.metrics.productsTagged.inc({ source: 'retag' }, updates.length);
         cursor = page.cursor;
       } while (cursor !== undefined && !this.closing);
@@ -204,6 +222,16 @@ export class TaggingService {
       this.status = { ...this.status, state: 'failed', error: (error as Error).message };
       stopTimer({ outcome: 'failed' });
       this.logger.error({ err: error, taxonomyVersion: version }, 're-tag failed');
+      throw error;
+    }
+  }
+
+  /** The collection to re-tag; at start-up, undefined when the alias points nowhere yet (nothing to tag). */
+  private async liveCollection(collection: string, resume: boolean | undefined): Promise<CollectionInfo | undefined> {
+    try {
+      return await this.store.describeCollection(collection);
+    } catch (error) {
+      if (resume && error instanceof VectorStoreError && (error.kind === 'failed-precondition' || error.kind === 'not-found')) return undefined;
       throw error;
     }
   }
