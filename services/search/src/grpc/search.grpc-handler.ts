@@ -10,6 +10,10 @@
  * SwapAlias), unavailable → UNAVAILABLE; a malformed message (codec) →
  * INVALID_ARGUMENT; anything else is INTERNAL.
  * GetProduct of a product that is not stored answers OK with no product.
+ * A damaged collection (embedded store) is failed-precondition for every read
+ * and write, not UNAVAILABLE: retrying cannot help until it is rebuilt, and
+ * clients treat UNAVAILABLE as transient. After CreateCollection, SwapAlias and
+ * DropCollection the per-collection health is refreshed (CollectionHealth).
  */
 import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { searchCodec } from '@vsearch/grpc-clients';
@@ -17,6 +21,7 @@ import { GrpcError, GrpcStatus, toServiceError, unary } from '@vsearch/grpc-kit'
 import { requestIdFrom, REQUEST_ID_HEADER, type Logger } from '@vsearch/observability';
 import type { searchV1 } from '@vsearch/proto';
 import { VectorStore, VectorStoreError, type VectorStoreErrorKind } from '@vsearch/vector-store';
+import type { CollectionHealth } from '../health/collection-health';
 import type { SearchMetrics } from '../metrics/search.metrics';
 
 const STATUS_OF: Record<VectorStoreErrorKind, GrpcStatus> = {
@@ -32,6 +37,7 @@ export class SearchGrpcHandler {
     private readonly store: VectorStore,
     private readonly metrics: SearchMetrics,
     private readonly logger: Logger,
+    private readonly collectionHealth: CollectionHealth,
   ) {}
 
   implementation(): UntypedServiceImplementation {
@@ -86,15 +92,20 @@ export class SearchGrpcHandler {
   }
 
   private async createCollection(request: searchV1.CreateCollectionRequest): Promise<searchV1.CreateCollectionResponse> {
-    return { collection: await this.store.createGeneration(request.modelId, request.dimension, request.name || undefined) };
+    const collection = await this.store.createGeneration(request.modelId, request.dimension, request.name || undefined);
+    await this.collectionHealth.refresh();
+    return { collection };
   }
 
   private async swapAlias(request: searchV1.SwapAliasRequest): Promise<searchV1.SwapAliasResponse> {
-    return { previousCollection: (await this.store.swapAlias(request.alias, request.collection)) ?? '' };
+    const previous = await this.store.swapAlias(request.alias, request.collection);
+    await this.collectionHealth.refresh();
+    return { previousCollection: previous ?? '' };
   }
 
   private async dropCollection(request: searchV1.DropCollectionRequest): Promise<searchV1.DropCollectionResponse> {
     await this.store.dropCollection(request.collection);
+    await this.collectionHealth.refresh();
     return {};
   }
 
