@@ -1,17 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FileEventLog, type DeadLetterPublisher } from '@vsearch/event-log';
 import { createLogger } from '@vsearch/observability';
-import { Registry } from 'prom-client';
-import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { PRODUCTS_ALIAS } from '../ports';
-import { FAKE_MODEL, FakeDeadLetters, FakeEmbedder, FakeImageSource, FakePreprocessor, FakeProductIndex, upserted } from '../testing/fakes';
-import { CatalogEventHandler } from './catalog-event.handler';
-import { CollectionRegistry } from './collection-registry';
-import { EmbedQueue } from './embed-queue';
-import { EmbeddingCache } from './embedding-cache';
-import { ImageVectorizer } from './image-vectorizer';
+import { buildReindexPipeline } from '../testing/reindex-pipeline';
+import { upserted } from '../testing/fakes';
 import { ReindexService } from './reindex.service';
 
 const logger = createLogger('ingestion-test', 'silent');
@@ -22,44 +15,7 @@ describe(ReindexService.name, () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   async function setUp() {
-    const log = new FileEventLog({ dir, sync: false });
-    const index = new FakeProductIndex();
-    const embedder = new FakeEmbedder();
-    const source = new FakeImageSource();
-    const metrics = new IngestionMetrics(new Registry());
-    const vectorizer = new ImageVectorizer(
-      source,
-      new FakePreprocessor(),
-      new EmbedQueue(embedder, metrics, { batchSize: 8, concurrency: 2, maxWaitMs: 1 }),
-      new EmbeddingCache(100),
-      metrics,
-      { fetchConcurrency: 4, fetchAttempts: 1, fetchRetryBaseMs: 1, fetchRetryMaxMs: 1, preprocessConcurrency: 2 },
-      logger,
-    );
-    const registry = new CollectionRegistry(index, logger);
-    await registry.bootstrap(FAKE_MODEL);
-    const handler = new CatalogEventHandler(
-      index,
-      vectorizer,
-      new FakeDeadLetters() as unknown as DeadLetterPublisher,
-      { targets: () => registry.current.targets, problem: () => registry.current.problem },
-      () => FAKE_MODEL,
-      metrics,
-      { eventsPerChunk: 4, dependencyRetryBaseMs: 1, dependencyRetryMaxMs: 5 },
-      logger,
-    );
-    const reindex = new ReindexService(
-      index,
-      log,
-      handler,
-      registry,
-      () => FAKE_MODEL,
-      metrics,
-      { productsTopic: 'products', settleMs: 0, eventsPerChunk: 4, retryBaseMs: 1, retryMaxMs: 5 },
-      logger,
-    );
-    /** What the live consumer does: every event published so far, handled into the current targets. */
-    const indexLive = () => log.replayTopic('products', async (batch) => void (await handler.handleChunk(batch.messages, registry.current.targets)));
+    const { log, index, source, embedder, registry, reindex, indexLive } = await buildReindexPipeline(dir, logger);
     return { log, index, source, embedder, registry, reindex, indexLive };
   }
 
