@@ -1,7 +1,8 @@
 /**
- * The CLIP model in onnxruntime-node: one session per tower, created on the
- * first execution provider of the configured list that works here, the text
- * tokenizer, and L2-normalised batch inference. The embedder service and the
+ * The CLIP model in onnxruntime-node: one session per tower (or a pool of
+ * them on worker threads), created on the first execution provider of the
+ * configured list that works here, the text tokenizer, and L2-normalised batch
+ * inference. The embedder service and the
  * evaluation tools both use it; batching across requests is the caller's job.
  */
 import type { ModelInfo } from '@vsearch/contracts';
@@ -43,6 +44,13 @@ export interface ModelRuntimeOptions {
    * probes, and the two towers compute side by side.
    */
   inferenceThread?: 'main' | 'worker';
+  /**
+   * Sessions per tower, each on a worker thread of its own with its own intra-op threads (default
+   * 1); batches of a tower are handed to the first free one. Needs inferenceThread 'worker'.
+   */
+  inferenceWorkers?: number;
+  /** Told when an inference worker died, whether a replacement is being started, and how many are left. */
+  onWorkerDied?: (tower: 'image' | 'text', error: Error, replacing: boolean, workersLeft: number) => void;
 }
 
 /** The platform's description of the model (what other services need), plus what only this process knows. */
@@ -54,8 +62,15 @@ export interface ModelRuntimeInfo extends ModelInfo {
   executionProvider: ExecutionProvider;
   intraOpThreads: number | undefined;
   inferenceThread: 'main' | 'worker';
+  /** Sessions per tower, as configured. */
+  inferenceWorkers: number;
   /** Providers tried before the one in use, with why they were skipped. */
   skippedProviders: { provider: ExecutionProvider; reason: string }[];
+}
+
+/** The towers as the service names them (the graphs call the image tower 'vision'). */
+function towerName(tower: Tower): 'image' | 'text' {
+  return tower === 'vision' ? 'image' : 'text';
 }
 
 export class ModelRuntimeError extends Error {
@@ -83,11 +98,18 @@ export class ModelRuntime {
   static async load(dir: string, options: ModelRuntimeOptions = {}): Promise<ModelRuntime> {
     const model = loadModelDirectory(dir);
     const tokenizer = TextTokenizer.fromFile(model.tokenizerPath, model.manifest.text);
+    const workersPerTower = options.inferenceWorkers ?? 1;
+    if (!Number.isInteger(workersPerTower) || workersPerTower < 1) throw new ModelRuntimeError(`inferenceWorkers must be a whole number ≥ 1, got ${workersPerTower}`);
+    if (workersPerTower > 1 && options.inferenceThread !== 'worker') {
+      throw new ModelRuntimeError(`inferenceWorkers ${workersPerTower} needs inferenceThread 'worker': sessions on the calling thread run one at a time`);
+    }
     const backendOptions = {
       executionProviders: options.executionProviders?.length ? options.executionProviders : (['cpu'] as const),
       intraOpThreads: options.intraOpThreads,
       intraOpSpinning: options.intraOpSpinning ?? true,
       onProviderSkipped: options.onProviderSkipped,
+      workersPerTower,
+      onWorkerDied: options.onWorkerDied && ((tower: Tower, error: Error, replacing: boolean, left: number) => options.onWorkerDied?.(towerName(tower), error, replacing, left)),
     };
     let backend: TowerBackend;
     try {
@@ -125,8 +147,14 @@ export class ModelRuntime {
       logitScale: manifest.logitScale,
       intraOpThreads: this.options.intraOpThreads,
       inferenceThread: this.options.inferenceThread ?? 'main',
+      inferenceWorkers: this.options.inferenceWorkers ?? 1,
       skippedProviders: [...this.backend.skippedProviders],
     };
+  }
+
+  /** Sessions of a tower alive now, so a caller can keep that many batches computing (fewer while a crashed one is replaced). */
+  liveWorkers(tower: 'image' | 'text'): number {
+    return this.backend.workers(tower === 'image' ? 'vision' : 'text');
   }
 
   /** Token ids and attention masks, padded or truncated to the context length. */
@@ -181,8 +209,10 @@ export class ModelRuntime {
   }
 
   /**
-   * Called once if inference can never work again (the worker thread died, for
-   * instance out of memory): a server should stop reporting SERVING and exit.
+   * Called once if inference can never work again (every worker of a tower died
+   * and none could be started again, for instance out of memory): a server
+   * should stop reporting SERVING and exit. A worker that dies while others
+   * live is replaced without this.
    */
   onFatal(listener: (error: Error) => void): void {
     this.backend.onFatal(listener);
