@@ -186,4 +186,18 @@ describe(InferencePool.name, () => {
     await expect(waiting).rejects.toThrow('the image inference pool is closed');
     await expect(pool.run('after')).rejects.toThrow('the image inference pool is closed');
   });
+
+  it('adds workers that take waiting runs as soon as they are ready', async () => {
+    const { started, startWorker } = workerFactory();
+    const pool = await InferencePool.start({ name: 'image', size: 1, startWorker });
+    const runs = ['a', 'b'].map((job) => pool.run(job));
+    expect(started[0].runs.map((run) => run.job)).toEqual(['a']);
+    await pool.addWorkers(1);
+    expect(pool.size).toBe(2);
+    expect(started[1].runs.map((run) => run.job)).toEqual(['b']);
+    started[1].finishNext();
+    started[0].finishNext();
+    await expect(Promise.all(runs)).resolves.toEqual(['a@0', 'b@1']);
+    await pool.close();
+  });
 });

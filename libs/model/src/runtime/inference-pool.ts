@@ -16,7 +16,7 @@ export interface InferenceWorkerHandle<Job, Result> {
 export interface InferencePoolOptions<Job, Result> {
   /** For messages: the tower's name. */
   name: string;
-  /** Workers to keep running. */
+  /** Workers to start with (more can be added with addWorkers). */
   size: number;
   /**
    * Starts one worker. `onDeath` must be called once if the worker dies after starting (its own
@@ -57,7 +57,8 @@ export class InferencePool<Job, Result> {
   private closed = false;
 
   private constructor(private readonly options: InferencePoolOptions<Job, Result>) {
-    if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`${options.name} inference pool size must be a whole number ≥ 1, got ${options.size}`);
+    if (!Number.isInteger(options.size) || options.size < 1)
+      throw new RangeError(`${options.name} inference pool size must be a whole number ≥ 1, got ${options.size}`);
   }
 
   /**
@@ -76,6 +77,22 @@ export class InferencePool<Job, Result> {
       throw error;
     }
     return pool;
+  }
+
+  /**
+   * Starts `count` more workers one after another; each takes work as soon as it is ready. Lets a
+   * caller size the pool after its first worker showed where it computes (one per GPU, more on CPU).
+   */
+  async addWorkers(count: number): Promise<void> {
+    for (let added = 0; added < count && !this.closed; added++) {
+      const worker = await this.options.startWorker(this.deathHandlerFor(this.slots.length));
+      if (this.closed) {
+        await worker.terminate();
+        return;
+      }
+      this.slots.push({ worker, busy: false, dead: false });
+      this.pump();
+    }
   }
 
   /** Workers alive now (a replacement being started is not counted until it is ready). */

@@ -31,8 +31,8 @@ export interface TowerBackendOptions {
   /** Whether idle onnxruntime pool threads spin waiting for work (onnxruntime's default: yes). */
   intraOpSpinning: boolean;
   onProviderSkipped?: (provider: ExecutionProvider, reason: string) => void;
-  /** Sessions (worker threads) per tower; only the worker backend runs more than one. */
-  workersPerTower: number;
+  /** Sessions (worker threads) per tower, given where the first one computes; only the worker backend runs more than one. */
+  workersPerTower: (provider: ExecutionProvider) => number;
   /** Told when an inference worker died, whether a replacement is being started, and how many are left. */
   onWorkerDied?: (tower: Tower, error: Error, replacing: boolean, workersLeft: number) => void;
 }
@@ -41,6 +41,8 @@ export interface TowerBackend {
   readonly executionProvider: ExecutionProvider;
   readonly skippedProviders: { provider: ExecutionProvider; reason: string }[];
   readonly names: Record<Tower, { inputs: string[]; outputs: string[] }>;
+  /** Sessions each tower was started with. */
+  readonly workersPerTower: number;
   /** Sessions of `tower` alive now: as many batches of it can compute at once. */
   workers(tower: Tower): number;
   run(tower: Tower, feeds: Record<string, TensorInput>, output: string): Promise<TensorOutput>;
@@ -82,7 +84,7 @@ export function sessionOptionsFor(
 }
 
 /** Sessions on the calling thread: onnxruntime-node's run() computes synchronously there. */
-export async function createInProcessBackend(model: LoadedModelDirectory, options: TowerBackendOptions): Promise<TowerBackend> {
+export async function createInProcessBackend(model: LoadedModelDirectory, options: Omit<TowerBackendOptions, 'workersPerTower'>): Promise<TowerBackend> {
   const skipped: { provider: ExecutionProvider; reason: string }[] = [];
   for (const provider of options.executionProviders) {
     let vision: ort.InferenceSession | undefined;
@@ -105,6 +107,7 @@ export async function createInProcessBackend(model: LoadedModelDirectory, option
           if (!result) throw new Error(`${tower} model has no output ${output}`);
           return { type: result.type, data: result.data as Float32Array, dims: result.dims };
         },
+        workersPerTower: 1,
         workers: () => 1,
         onFatal() {
           // Sessions on the calling thread fail call by call; there is no separate thread to lose.
@@ -244,12 +247,15 @@ interface TowerPool {
   first: TowerWorker;
 }
 
-/** Starts `options.workersPerTower` workers of one tower; the first tries `providers` in order, the rest use the one it settled on. */
+/**
+ * Starts the workers of one tower: the first tries `providers` in order, the rest (as many as
+ * `options.workersPerTower` asks for that provider) use the one it settled on.
+ */
 async function startTowerPool(tower: Tower, modelPath: string, providers: readonly ExecutionProvider[], options: TowerBackendOptions): Promise<TowerPool> {
   let first: TowerWorker | undefined;
   const pool = await InferencePool.start<TowerRun, TensorOutput>({
     name: tower,
-    size: options.workersPerTower,
+    size: 1,
     startWorker: async (onDeath) => {
       const worker = await startTowerWorker(tower, modelPath, first ? [first.executionProvider] : providers, options, onDeath);
       first ??= worker;
@@ -257,6 +263,12 @@ async function startTowerPool(tower: Tower, modelPath: string, providers: readon
     },
     onWorkerDied: (error, replacing, left) => options.onWorkerDied?.(tower, error, replacing, left),
   });
+  try {
+    await pool.addWorkers(options.workersPerTower(first!.executionProvider) - 1);
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
   return { pool, first: first! };
 }
 
@@ -303,6 +315,7 @@ export async function createWorkerBackend(model: LoadedModelDirectory, options: 
     executionProvider: vision.first.executionProvider,
     skippedProviders: vision.first.skipped,
     names: { vision: vision.first.names, text: text.first.names },
+    workersPerTower: options.workersPerTower(vision.first.executionProvider),
     workers: (tower) => pools[tower].size,
     run(tower, feeds, output) {
       if (dead) return Promise.reject(dead);
@@ -317,6 +330,10 @@ export async function createWorkerBackend(model: LoadedModelDirectory, options: 
   };
 }
 
-function describeFailure(model: LoadedModelDirectory, options: TowerBackendOptions, skipped: { provider: ExecutionProvider; reason: string }[]): string {
+function describeFailure(
+  model: LoadedModelDirectory,
+  options: Pick<TowerBackendOptions, 'executionProviders'>,
+  skipped: { provider: ExecutionProvider; reason: string }[],
+): string {
   return `no execution provider of [${options.executionProviders.join(', ')}] could load ${model.dir}: ${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')}`;
 }
