@@ -6,6 +6,7 @@
 import { BatchRejection } from './batch-rejection';
 import type { Clock } from './clock';
 import { DynamicBatcher, type BatchStats, type DynamicBatcherOptions, type Lane } from './dynamic-batcher';
+import { ShopperPresence } from './shopper-presence';
 
 const fakeTimeClock: Clock = {
   now: () => Date.now(),
@@ -348,6 +349,25 @@ describe(DynamicBatcher.name, () => {
       expect(h.batches[1]).toEqual([100]);
       await jest.advanceTimersByTimeAsync(50);
       expect(query.value).toEqual([1000]);
+    });
+
+    it("keeps a worker free of bulk work when shoppers are about on the other tower (shared presence)", async () => {
+      const shoppers = new ShopperPresence(1000);
+      const images = harness({ maxBatch: 4, workers: () => 2, batchMs: 50, shoppers });
+      const texts = harness({ maxBatch: 4, workers: () => 2, batchMs: 1, shoppers });
+      track(texts.batcher.submit([0], { lane: 'interactive' }));
+      [1, 2, 3, 4, 5, 6, 7, 8].forEach((input) => track(images.batcher.submit([input], { lane: 'bulk' })));
+      await jest.advanceTimersByTimeAsync(1);
+      expect(images.batches).toEqual([[1, 2, 3, 4]]);
+      await jest.advanceTimersByTimeAsync(1100);
+      // The shoppers left: bulk images take both workers again.
+      const before = images.batches.length;
+      [9, 10, 11, 12, 13, 14, 15, 16].forEach((input) => track(images.batcher.submit([input], { lane: 'bulk' })));
+      await jest.advanceTimersByTimeAsync(1);
+      expect(images.batches.slice(before)).toEqual([
+        [9, 10, 11, 12],
+        [13, 14, 15, 16],
+      ]);
     });
 
     it('lets bulk work use every worker when no interactive request came within the window', async () => {

@@ -21,13 +21,15 @@
  *   error, and the batcher carries on with the next batch;
  * - as many batches compute at once as the tower has inference workers
  *   (`workers`), each formed when a worker is free; with two or more, one
- *   worker is kept for shoppers: while interactive requests keep arriving and
- *   bulk work already computes on another worker, the last free worker takes
- *   interactive items only, so a query neither waits behind bulk batches nor
- *   shares its batch with bulk items.
+ *   worker is kept for shoppers: while interactive requests keep arriving (on
+ *   either tower: ShopperPresence) and bulk work already computes on another
+ *   worker, the last free worker takes interactive items only, so a query
+ *   neither waits behind bulk batches nor shares its batch with bulk items,
+ *   nor finds every core taken by the other tower's bulk work.
  */
 import { BatchRejection } from './batch-rejection';
 import { systemClock, type Clock } from './clock';
+import { ShopperPresence } from './shopper-presence';
 
 export type Lane = 'interactive' | 'bulk';
 export const LANES: readonly Lane[] = ['interactive', 'bulk'];
@@ -74,6 +76,12 @@ export interface DynamicBatcherOptions<I, O> {
    * dispatch (fewer while a crashed worker is being replaced). Default 1.
    */
   workers?: () => number;
+  /**
+   * Shopper presence shared with the other tower's batcher, for the worker kept for shoppers
+   * (default: this batcher's own, over interactiveWindowMs). The bulk batch cap still follows
+   * this tower's own interactive arrivals.
+   */
+  shoppers?: ShopperPresence;
   /** Embeds one batch; must return one output per input, in order. */
   runBatch: (inputs: I[]) => Promise<O[]>;
   clock?: Clock;
@@ -121,12 +129,14 @@ export class DynamicBatcher<I, O> {
   private arrivalGapMs = Number.POSITIVE_INFINITY;
   private lastArrival: number | undefined;
   private lastInteractiveArrival = Number.NEGATIVE_INFINITY;
+  private readonly shoppers: ShopperPresence;
 
   constructor(private readonly options: DynamicBatcherOptions<I, O>) {
     if (!(options.maxBatch >= 1)) throw new RangeError('maxBatch must be at least 1');
     if (!(options.maxWaitMs >= 0)) throw new RangeError('maxWaitMs must not be negative');
     if (!(options.maxQueueItems >= 1)) throw new RangeError('maxQueueItems must be at least 1');
     this.clock = options.clock ?? systemClock;
+    this.shoppers = options.shoppers ?? new ShopperPresence(options.interactiveWindowMs ?? 1000);
     if (options.maxBatchWhileInteractive !== undefined && !(options.maxBatchWhileInteractive >= 1))
       throw new RangeError('maxBatchWhileInteractive must be at least 1');
     this.minBulkSlots = Math.min(options.maxBatch, Math.max(1, options.minBulkSlots ?? Math.floor(options.maxBatch / 8)));
@@ -170,7 +180,10 @@ export class DynamicBatcher<I, O> {
     if (options.signal?.aborted) return this.refuse(lane, new BatchRejection('CANCELLED', 'request cancelled'), inputs.length);
 
     this.noteArrival();
-    if (lane === 'interactive') this.lastInteractiveArrival = this.clock.now();
+    if (lane === 'interactive') {
+      this.lastInteractiveArrival = this.clock.now();
+      this.shoppers.noteArrival(this.lastInteractiveArrival);
+    }
     return new Promise<O[]>((resolve, reject) => {
       const onAbort = () => this.fail(ticket, new BatchRejection('CANCELLED', 'request cancelled'), 'CANCELLED');
       const ticket: Ticket<O> = {
@@ -236,7 +249,7 @@ export class DynamicBatcher<I, O> {
    */
   private nextBatchIsInteractiveOnly(): boolean {
     const workers = this.workerCount();
-    return workers >= 2 && this.inFlight === workers - 1 && this.bulkInFlight > 0 && this.shoppersAbout();
+    return workers >= 2 && this.inFlight === workers - 1 && this.bulkInFlight > 0 && this.shoppers.about(this.clock.now());
   }
 
   /** Decides whether to start a batch now, soon (after pending I/O), or when the oldest item's wait ends. */

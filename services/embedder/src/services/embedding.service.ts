@@ -16,6 +16,7 @@ import { InvalidRequestError } from '@vsearch/contracts';
 import { toNormalizedChw } from '@vsearch/preprocessing';
 import type { ModelRuntime, ModelRuntimeInfo } from '@vsearch/model';
 import { DynamicBatcher, type Lane } from '../batching/dynamic-batcher';
+import { ShopperPresence } from '../batching/shopper-presence';
 import type { EmbedderConfig } from '../config';
 import type { EmbedderMetrics } from '../metrics/embedder.metrics';
 import { ImageDecodeError, type ImageDecoder } from '../ports/image-decoder.port';
@@ -47,6 +48,8 @@ export class EmbeddingService {
     metrics: EmbedderMetrics,
   ) {
     this.info = runtime.info();
+    // One presence for both towers: a text query keeps an image worker (a core, on a CPU) free of bulk work too.
+    const shoppers = new ShopperPresence();
     const common = {
       maxBatch: batching.maxBatch,
       maxWaitMs: batching.maxWaitMs,
@@ -58,6 +61,7 @@ export class EmbeddingService {
       ...common,
       name: 'image',
       workers: () => runtime.liveWorkers('image'),
+      shoppers,
       runBatch: (pixels) => this.runImageBatch(pixels),
       hooks: metrics.batcherHooks('image'),
     });
@@ -65,6 +69,7 @@ export class EmbeddingService {
       ...common,
       name: 'text',
       workers: () => runtime.liveWorkers('text'),
+      shoppers,
       runBatch: (rows) => this.runTextBatch(rows),
       hooks: metrics.batcherHooks('text'),
     });
