@@ -351,7 +351,7 @@ describe(DynamicBatcher.name, () => {
       expect(query.value).toEqual([1000]);
     });
 
-    it("keeps a worker free of bulk work when shoppers are about on the other tower (shared presence)", async () => {
+    it('keeps a worker free of bulk work when shoppers are about on the other tower (shared presence)', async () => {
       const shoppers = new ShopperPresence(1000);
       const images = harness({ maxBatch: 4, workers: () => 2, batchMs: 50, shoppers });
       const texts = harness({ maxBatch: 4, workers: () => 2, batchMs: 1, shoppers });
@@ -370,8 +370,15 @@ describe(DynamicBatcher.name, () => {
       ]);
     });
 
-    it('lets bulk work use every worker when no interactive request came within the window', async () => {
-      const h = harness({ maxBatch: 4, workers: () => 2, batchMs: 50, interactiveWindowMs: 1000 });
+    it('lets bulk work use every worker when no interactive request came within the window, in a short batch on the last', async () => {
+      // A full batch takes 200 ms, a short one 50.
+      const h = harness({
+        maxBatch: 4,
+        maxBatchWhileInteractive: 2,
+        workers: () => 2,
+        batchMsFor: (inputs) => (inputs.length >= 4 ? 200 : 50),
+        interactiveWindowMs: 1000,
+      });
       track(h.batcher.submit([0], { lane: 'interactive' }));
       await jest.advanceTimersByTimeAsync(1100);
       h.batches.length = 0;
@@ -379,8 +386,14 @@ describe(DynamicBatcher.name, () => {
       await jest.advanceTimersByTimeAsync(1);
       expect(h.batches).toEqual([
         [1, 2, 3, 4],
-        [5, 6, 7, 8],
+        [5, 6],
       ]);
+      // A query arriving now waits for the short batch, not a full one, and then computes alone.
+      const query = track(h.batcher.submit([100], { lane: 'interactive' }));
+      await jest.advanceTimersByTimeAsync(50);
+      expect(h.batches[2]).toEqual([100]);
+      await jest.advanceTimersByTimeAsync(60);
+      expect(query.value).toEqual([1000]);
     });
 
     it('with a single worker, mixes lanes as before: bulk keeps its reserved slots', async () => {

@@ -25,7 +25,10 @@
  *   either tower: ShopperPresence) and bulk work already computes on another
  *   worker, the last free worker takes interactive items only, so a query
  *   neither waits behind bulk batches nor shares its batch with bulk items,
- *   nor finds every core taken by the other tower's bulk work.
+ *   nor finds every core taken by the other tower's bulk work. Bulk batches on
+ *   the last free worker are capped at maxBatchWhileInteractive even when no
+ *   shopper is about, so the first query after a quiet spell waits for a short
+ *   batch at most.
  */
 import { BatchRejection } from './batch-rejection';
 import { systemClock, type Clock } from './clock';
@@ -320,10 +323,16 @@ export class DynamicBatcher<I, O> {
     }
   }
 
-  /** Largest batch bulk items may fill: maxBatch, or the smaller cap while interactive requests keep arriving. */
+  /**
+   * Largest batch bulk items may fill: maxBatch, or the smaller cap while interactive requests keep
+   * arriving, or on the last free worker of several (the first query after a quiet spell then
+   * waits for a short batch at most, not for full ones on every worker).
+   */
   private batchLimit(): number {
     const { maxBatch, maxBatchWhileInteractive = maxBatch } = this.options;
-    return this.shoppersAbout() ? Math.min(maxBatch, maxBatchWhileInteractive) : maxBatch;
+    const workers = this.workerCount();
+    const lastFreeWorker = workers >= 2 && this.inFlight === workers - 1;
+    return this.shoppersAbout() || lastFreeWorker ? Math.min(maxBatch, maxBatchWhileInteractive) : maxBatch;
   }
 
   /**
