@@ -2,9 +2,10 @@
  * A damaged collection through the running search service: started on a data directory whose
  * collection `products_v1` (behind the alias `products`) has a flipped bit in its snapshot
  * vectors, the service starts, stays live, reports that collection NOT_SERVING on its own health
- * name, FAILED_PRECONDITION for its searches, the damage in ListCollections and the metric, one
- * error log line with the remedy, serves the collection beside it, and lets the rebuild's steps
- * (new generation, alias swap, drop) replace it.
+ * name, FAILED_PRECONDITION with the reason COLLECTION_DAMAGED (other FAILED_PRECONDITIONs carry
+ * none) for its searches and writes, the damage in ListCollections and the metric, one error log
+ * line with the remedy, serves the collection beside it, and lets the rebuild's steps (new
+ * generation, alias swap, drop) replace it.
  *
  * real: the search service (gRPC server, handler, health, metrics server), the embedded store
  * in a temp directory, SearchClient and a grpc.health.v1 client over gRPC, pino.
@@ -18,7 +19,7 @@ import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import pino from 'pino';
 import type { ProductWithImageVectors } from '@vsearch/contracts';
-import { SearchCallError, SearchClient } from '@vsearch/grpc-clients';
+import { SearchCallError, SearchClient, SearchErrorReason } from '@vsearch/grpc-clients';
 import { freePort } from '@vsearch/testing';
 import { SEARCH_SERVICE_NAME, startSearchService, type RunningSearchService } from './index';
 
@@ -143,7 +144,17 @@ describe('search service with a damaged collection', () => {
       expect(error).toBeInstanceOf(SearchCallError);
       expect(grpc.status[(error as SearchCallError).code]).toBe('FAILED_PRECONDITION');
       expect((error as SearchCallError).details).toMatch(/collection products_v1 is damaged .*vectors\.f32 at byte 0/);
+      expect((error as SearchCallError).reason).toBe(SearchErrorReason.collectionDamaged);
+      expect((error as SearchCallError).isCollectionDamaged).toBe(true);
     }
+    // Another FAILED_PRECONDITION (dropping the collection the alias points at) carries no damage reason.
+    const inUse = await client.dropCollection('products_v1').then(
+      () => undefined,
+      (caught: unknown) => caught as SearchCallError,
+    );
+    expect(grpc.status[inUse!.code]).toBe('FAILED_PRECONDITION');
+    expect(inUse!.reason).toBeUndefined();
+    expect(inUse!.isCollectionDamaged).toBe(false);
     const page = await client.search({ collection: 'products_v2', vector: catalog[3].images[0].vector, limit: 1 });
     expect(page.hits.map((hit) => hit.product.productId)).toEqual(['p3']);
   });

@@ -434,7 +434,7 @@ function describeDamage(error: unknown): string {
 }
 
 function damagedCollection(name: string, damage: string): VectorStoreError {
-  return VectorStoreError.failedPrecondition(
+  return VectorStoreError.collectionDamaged(
     `collection ${name} is damaged and not served until it is rebuilt (ingestion rebuilds it from the catalog topic; or run \`vsearch reindex\`): ${damage}`,
   );
 }

@@ -114,6 +114,30 @@ describe(ReindexService.name, () => {
     expect(t.index.products(PRODUCTS_ALIAS).has('a')).toBe(true);
   });
 
+  it('fails a filtered reindex on a damaged live collection instead of waiting for it (the self-heal waits while a job runs)', async () => {
+    const t = await setUp();
+    t.source.images.set('http://img/a.jpg', Buffer.from('a'));
+    await t.log.publish('products', [{ key: 'a', value: JSON.stringify(upserted('a', 1, [{ id: 'a1', url: 'http://img/a.jpg' }])) }]);
+    await t.indexLive();
+    t.index.damage.set('products_v1', 'snapshot-1/vectors.f32 at byte 0: checksum mismatch');
+    const job = await t.reindex.run({ type: 'reindex.requested', jobId: 'job-7', filter: { categories: ['dresses'] }, requestedAt: new Date().toISOString() });
+    expect(job.state).toBe('failed');
+    expect(job.error).toMatch(/collection products is damaged; writes wait until it is rebuilt/);
+    expect(t.reindex.activeJob()).toBeUndefined();
+  });
+
+  it('rebuilds a damaged live collection: the replay writes only the new generation', async () => {
+    const t = await setUp();
+    t.source.images.set('http://img/a.jpg', Buffer.from('a'));
+    await t.log.publish('products', [{ key: 'a', value: JSON.stringify(upserted('a', 1, [{ id: 'a1', url: 'http://img/a.jpg' }])) }]);
+    await t.indexLive();
+    t.index.damage.set('products_v1', 'snapshot-1/vectors.f32 at byte 0: checksum mismatch');
+    const job = await t.reindex.run({ type: 'reindex.requested', jobId: 'job-8', requestedAt: new Date().toISOString() });
+    expect(job).toMatchObject({ state: 'done', collection: 'products_v2', previousCollection: 'products_v1' });
+    expect([...t.index.products(PRODUCTS_ALIAS).keys()]).toEqual(['a']);
+    expect([...t.index.collections.keys()]).toEqual(['products_v2']);
+  });
+
   it('runs jobs one at a time: a request arriving while a rebuild runs is queued behind it', async () => {
     const t = await setUp();
     t.source.images.set('http://img/p1.jpg', Buffer.from('p1'));

@@ -12,15 +12,18 @@
  * GetProduct of a product that is not stored answers OK with no product.
  * A damaged collection (embedded store) is failed-precondition for every read
  * and write, not UNAVAILABLE: retrying cannot help until it is rebuilt, and
- * clients treat UNAVAILABLE as transient. After CreateCollection, SwapAlias and
+ * clients treat UNAVAILABLE as transient. It carries the reason
+ * COLLECTION_DAMAGED (`x-error-reason`, SearchErrorReason), so a writer can
+ * tell it from the other FAILED_PRECONDITIONs and wait for the rebuild
+ * instead of dead-lettering. After CreateCollection, SwapAlias and
  * DropCollection the per-collection health is refreshed (CollectionHealth).
  */
 import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { searchCodec } from '@vsearch/grpc-clients';
+import { SearchErrorReason, searchCodec } from '@vsearch/grpc-clients';
 import { GrpcError, GrpcStatus, toServiceError, unary } from '@vsearch/grpc-kit';
 import { requestIdFrom, REQUEST_ID_HEADER, type Logger } from '@vsearch/observability';
 import type { searchV1 } from '@vsearch/proto';
-import { VectorStore, VectorStoreError, type VectorStoreErrorKind } from '@vsearch/vector-store';
+import { VectorStore, VectorStoreError, type VectorStoreErrorKind, type VectorStoreErrorReason } from '@vsearch/vector-store';
 import type { CollectionHealth } from '../health/collection-health';
 import type { SearchMetrics } from '../metrics/search.metrics';
 
@@ -30,6 +33,10 @@ const STATUS_OF: Record<VectorStoreErrorKind, GrpcStatus> = {
   'already-exists': GrpcStatus.ALREADY_EXISTS,
   'failed-precondition': GrpcStatus.FAILED_PRECONDITION,
   unavailable: GrpcStatus.UNAVAILABLE,
+};
+
+const REASON_OF: Record<VectorStoreErrorReason, string> = {
+  'collection-damaged': SearchErrorReason.collectionDamaged,
 };
 
 export class SearchGrpcHandler {
@@ -137,7 +144,7 @@ export class SearchGrpcHandler {
 
 /** The store's and the codec's typed failures as the statuses a client can act on; anything else stays INTERNAL. */
 function toGrpcError(thrown: unknown): unknown {
-  if (thrown instanceof VectorStoreError) return new GrpcError(STATUS_OF[thrown.kind], thrown.message);
+  if (thrown instanceof VectorStoreError) return new GrpcError(STATUS_OF[thrown.kind], thrown.message, thrown.reason ? REASON_OF[thrown.reason] : undefined);
   if (thrown instanceof searchCodec.MalformedMessageError) return new GrpcError(GrpcStatus.INVALID_ARGUMENT, thrown.message);
   return thrown;
 }
