@@ -3,7 +3,9 @@
  * visualsearch.search.v1.SearchService, vectors as Float32Array (packed into
  * little-endian float32 bytes here), a deadline on every call, and failures
  * that keep their gRPC status (`SearchCallError.code`; `isTransient` tells
- * "try later" from a request search refuses for good). Targets are `dns:///`
+ * "try later" from a request search refuses for good; `isCollectionDamaged`
+ * tells a damaged collection, which waits for its rebuild, from the other
+ * FAILED_PRECONDITIONs). Targets are `dns:///`
  * with round_robin, so calls spread over every search pod.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -24,7 +26,7 @@ import type {
   TaggingStatus,
   WriteOutcome,
 } from '@vsearch/contracts';
-import { clientChannelOptions, GrpcCallError, grpcTarget } from '@vsearch/grpc-kit';
+import { clientChannelOptions, errorReasonFrom, GrpcCallError, grpcTarget } from '@vsearch/grpc-kit';
 import { searchV1 } from '@vsearch/proto';
 import {
   collectionFromProto,
@@ -72,11 +74,26 @@ export interface SimilarQueryInput {
   offset?: number;
 }
 
-/** A failed search call; `code` is the gRPC status (grpc.status). */
+/**
+ * Reasons search sends beside a status (`x-error-reason`, grpc-kit), for cases one status does
+ * not tell apart. COLLECTION_DAMAGED: FAILED_PRECONDITION because the collection's stored files
+ * failed verification; it is not served until a rebuild replaces it (a writer waits for that
+ * instead of treating its write as refused).
+ */
+export const SearchErrorReason = {
+  collectionDamaged: 'COLLECTION_DAMAGED',
+} as const;
+
+/** A failed search call; `code` is the gRPC status (grpc.status), `reason` search's reason within it (SearchErrorReason). */
 export class SearchCallError extends GrpcCallError {
-  constructor(method: string, code: grpc.status, details: string) {
-    super('search', method, code, details);
+  constructor(method: string, code: grpc.status, details: string, reason?: string) {
+    super('search', method, code, details, reason);
     this.name = 'SearchCallError';
+  }
+
+  /** The collection is damaged and refused until a rebuild replaces it (SearchErrorReason.collectionDamaged). */
+  get isCollectionDamaged(): boolean {
+    return this.code === grpc.status.FAILED_PRECONDITION && this.reason === SearchErrorReason.collectionDamaged;
   }
 }
 
@@ -320,7 +337,7 @@ export class SearchClient {
     const invoke = (this.client as unknown as Record<string, UnaryMethod<Req, Res>>)[method].bind(this.client);
     return new Promise((resolve, reject) => {
       invoke(request, metadata, { deadline }, (error, response) => {
-        if (error) reject(new SearchCallError(method, error.code ?? grpc.status.UNKNOWN, error.details ?? error.message));
+        if (error) reject(new SearchCallError(method, error.code ?? grpc.status.UNKNOWN, error.details ?? error.message, errorReasonFrom(error.metadata)));
         else resolve(response as Res);
       });
     });

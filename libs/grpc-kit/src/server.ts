@@ -31,6 +31,8 @@ export interface RunningGrpcServer {
   port: number;
   /** Reports SERVING (or NOT_SERVING) for '' and every service. */
   setServing(serving: boolean): void;
+  /** Reports one health service name, such as a part of a service (`visualsearch.search.v1.SearchService/products_v3`). */
+  setStatus(service: string, status: 'SERVING' | 'NOT_SERVING'): void;
   /** Stops accepting calls, waits up to `graceMs` for in-flight ones, then forces. */
   shutdown(graceMs?: number): Promise<void>;
 }
@@ -62,6 +64,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       const status = serving ? 'SERVING' : 'NOT_SERVING';
       health.setStatus('', status);
       for (const service of options.services) health.setStatus(service.name, status);
+    },
+    setStatus(service, status) {
+      health.setStatus(service, status);
     },
     shutdown(graceMs = 10_000) {
       health.setStatus('', 'NOT_SERVING');

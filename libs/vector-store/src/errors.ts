@@ -4,14 +4,24 @@
  */
 export type VectorStoreErrorKind = 'invalid-argument' | 'not-found' | 'already-exists' | 'failed-precondition' | 'unavailable';
 
+/**
+ * A case within a kind that callers must treat apart. 'collection-damaged' (failed-precondition):
+ * the collection's stored files failed verification and it is refused until a rebuild replaces
+ * it, so a writer waits instead of treating its write as refused.
+ */
+export type VectorStoreErrorReason = 'collection-damaged';
+
 export class VectorStoreError extends Error {
+  readonly reason?: VectorStoreErrorReason;
+
   constructor(
     readonly kind: VectorStoreErrorKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: VectorStoreErrorReason },
   ) {
     super(message, options);
     this.name = 'VectorStoreError';
+    this.reason = options?.reason;
   }
 
   static invalidArgument(message: string): VectorStoreError {
@@ -28,6 +38,11 @@ export class VectorStoreError extends Error {
 
   static failedPrecondition(message: string): VectorStoreError {
     return new VectorStoreError('failed-precondition', message);
+  }
+
+  /** A damaged collection, refused for reads and writes until it is rebuilt. */
+  static collectionDamaged(message: string): VectorStoreError {
+    return new VectorStoreError('failed-precondition', message, { reason: 'collection-damaged' });
   }
 
   static unavailable(message: string, cause?: unknown): VectorStoreError {

@@ -1,35 +1,39 @@
 /**
- * `npm run bench:embedder`: the embedder over gRPC against this machine's
- * ceiling, the raw onnxruntime-node session with the same threads.
+ * `npm run bench:embedder`: the embedder's pool of inference workers over gRPC against this
+ * machine's ceiling, measured in the same run.
  *
- * - raw: ModelRuntime in this process, batch sizes 1…64 back to back; the best is the ceiling;
- * - gRPC: the real service (child process, `services/embedder/src/main.ts` as its image runs it), one item per call from
- *   1, 8 and 64 concurrent callers, batching on (MAX_BATCH, MAX_WAIT_MS) and off (MAX_BATCH=1);
- * - interactive latency: one text query at a time while bulk calls from another process keep the
- *   bulk lane full (bulk texts, then bulk images), p50/p99 against MAX_WAIT_MS + two batch times;
- * - peak RSS of the service process (VmHWM), and packed `bytes` vs `repeated float` encoding.
+ * - raw ceiling: ModelRuntime in this process with W workers per tower × T intra-op threads
+ *   (W, T in {1, cores}), W callers back to back at batch sizes 1, 8 and 32; the best cell is the
+ *   ceiling, and one caller at batch 1 gives the raw single-query latency per thread count;
+ * - gRPC: the real service (child process, `services/embedder/src/main.ts` as its image runs it),
+ *   one item per call from 1, 8 and 32 concurrent callers, per served configuration: before (one
+ *   single-thread worker per tower, what `npm start` ran), one worker with a thread per core
+ *   (the best c=1 setting before the pool), and auto (INFERENCE_WORKERS and INTRA_OP_THREADS
+ *   unset); CPU of the service per item from /proc;
+ * - interactive latency: one text query at a time while bulk callers in another process (at nice
+ *   10, as if on other machines) keep the bulk lane full, per configuration;
+ * - RSS of the service after warm-up (VmRSS), so the memory of each added worker shows.
  *
  * Medians over --runs runs. Writes the `embedder` section of docs/benchmarks.md (unless --no-write).
- * Usage: npm run bench:embedder -- [--runs 3] [--seconds 3] [--threads 1] [--max-batch 32] [--max-wait-ms 5]
+ * Usage: npm run bench:embedder -- [--runs 3] [--seconds 3] [--max-batch 32] [--max-wait-ms 5]
  *        [--model-dir DIR] [--no-write]
  *
  * The load generator runs on the same machine as the service, so with few cores the callers take
- * CPU from the service: the ratio to the raw session is a floor of what a separate client would see.
+ * CPU from the service: the ratio to the raw ceiling is a floor of what a separate client would see.
  */
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { EmbedderClient, type EmbedPriority } from '@vsearch/grpc-clients';
-import { BUNDLED_MODEL_DIR, ModelRuntime } from '@vsearch/model';
+import { availableCores, BUNDLED_MODEL_DIR, ModelRuntime } from '@vsearch/model';
 import { toNormalizedChw } from '@vsearch/preprocessing';
 import { describeMachine, median, REPO_ROOT, startService, writeBenchmarkSection, type RunningService } from '@vsearch/testing';
 
 interface Options {
   runs: number;
   seconds: number;
-  threads: number;
   maxBatch: number;
   maxWaitMs: number;
   modelDir: string;
@@ -37,24 +41,31 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { runs: 3, seconds: 3, threads: 1, maxBatch: 32, maxWaitMs: 5, modelDir: BUNDLED_MODEL_DIR, write: true };
+  const options: Options = { runs: 3, seconds: 3, maxBatch: 32, maxWaitMs: 5, modelDir: BUNDLED_MODEL_DIR, write: true };
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i];
     if (argv[i] === '--runs') options.runs = Number(next());
     else if (argv[i] === '--seconds') options.seconds = Number(next());
-    else if (argv[i] === '--threads') options.threads = Number(next());
     else if (argv[i] === '--max-batch') options.maxBatch = Number(next());
     else if (argv[i] === '--max-wait-ms') options.maxWaitMs = Number(next());
-    else if (argv[i] === '--model-dir') options.modelDir = next();
+    else if (argv[i] === '--model-dir') options.modelDir = path.resolve(next());
     else if (argv[i] === '--no-write') options.write = false;
+    else throw new Error(`unknown argument ${argv[i]} (see the usage at the top of embedder.bench.ts)`);
+  }
+  for (const [name, value] of Object.entries({ runs: options.runs, seconds: options.seconds, maxBatch: options.maxBatch })) {
+    if (!(value > 0)) throw new Error(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a positive number, got ${value}`);
   }
   return options;
 }
 
 type Tower = 'image' | 'text';
 const TOWERS: Tower[] = ['image', 'text'];
-const CONCURRENCY = [1, 8, 64];
-const RAW_BATCHES = [1, 8, 16, 32, 64];
+const CONCURRENCY = [1, 8, 32];
+const RAW_BATCHES = [1, 8, 32];
+const CORES = availableCores();
+/** Workers × threads of the raw grid: one and every core on each axis. */
+const GRID = [...new Set([1, CORES])].flatMap((workers) => [...new Set([1, CORES])].map((threads) => ({ workers, threads })));
+const gridKey = (cell: { workers: number; threads: number }) => `${cell.workers}×${cell.threads}`;
 
 const COLOURS = ['red', 'blue', 'green', 'black', 'white', 'navy', 'beige', 'grey', 'orange', 'purple'];
 const THINGS = ['striped t-shirt', 'leather ankle boots', 'ceramic mug', 'floral dress', 'wool cap', 'desk lamp', 'denim jeans', 'canvas backpack'];
@@ -78,73 +89,75 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-/** Items/s of the raw session at each batch size (the model's own throughput, no transport). */
-async function measureRaw(options: Options): Promise<Record<Tower, Record<number, number>>> {
-  const runtime = await ModelRuntime.load(options.modelDir, { executionProviders: ['cpu'], intraOpThreads: options.threads, inferenceThread: 'main' });
-  const { imageSize: size, mean, std } = runtime.info();
-  const plane = 3 * size * size;
-  const result: Record<Tower, Record<number, number>> = { image: {}, text: {} };
-  try {
-    for (const batch of RAW_BATCHES) {
-      const chw = new Float32Array(batch * plane);
-      for (let i = 0; i < batch; i++) toNormalizedChw(pixelsFor(size, i), size, mean, std, chw, i * plane);
-      const tokens = runtime.tokenize(Array.from({ length: batch }, (_, i) => caption(i)));
-      const towers: Record<Tower, () => Promise<unknown>> = {
-        image: () => runtime.embedImageBatch(chw, batch),
-        text: () => runtime.embedTextBatch(tokens.inputIds, tokens.attentionMask, batch),
-      };
-      for (const tower of TOWERS) {
-        await towers[tower]();
-        let items = 0;
-        const started = performance.now();
-        while (performance.now() - started < options.seconds * 1000) {
-          await towers[tower]();
-          items += batch;
+interface RawRun {
+  /** Items/s per tower, grid cell and batch size, with as many callers as the cell has workers. */
+  throughput: Record<Tower, Record<string, Record<number, number>>>;
+  /** ms of one item at batch 1, one caller, per tower and thread count. */
+  latencyMs: Record<Tower, Record<number, number>>;
+}
+
+/** The raw ceiling: the model in this process, no transport, every workers × threads cell of GRID. */
+async function measureRaw(options: Options): Promise<RawRun> {
+  const result: RawRun = { throughput: { image: {}, text: {} }, latencyMs: { image: {}, text: {} } };
+  for (const cell of GRID) {
+    const runtime = await ModelRuntime.load(options.modelDir, {
+      executionProviders: ['cpu'],
+      intraOpThreads: cell.threads,
+      intraOpSpinning: false,
+      inferenceThread: 'worker',
+      inferenceWorkers: cell.workers,
+    });
+    try {
+      await runtime.warmUp(Math.max(...RAW_BATCHES));
+      const { imageSize: size, mean, std } = runtime.info();
+      const plane = 3 * size * size;
+      for (const batch of RAW_BATCHES) {
+        const chw = new Float32Array(batch * plane);
+        for (let i = 0; i < batch; i++) toNormalizedChw(pixelsFor(size, i), size, mean, std, chw, i * plane);
+        const tokens = runtime.tokenize(Array.from({ length: batch }, (_, i) => caption(i)));
+        const run: Record<Tower, () => Promise<unknown>> = {
+          image: () => runtime.embedImageBatch(chw, batch),
+          text: () => runtime.embedTextBatch(tokens.inputIds, tokens.attentionMask, batch),
+        };
+        for (const tower of TOWERS) {
+          let items = 0;
+          const started = performance.now();
+          const until = started + options.seconds * 1000;
+          await Promise.all(
+            Array.from({ length: cell.workers }, async () => {
+              while (performance.now() < until) {
+                await run[tower]();
+                items += batch;
+              }
+            }),
+          );
+          (result.throughput[tower][gridKey(cell)] ??= {})[batch] = items / ((performance.now() - started) / 1000);
+          if (batch === 1 && cell.workers === 1) {
+            const latencies: number[] = [];
+            const latencyUntil = performance.now() + (options.seconds * 1000) / 2;
+            while (performance.now() < latencyUntil) {
+              const one = performance.now();
+              await run[tower]();
+              latencies.push(performance.now() - one);
+            }
+            result.latencyMs[tower][cell.threads] = median(latencies);
+          }
         }
-        result[tower][batch] = items / ((performance.now() - started) / 1000);
       }
+    } finally {
+      await runtime.close();
     }
-  } finally {
-    await runtime.close();
   }
   return result;
 }
 
-/**
- * Items/s of the raw session at one batch size per tower while a busy loop runs in another process
- * (the other core is busy, as it is whenever gRPC, callers or anything else runs beside inference).
- * Tells whether the cores slow each other down (shared caches, SMT siblings, a busy host): if they
- * do, this rather than the idle-machine rate is what a served model can approach here. The
- * target's ceiling stays the idle-machine rate.
- */
-async function measureRawContended(options: Options, batches: Record<Tower, number>): Promise<Record<Tower, number>> {
-  const runtime = await ModelRuntime.load(options.modelDir, { executionProviders: ['cpu'], intraOpThreads: options.threads, inferenceThread: 'main' });
-  const { imageSize: size, mean, std } = runtime.info();
-  const plane = 3 * size * size;
-  const busyLoop = spawn(process.execPath, ['-e', 'for (let i = 0; ; i++) {}'], { stdio: 'ignore' });
-  const result = { image: 0, text: 0 };
-  try {
-    await sleep(200);
-    for (const tower of TOWERS) {
-      const batch = batches[tower];
-      const chw = new Float32Array(batch * plane);
-      for (let i = 0; i < batch; i++) toNormalizedChw(pixelsFor(size, i), size, mean, std, chw, i * plane);
-      const tokens = runtime.tokenize(Array.from({ length: batch }, (_, i) => caption(i)));
-      const run = () => (tower === 'image' ? runtime.embedImageBatch(chw, batch) : runtime.embedTextBatch(tokens.inputIds, tokens.attentionMask, batch));
-      await run();
-      let items = 0;
-      const started = performance.now();
-      while (performance.now() - started < options.seconds * 1000) {
-        await run();
-        items += batch;
-      }
-      result[tower] = items / ((performance.now() - started) / 1000);
-    }
-  } finally {
-    busyLoop.kill('SIGKILL');
-    await runtime.close();
+/** The best cell of a raw run for one tower: the ceiling. */
+function bestRaw(throughput: Record<string, Record<number, number>>): { cell: string; batch: number; perSecond: number } {
+  let best = { cell: '', batch: 0, perSecond: 0 };
+  for (const [cell, byBatch] of Object.entries(throughput)) {
+    for (const [batch, perSecond] of Object.entries(byBatch)) if (perSecond > best.perSecond) best = { cell, batch: Number(batch), perSecond };
   }
-  return result;
+  return best;
 }
 
 interface RunningEmbedder {
@@ -154,21 +167,49 @@ interface RunningEmbedder {
   imageSize: number;
 }
 
-async function startEmbedder(options: Options, env: Record<string, string>): Promise<RunningEmbedder> {
+/** A served configuration: the environment the embedder gets beyond the bench's own settings. */
+interface ServedConfig {
+  name: string;
+  env: Record<string, string>;
+}
+
+const SERVED: ServedConfig[] = [
+  { name: 'before: 1 worker × 1 thread', env: { INFERENCE_WORKERS: '1', INTRA_OP_THREADS: '1' } },
+  { name: `1 worker × ${CORES} threads`, env: { INFERENCE_WORKERS: '1', INTRA_OP_THREADS: String(CORES) } },
+  { name: 'auto', env: {} },
+];
+
+async function startEmbedder(options: Options, config: ServedConfig): Promise<RunningEmbedder> {
   const service = await startService('embedder', {
-    env: { MODEL_DIR: options.modelDir, INTRA_OP_THREADS: String(options.threads), MAX_QUEUE: '8192', LOG_LEVEL: 'warn', ...env },
+    env: {
+      MODEL_DIR: options.modelDir,
+      MAX_BATCH: String(options.maxBatch),
+      MAX_WAIT_MS: String(options.maxWaitMs),
+      MAX_QUEUE: '8192',
+      LOG_LEVEL: 'warn',
+      ...config.env,
+    },
   });
   const client = new EmbedderClient({ address: service.address, defaultDeadlineMs: 60_000 });
   const { imageSize } = await client.getModelInfo({ deadlineMs: 2000 });
   return { service, address: service.address, client, imageSize };
 }
 
-async function stopEmbedder(embedder: RunningEmbedder): Promise<number> {
-  const status = readFileSync(`/proc/${embedder.service.pid}/status`, 'utf8');
-  const peakKiB = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
+function procStatusMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) / 1024;
+}
+
+/** Inference workers of the text tower, from the service's metrics (what auto resolved to). */
+async function liveWorkers(embedder: RunningEmbedder): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${embedder.service.metricsPort}/metrics`)).text();
+  const line = text.split('\n').find((entry) => entry.startsWith('embedder_inference_workers{') && entry.includes('tower="text"'));
+  return Number(line?.split(' ').at(-1));
+}
+
+async function stopEmbedder(embedder: RunningEmbedder): Promise<void> {
   embedder.client.close();
   await embedder.service.stop();
-  return peakKiB / 1024;
 }
 
 /** CPU seconds (user + system) the service process has used so far. */
@@ -177,38 +218,30 @@ function serviceCpuSeconds(service: RunningEmbedder): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Cores used while the last measureGrpc measured: by the service process and by the callers (this process). */
-const lastCpu = { service: Number.NaN, callers: Number.NaN };
-
-/** Items/s with `concurrency` callers each sending `perCall` items per call, back to back. */
-async function measureGrpc(service: RunningEmbedder, tower: Tower, concurrency: number, seconds: number, perCall = 1): Promise<number> {
+/** Items/s with `concurrency` callers each sending one item per call, back to back; and the service's CPU ms per item. */
+async function measureGrpc(service: RunningEmbedder, tower: Tower, concurrency: number, seconds: number): Promise<{ perSecond: number; cpuMsPerItem: number }> {
   const pixels = Array.from({ length: 64 }, (_, i) => pixelsFor(service.imageSize, i));
-  const pick = <T>(i: number, make: (j: number) => T) => Array.from({ length: perCall }, (_, k) => make(i * perCall + k));
-  const call = (i: number) =>
-    tower === 'image' ? service.client.embedPixels(pick(i, (j) => pixels[j % pixels.length])) : service.client.embedTexts(pick(i, (j) => caption(j)));
+  const call = (i: number) => (tower === 'image' ? service.client.embedPixels([pixels[i % pixels.length]]) : service.client.embedTexts([caption(i)]));
   let measuring = false;
   let stop = false;
   let items = 0;
   const loops = Array.from({ length: concurrency }, async (_, worker) => {
     for (let i = worker; !stop; i += concurrency) {
       await call(i);
-      if (measuring) items += perCall;
+      if (measuring) items++;
     }
   });
   await sleep(500);
   measuring = true;
   const started = performance.now();
-  const serviceCpu = serviceCpuSeconds(service);
-  const callersCpu = process.cpuUsage();
+  const cpuBefore = serviceCpuSeconds(service);
   await sleep(seconds * 1000);
   measuring = false;
   const elapsed = (performance.now() - started) / 1000;
-  const callers = process.cpuUsage(callersCpu);
-  lastCpu.service = (serviceCpuSeconds(service) - serviceCpu) / elapsed;
-  lastCpu.callers = (callers.user + callers.system) / 1e6 / elapsed;
+  const cpu = serviceCpuSeconds(service) - cpuBefore;
   stop = true;
   await Promise.all(loops);
-  return items / elapsed;
+  return { perSecond: items / elapsed, cpuMsPerItem: (cpu * 1000) / items };
 }
 
 /**
@@ -234,26 +267,12 @@ async function runBulkCallers(address: string, tower: Tower, maxBatch: number): 
   process.disconnect?.();
 }
 
-/**
- * Where the bulk callers run relative to the service: at the same scheduling priority (they take
- * CPU from the service as much as it takes from them), or at nice 10, standing in for callers on
- * other machines (ingestion pods): the service then gets the cores first and the callers the rest.
- */
-type CallerPriority = 'same' | 'nice10';
-const CALLER_PRIORITIES: CallerPriority[] = ['same', 'nice10'];
-
-/** Latency of single interactive text queries, one at a time, while bulk callers (another process) keep the bulk lane full. */
-async function measureInteractive(
-  service: RunningEmbedder,
-  bulkTower: Tower,
-  maxBatch: number,
-  seconds: number,
-  callerPriority: CallerPriority,
-): Promise<number[]> {
+/** Latency of single interactive text queries, one at a time, while bulk callers (another process, at nice 10) keep the bulk lane full. */
+async function measureInteractive(service: RunningEmbedder, bulkTower: Tower, maxBatch: number, seconds: number): Promise<number[]> {
   const callers = fork(path.join(REPO_ROOT, 'tools/cli/bin/run-ts.js'), [__filename, '--bulk-callers', service.address, bulkTower, String(maxBatch)], {
     stdio: 'inherit',
   });
-  if (callerPriority === 'nice10' && callers.pid) os.setPriority(callers.pid, 10);
+  if (callers.pid) os.setPriority(callers.pid, 10);
   const exited = new Promise((resolve) => callers.once('exit', resolve));
   await new Promise((resolve, reject) => {
     callers.once('message', resolve);
@@ -306,6 +325,16 @@ function measureEncoding(count: number, dimension: number): { bytesUs: number; r
 
 const fmt = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 
+interface ServedFigures {
+  grpc: Record<Tower, Record<number, number[]>>;
+  cpuMs: Record<Tower, Record<number, number[]>>;
+  interactive: Record<Tower, { p50: number[]; p99: number[] }>;
+  rssMiB: number[];
+  peakMiB: number[];
+  workers: number[];
+  threads: number[];
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const manifest = JSON.parse(readFileSync(`${options.modelDir}/model.json`, 'utf8')) as {
@@ -317,160 +346,143 @@ async function main(): Promise<void> {
   };
   const modelId = `${manifest.name}@${manifest.version}`;
   console.log(
-    `embedder bench: ${modelId}, ${options.runs} runs × ${options.seconds} s, INTRA_OP_THREADS=${options.threads}, MAX_BATCH=${options.maxBatch}, MAX_WAIT_MS=${options.maxWaitMs}`,
+    `embedder bench: ${modelId}, ${options.runs} runs × ${options.seconds} s, ${CORES} cores, MAX_BATCH=${options.maxBatch}, MAX_WAIT_MS=${options.maxWaitMs}`,
   );
 
-  const raw: Record<Tower, Record<number, number[]>> = { image: {}, text: {} };
-  const grpc: Record<'on' | 'off', Record<Tower, Record<number, number[]>>> = { on: { image: {}, text: {} }, off: { image: {}, text: {} } };
-  /** c=64 with 8 items per call (ingestion's pattern), batching on. */
-  const multi: Record<Tower, number[]> = { image: [], text: [] };
-  /** Cores used by the service and by the callers at c=64, one item per call, batching on. */
-  const cores: Record<Tower, { service: number[]; callers: number[] }> = { image: { service: [], callers: [] }, text: { service: [], callers: [] } };
-  const interactive: Record<`${Tower}/${CallerPriority}`, { p50: number[]; p99: number[] }> = {
-    'image/same': { p50: [], p99: [] },
-    'image/nice10': { p50: [], p99: [] },
-    'text/same': { p50: [], p99: [] },
-    'text/nice10': { p50: [], p99: [] },
-  };
-  /** Raw session at each run's best batch size with the other core busy. */
-  const contended: Record<Tower, number[]> = { image: [], text: [] };
-  const rssMiB: number[] = [];
+  const raw: Record<Tower, Record<string, Record<number, number[]>>> = { image: {}, text: {} };
+  const rawLatency: Record<Tower, Record<number, number[]>> = { image: {}, text: {} };
+  const served = SERVED.map((): ServedFigures => ({
+    grpc: { image: {}, text: {} },
+    cpuMs: { image: {}, text: {} },
+    interactive: { image: { p50: [], p99: [] }, text: { p50: [], p99: [] } },
+    rssMiB: [],
+    peakMiB: [],
+    workers: [],
+    threads: [],
+  }));
   const push = <K extends string | number>(table: Record<K, number[]>, key: K, value: number) => (table[key] ??= []).push(value);
 
   for (let run = 0; run < options.runs; run++) {
     console.log(`\n-- run ${run + 1}/${options.runs}`);
     const rawRun = await measureRaw(options);
-    for (const tower of TOWERS) for (const batch of RAW_BATCHES) push(raw[tower], batch, rawRun[tower][batch]);
+    for (const tower of TOWERS) {
+      for (const [cell, byBatch] of Object.entries(rawRun.throughput[tower]))
+        for (const [batch, value] of Object.entries(byBatch)) push((raw[tower][cell] ??= {}), Number(batch), value);
+      for (const [threads, ms] of Object.entries(rawRun.latencyMs[tower])) push(rawLatency[tower], Number(threads), ms);
+    }
     console.log(
-      'raw items/s',
-      JSON.stringify(rawRun, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value) : value)),
+      'raw items/s (workers×threads → batch → items/s)',
+      JSON.stringify(rawRun.throughput, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value) : value)),
     );
-    const bestBatchOfRun = (tower: Tower) => RAW_BATCHES.reduce((best, batch) => (rawRun[tower][batch] > rawRun[tower][best] ? batch : best));
-    const contendedRun = await measureRawContended(options, { image: bestBatchOfRun('image'), text: bestBatchOfRun('text') });
-    for (const tower of TOWERS) contended[tower].push(contendedRun[tower]);
     console.log(
-      `raw items/s with the other core busy: images ${fmt(contendedRun.image)} (batch ${bestBatchOfRun('image')}), texts ${fmt(contendedRun.text)} (batch ${bestBatchOfRun('text')})`,
+      'raw ms per item at batch 1 (threads → ms)',
+      JSON.stringify(rawRun.latencyMs, (_key, value: unknown) => (typeof value === 'number' ? Number(value.toFixed(2)) : value)),
     );
 
-    for (const mode of ['on', 'off'] as const) {
-      const env = mode === 'on' ? { MAX_BATCH: String(options.maxBatch), MAX_WAIT_MS: String(options.maxWaitMs) } : { MAX_BATCH: '1', MAX_WAIT_MS: '0' };
-      const service = await startEmbedder(options, env);
+    for (const [index, config] of SERVED.entries()) {
+      const figures = served[index];
+      const service = await startEmbedder(options, config);
       try {
+        figures.rssMiB.push(procStatusMiB(service.service.pid, 'VmRSS'));
+        figures.workers.push(await liveWorkers(service));
+        figures.threads.push(Number(config.env.INTRA_OP_THREADS ?? 1));
         for (const tower of TOWERS) {
           for (const concurrency of CONCURRENCY) {
-            const perSecond = await measureGrpc(service, tower, concurrency, options.seconds);
-            push(grpc[mode][tower], concurrency, perSecond);
-            if (mode === 'on' && concurrency === 64) {
-              cores[tower].service.push(lastCpu.service);
-              cores[tower].callers.push(lastCpu.callers);
-            }
-            console.log(
-              `gRPC batching ${mode} ${tower} c=${concurrency}: ${fmt(perSecond)} items/s (cores: service ${fmt(lastCpu.service, 2)}, callers ${fmt(lastCpu.callers, 2)})`,
-            );
+            const { perSecond, cpuMsPerItem } = await measureGrpc(service, tower, concurrency, options.seconds);
+            push(figures.grpc[tower], concurrency, perSecond);
+            push(figures.cpuMs[tower], concurrency, cpuMsPerItem);
+            console.log(`${config.name}: gRPC ${tower} c=${concurrency}: ${fmt(perSecond)} items/s, service CPU ${fmt(cpuMsPerItem, 2)} ms per item`);
           }
         }
-        if (mode === 'on') {
-          for (const tower of TOWERS) {
-            const perSecond = await measureGrpc(service, tower, 64, options.seconds, 8);
-            multi[tower].push(perSecond);
-            console.log(`gRPC batching on ${tower} c=64, 8 items per call: ${fmt(perSecond)} items/s`);
-          }
-          for (const bulkTower of TOWERS) {
-            for (const callerPriority of CALLER_PRIORITIES) {
-              const latencies = await measureInteractive(service, bulkTower, options.maxBatch, options.seconds * 2, callerPriority);
-              interactive[`${bulkTower}/${callerPriority}`].p50.push(percentile(latencies, 50));
-              interactive[`${bulkTower}/${callerPriority}`].p99.push(percentile(latencies, 99));
-              console.log(
-                `interactive text query while bulk ${bulkTower}s saturate (callers at ${callerPriority} priority): p50 ${fmt(percentile(latencies, 50), 1)} ms, p99 ${fmt(percentile(latencies, 99), 1)} ms (${latencies.length} queries)`,
-              );
-            }
-          }
+        for (const bulkTower of TOWERS) {
+          const latencies = await measureInteractive(service, bulkTower, options.maxBatch, options.seconds * 2);
+          figures.interactive[bulkTower].p50.push(percentile(latencies, 50));
+          figures.interactive[bulkTower].p99.push(percentile(latencies, 99));
+          console.log(
+            `${config.name}: interactive text query while bulk ${bulkTower}s saturate: p50 ${fmt(percentile(latencies, 50), 1)} ms, p99 ${fmt(percentile(latencies, 99), 1)} ms (${latencies.length} queries)`,
+          );
         }
+        figures.peakMiB.push(procStatusMiB(service.service.pid, 'VmHWM'));
       } finally {
-        const peak = await stopEmbedder(service);
-        if (mode === 'on') rssMiB.push(peak);
+        await stopEmbedder(service);
       }
     }
   }
 
-  const bestRaw = (tower: Tower) => {
-    const [batch, perSecond] = RAW_BATCHES.map((size) => [size, median(raw[tower][size])] as const).reduce((best, entry) =>
-      entry[1] > best[1] ? entry : best,
+  const medianRaw = (tower: Tower) =>
+    Object.fromEntries(
+      Object.entries(raw[tower]).map(([cell, byBatch]) => [
+        cell,
+        Object.fromEntries(Object.entries(byBatch).map(([batch, values]) => [batch, median(values)])),
+      ]),
     );
-    return { batch, perSecond };
-  };
-  /** Time of one batch of `size` at the raw rate of that batch size. */
-  const batchMs = (tower: Tower, size: number) => {
-    const at = RAW_BATCHES.filter((candidate) => candidate <= size).at(-1) ?? 1;
-    return (size / median(raw[tower][at])) * 1000;
-  };
+  const ceiling = Object.fromEntries(TOWERS.map((tower) => [tower, bestRaw(medianRaw(tower))])) as Record<Tower, ReturnType<typeof bestRaw>>;
   const encoding = [manifest.embeddingDimension, 512].map((dimension) => ({ dimension, ...measureEncoding(64, dimension) }));
-
-  const rows: string[] = [];
-  for (const tower of TOWERS) {
-    const best = bestRaw(tower);
-    const on = (c: number) => median(grpc.on[tower][c]);
-    const off = (c: number) => median(grpc.off[tower][c]);
-    rows.push(
-      `| ${tower}s/s | ${CONCURRENCY.map((c) => fmt(on(c))).join(' | ')} | ${CONCURRENCY.map((c) => fmt(off(c))).join(' | ')} | ${fmt(best.perSecond)} (batch ${best.batch}) | **${fmt((100 * on(64)) / best.perSecond)}%** | **${fmt(on(64) / off(64), 2)}×** | ${fmt(median(multi[tower]))} (${fmt((100 * median(multi[tower])) / best.perSecond)}%) |`,
-    );
-  }
-  const textBatch = batchMs('text', options.maxBatch);
-  const imageBatch = batchMs('image', options.maxBatch);
-  // The strict budget counts two batches of the query's own tower (the text batch in flight, then
-  // the query's); with bulk images, the looser one counts the image batch a single compute thread
-  // would have had to finish first, the budget the design before per-tower threads was held to.
-  const strictBudget = options.maxWaitMs + 2 * textBatch;
-  const imageAheadBudget = options.maxWaitMs + imageBatch + textBatch;
-  const within = (p99: number, budget: number) => `${p99 <= budget ? 'yes' : 'no'} (${fmt(budget, 1)})`;
-  const latencyRows = TOWERS.flatMap((bulkTower) =>
-    CALLER_PRIORITIES.map((callerPriority) => {
-      const { p50, p99 } = interactive[`${bulkTower}/${callerPriority}`];
-      const where = callerPriority === 'same' ? 'same priority as the service' : 'nice 10 (as if on other machines)';
-      const loose = bulkTower === 'image' ? within(median(p99), imageAheadBudget) : '–';
-      return `| bulk ${bulkTower}s (4 callers × ${options.maxBatch} items), callers at ${where} | ${fmt(median(p50), 1)} | ${fmt(median(p99), 1)} | ${within(median(p99), strictBudget)} | ${loose} |`;
-    }),
-  );
+  const command = `npm run bench:embedder -- --runs ${options.runs} --seconds ${options.seconds} --max-batch ${options.maxBatch} --max-wait-ms ${options.maxWaitMs}${options.modelDir === BUNDLED_MODEL_DIR ? '' : ` --model-dir ${path.relative(REPO_ROOT, options.modelDir) || options.modelDir}`}`;
+  const auto = served[SERVED.length - 1];
+  const before = served[0];
 
   const section = [
     '## Embedder',
     '',
-    `Command: \`npm run bench:embedder -- --runs ${options.runs} --seconds ${options.seconds} --threads ${options.threads} --max-batch ${options.maxBatch} --max-wait-ms ${options.maxWaitMs}\` (\`services/embedder/bench/embedder.bench.ts\`). ` +
-      `Model \`${modelId}\` (${manifest.image.size} px images, ${manifest.text.contextLength}-token texts, ${manifest.embeddingDimension}-d), CPU execution provider, ` +
-      `INTRA_OP_THREADS=${options.threads}, one inference worker thread per tower; machine: ${describeMachine()}, load average at the end ${os
+    `Command: \`${command}\` (\`services/embedder/bench/embedder.bench.ts\`). Model \`${modelId}\` (${manifest.image.size} px images, ${manifest.text.contextLength}-token texts, ${manifest.embeddingDimension}-d), CPU execution provider; ` +
+      `machine: ${describeMachine()}, ${CORES} cores available, load average at the end ${os
         .loadavg()
         .map((load) => load.toFixed(1))
-        .join(' / ')}. ` +
-      `Medians of ${options.runs} runs of ${options.seconds} s per cell. The service runs as a child process; the throughput callers (one gRPC channel, one item per call) run in the benchmark process, the bulk callers of the latency rows in a process of their own, all on the same machine.`,
+        .join(' / ')} (a shared machine: other work ran beside the bench, so compare ratios within this run rather than absolute figures across runs). ` +
+      `Medians of ${options.runs} runs of ${options.seconds} s per cell. The service runs as a child process with MAX_BATCH=${options.maxBatch}, MAX_WAIT_MS=${options.maxWaitMs}; the throughput callers (one gRPC channel, one item per call) run in the benchmark process, the bulk callers of the latency rows in a process of their own at nice 10 (as if on other machines), all on the same machine.`,
     '',
-    `| items/s | gRPC batching on, c=1 | c=8 | c=64 | batching off (MAX_BATCH=1), c=1 | c=8 | c=64 | raw session, best batch | gRPC@64 / raw (target ≥ 85%) | on / off @64 (target ≥ 2×) | c=64, 8 items per call (% of raw) |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows,
+    `Raw ceiling (ModelRuntime in the bench process, no transport; W workers per tower × T intra-op threads, W callers back to back), items/s by batch size:`,
     '',
-    `CPU at c=64, batching on (cores of ${os.cpus().length}): ${TOWERS.map((tower) => `${tower}s: service ${fmt(median(cores[tower].service), 2)}, callers ${fmt(median(cores[tower].callers), 2)}`).join('; ')}.`,
-    '',
-    'The same raw session with a busy loop in another process (the second core busy, as it is whenever gRPC, the callers or anything else runs beside inference on this machine):',
-    '',
-    '| tower | raw, idle machine | raw, other core busy | gRPC@64, one item per call | gRPC@64 / raw idle | gRPC@64 / raw other core busy |',
-    '| --- | --- | --- | --- | --- | --- |',
+    `| tower | ${GRID.map((cell) => `${cell.workers} worker${cell.workers > 1 ? 's' : ''} × ${cell.threads} thread${cell.threads > 1 ? 's' : ''}`).join(' | ')} | ceiling |`,
+    `| --- | ${GRID.map(() => '---').join(' | ')} | --- |`,
     ...TOWERS.map((tower) => {
-      const idle = bestRaw(tower).perSecond;
-      const busy = median(contended[tower]);
-      const served = median(grpc.on[tower][64]);
-      return `| ${tower}s/s | ${fmt(idle)} | ${fmt(busy)} | ${fmt(served)} | ${fmt((100 * served) / idle)}% | ${fmt((100 * served) / busy)}% |`;
+      const cells = medianRaw(tower);
+      return `| ${tower}s/s | ${GRID.map((cell) => RAW_BATCHES.map((batch) => `b${batch}: ${fmt(cells[gridKey(cell)]?.[batch] ?? Number.NaN)}`).join(', ')).join(' | ')} | **${fmt(ceiling[tower].perSecond)}** (${ceiling[tower].cell}, batch ${ceiling[tower].batch}) |`;
     }),
     '',
-    `Raw session items/s by batch size: ${TOWERS.map((tower) => `${tower}s ${RAW_BATCHES.map((batch) => `${batch}: ${fmt(median(raw[tower][batch]))}`).join(', ')}`).join('; ')}.`,
+    `Raw ms per item at batch 1, one caller: ${TOWERS.map(
+      (tower) =>
+        `${tower}s ${Object.entries(rawLatency[tower])
+          .map(([threads, values]) => `${threads} thread${Number(threads) > 1 ? 's' : ''} ${fmt(median(values), 2)}`)
+          .join(', ')}`,
+    ).join('; ')}.`,
     '',
-    `Interactive text query (one at a time) while bulk calls keep the bulk lane full; budget = MAX_WAIT_MS (${options.maxWaitMs}) + two batch times ` +
-      `(text batch of ${options.maxBatch} ≈ ${fmt(textBatch, 1)} ms, image batch ≈ ${fmt(imageBatch, 1)} ms at the raw rate). Strict: two text batches (the query's own tower). ` +
-      'With bulk images the towers compute on separate threads, so no image batch is ahead of the query, but both share the two cores; the looser budget counts one image batch ahead instead of a text batch:',
+    "Over gRPC, one item per call, items/s (% of the raw ceiling of the same run) and the service process's CPU per item:",
     '',
-    '| bulk load | p50 ms | p99 ms | p99 within MAX_WAIT + 2 text batches (ms) | p99 within MAX_WAIT + image + text batch (ms) |',
+    `| configuration (workers per tower × threads) | ${TOWERS.flatMap((tower) => CONCURRENCY.map((c) => `${tower}s c=${c}`)).join(' | ')} | CPU ms per item at c=8 (image / text) |`,
+    `| --- | ${TOWERS.flatMap(() => CONCURRENCY.map(() => '---')).join(' | ')} | --- |`,
+    ...SERVED.map((config, index) => {
+      const figures = served[index];
+      const cells = TOWERS.flatMap((tower) =>
+        CONCURRENCY.map((c) => {
+          const value = median(figures.grpc[tower][c]);
+          return c === 8
+            ? `**${fmt(value)} (${fmt((100 * value) / ceiling[tower].perSecond)}%)**`
+            : `${fmt(value)} (${fmt((100 * value) / ceiling[tower].perSecond)}%)`;
+        }),
+      );
+      return `| ${config.name} (${fmt(median(figures.workers))} × ${fmt(median(figures.threads))}) | ${cells.join(' | ')} | ${fmt(median(figures.cpuMs.image[8]), 2)} / ${fmt(median(figures.cpuMs.text[8]), 2)} |`;
+    }),
+    '',
+    'c=1 latency over gRPC (ms per call = 1000 / items/s at c=1): ' +
+      SERVED.map(
+        (config, index) =>
+          `${config.name}: images ${fmt(1000 / median(served[index].grpc.image[1]), 2)}, texts ${fmt(1000 / median(served[index].grpc.text[1]), 2)}`,
+      ).join('; ') +
+      '.',
+    '',
+    'Interactive text query (one at a time) while 4 bulk callers × MAX_BATCH items keep the bulk lane full:',
+    '',
+    '| configuration | bulk texts: p50 ms | p99 ms | bulk images: p50 ms | p99 ms |',
     '| --- | --- | --- | --- | --- |',
-    ...latencyRows,
+    ...SERVED.map((config, index) => {
+      const { interactive } = served[index];
+      return `| ${config.name} | ${fmt(median(interactive.text.p50), 1)} | ${fmt(median(interactive.text.p99), 1)} | ${fmt(median(interactive.image.p50), 1)} | ${fmt(median(interactive.image.p99), 1)} |`;
+    }),
     '',
-    `Peak RSS of the service process (VmHWM, batching on): ${fmt(median(rssMiB))} MiB.`,
+    `Memory of the service process: ${SERVED.map((config, index) => `${config.name}: RSS after warm-up ${fmt(median(served[index].rssMiB))} MiB, peak ${fmt(median(served[index].peakMiB))} MiB`).join('; ')}. ` +
+      `Each added worker (one session of each tower) costs ${fmt((median(auto.rssMiB) - median(before.rssMiB)) / Math.max(1, median(auto.workers) - 1))} MiB of RSS here (auto against before, per extra worker per tower pair).`,
     '',
     `Response encoding, 64 vectors, encode + decode with @bufbuild/protobuf: ${encoding
       .map(

@@ -10,7 +10,8 @@ describe(loadEmbedderConfig.name, () => {
     expect(config.model).toEqual({
       dir: BUNDLED_MODEL_DIR,
       executionProviders: ['cuda', 'cpu'],
-      intraOpThreads: undefined,
+      intraOpThreads: 'auto',
+      inferenceWorkers: 'auto',
       intraOpSpinning: false,
       inferenceThread: 'worker',
     });
@@ -36,6 +37,20 @@ describe(loadEmbedderConfig.name, () => {
       expect(message).toMatch(/EXECUTION_PROVIDERS/);
       expect(message).toMatch(/MAX_BATCH/);
     }
+  });
+
+  it('takes auto or a whole number of inference workers and intra-op threads, and names a bad one', () => {
+    expect(loadEmbedderConfig({ INFERENCE_WORKERS: 3, INTRA_OP_THREADS: 'auto' }, {}).model).toMatchObject({ inferenceWorkers: 3, intraOpThreads: 'auto' });
+    expect(loadEmbedderConfig({}, { INFERENCE_WORKERS: 'auto', INTRA_OP_THREADS: '2' }).model).toMatchObject({ inferenceWorkers: 'auto', intraOpThreads: 2 });
+    expect(() => loadEmbedderConfig({}, { INFERENCE_WORKERS: 'many' })).toThrow(/INFERENCE_WORKERS.*must be auto or a whole number/s);
+    expect(() => loadEmbedderConfig({}, { INTRA_OP_THREADS: '0' })).toThrow(/INTRA_OP_THREADS.*must be auto or a whole number/s);
+  });
+
+  it('runs one session per tower on the event loop, and refuses more there', () => {
+    expect(loadEmbedderConfig({ INFERENCE_THREAD: 'main' }, {}).model.inferenceWorkers).toBe(1);
+    expect(() => loadEmbedderConfig({ INFERENCE_THREAD: 'main', INFERENCE_WORKERS: 2 }, {})).toThrow(
+      /INFERENCE_WORKERS.*must be 1 or auto with INFERENCE_THREAD=main/s,
+    );
   });
 
   it('refuses a per-call limit above the queue size', () => {

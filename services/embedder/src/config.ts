@@ -5,9 +5,23 @@
  */
 import { z } from 'zod';
 import { env, loadConfig } from '@vsearch/config';
-import { BUNDLED_MODEL_DIR, EXECUTION_PROVIDERS, type ExecutionProvider } from '@vsearch/model';
+import { BUNDLED_MODEL_DIR, EXECUTION_PROVIDERS, type ExecutionProvider, type WorkerCount } from '@vsearch/model';
 
 const MIB = 1024 * 1024;
+
+const COUNT_OR_AUTO = 'must be auto or a whole number ≥ 1';
+
+/** A whole number ≥ 1, or `auto` (the default) for the rule measured in inference-sizing.ts. */
+const countOrAuto = () =>
+  z
+    .string()
+    .trim()
+    .default('auto')
+    .pipe(
+      z.union([z.literal('auto'), z.coerce.number<string>({ error: COUNT_OR_AUTO }).int({ error: COUNT_OR_AUTO }).positive({ error: COUNT_OR_AUTO })], {
+        error: COUNT_OR_AUTO,
+      }),
+    );
 
 export const embedderEnvSchema = z
   .object({
@@ -26,8 +40,13 @@ export const embedderEnvSchema = z
           .filter(Boolean),
       )
       .pipe(z.array(z.enum(EXECUTION_PROVIDERS as [ExecutionProvider, ...ExecutionProvider[]])).min(1, 'name at least one of cuda, cpu')),
-    /** onnxruntime intra-op threads; unset → one per core. */
-    INTRA_OP_THREADS: z.coerce.number().int().positive().optional(),
+    /** onnxruntime intra-op threads per session; `auto`: 1 (measured: single-thread sessions side by side beat threads of one session). */
+    INTRA_OP_THREADS: countOrAuto(),
+    /**
+     * Inference workers (sessions, each on its own thread) per tower; `auto`: one per GPU, or on a
+     * CPU one per core for the threads each uses (at most 8). Needs INFERENCE_THREAD=worker.
+     */
+    INFERENCE_WORKERS: countOrAuto(),
     /**
      * Whether idle onnxruntime threads spin waiting for work. Off by default: the two towers compute
      * side by side and share the cores with gRPC; spinning pools then take the CPU the other needs.
@@ -67,6 +86,13 @@ export const embedderEnvSchema = z
     LOG_LEVEL: env.logLevel(),
   })
   .superRefine((value, context) => {
+    if (value.INFERENCE_THREAD === 'main' && value.INFERENCE_WORKERS !== 'auto' && value.INFERENCE_WORKERS > 1) {
+      context.addIssue({
+        code: 'custom',
+        path: ['INFERENCE_WORKERS'],
+        message: 'must be 1 or auto with INFERENCE_THREAD=main: sessions on the event loop run one at a time',
+      });
+    }
     if (value.MAX_ITEMS_PER_CALL > value.MAX_QUEUE) {
       context.addIssue({
         code: 'custom',
@@ -84,7 +110,9 @@ export interface EmbedderConfig {
   model: {
     dir: string;
     executionProviders: ExecutionProvider[];
-    intraOpThreads: number | undefined;
+    intraOpThreads: WorkerCount;
+    /** Per tower. */
+    inferenceWorkers: WorkerCount;
     intraOpSpinning: boolean;
     inferenceThread: 'worker' | 'main';
   };
@@ -114,6 +142,8 @@ export function loadEmbedderConfig(overrides: EmbedderConfigOverrides = {}, envi
       dir: parsed.MODEL_DIR,
       executionProviders: [...parsed.EXECUTION_PROVIDERS],
       intraOpThreads: parsed.INTRA_OP_THREADS,
+      // Sessions on the event loop run one at a time: a second would only hold memory.
+      inferenceWorkers: parsed.INFERENCE_THREAD === 'main' ? 1 : parsed.INFERENCE_WORKERS,
       intraOpSpinning: parsed.INTRA_OP_SPINNING,
       inferenceThread: parsed.INFERENCE_THREAD,
     },

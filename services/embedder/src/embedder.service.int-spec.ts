@@ -1,10 +1,12 @@
 /**
  * real: the embedder service started in-process on free ports (gRPC server,
- * batchers, onnxruntime-node with the bundled model, sharp),
+ * batchers, two inference workers per tower running onnxruntime-node with the
+ * bundled model, sharp),
  * called over gRPC through EmbedderClient, grpc.health.v1 and a raw client.
  * mock: nothing. Reference vectors come from a separate ModelRuntime, one item per call.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { crc32 } from 'node:zlib';
@@ -19,7 +21,15 @@ import { freePort, waitFor } from '@vsearch/testing';
 import { preprocessImage } from '@vsearch/preprocessing';
 import { startEmbedderService, type RunningEmbedderService } from './index';
 
-const BASE = { EXECUTION_PROVIDERS: 'cpu', INTRA_OP_THREADS: 1, METRICS_PORT: 0, EMBEDDER_HOST: '127.0.0.1', LOG_LEVEL: 'silent' } as const;
+// Two inference workers per tower throughout, whatever the machine's core count (auto would follow it).
+const BASE = {
+  EXECUTION_PROVIDERS: 'cpu',
+  INTRA_OP_THREADS: 1,
+  INFERENCE_WORKERS: 2,
+  METRICS_PORT: 0,
+  EMBEDDER_HOST: '127.0.0.1',
+  LOG_LEVEL: 'silent',
+} as const;
 
 function maxAbsDifference(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
@@ -175,6 +185,8 @@ describe('embedder service over gRPC', () => {
     expect(metricValue(metrics, 'embedder_execution_provider', ['provider="cpu"', `model_id="${reference.model.id}"`])).toBe(1);
     expect(metricValue(metrics, 'embedder_queue_delay_seconds_count', ['tower="image"', 'lane="bulk"'])).toBeGreaterThan(0);
     expect(metricValue(metrics, 'embedder_items_total', ['tower="image"', 'lane="interactive"'])).toBeGreaterThanOrEqual(18);
+    expect(metricValue(metrics, 'embedder_inference_workers', ['tower="image"'])).toBe(2);
+    expect(metricValue(metrics, 'embedder_inference_workers', ['tower="text"'])).toBe(2);
   });
 
   it('embeds encoded images like their preprocessed pixels', async () => {
@@ -332,44 +344,95 @@ describe('embedder service and its model directory', () => {
   });
 });
 
-describe('embedder service when its inference thread dies', () => {
-  it('reports NOT_SERVING and answers UNAVAILABLE instead of hanging, while the process stays up', async () => {
-    // The worker threads are created inside ModelRuntime; recording them is the only way in from outside.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const workerThreads = require('node:worker_threads') as typeof import('node:worker_threads');
-    const OriginalWorker = workerThreads.Worker;
-    const created: import('node:worker_threads').Worker[] = [];
-    workerThreads.Worker = class RecordedWorker extends OriginalWorker {
-      constructor(...args: ConstructorParameters<typeof OriginalWorker>) {
-        super(...args);
-        created.push(this);
-      }
-    };
-    let service: RunningEmbedderService | undefined;
-    const Health = grpc.makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
-    try {
-      service = await startEmbedderService({ ...BASE, EMBEDDER_PORT: await freePort() });
-    } finally {
-      workerThreads.Worker = OriginalWorker;
+/**
+ * Records the inference worker threads ModelRuntime creates (the only way in from outside) until
+ * `stopRecording` is called: the ones of start-up and any replacement.
+ */
+async function startRecordingWorkers(overrides: Parameters<typeof startEmbedderService>[0]) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const workerThreads = require('node:worker_threads') as typeof import('node:worker_threads');
+  const OriginalWorker = workerThreads.Worker;
+  const created: import('node:worker_threads').Worker[] = [];
+  workerThreads.Worker = class RecordedWorker extends OriginalWorker {
+    constructor(...args: ConstructorParameters<typeof OriginalWorker>) {
+      super(...args);
+      created.push(this);
     }
+  };
+  const stopRecording = () => {
+    workerThreads.Worker = OriginalWorker;
+  };
+  try {
+    return { service: await startEmbedderService(overrides), created, stopRecording };
+  } catch (error) {
+    stopRecording();
+    throw error;
+  }
+}
+
+function healthProbe(port: number) {
+  const Health = grpc.makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
+  const health = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+    check(request: { service: string }, callback: (error: grpc.ServiceError | null, response: { status: unknown }) => void): void;
+  };
+  const status = () =>
+    new Promise<unknown>((resolve, reject) => health.check({ service: '' }, (error, reply) => (error ? reject(error) : resolve(reply.status))));
+  return { status, close: () => health.close() };
+}
+
+describe('embedder service when an inference worker dies', () => {
+  it('replaces the worker and keeps serving: the tower stays SERVING while another worker is alive', async () => {
+    const { service, created, stopRecording } = await startRecordingWorkers({ ...BASE, EMBEDDER_PORT: await freePort() });
     const client = new EmbedderClient({ address: `127.0.0.1:${service.port}`, defaultDeadlineMs: 30_000 });
-    const health = new Health(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-      check(request: { service: string }, callback: (error: grpc.ServiceError | null, response: { status: unknown }) => void): void;
-    };
-    const status = () =>
-      new Promise<unknown>((resolve, reject) => health.check({ service: '' }, (error, reply) => (error ? reject(error) : resolve(reply.status))));
+    const health = healthProbe(service.port);
+    const workers = async () =>
+      metricValue(await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text(), 'embedder_inference_workers', ['tower="text"']);
+    try {
+      // Two image workers, then two text workers, started in that order.
+      expect(created).toHaveLength(4);
+      expect(await workers()).toBe(2);
+      await created[2].terminate();
+      expect(await health.status()).toBe('SERVING');
+      await waitFor('the replacement text worker to start', async () => created.length === 5 && (await workers()) === 2, 20_000, 20);
+      expect(await health.status()).toBe('SERVING');
+      // Enough concurrent calls to need both text workers, the replacement among them.
+      const texts = Array.from({ length: 12 }, (_, i) => `a blue mug number ${i}`);
+      const results = await Promise.all(texts.map((text) => client.embedTexts([text])));
+      expect(results.every((result) => result.length === 1)).toBe(true);
+    } finally {
+      stopRecording();
+      health.close();
+      client.close();
+      await service.close();
+    }
+  });
+
+  it('reports NOT_SERVING and answers UNAVAILABLE once a tower has no worker left and none can start, while the process stays up', async () => {
+    // A model directory of its own, so its image graph can be removed: the replacement worker cannot load it.
+    const modelDir = mkdtempSync(path.join(os.tmpdir(), 'embedder-model-'));
+    cpSync(BUNDLED_MODEL_DIR, modelDir, { recursive: true });
+    const { service, created, stopRecording } = await startRecordingWorkers({
+      ...BASE,
+      INFERENCE_WORKERS: 1,
+      MODEL_DIR: modelDir,
+      EMBEDDER_PORT: await freePort(),
+    });
+    stopRecording();
+    const client = new EmbedderClient({ address: `127.0.0.1:${service.port}`, defaultDeadlineMs: 30_000 });
+    const health = healthProbe(service.port);
     try {
       expect(created).toHaveLength(2);
       const pixels = randomPixels((await client.getModelInfo()).imageSize, 3);
       expect(await client.embedPixels([pixels])).toHaveLength(1);
-      expect(await status()).toBe('SERVING');
+      expect(await health.status()).toBe('SERVING');
 
+      rmSync(path.join(modelDir, 'vision.onnx'));
       await created[0].terminate();
-      await waitFor('health to turn NOT_SERVING', async () => (await status()) === 'NOT_SERVING', 10_000, 20);
+      await waitFor('health to turn NOT_SERVING', async () => (await health.status()) === 'NOT_SERVING', 20_000, 20);
       for (const call of [client.embedPixels([pixels]), client.embedTexts(['a red dress'])]) {
         const error = await callError(call);
         expect(grpc.status[error.code]).toBe('UNAVAILABLE');
-        expect(error.message).toMatch(/inference worker exited/);
+        expect(error.message).toMatch(/every vision inference worker died and none could be started again \(last: the vision inference worker exited/);
       }
       // Still answering: GetModelInfo does not need inference.
       expect((await client.getModelInfo()).modelId).toBe(service.modelId);
@@ -377,6 +440,7 @@ describe('embedder service when its inference thread dies', () => {
       health.close();
       client.close();
       await service.close();
+      rmSync(modelDir, { recursive: true, force: true });
     }
   });
 });

@@ -41,17 +41,25 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
     intraOpThreads: config.model.intraOpThreads,
     intraOpSpinning: config.model.intraOpSpinning,
     inferenceThread: config.model.inferenceThread,
+    inferenceWorkers: config.model.inferenceWorkers,
     onProviderSkipped: (provider, reason) => log.warn({ provider, reason }, `execution provider ${provider} unavailable here, skipped`),
+    onWorkerDied: (tower, error, replacing, workersLeft) =>
+      log.error(
+        { tower, err: error, workersLeft },
+        replacing ? `a ${tower} inference worker died; starting a replacement` : `a ${tower} inference worker could not be replaced`,
+      ),
   });
   const info = runtime.info();
   const inUse = markInUse(config.model.dir, log);
   metrics.executionProvider.set({ provider: info.executionProvider, model_id: info.modelId }, 1);
+  metrics.observeInferenceWorkers((tower) => runtime.liveWorkers(tower));
   log.info(
     {
       modelId: info.modelId,
       executionProvider: info.executionProvider,
       intraOpThreads: info.intraOpThreads,
       inferenceThread: info.inferenceThread,
+      inferenceWorkersPerTower: info.inferenceWorkers,
       modelDir: config.model.dir,
     },
     'model loaded',
@@ -84,7 +92,7 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
     started.push(() => server.shutdown(0));
 
     runtime.onFatal((error) => {
-      // Nothing can be embedded any more: fail readiness so Kubernetes restarts the pod and clients go elsewhere.
+      // A tower has no worker left and none could be started: fail readiness so Kubernetes restarts the pod and clients go elsewhere.
       log.fatal({ err: error }, 'inference is gone; reporting NOT_SERVING');
       server.setServing(false);
     });

@@ -5,6 +5,13 @@
  * visualsearch.search.v1.SearchService over gRPC (health SERVING once the store
  * is open) and Prometheus metrics over HTTP.
  *
+ * Damage: the embedded store keeps a collection whose files fail verification
+ * and marks it damaged; the service stays up and live (health '' SERVING),
+ * reports that collection NOT_SERVING under
+ * `visualsearch.search.v1.SearchService/<collection or alias>` (CollectionHealth),
+ * exports `vsearch_search_collection_damaged`, logs the remedy once, and
+ * answers its reads and writes FAILED_PRECONDITION naming the damage.
+ *
  * First start: no collection exists and the alias `products` points nowhere;
  * writes and searches through it fail FAILED_PRECONDITION until a caller runs
  * CreateCollection + SwapAlias("products", ...). Ingestion does this at
@@ -16,6 +23,7 @@ import { SEARCH_PROTO, searchV1 } from '@vsearch/proto';
 import { EmbeddedVectorStore, QdrantVectorStore, type VectorStore } from '@vsearch/vector-store';
 import { loadSearchConfig, type SearchConfig, type SearchConfigOverrides } from './config';
 import { SearchGrpcHandler } from './grpc/search.grpc-handler';
+import { CollectionHealth } from './health/collection-health';
 import { SearchMetrics } from './metrics/search.metrics';
 import { TaggingService } from './services/tagging.service';
 
@@ -39,10 +47,13 @@ export async function startSearchService(overrides: SearchConfigOverrides = {}, 
   await store.open();
   const registry = createMetricsRegistry('search');
   const metrics = new SearchMetrics(registry, store);
+  // Bound late: the health service exists once the server does, and the handler refreshes it after admin calls.
+  let setHealth: (service: string, status: 'SERVING' | 'NOT_SERVING') => void = () => undefined;
+  const collectionHealth = new CollectionHealth(store, SEARCH_SERVICE_NAME, (service, status) => setHealth(service, status), log);
 
   const tagging = new TaggingService(store, metrics, log);
   await tagging.open();
-  const handler = new SearchGrpcHandler(store, tagging, metrics, log);
+  const handler = new SearchGrpcHandler(store, tagging, metrics, log, collectionHealth);
 
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   let server: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
@@ -62,6 +73,8 @@ export async function startSearchService(overrides: SearchConfigOverrides = {}, 
     throw error;
   }
   server.setServing(true);
+  setHealth = server.setStatus;
+  await collectionHealth.refresh();
   log.info({ port: server.port, metricsPort: metricsServer.port, store: config.store.kind }, 'search serving');
 
   const grpcServer = server;
@@ -74,6 +87,7 @@ export async function startSearchService(overrides: SearchConfigOverrides = {}, 
     close() {
       closing ??= (async () => {
         grpcServer.setServing(false);
+        collectionHealth.stop();
         await grpcServer.shutdown(config.grpc.shutdownGraceMs);
         await tagging.close();
         await store.close();
@@ -105,6 +119,7 @@ function createVectorStore(settings: SearchConfig['store'], logger: Logger): Vec
   return new EmbeddedVectorStore({
     dir: settings.dir,
     durable: settings.durable,
+    log: logger,
     index: { exactSearchBelow: settings.exactSearchBelow, nprobe: settings.nprobe, scanThreads: settings.scanThreads === 2 ? 2 : 1 },
   });
 }

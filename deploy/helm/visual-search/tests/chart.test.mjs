@@ -333,6 +333,24 @@ describe('GPU intent', () => {
     assert.equal(limit('embedder-interactive')['nvidia.com/gpu'], undefined);
   });
 
+  test('CPU pools size their inference workers and threads by measurement (auto); GPU pools run one worker per GPU', () => {
+    const config = (list, name) => byKindName(list, 'ConfigMap', `rel-visual-search-${name}`).data;
+    const cpu = render([]);
+    for (const pool of ['embedder-interactive', 'embedder-bulk']) {
+      assert.equal(config(cpu, pool).INFERENCE_WORKERS, 'auto', `${pool}: workers`);
+      assert.equal(config(cpu, pool).INTRA_OP_THREADS, 'auto', `${pool}: threads`);
+    }
+    const gpu = objects('gpu');
+    for (const pool of ['embedder-interactive', 'embedder-bulk']) {
+      assert.equal(config(gpu, pool).INFERENCE_WORKERS, '1', `${pool}: one worker per GPU`);
+      assert.equal(config(gpu, pool).INTRA_OP_THREADS, '2', `${pool}: threads feeding the GPU`);
+    }
+    // A GPU pool left on auto still reads as it runs: one worker; a CPU pool beside it keeps auto; a count given is kept.
+    const mixed = render(['--set', 'embedder.pools.bulk.gpu.enabled=true', '--set', 'embedder.pools.interactive.config.inferenceWorkers=3']);
+    assert.equal(config(mixed, 'embedder-bulk').INFERENCE_WORKERS, '1');
+    assert.equal(config(mixed, 'embedder-interactive').INFERENCE_WORKERS, '3');
+  });
+
   test('the interactive batch cap reaches the embedder only when set, per pool', () => {
     const config = (list, name) => byKindName(list, 'ConfigMap', `rel-visual-search-${name}`).data;
     const byDefault = render([]);
@@ -521,6 +539,8 @@ describe('wrong values fail with a message naming them', () => {
     [['--set', 'queryApi.ingress.enabled=true'], /needs at least one entry in queryApi\.ingress\.hosts/],
     [['--set', 'qdrant.enabled=true', '--set', 'externalQdrant.url=http://q:6333'], /choose the bundled Qdrant chart or an external URL/],
     [['--set', 'embedder.pools.interactive.resources.limits.memory=lots'], /limits\/memory/],
+    [['--set', 'embedder.config.inferenceWorkers=0'], /embedder\/config\/inferenceWorkers/],
+    [['--set-string', 'embedder.config.intraOpThreads=many'], /embedder\/config\/intraOpThreads/],
   ];
   for (const [args, message] of cases) {
     test(args.filter((a) => !a.startsWith('--')).join(' '), () => {

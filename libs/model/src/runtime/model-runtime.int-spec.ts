@@ -38,7 +38,11 @@ function rowNorms(vectors: Float32Array, dimension: number): number[] {
   return norms;
 }
 
-describe.each(['main', 'worker'] as const)(`${ModelRuntime.name} (inference on the %s thread)`, (inferenceThread) => {
+describe.each([
+  ['main', 1],
+  ['worker', 1],
+  ['worker', 2],
+] as const)(`${ModelRuntime.name} (inference on the %s thread, %i per tower)`, (inferenceThread, inferenceWorkers) => {
   let runtime: ModelRuntime;
   const skipped: string[] = [];
 
@@ -47,6 +51,7 @@ describe.each(['main', 'worker'] as const)(`${ModelRuntime.name} (inference on t
       executionProviders: ['cuda', 'cpu'],
       intraOpThreads: 1,
       inferenceThread,
+      inferenceWorkers,
       onProviderSkipped: (provider) => skipped.push(provider),
     });
   });
@@ -57,6 +62,9 @@ describe.each(['main', 'worker'] as const)(`${ModelRuntime.name} (inference on t
     const info = runtime.info();
     expect(info.executionProvider).toBe('cpu');
     expect(info.inferenceThread).toBe(inferenceThread);
+    expect(info.inferenceWorkers).toBe(inferenceWorkers);
+    expect(runtime.liveWorkers('image')).toBe(inferenceWorkers);
+    expect(runtime.liveWorkers('text')).toBe(inferenceWorkers);
     expect(skipped).toEqual(['cuda']);
     expect(info.skippedProviders.map((entry) => entry.provider)).toEqual(['cuda']);
     expect(info.dimension).toBe(reference.embeddingDimension);

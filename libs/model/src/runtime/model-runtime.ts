@@ -1,12 +1,14 @@
 /**
- * The CLIP model in onnxruntime-node: one session per tower, created on the
- * first execution provider of the configured list that works here, the text
- * tokenizer, and L2-normalised batch inference. The embedder service and the
+ * The CLIP model in onnxruntime-node: one session per tower (or a pool of
+ * them on worker threads), created on the first execution provider of the
+ * configured list that works here, the text tokenizer, and L2-normalised batch
+ * inference. The embedder service and the
  * evaluation tools both use it; batching across requests is the caller's job.
  */
 import type { ModelInfo } from '@vsearch/contracts';
 import { loadModelDirectory, type LoadedModelDirectory } from '../manifest';
 import { l2NormalizeRows } from './l2-normalize';
+import { resolveInferenceWorkers, resolveIntraOpThreads, type WorkerCount } from './inference-sizing';
 import { TextTokenizer, type TokenizedTexts } from './text-tokenizer';
 import {
   createInProcessBackend,
@@ -26,8 +28,8 @@ export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cuda', 'cpu']
 export interface ModelRuntimeOptions {
   /** Tried in order; one that cannot create both sessions here is skipped. Default `['cpu']`. */
   executionProviders?: readonly ExecutionProvider[];
-  /** onnxruntime intra-op threads per session; unset lets onnxruntime choose (one per core). */
-  intraOpThreads?: number;
+  /** onnxruntime intra-op threads per session; `auto`: the measured rule (resolveIntraOpThreads); unset lets onnxruntime choose (one per core). */
+  intraOpThreads?: WorkerCount;
   /**
    * Whether idle intra-op threads spin waiting for work (default true, onnxruntime's behaviour).
    * Turn it off where the two towers, or other work, share the cores: spinning threads take the
@@ -43,6 +45,15 @@ export interface ModelRuntimeOptions {
    * probes, and the two towers compute side by side.
    */
   inferenceThread?: 'main' | 'worker';
+  /**
+   * Sessions per tower, each on a worker thread of its own with its own intra-op threads (default
+   * 1); batches of a tower are handed to the first free one. `auto`: the measured rule for the
+   * provider the first session settled on (resolveInferenceWorkers). More than one needs
+   * inferenceThread 'worker'.
+   */
+  inferenceWorkers?: WorkerCount;
+  /** Told when an inference worker died, whether a replacement is being started, and how many are left. */
+  onWorkerDied?: (tower: 'image' | 'text', error: Error, replacing: boolean, workersLeft: number) => void;
 }
 
 /** The platform's description of the model (what other services need), plus what only this process knows. */
@@ -52,10 +63,18 @@ export interface ModelRuntimeInfo extends ModelInfo {
   mean: [number, number, number];
   std: [number, number, number];
   executionProvider: ExecutionProvider;
+  /** As resolved (`auto` → a number); undefined: onnxruntime's default. */
   intraOpThreads: number | undefined;
   inferenceThread: 'main' | 'worker';
+  /** Sessions per tower, as resolved (`auto` → a number). */
+  inferenceWorkers: number;
   /** Providers tried before the one in use, with why they were skipped. */
   skippedProviders: { provider: ExecutionProvider; reason: string }[];
+}
+
+/** The towers as the service names them (the graphs call the image tower 'vision'). */
+function towerName(tower: Tower): 'image' | 'text' {
+  return tower === 'vision' ? 'image' : 'text';
 }
 
 export class ModelRuntimeError extends Error {
@@ -83,11 +102,27 @@ export class ModelRuntime {
   static async load(dir: string, options: ModelRuntimeOptions = {}): Promise<ModelRuntime> {
     const model = loadModelDirectory(dir);
     const tokenizer = TextTokenizer.fromFile(model.tokenizerPath, model.manifest.text);
+    const requestedWorkers = options.inferenceWorkers ?? 1;
+    for (const [name, value] of [
+      ['inferenceWorkers', requestedWorkers],
+      ['intraOpThreads', options.intraOpThreads ?? 'auto'],
+    ] as const) {
+      if (value !== 'auto' && !(Number.isInteger(value) && value >= 1))
+        throw new ModelRuntimeError(`${name} must be a whole number ≥ 1 or 'auto', got ${value}`);
+    }
+    if (requestedWorkers !== 1 && options.inferenceThread !== 'worker') {
+      throw new ModelRuntimeError(`inferenceWorkers ${requestedWorkers} needs inferenceThread 'worker': sessions on the calling thread run one at a time`);
+    }
+    const intraOpThreads = options.intraOpThreads === undefined ? undefined : resolveIntraOpThreads(options.intraOpThreads);
     const backendOptions = {
       executionProviders: options.executionProviders?.length ? options.executionProviders : (['cpu'] as const),
-      intraOpThreads: options.intraOpThreads,
+      intraOpThreads,
       intraOpSpinning: options.intraOpSpinning ?? true,
       onProviderSkipped: options.onProviderSkipped,
+      workersPerTower: (provider: ExecutionProvider) => resolveInferenceWorkers(requestedWorkers, provider, intraOpThreads ?? 1),
+      onWorkerDied:
+        options.onWorkerDied &&
+        ((tower: Tower, error: Error, replacing: boolean, left: number) => options.onWorkerDied?.(towerName(tower), error, replacing, left)),
     };
     let backend: TowerBackend;
     try {
@@ -96,7 +131,7 @@ export class ModelRuntime {
       if (error instanceof NoExecutionProviderError) throw new ModelRuntimeError(error.message);
       throw error;
     }
-    const runtime = new ModelRuntime(model, backend, tokenizer, options);
+    const runtime = new ModelRuntime(model, backend, tokenizer, { ...options, intraOpThreads });
     try {
       runtime.checkGraphs();
     } catch (error) {
@@ -123,10 +158,16 @@ export class ModelRuntime {
       textScoreThreshold: manifest.textSearchScoreThreshold,
       imageScoreThreshold: manifest.imageSearchScoreThreshold,
       logitScale: manifest.logitScale,
-      intraOpThreads: this.options.intraOpThreads,
+      intraOpThreads: this.options.intraOpThreads as number | undefined,
       inferenceThread: this.options.inferenceThread ?? 'main',
+      inferenceWorkers: this.backend.workersPerTower,
       skippedProviders: [...this.backend.skippedProviders],
     };
+  }
+
+  /** Sessions of a tower alive now, so a caller can keep that many batches computing (fewer while a crashed one is replaced). */
+  liveWorkers(tower: 'image' | 'text'): number {
+    return this.backend.workers(tower === 'image' ? 'vision' : 'text');
   }
 
   /** Token ids and attention masks, padded or truncated to the context length. */
@@ -170,19 +211,25 @@ export class ModelRuntime {
   /**
    * Runs both towers once at batch size 1 and once at `batchSize`, so the
    * first real request does not pay for memory arenas and kernel selection.
+   * Every worker of a pool warms up: as many runs at once as it has workers,
+   * and the pool gives each to a different free one.
    */
   async warmUp(batchSize = 1): Promise<void> {
     const size = this.model.manifest.image.size;
+    const everyWorker = (tower: 'image' | 'text', run: () => Promise<unknown>) => Promise.all(Array.from({ length: this.liveWorkers(tower) }, run));
     for (const count of new Set([1, Math.max(1, batchSize)])) {
-      await this.embedImageBatch(new Float32Array(count * 3 * size * size), count);
+      const pixels = new Float32Array(count * 3 * size * size);
+      await everyWorker('image', () => this.embedImageBatch(pixels, count));
       const tokens = this.tokenize(new Array<string>(count).fill('warm up'));
-      await this.embedTextBatch(tokens.inputIds, tokens.attentionMask, count);
+      await everyWorker('text', () => this.embedTextBatch(tokens.inputIds, tokens.attentionMask, count));
     }
   }
 
   /**
-   * Called once if inference can never work again (the worker thread died, for
-   * instance out of memory): a server should stop reporting SERVING and exit.
+   * Called once if inference can never work again (every worker of a tower died
+   * and none could be started again, for instance out of memory): a server
+   * should stop reporting SERVING and exit. A worker that dies while others
+   * live is replaced without this.
    */
   onFatal(listener: (error: Error) => void): void {
     this.backend.onFatal(listener);

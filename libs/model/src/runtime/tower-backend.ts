@@ -1,12 +1,14 @@
 /**
  * Where the two towers' onnxruntime sessions live: on the calling thread, or
- * on one worker thread per tower so inference never blocks the event loop
- * (gRPC I/O, health probes and deadlines keep running while a batch computes).
+ * in a pool of worker threads per tower (one session each) so inference never
+ * blocks the event loop (gRPC I/O, health probes and deadlines keep running
+ * while batches compute) and batches of a tower compute side by side.
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { LoadedModelDirectory } from '../manifest';
+import { InferencePool, type InferenceWorkerHandle } from './inference-pool';
 
 export type ExecutionProvider = 'cuda' | 'cpu';
 export type Tower = 'vision' | 'text';
@@ -29,19 +31,27 @@ export interface TowerBackendOptions {
   /** Whether idle onnxruntime pool threads spin waiting for work (onnxruntime's default: yes). */
   intraOpSpinning: boolean;
   onProviderSkipped?: (provider: ExecutionProvider, reason: string) => void;
+  /** Sessions (worker threads) per tower, given where the first one computes; only the worker backend runs more than one. */
+  workersPerTower: (provider: ExecutionProvider) => number;
+  /** Told when an inference worker died, whether a replacement is being started, and how many are left. */
+  onWorkerDied?: (tower: Tower, error: Error, replacing: boolean, workersLeft: number) => void;
 }
 
 export interface TowerBackend {
   readonly executionProvider: ExecutionProvider;
   readonly skippedProviders: { provider: ExecutionProvider; reason: string }[];
   readonly names: Record<Tower, { inputs: string[]; outputs: string[] }>;
+  /** Sessions each tower was started with. */
+  readonly workersPerTower: number;
+  /** Sessions of `tower` alive now: as many batches of it can compute at once. */
+  workers(tower: Tower): number;
   run(tower: Tower, feeds: Record<string, TensorInput>, output: string): Promise<TensorOutput>;
-  /** Called once if the backend dies for good (the worker thread crashed); every later run rejects. */
+  /** Called once if the backend dies for good (a tower has no worker left); every later run rejects. */
   onFatal(listener: (error: Error) => void): void;
   close(): Promise<void>;
 }
 
-/** Inference can never run again in this process (a worker thread died); every later run rejects with it. */
+/** An inference worker thread died: the batch it computed fails with it, and so does every later run once a tower has no worker left. */
 export class InferenceLostError extends Error {
   constructor(message: string) {
     super(message);
@@ -74,7 +84,7 @@ export function sessionOptionsFor(
 }
 
 /** Sessions on the calling thread: onnxruntime-node's run() computes synchronously there. */
-export async function createInProcessBackend(model: LoadedModelDirectory, options: TowerBackendOptions): Promise<TowerBackend> {
+export async function createInProcessBackend(model: LoadedModelDirectory, options: Omit<TowerBackendOptions, 'workersPerTower'>): Promise<TowerBackend> {
   const skipped: { provider: ExecutionProvider; reason: string }[] = [];
   for (const provider of options.executionProviders) {
     let vision: ort.InferenceSession | undefined;
@@ -97,6 +107,8 @@ export async function createInProcessBackend(model: LoadedModelDirectory, option
           if (!result) throw new Error(`${tower} model has no output ${output}`);
           return { type: result.type, data: result.data as Float32Array, dims: result.dims };
         },
+        workersPerTower: 1,
+        workers: () => 1,
         onFatal() {
           // Sessions on the calling thread fail call by call; there is no separate thread to lose.
         },
@@ -127,21 +139,35 @@ interface WorkerReady {
   names?: { inputs: string[]; outputs: string[] };
 }
 
-/** One tower's session on its own worker thread. */
-interface TowerWorker {
+/** One run of a tower's graph, as the pool hands it to a worker. */
+interface TowerRun {
+  feeds: Record<string, TensorInput>;
+  output: string;
+}
+
+/** One session of a tower on its own worker thread. */
+interface TowerWorker extends InferenceWorkerHandle<TowerRun, TensorOutput> {
   executionProvider: ExecutionProvider;
   /** Providers tried before the one in use, with why they were skipped. */
   skipped: WorkerReady['skipped'];
   names: { inputs: string[]; outputs: string[] };
-  run(feeds: Record<string, TensorInput>, output: string): Promise<TensorOutput>;
-  /** Rejects every pending and later run with `error`. */
-  fail(error: Error): void;
-  terminate(): Promise<void>;
+}
+
+/** No provider of the list could start a worker of this tower; carries why each was skipped. */
+class TowerWorkerStartError extends Error {
+  constructor(
+    readonly tower: Tower,
+    readonly skipped: WorkerReady['skipped'],
+  ) {
+    super(`${tower} inference worker could not start: ${skipped.map((entry) => `${entry.provider}: ${entry.reason}`).join('; ')}`);
+    this.name = 'TowerWorkerStartError';
+  }
 }
 
 /**
  * Starts `inference.worker.js` for one tower with the given providers; resolves once its session
- * exists, or with the reasons every provider was skipped. `onDeath` hears of a crash after that.
+ * exists, or throws TowerWorkerStartError with the reasons every provider was skipped. `onDeath`
+ * hears of a crash after that, before the run in progress is rejected with the same error.
  */
 async function startTowerWorker(
   tower: Tower,
@@ -149,7 +175,7 @@ async function startTowerWorker(
   providers: readonly ExecutionProvider[],
   threads: Pick<TowerBackendOptions, 'intraOpThreads' | 'intraOpSpinning'>,
   onDeath: (error: Error) => void,
-): Promise<TowerWorker | { skipped: WorkerReady['skipped'] }> {
+): Promise<TowerWorker> {
   const worker = new Worker(path.join(__dirname, 'inference.worker.js'), {
     name: `inference-${tower}`,
     workerData: {
@@ -170,7 +196,7 @@ async function startTowerWorker(
   });
   if (!hello.executionProvider || !hello.names) {
     await worker.terminate();
-    return { skipped: hello.skipped };
+    throw new TowerWorkerStartError(tower, hello.skipped);
   }
   const pending = new Map<number, { resolve(output: TensorOutput): void; reject(error: Error): void }>();
   let nextId = 0;
@@ -187,14 +213,19 @@ async function startTowerWorker(
     if (reply.error !== undefined || !reply.output) waiter.reject(new Error(reply.error ?? 'inference worker sent no output'));
     else waiter.resolve({ ...reply.output, data: new Float32Array(reply.output.data.buffer, reply.output.data.byteOffset, reply.output.data.length) });
   });
-  const onExit = (code: number) => onDeath(new InferenceLostError(`the ${tower} inference worker exited with code ${code}`));
-  worker.on('error', (error) => onDeath(new InferenceLostError(`the ${tower} inference worker crashed: ${error.message}`)));
+  // The pool hears of the death first, so it never hands the next job to this worker.
+  const died = (error: Error) => {
+    onDeath(error);
+    fail(error);
+  };
+  const onExit = (code: number) => died(new InferenceLostError(`the ${tower} inference worker exited with code ${code}`));
+  worker.on('error', (error) => died(new InferenceLostError(`the ${tower} inference worker crashed: ${error.message}`)));
   worker.on('exit', onExit);
   return {
     executionProvider: hello.executionProvider,
     skipped: hello.skipped,
     names: hello.names,
-    run(feeds, output) {
+    run({ feeds, output }) {
       if (failed) return Promise.reject(failed);
       const id = nextId++;
       return new Promise<TensorOutput>((resolve, reject) => {
@@ -202,66 +233,107 @@ async function startTowerWorker(
         worker.postMessage({ id, feeds, output });
       });
     },
-    fail,
     async terminate() {
       worker.off('exit', onExit);
       await worker.terminate();
+      fail(new Error('the model runtime is closed'));
     },
   };
 }
 
+/** A tower's pool and the settings its first worker found (every later worker uses the same provider). */
+interface TowerPool {
+  pool: InferencePool<TowerRun, TensorOutput>;
+  first: TowerWorker;
+}
+
 /**
- * Each tower's session on its own worker thread (`inference.worker.js`, plain
- * CommonJS so it needs no TypeScript loader): the event loop stays free, and a
- * text query computes beside an image batch rather than after it. Outputs are
- * transferred back without a copy. The text tower uses the provider the image
- * tower settled on, so both run on the same device.
+ * Starts the workers of one tower: the first tries `providers` in order, the rest (as many as
+ * `options.workersPerTower` asks for that provider) use the one it settled on.
+ */
+async function startTowerPool(tower: Tower, modelPath: string, providers: readonly ExecutionProvider[], options: TowerBackendOptions): Promise<TowerPool> {
+  let first: TowerWorker | undefined;
+  const pool = await InferencePool.start<TowerRun, TensorOutput>({
+    name: tower,
+    size: 1,
+    startWorker: async (onDeath) => {
+      const worker = await startTowerWorker(tower, modelPath, first ? [first.executionProvider] : providers, options, onDeath);
+      first ??= worker;
+      return worker;
+    },
+    onWorkerDied: (error, replacing, left) => options.onWorkerDied?.(tower, error, replacing, left),
+  });
+  try {
+    await pool.addWorkers(options.workersPerTower(first!.executionProvider) - 1);
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  return { pool, first: first! };
+}
+
+/**
+ * Each tower's sessions on worker threads of their own (`inference.worker.js`, plain CommonJS so
+ * it needs no TypeScript loader), `workersPerTower` of them per tower in an InferencePool: the
+ * event loop stays free, a text query computes beside an image batch rather than after it, and
+ * batches of one tower compute side by side on as many workers. Outputs are transferred back
+ * without a copy. The text tower uses the provider the image tower settled on, so both run on the
+ * same device. A worker that dies is replaced; the backend is lost (onFatal) only when a tower has
+ * no worker left.
  */
 export async function createWorkerBackend(model: LoadedModelDirectory, options: TowerBackendOptions): Promise<TowerBackend> {
   let dead: Error | undefined;
   const fatalListeners: ((error: Error) => void)[] = [];
-  const workers: Partial<Record<Tower, TowerWorker>> = {};
   const die = (error: Error) => {
     if (dead) return;
-    dead = error;
-    for (const worker of Object.values(workers)) worker.fail(error);
-    for (const listener of fatalListeners) listener(error);
+    dead = new InferenceLostError(error.message);
+    for (const listener of fatalListeners) listener(dead);
   };
-  const vision = await startTowerWorker('vision', model.visionPath, options.executionProviders, options, die);
-  if (!('run' in vision)) {
-    for (const entry of vision.skipped) options.onProviderSkipped?.(entry.provider, entry.reason);
-    throw new NoExecutionProviderError(describeFailure(model, options, vision.skipped));
+  let vision: TowerPool;
+  try {
+    vision = await startTowerPool('vision', model.visionPath, options.executionProviders, options);
+  } catch (error) {
+    if (!(error instanceof TowerWorkerStartError)) throw error;
+    for (const entry of error.skipped) options.onProviderSkipped?.(entry.provider, entry.reason);
+    throw new NoExecutionProviderError(describeFailure(model, options, error.skipped));
   }
-  workers.vision = vision;
-  for (const entry of vision.skipped) options.onProviderSkipped?.(entry.provider, entry.reason);
-  const text = await startTowerWorker('text', model.textPath, [vision.executionProvider], options, die);
-  if (!('run' in text)) {
-    await vision.terminate();
-    const skipped = [...vision.skipped, ...text.skipped.map((entry) => ({ ...entry, reason: `text tower: ${entry.reason}` }))];
-    options.onProviderSkipped?.(vision.executionProvider, skipped.at(-1)!.reason);
+  for (const entry of vision.first.skipped) options.onProviderSkipped?.(entry.provider, entry.reason);
+  let text: TowerPool;
+  try {
+    text = await startTowerPool('text', model.textPath, [vision.first.executionProvider], options);
+  } catch (error) {
+    await vision.pool.close();
+    if (!(error instanceof TowerWorkerStartError)) throw error;
+    const skipped = [...vision.first.skipped, ...error.skipped.map((entry) => ({ ...entry, reason: `text tower: ${entry.reason}` }))];
+    options.onProviderSkipped?.(vision.first.executionProvider, skipped.at(-1)!.reason);
     throw new NoExecutionProviderError(describeFailure(model, options, skipped));
   }
-  workers.text = text;
+  vision.pool.onLost(die);
+  text.pool.onLost(die);
+  const pools: Record<Tower, InferencePool<TowerRun, TensorOutput>> = { vision: vision.pool, text: text.pool };
   return {
-    executionProvider: vision.executionProvider,
-    skippedProviders: vision.skipped,
-    names: { vision: vision.names, text: text.names },
+    executionProvider: vision.first.executionProvider,
+    skippedProviders: vision.first.skipped,
+    names: { vision: vision.first.names, text: text.first.names },
+    workersPerTower: options.workersPerTower(vision.first.executionProvider),
+    workers: (tower) => pools[tower].size,
     run(tower, feeds, output) {
       if (dead) return Promise.reject(dead);
-      return (tower === 'vision' ? vision : text).run(feeds, output);
+      return pools[tower].run({ feeds, output });
     },
     onFatal(listener) {
       fatalListeners.push(listener);
     },
     async close() {
-      await Promise.all([vision.terminate(), text.terminate()]);
-      const closed = new Error('the model runtime is closed');
-      vision.fail(closed);
-      text.fail(closed);
+      await Promise.all([vision.pool.close(), text.pool.close()]);
     },
   };
 }
 
-function describeFailure(model: LoadedModelDirectory, options: TowerBackendOptions, skipped: { provider: ExecutionProvider; reason: string }[]): string {
+function describeFailure(
+  model: LoadedModelDirectory,
+  options: Pick<TowerBackendOptions, 'executionProviders'>,
+  skipped: { provider: ExecutionProvider; reason: string }[],
+): string {
   return `no execution provider of [${options.executionProviders.join(', ')}] could load ${model.dir}: ${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')}`;
 }

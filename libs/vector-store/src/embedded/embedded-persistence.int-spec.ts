@@ -174,6 +174,57 @@ describe('EmbeddedVectorStore persistence', () => {
     const hit = await store.searchSimilar({ vector: fromLog.images[0].vector, limit: 1 });
     expect(hit.hits[0]).toMatchObject({ matchedImageId: 'a', product: { productId: 'p1' } });
     await store.close();
+
+    // Upgraded on close: a checksummed (format 2) snapshot replaces the old snapshot and log.
+    expect(fs.readdirSync(collectionDir).sort()).toEqual(['meta.json', 'snapshot-2']);
+    expect(JSON.parse(fs.readFileSync(path.join(collectionDir, 'snapshot-2', 'manifest.json'), 'utf8'))).toMatchObject({
+      format: 2,
+      seq: 2,
+      products: 2,
+      vectors: 2,
+    });
+    const upgraded = await openStore();
+    expect((await upgraded.listCollections())[0]).toMatchObject({ productCount: 2, pointCount: 2 });
+    expect((await upgraded.listCollections())[0].damage).toBeUndefined();
+    await upgraded.close();
+  });
+
+  it('upgrades a snapshot written before checksums on close even when nothing was written since', async () => {
+    const collectionDir = path.join(dir, 'collections', 'products_v1');
+    fs.mkdirSync(path.join(collectionDir, 'snapshot-1'), { recursive: true });
+    fs.writeFileSync(
+      path.join(collectionDir, 'meta.json'),
+      JSON.stringify({ name: 'products_v1', modelId: 'model-a', dimension: DIMENSION, createdAt: '2026-01-01T00:00:00.000Z' }),
+    );
+    const [only] = catalog(1);
+    const line = { productId: 'p0', version: 1, data: only.product, images: [{ imageId: 'a', imageUrl: 'u/0/a' }], lists: [-1] };
+    fs.writeFileSync(path.join(collectionDir, 'snapshot-1', 'products.jsonl'), `${JSON.stringify(line)}\n`);
+    fs.writeFileSync(path.join(collectionDir, 'snapshot-1', 'vectors.f32'), Buffer.from(only.images[0].vector.buffer));
+    fs.writeFileSync(path.join(collectionDir, 'snapshot-1', 'manifest.json'), JSON.stringify({ seq: 1, dimension: DIMENSION, index: null }));
+
+    const store = await openStore();
+    await store.close();
+    expect(JSON.parse(fs.readFileSync(path.join(collectionDir, 'snapshot-1', 'manifest.json'), 'utf8'))).toMatchObject({ format: 2, seq: 1, products: 1 });
+  });
+
+  it('refuses a snapshot written before checksums whose vectors file is short, instead of zero-filling', async () => {
+    const collectionDir = path.join(dir, 'collections', 'products_v1');
+    fs.mkdirSync(path.join(collectionDir, 'snapshot-1'), { recursive: true });
+    fs.writeFileSync(
+      path.join(collectionDir, 'meta.json'),
+      JSON.stringify({ name: 'products_v1', modelId: 'model-a', dimension: DIMENSION, createdAt: '2026-01-01T00:00:00.000Z' }),
+    );
+    const [only] = catalog(1);
+    const line = { productId: 'p0', version: 1, data: only.product, images: [{ imageId: 'a', imageUrl: 'u/0/a' }], lists: [-1] };
+    fs.writeFileSync(path.join(collectionDir, 'snapshot-1', 'products.jsonl'), `${JSON.stringify(line)}\n`);
+    fs.writeFileSync(path.join(collectionDir, 'snapshot-1', 'vectors.f32'), Buffer.from(only.images[0].vector.buffer).subarray(0, 30));
+    fs.writeFileSync(path.join(collectionDir, 'snapshot-1', 'manifest.json'), JSON.stringify({ seq: 1, dimension: DIMENSION, index: null }));
+
+    const store = await openStore();
+    expect((await store.listCollections())[0].damage).toBe(
+      'snapshot-1/vectors.f32 at byte 30: the file ends at byte 30, 34 bytes short; affected: the vectors of 1 products (p0)',
+    );
+    await store.close();
   });
 
   it('keeps a dropped collection dropped and never reuses its generation number', async () => {

@@ -11,6 +11,14 @@
  * process. One process owns a data directory (the search service is the only
  * writer; a second instance on the same directory is not supported).
  *
+ * Damage: a collection whose files fail verification on open (see
+ * CollectionStorage) is kept, marked damaged (`CollectionInfo.damage` names
+ * the file, offset and what is affected), and refused for every read and
+ * write with `failed-precondition`, while the other collections serve. It is
+ * never snapshotted, so its files stay as found and the damage is reported
+ * again after a restart, until it is dropped (after the rebuild moved the
+ * alias to a new generation; an alias cannot be pointed at it).
+ *
  * The active zero-shot tagging (taxonomy, label vectors, model id) is `<dir>/tagging.json`, rewritten
  * atomically like `state.json`: one process owns the directory, so that is where every reader is.
  *
@@ -65,9 +73,10 @@ import {
 import { resolveSearch } from '../search-mode';
 import { VectorStore } from '../vector-store.port';
 import { decideAttributeUpdate, decideDelete, decideUpsert } from '../versioning';
-import { CollectionStorage, writeFileAtomically, type LoggedWrite } from './collection-storage';
+import { CollectionStorage, writeFileAtomically, type LoggedWrite, type StorageLog } from './collection-storage';
 import { searchCollection } from './collection-search';
-import { DEFAULT_INDEX_OPTIONS, EmbeddedCollection, type EmbeddedIndexOptions } from './embedded-collection';
+import { DEFAULT_INDEX_OPTIONS, EmbeddedCollection, type CollectionMeta, type EmbeddedIndexOptions } from './embedded-collection';
+import { StorageDamageError } from './storage-damage';
 
 export interface EmbeddedVectorStoreOptions {
   /** Directory holding the store (`DATA_DIR/vector-store`); unset keeps everything in memory. */
@@ -75,6 +84,8 @@ export interface EmbeddedVectorStoreOptions {
   /** fdatasync every write before acknowledging it (default true). */
   durable?: boolean;
   index?: Partial<EmbeddedIndexOptions>;
+  /** Where storage reports what it repaired on its own (a torn log tail cut off); unset: not reported. */
+  log?: StorageLog;
 }
 
 interface OpenCollection {
@@ -82,6 +93,8 @@ interface OpenCollection {
   storage?: CollectionStorage;
   writes: SerialQueue;
   dropped: boolean;
+  /** What the files failed on open (file, offset, what is affected); unset while intact. */
+  damage?: string;
 }
 
 interface StoreState {
@@ -117,13 +130,9 @@ export class EmbeddedVectorStore extends VectorStore {
           await fsp.rm(collectionDir, { recursive: true, force: true }); // a drop interrupted by a crash
           continue;
         }
-        const meta = await CollectionStorage.readMeta(collectionDir);
-        if (!meta) continue; // a half-created or half-dropped collection
-        const collection = new EmbeddedCollection(meta, this.indexOptions);
-        const storage = new CollectionStorage(collectionDir, this.options.durable ?? true);
-        await storage.load(collection, (write) => applyWrite(collection, write));
-        collection.maintainIndex();
-        this.collections.set(name, { collection, storage, writes: new SerialQueue(), dropped: false });
+        const opened = await this.openCollection(name, collectionDir);
+        if (!opened) continue; // a half-created or half-dropped collection
+        this.collections.set(name, opened);
         this.lastGeneration = Math.max(this.lastGeneration, generationOf(name) ?? 0);
       }
       for (const [alias, target] of Object.entries(state.aliases)) if (this.collections.has(target)) this.aliases.set(alias, target);
@@ -139,7 +148,8 @@ export class EmbeddedVectorStore extends VectorStore {
         await open.writes.run(async () => {
           open.collection.dispose();
           if (!open.storage) return;
-          await open.storage.snapshot(open.collection);
+          // A damaged collection's files stay as found: a snapshot of what loaded would make it look complete.
+          if (!open.damage) await open.storage.snapshot(open.collection);
           await open.storage.close();
         });
       }
@@ -147,7 +157,7 @@ export class EmbeddedVectorStore extends VectorStore {
   }
 
   async upsertProducts(collection: string | undefined, products: ProductWithImageVectors[]): Promise<WriteOutcome[]> {
-    const open = this.resolve(collection);
+    const open = this.resolveIntact(collection);
     const vectors = validatedUpsertBatch(products, open.collection.dimension, open.collection.meta.name);
     return this.write(open, () => {
       const outcomes = products.map(({ product }) => decideUpsert(open.collection.versionOf(product.productId), product.version));
@@ -171,7 +181,7 @@ export class EmbeddedVectorStore extends VectorStore {
   }
 
   async updateAttributes(collection: string | undefined, products: ProductData[]): Promise<WriteOutcome[]> {
-    const open = this.resolve(collection);
+    const open = this.resolveIntact(collection);
     const seen = new Set<string>();
     for (const product of products) {
       assertValidProduct(product);
@@ -186,7 +196,7 @@ export class EmbeddedVectorStore extends VectorStore {
   }
 
   async deleteProduct(collection: string | undefined, productId: string, version: number): Promise<WriteOutcome> {
-    const open = this.resolve(collection);
+    const open = this.resolveIntact(collection);
     assertValidProductId(productId);
     assertValidVersion(version, productId);
     const [outcome] = await this.write(open, () => {
@@ -197,13 +207,13 @@ export class EmbeddedVectorStore extends VectorStore {
   }
 
   async getProduct(collection: string | undefined, productId: string): Promise<StoredProduct | undefined> {
-    const open = this.resolve(collection);
+    const open = this.resolveIntact(collection);
     assertValidProductId(productId);
     return open.collection.product(productId);
   }
 
   async searchSimilar(query: SearchQuery): Promise<SearchPage> {
-    const open = this.resolve(query.collection);
+    const open = this.resolveIntact(query.collection);
     const { collection } = open;
     assertValidPage(query.limit, query.offset);
     assertValidFilter(query.filter);
@@ -223,7 +233,7 @@ export class EmbeddedVectorStore extends VectorStore {
   }
 
   async similarToProduct(query: SimilarQuery): Promise<SearchPage> {
-    const open = this.resolve(query.collection);
+    const open = this.resolveIntact(query.collection);
     const { collection } = open;
     assertValidProductId(query.productId);
     assertValidPage(query.limit, query.offset);
@@ -255,7 +265,7 @@ export class EmbeddedVectorStore extends VectorStore {
       const meta = { name, modelId, dimension, createdAt: new Date().toISOString() };
       const collection = new EmbeddedCollection(meta, this.indexOptions);
       const storage = this.options.dir
-        ? await CollectionStorage.create(path.join(this.options.dir, 'collections', name), meta, this.options.durable ?? true)
+        ? await CollectionStorage.create(path.join(this.options.dir, 'collections', name), meta, this.options.durable ?? true, this.options.log)
         : undefined;
       // A named generation may skip numbers; the next unnamed one still comes after every number used.
       this.lastGeneration = Math.max(this.lastGeneration + (requestedName === undefined ? 1 : 0), generationOf(name) ?? 0);
@@ -276,6 +286,8 @@ export class EmbeddedVectorStore extends VectorStore {
           this.aliases.has(collection) ? `"${collection}" is an alias; point an alias at a collection` : `collection "${collection}" does not exist`,
         );
       }
+      const damage = this.collections.get(collection)!.damage;
+      if (damage) throw damagedCollection(collection, damage);
       const previous = this.aliases.get(alias);
       this.aliases.set(alias, collection);
       try {
@@ -320,13 +332,14 @@ export class EmbeddedVectorStore extends VectorStore {
   async listCollections(): Promise<CollectionInfo[]> {
     this.assertOpen();
     return [...this.collections.values()]
-      .map(({ collection }) => ({
+      .map(({ collection, damage }) => ({
         name: collection.meta.name,
         modelId: collection.meta.modelId,
         dimension: collection.dimension,
         productCount: collection.productCount,
         pointCount: collection.pointCount,
         aliases: this.aliasesOf(collection.meta.name),
+        ...(damage ? { damage } : {}),
       }))
       .sort((a, b) => compareCollectionNames(a.name, b.name));
   }
@@ -392,7 +405,7 @@ export class EmbeddedVectorStore extends VectorStore {
 
   /** Changes a collection's index settings at run time (benchmarks, operators); returns its IVF list count (0: every search scans all points). */
   tuneIndex(collection: string | undefined, options: Partial<Omit<EmbeddedIndexOptions, 'quantized'>>): number {
-    const { collection: target } = this.resolve(collection);
+    const { collection: target } = this.resolveIntact(collection);
     target.tune(options);
     return target.indexLists;
   }
@@ -410,6 +423,39 @@ export class EmbeddedVectorStore extends VectorStore {
     const open = this.collections.get(this.aliases.get(name) ?? name);
     if (!open) throw unknownTarget(name);
     return open;
+  }
+
+  /** The collection for a read or write: a damaged one is refused, never served as if complete. */
+  private resolveIntact(collection: string | undefined): OpenCollection {
+    const open = this.resolve(collection);
+    if (open.damage) throw damagedCollection(open.collection.meta.name, open.damage);
+    return open;
+  }
+
+  /**
+   * Loads one collection's files. Damage does not stop the store: the collection is kept with
+   * what loaded before the damage, marked damaged. Undefined when it has no metadata (its
+   * creation did not finish).
+   */
+  private async openCollection(name: string, dir: string): Promise<OpenCollection | undefined> {
+    const storage = new CollectionStorage(dir, this.options.durable ?? true, this.options.log);
+    let meta: CollectionMeta | undefined;
+    try {
+      meta = await CollectionStorage.readMeta(dir);
+    } catch (error) {
+      // Model and dimension are unknown: an empty stand-in carries the name and the damage.
+      const collection = new EmbeddedCollection({ name, modelId: '', dimension: 0, createdAt: '' }, { ...this.indexOptions, quantized: false });
+      return { collection, storage, writes: new SerialQueue(), dropped: false, damage: describeDamage(error) };
+    }
+    if (!meta) return undefined;
+    const collection = new EmbeddedCollection(meta, this.indexOptions);
+    try {
+      await storage.load(collection, (write) => applyWrite(collection, write));
+    } catch (error) {
+      return { collection, storage, writes: new SerialQueue(), dropped: false, damage: describeDamage(error) };
+    }
+    collection.maintainIndex();
+    return { collection, storage, writes: new SerialQueue(), dropped: false };
   }
 
   private assertOpen(): void {
@@ -487,6 +533,17 @@ function applyWrite(collection: EmbeddedCollection, write: LoggedWrite): void {
   } else {
     collection.applyDelete(write.productId, write.version);
   }
+}
+
+/** A load failure as CollectionInfo.damage: StorageDamageError already names file, offset and what is affected. */
+function describeDamage(error: unknown): string {
+  return error instanceof StorageDamageError ? error.message : `its files could not be read: ${(error as Error).message}`;
+}
+
+function damagedCollection(name: string, damage: string): VectorStoreError {
+  return VectorStoreError.collectionDamaged(
+    `collection ${name} is damaged and not served until it is rebuilt (ingestion rebuilds it from the catalog topic; or run \`vsearch reindex\`): ${damage}`,
+  );
 }
 
 function toHit(hit: { product: ProductData; score: number; image: { imageId: string; imageUrl: string } }): SearchHit {

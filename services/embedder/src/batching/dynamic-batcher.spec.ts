@@ -6,6 +6,7 @@
 import { BatchRejection } from './batch-rejection';
 import type { Clock } from './clock';
 import { DynamicBatcher, type BatchStats, type DynamicBatcherOptions, type Lane } from './dynamic-batcher';
+import { ShopperPresence } from './shopper-presence';
 
 const fakeTimeClock: Clock = {
   now: () => Date.now(),
@@ -25,8 +26,15 @@ interface Harness {
   depths: Record<Lane, number>[];
 }
 
-function harness(overrides: Partial<DynamicBatcherOptions<number, number>> & { batchMs?: number; failWhen?: (inputs: number[]) => boolean } = {}): Harness {
-  const { batchMs = 10, failWhen, ...options } = overrides;
+function harness(
+  overrides: Partial<DynamicBatcherOptions<number, number>> & {
+    batchMs?: number;
+    /** Fake time a batch takes, when it depends on the batch (default batchMs). */
+    batchMsFor?: (inputs: number[]) => number;
+    failWhen?: (inputs: number[]) => boolean;
+  } = {},
+): Harness {
+  const { batchMs = 10, batchMsFor = () => batchMs, failWhen, ...options } = overrides;
   const h = { batches: [], stats: [], delays: [], rejected: [], depths: [] } as unknown as Harness;
   h.batcher = new DynamicBatcher<number, number>({
     name: 'test',
@@ -36,7 +44,7 @@ function harness(overrides: Partial<DynamicBatcherOptions<number, number>> & { b
     clock: fakeTimeClock,
     runBatch: async (inputs) => {
       h.batches.push([...inputs]);
-      await sleep(batchMs);
+      await sleep(batchMsFor(inputs));
       if (failWhen?.(inputs)) throw new Error('model exploded');
       return inputs.map((input) => input * 10);
     },
@@ -275,5 +283,137 @@ describe(DynamicBatcher.name, () => {
     expect(h.stats.map((stats) => stats.size)).toEqual([4, 3]);
     expect(h.depths[0]).toEqual({ interactive: 0, bulk: 6 });
     expect(h.depths.at(-1)).toEqual({ interactive: 0, bulk: 0 });
+  });
+
+  describe('with several inference workers', () => {
+    it('computes as many batches at once as the tower has workers, each formed when a worker is free', async () => {
+      const h = harness({ maxBatch: 2, workers: () => 2, batchMs: 10 });
+      const results = [1, 2, 3, 4, 5, 6].map((input) => track(h.batcher.submit([input], { lane: 'bulk' })));
+      await jest.advanceTimersByTimeAsync(1);
+      expect(h.batches).toEqual([
+        [1, 2],
+        [3, 4],
+      ]);
+      await jest.advanceTimersByTimeAsync(10);
+      expect(h.batches).toHaveLength(3);
+      expect(h.batches[2]).toEqual([5, 6]);
+      await jest.advanceTimersByTimeAsync(10);
+      expect(results.map((result) => result.value)).toEqual([[10], [20], [30], [40], [50], [60]]);
+    });
+
+    it('asks for the worker count at every dispatch, so a tower that lost a worker runs fewer batches at once', async () => {
+      let workers = 2;
+      const h = harness({ maxBatch: 1, workers: () => workers, batchMs: 10 });
+      workers = 1;
+      [1, 2].forEach((input) => track(h.batcher.submit([input], { lane: 'bulk' })));
+      await jest.advanceTimersByTimeAsync(1);
+      expect(h.batches).toEqual([[1]]);
+    });
+
+    it("keeps a request's results in order when its later batch, on another worker, finishes first", async () => {
+      const h = harness({ maxBatch: 2, workers: () => 2, batchMsFor: (inputs) => (inputs[0] === 1 ? 30 : 5) });
+      const request = track(h.batcher.submit([1, 2, 3, 4], { lane: 'bulk' }));
+      await jest.advanceTimersByTimeAsync(1);
+      expect(h.batches).toEqual([
+        [1, 2],
+        [3, 4],
+      ]);
+      await jest.advanceTimersByTimeAsync(10);
+      expect(request.done).toBe(false);
+      await jest.advanceTimersByTimeAsync(30);
+      expect(request.value).toEqual([10, 20, 30, 40]);
+    });
+
+    it('does not hold a batch behind a slow one: the other worker goes on with the queue', async () => {
+      const h = harness({ maxBatch: 1, workers: () => 2, batchMsFor: (inputs) => (inputs[0] === 1 ? 100 : 5) });
+      const slow = track(h.batcher.submit([1], { lane: 'bulk' }));
+      const quick = [2, 3, 4].map((input) => track(h.batcher.submit([input], { lane: 'bulk' })));
+      await jest.advanceTimersByTimeAsync(30);
+      expect(quick.map((result) => result.value)).toEqual([[20], [30], [40]]);
+      expect(slow.done).toBe(false);
+    });
+
+    it('keeps the last free worker for interactive items while bulk computes and shoppers are about', async () => {
+      const h = harness({ maxBatch: 4, workers: () => 2, batchMs: 50 });
+      // A shopper was here: the interactive window is open.
+      track(h.batcher.submit([0], { lane: 'interactive' }));
+      await jest.advanceTimersByTimeAsync(60);
+      h.batches.length = 0;
+      [1, 2, 3, 4, 5, 6, 7, 8].forEach((input) => track(h.batcher.submit([input], { lane: 'bulk' })));
+      await jest.advanceTimersByTimeAsync(1);
+      // One bulk batch only; the second worker waits for shoppers.
+      expect(h.batches).toHaveLength(1);
+      const query = track(h.batcher.submit([100], { lane: 'interactive' }));
+      await jest.advanceTimersByTimeAsync(1);
+      // The query computes at once, alone: no bulk item rides along, though bulk is waiting.
+      expect(h.batches[1]).toEqual([100]);
+      await jest.advanceTimersByTimeAsync(50);
+      expect(query.value).toEqual([1000]);
+    });
+
+    it('keeps a worker free of bulk work when shoppers are about on the other tower (shared presence)', async () => {
+      const shoppers = new ShopperPresence(1000);
+      const images = harness({ maxBatch: 4, workers: () => 2, batchMs: 50, shoppers });
+      const texts = harness({ maxBatch: 4, workers: () => 2, batchMs: 1, shoppers });
+      track(texts.batcher.submit([0], { lane: 'interactive' }));
+      [1, 2, 3, 4, 5, 6, 7, 8].forEach((input) => track(images.batcher.submit([input], { lane: 'bulk' })));
+      await jest.advanceTimersByTimeAsync(1);
+      expect(images.batches).toEqual([[1, 2, 3, 4]]);
+      await jest.advanceTimersByTimeAsync(1100);
+      // The shoppers left: bulk images take both workers again.
+      const before = images.batches.length;
+      [9, 10, 11, 12, 13, 14, 15, 16].forEach((input) => track(images.batcher.submit([input], { lane: 'bulk' })));
+      await jest.advanceTimersByTimeAsync(1);
+      expect(images.batches.slice(before)).toEqual([
+        [9, 10, 11, 12],
+        [13, 14, 15, 16],
+      ]);
+    });
+
+    it('lets bulk work use every worker when no interactive request came within the window, in a short batch on the last', async () => {
+      // A full batch takes 200 ms, a short one 50.
+      const h = harness({
+        maxBatch: 4,
+        maxBatchWhileInteractive: 2,
+        workers: () => 2,
+        batchMsFor: (inputs) => (inputs.length >= 4 ? 200 : 50),
+        interactiveWindowMs: 1000,
+      });
+      track(h.batcher.submit([0], { lane: 'interactive' }));
+      await jest.advanceTimersByTimeAsync(1100);
+      h.batches.length = 0;
+      [1, 2, 3, 4, 5, 6, 7, 8].forEach((input) => track(h.batcher.submit([input], { lane: 'bulk' })));
+      await jest.advanceTimersByTimeAsync(1);
+      expect(h.batches).toEqual([
+        [1, 2, 3, 4],
+        [5, 6],
+      ]);
+      // A query arriving now waits for the short batch, not a full one, and then computes alone.
+      const query = track(h.batcher.submit([100], { lane: 'interactive' }));
+      await jest.advanceTimersByTimeAsync(50);
+      expect(h.batches[2]).toEqual([100]);
+      await jest.advanceTimersByTimeAsync(60);
+      expect(query.value).toEqual([1000]);
+    });
+
+    it('with a single worker, mixes lanes as before: bulk keeps its reserved slots', async () => {
+      const h = harness({ maxBatch: 4, minBulkSlots: 1, workers: () => 1, batchMs: 50 });
+      [1, 2, 3, 4, 5].forEach((input) => track(h.batcher.submit([input], { lane: 'bulk' })));
+      await jest.advanceTimersByTimeAsync(1);
+      track(h.batcher.submit([100, 101, 102, 103], { lane: 'interactive' }));
+      await jest.advanceTimersByTimeAsync(50);
+      expect(h.batches[1]).toEqual([100, 101, 102, 5]);
+    });
+
+    it('drains every queued item across workers before it resolves', async () => {
+      const h = harness({ maxBatch: 2, workers: () => 3, batchMs: 10 });
+      const results = [1, 2, 3, 4, 5, 6, 7].map((input) => track(h.batcher.submit([input], { lane: 'bulk' })));
+      const drained = track(h.batcher.drain());
+      await jest.advanceTimersByTimeAsync(1);
+      expect(h.batches).toHaveLength(3);
+      await jest.advanceTimersByTimeAsync(20);
+      expect(drained.done).toBe(true);
+      expect(results.map((result) => result.value)).toEqual([[10], [20], [30], [40], [50], [60], [70]]);
+    });
   });
 });

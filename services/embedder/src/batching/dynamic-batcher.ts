@@ -18,10 +18,21 @@
  * - a request's items may span several batches; its results come back in
  *   order once all are done;
  * - if inference throws, every request with an item in that batch gets the
- *   error, and the batcher carries on with the next batch.
+ *   error, and the batcher carries on with the next batch;
+ * - as many batches compute at once as the tower has inference workers
+ *   (`workers`), each formed when a worker is free; with two or more, one
+ *   worker is kept for shoppers: while interactive requests keep arriving (on
+ *   either tower: ShopperPresence) and bulk work already computes on another
+ *   worker, the last free worker takes interactive items only, so a query
+ *   neither waits behind bulk batches nor shares its batch with bulk items,
+ *   nor finds every core taken by the other tower's bulk work. Bulk batches on
+ *   the last free worker are capped at maxBatchWhileInteractive even when no
+ *   shopper is about, so the first query after a quiet spell waits for a short
+ *   batch at most.
  */
 import { BatchRejection } from './batch-rejection';
 import { systemClock, type Clock } from './clock';
+import { ShopperPresence } from './shopper-presence';
 
 export type Lane = 'interactive' | 'bulk';
 export const LANES: readonly Lane[] = ['interactive', 'bulk'];
@@ -63,6 +74,17 @@ export interface DynamicBatcherOptions<I, O> {
   interactiveWindowMs?: number;
   /** Slots of every batch reserved for bulk items while any wait (default an eighth of maxBatch, at least 1). */
   minBulkSlots?: number;
+  /**
+   * Batches that may compute at once: the tower's live inference workers, asked before every
+   * dispatch (fewer while a crashed worker is being replaced). Default 1.
+   */
+  workers?: () => number;
+  /**
+   * Shopper presence shared with the other tower's batcher, for the worker kept for shoppers
+   * (default: this batcher's own, over interactiveWindowMs). The bulk batch cap still follows
+   * this tower's own interactive arrivals.
+   */
+  shoppers?: ShopperPresence;
   /** Embeds one batch; must return one output per input, in order. */
   runBatch: (inputs: I[]) => Promise<O[]>;
   clock?: Clock;
@@ -99,7 +121,9 @@ export class DynamicBatcher<I, O> {
   private readonly queues: Record<Lane, Entry<I, O>[]> = { interactive: [], bulk: [] };
   private readonly clock: Clock;
   private readonly minBulkSlots: number;
-  private running = false;
+  /** Batches computing now, and how many of them hold bulk items. */
+  private inFlight = 0;
+  private bulkInFlight = 0;
   private timer: { handle: unknown; at: number } | undefined;
   private deferred = false;
   private accepting = true;
@@ -108,12 +132,14 @@ export class DynamicBatcher<I, O> {
   private arrivalGapMs = Number.POSITIVE_INFINITY;
   private lastArrival: number | undefined;
   private lastInteractiveArrival = Number.NEGATIVE_INFINITY;
+  private readonly shoppers: ShopperPresence;
 
   constructor(private readonly options: DynamicBatcherOptions<I, O>) {
     if (!(options.maxBatch >= 1)) throw new RangeError('maxBatch must be at least 1');
     if (!(options.maxWaitMs >= 0)) throw new RangeError('maxWaitMs must not be negative');
     if (!(options.maxQueueItems >= 1)) throw new RangeError('maxQueueItems must be at least 1');
     this.clock = options.clock ?? systemClock;
+    this.shoppers = options.shoppers ?? new ShopperPresence(options.interactiveWindowMs ?? 1000);
     if (options.maxBatchWhileInteractive !== undefined && !(options.maxBatchWhileInteractive >= 1))
       throw new RangeError('maxBatchWhileInteractive must be at least 1');
     this.minBulkSlots = Math.min(options.maxBatch, Math.max(1, options.minBulkSlots ?? Math.floor(options.maxBatch / 8)));
@@ -157,7 +183,10 @@ export class DynamicBatcher<I, O> {
     if (options.signal?.aborted) return this.refuse(lane, new BatchRejection('CANCELLED', 'request cancelled'), inputs.length);
 
     this.noteArrival();
-    if (lane === 'interactive') this.lastInteractiveArrival = this.clock.now();
+    if (lane === 'interactive') {
+      this.lastInteractiveArrival = this.clock.now();
+      this.shoppers.noteArrival(this.lastInteractiveArrival);
+    }
     return new Promise<O[]>((resolve, reject) => {
       const onAbort = () => this.fail(ticket, new BatchRejection('CANCELLED', 'request cancelled'), 'CANCELLED');
       const ticket: Ticket<O> = {
@@ -185,14 +214,14 @@ export class DynamicBatcher<I, O> {
   drain(): Promise<void> {
     this.accepting = false;
     this.schedule();
-    if (!this.running && this.queued() === 0) return Promise.resolve();
+    if (this.inFlight === 0 && this.queued() === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** True when every queued item belongs to the same request (the model is idle whenever this is asked). */
-  private holdsOneRequest(): boolean {
+  /** True when every item the next batch may take belongs to the same request (a worker is free whenever this is asked). */
+  private holdsOneRequest(lanes: readonly Lane[]): boolean {
     const ticket = (this.queues.interactive[0] ?? this.queues.bulk[0])?.ticket;
-    return LANES.every((lane) => this.queues[lane].every((entry) => entry.ticket === ticket));
+    return lanes.every((lane) => this.queues[lane].every((entry) => entry.ticket === ticket));
   }
 
   private noteArrival(): void {
@@ -209,16 +238,40 @@ export class DynamicBatcher<I, O> {
     return this.queues.interactive.length + this.queues.bulk.length;
   }
 
+  private workerCount(): number {
+    return Math.max(1, this.options.workers?.() ?? 1);
+  }
+
+  private shoppersAbout(): boolean {
+    return this.clock.now() - this.lastInteractiveArrival <= (this.options.interactiveWindowMs ?? 1000);
+  }
+
+  /**
+   * True when the next batch goes to the worker kept for shoppers: the last free one of two or
+   * more, while interactive requests keep arriving and bulk work computes on another worker.
+   */
+  private nextBatchIsInteractiveOnly(): boolean {
+    const workers = this.workerCount();
+    return workers >= 2 && this.inFlight === workers - 1 && this.bulkInFlight > 0 && this.shoppers.about(this.clock.now());
+  }
+
   /** Decides whether to start a batch now, soon (after pending I/O), or when the oldest item's wait ends. */
   private schedule(): void {
-    if (this.running) return;
+    if (this.inFlight >= this.workerCount()) return;
     const queued = this.queued();
     if (queued === 0) {
       this.cancelTimer();
       this.notifyIdle();
       return;
     }
-    if (queued >= this.batchLimit()) {
+    const interactiveOnly = this.nextBatchIsInteractiveOnly();
+    // Only bulk work waits and the free worker is the shoppers': it waits for a bulk batch to finish.
+    if (interactiveOnly && this.queues.interactive.length === 0) {
+      this.cancelTimer();
+      return;
+    }
+    const takeable = interactiveOnly ? this.queues.interactive.length : queued;
+    if (takeable >= (interactiveOnly ? this.options.maxBatch : this.batchLimit())) {
       this.cancelTimer();
       void this.dispatch();
       return;
@@ -226,14 +279,13 @@ export class DynamicBatcher<I, O> {
     const dueAt = this.oldestEnqueuedAt() + this.options.maxWaitMs;
     const now = this.clock.now();
     // Waiting only pays when more requests are likely to arrive before the batch is due.
-    if (!this.accepting || now >= dueAt || this.arrivalGapMs >= dueAt - now || this.holdsOneRequest()) {
+    if (!this.accepting || now >= dueAt || this.arrivalGapMs >= dueAt - now || this.holdsOneRequest(interactiveOnly ? ['interactive'] : LANES)) {
       this.cancelTimer();
       if (!this.deferred) {
         this.deferred = true;
         this.clock.defer(() => {
           this.deferred = false;
-          if (!this.running && this.queued() > 0) void this.dispatch();
-          else this.schedule();
+          void this.dispatch();
         });
       }
       return;
@@ -247,35 +299,55 @@ export class DynamicBatcher<I, O> {
     this.timer = { handle, at: dueAt };
   }
 
+  /** Starts one batch on a free worker if one is free and there is work it may take, then looks for more. */
   private async dispatch(): Promise<void> {
-    this.running = true;
+    if (this.inFlight >= this.workerCount()) return;
+    const batch = this.takeBatch();
+    if (batch.length === 0) {
+      this.schedule();
+      return;
+    }
+    const holdsBulk = batch.some((entry) => entry.ticket.lane === 'bulk');
+    this.inFlight++;
+    if (holdsBulk) this.bulkInFlight++;
+    // Started before looking for more work, so batches reach the workers in the order they were taken.
+    const computing = this.runBatch(batch);
+    // Another worker may be free for what is left.
+    this.schedule();
     try {
-      const batch = this.takeBatch();
-      if (batch.length > 0) await this.runBatch(batch);
+      await computing;
     } finally {
-      this.running = false;
+      this.inFlight--;
+      if (holdsBulk) this.bulkInFlight--;
       this.schedule();
     }
   }
 
-  /** Largest batch bulk items may fill: maxBatch, or the smaller cap while interactive requests keep arriving. */
+  /**
+   * Largest batch bulk items may fill: maxBatch, or the smaller cap while interactive requests keep
+   * arriving, or on the last free worker of several (the first query after a quiet spell then
+   * waits for a short batch at most, not for full ones on every worker).
+   */
   private batchLimit(): number {
-    const { maxBatch, maxBatchWhileInteractive = maxBatch, interactiveWindowMs = 1000 } = this.options;
-    return this.clock.now() - this.lastInteractiveArrival <= interactiveWindowMs ? Math.min(maxBatch, maxBatchWhileInteractive) : maxBatch;
+    const { maxBatch, maxBatchWhileInteractive = maxBatch } = this.options;
+    const workers = this.workerCount();
+    const lastFreeWorker = workers >= 2 && this.inFlight === workers - 1;
+    return this.shoppersAbout() || lastFreeWorker ? Math.min(maxBatch, maxBatchWhileInteractive) : maxBatch;
   }
 
   /**
    * Drops expired items, then takes a batch: bulk's reserved slots first, interactive items up to
    * maxBatch, then bulk items while the batch is under batchLimit() (the cap holds back bulk work
-   * only; interactive items are never held back by it).
+   * only; interactive items are never held back by it). On the worker kept for shoppers, only
+   * interactive items: bulk is served by the other workers meanwhile, so it is not starved.
    */
   private takeBatch(): Entry<I, O>[] {
     this.dropExpired(this.clock.now());
     const { interactive, bulk } = this.queues;
     const { maxBatch } = this.options;
-    const limit = this.batchLimit();
+    const limit = this.nextBatchIsInteractiveOnly() ? 0 : this.batchLimit();
     // At most half of a capped batch (one slot at least), so interactive items still get in.
-    const reservedForBulk = Math.min(bulk.length, this.minBulkSlots, Math.max(1, Math.floor(limit / 2)));
+    const reservedForBulk = limit === 0 ? 0 : Math.min(bulk.length, this.minBulkSlots, Math.max(1, Math.floor(limit / 2)));
     const fromInteractive = Math.min(interactive.length, maxBatch - reservedForBulk);
     const fromBulk = Math.min(bulk.length, maxBatch - fromInteractive, Math.max(reservedForBulk, limit - fromInteractive));
     const batch = [...interactive.splice(0, fromInteractive), ...bulk.splice(0, fromBulk)];
@@ -341,7 +413,7 @@ export class DynamicBatcher<I, O> {
     }
     if (code) this.options.hooks?.rejected?.(ticket.lane, code, removed);
     ticket.reject(error);
-    if (removed > 0 && !this.running) this.schedule();
+    if (removed > 0) this.schedule();
   }
 
   private refuse(lane: Lane, rejection: BatchRejection, items: number): Promise<never> {
@@ -365,7 +437,7 @@ export class DynamicBatcher<I, O> {
   }
 
   private notifyIdle(): void {
-    if (this.running || this.queued() > 0) return;
+    if (this.inFlight > 0 || this.queued() > 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

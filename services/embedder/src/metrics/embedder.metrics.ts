@@ -22,6 +22,8 @@ export class EmbedderMetrics {
   readonly errors: Counter<'method' | 'code'>;
   readonly executionProvider: Gauge<'provider' | 'model_id'>;
   readonly preprocessSeconds: Histogram;
+  readonly inferenceWorkers: Gauge<'tower'>;
+  private liveWorkers: ((tower: 'image' | 'text') => number) | undefined;
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -62,6 +64,19 @@ export class EmbedderMetrics {
       labelNames: ['provider', 'model_id'],
       registers,
     });
+    const readWorkers = (tower: 'image' | 'text') => this.liveWorkers?.(tower);
+    this.inferenceWorkers = new Gauge({
+      name: 'embedder_inference_workers',
+      help: 'Inference workers (sessions) alive per tower; fewer than configured while a crashed one is replaced',
+      labelNames: ['tower'],
+      registers,
+      collect() {
+        for (const tower of ['image', 'text'] as const) {
+          const live = readWorkers(tower);
+          if (live !== undefined) this.set({ tower }, live);
+        }
+      },
+    });
     this.preprocessSeconds = new Histogram({
       name: 'embedder_preprocess_seconds',
       help: 'Decode and resize time of one encoded image',
@@ -89,5 +104,10 @@ export class EmbedderMetrics {
         for (const lane of Object.keys(stats.byLane) as Lane[]) if (stats.byLane[lane] > 0) this.items.inc({ tower, lane }, stats.byLane[lane]);
       },
     };
+  }
+
+  /** Reads the live worker count of each tower whenever metrics are scraped. */
+  observeInferenceWorkers(liveWorkers: (tower: 'image' | 'text') => number): void {
+    this.liveWorkers = liveWorkers;
   }
 }

@@ -1,19 +1,22 @@
 /**
  * Embedding logic behind the gRPC handlers: one dynamic batcher per tower,
- * each feeding its own tower of the model runtime (the towers compute side by
- * side, so a shopper's text query never waits for an image batch). Image items are
+ * each feeding its own tower's pool of inference workers in the model runtime,
+ * one batch per live worker (the towers compute side by side, so a shopper's
+ * text query never waits for an image batch). Image items are
  * queued as uint8 pixels and normalised straight into the batch tensor; texts
  * are tokenised when they arrive, so a batch only copies token rows.
  *
  * Failures, for the transport to map: an image that does not decode is an
  * InvalidRequestError naming its index; a refused or dropped call is the
  * batcher's BatchRejection; a dead inference worker is the runtime's
- * InferenceLostError, passed on untouched (every later batch fails the same way).
+ * InferenceLostError, passed on untouched (the batch it computed fails; once a
+ * tower has no worker left, every later batch fails the same way).
  */
 import { InvalidRequestError } from '@vsearch/contracts';
 import { toNormalizedChw } from '@vsearch/preprocessing';
 import type { ModelRuntime, ModelRuntimeInfo } from '@vsearch/model';
 import { DynamicBatcher, type Lane } from '../batching/dynamic-batcher';
+import { ShopperPresence } from '../batching/shopper-presence';
 import type { EmbedderConfig } from '../config';
 import type { EmbedderMetrics } from '../metrics/embedder.metrics';
 import { ImageDecodeError, type ImageDecoder } from '../ports/image-decoder.port';
@@ -45,6 +48,8 @@ export class EmbeddingService {
     metrics: EmbedderMetrics,
   ) {
     this.info = runtime.info();
+    // One presence for both towers: a text query keeps an image worker (a core, on a CPU) free of bulk work too.
+    const shoppers = new ShopperPresence();
     const common = {
       maxBatch: batching.maxBatch,
       maxWaitMs: batching.maxWaitMs,
@@ -52,8 +57,22 @@ export class EmbeddingService {
       minBulkSlots: batching.minBulkSlots,
       maxBatchWhileInteractive: batching.maxBatchWhileInteractive,
     };
-    this.images = new DynamicBatcher({ ...common, name: 'image', runBatch: (pixels) => this.runImageBatch(pixels), hooks: metrics.batcherHooks('image') });
-    this.texts = new DynamicBatcher({ ...common, name: 'text', runBatch: (rows) => this.runTextBatch(rows), hooks: metrics.batcherHooks('text') });
+    this.images = new DynamicBatcher({
+      ...common,
+      name: 'image',
+      workers: () => runtime.liveWorkers('image'),
+      shoppers,
+      runBatch: (pixels) => this.runImageBatch(pixels),
+      hooks: metrics.batcherHooks('image'),
+    });
+    this.texts = new DynamicBatcher({
+      ...common,
+      name: 'text',
+      workers: () => runtime.liveWorkers('text'),
+      shoppers,
+      runBatch: (rows) => this.runTextBatch(rows),
+      hooks: metrics.batcherHooks('text'),
+    });
   }
 
   modelInfo(): ModelRuntimeInfo {

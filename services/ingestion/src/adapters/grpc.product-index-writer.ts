@@ -2,8 +2,10 @@
  * ProductIndexWriter over search's gRPC client (`SearchClient`: dns:/// + round_robin over search
  * pods, a deadline on every call, the proto mapping). Here only the translation of its
  * SearchCallError into the platform's errors: transient statuses (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED) →
- * DependencyUnavailableError, the rest → RejectedByDependencyError with the status name as code
- * (a write search refuses for good), NOT_FOUND on reads → null.
+ * DependencyUnavailableError; a damaged collection (FAILED_PRECONDITION with the reason
+ * COLLECTION_DAMAGED) → CollectionDamagedError, our own outage that writes wait out; the rest →
+ * RejectedByDependencyError with the status name as code (a write search refuses for good),
+ * NOT_FOUND on reads → null.
  */
 import { status } from '@grpc/grpc-js';
 import { SearchCallError, SearchClient } from '@vsearch/grpc-clients';
@@ -16,7 +18,7 @@ import {
   type StoredProduct,
   type WriteOutcome,
 } from '@vsearch/contracts';
-import { ProductIndexWriter } from '../ports';
+import { CollectionDamagedError, PRODUCTS_ALIAS, ProductIndexWriter } from '../ports';
 
 export class GrpcProductIndexWriter extends ProductIndexWriter {
   private readonly client: SearchClient;
@@ -32,20 +34,20 @@ export class GrpcProductIndexWriter extends ProductIndexWriter {
   }
 
   upsertProducts(collection: string, items: ProductWithImageVectors[]): Promise<WriteOutcome[]> {
-    return translated(this.client.upsertProducts(items, { collection }));
+    return translated(this.client.upsertProducts(items, { collection }), collection);
   }
 
   updateAttributes(collection: string, products: ProductData[]): Promise<WriteOutcome[]> {
-    return translated(this.client.updateAttributes(products, { collection }));
+    return translated(this.client.updateAttributes(products, { collection }), collection);
   }
 
   deleteProduct(collection: string, productId: string, version: number): Promise<WriteOutcome> {
-    return translated(this.client.deleteProduct(productId, version, { collection }));
+    return translated(this.client.deleteProduct(productId, version, { collection }), collection);
   }
 
   async getProduct(collection: string, productId: string): Promise<StoredProduct | null> {
     try {
-      return (await translated(this.client.getProduct(productId, { collection }))) ?? null;
+      return (await translated(this.client.getProduct(productId, { collection }), collection)) ?? null;
     } catch (error) {
       if (error instanceof RejectedByDependencyError && error.code === 'NOT_FOUND') return null;
       throw error;
@@ -61,11 +63,11 @@ export class GrpcProductIndexWriter extends ProductIndexWriter {
   }
 
   swapAlias(alias: string, collection: string): Promise<string | undefined> {
-    return translated(this.client.swapAlias(alias, collection));
+    return translated(this.client.swapAlias(alias, collection), collection);
   }
 
   dropCollection(collection: string): Promise<void> {
-    return translated(this.client.dropCollection(collection));
+    return translated(this.client.dropCollection(collection), collection);
   }
 
   close(): void {
@@ -73,14 +75,20 @@ export class GrpcProductIndexWriter extends ProductIndexWriter {
   }
 }
 
-/** The call's result, or its failure as a platform error. */
-async function translated<T>(call: Promise<T>): Promise<T> {
+/** The call's result, or its failure as a platform error; `collection` is the collection or alias the call addresses. */
+async function translated<T>(call: Promise<T>, collection?: string): Promise<T> {
   try {
     return await call;
   } catch (error) {
-    if (!(error instanceof SearchCallError)) throw new DependencyUnavailableError('search', (error as Error).message, { cause: error });
-    const code = status[error.code] ?? String(error.code);
-    if (error.isTransient) throw new DependencyUnavailableError('search', `${error.method}: ${code}: ${error.details}`, { cause: error });
-    throw new RejectedByDependencyError('search', code, `search ${error.method} refused: ${error.details}`);
+    throw searchFailure(error, collection);
   }
+}
+
+/** A failure of a search call as the platform error ingestion acts on (exported for its unit test). */
+export function searchFailure(error: unknown, collection: string = PRODUCTS_ALIAS): Error {
+  if (!(error instanceof SearchCallError)) return new DependencyUnavailableError('search', (error as Error).message, { cause: error });
+  const code = status[error.code] ?? String(error.code);
+  if (error.isTransient) return new DependencyUnavailableError('search', `${error.method}: ${code}: ${error.details}`, { cause: error });
+  if (error.isCollectionDamaged) return new CollectionDamagedError(collection, error.details);
+  return new RejectedByDependencyError('search', code, `search ${error.method} refused: ${error.details}`);
 }

@@ -1,3 +1,4 @@
+export * from './collection-damaged.error';
 export * from './image-embedder.port';
 export * from './image-preprocessor.port';
 export * from './image-source.port';

@@ -307,6 +307,47 @@ describe(CatalogEventHandler.name, () => {
     expect(t.deadLetters.letters).toEqual([]);
   });
 
+  it('pauses while the live collection is damaged, dead-letters nothing, and indexes into the rebuilt generation once the alias is swapped', async () => {
+    const t = setUp();
+    const damaged = await withCollection(t.index);
+    t.index.damage.set(damaged, 'snapshot-1/vectors.f32 at byte 512: checksum mismatch');
+    const rebuilt = await t.index.createCollection(FAKE_MODEL.modelId, FAKE_MODEL.dimension);
+    // As while a heal fills the new generation: live writes go to the alias and to it.
+    t.setTargets([PRODUCTS_ALIAS, rebuilt]);
+    const messages = ['q1', 'q2'].map((id) => {
+      t.source.images.set(`http://img/${id}.jpg`, Buffer.from(id));
+      return consumed(upserted(id, 1, [{ id: `${id}-a`, url: `http://img/${id}.jpg` }]));
+    });
+    const deletion = consumed({ type: 'product.deleted', productId: 'q0', version: 2, occurredAt: new Date().toISOString() });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect(await t.run([...messages, deletion])).toEqual({ retryFrom: messages[0].offset, delayMs: expect.any(Number) });
+    }
+    expect(t.commits).toEqual([]);
+    expect(t.deadLetters.letters).toEqual([]);
+
+    await t.index.swapAlias(PRODUCTS_ALIAS, rebuilt);
+    t.setTargets([PRODUCTS_ALIAS]);
+    expect(await t.run([...messages, deletion])).toBeUndefined();
+    expect([...t.index.products(PRODUCTS_ALIAS).keys()].sort()).toEqual(['q1', 'q2']);
+    expect(t.commits).toEqual([deletion.offset]);
+    expect(t.deadLetters.letters).toEqual([]);
+  });
+
+  it('pauses, not dead-letters, when only the batched upsert meets the damage (it was detected after the reads)', async () => {
+    const t = setUp();
+    const live = await withCollection(t.index);
+    t.source.images.set('http://img/r.jpg', Buffer.from('r'));
+    const message = consumed(upserted('r', 1, [{ id: 'r1', url: 'http://img/r.jpg' }]));
+    const upsert = t.index.upsertProducts.bind(t.index);
+    t.index.upsertProducts = async (collection, items) => {
+      t.index.damage.set(live, 'wal-0000000001.log frame 3: checksum mismatch');
+      return upsert(collection, items);
+    };
+    expect(await t.run([message])).toMatchObject({ retryFrom: message.offset });
+    expect(t.deadLetters.letters).toEqual([]);
+    expect(t.commits).toEqual([]);
+  });
+
   it('writes to both generations while a reindex fills a new one', async () => {
     const t = setUp();
     await withCollection(t.index);

@@ -6,19 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CollectionInfo } from '@vsearch/contracts';
-import { FileEventLog, type DeadLetterPublisher } from '@vsearch/event-log';
 import { createLogger } from '@vsearch/observability';
-import { Registry } from 'prom-client';
-import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { PRODUCTS_ALIAS } from '../ports';
-import { FAKE_MODEL, FakeDeadLetters, FakeEmbedder, FakeImageSource, FakePreprocessor, FakeProductIndex, upserted } from '../testing/fakes';
-import { CatalogEventHandler } from './catalog-event.handler';
+import { buildReindexPipeline } from '../testing/reindex-pipeline';
+import { FAKE_MODEL, FakeProductIndex, upserted } from '../testing/fakes';
 import { CollectionHealer } from './collection-healer';
-import { CollectionRegistry } from './collection-registry';
-import { EmbedQueue } from './embed-queue';
-import { EmbeddingCache } from './embedding-cache';
-import { ImageVectorizer } from './image-vectorizer';
-import { ReindexService } from './reindex.service';
 
 const logger = createLogger('ingestion-test', 'silent');
 const PRODUCTS = ['p1', 'p2', 'p3'];
@@ -31,40 +23,7 @@ describe(CollectionHealer.name, () => {
 
   /** An ingestion replica over `index`: products p1..p3 published and indexed into products_v1 behind the alias. */
   async function setUp(index = new FakeProductIndex(), options: { model?: typeof FAKE_MODEL } = { model: FAKE_MODEL }) {
-    const log = new FileEventLog({ dir, sync: false });
-    const source = new FakeImageSource();
-    const metrics = new IngestionMetrics(new Registry());
-    const vectorizer = new ImageVectorizer(
-      source,
-      new FakePreprocessor(),
-      new EmbedQueue(new FakeEmbedder(), metrics, { batchSize: 8, concurrency: 2, maxWaitMs: 1 }),
-      new EmbeddingCache(100),
-      metrics,
-      { fetchConcurrency: 4, fetchAttempts: 1, fetchRetryBaseMs: 1, fetchRetryMaxMs: 1, preprocessConcurrency: 2 },
-      logger,
-    );
-    const registry = new CollectionRegistry(index, logger);
-    await registry.bootstrap(FAKE_MODEL);
-    const handler = new CatalogEventHandler(
-      index,
-      vectorizer,
-      new FakeDeadLetters() as unknown as DeadLetterPublisher,
-      { targets: () => registry.current.targets, problem: () => registry.current.problem },
-      () => FAKE_MODEL,
-      metrics,
-      { eventsPerChunk: 4, dependencyRetryBaseMs: 1, dependencyRetryMaxMs: 5 },
-      logger,
-    );
-    const reindex = new ReindexService(
-      index,
-      log,
-      handler,
-      registry,
-      () => FAKE_MODEL,
-      metrics,
-      { productsTopic: 'products', settleMs: 0, eventsPerChunk: 4, retryBaseMs: 1, retryMaxMs: 5 },
-      logger,
-    );
+    const { log, metrics, source, handler, registry, reindex } = await buildReindexPipeline(dir, logger, index);
     const healer = new CollectionHealer(index, reindex, () => options.model, metrics, { checkMs: 1000, abandonedAfterChecks: 2 }, logger);
     for (const id of PRODUCTS) source.images.set(`http://img/${id}.jpg`, Buffer.from(id));
     await log.publish(

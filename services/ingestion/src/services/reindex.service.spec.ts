@@ -1,17 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FileEventLog, type DeadLetterPublisher } from '@vsearch/event-log';
 import { createLogger } from '@vsearch/observability';
-import { Registry } from 'prom-client';
-import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { PRODUCTS_ALIAS } from '../ports';
-import { FAKE_MODEL, FakeDeadLetters, FakeEmbedder, FakeImageSource, FakePreprocessor, FakeProductIndex, upserted } from '../testing/fakes';
-import { CatalogEventHandler } from './catalog-event.handler';
-import { CollectionRegistry } from './collection-registry';
-import { EmbedQueue } from './embed-queue';
-import { EmbeddingCache } from './embedding-cache';
-import { ImageVectorizer } from './image-vectorizer';
+import { buildReindexPipeline } from '../testing/reindex-pipeline';
+import { upserted } from '../testing/fakes';
 import { ReindexService } from './reindex.service';
 
 const logger = createLogger('ingestion-test', 'silent');
@@ -22,44 +15,7 @@ describe(ReindexService.name, () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   async function setUp() {
-    const log = new FileEventLog({ dir, sync: false });
-    const index = new FakeProductIndex();
-    const embedder = new FakeEmbedder();
-    const source = new FakeImageSource();
-    const metrics = new IngestionMetrics(new Registry());
-    const vectorizer = new ImageVectorizer(
-      source,
-      new FakePreprocessor(),
-      new EmbedQueue(embedder, metrics, { batchSize: 8, concurrency: 2, maxWaitMs: 1 }),
-      new EmbeddingCache(100),
-      metrics,
-      { fetchConcurrency: 4, fetchAttempts: 1, fetchRetryBaseMs: 1, fetchRetryMaxMs: 1, preprocessConcurrency: 2 },
-      logger,
-    );
-    const registry = new CollectionRegistry(index, logger);
-    await registry.bootstrap(FAKE_MODEL);
-    const handler = new CatalogEventHandler(
-      index,
-      vectorizer,
-      new FakeDeadLetters() as unknown as DeadLetterPublisher,
-      { targets: () => registry.current.targets, problem: () => registry.current.problem },
-      () => FAKE_MODEL,
-      metrics,
-      { eventsPerChunk: 4, dependencyRetryBaseMs: 1, dependencyRetryMaxMs: 5 },
-      logger,
-    );
-    const reindex = new ReindexService(
-      index,
-      log,
-      handler,
-      registry,
-      () => FAKE_MODEL,
-      metrics,
-      { productsTopic: 'products', settleMs: 0, eventsPerChunk: 4, retryBaseMs: 1, retryMaxMs: 5 },
-      logger,
-    );
-    /** What the live consumer does: every event published so far, handled into the current targets. */
-    const indexLive = () => log.replayTopic('products', async (batch) => void (await handler.handleChunk(batch.messages, registry.current.targets)));
+    const { log, index, source, embedder, registry, reindex, indexLive } = await buildReindexPipeline(dir, logger);
     return { log, index, source, embedder, registry, reindex, indexLive };
   }
 
@@ -156,6 +112,30 @@ describe(ReindexService.name, () => {
     const job = await t.reindex.run({ type: 'reindex.requested', jobId: 'job-3', requestedAt: new Date().toISOString() });
     expect(job.state).toBe('done');
     expect(t.index.products(PRODUCTS_ALIAS).has('a')).toBe(true);
+  });
+
+  it('fails a filtered reindex on a damaged live collection instead of waiting for it (the self-heal waits while a job runs)', async () => {
+    const t = await setUp();
+    t.source.images.set('http://img/a.jpg', Buffer.from('a'));
+    await t.log.publish('products', [{ key: 'a', value: JSON.stringify(upserted('a', 1, [{ id: 'a1', url: 'http://img/a.jpg' }])) }]);
+    await t.indexLive();
+    t.index.damage.set('products_v1', 'snapshot-1/vectors.f32 at byte 0: checksum mismatch');
+    const job = await t.reindex.run({ type: 'reindex.requested', jobId: 'job-7', filter: { categories: ['dresses'] }, requestedAt: new Date().toISOString() });
+    expect(job.state).toBe('failed');
+    expect(job.error).toMatch(/collection products is damaged; writes wait until it is rebuilt/);
+    expect(t.reindex.activeJob()).toBeUndefined();
+  });
+
+  it('rebuilds a damaged live collection: the replay writes only the new generation', async () => {
+    const t = await setUp();
+    t.source.images.set('http://img/a.jpg', Buffer.from('a'));
+    await t.log.publish('products', [{ key: 'a', value: JSON.stringify(upserted('a', 1, [{ id: 'a1', url: 'http://img/a.jpg' }])) }]);
+    await t.indexLive();
+    t.index.damage.set('products_v1', 'snapshot-1/vectors.f32 at byte 0: checksum mismatch');
+    const job = await t.reindex.run({ type: 'reindex.requested', jobId: 'job-8', requestedAt: new Date().toISOString() });
+    expect(job).toMatchObject({ state: 'done', collection: 'products_v2', previousCollection: 'products_v1' });
+    expect([...t.index.products(PRODUCTS_ALIAS).keys()]).toEqual(['a']);
+    expect([...t.index.collections.keys()]).toEqual(['products_v2']);
   });
 
   it('runs jobs one at a time: a request arriving while a rebuild runs is queued behind it', async () => {

@@ -23,7 +23,7 @@ import { DependencyUnavailableError, type ReindexJob, type ReindexRequested } fr
 import type { ConsumedEvent, EventLog } from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
-import { PRODUCTS_ALIAS, type EmbedderModel, type ProductIndexWriter } from '../ports';
+import { CollectionDamagedError, PRODUCTS_ALIAS, type EmbedderModel, type ProductIndexWriter } from '../ports';
 import type { CatalogEventHandler, EventResult } from './catalog-event.handler';
 import { chunksOf } from './catalog-event.handler';
 import type { CollectionRegistry } from './collection-registry';
@@ -192,7 +192,9 @@ export class ReindexService {
       try {
         return await action();
       } catch (error) {
-        if (!(error instanceof DependencyUnavailableError) || this.abort.signal.aborted) throw error;
+        // A damaged collection is an outage live writes wait out, but not a job: it would wait while
+        // the self-heal waits for it. The job fails; a heal (or the operator) rebuilds instead.
+        if (!(error instanceof DependencyUnavailableError) || error instanceof CollectionDamagedError || this.abort.signal.aborted) throw error;
         const delay = backoffDelay(attempt, this.settings.retryBaseMs, this.settings.retryMaxMs);
         this.logger.warn({ err: error, delayMs: delay }, 'reindex waiting for a dependency');
         await sleep(delay, this.abort.signal);

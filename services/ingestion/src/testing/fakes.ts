@@ -11,7 +11,16 @@ import {
   type StoredProduct,
   type WriteOutcome,
 } from '@vsearch/contracts';
-import { ImageEmbedder, ImagePreprocessor, ImageSource, ImageUnavailableError, ProductIndexWriter, type EmbedderModel, type FetchedImageBytes } from '../ports';
+import {
+  CollectionDamagedError,
+  ImageEmbedder,
+  ImagePreprocessor,
+  ImageSource,
+  ImageUnavailableError,
+  ProductIndexWriter,
+  type EmbedderModel,
+  type FetchedImageBytes,
+} from '../ports';
 
 /** A product with this title is refused by FakeProductIndex.upsertProducts (INVALID_ARGUMENT), with its whole batch. */
 export const REFUSED_TITLE = 'refused by search';
@@ -84,7 +93,11 @@ export class FakeProductIndex extends ProductIndexWriter {
   readonly collections = new Map<string, { modelId: string; dimension: number; products: Map<string, FakeStoredProduct>; deleted: Map<string, number> }>();
   readonly aliases = new Map<string, string>();
   readonly writes: string[] = [];
-  /** Damage listCollections reports, by collection name (as search reports a damaged collection). */
+  /**
+   * Damage by collection name: listCollections reports it and every read or write of that
+   * collection (or an alias pointing at it) is refused, as search refuses a damaged collection
+   * (FAILED_PRECONDITION, COLLECTION_DAMAGED → CollectionDamagedError in the gRPC adapter).
+   */
   readonly damage = new Map<string, string>();
   upsertCalls = 0;
   down = false;
@@ -174,9 +187,11 @@ export class FakeProductIndex extends ProductIndexWriter {
 
   close(): void {}
 
-  /** Products of a collection or alias. */
+  /** Products of a collection or alias, for a test's assertions (damaged or not). */
   products(collection: string): Map<string, FakeStoredProduct> {
-    return this.store(collection).products;
+    const store = this.collections.get(this.aliases.get(collection) ?? collection);
+    if (!store) throw new Error(`FakeProductIndex: no collection ${collection}`);
+    return store.products;
   }
 
   private check(): void {
@@ -188,6 +203,8 @@ export class FakeProductIndex extends ProductIndexWriter {
     const name = this.aliases.get(collection) ?? collection;
     const store = this.collections.get(name);
     if (!store) throw new Error(`FakeProductIndex: no collection ${collection}`);
+    const damage = this.damage.get(name);
+    if (damage !== undefined) throw new CollectionDamagedError(collection, `collection ${name} is damaged: ${damage}`);
     return store;
   }
 }

@@ -3,7 +3,7 @@
  * catalog served by a local HTTP image host, the settings ingestion needs to reach the services
  * the harness of @vsearch/testing starts, and what the store holds.
  */
-import { createReadStream, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -123,4 +123,33 @@ export async function storeCounts(search: SearchClient): Promise<{ products: num
   const collections = await search.listCollections();
   const live = collections.find((collection) => collection.aliases.includes('products'));
   return { products: live?.productCount ?? 0, points: live?.pointCount ?? 0, collection: live?.name };
+}
+
+/** The stored file kinds of a snapshot of the embedded store (libs/vector-store/src/embedded/collection-storage.ts). */
+export type SnapshotFileKind = 'vectors.f32' | 'products.jsonl';
+
+/**
+ * A file of the newest snapshot of `collection` in a search service's DATA_DIR (the embedded
+ * store lives in DATA_DIR/vector-store). Search writes the snapshot on a graceful stop; throws,
+ * naming what it found, when there is none.
+ */
+export function snapshotFileOf(searchDataDir: string, collection: string, kind: SnapshotFileKind): string {
+  const collectionDir = path.join(searchDataDir, 'vector-store', 'collections', collection);
+  const names = existsSync(collectionDir) ? readdirSync(collectionDir) : [];
+  const newest = names
+    .map((name) => ({ name, number: Number(/^snapshot-(\d+)$/.exec(name)?.[1] ?? NaN) }))
+    .filter(({ number }) => Number.isInteger(number))
+    .sort((a, b) => b.number - a.number)[0];
+  if (!newest) throw new Error(`no snapshot of ${collection} in ${collectionDir} (found: ${names.join(', ') || 'nothing'}); stop search gracefully first`);
+  return path.join(collectionDir, newest.name, kind);
+}
+
+/** Flips one bit of the byte in the middle of `file`, as a bad disk sector would; returns the offset. */
+export function flipMiddleBit(file: string): number {
+  const bytes = readFileSync(file);
+  if (bytes.length === 0) throw new Error(`${file} is empty: nothing to damage`);
+  const offset = Math.floor(bytes.length / 2);
+  bytes[offset] ^= 0x10;
+  writeFileSync(file, bytes);
+  return offset;
 }

@@ -16,6 +16,8 @@ export interface DecodeFloodOptions {
   /** A request not answered within this is counted as hung and aborted. */
   requestDeadlineMs: number;
   image: Buffer;
+  /** Ends the flood before `durationMs` (a measurement taken during it is done). */
+  signal?: AbortSignal;
 }
 
 export interface DecodeFloodResult {
@@ -45,9 +47,10 @@ export async function runDecodeFlood(options: DecodeFloodOptions): Promise<Decod
   const result: DecodeFloodResult = { uploads: {}, retryAfterSeconds: [], probeMs: [], probeFailures: 0 };
   const count = (key: string) => (result.uploads[key] = (result.uploads[key] ?? 0) + 1);
   const endAt = performance.now() + options.durationMs;
+  const flooding = () => performance.now() < endAt && !options.signal?.aborted;
 
   const client = async () => {
-    while (performance.now() < endAt) {
+    while (flooding()) {
       const form = new FormData();
       form.append('image', new Blob([new Uint8Array(options.image)], { type: 'image/png' }), 'heavy.png');
       try {
@@ -66,7 +69,7 @@ export async function runDecodeFlood(options: DecodeFloodOptions): Promise<Decod
   };
 
   const prober = async () => {
-    while (performance.now() < endAt) {
+    while (flooding()) {
       const started = performance.now();
       try {
         const response = await fetch(`${options.baseUrl}/healthz`, { signal: AbortSignal.timeout(options.requestDeadlineMs) });

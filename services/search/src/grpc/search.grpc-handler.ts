@@ -10,15 +10,23 @@
  * SwapAlias), unavailable → UNAVAILABLE; a malformed message (codec) →
  * INVALID_ARGUMENT; anything else is INTERNAL.
  * GetProduct of a product that is not stored answers OK with no product.
+ * A damaged collection (embedded store) is failed-precondition for every read
+ * and write, not UNAVAILABLE: retrying cannot help until it is rebuilt, and
+ * clients treat UNAVAILABLE as transient. It carries the reason
+ * COLLECTION_DAMAGED (`x-error-reason`, SearchErrorReason), so a writer can
+ * tell it from the other FAILED_PRECONDITIONs and wait for the rebuild
+ * instead of dead-lettering. After CreateCollection, SwapAlias and
+ * DropCollection the per-collection health is refreshed (CollectionHealth).
  * Zero-shot tagging (PutTagging, GetTagging, PreviewTags, ListTags, ClassifyProduct, and the tags
  * an upsert gets) delegates to services/tagging.service.ts.
  */
 import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { searchCodec } from '@vsearch/grpc-clients';
+import { SearchErrorReason, searchCodec } from '@vsearch/grpc-clients';
 import { GrpcError, GrpcStatus, toServiceError, unary } from '@vsearch/grpc-kit';
 import { requestIdFrom, REQUEST_ID_HEADER, type Logger } from '@vsearch/observability';
 import type { searchV1 } from '@vsearch/proto';
-import { VectorStore, VectorStoreError, type VectorStoreErrorKind } from '@vsearch/vector-store';
+import { VectorStore, VectorStoreError, type VectorStoreErrorKind, type VectorStoreErrorReason } from '@vsearch/vector-store';
+import type { CollectionHealth } from '../health/collection-health';
 import type { SearchMetrics } from '../metrics/search.metrics';
 import type { TaggingService } from '../services/tagging.service';
 
@@ -30,12 +38,17 @@ const STATUS_OF: Record<VectorStoreErrorKind, GrpcStatus> = {
   unavailable: GrpcStatus.UNAVAILABLE,
 };
 
+const REASON_OF: Record<VectorStoreErrorReason, string> = {
+  'collection-damaged': SearchErrorReason.collectionDamaged,
+};
+
 export class SearchGrpcHandler {
   constructor(
     private readonly store: VectorStore,
     private readonly tagging: TaggingService,
     private readonly metrics: SearchMetrics,
     private readonly logger: Logger,
+    private readonly collectionHealth: CollectionHealth,
   ) {}
 
   implementation(): UntypedServiceImplementation {
@@ -98,15 +111,20 @@ export class SearchGrpcHandler {
   }
 
   private async createCollection(request: searchV1.CreateCollectionRequest): Promise<searchV1.CreateCollectionResponse> {
-    return { collection: await this.store.createGeneration(request.modelId, request.dimension, request.name || undefined) };
+    const collection = await this.store.createGeneration(request.modelId, request.dimension, request.name || undefined);
+    await this.collectionHealth.refresh();
+    return { collection };
   }
 
   private async swapAlias(request: searchV1.SwapAliasRequest): Promise<searchV1.SwapAliasResponse> {
-    return { previousCollection: (await this.store.swapAlias(request.alias, request.collection)) ?? '' };
+    const previous = await this.store.swapAlias(request.alias, request.collection);
+    await this.collectionHealth.refresh();
+    return { previousCollection: previous ?? '' };
   }
 
   private async dropCollection(request: searchV1.DropCollectionRequest): Promise<searchV1.DropCollectionResponse> {
     await this.store.dropCollection(request.collection);
+    await this.collectionHealth.refresh();
     return {};
   }
 
@@ -158,7 +176,7 @@ export class SearchGrpcHandler {
 
 /** The store's and the codec's typed failures as the statuses a client can act on; anything else stays INTERNAL. */
 function toGrpcError(thrown: unknown): unknown {
-  if (thrown instanceof VectorStoreError) return new GrpcError(STATUS_OF[thrown.kind], thrown.message);
+  if (thrown instanceof VectorStoreError) return new GrpcError(STATUS_OF[thrown.kind], thrown.message, thrown.reason ? REASON_OF[thrown.reason] : undefined);
   if (thrown instanceof searchCodec.MalformedMessageError) return new GrpcError(GrpcStatus.INVALID_ARGUMENT, thrown.message);
   return thrown;
 }

@@ -1,4 +1,4 @@
-/** Search's Prometheus metrics: latency per RPC and outcome, and the size of every collection (read at scrape time). */
+/** Search's Prometheus metrics: latency per RPC and outcome, the size of every collection and whether it is damaged (read at scrape time). */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { VectorStore } from '@vsearch/vector-store';
 
@@ -44,6 +44,20 @@ export class SearchMetrics {
       labelNames: ['collection'],
       registers: [registry],
       collect: sizeOf('pointCount'),
+    });
+    new Gauge({
+      name: 'vsearch_search_collection_damaged',
+      help: 'Whether a collection was found damaged (1: its stored data failed verification; it is not served until rebuilt) or not (0)',
+      labelNames: ['collection'],
+      registers: [registry],
+      async collect(this: Gauge<'collection'>) {
+        this.reset();
+        try {
+          for (const info of await store.listCollections()) this.set({ collection: info.name }, info.damage ? 1 : 0);
+        } catch {
+          // The store is unreachable: export nothing rather than failing the whole scrape.
+        }
+      },
     });
     new Gauge({
       name: 'search_collection_products',
