@@ -9,6 +9,7 @@
  * on Kafka; `productDataFromEvent` is the one conversion into `ProductData`.
  */
 import type { Price, ProductUpserted } from './catalog-events';
+import type { ProductTag, TagFacets, TagFilter } from './tagging';
 
 /** Catalog data stored beside a product's vectors; every field present (empty when the catalog omits it). */
 export interface ProductData {
@@ -61,6 +62,11 @@ export interface ProductWithImageVectors {
   images: ImageVector[];
   /** Images that could not be indexed (ids distinct from `images`'); they replace the recorded ones. Unset means none. */
   failedImages?: FailedImage[];
+  /**
+   * Zero-shot tags the search service computed from these images with the active tagging (never
+   * sent by ingestion); they replace the stored ones. Unset means none.
+   */
+  tags?: ProductTag[];
 }
 
 /** A stored product as read back: its data, its indexed images and the images its last write recorded as failed. */
@@ -69,6 +75,8 @@ export interface StoredProduct {
   images: ImageRef[];
   /** Empty when every image was indexed (and for data written before failures were recorded). */
   failedImages: FailedImage[];
+  /** Zero-shot tags (libs/zero-shot) of the active taxonomy; absent or empty when none was applied. */
+  tags?: ProductTag[];
 }
 
 /** What a versioned write did: applied, refused because a newer version is stored, or nothing to update. */
@@ -85,6 +93,8 @@ export interface SearchFilter {
   /** price.amount <= maxPrice. */
   maxPrice?: number;
   inStock?: boolean;
+  /** Zero-shot tags: labels of one attribute OR'ed, attributes AND'ed. */
+  tags?: TagFilter;
 }
 
 /**
@@ -131,6 +141,8 @@ export interface SearchHit {
   keywordScore?: number;
   matchedImageId: string;
   matchedImageUrl: string;
+  /** The product's zero-shot tags (chips on result cards); absent when it has none. */
+  tags?: ProductTag[];
 }
 
 export interface FacetCount {
@@ -166,6 +178,8 @@ export interface SearchFacets {
   brands: FacetCount[];
   priceBands: FacetCount[];
   stock: FacetCount[];
+  /** Zero-shot tag labels per attribute over what matched, most frequent first; absent or empty when no product is tagged. */
+  tags?: TagFacets;
 }
 
 /** A search as the search service and its stores take it: by vector, by words, or both (see SearchMode). */

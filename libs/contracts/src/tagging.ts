@@ -139,3 +139,88 @@ function invalid(issues: Array<{ path: string; message: string }>): ParseResult<
   const message = `invalid taxonomy: ${issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ')}`;
   return { ok: false, error: { code: 'schema_violation', message, issues } };
 }
+
+/** A label's embedding: the mean of its prompts' unit text embeddings, re-normalised (libs/zero-shot). */
+export interface LabelVector {
+  attribute: string;
+  label: string;
+  vector: Float32Array;
+}
+
+/**
+ * The tagging a collection serves: the stored taxonomy, its labels' vectors and the model they were
+ * embedded with (tags are only computed against image vectors of that model), and the model's logit
+ * scale that turns cosines into confidences.
+ */
+export interface ActiveTagging {
+  taxonomy: Taxonomy;
+  modelId: string;
+  logitScale: number;
+  labelVectors: LabelVector[];
+}
+
+/** A taxonomy to store or preview, with the vectors its labels were embedded to. */
+export interface TaggingInput {
+  taxonomy: TaxonomyInput;
+  modelId: string;
+  logitScale: number;
+  labelVectors: LabelVector[];
+}
+
+/** Where re-tagging the live collection stands. */
+export type TaggingState = 'idle' | 'tagging' | 'done' | 'failed';
+export const TAGGING_STATES: readonly TaggingState[] = ['idle', 'tagging', 'done', 'failed'];
+
+/** GetTagging's answer: the active taxonomy (absent before the first PutTagging) and the re-tag's progress. */
+export interface TaggingStatus {
+  taxonomy?: Taxonomy;
+  modelId?: string;
+  state: TaggingState;
+  productsTagged: number;
+  productsTotal: number;
+  /** Why the last re-tag failed, when `state` is `failed`. */
+  error?: string;
+  /** A taxonomy version stored while a re-tag ran, applied when it ends. */
+  queuedVersion?: number;
+}
+
+/** PutTagging's answer: the version the taxonomy was stored as, and whether it waits behind a running re-tag. */
+export interface PutTaggingResult {
+  taxonomyVersion: number;
+  queued: boolean;
+}
+
+/** One product a label would be given, in a preview. */
+export interface PreviewedProduct {
+  productId: string;
+  title: string;
+  imageUrl: string;
+  confidence: number;
+}
+
+/** Per label of one attribute: how many products would get it and the most confident of them. */
+export interface LabelPreview {
+  label: string;
+  productCount: number;
+  products: PreviewedProduct[];
+}
+
+/** One row of the tag export: a product and one of its tags. */
+export interface ProductTagRow extends ProductTag {
+  productId: string;
+}
+
+/** A page of tag rows; `nextPageToken` is absent on the last page. */
+export interface ProductTagPage {
+  rows: ProductTagRow[];
+  nextPageToken?: string;
+}
+
+/** A candidate label's probability for one product or photo (softmax over the candidates). */
+export interface LabelProbability {
+  label: string;
+  probability: number;
+}
+
+/** The label count ClassifyProduct and POST /v1/classify accept: at least 2 (a probability is relative), at most this many. */
+export const MAX_CLASSIFY_LABELS = MAX_LABELS_PER_ATTRIBUTE;

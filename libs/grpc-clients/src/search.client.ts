@@ -9,12 +9,19 @@
 import * as grpc from '@grpc/grpc-js';
 import type {
   CollectionInfo,
+  LabelPreview,
+  LabelProbability,
+  LabelVector,
   ProductData,
+  ProductTagPage,
+  PutTaggingResult,
   ProductWithImageVectors,
   SearchFilter,
   SearchPage,
   SearchQuery,
   StoredProduct,
+  TaggingInput,
+  TaggingStatus,
   WriteOutcome,
 } from '@vsearch/contracts';
 import { clientChannelOptions, GrpcCallError, grpcTarget } from '@vsearch/grpc-kit';
@@ -22,12 +29,18 @@ import { searchV1 } from '@vsearch/proto';
 import {
   collectionFromProto,
   filterToProto,
+  labelPreviewsFromProto,
+  labelProbabilitiesFromProto,
+  labelVectorsToProto,
   MalformedMessageError,
   pageFromProto,
   productToProto,
   productWritesToProto,
   searchRequestToProto,
   storedProductFromProto,
+  taggingInputToProto,
+  taggingStatusFromProto,
+  tagPageFromProto,
   writeOutcomeFromProto,
 } from './search.codec';
 
@@ -78,7 +91,33 @@ type UnaryMethod<Req, Res> = (
 ) => grpc.ClientUnaryCall;
 
 type Method =
-  'upsert' | 'updateAttributes' | 'delete' | 'getProduct' | 'search' | 'similar' | 'createCollection' | 'swapAlias' | 'dropCollection' | 'listCollections';
+  | 'upsert'
+  | 'updateAttributes'
+  | 'delete'
+  | 'getProduct'
+  | 'search'
+  | 'similar'
+  | 'createCollection'
+  | 'swapAlias'
+  | 'dropCollection'
+  | 'listCollections'
+  | 'putTagging'
+  | 'getTagging'
+  | 'previewTags'
+  | 'listTags'
+  | 'classifyProduct';
+
+/** Where a tagging call applies; unset means the alias "products". */
+export interface TaggingCallOptions extends SearchCallOptions {
+  collection?: string;
+}
+
+/** The model a classification's label vectors come from. */
+export interface LabelVectorsOfModel {
+  labelVectors: LabelVector[];
+  modelId: string;
+  logitScale: number;
+}
 
 export class SearchClient {
   private readonly client: grpc.Client;
@@ -182,6 +221,73 @@ export class SearchClient {
   async listCollections(options: SearchCallOptions = {}): Promise<CollectionInfo[]> {
     const response = await this.call<searchV1.ListCollectionsRequest, searchV1.ListCollectionsResponse>('listCollections', {}, options);
     return response.collections.map(collectionFromProto);
+  }
+
+  /**
+   * Stores a taxonomy with its label vectors as the next version and starts re-tagging the
+   * collection from its stored vectors; `queued` when a re-tag was running (this one follows it,
+   * a newer one replaces it). FAILED_PRECONDITION when `modelId` is not the collection's model.
+   */
+  async putTagging(input: TaggingInput, options: TaggingCallOptions = {}): Promise<PutTaggingResult> {
+    const response = await this.call<searchV1.PutTaggingRequest, searchV1.PutTaggingResponse>(
+      'putTagging',
+      { collection: options.collection ?? '', ...taggingInputToProto(input) },
+      options,
+    );
+    return { taxonomyVersion: response.taxonomyVersion, queued: response.queued };
+  }
+
+  /** The active taxonomy (absent before the first putTagging) and the re-tag's progress. */
+  async getTagging(options: TaggingCallOptions = {}): Promise<TaggingStatus> {
+    const response = await this.call<searchV1.GetTaggingRequest, searchV1.GetTaggingResponse>('getTagging', { collection: options.collection ?? '' }, options);
+    try {
+      return taggingStatusFromProto(response);
+    } catch (error) {
+      if (error instanceof MalformedMessageError) throw new SearchCallError('getTagging', grpc.status.INTERNAL, error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * Per label of `attribute`, how many products would get it and the `limit` most confident: of the
+   * active taxonomy, or of `candidate` (a taxonomy not applied yet, with its label vectors).
+   */
+  async previewTags(attribute: string, limit: number, options: TaggingCallOptions & { candidate?: TaggingInput } = {}): Promise<LabelPreview[]> {
+    assertUint32('previewTags', { limit });
+    const candidate = options.candidate ? taggingInputToProto(options.candidate) : { taxonomyJson: '', labelVectors: [], modelId: '', logitScale: 0 };
+    const response = await this.call<searchV1.PreviewTagsRequest, searchV1.PreviewTagsResponse>(
+      'previewTags',
+      { collection: options.collection ?? '', attribute, limit, ...candidate },
+      options,
+    );
+    return labelPreviewsFromProto(response);
+  }
+
+  /** One page of (product, tag) rows by product id; pass the returned token for the next page. */
+  async listTags(page: { pageToken?: string; pageSize?: number } = {}, options: TaggingCallOptions = {}): Promise<ProductTagPage> {
+    assertUint32('listTags', { pageSize: page.pageSize ?? 0 });
+    const response = await this.call<searchV1.ListTagsRequest, searchV1.ListTagsResponse>(
+      'listTags',
+      { collection: options.collection ?? '', pageToken: page.pageToken ?? '', pageSize: page.pageSize ?? 0 },
+      options,
+    );
+    return tagPageFromProto(response);
+  }
+
+  /** Candidate labels ranked for a stored product, most probable first (softmax over the model's logit scale). */
+  async classifyProduct(productId: string, labels: LabelVectorsOfModel, options: TaggingCallOptions = {}): Promise<LabelProbability[]> {
+    const response = await this.call<searchV1.ClassifyProductRequest, searchV1.ClassifyProductResponse>(
+      'classifyProduct',
+      {
+        collection: options.collection ?? '',
+        productId,
+        labelVectors: labelVectorsToProto(labels.labelVectors),
+        modelId: labels.modelId,
+        logitScale: labels.logitScale,
+      },
+      options,
+    );
+    return labelProbabilitiesFromProto(response);
   }
 
   /** Resolves once a connection is up, or rejects after `timeoutMs`. */

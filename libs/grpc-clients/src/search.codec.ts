@@ -11,7 +11,12 @@ import type {
   FacetCount,
   FailedImage,
   ImageVector,
+  LabelPreview,
+  LabelProbability,
+  LabelVector,
   ProductData,
+  ProductTag,
+  ProductTagPage,
   ProductWithImageVectors,
   SearchFacets,
   SearchFilter,
@@ -21,9 +26,15 @@ import type {
   SearchQuery,
   SearchSort,
   StoredProduct,
+  TagFacets,
+  TagFilter,
+  TaggingInput,
+  TaggingState,
+  TaggingStatus,
+  Taxonomy,
   WriteOutcome,
 } from '@vsearch/contracts';
-import { DEFAULT_FUSION } from '@vsearch/contracts';
+import { DEFAULT_FUSION, validateTaxonomy } from '@vsearch/contracts';
 import { packFloat32LE, unpackFloat32LE } from '@vsearch/grpc-kit';
 import { searchV1 } from '@vsearch/proto';
 
@@ -117,6 +128,7 @@ export function filterToProto(filter: SearchFilter | undefined): searchV1.Filter
     minPrice: filter.minPrice,
     maxPrice: filter.maxPrice,
     inStock: filter.inStock,
+    tags: Object.entries(filter.tags ?? {}).map(([attribute, labels]) => ({ attribute, labels: [...labels] })),
   };
 }
 
@@ -132,7 +144,24 @@ export function filterFromProto(message: searchV1.Filter | undefined): SearchFil
     minPrice: message.minPrice,
     maxPrice: message.maxPrice,
     inStock: message.inStock,
+    tags: message.tags.length > 0 ? tagFilterFromProto(message.tags) : undefined,
   };
+}
+
+/** Repeated entries for one attribute (a client building the message by hand) are merged, still OR'ed. */
+function tagFilterFromProto(entries: readonly searchV1.TagFilter[]): TagFilter {
+  const filter: TagFilter = {};
+  for (const { attribute, labels } of entries) {
+    if (!attribute) throw new MalformedMessageError('a tag filter names no attribute');
+    if (labels.length === 0) throw new MalformedMessageError(`the tag filter on "${attribute}" names no label`);
+    filter[attribute] = [...(filter[attribute] ?? []), ...labels];
+  }
+  return filter;
+}
+
+/** searchV1.ProductTag and the contract's ProductTag have the same fields: one copy serves both directions. */
+export function copyProductTag({ attribute, label, confidence, taxonomyVersion }: ProductTag): ProductTag {
+  return { attribute, label, confidence, taxonomyVersion };
 }
 
 export function writeOutcomeToProto(outcome: WriteOutcome): searchV1.WriteOutcome {
@@ -153,6 +182,7 @@ export function hitToProto(hit: SearchHit): searchV1.Hit {
     matchedImageUrl: hit.matchedImageUrl,
     vectorScore: hit.vectorScore,
     keywordScore: hit.keywordScore,
+    tags: (hit.tags ?? []).map(copyProductTag),
   };
 }
 
@@ -164,6 +194,7 @@ export function hitFromProto(hit: searchV1.Hit): SearchHit {
     ...(hit.keywordScore === undefined ? {} : { keywordScore: hit.keywordScore }),
     matchedImageId: hit.matchedImageId,
     matchedImageUrl: hit.matchedImageUrl,
+    ...(hit.tags.length > 0 ? { tags: hit.tags.map(copyProductTag) } : {}),
   };
 }
 
@@ -171,8 +202,8 @@ function copyFacet({ value, count }: FacetCount): FacetCount {
   return { value, count };
 }
 
-/** Facets have the same fields on both sides: one copy serves both directions. */
-function copyFacets(facets: SearchFacets): SearchFacets {
+/** The fixed facets have the same fields on both sides: one copy serves both directions. */
+function copyFixedFacets(facets: Omit<SearchFacets, 'tags'>): Omit<SearchFacets, 'tags'> {
   return {
     categories: facets.categories.map(copyFacet),
     brands: facets.brands.map(copyFacet),
@@ -182,11 +213,17 @@ function copyFacets(facets: SearchFacets): SearchFacets {
 }
 
 export function facetsToProto(facets: SearchFacets | undefined): searchV1.Facets | undefined {
-  return facets && copyFacets(facets);
+  if (!facets) return undefined;
+  const tags = Object.entries(facets.tags ?? {}).map(([attribute, labels]) => ({ attribute, labels: labels.map(copyFacet) }));
+  return { ...copyFixedFacets(facets), tags };
 }
 
 export function facetsFromProto(facets: searchV1.Facets | undefined): SearchFacets | undefined {
-  return facets && copyFacets(facets);
+  if (!facets) return undefined;
+  if (facets.tags.length === 0) return copyFixedFacets(facets);
+  const tags: TagFacets = {};
+  for (const facet of facets.tags) tags[facet.attribute] = facet.labels.map(copyFacet);
+  return { ...copyFixedFacets(facets), tags };
 }
 
 const MODES_TO_PROTO: Record<SearchMode, searchV1.SearchMode> = {
@@ -268,11 +305,12 @@ export function pageFromProto(response: searchV1.SearchResponse | searchV1.Simil
 }
 
 export function storedProductToProto(stored: StoredProduct | undefined): searchV1.GetProductResponse {
-  if (!stored) return { product: undefined, images: [], failedImages: [] };
+  if (!stored) return { product: undefined, images: [], failedImages: [], tags: [] };
   return {
     product: productToProto(stored.product),
     images: stored.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
     failedImages: stored.failedImages.map(copyFailedImage),
+    tags: (stored.tags ?? []).map(copyProductTag),
   };
 }
 
@@ -282,6 +320,7 @@ export function storedProductFromProto(response: searchV1.GetProductResponse): S
     product: productFromProto(response.product),
     images: response.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
     failedImages: response.failedImages.map(copyFailedImage),
+    ...(response.tags.length > 0 ? { tags: response.tags.map(copyProductTag) } : {}),
   };
 }
 
@@ -307,4 +346,129 @@ export function collectionFromProto(info: searchV1.CollectionInfo): CollectionIn
     aliases: [...info.aliases],
     ...(info.damage ? { damage: info.damage } : {}),
   };
+}
+
+export function labelVectorsToProto(vectors: readonly LabelVector[]): searchV1.LabelVector[] {
+  return vectors.map(({ attribute, label, vector }) => ({ attribute, label, vector: packFloat32LE(vector) }));
+}
+
+export function labelVectorsFromProto(messages: readonly searchV1.LabelVector[]): LabelVector[] {
+  return messages.map(({ attribute, label, vector }) => ({
+    attribute,
+    label,
+    vector: vectorFromProto(vector, `vector of label "${label}"${attribute ? ` of attribute "${attribute}"` : ''}`),
+  }));
+}
+
+/** The taxonomy travels as JSON: parsed and validated here, so a bad one is refused naming the attribute and label. */
+function taxonomyInputFromJson(json: string): TaggingInput['taxonomy'] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error) {
+    throw new MalformedMessageError(`taxonomy_json is not JSON: ${(error as Error).message}`);
+  }
+  const result = validateTaxonomy(parsed);
+  if (!result.ok) throw new MalformedMessageError(result.error.message);
+  return result.value;
+}
+
+export function taggingInputToProto(input: TaggingInput): Pick<searchV1.PutTaggingRequest, 'taxonomyJson' | 'labelVectors' | 'modelId' | 'logitScale'> {
+  return {
+    taxonomyJson: JSON.stringify(input.taxonomy),
+    labelVectors: labelVectorsToProto(input.labelVectors),
+    modelId: input.modelId,
+    logitScale: input.logitScale,
+  };
+}
+
+export function taggingInputFromProto(request: Pick<searchV1.PutTaggingRequest, 'taxonomyJson' | 'labelVectors' | 'modelId' | 'logitScale'>): TaggingInput {
+  if (!request.modelId) throw new MalformedMessageError('model_id is empty: name the model the label vectors were embedded with');
+  if (!(request.logitScale > 0)) throw new MalformedMessageError(`logit_scale must be positive, got ${request.logitScale}`);
+  return {
+    taxonomy: taxonomyInputFromJson(request.taxonomyJson),
+    labelVectors: labelVectorsFromProto(request.labelVectors),
+    modelId: request.modelId,
+    logitScale: request.logitScale,
+  };
+}
+
+const TAGGING_STATES_TO_PROTO: Record<TaggingState, searchV1.TaggingState> = {
+  idle: searchV1.TaggingState.TAGGING_STATE_IDLE,
+  tagging: searchV1.TaggingState.TAGGING_STATE_TAGGING,
+  done: searchV1.TaggingState.TAGGING_STATE_DONE,
+  failed: searchV1.TaggingState.TAGGING_STATE_FAILED,
+};
+const TAGGING_STATES_FROM_PROTO = new Map<number, TaggingState>(
+  Object.entries(TAGGING_STATES_TO_PROTO).map(([state, value]) => [value, state as TaggingState]),
+);
+
+export function taggingStatusToProto(status: TaggingStatus): searchV1.GetTaggingResponse {
+  return {
+    taxonomyJson: status.taxonomy ? JSON.stringify(status.taxonomy) : '',
+    taxonomyVersion: status.taxonomy?.version ?? 0,
+    modelId: status.modelId ?? '',
+    state: TAGGING_STATES_TO_PROTO[status.state],
+    productsTagged: status.productsTagged,
+    productsTotal: status.productsTotal,
+    error: status.error ?? '',
+    queuedVersion: status.queuedVersion ?? 0,
+  };
+}
+
+export function taggingStatusFromProto(response: searchV1.GetTaggingResponse): TaggingStatus {
+  const state = TAGGING_STATES_FROM_PROTO.get(response.state);
+  if (!state) throw new MalformedMessageError(`unexpected tagging state ${response.state}`);
+  return {
+    ...(response.taxonomyJson ? { taxonomy: JSON.parse(response.taxonomyJson) as Taxonomy } : {}),
+    ...(response.modelId ? { modelId: response.modelId } : {}),
+    state,
+    productsTagged: Number(response.productsTagged),
+    productsTotal: Number(response.productsTotal),
+    ...(response.error ? { error: response.error } : {}),
+    ...(response.queuedVersion ? { queuedVersion: response.queuedVersion } : {}),
+  };
+}
+
+export function labelPreviewsToProto(previews: readonly LabelPreview[]): searchV1.PreviewTagsResponse {
+  return {
+    labels: previews.map(({ label, productCount, products }) => ({
+      label,
+      productCount,
+      products: products.map(({ productId, title, imageUrl, confidence }) => ({ productId, title, imageUrl, confidence })),
+    })),
+  };
+}
+
+export function labelPreviewsFromProto(response: searchV1.PreviewTagsResponse): LabelPreview[] {
+  return response.labels.map(({ label, productCount, products }) => ({
+    label,
+    productCount,
+    products: products.map(({ productId, title, imageUrl, confidence }) => ({ productId, title, imageUrl, confidence })),
+  }));
+}
+
+export function tagPageToProto(page: ProductTagPage): searchV1.ListTagsResponse {
+  return {
+    rows: page.rows.map(({ productId, ...tag }) => ({ productId, tag: copyProductTag(tag) })),
+    nextPageToken: page.nextPageToken ?? '',
+  };
+}
+
+export function tagPageFromProto(response: searchV1.ListTagsResponse): ProductTagPage {
+  return {
+    rows: response.rows.map(({ productId, tag }) => {
+      if (!tag) throw new MalformedMessageError(`tag row of product ${productId} has no tag`);
+      return { productId, ...copyProductTag(tag) };
+    }),
+    ...(response.nextPageToken ? { nextPageToken: response.nextPageToken } : {}),
+  };
+}
+
+export function labelProbabilitiesToProto(labels: readonly LabelProbability[]): searchV1.ClassifyProductResponse {
+  return { labels: labels.map(({ label, probability }) => ({ label, probability })) };
+}
+
+export function labelProbabilitiesFromProto(response: searchV1.ClassifyProductResponse): LabelProbability[] {
+  return response.labels.map(({ label, probability }) => ({ label, probability }));
 }

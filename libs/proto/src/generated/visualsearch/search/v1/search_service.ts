@@ -58,6 +58,21 @@ export enum SortOrder {
   UNRECOGNIZED = -1,
 }
 
+/** TaggingState says where re-tagging the live collection stands. */
+export enum TaggingState {
+  /** TAGGING_STATE_UNSPECIFIED - TAGGING_STATE_UNSPECIFIED is never returned. */
+  TAGGING_STATE_UNSPECIFIED = 0,
+  /** TAGGING_STATE_IDLE - TAGGING_STATE_IDLE: no taxonomy was ever applied. */
+  TAGGING_STATE_IDLE = 1,
+  /** TAGGING_STATE_TAGGING - TAGGING_STATE_TAGGING: a re-tag is running. */
+  TAGGING_STATE_TAGGING = 2,
+  /** TAGGING_STATE_DONE - TAGGING_STATE_DONE: every product carries the active taxonomy's tags. */
+  TAGGING_STATE_DONE = 3,
+  /** TAGGING_STATE_FAILED - TAGGING_STATE_FAILED: the last re-tag stopped; error says why. */
+  TAGGING_STATE_FAILED = 4,
+  UNRECOGNIZED = -1,
+}
+
 /** Price is an amount in a currency. */
 export interface Price {
   /** amount in the currency's major unit, for instance 19.99. */
@@ -231,6 +246,36 @@ export interface GetProductResponse {
    * recorded by the last write of the product; empty when every image was.
    */
   failedImages: FailedImage[];
+  /** tags are the product's zero-shot tags; empty when none was applied. */
+  tags: ProductTag[];
+}
+
+/** ProductTag is one zero-shot tag of a product. */
+export interface ProductTag {
+  /** attribute of the taxonomy, for instance "pattern". */
+  attribute: string;
+  /** label of the attribute, for instance "striped". */
+  label: string;
+  /** confidence is the label's softmax probability among the attribute's labels (0 to 1). */
+  confidence: number;
+  /** taxonomy_version that produced the tag. */
+  taxonomyVersion: number;
+}
+
+/** TagFilter keeps products tagged with one of the labels of an attribute. */
+export interface TagFilter {
+  /** attribute of the taxonomy. */
+  attribute: string;
+  /** labels, OR'ed. */
+  labels: string[];
+}
+
+/** TagFacet counts the matched products per label of one attribute. */
+export interface TagFacet {
+  /** attribute of the taxonomy. */
+  attribute: string;
+  /** labels, most frequent first. */
+  labels: FacetCount[];
 }
 
 /** Filter narrows a search; unset fields do not filter. */
@@ -248,7 +293,11 @@ export interface Filter {
     | number
     | undefined;
   /** in_stock: the product's in_stock equals this. */
-  inStock?: boolean | undefined;
+  inStock?:
+    | boolean
+    | undefined;
+  /** tags: per attribute, the product has one of the labels; attributes AND'ed. */
+  tags: TagFilter[];
 }
 
 /** Fusion tunes reciprocal-rank fusion: score = sum of weight / (k + rank). */
@@ -319,7 +368,11 @@ export interface Hit {
     | number
     | undefined;
   /** keyword_score is the BM25 score, when the keyword ranking matched the product. */
-  keywordScore?: number | undefined;
+  keywordScore?:
+    | number
+    | undefined;
+  /** tags are the product's zero-shot tags. */
+  tags: ProductTag[];
 }
 
 /** FacetCount is the number of matching products with one value. */
@@ -340,6 +393,8 @@ export interface Facets {
   priceBands: FacetCount[];
   /** stock counts "in_stock" and "out_of_stock". */
   stock: FacetCount[];
+  /** tags count the zero-shot tag labels per attribute. */
+  tags: TagFacet[];
 }
 
 /** SearchResponse is one page of results. */
@@ -459,6 +514,173 @@ export interface CollectionInfo {
 export interface ListCollectionsResponse {
   /** collections, oldest generation first. */
   collections: CollectionInfo[];
+}
+
+/**
+ * LabelVector is a label's embedding (the mean of its prompts' unit text
+ * embeddings, re-normalised).
+ */
+export interface LabelVector {
+  /** attribute of the label. */
+  attribute: string;
+  /** label text. */
+  label: string;
+  /** vector is dimension little-endian float32 values. */
+  vector: Buffer;
+}
+
+/** PutTaggingRequest stores a taxonomy with its label vectors. */
+export interface PutTaggingRequest {
+  /** collection or alias to tag; empty means the alias "products". */
+  collection: string;
+  /**
+   * taxonomy_json is the taxonomy as merchandisers write it (attributes with
+   * labels, prompts, mode and threshold), validated by the search service.
+   */
+  taxonomyJson: string;
+  /** label_vectors: one per label of every attribute. */
+  labelVectors: LabelVector[];
+  /** model_id the label vectors were embedded with; must be the collection's. */
+  modelId: string;
+  /** logit_scale of that model, turning cosines into confidences. */
+  logitScale: number;
+}
+
+/** PutTaggingResponse names the stored version. */
+export interface PutTaggingResponse {
+  /** taxonomy_version the taxonomy was stored as. */
+  taxonomyVersion: number;
+  /** queued is true when a re-tag was running: this one starts after it. */
+  queued: boolean;
+}
+
+/** GetTaggingRequest names the collection. */
+export interface GetTaggingRequest {
+  /** collection or alias; empty means the alias "products". */
+  collection: string;
+}
+
+/** GetTaggingResponse describes the active tagging. */
+export interface GetTaggingResponse {
+  /**
+   * taxonomy_json is the stored taxonomy with its version and created_at;
+   * empty before the first PutTagging.
+   */
+  taxonomyJson: string;
+  /** taxonomy_version of the stored taxonomy; 0 when none. */
+  taxonomyVersion: number;
+  /** model_id the label vectors were embedded with. */
+  modelId: string;
+  /** state of the re-tag. */
+  state: TaggingState;
+  /** products_tagged so far by the running (or last) re-tag. */
+  productsTagged: number;
+  /** products_total the re-tag goes through. */
+  productsTotal: number;
+  /** error of the last re-tag, when state is TAGGING_STATE_FAILED. */
+  error: string;
+  /** queued_version waits for the running re-tag to end; 0 when none. */
+  queuedVersion: number;
+}
+
+/** PreviewTagsRequest asks what one attribute's labels would tag. */
+export interface PreviewTagsRequest {
+  /** collection or alias; empty means the alias "products". */
+  collection: string;
+  /** attribute to preview. */
+  attribute: string;
+  /** limit is the number of products listed per label, 1 to 100. */
+  limit: number;
+  /** taxonomy_json of a taxonomy not applied yet; empty means the active one. */
+  taxonomyJson: string;
+  /** label_vectors of that taxonomy (with taxonomy_json only). */
+  labelVectors: LabelVector[];
+  /** model_id of those vectors (with taxonomy_json only). */
+  modelId: string;
+  /** logit_scale of that model (with taxonomy_json only). */
+  logitScale: number;
+}
+
+/** PreviewedProduct is a product a label would be given. */
+export interface PreviewedProduct {
+  /** product_id of the product. */
+  productId: string;
+  /** title of the product. */
+  title: string;
+  /** image_url of its first image. */
+  imageUrl: string;
+  /** confidence of the label for it. */
+  confidence: number;
+}
+
+/** LabelPreview lists the products one label would be given. */
+export interface LabelPreview {
+  /** label of the attribute. */
+  label: string;
+  /** product_count is how many products would get the label. */
+  productCount: number;
+  /** products, most confident first. */
+  products: PreviewedProduct[];
+}
+
+/** PreviewTagsResponse previews one attribute. */
+export interface PreviewTagsResponse {
+  /** labels in the taxonomy's order. */
+  labels: LabelPreview[];
+}
+
+/** ListTagsRequest pages through the stored tags. */
+export interface ListTagsRequest {
+  /** collection or alias; empty means the alias "products". */
+  collection: string;
+  /** page_token from the previous page; empty for the first. */
+  pageToken: string;
+  /** page_size is the number of products per page, 1 to 1000 (0: 500). */
+  pageSize: number;
+}
+
+/** ProductTagRow is one tag of one product. */
+export interface ProductTagRow {
+  /** product_id of the product. */
+  productId: string;
+  /** tag of the product. */
+  tag?: ProductTag | undefined;
+}
+
+/** ListTagsResponse is one page of tag rows. */
+export interface ListTagsResponse {
+  /** rows of the page's products, by product id. */
+  rows: ProductTagRow[];
+  /** next_page_token for the next page; empty on the last. */
+  nextPageToken: string;
+}
+
+/** ClassifyProductRequest ranks candidate labels for a stored product. */
+export interface ClassifyProductRequest {
+  /** collection or alias; empty means the alias "products". */
+  collection: string;
+  /** product_id of the stored product. */
+  productId: string;
+  /** label_vectors of the candidates (attribute may be empty), 2 to 200. */
+  labelVectors: LabelVector[];
+  /** model_id the label vectors were embedded with; must be the collection's. */
+  modelId: string;
+  /** logit_scale of that model. */
+  logitScale: number;
+}
+
+/** LabelProbability is one candidate label's probability. */
+export interface LabelProbability {
+  /** label text. */
+  label: string;
+  /** probability, softmax over the candidates (0 to 1). */
+  probability: number;
+}
+
+/** ClassifyProductResponse ranks the candidates. */
+export interface ClassifyProductResponse {
+  /** labels, most probable first. */
+  labels: LabelProbability[];
 }
 
 export const VISUALSEARCH_SEARCH_V1_PACKAGE_NAME = "visualsearch.search.v1";
@@ -1470,7 +1692,7 @@ export const StoredImage: MessageFns<StoredImage> = {
 };
 
 function createBaseGetProductResponse(): GetProductResponse {
-  return { images: [], failedImages: [] };
+  return { images: [], failedImages: [], tags: [] };
 }
 
 export const GetProductResponse: MessageFns<GetProductResponse> = {
@@ -1483,6 +1705,9 @@ export const GetProductResponse: MessageFns<GetProductResponse> = {
     }
     for (const v of message.failedImages) {
       FailedImage.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.tags) {
+      ProductTag.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1524,6 +1749,207 @@ export const GetProductResponse: MessageFns<GetProductResponse> = {
             message.failedImages.push(FailedImage.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.tags.push(ProductTag.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseProductTag(): ProductTag {
+  return { attribute: "", label: "", confidence: 0, taxonomyVersion: 0 };
+}
+
+export const ProductTag: MessageFns<ProductTag> = {
+  encode(message: ProductTag, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attribute !== "") {
+      writer.uint32(10).string(message.attribute);
+    }
+    if (message.label !== "") {
+      writer.uint32(18).string(message.label);
+    }
+    if (message.confidence !== 0) {
+      writer.uint32(29).float(message.confidence);
+    }
+    if (message.taxonomyVersion !== 0) {
+      writer.uint32(32).uint32(message.taxonomyVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProductTag {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProductTag();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attribute = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 29) {
+              break;
+            }
+
+            message.confidence = reader.float();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.taxonomyVersion = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseTagFilter(): TagFilter {
+  return { attribute: "", labels: [] };
+}
+
+export const TagFilter: MessageFns<TagFilter> = {
+  encode(message: TagFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attribute !== "") {
+      writer.uint32(10).string(message.attribute);
+    }
+    for (const v of message.labels) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TagFilter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTagFilter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attribute = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labels.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseTagFacet(): TagFacet {
+  return { attribute: "", labels: [] };
+}
+
+export const TagFacet: MessageFns<TagFacet> = {
+  encode(message: TagFacet, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attribute !== "") {
+      writer.uint32(10).string(message.attribute);
+    }
+    for (const v of message.labels) {
+      FacetCount.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TagFacet {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTagFacet();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attribute = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labels.push(FacetCount.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1538,7 +1964,7 @@ export const GetProductResponse: MessageFns<GetProductResponse> = {
 };
 
 function createBaseFilter(): Filter {
-  return { categories: [], brands: [] };
+  return { categories: [], brands: [], tags: [] };
 }
 
 export const Filter: MessageFns<Filter> = {
@@ -1557,6 +1983,9 @@ export const Filter: MessageFns<Filter> = {
     }
     if (message.inStock !== undefined) {
       writer.uint32(40).bool(message.inStock);
+    }
+    for (const v of message.tags) {
+      TagFilter.encode(v!, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -1612,6 +2041,14 @@ export const Filter: MessageFns<Filter> = {
             }
 
             message.inStock = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.tags.push(TagFilter.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -1861,7 +2298,7 @@ export const SearchRequest: MessageFns<SearchRequest> = {
 };
 
 function createBaseHit(): Hit {
-  return { score: 0, matchedImageId: "", matchedImageUrl: "" };
+  return { score: 0, matchedImageId: "", matchedImageUrl: "", tags: [] };
 }
 
 export const Hit: MessageFns<Hit> = {
@@ -1883,6 +2320,9 @@ export const Hit: MessageFns<Hit> = {
     }
     if (message.keywordScore !== undefined) {
       writer.uint32(53).float(message.keywordScore);
+    }
+    for (const v of message.tags) {
+      ProductTag.encode(v!, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -1946,6 +2386,14 @@ export const Hit: MessageFns<Hit> = {
             }
 
             message.keywordScore = reader.float();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.tags.push(ProductTag.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -2019,7 +2467,7 @@ export const FacetCount: MessageFns<FacetCount> = {
 };
 
 function createBaseFacets(): Facets {
-  return { categories: [], brands: [], priceBands: [], stock: [] };
+  return { categories: [], brands: [], priceBands: [], stock: [], tags: [] };
 }
 
 export const Facets: MessageFns<Facets> = {
@@ -2035,6 +2483,9 @@ export const Facets: MessageFns<Facets> = {
     }
     for (const v of message.stock) {
       FacetCount.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.tags) {
+      TagFacet.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -2082,6 +2533,14 @@ export const Facets: MessageFns<Facets> = {
             }
 
             message.stock.push(FacetCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.tags.push(TagFacet.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -2847,6 +3306,1079 @@ export const ListCollectionsResponse: MessageFns<ListCollectionsResponse> = {
   },
 };
 
+function createBaseLabelVector(): LabelVector {
+  return { attribute: "", label: "", vector: Buffer.alloc(0) };
+}
+
+export const LabelVector: MessageFns<LabelVector> = {
+  encode(message: LabelVector, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attribute !== "") {
+      writer.uint32(10).string(message.attribute);
+    }
+    if (message.label !== "") {
+      writer.uint32(18).string(message.label);
+    }
+    if (message.vector.length !== 0) {
+      writer.uint32(26).bytes(message.vector);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LabelVector {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLabelVector();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attribute = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.vector = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBasePutTaggingRequest(): PutTaggingRequest {
+  return { collection: "", taxonomyJson: "", labelVectors: [], modelId: "", logitScale: 0 };
+}
+
+export const PutTaggingRequest: MessageFns<PutTaggingRequest> = {
+  encode(message: PutTaggingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.collection !== "") {
+      writer.uint32(10).string(message.collection);
+    }
+    if (message.taxonomyJson !== "") {
+      writer.uint32(18).string(message.taxonomyJson);
+    }
+    for (const v of message.labelVectors) {
+      LabelVector.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.modelId !== "") {
+      writer.uint32(34).string(message.modelId);
+    }
+    if (message.logitScale !== 0) {
+      writer.uint32(45).float(message.logitScale);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PutTaggingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePutTaggingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.collection = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.taxonomyJson = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.labelVectors.push(LabelVector.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.modelId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 45) {
+              break;
+            }
+
+            message.logitScale = reader.float();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBasePutTaggingResponse(): PutTaggingResponse {
+  return { taxonomyVersion: 0, queued: false };
+}
+
+export const PutTaggingResponse: MessageFns<PutTaggingResponse> = {
+  encode(message: PutTaggingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taxonomyVersion !== 0) {
+      writer.uint32(8).uint32(message.taxonomyVersion);
+    }
+    if (message.queued !== false) {
+      writer.uint32(16).bool(message.queued);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PutTaggingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePutTaggingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.taxonomyVersion = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.queued = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetTaggingRequest(): GetTaggingRequest {
+  return { collection: "" };
+}
+
+export const GetTaggingRequest: MessageFns<GetTaggingRequest> = {
+  encode(message: GetTaggingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.collection !== "") {
+      writer.uint32(10).string(message.collection);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTaggingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTaggingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.collection = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetTaggingResponse(): GetTaggingResponse {
+  return {
+    taxonomyJson: "",
+    taxonomyVersion: 0,
+    modelId: "",
+    state: 0,
+    productsTagged: 0,
+    productsTotal: 0,
+    error: "",
+    queuedVersion: 0,
+  };
+}
+
+export const GetTaggingResponse: MessageFns<GetTaggingResponse> = {
+  encode(message: GetTaggingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taxonomyJson !== "") {
+      writer.uint32(10).string(message.taxonomyJson);
+    }
+    if (message.taxonomyVersion !== 0) {
+      writer.uint32(16).uint32(message.taxonomyVersion);
+    }
+    if (message.modelId !== "") {
+      writer.uint32(26).string(message.modelId);
+    }
+    if (message.state !== 0) {
+      writer.uint32(32).int32(message.state);
+    }
+    if (message.productsTagged !== 0) {
+      writer.uint32(40).uint64(message.productsTagged);
+    }
+    if (message.productsTotal !== 0) {
+      writer.uint32(48).uint64(message.productsTotal);
+    }
+    if (message.error !== "") {
+      writer.uint32(58).string(message.error);
+    }
+    if (message.queuedVersion !== 0) {
+      writer.uint32(64).uint32(message.queuedVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTaggingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTaggingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taxonomyJson = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.taxonomyVersion = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.modelId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.productsTagged = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.productsTotal = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.queuedVersion = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBasePreviewTagsRequest(): PreviewTagsRequest {
+  return { collection: "", attribute: "", limit: 0, taxonomyJson: "", labelVectors: [], modelId: "", logitScale: 0 };
+}
+
+export const PreviewTagsRequest: MessageFns<PreviewTagsRequest> = {
+  encode(message: PreviewTagsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.collection !== "") {
+      writer.uint32(10).string(message.collection);
+    }
+    if (message.attribute !== "") {
+      writer.uint32(18).string(message.attribute);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).uint32(message.limit);
+    }
+    if (message.taxonomyJson !== "") {
+      writer.uint32(34).string(message.taxonomyJson);
+    }
+    for (const v of message.labelVectors) {
+      LabelVector.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.modelId !== "") {
+      writer.uint32(50).string(message.modelId);
+    }
+    if (message.logitScale !== 0) {
+      writer.uint32(61).float(message.logitScale);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PreviewTagsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePreviewTagsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.collection = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.attribute = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.taxonomyJson = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.labelVectors.push(LabelVector.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.modelId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 61) {
+              break;
+            }
+
+            message.logitScale = reader.float();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBasePreviewedProduct(): PreviewedProduct {
+  return { productId: "", title: "", imageUrl: "", confidence: 0 };
+}
+
+export const PreviewedProduct: MessageFns<PreviewedProduct> = {
+  encode(message: PreviewedProduct, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.productId !== "") {
+      writer.uint32(10).string(message.productId);
+    }
+    if (message.title !== "") {
+      writer.uint32(18).string(message.title);
+    }
+    if (message.imageUrl !== "") {
+      writer.uint32(26).string(message.imageUrl);
+    }
+    if (message.confidence !== 0) {
+      writer.uint32(37).float(message.confidence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PreviewedProduct {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePreviewedProduct();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.productId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.title = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.imageUrl = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 37) {
+              break;
+            }
+
+            message.confidence = reader.float();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseLabelPreview(): LabelPreview {
+  return { label: "", productCount: 0, products: [] };
+}
+
+export const LabelPreview: MessageFns<LabelPreview> = {
+  encode(message: LabelPreview, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.label !== "") {
+      writer.uint32(10).string(message.label);
+    }
+    if (message.productCount !== 0) {
+      writer.uint32(16).uint32(message.productCount);
+    }
+    for (const v of message.products) {
+      PreviewedProduct.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LabelPreview {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLabelPreview();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.productCount = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.products.push(PreviewedProduct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBasePreviewTagsResponse(): PreviewTagsResponse {
+  return { labels: [] };
+}
+
+export const PreviewTagsResponse: MessageFns<PreviewTagsResponse> = {
+  encode(message: PreviewTagsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.labels) {
+      LabelPreview.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PreviewTagsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePreviewTagsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.labels.push(LabelPreview.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListTagsRequest(): ListTagsRequest {
+  return { collection: "", pageToken: "", pageSize: 0 };
+}
+
+export const ListTagsRequest: MessageFns<ListTagsRequest> = {
+  encode(message: ListTagsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.collection !== "") {
+      writer.uint32(10).string(message.collection);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(18).string(message.pageToken);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).uint32(message.pageSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTagsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTagsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.collection = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseProductTagRow(): ProductTagRow {
+  return { productId: "" };
+}
+
+export const ProductTagRow: MessageFns<ProductTagRow> = {
+  encode(message: ProductTagRow, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.productId !== "") {
+      writer.uint32(10).string(message.productId);
+    }
+    if (message.tag !== undefined) {
+      ProductTag.encode(message.tag, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProductTagRow {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProductTagRow();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.productId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tag = ProductTag.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListTagsResponse(): ListTagsResponse {
+  return { rows: [], nextPageToken: "" };
+}
+
+export const ListTagsResponse: MessageFns<ListTagsResponse> = {
+  encode(message: ListTagsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.rows) {
+      ProductTagRow.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTagsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTagsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rows.push(ProductTagRow.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseClassifyProductRequest(): ClassifyProductRequest {
+  return { collection: "", productId: "", labelVectors: [], modelId: "", logitScale: 0 };
+}
+
+export const ClassifyProductRequest: MessageFns<ClassifyProductRequest> = {
+  encode(message: ClassifyProductRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.collection !== "") {
+      writer.uint32(10).string(message.collection);
+    }
+    if (message.productId !== "") {
+      writer.uint32(18).string(message.productId);
+    }
+    for (const v of message.labelVectors) {
+      LabelVector.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.modelId !== "") {
+      writer.uint32(34).string(message.modelId);
+    }
+    if (message.logitScale !== 0) {
+      writer.uint32(45).float(message.logitScale);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClassifyProductRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClassifyProductRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.collection = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.productId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.labelVectors.push(LabelVector.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.modelId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 45) {
+              break;
+            }
+
+            message.logitScale = reader.float();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseLabelProbability(): LabelProbability {
+  return { label: "", probability: 0 };
+}
+
+export const LabelProbability: MessageFns<LabelProbability> = {
+  encode(message: LabelProbability, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.label !== "") {
+      writer.uint32(10).string(message.label);
+    }
+    if (message.probability !== 0) {
+      writer.uint32(21).float(message.probability);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LabelProbability {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLabelProbability();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 21) {
+              break;
+            }
+
+            message.probability = reader.float();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseClassifyProductResponse(): ClassifyProductResponse {
+  return { labels: [] };
+}
+
+export const ClassifyProductResponse: MessageFns<ClassifyProductResponse> = {
+  encode(message: ClassifyProductResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.labels) {
+      LabelProbability.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClassifyProductResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClassifyProductResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.labels.push(LabelProbability.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * SearchService owns the vector store: collections of product image vectors
  * (one per index generation, behind an alias), versioned writes, filtered
@@ -2906,6 +4438,38 @@ export interface SearchServiceClient {
   /** ListCollections describes every collection and the aliases. */
 
   listCollections(request: ListCollectionsRequest, metadata?: Metadata): Observable<ListCollectionsResponse>;
+
+  /**
+   * PutTagging stores a zero-shot taxonomy with its labels' vectors as the
+   * next version and re-tags the live collection from its stored vectors (no
+   * image is fetched or embedded). A taxonomy stored while a re-tag runs is
+   * queued: it starts when the running one ends, and a newer one replaces it.
+   * FAILED_PRECONDITION when the vectors' model is not the collection's.
+   */
+
+  putTagging(request: PutTaggingRequest, metadata?: Metadata): Observable<PutTaggingResponse>;
+
+  /** GetTagging returns the active taxonomy and the re-tag's progress. */
+
+  getTagging(request: GetTaggingRequest, metadata?: Metadata): Observable<GetTaggingResponse>;
+
+  /**
+   * PreviewTags lists, per label of one attribute, the products that would get
+   * it, most confident first: of the active taxonomy, or of one not applied yet.
+   */
+
+  previewTags(request: PreviewTagsRequest, metadata?: Metadata): Observable<PreviewTagsResponse>;
+
+  /** ListTags pages through every stored tag (for a CSV export). */
+
+  listTags(request: ListTagsRequest, metadata?: Metadata): Observable<ListTagsResponse>;
+
+  /**
+   * ClassifyProduct ranks candidate labels for a stored product by the
+   * softmax over the model's logit scale of their cosines with its images.
+   */
+
+  classifyProduct(request: ClassifyProductRequest, metadata?: Metadata): Observable<ClassifyProductResponse>;
 }
 
 /**
@@ -2997,6 +4561,53 @@ export interface SearchServiceController {
     request: ListCollectionsRequest,
     metadata?: Metadata,
   ): Promise<ListCollectionsResponse> | Observable<ListCollectionsResponse> | ListCollectionsResponse;
+
+  /**
+   * PutTagging stores a zero-shot taxonomy with its labels' vectors as the
+   * next version and re-tags the live collection from its stored vectors (no
+   * image is fetched or embedded). A taxonomy stored while a re-tag runs is
+   * queued: it starts when the running one ends, and a newer one replaces it.
+   * FAILED_PRECONDITION when the vectors' model is not the collection's.
+   */
+
+  putTagging(
+    request: PutTaggingRequest,
+    metadata?: Metadata,
+  ): Promise<PutTaggingResponse> | Observable<PutTaggingResponse> | PutTaggingResponse;
+
+  /** GetTagging returns the active taxonomy and the re-tag's progress. */
+
+  getTagging(
+    request: GetTaggingRequest,
+    metadata?: Metadata,
+  ): Promise<GetTaggingResponse> | Observable<GetTaggingResponse> | GetTaggingResponse;
+
+  /**
+   * PreviewTags lists, per label of one attribute, the products that would get
+   * it, most confident first: of the active taxonomy, or of one not applied yet.
+   */
+
+  previewTags(
+    request: PreviewTagsRequest,
+    metadata?: Metadata,
+  ): Promise<PreviewTagsResponse> | Observable<PreviewTagsResponse> | PreviewTagsResponse;
+
+  /** ListTags pages through every stored tag (for a CSV export). */
+
+  listTags(
+    request: ListTagsRequest,
+    metadata?: Metadata,
+  ): Promise<ListTagsResponse> | Observable<ListTagsResponse> | ListTagsResponse;
+
+  /**
+   * ClassifyProduct ranks candidate labels for a stored product by the
+   * softmax over the model's logit scale of their cosines with its images.
+   */
+
+  classifyProduct(
+    request: ClassifyProductRequest,
+    metadata?: Metadata,
+  ): Promise<ClassifyProductResponse> | Observable<ClassifyProductResponse> | ClassifyProductResponse;
 }
 
 export function SearchServiceControllerMethods() {
@@ -3012,6 +4623,11 @@ export function SearchServiceControllerMethods() {
       "swapAlias",
       "dropCollection",
       "listCollections",
+      "putTagging",
+      "getTagging",
+      "previewTags",
+      "listTags",
+      "classifyProduct",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
@@ -3157,6 +4773,70 @@ export const SearchServiceService = {
       Buffer.from(ListCollectionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListCollectionsResponse => ListCollectionsResponse.decode(value),
   },
+  /**
+   * PutTagging stores a zero-shot taxonomy with its labels' vectors as the
+   * next version and re-tags the live collection from its stored vectors (no
+   * image is fetched or embedded). A taxonomy stored while a re-tag runs is
+   * queued: it starts when the running one ends, and a newer one replaces it.
+   * FAILED_PRECONDITION when the vectors' model is not the collection's.
+   */
+  putTagging: {
+    path: "/visualsearch.search.v1.SearchService/PutTagging" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PutTaggingRequest): Buffer => Buffer.from(PutTaggingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PutTaggingRequest => PutTaggingRequest.decode(value),
+    responseSerialize: (value: PutTaggingResponse): Buffer => Buffer.from(PutTaggingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PutTaggingResponse => PutTaggingResponse.decode(value),
+  },
+  /** GetTagging returns the active taxonomy and the re-tag's progress. */
+  getTagging: {
+    path: "/visualsearch.search.v1.SearchService/GetTagging" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetTaggingRequest): Buffer => Buffer.from(GetTaggingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetTaggingRequest => GetTaggingRequest.decode(value),
+    responseSerialize: (value: GetTaggingResponse): Buffer => Buffer.from(GetTaggingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetTaggingResponse => GetTaggingResponse.decode(value),
+  },
+  /**
+   * PreviewTags lists, per label of one attribute, the products that would get
+   * it, most confident first: of the active taxonomy, or of one not applied yet.
+   */
+  previewTags: {
+    path: "/visualsearch.search.v1.SearchService/PreviewTags" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PreviewTagsRequest): Buffer => Buffer.from(PreviewTagsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PreviewTagsRequest => PreviewTagsRequest.decode(value),
+    responseSerialize: (value: PreviewTagsResponse): Buffer => Buffer.from(PreviewTagsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PreviewTagsResponse => PreviewTagsResponse.decode(value),
+  },
+  /** ListTags pages through every stored tag (for a CSV export). */
+  listTags: {
+    path: "/visualsearch.search.v1.SearchService/ListTags" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListTagsRequest): Buffer => Buffer.from(ListTagsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListTagsRequest => ListTagsRequest.decode(value),
+    responseSerialize: (value: ListTagsResponse): Buffer => Buffer.from(ListTagsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListTagsResponse => ListTagsResponse.decode(value),
+  },
+  /**
+   * ClassifyProduct ranks candidate labels for a stored product by the
+   * softmax over the model's logit scale of their cosines with its images.
+   */
+  classifyProduct: {
+    path: "/visualsearch.search.v1.SearchService/ClassifyProduct" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ClassifyProductRequest): Buffer =>
+      Buffer.from(ClassifyProductRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ClassifyProductRequest => ClassifyProductRequest.decode(value),
+    responseSerialize: (value: ClassifyProductResponse): Buffer =>
+      Buffer.from(ClassifyProductResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ClassifyProductResponse => ClassifyProductResponse.decode(value),
+  },
 } as const;
 
 export interface SearchServiceServer extends UntypedServiceImplementation {
@@ -3192,6 +4872,28 @@ export interface SearchServiceServer extends UntypedServiceImplementation {
   dropCollection: handleUnaryCall<DropCollectionRequest, DropCollectionResponse>;
   /** ListCollections describes every collection and the aliases. */
   listCollections: handleUnaryCall<ListCollectionsRequest, ListCollectionsResponse>;
+  /**
+   * PutTagging stores a zero-shot taxonomy with its labels' vectors as the
+   * next version and re-tags the live collection from its stored vectors (no
+   * image is fetched or embedded). A taxonomy stored while a re-tag runs is
+   * queued: it starts when the running one ends, and a newer one replaces it.
+   * FAILED_PRECONDITION when the vectors' model is not the collection's.
+   */
+  putTagging: handleUnaryCall<PutTaggingRequest, PutTaggingResponse>;
+  /** GetTagging returns the active taxonomy and the re-tag's progress. */
+  getTagging: handleUnaryCall<GetTaggingRequest, GetTaggingResponse>;
+  /**
+   * PreviewTags lists, per label of one attribute, the products that would get
+   * it, most confident first: of the active taxonomy, or of one not applied yet.
+   */
+  previewTags: handleUnaryCall<PreviewTagsRequest, PreviewTagsResponse>;
+  /** ListTags pages through every stored tag (for a CSV export). */
+  listTags: handleUnaryCall<ListTagsRequest, ListTagsResponse>;
+  /**
+   * ClassifyProduct ranks candidate labels for a stored product by the
+   * softmax over the model's logit scale of their cosines with its images.
+   */
+  classifyProduct: handleUnaryCall<ClassifyProductRequest, ClassifyProductResponse>;
 }
 
 function longToNumber(int64: { toString(): string }): number {
