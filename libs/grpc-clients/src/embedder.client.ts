@@ -101,7 +101,11 @@ export class EmbedderClient {
    * as noise); empty lists for a tokenizer without one. Tokenizer work only: no batch, no inference.
    */
   async findUnknownWords(texts: readonly string[], options: Pick<EmbedCallOptions, 'deadlineMs' | 'requestId'> = {}): Promise<string[][]> {
-    const response = await this.call<embedderV1.FindUnknownWordsRequest, embedderV1.FindUnknownWordsResponse>('findUnknownWords', { texts: [...texts] }, options);
+    const response = await this.call<embedderV1.FindUnknownWordsRequest, embedderV1.FindUnknownWordsResponse>(
+      'findUnknownWords',
+      { texts: [...texts] },
+      options,
+    );
     if (response.texts.length !== texts.length) {
       throw new EmbedderCallError('findUnknownWords', grpc.status.INTERNAL, `malformed response: ${response.texts.length} answers for ${texts.length} texts`);
     }
