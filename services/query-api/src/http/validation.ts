@@ -54,9 +54,10 @@ export const ValidBody = (schema: z.ZodType): ParameterDecorator => validBody({ 
 export const ValidParam = (name: string, schema: z.ZodType): ParameterDecorator => validParam({ zodSchema: schema, name });
 
 const validSearchQuery = createParamDecorator(({ zodSchema: schema }: SchemaHolder, context: ExecutionContext) => {
-  const { rest, tags, problems } = takeTagFilter(context.switchToHttp().getRequest<Request>().query as Record<string, unknown>);
+  const { rest, tags, problems } = takeTagFilter(context.switchToHttp().getRequest<Request>().query);
   if (problems.length > 0) throw new InvalidRequestError('invalid_parameter', problems.join('; '));
-  return { ...parseInput(schema, rest, 'query'), ...(tags ? { tags } : {}) };
+  const parsed = parseInput(schema, rest, 'query') as Record<string, unknown>;
+  return tags ? { ...parsed, tags } : parsed;
 });
 
 /** `@ValidSearchQuery(schema) query: z.output<typeof schema> & { tags?: TagFilter }`: a search's query with its `tag.<attribute>` filters. */
