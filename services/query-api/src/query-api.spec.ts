@@ -420,7 +420,9 @@ describe('query API HTTP layer', () => {
           .filter((parameter) => parameter.in === 'query')
           .map((parameter) => parameter.name)
           .sort();
-      expect(inQuery(search)).toEqual(['brand', 'category', 'inStock', 'limit', 'maxPrice', 'minPrice', 'mode', 'offset', 'q', 'sort', 'tag.{attribute}'].sort());
+      expect(inQuery(search)).toEqual(
+        ['brand', 'category', 'inStock', 'limit', 'maxPrice', 'minPrice', 'mode', 'offset', 'q', 'sort', 'tag.{attribute}'].sort(),
+      );
       const parameter = (name: string) => search.parameters.find((candidate: { name: string }) => candidate.name === name);
       expect(parameter('q').schema).toMatchObject({ minLength: 1, maxLength: 12_000 });
       expect(parameter('mode').schema).toMatchObject({ enum: ['hybrid', 'vector', 'keyword'], default: 'hybrid' });
