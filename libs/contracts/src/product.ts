@@ -67,6 +67,8 @@ export interface ProductWithImageVectors {
    * sent by ingestion); they replace the stored ones. Unset means none.
    */
   tags?: ProductTag[];
+  /** The taxonomy version `tags` come from; set with them. */
+  tagsVersion?: number;
 }
 
 /** A stored product as read back: its data, its indexed images and the images its last write recorded as failed. */

@@ -4,9 +4,12 @@
  * collections are the platform's vocabulary (`@vsearch/contracts`), re-exported
  * here for the store's modules.
  */
-import { PRODUCTS_ALIAS, type SearchFilter } from '@vsearch/contracts';
+import { PRODUCTS_ALIAS, type ProductTag, type SearchFilter } from '@vsearch/contracts';
 
 export type {
+  ActiveTagging,
+  ProductTag,
+  TaggingInput,
   CollectionInfo,
   FacetCount,
   FailedImage,
@@ -35,6 +38,31 @@ export const SEARCH_LIMITS = Object.freeze({
   /** Number of values returned per facet. */
   facetValues: 20,
 });
+
+/** A live product as a scan returns it, for re-tagging from stored vectors and tag exports. */
+export interface ScannedProduct {
+  productId: string;
+  title: string;
+  /** Its first image's URL (empty when it has none). */
+  imageUrl: string;
+  tags: ProductTag[];
+  /** Taxonomy version of its tags (0: never tagged). */
+  tagsVersion: number;
+  /** Unit image vectors, when the scan asked for them; else empty. */
+  vectors: Float32Array[];
+}
+
+/** One page of a scan; `cursor` is absent on the last page. */
+export interface ProductScanPage {
+  products: ScannedProduct[];
+  cursor?: string;
+}
+
+/** New tags for one product (a re-tag: vectors and data untouched). */
+export interface ProductTagsUpdate {
+  productId: string;
+  tags: ProductTag[];
+}
 
 export interface SimilarQuery {
   collection?: string;

@@ -62,6 +62,11 @@ export function assertValidFilter(filter: SearchFilter | undefined): void {
       throw invalid(`filter ${name} must be a list of strings`);
     }
   }
+  for (const [attribute, labels] of Object.entries(filter.tags ?? {})) {
+    if (!Array.isArray(labels) || labels.length === 0 || labels.some((label) => typeof label !== 'string' || label.length === 0)) {
+      throw invalid(`filter tag.${attribute} must be a list of one or more labels`);
+    }
+  }
 }
 
 export function assertValidProductId(productId: string): void {

@@ -35,8 +35,31 @@
  *   nothing matched. `sort` orders what matched by relevance, price (ties by
  *   relevance) or `updatedAt` (newest first, undated last), then pages with
  *   offset/limit. Photo search and `similarToProduct` are vector-only.
+ * - Zero-shot tags (libs/zero-shot) are stored with the product: an upsert
+ *   carries the tags the search service computed (replacing the stored ones),
+ *   `setProductTags` replaces them without touching vectors or data (skipping
+ *   products tagged with a newer taxonomy version), attribute updates keep
+ *   them, deletes drop them. Tag filters (labels of an attribute OR'ed,
+ *   attributes AND'ed) and tag facets work like the other filters and facets,
+ *   and tag labels are words of the keyword ranking.
+ * - The active tagging (taxonomy, label vectors, model id) is one per store,
+ *   durable and seen by every replica; it applies to the collections of its
+ *   model, so a new generation of the same model inherits it.
  */
-import type { CollectionInfo, ProductData, ProductWithImageVectors, SearchQuery, SearchPage, SimilarQuery, StoredProduct, WriteOutcome } from './types';
+import type {
+  ActiveTagging,
+  CollectionInfo,
+  ProductData,
+  ProductScanPage,
+  ProductTagsUpdate,
+  ProductWithImageVectors,
+  SearchQuery,
+  SearchPage,
+  SimilarQuery,
+  StoredProduct,
+  TaggingInput,
+  WriteOutcome,
+} from './types';
 
 export abstract class VectorStore {
   /** Opens connections or loads persisted data; resolves when the store can serve. */
@@ -77,4 +100,22 @@ export abstract class VectorStore {
 
   /** Every collection, oldest generation first, with its aliases. */
   abstract listCollections(): Promise<CollectionInfo[]>;
+
+  /** One collection (an alias resolved) with its counts and model. */
+  abstract describeCollection(collection: string | undefined): Promise<CollectionInfo>;
+
+  /** The active tagging, or undefined before the first one is saved. */
+  abstract readTagging(): Promise<ActiveTagging | undefined>;
+
+  /** Stores a tagging durably as the next taxonomy version (1, 2, ...) and returns it. */
+  abstract saveTagging(input: TaggingInput): Promise<ActiveTagging>;
+
+  /** Replaces products' tags with ones of `taxonomyVersion`, keeping vectors and data; returns how many were set. */
+  abstract setProductTags(collection: string | undefined, updates: ProductTagsUpdate[], taxonomyVersion: number): Promise<number>;
+
+  /** A live product's unit image vectors, or undefined when it is not stored. */
+  abstract getProductVectors(collection: string | undefined, productId: string): Promise<Float32Array[] | undefined>;
+
+  /** Live products in a stable order, a page at a time, with their unit image vectors when asked. */
+  abstract scanProducts(collection: string | undefined, page: { cursor?: string; limit: number; withVectors: boolean }): Promise<ProductScanPage>;
 }

@@ -17,6 +17,7 @@ import { EmbeddedVectorStore, QdrantVectorStore, type VectorStore } from '@vsear
 import { loadSearchConfig, type SearchConfig, type SearchConfigOverrides } from './config';
 import { SearchGrpcHandler } from './grpc/search.grpc-handler';
 import { SearchMetrics } from './metrics/search.metrics';
+import { TaggingService } from './services/tagging.service';
 
 export { loadSearchConfig, searchEnvSchema, type SearchConfig, type SearchConfigOverrides, type SearchEnv } from './config';
 
@@ -39,7 +40,9 @@ export async function startSearchService(overrides: SearchConfigOverrides = {}, 
   const registry = createMetricsRegistry('search');
   const metrics = new SearchMetrics(registry, store);
 
-  const handler = new SearchGrpcHandler(store, metrics, log);
+  const tagging = new TaggingService(store, metrics, log);
+  await tagging.open();
+  const handler = new SearchGrpcHandler(store, tagging, metrics, log);
 
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   let server: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
@@ -72,6 +75,7 @@ export async function startSearchService(overrides: SearchConfigOverrides = {}, 
       closing ??= (async () => {
         grpcServer.setServing(false);
         await grpcServer.shutdown(config.grpc.shutdownGraceMs);
+        await tagging.close();
         await store.close();
         await runningMetrics.close();
         log.info('search stopped');

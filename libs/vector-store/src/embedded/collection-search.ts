@@ -129,5 +129,6 @@ function toHit(collection: EmbeddedCollection, candidate: Candidate, vector: Flo
     ...(candidate.keywordScore !== undefined ? { keywordScore: candidate.keywordScore } : {}),
     matchedImageId: image.imageId,
     matchedImageUrl: image.imageUrl,
+    ...(collection.tagsAt(candidate.ordinal).length > 0 ? { tags: collection.tagsAt(candidate.ordinal).map((tag) => ({ ...tag })) } : {}),
   };
 }

@@ -21,7 +21,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { crc32 } from 'node:zlib';
-import type { FailedImage, ProductData, ImageRef } from '../types';
+import type { FailedImage, ProductData, ImageRef, ProductTag } from '../types';
 import type { CollectionMeta, EmbeddedCollection, ProductSnapshot } from './embedded-collection';
 
 /**
@@ -32,18 +32,30 @@ export interface LoggedUpsert {
   product: ProductData;
   images: ImageRef[];
   failedImages?: FailedImage[];
+  /** Zero-shot tags computed at upsert, with the taxonomy version; absent when untagged. */
+  tags?: ProductTag[];
+  tagsVersion?: number;
+}
+
+/** Products' new zero-shot tags of one taxonomy version (a re-tag), vectors untouched. */
+export interface LoggedTags {
+  op: 'tags';
+  taxonomyVersion: number;
+  products: Array<{ productId: string; tags: ProductTag[] }>;
 }
 
 /** One applied write, as logged. */
 export type LoggedWrite =
   | { op: 'upsert'; products: LoggedUpsert[]; vectors: Float32Array[][] }
   | { op: 'update'; products: ProductData[] }
-  | { op: 'delete'; productId: string; version: number };
+  | { op: 'delete'; productId: string; version: number }
+  | LoggedTags;
 
 type LoggedHeader =
   | { op: 'upsert'; seq: number; products: LoggedUpsert[] }
   | { op: 'update'; seq: number; products: ProductData[] }
-  | { op: 'delete'; seq: number; productId: string; version: number };
+  | { op: 'delete'; seq: number; productId: string; version: number }
+  | (LoggedTags & { seq: number });
 
 const SNAPSHOT_MIN_LOG_BYTES = 64 * 1024 * 1024;
 
@@ -228,6 +240,8 @@ function encodeFrame(write: LoggedWrite, seq: number): Buffer {
     vectorBytes = write.vectors.flat().map((vector) => Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
   } else if (write.op === 'update') {
     header = { op: 'update', seq, products: write.products };
+  } else if (write.op === 'tags') {
+    header = { ...write, seq };
   } else {
     header = { op: 'delete', seq, productId: write.productId, version: write.version };
   }

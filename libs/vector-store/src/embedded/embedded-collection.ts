@@ -8,7 +8,8 @@
  * interleave with it) and alias swaps never race a running search.
  */
 import { availableParallelism } from 'node:os';
-import { PRICE_BANDS, priceBandOf } from '@vsearch/contracts';
+import { PRICE_BANDS, priceBandOf, type ProductTag, type TagFacets } from '@vsearch/contracts';
+import type { LexicalProductText } from '../lexical/lexical-fields';
 import { MiniSearchLexicalIndex } from '../lexical/minisearch.lexical-index';
 import {
   SEARCH_LIMITS,
@@ -16,6 +17,7 @@ import {
   type FailedImage,
   type ProductData,
   type ImageRef,
+  type ScannedProduct,
   type SearchFacets,
   type SearchFilter,
   type StoredProduct,
@@ -90,6 +92,10 @@ interface ProductEntry {
   /** Images the last upsert could not index; empty for a tombstone. */
   failedImages: FailedImage[];
   categoryCodes: Int32Array;
+  /** Zero-shot tags; empty for a tombstone. */
+  tags: ProductTag[];
+  /** Taxonomy version of the last tagging (0: never tagged): an older one is not applied over it. */
+  tagsVersion: number;
 }
 
 /** A stored product as the snapshot writes it. */
@@ -100,6 +106,9 @@ export interface ProductSnapshot {
   images: ImageRef[];
   /** Written only when there are some; absent in snapshots taken before failed images were recorded. */
   failedImages?: FailedImage[];
+  /** Written only once the product was tagged; absent in snapshots taken before tagging existed. */
+  tags?: ProductTag[];
+  tagsVersion?: number;
 }
 
 interface CompiledFilter {
@@ -160,6 +169,8 @@ export class EmbeddedCollection {
   /** Upper bound of images per product ever stored, for exact grouping (see `topPoints`). */
   private maxImagesPerProduct = 1;
 
+  /** Ordinals per tag key (`attribute=label`), for tag filters. */
+  private readonly tagMembers = new Map<string, Set<number>>();
   private readonly brandCodes = new Map<string, number>();
   private readonly categoryCodes = new Map<string, number>();
   private readonly brandNames: string[] = [];
@@ -214,7 +225,53 @@ export class EmbeddedCollection {
       product: entry.data,
       images: entry.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
       failedImages: entry.failedImages.map((failed) => ({ ...failed })),
+      ...(entry.tags.length > 0 ? { tags: entry.tags.map((tag) => ({ ...tag })) } : {}),
     };
+  }
+
+  /** A live product's tags by ordinal (empty when it has none). */
+  tagsAt(ordinal: number): ProductTag[] {
+    return this.entries[ordinal].tags;
+  }
+
+  /**
+   * Live products in ordinal order from `start`, for re-tagging and exports: at most `limit`, with
+   * their unit image vectors when asked (views into the store: copy before keeping them).
+   */
+  productsFrom(start: number, limit: number, withVectors: boolean): { products: ScannedProduct[]; next?: number } {
+    const products: ScannedProduct[] = [];
+    let ordinal = Math.max(0, start);
+    for (; ordinal < this.entries.length && products.length < limit; ordinal++) {
+      const entry = this.entries[ordinal];
+      if (!entry.data) continue;
+      products.push({
+        productId: entry.productId,
+        title: entry.data.title,
+        imageUrl: entry.images[0]?.imageUrl ?? '',
+        tags: entry.tags,
+        tagsVersion: entry.tagsVersion,
+        vectors: withVectors ? entry.images.map(({ slot }) => this.vectors.subarray(slot * this.dimension, (slot + 1) * this.dimension)) : [],
+      });
+    }
+    return { products, ...(ordinal < this.entries.length ? { next: ordinal } : {}) };
+  }
+
+  /** The taxonomy version a product was last tagged with (0: never), or undefined when it is not live. */
+  tagsVersionOf(productId: string): number | undefined {
+    const entry = this.byId.get(productId);
+    return entry?.data ? entry.tagsVersion : undefined;
+  }
+
+  /** Replaces a live product's tags, keeping its data and vectors; a tombstone or unknown product is left alone. */
+  applyTags(productId: string, tags: ProductTag[], taxonomyVersion: number): void {
+    const entry = this.byId.get(productId);
+    if (!entry?.data) return;
+    this.lexical.upsert(productId, lexicalTextOf(entry.data, tags), lexicalTextOf(entry.data, entry.tags));
+    this.dataVersion++;
+    this.removeTagMembers(entry);
+    entry.tags = tags;
+    entry.tagsVersion = taxonomyVersion;
+    this.addTagMembers(entry);
   }
 
   /** Unit vectors of a stored product's images. */
@@ -225,10 +282,18 @@ export class EmbeddedCollection {
   }
 
   /** Stores a product with its (unit) image vectors and failed images, replacing any stored images and failures. */
-  applyUpsert(product: ProductData, images: ImageRef[], vectors: Float32Array[], failedImages: FailedImage[] = []): void {
+  applyUpsert(
+    product: ProductData,
+    images: ImageRef[],
+    vectors: Float32Array[],
+    failedImages: FailedImage[] = [],
+    tags: ProductTag[] = [],
+    tagsVersion = 0,
+  ): void {
     const entry = this.entryFor(product.productId);
     this.releaseImages(entry);
-    this.setData(entry, product);
+    this.setData(entry, product, tags);
+    entry.tagsVersion = tagsVersion;
     entry.failedImages = failedImages;
     entry.images = images.map((image, i) => {
       this.maxCodeScale = Math.max(this.maxCodeScale, maxAbs(vectors[i]) / 127);
@@ -247,16 +312,17 @@ export class EmbeddedCollection {
   applyAttributeUpdate(product: ProductData): void {
     const entry = this.byId.get(product.productId);
     if (!entry?.data) return;
-    this.setData(entry, product);
+    this.setData(entry, product, entry.tags);
   }
 
   /** Removes a product's images and data, keeping a tombstone with the delete's version. */
   applyDelete(productId: string, version: number): void {
     const entry = this.entryFor(productId);
-    if (entry.data) this.lexical.remove(productId, entry.data);
+    if (entry.data) this.lexical.remove(productId, lexicalTextOf(entry.data, entry.tags));
     this.releaseImages(entry);
     this.clearData(entry);
     entry.failedImages = [];
+    entry.tagsVersion = 0;
     entry.version = version;
   }
 
@@ -550,7 +616,13 @@ export class EmbeddedCollection {
     const bandCounts = new Map<string, number>();
     let inStock = 0;
     let outOfStock = 0;
+    const tagCounts = new Map<string, Map<string, number>>();
     for (const ordinal of ordinals) {
+      for (const { attribute, label } of this.entries[ordinal].tags) {
+        let labels = tagCounts.get(attribute);
+        if (!labels) tagCounts.set(attribute, (labels = new Map()));
+        labels.set(label, (labels.get(label) ?? 0) + 1);
+      }
       for (const code of this.entries[ordinal].categoryCodes) categoryCounts.set(code, (categoryCounts.get(code) ?? 0) + 1);
       const brand = this.brand[ordinal];
       if (brand >= 0) brandCounts.set(brand, (brandCounts.get(brand) ?? 0) + 1);
@@ -568,6 +640,7 @@ export class EmbeddedCollection {
       brands: topFacets(brandCounts, this.brandNames),
       priceBands: PRICE_BANDS.flatMap(({ value }) => (bandCounts.has(value) ? [{ value, count: bandCounts.get(value)! }] : [])),
       stock: stock.filter((facet) => facet.count > 0).sort((a, b) => b.count - a.count),
+      ...(tagCounts.size > 0 ? { tags: tagFacetsOf(tagCounts) } : {}),
     };
   }
 
@@ -581,6 +654,7 @@ export class EmbeddedCollection {
           data: entry.data,
           images: entry.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
           ...(entry.failedImages.length > 0 ? { failedImages: entry.failedImages } : {}),
+          ...(entry.tagsVersion > 0 ? { tags: entry.tags, tagsVersion: entry.tagsVersion } : {}),
         },
         vectors: entry.images.map(({ slot }) => this.vectors.subarray(slot * this.dimension, (slot + 1) * this.dimension)),
         lists: entry.images.map(({ slot }) => this.index?.listOf(slot) ?? -1),
@@ -604,7 +678,7 @@ export class EmbeddedCollection {
     }
     const index = this.index;
     this.index = undefined;
-    this.applyUpsert(snapshot.data, snapshot.images, vectors, snapshot.failedImages ?? []);
+    this.applyUpsert(snapshot.data, snapshot.images, vectors, snapshot.failedImages ?? [], snapshot.tags ?? [], snapshot.tagsVersion ?? 0);
     this.index = index;
     if (index) {
       for (const [i, image] of this.byId.get(snapshot.productId)!.images.entries()) {
@@ -661,6 +735,19 @@ export class EmbeddedCollection {
         candidates = sets;
       }
     }
+    const wantedTags = Object.entries(filter?.tags ?? {}).map(([attribute, labels]) => {
+      const members = labels.flatMap((label) => {
+        const set = this.tagMembers.get(tagKey(attribute, label));
+        return set ? [set] : [];
+      });
+      const size = members.reduce((sum, set) => sum + set.size, 0);
+      if (size <= estimate) {
+        estimate = size;
+        candidates = members;
+      }
+      return members;
+    });
+    const hasTags = (ordinal: number) => wantedTags.every((members) => members.some((set) => set.has(ordinal)));
     const minPrice = filter?.minPrice ?? -Infinity;
     const maxPrice = filter?.maxPrice ?? Infinity;
     const stock = filter?.inStock === undefined ? -1 : filter.inStock ? 1 : 0;
@@ -676,14 +763,25 @@ export class EmbeddedCollection {
       price[ordinal] <= maxPrice &&
       (stock < 0 || inStock[ordinal] === stock) &&
       (wantedBrands === null || wantedBrands.has(brand[ordinal])) &&
-      (wantedCategories === null || hasCategory(ordinal, wantedCategories));
+      (wantedCategories === null || hasCategory(ordinal, wantedCategories)) &&
+      (wantedTags.length === 0 || hasTags(ordinal));
     return { matches, estimate, candidates: candidates && unionOf(candidates) };
   }
 
   private entryFor(productId: string): ProductEntry {
     let entry = this.byId.get(productId);
     if (!entry) {
-      entry = { ordinal: this.entries.length, productId, version: 0, data: null, images: [], failedImages: [], categoryCodes: new Int32Array(0) };
+      entry = {
+        ordinal: this.entries.length,
+        productId,
+        version: 0,
+        data: null,
+        images: [],
+        failedImages: [],
+        categoryCodes: new Int32Array(0),
+        tags: [],
+        tagsVersion: 0,
+      };
       this.entries.push(entry);
       this.byId.set(productId, entry);
       this.ensureProductCapacity(this.entries.length);
@@ -692,9 +790,11 @@ export class EmbeddedCollection {
     return entry;
   }
 
-  private setData(entry: ProductEntry, product: ProductData): void {
-    this.lexical.upsert(product.productId, product, entry.data ?? undefined);
+  private setData(entry: ProductEntry, product: ProductData, tags: ProductTag[]): void {
+    this.lexical.upsert(product.productId, lexicalTextOf(product, tags), entry.data ? lexicalTextOf(entry.data, entry.tags) : undefined);
     this.clearData(entry);
+    entry.tags = tags;
+    this.addTagMembers(entry);
     this.dataVersion++;
     entry.data = product;
     entry.version = product.version;
@@ -717,11 +817,31 @@ export class EmbeddedCollection {
     const o = entry.ordinal;
     if (this.brand[o] >= 0) this.brandMembers[this.brand[o]].delete(o);
     for (const code of entry.categoryCodes) this.categoryMembers[code].delete(o);
+    this.removeTagMembers(entry);
+    entry.tags = [];
     this.brand[o] = -1;
     entry.categoryCodes = new Int32Array(0);
     entry.data = null;
     this.live[o] = 0;
     this.liveProducts--;
+  }
+
+  private addTagMembers(entry: ProductEntry): void {
+    for (const { attribute, label } of entry.tags) {
+      const key = tagKey(attribute, label);
+      let members = this.tagMembers.get(key);
+      if (!members) this.tagMembers.set(key, (members = new Set()));
+      members.add(entry.ordinal);
+    }
+  }
+
+  private removeTagMembers(entry: ProductEntry): void {
+    for (const { attribute, label } of entry.tags) {
+      const key = tagKey(attribute, label);
+      const members = this.tagMembers.get(key);
+      members?.delete(entry.ordinal);
+      if (members?.size === 0) this.tagMembers.delete(key);
+    }
   }
 
   private releaseImages(entry: ProductEntry): void {
@@ -774,6 +894,27 @@ export class EmbeddedCollection {
     }
     return code;
   }
+}
+
+/** The key of a tag in the filter's inverted lists, as Qdrant's `tag_keys` payload writes it. */
+function tagKey(attribute: string, label: string): string {
+  return `${attribute}=${label}`;
+}
+
+/** What keyword search reads of a product: its catalog text and its tag labels. */
+function lexicalTextOf(product: ProductData, tags: readonly ProductTag[]): LexicalProductText {
+  return tags.length === 0 ? product : { ...product, tags: tags.map((tag) => tag.label) };
+}
+
+function tagFacetsOf(counts: Map<string, Map<string, number>>): TagFacets {
+  const facets: TagFacets = {};
+  for (const [attribute, labels] of [...counts.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    facets[attribute] = [...labels.entries()]
+      .map(([value, count]) => ({ value, count }))
+      .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
+      .slice(0, SEARCH_LIMITS.facetValues);
+  }
+  return facets;
 }
 
 function* unionOf(sets: Set<number>[]): Generator<number> {

@@ -11,6 +11,9 @@
  * process. One process owns a data directory (the search service is the only
  * writer; a second instance on the same directory is not supported).
  *
+ * The active zero-shot tagging (taxonomy, label vectors, model id) is `<dir>/tagging.json`, rewritten
+ * atomically like `state.json`: one process owns the directory, so that is where every reader is.
+ *
  * Why our own engine and not @lancedb/lancedb: the store must keep per-product
  * tombstones, group image points per product, count facets over products and
  * swap aliases atomically, none of which LanceDB offers natively (each would
@@ -34,8 +37,12 @@ import {
 import { canonicalFailedImages, canonicalProduct } from '../product-data';
 import { SerialQueue } from '../serial-queue';
 import type {
+  ActiveTagging,
   CollectionInfo,
   ProductData,
+  ProductScanPage,
+  ProductTagsUpdate,
+  TaggingInput,
   ProductWithImageVectors,
   SearchHit,
   SearchQuery,
@@ -88,6 +95,7 @@ export class EmbeddedVectorStore extends VectorStore {
   private lastGeneration = 0;
   private readonly admin = new SerialQueue();
   private readonly indexOptions: EmbeddedIndexOptions;
+  private tagging: ActiveTagging | undefined;
   private state: 'new' | 'open' | 'closed' = 'new';
 
   constructor(private readonly options: EmbeddedVectorStoreOptions = {}) {
@@ -101,6 +109,7 @@ export class EmbeddedVectorStore extends VectorStore {
     if (dir) {
       await fsp.mkdir(path.join(dir, 'collections'), { recursive: true });
       const state = await readState(dir);
+      this.tagging = await readTagging(dir);
       this.lastGeneration = state.lastGeneration;
       for (const name of await fsp.readdir(path.join(dir, 'collections'))) {
         const collectionDir = path.join(dir, 'collections', name);
@@ -147,10 +156,12 @@ export class EmbeddedVectorStore extends VectorStore {
         op: 'upsert',
         products: applied.map((i) => {
           const failedImages = canonicalFailedImages(products[i].failedImages);
+          const { tags, tagsVersion } = products[i];
           return {
             product: canonicalProduct(products[i].product),
             images: products[i].images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl: imageUrl ?? '' })),
             ...(failedImages.length > 0 ? { failedImages } : {}),
+            ...(tagsVersion ? { tags: tags ?? [], tagsVersion } : {}),
           };
         }),
         vectors: applied.map((i) => vectors[i]),
@@ -320,6 +331,65 @@ export class EmbeddedVectorStore extends VectorStore {
       .sort((a, b) => compareCollectionNames(a.name, b.name));
   }
 
+  async describeCollection(collection: string | undefined): Promise<CollectionInfo> {
+    const { collection: target } = this.resolve(collection);
+    const info = (await this.listCollections()).find((candidate) => candidate.name === target.meta.name);
+    if (!info) throw VectorStoreError.notFound(`collection ${target.meta.name} was dropped`);
+    return info;
+  }
+
+  async readTagging(): Promise<ActiveTagging | undefined> {
+    this.assertOpen();
+    return this.tagging;
+  }
+
+  async saveTagging(input: TaggingInput): Promise<ActiveTagging> {
+    this.assertOpen();
+    return this.admin.run(async () => {
+      const tagging: ActiveTagging = {
+        taxonomy: { ...input.taxonomy, version: (this.tagging?.taxonomy.version ?? 0) + 1, createdAt: new Date().toISOString() },
+        modelId: input.modelId,
+        logitScale: input.logitScale,
+        labelVectors: input.labelVectors.map(({ attribute, label, vector }) => ({ attribute, label, vector: Float32Array.from(vector) })),
+      };
+      if (this.options.dir) await writeFileAtomically(path.join(this.options.dir, TAGGING_FILE), serialiseTagging(tagging));
+      this.tagging = tagging;
+      return tagging;
+    });
+  }
+
+  async setProductTags(collection: string | undefined, updates: ProductTagsUpdate[], taxonomyVersion: number): Promise<number> {
+    const open = this.resolve(collection);
+    if (!Number.isInteger(taxonomyVersion) || taxonomyVersion < 1)
+      throw VectorStoreError.invalidArgument(`taxonomy version must be a positive integer, got ${taxonomyVersion}`);
+    let applied = 0;
+    await this.write(open, () => {
+      const products = updates.filter(({ productId }) => {
+        const stored = open.collection.tagsVersionOf(productId);
+        return stored !== undefined && stored <= taxonomyVersion;
+      });
+      applied = products.length;
+      return { outcomes: [], write: products.length > 0 ? { op: 'tags', taxonomyVersion, products } : undefined };
+    });
+    return applied;
+  }
+
+  async getProductVectors(collection: string | undefined, productId: string): Promise<Float32Array[] | undefined> {
+    const { collection: target } = this.resolve(collection);
+    assertValidProductId(productId);
+    const vectors = target.productVectors(productId);
+    return vectors.length > 0 ? vectors : undefined;
+  }
+
+  async scanProducts(collection: string | undefined, page: { cursor?: string; limit: number; withVectors: boolean }): Promise<ProductScanPage> {
+    const { collection: target } = this.resolve(collection);
+    const start = page.cursor === undefined ? 0 : Number(page.cursor);
+    if (!Number.isInteger(start) || start < 0)
+      throw VectorStoreError.invalidArgument(`scan cursor ${JSON.stringify(page.cursor)} is not one this store returned`);
+    const { products, next } = target.productsFrom(start, page.limit, page.withVectors);
+    return { products, ...(next === undefined ? {} : { cursor: String(next) }) };
+  }
+
   /** Changes a collection's index settings at run time (benchmarks, operators); returns its IVF list count (0: every search scans all points). */
   tuneIndex(collection: string | undefined, options: Partial<Omit<EmbeddedIndexOptions, 'quantized'>>): number {
     const { collection: target } = this.resolve(collection);
@@ -372,9 +442,46 @@ export class EmbeddedVectorStore extends VectorStore {
   }
 }
 
+const TAGGING_FILE = 'tagging.json';
+
+function serialiseTagging(tagging: ActiveTagging): string {
+  return JSON.stringify({
+    ...tagging,
+    labelVectors: tagging.labelVectors.map(({ attribute, label, vector }) => ({
+      attribute,
+      label,
+      vector: Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64'),
+    })),
+  });
+}
+
+async function readTagging(dir: string): Promise<ActiveTagging | undefined> {
+  let text: string;
+  try {
+    text = await fsp.readFile(path.join(dir, TAGGING_FILE), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const stored = JSON.parse(text) as Omit<ActiveTagging, 'labelVectors'> & { labelVectors: Array<{ attribute: string; label: string; vector: string }> };
+  return {
+    ...stored,
+    labelVectors: stored.labelVectors.map(({ attribute, label, vector }) => {
+      const bytes = Buffer.from(vector, 'base64');
+      const floats = new Float32Array(bytes.length / 4);
+      new Uint8Array(floats.buffer).set(bytes);
+      return { attribute, label, vector: floats };
+    }),
+  };
+}
+
 function applyWrite(collection: EmbeddedCollection, write: LoggedWrite): void {
   if (write.op === 'upsert') {
-    write.products.forEach(({ product, images, failedImages }, i) => collection.applyUpsert(product, images, write.vectors[i], failedImages ?? []));
+    write.products.forEach(({ product, images, failedImages, tags, tagsVersion }, i) =>
+      collection.applyUpsert(product, images, write.vectors[i], failedImages ?? [], tags ?? [], tagsVersion ?? 0),
+    );
+  } else if (write.op === 'tags') {
+    for (const { productId, tags } of write.products) collection.applyTags(productId, tags, write.taxonomyVersion);
   } else if (write.op === 'update') {
     for (const product of write.products) collection.applyAttributeUpdate(product);
   } else {

@@ -17,8 +17,13 @@ describe(lexicalTextByField.name, () => {
       categories: 'apparel\nT Shirts',
       attributes: 'navy blue\nstriped',
       description: 'Soft cotton.',
+      tags: '',
     });
     expect(Object.keys(lexicalTextByField(product)).sort()).toEqual([...LEXICAL_FIELD_NAMES].sort());
+  });
+
+  it('indexes zero-shot tag labels one per line', () => {
+    expect(lexicalTextByField({ ...product, tags: ['striped', 'navy blue'] }).tags).toBe('striped\nnavy blue');
   });
 
   it('orders attribute values by attribute name, so key order does not change the text', () => {

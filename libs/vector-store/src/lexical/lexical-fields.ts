@@ -17,6 +17,8 @@ export const LEXICAL_FIELDS = Object.freeze([
   Object.freeze({ name: 'categories', boost: 1.5 }),
   Object.freeze({ name: 'attributes', boost: 1 }),
   Object.freeze({ name: 'description', boost: 1 }),
+  // zero-shot tag labels ("striped"): words describing the photo that the catalog may not have
+  Object.freeze({ name: 'tags', boost: 1 }),
 ] as const);
 
 export type LexicalFieldName = (typeof LEXICAL_FIELDS)[number]['name'];
@@ -35,6 +37,8 @@ export interface LexicalProductText {
   description: string;
   categories: readonly string[];
   attributes: Readonly<Record<string, string>>;
+  /** Labels of the product's zero-shot tags; absent means none. */
+  tags?: readonly string[];
 }
 
 /**
@@ -50,6 +54,7 @@ export function lexicalTextByField(product: LexicalProductText): Record<LexicalF
     categories: requireStrings(product.categories, 'categories').join('\n'),
     attributes: attributeValues(product.attributes).join('\n'),
     description: requireString(product.description, 'description'),
+    tags: requireStrings(product.tags ?? [], 'tags').join('\n'),
   };
 }
 

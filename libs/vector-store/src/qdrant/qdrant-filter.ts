@@ -19,6 +19,8 @@ export const PAYLOAD = Object.freeze({
   updatedAt: 'updatedAt',
   /** The product's distinct analyzed terms (image points): what keyword matching requires words in. */
   terms: 'terms',
+  /** The product's zero-shot tags as `attribute=label` keywords, for tag filters. */
+  tagKeys: 'tag_keys',
 });
 
 export const match = (key: string, value: string | boolean): Condition => ({ key, match: { value } });
@@ -31,6 +33,10 @@ export function filterConditions(filter: SearchFilter | undefined): Condition[] 
     conditions.push({ key: PAYLOAD.price, range: { gte: filter.minPrice ?? null, lte: filter.maxPrice ?? null } });
   }
   if (filter?.inStock !== undefined) conditions.push(match(PAYLOAD.inStock, filter.inStock));
+  // one condition per attribute (AND), its labels in one `any` (OR)
+  for (const [attribute, labels] of Object.entries(filter?.tags ?? {})) {
+    conditions.push({ key: PAYLOAD.tagKeys, match: { any: labels.map((label) => `${attribute}=${label}`) } });
+  }
   return conditions;
 }
 

@@ -115,8 +115,10 @@ import { canonicalFailedImages, canonicalProduct } from '../product-data';
 import { resolveSearch } from '../search-mode';
 import { KeyedSerialQueue } from '../serial-queue';
 import {
+  type ActiveTagging,
   type CollectionInfo,
   type FailedImage,
+  type ProductScanPage,
   type ProductData,
   type ImageRef,
   type ProductWithImageVectors,
@@ -142,6 +144,10 @@ import {
 import { VectorStore } from '../vector-store.port';
 import { decideAttributeUpdate, decideDelete, decideUpsert, type StoredVersion } from '../versioning';
 import { imagePointId, recordPointId } from './point-ids';
+
+const TAGGING_UNSUPPORTED = VectorStoreError.failedPrecondition(
+  'zero-shot tagging is not available with the Qdrant store yet; run the embedded store to use it',
+);
 import { bestScoreByProduct, facetsOfMatches, matchedProducts, sortedMatches, type MatchedProduct, type RankedPoint } from './matched-products';
 import { PAYLOAD, imageFilter, match, productRecordFilter } from './qdrant-filter';
 
@@ -559,6 +565,37 @@ export class QdrantVectorStore extends VectorStore {
       }),
     );
     return infos.sort((a, b) => compareCollectionNames(a.name, b.name));
+  }
+
+  async describeCollection(collection: string | undefined): Promise<CollectionInfo> {
+    const { name } = await this.resolve(collection);
+    const info = (await this.listCollections()).find((candidate) => candidate.name === name);
+    if (!info) throw VectorStoreError.notFound(`collection "${name}" does not exist`);
+    return info;
+  }
+
+  /**
+   * Zero-shot tagging is not stored in Qdrant yet (h/tagcore did the embedded store first): no
+   * tagging is ever active here, so upserts stay untagged, and storing one is refused plainly.
+   */
+  async readTagging(): Promise<ActiveTagging | undefined> {
+    return undefined;
+  }
+
+  async saveTagging(): Promise<ActiveTagging> {
+    throw TAGGING_UNSUPPORTED;
+  }
+
+  async setProductTags(): Promise<number> {
+    throw TAGGING_UNSUPPORTED;
+  }
+
+  async getProductVectors(): Promise<Float32Array[] | undefined> {
+    throw TAGGING_UNSUPPORTED;
+  }
+
+  async scanProducts(): Promise<ProductScanPage> {
+    throw TAGGING_UNSUPPORTED;
   }
 
   private async groupedSearch(

@@ -10,6 +10,8 @@
  * SwapAlias), unavailable → UNAVAILABLE; a malformed message (codec) →
  * INVALID_ARGUMENT; anything else is INTERNAL.
  * GetProduct of a product that is not stored answers OK with no product.
+ * Zero-shot tagging (PutTagging, GetTagging, PreviewTags, ListTags, ClassifyProduct, and the tags
+ * an upsert gets) delegates to services/tagging.service.ts.
  */
 import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { searchCodec } from '@vsearch/grpc-clients';
@@ -18,6 +20,7 @@ import { requestIdFrom, REQUEST_ID_HEADER, type Logger } from '@vsearch/observab
 import type { searchV1 } from '@vsearch/proto';
 import { VectorStore, VectorStoreError, type VectorStoreErrorKind } from '@vsearch/vector-store';
 import type { SearchMetrics } from '../metrics/search.metrics';
+import type { TaggingService } from '../services/tagging.service';
 
 const STATUS_OF: Record<VectorStoreErrorKind, GrpcStatus> = {
   'invalid-argument': GrpcStatus.INVALID_ARGUMENT,
@@ -30,6 +33,7 @@ const STATUS_OF: Record<VectorStoreErrorKind, GrpcStatus> = {
 export class SearchGrpcHandler {
   constructor(
     private readonly store: VectorStore,
+    private readonly tagging: TaggingService,
     private readonly metrics: SearchMetrics,
     private readonly logger: Logger,
   ) {}
@@ -46,11 +50,19 @@ export class SearchGrpcHandler {
       swapAlias: unary((request: searchV1.SwapAliasRequest, call) => this.handle('SwapAlias', call, () => this.swapAlias(request))),
       dropCollection: unary((request: searchV1.DropCollectionRequest, call) => this.handle('DropCollection', call, () => this.dropCollection(request))),
       listCollections: unary((_request: searchV1.ListCollectionsRequest, call) => this.handle('ListCollections', call, () => this.listCollections())),
+      putTagging: unary((request: searchV1.PutTaggingRequest, call) => this.handle('PutTagging', call, () => this.putTagging(request))),
+      getTagging: unary((_request: searchV1.GetTaggingRequest, call) =>
+        this.handle('GetTagging', call, async () => searchCodec.taggingStatusToProto(this.tagging.describe())),
+      ),
+      previewTags: unary((request: searchV1.PreviewTagsRequest, call) => this.handle('PreviewTags', call, () => this.previewTags(request))),
+      listTags: unary((request: searchV1.ListTagsRequest, call) => this.handle('ListTags', call, () => this.listTags(request))),
+      classifyProduct: unary((request: searchV1.ClassifyProductRequest, call) => this.handle('ClassifyProduct', call, () => this.classifyProduct(request))),
     };
   }
 
   private async upsert(request: searchV1.UpsertRequest): Promise<searchV1.UpsertResponse> {
-    const outcomes = await this.store.upsertProducts(request.collection, searchCodec.productWritesFromProto(request.products));
+    const products = await this.tagging.tagForUpsert(request.collection, searchCodec.productWritesFromProto(request.products));
+    const outcomes = await this.store.upsertProducts(request.collection, products);
     return { outcomes: outcomes.map(searchCodec.writeOutcomeToProto) };
   }
 
@@ -100,6 +112,26 @@ export class SearchGrpcHandler {
 
   private async listCollections(): Promise<searchV1.ListCollectionsResponse> {
     return { collections: (await this.store.listCollections()).map(searchCodec.collectionToProto) };
+  }
+
+  private async putTagging(request: searchV1.PutTaggingRequest): Promise<searchV1.PutTaggingResponse> {
+    return this.tagging.put(request.collection, searchCodec.taggingInputFromProto(request));
+  }
+
+  private async previewTags(request: searchV1.PreviewTagsRequest): Promise<searchV1.PreviewTagsResponse> {
+    const candidate = request.taxonomyJson ? searchCodec.taggingInputFromProto(request) : undefined;
+    return searchCodec.labelPreviewsToProto(await this.tagging.preview(request.collection, request.attribute, request.limit, candidate));
+  }
+
+  private async listTags(request: searchV1.ListTagsRequest): Promise<searchV1.ListTagsResponse> {
+    return searchCodec.tagPageToProto(await this.tagging.listTags(request.collection, request.pageToken, request.pageSize));
+  }
+
+  private async classifyProduct(request: searchV1.ClassifyProductRequest): Promise<searchV1.ClassifyProductResponse> {
+    const labels = searchCodec.labelVectorsFromProto(request.labelVectors);
+    return searchCodec.labelProbabilitiesToProto(
+      await this.tagging.classify(request.collection, request.productId, labels, request.modelId, request.logitScale),
+    );
   }
 
   /** Per call: request id and logger, store errors → gRPC statuses, latency by method and code. */

@@ -1,9 +1,12 @@
 /** Search's Prometheus metrics: latency per RPC and outcome, and the size of every collection (read at scrape time). */
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { VectorStore } from '@vsearch/vector-store';
 
 export class SearchMetrics {
   readonly rpcDuration: Histogram<'method' | 'code'>;
+  /** Products given tags of the active taxonomy, by where: `upsert` or `retag`. */
+  readonly productsTagged: Counter<'source'>;
+  readonly retagDuration: Histogram<'outcome'>;
 
   constructor(registry: Registry, store: VectorStore) {
     this.rpcDuration = new Histogram({
@@ -11,6 +14,19 @@ export class SearchMetrics {
       help: 'Latency of search gRPC calls by method and status code',
       labelNames: ['method', 'code'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    this.productsTagged = new Counter({
+      name: 'search_products_tagged_total',
+      help: 'Products tagged with the active zero-shot taxonomy, at upsert or by a re-tag from stored vectors',
+      labelNames: ['source'],
+      registers: [registry],
+    });
+    this.retagDuration = new Histogram({
+      name: 'search_retag_duration_seconds',
+      help: 'Duration of re-tagging a collection from its stored vectors, by outcome (done, failed)',
+      labelNames: ['outcome'],
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
       registers: [registry],
     });
     const sizeOf = (field: 'pointCount' | 'productCount') =>
