@@ -229,7 +229,7 @@ describe('tag filters in the web page (Chromium)', () => {
     await page.waitForFunction(() => !document.body.classList.contains('busy'));
     const chips = await page
       .locator('[data-testid=result]')
-      .evaluateAll((cards) => cards.map((card) => [...card.querySelectorAll('.tag-chip[data-attribute=pattern]')].map((chip) => chip.textContent)));
+      .evaluateAll((cards) => cards.map((card) => Array.from(card.querySelectorAll('.tag-chip[data-attribute=pattern]'), (chip) => chip.textContent)));
     expect(chips.every((labels) => labels.includes(label))).toBe(true);
     expect(new URL(page.url()).searchParams.getAll('tag.pattern')).toEqual([label]);
     // A shared link opens with the filter ticked.
