@@ -222,7 +222,7 @@ describe('tag filters in the web page (Chromium)', () => {
     await page.waitForFunction(() => !document.body.classList.contains('busy'));
     expect(await page.locator('[data-testid=result] .tag-chip').count()).toBeGreaterThan(0);
     const input = page.locator('#facet-tags ul[data-attribute=pattern] input').first();
-    const label = await input.getAttribute('value');
+    const label = (await input.getAttribute('value')) ?? '';
     const count = Number(await page.locator(`#facet-tags ul[data-attribute=pattern] input[value="${label}"] ~ .count`).textContent());
     await input.click();
     await page.waitForFunction((expected) => document.querySelector('#query-summary')?.textContent?.startsWith(`${expected} result`), count);
