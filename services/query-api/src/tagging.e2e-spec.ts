@@ -102,28 +102,28 @@ describe('zero-shot tagging through the running stack', () => {
   });
 
   it('filters search by a tag, counts tag facets, and shows tags on every hit', async () => {
-    const all = await searchOk('/v1/search?q=product&mode=keyword&limit=100');
+    const all = await searchOk('/v1/search?q=product&limit=100');
     const patternFacet = all.facets.tags?.pattern ?? [];
     expect(patternFacet.length).toBeGreaterThan(0);
     const { value: label, count } = patternFacet[0];
-    const filtered = await searchOk(`/v1/search?q=product&mode=keyword&limit=100&tag.pattern=${encodeURIComponent(label)}`);
+    const filtered = await searchOk(`/v1/search?q=product&limit=100&tag.pattern=${encodeURIComponent(label)}`);
     expect(filtered.total).toBe(count);
     expect(filtered.results.every((hit) => hit.tags?.some((tag) => tag.attribute === 'pattern' && tag.label === label))).toBe(true);
     // Two labels of one attribute: either; two attributes: both.
     const second = patternFacet[1]?.value;
     if (second) {
-      const either = await searchOk(`/v1/search?q=product&mode=keyword&limit=100&tag.pattern=${label},${second}`);
+      const either = await searchOk(`/v1/search?q=product&limit=100&tag.pattern=${label},${second}`);
       expect(either.total).toBe(count + patternFacet[1].count);
     }
     const colour = filtered.facets.tags?.colour?.[0];
     if (colour) {
-      const both = await searchOk(`/v1/search?q=product&mode=keyword&limit=100&tag.pattern=${label}&tag.colour=${colour.value}`);
+      const both = await searchOk(`/v1/search?q=product&limit=100&tag.pattern=${label}&tag.colour=${colour.value}`);
       expect(both.total).toBe(colour.count);
     }
   });
 
   it("tags products with the generator's pattern and colour in most cases", async () => {
-    const all = await searchOk('/v1/search?q=product&mode=keyword&limit=100');
+    const all = await searchOk('/v1/search?q=product&limit=100');
     let agree = 0;
     let tagged = 0;
     for (const hit of all.results) {
