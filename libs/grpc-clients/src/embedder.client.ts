@@ -96,6 +96,22 @@ export class EmbedderClient {
     return modelInfoFromProto(info);
   }
 
+  /**
+   * Per text, the words the model's tokenizer maps to its unknown token (labels made of them embed
+   * as noise); empty lists for a tokenizer without one. Tokenizer work only: no batch, no inference.
+   */
+  async findUnknownWords(texts: readonly string[], options: Pick<EmbedCallOptions, 'deadlineMs' | 'requestId'> = {}): Promise<string[][]> {
+    const response = await this.call<embedderV1.FindUnknownWordsRequest, embedderV1.FindUnknownWordsResponse>(
+      'findUnknownWords',
+      { texts: [...texts] },
+      options,
+    );
+    if (response.texts.length !== texts.length) {
+      throw new EmbedderCallError('findUnknownWords', grpc.status.INTERNAL, `malformed response: ${response.texts.length} answers for ${texts.length} texts`);
+    }
+    return response.texts.map((answer) => [...answer.words]);
+  }
+
   /** Resolves once a connection is up, or rejects after `timeoutMs`. */
   waitForReady(timeoutMs = 10_000): Promise<void> {
     return new Promise((resolve, reject) =>
@@ -118,7 +134,7 @@ export class EmbedderClient {
     return unpack('embedImages', response.embeddings, images.length);
   }
 
-  private call<Req, Res>(method: 'embedTexts' | 'embedImages' | 'getModelInfo', request: Req, options: EmbedCallOptions): Promise<Res> {
+  private call<Req, Res>(method: 'embedTexts' | 'embedImages' | 'getModelInfo' | 'findUnknownWords', request: Req, options: EmbedCallOptions): Promise<Res> {
     const metadata = new grpc.Metadata();
     if (options.requestId) metadata.set('x-request-id', options.requestId);
     const deadline = Date.now() + (options.deadlineMs ?? this.defaultDeadlineMs);

@@ -77,7 +77,7 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
       (seconds) => metrics.preprocessSeconds.observe(seconds),
     );
     const embeddings = new EmbeddingService(runtime, decoder, config.batching, metrics);
-    const handler = new EmbedderGrpcHandler(embeddings, config.limits, metrics, log);
+    const handler = new EmbedderGrpcHandler(embeddings, config.limits, metrics, log, runtime.tokenizer);
 
     const metricsServer = await startMetricsServer(registry, config.metricsPort, config.grpc.host);
     started.push(() => metricsServer.close());

@@ -16,6 +16,8 @@ import { DecodeAdmissionGate } from '@vsearch/preprocessing';
 import { EventLogReindexPublisher } from './adapters/event-log.reindex-publisher';
 import { GrpcProductSearchIndex } from './adapters/grpc.product-search-index';
 import { GrpcQueryEmbedder } from './adapters/grpc.query-embedder';
+import { GrpcLabelTextEmbedder } from './adapters/grpc.label-text-embedder';
+import { GrpcTaggingIndex } from './adapters/grpc.tagging-index';
 import { HttpReindexProgress } from './adapters/http.reindex-progress';
 import { SafeFetchRemoteImages } from './adapters/safe-fetch.remote-images';
 import { SharpImagePreprocessor } from './adapters/sharp.image-preprocessor';
@@ -31,6 +33,10 @@ import { QueryEmbeddingCache } from './services/query-embedding.cache';
 import { TokenBucketRateLimiter } from './services/rate-limiter';
 import { ReadinessService } from './services/readiness.service';
 import { ReindexAdminService } from './services/reindex-admin.service';
+import { ClassifyService } from './services/classify.service';
+import { LabelVectorService } from './services/label-vectors.service';
+import { ProductDetailService } from './services/product-detail.service';
+import { TaxonomyAdminService } from './services/taxonomy-admin.service';
 
 export { loadQueryApiConfig, queryApiEnvSchema, type QueryApiConfig, type QueryApiConfigOverrides, type QueryApiEnv } from './config';
 
@@ -79,6 +85,8 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
       ),
       reindexPublisher,
       reindexProgress: new HttpReindexProgress(config.upstream.ingestionUrl, config.upstream.timeoutMs),
+      tagging: new GrpcTaggingIndex(searchClient, config.upstream.timeoutMs),
+      labelEmbedder: new GrpcLabelTextEmbedder(embedderClient, config.upstream.timeoutMs),
     },
   });
   await app.listen(config.http.port, config.http.host);
@@ -146,6 +154,7 @@ export async function createQueryApiApp({
     metrics,
     { maxUploadBytes: config.images.maxUploadBytes, fusion: config.search.fusion },
   );
+  const labelVectors = new LabelVectorService(ports.labelEmbedder, modelSettings);
   return createHttpApp({
     config,
     logger,
@@ -155,5 +164,10 @@ export async function createQueryApiApp({
     readiness: new ReadinessService(ports.embedder, ports.searchIndex),
     apiKeys: new ApiKeyVerifier(config.admin.apiKeys),
     rateLimiter,
+    taxonomies: new TaxonomyAdminService(ports.tagging, labelVectors, logger),
+    classifier: new ClassifyService(ports.embedder, ports.tagging, ports.remoteImages, ports.preprocessor, labelVectors, modelSettings, {
+      maxUploadBytes: config.images.maxUploadBytes,
+    }),
+    productDetails: new ProductDetailService(ports.tagging),
   });
 }

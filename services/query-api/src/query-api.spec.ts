@@ -420,7 +420,9 @@ describe('query API HTTP layer', () => {
           .filter((parameter) => parameter.in === 'query')
           .map((parameter) => parameter.name)
           .sort();
-      expect(inQuery(search)).toEqual(['brand', 'category', 'inStock', 'limit', 'maxPrice', 'minPrice', 'mode', 'offset', 'q', 'sort'].sort());
+      expect(inQuery(search)).toEqual(
+        ['brand', 'category', 'inStock', 'limit', 'maxPrice', 'minPrice', 'mode', 'offset', 'q', 'sort', 'tag.{attribute}'].sort(),
+      );
       const parameter = (name: string) => search.parameters.find((candidate: { name: string }) => candidate.name === name);
       expect(parameter('q').schema).toMatchObject({ minLength: 1, maxLength: 12_000 });
       expect(parameter('mode').schema).toMatchObject({ enum: ['hybrid', 'vector', 'keyword'], default: 'hybrid' });
@@ -428,7 +430,7 @@ describe('query API HTTP layer', () => {
       const response = search.responses['200'].content['application/json'].schema;
       expect(response.properties.total.description).toContain('10000');
       expect(response.properties.results.items.properties.score.description).toContain('BM25');
-      expect(Object.keys(response.properties.facets.properties).sort()).toEqual(['brands', 'categories', 'priceBands', 'stock']);
+      expect(Object.keys(response.properties.facets.properties).sort()).toEqual(['brands', 'categories', 'priceBands', 'stock', 'tags']);
       expect(search.parameters.find((parameter: { name: string }) => parameter.name === 'limit').schema).toMatchObject({ minimum: 1, maximum: 100 });
       expect(search.responses['400'].content['application/json'].schema.properties.error).toBeDefined();
       const image = document.paths['/v1/search/image'].post;

@@ -23,6 +23,8 @@ export class TextTokenizer {
   /** Special tokens the tokenizer wraps every single text in (for instance CLIP's BOS/EOS). */
   private readonly prefixIds: number[];
   private readonly suffixIds: number[];
+  /** The id the model gives words outside its vocabulary; undefined for a tokenizer that has none (CLIP's byte-level BPE). */
+  private readonly unknownTokenId: number | undefined;
 
   constructor(
     tokenizerJson: object,
@@ -30,6 +32,7 @@ export class TextTokenizer {
   ) {
     this.tokenizer = new Tokenizer(tokenizerJson, {});
     [this.prefixIds, this.suffixIds] = this.specialTokenFrame();
+    this.unknownTokenId = unknownTokenIdOf(tokenizerJson, this.tokenizer);
   }
 
   static fromFile(file: string, rules: ModelManifest['text']): TextTokenizer {
@@ -47,6 +50,26 @@ export class TextTokenizer {
     const room = Math.max(0, this.rules.contextLength - this.prefixIds.length - this.suffixIds.length);
     const truncated = body.length > room;
     return { ids: [...this.prefixIds, ...(truncated ? body.slice(0, room) : body), ...this.suffixIds], truncated };
+  }
+
+  /**
+   * The words of `text` this tokenizer maps to its unknown token, each once, in order: a label made
+   * of them embeds as noise. Words are split as the tokenizer's own pre-tokenizer splits them, after
+   * its normaliser (so they read lower-cased where the model lower-cases). Empty when the tokenizer
+   * has no unknown token: byte-level BPE spells every word out of known pieces.
+   */
+  unknownWords(text: string): string[] {
+    if (this.unknownTokenId === undefined) return [];
+    const lowered = this.rules.lowercase ? text.toLowerCase() : text;
+    const normalised = this.tokenizer.normalizer ? this.tokenizer.normalizer.normalize(lowered) : lowered;
+    const words = this.tokenizer.pre_tokenizer ? this.tokenizer.pre_tokenizer.pre_tokenize(normalised) : normalised.split(/\s+/);
+    const unknown = new Set<string>();
+    for (const word of words) {
+      const trimmed = word.trim();
+      if (!trimmed || unknown.has(trimmed)) continue;
+      if (this.tokenizer.encode(trimmed, { add_special_tokens: false }).ids.includes(this.unknownTokenId)) unknown.add(trimmed);
+    }
+    return [...unknown];
   }
 
   tokenize(texts: readonly string[]): TokenizedTexts {
@@ -75,6 +98,14 @@ export class TextTokenizer {
     if (start < 0) return [[], []];
     return [framed.slice(0, start), framed.slice(start + plain.length)];
   }
+}
+
+/** The unknown token's id from the model section of `tokenizer.json` (WordPiece and BPE name it, Unigram numbers it). */
+function unknownTokenIdOf(tokenizerJson: object, tokenizer: Tokenizer): number | undefined {
+  const model = (tokenizerJson as { model?: { unk_token?: unknown; unk_id?: unknown } }).model;
+  if (typeof model?.unk_id === 'number') return model.unk_id;
+  if (typeof model?.unk_token === 'string' && model.unk_token) return tokenizer.token_to_id(model.unk_token);
+  return undefined;
 }
 
 function indexOfSequence(haystack: number[], needle: number[]): number {

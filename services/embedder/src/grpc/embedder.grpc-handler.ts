@@ -9,12 +9,18 @@ import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-j
 import { embedderCodec } from '@vsearch/grpc-clients';
 import { GrpcStatus, packFloat32LE, toServiceError, unary } from '@vsearch/grpc-kit';
 import { requestIdFrom, REQUEST_ID_HEADER, type Logger } from '@vsearch/observability';
-import type { embedderV1 } from '@vsearch/proto';
+import { embedderV1 } from '@vsearch/proto';
 import type { EmbedderMetrics } from '../metrics/embedder.metrics';
 import type { EmbeddingService, EmbedOptions } from '../services/embedding.service';
 import { parseEmbedImagesRequest, parseEmbedTextsRequest, type RequestLimits } from './embed-requests';
 import { toGrpcError } from './grpc-error.mapping';
 import { invalidUtf8TextIndices } from './utf8-checked.definition';
+
+/** The model's tokenizer as the vocabulary check sees it (TextTokenizer in libs/model). */
+export interface Vocabulary {
+  /** The words of `text` the tokenizer maps to its unknown token; empty when it has none. */
+  unknownWords(text: string): string[];
+}
 
 export class EmbedderGrpcHandler {
   constructor(
@@ -22,6 +28,7 @@ export class EmbedderGrpcHandler {
     private readonly limits: RequestLimits,
     private readonly metrics: EmbedderMetrics,
     private readonly logger: Logger,
+    private readonly vocabulary: Vocabulary,
   ) {}
 
   implementation(): UntypedServiceImplementation {
@@ -29,6 +36,9 @@ export class EmbedderGrpcHandler {
       embedImages: unary((request: embedderV1.EmbedImagesRequest, call) => this.handle('EmbedImages', call, (options) => this.embedImages(request, options))),
       embedTexts: unary((request: embedderV1.EmbedTextsRequest, call) => this.handle('EmbedTexts', call, (options) => this.embedTexts(request, options))),
       getModelInfo: unary((_request: embedderV1.GetModelInfoRequest, call) => this.handle('GetModelInfo', call, async () => this.getModelInfo())),
+      findUnknownWords: unary((request: embedderV1.FindUnknownWordsRequest, call) =>
+        this.handle('FindUnknownWords', call, async () => this.findUnknownWords(request)),
+      ),
     };
   }
 
@@ -44,6 +54,12 @@ export class EmbedderGrpcHandler {
 
   private getModelInfo(): embedderV1.GetModelInfoResponse {
     return embedderCodec.modelInfoToProto(this.embeddings.modelInfo());
+  }
+
+  /** Tokenizer work only (no batch, no inference): the same per-call limits as EmbedTexts. */
+  private findUnknownWords(request: embedderV1.FindUnknownWordsRequest): embedderV1.FindUnknownWordsResponse {
+    const { texts } = parseEmbedTextsRequest({ texts: request.texts, priority: embedderV1.Priority.PRIORITY_INTERACTIVE }, this.limits);
+    return { texts: texts.map((text) => ({ words: this.vocabulary.unknownWords(text) })) };
   }
 
   /** Vectors as one little-endian float32 block (one allocation, no per-number varint work). */

@@ -17,6 +17,7 @@ import { sendError } from './error.filter';
 import { QueryApiHttpModule, type QueryApiHttpDeps } from './http.module';
 import { requestContextMiddleware, routeLabel } from './request-context';
 import { loadWebPage, webPageFromMemory } from './web-page';
+import { TAXONOMY_BODY_ROUTES, taxonomyBodyParsers } from './taxonomy-body';
 
 /** The shoppers' web page (static files). */
 export const WEB_DIR = path.join(__dirname, '..', 'web');
@@ -36,6 +37,8 @@ export async function createHttpApp(deps: QueryApiHttpDeps): Promise<NestExpress
   app.disable('x-powered-by');
   app.use(requestContextMiddleware(metrics, logger));
   app.use(securityHeaders);
+  // Taxonomies first: larger than other bodies, and YAML as well as JSON (the general parser skips a parsed body).
+  app.use(TAXONOMY_BODY_ROUTES, ...taxonomyBodyParsers());
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT, strict: true });
   app.use(webPageFromMemory(webPage, WEB_PAGE_MAX_AGE_SECONDS));
   if (config.images.catalogImagesDir) {

@@ -14,7 +14,13 @@ import { ProductSearchService } from '../services/product-search.service';
 import type { TokenBucketRateLimiter } from '../services/rate-limiter';
 import { ReadinessService } from '../services/readiness.service';
 import { ReindexAdminService } from '../services/reindex-admin.service';
+import { ClassifyService } from '../services/classify.service';
+import { ProductDetailService } from '../services/product-detail.service';
+import { TaxonomyAdminService } from '../services/taxonomy-admin.service';
 import { AdminController } from './controllers/admin.controller';
+import { ClassifyController } from './controllers/classify.controller';
+import { ProductDetailController } from './controllers/product-detail.controller';
+import { TaggingAdminController } from './controllers/tagging-admin.controller';
 import { HealthController } from './controllers/health.controller';
 import { ProductsController } from './controllers/products.controller';
 import { SearchController } from './controllers/search.controller';
@@ -32,11 +38,26 @@ export interface QueryApiHttpDeps {
   readiness: ReadinessService;
   apiKeys: ApiKeyVerifier;
   rateLimiter: TokenBucketRateLimiter;
+  taxonomies: TaxonomyAdminService;
+  classifier: ClassifyService;
+  productDetails: ProductDetailService;
 }
 
 @Module({})
 export class QueryApiHttpModule {
-  static register({ config, logger, metrics, productSearch, reindex, readiness, apiKeys, rateLimiter }: QueryApiHttpDeps): DynamicModule {
+  static register({
+    config,
+    logger,
+    metrics,
+    productSearch,
+    reindex,
+    readiness,
+    apiKeys,
+    rateLimiter,
+    taxonomies,
+    classifier,
+    productDetails,
+  }: QueryApiHttpDeps): DynamicModule {
     const rateLimit = config.rateLimit.enabled ? [{ provide: APP_GUARD, useValue: new RateLimitGuard(rateLimiter, apiKeys, new Reflector(), metrics) }] : [];
     return {
       module: QueryApiHttpModule,
@@ -44,10 +65,21 @@ export class QueryApiHttpModule {
         // One file, no other parts: anything else in the form is a client mistake (400).
         MulterModule.register({ limits: { fileSize: config.images.maxUploadBytes, files: 1, fields: 0, parts: 1 } }),
       ],
-      controllers: [SearchController, ProductsController, AdminController, HealthController],
+      controllers: [
+        SearchController,
+        ProductsController,
+        ProductDetailController,
+        ClassifyController,
+        AdminController,
+        TaggingAdminController,
+        HealthController,
+      ],
       providers: [
         { provide: ProductSearchService, useValue: productSearch },
         { provide: ReindexAdminService, useValue: reindex },
+        { provide: TaxonomyAdminService, useValue: taxonomies },
+        { provide: ClassifyService, useValue: classifier },
+        { provide: ProductDetailService, useValue: productDetails },
         { provide: ReadinessService, useValue: readiness },
         { provide: ApiKeyVerifier, useValue: apiKeys },
         { provide: QueryApiMetrics, useValue: metrics },

@@ -6,6 +6,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { z } from 'zod';
 import { errorResponseSchema } from './dtos/responses.dto';
+import { tagFilterParamDescription } from './dtos/tag-filter.dto';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -58,3 +59,16 @@ export function ApiErrors(...statuses: number[]): MethodDecorator {
 
 export const ApiRequestIdHeader = () =>
   ApiHeader({ name: 'X-Request-Id', required: false, description: 'request id, echoed back and carried to the services behind' });
+
+/** The open-ended `tag.<attribute>` filter parameters of the search routes (tag-filter.dto.ts). */
+export function ApiTagFilterQuery(): MethodDecorator {
+  return ApiQuery({
+    name: 'tag.{attribute}',
+    required: false,
+    description: tagFilterParamDescription,
+    schema: { type: 'array', items: { type: 'string' } },
+    style: 'form',
+    explode: true,
+    example: ['striped'],
+  });
+}

@@ -7,6 +7,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { InvalidRequestError } from '@vsearch/contracts';
+import { takeTagFilter } from './dtos/tag-filter.dto';
 
 export type InputPlace = 'query' | 'body' | 'path';
 
@@ -51,3 +52,13 @@ export const ValidBody = (schema: z.ZodType): ParameterDecorator => validBody({ 
 
 /** `@ValidParam('id', schema) id: string` */
 export const ValidParam = (name: string, schema: z.ZodType): ParameterDecorator => validParam({ zodSchema: schema, name });
+
+const validSearchQuery = createParamDecorator(({ zodSchema: schema }: SchemaHolder, context: ExecutionContext) => {
+  const { rest, tags, problems } = takeTagFilter(context.switchToHttp().getRequest<Request>().query);
+  if (problems.length > 0) throw new InvalidRequestError('invalid_parameter', problems.join('; '));
+  const parsed = parseInput(schema, rest, 'query') as Record<string, unknown>;
+  return tags ? { ...parsed, tags } : parsed;
+});
+
+/** `@ValidSearchQuery(schema) query: z.output<typeof schema> & { tags?: TagFilter }`: a search's query with its `tag.<attribute>` filters. */
+export const ValidSearchQuery = (schema: z.ZodType): ParameterDecorator => validSearchQuery({ zodSchema: schema });

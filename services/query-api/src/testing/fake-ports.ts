@@ -18,6 +18,7 @@ import {
   type ProductQuery,
   type SimilarQuery,
 } from '../ports';
+import { FakeLabelTextEmbedder, FakeTaggingIndex } from './fake-tagging';
 
 /** A model with no score cut-offs of its own (text threshold 0, no image threshold). */
 export const FAKE_MODEL: ModelInfo = {
@@ -194,6 +195,8 @@ export interface FakePorts extends QueryApiPorts {
   preprocessor: FakePreprocessor;
   reindexPublisher: FakeReindexPublisher;
   reindexProgress: FakeReindexProgress;
+  tagging: FakeTaggingIndex;
+  labelEmbedder: FakeLabelTextEmbedder;
 }
 
 /** Fakes of every port; `model` changes the fields of FAKE_MODEL the embedder describes (its thresholds, say). */
@@ -205,6 +208,8 @@ export function fakePorts(model: Partial<ModelInfo> = {}): FakePorts {
     preprocessor: new FakePreprocessor(),
     reindexPublisher: new FakeReindexPublisher(),
     reindexProgress: new FakeReindexProgress(),
+    tagging: new FakeTaggingIndex(),
+    labelEmbedder: new FakeLabelTextEmbedder(),
   };
 }
 

@@ -1,6 +1,7 @@
 // The shoppers' page: text search, photo search (picker or drag-and-drop),
-// facets of what matched as filters (with their counts), sorting, results with
-// "more like this". Plain DOM, no framework, no build.
+// facets of what matched as filters (with their counts), zero-shot tag filters
+// (kept in the URL, `tag.<attribute>=<label>`), sorting, results with their tag
+// chips and "more like this". Plain DOM, no framework, no build.
 'use strict';
 
 (() => {
@@ -23,13 +24,15 @@
     more: $('more'),
     overlay: $('drop-overlay'),
     template: $('result-template'),
+    tagFacets: $('facet-tags'),
   };
   const facetLists = { category: $('facet-category'), brand: $('facet-brand'), price: $('facet-price'), stock: $('facet-stock') };
   const PAGE = 24;
   const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
   const STOCK_LABELS = { in_stock: 'In stock', out_of_stock: 'Out of stock' };
   /** Facet values the shopper ticked; a ticked value stays listed even when the results no longer count it. */
-  const selected = { category: new Set(), brand: new Set(), stock: null };
+  const selected = { category: new Set(), brand: new Set(), stock: null, tags: new Map() };
+  const TAG_PREFIX = 'tag.';
   /** Price band names the API has answered with (`25-50`, `200+`). */
   const knownBands = new Set();
   /** What the results on screen answer: {kind:'text', q} | {kind:'photo', file, previewUrl} | {kind:'similar', productId, title}. */
@@ -44,7 +47,30 @@
     if (els.minPrice.value !== '') params.set('minPrice', els.minPrice.value);
     if (els.maxPrice.value !== '') params.set('maxPrice', els.maxPrice.value);
     if (selected.stock) params.set('inStock', String(selected.stock === 'in_stock'));
+    appendTagParams(params);
     return params;
+  }
+
+  /** `tag.<attribute>=<label>` per ticked label: labels of one attribute are OR'ed, attributes AND'ed. */
+  function appendTagParams(params) {
+    for (const [attribute, labels] of selected.tags) for (const label of labels) params.append(`${TAG_PREFIX}${attribute}`, label);
+  }
+
+  /** The tag filters a shared link carries (`/?q=…&tag.pattern=striped`). */
+  function readTagParams(search) {
+    for (const [key, value] of new URLSearchParams(search)) {
+      if (!key.startsWith(TAG_PREFIX) || !value) continue;
+      const attribute = key.slice(TAG_PREFIX.length);
+      if (!selected.tags.has(attribute)) selected.tags.set(attribute, new Set());
+      selected.tags.get(attribute).add(value);
+    }
+  }
+
+  /** The address of a text search: the words and the tag filters, so a link reopens the same results. */
+  function pageUrl(q) {
+    const params = new URLSearchParams({ q });
+    appendTagParams(params);
+    return `/?${params}`;
   }
 
   async function run(search, { append = false } = {}) {
@@ -80,7 +106,7 @@
         throw new Error(response.status === 503 || response.status === 429 ? `${message}${retry ? ` (try again in ${retry} s)` : ''}` : message);
       }
       render(body, append);
-      if (search.kind === 'text') history.replaceState(null, '', `/?q=${encodeURIComponent(search.q)}`);
+      if (search.kind === 'text') history.replaceState(null, '', pageUrl(search.q));
     } catch (error) {
       if (mine !== generation) return;
       if (!append) clearResults();
@@ -114,6 +140,18 @@
     stock.classList.toggle('out', !result.inStock);
     node.querySelector('.price').textContent = formatPrice(result.price);
     node.querySelector('.score').textContent = `score ${formatScore(result.score)}`;
+    const chips = node.querySelector('.tags');
+    chips.replaceChildren(
+      ...(result.tags || []).map((tag) => {
+        const chip = document.createElement('li');
+        chip.className = 'tag-chip';
+        chip.dataset.attribute = tag.attribute;
+        chip.textContent = tag.label;
+        chip.title = `${tag.attribute}: ${tag.label} (${Math.round(tag.confidence * 100)}% confident)`;
+        return chip;
+      }),
+    );
+    chips.hidden = chips.children.length === 0;
     node.querySelector('.similar').addEventListener('click', () => {
       run({ kind: 'similar', productId: result.productId, title: result.title });
       window.scrollTo({ top: 0, behavior: 'smooth' });
@@ -170,6 +208,28 @@
       withSelected(facets.stock || [], selected.stock ? [selected.stock] : []),
       (value) => value === selected.stock,
       (value) => STOCK_LABELS[value] || value,
+    );
+    renderTagFacets(facets.tags || {});
+  }
+
+  /** One fieldset per tagged attribute, its labels counted over what matched; ticked labels stay listed. */
+  function renderTagFacets(tagFacets) {
+    const attributes = [...new Set([...Object.keys(tagFacets), ...selected.tags.keys()])].sort();
+    els.tagFacets.replaceChildren(
+      ...attributes.map((attribute) => {
+        const chosen = selected.tags.get(attribute) || new Set();
+        const fieldset = document.createElement('fieldset');
+        fieldset.className = 'facet';
+        const legend = document.createElement('legend');
+        legend.textContent = attribute.replaceAll('_', ' ');
+        const list = document.createElement('ul');
+        list.className = 'facet-values';
+        list.dataset.attribute = attribute;
+        fieldset.append(legend, list);
+        facetLists[`${TAG_PREFIX}${attribute}`] = list;
+        fillFacet(`${TAG_PREFIX}${attribute}`, withSelected(tagFacets[attribute] || [], chosen), (value) => chosen.has(value));
+        return fieldset;
+      }),
     );
   }
 
@@ -233,6 +293,13 @@
     if (name === 'category' || name === 'brand') {
       if (checked) selected[name].add(value);
       else selected[name].delete(value);
+    } else if (name.startsWith(TAG_PREFIX)) {
+      const attribute = name.slice(TAG_PREFIX.length);
+      const labels = selected.tags.get(attribute) || new Set();
+      if (checked) labels.add(value);
+      else labels.delete(value);
+      if (labels.size > 0) selected.tags.set(attribute, labels);
+      else selected.tags.delete(attribute);
     } else if (name === 'stock') {
       selected.stock = checked ? value : null;
     } else if (name === 'price') {
@@ -291,6 +358,7 @@
     selected.category.clear();
     selected.brand.clear();
     selected.stock = null;
+    selected.tags.clear();
     setTimeout(() => current && run(current), 0);
   });
   els.sort.addEventListener('change', () => current && run(current));
@@ -323,6 +391,7 @@
     searchPhoto(event.dataTransfer.files[0]);
   });
 
+  readTagParams(location.search);
   const initial = new URLSearchParams(location.search).get('q');
   if (initial) {
     els.q.value = initial;

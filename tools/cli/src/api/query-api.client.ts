@@ -73,6 +73,27 @@ export interface ReindexJob {
   finishedAt?: string;
 }
 
+export interface TaxonomyStored {
+  taxonomyVersion: number;
+  queued: boolean;
+  message: string;
+}
+
+export interface TaggingStatus {
+  taxonomy?: { version: number; createdAt: string; attributes: Array<{ name: string; mode: string; threshold: number; labels: Array<{ label: string }> }> };
+  modelId?: string;
+  state: 'idle' | 'tagging' | 'done' | 'failed';
+  productsTagged: number;
+  productsTotal: number;
+  error?: string;
+  queuedVersion?: number;
+}
+
+export interface TagPreview {
+  attribute: string;
+  labels: Array<{ label: string; productCount: number; products: Array<{ productId: string; title: string; confidence: number }> }>;
+}
+
 export interface Readiness {
   /** HTTP status of /readyz (200 ready, 503 not). */
   httpStatus: number;
@@ -154,6 +175,44 @@ export class QueryApiClient {
 
   async reindexProgress(jobId: string): Promise<ReindexJob> {
     return this.json<ReindexJob>('GET', `/v1/admin/reindex/${encodeURIComponent(jobId)}`);
+  }
+
+  /** Stores a taxonomy (JSON value) as the next version; the API re-tags every product from its stored vectors. */
+  async putTaxonomy(taxonomy: unknown): Promise<TaxonomyStored> {
+    return this.json<TaxonomyStored>('PUT', '/v1/admin/taxonomy', taxonomy as object);
+  }
+
+  /** The active taxonomy and the re-tag's progress. */
+  async taggingStatus(): Promise<TaggingStatus> {
+    return this.json<TaggingStatus>('GET', '/v1/admin/taxonomy');
+  }
+
+  /** Per label of `attribute`: the products it tags, of the stored taxonomy or of `candidate` (not applied). */
+  async previewTags(attribute: string, limit: number, candidate?: unknown): Promise<TagPreview> {
+    const query = new URLSearchParams({ attribute, limit: String(limit) });
+    if (candidate === undefined) return this.json<TagPreview>('GET', `/v1/admin/tags/preview?${query}`);
+    return this.json<TagPreview>('POST', `/v1/admin/tags/preview?${query}`, candidate as object);
+  }
+
+  /** Embeds the stored taxonomy again with the model served now and re-tags every product. */
+  async applyTags(): Promise<TaxonomyStored> {
+    return this.json<TaxonomyStored>('POST', '/v1/admin/tags/apply');
+  }
+
+  /** Every tag as CSV (product_id,attribute,label,confidence). */
+  async exportTags(): Promise<string> {
+    const response = await this.send('GET', '/v1/admin/tags/export');
+    const text = await response.text();
+    if (!response.ok) {
+      let error: { code?: string; message?: string } | undefined;
+      try {
+        error = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+      } catch {
+        error = undefined;
+      }
+      throw new ApiResponseError(response.status, error?.code ?? 'error', error?.message ?? (text.slice(0, 200) || response.statusText));
+    }
+    return text;
   }
 
   /** /readyz: 200 and 503 both carry the dependency map. */

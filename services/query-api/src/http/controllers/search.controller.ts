@@ -6,15 +6,15 @@ import type { Request } from 'express';
 import { InvalidRequestError } from '@vsearch/contracts';
 import type { RequestContext } from '../../ports';
 import { ProductSearchService } from '../../services/product-search.service';
-import { toPageRequest } from '../dtos/filters.dto';
+import { toPageRequest, type TagFilterParams } from '../dtos/filters.dto';
 import { imageSearchQuerySchema, imageUploadFormJsonSchema, imageUrlBodySchema, type ImageSearchQuery } from '../dtos/image-search.dto';
 import { searchResponseSchema, type SearchResponse } from '../dtos/responses.dto';
 import { textSearchQuerySchema, type TextSearchQuery } from '../dtos/search-query.dto';
 import { toSearchResponseJson } from '../dtos/search-response.mapper';
-import { ApiErrors, ApiQueryFrom, ApiRequestIdHeader, openApiSchema } from '../openapi';
+import { ApiErrors, ApiQueryFrom, ApiRequestIdHeader, ApiTagFilterQuery, openApiSchema } from '../openapi';
 import { Ctx } from '../request-context';
 import { UploadSizeInterceptor } from '../upload-size.interceptor';
-import { parseInput, ValidQuery } from '../validation';
+import { parseInput, ValidSearchQuery } from '../validation';
 
 /** What multer's memory storage hands over for the `image` field. */
 interface UploadedImage {
@@ -33,9 +33,10 @@ export class SearchController {
   @Get()
   @ApiOperation({ summary: 'Search products by a text description', operationId: 'searchText' })
   @ApiQueryFrom(textSearchQuerySchema)
+  @ApiTagFilterQuery()
   @ApiOkResponse({ description: 'one row per product, best first', schema: openApiSchema(searchResponseSchema) })
   @ApiErrors(400, 503)
-  async searchText(@ValidQuery(textSearchQuerySchema) query: TextSearchQuery, @Ctx() context: RequestContext): Promise<SearchResponse> {
+  async searchText(@ValidSearchQuery(textSearchQuerySchema) query: TextSearchQuery & TagFilterParams, @Ctx() context: RequestContext): Promise<SearchResponse> {
     return toSearchResponseJson(await this.search.searchText(query.q, { ...toPageRequest(query), mode: query.mode }, context));
   }
 
@@ -54,10 +55,11 @@ export class SearchController {
     },
   })
   @ApiQueryFrom(imageSearchQuerySchema)
+  @ApiTagFilterQuery()
   @ApiOkResponse({ description: 'one row per product, best first', schema: openApiSchema(searchResponseSchema) })
   @ApiErrors(400, 413, 415, 422, 503)
   async searchImage(
-    @ValidQuery(imageSearchQuerySchema) query: ImageSearchQuery,
+    @ValidSearchQuery(imageSearchQuerySchema) query: ImageSearchQuery & TagFilterParams,
     @UploadedFile() image: UploadedImage | undefined,
     @Req() request: Request,
     @Ctx() context: RequestContext,

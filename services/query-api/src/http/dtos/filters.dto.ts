@@ -5,7 +5,7 @@
  * typo is a 400 rather than a silently ignored filter.
  */
 import { z } from 'zod';
-import { SEARCH_MODES, SEARCH_SORTS, type SearchFilter, type SearchSort } from '@vsearch/contracts';
+import { SEARCH_MODES, SEARCH_SORTS, type SearchFilter, type SearchSort, type TagFilter } from '@vsearch/contracts';
 import type { PageRequest } from '../../services/product-search.service';
 
 const MAX_VALUES = 20;
@@ -100,7 +100,12 @@ export interface ParsedFilters {
   minPrice?: number;
   maxPrice?: number;
   inStock?: boolean;
+  /** `tag.<attribute>` parameters (tag-filter.dto.ts). */
+  tags?: TagFilter;
 }
+
+/** What a search route's query adds to its strict schema's output: the `tag.<attribute>` filters. */
+export type TagFilterParams = Pick<ParsedFilters, 'tags'>;
 
 export function toProductFilter(value: ParsedFilters): SearchFilter {
   return {
@@ -109,6 +114,7 @@ export function toProductFilter(value: ParsedFilters): SearchFilter {
     minPrice: value.minPrice,
     maxPrice: value.maxPrice,
     inStock: value.inStock,
+    ...(value.tags ? { tags: value.tags } : {}),
   };
 }
 

@@ -29,6 +29,10 @@ export const searchResultSchema = z.object({
   categories: z.array(z.string()),
   brand: z.string(),
   inStock: z.boolean(),
+  tags: z
+    .array(z.object({ attribute: z.string(), label: z.string(), confidence: z.number() }))
+    .optional()
+    .meta({ description: "the product's zero-shot tags (attribute, label, confidence 0 to 1); absent when it has none" }),
 });
 
 export const searchResponseSchema = z.object({
@@ -54,6 +58,10 @@ export const searchResponseSchema = z.object({
       brands: z.array(facetCount),
       priceBands: z.array(facetCount).meta({ description: `price bands ${PRICE_BAND_NAMES} (lower bound inclusive, upper exclusive), in that order` }),
       stock: z.array(facetCount).meta({ description: '`in_stock` and `out_of_stock`' }),
+      tags: z
+        .record(z.string(), z.array(facetCount))
+        .optional()
+        .meta({ description: 'zero-shot tag labels per attribute (filter with `tag.<attribute>=<label>`); absent when no matched product is tagged' }),
     })
     .meta({
       description:

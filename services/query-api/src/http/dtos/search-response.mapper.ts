@@ -19,6 +19,9 @@ export function toSearchResultJson(hit: SearchHit): SearchResultJson {
     categories: product.categories,
     brand: product.brand,
     inStock: product.inStock,
+    ...(hit.tags && hit.tags.length > 0
+      ? { tags: hit.tags.map(({ attribute, label, confidence }) => ({ attribute, label, confidence: roundConfidence(confidence) })) }
+      : {}),
   };
 }
 
@@ -32,6 +35,11 @@ export function toSearchResponseJson({ page, mode, modelId, tookMs }: SearchAnsw
     tookMs: Math.round(tookMs * 10) / 10,
     model: page.modelId || modelId,
   };
+}
+
+/** Four decimals: a float32 on the wire reads 0.8500000238 otherwise. */
+export function roundConfidence(confidence: number): number {
+  return Math.round(confidence * 10_000) / 10_000;
 }
 
 /**

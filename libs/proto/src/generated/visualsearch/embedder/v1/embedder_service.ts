@@ -129,6 +129,27 @@ export interface GetModelInfoResponse {
   logitScale: number;
 }
 
+/** FindUnknownWordsRequest carries the texts to check. */
+export interface FindUnknownWordsRequest {
+  /** texts to check, at least one, none empty. */
+  texts: string[];
+}
+
+/** UnknownWords are the words of one text the tokenizer does not know. */
+export interface UnknownWords {
+  /**
+   * words as written in the text (lower-cased when the model lower-cases),
+   * each listed once, in order of appearance; empty when every word is known.
+   */
+  words: string[];
+}
+
+/** FindUnknownWordsResponse answers per requested text. */
+export interface FindUnknownWordsResponse {
+  /** texts in the order of the request's texts. */
+  texts: UnknownWords[];
+}
+
 export const VISUALSEARCH_EMBEDDER_V1_PACKAGE_NAME = "visualsearch.embedder.v1";
 
 function createBaseImageInput(): ImageInput {
@@ -715,6 +736,144 @@ export const GetModelInfoResponse: MessageFns<GetModelInfoResponse> = {
   },
 };
 
+function createBaseFindUnknownWordsRequest(): FindUnknownWordsRequest {
+  return { texts: [] };
+}
+
+export const FindUnknownWordsRequest: MessageFns<FindUnknownWordsRequest> = {
+  encode(message: FindUnknownWordsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.texts) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindUnknownWordsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFindUnknownWordsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.texts.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUnknownWords(): UnknownWords {
+  return { words: [] };
+}
+
+export const UnknownWords: MessageFns<UnknownWords> = {
+  encode(message: UnknownWords, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.words) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnknownWords {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnknownWords();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.words.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseFindUnknownWordsResponse(): FindUnknownWordsResponse {
+  return { texts: [] };
+}
+
+export const FindUnknownWordsResponse: MessageFns<FindUnknownWordsResponse> = {
+  encode(message: FindUnknownWordsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.texts) {
+      UnknownWords.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindUnknownWordsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFindUnknownWordsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.texts.push(UnknownWords.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * EmbedderService owns the CLIP model: it turns product photos and shopper
  * queries into vectors of one shared space. Concurrent calls are coalesced
@@ -743,6 +902,14 @@ export interface EmbedderServiceClient {
    */
 
   getModelInfo(request: GetModelInfoRequest, metadata?: Metadata): Observable<GetModelInfoResponse>;
+
+  /**
+   * FindUnknownWords lists, per text, the words the model's tokenizer maps to
+   * its unknown token: a text made of such words embeds as noise. A tokenizer
+   * without an unknown token (CLIP's byte-level BPE) knows every word.
+   */
+
+  findUnknownWords(request: FindUnknownWordsRequest, metadata?: Metadata): Observable<FindUnknownWordsResponse>;
 }
 
 /**
@@ -782,11 +949,22 @@ export interface EmbedderServiceController {
     request: GetModelInfoRequest,
     metadata?: Metadata,
   ): Promise<GetModelInfoResponse> | Observable<GetModelInfoResponse> | GetModelInfoResponse;
+
+  /**
+   * FindUnknownWords lists, per text, the words the model's tokenizer maps to
+   * its unknown token: a text made of such words embeds as noise. A tokenizer
+   * without an unknown token (CLIP's byte-level BPE) knows every word.
+   */
+
+  findUnknownWords(
+    request: FindUnknownWordsRequest,
+    metadata?: Metadata,
+  ): Promise<FindUnknownWordsResponse> | Observable<FindUnknownWordsResponse> | FindUnknownWordsResponse;
 }
 
 export function EmbedderServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["embedImages", "embedTexts", "getModelInfo"];
+    const grpcMethods: string[] = ["embedImages", "embedTexts", "getModelInfo", "findUnknownWords"];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("EmbedderService", method)(constructor.prototype[method], method, descriptor);
@@ -851,6 +1029,22 @@ export const EmbedderServiceService = {
       Buffer.from(GetModelInfoResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetModelInfoResponse => GetModelInfoResponse.decode(value),
   },
+  /**
+   * FindUnknownWords lists, per text, the words the model's tokenizer maps to
+   * its unknown token: a text made of such words embeds as noise. A tokenizer
+   * without an unknown token (CLIP's byte-level BPE) knows every word.
+   */
+  findUnknownWords: {
+    path: "/visualsearch.embedder.v1.EmbedderService/FindUnknownWords" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FindUnknownWordsRequest): Buffer =>
+      Buffer.from(FindUnknownWordsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FindUnknownWordsRequest => FindUnknownWordsRequest.decode(value),
+    responseSerialize: (value: FindUnknownWordsResponse): Buffer =>
+      Buffer.from(FindUnknownWordsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FindUnknownWordsResponse => FindUnknownWordsResponse.decode(value),
+  },
 } as const;
 
 export interface EmbedderServiceServer extends UntypedServiceImplementation {
@@ -870,6 +1064,12 @@ export interface EmbedderServiceServer extends UntypedServiceImplementation {
    * exactly as the model expects and refuse to mix vectors of different models.
    */
   getModelInfo: handleUnaryCall<GetModelInfoRequest, GetModelInfoResponse>;
+  /**
+   * FindUnknownWords lists, per text, the words the model's tokenizer maps to
+   * its unknown token: a text made of such words embeds as noise. A tokenizer
+   * without an unknown token (CLIP's byte-level BPE) knows every word.
+   */
+  findUnknownWords: handleUnaryCall<FindUnknownWordsRequest, FindUnknownWordsResponse>;
 }
 
 export interface MessageFns<T> {
