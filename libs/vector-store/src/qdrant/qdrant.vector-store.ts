@@ -14,7 +14,40 @@
  *   tombstone (`deleted: true` with the delete's version). Facets count
  *   record points, so a product with five images counts once.
  * Payload indexes: productId, kind, categories, brand, price, inStock, deleted,
- * terms (image points: the product's analyzed words, see keyword search).
+ * terms (image points: the product's analyzed words, see keyword search),
+ * tag_keys and tags_version (zero-shot tags, below).
+ *
+ * Zero-shot tags: every point of a product (image points and the record)
+ * carries `tags` ([{attribute, label, confidence, taxonomy_version}]),
+ * `tag_keys` (["pattern=striped"], what tag filters match and tag facets
+ * count) and `tags_version` (0: untagged). An upsert writes the tags it
+ * carries; attribute updates keep them; a delete drops them with the points.
+ * Tag labels are words of the product: they are in its text vector and its
+ * `terms`. `setProductTags` rewrites them without touching the image vectors,
+ * a page of products per `points/batch` request: a `set_payload` (tags, keys,
+ * terms, tags_version) filtered on productId and `tags_version <= v` (or
+ * absent), then an `update_vectors` of the text vector with `update_filter`
+ * `tags_version == v`. Qdrant evaluates both conditions at write time, so a
+ * re-tag with an older taxonomy version never overwrites a newer one, even
+ * from another replica between our read of the record and our write.
+ * Collections created before tags lack the two indexes: tag filters still
+ * work there (Qdrant filters unindexed fields by scanning), only slower.
+ *
+ * The active tagging (taxonomy, label vectors, model id) lives in a small
+ * metadata collection `vsearch_meta` (under the prefix, hidden from the
+ * generation list), not in collection metadata: the tagging belongs to the
+ * store, not to one generation (a new generation of the same model inherits
+ * it, and a dropped one must not take it along); label vectors can reach tens
+ * of megabytes, which collection metadata, replicated through Qdrant's
+ * consensus log with every collection change, should not carry; and a point
+ * write has `update_mode: insert_only`, an insert-if-absent that collection
+ * metadata (merged by PATCH) lacks. One head point per taxonomy version (id =
+ * the version), its label vectors in chunk points (tagging-record.ts says
+ * how); every replica reads the newest head on each readTagging.
+ *
+ * scanProducts scrolls the live record points in point-id order (stable, not
+ * the order products were written in; the cursor is the next record's id) and,
+ * with vectors, the page's image points with their `image` vector.
  *
  * Versioned writes: Qdrant has no compare-and-set, so a write reads the
  * record points of its products, decides with the shared rules
