@@ -4,8 +4,9 @@
  * the contract check against Qdrant's OpenAPI spec) and answers the REST
  * endpoints the Qdrant adapter uses with Qdrant's envelopes, keeping enough
  * state (collections, aliases, points, payload filters with must, must_not,
- * should, min_should and nested filters, cosine query groups,
- * counts) for the adapter to run the conformance suite. It is our
+ * should, min_should, is_empty and nested filters, cosine query groups,
+ * counts, scrolls in point-id order with offsets, insert-only upserts,
+ * conditional vector updates, batches of payload and vector updates) for the adapter to run the conformance suite. It is our
  * reading of Qdrant's documented behaviour, not Qdrant: the real server is
  * covered by the conformance run whenever QDRANT_URL is set.
  *
@@ -61,6 +62,7 @@ interface FakeCollection {
 }
 type FieldCondition = {
   key?: string;
+  is_empty?: { key: string };
   match?: { value?: unknown; any?: unknown[] };
   range?: { gte?: number | null; lte?: number | null; gt?: number | null; lt?: number | null };
 };
@@ -71,6 +73,8 @@ type Filter = NestedFilter | null | undefined;
 
 export class FakeQdrantServer {
   readonly requests: RecordedRequest[] = [];
+  /** Awaited before each request is answered: lets a test put another writer's request between an adapter's read and its write. */
+  beforeAnswer: ((request: RecordedRequest) => Promise<void>) | undefined;
   private readonly collections = new Map<string, FakeCollection>();
   private readonly aliases = new Map<string, string>();
   private server: Server | undefined;
@@ -102,8 +106,10 @@ export class FakeQdrantServer {
     const url = new URL(request.url ?? '/', 'http://fake');
     const body = text ? (JSON.parse(text) as unknown) : undefined;
     const method = request.method ?? 'GET';
-    this.requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), body });
+    const recorded: RecordedRequest = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), body };
+    this.requests.push(recorded);
     try {
+      await this.beforeAnswer?.(recorded);
       const [status, result] = this.route(method, url.pathname, (body ?? {}) as Record<string, unknown>);
       const envelope = status < 300 ? { result, status: 'ok', time: 0.0001 } : { status: { error: result }, time: 0.0001 };
       response.writeHead(status, { 'content-type': 'application/json' });
@@ -142,28 +148,44 @@ export class FakeQdrantServer {
         return [200, true];
       case 'PUT index':
         return [200, update()];
-      case 'PUT points':
+      case 'PUT points': {
+        // update_mode: insert_only leaves an existing point as it is, update_only inserts nothing.
+        const mode = String(body.update_mode ?? 'upsert');
         for (const point of body.points as StoredPoint[]) {
           const unknownVector = Object.keys(point.vector ?? {}).find((vectorName) => !this.hasVector(collection, vectorName));
           if (unknownVector !== undefined) return [400, `Wrong input: Not existing vector name error: ${unknownVector}`];
+          const exists = collection.points.has(String(point.id));
+          if ((mode === 'insert_only' && exists) || (mode === 'update_only' && !exists)) continue;
           collection.points.set(String(point.id), { id: point.id, vector: point.vector ?? {}, payload: point.payload ?? {} });
         }
         return [200, update()];
-      case 'PUT points/vectors':
-        for (const update of body.points as Array<{ id: string | number; vector: Record<string, number[] | SparseVector> }>) {
-          const point = collection.points.get(String(update.id));
-          if (!point) return [404, `Not found: No point with id ${update.id} found`];
-          const unknownVector = Object.keys(update.vector).find((vectorName) => !this.hasVector(collection, vectorName));
-          if (unknownVector !== undefined) return [400, `Wrong input: Not existing vector name error: ${unknownVector}`];
-          Object.assign(point.vector, update.vector);
-        }
-        return [200, update()];
+      }
+      case 'PUT points/vectors': {
+        const failure = this.updateVectors(collection, body);
+        return failure ?? [200, update()];
+      }
       case 'POST points/delete':
         for (const point of this.select(collection, body)) collection.points.delete(String(point.id));
         return [200, update()];
       case 'POST points/payload':
         for (const point of this.select(collection, body)) Object.assign(point.payload, body.payload as Payload);
         return [200, update()];
+      case 'POST points/batch': {
+        // Applied in order, as Qdrant applies a batch's operations; the fake knows the operations the adapter sends.
+        const results: unknown[] = [];
+        for (const operation of body.operations as Array<Record<string, Record<string, unknown>>>) {
+          if (operation.set_payload) {
+            for (const point of this.select(collection, operation.set_payload)) Object.assign(point.payload, operation.set_payload.payload as Payload);
+          } else if (operation.update_vectors) {
+            const failure = this.updateVectors(collection, operation.update_vectors);
+            if (failure) return failure;
+          } else {
+            throw new Error(`the fake Qdrant's batch knows set_payload and update_vectors only, got ${Object.keys(operation).join(', ')}`);
+          }
+          results.push(update());
+        }
+        return [200, results];
+      }
       case 'POST points':
         return [
           200,
@@ -173,12 +195,18 @@ export class FakeQdrantServer {
           }),
         ];
       case 'POST points/scroll': {
-        const points = [...collection.points.values()].filter((point) => matches(point.payload, body.filter as Filter));
+        // In point-id order from `offset` (inclusive); next_page_offset is the first point of the next page.
+        const limit = Number(body.limit ?? 10);
+        const from = body.offset as string | number | null | undefined;
+        const points = [...collection.points.values()]
+          .filter((point) => matches(point.payload, body.filter as Filter))
+          .sort((a, b) => comparePointIds(a.id, b.id))
+          .filter((point) => from == null || comparePointIds(point.id, from) >= 0);
         return [
           200,
           {
-            points: points.slice(0, Number(body.limit ?? 10)).map((point) => this.view(point, body.with_payload ?? true, body.with_vector, undefined)),
-            next_page_offset: null,
+            points: points.slice(0, limit).map((point) => this.view(point, body.with_payload ?? true, body.with_vector, undefined)),
+            next_page_offset: points[limit]?.id ?? null,
           },
         ];
       }
@@ -193,6 +221,18 @@ export class FakeQdrantServer {
       default:
         return [404, `Not found: ${method} ${path}`];
     }
+  }
+
+  /** UpdateVectors: each listed point's named vectors replaced, only where it passes `update_filter`; undefined when it worked. */
+  private updateVectors(collection: FakeCollection, body: Record<string, unknown>): [number, unknown] | undefined {
+    for (const update of body.points as Array<{ id: string | number; vector: Record<string, number[] | SparseVector> }>) {
+      const point = collection.points.get(String(update.id));
+      if (!point) return [404, `Not found: No point with id ${update.id} found`];
+      const unknownVector = Object.keys(update.vector).find((vectorName) => !this.hasVector(collection, vectorName));
+      if (unknownVector !== undefined) return [400, `Wrong input: Not existing vector name error: ${unknownVector}`];
+      if (matches(point.payload, body.update_filter as Filter)) Object.assign(point.vector, update.vector);
+    }
+    return undefined;
   }
 
   private changeAliases(body: Record<string, unknown>): [number, unknown] {
@@ -365,6 +405,11 @@ export class FakeQdrantServer {
 function matches(payload: Payload, filter: Filter): boolean {
   if (!filter) return true;
   const test = (condition: Condition): boolean => {
+    if (condition.is_empty) {
+      // Qdrant: the key is absent, null or an empty array.
+      const value = payload[condition.is_empty.key];
+      return value == null || (Array.isArray(value) && value.length === 0);
+    }
     if (condition.key === undefined) return matches(payload, condition);
     const raw = payload[condition.key];
     const values = Array.isArray(raw) ? raw : [raw];
@@ -392,6 +437,16 @@ function matches(payload: Payload, filter: Filter): boolean {
     (!filter.should?.length || filter.should.some(test)) &&
     (!minShould || minShould.conditions.filter(test).length >= minShould.min_count)
   );
+}
+
+/** Qdrant's point order: integer ids first, ascending, then UUIDs (by value, which is their canonical lower-case text order). */
+function comparePointIds(a: string | number, b: string | number): number {
+  if (typeof a === 'number' || typeof b === 'number') {
+    if (typeof a === 'number' && typeof b === 'number') return a - b;
+    return typeof a === 'number' ? -1 : 1;
+  }
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** Best first; ties by point id, so answers do not depend on insertion order. */

@@ -11,10 +11,13 @@ import {
   DEFAULT_ALIAS,
   type FailedImage,
   type ProductData,
+  type ProductTag,
   type ProductWithImageVectors,
+  type ScannedProduct,
   type SearchFilter,
   type SearchPage,
   type SearchQuery,
+  type TaggingInput,
 } from '../types';
 import type { VectorStore } from '../vector-store.port';
 
@@ -23,6 +26,12 @@ export interface ConformanceOptions {
   createStore: () => Promise<VectorStore> | VectorStore;
   /** True when every created store starts without collections or aliases (embedded in a temp dir or memory). */
   freshStore: boolean;
+  /**
+   * True when the stores createStore makes share one backend (a Qdrant server), as replicas do: the
+   * active tagging one saves is then read through another. Embedded stores each own their data
+   * (their durability across a restart is embedded-tags.int-spec's); there the saving store reads it back.
+   */
+  sharedBackend?: boolean;
 }
 
 const DIMENSION = 4;
@@ -782,6 +791,176 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
         const versions = [3, 9, 1, 7, 5, 8, 2];
         await Promise.all(versions.map((version) => store.upsertProducts(collection, [at(version)])));
         expect((await store.getProduct(collection, 'v'))?.product.version).toBe(9);
+      });
+    });
+
+    describe('zero-shot tags', () => {
+      const tag = (attribute: string, label: string, taxonomyVersion = 1): ProductTag => ({ attribute, label, confidence: 0.9, taxonomyVersion });
+      const tagged = (productId: string, axis: number, tags: ProductTag[] | undefined, tagsVersion = 1): ProductWithImageVectors => ({
+        ...withImages(product(productId, { title: `item ${productId}` }), [['main', [0, 1, 2, 3].map((i) => (i === axis ? 1 : 0.01))]]),
+        ...(tags ? { tags, tagsVersion } : {}),
+      });
+      const TAGGED = [
+        tagged('t1', 0, [tag('pattern', 'striped'), tag('colour', 'red')]),
+        tagged('t2', 1, [tag('pattern', 'striped'), tag('colour', 'blue')]),
+        tagged('t3', 2, [tag('pattern', 'plain'), tag('colour', 'red')]),
+        tagged('t4', 3, undefined),
+      ];
+      const everything = vector(1, 1, 1, 1);
+      const matching = async (tags: Record<string, string[]>) =>
+        ids(await store.searchSimilar({ collection, vector: everything, mode: 'vector', filter: { tags }, limit: 10 })).sort();
+      const byWords = async (text: string, mode: 'keyword' | 'hybrid' = 'keyword') =>
+        ids(
+          await store.searchSimilar({ collection, text, ...(mode === 'hybrid' ? { vector: everything, scoreThreshold: 0.99 } : {}), mode, limit: 10 }),
+        ).sort();
+      const taggingInput = (labels: string[]): TaggingInput => ({
+        taxonomy: { attributes: [{ name: 'pattern', mode: 'single', threshold: 0.5, labels: labels.map((label) => ({ label })) }] },
+        modelId: MODEL,
+        logitScale: 100,
+        labelVectors: labels.map((label, i) => ({ attribute: 'pattern', label, vector: vector(...[0, 1, 2, 3].map((axis) => (axis === i ? 1 : 0))) })),
+      });
+
+      beforeEach(async () => {
+        expect(await store.upsertProducts(collection, TAGGED)).toEqual(TAGGED.map(() => 'applied'));
+      });
+
+      it('stores tags with the product and returns them with it and on its hits', async () => {
+        expect((await store.getProduct(collection, 't1'))?.tags).toEqual([tag('pattern', 'striped'), tag('colour', 'red')]);
+        expect((await store.getProduct(collection, 't4'))?.tags ?? []).toEqual([]);
+        const page = await store.searchSimilar({ collection, vector: vector(...E0), mode: 'vector', limit: 1 });
+        expect(page.hits[0]).toMatchObject({ product: { productId: 't1' }, tags: [tag('pattern', 'striped'), tag('colour', 'red')] });
+      });
+
+      it('filters by tags: labels of one attribute OR-ed, attributes AND-ed, in every ranking', async () => {
+        expect(await matching({ pattern: ['striped'] })).toEqual(['t1', 't2']);
+        expect(await matching({ colour: ['red', 'blue'] })).toEqual(['t1', 't2', 't3']);
+        expect(await matching({ pattern: ['striped'], colour: ['red'] })).toEqual(['t1']);
+        expect(await matching({ pattern: ['dotted'] })).toEqual([]);
+        const keyword = await store.searchSimilar({ collection, text: 'item', mode: 'keyword', filter: { tags: { colour: ['red'] } }, limit: 10 });
+        expect(ids(keyword).sort()).toEqual(['t1', 't3']);
+      });
+
+      it('counts tag facets over what matched, per attribute, most frequent first', async () => {
+        const page = await store.searchSimilar({
+          collection,
+          vector: everything,
+          mode: 'vector',
+          filter: { tags: { colour: ['red'] } },
+          limit: 10,
+          withFacets: true,
+        });
+        expect(page.facets?.tags).toEqual({
+          colour: [{ value: 'red', count: 2 }],
+          pattern: [
+            { value: 'plain', count: 1 },
+            { value: 'striped', count: 1 },
+          ],
+        });
+        const untagged = await store.searchSimilar({
+          collection,
+          vector: vector(0, 0, 0, 1),
+          mode: 'vector',
+          scoreThreshold: 0.9,
+          limit: 10,
+          withFacets: true,
+        });
+        expect(ids(untagged)).toEqual(['t4']);
+        expect(untagged.facets?.tags ?? {}).toEqual({});
+      });
+
+      it('finds products by their tag labels in keyword and hybrid search', async () => {
+        expect(await byWords('striped')).toEqual(['t1', 't2']);
+        expect(await byWords('striped red')).toEqual(['t1']);
+        expect(await byWords('striped', 'hybrid')).toEqual(['t1', 't2']);
+      });
+
+      it('sets tags in bulk without touching vectors or data, never over a newer taxonomy version', async () => {
+        const before = await store.getProductVectors(collection, 't4');
+        expect(
+          await store.setProductTags(
+            collection,
+            [
+              { productId: 't4', tags: [tag('pattern', 'dotted', 2)] },
+              { productId: 't1', tags: [] },
+              { productId: 'missing', tags: [tag('pattern', 'dotted', 2)] },
+            ],
+            2,
+          ),
+        ).toBe(2);
+        expect(await matching({ pattern: ['dotted'] })).toEqual(['t4']);
+        expect(await matching({ pattern: ['striped'] })).toEqual(['t2']);
+        // the words follow the tags: the new label is found, the dropped one no longer is
+        expect(await byWords('dotted')).toEqual(['t4']);
+        expect(await byWords('striped')).toEqual(['t2']);
+        expect(await store.getProduct(collection, 't4')).toMatchObject({ product: { title: 'item t4' }, tags: [tag('pattern', 'dotted', 2)] });
+        expect(await store.getProductVectors(collection, 't4')).toEqual(before);
+        // an older taxonomy version is skipped; the same one re-applies (a re-tag run again)
+        expect(await store.setProductTags(collection, [{ productId: 't4', tags: [tag('pattern', 'plain', 1)] }], 1)).toBe(0);
+        expect((await store.getProduct(collection, 't4'))?.tags).toEqual([tag('pattern', 'dotted', 2)]);
+        expect(await byWords('plain')).toEqual(['t3']);
+        expect(await store.setProductTags(collection, [{ productId: 't4', tags: [tag('pattern', 'plain', 2)] }], 2)).toBe(1);
+        expect(await byWords('plain')).toEqual(['t3', 't4']);
+        await expectKind(store.setProductTags(collection, [{ productId: 't4', tags: [] }], 0), 'invalid-argument', /taxonomy version/);
+      });
+
+      it('keeps tags and their words through an attribute update, drops them with a delete, replaces them on an upsert', async () => {
+        expect(await store.updateAttributes(collection, [product('t1', { version: 2, title: 'renamed shirt' })])).toEqual(['applied']);
+        expect((await store.getProduct(collection, 't1'))?.tags).toEqual([tag('pattern', 'striped'), tag('colour', 'red')]);
+        expect(await byWords('striped shirt')).toEqual(['t1']);
+        expect(
+          await store.upsertProducts(collection, [{ ...tagged('t2', 1, [tag('colour', 'green', 3)], 3), product: product('t2', { version: 2 }) }]),
+        ).toEqual(['applied']);
+        expect((await store.getProduct(collection, 't2'))?.tags).toEqual([tag('colour', 'green', 3)]);
+        expect(await matching({ pattern: ['striped'] })).toEqual(['t1']);
+        expect(await store.deleteProduct(collection, 't1', 3)).toBe('applied');
+        expect(await matching({ pattern: ['striped'] })).toEqual([]);
+        expect(await store.setProductTags(collection, [{ productId: 't1', tags: [tag('pattern', 'striped', 4)] }], 4)).toBe(0);
+        expect(await store.getProductVectors(collection, 't1')).toBeUndefined();
+      });
+
+      it('pages through live products with a cursor, with their unit image vectors when asked', async () => {
+        await store.deleteProduct(collection, 't3', 2);
+        const seen: ScannedProduct[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.scanProducts(collection, { cursor, limit: 2, withVectors: true });
+          seen.push(...page.products);
+          cursor = page.cursor;
+          pages++;
+        } while (cursor !== undefined && pages < 10);
+        expect(seen.map((entry) => entry.productId).sort()).toEqual(['t1', 't2', 't4']);
+        const t1 = seen.find((entry) => entry.productId === 't1');
+        expect(t1).toMatchObject({
+          title: 'item t1',
+          imageUrl: 'http://images.test/t1/main.jpg',
+          tags: [tag('pattern', 'striped'), tag('colour', 'red')],
+          tagsVersion: 1,
+        });
+        expect(t1?.vectors).toHaveLength(1);
+        expect(Math.hypot(...(t1?.vectors[0] ?? []))).toBeCloseTo(1, 5);
+        expect(seen.find((entry) => entry.productId === 't4')).toMatchObject({ tags: [], tagsVersion: 0 });
+        const bare = await store.scanProducts(collection, { limit: 10, withVectors: false });
+        expect(bare.products.every((entry) => entry.vectors.length === 0)).toBe(true);
+        await expectKind(store.scanProducts(collection, { cursor: 'not-a-cursor', limit: 2, withVectors: false }), 'invalid-argument', /cursor/);
+      });
+
+      it('stores the active tagging as the next taxonomy version, seen by every instance of a shared backend', async () => {
+        const before = (await store.readTagging())?.taxonomy.version ?? 0;
+        const first = await store.saveTagging(taggingInput(['striped', 'plain']));
+        expect(first.taxonomy).toMatchObject({ version: before + 1, attributes: [{ name: 'pattern' }] });
+        const second = await store.saveTagging(taggingInput(['striped', 'plain', 'dotted']));
+        expect(second.taxonomy.version).toBe(before + 2);
+        const other = options.sharedBackend ? await options.createStore() : store;
+        if (other !== store) await other.open();
+        try {
+          const read = await other.readTagging();
+          expect(read).toMatchObject({ modelId: MODEL, logitScale: 100, taxonomy: { version: before + 2, createdAt: second.taxonomy.createdAt } });
+          expect(read?.labelVectors).toEqual(second.labelVectors);
+          expect(read?.taxonomy.attributes[0].labels.map((label) => label.label)).toEqual(['striped', 'plain', 'dotted']);
+        } finally {
+          if (other !== store) await other.close();
+        }
       });
     });
 

@@ -6,6 +6,8 @@
  */
 import { PRICE_BANDS, priceBandOf, type SearchSort } from '@vsearch/contracts';
 import { SEARCH_LIMITS, type FacetCount, type SearchFacets } from '../types';
+import { PAYLOAD } from './qdrant-filter';
+import { tagFacetsOfKeys } from './tag-payload';
 
 /** One matched product: its best point in the ranking and the payload fields read with it. */
 export interface MatchedProduct {
@@ -22,6 +24,8 @@ export interface MatchedProduct {
   inStock: boolean;
   /** ISO 8601; absent for products stored before it was recorded. */
   updatedAt?: string;
+  /** The product's zero-shot tags as `attribute=label` keys (read for tag facets; absent when not read or untagged). */
+  tagKeys?: string[];
 }
 
 export interface RankedPoint {
@@ -37,6 +41,7 @@ export function matchedProducts(points: readonly RankedPoint[]): MatchedProduct[
     const payload = point.payload ?? {};
     const productId = payload.productId;
     if (typeof productId !== 'string' || products.has(productId)) continue;
+    const tagKeys = payload[PAYLOAD.tagKeys];
     products.set(productId, {
       productId,
       pointId: point.id,
@@ -46,6 +51,7 @@ export function matchedProducts(points: readonly RankedPoint[]): MatchedProduct[
       price: typeof payload.price === 'number' ? payload.price : 0,
       inStock: payload.inStock === true,
       ...(typeof payload.updatedAt === 'string' ? { updatedAt: payload.updatedAt } : {}),
+      ...(Array.isArray(tagKeys) && tagKeys.length > 0 ? { tagKeys: tagKeys.map(String) } : {}),
     });
   }
   return [...products.values()];
@@ -82,7 +88,12 @@ export function sortedMatches(products: readonly MatchedProduct[], sort: SearchS
   return ordered;
 }
 
-/** Facets over the matched products: most frequent first (ties by value), price bands in PRICE_BANDS order, empty when nothing matched. */
+/**
+ * Facets over the matched products: most frequent first (ties by value), price bands in PRICE_BANDS
+ * order, empty when nothing matched; tag facets from their tag keys, absent when none is tagged.
+ * Counted here rather than with Qdrant's facet API (`POST /collections/{name}/facet`): that counts
+ * the points passing a filter, not a ranked query's matches (the threshold, the keyword ranking, fusion).
+ */
 export function facetsOfMatches(products: readonly MatchedProduct[]): SearchFacets {
   const categories = new Map<string, number>();
   const brands = new Map<string, number>();
@@ -95,11 +106,13 @@ export function facetsOfMatches(products: readonly MatchedProduct[]): SearchFace
     add(bands, priceBandOf(product.price));
     add(stock, product.inStock ? 'in_stock' : 'out_of_stock');
   }
+  const tags = tagFacetsOfKeys(products.map((product) => product.tagKeys ?? []));
   return {
     categories: byFrequency(categories),
     brands: byFrequency(brands),
     priceBands: PRICE_BANDS.flatMap(({ value }) => (bands.has(value) ? [{ value, count: bands.get(value) as number }] : [])),
     stock: byFrequency(stock),
+    ...(tags ? { tags } : {}),
   };
 }
 

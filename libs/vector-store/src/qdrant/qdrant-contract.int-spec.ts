@@ -36,6 +36,7 @@ const PREFIX = 'contract_';
 
 describeVectorStoreConformance('qdrant adapter against the recording fake', {
   freshStore: true,
+  sharedBackend: true,
   createStore: () =>
     new QdrantVectorStore({ url: fake.url, retries: 0, hnsw: { m: 16, efConstruct: 100, ef: 64 }, quantization: 'int8', collectionPrefix: PREFIX }),
 });
@@ -134,6 +135,93 @@ describe('Qdrant adapter keyword and hybrid search against the recording fake', 
   });
 });
 
+describe('Qdrant adapter re-tags racing across replicas, against the recording fake', () => {
+  const vector = (axis: number) => new Float32Array([0, 1, 2, 3].map((i) => (i === axis ? 1 : 0)));
+  const tag = (label: string, taxonomyVersion: number) => ({ attribute: 'pattern', label, confidence: 0.9, taxonomyVersion });
+  const words = async (store: QdrantVectorStore, collection: string, text: string) =>
+    (await store.searchSimilar({ collection, text, mode: 'keyword', limit: 10 })).hits.map((hit) => hit.product.productId);
+
+  afterEach(() => {
+    fake.beforeAnswer = undefined;
+  });
+
+  it('never lets an older taxonomy overwrite a newer one written between its read and its write', async () => {
+    const replica = () => new QdrantVectorStore({ url: fake.url, retries: 0, collectionPrefix: PREFIX });
+    const [older, newer] = [replica(), replica()];
+    await Promise.all([older.open(), newer.open()]);
+    const collection = await older.createGeneration('race-model', 4);
+    const item = (productId: string, axis: number) => ({
+      product: {
+        productId,
+        version: 1,
+        title: productId,
+        description: '',
+        brand: '',
+        categories: [],
+        price: { amount: 1, currency: 'EUR' },
+        inStock: true,
+        attributes: {},
+      },
+      images: [{ imageId: 'main', imageUrl: 'u', vector: vector(axis) }],
+    });
+    await older.upsertProducts(collection, [item('raced', 0), item('other', 1)]);
+    // The newer re-tag (taxonomy 3) lands after the older one (taxonomy 2) read the product's record, before it writes.
+    let raced = false;
+    fake.beforeAnswer = async (request) => {
+      if (raced || !request.path.endsWith('/points/batch')) return;
+      raced = true;
+      await newer.setProductTags(collection, [{ productId: 'raced', tags: [tag('dotted', 3)] }], 3);
+    };
+    await older.setProductTags(
+      collection,
+      [
+        { productId: 'raced', tags: [tag('plain', 2)] },
+        { productId: 'other', tags: [tag('plain', 2)] },
+      ],
+      2,
+    );
+    expect(raced).toBe(true);
+    expect((await older.getProduct(collection, 'raced'))?.tags).toEqual([tag('dotted', 3)]);
+    expect((await older.getProduct(collection, 'other'))?.tags).toEqual([tag('plain', 2)]);
+    // The text vector and the terms of the raced product are the newer taxonomy's too.
+    expect(await words(older, collection, 'dotted')).toEqual(['raced']);
+    expect(await words(older, collection, 'plain')).toEqual(['other']);
+    const hits = await older.searchSimilar({ collection, vector: vector(0), mode: 'vector', filter: { tags: { pattern: ['plain'] } }, limit: 10 });
+    expect(hits.hits.map((hit) => hit.product.productId)).toEqual(['other']);
+  });
+
+  it('gives each of two replicas saving a taxonomy at once a version of its own', async () => {
+    const replica = () => new QdrantVectorStore({ url: fake.url, retries: 0, collectionPrefix: PREFIX });
+    const [a, b] = [replica(), replica()];
+    await Promise.all([a.open(), b.open()]);
+    const input = (label: string) => ({
+      taxonomy: { attributes: [{ name: 'pattern', mode: 'single' as const, threshold: 0.5, labels: [{ label }, { label: 'plain' }] }] },
+      modelId: 'race-model',
+      logitScale: 100,
+      labelVectors: [
+        { attribute: 'pattern', label, vector: vector(0) },
+        { attribute: 'pattern', label: 'plain', vector: vector(1) },
+      ],
+    });
+    const before = (await a.readTagging())?.taxonomy.version ?? 0;
+    // Both read the same highest version before either claims the next one.
+    let reads = 0;
+    let release: () => void = () => undefined;
+    const bothRead = new Promise<void>((resolve) => (release = resolve));
+    fake.beforeAnswer = async (request) => {
+      if (!request.path.endsWith('/points/scroll') || !request.path.includes('vsearch_meta') || reads >= 2) return;
+      if (++reads === 2) release();
+      await bothRead;
+    };
+    const [savedA, savedB] = await Promise.all([a.saveTagging(input('striped')), b.saveTagging(input('dotted'))]);
+    expect([savedA.taxonomy.version, savedB.taxonomy.version].sort()).toEqual([before + 1, before + 2]);
+    const latest = savedA.taxonomy.version > savedB.taxonomy.version ? savedA : savedB;
+    const read = await a.readTagging();
+    expect(read?.taxonomy).toEqual(latest.taxonomy);
+    expect(read?.labelVectors).toEqual(latest.labelVectors);
+  });
+});
+
 describe('Qdrant adapter contract', () => {
   it('sent only requests whose paths, methods and bodies Qdrant 1.19 accepts', () => {
     const { ajv, spec } = loadSpecValidator();
@@ -186,6 +274,7 @@ describe('Qdrant adapter contract', () => {
         'POST /collections/aliases',
         'POST /collections/{collection_name}/points',
         'POST /collections/{collection_name}/points/count',
+        'POST /collections/{collection_name}/points/batch',
         'POST /collections/{collection_name}/points/delete',
         'POST /collections/{collection_name}/points/payload',
         'POST /collections/{collection_name}/points/query/batch',

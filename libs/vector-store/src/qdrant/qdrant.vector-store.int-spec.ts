@@ -34,6 +34,7 @@ if (url) {
 
   describeVectorStoreConformance(`qdrant at ${url} (prefix ${prefix})`, {
     freshStore: false,
+    sharedBackend: true,
     createStore: () => new QdrantVectorStore({ url, apiKey, retries: 2, collectionPrefix: prefix }),
   });
 } else {

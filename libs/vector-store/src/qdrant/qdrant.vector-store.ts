@@ -14,7 +14,40 @@
  *   tombstone (`deleted: true` with the delete's version). Facets count
  *   record points, so a product with five images counts once.
  * Payload indexes: productId, kind, categories, brand, price, inStock, deleted,
- * terms (image points: the product's analyzed words, see keyword search).
+ * terms (image points: the product's analyzed words, see keyword search),
+ * tag_keys and tags_version (zero-shot tags, below).
+ *
+ * Zero-shot tags: every point of a product (image points and the record)
+ * carries `tags` ([{attribute, label, confidence, taxonomy_version}]),
+ * `tag_keys` (["pattern=striped"], what tag filters match and tag facets
+ * count) and `tags_version` (0: untagged). An upsert writes the tags it
+ * carries; attribute updates keep them; a delete drops them with the points.
+ * Tag labels are words of the product: they are in its text vector and its
+ * `terms`. `setProductTags` rewrites them without touching the image vectors,
+ * a page of products per `points/batch` request: a `set_payload` (tags, keys,
+ * terms, tags_version) filtered on productId and `tags_version <= v` (or
+ * absent), then an `update_vectors` of the text vector with `update_filter`
+ * `tags_version == v`. Qdrant evaluates both conditions at write time, so a
+ * re-tag with an older taxonomy version never overwrites a newer one, even
+ * from another replica between our read of the record and our write.
+ * Collections created before tags lack the two indexes: tag filters still
+ * work there (Qdrant filters unindexed fields by scanning), only slower.
+ *
+ * The active tagging (taxonomy, label vectors, model id) lives in a small
+ * metadata collection `vsearch_meta` (under the prefix, hidden from the
+ * generation list), not in collection metadata: the tagging belongs to the
+ * store, not to one generation (a new generation of the same model inherits
+ * it, and a dropped one must not take it along); label vectors can reach tens
+ * of megabytes, which collection metadata, replicated through Qdrant's
+ * consensus log with every collection change, should not carry; and a point
+ * write has `update_mode: insert_only`, an insert-if-absent that collection
+ * metadata (merged by PATCH) lacks. One head point per taxonomy version (id =
+ * the version), its label vectors in chunk points (tagging-record.ts says
+ * how); every replica reads the newest head on each readTagging.
+ *
+ * scanProducts scrolls the live record points in point-id order (stable, not
+ * the order products were written in; the cursor is the next record's id) and,
+ * with vectors, the page's image points with their `image` vector.
  *
  * Versioned writes: Qdrant has no compare-and-set, so a write reads the
  * record points of its products, decides with the shared rules
@@ -96,6 +129,7 @@
  * CreateCollection as a whole (ingestion at start-up treats ALREADY_EXISTS of
  * the first generation as another replica's create and uses it).
  */
+import { randomUUID } from 'node:crypto';
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
 import { MATCH_COUNT_CAP, type SearchMode } from '@vsearch/contracts';
 import { VectorStoreError } from '../errors';
@@ -119,6 +153,7 @@ import {
   type CollectionInfo,
   type FailedImage,
   type ProductScanPage,
+  type ProductTagsUpdate,
   type ProductData,
   type ImageRef,
   type ProductWithImageVectors,
@@ -128,6 +163,7 @@ import {
   type SearchPage,
   type SimilarQuery,
   type StoredProduct,
+  type TaggingInput,
   type WriteOutcome,
 } from '../types';
 import {
@@ -145,11 +181,10 @@ import { VectorStore } from '../vector-store.port';
 import { decideAttributeUpdate, decideDelete, decideUpsert, type StoredVersion } from '../versioning';
 import { imagePointId, recordPointId } from './point-ids';
 
-const TAGGING_UNSUPPORTED = VectorStoreError.failedPrecondition(
-  'zero-shot tagging is not available with the Qdrant store yet; run the embedded store to use it',
-);
 import { bestScoreByProduct, facetsOfMatches, matchedProducts, sortedMatches, type MatchedProduct, type RankedPoint } from './matched-products';
 import { PAYLOAD, imageFilter, match, productRecordFilter } from './qdrant-filter';
+import { lexicalTextOf, tagPayload, tagsOf, tagsVersionOf, TAG_PAYLOAD } from './tag-payload';
+import { chunkPointId, isTaggingHead, META_COLLECTION, TAGGING_KIND, taggingFrom, taggingPoints, type TaggingHead } from './tagging-record';
 
 export const IMAGE_VECTOR = 'image';
 
@@ -196,7 +231,20 @@ interface RecordPayload {
   product?: ProductData;
   images?: ImageRef[];
   failedImages?: FailedImage[];
+  /** Zero-shot tags (read with tagsOf, tagsVersionOf); absent on tombstones and records written before tags existed. */
+  tags?: unknown;
+  tags_version?: number;
+  tag_keys?: string[];
 }
+
+/** Products per batch request of a re-tag (each a set-payload and an update-vectors operation). */
+const TAG_BATCH = 256;
+
+/** Image points read per scroll page when reading products' vectors. */
+const VECTOR_PAGE = 512;
+
+/** A point id we return as a scan cursor: a UUID (record point ids are UUIDv5). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type Point = Schemas['PointStruct'];
 
@@ -263,15 +311,27 @@ export class QdrantVectorStore extends VectorStore {
           products.map(({ product }) => product.productId),
         );
         const outcomes = products.map(({ product }) => decideUpsert(stored.get(product.productId), product.version));
+        // Tags come with their taxonomy version or not at all (as in the embedded store).
         const applied = products.flatMap((entry, i) =>
-          outcomes[i] === 'applied' ? [{ ...entry, product: canonicalProduct(entry.product), vectors: vectors[i] }] : [],
+          outcomes[i] === 'applied'
+            ? [
+                {
+                  ...entry,
+                  product: canonicalProduct(entry.product),
+                  vectors: vectors[i],
+                  tags: entry.tagsVersion ? (entry.tags ?? []) : [],
+                  tagsVersion: entry.tagsVersion ?? 0,
+                },
+              ]
+            : [],
         );
         if (applied.length === 0) return outcomes;
 
-        const imagePoints: Point[] = applied.flatMap(({ product, images, vectors: unit }) => {
-          // Every image point carries the words: Qdrant fuses the two rankings by point id.
-          const text = meta.hasText ? { [TEXT_VECTOR]: productTextVector(product) } : {};
-          const terms = meta.hasText ? { [PAYLOAD.terms]: productTextTerms(product) } : {};
+        const imagePoints: Point[] = applied.flatMap(({ product, images, vectors: unit, tags, tagsVersion }) => {
+          // Every image point carries the words (tag labels among them): Qdrant fuses the two rankings by point id.
+          const words = lexicalTextOf(product, tags);
+          const text = meta.hasText ? { [TEXT_VECTOR]: productTextVector(words) } : {};
+          const terms = meta.hasText ? { [PAYLOAD.terms]: productTextTerms(words) } : {};
           return images.map((image, i) => ({
             id: imagePointId(product.productId, image.imageId),
             vector: { [IMAGE_VECTOR]: Array.from(unit[i]), ...text },
@@ -283,6 +343,7 @@ export class QdrantVectorStore extends VectorStore {
               imageUrl: image.imageUrl ?? '',
               version: product.version,
               product,
+              ...tagPayload(tags, tagsVersion),
             },
           }));
         });
@@ -302,7 +363,7 @@ export class QdrantVectorStore extends VectorStore {
             }),
           );
         }
-        const records: Point[] = applied.map(({ product, images, failedImages }) => ({
+        const records: Point[] = applied.map(({ product, images, failedImages, tags, tagsVersion }) => ({
           id: recordPointId(product.productId),
           vector: {},
           payload: {
@@ -313,6 +374,7 @@ export class QdrantVectorStore extends VectorStore {
             product,
             images: images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl: imageUrl ?? '' })),
             failedImages: canonicalFailedImages(failedImages),
+            ...tagPayload(tags, tagsVersion),
           },
         }));
         await this.request('upsert product records', () => this.client.upsert(this.stored(name), { wait: true, points: records }));
@@ -340,12 +402,15 @@ export class QdrantVectorStore extends VectorStore {
         for (const [i, raw] of products.entries()) {
           if (outcomes[i] !== 'applied') continue;
           const product = canonicalProduct(raw);
-          const images = records.get(product.productId)?.images ?? [];
+          const record = records.get(product.productId);
+          const images = record?.images ?? [];
+          // The product keeps its tags: their labels stay among its words.
+          const words = lexicalTextOf(product, tagsOf(record));
           if (meta.hasText && images.length > 0) {
             // The words may have changed: rewrite the text vector of each image point (before the payload, whose version marks the write done).
             const update = textVectorUpdate(
               images.map((image) => imagePointId(product.productId, image.imageId)),
-              product,
+              words,
             );
             await this.request('update text vectors', () => this.client.updateVectors(this.stored(name), { wait: true, ...update }));
           }
@@ -354,7 +419,7 @@ export class QdrantVectorStore extends VectorStore {
             this.client.setPayload(this.stored(name), {
               wait: true,
               // The record gets the terms too (one request for both); only image points are searched by them.
-              payload: { ...filterFields(product), ...(meta.hasText ? { [PAYLOAD.terms]: productTextTerms(product) } : {}), version: product.version, product },
+              payload: { ...filterFields(product), ...(meta.hasText ? { [PAYLOAD.terms]: productTextTerms(words) } : {}), version: product.version, product },
               filter: { must: [match(PAYLOAD.productId, product.productId)] },
             }),
           );
@@ -386,7 +451,8 @@ export class QdrantVectorStore extends VectorStore {
     assertValidProductId(productId);
     const record = (await this.records(name, [productId])).get(productId);
     if (!record || record.deleted || !record.product) return undefined;
-    return { product: record.product, images: record.images ?? [], failedImages: record.failedImages ?? [] };
+    const tags = tagsOf(record);
+    return { product: record.product, images: record.images ?? [], failedImages: record.failedImages ?? [], ...(tags.length > 0 ? { tags } : {}) };
   }
 
   async searchSimilar(query: SearchQuery): Promise<SearchPage> {
@@ -404,7 +470,7 @@ export class QdrantVectorStore extends VectorStore {
       const offset = query.offset ?? 0;
       const fields = [
         PAYLOAD.productId,
-        ...(query.withFacets ? [PAYLOAD.categories, PAYLOAD.brand, PAYLOAD.price, PAYLOAD.inStock] : []),
+        ...(query.withFacets ? [PAYLOAD.categories, PAYLOAD.brand, PAYLOAD.price, PAYLOAD.inStock, PAYLOAD.tagKeys] : []),
         ...(sort === 'newest' ? [PAYLOAD.updatedAt] : sort === 'relevance' ? [] : [PAYLOAD.price]),
       ];
       const matched = await this.matchedSet(name, {
@@ -495,6 +561,8 @@ export class QdrantVectorStore extends VectorStore {
         [PAYLOAD.inStock, 'bool'],
         [PAYLOAD.deleted, 'bool'],
         [PAYLOAD.terms, 'keyword'],
+        [PAYLOAD.tagKeys, 'keyword'],
+        [TAG_PAYLOAD.tagsVersion, 'integer'],
       ] as const) {
         await this.request(`index ${field}`, () => this.client.createPayloadIndex(this.stored(name), { wait: true, field_name: field, field_schema: schema }));
       }
@@ -508,7 +576,8 @@ export class QdrantVectorStore extends VectorStore {
     assertValidName(alias, 'alias');
     assertValidName(collection, 'collection');
     const [names, aliases] = await Promise.all([this.collectionNames(), this.aliases()]);
-    if (names.includes(alias)) throw VectorStoreError.invalidArgument(`"${alias}" is a collection; an alias needs a name of its own`);
+    if (names.includes(alias) || alias === META_COLLECTION)
+      throw VectorStoreError.invalidArgument(`"${alias}" is a collection; an alias needs a name of its own`);
     if (!names.includes(collection)) {
       throw VectorStoreError.notFound(
         aliases.has(collection) ? `"${collection}" is an alias; point an alias at a collection` : `collection "${collection}" does not exist`,
@@ -575,27 +644,241 @@ export class QdrantVectorStore extends VectorStore {
   }
 
   /**
-   * Zero-shot tagging is not stored in Qdrant yet (h/tagcore did the embedded store first): no
-   * tagging is ever active here, so upserts stay untagged, and storing one is refused plainly.
+   * The active tagging: the head point of the highest taxonomy version in the metadata collection
+   * and its chunks, read fresh on every call (another replica may have saved one). A head whose
+   * chunks were pruned meanwhile (two newer saves between our two reads) is read again.
    */
   async readTagging(): Promise<ActiveTagging | undefined> {
-    return undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const versions = await this.taggingVersions();
+      if (versions.length === 0) return undefined;
+      const tagging = await this.taggingAt(versions[versions.length - 1]);
+      if (tagging) return tagging;
+    }
+    throw VectorStoreError.unavailable('the active tagging kept changing while it was read; try again');
   }
 
-  async saveTagging(): Promise<ActiveTagging> {
-    throw TAGGING_UNSUPPORTED;
+  /**
+   * Claims the next taxonomy version: the label vectors' chunks first, then the head with
+   * `update_mode: insert_only` (Qdrant's only insert-if-absent), read back to see whose writer
+   * holds the version. A replica that lost the race drops its chunks and claims the next one.
+   * Versions before the previous one are pruned (readers finish reading the previous one).
+   */
+  async saveTagging(input: TaggingInput): Promise<ActiveTagging> {
+    await this.ensureMetaCollection();
+    const meta = this.stored(META_COLLECTION);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const versions = await this.taggingVersions();
+      const version = (versions[versions.length - 1] ?? 0) + 1;
+      const tagging: ActiveTagging = {
+        taxonomy: { ...input.taxonomy, version, createdAt: new Date().toISOString() },
+        modelId: input.modelId,
+        logitScale: input.logitScale,
+        labelVectors: input.labelVectors.map(({ attribute, label, vector }) => ({ attribute, label, vector: Float32Array.from(vector) })),
+      };
+      const writer = randomUUID();
+      const { head, chunks } = taggingPoints(tagging, writer);
+      for (const chunk of chunks) await this.request('write label vectors', () => this.client.upsert(meta, { wait: true, points: [chunk] }));
+      await this.request('claim taxonomy version', () => this.client.upsert(meta, { wait: true, points: [head], update_mode: 'insert_only' }));
+      const [claimed] = await this.request('read taxonomy version', () =>
+        this.client.retrieve(meta, { ids: [version], with_payload: ['writer'], with_vector: false }),
+      );
+      if (claimed?.payload?.writer === writer) {
+        await this.request('prune old taxonomy versions', () =>
+          this.client.delete(meta, { wait: true, filter: { must: [{ key: 'version', range: { lt: version - 1 } }] } }),
+        );
+        return tagging;
+      }
+      await this.request('drop label vectors of a lost version', () => this.client.delete(meta, { wait: true, points: chunks.map((chunk) => chunk.id) }));
+    }
+    throw VectorStoreError.unavailable('could not claim a taxonomy version: other search pods keep saving taxonomies');
   }
 
-  async setProductTags(): Promise<number> {
-    throw TAGGING_UNSUPPORTED;
+  /**
+   * Replaces live products' tags in batch requests, one set-payload and one update-vectors
+   * operation per product, vectors of the image untouched: the payload (tags, tag keys, the
+   * `terms` words, `tags_version`) only where the stored `tags_version` is at most
+   * `taxonomyVersion` (or absent), then the text vector of its image points only where
+   * `tags_version` now equals it. Both conditions are Qdrant's, evaluated at write time, so a
+   * re-tag with an older taxonomy on another replica never overwrites a newer one, and its text
+   * vector never lands on a newer one's tags.
+   */
+  async setProductTags(collection: string | undefined, updates: ProductTagsUpdate[], taxonomyVersion: number): Promise<number> {
+    const { name, meta } = await this.resolve(collection);
+    if (!Number.isInteger(taxonomyVersion) || taxonomyVersion < 1)
+      throw VectorStoreError.invalidArgument(`taxonomy version must be a positive integer, got ${taxonomyVersion}`);
+    for (const { productId } of updates) assertValidProductId(productId);
+    let applied = 0;
+    for (let start = 0; start < updates.length; start += TAG_BATCH) {
+      const batch = updates.slice(start, start + TAG_BATCH);
+      applied += await this.locks.runAll(
+        batch.map(({ productId }) => productId),
+        async () => {
+          const records = await this.records(
+            name,
+            batch.map(({ productId }) => productId),
+          );
+          const live = batch.flatMap(({ productId, tags }) => {
+            const record = records.get(productId);
+            return record && !record.deleted && record.product && tagsVersionOf(record) <= taxonomyVersion ? [{ record, product: record.product, tags }] : [];
+          });
+          if (live.length === 0) return 0;
+          const operations: Schemas['UpdateOperation'][] = live.map(({ product, tags }) => ({
+            set_payload: {
+              payload: { ...tagPayload(tags, taxonomyVersion), ...(meta.hasText ? { [PAYLOAD.terms]: productTextTerms(lexicalTextOf(product, tags)) } : {}) },
+              filter: {
+                must: [match(PAYLOAD.productId, product.productId)],
+                should: [{ key: TAG_PAYLOAD.tagsVersion, range: { lte: taxonomyVersion } }, { is_empty: { key: TAG_PAYLOAD.tagsVersion } }],
+              },
+            },
+          }));
+          if (meta.hasText) {
+            for (const { record, product, tags } of live) {
+              const images = record.images ?? [];
+              if (images.length === 0) continue;
+              const update = textVectorUpdate(
+                images.map((image) => imagePointId(product.productId, image.imageId)),
+                lexicalTextOf(product, tags),
+              );
+              operations.push({
+                update_vectors: { ...update, update_filter: { must: [{ key: TAG_PAYLOAD.tagsVersion, match: { value: taxonomyVersion } }] } },
+              });
+            }
+          }
+          await this.request('set product tags', () => this.client.batchUpdate(this.stored(name), { wait: true, operations }));
+          return live.length;
+        },
+      );
+    }
+    return applied;
   }
 
-  async getProductVectors(): Promise<Float32Array[] | undefined> {
-    throw TAGGING_UNSUPPORTED;
+  async getProductVectors(collection: string | undefined, productId: string): Promise<Float32Array[] | undefined> {
+    const { name } = await this.resolve(collection);
+    assertValidProductId(productId);
+    const record = (await this.records(name, [productId])).get(productId);
+    if (!record || record.deleted || !record.product) return undefined;
+    const vectors = await this.imageVectors(name, [productId]);
+    const ordered = (record.images ?? []).flatMap((image) => vectors.get(imagePointId(productId, image.imageId)) ?? []);
+    return ordered.length > 0 ? ordered : undefined;
   }
 
-  async scanProducts(): Promise<ProductScanPage> {
-    throw TAGGING_UNSUPPORTED;
+  /**
+   * Live products a page at a time: a scroll over the record points (in point-id order, which is
+   * stable but not the order products were written in), the cursor the next record's point id;
+   * with vectors, a scroll over the page's image points with their `image` vector.
+   */
+  async scanProducts(collection: string | undefined, page: { cursor?: string; limit: number; withVectors: boolean }): Promise<ProductScanPage> {
+    const { name } = await this.resolve(collection);
+    if (!Number.isInteger(page.limit) || page.limit < 1) throw VectorStoreError.invalidArgument(`scan limit must be a positive integer, got ${page.limit}`);
+    if (page.cursor !== undefined && !UUID.test(page.cursor))
+      throw VectorStoreError.invalidArgument(`scan cursor ${JSON.stringify(page.cursor)} is not one this store returned`);
+    const scrolled = await this.request('scan products', () =>
+      this.client.scroll(this.stored(name), {
+        filter: productRecordFilter(undefined),
+        limit: page.limit,
+        ...(page.cursor !== undefined ? { offset: page.cursor } : {}),
+        with_payload: [PAYLOAD.productId, 'product', 'images', TAG_PAYLOAD.tags, TAG_PAYLOAD.tagsVersion],
+        with_vector: false,
+      }),
+    );
+    const records = scrolled.points.map((point) => point.payload as unknown as RecordPayload).filter((record) => record?.product);
+    const vectors = page.withVectors
+      ? await this.imageVectors(
+          name,
+          records.map((record) => record.productId),
+        )
+      : new Map<string, Float32Array>();
+    const next = scrolled.next_page_offset;
+    return {
+      products: records.map((record) => {
+        const images = record.images ?? [];
+        return {
+          productId: record.productId,
+          title: record.product?.title ?? '',
+          imageUrl: images[0]?.imageUrl ?? '',
+          tags: tagsOf(record),
+          tagsVersion: tagsVersionOf(record),
+          vectors: page.withVectors ? images.flatMap((image) => vectors.get(imagePointId(record.productId, image.imageId)) ?? []) : [],
+        };
+      }),
+      ...(next !== undefined && next !== null ? { cursor: String(next) } : {}),
+    };
+  }
+
+  /** The `image` vectors (unit: Qdrant normalises cosine vectors on write) of these products' image points, by point id. */
+  private async imageVectors(name: string, productIds: string[]): Promise<Map<string, Float32Array>> {
+    const vectors = new Map<string, Float32Array>();
+    if (productIds.length === 0) return vectors;
+    let offset: Schemas['ExtendedPointId'] | undefined;
+    do {
+      const from = offset;
+      const scrolled = await this.request('read image vectors', () =>
+        this.client.scroll(this.stored(name), {
+          filter: { must: [match(PAYLOAD.kind, 'image'), { key: PAYLOAD.productId, match: { any: productIds } }] },
+          limit: VECTOR_PAGE,
+          ...(from !== undefined ? { offset: from } : {}),
+          with_payload: false,
+          with_vector: [IMAGE_VECTOR],
+        }),
+      );
+      for (const point of scrolled.points) {
+        const vector = vectorOf(point.vector);
+        if (vector) vectors.set(String(point.id), Float32Array.from(vector));
+      }
+      offset = (scrolled.next_page_offset ?? undefined) as Schemas['ExtendedPointId'] | undefined;
+    } while (offset !== undefined);
+    return vectors;
+  }
+
+  /** Taxonomy versions stored in the metadata collection, ascending (none when it does not exist yet). */
+  private async taggingVersions(): Promise<number[]> {
+    try {
+      // Head ids are the versions; pruning keeps two, so one page holds them all.
+      const scrolled = await this.request('list taxonomy versions', () =>
+        this.client.scroll(this.stored(META_COLLECTION), {
+          filter: { must: [match('kind', TAGGING_KIND.head)] },
+          limit: 1000,
+          with_payload: false,
+          with_vector: false,
+        }),
+      );
+      return scrolled.points.map((point) => Number(point.id)).sort((a, b) => a - b);
+    } catch (error) {
+      if (error instanceof VectorStoreError && error.kind === 'not-found') return [];
+      throw error;
+    }
+  }
+
+  private async taggingAt(version: number): Promise<ActiveTagging | undefined> {
+    const meta = this.stored(META_COLLECTION);
+    const [head] = await this.request('read taxonomy', () => this.client.retrieve(meta, { ids: [version], with_payload: true, with_vector: false }));
+    if (!isTaggingHead(head?.payload)) return undefined;
+    const { writer, chunks: count } = head.payload as TaggingHead;
+    const ids = Array.from({ length: count }, (_, index) => chunkPointId(writer, index));
+    const chunks = await this.request('read label vectors', () => this.client.retrieve(meta, { ids, with_payload: true, with_vector: false }));
+    const byId = new Map(chunks.map((chunk) => [String(chunk.id), chunk.payload ?? undefined]));
+    return taggingFrom(
+      head.payload,
+      ids.map((id) => byId.get(id)),
+    );
+  }
+
+  /**
+   * Creates the metadata collection unless it exists (another replica's create answers 409, which
+   * is as good). Its points hold payload only; the one-dimensional `unused` vector is there because
+   * a collection names its vectors at creation.
+   */
+  private async ensureMetaCollection(): Promise<void> {
+    await this.request('create metadata collection', () =>
+      this.client.createCollection(this.stored(META_COLLECTION), {
+        vectors: { unused: { size: 1, distance: 'Dot' } },
+        metadata: { createdBy: 'visual-search', holds: 'the active zero-shot tagging' },
+      }),
+    ).catch((error: unknown) => {
+      if (statusOf(error) === 409 || /already exists/i.test(String((error as { message?: string }).message))) return;
+      throw error;
+    });
   }
 
   private async groupedSearch(
@@ -749,7 +1032,7 @@ export class QdrantVectorStore extends VectorStore {
     const points = await this.request('read matched points', () =>
       this.client.retrieve(this.stored(name), {
         ids: page.map((entry) => entry.pointId),
-        with_payload: ['product', PAYLOAD.imageId, 'imageUrl'],
+        with_payload: ['product', PAYLOAD.imageId, 'imageUrl', TAG_PAYLOAD.tags],
         with_vector: false,
       }),
     );
@@ -759,6 +1042,7 @@ export class QdrantVectorStore extends VectorStore {
     return page.flatMap((entry) => {
       const payload = byId.get(String(entry.pointId));
       if (!payload?.product) return [];
+      const tags = tagsOf(payload);
       return [
         {
           product: payload.product,
@@ -767,6 +1051,7 @@ export class QdrantVectorStore extends VectorStore {
           ...(entry.keywordScore !== undefined ? { keywordScore: entry.keywordScore } : {}),
           matchedImageId: payload.imageId ?? '',
           matchedImageUrl: payload.imageUrl ?? '',
+          ...(tags.length > 0 ? { tags } : {}),
         },
       ];
     });
@@ -810,7 +1095,8 @@ export class QdrantVectorStore extends VectorStore {
     const target = targetName(collection);
     const aliases = await this.aliases();
     const name = aliases.get(target) ?? target;
-    const meta = await this.collectionMetadata(name);
+    // The metadata collection is no generation: it holds no products.
+    const meta = name === META_COLLECTION ? undefined : await this.collectionMetadata(name);
     if (!meta) throw unknownTarget(target);
     return { name, meta };
   }
@@ -851,7 +1137,8 @@ export class QdrantVectorStore extends VectorStore {
 
   private async collectionNames(): Promise<string[]> {
     const response = await this.request('list collections', () => this.client.getCollections());
-    return response.collections.flatMap((entry) => this.unprefixed(entry.name) ?? []);
+    // The metadata collection holds the active tagging, not products: it is no generation.
+    return response.collections.flatMap((entry) => this.unprefixed(entry.name) ?? []).filter((name) => name !== META_COLLECTION);
   }
 
   private async aliases(): Promise<Map<string, string>> {
