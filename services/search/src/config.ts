@@ -42,6 +42,8 @@ export const searchEnvSchema = z.object({
   EMBEDDED_SCAN_THREADS: z.enum(['1', '2']).default('1').transform(Number),
   /** Embedded store: fdatasync each write before acknowledging it. */
   EMBEDDED_DURABLE: env.boolean(true),
+  /** How often the stored taxonomy is read again, so one stored through another replica tags this one's upserts (0: never; the embedded store has one replica). */
+  TAGGING_REFRESH_MS: env.nonNegativeInt(30_000),
   MAX_RECEIVE_MESSAGE_BYTES: env.positiveInt(64 * MIB),
   MAX_SEND_MESSAGE_BYTES: env.positiveInt(16 * MIB),
   SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
@@ -64,6 +66,7 @@ export interface SearchConfig {
   grpc: { host: string; port: number; maxReceiveMessageBytes: number; maxSendMessageBytes: number; shutdownGraceMs: number };
   metricsPort: number;
   dataDir: string;
+  taggingRefreshMs: number;
   store:
     | { kind: 'qdrant'; qdrant: QdrantSettings }
     | { kind: 'embedded'; dir: string; durable: boolean; exactSearchBelow: number | undefined; nprobe: number | undefined; scanThreads: number };
@@ -88,6 +91,7 @@ export function loadSearchConfig(overrides: SearchConfigOverrides = {}, environm
     },
     metricsPort: parsed.METRICS_PORT,
     dataDir,
+    taggingRefreshMs: parsed.TAGGING_REFRESH_MS,
     store: parsed.QDRANT_URL
       ? {
           kind: 'qdrant' as const,

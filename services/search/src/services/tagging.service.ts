@@ -46,11 +46,13 @@ export class TaggingService {
   private queued: RetagRun | undefined;
   private readonly modelOf = new Map<string, { modelId: string; readAt: number }>();
   private closing = false;
+  private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: VectorStore,
     private readonly metrics: SearchMetrics,
     private readonly logger: Logger,
+    private readonly options: { refreshMs?: number } = {},
   ) {}
 
   /**
@@ -65,6 +67,34 @@ export class TaggingService {
       this.status = { state: 'done', productsTagged: 0, productsTotal: 0 };
       this.startRetag({ collection: PRODUCTS_ALIAS, tagging, resume: true });
     }
+    // With Qdrant several search replicas share one store: a taxonomy stored through another replica
+    // must reach this one's upsert tagging without a restart (TAGGING_REFRESH_MS).
+    const refreshMs = this.options.refreshMs ?? 0;
+    if (refreshMs > 0) {
+      this.refreshTimer = setInterval(
+        () => void this.refresh().catch((error: unknown) => this.logger.warn({ err: error }, 'reading the stored tagging failed; keeping the one in use')),
+        refreshMs,
+      );
+      this.refreshTimer.unref();
+    }
+  }
+
+  /**
+   * Reads the stored active tagging again and uses it for upserts when it is newer than the one in
+   * use (another replica stored it). Only tags at upsert change here: the replica that stored the
+   * taxonomy runs the re-tag. Returns the version in use afterwards.
+   */
+  async refresh(): Promise<number | undefined> {
+    const stored = await this.store.readTagging();
+    const inUse = this.active?.tagging.taxonomy.version;
+    if (stored && (inUse === undefined || stored.taxonomy.version > inUse)) {
+      this.active = { tagging: stored, tagger: new ZeroShotTagger(stored) };
+      this.logger.info(
+        { taxonomyVersion: stored.taxonomy.version, previousVersion: inUse ?? null },
+        'a newer taxonomy was stored by another replica; upserts are tagged with it',
+      );
+    }
+    return this.active?.tagging.taxonomy.version;
   }
 
   /** Resolves once no re-tag runs or waits (tests). */
@@ -75,6 +105,7 @@ export class TaggingService {
   /** Stops a running re-tag after its current page (the next start re-tags again from the stored taxonomy via PutTagging) and drops the queued one. */
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.refreshTimer);
     this.queued = undefined;
     await this.idle();
   }
