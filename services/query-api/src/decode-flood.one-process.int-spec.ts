@@ -75,6 +75,10 @@ describe('a catalog event during a decode flood, one process', () => {
       durationMs: 10 * 60_000,
       probeEveryMs: 250,
       requestDeadlineMs: 60_000,
+      // 12 clients × 1 upload per 600 ms = 20 uploads/s, the rate issue 16 flooded `npm start` with.
+      // Back-to-back clients that retry the instant they are refused would measure the event loop's
+      // refusal throughput instead (with the rate limit off, which a real deployment keeps on).
+      clientIntervalMs: 600,
       image: await heavyPng(4000),
       signal: stopFlood.signal,
     });

@@ -15,6 +15,11 @@ export interface DecodeFloodOptions {
   probeEveryMs: number;
   /** A request not answered within this is counted as hung and aborted. */
   requestDeadlineMs: number;
+  /**
+   * Each client starts its uploads at least this far apart (0: back to back). Paced clients send
+   * at a fixed rate, as issue 16's flood did (20 uploads/s), instead of as fast as refusals come back.
+   */
+  clientIntervalMs?: number;
   image: Buffer;
   /** Ends the flood before `durationMs` (a measurement taken during it is done). */
   signal?: AbortSignal;
@@ -51,6 +56,7 @@ export async function runDecodeFlood(options: DecodeFloodOptions): Promise<Decod
 
   const client = async () => {
     while (flooding()) {
+      const startedAt = performance.now();
       const form = new FormData();
       form.append('image', new Blob([new Uint8Array(options.image)], { type: 'image/png' }), 'heavy.png');
       try {
@@ -65,6 +71,8 @@ export async function runDecodeFlood(options: DecodeFloodOptions): Promise<Decod
       } catch (error) {
         count((error as Error).name === 'TimeoutError' ? 'hung' : 'error');
       }
+      const wait = (options.clientIntervalMs ?? 0) - (performance.now() - startedAt);
+      if (wait > 0 && flooding()) await new Promise((resolve) => setTimeout(resolve, wait));
     }
   };
 
