@@ -12,6 +12,8 @@ import { heavyPng, percentile, runDecodeFlood } from '../src/testing/decode-floo
 const clients = Number(process.env.FLOOD_CLIENTS ?? 16);
 const seconds = Number(process.env.FLOOD_SECONDS ?? 20);
 const side = Number(process.env.FLOOD_SIDE ?? 4000);
+/** Each client's uploads at least this far apart; 0 (the default): back to back, as fast as refusals come back. */
+const clientIntervalMs = Number(process.env.FLOOD_CLIENT_INTERVAL_MS ?? 0);
 
 async function main(): Promise<void> {
   const stack = await startStack({
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
       durationMs: seconds * 1000,
       probeEveryMs: 50,
       requestDeadlineMs: 60_000,
+      clientIntervalMs,
       image,
     });
     const ms = (value: number) => `${value.toFixed(1)} ms`;
