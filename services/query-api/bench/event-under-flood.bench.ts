@@ -33,6 +33,9 @@ async function main(): Promise<void> {
     args: ['--count', String(catalogSize)],
     env: {
       DATA_DIR: dataDir,
+      // The probe events are written to DATA_DIR's embedded log, so the stack must read that log even
+      // where the environment names a Kafka cluster (the integration step starts one and exports it).
+      KAFKA_BROKERS: '',
       QUERY_API_PORT: queryApiPort,
       SEARCH_PORT: searchPort,
       EMBEDDER_PORT: 0,

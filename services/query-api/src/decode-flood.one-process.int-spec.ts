@@ -45,6 +45,9 @@ beforeAll(async () => {
     args: ['--count', '10'],
     env: {
       DATA_DIR: dataDir,
+      // The probe events are written to DATA_DIR's embedded log, so the stack must read that log even
+      // where the environment names a Kafka cluster (the integration step starts one and exports it).
+      KAFKA_BROKERS: '',
       QUERY_API_PORT: queryApiPort,
       SEARCH_PORT: searchPort,
       EMBEDDER_PORT: 0,
