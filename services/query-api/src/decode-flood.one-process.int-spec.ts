@@ -5,15 +5,13 @@
  * gate (never refused), so an event published during the flood is indexed and nothing is
  * dead-lettered.
  *
- * Why not the issue's "within 2× its unloaded time" as an assertion: on the 2-core machine these
- * tests share with other test processes (load average 10–20), one core goes to the flood's admitted
- * decode and the other is shared by every service's event loop, the embedder (where shoppers'
- * photos take the interactive lane ahead of ingestion's bulk lane) and ingestion's own decode.
- * The delay measured there is 15–35× a ~120 ms unloaded time and swings with the machine's load
- * (docs/benchmarks.md, Reliability, Decode floods; services/query-api/bench/event-under-flood.bench.ts),
- * so a ratio bound would either fail at random or be too loose to mean anything. What the design
- * guarantees, and this test asserts, is the structure: the gate is saturated (uploads refused),
- * and still every probe event is indexed while the flood runs, none dead-lettered.
+ * Why not the issue's "within 2× its unloaded time" as an assertion: it is a latency ratio, and
+ * timings belong in benchmarks (docs/benchmarks.md, Reliability, Decode floods;
+ * services/query-api/bench/event-under-flood.bench.ts measured 1.08× at this test's 20 uploads/s on
+ * a quiet machine, 15–35× with back-to-back clients on a machine at load average 10–20). What the
+ * design guarantees, and this test asserts, is the structure: the gate is saturated (uploads
+ * refused and admitted), and still every probe event is indexed while the flood runs, none
+ * dead-lettered.
  *
  * real: `vsearch start` (the four services in one process, embedded event log and store, bundled
  * model on CPU), sharp, HTTP, the catalog topic written through FileEventLog as `vsearch publish`
