@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { FakeHub } from './fake-hub.testing';
 
 export const TINY_CLIP_FIXTURE_DIR = path.resolve(__dirname, '../../fixtures/tiny-clip-random');
@@ -54,4 +55,33 @@ export function tinyClipHub(repo: string, fixtureDir = TINY_CLIP_FIXTURE_DIR): F
   const hub = new FakeHub(repo);
   for (const file of hubFilesOf(fixtureDir)) hub.files.set(file, { body: readFileSync(path.join(fixtureDir, file)), lfs: file.endsWith('.onnx') });
   return hub;
+}
+
+/** Cosine similarity of two vectors of the same length. */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let normA = 0;
+  let normB = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    normA += a[i] * a[i];
+    normB += b[i] * b[i];
+  }
+  return dot / Math.sqrt(normA * normB);
+}
+
+/** The largest cosine between two different reference embeddings: how close a wrong answer can come. */
+export function closestDistinctPair(embeddings: number[][]): number {
+  let closest = -1;
+  embeddings.forEach((a, i) => embeddings.forEach((b, j) => i < j && (closest = Math.max(closest, cosine(a, b)))));
+  return closest;
+}
+
+/** A reference image's raw 224×224 RGB pixels, as the embedder's pixel path takes them; throws when the fixture file is not that size. */
+export async function rawPixels(image: ReferenceImage): Promise<Uint8Array> {
+  const { data, info } = await sharp(path.join(TINY_CLIP_FIXTURE_DIR, image.file)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (info.width !== 224 || info.height !== 224 || info.channels !== 3) {
+    throw new Error(`${image.file} is ${info.width}×${info.height}×${info.channels}, not 224×224×3`);
+  }
+  return new Uint8Array(data);
 }

@@ -10,13 +10,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { EmbedderClient } from '@vsearch/grpc-clients';
 import { loadModelDirectory, verifyModelFiles } from '@vsearch/model';
 import { startService, type RunningService } from '@vsearch/testing';
 import { FAKE_COMMIT, type FakeHub } from './fake-hub.testing';
 import { pullModel, type PullModelResult } from './pull-model';
-import { readReferenceOutputs, tinyClipHub, TINY_CLIP_FIXTURE_DIR, type ReferenceImage } from './tiny-clip-fixture.testing';
+import { closestDistinctPair, cosine, rawPixels, readReferenceOutputs, tinyClipHub, TINY_CLIP_FIXTURE_DIR } from './tiny-clip-fixture.testing';
 
 const REPO = 'test-org/tiny-clip-random';
 const reference = readReferenceOutputs();
@@ -28,31 +27,6 @@ const reference = readReferenceOutputs();
  * 0.99 leaves room for onnxruntime's kernels on other CPUs and still tells the right input from a wrong one.
  */
 const MIN_COSINE_TO_FP32 = 0.99;
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let normA = 0;
-  let normB = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    normA += a[i] * a[i];
-    normB += b[i] * b[i];
-  }
-  return dot / Math.sqrt(normA * normB);
-}
-
-/** The largest cosine between two different reference embeddings: how close a wrong answer can come. */
-function closestDistinctPair(embeddings: number[][]): number {
-  let closest = -1;
-  embeddings.forEach((a, i) => embeddings.forEach((b, j) => i < j && (closest = Math.max(closest, cosine(a, b)))));
-  return closest;
-}
-
-async function rawPixels(image: ReferenceImage): Promise<Uint8Array> {
-  const { data, info } = await sharp(path.join(TINY_CLIP_FIXTURE_DIR, image.file)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  expect([info.width, info.height, info.channels]).toEqual([224, 224, 3]);
-  return new Uint8Array(data);
-}
 
 describe('tiny random CLIP fixture, q8 variant: pulled, recorded, served, and close to the fp32 references', () => {
   let hub: FakeHub;
