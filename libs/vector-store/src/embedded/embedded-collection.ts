@@ -8,8 +8,8 @@
  * interleave with it) and alias swaps never race a running search.
  */
 import { availableParallelism } from 'node:os';
-import { PRICE_BANDS, priceBandOf, type ProductTag, type TagFacets } from '@vsearch/contracts';
-import type { LexicalProductText } from '../lexical/lexical-fields';
+import { PRICE_BANDS, priceBandOf, type ProductTag } from '@vsearch/contracts';
+import { lexicalTextOf } from '../lexical/lexical-fields';
 import { MiniSearchLexicalIndex } from '../lexical/minisearch.lexical-index';
 import {
   SEARCH_LIMITS,
@@ -26,6 +26,7 @@ import type { StoredVersion } from '../versioning';
 import { Int8Codes, int8KernelModule } from './int8-kernel';
 import { IvfIndex } from './ivf-index';
 import { ParallelScan } from './parallel-scan';
+import { tagFacetsFromCounts } from '../tag-facets';
 import { TopK, dotAt } from './top-k';
 
 export interface EmbeddedIndexOptions {
@@ -641,7 +642,7 @@ export class EmbeddedCollection {
       brands: topFacets(brandCounts, this.brandNames),
       priceBands: PRICE_BANDS.flatMap(({ value }) => (bandCounts.has(value) ? [{ value, count: bandCounts.get(value)! }] : [])),
       stock: stock.filter((facet) => facet.count > 0).sort((a, b) => b.count - a.count),
-      ...(tagCounts.size > 0 ? { tags: tagFacetsOf(tagCounts) } : {}),
+      ...(tagCounts.size > 0 ? { tags: tagFacetsFromCounts(tagCounts) } : {}),
     };
   }
 
@@ -902,24 +903,8 @@ function tagKey(attribute: string, label: string): string {
   return `${attribute}=${label}`;
 }
 
-/** What keyword search reads of a product: its catalog text and its tag labels. */
-function lexicalTextOf(product: ProductData, tags: readonly ProductTag[]): LexicalProductText {
-  return tags.length === 0 ? product : { ...product, tags: tags.map((tag) => tag.label) };
-}
-
 function sameLabels(a: readonly ProductTag[], b: readonly ProductTag[]): boolean {
   return a.length === b.length && a.every((tag, i) => tag.label === b[i].label);
-}
-
-function tagFacetsOf(counts: Map<string, Map<string, number>>): TagFacets {
-  const facets: TagFacets = {};
-  for (const [attribute, labels] of [...counts.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    facets[attribute] = [...labels.entries()]
-      .map(([value, count]) => ({ value, count }))
-      .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
-      .slice(0, SEARCH_LIMITS.facetValues);
-  }
-  return facets;
 }
 
 function* unionOf(sets: Set<number>[]): Generator<number> {

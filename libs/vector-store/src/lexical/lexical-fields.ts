@@ -41,6 +41,11 @@ export interface LexicalProductText {
   tags?: readonly string[];
 }
 
+/** What keyword search reads of a product: its catalog text and its tag labels (both stores). */
+export function lexicalTextOf(product: LexicalProductText, tags: ReadonlyArray<{ label: string }>): LexicalProductText {
+  return tags.length === 0 ? product : { ...product, tags: tags.map((tag) => tag.label) };
+}
+
 /**
  * The text of each indexed field. List values (categories, attribute values, ordered by attribute
  * name so the text does not depend on key order) go one per line: a line break ends a phrase, so

@@ -145,6 +145,7 @@ import {
   TEXT_VECTOR,
   type SparseVector,
 } from '../lexical/qdrant-sparse';
+import { lexicalTextOf } from '../lexical/lexical-fields';
 import { canonicalFailedImages, canonicalProduct } from '../product-data';
 import { resolveSearch } from '../search-mode';
 import { KeyedSerialQueue } from '../serial-queue';
@@ -183,7 +184,7 @@ import { imagePointId, recordPointId } from './point-ids';
 
 import { bestScoreByProduct, facetsOfMatches, matchedProducts, sortedMatches, type MatchedProduct, type RankedPoint } from './matched-products';
 import { PAYLOAD, imageFilter, match, productRecordFilter } from './qdrant-filter';
-import { lexicalTextOf, tagPayload, tagsOf, tagsVersionOf, TAG_PAYLOAD } from './tag-payload';
+import { tagPayload, tagsOf, tagsVersionOf, TAG_PAYLOAD } from './tag-payload';
 import { chunkPointId, isTaggingHead, META_COLLECTION, TAGGING_KIND, taggingFrom, taggingPoints, type TaggingHead } from './tagging-record';
 
 export const IMAGE_VECTOR = 'image';

@@ -5,8 +5,7 @@
  * facets counted from the keys of what matched.
  */
 import type { ProductTag, TagFacets } from '@vsearch/contracts';
-import type { LexicalProductText } from '../lexical/lexical-fields';
-import { SEARCH_LIMITS, type ProductData } from '../types';
+import { tagFacetsFromCounts } from '../tag-facets';
 import { PAYLOAD } from './qdrant-filter';
 
 /** Payload keys of a product's tags (image points and the record point carry all three). */
@@ -62,11 +61,6 @@ export function tagsVersionOf(payload: object | null | undefined): number {
   return typeof version === 'number' ? version : 0;
 }
 
-/** What keyword search indexes of a product: its catalog text and its tag labels (as the embedded store's lexical index). */
-export function lexicalTextOf(product: ProductData, tags: readonly ProductTag[]): LexicalProductText {
-  return tags.length === 0 ? product : { ...product, tags: tags.map((tag) => tag.label) };
-}
-
 /**
  * Tag facets over matched products' `attribute=label` keys: per attribute (by name), labels most
  * frequent first (ties by label), as the embedded store counts them; undefined when none is tagged.
@@ -83,13 +77,5 @@ export function tagFacetsOfKeys(keysPerProduct: Iterable<readonly string[]>): Ta
       labels.set(label, (labels.get(label) ?? 0) + 1);
     }
   }
-  if (counts.size === 0) return undefined;
-  const facets: TagFacets = {};
-  for (const [attribute, labels] of [...counts.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    facets[attribute] = [...labels.entries()]
-      .map(([value, count]) => ({ value, count }))
-      .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
-      .slice(0, SEARCH_LIMITS.facetValues);
-  }
-  return facets;
+  return counts.size === 0 ? undefined : tagFacetsFromCounts(counts);
 }
