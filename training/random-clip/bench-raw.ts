@@ -18,6 +18,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { TextTokenizer } from '@vsearch/model';
+import { cosine } from '../../libs/model-tools/src/pull/tiny-clip-fixture.testing';
 import { preprocessImage, toNormalizedChw } from '@vsearch/preprocessing';
 
 const CLIP_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
@@ -64,18 +65,6 @@ function normalizedRows(data: Float32Array, count: number): Float32Array[] {
     const norm = Math.hypot(...vector);
     return vector.map((value) => value / norm);
   });
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let normA = 0;
-  let normB = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    normA += a[i] * a[i];
-    normB += b[i] * b[i];
-  }
-  return dot / Math.sqrt(normA * normB);
 }
 
 async function openSession(file: string, threads: number): Promise<ort.InferenceSession> {

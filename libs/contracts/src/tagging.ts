@@ -22,7 +22,7 @@ export const DEFAULT_PROMPT_TEMPLATE = 'a photo of a {label} product';
 export const DEFAULT_TAG_THRESHOLD = 0.5;
 
 /** Attribute names appear in query strings (`tag.<attribute>=<label>`), so they stay simple. */
-const ATTRIBUTE_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+export const TAG_ATTRIBUTE_NAME = /^[a-z][a-z0-9_]{0,39}$/;
 
 const labelSchema = z.strictObject({
   label: z.string().trim().min(1, 'must not be empty').max(MAX_LABEL_LENGTH, `must be at most ${MAX_LABEL_LENGTH} characters`),
@@ -35,7 +35,7 @@ const labelSchema = z.strictObject({
 });
 
 const attributeSchema = z.strictObject({
-  name: z.string().regex(ATTRIBUTE_NAME, 'must be 1 to 40 lowercase letters, digits or "_", starting with a letter'),
+  name: z.string().regex(TAG_ATTRIBUTE_NAME, 'must be 1 to 40 lowercase letters, digits or "_", starting with a letter'),
   /** `single`: at most one label per product (the most confident); `multi`: every label above the threshold. */
   mode: z.enum(['single', 'multi']).default('single'),
   /** Confidence (0–1) a label needs to be applied. */

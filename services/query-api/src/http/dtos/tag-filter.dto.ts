@@ -5,13 +5,11 @@
  * schema reads the rest (`takeTagFilter`), and documented as one `tag.{attribute}` parameter.
  */
 import { z } from 'zod';
-import type { TagFilter } from '@vsearch/contracts';
+import { TAG_ATTRIBUTE_NAME, type TagFilter } from '@vsearch/contracts';
 
 export const TAG_PARAM_PREFIX = 'tag.';
 const MAX_TAG_ATTRIBUTES = 10;
 const MAX_LABELS_PER_TAG = 20;
-
-const attributeName = /^[a-z][a-z0-9_]{0,39}$/;
 
 const labelsOf = (parameter: string) =>
   z
@@ -46,7 +44,7 @@ export function takeTagFilter(query: Record<string, unknown>): { rest: Record<st
       continue;
     }
     const attribute = key.slice(TAG_PARAM_PREFIX.length);
-    if (!attributeName.test(attribute)) {
+    if (!TAG_ATTRIBUTE_NAME.test(attribute)) {
       problems.push(`${key}: "${attribute}" is not an attribute name (lowercase letters, digits or "_", starting with a letter)`);
       continue;
     }
