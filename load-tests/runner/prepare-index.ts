@@ -93,6 +93,7 @@ async function main(): Promise<void> {
     const count = Math.min(batch, missing - offset);
     const request: searchV1.UpsertRequest = {
       collection: '',
+      modelId: live.modelId,
       products: Array.from({ length: count }, (_, i) => {
         const index = live.productCount + offset + i;
         const [department, category] = CATEGORIES[index % CATEGORIES.length];

@@ -208,6 +208,11 @@ export interface SearchQuery {
   scoreThreshold?: number;
   /** Facets over the matched products (see SearchFacets). */
   withFacets?: boolean;
+  /**
+   * The model the query vector came from (name@version+dtype). Search refuses a query whose model
+   * is not the collection's (DESIGN.md principle 5), even when the dimensions match.
+   */
+  modelId?: string;
 }
 
 /** One page of results. */

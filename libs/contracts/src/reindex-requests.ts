@@ -13,12 +13,44 @@ export const reindexRequestedSchema = z.strictObject({
    */
   filter: z.strictObject({ categories: z.array(z.string().min(1).max(100)).min(1).max(20).optional() }).optional(),
   reason: z.string().max(500).optional(),
+  /**
+   * Swap the alias even when the new generation fails its gates (whole-catalog reindex only).
+   * The reason is required and logged with the gate report.
+   */
+  force: z.strictObject({ reason: z.string().min(1).max(500) }).optional(),
   requestedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }),
 });
 
 export type ReindexRequested = z.infer<typeof reindexRequestedSchema>;
 
-export type ReindexJobState = 'queued' | 'running' | 'swapping' | 'done' | 'failed';
+/** `gating`: the new generation is filled and being checked before the alias may move. */
+export type ReindexJobState = 'queued' | 'running' | 'gating' | 'swapping' | 'done' | 'failed';
+
+/** The gates a new generation must pass before the alias moves to it. */
+export type GateName = 'product_count' | 'failed_images' | 'golden_recall' | 'catalog_recall';
+
+/** One gate's figures: what was measured on the new generation, against what was required. */
+export interface GateResult {
+  gate: GateName;
+  passed: boolean;
+  /** The new generation's figure (a count, a share or a recall@10). */
+  measured: number;
+  /** The bound it had to meet (≥ for counts and recall, ≤ for the failed-image share). */
+  required: number;
+  /** The live generation's figure the bound was derived from, where there is one. */
+  live?: number;
+  /** Words for an operator: what was compared, on how many queries, the worst misses. */
+  detail?: string;
+}
+
+/** Every gate of one swap decision. */
+export interface GateReport {
+  passed: boolean;
+  gates: GateResult[];
+  /** Set when `force` swapped a generation that failed its gates. */
+  forcedReason?: string;
+  checkedAt: string;
+}
 
 /**
  * Progress of a reindex job, as ingestion serves it at `GET /internal/reindex/:jobId`
@@ -38,4 +70,22 @@ export interface ReindexJob {
   error?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** The gate report of a whole-catalog reindex, once its generation was checked (a failed gate leaves `state` failed and the new generation kept). */
+  gates?: GateReport;
+  /** The model the new generation holds (name@version+dtype). */
+  modelId?: string;
+  /** Last change of this record; a durable job store keeps the newest record per job id. */
+  updatedAt?: string;
+}
+
+/**
+ * Where reindex job records live so that any ingestion replica and the query API read the same
+ * state, across restarts (a compacted topic or a store, never one process's memory).
+ */
+export interface ReindexJobStore {
+  /** Records the job's current state (the newest record per job id wins). */
+  put(job: ReindexJob): Promise<void>;
+  get(jobId: string): Promise<ReindexJob | undefined>;
+  /** Every known job, newest first. */
+  list(): Promise<ReindexJob[]>;
 }

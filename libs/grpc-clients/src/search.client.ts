@@ -69,6 +69,8 @@ export type SearchQueryInput = SearchQuery;
 
 export interface SimilarQueryInput {
   collection?: string;
+  /** The model the caller expects the collection's vectors to come from; see SearchQuery.modelId. */
+  modelId?: string;
   filter?: SearchFilter;
   limit: number;
   offset?: number;
@@ -153,10 +155,13 @@ export class SearchClient {
    * replace those recorded before); one outcome per product, in order ('stale' when a newer
    * version is stored).
    */
-  async upsertProducts(products: readonly ProductWithImageVectors[], options: SearchCallOptions & { collection?: string } = {}): Promise<WriteOutcome[]> {
+  async upsertProducts(
+    products: readonly ProductWithImageVectors[],
+    options: SearchCallOptions & { collection?: string; /** the model the vectors came from */ modelId?: string } = {},
+  ): Promise<WriteOutcome[]> {
     const response = await this.call<searchV1.UpsertRequest, searchV1.UpsertResponse>(
       'upsert',
-      { collection: options.collection ?? '', products: productWritesToProto(products) },
+      { collection: options.collection ?? '', products: productWritesToProto(products), modelId: options.modelId ?? '' },
       options,
     );
     return response.outcomes.map((outcome) => this.outcome('upsert', outcome));
@@ -204,7 +209,14 @@ export class SearchClient {
     assertUint32('similar', { limit: query.limit, offset: query.offset ?? 0 });
     const response = await this.call<searchV1.SimilarRequest, searchV1.SimilarResponse>(
       'similar',
-      { collection: query.collection ?? '', productId, filter: filterToProto(query.filter), limit: query.limit, offset: query.offset ?? 0 },
+      {
+        collection: query.collection ?? '',
+        productId,
+        filter: filterToProto(query.filter),
+        limit: query.limit,
+        offset: query.offset ?? 0,
+        modelId: query.modelId ?? '',
+      },
       options,
     );
     return pageFromProto(response);

@@ -253,6 +253,7 @@ export function searchRequestToProto(query: SearchQuery): searchV1.SearchRequest
     offset: query.offset ?? 0,
     scoreThreshold: query.scoreThreshold,
     withFacets: query.withFacets ?? false,
+    modelId: query.modelId ?? '',
   };
 }
 
@@ -278,6 +279,7 @@ export function searchRequestFromProto(request: searchV1.SearchRequest): SearchQ
     offset: request.offset,
     scoreThreshold: request.scoreThreshold,
     withFacets: request.withFacets,
+    modelId: request.modelId || undefined,
   };
 }
 

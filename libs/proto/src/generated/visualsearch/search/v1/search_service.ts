@@ -179,6 +179,11 @@ export interface UpsertRequest {
   collection: string;
   /** products to write. */
   products: ProductWithImages[];
+  /**
+   * model_id the products' vectors came from (name@version+dtype); refused with
+   * FAILED_PRECONDITION when it is not the collection's model.
+   */
+  modelId: string;
 }
 
 /** UpsertResponse reports one outcome per written product. */
@@ -348,7 +353,15 @@ export interface SearchRequest {
   /** sort orders the matched products. */
   sort: SortOrder;
   /** fusion tunes the hybrid mode; unset means the defaults. */
-  fusion?: Fusion | undefined;
+  fusion?:
+    | Fusion
+    | undefined;
+  /**
+   * model_id the query vector came from (name@version+dtype); refused with
+   * FAILED_PRECONDITION when it is not the collection's model, even when the
+   * dimensions match.
+   */
+  modelId: string;
 }
 
 /** Hit is one product in a result list. */
@@ -429,6 +442,11 @@ export interface SimilarRequest {
   limit: number;
   /** offset is the number of products to skip. */
   offset: number;
+  /**
+   * model_id the caller expects the collection's vectors to come from; refused
+   * with FAILED_PRECONDITION when it is not the collection's model.
+   */
+  modelId: string;
 }
 
 /** SimilarResponse is one page of similar products. */
@@ -1230,7 +1248,7 @@ export const FailedImages: MessageFns<FailedImages> = {
 };
 
 function createBaseUpsertRequest(): UpsertRequest {
-  return { collection: "", products: [] };
+  return { collection: "", products: [], modelId: "" };
 }
 
 export const UpsertRequest: MessageFns<UpsertRequest> = {
@@ -1240,6 +1258,9 @@ export const UpsertRequest: MessageFns<UpsertRequest> = {
     }
     for (const v of message.products) {
       ProductWithImages.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.modelId !== "") {
+      writer.uint32(26).string(message.modelId);
     }
     return writer;
   },
@@ -1271,6 +1292,14 @@ export const UpsertRequest: MessageFns<UpsertRequest> = {
             }
 
             message.products.push(ProductWithImages.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.modelId = reader.string();
             continue;
           }
         }
@@ -2142,6 +2171,7 @@ function createBaseSearchRequest(): SearchRequest {
     queryText: "",
     mode: 0,
     sort: 0,
+    modelId: "",
   };
 }
 
@@ -2179,6 +2209,9 @@ export const SearchRequest: MessageFns<SearchRequest> = {
     }
     if (message.fusion !== undefined) {
       Fusion.encode(message.fusion, writer.uint32(90).fork()).join();
+    }
+    if (message.modelId !== "") {
+      writer.uint32(98).string(message.modelId);
     }
     return writer;
   },
@@ -2282,6 +2315,14 @@ export const SearchRequest: MessageFns<SearchRequest> = {
             }
 
             message.fusion = Fusion.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.modelId = reader.string();
             continue;
           }
         }
@@ -2658,7 +2699,7 @@ export const SearchResponse: MessageFns<SearchResponse> = {
 };
 
 function createBaseSimilarRequest(): SimilarRequest {
-  return { collection: "", productId: "", limit: 0, offset: 0 };
+  return { collection: "", productId: "", limit: 0, offset: 0, modelId: "" };
 }
 
 export const SimilarRequest: MessageFns<SimilarRequest> = {
@@ -2677,6 +2718,9 @@ export const SimilarRequest: MessageFns<SimilarRequest> = {
     }
     if (message.offset !== 0) {
       writer.uint32(40).uint32(message.offset);
+    }
+    if (message.modelId !== "") {
+      writer.uint32(50).string(message.modelId);
     }
     return writer;
   },
@@ -2732,6 +2776,14 @@ export const SimilarRequest: MessageFns<SimilarRequest> = {
             }
 
             message.offset = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.modelId = reader.string();
             continue;
           }
         }
