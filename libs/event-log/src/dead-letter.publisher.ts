@@ -5,11 +5,12 @@
 import { CATALOG_PRODUCTS_DLQ_TOPIC } from '@vsearch/contracts';
 import type { ConsumedEvent, EventLog } from './event-log.port';
 
-export type DeadLetterStage = 'parse' | 'fetch' | 'decode' | 'embed' | 'upsert';
+/** Where it failed; `handle` is an unexpected error (a bug, not an outage) that outlasted its retries. */
+export type DeadLetterStage = 'parse' | 'fetch' | 'decode' | 'embed' | 'upsert' | 'handle';
 
 export interface DeadLetterReason {
   stage: DeadLetterStage;
-  /** Stable machine code, e.g. `invalid_json`, `schema_violation`, `refused_address`, `all_images_failed`. */
+  /** Stable machine code, e.g. `invalid_json`, `schema_violation`, `refused_address`, `all_images_failed`, `unexpected_error`. */
   errorCode: string;
   /** Human-readable reason (truncated to 1000 characters). */
   reason: string;

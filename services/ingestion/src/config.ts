@@ -15,6 +15,7 @@ import {
   type KafkaConnectionOptions,
 } from '@vsearch/event-log';
 import { AddressAllowList } from '@vsearch/image-fetch';
+import type { PoisonEventSettings } from './services/poison-event-policy';
 
 /** Images decoded at once; read before the config too, to size the thread pool (size-thread-pool.ts). */
 export const preprocessConcurrencyEnv = env.positiveInt(4);
@@ -69,6 +70,14 @@ export const ingestionEnvSchema = z
     /** Pause of a partition after a dependency outage: first wait, doubled up to the maximum. */
     DEPENDENCY_RETRY_BASE_MS: env.positiveInt(500),
     DEPENDENCY_RETRY_MAX_MS: env.positiveInt(10_000),
+    /**
+     * Tries of an event that fails with an unexpected error (a bug, not an outage), the first included;
+     * after the last it is dead-lettered (stage `handle`) and its partition moves on.
+     */
+    POISON_EVENT_MAX_ATTEMPTS: env.positiveInt(5),
+    /** Pause of the partition before the next try of such an event: first wait, doubled up to the maximum. */
+    POISON_EVENT_BACKOFF_MS: env.positiveInt(1_000),
+    POISON_EVENT_BACKOFF_MAX_MS: env.positiveInt(30_000),
     /** Reindex requests older than this when first read are skipped (a new consumer group must not replay old jobs). */
     REINDEX_REQUEST_MAX_AGE_MS: env.positiveInt(6 * 3600 * 1000),
     /** How often the collections (alias target, reindex generation) are re-read from search. */
@@ -116,6 +125,7 @@ export interface IngestionConfig {
     embeddingCacheFile: string | undefined;
     dependencyRetryBaseMs: number;
     dependencyRetryMaxMs: number;
+    poisonEvents: PoisonEventSettings;
   };
   collectionsRefreshMs: number;
   /** Self-healing of a damaged live collection; undefined when SELF_HEAL is off. */
@@ -162,6 +172,11 @@ export function loadIngestionConfig(overrides: IngestionConfigOverrides = {}, en
         parsed.EMBEDDING_CACHE_PERSIST && parsed.EMBEDDING_CACHE_SIZE > 0 ? path.join(parsed.DATA_DIR, 'ingestion', 'embedding-cache.bin') : undefined,
       dependencyRetryBaseMs: parsed.DEPENDENCY_RETRY_BASE_MS,
       dependencyRetryMaxMs: parsed.DEPENDENCY_RETRY_MAX_MS,
+      poisonEvents: {
+        maxAttempts: parsed.POISON_EVENT_MAX_ATTEMPTS,
+        backoffBaseMs: parsed.POISON_EVENT_BACKOFF_MS,
+        backoffMaxMs: parsed.POISON_EVENT_BACKOFF_MAX_MS,
+      },
     },
     collectionsRefreshMs: parsed.COLLECTIONS_REFRESH_MS,
     heal: parsed.SELF_HEAL ? { checkMs: parsed.HEAL_CHECK_MS, abandonedAfterChecks: parsed.HEAL_ABANDONED_AFTER_CHECKS } : undefined,

@@ -112,6 +112,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
       eventsPerChunk: config.pipeline.eventsPerChunk,
       dependencyRetryBaseMs: config.pipeline.dependencyRetryBaseMs,
       dependencyRetryMaxMs: config.pipeline.dependencyRetryMaxMs,
+      poisonEvents: config.pipeline.poisonEvents,
     },
     log,
   );

@@ -18,6 +18,7 @@ export class IngestionMetrics {
   readonly deadLetters: Counter<'stage' | 'reason'>;
   readonly cache: Counter<'result'>;
   readonly dependencyRetries: Counter<'dependency'>;
+  readonly unexpectedEventErrors: Counter<'outcome'>;
   readonly reindexProgress: Gauge<'job_id' | 'kind'>;
   readonly heals: Counter<'outcome'>;
   readonly healInProgress: Gauge;
@@ -92,6 +93,12 @@ export class IngestionMetrics {
       name: 'ingestion_dependency_retries_total',
       help: 'Partition pauses because a dependency was unavailable',
       labelNames: ['dependency'],
+      registers: [registry],
+    });
+    this.unexpectedEventErrors = new Counter({
+      name: 'ingestion_unexpected_event_errors_total',
+      help: 'Tries of events that failed with an unexpected error (not an outage): retried, or dead-lettered after the last try',
+      labelNames: ['outcome'],
       registers: [registry],
     });
     this.reindexProgress = new Gauge({ name: 'ingestion_reindex_products', help: 'Reindex progress', labelNames: ['job_id', 'kind'], registers: [registry] });

@@ -21,8 +21,7 @@ import { ImageVectorizer } from './image-vectorizer';
 
 const logger = createLogger('ingestion-test', 'silent');
 
-function setUp() {
-  const index = new FakeProductIndex();
+function setUp(index = new FakeProductIndex()) {
   const embedder = new FakeEmbedder();
   const source = new FakeImageSource();
   const deadLetters = new FakeDeadLetters();
@@ -45,7 +44,7 @@ function setUp() {
     { targets: () => targets, problem: () => (targets.length ? undefined : 'model mismatch') },
     () => FAKE_MODEL,
     metrics,
-    { eventsPerChunk: 4, dependencyRetryBaseMs: 100, dependencyRetryMaxMs: 1000 },
+    { eventsPerChunk: 4, dependencyRetryBaseMs: 100, dependencyRetryMaxMs: 1000, poisonEvents: { maxAttempts: 3, backoffBaseMs: 200, backoffMaxMs: 300 } },
     logger,
   );
   const commits: string[] = [];
@@ -358,6 +357,93 @@ describe(CatalogEventHandler.name, () => {
     expect(t.index.products(PRODUCTS_ALIAS).has('m')).toBe(true);
     expect(t.index.products(next).has('m')).toBe(true);
     expect(t.embedder.embeddedImages).toBe(1);
+  });
+
+  describe('an event that fails with an unexpected error', () => {
+    /** A search adapter with a bug that only this product's data trips (anything but an outage or a refusal). */
+    class IndexWithBug extends FakeProductIndex {
+      override async getProduct(collection: string, productId: string) {
+        if (productId === 'bug') throw new TypeError("Cannot read properties of undefined (reading 'version')");
+        return super.getProduct(collection, productId);
+      }
+    }
+
+    it('is retried with backoff, then dead-lettered with a stack-free reason while the rest of its chunk is indexed and committed', async () => {
+      const t = setUp(new IndexWithBug());
+      await withCollection(t.index);
+      t.source.images.set('http://img/ok.jpg', Buffer.from('ok'));
+      const poison = consumed(upserted('bug', 1, [{ id: 'x', url: 'http://img/ok.jpg' }]));
+      const next = consumed(upserted('fine', 1, [{ id: 'f', url: 'http://img/ok.jpg' }]));
+      const retries = [await t.run([poison, next]), await t.run([poison, next])];
+      // maxAttempts 3: two pauses within the schedule (200 ms, then 300 ms capped, each with jitter down to half), nothing committed meanwhile.
+      expect(retries).toEqual([
+        { retryFrom: poison.offset, delayMs: expect.any(Number) },
+        { retryFrom: poison.offset, delayMs: expect.any(Number) },
+      ]);
+      expect((retries[0] as { delayMs: number }).delayMs).toBeGreaterThanOrEqual(100);
+      expect((retries[0] as { delayMs: number }).delayMs).toBeLessThanOrEqual(200);
+      expect((retries[1] as { delayMs: number }).delayMs).toBeGreaterThanOrEqual(150);
+      expect((retries[1] as { delayMs: number }).delayMs).toBeLessThanOrEqual(300);
+      expect(t.commits).toEqual([]);
+      expect(t.deadLetters.letters).toEqual([]);
+
+      expect(await t.run([poison, next])).toBeUndefined();
+      expect(t.commits).toEqual([next.offset]);
+      expect(t.deadLetters.letters.map(({ message, reason }) => ({ offset: message.offset, ...reason }))).toEqual([
+        {
+          offset: poison.offset,
+          stage: 'handle',
+          errorCode: 'unexpected_error',
+          reason: "TypeError: Cannot read properties of undefined (reading 'version') (failed 3 times)",
+        },
+      ]);
+      expect(await t.index.getProduct(PRODUCTS_ALIAS, 'fine')).toMatchObject({ product: { version: 1 } });
+      const metrics = await t.metrics.unexpectedEventErrors.get();
+      expect(Object.fromEntries(metrics.values.map(({ labels, value }) => [labels.outcome, value]))).toEqual({ retried: 2, dead_lettered: 1 });
+    });
+
+    it('is attributed to its product when the batched upsert fails unexpectedly, so only that product is dead-lettered', async () => {
+      class UpsertWithBug extends FakeProductIndex {
+        override async upsertProducts(collection: string, items: Parameters<FakeProductIndex['upsertProducts']>[1]) {
+          if (items.some(({ product }) => product.productId === 'bug')) throw new RangeError('Invalid array length');
+          return super.upsertProducts(collection, items);
+        }
+      }
+      const t = setUp(new UpsertWithBug());
+      await withCollection(t.index);
+      t.source.images.set('http://img/ok.jpg', Buffer.from('ok'));
+      const poison = consumed(upserted('bug', 1, [{ id: 'x', url: 'http://img/ok.jpg' }]));
+      const next = consumed(upserted('fine', 1, [{ id: 'f', url: 'http://img/ok.jpg' }]));
+      for (let attempt = 1; attempt < 3; attempt++) expect(await t.run([poison, next])).toMatchObject({ retryFrom: poison.offset });
+      expect(await t.run([poison, next])).toBeUndefined();
+      expect(t.deadLetters.letters.map(({ reason }) => `${reason.stage}/${reason.errorCode}`)).toEqual(['handle/unexpected_error']);
+      expect(t.commits).toEqual([next.offset]);
+      expect(await t.index.getProduct(PRODUCTS_ALIAS, 'fine')).toMatchObject({ product: { version: 1 } });
+    });
+
+    it('never counts an outage as one: it pauses for as long as it lasts and is never dead-lettered', async () => {
+      const t = setUp();
+      await withCollection(t.index);
+      t.source.images.set('http://img/ok.jpg', Buffer.from('ok'));
+      t.index.down = true;
+      const message = consumed(upserted('a', 1, [{ id: 'x', url: 'http://img/ok.jpg' }]));
+      for (let attempt = 0; attempt < 6; attempt++) expect(await t.run([message])).toMatchObject({ retryFrom: message.offset });
+      expect(t.deadLetters.letters).toEqual([]);
+      expect((await t.metrics.unexpectedEventErrors.get()).values).toEqual([]);
+      t.index.down = false;
+      expect(await t.run([message])).toBeUndefined();
+      expect(t.commits).toEqual([message.offset]);
+    });
+
+    it('is thrown as it is in a replay (a reindex), never dead-lettered there', async () => {
+      const t = setUp(new IndexWithBug());
+      await withCollection(t.index);
+      t.source.images.set('http://img/ok.jpg', Buffer.from('ok'));
+      const poison = consumed(upserted('bug', 1, [{ id: 'x', url: 'http://img/ok.jpg' }]));
+      for (let attempt = 0; attempt < 4; attempt++)
+        await expect(t.handler.handleChunk([poison], [PRODUCTS_ALIAS], { replay: true })).rejects.toThrow(TypeError);
+      expect(t.deadLetters.letters).toEqual([]);
+    });
   });
 });
 

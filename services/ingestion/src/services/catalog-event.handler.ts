@@ -4,7 +4,9 @@
  * so per-product order holds); a chunk is committed only after search acknowledged every
  * write and its dead letters are on the DLQ topic. An outage of the embedder, search or the
  * log returns RetryLater: the partition pauses and the chunk is redone, nothing committed,
- * nothing dead-lettered. A product whose images partly fail is written with the images that
+ * nothing dead-lettered. An event that fails with an unexpected error (a bug, not an outage) is
+ * retried with backoff a bounded number of times (PoisonEventPolicy), then dead-lettered (stage
+ * `handle`, a stack-free reason) so its partition moves on. A product whose images partly fail is written with the images that
  * worked and the failures (stage, code, reason) recorded beside it in search; its next event
  * fetches every image again, and a write without failures clears the record.
  */
@@ -26,11 +28,14 @@ import type { EventOutcome, IngestionMetrics } from '../metrics/ingestion.metric
 import type { EmbedderModel, ProductIndexWriter } from '../ports';
 import { backoffDelay } from './concurrency';
 import type { ImageFailure, ImageVectorizer } from './image-vectorizer';
+import { DEFAULT_POISON_EVENT_SETTINGS, isOutage, PoisonEventPolicy, stackFreeReason, type PoisonEventSettings } from './poison-event-policy';
 
 export interface HandlerSettings {
   eventsPerChunk: number;
   dependencyRetryBaseMs: number;
   dependencyRetryMaxMs: number;
+  /** Retries of an event failing with an unexpected error before it is dead-lettered (default DEFAULT_POISON_EVENT_SETTINGS). */
+  poisonEvents?: PoisonEventSettings;
 }
 
 export interface WriteTargets {
@@ -60,12 +65,23 @@ export interface EventResult {
   deadLetter?: DeadLetterReason;
 }
 
+/** Some events of the chunk failed with an unexpected error and are to be tried again after `delayMs`. */
+class RetryPoisonEvents extends Error {
+  constructor(
+    readonly delayMs: number,
+    readonly failures: { message: ConsumedEvent; error: unknown; attempt: number }[],
+  ) {
+    super(`${failures.length} event(s) failed with an unexpected error`);
+  }
+}
+
 /** An event either finished (result) or waits for the chunk's batched upsert with its vectors. */
 type EventPlan =
   { result: EventResult } | { upsert: { product: ProductData; vectors: ImageVector[]; failures: ImageFailure[]; targets: string[]; occurredAt: string } };
 
 export class CatalogEventHandler {
   private readonly failuresByPartition = new Map<string, number>();
+  private readonly poison: PoisonEventPolicy;
 
   constructor(
     private readonly index: ProductIndexWriter,
@@ -76,7 +92,9 @@ export class CatalogEventHandler {
     private readonly metrics: IngestionMetrics,
     private readonly settings: HandlerSettings,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.poison = new PoisonEventPolicy(settings.poisonEvents ?? DEFAULT_POISON_EVENT_SETTINGS);
+  }
 
   /** The consumer's batch handler: commits chunk by chunk, or asks to retry from the first unfinished event. */
   readonly handleBatch = async (batch: PartitionBatch, control: BatchControl): Promise<RetryLater | void> => {
@@ -87,6 +105,14 @@ export class CatalogEventHandler {
         await this.handleChunk(chunk, this.writeTargets.targets());
       } catch (error) {
         if (!control.isActive()) return;
+        if (error instanceof RetryPoisonEvents) {
+          this.metrics.unexpectedEventErrors.inc({ outcome: 'retried' }, error.failures.length);
+          for (const { message, error: cause, attempt } of error.failures) {
+            const log = { partition: partitionKey, offset: message.offset, key: message.key, attempt, delayMs: error.delayMs, err: cause };
+            this.logger.error(log, 'event failed with an unexpected error; partition paused, will retry it without committing');
+          }
+          return { retryFrom: chunk[0].offset, delayMs: error.delayMs };
+        }
         const failures = (this.failuresByPartition.get(partitionKey) ?? 0) + 1;
         this.failuresByPartition.set(partitionKey, failures);
         const delayMs = backoffDelay(failures - 1, this.settings.dependencyRetryBaseMs, this.settings.dependencyRetryMaxMs);
@@ -100,19 +126,28 @@ export class CatalogEventHandler {
       if (!control.isActive()) return;
       await control.commit(chunk[chunk.length - 1].offset);
       this.failuresByPartition.delete(partitionKey);
+      this.poison.committed(batch.topic, batch.partition);
     }
   };
 
-  /** Handles events into the given collections; throws on an outage (nothing to commit then). Replays skip dead letters and metrics. */
+  /**
+   * Handles events into the given collections; throws on an outage (nothing to commit then).
+   * Replays skip dead letters and metrics, and throw an unexpected error as it is (the reindex
+   * job retries); the live consumer retries the events it fails on and dead-letters them after
+   * the last try.
+   */
   async handleChunk(chunk: ConsumedEvent[], targets: string[], options: ChunkOptions = {}): Promise<EventResult[]> {
     if (targets.length === 0) throw new DependencyUnavailableError('search', this.writeTargets.problem() ?? 'no collection to write');
     const model = this.model();
     if (!model) throw new DependencyUnavailableError('embedder', 'model info not known yet');
     const settled = await Promise.allSettled(chunk.map((message) => this.handleEvent(message, targets, model, options)));
-    const outage = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (outage) throw outage.reason;
-    const plans = settled.map((result) => (result as PromiseFulfilledResult<EventPlan>).value);
-    const results = await this.writeUpserts(plans);
+    const failed = settled.flatMap((result, i) => (result.status === 'rejected' ? [{ i, error: result.reason as unknown }] : []));
+    const outage = failed.find(({ error }) => isOutage(error));
+    if (outage) throw outage.error;
+    if (failed.length > 0 && options.replay) throw failed[0].error;
+    const givenUp = this.poisonResults(chunk, failed);
+    const plans = settled.map((result, i) => (result.status === 'fulfilled' ? result.value : { result: givenUp.get(i)! }));
+    const results = await this.writeUpserts(chunk, plans, options.replay ?? false);
     // A replay (reindex) neither dead-letters again nor counts events: the live consumer did both.
     if (options.replay) return results;
     for (let i = 0; i < chunk.length; i++) {
@@ -200,14 +235,41 @@ export class CatalogEventHandler {
   }
 
   /**
-   * One Upsert call per collection for the whole chunk (search serialises writes: per-product
-   * calls would make it the bottleneck). A batch search refuses is retried product by product
-   * so only the product at fault is dead-lettered.
+   * Dead-letter results for the events that failed with an unexpected error and were tried for
+   * the last time; throws RetryPoisonEvents when any of them is to be tried again.
    */
-  private async writeUpserts(plans: EventPlan[]): Promise<EventResult[]> {
+  private poisonResults(chunk: ConsumedEvent[], failed: { i: number; error: unknown }[]): Map<number, EventResult> {
+    const results = new Map<number, EventResult>();
+    const retries: RetryPoisonEvents['failures'] = [];
+    let delayMs = 0;
+    for (const { i, error } of failed) {
+      const verdict = this.poison.failed(chunk[i]);
+      if (verdict.action === 'retry') {
+        retries.push({ message: chunk[i], error, attempt: verdict.attempt });
+        delayMs = Math.max(delayMs, verdict.delayMs);
+        continue;
+      }
+      this.metrics.unexpectedEventErrors.inc({ outcome: 'dead_lettered' });
+      results.set(i, {
+        outcome: 'dead_lettered',
+        deadLetter: { stage: 'handle', errorCode: 'unexpected_error', reason: stackFreeReason(error, verdict.attempts) },
+      });
+    }
+    if (retries.length > 0) throw new RetryPoisonEvents(delayMs, retries);
+    return results;
+  }
+
+  /**
+   * One Upsert call per collection for the whole chunk (search serialises writes: per-product
+   * calls would make it the bottleneck). A batch search refuses, or one that fails with an
+   * unexpected error, is retried product by product so only the product at fault is
+   * dead-lettered (or, for an unexpected error, tried again by the poison-event policy).
+   */
+  private async writeUpserts(chunk: ConsumedEvent[], plans: EventPlan[], replay: boolean): Promise<EventResult[]> {
     const results: (EventResult | undefined)[] = plans.map((plan) => ('result' in plan ? plan.result : undefined));
     const pending = plans.flatMap((plan, i) => ('upsert' in plan ? [{ i, ...plan.upsert }] : []));
     const rejected = new Map<number, RejectedByDependencyError>();
+    const unexpected = new Map<number, unknown>();
     const byTarget = new Map<string, typeof pending>();
     for (const item of pending) for (const target of item.targets) byTarget.set(target, [...(byTarget.get(target) ?? []), item]);
     for (const [target, items] of byTarget) {
@@ -221,18 +283,28 @@ export class CatalogEventHandler {
       try {
         await write(items);
       } catch (error) {
-        if (!(error instanceof RejectedByDependencyError)) throw error;
+        if (isOutage(error) || (replay && !(error instanceof RejectedByDependencyError))) throw error;
         for (const item of items) {
           try {
             await write([item]);
           } catch (single) {
-            if (!(single instanceof RejectedByDependencyError)) throw single;
-            rejected.set(item.i, single);
+            if (single instanceof RejectedByDependencyError) rejected.set(item.i, single);
+            else if (isOutage(single) || replay) throw single;
+            else unexpected.set(item.i, single);
           }
         }
       }
     }
+    const givenUp = this.poisonResults(
+      chunk,
+      [...unexpected].map(([i, error]) => ({ i, error })),
+    );
     for (const item of pending) {
+      const poisoned = givenUp.get(item.i);
+      if (poisoned) {
+        results[item.i] = poisoned;
+        continue;
+      }
       const refusal = rejected.get(item.i);
       if (refusal) {
         results[item.i] = { outcome: 'dead_lettered', deadLetter: { stage: 'upsert', errorCode: refusal.code, reason: refusal.message } };

@@ -62,7 +62,7 @@ export function registerCommand(program: Command): void {
         sinceArg('--since'),
       ),
     )
-    .addOption(new Option('--reason <code>', 'only letters with this error code (e.g. refused_address) or stage (parse, fetch, decode, embed, upsert)'))
+    .addOption(new Option('--reason <code>', 'only letters with this error code (e.g. refused_address) or stage (parse, fetch, decode, embed, upsert, handle)'))
     .addOption(jsonOption())
     .action(async (options: ListOptions) => {
       const letters = await withReader(options, (reader) => reader.listDeadLetters({ sinceMs: options.since, reason: options.reason }));
