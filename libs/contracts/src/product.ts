@@ -27,10 +27,26 @@ export interface ProductData {
   updatedAt?: string;
 }
 
-/** One of a product's images as the index knows it (the event's `{id, url}`). */
+/** One of a product's images as the index knows it (the event's `{id, url}`), with the bytes it was embedded from when known. */
 export interface ImageRef {
   imageId: string;
   imageUrl: string;
+  /** What the bytes behind `imageUrl` were when they were embedded; absent for images stored before it was recorded. */
+  content?: ImageContent;
+}
+
+/**
+ * The bytes an image was embedded from, as ingestion identifies them: a photo replaced behind the
+ * same URL is found by asking the host with these validators (a 304 means unchanged) or, when the
+ * host gives none, by the hash of the bytes fetched again.
+ */
+export interface ImageContent {
+  /** sha256 of the bytes, lowercase hex. */
+  sha256: string;
+  /** The host's `ETag` for those bytes, sent back as `If-None-Match`; absent when the host gave none. */
+  etag?: string;
+  /** The host's `Last-Modified` for those bytes, sent back as `If-Modified-Since`; absent when the host gave none. */
+  lastModified?: string;
 }
 
 /** An image with its embedding: any length-`dimension` vector; the store normalises it (cosine). */

@@ -10,6 +10,8 @@ import type {
   CollectionInfo,
   FacetCount,
   FailedImage,
+  ImageContent,
+  ImageRef,
   ImageVector,
   LabelPreview,
   LabelProbability,
@@ -94,10 +96,31 @@ export function copyFailedImage({ imageId, imageUrl, stage, errorCode, reason }:
   return { imageId, imageUrl, stage, errorCode, reason };
 }
 
+/** The bytes an image was embedded from, to the wire (unset stays unset; absent validators travel as empty strings). */
+export function imageContentToProto(content: ImageContent | undefined): searchV1.ImageContent | undefined {
+  return content ? { sha256: content.sha256, etag: content.etag ?? '', lastModified: content.lastModified ?? '' } : undefined;
+}
+
+/** The bytes an image was embedded from, from the wire: an unset message or an empty hash is "not known". */
+export function imageContentFromProto(message: searchV1.ImageContent | undefined): ImageContent | undefined {
+  if (!message?.sha256) return undefined;
+  return { sha256: message.sha256, ...(message.etag ? { etag: message.etag } : {}), ...(message.lastModified ? { lastModified: message.lastModified } : {}) };
+}
+
+/** An image reference in either direction: its content only when known, so records stored without one compare equal. */
+function imageRefWithContent(imageId: string, imageUrl: string, content: ImageContent | undefined): ImageRef {
+  return content ? { imageId, imageUrl, content } : { imageId, imageUrl };
+}
+
 export function productWritesToProto(products: readonly ProductWithImageVectors[]): searchV1.ProductWithImages[] {
   return products.map(({ product, images, failedImages }) => ({
     product: productToProto(product),
-    images: images.map((image) => ({ imageId: image.imageId, imageUrl: image.imageUrl, vector: packFloat32LE(image.vector) })),
+    images: images.map((image) => ({
+      imageId: image.imageId,
+      imageUrl: image.imageUrl,
+      vector: packFloat32LE(image.vector),
+      content: imageContentToProto(image.content),
+    })),
     failedImages: failedImages?.length ? { images: failedImages.map(copyFailedImage) } : undefined,
   }));
 }
@@ -106,8 +129,7 @@ export function productWritesFromProto(messages: readonly searchV1.ProductWithIm
   return messages.map((entry, position) => ({
     product: requiredProductFromProto(entry.product, position),
     images: entry.images.map((image): ImageVector => ({
-      imageId: image.imageId,
-      imageUrl: image.imageUrl,
+      ...imageRefWithContent(image.imageId, image.imageUrl, imageContentFromProto(image.content)),
       vector: vectorFromProto(image.vector, `vector of image ${image.imageId} of product ${entry.product?.productId}`),
     })),
     failedImages: (entry.failedImages?.images ?? []).map(copyFailedImage),
@@ -310,7 +332,7 @@ export function storedProductToProto(stored: StoredProduct | undefined): searchV
   if (!stored) return { product: undefined, images: [], failedImages: [], tags: [] };
   return {
     product: productToProto(stored.product),
-    images: stored.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
+    images: stored.images.map(({ imageId, imageUrl, content }) => ({ imageId, imageUrl, content: imageContentToProto(content) })),
     failedImages: stored.failedImages.map(copyFailedImage),
     tags: (stored.tags ?? []).map(copyProductTag),
   };
@@ -320,7 +342,7 @@ export function storedProductFromProto(response: searchV1.GetProductResponse): S
   if (!response.product) return undefined;
   return {
     product: productFromProto(response.product),
-    images: response.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
+    images: response.images.map(({ imageId, imageUrl, content }) => imageRefWithContent(imageId, imageUrl, imageContentFromProto(content))),
     failedImages: response.failedImages.map(copyFailedImage),
     ...(response.tags.length > 0 ? { tags: response.tags.map(copyProductTag) } : {}),
   };

@@ -1,5 +1,5 @@
 /** Canonical copies of caller-supplied product data, so stores keep no references to request objects. */
-import type { FailedImage, ProductData } from './types';
+import type { FailedImage, ImageRef, ProductData } from './types';
 
 export function canonicalProduct(product: ProductData): ProductData {
   return {
@@ -14,6 +14,19 @@ export function canonicalProduct(product: ProductData): ProductData {
     attributes: { ...(product.attributes ?? {}) },
     ...(product.updatedAt ? { updatedAt: product.updatedAt } : {}),
   };
+}
+
+/** An image reference as stored: its content (hash and the host's validators) only when known, each validator only when given. */
+export function canonicalImageRef({ imageId, imageUrl, content }: ImageRef): ImageRef {
+  const ref: ImageRef = { imageId, imageUrl: imageUrl ?? '' };
+  if (content?.sha256) {
+    ref.content = {
+      sha256: content.sha256,
+      ...(content.etag ? { etag: content.etag } : {}),
+      ...(content.lastModified ? { lastModified: content.lastModified } : {}),
+    };
+  }
+  return ref;
 }
 
 /** Failed-image records as stored: every field a string, unset meaning none. */

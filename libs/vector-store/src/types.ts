@@ -13,6 +13,7 @@ export type {
   CollectionInfo,
   FacetCount,
   FailedImage,
+  ImageContent,
   ImageRef,
   ImageVector,
   ProductData,

@@ -18,6 +18,7 @@ import {
   type SearchPage,
   type SearchQuery,
   type TaggingInput,
+  type ImageContent,
 } from '../types';
 import type { VectorStore } from '../vector-store.port';
 
@@ -961,6 +962,38 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
         } finally {
           if (other !== store) await other.close();
         }
+      });
+    });
+
+    describe('image content', () => {
+      const content = (sha: string, validators: Partial<ImageContent> = {}): ImageContent => ({ sha256: sha.repeat(64).slice(0, 64), ...validators });
+      const at = (version: number, contents: (ImageContent | undefined)[]) => {
+        const write = withImages(product('c', { version, title: `c${version}` }), [
+          ['main', E0],
+          ['side', [0, 1, 0, 0]],
+        ]);
+        return { ...write, images: write.images.map((image, i) => (contents[i] ? { ...image, content: contents[i] } : image)) };
+      };
+
+      it('keeps the bytes each image was embedded from (hash, the host validators it gave) and returns them with the product', async () => {
+        const main = content('a', { etag: '"v1"', lastModified: 'Tue, 01 Dec 2026 10:00:00 GMT' });
+        const side = content('b');
+        expect(await store.upsertProducts(collection, [at(1, [main, side])])).toEqual(['applied']);
+        expect((await store.getProduct(collection, 'c'))?.images).toEqual([
+          { imageId: 'main', imageUrl: 'http://images.test/c/main.jpg', content: main },
+          { imageId: 'side', imageUrl: 'http://images.test/c/side.jpg', content: side },
+        ]);
+        await store.updateAttributes(collection, [product('c', { version: 2, title: 'renamed' })]);
+        expect((await store.getProduct(collection, 'c'))?.images.map((image) => image.content)).toEqual([main, side]);
+      });
+
+      it('replaces the content with a newer upsert, and an image written without one reads back without one', async () => {
+        await store.upsertProducts(collection, [at(1, [content('a', { etag: '"v1"' }), content('b')])]);
+        expect(await store.upsertProducts(collection, [at(2, [content('c', { etag: '"v2"' }), undefined])])).toEqual(['applied']);
+        expect((await store.getProduct(collection, 'c'))?.images).toEqual([
+          { imageId: 'main', imageUrl: 'http://images.test/c/main.jpg', content: content('c', { etag: '"v2"' }) },
+          { imageId: 'side', imageUrl: 'http://images.test/c/side.jpg' },
+        ]);
       });
     });
 

@@ -10,6 +10,7 @@
 import { availableParallelism } from 'node:os';
 import { PRICE_BANDS, priceBandOf, type ProductTag } from '@vsearch/contracts';
 import { lexicalTextOf } from '../lexical/lexical-fields';
+import { canonicalImageRef } from '../product-data';
 import { MiniSearchLexicalIndex } from '../lexical/minisearch.lexical-index';
 import {
   SEARCH_LIMITS,
@@ -224,7 +225,7 @@ export class EmbeddedCollection {
     if (!entry?.data) return undefined;
     return {
       product: entry.data,
-      images: entry.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
+      images: entry.images.map(canonicalImageRef),
       failedImages: entry.failedImages.map((failed) => ({ ...failed })),
       ...(entry.tags.length > 0 ? { tags: entry.tags.map((tag) => ({ ...tag })) } : {}),
     };
@@ -304,7 +305,7 @@ export class EmbeddedCollection {
       this.codes?.encode(slot, this.vectors, slot * this.dimension);
       this.slotOwner[slot] = entry.ordinal;
       this.index?.add(this.vectors, slot);
-      return { imageId: image.imageId, imageUrl: image.imageUrl, slot };
+      return { ...canonicalImageRef(image), slot };
     });
     this.livePoints += images.length;
     this.maxImagesPerProduct = Math.max(this.maxImagesPerProduct, images.length);
@@ -654,7 +655,7 @@ export class EmbeddedCollection {
           productId: entry.productId,
           version: entry.version,
           data: entry.data,
-          images: entry.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
+          images: entry.images.map(canonicalImageRef),
           ...(entry.failedImages.length > 0 ? { failedImages: entry.failedImages } : {}),
           ...(entry.tagsVersion > 0 ? { tags: entry.tags, tagsVersion: entry.tagsVersion } : {}),
         },

@@ -42,7 +42,7 @@ import {
   targetName,
   unknownTarget,
 } from '../naming';
-import { canonicalFailedImages, canonicalProduct } from '../product-data';
+import { canonicalFailedImages, canonicalImageRef, canonicalProduct } from '../product-data';
 import { SerialQueue } from '../serial-queue';
 import type {
   ActiveTagging,
@@ -169,7 +169,7 @@ export class EmbeddedVectorStore extends VectorStore {
           const { tags, tagsVersion } = products[i];
           return {
             product: canonicalProduct(products[i].product),
-            images: products[i].images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl: imageUrl ?? '' })),
+            images: products[i].images.map(canonicalImageRef),
             ...(failedImages.length > 0 ? { failedImages } : {}),
             ...(tagsVersion ? { tags: tags ?? [], tagsVersion } : {}),
           };

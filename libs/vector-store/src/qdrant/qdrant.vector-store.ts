@@ -146,7 +146,7 @@ import {
   type SparseVector,
 } from '../lexical/qdrant-sparse';
 import { lexicalTextOf } from '../lexical/lexical-fields';
-import { canonicalFailedImages, canonicalProduct } from '../product-data';
+import { canonicalFailedImages, canonicalImageRef, canonicalProduct } from '../product-data';
 import { resolveSearch } from '../search-mode';
 import { KeyedSerialQueue } from '../serial-queue';
 import {
@@ -373,7 +373,7 @@ export class QdrantVectorStore extends VectorStore {
             version: product.version,
             deleted: false,
             product,
-            images: images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl: imageUrl ?? '' })),
+            images: images.map(canonicalImageRef),
             failedImages: canonicalFailedImages(failedImages),
             ...tagPayload(tags, tagsVersion),
           },
@@ -453,7 +453,12 @@ export class QdrantVectorStore extends VectorStore {
     const record = (await this.records(name, [productId])).get(productId);
     if (!record || record.deleted || !record.product) return undefined;
     const tags = tagsOf(record);
-    return { product: record.product, images: record.images ?? [], failedImages: record.failedImages ?? [], ...(tags.length > 0 ? { tags } : {}) };
+    return {
+      product: record.product,
+      images: (record.images ?? []).map(canonicalImageRef),
+      failedImages: record.failedImages ?? [],
+      ...(tags.length > 0 ? { tags } : {}),
+    };
   }
 
   async searchSimilar(query: SearchQuery): Promise<SearchPage> {

@@ -123,6 +123,28 @@ export interface ImageVector {
   imageUrl: string;
   /** vector is dimension little-endian float32 values. */
   vector: Buffer;
+  /**
+   * content identifies the bytes the vector was computed from; unset when
+   * not known. Stored with the image and returned by GetProduct.
+   */
+  content?: ImageContent | undefined;
+}
+
+/**
+ * ImageContent identifies the bytes behind an image URL when they were
+ * embedded, so a photo replaced behind the same URL is found: ingestion asks
+ * the host with the validators (a 304 means unchanged) or compares the hash.
+ */
+export interface ImageContent {
+  /** sha256 of the bytes, lowercase hex. */
+  sha256: string;
+  /** etag is the host's ETag for the bytes; empty when the host gave none. */
+  etag: string;
+  /**
+   * last_modified is the host's Last-Modified for the bytes; empty when the
+   * host gave none.
+   */
+  lastModified: string;
 }
 
 /**
@@ -236,6 +258,11 @@ export interface StoredImage {
   imageId: string;
   /** image_url of the image. */
   imageUrl: string;
+  /**
+   * content identifies the bytes the image was embedded from; unset for
+   * images stored before it was recorded.
+   */
+  content?: ImageContent | undefined;
 }
 
 /** GetProductResponse carries the stored product. */
@@ -990,6 +1017,9 @@ export const ImageVector: MessageFns<ImageVector> = {
     if (message.vector.length !== 0) {
       writer.uint32(26).bytes(message.vector);
     }
+    if (message.content !== undefined) {
+      ImageContent.encode(message.content, writer.uint32(34).fork()).join();
+    }
     return writer;
   },
 
@@ -1028,6 +1058,82 @@ export const ImageVector: MessageFns<ImageVector> = {
             }
 
             message.vector = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.content = ImageContent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseImageContent(): ImageContent {
+  return { sha256: "", etag: "", lastModified: "" };
+}
+
+export const ImageContent: MessageFns<ImageContent> = {
+  encode(message: ImageContent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sha256 !== "") {
+      writer.uint32(10).string(message.sha256);
+    }
+    if (message.etag !== "") {
+      writer.uint32(18).string(message.etag);
+    }
+    if (message.lastModified !== "") {
+      writer.uint32(26).string(message.lastModified);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImageContent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImageContent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.etag = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.lastModified = reader.string();
             continue;
           }
         }
@@ -1675,6 +1781,9 @@ export const StoredImage: MessageFns<StoredImage> = {
     if (message.imageUrl !== "") {
       writer.uint32(18).string(message.imageUrl);
     }
+    if (message.content !== undefined) {
+      ImageContent.encode(message.content, writer.uint32(26).fork()).join();
+    }
     return writer;
   },
 
@@ -1705,6 +1814,14 @@ export const StoredImage: MessageFns<StoredImage> = {
             }
 
             message.imageUrl = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.content = ImageContent.decode(reader, reader.uint32());
             continue;
           }
         }
