@@ -36,6 +36,8 @@ describe(SafeImageFetcher.name, () => {
   let allowed: { server: Server; port: number };
   let private_: { server: Server; port: number };
   let failuresBeforeSuccess = 0;
+  let imageVersion = 1;
+  let conditionalHits: string[] = [];
 
   beforeAll(async () => {
     jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#2a6' } })
@@ -85,6 +87,26 @@ describe(SafeImageFetcher.name, () => {
         case '/redirect':
           response.writeHead(302, { location: url.searchParams.get('to') ?? '/a.jpg' }).end();
           return;
+        case '/versioned.jpg': {
+          // A host with validators: 304 when the request names the current ETag or a date not before the last change.
+          const etag = `"v${imageVersion}"`;
+          const lastModified = new Date(Date.UTC(2026, 0, imageVersion)).toUTCString();
+          const sinceMs = Date.parse(request.headers['if-modified-since'] ?? '');
+          const unchanged = request.headers['if-none-match'] !== undefined ? request.headers['if-none-match'] === etag : sinceMs >= Date.parse(lastModified);
+          conditionalHits.push(`${request.headers['if-none-match'] ?? '-'} ${request.headers['if-modified-since'] ?? '-'} → ${unchanged ? 304 : 200}`);
+          if (unchanged) response.writeHead(304, { etag }).end();
+          else
+            response
+              .writeHead(200, { 'content-type': imageVersion === 1 ? 'image/jpeg' : 'image/png', etag, 'last-modified': lastModified })
+              .end(imageVersion === 1 ? jpeg : png);
+          return;
+        }
+        case '/unusable-validators.jpg':
+          response.writeHead(200, { 'content-type': 'image/jpeg', etag: `"${'x'.repeat(300)}"` }).end(jpeg);
+          return;
+        case '/always-304':
+          response.writeHead(304).end();
+          return;
         case '/loop':
           response.writeHead(301, { location: '/loop' }).end();
           return;
@@ -96,6 +118,8 @@ describe(SafeImageFetcher.name, () => {
 
   beforeEach(() => {
     hits = [];
+    conditionalHits = [];
+    imageVersion = 1;
   });
 
   afterAll(async () => {
@@ -215,6 +239,45 @@ describe(SafeImageFetcher.name, () => {
   it('refuses a redirect to the metadata address and to file:', async () => {
     await expectFetchError(fetcher().fetch(`http://127.0.0.1:${allowed.port}/redirect?to=${encodeURIComponent('http://169.254.169.254/')}`), 'refused_address');
     await expectFetchError(fetcher().fetch(`http://127.0.0.1:${allowed.port}/redirect?to=${encodeURIComponent('file:///etc/passwd')}`), 'bad_scheme');
+  });
+
+  describe('conditional fetches', () => {
+    const versioned = () => `http://127.0.0.1:${allowed.port}/versioned.jpg`;
+
+    it('returns the host validators with the bytes, and "not modified" without a body when they still match', async () => {
+      const first = await fetcher().fetch(versioned());
+      expect(first).toMatchObject({ etag: '"v1"', lastModified: 'Thu, 01 Jan 2026 00:00:00 GMT', contentType: 'image/jpeg' });
+      expect(await fetcher().fetchIfModified(versioned(), { etag: first.etag })).toEqual({ notModified: true, finalUrl: versioned() });
+      expect(await fetcher().fetchIfModified(versioned(), { lastModified: first.lastModified })).toEqual({ notModified: true, finalUrl: versioned() });
+      expect(conditionalHits).toEqual(['- - → 200', '"v1" - → 304', '- Thu, 01 Jan 2026 00:00:00 GMT → 304']);
+    });
+
+    it('fetches the new bytes and validators once the image behind the URL changed', async () => {
+      const first = await fetcher().fetch(versioned());
+      imageVersion = 2;
+      const second = await fetcher().fetchIfModified(versioned(), { etag: first.etag, lastModified: first.lastModified });
+      expect(second).toMatchObject({ contentType: 'image/png', etag: '"v2"', lastModified: 'Fri, 02 Jan 2026 00:00:00 GMT' });
+      expect((second as { bytes: Buffer }).bytes.equals(png)).toBe(true);
+    });
+
+    it('is a plain fetch without validators, and drops validators too long to send back', async () => {
+      const image = await fetcher().fetchIfModified(`http://127.0.0.1:${allowed.port}/unusable-validators.jpg`, {});
+      expect(image).toMatchObject({ contentType: 'image/jpeg' });
+      expect(image).not.toHaveProperty('etag');
+      await fetcher().fetchIfModified(versioned(), { etag: 'x'.repeat(300) });
+      expect(conditionalHits).toEqual(['- - → 200']);
+    });
+
+    it('keeps the address checks on every redirect hop: a conditional fetch redirected to a private address is refused before contacting it', async () => {
+      const to = encodeURIComponent(`http://127.0.0.1:${private_.port}/secret`);
+      await expectFetchError(fetcher().fetchIfModified(`http://127.0.0.1:${allowed.port}/redirect?to=${to}`, { etag: '"v1"' }), 'refused_address');
+      expect(hits).toEqual(['allowed /redirect?to=' + to]);
+    });
+
+    it('takes a 304 to an unconditional request as the host failing, not as "unchanged"', async () => {
+      const error = await expectFetchError(fetcher().fetch(`http://127.0.0.1:${allowed.port}/always-304`), 'http_status', false);
+      expect(error.status).toBe(304);
+    });
   });
 
   it('stops after the redirect cap', async () => {

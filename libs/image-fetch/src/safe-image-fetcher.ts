@@ -3,7 +3,10 @@
  * http(s) only, DNS resolved here and every resolved address checked (again after every
  * redirect, followed by hand), the connection pinned to the checked address (no DNS
  * rebinding), and caps on bytes, pixels, redirects and total time. The body must be a
- * JPEG, PNG, WebP or GIF and agree with the declared content type.
+ * JPEG, PNG, WebP or GIF and agree with the declared content type. A conditional fetch
+ * (`fetchIfModified`) sends the validators the host gave before (`If-None-Match`,
+ * `If-Modified-Since`) on every hop, under the same address checks and limits; a 304 is
+ * "unchanged" and nothing is downloaded.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import http, { type IncomingMessage } from 'node:http';
@@ -49,7 +52,27 @@ export interface FetchedImage {
   finalUrl: string;
   width?: number;
   height?: number;
+  /** The host's `ETag` for these bytes, when it gave a usable one (printable ASCII, at most 256 characters). */
+  etag?: string;
+  /** The host's `Last-Modified` for these bytes, when it gave a usable one. */
+  lastModified?: string;
 }
+
+/** Validators a host gave for bytes fetched before, to ask whether they changed. */
+export interface ImageValidators {
+  etag?: string;
+  lastModified?: string;
+}
+
+/** The host answered 304 Not Modified to a conditional fetch: the bytes are those the validators name. */
+export interface ImageNotModified {
+  notModified: true;
+  /** The URL that answered, after redirects. */
+  finalUrl: string;
+}
+
+/** Header values we send back: what a host gave, if it is printable ASCII and not absurdly long. */
+const USABLE_VALIDATOR = /^[\x20-\x7e]{1,256}$/;
 
 const DEFAULTS = {
   maxBytes: 15 * 1024 * 1024,
@@ -68,7 +91,7 @@ const systemResolver: HostResolver = async (hostname) => {
   return answers.map((answer) => ({ address: answer.address, family: answer.family === 6 ? 6 : 4 }));
 };
 
-type HopResult = { kind: 'redirect'; location: string } | { kind: 'image'; image: FetchedImage };
+type HopResult = { kind: 'redirect'; location: string } | { kind: 'image'; image: FetchedImage } | { kind: 'not_modified'; finalUrl: string };
 
 export class SafeImageFetcher {
   private readonly allowList: AddressAllowList;
@@ -95,14 +118,34 @@ export class SafeImageFetcher {
 
   /** Fetches one image; throws `ImageFetchError` with a code and a `retryable` flag. */
   async fetch(url: string, options: { signal?: AbortSignal } = {}): Promise<FetchedImage> {
+    const result = await this.fetchFollowingRedirects(url, {}, options.signal);
+    if ('notModified' in result) throw new ImageFetchError('http_status', 'image host answered 304 to an unconditional request', url, { status: 304 });
+    return result;
+  }
+
+  /**
+   * Fetches one image unless the host says it is unchanged since the validators were given
+   * (a 304 to `If-None-Match` / `If-Modified-Since`); without usable validators this is `fetch`.
+   */
+  async fetchIfModified(url: string, validators: ImageValidators, options: { signal?: AbortSignal } = {}): Promise<FetchedImage | ImageNotModified> {
+    return this.fetchFollowingRedirects(url, validators, options.signal);
+  }
+
+  private async fetchFollowingRedirects(
+    url: string,
+    validators: ImageValidators,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<FetchedImage | ImageNotModified> {
+    const conditions = conditionalHeaders(validators);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([deadline.signal, options.signal]) : deadline.signal;
+    const signal = callerSignal ? AbortSignal.any([deadline.signal, callerSignal]) : deadline.signal;
     try {
       let current = url;
       for (let redirects = 0; ; redirects++) {
-        const result = await this.fetchHop(current, signal, () => deadline.signal.aborted);
+        const result = await this.fetchHop(current, conditions, signal, () => deadline.signal.aborted);
         if (result.kind === 'image') return result.image;
+        if (result.kind === 'not_modified') return { notModified: true, finalUrl: result.finalUrl };
         if (redirects >= this.options.maxRedirects) {
           throw new ImageFetchError('too_many_redirects', `more than ${this.options.maxRedirects} redirects`, url);
         }
@@ -119,7 +162,7 @@ export class SafeImageFetcher {
     this.httpsAgent.destroy();
   }
 
-  private async fetchHop(rawUrl: string, signal: AbortSignal, timedOut: () => boolean): Promise<HopResult> {
+  private async fetchHop(rawUrl: string, conditions: Record<string, string>, signal: AbortSignal, timedOut: () => boolean): Promise<HopResult> {
     const url = parseUrl(rawUrl);
     const target = await this.checkedTarget(url, rawUrl);
     if (signal.aborted) throw abortError(rawUrl, timedOut());
@@ -142,10 +185,10 @@ export class SafeImageFetcher {
           agent: isHttps ? this.httpsAgent : this.httpAgent,
           lookup: pinned,
           signal,
-          headers: { 'user-agent': this.options.userAgent, accept: 'image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1' },
+          headers: { 'user-agent': this.options.userAgent, accept: 'image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1', ...conditions },
         },
         (response) => {
-          this.readResponse(response, url, rawUrl).then(resolve, (error: unknown) => {
+          this.readResponse(response, url, rawUrl, Object.keys(conditions).length > 0).then(resolve, (error: unknown) => {
             response.destroy();
             if (error instanceof ImageFetchError) reject(error);
             else if (signal.aborted) reject(abortError(rawUrl, timedOut()));
@@ -195,8 +238,12 @@ export class SafeImageFetcher {
     return { hostname, port, ...addresses[0] };
   }
 
-  private async readResponse(response: IncomingMessage, url: URL, rawUrl: string): Promise<HopResult> {
+  private async readResponse(response: IncomingMessage, url: URL, rawUrl: string, conditional: boolean): Promise<HopResult> {
     const status = response.statusCode ?? 0;
+    if (status === 304 && conditional) {
+      response.resume();
+      return { kind: 'not_modified', finalUrl: url.toString() };
+    }
     if (status >= 300 && status < 400 && status !== 304) {
       response.resume();
       const location = response.headers.location;
@@ -234,8 +281,23 @@ export class SafeImageFetcher {
     if (dimensions && dimensions.width * dimensions.height > this.options.maxPixels) {
       throw new ImageFetchError('too_large', `image is ${dimensions.width}x${dimensions.height} pixels, more than ${this.options.maxPixels}`, rawUrl);
     }
-    return { kind: 'image', image: { bytes, contentType, finalUrl: url.toString(), ...(dimensions ?? {}) } };
+    const etag = usableValidator(response.headers.etag);
+    const lastModified = usableValidator(response.headers['last-modified']);
+    return {
+      kind: 'image',
+      image: { bytes, contentType, finalUrl: url.toString(), ...(dimensions ?? {}), ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) },
+    };
   }
+}
+
+function usableValidator(value: string | undefined): string | undefined {
+  return value !== undefined && USABLE_VALIDATOR.test(value) ? value : undefined;
+}
+
+function conditionalHeaders(validators: ImageValidators): Record<string, string> {
+  const etag = usableValidator(validators.etag);
+  const lastModified = usableValidator(validators.lastModified);
+  return { ...(etag ? { 'if-none-match': etag } : {}), ...(lastModified ? { 'if-modified-since': lastModified } : {}) };
 }
 
 function parseUrl(rawUrl: string): URL {
