@@ -3,8 +3,10 @@
  */
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ImageUnavailableError } from '../ports';
+import { ImageUnavailableError, NOT_MODIFIED } from '../ports';
 import { SafeFetchImageSource } from './safe-fetch.image-source';
+
+const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 describe(SafeFetchImageSource.name, () => {
   let server: Server;
@@ -12,6 +14,8 @@ describe(SafeFetchImageSource.name, () => {
   beforeAll(async () => {
     server = http.createServer((request, response) => {
       if (request.url === '/busy.jpg') response.writeHead(503).end();
+      else if (request.url === '/tagged.png' && request.headers['if-none-match'] === '"v1"') response.writeHead(304).end();
+      else if (request.url === '/tagged.png') response.writeHead(200, { 'content-type': 'image/png', etag: '"v1"' }).end(PNG_1X1);
       else response.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -42,5 +46,17 @@ describe(SafeFetchImageSource.name, () => {
     const missing = await failureOf(new SafeFetchImageSource(allowed), `${base}/missing.jpg`);
     expect(missing).toMatchObject({ stage: 'fetch', errorCode: 'http_status', retryable: false });
     expect(missing.reason).toContain('404');
+  });
+
+  it('passes the host validators on and answers NOT_MODIFIED to a conditional fetch the host says is unchanged', async () => {
+    const source = new SafeFetchImageSource({ allowHosts: ['127.0.0.1'] });
+    try {
+      const image = await source.fetchImage(`${base}/tagged.png`);
+      expect(image).toMatchObject({ contentType: 'image/png', etag: '"v1"' });
+      expect(await source.fetchImageIfModified(`${base}/tagged.png`, { etag: image.etag })).toBe(NOT_MODIFIED);
+      expect(await source.fetchImageIfModified(`${base}/tagged.png`, { etag: '"v0"' })).toMatchObject({ etag: '"v1"' });
+    } finally {
+      source.close();
+    }
   });
 });

@@ -17,6 +17,7 @@ export class IngestionMetrics {
   readonly imageFailures: Counter<'stage' | 'code'>;
   readonly deadLetters: Counter<'stage' | 'reason'>;
   readonly cache: Counter<'result'>;
+  readonly contentChecks: Counter<'result'>;
   readonly dependencyRetries: Counter<'dependency'>;
   readonly unexpectedEventErrors: Counter<'outcome'>;
   readonly reindexProgress: Gauge<'job_id' | 'kind'>;
@@ -89,6 +90,12 @@ export class IngestionMetrics {
       registers: [registry],
     });
     this.cache = new Counter({ name: 'ingestion_embedding_cache_total', help: 'Embedding cache look-ups', labelNames: ['result'], registers: [registry] });
+    this.contentChecks = new Counter({
+      name: 'ingestion_image_content_checks_total',
+      help: 'Images behind unchanged URLs checked for new bytes: not_modified (304), same_hash, changed, unknown (no content recorded), failed',
+      labelNames: ['result'],
+      registers: [registry],
+    });
     this.dependencyRetries = new Counter({
       name: 'ingestion_dependency_retries_total',
       help: 'Partition pauses because a dependency was unavailable',

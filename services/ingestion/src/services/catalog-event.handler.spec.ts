@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { deadLetterFromEvent, replayRecordOf, type BatchControl, type DeadLetterPublisher, type PartitionBatch } from '@vsearch/event-log';
 import { createLogger } from '@vsearch/observability';
 import { Registry } from 'prom-client';
@@ -217,12 +218,91 @@ describe(CatalogEventHandler.name, () => {
     const images = [{ id: 'f1', url: 'http://img/f.jpg' }];
     await t.run([consumed(upserted('f', 1, images))]);
     const embeddedBefore = t.embedder.embeddedImages;
-    const fetchedBefore = t.source.fetched.length;
     await t.run([consumed(upserted('f', 2, images, { price: { amount: 5, currency: 'EUR' }, inStock: false }))]);
     expect(t.embedder.embeddedImages).toBe(embeddedBefore);
-    expect(t.source.fetched.length).toBe(fetchedBefore);
     expect(t.index.products(PRODUCTS_ALIAS).get('f')!.product).toMatchObject({ version: 2, price: { amount: 5 }, inStock: false });
     expect(t.index.writes).toContain(`attributes ${PRODUCTS_ALIAS} f@2`);
+  });
+
+  describe('a photo replaced behind the same URL', () => {
+    const images = [{ id: 'f1', url: 'http://img/f.jpg' }];
+
+    it('is asked for with its ETag on the next version: a 304 downloads nothing and only the attributes are updated', async () => {
+      const t = setUp();
+      await withCollection(t.index);
+      t.source.images.set('http://img/f.jpg', Buffer.from('f'));
+      t.source.etags.set('http://img/f.jpg', '"v1"');
+      await t.run([consumed(upserted('f', 1, images))]);
+      expect(t.index.products(PRODUCTS_ALIAS).get('f')!.images[0].content).toEqual({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/), etag: '"v1"' });
+      const fetchedBefore = t.source.fetched.length;
+      await t.run([consumed(upserted('f', 2, images, { price: { amount: 5, currency: 'EUR' } }))]);
+      expect(t.source.notModified).toEqual(['http://img/f.jpg']);
+      expect(t.source.fetched.length).toBe(fetchedBefore);
+      expect(t.embedder.embeddedImages).toBe(1);
+      expect(t.index.writes).toContain(`attributes ${PRODUCTS_ALIAS} f@2`);
+    });
+
+    it('is embedded again when the host gives a new ETag with new bytes, and the new content is stored', async () => {
+      const t = setUp();
+      await withCollection(t.index);
+      t.source.images.set('http://img/f.jpg', Buffer.from('old look'));
+      t.source.etags.set('http://img/f.jpg', '"v1"');
+      await t.run([consumed(upserted('f', 1, images))]);
+      const before = t.index.products(PRODUCTS_ALIAS).get('f')!.images[0];
+      t.source.images.set('http://img/f.jpg', Buffer.from('new look'));
+      t.source.etags.set('http://img/f.jpg', '"v2"');
+      const fetchedBefore = t.source.fetched.length;
+      await t.run([consumed(upserted('f', 2, images))]);
+      // Downloaded once by the check and reused by the embedding, never twice.
+      expect(t.source.fetched.length).toBe(fetchedBefore + 1);
+      expect(t.embedder.embeddedImages).toBe(2);
+      const after = t.index.products(PRODUCTS_ALIAS).get('f')!.images[0];
+      expect(after.content).toMatchObject({ etag: '"v2"' });
+      expect(after.content!.sha256).not.toBe(before.content!.sha256);
+      expect(Array.from(after.vector)).not.toEqual(Array.from(before.vector));
+      expect(t.index.writes).toContain(`upsert ${PRODUCTS_ALIAS} f@2`);
+    });
+
+    it('falls back to the hash when the host gives no validators: fetched again, embedded only when the bytes differ', async () => {
+      const t = setUp();
+      await withCollection(t.index);
+      t.source.images.set('http://img/f.jpg', Buffer.from('same'));
+      await t.run([consumed(upserted('f', 1, images))]);
+      await t.run([consumed(upserted('f', 2, images, { title: 'renamed' }))]);
+      expect(t.embedder.embeddedImages).toBe(1);
+      expect(t.index.writes).toContain(`attributes ${PRODUCTS_ALIAS} f@2`);
+      t.source.images.set('http://img/f.jpg', Buffer.from('changed'));
+      await t.run([consumed(upserted('f', 3, images))]);
+      expect(t.embedder.embeddedImages).toBe(2);
+      expect(t.index.writes).toContain(`upsert ${PRODUCTS_ALIAS} f@3`);
+      expect(t.source.notModified).toEqual([]);
+    });
+
+    it('is not looked at for a redelivery of the stored version', async () => {
+      const t = setUp();
+      await withCollection(t.index);
+      t.source.images.set('http://img/f.jpg', Buffer.from('f'));
+      const event = consumed(upserted('f', 1, images));
+      await t.run([event]);
+      const fetchedBefore = t.source.fetched.length;
+      t.source.images.set('http://img/f.jpg', Buffer.from('changed'));
+      await t.run([event]);
+      expect(t.source.fetched.length).toBe(fetchedBefore);
+      expect(t.embedder.embeddedImages).toBe(1);
+    });
+
+    it('is embedded again by a refresh (filtered reindex), which also records the new content', async () => {
+      const t = setUp();
+      await withCollection(t.index);
+      t.source.images.set('http://img/f.jpg', Buffer.from('old look'));
+      const event = consumed(upserted('f', 1, images));
+      await t.run([event]);
+      t.source.images.set('http://img/f.jpg', Buffer.from('new look'));
+      await t.handler.handleChunk([event], [PRODUCTS_ALIAS], { replay: true, refresh: true });
+      expect(t.embedder.embeddedImages).toBe(2);
+      const image = t.index.products(PRODUCTS_ALIAS).get('f')!.images[0];
+      expect(image.content!.sha256).toBe(createHash('sha256').update('new look').digest('hex'));
+    });
   });
 
   it('embeds a photo shared by two products once (cache by bytes and model)', async () => {

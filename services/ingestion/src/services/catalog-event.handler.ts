@@ -27,7 +27,7 @@ import type { Logger } from '@vsearch/observability';
 import type { EventOutcome, IngestionMetrics } from '../metrics/ingestion.metrics';
 import type { EmbedderModel, ProductIndexWriter } from '../ports';
 import { backoffDelay } from './concurrency';
-import type { ImageFailure, ImageVectorizer } from './image-vectorizer';
+import type { ContentCheck, ImageFailure, ImageVectorizer } from './image-vectorizer';
 import { DEFAULT_POISON_EVENT_SETTINGS, isOutage, PoisonEventPolicy, stackFreeReason, type PoisonEventSettings } from './poison-event-policy';
 
 export interface HandlerSettings {
@@ -193,6 +193,8 @@ export class CatalogEventHandler {
     const product = productDataFromEvent(event);
     const needVectors: string[] = [];
     let attributesUpdated = false;
+    let storedImages: ImageRef[] | undefined;
+    let contentCheck: Promise<ContentCheck> | undefined;
     for (const target of targets) {
       const stored = await this.timed('get_product', () => this.index.getProduct(target, event.productId));
       // Already written (a redelivery or a replay) or overtaken by a newer version: nothing to do here.
@@ -200,14 +202,20 @@ export class CatalogEventHandler {
       // newer stored version makes its event obsolete, and that newer event is refreshed in turn.
       if (stored && (refresh ? stored.product.version > event.version : stored.product.version >= event.version)) continue;
       if (!refresh && stored && stored.failedImages.length === 0 && sameImages(stored.images, event.images)) {
-        // Only price, stock or text changed: rewrite the payload, keep the vectors (no GPU work).
+        // The same URLs, but a photo may have been replaced behind one: ask the hosts (checked
+        // once per event, whatever the number of targets). When every photo is unchanged only
+        // price, stock or text changed: rewrite the payload, keep the vectors (no GPU work).
         // Not while failures are recorded: those images must be fetched again, whatever changed.
-        const [outcome] = await this.timed('update_attributes', () => this.index.updateAttributes(target, [product]));
-        if (outcome !== 'not_found') {
-          attributesUpdated = true;
-          continue;
+        contentCheck ??= this.vectorizer.checkContent(event.images, stored.images);
+        if ((await contentCheck).unchanged) {
+          const [outcome] = await this.timed('update_attributes', () => this.index.updateAttributes(target, [product]));
+          if (outcome !== 'not_found') {
+            attributesUpdated = true;
+            continue;
+          }
         }
       }
+      storedImages ??= stored?.images;
       needVectors.push(target);
     }
     if (needVectors.length === 0) {
@@ -216,7 +224,8 @@ export class CatalogEventHandler {
     }
 
     const stopImages = this.metrics.productImagesSeconds.startTimer();
-    const { vectors, failures } = await this.vectorizer.vectorize(event.images, model, { refresh });
+    const prefetched = contentCheck ? (await contentCheck).fetched : undefined;
+    const { vectors, failures } = await this.vectorizer.vectorize(event.images, model, { refresh, stored: storedImages, prefetched });
     stopImages();
     if (vectors.length === 0) {
       const first = failures[0];

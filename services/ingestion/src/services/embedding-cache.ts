@@ -1,6 +1,6 @@
 /**
- * Vectors already computed, keyed by sha256(image bytes) + model id: variants that share a photo
- * and replays (reindex, redelivery) are not embedded again. Bounded LRU in memory, saved to a
+ * Vectors already computed, keyed by sha256(image bytes) + model id: variants that share a photo,
+ * replays (reindex, redelivery) and images whose bytes did not change are not embedded again. Bounded LRU in memory, saved to a
  * file on shutdown and loaded on start (keys carry the model id, so another model never hits).
  */
 import { createHash } from 'node:crypto';
@@ -13,7 +13,12 @@ export class EmbeddingCache {
   constructor(private readonly capacity: number) {}
 
   static keyOf(bytes: Uint8Array, modelId: string): string {
-    return `${modelId}:${createHash('sha256').update(bytes).digest('hex')}`;
+    return EmbeddingCache.keyOfHash(contentHash(bytes), modelId);
+  }
+
+  /** The key of bytes whose sha256 is known (an image record's content): no need to fetch them to look up their vector. */
+  static keyOfHash(sha256: string, modelId: string): string {
+    return `${modelId}:${sha256}`;
   }
 
   get(key: string): Float32Array | undefined {
@@ -47,6 +52,11 @@ export class EmbeddingCache {
   entriesInOrder(): IterableIterator<[string, Float32Array]> {
     return this.entries.entries();
   }
+}
+
+/** sha256 of image bytes, lowercase hex: the cache's key and the image record's content hash. */
+export function contentHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 const FILE_MAGIC = 'VSEC1';

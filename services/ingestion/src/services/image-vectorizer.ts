@@ -6,13 +6,36 @@
  * RejectedByDependencyError for embed); an embedder outage is thrown (DependencyUnavailableError).
  * A refresh (filtered reindex) skips the cache look-up, so every image is embedded again, and
  * stores the new vectors in the cache.
+ *
+ * Every vector comes with the content it was computed from (sha256, the host's ETag and
+ * Last-Modified), stored with the image. `checkContent` uses it to tell whether the photos behind
+ * unchanged URLs changed: a conditional fetch (304: unchanged, nothing downloaded) where the host
+ * gave validators, the hash of the bytes fetched again where it did not. `vectorize` reuses what
+ * the check downloaded, and for an image whose stored vector is in the cache asks the host
+ * conditionally, so an unchanged image costs neither a download nor an embedding.
  */
-import { DependencyUnavailableError, RejectedByDependencyError, type FailedImage, type ImageVector, type ProductImage } from '@vsearch/contracts';
+import {
+  DependencyUnavailableError,
+  RejectedByDependencyError,
+  type FailedImage,
+  type ImageContent,
+  type ImageRef,
+  type ImageVector,
+  type ProductImage,
+} from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
-import { ImageUnavailableError, type EmbedderModel, type ImagePreprocessor, type ImageSource } from '../ports';
+import {
+  ImageUnavailableError,
+  NOT_MODIFIED,
+  type EmbedderModel,
+  type FetchedImageBytes,
+  type ImagePreprocessor,
+  type ImageSource,
+  type ImageValidators,
+} from '../ports';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { Limiter, backoffDelay, sleep } from './concurrency';
-import { EmbeddingCache } from './embedding-cache';
+import { contentHash, EmbeddingCache } from './embedding-cache';
 import type { EmbedQueue } from './embed-queue';
 
 export type ImageStage = 'fetch' | 'decode' | 'embed';
@@ -31,7 +54,22 @@ export interface VectorizeOptions {
   signal?: AbortSignal;
   /** Embed again instead of reusing cached vectors (a refresh must produce fresh vectors). */
   refresh?: boolean;
+  /** The product's images as stored, with the content their vectors came from: unchanged ones are asked for conditionally. */
+  stored?: readonly ImageRef[];
+  /** Bytes `checkContent` already downloaded, by image id: not fetched again. */
+  prefetched?: ReadonlyMap<string, FetchedImageBytes>;
 }
+
+/** Whether the photos behind a product's stored image URLs are still those their vectors came from. */
+export interface ContentCheck {
+  /** True when every image answered 304 or its bytes hash as stored. */
+  unchanged: boolean;
+  /** Bytes downloaded for the check (images without validators, or changed), by image id, for `vectorize`. */
+  fetched: Map<string, FetchedImageBytes>;
+}
+
+/** How checkContent found one image (the label of ingestion_image_content_checks_total). */
+type ContentCheckResult = 'not_modified' | 'same_hash' | 'changed' | 'unknown' | 'failed';
 
 export interface VectorizerSettings {
   fetchConcurrency: number;
@@ -78,7 +116,7 @@ export class ImageVectorizer {
     results.forEach((result, i) => {
       const image = images[i];
       if (result.status === 'fulfilled') {
-        vectors.push({ imageId: image.id, imageUrl: image.url, vector: result.value });
+        vectors.push({ imageId: image.id, imageUrl: image.url, ...result.value });
         return;
       }
       const error = result.reason as unknown;
@@ -93,13 +131,63 @@ export class ImageVectorizer {
     return { vectors, failures };
   }
 
-  private async vectorOf(image: ProductImage, model: EmbedderModel, { signal, refresh }: VectorizeOptions): Promise<Float32Array> {
-    const bytes = await this.fetchWithRetries(image.url, signal);
-    const key = EmbeddingCache.keyOf(bytes, model.modelId);
+  /**
+   * Asks whether the photos behind `images` (the same ids and URLs as `stored`) changed since
+   * their vectors were computed: conditionally where the host gave validators, by hash otherwise.
+   * An image without recorded content (stored before it was recorded) or that fails to fetch
+   * counts as changed: `vectorize` then embeds it or records its failure.
+   */
+  async checkContent(images: readonly ProductImage[], stored: readonly ImageRef[], signal?: AbortSignal): Promise<ContentCheck> {
+    const fetched = new Map<string, FetchedImageBytes>();
+    const results = await Promise.all(
+      images.map(async (image): Promise<ContentCheckResult> => {
+        const known = knownContent(image, stored);
+        if (!known) return 'unknown';
+        let answer: FetchedImageBytes | typeof NOT_MODIFIED;
+        try {
+          answer = await this.fetchWithRetries(image.url, signal, hasValidators(known) ? known : undefined);
+        } catch (error) {
+          if (error instanceof ImageFailed) return 'failed';
+          throw error;
+        }
+        if (answer === NOT_MODIFIED) return 'not_modified';
+        fetched.set(image.id, answer);
+        return contentHash(answer.bytes) === known.sha256 ? 'same_hash' : 'changed';
+      }),
+    );
+    for (const result of results) this.metrics.contentChecks.inc({ result });
+    return { unchanged: results.every((result) => result === 'not_modified' || result === 'same_hash'), fetched };
+  }
+
+  private async vectorOf(image: ProductImage, model: EmbedderModel, options: VectorizeOptions): Promise<{ vector: Float32Array; content: ImageContent }> {
+    const { signal, refresh } = options;
+    let fetched = options.prefetched?.get(image.id);
+    const known = refresh ? undefined : knownContent(image, options.stored ?? []);
+    if (!fetched && known && hasValidators(known)) {
+      // The stored vector is at hand: ask the host whether the bytes changed before downloading them.
+      const cached = this.cache.get(EmbeddingCache.keyOfHash(known.sha256, model.modelId));
+      if (cached) {
+        const answer = await this.fetchWithRetries(image.url, signal, known);
+        if (answer === NOT_MODIFIED) {
+          this.metrics.cache.inc({ result: 'hit' });
+          return { vector: cached, content: known };
+        }
+        fetched = answer;
+      }
+    }
+    fetched ??= await this.fetchWithRetries(image.url, signal);
+    const { bytes } = fetched;
+    const sha256 = contentHash(bytes);
+    const content: ImageContent = {
+      sha256,
+      ...(fetched.etag ? { etag: fetched.etag } : {}),
+      ...(fetched.lastModified ? { lastModified: fetched.lastModified } : {}),
+    };
+    const key = EmbeddingCache.keyOfHash(sha256, model.modelId);
     const cached = refresh ? undefined : this.cache.get(key);
     if (cached) {
       this.metrics.cache.inc({ result: 'hit' });
-      return cached;
+      return { vector: cached, content };
     }
     this.metrics.cache.inc({ result: refresh ? 'bypassed' : 'miss' });
     const pixels = await this.preprocessLimiter.run(async () => {
@@ -117,7 +205,7 @@ export class ImageVectorizer {
     try {
       const vector = await this.queue.embed(key, pixels);
       this.cache.set(key, vector);
-      return vector;
+      return { vector, content };
     } catch (error) {
       if (error instanceof RejectedByDependencyError) throw new ImageFailed('embed', error.code, error.message);
       if (error instanceof DependencyUnavailableError) throw error;
@@ -125,13 +213,22 @@ export class ImageVectorizer {
     }
   }
 
-  private async fetchWithRetries(url: string, signal?: AbortSignal): Promise<Buffer> {
+  /** The bytes (or, with validators, NOT_MODIFIED when the host answers 304), retrying what a retry may help. */
+  private fetchWithRetries(url: string, signal?: AbortSignal): Promise<FetchedImageBytes>;
+  private fetchWithRetries(
+    url: string,
+    signal: AbortSignal | undefined,
+    validators: ImageValidators | undefined,
+  ): Promise<FetchedImageBytes | typeof NOT_MODIFIED>;
+  private async fetchWithRetries(url: string, signal?: AbortSignal, validators?: ImageValidators): Promise<FetchedImageBytes | typeof NOT_MODIFIED> {
     for (let attempt = 0; ; attempt++) {
       const stop = this.metrics.fetchSeconds.startTimer();
       try {
-        const fetched = await this.fetchLimiter.run(() => this.source.fetchImage(url, signal));
-        stop({ outcome: 'ok' });
-        return fetched.bytes;
+        const fetched = await this.fetchLimiter.run(() =>
+          validators ? this.source.fetchImageIfModified(url, validators, signal) : this.source.fetchImage(url, signal),
+        );
+        stop({ outcome: fetched === NOT_MODIFIED ? 'not_modified' : 'ok' });
+        return fetched;
       } catch (error) {
         if (!(error instanceof ImageUnavailableError)) {
           stop({ outcome: 'error' });
@@ -146,4 +243,13 @@ export class ImageVectorizer {
       }
     }
   }
+}
+
+/** The stored content of the same image (same id, same URL), when its record has one. */
+function knownContent(image: ProductImage, stored: readonly ImageRef[]): ImageContent | undefined {
+  return stored.find((ref) => ref.imageId === image.id && ref.imageUrl === image.url)?.content;
+}
+
+function hasValidators(content: ImageContent): boolean {
+  return Boolean(content.etag || content.lastModified);
 }

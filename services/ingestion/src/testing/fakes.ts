@@ -20,6 +20,8 @@ import {
   ProductIndexWriter,
   type EmbedderModel,
   type FetchedImageBytes,
+  type ImageValidators,
+  NOT_MODIFIED,
 } from '../ports';
 
 /** A product with this title is refused by FakeProductIndex.upsertProducts (INVALID_ARGUMENT), with its whole batch. */
@@ -27,10 +29,23 @@ export const REFUSED_TITLE = 'refused by search';
 
 export const FAKE_MODEL: EmbedderModel = { modelId: 'fake-model@1', dimension: 4, imageSize: 2 };
 
-/** Serves the bytes set up per URL, or throws the failure set up (a list: one failure per attempt, then bytes). */
+/**
+ * Serves the bytes set up per URL, or throws the failure set up (a list: one failure per attempt, then bytes).
+ * A URL with an ETag set up answers a conditional fetch naming it with NOT_MODIFIED (listed in `notModified`).
+ */
 export class FakeImageSource extends ImageSource {
   readonly images = new Map<string, Buffer | ImageUnavailableError | ImageUnavailableError[]>();
+  readonly etags = new Map<string, string>();
   readonly fetched: string[] = [];
+  readonly notModified: string[] = [];
+
+  override async fetchImageIfModified(url: string, validators: ImageValidators): Promise<FetchedImageBytes | typeof NOT_MODIFIED> {
+    if (validators.etag !== undefined && validators.etag === this.etags.get(url)) {
+      this.notModified.push(url);
+      return NOT_MODIFIED;
+    }
+    return this.fetchImage(url);
+  }
 
   async fetchImage(url: string): Promise<FetchedImageBytes> {
     this.fetched.push(url);
@@ -43,7 +58,8 @@ export class FakeImageSource extends ImageSource {
       return { bytes: Buffer.from(url), contentType: 'image/jpeg' };
     }
     if (entry instanceof ImageUnavailableError) throw entry;
-    return { bytes: entry, contentType: 'image/jpeg' };
+    const etag = this.etags.get(url);
+    return { bytes: entry, contentType: 'image/jpeg', ...(etag ? { etag } : {}) };
   }
 
   close(): void {}
@@ -145,7 +161,7 @@ export class FakeProductIndex extends ProductIndexWriter {
     return stored
       ? {
           product: stored.product,
-          images: stored.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
+          images: stored.images.map(({ imageId, imageUrl, content }) => ({ imageId, imageUrl, ...(content ? { content } : {}) })),
           failedImages: stored.failedImages.map((failed) => ({ ...failed })),
         }
       : null;
