@@ -38,7 +38,7 @@ export interface DeadLetterFilter {
 }
 
 const DEAD_LETTER_ID = /^(\d+)-(\d+)$/;
-const STAGES: readonly string[] = ['parse', 'fetch', 'decode', 'embed', 'upsert'];
+const STAGES: readonly string[] = ['parse', 'fetch', 'decode', 'embed', 'upsert', 'handle'];
 const DLQ_HEADER_NAMES: ReadonlySet<string> = new Set(Object.values(DLQ_HEADERS));
 
 /** Header set on a republished event, naming the dead letter it came from (for tracing; ingestion ignores it). */
