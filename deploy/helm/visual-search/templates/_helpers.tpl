@@ -351,6 +351,9 @@ DATA_DIR: /data
 CONSUMER_GROUP: {{ .Values.kafka.consumerGroup | quote }}
 EMBEDDER_ADDR: {{ include "vs.embedderAddr" (dict "ctx" . "pool" "bulk") | quote }}
 SEARCH_ADDR: {{ include "vs.searchAddr" . | quote }}
+POISON_EVENT_MAX_ATTEMPTS: {{ .Values.ingestion.poisonEvents.maxAttempts | quote }}
+POISON_EVENT_BACKOFF_MS: {{ .Values.ingestion.poisonEvents.backoffMs | quote }}
+POISON_EVENT_BACKOFF_MAX_MS: {{ .Values.ingestion.poisonEvents.backoffMaxMs | quote }}
 {{- with .Values.imageFetchAllowHosts }}
 IMAGE_FETCH_ALLOW_HOSTS: {{ join "," . | quote }}
 {{- end }}

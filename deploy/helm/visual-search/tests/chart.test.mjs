@@ -351,6 +351,21 @@ describe('GPU intent', () => {
     assert.equal(config(mixed, 'embedder-interactive').INFERENCE_WORKERS, '3');
   });
 
+  test('ingestion gets the poison-event policy from its values, and the schema refuses a policy without a try', () => {
+    const config = (list) => byKindName(list, 'ConfigMap', 'rel-visual-search-ingestion').data;
+    const byDefault = config(render([]));
+    assert.deepEqual(
+      [byDefault.POISON_EVENT_MAX_ATTEMPTS, byDefault.POISON_EVENT_BACKOFF_MS, byDefault.POISON_EVENT_BACKOFF_MAX_MS],
+      ['5', '1000', '30000'],
+    );
+    const set = config(render(['--set', 'ingestion.poisonEvents.maxAttempts=3', '--set', 'ingestion.poisonEvents.backoffMs=250']));
+    assert.equal(set.POISON_EVENT_MAX_ATTEMPTS, '3');
+    assert.equal(set.POISON_EVENT_BACKOFF_MS, '250');
+    const refused = helm(['template', 'rel', chartCopy, '--set', 'ingestion.poisonEvents.maxAttempts=0']);
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /maxAttempts/);
+  });
+
   test('the interactive batch cap reaches the embedder only when set, per pool', () => {
     const config = (list, name) => byKindName(list, 'ConfigMap', `rel-visual-search-${name}`).data;
     const byDefault = render([]);
