@@ -354,10 +354,7 @@ describe('GPU intent', () => {
   test('ingestion gets the poison-event policy from its values, and the schema refuses a policy without a try', () => {
     const config = (list) => byKindName(list, 'ConfigMap', 'rel-visual-search-ingestion').data;
     const byDefault = config(render([]));
-    assert.deepEqual(
-      [byDefault.POISON_EVENT_MAX_ATTEMPTS, byDefault.POISON_EVENT_BACKOFF_MS, byDefault.POISON_EVENT_BACKOFF_MAX_MS],
-      ['5', '1000', '30000'],
-    );
+    assert.deepEqual([byDefault.POISON_EVENT_MAX_ATTEMPTS, byDefault.POISON_EVENT_BACKOFF_MS, byDefault.POISON_EVENT_BACKOFF_MAX_MS], ['5', '1000', '30000']);
     const set = config(render(['--set', 'ingestion.poisonEvents.maxAttempts=3', '--set', 'ingestion.poisonEvents.backoffMs=250']));
     assert.equal(set.POISON_EVENT_MAX_ATTEMPTS, '3');
     assert.equal(set.POISON_EVENT_BACKOFF_MS, '250');
