@@ -21,6 +21,7 @@ import { SharpImagePreprocessor } from './adapters/sharp.image-preprocessor';
 import { loadIngestionConfig, type IngestionConfigOverrides } from './config';
 import { startIngestionHttpServer } from './http/ingestion-http.server';
 import { IngestionMetrics } from './metrics/ingestion.metrics';
+import type { ProductIndexWriter } from './ports';
 import { CatalogEventHandler } from './services/catalog-event.handler';
 import { CollectionHealer } from './services/collection-healer';
 import { CollectionRegistry } from './services/collection-registry';
@@ -36,6 +37,15 @@ export type { ReindexJob, ReindexJobState } from './services/reindex.service';
 export type { Readiness } from './services/ingestion-runner';
 export { publishCatalogFile, createEventLog } from '@vsearch/event-log';
 
+/**
+ * Adapters a test builds itself instead (a fault-injecting subclass of the real one, to make one
+ * product trip a bug); production passes none.
+ */
+export interface IngestionAdapterFactories {
+  /** The search adapter, given search's address. */
+  productIndex?: (searchAddress: string) => ProductIndexWriter;
+}
+
 export interface RunningIngestionService {
   port: number;
   /** The event log this instance consumes (embedded or Kafka), e.g. for the CLI to feed a catalog into. */
@@ -44,7 +54,11 @@ export interface RunningIngestionService {
   close(): Promise<void>;
 }
 
-export async function startIngestionService(overrides: IngestionConfigOverrides = {}, logger?: Logger): Promise<RunningIngestionService> {
+export async function startIngestionService(
+  overrides: IngestionConfigOverrides = {},
+  logger?: Logger,
+  adapters: IngestionAdapterFactories = {},
+): Promise<RunningIngestionService> {
   const config = loadIngestionConfig(overrides);
   const log = logger ?? createLogger('ingestion', config.logLevel);
   const registry = createMetricsRegistry('ingestion');
@@ -61,7 +75,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
   });
   const deadLetters = new DeadLetterPublisher(eventLog, config.topics.deadLetters);
   const embedder = new GrpcImageEmbedder(config.embedderAddress, config.pipeline.embedDeadlineMs);
-  const index = new GrpcProductIndexWriter(config.searchAddress);
+  const index = adapters.productIndex?.(config.searchAddress) ?? new GrpcProductIndexWriter(config.searchAddress);
   const images = new SafeFetchImageSource({
     allowHosts: config.fetch.allowHosts,
     timeoutMs: config.fetch.timeoutMs,

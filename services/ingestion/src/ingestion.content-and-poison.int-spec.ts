@@ -3,12 +3,10 @@
  * real: an Apache Kafka broker (KAFKA_BROKERS or tools/kafka/kafka.sh), the embedder (bundled
  * model, CPU) and search (embedded store) as child processes started from their `main.ts` (the
  * @vsearch/testing harness), a local HTTP image host whose photos the test replaces (one path
- * with ETag / Last-Modified, one without), sharp, the ingestion service itself (in process); for
- * poison events, the Kafka consumer, handler, gRPC adapters, image fetching and dead-letter
- * publishing that the service builds, built here the same way.
- * mock: for poison events only, the search adapter is wrapped so that one product trips a bug
- * (a TypeError in `getProduct`) and another meets a search outage (DependencyUnavailableError)
- * for a while; everything else it does goes to the real search service.
+ * with ETag / Last-Modified, one without), sharp, the ingestion service itself (in process).
+ * mock: for poison events only, the service is given a subclass of its real search adapter in
+ * which one product trips a bug (a TypeError in `getProduct`) and another meets a search outage
+ * (DependencyUnavailableError) for a while; everything else goes to the real search service.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,24 +16,12 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { DependencyUnavailableError, type StoredProduct } from '@vsearch/contracts';
-import { DeadLetterPublisher, deadLetterFromEvent, KafkaEventLog, type ConsumedEvent, type EventConsumer } from '@vsearch/event-log';
+import { deadLetterFromEvent, KafkaEventLog, type ConsumedEvent } from '@vsearch/event-log';
 import { kafkaBrokersForTests, uniqueTopicPrefix } from '@vsearch/event-log/testing';
 import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
-import { createLogger, createMetricsRegistry } from '@vsearch/observability';
-import { DecodeAdmissionGate } from '@vsearch/preprocessing';
 import { startService, waitFor, type RunningService } from '@vsearch/testing';
-import { GrpcImageEmbedder } from './adapters/grpc.image-embedder';
 import { GrpcProductIndexWriter } from './adapters/grpc.product-index-writer';
-import { SafeFetchImageSource } from './adapters/safe-fetch.image-source';
-import { SharpImagePreprocessor } from './adapters/sharp.image-preprocessor';
 import { startIngestionService, type RunningIngestionService } from './index';
-import { IngestionMetrics } from './metrics/ingestion.metrics';
-import { CatalogEventHandler } from './services/catalog-event.handler';
-import { CollectionRegistry } from './services/collection-registry';
-import { EmbedQueue } from './services/embed-queue';
-import { EmbeddingCache } from './services/embedding-cache';
-import { ImageVectorizer } from './services/image-vectorizer';
-import { ModelTracker } from './services/model-tracker';
 import { ingestionStackEnv } from './testing/fixtures';
 
 jest.setTimeout(180_000);
@@ -117,7 +103,6 @@ describe('ingestion of changed photos and poison events', () => {
   let dataDir: string;
   let searchDataDir: string;
   const cleanups: (() => Promise<unknown>)[] = [];
-  const silent = createLogger('ingestion-int-test', process.env.INGESTION_TEST_LOG_LEVEL ?? 'silent');
 
   beforeAll(async () => {
     brokers = await kafkaBrokersForTests();
@@ -142,30 +127,38 @@ describe('ingestion of changed photos and poison events', () => {
     for (const dir of [dataDir, searchDataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startIngestion(prefix: string): Promise<RunningIngestionService> {
-    const service = await startIngestionService({
-      ...ingestionStackEnv({
-        brokers,
-        prefix,
-        consumerGroup: `${prefix}ingestion`,
-        embedderAddress: embedder.address,
-        searchAddress: search.address,
-        dataDir,
-        imageHostPort: host.port,
-      }),
-      // Each test starts with an empty cache: what is embedded is what the content checks decided.
-      EMBEDDING_CACHE_PERSIST: 'false',
-      COLLECTIONS_REFRESH_MS: 500,
-      LOG_LEVEL: process.env.INGESTION_TEST_LOG_LEVEL ?? 'error',
-    });
+  async function startIngestion(
+    prefix: string,
+    extra: Record<string, string | number> = {},
+    productIndex?: (searchAddress: string) => GrpcProductIndexWriter,
+  ): Promise<RunningIngestionService> {
+    const service = await startIngestionService(
+      {
+        ...ingestionStackEnv({
+          brokers,
+          prefix,
+          consumerGroup: `${prefix}ingestion`,
+          embedderAddress: embedder.address,
+          searchAddress: search.address,
+          dataDir,
+          imageHostPort: host.port,
+        }),
+        // Each test starts with an empty cache: what is embedded is what the content checks decided.
+        EMBEDDING_CACHE_PERSIST: 'false',
+        COLLECTIONS_REFRESH_MS: 500,
+        LOG_LEVEL: process.env.INGESTION_TEST_LOG_LEVEL ?? 'error',
+        ...extra,
+      },
+      undefined,
+      { productIndex },
+    );
     cleanups.push(() => service.close());
     return service;
   }
 
-  const embeddedImages = async (service: RunningIngestionService) => {
-    const text = await (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
-    return Number(/ingestion_embedded_images_total\{service="ingestion"\} (\d+)/.exec(text)?.[1] ?? 'NaN');
-  };
+  const metricsText = async (service: RunningIngestionService) => (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
+  const embeddedImages = async (service: RunningIngestionService) =>
+    Number(/ingestion_embedded_images_total\{service="ingestion"\} (\d+)/.exec(await metricsText(service))?.[1] ?? 'NaN');
 
   async function storedAt(productId: string, version: number): Promise<StoredProduct> {
     let stored: StoredProduct | undefined;
@@ -274,47 +267,6 @@ describe('ingestion of changed photos and poison events', () => {
       }
     }
 
-    /** The live pipeline as index.ts builds it, over the faulty adapter, with POISON_EVENT_MAX_ATTEMPTS 3. */
-    async function startPipeline(prefix: string, index: FaultySearchAdapter): Promise<void> {
-      const metrics = new IngestionMetrics(createMetricsRegistry('ingestion-content-int-test'));
-      const modelSource = new GrpcImageEmbedder(embedder.address, 30_000);
-      const model = new ModelTracker(modelSource, silent);
-      await model.refresh();
-      const registry = new CollectionRegistry(index, silent);
-      await registry.bootstrap(model.current()!);
-      const images = new SafeFetchImageSource({ allowHosts: `127.0.0.1:${host.port}` });
-      const vectorizer = new ImageVectorizer(
-        images,
-        new SharpImagePreprocessor(new DecodeAdmissionGate({ concurrency: 1, queueLimit: Infinity })),
-        new EmbedQueue(modelSource, metrics, { batchSize: 8, concurrency: 1, maxWaitMs: 5 }),
-        new EmbeddingCache(100),
-        metrics,
-        { fetchConcurrency: 2, fetchAttempts: 1, fetchRetryBaseMs: 10, fetchRetryMaxMs: 10, preprocessConcurrency: 1 },
-        silent,
-      );
-      const handler = new CatalogEventHandler(
-        index,
-        vectorizer,
-        new DeadLetterPublisher(log, `${prefix}catalog.products.v1.dlq`),
-        { targets: () => registry.current.targets, problem: () => registry.current.problem },
-        model.current,
-        metrics,
-        { eventsPerChunk: 8, dependencyRetryBaseMs: 100, dependencyRetryMaxMs: 200, poisonEvents: { maxAttempts: 3, backoffBaseMs: 100, backoffMaxMs: 200 } },
-        silent,
-      );
-      const consumer: EventConsumer = log.createConsumer({ groupId: `${prefix}ingestion`, topics: [`${prefix}catalog.products.v1`], fromBeginning: true });
-      await consumer.start(handler.handleBatch);
-      cleanups.push(async () => {
-        await consumer.stop();
-        images.close();
-        index.close();
-        modelSource.close();
-      });
-      // Counts are read through the adapter's own metrics object, kept for the assertions.
-      pipelineMetrics = metrics;
-    }
-    let pipelineMetrics: IngestionMetrics;
-
     async function deadLettersOn(prefix: string): Promise<ConsumedEvent[]> {
       const letters: ConsumedEvent[] = [];
       const consumer = log.createConsumer({ groupId: `${prefix}dlq-reader`, topics: [`${prefix}catalog.products.v1.dlq`], fromBeginning: true });
@@ -333,25 +285,35 @@ describe('ingestion of changed photos and poison events', () => {
         { topic, partitions: 1 },
         { topic: `${topic}.dlq`, partitions: 1 },
       ]);
-      const look = await photo('#333', '#9f9');
-      host.put('plain/poison.png', look);
-      const index = new FaultySearchAdapter(search.address);
-      index.outageCalls = 6; // twice POISON_EVENT_MAX_ATTEMPTS: a dead-lettering policy would have given up on it
-      await startPipeline(prefix, index);
+      host.put('plain/poison.png', await photo('#333', '#9f9'));
+      let faulty: FaultySearchAdapter | undefined;
+      const service = await startIngestion(
+        prefix,
+        {
+          // Each try logs the bug with its stack at error level: kept out of the test output.
+          LOG_LEVEL: process.env.INGESTION_TEST_LOG_LEVEL ?? 'fatal',
+          POISON_EVENT_MAX_ATTEMPTS: 3,
+          POISON_EVENT_BACKOFF_MS: 100,
+          POISON_EVENT_BACKOFF_MAX_MS: 200,
+          DEPENDENCY_RETRY_BASE_MS: 100,
+          DEPENDENCY_RETRY_MAX_MS: 200,
+        },
+        (address) => (faulty = new FaultySearchAdapter(address)),
+      );
+      faulty!.outageCalls = 6; // twice POISON_EVENT_MAX_ATTEMPTS: a policy that dead-lettered outages would have given up on it
       const letters = await deadLettersOn(prefix);
-      // One partition, in this order: the poison event, then one behind it, then one that meets the outage.
+      // One partition, in this order: the poison event, one behind it, and one that meets the outage.
       await log.publish(topic, [
         { key: 'poison', value: upsertedEvent('poison', 1, host.urlOf('plain/poison.png')) },
         { key: 'after-poison', value: upsertedEvent('after-poison', 1, host.urlOf('plain/poison.png')) },
         { key: 'outage', value: upsertedEvent('outage', 1, host.urlOf('plain/poison.png')) },
       ]);
 
-      await waitFor('the event behind the poison one indexed', async () => (await searchClient.getProduct('after-poison'))?.product.version === 1, 60_000, 200);
-      await waitFor('the outage over and its event indexed', async () => (await searchClient.getProduct('outage'))?.product.version === 1, 60_000, 200);
+      await Promise.all([storedAt('after-poison', 1), storedAt('outage', 1)]);
       await waitFor('the poison event dead-lettered', async () => letters.length > 0, 30_000, 200);
       expect(await searchClient.getProduct('poison')).toBeUndefined();
-      const letter = deadLetterFromEvent(letters[0]);
       expect(letters).toHaveLength(1);
+      const letter = deadLetterFromEvent(letters[0]);
       expect(letter).toMatchObject({
         key: 'poison',
         stage: 'handle',
@@ -361,10 +323,11 @@ describe('ingestion of changed photos and poison events', () => {
         originalOffset: '0',
       });
       expect(letter.reason).not.toMatch(/\n|\bat .+\.ts:\d+/);
-      const counts = Object.fromEntries((await pipelineMetrics.unexpectedEventErrors.get()).values.map(({ labels, value }) => [labels.outcome, value]));
-      expect(counts).toEqual({ retried: 2, dead_lettered: 1 });
-      const pauses = (await pipelineMetrics.dependencyRetries.get()).values.find(({ labels }) => labels.dependency === 'search')?.value ?? 0;
-      expect(pauses).toBeGreaterThanOrEqual(1);
+      const metrics = await metricsText(service);
+      expect(metrics).toContain('ingestion_unexpected_event_errors_total{outcome="retried",service="ingestion"} 2');
+      expect(metrics).toContain('ingestion_unexpected_event_errors_total{outcome="dead_lettered",service="ingestion"} 1');
+      expect(metrics).toContain('ingestion_dead_letters_total{stage="handle",reason="unexpected_error",service="ingestion"} 1');
+      expect(metrics).toMatch(/ingestion_dependency_retries_total\{dependency="search",service="ingestion"\} [1-9]/);
     });
   });
 });
