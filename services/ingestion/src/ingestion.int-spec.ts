@@ -293,7 +293,7 @@ describe('ingestion with the embedder and search', () => {
 
     await waitFor('the partly failed product in search', async () => (await searchClient.getProduct('partial-1')) !== undefined, 60_000, 300);
     const stored = (await searchClient.getProduct('partial-1'))!;
-    expect(stored.images).toEqual([{ imageId: 'good', imageUrl: good.url }]);
+    expect(stored.images).toEqual([{ imageId: 'good', imageUrl: good.url, content: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } }]);
     expect(stored.failedImages).toEqual([
       { imageId: 'missing', imageUrl: missingUrl, stage: 'fetch', errorCode: 'http_status', reason: expect.stringContaining('404') },
     ]);
