@@ -143,6 +143,24 @@ describe('EmbeddedVectorStore persistence', () => {
     await reopened.close();
   });
 
+  it('keeps image content (hash and host validators) through a log replay and through a snapshot', async () => {
+    const store = await openStore();
+    const collection = await store.createGeneration('model-a', DIMENSION);
+    const [first, second] = catalog(2);
+    const content = { sha256: 'ab'.repeat(32), etag: '"v7"', lastModified: 'Tue, 01 Dec 2026 10:00:00 GMT' };
+    const withContent = { ...first, images: first.images.map((image, i) => (i === 0 ? { ...image, content } : image)) };
+    await store.upsertProducts(collection, [withContent, second]);
+    const expected = withContent.images.map(({ imageId, imageUrl, content: known }) => ({ imageId, imageUrl, ...(known ? { content: known } : {}) }));
+    // No close(): the second instance replays the log.
+    const recovered = await openStore();
+    expect((await recovered.getProduct(collection, 'p0'))?.images).toEqual(expected);
+    expect((await recovered.getProduct(collection, 'p1'))?.images.every((image) => image.content === undefined)).toBe(true);
+    await recovered.close();
+    const reopened = await openStore();
+    expect((await reopened.getProduct(collection, 'p0'))?.images).toEqual(expected);
+    await reopened.close();
+  });
+
   it('reads a snapshot and a log written before failed images were recorded, as products without failures', async () => {
     // The on-disk format of earlier versions, written by hand so this test pins it: no failedImages anywhere.
     const collectionDir = path.join(dir, 'collections', 'products_v1');
