@@ -439,6 +439,24 @@ describe(CatalogEventHandler.name, () => {
     expect(t.embedder.embeddedImages).toBe(1);
   });
 
+  it('fills a new generation from the live record of an unchanged photo: a 304 and the cached vector, no download, no embedding', async () => {
+    const t = setUp();
+    await withCollection(t.index);
+    t.source.images.set('http://img/m.jpg', Buffer.from('m'));
+    t.source.etags.set('http://img/m.jpg', '"m1"');
+    const images = [{ id: 'm1', url: 'http://img/m.jpg' }];
+    await t.run([consumed(upserted('m', 1, images))]);
+    const next = await t.index.createCollection(FAKE_MODEL.modelId, FAKE_MODEL.dimension);
+    t.setTargets([PRODUCTS_ALIAS, next]);
+    const fetchedBefore = t.source.fetched.length;
+    await t.run([consumed(upserted('m', 2, images, { title: 'renamed' }))]);
+    expect(t.source.fetched.length).toBe(fetchedBefore);
+    expect(t.source.notModified).toEqual(['http://img/m.jpg']); // asked once for both generations
+    expect(t.embedder.embeddedImages).toBe(1);
+    expect(t.index.writes).toEqual(expect.arrayContaining([`attributes ${PRODUCTS_ALIAS} m@2`, `upsert ${next} m@2`]));
+    expect(t.index.products(next).get('m')!.images[0].content).toMatchObject({ etag: '"m1"' });
+  });
+
   describe('an event that fails with an unexpected error', () => {
     /** A search adapter with a bug that only this product's data trips (anything but an outage or a refusal). */
     class IndexWithBug extends FakeProductIndex {

@@ -201,6 +201,9 @@ export class CatalogEventHandler {
       // A refresh rewrites the stored version itself (search re-applies an equal version); only a
       // newer stored version makes its event obsolete, and that newer event is refreshed in turn.
       if (stored && (refresh ? stored.product.version > event.version : stored.product.version >= event.version)) continue;
+      // What the stored vectors came from, in any target: a generation a reindex fills lacks the
+      // product, but the live one tells which images may be asked for conditionally.
+      storedImages ??= stored?.images;
       if (!refresh && stored && stored.failedImages.length === 0 && sameImages(stored.images, event.images)) {
         // The same URLs, but a photo may have been replaced behind one: ask the hosts (checked
         // once per event, whatever the number of targets). When every photo is unchanged only
@@ -215,7 +218,6 @@ export class CatalogEventHandler {
           }
         }
       }
-      storedImages ??= stored?.images;
       needVectors.push(target);
     }
     if (needVectors.length === 0) {
@@ -224,8 +226,13 @@ export class CatalogEventHandler {
     }
 
     const stopImages = this.metrics.productImagesSeconds.startTimer();
-    const prefetched = contentCheck ? (await contentCheck).fetched : undefined;
-    const { vectors, failures } = await this.vectorizer.vectorize(event.images, model, { refresh, stored: storedImages, prefetched });
+    const check = contentCheck ? await contentCheck : undefined;
+    const { vectors, failures } = await this.vectorizer.vectorize(event.images, model, {
+      refresh,
+      stored: storedImages,
+      prefetched: check?.fetched,
+      unchanged: check?.unchangedIds,
+    });
     stopImages();
     if (vectors.length === 0) {
       const first = failures[0];

@@ -58,6 +58,8 @@ export interface VectorizeOptions {
   stored?: readonly ImageRef[];
   /** Bytes `checkContent` already downloaded, by image id: not fetched again. */
   prefetched?: ReadonlyMap<string, FetchedImageBytes>;
+  /** Images `checkContent` found unchanged (by id): their stored content is current, no need to ask the host again. */
+  unchanged?: ReadonlySet<string>;
 }
 
 /** Whether the photos behind a product's stored image URLs are still those their vectors came from. */
@@ -66,6 +68,8 @@ export interface ContentCheck {
   unchanged: boolean;
   /** Bytes downloaded for the check (images without validators, or changed), by image id, for `vectorize`. */
   fetched: Map<string, FetchedImageBytes>;
+  /** Ids of the images found unchanged, for `vectorize`. */
+  unchangedIds: Set<string>;
 }
 
 /** How checkContent found one image (the label of ingestion_image_content_checks_total). */
@@ -139,6 +143,7 @@ export class ImageVectorizer {
    */
   async checkContent(images: readonly ProductImage[], stored: readonly ImageRef[], signal?: AbortSignal): Promise<ContentCheck> {
     const fetched = new Map<string, FetchedImageBytes>();
+    const unchangedIds = new Set<string>();
     const results = await Promise.all(
       images.map(async (image): Promise<ContentCheckResult> => {
         const known = knownContent(image, stored);
@@ -150,13 +155,18 @@ export class ImageVectorizer {
           if (error instanceof ImageFailed) return 'failed';
           throw error;
         }
-        if (answer === NOT_MODIFIED) return 'not_modified';
+        if (answer === NOT_MODIFIED) {
+          unchangedIds.add(image.id);
+          return 'not_modified';
+        }
         fetched.set(image.id, answer);
-        return contentHash(answer.bytes) === known.sha256 ? 'same_hash' : 'changed';
+        if (contentHash(answer.bytes) !== known.sha256) return 'changed';
+        unchangedIds.add(image.id);
+        return 'same_hash';
       }),
     );
     for (const result of results) this.metrics.contentChecks.inc({ result });
-    return { unchanged: results.every((result) => result === 'not_modified' || result === 'same_hash'), fetched };
+    return { unchanged: unchangedIds.size === images.length, fetched, unchangedIds };
   }
 
   private async vectorOf(image: ProductImage, model: EmbedderModel, options: VectorizeOptions): Promise<{ vector: Float32Array; content: ImageContent }> {
@@ -166,6 +176,10 @@ export class ImageVectorizer {
     if (!fetched && known && hasValidators(known)) {
       // The stored vector is at hand: ask the host whether the bytes changed before downloading them.
       const cached = this.cache.get(EmbeddingCache.keyOfHash(known.sha256, model.modelId));
+      if (cached && options.unchanged?.has(image.id)) {
+        this.metrics.cache.inc({ result: 'hit' });
+        return { vector: cached, content: known };
+      }
       if (cached) {
         const answer = await this.fetchWithRetries(image.url, signal, known);
         if (answer === NOT_MODIFIED) {
