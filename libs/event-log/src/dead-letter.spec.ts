@@ -42,6 +42,15 @@ describe(deadLetterFromEvent.name, () => {
     });
   });
 
+  it('reads the stage of a poison event (an unexpected error that outlasted its retries), and an unknown stage as unknown', () => {
+    const poison = dlqEvent(
+      {},
+      { [DLQ_HEADERS.stage]: 'handle', [DLQ_HEADERS.errorCode]: 'unexpected_error', [DLQ_HEADERS.reason]: 'TypeError: x is undefined (failed 5 times)' },
+    );
+    expect(deadLetterFromEvent(poison)).toMatchObject({ stage: 'handle', errorCode: 'unexpected_error', reason: 'TypeError: x is undefined (failed 5 times)' });
+    expect(deadLetterFromEvent(dlqEvent({}, { [DLQ_HEADERS.stage]: 'teleport' })).stage).toBe('unknown');
+  });
+
   it('keeps only the original headers, without the dead-letter ones', () => {
     expect(deadLetterFromEvent(dlqEvent()).originalHeaders).toEqual({ 'trace-id': 'abc' });
   });
