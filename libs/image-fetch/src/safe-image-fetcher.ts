@@ -9,6 +9,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import { inSpan, SpanKind } from '@vsearch/observability';
 import { AddressAllowList, isMetadataHostname, refusedAddressReason } from './address-policy';
 import { ImageFetchError, isRetryableStatus } from './errors';
 import { sniffImageDimensions, sniffImageType, type ImageContentType } from './image-sniff';
@@ -93,8 +94,16 @@ export class SafeImageFetcher {
     this.httpsAgent = new https.Agent(agentOptions);
   }
 
-  /** Fetches one image; throws `ImageFetchError` with a code and a `retryable` flag. */
-  async fetch(url: string, options: { signal?: AbortSignal } = {}): Promise<FetchedImage> {
+  /**
+   * Fetches one image; throws `ImageFetchError` with a code and a `retryable` flag. The fetch is
+   * a CLIENT span (the URL without its query, which may hold a signature); no trace context is
+   * sent to image hosts: they are outside the platform.
+   */
+  fetch(url: string, options: { signal?: AbortSignal } = {}): Promise<FetchedImage> {
+    return inSpan('GET', { kind: SpanKind.CLIENT, attributes: imageRequestAttributes(url) }, () => this.fetchFollowingRedirects(url, options));
+  }
+
+  private async fetchFollowingRedirects(url: string, options: { signal?: AbortSignal }): Promise<FetchedImage> {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([deadline.signal, options.signal]) : deadline.signal;
@@ -256,4 +265,14 @@ function abortError(url: string, timedOut: boolean): ImageFetchError {
   return timedOut
     ? new ImageFetchError('timeout', 'image fetch timed out', url)
     : new ImageFetchError('aborted', 'image fetch aborted', url, { retryable: false });
+}
+
+/** Span attributes of an image request: method, host and path (never the query string). */
+function imageRequestAttributes(rawUrl: string): Record<string, string | number> {
+  try {
+    const url = new URL(rawUrl);
+    return { 'http.request.method': 'GET', 'server.address': url.hostname, 'url.scheme': url.protocol.replace(':', ''), 'url.path': url.pathname };
+  } catch {
+    return { 'http.request.method': 'GET' };
+  }
 }

@@ -20,7 +20,15 @@ import {
   type ProductImage,
   type ProductUpserted,
 } from '@vsearch/contracts';
-import type { BatchControl, ConsumedEvent, DeadLetterPublisher, DeadLetterReason, PartitionBatch, RetryLater } from '@vsearch/event-log';
+import {
+  ConsumedEventSpans,
+  type BatchControl,
+  type ConsumedEvent,
+  type DeadLetterPublisher,
+  type DeadLetterReason,
+  type PartitionBatch,
+  type RetryLater,
+} from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import type { EventOutcome, IngestionMetrics } from '../metrics/ingestion.metrics';
 import type { EmbedderModel, ProductIndexWriter } from '../ports';
@@ -105,14 +113,19 @@ export class CatalogEventHandler {
 
   /** Handles events into the given collections; throws on an outage (nothing to commit then). Replays skip dead letters and metrics. */
   async handleChunk(chunk: ConsumedEvent[], targets: string[], options: ChunkOptions = {}): Promise<EventResult[]> {
+    // One trace span per event (the child of its producer's); a batched write links the events it serves.
+    return ConsumedEventSpans.around(chunk, options, (spans) => this.handleTracedChunk(chunk, targets, options, spans));
+  }
+
+  private async handleTracedChunk(chunk: ConsumedEvent[], targets: string[], options: ChunkOptions, spans: ConsumedEventSpans): Promise<EventResult[]> {
     if (targets.length === 0) throw new DependencyUnavailableError('search', this.writeTargets.problem() ?? 'no collection to write');
     const model = this.model();
     if (!model) throw new DependencyUnavailableError('embedder', 'model info not known yet');
-    const settled = await Promise.allSettled(chunk.map((message) => this.handleEvent(message, targets, model, options)));
+    const settled = await Promise.allSettled(chunk.map((message, i) => spans.inEvent(i, () => this.handleEvent(message, targets, model, options))));
     const outage = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (outage) throw outage.reason;
     const plans = settled.map((result) => (result as PromiseFulfilledResult<EventPlan>).value);
-    const results = await this.writeUpserts(plans);
+    const results = await this.writeUpserts(plans, spans);
     // A replay (reindex) neither dead-letters again nor counts events: the live consumer did both.
     if (options.replay) return results;
     for (let i = 0; i < chunk.length; i++) {
@@ -204,7 +217,7 @@ export class CatalogEventHandler {
    * calls would make it the bottleneck). A batch search refuses is retried product by product
    * so only the product at fault is dead-lettered.
    */
-  private async writeUpserts(plans: EventPlan[]): Promise<EventResult[]> {
+  private async writeUpserts(plans: EventPlan[], spans: ConsumedEventSpans): Promise<EventResult[]> {
     const results: (EventResult | undefined)[] = plans.map((plan) => ('result' in plan ? plan.result : undefined));
     const pending = plans.flatMap((plan, i) => ('upsert' in plan ? [{ i, ...plan.upsert }] : []));
     const rejected = new Map<number, RejectedByDependencyError>();
@@ -212,11 +225,16 @@ export class CatalogEventHandler {
     for (const item of pending) for (const target of item.targets) byTarget.set(target, [...(byTarget.get(target) ?? []), item]);
     for (const [target, items] of byTarget) {
       const write = (batch: typeof pending) =>
-        this.timed('upsert', () =>
-          this.index.upsertProducts(
-            target,
-            batch.map((item) => ({ product: item.product, images: item.vectors, failedImages: item.failures })),
-          ),
+        spans.forEvents(
+          batch.map((item) => item.i),
+          'ingestion write products',
+          () =>
+            this.timed('upsert', () =>
+              this.index.upsertProducts(
+                target,
+                batch.map((item) => ({ product: item.product, images: item.vectors, failedImages: item.failures })),
+              ),
+            ),
         );
       try {
         await write(items);
