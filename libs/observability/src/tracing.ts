@@ -51,27 +51,41 @@ let processTracing: { serviceName: string; shutdown: () => Promise<void> } | und
  * call returns a handle whose `shutdown()` leaves the shared provider running.
  */
 export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): Tracing {
-  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  if (!endpoint || env.OTEL_SDK_DISABLED === 'true' || env.OTEL_TRACES_EXPORTER === 'none') {
+  const url = otlpTracesUrl(env);
+  if (!url || env.OTEL_SDK_DISABLED === 'true' || env.OTEL_TRACES_EXPORTER === 'none') {
     return { enabled: false, shutdown: async () => undefined };
   }
   if (processTracing) return { enabled: true, shutdown: async () => undefined };
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME || serviceName }),
-    // The exporter reads the endpoint, headers, timeout and compression from OTEL_EXPORTER_OTLP_*;
-    // the batch processor its delays and sizes from OTEL_BSP_*; the sampler OTEL_TRACES_SAMPLER.
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+    // The exporter reads headers, timeout and compression from OTEL_EXPORTER_OTLP_*, the batch
+    // processor its delays and sizes from OTEL_BSP_*, the sampler OTEL_TRACES_SAMPLER(_ARG).
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))],
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
   const owned = {
     serviceName,
     shutdown: async () => {
       processTracing = undefined;
-      await provider.shutdown();
+      try {
+        await provider.shutdown();
+      } finally {
+        // Unregistered, so a later start in this process (a stack started again) can register anew.
+        trace.disable();
+        propagation.disable();
+        context.disable();
+      }
     },
   };
   processTracing = owned;
   return { enabled: true, shutdown: owned.shutdown };
+}
+
+/** The OTLP/HTTP traces URL: the signal's own endpoint as given, or the base endpoint + `/v1/traces` (as the spec says). */
+export function otlpTracesUrl(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) return `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
+  return undefined;
 }
 
 function tracer() {
