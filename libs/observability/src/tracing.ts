@@ -26,7 +26,7 @@ import {
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
@@ -57,7 +57,8 @@ export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = proce
   }
   if (processTracing) return { enabled: true, shutdown: async () => undefined };
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME || serviceName }),
+    // OTEL_RESOURCE_ATTRIBUTES (deployment environment, region, ...) with the service's name over them.
+    resource: detectResources({ detectors: [envDetector] }).merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME || serviceName })),
     // The exporter reads headers, timeout and compression from OTEL_EXPORTER_OTLP_*, the batch
     // processor its delays and sizes from OTEL_BSP_*, the sampler OTEL_TRACES_SAMPLER(_ARG).
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))],
