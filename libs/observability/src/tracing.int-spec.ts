@@ -42,7 +42,14 @@ describe(startTracing.name, () => {
     await second.shutdown();
 
     const lines: string[] = [];
-    const logger = pino({ mixin: activeTraceIds }, new Writable({ write: (chunk, _encoding, done) => done(null, void lines.push(String(chunk))) }));
+    const sink = new Writable({
+      write: (chunk, _encoding, done) => {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    // The mixin createLogger installs, on a logger whose lines the test can read.
+    const logger = pino({ mixin: activeTraceIds }, sink);
     const incoming = { traceparent: `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01` };
     let outgoing: Record<string, string> = {};
     let spanId = '';
