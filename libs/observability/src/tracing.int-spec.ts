@@ -98,4 +98,8 @@ describe(otlpTracesUrl.name, () => {
     );
     expect(otlpTracesUrl({})).toBeUndefined();
   });
+
+  it('refuses an endpoint that is not an http(s) URL, naming the variable', () => {
+    expect(() => otlpTracesUrl({ OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/);
+  });
 });

@@ -82,10 +82,17 @@ export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = proce
   return { enabled: true, shutdown: owned.shutdown };
 }
 
-/** The OTLP/HTTP traces URL: the signal's own endpoint as given, or the base endpoint + `/v1/traces` (as the spec says). */
+/**
+ * The OTLP/HTTP traces URL: the signal's own endpoint as given, or the base endpoint + `/v1/traces`
+ * (as the spec says); throws, naming the variable, when it is not an http(s) URL.
+ */
 export function otlpTracesUrl(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) return `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
+  for (const variable of ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'] as const) {
+    const value = env[variable];
+    if (!value) continue;
+    if (!/^https?:\/\/[^/]/.test(value)) throw new Error(`${variable} must be an http(s) URL such as http://otel-collector:4318, got "${value}"`);
+    return variable === 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' ? value : `${value.replace(/\/+$/, '')}/v1/traces`;
+  }
   return undefined;
 }
 

@@ -7,7 +7,7 @@
  * Traces start before the service (exported when OTEL_EXPORTER_OTLP_ENDPOINT is set) and are
  * flushed after it closes.
  */
-import { startTracing, type Logger } from '@vsearch/observability';
+import { startTracing, type Logger, type Tracing } from '@vsearch/observability';
 
 export interface ClosableService {
   close(): Promise<void>;
@@ -24,25 +24,27 @@ const realProcess: ProcessHooks = {
 };
 
 export async function runService(name: string, logger: Logger, start: () => Promise<ClosableService>, hooks: ProcessHooks = realProcess): Promise<void> {
-  const tracing = startTracing(name);
+  let tracing: Tracing | undefined;
   let service: ClosableService;
   try {
+    tracing = startTracing(name);
     service = await start();
   } catch (error) {
     logger.fatal({ err: error }, `${name} failed to start`);
-    await tracing.shutdown().catch(() => undefined);
+    await tracing?.shutdown().catch(() => undefined);
     hooks.exit(1);
     return;
   }
+  const started = tracing;
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
     service.close().then(
-      // Spans that cannot be exported are dropped: a collector outage must not hold the exit.
+      // A failed final export (collector down; bounded by OTEL_EXPORTER_OTLP_TIMEOUT) does not change the exit code.
       () =>
-        tracing.shutdown().then(
+        started.shutdown().then(
           () => hooks.exit(0),
           () => hooks.exit(0),
         ),
