@@ -3,18 +3,18 @@
  * the embedder and search; one catalog event is one trace from ingestion's consumer span to the
  * search upsert, through the image fetch and the embedder.
  * real: an Apache Kafka broker (KAFKA_BROKERS or tools/kafka/kafka.sh), the embedder (bundled
- * model, CPU), search (embedded store), the query API (serving the product image) and ingestion
+ * model, CPU), search (embedded store), the query API (serving a generated product's images) and ingestion
  * as child processes started from their `main.ts` by the @vsearch/testing harness, each exporting
- * OTLP/HTTP protobuf to an in-process OTLP receiver; sharp. mock: nothing.
+ * OTLP/HTTP protobuf to an in-process OTLP receiver; the catalog generator. mock: nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { KafkaEventLog } from '@vsearch/event-log';
 import { kafkaBrokersForTests, uniqueTopicPrefix } from '@vsearch/event-log/testing';
 import { freePort, startOtlpReceiver, startStack, waitFor, type OtlpReceiver, type ReceivedSpan, type RunningStack } from '@vsearch/testing';
+import { generateTestCatalog, type TestCatalog } from './testing/fixtures';
 
 jest.setTimeout(180_000);
 
@@ -35,6 +35,7 @@ describe('traces across the services', () => {
   let stack: RunningStack;
   let log: KafkaEventLog;
   let catalogDir: string;
+  let catalog: TestCatalog;
   let queryApiUrl: string;
   const prefix = uniqueTopicPrefix('traces');
   const topic = `${prefix}catalog.products.v1`;
@@ -42,25 +43,20 @@ describe('traces across the services', () => {
   beforeAll(async () => {
     const brokers = await kafkaBrokersForTests();
     receiver = await startOtlpReceiver();
-    catalogDir = mkdtempSync(path.join(os.tmpdir(), 'vsearch-traces-'));
-    mkdirSync(path.join(catalogDir, 'p1'));
-    writeFileSync(
-      path.join(catalogDir, 'p1', 'a.jpg'),
-      await sharp({ create: { width: 64, height: 64, channels: 3, background: '#c33' } })
-        .jpeg()
-        .toBuffer(),
-    );
-    log = new KafkaEventLog({ brokers: brokers.split(','), clientId: 'traces-int-test' });
-    await log.ensureTopics([{ topic, partitions: 1 }]);
     const queryApiPort = await freePort();
     queryApiUrl = `http://127.0.0.1:${queryApiPort}`;
+    // One generated product whose images the query API serves (as in `vsearch start`).
+    catalogDir = mkdtempSync(path.join(os.tmpdir(), 'vsearch-traces-'));
+    catalog = await generateTestCatalog(20, 1, `${queryApiUrl}/catalog-images`, catalogDir);
+    log = new KafkaEventLog({ brokers: brokers.split(','), clientId: 'traces-int-test' });
+    await log.ensureTopics([{ topic, partitions: 1 }]);
     stack = await startStack({
       services: ['embedder', 'search', 'query-api', 'ingestion'],
       ports: { 'query-api': { port: queryApiPort } },
       // A short export delay: spans arrive within a fraction of a second of ending.
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: 100, LOG_LEVEL: 'error' },
       serviceEnv: {
-        'query-api': { CATALOG_IMAGES_DIR: catalogDir },
+        'query-api': { CATALOG_IMAGES_DIR: path.join(catalogDir, 'images') },
         ingestion: { KAFKA_BROKERS: brokers, TOPIC_PREFIX: prefix, CONSUMER_GROUP: `${prefix}ingestion`, IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${queryApiPort}` },
       },
     });
@@ -97,18 +93,7 @@ describe('traces across the services', () => {
 
   it('follows one catalog event from the consumer through the image fetch and the embedder to the search upsert', async () => {
     const producer = upstreamSpan();
-    const event = {
-      type: 'product.upserted',
-      productId: 'traced-1',
-      version: 1,
-      title: 'Red linen dress',
-      categories: ['women', 'dresses'],
-      price: { amount: 49, currency: 'EUR' },
-      inStock: true,
-      images: [{ id: 'a', url: `${queryApiUrl}/catalog-images/p1/a.jpg` }],
-      occurredAt: new Date().toISOString(),
-    };
-    await log.publish(topic, [{ key: event.productId, value: JSON.stringify(event), headers: { traceparent: producer.traceparent } }]);
+    await log.publish(topic, [{ key: catalog.productIds[0], value: catalog.lines[0], headers: { traceparent: producer.traceparent } }]);
 
     const spans = await traceWith(producer.traceId, [
       ['ingestion', `${topic} process`],
@@ -118,13 +103,26 @@ describe('traces across the services', () => {
     const consumer = only(spans, 'ingestion', `${topic} process`, 'consumer');
     expect(consumer.parentSpanId).toBe(producer.spanId);
 
-    const fetch = only(spans, 'ingestion', 'GET', 'client');
-    expect(fetch.parentSpanId).toBe(consumer.spanId);
-    expect(fetch.attributes).toMatchObject({ 'server.address': '127.0.0.1', 'url.path': '/catalog-images/p1/a.jpg' });
-
-    const embedClient = only(spans, 'ingestion', EMBED_IMAGES, 'client');
-    expect(embedClient.parentSpanId).toBe(consumer.spanId);
-    expect(only(spans, 'embedder', EMBED_IMAGES, 'server').parentSpanId).toBe(embedClient.spanId);
+    // Each image fetched (from the query API's /catalog-images) and embedded under the event's span.
+    const fetches = spans.filter((span) => span.service === 'ingestion' && span.name === 'GET' && span.kind === 'client');
+    expect(fetches).toHaveLength(catalog.imageCount);
+    for (const fetch of fetches) {
+      expect(fetch.parentSpanId).toBe(consumer.spanId);
+      expect(fetch.attributes).toMatchObject({ 'server.address': '127.0.0.1', 'url.path': expect.stringMatching(/^\/catalog-images\//) });
+    }
+    const embedClients = spans.filter((span) => span.service === 'ingestion' && span.name === EMBED_IMAGES && span.kind === 'client');
+    expect(embedClients.length).toBeGreaterThan(0);
+    for (const client of embedClients) expect(client.parentSpanId).toBe(consumer.spanId);
+    // The embedder exports on its own schedule: wait for the server span of every call.
+    const servedIn = (traceSpans: ReceivedSpan[]) =>
+      traceSpans.filter((span) => span.service === 'embedder' && span.name === EMBED_IMAGES && span.kind === 'server');
+    await waitFor(
+      'a server span for every EmbedImages call',
+      () => servedIn(receiver.spans().filter((span) => span.traceId === producer.traceId)).length >= embedClients.length,
+      30_000,
+    );
+    const embedServers = servedIn(receiver.spans().filter((span) => span.traceId === producer.traceId));
+    expect(embedServers.map((server) => server.parentSpanId).sort()).toEqual(embedClients.map((client) => client.spanId).sort());
 
     const write = only(spans, 'ingestion', 'ingestion write products', 'internal');
     expect(write.parentSpanId).toBe(consumer.spanId);
