@@ -10,7 +10,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startEmbeddedStack, startOtlpReceiver, waitFor, type OtlpReceiver, type ReceivedSpan, type RunningEmbeddedStack } from '@vsearch/testing';
+import {
+  freePort,
+  isolatedEmbeddedStackEnv,
+  startEmbeddedStack,
+  startOtlpReceiver,
+  waitFor,
+  type OtlpReceiver,
+  type ReceivedSpan,
+  type RunningEmbeddedStack,
+} from '@vsearch/testing';
 
 const EMBED_TEXTS = 'visualsearch.embedder.v1.EmbedderService/EmbedTexts';
 const SEARCH = 'visualsearch.search.v1.SearchService/Search';
@@ -27,20 +36,7 @@ beforeAll(async () => {
   queryApiPort = await freePort();
   stack = await startEmbeddedStack({
     args: ['--count', '2'],
-    env: {
-      DATA_DIR: dataDir,
-      // The embedded event log, even where the environment names a Kafka cluster.
-      KAFKA_BROKERS: '',
-      QUERY_API_PORT: queryApiPort,
-      SEARCH_PORT: 0,
-      EMBEDDER_PORT: 0,
-      INGESTION_PORT: 0,
-      EMBEDDER_METRICS_PORT: 0,
-      SEARCH_METRICS_PORT: 0,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_BSP_SCHEDULE_DELAY: 100,
-      LOG_LEVEL: 'error',
-    },
+    env: { ...isolatedEmbeddedStackEnv({ dataDir, queryApiPort }), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: 100 },
     readyTimeoutMs: 300_000,
   });
 }, 360_000);
