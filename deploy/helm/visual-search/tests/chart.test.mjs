@@ -534,7 +534,12 @@ describe('traces', () => {
   const checksum = (list, name) => byKindName(list, 'Deployment', `rel-visual-search-${name}`).spec.template.metadata.annotations['checksum/config'];
 
   test('without an endpoint no service is told to export traces', () => {
-    for (const name of SERVICES) assert.deepEqual(Object.keys(config(objects('default'), name)).filter((key) => key.startsWith('OTEL_')), [], name);
+    for (const name of SERVICES)
+      assert.deepEqual(
+        Object.keys(config(objects('default'), name)).filter((key) => key.startsWith('OTEL_')),
+        [],
+        name,
+      );
   });
 
   test('with an endpoint every service exports to it with the sampler and resource attributes asked, and its pods roll', () => {
