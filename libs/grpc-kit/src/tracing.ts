@@ -3,7 +3,7 @@
  * `traceparent` / `tracestate` in the call's metadata, and the server side's reading of them.
  */
 import * as grpc from '@grpc/grpc-js';
-import { extractTraceContext, injectTraceContext, recordFailure, SpanKind, startSpan, type Context } from '@vsearch/observability';
+import { extractTraceContext, injectTraceContext, isTraced, recordFailure, SpanKind, startSpan, type Context } from '@vsearch/observability';
 
 /** The trace context a caller sent in a call's metadata (the root context when there is none). */
 export function traceContextFromMetadata(metadata: grpc.Metadata): Context {
@@ -29,6 +29,8 @@ export function rpcSpanAttributes(path: string): { name: string; attributes: Rec
 export const tracingClientInterceptor: grpc.Interceptor = (options, nextCall) => {
   const { name, attributes } = rpcSpanAttributes(options.method_definition.path);
   const { span, context } = startSpan(name, { kind: SpanKind.CLIENT, attributes });
+  // Without tracing the call passes through: no metadata, no status listener.
+  if (!isTraced(span)) return new grpc.InterceptingCall(nextCall(options));
   return new grpc.InterceptingCall(nextCall(options), {
     start(metadata, listener, next) {
       next(injectTraceContextIntoMetadata(metadata, context), {

@@ -160,6 +160,11 @@ export function startSpan(name: string, options: SpanOptions): { span: Span; con
   return { span, context: trace.setSpan(parent, span) };
 }
 
+/** False for the no-op span of an untraced process outside any trace: nothing to record or propagate. */
+export function isTraced(span: Span): boolean {
+  return span.isRecording() || trace.isSpanContextValid(span.spanContext());
+}
+
 /** Runs `work` with `ctx` as the active context (so spans started inside are its children). */
 export function withContext<T>(ctx: Context, work: () => T): T {
   return context.with(ctx, work);
