@@ -6,7 +6,17 @@
  */
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { extractTraceContext, recordFailure, REQUEST_ID_HEADER, requestIdFrom, SpanKind, startSpan, withContext, type Logger } from '@vsearch/observability';
+import {
+  extractTraceContext,
+  isTraced,
+  recordFailure,
+  REQUEST_ID_HEADER,
+  requestIdFrom,
+  SpanKind,
+  startSpan,
+  withContext,
+  type Logger,
+} from '@vsearch/observability';
 import type { RequestContext } from '../ports';
 import type { QueryApiMetrics } from '../metrics/query-api.metrics';
 
@@ -38,13 +48,14 @@ export function requestContextMiddleware(metrics: QueryApiMetrics, logger: Logge
       attributes: { 'http.request.method': request.method, 'url.path': request.path },
     });
     // 'close' also comes when the client goes away before the response is finished.
-    response.once('close', () => {
-      const route = routeOf(request, response);
-      trace.span.updateName(`${request.method} ${route}`);
-      trace.span.setAttributes({ 'http.route': route, 'http.response.status_code': response.statusCode });
-      if (response.statusCode >= 500) recordFailure(trace.span, new Error(`HTTP ${response.statusCode}`));
-      trace.span.end();
-    });
+    if (isTraced(trace.span))
+      response.once('close', () => {
+        const route = routeOf(request, response);
+        trace.span.updateName(`${request.method} ${route}`);
+        trace.span.setAttributes({ 'http.route': route, 'http.response.status_code': response.statusCode });
+        if (response.statusCode >= 500) recordFailure(trace.span, new Error(`HTTP ${response.statusCode}`));
+        trace.span.end();
+      });
     response.once('finish', () => {
       const route = routeOf(request, response);
       const labels = { method: request.method, route, status: String(response.statusCode) };
