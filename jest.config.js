@@ -18,8 +18,10 @@ const common = {
     '^.+\\.ts$': ['@swc/jest', { ...swcConfig, swcrc: false }],
     // NestJS 12 ships ES modules only; jest on Node 20 cannot require() them, so swc compiles them to CommonJS.
     '/node_modules/@nestjs/.+\\.js$': ['@swc/jest', { ...swcConfig, swcrc: false }],
+    // The OTLP exporter loads node:http with a dynamic import(), which jest's module sandbox refuses; swc turns it into require().
+    '/node_modules/@opentelemetry/otlp-exporter-base/.+\\.js$': ['@swc/jest', { ...swcConfig, swcrc: false }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/|@opentelemetry/otlp-exporter-base/)'],
   moduleNameMapper,
   setupFiles: ['reflect-metadata'],
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/tmp/', '<rootDir>/data/'],

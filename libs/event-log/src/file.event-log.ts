@@ -24,6 +24,7 @@ import {
   type ReplayOptions,
   type TopicSpec,
 } from './event-log.port';
+import { publishTraced } from './trace-context';
 
 interface StoredLine {
   k: string | null;
@@ -67,6 +68,10 @@ export class FileEventLog extends EventLog {
 
   async publish(topic: string, records: EventRecord[]): Promise<void> {
     if (records.length === 0) return;
+    await publishTraced('embedded', topic, records, (traced) => this.append(topic, traced));
+  }
+
+  private async append(topic: string, records: EventRecord[]): Promise<void> {
     const meta = this.topicMeta(topic) ?? this.createTopic({ topic });
     const byPartition = new Map<number, string[]>();
     const now = Date.now();

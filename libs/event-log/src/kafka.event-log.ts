@@ -32,6 +32,7 @@ import {
   type TopicSpec,
 } from './event-log.port';
 import type { KafkaSaslOptions } from './kafka-connection';
+import { publishTraced } from './trace-context';
 
 /** A replay that receives nothing for this long (while its join is done) has read everything there is. */
 const REPLAY_IDLE_MS = 10_000;
@@ -92,10 +93,12 @@ export class KafkaEventLog extends EventLog {
   async publish(topic: string, records: EventRecord[]): Promise<void> {
     if (records.length === 0) return;
     const producer = await this.connectedProducer();
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: records.map((record) => ({ key: record.key, value: record.value, headers: record.headers })),
+    await publishTraced('kafka', topic, records, async (traced) => {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: traced.map((record) => ({ key: record.key, value: record.value, headers: record.headers })),
+      });
     });
   }
 

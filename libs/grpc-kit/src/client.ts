@@ -1,12 +1,15 @@
 /**
- * Client channel options shared by every gRPC client. `dns:///` targets with
+ * Client options shared by every gRPC client. `dns:///` targets with
  * round_robin spread calls over every address a headless Kubernetes Service
  * returns; without it a long-lived HTTP/2 connection pins a client to one pod.
+ * Every call gets a CLIENT span and carries the trace context in its metadata.
  */
-import type { ChannelOptions } from '@grpc/grpc-js';
+import type { ClientOptions } from '@grpc/grpc-js';
+import { tracingClientInterceptor } from './tracing';
 
-export function clientChannelOptions(maxMessageBytes = 64 * 1024 * 1024): ChannelOptions {
+export function clientChannelOptions(maxMessageBytes = 64 * 1024 * 1024): ClientOptions {
   return {
+    interceptors: [tracingClientInterceptor],
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
     'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),

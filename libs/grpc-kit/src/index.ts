@@ -3,3 +3,4 @@ export * from './errors';
 export * from './unary';
 export * from './client';
 export * from './float32-wire';
+export * from './tracing';

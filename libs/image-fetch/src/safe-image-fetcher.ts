@@ -12,6 +12,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import { inSpan, SpanKind } from '@vsearch/observability';
 import { AddressAllowList, isMetadataHostname, refusedAddressReason } from './address-policy';
 import { ImageFetchError, isRetryableStatus } from './errors';
 import { sniffImageDimensions, sniffImageType, type ImageContentType } from './image-sniff';
@@ -116,9 +117,13 @@ export class SafeImageFetcher {
     this.httpsAgent = new https.Agent(agentOptions);
   }
 
-  /** Fetches one image; throws `ImageFetchError` with a code and a `retryable` flag. */
+  /**
+   * Fetches one image; throws `ImageFetchError` with a code and a `retryable` flag. The fetch is
+   * a CLIENT span (the URL without its query, which may hold a signature); no trace context is
+   * sent to image hosts: they are outside the platform.
+   */
   async fetch(url: string, options: { signal?: AbortSignal } = {}): Promise<FetchedImage> {
-    const result = await this.fetchFollowingRedirects(url, {}, options.signal);
+    const result = await this.fetchTraced(url, {}, options.signal);
     if ('notModified' in result) throw new ImageFetchError('http_status', 'image host answered 304 to an unconditional request', url, { status: 304 });
     return result;
   }
@@ -128,7 +133,11 @@ export class SafeImageFetcher {
    * (a 304 to `If-None-Match` / `If-Modified-Since`); without usable validators this is `fetch`.
    */
   async fetchIfModified(url: string, validators: ImageValidators, options: { signal?: AbortSignal } = {}): Promise<FetchedImage | ImageNotModified> {
-    return this.fetchFollowingRedirects(url, validators, options.signal);
+    return this.fetchTraced(url, validators, options.signal);
+  }
+
+  private fetchTraced(url: string, validators: ImageValidators, callerSignal: AbortSignal | undefined): Promise<FetchedImage | ImageNotModified> {
+    return inSpan('GET', { kind: SpanKind.CLIENT, attributes: imageRequestAttributes(url) }, () => this.fetchFollowingRedirects(url, validators, callerSignal));
   }
 
   private async fetchFollowingRedirects(
@@ -318,4 +327,14 @@ function abortError(url: string, timedOut: boolean): ImageFetchError {
   return timedOut
     ? new ImageFetchError('timeout', 'image fetch timed out', url)
     : new ImageFetchError('aborted', 'image fetch aborted', url, { retryable: false });
+}
+
+/** Span attributes of an image request: method, host and path (never the query string). */
+function imageRequestAttributes(rawUrl: string): Record<string, string | number> {
+  try {
+    const url = new URL(rawUrl);
+    return { 'http.request.method': 'GET', 'server.address': url.hostname, 'url.scheme': url.protocol.replace(':', ''), 'url.path': url.pathname };
+  } catch {
+    return { 'http.request.method': 'GET' };
+  }
 }

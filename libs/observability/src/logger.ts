@@ -1,5 +1,9 @@
-/** JSON logs (pino) with a service name and redaction of anything that looks like a secret. */
+/**
+ * JSON logs (pino) with a service name, redaction of anything that looks like a secret, and the
+ * active span's `trace_id` / `span_id` on lines written inside a traced operation.
+ */
 import pino, { type Logger } from 'pino';
+import { activeTraceIds } from './tracing';
 
 export type { Logger } from 'pino';
 
@@ -27,5 +31,6 @@ export function createLogger(service: string, level: string = process.env.LOG_LE
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },
+    mixin: activeTraceIds,
   });
 }

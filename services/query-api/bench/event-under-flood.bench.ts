@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeMachine, freePort, median, startEmbeddedStack } from '@vsearch/testing';
+import { describeMachine, freePort, isolatedEmbeddedStackEnv, median, startEmbeddedStack } from '@vsearch/testing';
 import { CatalogEventTimer } from '../src/testing/catalog-event-timing';
 import { heavyPng, runDecodeFlood } from '../src/testing/decode-flood';
 
@@ -32,19 +32,9 @@ async function main(): Promise<void> {
   const stack = await startEmbeddedStack({
     args: ['--count', String(catalogSize)],
     env: {
-      DATA_DIR: dataDir,
-      // The probe events are written to DATA_DIR's embedded log, so the stack must read that log even
-      // where the environment names a Kafka cluster (the integration step starts one and exports it).
-      KAFKA_BROKERS: '',
-      QUERY_API_PORT: queryApiPort,
-      SEARCH_PORT: searchPort,
-      EMBEDDER_PORT: 0,
-      INGESTION_PORT: 0,
-      EMBEDDER_METRICS_PORT: 0,
-      SEARCH_METRICS_PORT: 0,
+      ...isolatedEmbeddedStackEnv({ dataDir, queryApiPort, searchPort }),
       // One client is many shoppers here: the per-client rate limit would refuse the flood before the decode gate sees it.
       RATE_LIMIT_ENABLED: 'false',
-      LOG_LEVEL: 'error',
     },
   });
   const timer = new CatalogEventTimer({ dataDir, queryApiPort, searchPort });

@@ -21,7 +21,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startEmbeddedStack, type RunningEmbeddedStack } from '@vsearch/testing';
+import { freePort, isolatedEmbeddedStackEnv, startEmbeddedStack, type RunningEmbeddedStack } from '@vsearch/testing';
 import { CatalogEventTimer } from './testing/catalog-event-timing';
 import { heavyPng, runDecodeFlood } from './testing/decode-flood';
 
@@ -42,19 +42,9 @@ beforeAll(async () => {
   stack = await startEmbeddedStack({
     args: ['--count', '10'],
     env: {
-      DATA_DIR: dataDir,
-      // The probe events are written to DATA_DIR's embedded log, so the stack must read that log even
-      // where the environment names a Kafka cluster (the integration step starts one and exports it).
-      KAFKA_BROKERS: '',
-      QUERY_API_PORT: queryApiPort,
-      SEARCH_PORT: searchPort,
-      EMBEDDER_PORT: 0,
-      INGESTION_PORT: 0,
-      EMBEDDER_METRICS_PORT: 0,
-      SEARCH_METRICS_PORT: 0,
+      ...isolatedEmbeddedStackEnv({ dataDir, queryApiPort, searchPort }),
       // One test client stands for many shoppers: the per-client rate limit would refuse the flood before the decode gate sees it.
       RATE_LIMIT_ENABLED: 'false',
-      LOG_LEVEL: 'error',
     },
     readyTimeoutMs: 300_000,
   });

@@ -164,9 +164,25 @@ TOPIC_PREFIX: {{ .topicPrefix | quote }}
 {{- end }}
 {{- end -}}
 
-{{/* Settings every service reads. */}}
+{{/* Settings every service reads: log level and, with an OTLP endpoint, trace export. */}}
 {{- define "vs.commonConfig" -}}
 LOG_LEVEL: {{ .Values.logLevel | quote }}
+{{- with .Values.otel }}
+{{- if .endpoint }}
+OTEL_EXPORTER_OTLP_ENDPOINT: {{ .endpoint | quote }}
+OTEL_TRACES_SAMPLER: {{ .sampler | quote }}
+{{- with .samplerArg }}
+OTEL_TRACES_SAMPLER_ARG: {{ . | quote }}
+{{- end }}
+{{- with .resourceAttributes }}
+{{- $pairs := list }}
+{{- range $key, $value := . }}
+{{- $pairs = append $pairs (printf "%s=%v" $key $value) }}
+{{- end }}
+OTEL_RESOURCE_ATTRIBUTES: {{ join "," $pairs | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/* Pod-level pieces shared by every workload. */}}

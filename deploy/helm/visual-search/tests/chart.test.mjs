@@ -73,6 +73,12 @@ const SCENARIOS = {
     'kafka.brokers[0]=broker-0.kafka:9092',
     '--set',
     'kafka.sasl.enabled=true',
+    '--set',
+    'otel.endpoint=http://otel-collector.observability:4318',
+    '--set',
+    'otel.sampler=parentbased_traceidratio',
+    '--set-string',
+    'otel.samplerArg=0.25',
   ],
 };
 
@@ -534,6 +540,49 @@ describe('scaling', () => {
   });
 });
 
+describe('traces', () => {
+  const SERVICES = ['embedder-interactive', 'embedder-bulk', 'search', 'ingestion', 'query-api'];
+  const config = (list, name) => byKindName(list, 'ConfigMap', `rel-visual-search-${name}`).data;
+  const checksum = (list, name) => byKindName(list, 'Deployment', `rel-visual-search-${name}`).spec.template.metadata.annotations['checksum/config'];
+
+  test('without an endpoint no service is told to export traces', () => {
+    for (const name of SERVICES)
+      assert.deepEqual(
+        Object.keys(config(objects('default'), name)).filter((key) => key.startsWith('OTEL_')),
+        [],
+        name,
+      );
+  });
+
+  test('with an endpoint every service exports to it with the sampler and resource attributes asked, and its pods roll', () => {
+    const list = render([
+      '--set',
+      'otel.endpoint=http://otel-collector.observability:4318',
+      '--set',
+      'otel.sampler=parentbased_traceidratio',
+      '--set-string',
+      'otel.samplerArg=0.1',
+      '--set',
+      'otel.resourceAttributes.deployment\\.environment\\.name=prod',
+      '--set',
+      'otel.resourceAttributes.cloud\\.region=eu-west-1',
+    ]);
+    for (const name of SERVICES) {
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(config(list, name)).filter(([key]) => key.startsWith('OTEL_'))),
+        {
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability:4318',
+          OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: '0.1',
+          OTEL_RESOURCE_ATTRIBUTES: 'cloud.region=eu-west-1,deployment.environment.name=prod',
+        },
+        name,
+      );
+      assert.notEqual(checksum(list, name), checksum(objects('default'), name), `${name}: pods roll when tracing changes`);
+    }
+  });
+});
+
 describe('wrong values fail with a message naming them', () => {
   const cases = [
     [['--set-string', 'queryApi.replicas=two'], /queryApi\/replicas.*want integer/],
@@ -553,6 +602,8 @@ describe('wrong values fail with a message naming them', () => {
     [['--set', 'embedder.pools.interactive.resources.limits.memory=lots'], /limits\/memory/],
     [['--set', 'embedder.config.inferenceWorkers=0'], /embedder\/config\/inferenceWorkers/],
     [['--set-string', 'embedder.config.intraOpThreads=many'], /embedder\/config\/intraOpThreads/],
+    [['--set', 'otel.endpoint=otel-collector:4318'], /otel\/endpoint/],
+    [['--set', 'otel.sampler=sometimes'], /otel\/sampler/],
   ];
   for (const [args, message] of cases) {
     test(args.filter((a) => !a.startsWith('--')).join(' '), () => {

@@ -7,9 +7,10 @@
 // the chart's readOnlyRootFilesystem, it can write only to its data directory
 // and TMPDIR. Its environment is the Dockerfile's ENV plus the ConfigMap and
 // Secret values that `helm template` renders with the default values (the
-// embedded stores and event log), with three rewrites a cluster would not need:
-// ports are free local ports, cluster DNS names point at 127.0.0.1, and /app is
-// the staging directory. The HEALTHCHECK script of the images is the probe.
+// embedded stores and event log) and an OTLP endpoint, with three rewrites a
+// cluster would not need: ports are free local ports, cluster DNS names point at
+// 127.0.0.1 (the collector at a local OTLP/HTTP listener), and /app is the
+// staging directory. The HEALTHCHECK script of the images is the probe.
 //
 // real: the four services as child processes, onnxruntime with the bundled
 //       model, the embedded store and event log, the chart's rendered config.
@@ -20,6 +21,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { REPO_ROOT, chartCopyWithoutDependencies, imageFiles, read, renderChart } from './lib.mjs';
@@ -36,6 +38,8 @@ const SERVICES = [
 
 let chart;
 let objects;
+const OTLP_ENDPOINT = 'http://otel-collector.observability:4318';
+let collector; // { port, exports: Buffer[], close() }: a local OTLP/HTTP listener keeping each export's body
 const running = new Map(); // name -> {child, env, logs, stage}
 const localPorts = new Map(); // component -> port of its main listener
 
@@ -103,7 +107,32 @@ function localise(value, stageDir) {
       assert.ok(localPorts.has(target), `${whole}: ${target} is started before its callers`);
       return `127.0.0.1:${localPorts.get(target)}`;
     })
+    .replace(OTLP_ENDPOINT, `http://127.0.0.1:${collector.port}`)
     .replace(/^\/app(?=\/|$)/, stageDir);
+}
+
+/** Accepts OTLP/HTTP trace exports (protobuf) and keeps their bodies. */
+function startCollector() {
+  const exports = [];
+  const server = createHttpServer((request, response) => {
+    const chunks = [];
+    request.on('data', (chunk) => chunks.push(chunk));
+    request.on('end', () => {
+      if (request.method === 'POST' && request.url === '/v1/traces') exports.push(Buffer.concat(chunks));
+      response.writeHead(request.url === '/v1/traces' ? 200 : 404, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: server.address().port, exports, close: () => server.close() })));
+}
+
+/**
+ * The protobuf bytes of the resource attribute `service.name` = `name` (a KeyValue: field 1 the
+ * key, field 2 an AnyValue whose field 1 is the string): an export from that service carries them.
+ */
+function serviceNameBytes(name) {
+  const key = Buffer.from('service.name');
+  const value = Buffer.from(name);
+  return Buffer.concat([Buffer.from([0x0a, key.length]), key, Buffer.from([0x12, value.length + 2, 0x0a, value.length]), value]);
 }
 
 function probe(service) {
@@ -140,20 +169,22 @@ function allowTraversalToRepository() {
   }
 }
 
-before(() => {
+before(async () => {
   allowTraversalToRepository();
   chart = chartCopyWithoutDependencies();
   chmodSync(chart.workDir, 0o755);
-  objects = renderChart(chart.dir, ['--set', 'secrets.adminApiKeys[0]=an-admin-key-for-tests']);
+  collector = await startCollector();
+  objects = renderChart(chart.dir, ['--set', 'secrets.adminApiKeys[0]=an-admin-key-for-tests', '--set', `otel.endpoint=${OTLP_ENDPOINT}`]);
 });
 
 after(async () => {
+  collector?.close();
   for (const { child } of running.values()) if (child.exitCode === null) child.kill('SIGKILL');
   chart?.cleanup();
   for (const [dir, mode] of restoredModes) chmodSync(dir, mode);
 });
 
-describe('the default values start the real services from their image layout, read-only, unprivileged', () => {
+describe('the default values (and an OTLP endpoint) start the real services from their image layout, read-only, unprivileged', () => {
   for (const service of SERVICES) {
     test(`${service.name}: starts with the rendered environment and passes its image HEALTHCHECK (${service.probe.join(' ')})`, async () => {
       const stage = path.join(chart.workDir, `image-${service.name}`);
@@ -194,6 +225,17 @@ describe('the default values start the real services from their image layout, re
       child.kill('SIGTERM');
       const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), 30_000).unref())]);
       assert.equal(code, 0, `${service.name}:\n${logs.join('').slice(-2000)}`);
+    }
+  });
+
+  test("every service exported trace spans to the chart's OTLP endpoint (the last ones flushed on SIGTERM)", () => {
+    // Start-up calls (ingestion's and the query API's to the embedder and search) and the query API's probes are spans.
+    for (const service of SERVICES) {
+      const marker = serviceNameBytes(service.name);
+      assert.ok(
+        collector.exports.some((body) => body.includes(marker)),
+        `no export from ${service.name} among ${collector.exports.length}`,
+      );
     }
   });
 });

@@ -24,6 +24,26 @@ export interface RunningEmbeddedStack {
   stop(graceMs?: number): Promise<number | null>;
 }
 
+/**
+ * Settings for a one-process stack run beside other tests: its own DATA_DIR and the embedded event
+ * log there (even where the environment names a Kafka cluster: the integration step starts one and
+ * exports it), the query API on `queryApiPort`, search on `searchPort` when given, every other port
+ * chosen by the system, error logs only.
+ */
+export function isolatedEmbeddedStackEnv(options: { dataDir: string; queryApiPort: number; searchPort?: number }): EnvSettings {
+  return {
+    DATA_DIR: options.dataDir,
+    KAFKA_BROKERS: '',
+    QUERY_API_PORT: options.queryApiPort,
+    SEARCH_PORT: options.searchPort ?? 0,
+    EMBEDDER_PORT: 0,
+    INGESTION_PORT: 0,
+    EMBEDDER_METRICS_PORT: 0,
+    SEARCH_METRICS_PORT: 0,
+    LOG_LEVEL: 'error',
+  };
+}
+
 export async function startEmbeddedStack(options: StartEmbeddedStackOptions = {}): Promise<RunningEmbeddedStack> {
   const child = spawnCli(['start', ...(options.args ?? [])], { env: options.env, echo: options.echo });
   const stop = (graceMs = 45_000) => child.stop({ signal: 'SIGINT', graceMs });

@@ -22,7 +22,15 @@ import {
   type ProductImage,
   type ProductUpserted,
 } from '@vsearch/contracts';
-import type { BatchControl, ConsumedEvent, DeadLetterPublisher, DeadLetterReason, PartitionBatch, RetryLater } from '@vsearch/event-log';
+import {
+  ConsumedEventSpans,
+  type BatchControl,
+  type ConsumedEvent,
+  type DeadLetterPublisher,
+  type DeadLetterReason,
+  type PartitionBatch,
+  type RetryLater,
+} from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import type { EventOutcome, IngestionMetrics } from '../metrics/ingestion.metrics';
 import type { EmbedderModel, ProductIndexWriter } from '../ports';
@@ -137,17 +145,22 @@ export class CatalogEventHandler {
    * the last try.
    */
   async handleChunk(chunk: ConsumedEvent[], targets: string[], options: ChunkOptions = {}): Promise<EventResult[]> {
+    // One trace span per event (the child of its producer's); a batched write links the events it serves.
+    return ConsumedEventSpans.around(chunk, options, (spans) => this.handleTracedChunk(chunk, targets, options, spans));
+  }
+
+  private async handleTracedChunk(chunk: ConsumedEvent[], targets: string[], options: ChunkOptions, spans: ConsumedEventSpans): Promise<EventResult[]> {
     if (targets.length === 0) throw new DependencyUnavailableError('search', this.writeTargets.problem() ?? 'no collection to write');
     const model = this.model();
     if (!model) throw new DependencyUnavailableError('embedder', 'model info not known yet');
-    const settled = await Promise.allSettled(chunk.map((message) => this.handleEvent(message, targets, model, options)));
+    const settled = await Promise.allSettled(chunk.map((message, i) => spans.inEvent(i, () => this.handleEvent(message, targets, model, options))));
     const failed = settled.flatMap((result, i) => (result.status === 'rejected' ? [{ i, error: result.reason as unknown }] : []));
     const outage = failed.find(({ error }) => isOutage(error));
     if (outage) throw outage.error;
     if (failed.length > 0 && options.replay) throw failed[0].error;
     const givenUp = this.poisonResults(chunk, failed);
     const plans = settled.map((result, i) => (result.status === 'fulfilled' ? result.value : { result: givenUp.get(i)! }));
-    const results = await this.writeUpserts(chunk, plans, options.replay ?? false);
+    const results = await this.writeUpserts(chunk, plans, options.replay ?? false, spans);
     // A replay (reindex) neither dead-letters again nor counts events: the live consumer did both.
     if (options.replay) return results;
     for (let i = 0; i < chunk.length; i++) {
@@ -281,7 +294,7 @@ export class CatalogEventHandler {
    * unexpected error, is retried product by product so only the product at fault is
    * dead-lettered (or, for an unexpected error, tried again by the poison-event policy).
    */
-  private async writeUpserts(chunk: ConsumedEvent[], plans: EventPlan[], replay: boolean): Promise<EventResult[]> {
+  private async writeUpserts(chunk: ConsumedEvent[], plans: EventPlan[], replay: boolean, spans: ConsumedEventSpans): Promise<EventResult[]> {
     const results: (EventResult | undefined)[] = plans.map((plan) => ('result' in plan ? plan.result : undefined));
     const pending = plans.flatMap((plan, i) => ('upsert' in plan ? [{ i, ...plan.upsert }] : []));
     const rejected = new Map<number, RejectedByDependencyError>();
@@ -290,11 +303,16 @@ export class CatalogEventHandler {
     for (const item of pending) for (const target of item.targets) byTarget.set(target, [...(byTarget.get(target) ?? []), item]);
     for (const [target, items] of byTarget) {
       const write = (batch: typeof pending) =>
-        this.timed('upsert', () =>
-          this.index.upsertProducts(
-            target,
-            batch.map((item) => ({ product: item.product, images: item.vectors, failedImages: item.failures })),
-          ),
+        spans.forEvents(
+          batch.map((item) => item.i),
+          'ingestion write products',
+          () =>
+            this.timed('upsert', () =>
+              this.index.upsertProducts(
+                target,
+                batch.map((item) => ({ product: item.product, images: item.vectors, failedImages: item.failures })),
+              ),
+            ),
         );
       try {
         await write(items);

@@ -1,11 +1,22 @@
 /**
  * Per-request context: the request id (X-Request-Id in and out, carried to
- * gRPC metadata), access logs and per-route metrics, for every response
- * including static files and errors.
+ * gRPC metadata), a SERVER trace span (the child of the caller's `traceparent`,
+ * active while the request is handled), access logs and per-route metrics, for
+ * every response including static files and errors.
  */
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { REQUEST_ID_HEADER, requestIdFrom, type Logger } from '@vsearch/observability';
+import {
+  extractTraceContext,
+  isTraced,
+  recordFailure,
+  REQUEST_ID_HEADER,
+  requestIdFrom,
+  SpanKind,
+  startSpan,
+  withContext,
+  type Logger,
+} from '@vsearch/observability';
 import type { RequestContext } from '../ports';
 import type { QueryApiMetrics } from '../metrics/query-api.metrics';
 
@@ -31,10 +42,22 @@ export function requestContextMiddleware(metrics: QueryApiMetrics, logger: Logge
     request.requestId = requestId;
     response.setHeader('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
+    const trace = startSpan(request.method, {
+      kind: SpanKind.SERVER,
+      parent: extractTraceContext(request.headers),
+      attributes: { 'http.request.method': request.method, 'url.path': request.path },
+    });
+    // 'close' also comes when the client goes away before the response is finished.
+    if (isTraced(trace.span))
+      response.once('close', () => {
+        const route = routeOf(request, response);
+        trace.span.updateName(`${request.method} ${route}`);
+        trace.span.setAttributes({ 'http.route': route, 'http.response.status_code': response.statusCode });
+        if (response.statusCode >= 500) recordFailure(trace.span, new Error(`HTTP ${response.statusCode}`));
+        trace.span.end();
+      });
     response.once('finish', () => {
-      const route = request.route?.path
-        ? `${request.baseUrl}${String(request.route.path)}`
-        : ((response.locals.routeLabel as string | undefined) ?? 'unmatched');
+      const route = routeOf(request, response);
       const labels = { method: request.method, route, status: String(response.statusCode) };
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequests.inc(labels);
@@ -43,8 +66,13 @@ export function requestContextMiddleware(metrics: QueryApiMetrics, logger: Logge
         logger.info({ requestId, ...labels, durationMs: Math.round(seconds * 10_000) / 10 }, 'request');
       }
     });
-    next();
+    withContext(trace.context, next);
   };
+}
+
+/** The route pattern that matched (`/v1/search`), a label set for unrouted paths, or `unmatched`. */
+function routeOf(request: Request, response: Response): string {
+  return request.route?.path ? `${request.baseUrl}${String(request.route.path)}` : ((response.locals.routeLabel as string | undefined) ?? 'unmatched');
 }
 
 /** `@Ctx() context: RequestContext` in a controller method. */

@@ -3,9 +3,11 @@
  * search first, then the query API, which serves the catalog images ingestion
  * fetches, then ingestion), and stops them in reverse order: ingestion stops
  * consuming before the services it calls go away. A service that fails to
- * start stops the ones already running.
+ * start stops the ones already running. One trace provider serves the process
+ * (service name `vsearch` for several services, else the one service's name).
  */
 import { createServer } from 'node:net';
+import { startTracing } from '@vsearch/observability';
 import { CliError } from '../cli/errors';
 import { loadServiceStarter, type RunningService, type ServiceName } from './services';
 import { LOOPBACK, overridesFor, stackEndpoints, type ExtraSettings, type StackAddresses, type StackWiring } from './wiring';
@@ -36,6 +38,7 @@ const STOP_WAVES: ServiceName[][] = [['ingestion'], ['query-api'], ['embedder', 
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const { environment } = options;
   const wanted = new Set(options.services);
+  const tracing = startTracing(options.services.length === 1 ? options.services[0] : 'vsearch', environment);
   // The query API starts before ingestion and must know its URL: a "free port" (0) is chosen now.
   const wiring =
     wanted.has('ingestion') && options.wiring.ports.ingestion === 0
@@ -62,6 +65,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
             }),
         );
       }
+      await tracing.shutdown().catch(() => undefined);
       if (failures.length > 0) throw new CliError(`some services did not stop cleanly:\n  ${failures.join('\n  ')}`);
     })());
 
