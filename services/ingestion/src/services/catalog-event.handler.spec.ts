@@ -339,9 +339,9 @@ describe(CatalogEventHandler.name, () => {
     t.source.images.set('http://img/r.jpg', Buffer.from('r'));
     const message = consumed(upserted('r', 1, [{ id: 'r1', url: 'http://img/r.jpg' }]));
     const upsert = t.index.upsertProducts.bind(t.index);
-    t.index.upsertProducts = async (collection, items) => {
+    t.index.upsertProducts = async (collection, items, modelId) => {
       t.index.damage.set(live, 'wal-0000000001.log frame 3: checksum mismatch');
-      return upsert(collection, items);
+      return upsert(collection, items, modelId);
     };
     expect(await t.run([message])).toMatchObject({ retryFrom: message.offset });
     expect(t.deadLetters.letters).toEqual([]);

@@ -7,6 +7,9 @@
  * nothing dead-lettered. A product whose images partly fail is written with the images that
  * worked and the failures (stage, code, reason) recorded beside it in search; its next event
  * fetches every image again, and a write without failures clears the record.
+ * Each target gets vectors of its own model and each upsert names it (search refuses another
+ * model's): during a model rollout the live and the reindex generation differ, and the product's
+ * images are embedded once per model (the embedding cache is keyed by model id).
  */
 import {
   DependencyUnavailableError,
@@ -38,6 +41,8 @@ export interface WriteTargets {
   targets(): string[];
   /** Why `targets()` is empty. */
   problem(): string | undefined;
+  /** The model whose vectors a target takes (CollectionRegistry.modelOf); unset or undefined: the embedder's default model. */
+  modelOf?(target: string): EmbedderModel | undefined;
 }
 
 /** How `handleChunk` treats a chunk. */
@@ -60,9 +65,16 @@ export interface EventResult {
   deadLetter?: DeadLetterReason;
 }
 
-/** An event either finished (result) or waits for the chunk's batched upsert with its vectors. */
-type EventPlan =
-  { result: EventResult } | { upsert: { product: ProductData; vectors: ImageVector[]; failures: ImageFailure[]; targets: string[]; occurredAt: string } };
+/** The vectors of one model for the targets that hold that model. */
+interface ModelWrite {
+  modelId: string;
+  targets: string[];
+  vectors: ImageVector[];
+  failures: ImageFailure[];
+}
+
+/** An event either finished (result) or waits for the chunk's batched upserts with its vectors, per model. */
+type EventPlan = { result: EventResult } | { upsert: { product: ProductData; writes: ModelWrite[]; occurredAt: string } };
 
 export class CatalogEventHandler {
   private readonly failuresByPartition = new Map<string, number>();
@@ -180,10 +192,24 @@ export class CatalogEventHandler {
       return { result: { outcome: attributesUpdated ? 'attributes_updated' : 'stale' } };
     }
 
+    const byModel = new Map<string, { model: EmbedderModel; targets: string[] }>();
+    for (const target of needVectors) {
+      const targetModel = this.writeTargets.modelOf?.(target) ?? model;
+      const group = byModel.get(targetModel.modelId) ?? { model: targetModel, targets: [] };
+      group.targets.push(target);
+      byModel.set(targetModel.modelId, group);
+    }
     const stopImages = this.metrics.productImagesSeconds.startTimer();
-    const { vectors, failures } = await this.vectorizer.vectorize(event.images, model, { refresh });
+    const writes: ModelWrite[] = [];
+    for (const group of byModel.values()) {
+      const { vectors, failures } = await this.vectorizer.vectorize(event.images, group.model, { refresh });
+      writes.push({ modelId: group.model.modelId, targets: group.targets, vectors, failures });
+    }
     stopImages();
-    if (vectors.length === 0) {
+    // Images fail by fetch or decode alike for every model: when one model got none, none did.
+    const empty = writes.find((write) => write.vectors.length === 0);
+    if (empty) {
+      const { failures } = empty;
       const first = failures[0];
       return {
         result: {
@@ -196,7 +222,7 @@ export class CatalogEventHandler {
         },
       };
     }
-    return { upsert: { product, vectors, failures, targets: needVectors, occurredAt: event.occurredAt } };
+    return { upsert: { product, writes, occurredAt: event.occurredAt } };
   }
 
   /**
@@ -208,14 +234,24 @@ export class CatalogEventHandler {
     const results: (EventResult | undefined)[] = plans.map((plan) => ('result' in plan ? plan.result : undefined));
     const pending = plans.flatMap((plan, i) => ('upsert' in plan ? [{ i, ...plan.upsert }] : []));
     const rejected = new Map<number, RejectedByDependencyError>();
-    const byTarget = new Map<string, typeof pending>();
-    for (const item of pending) for (const target of item.targets) byTarget.set(target, [...(byTarget.get(target) ?? []), item]);
-    for (const [target, items] of byTarget) {
-      const write = (batch: typeof pending) =>
+    type TargetItem = { i: number; product: ProductData; vectors: ImageVector[]; failures: ImageFailure[] };
+    const byTarget = new Map<string, { modelId: string; items: TargetItem[] }>();
+    for (const item of pending) {
+      for (const { modelId, targets, vectors, failures } of item.writes) {
+        for (const target of targets) {
+          const entry = byTarget.get(target) ?? { modelId, items: [] };
+          entry.items.push({ i: item.i, product: item.product, vectors, failures });
+          byTarget.set(target, entry);
+        }
+      }
+    }
+    for (const [target, { modelId, items }] of byTarget) {
+      const write = (batch: TargetItem[]) =>
         this.timed('upsert', () =>
           this.index.upsertProducts(
             target,
             batch.map((item) => ({ product: item.product, images: item.vectors, failedImages: item.failures })),
+            modelId,
           ),
         );
       try {
@@ -239,13 +275,15 @@ export class CatalogEventHandler {
         continue;
       }
       this.observeLag(item.occurredAt);
-      if (item.failures.length > 0) {
+      // Fetch and decode failures are the same for every model; the first model's write stands for the product.
+      const [{ vectors, failures }] = item.writes;
+      if (failures.length > 0) {
         this.logger.warn(
           {
             productId: item.product.productId,
             version: item.product.version,
-            indexedImages: item.vectors.length,
-            failures: item.failures.map(({ imageId, stage, errorCode, reason }) => ({ imageId, stage, errorCode, reason })),
+            indexedImages: vectors.length,
+            failures: failures.map(({ imageId, stage, errorCode, reason }) => ({ imageId, stage, errorCode, reason })),
           },
           'product indexed without some of its images; the failures are recorded with it',
         );
