@@ -176,7 +176,7 @@ describe('search service over gRPC (embedded store)', () => {
     await expectCode(client.similar('a', { limit: 5 }), grpc.status.INVALID_ARGUMENT, /^model_id is required: a similar request/);
     await expectCode(client.upsertProducts([item('g', 1)]), grpc.status.INVALID_ARGUMENT, /^model_id is required: an upsert/);
     expect(await client.getProduct('g')).toBeUndefined();
-    const keyword = await client.search({ text: 'a', mode: 'keyword', limit: 5 });
+    const keyword = await client.search({ text: 'acme', mode: 'keyword', limit: 5 });
     expect(keyword.hits.map((hit) => hit.product.productId)).toContain('a');
   });
 
