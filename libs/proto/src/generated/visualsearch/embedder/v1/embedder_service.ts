@@ -960,7 +960,8 @@ export interface EmbedderServiceClient {
   embedTexts(request: EmbedTextsRequest, metadata?: Metadata): Observable<EmbedTextsResponse>;
 
   /**
-   * GetModelInfo describes the loaded model, so clients can preprocess pixels
+   * GetModelInfo describes a loaded model (the default unless one is named) and
+   * lists every loaded one, so clients can preprocess pixels
    * exactly as the model expects and refuse to mix vectors of different models.
    */
 
@@ -1004,7 +1005,8 @@ export interface EmbedderServiceController {
   ): Promise<EmbedTextsResponse> | Observable<EmbedTextsResponse> | EmbedTextsResponse;
 
   /**
-   * GetModelInfo describes the loaded model, so clients can preprocess pixels
+   * GetModelInfo describes a loaded model (the default unless one is named) and
+   * lists every loaded one, so clients can preprocess pixels
    * exactly as the model expects and refuse to mix vectors of different models.
    */
 
@@ -1079,7 +1081,8 @@ export const EmbedderServiceService = {
     responseDeserialize: (value: Buffer): EmbedTextsResponse => EmbedTextsResponse.decode(value),
   },
   /**
-   * GetModelInfo describes the loaded model, so clients can preprocess pixels
+   * GetModelInfo describes a loaded model (the default unless one is named) and
+   * lists every loaded one, so clients can preprocess pixels
    * exactly as the model expects and refuse to mix vectors of different models.
    */
   getModelInfo: {
@@ -1123,7 +1126,8 @@ export interface EmbedderServiceServer extends UntypedServiceImplementation {
    */
   embedTexts: handleUnaryCall<EmbedTextsRequest, EmbedTextsResponse>;
   /**
-   * GetModelInfo describes the loaded model, so clients can preprocess pixels
+   * GetModelInfo describes a loaded model (the default unless one is named) and
+   * lists every loaded one, so clients can preprocess pixels
    * exactly as the model expects and refuse to mix vectors of different models.
    */
   getModelInfo: handleUnaryCall<GetModelInfoRequest, GetModelInfoResponse>;
