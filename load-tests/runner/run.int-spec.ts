@@ -122,6 +122,7 @@ describe('load runner', () => {
           executionProvider: 'cpu',
           textScoreThreshold: 0,
           logitScale: 100,
+          loadedModelIds: ['m@1'],
         }),
       embedTexts: (call: grpc.ServerUnaryCall<embedderV1.EmbedTextsRequest, unknown>, callback: grpc.sendUnaryData<embedderV1.EmbedTextsResponse>) => {
         calls += 1;

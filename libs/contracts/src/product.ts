@@ -290,6 +290,11 @@ export interface ModelInfo {
   imageScoreThreshold?: number;
   /** The model's learned logit scale (CLIP's temperature), for turning cosines into label probabilities. */
   logitScale: number;
+  /**
+   * Every model the embedder serves, its default first (during a model rollout the next model is
+   * loaded beside the serving one); unset means this one alone.
+   */
+  loadedModelIds?: string[];
 }
 
 /** The one conversion from a catalog event into the data stored with a product's vectors. */

@@ -14,6 +14,12 @@ export const reindexRequestedSchema = z.strictObject({
   filter: z.strictObject({ categories: z.array(z.string().min(1).max(100)).min(1).max(20).optional() }).optional(),
   reason: z.string().max(500).optional(),
   /**
+   * The model the new generation is filled with (a model rollout): one the embedder has loaded,
+   * the default or the one beside it (ROLLOUT_MODEL_DIR). Unset: the embedder's default model.
+   * Whole-catalog reindex only; a filtered one refreshes the live collection with its own model.
+   */
+  modelId: z.string().min(1).max(200).optional(),
+  /**
    * Swap the alias even when the new generation fails its gates (whole-catalog reindex only).
    * The reason is required and logged with the gate report.
    */

@@ -22,6 +22,12 @@ export interface EmbedCallOptions {
   deadlineMs?: number;
   /** Sent as `x-request-id` metadata, so the embedder's logs carry it. */
   requestId?: string;
+  /**
+   * One of the embedder's loaded models (ModelInfo.loadedModelIds); unset: its default model. The
+   * vectors that come back are checked to be of this model, so an embedder that predates model
+   * selection cannot hand back its default model's vectors in their place.
+   */
+  modelId?: string;
 }
 
 export interface EmbedderClientOptions {
@@ -68,10 +74,10 @@ export class EmbedderClient {
   async embedTexts(texts: readonly string[], options: EmbedCallOptions = {}): Promise<Float32Array[]> {
     const response = await this.call<embedderV1.EmbedTextsRequest, embedderV1.EmbedTextsResponse>(
       'embedTexts',
-      { texts: [...texts], priority: PRIORITIES[options.priority ?? 'interactive'] },
+      { texts: [...texts], priority: PRIORITIES[options.priority ?? 'interactive'], modelId: options.modelId ?? '' },
       options,
     );
-    return unpack('embedTexts', response.embeddings, texts.length);
+    return unpack('embedTexts', response.embeddings, texts.length, options.modelId);
   }
 
   /** Unit vectors of images already preprocessed to the model's size (uint8 RGB, row-major; see getModelInfo). */
@@ -90,9 +96,13 @@ export class EmbedderClient {
     );
   }
 
-  /** The model served, with its preprocessing rule and serving settings (score cut-offs, logit scale). */
-  async getModelInfo(options: Pick<EmbedCallOptions, 'deadlineMs' | 'requestId'> = {}): Promise<ModelInfo> {
-    const info = await this.call<embedderV1.GetModelInfoRequest, embedderV1.GetModelInfoResponse>('getModelInfo', {}, options);
+  /**
+   * A loaded model (the default unless `modelId` names another), with its preprocessing rule and
+   * serving settings (score cut-offs, logit scale), and the ids of every loaded model.
+   */
+  async getModelInfo(options: Pick<EmbedCallOptions, 'deadlineMs' | 'requestId' | 'modelId'> = {}): Promise<ModelInfo> {
+    const info = await this.call<embedderV1.GetModelInfoRequest, embedderV1.GetModelInfoResponse>('getModelInfo', { modelId: options.modelId ?? '' }, options);
+    if (options.modelId && info.modelId !== options.modelId) throw wrongModel('getModelInfo', options.modelId, info.modelId);
     return modelInfoFromProto(info);
   }
 
@@ -128,10 +138,10 @@ export class EmbedderClient {
   private async embedImages(images: embedderV1.ImageInput[], options: EmbedCallOptions): Promise<Float32Array[]> {
     const response = await this.call<embedderV1.EmbedImagesRequest, embedderV1.EmbedImagesResponse>(
       'embedImages',
-      { images, priority: PRIORITIES[options.priority ?? 'interactive'] },
+      { images, priority: PRIORITIES[options.priority ?? 'interactive'], modelId: options.modelId ?? '' },
       options,
     );
-    return unpack('embedImages', response.embeddings, images.length);
+    return unpack('embedImages', response.embeddings, images.length, options.modelId);
   }
 
   private call<Req, Res>(method: 'embedTexts' | 'embedImages' | 'getModelInfo' | 'findUnknownWords', request: Req, options: EmbedCallOptions): Promise<Res> {
@@ -152,8 +162,13 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** An answer of another model than the one asked for (an embedder that predates model selection ignores the field). */
+function wrongModel(method: string, requested: string, answered: string): EmbedderCallError {
+  return new EmbedderCallError(method, grpc.status.FAILED_PRECONDITION, `asked for model ${requested}, the embedder answered with model ${answered}`);
+}
+
 /** The packed little-endian float32 block → one Float32Array per vector (views over one copy). */
-function unpack(method: string, embeddings: embedderV1.Embeddings | undefined, expected: number): Float32Array[] {
+function unpack(method: string, embeddings: embedderV1.Embeddings | undefined, expected: number, requestedModelId?: string): Float32Array[] {
   if (!embeddings || embeddings.count !== expected || embeddings.vectors.length !== embeddings.count * embeddings.dimension * 4) {
     throw new EmbedderCallError(
       method,
@@ -161,6 +176,7 @@ function unpack(method: string, embeddings: embedderV1.Embeddings | undefined, e
       `malformed response: ${embeddings?.count ?? 0} vectors of ${embeddings?.dimension ?? 0} in ${embeddings?.vectors.length ?? 0} bytes, expected ${expected}`,
     );
   }
+  if (requestedModelId && embeddings.modelId !== requestedModelId) throw wrongModel(method, requestedModelId, embeddings.modelId);
   const { count, dimension, vectors } = embeddings;
   const block = unpackFloat32LE(vectors);
   return Array.from({ length: count }, (_, i) => block.subarray(i * dimension, (i + 1) * dimension));

@@ -20,6 +20,7 @@ export function modelInfoToProto(info: ModelInfo): embedderV1.GetModelInfoRespon
     textScoreThreshold: info.textScoreThreshold,
     imageScoreThreshold: info.imageScoreThreshold,
     logitScale: info.logitScale,
+    loadedModelIds: [...(info.loadedModelIds ?? [info.modelId])],
   };
 }
 
@@ -38,6 +39,8 @@ export function modelInfoFromProto(message: embedderV1.GetModelInfoResponse): Mo
     imageScoreThreshold: message.imageScoreThreshold === undefined ? undefined : fromFloat32(message.imageScoreThreshold),
     // An embedder from before logit_scale was sent answers 0: CLIP's own scale is the honest default.
     logitScale: message.logitScale > 0 ? fromFloat32(message.logitScale) : 100,
+    // An embedder from before model selection lists none: it serves its one model.
+    loadedModelIds: message.loadedModelIds.length > 0 ? [...message.loadedModelIds] : [message.modelId],
   };
 }
 

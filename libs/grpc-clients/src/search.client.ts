@@ -80,10 +80,13 @@ export interface SimilarQueryInput {
  * Reasons search sends beside a status (`x-error-reason`, grpc-kit), for cases one status does
  * not tell apart. COLLECTION_DAMAGED: FAILED_PRECONDITION because the collection's stored files
  * failed verification; it is not served until a rebuild replaces it (a writer waits for that
- * instead of treating its write as refused).
+ * instead of treating its write as refused). MODEL_MISMATCH: FAILED_PRECONDITION because the
+ * request names another model than the collection's (the message names both); a caller learns the
+ * collection's model (ListCollections, or a response's model id) and retries with vectors of it.
  */
 export const SearchErrorReason = {
   collectionDamaged: 'COLLECTION_DAMAGED',
+  modelMismatch: 'MODEL_MISMATCH',
 } as const;
 
 /** A failed search call; `code` is the gRPC status (grpc.status), `reason` search's reason within it (SearchErrorReason). */
@@ -96,6 +99,11 @@ export class SearchCallError extends GrpcCallError {
   /** The collection is damaged and refused until a rebuild replaces it (SearchErrorReason.collectionDamaged). */
   get isCollectionDamaged(): boolean {
     return this.code === grpc.status.FAILED_PRECONDITION && this.reason === SearchErrorReason.collectionDamaged;
+  }
+
+  /** The request named another model than the collection's (SearchErrorReason.modelMismatch). */
+  get isModelMismatch(): boolean {
+    return this.code === grpc.status.FAILED_PRECONDITION && this.reason === SearchErrorReason.modelMismatch;
   }
 }
 

@@ -7,9 +7,11 @@ export type VectorStoreErrorKind = 'invalid-argument' | 'not-found' | 'already-e
 /**
  * A case within a kind that callers must treat apart. 'collection-damaged' (failed-precondition):
  * the collection's stored files failed verification and it is refused until a rebuild replaces
- * it, so a writer waits instead of treating its write as refused.
+ * it, so a writer waits instead of treating its write as refused. 'model-mismatch'
+ * (failed-precondition): the request's vectors come from another model than the collection's, so
+ * a caller can learn the collection's model and retry with it (DESIGN.md principle 5).
  */
-export type VectorStoreErrorReason = 'collection-damaged';
+export type VectorStoreErrorReason = 'collection-damaged' | 'model-mismatch';
 
 export class VectorStoreError extends Error {
   readonly reason?: VectorStoreErrorReason;
@@ -43,6 +45,11 @@ export class VectorStoreError extends Error {
   /** A damaged collection, refused for reads and writes until it is rebuilt. */
   static collectionDamaged(message: string): VectorStoreError {
     return new VectorStoreError('failed-precondition', message, { reason: 'collection-damaged' });
+  }
+
+  /** Vectors of another model than the collection's: refused even when the dimensions match. */
+  static modelMismatch(message: string): VectorStoreError {
+    return new VectorStoreError('failed-precondition', message, { reason: 'model-mismatch' });
   }
 
   static unavailable(message: string, cause?: unknown): VectorStoreError {

@@ -65,10 +65,18 @@ export interface ProductTagsUpdate {
   tags: ProductTag[];
 }
 
+/** Options of an upsert beside its products. */
+export interface UpsertOptions {
+  /** The model the vectors came from; refused when it is not the collection's (see assertCollectionModel). */
+  modelId?: string;
+}
+
 export interface SimilarQuery {
   collection?: string;
   /** The stored product; it is left out of the results. */
   productId: string;
+  /** The model the caller expects the collection's vectors to come from; refused when it is another (see assertCollectionModel). */
+  modelId?: string;
   filter?: SearchFilter;
   limit: number;
   offset?: number;

@@ -29,6 +29,18 @@ export function normalizedVector(vector: Float32Array, dimension: number, what: 
   return unit;
 }
 
+/**
+ * Refuses a request whose vectors came from another model than the collection's (DESIGN.md
+ * principle 5): cosine scores across two models' spaces are meaningless even when the dimensions
+ * match, so the dimension check alone cannot catch it. Checked against the collection the call
+ * resolved, so an alias swap between a caller's look-up and its call cannot slip past it. A request
+ * naming no model is not checked here; the gRPC handler requires the name on the wire.
+ */
+export function assertCollectionModel(requestedModelId: string | undefined, collectionModelId: string, collection: string): void {
+  if (requestedModelId === undefined || requestedModelId === collectionModelId) return;
+  throw VectorStoreError.modelMismatch(`collection ${collection} holds vectors of model ${collectionModelId}; the request names model ${requestedModelId}`);
+}
+
 export function assertValidPage(limit: number, offset: number | undefined): void {
   if (!Number.isInteger(limit) || limit < SEARCH_LIMITS.minLimit || limit > SEARCH_LIMITS.maxLimit) {
     throw invalid(`limit must be an integer from ${SEARCH_LIMITS.minLimit} to ${SEARCH_LIMITS.maxLimit}, got ${limit}`);

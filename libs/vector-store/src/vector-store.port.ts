@@ -5,7 +5,10 @@
  *
  * Semantics shared by every adapter:
  * - Collections are index generations `products_v{n}`, each recording the model
- *   id and vector dimension; vectors of another dimension are refused.
+ *   id and vector dimension; vectors of another dimension are refused, and a
+ *   search, similar or upsert naming another model than the collection's is
+ *   `failed-precondition` with the reason `model-mismatch`, even when the
+ *   dimensions match (checked against the collection the call resolved).
  * - An empty or unset collection means the alias `products`. While that alias
  *   points nowhere (first start), every call naming it fails with
  *   `failed-precondition`: the caller (ingestion, at start-up) must
@@ -58,6 +61,7 @@ import type {
   SimilarQuery,
   StoredProduct,
   TaggingInput,
+  UpsertOptions,
   WriteOutcome,
 } from './types';
 
@@ -69,7 +73,7 @@ export abstract class VectorStore {
   abstract close(): Promise<void>;
 
   /** Writes products with their image vectors; one outcome per product, in order. */
-  abstract upsertProducts(collection: string | undefined, products: ProductWithImageVectors[]): Promise<WriteOutcome[]>;
+  abstract upsertProducts(collection: string | undefined, products: ProductWithImageVectors[], options?: UpsertOptions): Promise<WriteOutcome[]>;
 
   /** Rewrites products' catalog data keeping their vectors; `not_found` when absent or deleted. */
   abstract updateAttributes(collection: string | undefined, products: ProductData[]): Promise<WriteOutcome[]>;

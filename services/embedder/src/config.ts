@@ -29,6 +29,12 @@ export const embedderEnvSchema = z
     EMBEDDER_HOST: z.string().min(1).default('0.0.0.0'),
     METRICS_PORT: env.port(9464),
     MODEL_DIR: z.string().min(1).default(BUNDLED_MODEL_DIR),
+    /**
+     * A second model loaded beside MODEL_DIR's during a model rollout (the model a reindex fills the
+     * next generation with): requests name it by model id; unset: MODEL_DIR's model alone. It gets
+     * its own sessions, inference workers and batchers with the same settings as the default one.
+     */
+    ROLLOUT_MODEL_DIR: z.string().trim().min(1).optional(),
     /** Tried in order; unavailable ones are skipped with a log line. */
     EXECUTION_PROVIDERS: z
       .string()
@@ -109,6 +115,8 @@ export interface EmbedderConfig {
   metricsPort: number;
   model: {
     dir: string;
+    /** ROLLOUT_MODEL_DIR: the model loaded beside the default one during a rollout. */
+    rolloutDir: string | undefined;
     executionProviders: ExecutionProvider[];
     intraOpThreads: WorkerCount;
     /** Per tower. */
@@ -140,6 +148,7 @@ export function loadEmbedderConfig(overrides: EmbedderConfigOverrides = {}, envi
     metricsPort: parsed.METRICS_PORT,
     model: {
       dir: parsed.MODEL_DIR,
+      rolloutDir: parsed.ROLLOUT_MODEL_DIR,
       executionProviders: [...parsed.EXECUTION_PROVIDERS],
       intraOpThreads: parsed.INTRA_OP_THREADS,
       // Sessions on the event loop run one at a time: a second would only hold memory.

@@ -142,7 +142,7 @@ describe('embedder service over gRPC', () => {
       ): void;
     };
     const response = await new Promise<embedderV1.GetModelInfoResponse>((resolve, reject) =>
-      raw.getModelInfo({}, (error, reply) => (error ? reject(error) : resolve(reply))),
+      raw.getModelInfo({ modelId: '' }, (error, reply) => (error ? reject(error) : resolve(reply))),
     );
     raw.close();
     expect(response.logitScale).toBeCloseTo(manifest.logitScale, 4);

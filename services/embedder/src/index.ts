@@ -1,6 +1,7 @@
 /**
  * The embedder's composition root, the one place that wires it: loads and
- * warms the model, builds the image decoder, the embedding service and the
+ * warms the model (and, during a rollout, ROLLOUT_MODEL_DIR's beside it, each
+ * with its own sessions, inference workers and batchers), builds the image decoder, the embedding service and the
  * gRPC handler with `new`, serves visualsearch.embedder.v1.EmbedderService
  * over gRPC (health turns SERVING only after warm-up) and Prometheus metrics
  * over HTTP. `close()` stops taking calls, finishes queued batches and
@@ -11,11 +12,12 @@ import { createLogger, createMetricsRegistry, startMetricsServer, type Logger } 
 import { EMBEDDER_PROTO } from '@vsearch/proto';
 import { startGrpcServer, type RunningGrpcServer } from '@vsearch/grpc-kit';
 import { SharpImageDecoder } from './adapters/sharp.image-decoder';
-import { loadEmbedderConfig, type EmbedderConfigOverrides } from './config';
+import { loadEmbedderConfig, type EmbedderConfig, type EmbedderConfigOverrides } from './config';
 import { EmbedderGrpcHandler } from './grpc/embedder.grpc-handler';
 import { utf8CheckedEmbedderService } from './grpc/utf8-checked.definition';
 import { EmbedderMetrics } from './metrics/embedder.metrics';
 import { EmbeddingService } from './services/embedding.service';
+import { LoadedModels } from './services/loaded-models';
 
 export { loadEmbedderConfig, embedderEnvSchema, type EmbedderConfig, type EmbedderConfigOverrides, type EmbedderEnv } from './config';
 
@@ -24,7 +26,10 @@ export const EMBEDDER_SERVICE_NAME = 'visualsearch.embedder.v1.EmbedderService';
 export interface RunningEmbedderService {
   port: number;
   metricsPort: number;
+  /** The default (serving) model. */
   modelId: string;
+  /** Every loaded model, the default first (a rollout model second). */
+  modelIds: string[];
   executionProvider: string;
   /** Stops taking calls, finishes queued batches and in-flight calls, releases the model. */
   close(): Promise<void>;
@@ -36,48 +41,34 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
   const registry = createMetricsRegistry('embedder');
   const metrics = new EmbedderMetrics(registry);
 
-  const runtime = await ModelRuntime.load(config.model.dir, {
-    executionProviders: config.model.executionProviders,
-    intraOpThreads: config.model.intraOpThreads,
-    intraOpSpinning: config.model.intraOpSpinning,
-    inferenceThread: config.model.inferenceThread,
-    inferenceWorkers: config.model.inferenceWorkers,
-    onProviderSkipped: (provider, reason) => log.warn({ provider, reason }, `execution provider ${provider} unavailable here, skipped`),
-    onWorkerDied: (tower, error, replacing, workersLeft) =>
-      log.error(
-        { tower, err: error, workersLeft },
-        replacing ? `a ${tower} inference worker died; starting a replacement` : `a ${tower} inference worker could not be replaced`,
-      ),
-  });
-  const info = runtime.info();
-  const inUse = markInUse(config.model.dir, log);
-  metrics.executionProvider.set({ provider: info.executionProvider, model_id: info.modelId }, 1);
-  metrics.observeInferenceWorkers((tower) => runtime.liveWorkers(tower));
-  log.info(
-    {
-      modelId: info.modelId,
-      executionProvider: info.executionProvider,
-      intraOpThreads: info.intraOpThreads,
-      inferenceThread: info.inferenceThread,
-      inferenceWorkersPerTower: info.inferenceWorkers,
-      modelDir: config.model.dir,
-    },
-    'model loaded',
-  );
-
   // Everything started so far is stopped again if a later step fails (port taken, warm-up error).
-  const started: (() => Promise<void>)[] = [() => runtime.close(), async () => inUse?.release()];
+  const started: (() => Promise<void>)[] = [];
   const undo = async () => {
     for (const stop of started.reverse()) await stop().catch(() => undefined);
   };
   try {
+    const runtimes: ModelRuntime[] = [];
+    // The serving model first (requests naming no model get it), then the rollout model beside it.
+    for (const dir of [config.model.dir, ...(config.model.rolloutDir ? [config.model.rolloutDir] : [])]) {
+      const runtime = await loadRuntime(dir, config, log);
+      started.push(() => runtime.close());
+      const inUse = markInUse(dir, log);
+      started.push(async () => inUse?.release());
+      runtimes.push(runtime);
+    }
+    const [runtime] = runtimes;
+    const info = runtime.info();
+    for (const loaded of runtimes) metrics.executionProvider.set({ provider: loaded.info().executionProvider, model_id: loaded.info().modelId }, 1);
+    metrics.observeInferenceWorkers((tower) => runtime.liveWorkers(tower));
+
     const decoder = new SharpImageDecoder(
       config.preprocessConcurrency,
       { maxBytes: config.limits.maxEncodedImageBytes, maxPixels: config.limits.maxImagePixels },
       (seconds) => metrics.preprocessSeconds.observe(seconds),
     );
-    const embeddings = new EmbeddingService(runtime, decoder, config.batching, metrics);
-    const handler = new EmbedderGrpcHandler(embeddings, config.limits, metrics, log, runtime.tokenizer);
+    const models = new LoadedModels(runtimes.map((loaded) => new EmbeddingService(loaded, decoder, config.batching, metrics)));
+    // Unknown words are judged by the serving model's tokenizer (label prompts are checked for the model shoppers search with).
+    const handler = new EmbedderGrpcHandler(models, config.limits, metrics, log, runtime.tokenizer);
 
     const metricsServer = await startMetricsServer(registry, config.metricsPort, config.grpc.host);
     started.push(() => metricsServer.close());
@@ -91,21 +82,66 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
     });
     started.push(() => server.shutdown(0));
 
-    runtime.onFatal((error) => {
-      // A tower has no worker left and none could be started: fail readiness so Kubernetes restarts the pod and clients go elsewhere.
-      log.fatal({ err: error }, 'inference is gone; reporting NOT_SERVING');
-      server.setServing(false);
-    });
+    for (const loaded of runtimes) {
+      loaded.onFatal((error) => {
+        // A tower has no worker left and none could be started: fail readiness so Kubernetes restarts the pod and clients go elsewhere.
+        log.fatal({ err: error, modelId: loaded.info().modelId }, 'inference is gone; reporting NOT_SERVING');
+        server.setServing(false);
+      });
+    }
 
     const warmStarted = performance.now();
-    await runtime.warmUp(config.batching.maxBatch);
+    for (const loaded of runtimes) await loaded.warmUp(config.batching.maxBatch);
     server.setServing(true);
-    log.info({ port: server.port, metricsPort: metricsServer.port, warmUpMs: Math.round(performance.now() - warmStarted) }, 'embedder serving');
-    return running({ log, config, runtime, inUse, embeddings, server, metricsServer, modelId: info.modelId, executionProvider: info.executionProvider });
+    log.info(
+      { port: server.port, metricsPort: metricsServer.port, models: models.ids(), warmUpMs: Math.round(performance.now() - warmStarted) },
+      'embedder serving',
+    );
+    return running({
+      log,
+      config,
+      models,
+      stopModels: started.slice(0, 2 * runtimes.length),
+      server,
+      metricsServer,
+      modelId: info.modelId,
+      modelIds: models.ids(),
+      executionProvider: info.executionProvider,
+    });
   } catch (error) {
     await undo();
     throw error;
   }
+}
+
+/** Loads one model directory's sessions and inference pools (each model gets its own, with the same settings). */
+async function loadRuntime(dir: string, config: EmbedderConfig, log: Logger): Promise<ModelRuntime> {
+  const runtime = await ModelRuntime.load(dir, {
+    executionProviders: config.model.executionProviders,
+    intraOpThreads: config.model.intraOpThreads,
+    inferenceThread: config.model.inferenceThread,
+    intraOpSpinning: config.model.intraOpSpinning,
+    inferenceWorkers: config.model.inferenceWorkers,
+    onProviderSkipped: (provider, reason) => log.warn({ provider, reason }, `execution provider ${provider} unavailable here, skipped`),
+    onWorkerDied: (tower, error, replacing, workersLeft) =>
+      log.error(
+        { tower, err: error, workersLeft, modelDir: dir },
+        replacing ? `a ${tower} inference worker died; starting a replacement` : `a ${tower} inference worker could not be replaced`,
+      ),
+  });
+  const info = runtime.info();
+  log.info(
+    {
+      modelId: info.modelId,
+      executionProvider: info.executionProvider,
+      intraOpThreads: info.intraOpThreads,
+      inferenceThread: info.inferenceThread,
+      inferenceWorkersPerTower: info.inferenceWorkers,
+      modelDir: dir,
+    },
+    'model loaded',
+  );
+  return runtime;
 }
 
 /**
@@ -125,31 +161,32 @@ function markInUse(dir: string, log: Logger): ModelInUseMarker | undefined {
 
 interface RunningParts {
   log: Logger;
-  config: ReturnType<typeof loadEmbedderConfig>;
-  runtime: ModelRuntime;
-  inUse: ModelInUseMarker | undefined;
-  embeddings: EmbeddingService;
+  config: EmbedderConfig;
+  models: LoadedModels;
+  /** Closes the runtimes and releases their in-use markers, in the order they were started. */
+  stopModels: (() => Promise<void>)[];
   server: RunningGrpcServer;
   metricsServer: { port: number; close(): Promise<void> };
   modelId: string;
+  modelIds: string[];
   executionProvider: string;
 }
 
-function running({ log, config, runtime, inUse, embeddings, server, metricsServer, modelId, executionProvider }: RunningParts): RunningEmbedderService {
+function running({ log, config, models, stopModels, server, metricsServer, modelId, modelIds, executionProvider }: RunningParts): RunningEmbedderService {
   let closing: Promise<void> | undefined;
   return {
     port: server.port,
     metricsPort: metricsServer.port,
     modelId,
+    modelIds,
     executionProvider,
     close() {
       closing ??= (async () => {
         server.setServing(false);
         // Queued work is finished first, so in-flight calls get their answers before the server stops.
-        const drained = embeddings.drain();
+        const drained = models.drain();
         await Promise.all([drained, server.shutdown(config.grpc.shutdownGraceMs)]);
-        await runtime.close();
-        inUse?.release();
+        for (const stop of stopModels) await stop();
         await metricsServer.close();
         log.info('embedder stopped');
       })();

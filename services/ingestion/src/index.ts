@@ -119,7 +119,7 @@ export async function startIngestionService(
     index,
     vectorizer,
     deadLetters,
-    { targets: () => collections.current.targets, problem: () => collections.current.problem },
+    { targets: () => collections.current.targets, problem: () => collections.current.problem, modelOf: (target) => collections.modelOf(target) },
     model.current,
     metrics,
     {
@@ -145,6 +145,7 @@ export async function startIngestionService(
       retryMaxMs: config.pipeline.dependencyRetryMaxMs,
     },
     log,
+    model.byId,
   );
   const runner = new IngestionRunner(config, eventLog, model, collections, handler, reindex, metrics, log);
   const healer = config.heal ? new CollectionHealer(index, reindex, model.current, metrics, config.heal, log) : undefined;

@@ -220,7 +220,7 @@ describe('self-healing of a damaged live collection', () => {
       const product = JSON.parse(line) as { productId: string; title: string };
       const byWords = await searchClient.search({ text: product.title, mode: 'keyword', limit: expected.size });
       expect(byWords.hits.map((hit) => hit.product.productId)).toContain(product.productId);
-      const similar = await searchClient.similar(product.productId, { limit: 5 });
+      const similar = await searchClient.similar(product.productId, { limit: 5, modelId: byWords.modelId });
       expect(similar.hits.length).toBeGreaterThan(0);
     }
   });

@@ -182,8 +182,9 @@ describe('ingestion with the embedder and search', () => {
 
     const text = new EmbedderClient({ address: embedder.address });
     const [vector] = await text.embedTexts(['a dress']);
+    const { modelId } = await text.getModelInfo();
     text.close();
-    const page = await searchClient.search({ vector, limit: 5 });
+    const page = await searchClient.search({ vector, modelId, limit: 5 });
     expect(page.hits.length).toBeGreaterThan(0);
 
     const ready = await fetch(`http://127.0.0.1:${service.port}/readyz`);
@@ -300,8 +301,9 @@ describe('ingestion with the embedder and search', () => {
     // Searchable, through the image that worked.
     const text = new EmbedderClient({ address: embedder.address });
     const [vector] = await text.embedTexts([base.title]);
+    const { modelId } = await text.getModelInfo();
     text.close();
-    const page = await searchClient.search({ vector, limit: 5, filter: { categories: ['partial-test'] } });
+    const page = await searchClient.search({ vector, modelId, limit: 5, filter: { categories: ['partial-test'] } });
     expect(page.hits.map((hit) => [hit.product.productId, hit.matchedImageId])).toEqual([['partial-1', 'good']]);
     expect(await metricsText(service)).toMatch(/ingestion_events_total\{outcome="indexed_partial",service="ingestion"\} 1/);
 

@@ -1,13 +1,13 @@
 /**
  * Probe latency under a decode flood (issue 16): embedder, search and the query API started by the
- * @vsearch/testing harness (bundled model on CPU, an empty embedded store), then FLOOD_CLIENTS
+ * @vsearch/testing harness (bundled model on CPU, an embedded store with an empty live generation), then FLOOD_CLIENTS
  * clients upload a FLOOD_SIDE² 16-bit PNG back to back for FLOOD_SECONDS while /healthz is probed
  * every 50 ms. Prints upload answers by status and the probe latency percentiles.
  *
  *   node tools/cli/bin/run-ts.js services/query-api/bench/decode-flood.bench.ts
  */
 import { startStack } from '@vsearch/testing';
-import { heavyPng, percentile, runDecodeFlood } from '../src/testing/decode-flood';
+import { createEmptyLiveGeneration, heavyPng, percentile, runDecodeFlood } from '../src/testing/decode-flood';
 
 const clients = Number(process.env.FLOOD_CLIENTS ?? 16);
 const seconds = Number(process.env.FLOOD_SECONDS ?? 20);
@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     serviceEnv: { 'query-api': { RATE_LIMIT_BURST: 100_000, RATE_LIMIT_PER_SECOND: 100_000, LOG_LEVEL: 'error' } },
   });
   try {
+    await createEmptyLiveGeneration(stack.addresses);
     const image = await heavyPng(side);
     const result = await runDecodeFlood({
       baseUrl: stack.service('query-api').address,

@@ -27,6 +27,7 @@ import { QueryApiMetrics } from './metrics/query-api.metrics';
 import type { QueryApiPorts } from './ports';
 import { ApiKeyVerifier } from './services/api-keys';
 import { DecodeCostCharger } from './services/decode-cost';
+import { LiveModelService } from './services/live-model.service';
 import { ModelSettingsService } from './services/model-settings.service';
 import { ProductSearchService } from './services/product-search.service';
 import { QueryEmbeddingCache } from './services/query-embedding.cache';
@@ -150,6 +151,7 @@ export async function createQueryApiApp({
     ports.remoteImages,
     ports.preprocessor,
     modelSettings,
+    new LiveModelService(ports.searchIndex),
     new QueryEmbeddingCache(config.search.queryCacheSize),
     metrics,
     { maxUploadBytes: config.images.maxUploadBytes, fusion: config.search.fusion },

@@ -86,8 +86,8 @@ describe('search service with a damaged collection', () => {
     await start();
     await client.swapAlias('products', await client.createGeneration('model-x', DIMENSION));
     await client.createGeneration('model-x', DIMENSION);
-    await client.upsertProducts(catalog);
-    await client.upsertProducts(catalog, { collection: 'products_v2' });
+    await client.upsertProducts(catalog, { modelId: 'model-x' });
+    await client.upsertProducts(catalog, { collection: 'products_v2', modelId: 'model-x' });
     await stop(); // snapshots both collections
 
     const snapshot = fs.readdirSync(path.join(dataDir, 'vector-store/collections/products_v1')).find((name) => name.startsWith('snapshot-'))!;
@@ -132,10 +132,10 @@ describe('search service with a damaged collection', () => {
 
   it('answers searches and writes on the damaged collection FAILED_PRECONDITION naming the damage, and serves the other', async () => {
     for (const call of [
-      client.search({ vector: catalog[3].images[0].vector, limit: 5 }),
-      client.similar('p3', { limit: 5 }),
+      client.search({ modelId: 'model-x', vector: catalog[3].images[0].vector, limit: 5 }),
+      client.similar('p3', { modelId: 'model-x', limit: 5 }),
       client.getProduct('p3'),
-      client.upsertProducts([item('new', 1)]),
+      client.upsertProducts([item('new', 1)], { modelId: 'model-x' }),
     ]) {
       const error = await call.then(
         () => undefined,
@@ -155,13 +155,13 @@ describe('search service with a damaged collection', () => {
     expect(grpc.status[inUse!.code]).toBe('FAILED_PRECONDITION');
     expect(inUse!.reason).toBeUndefined();
     expect(inUse!.isCollectionDamaged).toBe(false);
-    const page = await client.search({ collection: 'products_v2', vector: catalog[3].images[0].vector, limit: 1 });
+    const page = await client.search({ collection: 'products_v2', modelId: 'model-x', vector: catalog[3].images[0].vector, limit: 1 });
     expect(page.hits.map((hit) => hit.product.productId)).toEqual(['p3']);
   });
 
   it('lets the rebuild replace it: a new generation, the alias swapped to it, the damaged one dropped', async () => {
     const rebuilt = await client.createGeneration('model-x', DIMENSION);
-    await client.upsertProducts(catalog, { collection: rebuilt });
+    await client.upsertProducts(catalog, { collection: rebuilt, modelId: 'model-x' });
     expect(await client.swapAlias('products', rebuilt)).toBe('products_v1');
     expect(await healthOf(`${SEARCH_SERVICE_NAME}/products`)).toMatch(/^(1|SERVING)$/);
     await client.dropCollection('products_v1');
@@ -170,6 +170,6 @@ describe('search service with a damaged collection', () => {
       ['products_v2', undefined],
       [rebuilt, undefined],
     ]);
-    expect((await client.search({ vector: catalog[3].images[0].vector, limit: 1 })).hits[0].product.productId).toBe('p3');
+    expect((await client.search({ modelId: 'model-x', vector: catalog[3].images[0].vector, limit: 1 })).hits[0].product.productId).toBe('p3');
   });
 });

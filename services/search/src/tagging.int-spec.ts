@@ -99,7 +99,7 @@ describe('zero-shot tagging through the search service (embedded store)', () => 
     await start();
     await client.swapAlias('products', await client.createGeneration(MODEL, DIMENSION));
     // stored before any taxonomy: untagged until a re-tag
-    await client.upsertProducts([item('striped-shirt', axis(0)), item('plain-shirt', axis(1)), item('red-shirt', axis(2))]);
+    await client.upsertProducts([item('striped-shirt', axis(0)), item('plain-shirt', axis(1)), item('red-shirt', axis(2))], { modelId: MODEL });
   });
   afterAll(async () => {
     client.close();
@@ -153,12 +153,19 @@ describe('zero-shot tagging through the search service (embedded store)', () => 
     // orthogonal to both patterns (an even split, below the 0.6 threshold): the red shirt gets no pattern tag
     expect((await client.getProduct('red-shirt'))?.tags?.map((tag) => `${tag.attribute}=${tag.label}`)).toEqual(['colour=red']);
 
-    await client.upsertProducts([item('blue-shirt', axis(3))]);
+    await client.upsertProducts([item('blue-shirt', axis(3))], { modelId: MODEL });
     expect((await client.getProduct('blue-shirt'))?.tags?.map((tag) => `${tag.attribute}=${tag.label}`)).toEqual(['colour=blue']);
   });
 
   it('filters and facets search results by tags, and finds tag labels by keyword', async () => {
-    const page = await client.search({ vector: axis(0), mode: 'vector', limit: 10, filter: { tags: { colour: ['red', 'blue'] } }, withFacets: true });
+    const page = await client.search({
+      modelId: MODEL,
+      vector: axis(0),
+      mode: 'vector',
+      limit: 10,
+      filter: { tags: { colour: ['red', 'blue'] } },
+      withFacets: true,
+    });
     expect(page.hits.map((hit) => hit.product.productId).sort()).toEqual(['blue-shirt', 'red-shirt']);
     expect(page.hits[0].tags?.[0]?.attribute).toBe('colour');
     expect(page.facets?.tags).toEqual({
@@ -203,7 +210,7 @@ describe('zero-shot tagging through the search service (embedded store)', () => 
     await service.close();
     await start();
     expect((await client.getTagging()).taxonomy?.version).toBe(1);
-    await client.upsertProducts([item('striped-two', axis(0))]);
+    await client.upsertProducts([item('striped-two', axis(0))], { modelId: MODEL });
     expect((await client.getProduct('striped-two'))?.tags?.map((tag) => tag.label)).toEqual(['striped']);
   });
 });

@@ -100,6 +100,71 @@ requested through limits (requests default to them); a GPU is never shared.
 {{- toYaml $resources -}}
 {{- end -}}
 
+{{/*
+An init container that pulls a model into the models volume with the real `vsearch models pull`.
+Idempotent: a model already in the volume (a persistent claim) at the asked dtype is kept; another
+dtype is replaced (--force; never while an embedder uses it). `vsearch models pull` verifies sha256s
+and moves the directory into place only when complete. `pull` gives the shared extraEnv and resources.
+(dict "ctx" $ "gpu" $gpu "name" "pull-model" "model" "clip-vit-base-patch32" "dtype" "fp32" "extraArgs" (list) "pull" $e.model.pull)
+*/}}
+{{- define "vs.pullModelContainer" -}}
+- name: {{ .name }}
+  image: {{ include "vs.embedderImage" (dict "ctx" .ctx "gpu" .gpu) }}
+  {{- include "vs.containerCommon" .ctx | nindent 2 }}
+  command:
+    - sh
+    - -c
+    - 'grep -qs "\"dtype\": \"$MODEL_DTYPE\"" "/app/models/$0/model.json" || exec node tools/cli/bin/vsearch.js models pull "$0" --dir /app/models --dtype "$MODEL_DTYPE" --force "$@"'
+    - {{ .model | quote }}
+    {{- range .extraArgs }}
+    - {{ . | quote }}
+    {{- end }}
+  env:
+    - name: HOME
+      value: /tmp
+    - name: MODEL_DTYPE
+      value: {{ .dtype | quote }}
+    {{- with .pull.extraEnv }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  resources:
+    {{- toYaml .pull.resources | nindent 4 }}
+  volumeMounts:
+    - name: models
+      mountPath: /app/models
+    - name: tmp
+      mountPath: /tmp
+{{- end -}}
+
+{{/* A memory quantity (Ki, Mi or Gi; decimals allowed) in whole MiB, for adding quantities. */}}
+{{- define "vs.memoryMi" -}}
+{{- $q := toString . -}}
+{{- if hasSuffix "Gi" $q -}}{{ int (mulf (float64 (trimSuffix "Gi" $q)) 1024) }}
+{{- else if hasSuffix "Mi" $q -}}{{ int (float64 (trimSuffix "Mi" $q)) }}
+{{- else if hasSuffix "Ki" $q -}}{{ int (divf (float64 (trimSuffix "Ki" $q)) 1024) }}
+{{- else -}}{{ fail (printf "memory %q: write it in Ki, Mi or Gi to add the rollout model's memory to it" $q) }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+An embedder pool's resources while a model rollout is configured: embedder.rolloutModel.memory
+added to the memory request and limit (each set one), since the pod holds both models' sessions.
+(dict "resources" $pool.resources "rollout" $e.rolloutModel)
+*/}}
+{{- define "vs.embedderResources" -}}
+{{- $resources := deepCopy (default dict .resources) -}}
+{{- if .rollout.enabled -}}
+{{- $extra := int (include "vs.memoryMi" .rollout.memory) -}}
+{{- range $kind := list "requests" "limits" -}}
+{{- $entries := get $resources $kind -}}
+{{- if and $entries (hasKey $entries "memory") -}}
+{{- $_ := set $entries "memory" (printf "%dMi" (add (int (include "vs.memoryMi" (get $entries "memory"))) $extra)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $resources -}}
+{{- end -}}
+
 {{- define "vs.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{- default (include "vs.fullname" .) .Values.serviceAccount.name -}}

@@ -483,6 +483,90 @@ describe('embedder model source', () => {
   });
 });
 
+describe('model rollout (embedder.rolloutModel)', () => {
+  const ROLLOUT = [
+    '--set',
+    'embedder.rolloutModel.enabled=true',
+    '--set',
+    'embedder.rolloutModel.name=clip-vit-base-patch16',
+    '--set',
+    'embedder.rolloutModel.memory=1.5Gi',
+  ];
+  const embedder = (list, pool) => byKindName(list, 'Deployment', `rel-visual-search-embedder-${pool}`).spec.template.spec;
+  const configOf = (list, spec) => byKindName(list, 'ConfigMap', spec.containers[0].envFrom[0].configMapRef.name).data;
+
+  test('loads the rollout model beside the serving one in every pool (ROLLOUT_MODEL_DIR), and nothing of it when off', () => {
+    const list = render(ROLLOUT);
+    for (const pool of ['interactive', 'bulk']) {
+      const data = configOf(list, embedder(list, pool));
+      assert.equal(data.MODEL_DIR, '/app/models/clip-mini');
+      assert.equal(data.ROLLOUT_MODEL_DIR, '/app/models/clip-vit-base-patch16');
+    }
+    const plain = objects('default');
+    assert.equal(configOf(plain, embedder(plain, 'interactive')).ROLLOUT_MODEL_DIR, undefined);
+  });
+
+  test("adds the rollout model's memory to each pool's memory request and limit, keeping CPU and GPU as they are", () => {
+    const memory = (list, pool) => embedder(list, pool).containers[0].resources;
+    const list = render([
+      ...ROLLOUT,
+      '--set',
+      'embedder.pools.bulk.resources.limits.memory=3Gi',
+      '--set',
+      'embedder.pools.bulk.resources.requests.memory=1536Mi',
+    ]);
+    // The defaults: 1Gi requested, 2Gi limit; plus 1.5Gi = 1536Mi.
+    assert.deepEqual(memory(list, 'interactive'), { requests: { cpu: '1', memory: '2560Mi' }, limits: { cpu: '2', memory: '3584Mi' } });
+    assert.deepEqual(memory(list, 'bulk'), { requests: { cpu: '1', memory: '3072Mi' }, limits: { cpu: '2', memory: '4608Mi' } });
+    const gpu = render([...ROLLOUT, '--set', 'embedder.rolloutModel.pull.model=clip-vit-base-patch16', '-f', path.join(CHART_DIR, 'values-gpu.yaml')]);
+    assert.equal(memory(gpu, 'interactive').limits['nvidia.com/gpu'], 1);
+  });
+
+  test('pulls the rollout model into the same volume with a second init container, at its own dtype', () => {
+    const list = render([
+      ...ROLLOUT,
+      '--set',
+      'embedder.model.source=pull',
+      '--set',
+      'embedder.model.name=clip-vit-base-patch32',
+      '--set',
+      'embedder.rolloutModel.pull.model=clip-vit-base-patch16',
+      '--set',
+      'embedder.rolloutModel.pull.dtype=fp16',
+    ]);
+    const init = embedder(list, 'interactive').initContainers;
+    assert.deepEqual(
+      init.map((c) => c.name),
+      ['pull-model', 'pull-rollout-model'],
+    );
+    const [pullModel, pullRollout] = init;
+    assert.deepEqual(pullRollout.command.slice(0, 3), pullModel.command.slice(0, 3), 'the same idempotent pull command');
+    assert.equal(pullRollout.command[3], 'clip-vit-base-patch16');
+    assert.equal(pullRollout.env.find((v) => v.name === 'MODEL_DTYPE').value, 'fp16');
+    assert.deepEqual(pullRollout.volumeMounts, pullModel.volumeMounts);
+  });
+
+  const refusals = [
+    [['--set', 'embedder.rolloutModel.enabled=true'], /embedder\.rolloutModel\.enabled needs embedder\.rolloutModel\.name/],
+    [
+      ['--set', 'embedder.rolloutModel.enabled=true', '--set', 'embedder.rolloutModel.name=clip-mini'],
+      /rolloutModel\.name is clip-mini, the serving model's name/,
+    ],
+    [
+      ['--set', 'embedder.model.source=pull', '--set', 'embedder.rolloutModel.enabled=true', '--set', 'embedder.rolloutModel.name=next'],
+      /needs embedder\.rolloutModel\.pull\.model/,
+    ],
+    [['--set', 'embedder.rolloutModel.memory=2GB'], /embedder\/rolloutModel\/memory/],
+  ];
+  for (const [args, message] of refusals) {
+    test(`refuses ${args.filter((a) => !a.startsWith('--')).join(' ')}`, () => {
+      const result = helm(['template', 'rel', chartCopy, ...args]);
+      assert.notEqual(result.status, 0, 'the render must fail');
+      assert.match(result.stderr, message);
+    });
+  }
+});
+
 describe('Qdrant', () => {
   const qdrantUrl = (list) => byKindName(list, 'ConfigMap', 'rel-visual-search-search')?.data.QDRANT_URL;
 

@@ -278,6 +278,35 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
       });
     });
 
+    describe('model guard', () => {
+      // Same dimension, another version of the model: only the model id tells the vector spaces apart.
+      const OTHER_VERSION = `${MODEL}@2`;
+
+      async function expectModelMismatch(promise: Promise<unknown>): Promise<void> {
+        await expectKind(promise, 'failed-precondition', new RegExp(`${MODEL}.*${OTHER_VERSION}`));
+        await promise.catch((error: unknown) => expect(isVectorStoreError(error) && error.reason).toBe('model-mismatch'));
+      }
+
+      it("refuses a search, a similar and an upsert naming another model than the collection's, even of equal dimension, naming both", async () => {
+        await store.upsertProducts(collection, CATALOG.slice(0, 2), { modelId: MODEL });
+        await expectModelMismatch(store.searchSimilar({ collection, vector: vector(...E0), limit: 5, modelId: OTHER_VERSION }));
+        await expectModelMismatch(store.similarToProduct({ collection, productId: 'p1', limit: 5, modelId: OTHER_VERSION }));
+        await expectModelMismatch(store.upsertProducts(collection, [CATALOG[2]], { modelId: OTHER_VERSION }));
+        expect(await store.getProduct(collection, 'p3')).toBeUndefined();
+      });
+
+      it("serves requests naming the collection's model, through the alias too", async () => {
+        await store.upsertProducts(collection, CATALOG.slice(0, 2), { modelId: MODEL });
+        expect(ids(await store.searchSimilar({ collection, vector: vector(...E0), limit: 5, modelId: MODEL }))).toEqual(['p1', 'p2']);
+        expect(ids(await store.similarToProduct({ collection, productId: 'p1', limit: 5, modelId: MODEL }))).toEqual(['p2']);
+        const live = `guard-${collection}`;
+        await store.swapAlias(live, collection);
+        const page = await store.searchSimilar({ collection: live, vector: vector(...E0), limit: 5, modelId: MODEL });
+        expect(page).toMatchObject({ collection, modelId: MODEL });
+        await expectModelMismatch(store.searchSimilar({ collection: live, vector: vector(...E0), limit: 5, modelId: OTHER_VERSION }));
+      });
+    });
+
     describe('search', () => {
       beforeEach(async () => {
         expect(await store.upsertProducts(collection, CATALOG)).toEqual(CATALOG.map(() => 'applied'));

@@ -57,9 +57,11 @@ import type {
   SearchPage,
   SimilarQuery,
   StoredProduct,
+  UpsertOptions,
   WriteOutcome,
 } from '../types';
 import {
+  assertCollectionModel,
   assertValidFilter,
   assertValidGeneration,
   assertValidPage,
@@ -156,8 +158,9 @@ export class EmbeddedVectorStore extends VectorStore {
     });
   }
 
-  async upsertProducts(collection: string | undefined, products: ProductWithImageVectors[]): Promise<WriteOutcome[]> {
+  async upsertProducts(collection: string | undefined, products: ProductWithImageVectors[], options: UpsertOptions = {}): Promise<WriteOutcome[]> {
     const open = this.resolveIntact(collection);
+    assertCollectionModel(options.modelId, open.collection.meta.modelId, open.collection.meta.name);
     const vectors = validatedUpsertBatch(products, open.collection.dimension, open.collection.meta.name);
     return this.write(open, () => {
       const outcomes = products.map(({ product }) => decideUpsert(open.collection.versionOf(product.productId), product.version));
@@ -215,6 +218,7 @@ export class EmbeddedVectorStore extends VectorStore {
   async searchSimilar(query: SearchQuery): Promise<SearchPage> {
     const open = this.resolveIntact(query.collection);
     const { collection } = open;
+    assertCollectionModel(query.modelId, collection.meta.modelId, collection.meta.name);
     assertValidPage(query.limit, query.offset);
     assertValidFilter(query.filter);
     assertValidScoreThreshold(query.scoreThreshold);
@@ -235,6 +239,7 @@ export class EmbeddedVectorStore extends VectorStore {
   async similarToProduct(query: SimilarQuery): Promise<SearchPage> {
     const open = this.resolveIntact(query.collection);
     const { collection } = open;
+    assertCollectionModel(query.modelId, collection.meta.modelId, collection.meta.name);
     assertValidProductId(query.productId);
     assertValidPage(query.limit, query.offset);
     assertValidFilter(query.filter);

@@ -165,9 +165,11 @@ import {
   type SimilarQuery,
   type StoredProduct,
   type TaggingInput,
+  type UpsertOptions,
   type WriteOutcome,
 } from '../types';
 import {
+  assertCollectionModel,
   assertValidFilter,
   assertValidGeneration,
   assertValidPage,
@@ -301,8 +303,9 @@ export class QdrantVectorStore extends VectorStore {
     // The REST client keeps no state that needs closing.
   }
 
-  async upsertProducts(collection: string | undefined, products: ProductWithImageVectors[]): Promise<WriteOutcome[]> {
+  async upsertProducts(collection: string | undefined, products: ProductWithImageVectors[], options: UpsertOptions = {}): Promise<WriteOutcome[]> {
     const { name, meta } = await this.resolve(collection);
+    assertCollectionModel(options.modelId, meta.modelId, name);
     const vectors = validatedUpsertBatch(products, meta.dimension, name);
     return this.locks.runAll(
       products.map(({ product }) => product.productId),
@@ -467,6 +470,7 @@ export class QdrantVectorStore extends VectorStore {
     assertValidScoreThreshold(query.scoreThreshold);
     const { mode, sort, fusion } = resolveSearch(query);
     return this.withResolvedRetry(query.collection, async (name, meta) => {
+      assertCollectionModel(query.modelId, meta.modelId, name);
       if (mode !== 'vector' && !meta.hasText) {
         throw VectorStoreError.failedPrecondition(
           `collection ${name} was created before keyword search (or before its all-words matching) and holds no searchable words: ${mode} search needs a reindex into a new generation (vector search still works)`,
@@ -506,6 +510,7 @@ export class QdrantVectorStore extends VectorStore {
     assertValidPage(query.limit, query.offset);
     assertValidFilter(query.filter);
     return this.withResolvedRetry(query.collection, async (name, meta) => {
+      assertCollectionModel(query.modelId, meta.modelId, name);
       const scrolled = await this.request('read product vectors', () =>
         this.client.scroll(this.stored(name), {
           filter: { must: [match(PAYLOAD.kind, 'image'), match(PAYLOAD.productId, query.productId)] },

@@ -33,7 +33,11 @@ function checkCount(field: string, count: number, limits: RequestLimits): void {
   }
 }
 
-export function parseEmbedImagesRequest(request: embedderV1.EmbedImagesRequest, imageSize: number, limits: RequestLimits): { lane: Lane; images: ImageItem[] } {
+export function parseEmbedImagesRequest(
+  request: Pick<embedderV1.EmbedImagesRequest, 'images' | 'priority'>,
+  imageSize: number,
+  limits: RequestLimits,
+): { lane: Lane; images: ImageItem[] } {
   const lane = laneOf(request.priority);
   checkCount('images', request.images.length, limits);
   const pixelBytes = imageSize * imageSize * 3;
@@ -59,7 +63,7 @@ export function parseEmbedImagesRequest(request: embedderV1.EmbedImagesRequest, 
 }
 
 export function parseEmbedTextsRequest(
-  request: embedderV1.EmbedTextsRequest,
+  request: Pick<embedderV1.EmbedTextsRequest, 'texts' | 'priority'>,
   limits: RequestLimits,
   invalidUtf8Indices: readonly number[] = [],
 ): { lane: Lane; texts: string[] } {

@@ -1,6 +1,8 @@
 /**
  * gRPC handlers of visualsearch.embedder.v1.EmbedderService: each validates
- * the request, delegates in one call to EmbeddingService, and packs the result.
+ * the request, picks the model it names (LoadedModels: empty is the default,
+ * one not loaded is NOT_FOUND naming the loaded ones), delegates in one call
+ * to that model's EmbeddingService, and packs the result with its model id.
  * Errors keep a status a client can act on (INVALID_ARGUMENT,
  * RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, CANCELLED, UNAVAILABLE; see
  * grpc-error.mapping.ts); anything else becomes INTERNAL.
@@ -12,6 +14,7 @@ import { requestIdFrom, REQUEST_ID_HEADER, type Logger } from '@vsearch/observab
 import { embedderV1 } from '@vsearch/proto';
 import type { EmbedderMetrics } from '../metrics/embedder.metrics';
 import type { EmbeddingService, EmbedOptions } from '../services/embedding.service';
+import type { LoadedModels } from '../services/loaded-models';
 import { parseEmbedImagesRequest, parseEmbedTextsRequest, type RequestLimits } from './embed-requests';
 import { toGrpcError } from './grpc-error.mapping';
 import { invalidUtf8TextIndices } from './utf8-checked.definition';
@@ -24,7 +27,7 @@ export interface Vocabulary {
 
 export class EmbedderGrpcHandler {
   constructor(
-    private readonly embeddings: EmbeddingService,
+    private readonly models: LoadedModels,
     private readonly limits: RequestLimits,
     private readonly metrics: EmbedderMetrics,
     private readonly logger: Logger,
@@ -35,7 +38,7 @@ export class EmbedderGrpcHandler {
     return {
       embedImages: unary((request: embedderV1.EmbedImagesRequest, call) => this.handle('EmbedImages', call, (options) => this.embedImages(request, options))),
       embedTexts: unary((request: embedderV1.EmbedTextsRequest, call) => this.handle('EmbedTexts', call, (options) => this.embedTexts(request, options))),
-      getModelInfo: unary((_request: embedderV1.GetModelInfoRequest, call) => this.handle('GetModelInfo', call, async () => this.getModelInfo())),
+      getModelInfo: unary((request: embedderV1.GetModelInfoRequest, call) => this.handle('GetModelInfo', call, async () => this.getModelInfo(request))),
       findUnknownWords: unary((request: embedderV1.FindUnknownWordsRequest, call) =>
         this.handle('FindUnknownWords', call, async () => this.findUnknownWords(request)),
       ),
@@ -43,31 +46,25 @@ export class EmbedderGrpcHandler {
   }
 
   private async embedImages(request: embedderV1.EmbedImagesRequest, options: Omit<EmbedOptions, 'lane'>): Promise<embedderV1.EmbedImagesResponse> {
-    const { lane, images } = parseEmbedImagesRequest(request, this.embeddings.modelInfo().imageSize, this.limits);
-    return { embeddings: this.pack(await this.embeddings.embedImages(images, { ...options, lane })) };
+    const model = this.models.select(request.modelId);
+    const { lane, images } = parseEmbedImagesRequest(request, model.modelInfo().imageSize, this.limits);
+    return { embeddings: pack(model, await model.embedImages(images, { ...options, lane })) };
   }
 
   private async embedTexts(request: embedderV1.EmbedTextsRequest, options: Omit<EmbedOptions, 'lane'>): Promise<embedderV1.EmbedTextsResponse> {
+    const model = this.models.select(request.modelId);
     const { lane, texts } = parseEmbedTextsRequest(request, this.limits, invalidUtf8TextIndices(request));
-    return { embeddings: this.pack(await this.embeddings.embedTexts(texts, { ...options, lane })) };
+    return { embeddings: pack(model, await model.embedTexts(texts, { ...options, lane })) };
   }
 
-  private getModelInfo(): embedderV1.GetModelInfoResponse {
-    return embedderCodec.modelInfoToProto(this.embeddings.modelInfo());
+  private getModelInfo(request: embedderV1.GetModelInfoRequest): embedderV1.GetModelInfoResponse {
+    return embedderCodec.modelInfoToProto({ ...this.models.select(request.modelId).modelInfo(), loadedModelIds: this.models.ids() });
   }
 
   /** Tokenizer work only (no batch, no inference): the same per-call limits as EmbedTexts. */
   private findUnknownWords(request: embedderV1.FindUnknownWordsRequest): embedderV1.FindUnknownWordsResponse {
     const { texts } = parseEmbedTextsRequest({ texts: request.texts, priority: embedderV1.Priority.PRIORITY_INTERACTIVE }, this.limits);
     return { texts: texts.map((text) => ({ words: this.vocabulary.unknownWords(text) })) };
-  }
-
-  /** Vectors as one little-endian float32 block (one allocation, no per-number varint work). */
-  private pack(vectors: Float32Array[]): embedderV1.Embeddings {
-    const { dimension, modelId } = this.embeddings.modelInfo();
-    const block = new Float32Array(vectors.length * dimension);
-    vectors.forEach((vector, i) => block.set(vector, i * dimension));
-    return { count: vectors.length, dimension, vectors: packFloat32LE(block), modelId };
   }
 
   /** Per call: request id and logger, deadline and cancellation for the batcher, error mapping and counting. */
@@ -102,4 +99,12 @@ function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number | undefined
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
   if (!Number.isFinite(at)) return undefined;
   return performance.now() + (at - Date.now());
+}
+
+/** Vectors as one little-endian float32 block (one allocation, no per-number varint work), named by the model that made them. */
+function pack(model: EmbeddingService, vectors: Float32Array[]): embedderV1.Embeddings {
+  const { dimension, modelId } = model.modelInfo();
+  const block = new Float32Array(vectors.length * dimension);
+  vectors.forEach((vector, i) => block.set(vector, i * dimension));
+  return { count: vectors.length, dimension, vectors: packFloat32LE(block), modelId };
 }

@@ -6,7 +6,7 @@
 import { status } from '@grpc/grpc-js';
 import { DependencyUnavailableError, RejectedByDependencyError } from '@vsearch/contracts';
 import { EmbedderCallError, EmbedderClient } from '@vsearch/grpc-clients';
-import { ImageEmbedder, type EmbedderModel } from '../ports';
+import { ImageEmbedder, type DescribedModel } from '../ports';
 
 /** After an outage, a channel this old is replaced instead of waiting out grpc-js' reconnect backoff (up to 2 minutes). */
 const RECONNECT_AFTER_MS = 2_000;
@@ -26,18 +26,18 @@ export class GrpcImageEmbedder extends ImageEmbedder {
     this.client = new EmbedderClient({ address, defaultDeadlineMs: deadlineMs });
   }
 
-  async modelInfo(): Promise<EmbedderModel> {
+  async modelInfo(modelId?: string): Promise<DescribedModel> {
     try {
-      const info = await this.client.getModelInfo({ deadlineMs: 5_000 });
-      return { modelId: info.modelId, dimension: info.dimension, imageSize: info.imageSize };
+      const info = await this.client.getModelInfo({ deadlineMs: 5_000, modelId });
+      return { modelId: info.modelId, dimension: info.dimension, imageSize: info.imageSize, loadedModelIds: info.loadedModelIds ?? [info.modelId] };
     } catch (error) {
       throw this.failed(error);
     }
   }
 
-  async embedPixels(pixels: readonly Uint8Array[]): Promise<Float32Array[]> {
+  async embedPixels(pixels: readonly Uint8Array[], modelId?: string): Promise<Float32Array[]> {
     try {
-      return await this.client.embedPixels(pixels, { priority: 'bulk', deadlineMs: this.deadlineMs });
+      return await this.client.embedPixels(pixels, { priority: 'bulk', deadlineMs: this.deadlineMs, modelId });
     } catch (error) {
       throw this.failed(error);
     }

@@ -33,8 +33,8 @@ export class GrpcProductIndexWriter extends ProductIndexWriter {
     });
   }
 
-  upsertProducts(collection: string, items: ProductWithImageVectors[]): Promise<WriteOutcome[]> {
-    return translated(this.client.upsertProducts(items, { collection }), collection);
+  upsertProducts(collection: string, items: ProductWithImageVectors[], modelId: string): Promise<WriteOutcome[]> {
+    return translated(this.client.upsertProducts(items, { collection, modelId }), collection);
   }
 
   updateAttributes(collection: string, products: ProductData[]): Promise<WriteOutcome[]> {

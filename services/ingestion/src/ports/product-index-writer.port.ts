@@ -17,8 +17,12 @@ export { PRODUCTS_ALIAS } from '@vsearch/contracts';
  * `code`) when it refuses the request's data for good.
  */
 export abstract class ProductIndexWriter {
-  /** Writes products with their vectors and failed images; an older version never overwrites a newer one ('stale'). */
-  abstract upsertProducts(collection: string, items: ProductWithImageVectors[]): Promise<WriteOutcome[]>;
+  /**
+   * Writes products with their vectors (of model `modelId`) and failed images; an older version
+   * never overwrites a newer one ('stale'). Search refuses vectors of another model than the
+   * collection's (RejectedByDependencyError, code FAILED_PRECONDITION).
+   */
+  abstract upsertProducts(collection: string, items: ProductWithImageVectors[], modelId: string): Promise<WriteOutcome[]>;
   /** Rewrites payloads keeping the vectors; 'not_found' when the product is not stored. */
   abstract updateAttributes(collection: string, products: ProductData[]): Promise<WriteOutcome[]>;
   abstract deleteProduct(collection: string, productId: string, version: number): Promise<WriteOutcome>;

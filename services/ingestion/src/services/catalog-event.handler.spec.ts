@@ -418,9 +418,9 @@ describe(CatalogEventHandler.name, () => {
     t.source.images.set('http://img/r.jpg', Buffer.from('r'));
     const message = consumed(upserted('r', 1, [{ id: 'r1', url: 'http://img/r.jpg' }]));
     const upsert = t.index.upsertProducts.bind(t.index);
-    t.index.upsertProducts = async (collection, items) => {
+    t.index.upsertProducts = async (collection, items, modelId) => {
       t.index.damage.set(live, 'wal-0000000001.log frame 3: checksum mismatch');
-      return upsert(collection, items);
+      return upsert(collection, items, modelId);
     };
     expect(await t.run([message])).toMatchObject({ retryFrom: message.offset });
     expect(t.deadLetters.letters).toEqual([]);
@@ -502,9 +502,9 @@ describe(CatalogEventHandler.name, () => {
 
     it('is attributed to its product when the batched upsert fails unexpectedly, so only that product is dead-lettered', async () => {
       class UpsertWithBug extends FakeProductIndex {
-        override async upsertProducts(collection: string, items: Parameters<FakeProductIndex['upsertProducts']>[1]) {
+        override async upsertProducts(collection: string, items: Parameters<FakeProductIndex['upsertProducts']>[1], modelId: string) {
           if (items.some(({ product }) => product.productId === 'bug')) throw new RangeError('Invalid array length');
-          return super.upsertProducts(collection, items);
+          return super.upsertProducts(collection, items, modelId);
         }
       }
       const t = setUp(new UpsertWithBug());

@@ -9,6 +9,9 @@
  * `handle`, a stack-free reason) so its partition moves on. A product whose images partly fail is written with the images that
  * worked and the failures (stage, code, reason) recorded beside it in search; its next event
  * fetches every image again, and a write without failures clears the record.
+ * Each target gets vectors of its own model and each upsert names it (search refuses another
+ * model's): during a model rollout the live and the reindex generation differ, and the product's
+ * images are embedded once per model (the embedding cache is keyed by model id).
  */
 import {
   DependencyUnavailableError,
@@ -51,6 +54,8 @@ export interface WriteTargets {
   targets(): string[];
   /** Why `targets()` is empty. */
   problem(): string | undefined;
+  /** The model whose vectors a target takes (CollectionRegistry.modelOf); unset or undefined: the embedder's default model. */
+  modelOf?(target: string): EmbedderModel | undefined;
 }
 
 /** How `handleChunk` treats a chunk. */
@@ -83,9 +88,16 @@ class RetryPoisonEvents extends Error {
   }
 }
 
-/** An event either finished (result) or waits for the chunk's batched upsert with its vectors. */
-type EventPlan =
-  { result: EventResult } | { upsert: { product: ProductData; vectors: ImageVector[]; failures: ImageFailure[]; targets: string[]; occurredAt: string } };
+/** The vectors of one model for the targets that hold that model. */
+interface ModelWrite {
+  modelId: string;
+  targets: string[];
+  vectors: ImageVector[];
+  failures: ImageFailure[];
+}
+
+/** An event either finished (result) or waits for the chunk's batched upserts with its vectors, per model. */
+type EventPlan = { result: EventResult } | { upsert: { product: ProductData; writes: ModelWrite[]; occurredAt: string } };
 
 export class CatalogEventHandler {
   private readonly failuresByPartition = new Map<string, number>();
@@ -238,16 +250,31 @@ export class CatalogEventHandler {
       return { result: { outcome: attributesUpdated ? 'attributes_updated' : 'stale' } };
     }
 
+    const byModel = new Map<string, { model: EmbedderModel; targets: string[] }>();
+    for (const target of needVectors) {
+      const targetModel = this.writeTargets.modelOf?.(target) ?? model;
+      const group = byModel.get(targetModel.modelId) ?? { model: targetModel, targets: [] };
+      group.targets.push(target);
+      byModel.set(targetModel.modelId, group);
+    }
     const stopImages = this.metrics.productImagesSeconds.startTimer();
     const check = contentCheck ? await contentCheck : undefined;
-    const { vectors, failures } = await this.vectorizer.vectorize(event.images, model, {
-      refresh,
-      stored: storedImages,
-      prefetched: check?.fetched,
-      unchanged: check?.unchangedIds,
-    });
+    const writes: ModelWrite[] = [];
+    for (const group of byModel.values()) {
+      // The content check's downloads and verdicts hold for every model; the embedding cache is keyed by model.
+      const { vectors, failures } = await this.vectorizer.vectorize(event.images, group.model, {
+        refresh,
+        stored: storedImages,
+        prefetched: check?.fetched,
+        unchanged: check?.unchangedIds,
+      });
+      writes.push({ modelId: group.model.modelId, targets: group.targets, vectors, failures });
+    }
     stopImages();
-    if (vectors.length === 0) {
+    // Images fail by fetch or decode alike for every model: when one model got none, none did.
+    const empty = writes.find((write) => write.vectors.length === 0);
+    if (empty) {
+      const { failures } = empty;
       const first = failures[0];
       return {
         result: {
@@ -260,7 +287,7 @@ export class CatalogEventHandler {
         },
       };
     }
-    return { upsert: { product, vectors, failures, targets: needVectors, occurredAt: event.occurredAt } };
+    return { upsert: { product, writes, occurredAt: event.occurredAt } };
   }
 
   /**
@@ -299,10 +326,19 @@ export class CatalogEventHandler {
     const pending = plans.flatMap((plan, i) => ('upsert' in plan ? [{ i, ...plan.upsert }] : []));
     const rejected = new Map<number, RejectedByDependencyError>();
     const unexpected = new Map<number, unknown>();
-    const byTarget = new Map<string, typeof pending>();
-    for (const item of pending) for (const target of item.targets) byTarget.set(target, [...(byTarget.get(target) ?? []), item]);
-    for (const [target, items] of byTarget) {
-      const write = (batch: typeof pending) =>
+    type TargetItem = { i: number; product: ProductData; vectors: ImageVector[]; failures: ImageFailure[] };
+    const byTarget = new Map<string, { modelId: string; items: TargetItem[] }>();
+    for (const item of pending) {
+      for (const { modelId, targets, vectors, failures } of item.writes) {
+        for (const target of targets) {
+          const entry = byTarget.get(target) ?? { modelId, items: [] };
+          entry.items.push({ i: item.i, product: item.product, vectors, failures });
+          byTarget.set(target, entry);
+        }
+      }
+    }
+    for (const [target, { modelId, items }] of byTarget) {
+      const write = (batch: TargetItem[]) =>
         spans.forEvents(
           batch.map((item) => item.i),
           'ingestion write products',
@@ -311,6 +347,7 @@ export class CatalogEventHandler {
               this.index.upsertProducts(
                 target,
                 batch.map((item) => ({ product: item.product, images: item.vectors, failedImages: item.failures })),
+                modelId,
               ),
             ),
         );
@@ -345,13 +382,15 @@ export class CatalogEventHandler {
         continue;
       }
       this.observeLag(item.occurredAt);
-      if (item.failures.length > 0) {
+      // Fetch and decode failures are the same for every model; the first model's write stands for the product.
+      const [{ vectors, failures }] = item.writes;
+      if (failures.length > 0) {
         this.logger.warn(
           {
             productId: item.product.productId,
             version: item.product.version,
-            indexedImages: item.vectors.length,
-            failures: item.failures.map(({ imageId, stage, errorCode, reason }) => ({ imageId, stage, errorCode, reason })),
+            indexedImages: vectors.length,
+            failures: failures.map(({ imageId, stage, errorCode, reason }) => ({ imageId, stage, errorCode, reason })),
           },
           'product indexed without some of its images; the failures are recorded with it',
         );

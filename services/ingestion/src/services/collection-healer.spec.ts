@@ -110,7 +110,7 @@ describe(CollectionHealer.name, () => {
     expect(await t.healer.checkOnce()).toBe('waiting');
     expect(t.healer.currentStatus().waitingFor).toContain('generation products_v2 is being filled (0 products so far)');
     // It grows: still a live rebuild.
-    await t.index.upsertProducts('products_v2', [{ product: { ...t.index.products('products_v1').get('p1')!.product }, images: [] }]);
+    await t.index.upsertProducts('products_v2', [{ product: { ...t.index.products('products_v1').get('p1')!.product }, images: [] }], FAKE_MODEL.modelId);
     expect(await t.healer.checkOnce()).toBe('waiting');
     expect(await t.healer.checkOnce()).toBe('waiting');
     expect(t.index.collections.has('products_v2')).toBe(true);

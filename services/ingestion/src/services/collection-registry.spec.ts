@@ -112,22 +112,26 @@ describe(CollectionRegistry.name, () => {
     await index.held(1);
     // Meanwhile the other replica bootstraps and indexes a product through the alias.
     await new CollectionRegistry(index, logger).bootstrap(FAKE_MODEL);
-    await index.upsertProducts(PRODUCTS_ALIAS, [
-      {
-        product: {
-          productId: 'p',
-          version: 1,
-          title: 'p',
-          description: '',
-          brand: '',
-          categories: ['c'],
-          price: { amount: 1, currency: 'EUR' },
-          inStock: true,
-          attributes: {},
+    await index.upsertProducts(
+      PRODUCTS_ALIAS,
+      [
+        {
+          product: {
+            productId: 'p',
+            version: 1,
+            title: 'p',
+            description: '',
+            brand: '',
+            categories: ['c'],
+            price: { amount: 1, currency: 'EUR' },
+            inStock: true,
+            attributes: {},
+          },
+          images: [],
         },
-        images: [],
-      },
-    ]);
+      ],
+      FAKE_MODEL.modelId,
+    );
     index.release();
     await slowStart;
     expect([...index.collections.keys()]).toEqual([FIRST_GENERATION]);

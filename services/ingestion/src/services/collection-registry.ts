@@ -1,9 +1,11 @@
 /**
  * Which collections live writes go to: the one behind the `products` alias, plus a reindex
  * generation being filled (found in search's collection list, so every ingestion replica
- * dual-writes, not only the one running the job). Collections of another model than the
- * embedder's are never written (DESIGN.md principle 5): with such an alias and no generation
- * of the right model, ingestion is not ready and consumes nothing.
+ * dual-writes, not only the one running the job), each with the model whose vectors it holds.
+ * During a model rollout the two differ: the embedder serves both models (the default and the
+ * rollout model beside it) and each target gets vectors of its own model. Collections of a model
+ * the embedder has not loaded are never written (DESIGN.md principle 5): with such an alias and no
+ * generation of a loaded model, ingestion is not ready and consumes nothing.
  *
  * First start: every replica bootstraps the same collection, FIRST_GENERATION, by name. Were
  * each to create "the next generation", two replicas starting together would make products_v1
@@ -25,13 +27,16 @@ export interface WriteTargetsState {
   targets: string[];
   aliasCollection?: CollectionInfo;
   reindexCollection?: string;
+  /** The model of each target, by target name (the alias by its name). */
+  models: Record<string, EmbedderModel>;
   /** Why nothing may be written, when `targets` is empty. */
   problem?: string;
 }
 
 export class CollectionRegistry {
-  private state: WriteTargetsState = { targets: [], problem: 'collections not read yet' };
-  private readonly localTargets = new Set<string>();
+  private state: WriteTargetsState = { targets: [], models: {}, problem: 'collections not read yet' };
+  private readonly localTargets = new Map<string, EmbedderModel>();
+  private rolloutModels: readonly EmbedderModel[] = [];
 
   constructor(
     private readonly index: ProductIndexWriter,
@@ -42,12 +47,20 @@ export class CollectionRegistry {
     return this.state;
   }
 
-  /** Makes sure the first collection and the `products` alias exist (first start), then reads the targets. */
-  async bootstrap(model: EmbedderModel): Promise<WriteTargetsState> {
+  /** The model whose vectors a target (a collection name, or the alias) takes; undefined when it is no target. */
+  modelOf(target: string): EmbedderModel | undefined {
+    return this.state.models[target] ?? this.localTargets.get(target);
+  }
+
+  /**
+   * Makes sure the first collection and the `products` alias exist (first start), then reads the
+   * targets; `rolloutModels` are the models the embedder serves beside `model` (a model rollout).
+   */
+  async bootstrap(model: EmbedderModel, rolloutModels?: readonly EmbedderModel[]): Promise<WriteTargetsState> {
     const collections = await this.index.listCollections();
     // The alias exists once any replica bootstrapped (a reindex swaps it, never removes it): no alias is a first start or a wiped store.
     if (!collections.some((collection) => collection.aliases.includes(PRODUCTS_ALIAS))) await this.bootstrapFirstGeneration(collections, model);
-    return this.refresh(model);
+    return this.refresh(model, rolloutModels);
   }
 
   /**
@@ -75,11 +88,12 @@ export class CollectionRegistry {
     this.logger.info({ collection: FIRST_GENERATION }, `alias ${PRODUCTS_ALIAS} points at ${FIRST_GENERATION}`);
   }
 
-  /** Re-reads the collections from search. */
-  async refresh(model: EmbedderModel): Promise<WriteTargetsState> {
+  /** Re-reads the collections from search; without `rolloutModels`, the ones last given count. */
+  async refresh(model: EmbedderModel, rolloutModels: readonly EmbedderModel[] = this.rolloutModels): Promise<WriteTargetsState> {
+    this.rolloutModels = rolloutModels;
     const collections = await this.index.listCollections();
     const previous = this.state;
-    this.state = computeTargets(collections, model, this.localTargets);
+    this.state = computeTargets(collections, model, new Set(this.localTargets.keys()), rolloutModels);
     if (previous.problem !== this.state.problem && this.state.problem) this.logger.error({ problem: this.state.problem }, 'ingestion cannot write');
     if (previous.reindexCollection !== this.state.reindexCollection && this.state.reindexCollection) {
       this.logger.info({ collection: this.state.reindexCollection }, 'live writes also go to the reindex generation');
@@ -87,11 +101,17 @@ export class CollectionRegistry {
     return this.state;
   }
 
-  /** The reindex job on this replica registers its generation at once (others see it at their next refresh). */
-  addReindexTarget(collection: string): void {
-    this.localTargets.add(collection);
+  /** The reindex job on this replica registers its generation and its model at once (others see it at their next refresh). */
+  addReindexTarget(collection: string, model: EmbedderModel): void {
+    this.localTargets.set(collection, model);
     if (!this.state.targets.includes(collection)) {
-      this.state = { ...this.state, targets: [...this.state.targets, collection], reindexCollection: collection, problem: undefined };
+      this.state = {
+        ...this.state,
+        targets: [...this.state.targets, collection],
+        models: { ...this.state.models, [collection]: model },
+        reindexCollection: collection,
+        problem: undefined,
+      };
     }
   }
 
@@ -105,29 +125,49 @@ function generationNumber(name: string): number {
   return generationOf(name) ?? -1;
 }
 
-export function computeTargets(collections: CollectionInfo[], model: EmbedderModel, localTargets: ReadonlySet<string>): WriteTargetsState {
+/**
+ * The write targets: the alias when the embedder serves its collection's model, and the newest
+ * unaliased generation after it of a served model (a reindex filling it), each with its model.
+ * `model` is the embedder's default, `rolloutModels` the ones it serves beside it.
+ */
+export function computeTargets(
+  collections: CollectionInfo[],
+  model: EmbedderModel,
+  localTargets: ReadonlySet<string>,
+  rolloutModels: readonly EmbedderModel[] = [],
+): WriteTargetsState {
   const aliased = collections.find((collection) => collection.aliases.includes(PRODUCTS_ALIAS));
   // Without the alias no collection is known to serve: writing into any of them would be a guess.
-  if (!aliased) return { targets: [], problem: noAliasProblem(collections, model) };
+  if (!aliased) return { targets: [], models: {}, problem: noAliasProblem(collections, model) };
+  const served = [model, ...rolloutModels];
+  const servedModelOf = (collection: CollectionInfo) =>
+    served.find((candidate) => candidate.modelId === collection.modelId && candidate.dimension === collection.dimension);
   const aliasGeneration = generationNumber(aliased.name);
-  // A generation newer than the aliased one, not aliased itself, of the embedder's model: a reindex is filling it.
+  // A generation newer than the aliased one, not aliased itself, of a model the embedder serves: a reindex is filling it.
   const building = collections
     .filter(
       (collection) =>
         collection.aliases.length === 0 &&
-        collection.modelId === model.modelId &&
+        servedModelOf(collection) !== undefined &&
         (generationNumber(collection.name) > aliasGeneration || localTargets.has(collection.name)),
     )
     .sort((a, b) => generationNumber(b.name) - generationNumber(a.name))[0];
   const targets: string[] = [];
+  const models: Record<string, EmbedderModel> = {};
   let problem: string | undefined;
-  if (aliased.modelId !== model.modelId || aliased.dimension !== model.dimension) {
-    problem = `collection ${aliased.name} holds vectors of model ${aliased.modelId} (${aliased.dimension}) but the embedder runs ${model.modelId} (${model.dimension}); reindex to switch models`;
+  const aliasModel = servedModelOf(aliased);
+  if (!aliasModel) {
+    const runs = served.map((candidate) => `${candidate.modelId} (${candidate.dimension})`).join(' and ');
+    problem = `collection ${aliased.name} holds vectors of model ${aliased.modelId} (${aliased.dimension}) but the embedder runs ${runs}; reindex to switch models`;
   } else {
     targets.push(PRODUCTS_ALIAS);
+    models[PRODUCTS_ALIAS] = aliasModel;
   }
-  if (building) targets.push(building.name);
-  return { targets, aliasCollection: aliased, reindexCollection: building?.name, problem: targets.length === 0 ? problem : undefined };
+  if (building) {
+    targets.push(building.name);
+    models[building.name] = servedModelOf(building)!;
+  }
+  return { targets, models, aliasCollection: aliased, reindexCollection: building?.name, problem: targets.length === 0 ? problem : undefined };
 }
 
 /** Collections a no-alias warning names; the rest are counted, so a server full of leftovers does not flood every retry's log line. */

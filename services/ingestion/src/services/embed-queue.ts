@@ -1,7 +1,8 @@
 /**
  * Coalesces images from every partition in flight into embedder calls of up to `batchSize`
- * (bulk lane), flushing a partial batch after `maxWaitMs`; the same image (same cache key)
- * in flight twice is embedded once.
+ * (bulk lane), flushing a partial batch after `maxWaitMs`; the same image (same cache key, which
+ * carries the model id) in flight twice is embedded once. Each call holds images of one model:
+ * during a model rollout the live and the reindex generation's models are batched apart.
  */
 import type { ImageEmbedder } from '../ports';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
@@ -9,6 +10,8 @@ import { Limiter } from './concurrency';
 
 interface Pending {
   key: string;
+  /** The model to embed with; undefined: the embedder's default. */
+  modelId: string | undefined;
   pixels: Uint8Array;
   resolve(vector: Float32Array): void;
   reject(error: unknown): void;
@@ -28,11 +31,11 @@ export class EmbedQueue {
     this.limiter = new Limiter(settings.concurrency);
   }
 
-  embed(key: string, pixels: Uint8Array): Promise<Float32Array> {
+  embed(key: string, pixels: Uint8Array, modelId?: string): Promise<Float32Array> {
     const existing = this.inFlight.get(key);
     if (existing) return existing;
     const promise = new Promise<Float32Array>((resolve, reject) => {
-      this.pending.push({ key, pixels, resolve, reject });
+      this.pending.push({ key, modelId, pixels, resolve, reject });
     });
     this.inFlight.set(key, promise);
     const forget = () => this.inFlight.delete(key);
@@ -48,11 +51,19 @@ export class EmbedQueue {
       this.timer = null;
     }
     while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, this.settings.batchSize);
+      // The first waiting item's model, up to batchSize of its items; the other model's wait for the next round.
+      const { modelId } = this.pending[0];
+      const batch: Pending[] = [];
+      const rest: Pending[] = [];
+      for (const item of this.pending) (item.modelId === modelId && batch.length < this.settings.batchSize ? batch : rest).push(item);
+      this.pending = rest;
       void this.limiter.run(async () => {
         const stop = this.metrics.embedSeconds.startTimer();
         try {
-          const vectors = await this.embedder.embedPixels(batch.map((item) => item.pixels));
+          const vectors = await this.embedder.embedPixels(
+            batch.map((item) => item.pixels),
+            modelId,
+          );
           this.metrics.embeddedImages.inc(batch.length);
           batch.forEach((item, i) => item.resolve(vectors[i]));
         } catch (error) {

@@ -217,7 +217,7 @@ export class ImageVectorizer {
       }
     });
     try {
-      const vector = await this.queue.embed(key, pixels);
+      const vector = await this.queue.embed(key, pixels, model.modelId);
       this.cache.set(key, vector);
       return { vector, content };
     } catch (error) {

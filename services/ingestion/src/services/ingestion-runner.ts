@@ -99,7 +99,7 @@ export class IngestionRunner {
     if (model) {
       await this.check('search', async () => {
         // bootstrap() also recreates the first collection and the alias when search lost everything (a fresh embedded store).
-        await this.registry.bootstrap(model);
+        await this.registry.bootstrap(model, this.model.rolloutModels());
         return true;
       });
     }

@@ -29,4 +29,17 @@ describe(ModelTracker.name, () => {
     await tracker.refresh();
     expect(current()).toEqual(FAKE_MODEL);
   });
+
+  it('reads the models the embedder loads beside its default (a model rollout), each by id', async () => {
+    const embedder = new FakeEmbedder();
+    const next = { modelId: 'next-model@2', dimension: 4, imageSize: 3 };
+    const tracker = new ModelTracker(embedder, logger);
+    await tracker.refresh();
+    expect(tracker.rolloutModels()).toEqual([]);
+    embedder.rolloutModels = [next];
+    await tracker.refresh();
+    expect(tracker.current()).toEqual(FAKE_MODEL);
+    expect(tracker.rolloutModels()).toEqual([next]);
+    expect([tracker.byId(next.modelId), tracker.byId(FAKE_MODEL.modelId), tracker.byId('other@1')]).toEqual([next, FAKE_MODEL, undefined]);
+  });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createLogger } from '@vsearch/observability';
 import { PRODUCTS_ALIAS } from '../ports';
 import { buildReindexPipeline } from '../testing/reindex-pipeline';
-import { upserted } from '../testing/fakes';
+import { FAKE_MODEL, upserted } from '../testing/fakes';
 import { ReindexService } from './reindex.service';
 
 const logger = createLogger('ingestion-test', 'silent');
@@ -80,7 +80,7 @@ describe(ReindexService.name, () => {
     await t.indexLive();
     // b moved on to version 2 (its event is not in the replayed range): the replayed version 1 is obsolete.
     const stored = t.index.products(PRODUCTS_ALIAS).get('b')!;
-    await t.index.upsertProducts(PRODUCTS_ALIAS, [{ product: { ...stored.product, version: 2 }, images: stored.images }]);
+    await t.index.upsertProducts(PRODUCTS_ALIAS, [{ product: { ...stored.product, version: 2 }, images: stored.images }], FAKE_MODEL.modelId);
     const embedded = t.embedder.embeddedImages;
     const job = await t.reindex.run({ type: 'reindex.requested', jobId: 'job-5', filter: { categories: ['dresses'] }, requestedAt: new Date().toISOString() });
     expect(job.state).toBe('done');
@@ -160,5 +160,63 @@ describe(ReindexService.name, () => {
     const again = await t.reindex.run(request);
     expect(again.collection).toBe('products_v2');
     expect(t.index.collections.size).toBe(1);
+  });
+
+  describe('during a model rollout', () => {
+    // The next model: the same dimension (only the model id tells the spaces apart) and another input size.
+    const NEXT = { modelId: 'next-model@2', dimension: FAKE_MODEL.dimension, imageSize: 3 };
+    const lastComponents = (t: Awaited<ReturnType<typeof setUp>>, collection: string) =>
+      [...t.index.products(collection).values()].map((stored) => stored.images[0].vector.at(-1));
+
+    async function rollout() {
+      const t = await setUp();
+      t.embedder.rolloutModels = [NEXT];
+      await t.registry.refresh(FAKE_MODEL, [NEXT]);
+      for (const id of ['a', 'b']) t.source.images.set(`http://img/${id}.jpg`, Buffer.from(id));
+      await t.log.publish(
+        'products',
+        ['a', 'b'].map((id) => ({ key: id, value: JSON.stringify(upserted(id, 1, [{ id: `${id}1`, url: `http://img/${id}.jpg` }])) })),
+      );
+      await t.indexLive();
+      return t;
+    }
+
+    it("writes every target the vectors of its own model: the live generation the serving model's, the one being filled the next model's", async () => {
+      const t = await rollout();
+      const next = await t.index.createCollection(NEXT.modelId, NEXT.dimension);
+      await t.registry.refresh(FAKE_MODEL);
+      expect(t.registry.current.targets).toEqual([PRODUCTS_ALIAS, next]);
+      t.source.images.set('http://img/c.jpg', Buffer.from('c'));
+      await t.log.publish('products', [{ key: 'c', value: JSON.stringify(upserted('c', 1, [{ id: 'c1', url: 'http://img/c.jpg' }])) }]);
+      await t.indexLive();
+      // FakeEmbedder: the last component is the model's position (1 the serving model, 2 the next); the fake index refuses another model's upsert.
+      expect(lastComponents(t, PRODUCTS_ALIAS)).toEqual([1, 1, 1]);
+      expect(lastComponents(t, next)).toEqual([2, 2, 2]);
+      expect(t.embedder.modelCalls).toContain(NEXT.modelId);
+    });
+
+    it('fills the new generation with the model the request names, swaps, and keeps writing live events with that model', async () => {
+      const t = await rollout();
+      const job = await t.reindex.run({ type: 'reindex.requested', jobId: 'job-rollout', modelId: NEXT.modelId, requestedAt: new Date().toISOString() });
+      expect(job).toMatchObject({ state: 'done', collection: 'products_v2', modelId: NEXT.modelId });
+      expect(t.index.collections.get('products_v2')?.modelId).toBe(NEXT.modelId);
+      expect(lastComponents(t, PRODUCTS_ALIAS)).toEqual([2, 2]);
+      // The live generation now holds the next model, which the embedder serves beside its default: writes go on.
+      expect(t.registry.current.targets).toEqual([PRODUCTS_ALIAS]);
+      t.source.images.set('http://img/c.jpg', Buffer.from('c'));
+      await t.log.publish('products', [{ key: 'c', value: JSON.stringify(upserted('c', 1, [{ id: 'c1', url: 'http://img/c.jpg' }])) }]);
+      await t.indexLive();
+      expect(lastComponents(t, PRODUCTS_ALIAS)).toEqual([2, 2, 2]);
+    });
+
+    it('fails a reindex naming a model the embedder has not loaded, naming it, and leaves the live generation alone', async () => {
+      const t = await rollout();
+      const job = await t.reindex.run({ type: 'reindex.requested', jobId: 'job-unknown', modelId: 'other@9', requestedAt: new Date().toISOString() });
+      expect(job.state).toBe('failed');
+      expect(job.error).toBe(
+        `model other@9 is not loaded on the embedder (it serves ${FAKE_MODEL.modelId}); load it beside the default with ROLLOUT_MODEL_DIR first`,
+      );
+      expect([...t.index.collections.keys()]).toEqual(['products_v1']);
+    });
   });
 });

@@ -64,6 +64,8 @@ export class ReindexService {
     private readonly metrics: IngestionMetrics,
     private readonly settings: ReindexSettings,
     private readonly logger: Logger,
+    /** A model the embedder has loaded, by id (ModelTracker.byId): what a rollout reindex (`modelId`) fills its generation with. */
+    private readonly loadedModel: (modelId: string) => EmbedderModel | undefined = () => undefined,
   ) {}
 
   getJob(jobId: string): ReindexJob | undefined {
@@ -98,8 +100,7 @@ export class ReindexService {
     const log = this.logger.child({ jobId: job.jobId });
     log.info({ filter: request.filter, reason: request.reason }, 'reindex started');
     try {
-      const model = this.model();
-      if (!model) throw new DependencyUnavailableError('embedder', 'model info not known');
+      const model = this.generationModel(request);
       const categories = request.filter?.categories;
       if (categories?.length) await this.refreshInPlace(job, categories, log);
       else await this.rebuild(job, model, log, options.into);
@@ -114,10 +115,27 @@ export class ReindexService {
     return { ...job };
   }
 
+  /**
+   * The model a new generation is filled with: the one the request names (a model rollout: it must
+   * be loaded on the embedder, beside the default), else the embedder's default model.
+   */
+  private generationModel(request: ReindexRequested): EmbedderModel {
+    const model = this.model();
+    if (!model) throw new DependencyUnavailableError('embedder', 'model info not known');
+    if (!request.modelId || request.modelId === model.modelId) return model;
+    const rollout = this.loadedModel(request.modelId);
+    if (!rollout)
+      throw new Error(
+        `model ${request.modelId} is not loaded on the embedder (it serves ${model.modelId}); load it beside the default with ROLLOUT_MODEL_DIR first`,
+      );
+    return rollout;
+  }
+
   /** A whole-catalog reindex: a new generation filled from the topic, then the alias swap. */
   private async rebuild(job: ReindexJob, model: EmbedderModel, log: Logger, into: string | undefined): Promise<void> {
     job.collection = into ?? (await this.withRetries(() => this.index.createCollection(model.modelId, model.dimension)));
-    this.registry.addReindexTarget(job.collection);
+    job.modelId = model.modelId;
+    this.registry.addReindexTarget(job.collection, model);
     try {
       log.info({ collection: job.collection, modelId: model.modelId }, 'new generation created; live writes go to both');
       await sleep(this.settings.settleMs, this.abort.signal);
@@ -132,7 +150,8 @@ export class ReindexService {
     }
     const previous = job.previousCollection;
     this.registry.removeReindexTarget(job.collection);
-    await this.registry.refresh(model).catch(() => undefined);
+    const served = this.model();
+    if (served) await this.registry.refresh(served).catch(() => undefined);
     if (previous && previous !== job.collection) {
       await this.withRetries(() => this.index.dropCollection(previous)).catch((error: unknown) =>
         log.warn({ err: error, collection: previous }, 'old generation could not be dropped; drop it by hand'),

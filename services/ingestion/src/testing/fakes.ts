@@ -18,6 +18,7 @@ import {
   ImageSource,
   ImageUnavailableError,
   ProductIndexWriter,
+  type DescribedModel,
   type EmbedderModel,
   type FetchedImageBytes,
   type ImageValidators,
@@ -76,19 +77,44 @@ export class FakePreprocessor extends ImagePreprocessor {
   }
 }
 
+/**
+ * Serves FAKE_MODEL, and `rolloutModels` beside it when set. A vector's last component is the
+ * position of the model that made it (1: FAKE_MODEL, 2: the first rollout model, ...), so a test can
+ * tell which model's vectors were written where.
+ */
 export class FakeEmbedder extends ImageEmbedder {
   calls: number[] = [];
+  /** The model each embedPixels call named (undefined: the default). */
+  readonly modelCalls: (string | undefined)[] = [];
+  rolloutModels: EmbedderModel[] = [];
   down = false;
 
-  async modelInfo(): Promise<EmbedderModel> {
+  async modelInfo(modelId?: string): Promise<DescribedModel> {
     if (this.down) throw new DependencyUnavailableError('embedder', 'down');
-    return FAKE_MODEL;
+    return { ...this.loaded(modelId).model, loadedModelIds: [FAKE_MODEL, ...this.rolloutModels].map((model) => model.modelId) };
   }
 
-  async embedPixels(pixels: readonly Uint8Array[]): Promise<Float32Array[]> {
+  async embedPixels(pixels: readonly Uint8Array[], modelId?: string): Promise<Float32Array[]> {
     if (this.down) throw new DependencyUnavailableError('embedder', 'UNAVAILABLE');
+    const { model, position } = this.loaded(modelId);
+    for (const item of pixels) {
+      if (item.length !== model.imageSize * model.imageSize * 3) throw new Error(`${item.length} bytes of pixels are not ${model.modelId}'s input size`);
+    }
     this.calls.push(pixels.length);
-    return pixels.map((p) => Float32Array.from([p[0], p[1], 0, 1]));
+    this.modelCalls.push(modelId);
+    return pixels.map((p) => {
+      const vector = new Float32Array(model.dimension);
+      vector.set([p[0], p[1]]);
+      vector[model.dimension - 1] = position;
+      return vector;
+    });
+  }
+
+  private loaded(modelId: string | undefined): { model: EmbedderModel; position: number } {
+    const models = [FAKE_MODEL, ...this.rolloutModels];
+    const index = modelId === undefined ? 0 : models.findIndex((model) => model.modelId === modelId);
+    if (index < 0) throw new RejectedByDependencyError('embedder', 'NOT_FOUND', `model ${modelId} is not loaded`);
+    return { model: models[index], position: index + 1 };
   }
 
   get embeddedImages(): number {
@@ -119,8 +145,16 @@ export class FakeProductIndex extends ProductIndexWriter {
   down = false;
   private generation = 0;
 
-  async upsertProducts(collection: string, items: ProductWithImageVectors[]): Promise<WriteOutcome[]> {
+  /** Refuses vectors of another model than the collection's, as search does (FAILED_PRECONDITION). */
+  async upsertProducts(collection: string, items: ProductWithImageVectors[], modelId: string): Promise<WriteOutcome[]> {
     const store = this.store(collection);
+    if (modelId !== store.modelId) {
+      throw new RejectedByDependencyError(
+        'search',
+        'FAILED_PRECONDITION',
+        `collection ${collection} holds vectors of model ${store.modelId}; the request names model ${modelId}`,
+      );
+    }
     this.upsertCalls++;
     const refused = items.find(({ product }) => product.title === REFUSED_TITLE);
     if (refused) throw new RejectedByDependencyError('search', 'INVALID_ARGUMENT', `search refused ${refused.product.productId}`);

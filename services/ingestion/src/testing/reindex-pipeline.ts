@@ -49,7 +49,7 @@ export async function buildReindexPipeline(dir: string, logger: Logger, index = 
     index,
     vectorizer,
     new FakeDeadLetters() as unknown as DeadLetterPublisher,
-    { targets: () => registry.current.targets, problem: () => registry.current.problem },
+    { targets: () => registry.current.targets, problem: () => registry.current.problem, modelOf: (target) => registry.modelOf(target) },
     () => FAKE_MODEL,
     metrics,
     { eventsPerChunk: 4, dependencyRetryBaseMs: 1, dependencyRetryMaxMs: 5 },
@@ -64,6 +64,7 @@ export async function buildReindexPipeline(dir: string, logger: Logger, index = 
     metrics,
     { productsTopic: 'products', settleMs: 0, eventsPerChunk: 4, retryBaseMs: 1, retryMaxMs: 5 },
     logger,
+    (modelId) => embedder.rolloutModels.find((model) => model.modelId === modelId),
   );
   const indexLive = () => log.replayTopic('products', async (batch) => void (await handler.handleChunk(batch.messages, registry.current.targets)));
   return { log, index, embedder, source, metrics, registry, handler, reindex, indexLive };

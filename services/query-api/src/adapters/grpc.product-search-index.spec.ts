@@ -79,7 +79,7 @@ describe(GrpcProductSearchIndex.name, () => {
 
   it('answers undefined for "more like this" of an unknown product', async () => {
     const index = new GrpcProductSearchIndex(fakeClient({ fail: new SearchCallError('similar', status.NOT_FOUND, 'no product x') }).client, 500);
-    await expect(index.findSimilar({ productId: 'x', filter: FILTER, limit: 3, offset: 0 }, { requestId: 'r' })).resolves.toBeUndefined();
+    await expect(index.findSimilar({ productId: 'x', modelId: 'm@1', filter: FILTER, limit: 3, offset: 0 }, { requestId: 'r' })).resolves.toBeUndefined();
   });
 
   it.each([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED, status.FAILED_PRECONDITION, status.NOT_FOUND])(

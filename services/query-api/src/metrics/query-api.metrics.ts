@@ -7,6 +7,7 @@ export class QueryApiMetrics {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly queryEmbeddingCache: Counter<'result'>;
+  readonly liveModelRefreshes: Counter;
   readonly dependencyFailures: Counter<'dependency'>;
   readonly rateLimited: Counter<'client_kind'>;
   readonly overloaded: Counter;
@@ -30,6 +31,11 @@ export class QueryApiMetrics {
       name: 'query_embedding_cache_total',
       help: 'Query embedding cache lookups by result (hit, miss)',
       labelNames: ['result'],
+      registers: [registry],
+    });
+    this.liveModelRefreshes = new Counter({
+      name: 'query_live_model_refreshes_total',
+      help: "Queries search refused as another model's (MODEL_MISMATCH: the live generation changed model), retried with the live model looked up again",
       registers: [registry],
     });
     this.dependencyFailures = new Counter({

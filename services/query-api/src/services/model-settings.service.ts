@@ -1,7 +1,8 @@
 /**
- * The model the embedder serves now (GetModelInfo, cached briefly) and the
- * score cut-offs search applies for it: the model's own thresholds, carried in
- * GetModelInfo, with TEXT_SCORE_THRESHOLD overriding the text one when set.
+ * The models the embedder serves (GetModelInfo, cached briefly per model id) and the score cut-offs
+ * search applies for each: the model's own thresholds, carried in GetModelInfo, with
+ * TEXT_SCORE_THRESHOLD overriding the text one when set. `current` is the embedder's default model;
+ * `forModel` one it names (during a rollout, the model of the generation a search goes to).
  */
 import type { ModelInfo } from '@vsearch/contracts';
 import type { QueryEmbedder, RequestContext } from '../ports';
@@ -21,8 +22,11 @@ export interface ModelSettingsOptions {
   textScoreThresholdOverride?: number;
 }
 
+/** The cache key of the embedder's default model (a model id is never empty). */
+const DEFAULT_MODEL = '';
+
 export class ModelSettingsService {
-  private cached?: { info: ModelInfo; expiresAtMs: number };
+  private readonly cached = new Map<string, { info: ModelInfo; expiresAtMs: number }>();
 
   constructor(
     private readonly embedder: QueryEmbedder,
@@ -30,8 +34,17 @@ export class ModelSettingsService {
     private readonly nowMs: () => number = Date.now,
   ) {}
 
+  /** The embedder's default model and its settings. */
   async current(context: RequestContext): Promise<ModelSearchSettings> {
-    const model = await this.currentModel(context);
+    return this.settingsOf(await this.describe(DEFAULT_MODEL, context));
+  }
+
+  /** A model the embedder has loaded, by id, and its settings; DependencyUnavailableError when it is not loaded. */
+  async forModel(modelId: string, context: RequestContext): Promise<ModelSearchSettings> {
+    return this.settingsOf(await this.describe(modelId, context));
+  }
+
+  private settingsOf(model: ModelInfo): ModelSearchSettings {
     return {
       model,
       textScoreThreshold: this.options.textScoreThresholdOverride ?? model.textScoreThreshold,
@@ -39,10 +52,11 @@ export class ModelSettingsService {
     };
   }
 
-  private async currentModel(context: RequestContext): Promise<ModelInfo> {
-    if (this.cached && this.cached.expiresAtMs > this.nowMs()) return this.cached.info;
-    const info = await this.embedder.describeModel(context);
-    this.cached = { info, expiresAtMs: this.nowMs() + MODEL_INFO_TTL_MS };
+  private async describe(modelId: string, context: RequestContext): Promise<ModelInfo> {
+    const cached = this.cached.get(modelId);
+    if (cached && cached.expiresAtMs > this.nowMs()) return cached.info;
+    const info = await this.embedder.describeModel(context, modelId || undefined);
+    this.cached.set(modelId, { info, expiresAtMs: this.nowMs() + MODEL_INFO_TTL_MS });
     return info;
   }
 }

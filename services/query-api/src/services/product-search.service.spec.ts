@@ -2,6 +2,7 @@ import { DependencyUnavailableError, InvalidRequestError, NotFoundError, type Mo
 import { QueryApiMetrics } from '../metrics/query-api.metrics';
 import { ImageInputError } from '../ports';
 import { FAKE_MODEL, fakeHit, fakeJpeg, fakePorts } from '../testing/fake-ports';
+import { LiveModelService } from './live-model.service';
 import { ModelSettingsService, type ModelSettingsOptions } from './model-settings.service';
 import { EMBEDDED_QUERY_MAX_CHARS, ProductSearchService, type PageRequest, type TextSearchRequest } from './product-search.service';
 import { QueryEmbeddingCache } from './query-embedding.cache';
@@ -20,6 +21,7 @@ function searchOver(model: Partial<ModelInfo>, options: ModelSettingsOptions = {
     ports.remoteImages,
     ports.preprocessor,
     new ModelSettingsService(ports.embedder, options),
+    new LiveModelService(ports.searchIndex),
     new QueryEmbeddingCache(10),
     new QueryApiMetrics(),
     { maxUploadBytes: MAX_UPLOAD_BYTES, fusion: FUSION },
@@ -137,6 +139,8 @@ describe(ProductSearchService.name, () => {
     it('applies no threshold of another model than the one whose vectors the collection holds', async () => {
       const { service, ports } = searchOver({ modelId: 'other-clip@2', imageScoreThreshold: 0.5 });
       neighbours(ports);
+      // The live generation holds a model the embedder no longer loads: its threshold is unknown here.
+      ports.searchIndex.liveModel = 'retired-clip@1';
       const answer = await service.similarProducts('p1', ANY_PAGE, context);
       expect(answer.page.hits.map((hit) => hit.product.productId)).toEqual(['p2', 'p3']);
     });
@@ -147,6 +151,79 @@ describe(ProductSearchService.name, () => {
       ports.embedder.down = true;
       const answer = await service.similarProducts('p1', ANY_PAGE, context);
       expect(answer.page.hits.map((hit) => hit.product.productId)).toEqual(['p2', 'p3']);
+    });
+  });
+
+  describe("during a model rollout (the live generation holds another model than the embedder's default)", () => {
+    const NEXT: ModelInfo = { ...FAKE_MODEL, modelId: 'fake-clip@2', imageSize: 6, textScoreThreshold: 0.27, imageScoreThreshold: 0.7 };
+
+    function rollout(options: { live: 'default' | 'next' }) {
+      const over = searchOver({ textScoreThreshold: 0.35 });
+      over.ports.embedder.rolloutModels = [NEXT];
+      over.ports.searchIndex.liveModel = options.live === 'next' ? NEXT.modelId : FAKE_MODEL.modelId;
+      return over;
+    }
+
+    it("embeds a text query with the live generation's model, names it to search and cuts at that model's threshold", async () => {
+      const { service, ports, lastQuery } = rollout({ live: 'next' });
+      const answer = await service.searchText('red boots', HYBRID, context);
+      expect(ports.embedder.textCalls.map((call) => call.modelId)).toEqual([NEXT.modelId]);
+      expect(lastQuery()).toMatchObject({ modelId: NEXT.modelId, scoreThreshold: 0.27, vector: Float32Array.from([0, 0, 0, 1]) });
+      expect(answer.modelId).toBe(NEXT.modelId);
+      expect(ports.searchIndex.refusedModels).toEqual([]);
+    });
+
+    it("preprocesses a photo at the live model's input size and embeds it with that model", async () => {
+      const { service, ports, lastQuery } = rollout({ live: 'next' });
+      await service.searchUploadedImage(fakeJpeg(), ANY_PAGE, context);
+      expect(ports.embedder.pixelCalls).toEqual([{ length: 6 * 6 * 3, requestId: context.requestId, modelId: NEXT.modelId }]);
+      expect(lastQuery()).toMatchObject({ modelId: NEXT.modelId, scoreThreshold: 0.7 });
+    });
+
+    it('names the live model on "more like this" and cuts at its image threshold', async () => {
+      const { service, ports } = rollout({ live: 'next' });
+      ports.searchIndex.hits = [fakeHit('p2', 0.69), fakeHit('p3', 0.71)];
+      const answer = await service.similarProducts('p1', ANY_PAGE, context);
+      expect(ports.searchIndex.similarCalls.map((call) => call.modelId)).toEqual([NEXT.modelId]);
+      expect(answer.page.hits.map((hit) => hit.product.productId)).toEqual(['p3']);
+    });
+
+    it('sends no model with a keyword search: it has no vector', async () => {
+      const { service, lastQuery } = rollout({ live: 'next' });
+      await service.searchText('red boots', { ...ANY_PAGE, mode: 'keyword' }, context);
+      expect(lastQuery().modelId).toBeUndefined();
+    });
+
+    it('after the alias swaps to the next model, retries a refused query once with the model looked up again, and caches vectors per model', async () => {
+      const { service, ports, lastQuery } = rollout({ live: 'default' });
+      await service.searchText('red boots', HYBRID, context);
+      expect(lastQuery().modelId).toBe(FAKE_MODEL.modelId);
+      // The swap: the cached live model is now stale, so search refuses the next query once.
+      ports.searchIndex.liveModel = NEXT.modelId;
+      const answer = await service.searchText('red boots', HYBRID, context);
+      expect(ports.searchIndex.refusedModels).toEqual([FAKE_MODEL.modelId]);
+      expect(ports.searchIndex.liveModelCalls).toBe(2);
+      expect(answer.modelId).toBe(NEXT.modelId);
+      expect(lastQuery()).toMatchObject({ modelId: NEXT.modelId, vector: Float32Array.from([0, 0, 0, 1]) });
+      // The old model's vector of the same text was cached; the next model's had to be embedded.
+      expect(ports.embedder.textCalls.map((call) => call.modelId)).toEqual([FAKE_MODEL.modelId, NEXT.modelId]);
+      await service.searchText('Red  Boots', HYBRID, context);
+      expect(ports.embedder.textCalls).toHaveLength(2);
+    });
+
+    it('answers 503 (DependencyUnavailableError) when search refuses the model again after the look-up', async () => {
+      const { service, ports } = rollout({ live: 'next' });
+      // A look-up that keeps answering the old model: the index is changing under the query.
+      jest.spyOn(ports.searchIndex, 'liveModelId').mockResolvedValue(FAKE_MODEL.modelId);
+      await expect(service.searchText('red boots', HYBRID, context)).rejects.toBeInstanceOf(DependencyUnavailableError);
+      expect(ports.searchIndex.refusedModels).toEqual([FAKE_MODEL.modelId, FAKE_MODEL.modelId]);
+    });
+
+    it("answers 503 when the embedder has not loaded the live generation's model", async () => {
+      const { service, ports } = rollout({ live: 'next' });
+      ports.embedder.rolloutModels = [];
+      await expect(service.searchText('red boots', HYBRID, context)).rejects.toBeInstanceOf(DependencyUnavailableError);
+      expect(ports.searchIndex.searches).toEqual([]);
     });
   });
 });

@@ -6,6 +6,11 @@
  * fast path, cut off below the model's image score threshold when it has one)
  * and "more like this" (cut off at the same threshold). Photo search and "more
  * like this" rank by vector only.
+ *
+ * Model guard: every vector goes to search with the id of the model that made it, and that model is
+ * the live generation's (LiveModelService), not merely the embedder's default: during a rollout the
+ * embedder serves both. When search refuses a query as MODEL_MISMATCH (the alias moved to another
+ * model meanwhile), the live model is looked up again and the query embedded and sent once more.
  */
 import {
   DependencyUnavailableError,
@@ -18,8 +23,17 @@ import {
   type SearchSort,
 } from '@vsearch/contracts';
 import type { QueryApiMetrics } from '../metrics/query-api.metrics';
-import { ImageInputError, type ImagePreprocessor, type ProductSearchIndex, type QueryEmbedder, type RemoteImageSource, type RequestContext } from '../ports';
+import {
+  ImageInputError,
+  IndexModelMismatchError,
+  type ImagePreprocessor,
+  type ProductSearchIndex,
+  type QueryEmbedder,
+  type RemoteImageSource,
+  type RequestContext,
+} from '../ports';
 import { sniffImageFormat } from './image-format';
+import type { LiveModelService } from './live-model.service';
 import type { ModelSettingsService } from './model-settings.service';
 import { normaliseQueryText, type QueryEmbeddingCache } from './query-embedding.cache';
 
@@ -64,6 +78,7 @@ export class ProductSearchService {
     private readonly remoteImages: RemoteImageSource,
     private readonly preprocessor: ImagePreprocessor,
     private readonly modelSettings: ModelSettingsService,
+    private readonly liveModel: LiveModelService,
     private readonly queryCache: QueryEmbeddingCache,
     private readonly metrics: QueryApiMetrics,
     private readonly options: ProductSearchOptions,
@@ -78,20 +93,24 @@ export class ProductSearchService {
       const found = await this.searchIndex.searchProducts({ mode, text: words, ...page, withFacets: true }, context);
       return answer(found, mode, found.modelId, started);
     }
-    const settings = await this.modelSettings.current(context);
-    const vector = await this.embedText(normaliseQueryText(cutAtCodePoint(words, EMBEDDED_QUERY_MAX_CHARS)), settings.model.modelId, context);
-    const found = await this.searchIndex.searchProducts(
-      {
-        mode,
-        vector,
-        ...(mode === 'hybrid' ? { text: words, fusion: this.options.fusion } : {}),
-        ...page,
-        scoreThreshold: settings.textScoreThreshold,
-        withFacets: true,
-      },
-      context,
-    );
-    return answer(found, mode, settings.model.modelId, started);
+    const text = normaliseQueryText(cutAtCodePoint(words, EMBEDDED_QUERY_MAX_CHARS));
+    return this.onLiveModel(context, async (modelId) => {
+      const settings = await this.modelSettings.forModel(modelId, context);
+      const vector = await this.embedText(text, modelId, context);
+      const found = await this.searchIndex.searchProducts(
+        {
+          mode,
+          vector,
+          modelId,
+          ...(mode === 'hybrid' ? { text: words, fusion: this.options.fusion } : {}),
+          ...page,
+          scoreThreshold: settings.textScoreThreshold,
+          withFacets: true,
+        },
+        context,
+      );
+      return answer(found, mode, modelId, started);
+    });
   }
 
   async searchUploadedImage(bytes: Uint8Array, request: PageRequest, context: RequestContext): Promise<SearchAnswer> {
@@ -116,7 +135,9 @@ export class ProductSearchService {
    */
   async similarProducts(productId: string, request: Omit<PageRequest, 'sort'>, context: RequestContext): Promise<SearchAnswer> {
     const started = performance.now();
-    const page = await this.searchIndex.findSimilar({ productId, filter: request.filter, limit: request.limit, offset: request.offset }, context);
+    const page = await this.onLiveModel(context, (modelId) =>
+      this.searchIndex.findSimilar({ productId, modelId, filter: request.filter, limit: request.limit, offset: request.offset }, context),
+    );
     if (!page) throw new NotFoundError('product_not_found', `no product ${productId} in the index`);
     const threshold = await this.similarityCutOff(page.modelId, context);
     const hits = threshold === undefined ? page.hits : page.hits.filter((hit) => hit.score >= threshold);
@@ -124,14 +145,13 @@ export class ProductSearchService {
   }
 
   /**
-   * The image threshold of the model whose vectors the collection holds; none while a rollout serves
-   * another model (the threshold belongs to that one), and none while the embedder cannot say:
-   * "more like this" embeds nothing and keeps answering through an embedder outage.
+   * The image threshold of the model whose vectors the collection holds; none while the embedder
+   * cannot say (down, or that model not loaded): "more like this" embeds nothing and keeps
+   * answering through an embedder outage.
    */
   private async similarityCutOff(collectionModelId: string, context: RequestContext): Promise<number | undefined> {
     try {
-      const { model, imageScoreThreshold } = await this.modelSettings.current(context);
-      return model.modelId === collectionModelId ? imageScoreThreshold : undefined;
+      return (await this.modelSettings.forModel(collectionModelId, context)).imageScoreThreshold;
     } catch (error) {
       if (error instanceof DependencyUnavailableError) return undefined;
       throw error;
@@ -141,11 +161,37 @@ export class ProductSearchService {
   private async searchImageBytes(bytes: Uint8Array, request: PageRequest, context: RequestContext, started: number): Promise<SearchAnswer> {
     if (bytes.length === 0) throw new InvalidRequestError('empty_image', 'the image is empty');
     if (!sniffImageFormat(bytes)) throw new ImageInputError('unsupported_format', 'the image is not a JPEG, PNG or WebP file');
-    const { model, imageScoreThreshold } = await this.modelSettings.current(context);
-    const pixels = await this.preprocessor.toModelPixels(bytes, model.imageSize, context);
-    const vector = await this.embedder.embedQueryPixels(pixels, context);
-    const page = await this.searchIndex.searchProducts({ mode: 'vector', vector, ...request, scoreThreshold: imageScoreThreshold, withFacets: true }, context);
-    return answer(page, 'vector', model.modelId, started);
+    return this.onLiveModel(context, async (modelId) => {
+      const { model, imageScoreThreshold } = await this.modelSettings.forModel(modelId, context);
+      const pixels = await this.preprocessor.toModelPixels(bytes, model.imageSize, context);
+      const vector = await this.embedder.embedQueryPixels(pixels, context, modelId);
+      const page = await this.searchIndex.searchProducts(
+        { mode: 'vector', vector, modelId, ...request, scoreThreshold: imageScoreThreshold, withFacets: true },
+        context,
+      );
+      return answer(page, 'vector', modelId, started);
+    });
+  }
+
+  /**
+   * Runs `work` with the live generation's model; when search refuses it as another model's (the
+   * alias moved meanwhile), once more with the model looked up again. A second refusal means the
+   * index is changing under us: 503, try again shortly.
+   */
+  private async onLiveModel<T>(context: RequestContext, work: (modelId: string) => Promise<T>): Promise<T> {
+    try {
+      return await work(await this.liveModel.current(context));
+    } catch (error) {
+      if (!(error instanceof IndexModelMismatchError)) throw error;
+      this.metrics.liveModelRefreshes.inc();
+      this.liveModel.forget();
+    }
+    try {
+      return await work(await this.liveModel.current(context));
+    } catch (error) {
+      if (error instanceof IndexModelMismatchError) throw new DependencyUnavailableError('search', error.message);
+      throw error;
+    }
   }
 
   /** The query's vector, from the cache when the same model embedded the same normalised text before. */
@@ -153,7 +199,7 @@ export class ProductSearchService {
     const cached = this.queryCache.get(modelId, text);
     this.metrics.queryEmbeddingCache.inc({ result: cached ? 'hit' : 'miss' });
     if (cached) return cached;
-    const vector = await this.embedder.embedQueryText(text, context);
+    const vector = await this.embedder.embedQueryText(text, context, modelId);
     this.queryCache.set(modelId, text, vector);
     return vector;
   }

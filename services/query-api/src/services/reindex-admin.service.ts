@@ -9,6 +9,8 @@ export interface ReindexOrder {
   categories?: string[];
   /** Why, for the audit log. */
   reason?: string;
+  /** The model a whole-catalog reindex fills the new generation with (a model rollout); unset: the embedder's default. */
+  modelId?: string;
 }
 
 export class ReindexAdminService {
@@ -24,10 +26,14 @@ export class ReindexAdminService {
       jobId: newJobId(),
       ...(order.categories ? { filter: { categories: order.categories } } : {}),
       ...(order.reason ? { reason: order.reason } : {}),
+      ...(order.modelId ? { modelId: order.modelId } : {}),
       requestedAt: new Date().toISOString(),
     });
     await this.publisher.publish(request, context);
-    this.logger.info({ requestId: context.requestId, jobId: request.jobId, requestedBy, filter: request.filter }, 'reindex requested');
+    this.logger.info(
+      { requestId: context.requestId, jobId: request.jobId, requestedBy, filter: request.filter, modelId: request.modelId },
+      'reindex requested',
+    );
     return { jobId: request.jobId };
   }
 

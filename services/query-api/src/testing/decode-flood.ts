@@ -4,6 +4,7 @@
  * times GET /healthz. Test-only: imported by *.int-spec.ts files and bench/.
  */
 import sharp from 'sharp';
+import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
 
 export interface DecodeFloodOptions {
   baseUrl: string;
@@ -94,4 +95,21 @@ export async function runDecodeFlood(options: DecodeFloodOptions): Promise<Decod
 
   await Promise.all([...Array.from({ length: options.clients }, client), prober()]);
   return result;
+}
+
+/**
+ * Creates an empty live generation of the embedder's model behind the alias `products`. A photo
+ * search learns the live generation's model (its input size) before it decodes, so on a store
+ * without one every upload would answer 503 before reaching the decode gate the flood measures.
+ */
+export async function createEmptyLiveGeneration(addresses: { embedder: string; search: string }): Promise<void> {
+  const embedder = new EmbedderClient({ address: addresses.embedder });
+  const search = new SearchClient({ address: addresses.search });
+  try {
+    const { modelId, dimension } = await embedder.getModelInfo();
+    await search.swapAlias('products', await search.createGeneration(modelId, dimension));
+  } finally {
+    embedder.close();
+    search.close();
+  }
 }

@@ -21,6 +21,10 @@ export interface E2eStackOptions {
   count: number;
   /** Settings of the query API over the ones below. */
   queryApi?: EnvSettings;
+  /** Settings of the embedder over the ones below (another MODEL_DIR, a ROLLOUT_MODEL_DIR). */
+  embedder?: EnvSettings;
+  /** Runs once search answers, before ingestion starts (a test that prepares the live generation itself). */
+  beforeIngestion?: (search: SearchClient) => Promise<void>;
 }
 
 export interface E2eStack {
@@ -63,7 +67,7 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
         ports: { 'query-api': { port: queryApiPort } },
         serviceEnv: {
           // debug: every call is logged with its x-request-id, which the tests look for.
-          embedder: { LOG_LEVEL: 'debug' },
+          embedder: { LOG_LEVEL: 'debug', ...options.embedder },
           search: { LOG_LEVEL: 'info' },
           'query-api': {
             ...onLoopbackOnly,
@@ -93,8 +97,14 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
     const eventLog = new FileEventLog({ dir: path.join(dataDir, 'event-log') });
     await publishCatalogFile(eventLog, path.join(catalogDir, 'catalog.jsonl'));
     await eventLog.close();
-    const ingestion = await started.start('ingestion');
     const searchClient = new SearchClient({ address: started.addresses.search, defaultDeadlineMs: 10_000 });
+    const ingestion = await (options.beforeIngestion?.(searchClient) ?? Promise.resolve()).then(
+      () => started.start('ingestion'),
+      (error: unknown) => {
+        searchClient.close();
+        throw error;
+      },
+    );
     try {
       await waitFor(
         `ingestion to index ${options.count} products`,

@@ -6,6 +6,7 @@
 import { DependencyUnavailableError, type ModelInfo, type ProductData, type ReindexRequested, type SearchHit, type SearchPage } from '@vsearch/contracts';
 import {
   ImageInputError,
+  IndexModelMismatchError,
   ImagePreprocessor,
   ProductSearchIndex,
   QueryEmbedder,
@@ -35,33 +36,47 @@ export const FAKE_MODEL: ModelInfo = {
   logitScale: 100,
 };
 
+/**
+ * `model` is the default; `rolloutModels` are loaded beside it and chosen by id. Vectors of the
+ * default model point along the first axes, a rollout model's along the last one, so a test can
+ * tell which model made a vector.
+ */
 export class FakeQueryEmbedder extends QueryEmbedder {
   down = false;
-  readonly textCalls: { text: string; requestId: string }[] = [];
-  readonly pixelCalls: { length: number; requestId: string }[] = [];
+  rolloutModels: ModelInfo[] = [];
+  readonly textCalls: { text: string; requestId: string; modelId?: string }[] = [];
+  readonly pixelCalls: { length: number; requestId: string; modelId?: string }[] = [];
   describeCalls = 0;
 
   constructor(public model: ModelInfo = FAKE_MODEL) {
     super();
   }
 
-  async describeModel(_context: RequestContext): Promise<ModelInfo> {
-    if (this.down) throw new DependencyUnavailableError('embedder', 'connection refused');
+  async describeModel(_context: RequestContext, modelId?: string): Promise<ModelInfo> {
+    const model = this.loaded(modelId);
     this.describeCalls++;
-    return this.model;
+    return { ...model, loadedModelIds: [this.model, ...this.rolloutModels].map((loaded) => loaded.modelId) };
   }
 
-  async embedQueryText(text: string, context: RequestContext): Promise<Float32Array> {
-    if (this.down) throw new DependencyUnavailableError('embedder', 'connection refused');
-    this.textCalls.push({ text, requestId: context.requestId });
-    return Float32Array.from([1, 0, 0, 0]);
+  async embedQueryText(text: string, context: RequestContext, modelId?: string): Promise<Float32Array> {
+    const model = this.loaded(modelId);
+    this.textCalls.push({ text, requestId: context.requestId, modelId });
+    return model === this.model ? Float32Array.from([1, 0, 0, 0]) : Float32Array.from([0, 0, 0, 1]);
   }
 
-  async embedQueryPixels(pixels: Uint8Array, context: RequestContext): Promise<Float32Array> {
+  async embedQueryPixels(pixels: Uint8Array, context: RequestContext, modelId?: string): Promise<Float32Array> {
+    const model = this.loaded(modelId);
+    if (pixels.length !== model.imageSize * model.imageSize * 3) throw new Error(`unexpected pixel count ${pixels.length}`);
+    this.pixelCalls.push({ length: pixels.length, requestId: context.requestId, modelId });
+    return model === this.model ? Float32Array.from([0, 1, 0, 0]) : Float32Array.from([0, 0, 0, 1]);
+  }
+
+  /** The named loaded model (unset: the default); a model not loaded is the embedder's outage, as the gRPC adapter reports it. */
+  private loaded(modelId: string | undefined): ModelInfo {
     if (this.down) throw new DependencyUnavailableError('embedder', 'connection refused');
-    if (pixels.length !== this.model.imageSize * this.model.imageSize * 3) throw new Error(`unexpected pixel count ${pixels.length}`);
-    this.pixelCalls.push({ length: pixels.length, requestId: context.requestId });
-    return Float32Array.from([0, 1, 0, 0]);
+    const model = modelId === undefined ? this.model : [this.model, ...this.rolloutModels].find((loaded) => loaded.modelId === modelId);
+    if (!model) throw new DependencyUnavailableError('embedder', `model ${modelId} is not loaded`);
+    return model;
   }
 
   async checkReady(): Promise<void> {
@@ -95,6 +110,22 @@ export class FakeProductSearchIndex extends ProductSearchIndex {
   knownProducts = new Set(['p1', 'p2']);
   readonly searches: { query: ProductQuery; requestId: string }[] = [];
   readonly similarCalls: SimilarQuery[] = [];
+  /** The model of the live generation; a query naming another is refused as search refuses it (MODEL_MISMATCH). */
+  liveModel = FAKE_MODEL.modelId;
+  liveModelCalls = 0;
+  readonly refusedModels: string[] = [];
+
+  async liveModelId(_context: RequestContext): Promise<string> {
+    if (this.down) throw new DependencyUnavailableError('search', 'connection refused');
+    this.liveModelCalls++;
+    return this.liveModel;
+  }
+
+  private guardModel(modelId: string | undefined): void {
+    if (modelId === this.liveModel) return;
+    this.refusedModels.push(String(modelId));
+    throw new IndexModelMismatchError(`collection products_v1 holds vectors of model ${this.liveModel}; the request names model ${modelId}`);
+  }
 
   /** Every hit matches; the cut-off applies to the vector ranking, so not in keyword mode. Facets and total count the matched hits. */
   async searchProducts(query: ProductQuery, context: RequestContext): Promise<SearchPage> {
@@ -103,6 +134,7 @@ export class FakeProductSearchIndex extends ProductSearchIndex {
     if (query.mode !== 'keyword' && !query.vector) throw new Error(`${query.mode} search without a vector`);
     if (query.mode !== 'vector' && query.text === undefined) throw new Error(`${query.mode} search without text`);
     if (query.mode === 'vector' && query.text !== undefined) throw new Error('vector search given text it would ignore');
+    if (query.vector) this.guardModel(query.modelId);
     this.searches.push({ query, requestId: context.requestId });
     const cut = query.mode !== 'keyword' && query.scoreThreshold !== undefined;
     const hits = this.hits.filter((hit) => !cut || hit.score >= query.scoreThreshold!);
@@ -113,7 +145,7 @@ export class FakeProductSearchIndex extends ProductSearchIndex {
         total: 0,
         totalIsLowerBound: false,
         collection: 'products_v1',
-        modelId: FAKE_MODEL.modelId,
+        modelId: this.liveModel,
       };
     }
     return {
@@ -127,16 +159,17 @@ export class FakeProductSearchIndex extends ProductSearchIndex {
       total: hits.length,
       totalIsLowerBound: false,
       collection: 'products_v1',
-      modelId: FAKE_MODEL.modelId,
+      modelId: this.liveModel,
     };
   }
 
   async findSimilar(query: SimilarQuery, _context: RequestContext): Promise<SearchPage | undefined> {
     if (this.down) throw new DependencyUnavailableError('search', 'connection refused');
+    this.guardModel(query.modelId);
     this.similarCalls.push(query);
     if (!this.knownProducts.has(query.productId)) return undefined;
     const hits = this.hits.filter((hit) => hit.product.productId !== query.productId);
-    return { hits, collection: 'products_v1', modelId: FAKE_MODEL.modelId };
+    return { hits, collection: 'products_v1', modelId: this.liveModel };
   }
 
   async checkReady(): Promise<void> {
@@ -200,10 +233,14 @@ export interface FakePorts extends QueryApiPorts {
 }
 
 /** Fakes of every port; `model` changes the fields of FAKE_MODEL the embedder describes (its thresholds, say). */
+/** The ports of a query API whose live generation holds the embedder's default model (`model`). */
 export function fakePorts(model: Partial<ModelInfo> = {}): FakePorts {
+  const embedder = new FakeQueryEmbedder({ ...FAKE_MODEL, ...model });
+  const searchIndex = new FakeProductSearchIndex();
+  searchIndex.liveModel = embedder.model.modelId;
   return {
-    embedder: new FakeQueryEmbedder({ ...FAKE_MODEL, ...model }),
-    searchIndex: new FakeProductSearchIndex(),
+    embedder,
+    searchIndex,
     remoteImages: new FakeRemoteImages(),
     preprocessor: new FakePreprocessor(),
     reindexPublisher: new FakeReindexPublisher(),

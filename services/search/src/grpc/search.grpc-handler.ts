@@ -15,7 +15,12 @@
  * clients treat UNAVAILABLE as transient. It carries the reason
  * COLLECTION_DAMAGED (`x-error-reason`, SearchErrorReason), so a writer can
  * tell it from the other FAILED_PRECONDITIONs and wait for the rebuild
- * instead of dead-lettering. After CreateCollection, SwapAlias and
+ * instead of dead-lettering. Model guard (DESIGN.md principle 5): Upsert, Similar and a Search
+ * with a query vector must name the model their vectors came from (`model_id`; missing →
+ * INVALID_ARGUMENT naming the field); the store refuses another model than the collection's with
+ * FAILED_PRECONDITION naming both and the reason MODEL_MISMATCH. A keyword-only search carries no
+ * vector, so nothing in it depends on a model and it needs none (a named one is still checked).
+ * After CreateCollection, SwapAlias and
  * DropCollection the per-collection health is refreshed (CollectionHealth).
  * Zero-shot tagging (PutTagging, GetTagging, PreviewTags, ListTags, ClassifyProduct, and the tags
  * an upsert gets) delegates to services/tagging.service.ts.
@@ -40,6 +45,7 @@ const STATUS_OF: Record<VectorStoreErrorKind, GrpcStatus> = {
 
 const REASON_OF: Record<VectorStoreErrorReason, string> = {
   'collection-damaged': SearchErrorReason.collectionDamaged,
+  'model-mismatch': SearchErrorReason.modelMismatch,
 };
 
 export class SearchGrpcHandler {
@@ -74,8 +80,9 @@ export class SearchGrpcHandler {
   }
 
   private async upsert(request: searchV1.UpsertRequest): Promise<searchV1.UpsertResponse> {
+    const modelId = requiredModelId(request.modelId, 'an upsert names the model its vectors came from');
     const products = await this.tagging.tagForUpsert(request.collection, searchCodec.productWritesFromProto(request.products));
-    const outcomes = await this.store.upsertProducts(request.collection, products);
+    const outcomes = await this.store.upsertProducts(request.collection, products, { modelId });
     return { outcomes: outcomes.map(searchCodec.writeOutcomeToProto) };
   }
 
@@ -94,7 +101,9 @@ export class SearchGrpcHandler {
   }
 
   private async search(request: searchV1.SearchRequest): Promise<searchV1.SearchResponse> {
-    const page = await this.store.searchSimilar(searchCodec.searchRequestFromProto(request));
+    const query = searchCodec.searchRequestFromProto(request);
+    if (query.vector) requiredModelId(query.modelId, 'a search with a query vector names the model the vector came from');
+    const page = await this.store.searchSimilar(query);
     return searchCodec.pageToProto(page);
   }
 
@@ -102,6 +111,7 @@ export class SearchGrpcHandler {
     const page = await this.store.similarToProduct({
       collection: request.collection,
       productId: request.productId,
+      modelId: requiredModelId(request.modelId, 'a similar request names the model it expects the collection to hold'),
       filter: searchCodec.filterFromProto(request.filter),
       limit: request.limit,
       offset: request.offset,
@@ -172,6 +182,12 @@ export class SearchGrpcHandler {
       throw error;
     }
   }
+}
+
+/** The request's model id, refused with INVALID_ARGUMENT naming the field when it is empty. */
+function requiredModelId(modelId: string | undefined, why: string): string {
+  if (!modelId) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, `model_id is required: ${why} (name@version+dtype, as GetModelInfo reports it)`);
+  return modelId;
 }
 
 /** The store's and the codec's typed failures as the statuses a client can act on; anything else stays INTERNAL. */

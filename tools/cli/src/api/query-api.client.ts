@@ -169,7 +169,7 @@ export class QueryApiClient {
     return this.json<SearchResponse>('GET', `/v1/products/${encodeURIComponent(productId)}/similar?${params}`);
   }
 
-  async requestReindex(body: { categories?: string[]; reason?: string } = {}): Promise<{ jobId: string }> {
+  async requestReindex(body: { categories?: string[]; reason?: string; modelId?: string } = {}): Promise<{ jobId: string }> {
     return this.json<{ jobId: string }>('POST', '/v1/admin/reindex', body);
   }
 

@@ -12,6 +12,7 @@ interface ReindexOptions {
   job?: string;
   category?: string[];
   reason?: string;
+  model?: string;
   apiKey?: string;
   apiUrl: string;
   timeout: number;
@@ -36,6 +37,10 @@ export function registerCommand(program: Command): void {
       collectList,
     )
     .option('--reason <text>', 'why, for the audit log')
+    .option(
+      '--model <id>',
+      "fill the new generation with this model, loaded on the embedder beside its default (a model rollout); default: the embedder's default model",
+    )
     .addOption(
       new Option('--api-key <key>', "admin API key (default: VSEARCH_API_KEY, else the embedded stack's DATA_DIR/admin-api-key)").env('VSEARCH_API_KEY'),
     )
@@ -47,14 +52,15 @@ export function registerCommand(program: Command): void {
     .action(async (options: ReindexOptions) => {
       if (options.job !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(options.job))
         throw new UsageError('--job must be a job id as printed by `vsearch reindex` (letters, digits, "_" or "-")');
-      if (options.job !== undefined && (options.category || options.reason))
-        throw new UsageError('--job follows an existing job: --category and --reason apply to a new one');
+      if (options.job !== undefined && (options.category || options.reason || options.model))
+        throw new UsageError('--job follows an existing job: --category, --reason and --model apply to a new one');
+      if (options.model !== undefined && options.category) throw new UsageError('--model rebuilds the whole catalog: it does not go with --category');
       const wait = options.wait || options.job !== undefined;
       if (options.waitTimeout !== undefined && !wait) throw new UsageError('--wait-timeout needs --wait');
       const apiKey = options.apiKey ?? readEmbeddedAdminKey(path.resolve(process.env.DATA_DIR ?? './data'));
       if (!apiKey) throw new UsageError('no admin API key: pass --api-key or set VSEARCH_API_KEY (the embedded stack keeps one in DATA_DIR/admin-api-key)');
       const client = new QueryApiClient(options.apiUrl, { apiKey, timeoutMs: options.timeout });
-      const jobId = options.job ?? (await client.requestReindex({ categories: options.category, reason: options.reason })).jobId;
+      const jobId = options.job ?? (await client.requestReindex({ categories: options.category, reason: options.reason, modelId: options.model })).jobId;
       if (!wait) {
         if (options.json) process.stdout.write(`${JSON.stringify({ jobId })}\n`);
         else

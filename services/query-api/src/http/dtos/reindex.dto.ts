@@ -8,6 +8,14 @@ export const reindexBodySchema = z
         'refresh only products in these categories, in place in the live collection (fetched and embedded again; no new generation, no alias swap); when absent, the whole catalog is rebuilt into a new generation and the alias swapped',
     }),
     reason: z.string().max(500).optional().meta({ description: 'why, for the audit log' }),
+    modelId: z.string().trim().min(1).max(200).optional().meta({
+      description:
+        'the model to fill the new generation with (a model rollout): one the embedder has loaded beside its default (GetModelInfo loaded_model_ids); when absent, the default model. Whole-catalog reindex only',
+    }),
+  })
+  .refine((body) => !(body.modelId && body.categories), {
+    message: 'modelId applies to a whole-catalog reindex, not to categories refreshed in place',
+    path: ['modelId'],
   })
   .default({});
 export type ReindexBody = z.output<typeof reindexBodySchema>;

@@ -64,6 +64,12 @@ export interface EmbedImagesRequest {
   images: ImageInput[];
   /** priority selects the batching lane. */
   priority: Priority;
+  /**
+   * model_id selects one of the loaded models (GetModelInfo's
+   * loaded_model_ids); empty means the default (serving) model. An id that is
+   * not loaded is NOT_FOUND naming the loaded ones.
+   */
+  modelId: string;
 }
 
 /** EmbedImagesResponse carries one vector per requested image. */
@@ -78,6 +84,8 @@ export interface EmbedTextsRequest {
   texts: string[];
   /** priority selects the batching lane. */
   priority: Priority;
+  /** model_id selects one of the loaded models, as in EmbedImagesRequest. */
+  modelId: string;
 }
 
 /** EmbedTextsResponse carries one vector per requested text. */
@@ -86,11 +94,16 @@ export interface EmbedTextsResponse {
   embeddings?: Embeddings | undefined;
 }
 
-/** GetModelInfoRequest has no fields. */
+/** GetModelInfoRequest names the model to describe. */
 export interface GetModelInfoRequest {
+  /** model_id of a loaded model; empty means the default (serving) model. */
+  modelId: string;
 }
 
-/** GetModelInfoResponse describes the loaded model. */
+/**
+ * GetModelInfoResponse describes one loaded model (the default unless the
+ * request named another) and lists every loaded one.
+ */
 export interface GetModelInfoResponse {
   /** model_id is name@version, recorded by every collection filled with it. */
   modelId: string;
@@ -127,6 +140,11 @@ export interface GetModelInfoResponse {
    * turns cosines into label probabilities.
    */
   logitScale: number;
+  /**
+   * loaded_model_ids lists every model this embedder serves, the default
+   * first: during a model rollout the next model is loaded beside it.
+   */
+  loadedModelIds: string[];
 }
 
 /** FindUnknownWordsRequest carries the texts to check. */
@@ -289,7 +307,7 @@ export const Embeddings: MessageFns<Embeddings> = {
 };
 
 function createBaseEmbedImagesRequest(): EmbedImagesRequest {
-  return { images: [], priority: 0 };
+  return { images: [], priority: 0, modelId: "" };
 }
 
 export const EmbedImagesRequest: MessageFns<EmbedImagesRequest> = {
@@ -299,6 +317,9 @@ export const EmbedImagesRequest: MessageFns<EmbedImagesRequest> = {
     }
     if (message.priority !== 0) {
       writer.uint32(16).int32(message.priority);
+    }
+    if (message.modelId !== "") {
+      writer.uint32(26).string(message.modelId);
     }
     return writer;
   },
@@ -330,6 +351,14 @@ export const EmbedImagesRequest: MessageFns<EmbedImagesRequest> = {
             }
 
             message.priority = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.modelId = reader.string();
             continue;
           }
         }
@@ -392,7 +421,7 @@ export const EmbedImagesResponse: MessageFns<EmbedImagesResponse> = {
 };
 
 function createBaseEmbedTextsRequest(): EmbedTextsRequest {
-  return { texts: [], priority: 0 };
+  return { texts: [], priority: 0, modelId: "" };
 }
 
 export const EmbedTextsRequest: MessageFns<EmbedTextsRequest> = {
@@ -402,6 +431,9 @@ export const EmbedTextsRequest: MessageFns<EmbedTextsRequest> = {
     }
     if (message.priority !== 0) {
       writer.uint32(16).int32(message.priority);
+    }
+    if (message.modelId !== "") {
+      writer.uint32(26).string(message.modelId);
     }
     return writer;
   },
@@ -433,6 +465,14 @@ export const EmbedTextsRequest: MessageFns<EmbedTextsRequest> = {
             }
 
             message.priority = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.modelId = reader.string();
             continue;
           }
         }
@@ -495,11 +535,14 @@ export const EmbedTextsResponse: MessageFns<EmbedTextsResponse> = {
 };
 
 function createBaseGetModelInfoRequest(): GetModelInfoRequest {
-  return {};
+  return { modelId: "" };
 }
 
 export const GetModelInfoRequest: MessageFns<GetModelInfoRequest> = {
-  encode(_: GetModelInfoRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: GetModelInfoRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.modelId !== "") {
+      writer.uint32(10).string(message.modelId);
+    }
     return writer;
   },
 
@@ -516,6 +559,14 @@ export const GetModelInfoRequest: MessageFns<GetModelInfoRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.modelId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -542,6 +593,7 @@ function createBaseGetModelInfoResponse(): GetModelInfoResponse {
     executionProvider: "",
     textScoreThreshold: 0,
     logitScale: 0,
+    loadedModelIds: [],
   };
 }
 
@@ -590,6 +642,9 @@ export const GetModelInfoResponse: MessageFns<GetModelInfoResponse> = {
     }
     if (message.logitScale !== 0) {
       writer.uint32(101).float(message.logitScale);
+    }
+    for (const v of message.loadedModelIds) {
+      writer.uint32(106).string(v!);
     }
     return writer;
   },
@@ -721,6 +776,14 @@ export const GetModelInfoResponse: MessageFns<GetModelInfoResponse> = {
             }
 
             message.logitScale = reader.float();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.loadedModelIds.push(reader.string());
             continue;
           }
         }
@@ -897,7 +960,8 @@ export interface EmbedderServiceClient {
   embedTexts(request: EmbedTextsRequest, metadata?: Metadata): Observable<EmbedTextsResponse>;
 
   /**
-   * GetModelInfo describes the loaded model, so clients can preprocess pixels
+   * GetModelInfo describes a loaded model (the default unless one is named) and
+   * lists every loaded one, so clients can preprocess pixels
    * exactly as the model expects and refuse to mix vectors of different models.
    */
 
@@ -941,7 +1005,8 @@ export interface EmbedderServiceController {
   ): Promise<EmbedTextsResponse> | Observable<EmbedTextsResponse> | EmbedTextsResponse;
 
   /**
-   * GetModelInfo describes the loaded model, so clients can preprocess pixels
+   * GetModelInfo describes a loaded model (the default unless one is named) and
+   * lists every loaded one, so clients can preprocess pixels
    * exactly as the model expects and refuse to mix vectors of different models.
    */
 
@@ -1016,7 +1081,8 @@ export const EmbedderServiceService = {
     responseDeserialize: (value: Buffer): EmbedTextsResponse => EmbedTextsResponse.decode(value),
   },
   /**
-   * GetModelInfo describes the loaded model, so clients can preprocess pixels
+   * GetModelInfo describes a loaded model (the default unless one is named) and
+   * lists every loaded one, so clients can preprocess pixels
    * exactly as the model expects and refuse to mix vectors of different models.
    */
   getModelInfo: {
@@ -1060,7 +1126,8 @@ export interface EmbedderServiceServer extends UntypedServiceImplementation {
    */
   embedTexts: handleUnaryCall<EmbedTextsRequest, EmbedTextsResponse>;
   /**
-   * GetModelInfo describes the loaded model, so clients can preprocess pixels
+   * GetModelInfo describes a loaded model (the default unless one is named) and
+   * lists every loaded one, so clients can preprocess pixels
    * exactly as the model expects and refuse to mix vectors of different models.
    */
   getModelInfo: handleUnaryCall<GetModelInfoRequest, GetModelInfoResponse>;

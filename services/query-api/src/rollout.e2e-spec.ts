@@ -1,0 +1,120 @@
+/**
+ * A model rollout end to end: the live generation holds another model than the embedder's default.
+ * The embedder's default (MODEL_DIR) is a copy of the bundled clip-mini under another version, so the
+ * two models have the same dimension and only their ids tell them apart; the bundled model is loaded
+ * beside it (ROLLOUT_MODEL_DIR). The live generation was created for the bundled model before
+ * ingestion started, so ingestion fills it with that model's vectors, and the query API must embed
+ * every query with it: search refuses a vector named as the default model's.
+ * real: the query API, embedder (two models), search and ingestion services (child processes started
+ * from their `main.ts` by the @vsearch/testing harness, embedded vector store and event log), sharp.
+ * fake: nothing.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { EmbedderClient, SearchCallError, SearchClient, SearchErrorReason } from '@vsearch/grpc-clients';
+import { BUNDLED_MODEL_DIR } from '@vsearch/model';
+import { searchResponseSchema, type SearchResponse } from './http/dtos/responses.dto';
+import { startE2eStack, type E2eStack } from './testing/e2e-stack';
+
+const SEED = 43;
+const PRODUCTS = 40;
+
+const bundledManifest = JSON.parse(readFileSync(path.join(BUNDLED_MODEL_DIR, 'model.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  embeddingDimension: number;
+};
+/** The live generation's model: the bundled one, loaded beside the default. */
+const LIVE_MODEL = `${bundledManifest.name}@${bundledManifest.version}`;
+const NEXT_VERSION = `${bundledManifest.version}-next`;
+/** The embedder's default: the same weights under another version, so only the model id differs. */
+const DEFAULT_MODEL = `${bundledManifest.name}@${NEXT_VERSION}`;
+
+let modelsDir: string;
+let stack: E2eStack;
+
+beforeAll(async () => {
+  modelsDir = mkdtempSync(path.join(os.tmpdir(), 'rollout-e2e-models-'));
+  const nextDir = path.join(modelsDir, 'clip-mini-next');
+  cpSync(BUNDLED_MODEL_DIR, nextDir, { recursive: true, filter: (source) => !source.endsWith('.in-use') });
+  writeFileSync(
+    path.join(nextDir, 'model.json'),
+    JSON.stringify({ ...JSON.parse(readFileSync(path.join(nextDir, 'model.json'), 'utf8')), version: NEXT_VERSION }, null, 2),
+  );
+  stack = await startE2eStack({
+    seed: SEED,
+    count: PRODUCTS,
+    embedder: { MODEL_DIR: nextDir, ROLLOUT_MODEL_DIR: BUNDLED_MODEL_DIR },
+    beforeIngestion: async (search) => {
+      await search.swapAlias('products', await search.createGeneration(LIVE_MODEL, bundledManifest.embeddingDimension, { name: 'products_v1' }));
+    },
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await stack?.close();
+  if (modelsDir) rmSync(modelsDir, { recursive: true, force: true });
+});
+
+async function searchOk(pathAndQuery: string, init?: RequestInit): Promise<SearchResponse> {
+  const response = await fetch(`${stack.baseUrl}${pathAndQuery}`, init);
+  const body = await response.json();
+  if (response.status !== 200) throw new Error(`${pathAndQuery} answered ${response.status}: ${JSON.stringify(body)}`);
+  return searchResponseSchema.parse(body);
+}
+
+it("serves two models: the embedder's default is not the model of the live generation ingestion filled", async () => {
+  const embedder = new EmbedderClient({ address: stack.embedder.address, defaultDeadlineMs: 10_000 });
+  const search = new SearchClient({ address: stack.search.address, defaultDeadlineMs: 10_000 });
+  try {
+    expect(await embedder.getModelInfo()).toMatchObject({ modelId: DEFAULT_MODEL, loadedModelIds: [DEFAULT_MODEL, LIVE_MODEL] });
+    const live = (await search.listCollections()).find((collection) => collection.aliases.includes('products'));
+    expect(live).toMatchObject({ name: 'products_v1', modelId: LIVE_MODEL, productCount: PRODUCTS });
+  } finally {
+    embedder.close();
+    search.close();
+  }
+});
+
+it("answers text search with the live generation's model: the product of the asked colour and category on top", async () => {
+  const event = stack.products.get(`s${SEED}-000003`)!;
+  const query = `${event.attributes!.colour} ${event.attributes!.category}`;
+  const body = await searchOk(`/v1/search?q=${encodeURIComponent(query)}&mode=vector&limit=5`);
+  expect(body.model).toBe(LIVE_MODEL);
+  const top = stack.products.get(body.results[0].productId)!;
+  expect({ colour: top.attributes!.colour, category: top.attributes!.category }).toEqual({
+    colour: event.attributes!.colour,
+    category: event.attributes!.category,
+  });
+});
+
+it('answers photo search and "more like this" with it too', async () => {
+  const event = stack.products.get(`s${SEED}-000010`)!;
+  const photo = await searchOk('/v1/search/image?limit=5', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ imageUrl: event.images[0].url }),
+  });
+  expect(photo.model).toBe(LIVE_MODEL);
+  expect(photo.results[0]).toMatchObject({ productId: event.productId });
+  expect(photo.results[0].score).toBeGreaterThan(0.99);
+  const similar = await searchOk(`/v1/products/${event.productId}/similar?limit=5`);
+  expect(similar.results.length).toBe(5);
+});
+
+it("is refused by search when a query vector is named as the default model's (equal dimension): the guard the query API passes", async () => {
+  const embedder = new EmbedderClient({ address: stack.embedder.address, defaultDeadlineMs: 10_000 });
+  const search = new SearchClient({ address: stack.search.address, defaultDeadlineMs: 10_000 });
+  try {
+    const [vector] = await embedder.embedTexts(['red t-shirt']);
+    const refused = await search.search({ vector, modelId: DEFAULT_MODEL, limit: 5 }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SearchCallError);
+    expect(refused).toMatchObject({ code: status.FAILED_PRECONDITION, reason: SearchErrorReason.modelMismatch });
+    expect((refused as SearchCallError).details).toBe(`collection products_v1 holds vectors of model ${LIVE_MODEL}; the request names model ${DEFAULT_MODEL}`);
+  } finally {
+    embedder.close();
+    search.close();
+  }
+});
