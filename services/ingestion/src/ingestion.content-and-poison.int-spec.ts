@@ -168,8 +168,8 @@ describe('ingestion of changed photos and poison events', () => {
 
   /** The best cosine of a product's stored images with the embedder's vector of `bytes`: about 1 when search holds that look. */
   async function similarityToLook(productId: string, bytes: Buffer): Promise<number> {
-    const [vector] = await embedderClient.embedEncodedImages([bytes]);
-    const page = await searchClient.search({ vector, mode: 'vector', limit: 10 });
+    const [[vector], { modelId }] = await Promise.all([embedderClient.embedEncodedImages([bytes]), embedderClient.getModelInfo()]);
+    const page = await searchClient.search({ vector, modelId, mode: 'vector', limit: 10 });
     return page.hits.find((hit) => hit.product.productId === productId)?.score ?? -1;
   }
 
