@@ -13,5 +13,7 @@ export abstract class ImageEmbedder {
    * when it refuses these pixels for good.
    */
   abstract embedPixels(pixels: readonly Uint8Array[]): Promise<Float32Array[]>;
+  /** One unit vector per text from the text tower, through the bulk lane (the gates' queries); throws as embedPixels does. */
+  abstract embedTexts(texts: readonly string[]): Promise<Float32Array[]>;
   abstract close(): void;
 }

@@ -16,6 +16,9 @@
 import type { Logger } from '@vsearch/observability';
 import { generationOf, type CollectionInfo } from '@vsearch/contracts';
 import { isAlreadyExists, PRODUCTS_ALIAS, type EmbedderModel, type ProductIndexWriter } from '../ports';
+import type { GenerationRoles } from './generation-history';
+
+const NO_ROLES: GenerationRoles = { retained: new Set(), rejected: new Set() };
 
 /** The generation every replica creates on an empty store. */
 export const FIRST_GENERATION = 'products_v1';
@@ -36,6 +39,8 @@ export class CollectionRegistry {
   constructor(
     private readonly index: ProductIndexWriter,
     private readonly logger: Logger,
+    /** Retained generations (written too, so a rollback is complete) and rejected ones (never written), from the job records. */
+    private readonly roles: () => Promise<GenerationRoles> = async () => NO_ROLES,
   ) {}
 
   get current(): WriteTargetsState {
@@ -77,9 +82,9 @@ export class CollectionRegistry {
 
   /** Re-reads the collections from search. */
   async refresh(model: EmbedderModel): Promise<WriteTargetsState> {
-    const collections = await this.index.listCollections();
+    const [collections, roles] = await Promise.all([this.index.listCollections(), this.roles()]);
     const previous = this.state;
-    this.state = computeTargets(collections, model, this.localTargets);
+    this.state = computeTargets(collections, model, this.localTargets, roles);
     if (previous.problem !== this.state.problem && this.state.problem) this.logger.error({ problem: this.state.problem }, 'ingestion cannot write');
     if (previous.reindexCollection !== this.state.reindexCollection && this.state.reindexCollection) {
       this.logger.info({ collection: this.state.reindexCollection }, 'live writes also go to the reindex generation');
@@ -105,7 +110,12 @@ function generationNumber(name: string): number {
   return generationOf(name) ?? -1;
 }
 
-export function computeTargets(collections: CollectionInfo[], model: EmbedderModel, localTargets: ReadonlySet<string>): WriteTargetsState {
+/**
+ * The write targets: the alias (when its model is the embedder's), the newest generation a rebuild
+ * fills (newer than the alias, or this replica's own), and every retained generation of the
+ * embedder's model, so that a rollback to it loses no write. A rejected generation is never written.
+ */
+export function computeTargets(collections: CollectionInfo[], model: EmbedderModel, localTargets: ReadonlySet<string>, roles: GenerationRoles = NO_ROLES): WriteTargetsState {
   const aliased = collections.find((collection) => collection.aliases.includes(PRODUCTS_ALIAS));
   // Without the alias no collection is known to serve: writing into any of them would be a guess.
   if (!aliased) return { targets: [], problem: noAliasProblem(collections, model) };
@@ -116,6 +126,8 @@ export function computeTargets(collections: CollectionInfo[], model: EmbedderMod
       (collection) =>
         collection.aliases.length === 0 &&
         collection.modelId === model.modelId &&
+        !roles.rejected.has(collection.name) &&
+        !roles.retained.has(collection.name) &&
         (generationNumber(collection.name) > aliasGeneration || localTargets.has(collection.name)),
     )
     .sort((a, b) => generationNumber(b.name) - generationNumber(a.name))[0];
@@ -127,6 +139,10 @@ export function computeTargets(collections: CollectionInfo[], model: EmbedderMod
     targets.push(PRODUCTS_ALIAS);
   }
   if (building) targets.push(building.name);
+  const retained = collections.filter(
+    (collection) => roles.retained.has(collection.name) && collection.aliases.length === 0 && collection.modelId === model.modelId && !collection.damage,
+  );
+  for (const collection of retained) targets.push(collection.name);
   return { targets, aliasCollection: aliased, reindexCollection: building?.name, problem: targets.length === 0 ? problem : undefined };
 }
 

@@ -5,6 +5,7 @@ import {
   RejectedByDependencyError,
   type CollectionInfo,
   type FailedImage,
+  type GoldenQuerySet,
   type ImageVector,
   type ProductData,
   type ProductWithImageVectors,
@@ -13,6 +14,8 @@ import {
 } from '@vsearch/contracts';
 import {
   CollectionDamagedError,
+  GenerationSearcher,
+  GoldenQuerySource,
   ImageEmbedder,
   ImagePreprocessor,
   ImageSource,
@@ -20,6 +23,7 @@ import {
   ProductIndexWriter,
   type EmbedderModel,
   type FetchedImageBytes,
+  type GateQuery,
 } from '../ports';
 
 /** A product with this title is refused by FakeProductIndex.upsertProducts (INVALID_ARGUMENT), with its whole batch. */
@@ -73,6 +77,12 @@ export class FakeEmbedder extends ImageEmbedder {
     if (this.down) throw new DependencyUnavailableError('embedder', 'UNAVAILABLE');
     this.calls.push(pixels.length);
     return pixels.map((p) => Float32Array.from([p[0], p[1], 0, 1]));
+  }
+
+  /** A text's vector as FakePreprocessor + embedPixels make one from image bytes equal to the text: a title finds the image whose bytes are that title. */
+  async embedTexts(texts: readonly string[]): Promise<Float32Array[]> {
+    if (this.down) throw new DependencyUnavailableError('embedder', 'UNAVAILABLE');
+    return texts.map((text) => Float32Array.from([Buffer.from(text)[0], Buffer.byteLength(text), 0, 1]));
   }
 
   get embeddedImages(): number {
@@ -243,4 +253,35 @@ export function upserted(productId: string, version: number, images: { id: strin
     occurredAt: new Date().toISOString(),
     ...extra,
   };
+}
+
+/** Vector search over FakeProductIndex: products by the Euclidean distance of their nearest image vector (the text of a hybrid query is ignored). */
+export class FakeGenerationSearcher extends GenerationSearcher {
+  readonly queries: { collection: string; modelId: string }[] = [];
+
+  constructor(private readonly index: FakeProductIndex) {
+    super();
+  }
+
+  async topProductIds(collection: string, modelId: string, query: GateQuery, limit: number): Promise<string[]> {
+    this.queries.push({ collection, modelId });
+    const stored = this.index.collections.get(collection);
+    if (!stored) throw new Error(`FakeGenerationSearcher: no collection ${collection}`);
+    if (stored.modelId !== modelId) throw new RejectedByDependencyError('search', 'FAILED_PRECONDITION', `${collection} holds ${stored.modelId}, not ${modelId}`);
+    const distance = (vector: Float32Array) => Math.hypot(...[...vector].map((value, i) => value - query.vector[i]));
+    return [...stored.products.values()]
+      .filter((product) => product.images.length > 0)
+      .map((product) => ({ id: product.product.productId, distance: Math.min(...product.images.map((image) => distance(image.vector))) }))
+      .sort((a, b) => a.distance - b.distance || a.id.localeCompare(b.id))
+      .slice(0, limit)
+      .map((hit) => hit.id);
+  }
+}
+
+export class FakeGoldenQueries extends GoldenQuerySource {
+  set: GoldenQuerySet | undefined;
+
+  async current(): Promise<GoldenQuerySet | undefined> {
+    return this.set;
+  }
 }
