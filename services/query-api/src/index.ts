@@ -19,6 +19,8 @@ import { GrpcQueryEmbedder } from './adapters/grpc.query-embedder';
 import { GrpcLabelTextEmbedder } from './adapters/grpc.label-text-embedder';
 import { GrpcTaggingIndex } from './adapters/grpc.tagging-index';
 import { HttpReindexProgress } from './adapters/http.reindex-progress';
+import { HttpGenerations } from './adapters/http.generations';
+import { EventLogGoldenQueryStore } from './adapters/event-log.golden-query-store';
 import { SafeFetchRemoteImages } from './adapters/safe-fetch.remote-images';
 import { SharpImagePreprocessor } from './adapters/sharp.image-preprocessor';
 import { loadQueryApiConfig, type QueryApiConfig, type QueryApiConfigOverrides } from './config';
@@ -33,6 +35,7 @@ import { QueryEmbeddingCache } from './services/query-embedding.cache';
 import { TokenBucketRateLimiter } from './services/rate-limiter';
 import { ReadinessService } from './services/readiness.service';
 import { ReindexAdminService } from './services/reindex-admin.service';
+import { GenerationsAdminService } from './services/generations-admin.service';
 import { ClassifyService } from './services/classify.service';
 import { LabelVectorService } from './services/label-vectors.service';
 import { ProductDetailService } from './services/product-detail.service';
@@ -85,6 +88,8 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
       ),
       reindexPublisher,
       reindexProgress: new HttpReindexProgress(config.upstream.ingestionUrl, config.upstream.timeoutMs),
+      generations: new HttpGenerations(config.upstream.ingestionUrl, config.upstream.timeoutMs),
+      goldenQueries: new EventLogGoldenQueryStore(eventLog, config.eventLog.goldenQueriesTopic),
       tagging: new GrpcTaggingIndex(searchClient, config.upstream.timeoutMs),
       labelEmbedder: new GrpcLabelTextEmbedder(embedderClient, config.upstream.timeoutMs),
     },
@@ -161,6 +166,7 @@ export async function createQueryApiApp({
     metrics,
     productSearch,
     reindex: new ReindexAdminService(ports.reindexPublisher, ports.reindexProgress, logger),
+    generations: new GenerationsAdminService(ports.generations, ports.reindexPublisher, ports.goldenQueries, logger),
     readiness: new ReadinessService(ports.embedder, ports.searchIndex),
     apiKeys: new ApiKeyVerifier(config.admin.apiKeys),
     rateLimiter,

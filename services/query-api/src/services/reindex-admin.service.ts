@@ -9,6 +9,8 @@ export interface ReindexOrder {
   categories?: string[];
   /** Why, for the audit log. */
   reason?: string;
+  /** Swap even if the new generation fails its gates, for this reason. */
+  force?: { reason: string };
 }
 
 export class ReindexAdminService {
@@ -24,10 +26,11 @@ export class ReindexAdminService {
       jobId: newJobId(),
       ...(order.categories ? { filter: { categories: order.categories } } : {}),
       ...(order.reason ? { reason: order.reason } : {}),
+      ...(order.force ? { force: order.force } : {}),
       requestedAt: new Date().toISOString(),
     });
     await this.publisher.publish(request, context);
-    this.logger.info({ requestId: context.requestId, jobId: request.jobId, requestedBy, filter: request.filter }, 'reindex requested');
+    this.logger.info({ requestId: context.requestId, jobId: request.jobId, requestedBy, filter: request.filter, force: request.force }, 'reindex requested');
     return { jobId: request.jobId };
   }
 
@@ -38,7 +41,7 @@ export class ReindexAdminService {
   }
 }
 
-/** Sortable by time, unique enough: `rx-<base36 ms>-<8 hex>`. */
-function newJobId(): string {
-  return `rx-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+/** Sortable by time, unique enough: `<prefix>-<base36 ms>-<8 hex>`. */
+export function newJobId(prefix = 'rx'): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }

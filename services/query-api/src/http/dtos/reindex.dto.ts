@@ -8,7 +8,15 @@ export const reindexBodySchema = z
         'refresh only products in these categories, in place in the live collection (fetched and embedded again; no new generation, no alias swap); when absent, the whole catalog is rebuilt into a new generation and the alias swapped',
     }),
     reason: z.string().max(500).optional().meta({ description: 'why, for the audit log' }),
+    force: z
+      .strictObject({ reason: z.string().trim().min(1, 'must say why').max(500) })
+      .optional()
+      .meta({
+        description:
+          'swap the alias even if the new generation fails its gates (whole-catalog reindex only); the reason is logged and recorded in the gate report',
+      }),
   })
+  .refine((body) => !(body.force && body.categories), { message: 'force applies to a whole-catalog reindex; a filtered one swaps nothing', path: ['force'] })
   .default({});
 export type ReindexBody = z.output<typeof reindexBodySchema>;
 
