@@ -6,12 +6,14 @@ import { collectList, integerArg } from '../cli/arguments';
 import { apiUrlOption, jsonOption, timeoutOption } from '../cli/common-options';
 import { CliError, UsageError } from '../cli/errors';
 import { readEmbeddedAdminKey } from '../stack/admin-key';
+import { gateLines } from '../output/gate-report';
 
 interface ReindexOptions {
   wait?: boolean;
   job?: string;
   category?: string[];
   reason?: string;
+  force?: string;
   apiKey?: string;
   apiUrl: string;
   timeout: number;
@@ -36,6 +38,10 @@ export function registerCommand(program: Command): void {
       collectList,
     )
     .option('--reason <text>', 'why, for the audit log')
+    .option(
+      '--force <reason>',
+      'swap the new generation in even if it fails its gates (product count, failed images, golden and catalog recall); the reason is logged and recorded',
+    )
     .addOption(
       new Option('--api-key <key>', "admin API key (default: VSEARCH_API_KEY, else the embedded stack's DATA_DIR/admin-api-key)").env('VSEARCH_API_KEY'),
     )
@@ -47,14 +53,25 @@ export function registerCommand(program: Command): void {
     .action(async (options: ReindexOptions) => {
       if (options.job !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(options.job))
         throw new UsageError('--job must be a job id as printed by `vsearch reindex` (letters, digits, "_" or "-")');
-      if (options.job !== undefined && (options.category || options.reason))
-        throw new UsageError('--job follows an existing job: --category and --reason apply to a new one');
+      if (options.job !== undefined && (options.category || options.reason || options.force))
+        throw new UsageError('--job follows an existing job: --category, --reason and --force apply to a new one');
+      if (options.force !== undefined && options.category)
+        throw new UsageError('--force applies to a whole-catalog reindex: --category refreshes in place and swaps nothing');
+      if (options.force !== undefined && !options.force.trim()) throw new UsageError('--force needs a reason');
       const wait = options.wait || options.job !== undefined;
       if (options.waitTimeout !== undefined && !wait) throw new UsageError('--wait-timeout needs --wait');
       const apiKey = options.apiKey ?? readEmbeddedAdminKey(path.resolve(process.env.DATA_DIR ?? './data'));
       if (!apiKey) throw new UsageError('no admin API key: pass --api-key or set VSEARCH_API_KEY (the embedded stack keeps one in DATA_DIR/admin-api-key)');
       const client = new QueryApiClient(options.apiUrl, { apiKey, timeoutMs: options.timeout });
-      const jobId = options.job ?? (await client.requestReindex({ categories: options.category, reason: options.reason })).jobId;
+      const jobId =
+        options.job ??
+        (
+          await client.requestReindex({
+            categories: options.category,
+            reason: options.reason,
+            ...(options.force ? { force: { reason: options.force.trim() } } : {}),
+          })
+        ).jobId;
       if (!wait) {
         if (options.json) process.stdout.write(`${JSON.stringify({ jobId })}\n`);
         else
@@ -76,6 +93,8 @@ export function registerCommand(program: Command): void {
         process.stdout.write(
           `reindex ${jobId} done: ${job.done} products into ${job.collection}${job.previousCollection ? ` (replaced ${job.previousCollection})` : ''}\n`,
         );
+      if (job.gates && !options.json)
+        process.stdout.write(`gates${job.gates.forcedReason ? ` (forced: ${job.gates.forcedReason})` : ''}:\n${gateLines(job.gates)}\n`);
       if (job.state === 'failed') throw new CliError(`reindex ${jobId} failed: ${job.error ?? 'no reason given'}`);
     });
 }
