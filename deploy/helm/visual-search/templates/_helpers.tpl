@@ -354,6 +354,17 @@ SEARCH_ADDR: {{ include "vs.searchAddr" . | quote }}
 {{- with .Values.imageFetchAllowHosts }}
 IMAGE_FETCH_ALLOW_HOSTS: {{ join "," . | quote }}
 {{- end }}
+{{- with .Values.ingestion.gates }}
+GATES_ENABLED: {{ .enabled | quote }}
+GATE_MIN_PRODUCT_SHARE: {{ .minProductShare | quote }}
+GATE_MAX_FAILED_IMAGE_SHARE: {{ .maxFailedImageShare | quote }}
+GATE_RECALL_MARGIN: {{ .recallMargin | quote }}
+GATE_CATALOG_SAMPLE: {{ .catalogSample | quote }}
+{{- end }}
+{{- with .Values.ingestion.retention }}
+RETAIN_GENERATIONS: {{ .generations | quote }}
+RETAIN_GENERATIONS_HOURS: {{ .hours | quote }}
+{{- end }}
 {{- include "vs.kafkaConfig" . }}
 {{- end -}}
 
