@@ -2,7 +2,8 @@ import { goldenQueriesToJsonl, MAX_GOLDEN_QUERIES_BYTES, parseGoldenQueriesJsonl
 
 describe(parseGoldenQueriesJsonl.name, () => {
   it('reads text and photo queries, skipping blank lines, and writes them back as the same JSONL', () => {
-    const text = '{"query":"red boots","expectedProductIds":["sku-1","sku-2"]}\n\n{"imageUrl":"https://img.example.com/a.jpg","expectedProductIds":["sku-3"]}\n';
+    const text =
+      '{"query":"red boots","expectedProductIds":["sku-1","sku-2"]}\n\n{"imageUrl":"https://img.example.com/a.jpg","expectedProductIds":["sku-3"]}\n';
     const parsed = parseGoldenQueriesJsonl(text);
     expect(parsed).toEqual({
       ok: true,
@@ -16,7 +17,13 @@ describe(parseGoldenQueriesJsonl.name, () => {
 
   it('names the line and the problem of every bad line', () => {
     const parsed = parseGoldenQueriesJsonl(
-      ['{"query":"ok","expectedProductIds":["a"]}', '{"imageUrl":"ftp://x/a.jpg","expectedProductIds":["a"]}', '{"query":"x","expectedProductIds":[]}', 'not json', '{"query":"x","expectedProductIds":["a"],"extra":1}'].join('\n'),
+      [
+        '{"query":"ok","expectedProductIds":["a"]}',
+        '{"imageUrl":"ftp://x/a.jpg","expectedProductIds":["a"]}',
+        '{"query":"x","expectedProductIds":[]}',
+        'not json',
+        '{"query":"x","expectedProductIds":["a"],"extra":1}',
+      ].join('\n'),
     );
     expect(parsed.ok).toBe(false);
     const errors = parsed.ok ? [] : parsed.errors;

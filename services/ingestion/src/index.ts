@@ -144,7 +144,9 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     log,
     jobStore,
     history,
-    config.gates ? new GenerationGates(index, searcher, new ServedModelQueryEmbedder(embedder, vectorizer, model.current), goldenQueries, config.gates, log) : undefined,
+    config.gates
+      ? new GenerationGates(index, searcher, new ServedModelQueryEmbedder(embedder, vectorizer, model.current), goldenQueries, config.gates, log)
+      : undefined,
   );
   const runner = new IngestionRunner(config, eventLog, model, collections, handler, reindex, metrics, log);
   const healer = config.heal ? new CollectionHealer(index, reindex, model.current, metrics, config.heal, log, () => history.roles()) : undefined;

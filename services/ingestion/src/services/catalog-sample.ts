@@ -39,7 +39,14 @@ export class CatalogSample {
       if (event.type === 'product.deleted') {
         this.products.set(event.productId, { productId: event.productId, version: event.version, title: known?.title ?? '', images: [], deleted: true, rank });
       } else {
-        this.products.set(event.productId, { productId: event.productId, version: event.version, title: event.title, images: event.images, deleted: false, rank });
+        this.products.set(event.productId, {
+          productId: event.productId,
+          version: event.version,
+          title: event.title,
+          images: event.images,
+          deleted: false,
+          rank,
+        });
       }
       if (!known && this.products.size > this.size) this.dropHighest();
     }

@@ -115,7 +115,12 @@ function generationNumber(name: string): number {
  * fills (newer than the alias, or this replica's own), and every retained generation of the
  * embedder's model, so that a rollback to it loses no write. A rejected generation is never written.
  */
-export function computeTargets(collections: CollectionInfo[], model: EmbedderModel, localTargets: ReadonlySet<string>, roles: GenerationRoles = NO_ROLES): WriteTargetsState {
+export function computeTargets(
+  collections: CollectionInfo[],
+  model: EmbedderModel,
+  localTargets: ReadonlySet<string>,
+  roles: GenerationRoles = NO_ROLES,
+): WriteTargetsState {
   const aliased = collections.find((collection) => collection.aliases.includes(PRODUCTS_ALIAS));
   // Without the alias no collection is known to serve: writing into any of them would be a guess.
   if (!aliased) return { targets: [], problem: noAliasProblem(collections, model) };

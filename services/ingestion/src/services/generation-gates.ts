@@ -108,7 +108,13 @@ export class GenerationGates {
         }),
       ),
     );
-    return failedImagesGate(counts.next.failed, counts.next.total, this.settings.maxFailedImageShare, liveReadable ? counts.live : undefined, ` over ${sample.length} sampled products`);
+    return failedImagesGate(
+      counts.next.failed,
+      counts.next.total,
+      this.settings.maxFailedImageShare,
+      liveReadable ? counts.live : undefined,
+      ` over ${sample.length} sampled products`,
+    );
   }
 
   private async goldenRecall(inputs: GateInputs): Promise<GateResult> {
@@ -129,32 +135,29 @@ export class GenerationGates {
   private async compareRecall(gate: 'golden_recall' | 'catalog_recall', queries: RecallQuery[], inputs: GateInputs, what: string): Promise<GateResult> {
     const next = await this.recalls(queries, inputs.next);
     if (!next) throw new ModelNotServedError(inputs.next.modelId, undefined);
-    let live: (number | undefined)[] | undefined;
-    let liveRecall: number | undefined;
-    let liveSource = '';
-    if (!inputs.live.damage) live = await this.recalls(queries, inputs.live);
+    const live = inputs.live.damage ? undefined : await this.recalls(queries, inputs.live);
     if (live) {
       // Only queries both generations could run are compared (a photo that cannot be fetched counts for neither).
-      const both = queries.map((_, i) => i).filter((i) => next[i] !== undefined && live![i] !== undefined);
-      liveRecall = meanRecall(both.map((i) => live![i]!));
-      const measured = meanRecall(both.map((i) => next[i]!));
-      const skipped = queries.length - both.length;
-      const misses = both
-        .filter((i) => next[i]! < live![i]!)
-        .sort((a, b) => next[a]! - live![a]! - (next[b]! - live![b]!))
+      const pairs = queries.flatMap((query, i) => {
+        const [nextRecall, liveRecall] = [next[i], live[i]];
+        return nextRecall !== undefined && liveRecall !== undefined ? [{ label: query.label, next: nextRecall, live: liveRecall }] : [];
+      });
+      const skipped = queries.length - pairs.length;
+      const misses = pairs
+        .filter((pair) => pair.next < pair.live)
+        .sort((a, b) => a.next - a.live - (b.next - b.live))
         .slice(0, NAMED_MISSES)
-        .map((i) => `"${queries[i].label.slice(0, 60)}" ${live![i]!.toFixed(2)}→${next[i]!.toFixed(2)}`);
+        .map((pair) => `"${pair.label.slice(0, 60)}" ${pair.live.toFixed(2)}→${pair.next.toFixed(2)}`);
       const detail = `${what}${skipped > 0 ? ` (${skipped} left out: image not fetchable)` : ''}${misses.length > 0 ? `; worst: ${misses.join(', ')}` : ''}`;
-      return recallGate(gate, measured, liveRecall, this.settings.recallMargin, detail);
+      return recallGate(gate, meanRecall(pairs.map((pair) => pair.next)), meanRecall(pairs.map((pair) => pair.live)), this.settings.recallMargin, detail);
     }
     const recorded = inputs.liveReport?.gates.find((result) => result.gate === gate && !result.detail?.startsWith('not run'));
-    liveRecall = recorded?.measured;
-    liveSource = inputs.live.damage
+    let liveSource = inputs.live.damage
       ? `; live ${inputs.live.name} is damaged, so its figure is the one recorded at its swap`
       : `; the embedder does not serve live ${inputs.live.name}'s model ${inputs.live.modelId}, so its figure is the one recorded at its swap`;
     if (recorded) liveSource += ` (${inputs.liveReport!.checkedAt})`;
     const ran = next.filter((recall): recall is number => recall !== undefined);
-    return recallGate(gate, meanRecall(ran), liveRecall, this.settings.recallMargin, `${what}${liveSource}`);
+    return recallGate(gate, meanRecall(ran), recorded?.measured, this.settings.recallMargin, `${what}${liveSource}`);
   }
 
   /** Recall@10 of each query in one generation (undefined: its photo could not be used); undefined when the embedder does not serve the generation's model. */
@@ -171,7 +174,12 @@ export class GenerationGates {
         this.limiter.run(async () => {
           const vector = vectors[i];
           if (!vector) return undefined;
-          const hits = await this.searcher.topProductIds(generation.name, generation.modelId, { vector, ...(query.hybrid && query.text ? { text: query.text } : {}) }, GATE_RECALL_K);
+          const hits = await this.searcher.topProductIds(
+            generation.name,
+            generation.modelId,
+            { vector, ...(query.hybrid && query.text ? { text: query.text } : {}) },
+            GATE_RECALL_K,
+          );
           return recallAtK(hits, query.expected);
         }),
       ),
@@ -189,11 +197,8 @@ export class GenerationGates {
       );
       batch.forEach(({ i }, j) => (vectors[i] = embedded[j]));
     }
-    await Promise.all(
-      queries.map((query, i) =>
-        query.imageUrl ? this.limiter.run(async () => void (vectors[i] = await this.embedder.embedImageUrl(query.imageUrl!, modelId))) : undefined,
-      ),
-    );
+    const photos = queries.flatMap((query, i) => (query.imageUrl ? [{ url: query.imageUrl, i }] : []));
+    await Promise.all(photos.map(({ url, i }) => this.limiter.run(async () => void (vectors[i] = await this.embedder.embedImageUrl(url, modelId)))));
     return vectors;
   }
 }

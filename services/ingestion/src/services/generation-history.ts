@@ -9,7 +9,15 @@
  * latest rejected generation is kept for H hours after its gates failed, older rejected ones go at
  * once. Never dropped: the alias target, a generation being filled, one no record explains.
  */
-import { generationOf, PRODUCTS_ALIAS, type CollectionInfo, type GateReport, type GenerationInfo, type ReindexJob, type ReindexJobStore } from '@vsearch/contracts';
+import {
+  generationOf,
+  PRODUCTS_ALIAS,
+  type CollectionInfo,
+  type GateReport,
+  type GenerationInfo,
+  type ReindexJob,
+  type ReindexJobStore,
+} from '@vsearch/contracts';
 import type { EmbedderModel, ProductIndexWriter } from '../ports';
 
 export interface RetentionPolicy {
@@ -170,7 +178,9 @@ export function rollbackTarget(generations: readonly GenerationInfo[], servedMod
   if (target === live) throw new Error(`${target.name} is already live`);
   if (target.damage) throw new Error(`${target.name} is damaged (${target.damage}); reindex instead`);
   if (target.status !== 'retained') {
-    throw new Error(`${target.name} is ${target.status}, not a retained generation: it did not receive live writes since it stopped serving, so it would serve stale products; reindex instead`);
+    throw new Error(
+      `${target.name} is ${target.status}, not a retained generation: it did not receive live writes since it stopped serving, so it would serve stale products; reindex instead`,
+    );
   }
   if (target.modelId !== servedModelId) {
     throw new Error(
@@ -188,7 +198,11 @@ function swapsAndRejections(jobs: readonly ReindexJob[]): { swaps: Swap[]; rejec
     const at = Date.parse(job.finishedAt ?? '');
     if (!Number.isFinite(at)) continue;
     if ((job.kind === 'rebuild' || job.kind === 'rollback') && job.state === 'done' && job.collection) {
-      swaps.push({ at, into: job.collection, ...(job.previousCollection && job.previousCollection !== job.collection ? { from: job.previousCollection } : {}) });
+      swaps.push({
+        at,
+        into: job.collection,
+        ...(job.previousCollection && job.previousCollection !== job.collection ? { from: job.previousCollection } : {}),
+      });
     }
     if (job.kind === 'rebuild' && job.state === 'failed' && job.gates && !job.gates.passed && job.collection) rejectedAt.set(job.collection, at);
   }

@@ -50,7 +50,10 @@ export class GenerationSweeper {
       try {
         await this.index.dropCollection(generation.name);
         dropped.push(generation.name);
-        this.logger.info({ collection: generation.name, status: generation.status, modelId: generation.modelId }, `dropped generation ${generation.name}: ${generation.drop}`);
+        this.logger.info(
+          { collection: generation.name, status: generation.status, modelId: generation.modelId },
+          `dropped generation ${generation.name}: ${generation.drop}`,
+        );
       } catch (error) {
         this.logger.warn({ err: error, collection: generation.name }, `generation ${generation.name} could not be dropped; the next sweep tries again`);
       }

@@ -133,7 +133,14 @@ export class ReindexService {
     job.startedAt = new Date().toISOString();
     await this.save(job);
     const log = this.logger.child({ jobId: job.jobId });
-    log.info({ kind: job.kind, ...(request.type === 'reindex.requested' ? { filter: request.filter, force: request.force } : { to: request.to }), reason: request.reason }, `${job.kind} started`);
+    log.info(
+      {
+        kind: job.kind,
+        ...(request.type === 'reindex.requested' ? { filter: request.filter, force: request.force } : { to: request.to }),
+        reason: request.reason,
+      },
+      `${job.kind} started`,
+    );
     try {
       const model = this.model();
       if (!model) throw new DependencyUnavailableError('embedder', 'model info not known');
@@ -224,7 +231,10 @@ export class ReindexService {
     const failed = describeFailedGates(report.gates);
     if (request.force) {
       report.forcedReason = request.force.reason;
-      log.warn({ gates: report.gates, forcedReason: request.force.reason }, `${next.name} failed its gates (${failed}); swapping anyway, forced: ${request.force.reason}`);
+      log.warn(
+        { gates: report.gates, forcedReason: request.force.reason },
+        `${next.name} failed its gates (${failed}); swapping anyway, forced: ${request.force.reason}`,
+      );
       return;
     }
     if (options.heal) {

@@ -267,7 +267,8 @@ export class FakeGenerationSearcher extends GenerationSearcher {
     this.queries.push({ collection, modelId });
     const stored = this.index.collections.get(collection);
     if (!stored) throw new Error(`FakeGenerationSearcher: no collection ${collection}`);
-    if (stored.modelId !== modelId) throw new RejectedByDependencyError('search', 'FAILED_PRECONDITION', `${collection} holds ${stored.modelId}, not ${modelId}`);
+    if (stored.modelId !== modelId)
+      throw new RejectedByDependencyError('search', 'FAILED_PRECONDITION', `${collection} holds ${stored.modelId}, not ${modelId}`);
     const distance = (vector: Float32Array) => Math.hypot(...[...vector].map((value, i) => value - query.vector[i]));
     return [...stored.products.values()]
       .filter((product) => product.images.length > 0)

@@ -17,7 +17,16 @@ import { GenerationGates, type GateSettings } from '../services/generation-gates
 import { GenerationHistory, type RetentionPolicy } from '../services/generation-history';
 import { ReindexService } from '../services/reindex.service';
 import { ServedModelQueryEmbedder } from '../services/served-model.query-embedder';
-import { FAKE_MODEL, FakeDeadLetters, FakeEmbedder, FakeGenerationSearcher, FakeGoldenQueries, FakeImageSource, FakePreprocessor, FakeProductIndex } from './fakes';
+import {
+  FAKE_MODEL,
+  FakeDeadLetters,
+  FakeEmbedder,
+  FakeGenerationSearcher,
+  FakeGoldenQueries,
+  FakeImageSource,
+  FakePreprocessor,
+  FakeProductIndex,
+} from './fakes';
 
 export interface ReindexPipelineOptions {
   /** The swap gates (GATES_ENABLED); absent: a rebuild swaps once filled. */
@@ -45,7 +54,12 @@ export interface ReindexPipeline {
 }
 
 /** Builds the pipeline over an event log in `dir` (topic `products`), bootstrapped with FAKE_MODEL. */
-export async function buildReindexPipeline(dir: string, logger: Logger, index = new FakeProductIndex(), options: ReindexPipelineOptions = {}): Promise<ReindexPipeline> {
+export async function buildReindexPipeline(
+  dir: string,
+  logger: Logger,
+  index = new FakeProductIndex(),
+  options: ReindexPipelineOptions = {},
+): Promise<ReindexPipeline> {
   const log = new FileEventLog({ dir, sync: false });
   const embedder = new FakeEmbedder();
   const source = new FakeImageSource();
@@ -86,7 +100,9 @@ export async function buildReindexPipeline(dir: string, logger: Logger, index = 
     logger,
     jobStore,
     history,
-    options.gates ? new GenerationGates(index, searcher, new ServedModelQueryEmbedder(embedder, vectorizer, () => FAKE_MODEL), golden, options.gates, logger) : undefined,
+    options.gates
+      ? new GenerationGates(index, searcher, new ServedModelQueryEmbedder(embedder, vectorizer, () => FAKE_MODEL), golden, options.gates, logger)
+      : undefined,
   );
   const indexLive = () => log.replayTopic('products', async (batch) => void (await handler.handleChunk(batch.messages, registry.current.targets)));
   return { log, index, embedder, source, metrics, registry, handler, reindex, jobStore, history, golden, searcher, indexLive };
