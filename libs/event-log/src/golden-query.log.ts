@@ -3,7 +3,7 @@
  * record under one key, the newest wins. The query API writes it; every ingestion replica reads it
  * when it gates a swap, on Kafka and on the embedded log alike.
  */
-import { goldenQuerySetSchema, type GoldenQuerySet } from '@vsearch/contracts';
+import { DependencyUnavailableError, goldenQuerySetSchema, type GoldenQuerySet } from '@vsearch/contracts';
 import type { EventLog, TopicSpec } from './event-log.port';
 
 /** The one key of the topic: compaction keeps only the newest set. */
@@ -20,14 +20,24 @@ export class GoldenQueryLog {
     private readonly topic: string,
   ) {}
 
-  /** Replaces the stored set. */
+  /** Replaces the stored set; throws DependencyUnavailableError when the log cannot be written. */
   async put(set: GoldenQuerySet): Promise<void> {
-    await this.eventLog.ensureTopics([goldenQueriesTopicSpec(this.topic)]);
-    await this.eventLog.publishOne(this.topic, GOLDEN_QUERIES_KEY, JSON.stringify(goldenQuerySetSchema.parse(set)));
+    const value = JSON.stringify(goldenQuerySetSchema.parse(set));
+    await this.unavailableAs('publish to', async () => {
+      await this.eventLog.ensureTopics([goldenQueriesTopicSpec(this.topic)]);
+      await this.eventLog.publishOne(this.topic, GOLDEN_QUERIES_KEY, value);
+    });
   }
 
-  /** The newest stored set, or undefined when none was ever stored; a record that does not parse is skipped (an older one is used). */
-  async get(signal?: AbortSignal): Promise<GoldenQuerySet | undefined> {
+  /**
+   * The newest stored set, or undefined when none was ever stored; a record that does not parse is
+   * skipped (an older one is used). Throws DependencyUnavailableError when the log cannot be read.
+   */
+  get(signal?: AbortSignal): Promise<GoldenQuerySet | undefined> {
+    return this.unavailableAs('read', () => this.newest(signal));
+  }
+
+  private async newest(signal?: AbortSignal): Promise<GoldenQuerySet | undefined> {
     await this.eventLog.ensureTopics([goldenQueriesTopicSpec(this.topic)]);
     let newest: GoldenQuerySet | undefined;
     await this.eventLog.replayTopic(
@@ -42,6 +52,14 @@ export class GoldenQueryLog {
       { signal },
     );
     return newest;
+  }
+
+  private async unavailableAs<T>(what: string, action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      throw new DependencyUnavailableError('event-log', `cannot ${what} ${this.topic} (${this.eventLog.kind}): ${(error as Error).message}`, { cause: error });
+    }
   }
 }
 

@@ -11,7 +11,7 @@
  * through the handler; the IngestionRunner drives them all; the CollectionHealer watches the live
  * collection and rebuilds it through the ReindexService when search reports it damaged.
  */
-import { createEventLog, DeadLetterPublisher, type EventLog } from '@vsearch/event-log';
+import { createEventLog, DeadLetterPublisher, GoldenQueryLog, type EventLog } from '@vsearch/event-log';
 import { createLogger, createMetricsRegistry, type Logger } from '@vsearch/observability';
 import { DecodeAdmissionGate } from '@vsearch/preprocessing';
 import { EventLogGoldenQuerySource } from './adapters/event-log.golden-query-source';
@@ -71,7 +71,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
   const index = new GrpcProductIndexWriter(config.searchAddress);
   const searcher = new GrpcGenerationSearcher(config.searchAddress);
   const jobStore = new InMemoryReindexJobStore();
-  const goldenQueries = new EventLogGoldenQuerySource(eventLog, config.topics.goldenQueries);
+  const goldenQueries = new EventLogGoldenQuerySource(new GoldenQueryLog(eventLog, config.topics.goldenQueries));
   const images = new SafeFetchImageSource({
     allowHosts: config.fetch.allowHosts,
     timeoutMs: config.fetch.timeoutMs,

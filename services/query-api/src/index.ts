@@ -9,7 +9,7 @@
  */
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
-import { createEventLog } from '@vsearch/event-log';
+import { createEventLog, GoldenQueryLog } from '@vsearch/event-log';
 import { SafeImageFetcher } from '@vsearch/image-fetch';
 import { createLogger, type Logger } from '@vsearch/observability';
 import { DecodeAdmissionGate } from '@vsearch/preprocessing';
@@ -89,7 +89,7 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
       reindexPublisher,
       reindexProgress: new HttpReindexProgress(config.upstream.ingestionUrl, config.upstream.timeoutMs),
       generations: new HttpGenerations(config.upstream.ingestionUrl, config.upstream.timeoutMs),
-      goldenQueries: new EventLogGoldenQueryStore(eventLog, config.eventLog.goldenQueriesTopic),
+      goldenQueries: new EventLogGoldenQueryStore(new GoldenQueryLog(eventLog, config.eventLog.goldenQueriesTopic)),
       tagging: new GrpcTaggingIndex(searchClient, config.upstream.timeoutMs),
       labelEmbedder: new GrpcLabelTextEmbedder(embedderClient, config.upstream.timeoutMs),
     },

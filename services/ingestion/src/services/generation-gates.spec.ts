@@ -18,13 +18,10 @@ import {
   FakeProductIndex,
   upserted,
 } from '../testing/fakes';
-import { buildReindexPipeline, type ReindexPipelineOptions } from '../testing/reindex-pipeline';
+import { buildReindexPipeline, fakeVectorizer, type ReindexPipelineOptions } from '../testing/reindex-pipeline';
 import { Registry } from 'prom-client';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
-import { EmbedQueue } from './embed-queue';
-import { EmbeddingCache } from './embedding-cache';
 import { GenerationGates, type GateSettings } from './generation-gates';
-import { ImageVectorizer } from './image-vectorizer';
 import { ServedModelQueryEmbedder } from './served-model.query-embedder';
 
 const logger = createLogger('ingestion-test', 'silent');
@@ -215,16 +212,7 @@ describe(GenerationGates.name, () => {
   it('compares with the live generation’s recorded figure when the embedder does not serve its model (a model rollout)', async () => {
     const index = new FakeProductIndex();
     const embedder = new FakeEmbedder();
-    const metrics = new IngestionMetrics(new Registry());
-    const vectorizer = new ImageVectorizer(
-      new FakeImageSource(),
-      new FakePreprocessor(),
-      new EmbedQueue(embedder, metrics, { batchSize: 4, concurrency: 1, maxWaitMs: 1 }),
-      new EmbeddingCache(10),
-      metrics,
-      { fetchConcurrency: 1, fetchAttempts: 1, fetchRetryBaseMs: 1, fetchRetryMaxMs: 1, preprocessConcurrency: 1 },
-      logger,
-    );
+    const vectorizer = fakeVectorizer(new FakeImageSource(), embedder, new IngestionMetrics(new Registry()), logger);
     const golden = new FakeGoldenQueries();
     golden.set = { queries: [{ query: 'Amber dress', expectedProductIds: ['p0'] }], updatedAt: new Date().toISOString() };
     await index.createCollection('old-model@1', FAKE_MODEL.dimension, 'products_v1');

@@ -53,6 +53,19 @@ export interface ReindexPipeline {
   indexLive(): Promise<unknown>;
 }
 
+/** An ImageVectorizer over the fake image host, decoder and embedder, with small limits. */
+export function fakeVectorizer(source: FakeImageSource, embedder: FakeEmbedder, metrics: IngestionMetrics, logger: Logger): ImageVectorizer {
+  return new ImageVectorizer(
+    source,
+    new FakePreprocessor(),
+    new EmbedQueue(embedder, metrics, { batchSize: 8, concurrency: 2, maxWaitMs: 1 }),
+    new EmbeddingCache(100),
+    metrics,
+    { fetchConcurrency: 4, fetchAttempts: 1, fetchRetryBaseMs: 1, fetchRetryMaxMs: 1, preprocessConcurrency: 2 },
+    logger,
+  );
+}
+
 /** Builds the pipeline over an event log in `dir` (topic `products`), bootstrapped with FAKE_MODEL. */
 export async function buildReindexPipeline(
   dir: string,
@@ -64,15 +77,7 @@ export async function buildReindexPipeline(
   const embedder = new FakeEmbedder();
   const source = new FakeImageSource();
   const metrics = new IngestionMetrics(new Registry());
-  const vectorizer = new ImageVectorizer(
-    source,
-    new FakePreprocessor(),
-    new EmbedQueue(embedder, metrics, { batchSize: 8, concurrency: 2, maxWaitMs: 1 }),
-    new EmbeddingCache(100),
-    metrics,
-    { fetchConcurrency: 4, fetchAttempts: 1, fetchRetryBaseMs: 1, fetchRetryMaxMs: 1, preprocessConcurrency: 2 },
-    logger,
-  );
+  const vectorizer = fakeVectorizer(source, embedder, metrics, logger);
   const jobStore = new InMemoryReindexJobStore();
   const history = new GenerationHistory(jobStore, index, options.retention ?? { generations: 1, maxAgeMs: 24 * 3_600_000 }, () => FAKE_MODEL, options.now);
   const golden = new FakeGoldenQueries();
