@@ -8,16 +8,7 @@ import path from 'node:path';
 import { createLogger } from '@vsearch/observability';
 import type { CollectionInfo, GateReport } from '@vsearch/contracts';
 import { ImageUnavailableError, PRODUCTS_ALIAS } from '../ports';
-import {
-  FAKE_MODEL,
-  FakeEmbedder,
-  FakeGenerationSearcher,
-  FakeGoldenQueries,
-  FakeImageSource,
-  FakePreprocessor,
-  FakeProductIndex,
-  upserted,
-} from '../testing/fakes';
+import { FAKE_MODEL, FakeEmbedder, FakeGenerationSearcher, FakeGoldenQueries, FakeImageSource, FakeProductIndex, upserted } from '../testing/fakes';
 import { buildReindexPipeline, fakeVectorizer, type ReindexPipelineOptions } from '../testing/reindex-pipeline';
 import { Registry } from 'prom-client';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
