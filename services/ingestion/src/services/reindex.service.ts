@@ -1,10 +1,14 @@
 /**
- * Reindex jobs from `catalog.reindex.v1`, in two kinds:
+ * Jobs from `catalog.reindex.v1`, in three kinds:
  *
  * - Whole catalog (no filter): zero-downtime rebuild (DESIGN.md principle 5). Create the next
  *   collection generation, replay `catalog.products.v1` from its beginning up to the end offsets
  *   at the job start into it (live events meanwhile go to both generations, see
- *   CollectionRegistry), swap the `products` alias atomically and drop the old generation.
+ *   CollectionRegistry), check its gates (GenerationGates; state `gating`), swap the `products`
+ *   alias atomically and retain the old generation for a rollback (GenerationSweeper drops it
+ *   after retention). A failed gate keeps the live generation serving and the new one for
+ *   inspection (rejected: no longer written); `force` swaps anyway; a self-heal records the report
+ *   and swaps regardless.
  * - Filtered (`filter.categories`): refresh in place. The matching products are re-fetched and
  *   re-embedded into the current write targets (the alias, plus a generation a rebuild is
  *   filling), with the same versions; no generation is created and the alias stays. A rebuild
@@ -13,9 +17,12 @@
  *   shortcuts of live handling (the embedding cache, "stored version ≥ event version → skip",
  *   attribute-only updates), since refreshing vectors is the point; search re-applies an upsert
  *   of the stored version, and a newer stored version wins over the replayed event as always.
+ * - Rollback (`rollback.requested`): the alias back to a retained generation (generation-history.ts
+ *   says which may take it).
  *
- * Both report progress as events replayed (done) out of the topic's end offsets at the start
- * (total), in memory, served at GET /internal/reindex/:jobId. Jobs run one at a time on a replica
+ * Every change of a job record goes to the ReindexJobStore; the generation history reads it.
+ * Rebuilds and refreshes report progress as events replayed (done) out of the topic's end offsets
+ * at the start (total), served at GET /internal/reindex/:jobId. Jobs run one at a time on a replica
  * (a request arriving while a job, or a self-heal, runs is queued behind it): two rebuilds at
  * once would fill two generations and the later swap would drop the other's writes.
  */
