@@ -133,6 +133,24 @@ describe(GenerationGates.name, () => {
     expect(job.gates!.gates.find((gate) => gate.gate === 'catalog_recall')?.detail).toMatch(/^not run/);
   });
 
+  it('runs golden photo queries through the safe fetch path, leaving a photo that cannot be fetched out of both generations', async () => {
+    const t = await liveCatalog();
+    t.source.images.set('http://shopper/jade.jpg', Buffer.from('Jade hat'));
+    t.source.images.set('http://shopper/gone.jpg', unfetchable());
+    t.golden.set = {
+      queries: [
+        { imageUrl: 'http://shopper/jade.jpg', expectedProductIds: ['p9'] },
+        { imageUrl: 'http://shopper/gone.jpg', expectedProductIds: ['p0'] },
+      ],
+      updatedAt: new Date().toISOString(),
+    };
+    const job = await t.reindex.run(rebuild('photos-golden'));
+    expect(job.state).toBe('done');
+    const golden = job.gates!.gates.find((gate) => gate.gate === 'golden_recall')!;
+    expect(golden).toMatchObject({ passed: true, measured: 1, live: 1 });
+    expect(golden.detail).toContain('(1 left out: image not fetchable)');
+  });
+
   it('swaps a self-heal of a damaged live generation even when a gate fails, recording why, and drops the damaged one', async () => {
     const t = await liveCatalog();
     for (const n of [1, 2]) t.source.images.set(`http://img/p0-${n}.jpg`, unfetchable());
