@@ -37,6 +37,9 @@ export const env = {
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
   nonNegativeInt: (fallback: number) => z.coerce.number().int().nonnegative().default(fallback),
+  /** A share from 0 to 1 (0.98 is 98 %). */
+  share: (fallback: number) => z.coerce.number().min(0).max(1).default(fallback),
+  nonNegativeNumber: (fallback: number) => z.coerce.number().nonnegative().default(fallback),
   boolean: (fallback: boolean) =>
     z
       .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { catalogEventSchema, MAX_EVENT_BYTES, type CatalogEvent } from './catalog-events';
-import { reindexRequestedSchema, type ReindexRequested } from './reindex-requests';
+import { reindexRequestedSchema, reindexTopicMessageSchema, type ReindexRequested, type ReindexTopicMessage } from './reindex-requests';
 
 export type ParseFailureCode = 'too_large' | 'invalid_encoding' | 'invalid_json' | 'unknown_type' | 'schema_violation';
 
@@ -31,6 +31,11 @@ export function parseCatalogEvent(raw: string | Uint8Array): ParseResult<Catalog
 
 export function parseReindexRequest(raw: string | Uint8Array): ParseResult<ReindexRequested> {
   return parseWith(raw, reindexRequestedSchema, ['reindex.requested']);
+}
+
+/** A message of `catalog.reindex.v1`: a reindex or a rollback request. */
+export function parseReindexTopicMessage(raw: string | Uint8Array): ParseResult<ReindexTopicMessage> {
+  return parseWith(raw, reindexTopicMessageSchema, ['reindex.requested', 'rollback.requested']);
 }
 
 /** Validates an already-decoded value (for instance a JSONL line parsed elsewhere). */

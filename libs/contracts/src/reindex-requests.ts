@@ -29,6 +29,31 @@ export const reindexRequestedSchema = z.strictObject({
 
 export type ReindexRequested = z.infer<typeof reindexRequestedSchema>;
 
+/**
+ * Swap the `products` alias back to a retained generation (`to`, or the one that served before
+ * the live one). Sent on the reindex topic so that ingestion runs it in turn with reindex jobs
+ * (never while a rebuild fills a generation), and recorded as a job.
+ */
+export const rollbackRequestedSchema = z.strictObject({
+  type: z.literal('rollback.requested'),
+  jobId: reindexRequestedSchema.shape.jobId,
+  to: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a collection name: 1 to 128 letters, digits, "_" or "-"')
+    .optional(),
+  reason: z.string().max(500).optional(),
+  requestedAt: reindexRequestedSchema.shape.requestedAt,
+});
+
+export type RollbackRequested = z.infer<typeof rollbackRequestedSchema>;
+
+/** Every message of `catalog.reindex.v1`, told apart by `type`. */
+export const reindexTopicMessageSchema = z.discriminatedUnion('type', [reindexRequestedSchema, rollbackRequestedSchema]);
+export type ReindexTopicMessage = z.infer<typeof reindexTopicMessageSchema>;
+
+/** What a job did: a whole-catalog rebuild into a new generation, a filtered refresh in place, or a rollback of the alias. */
+export type ReindexJobKind = 'rebuild' | 'refresh' | 'rollback';
+
 /** `gating`: the new generation is filled and being checked before the alias may move. */
 export type ReindexJobState = 'queued' | 'running' | 'gating' | 'swapping' | 'done' | 'failed';
 
@@ -82,6 +107,39 @@ export interface ReindexJob {
   modelId?: string;
   /** Last change of this record; a durable job store keeps the newest record per job id. */
   updatedAt?: string;
+  /** What the job does (absent on records written before jobs had kinds: a rebuild or a refresh). */
+  kind?: ReindexJobKind;
+}
+
+/**
+ * Where a generation stands: `live` behind the alias; `building` filled by a rebuild; `retained`
+ * served before and kept for a rollback until retention ends; `rejected` failed its gates and
+ * kept for inspection (no live writes); `unknown` no job record says how it came to be.
+ */
+export type GenerationStatus = 'live' | 'building' | 'retained' | 'rejected' | 'unknown';
+
+/** One index generation as `GET /internal/generations` (ingestion) and `GET /v1/admin/generations` list it. */
+export interface GenerationInfo {
+  name: string;
+  status: GenerationStatus;
+  modelId: string;
+  dimension: number;
+  productCount: number;
+  /** Stored image vectors (the collection's size). */
+  pointCount: number;
+  /** Whether live catalog writes reach it (the alias target, a generation being filled, a retained one of the served model). */
+  receivesWrites: boolean;
+  /** The job that built it, and when that job started (its creation). */
+  builtBy?: string;
+  createdAt?: string;
+  /** When the alias last moved to it, and (for a retained one) away from it. */
+  swappedInAt?: string;
+  swappedOutAt?: string;
+  /** Its gate report from the rebuild that filled it. */
+  gates?: GateReport;
+  /** When the sweeper may drop it (retained or rejected), once retention ends. */
+  dropAfter?: string;
+  damage?: string;
 }
 
 /**

@@ -1,8 +1,9 @@
 /** Picks the adapter from configuration: Kafka when brokers are given, else the embedded file log. */
 import path from 'node:path';
-import { CATALOG_PRODUCTS_DLQ_TOPIC, CATALOG_PRODUCTS_TOPIC, CATALOG_REINDEX_TOPIC } from '@vsearch/contracts';
+import { CATALOG_GOLDEN_QUERIES_TOPIC, CATALOG_PRODUCTS_DLQ_TOPIC, CATALOG_PRODUCTS_TOPIC, CATALOG_REINDEX_TOPIC } from '@vsearch/contracts';
 import type { EventLog, TopicSpec } from './event-log.port';
 import { FileEventLog } from './file.event-log';
+import { goldenQueriesTopicSpec } from './golden-query.log';
 import type { KafkaSaslOptions } from './kafka-connection';
 import { KafkaEventLog, type KafkaEventLogOptions } from './kafka.event-log';
 
@@ -29,6 +30,8 @@ export interface CatalogTopicNames {
   products: string;
   deadLetters: string;
   reindex: string;
+  /** The merchandisers' golden query set (compacted, one key). */
+  goldenQueries: string;
 }
 
 /** The catalog topic names with `TOPIC_PREFIX` in front: what ingestion consumes and what query-api and the CLI publish to. */
@@ -37,6 +40,7 @@ export function catalogTopicNames(prefix = ''): CatalogTopicNames {
     products: `${prefix}${CATALOG_PRODUCTS_TOPIC}`,
     deadLetters: `${prefix}${CATALOG_PRODUCTS_DLQ_TOPIC}`,
     reindex: `${prefix}${CATALOG_REINDEX_TOPIC}`,
+    goldenQueries: `${prefix}${CATALOG_GOLDEN_QUERIES_TOPIC}`,
   };
 }
 
@@ -47,5 +51,6 @@ export function catalogTopicSpecs(prefix = ''): TopicSpec[] {
     { topic: names.products, partitions: 3, config: { 'cleanup.policy': 'compact' } },
     { topic: names.deadLetters, partitions: 1 },
     { topic: names.reindex, partitions: 1 },
+    goldenQueriesTopicSpec(names.goldenQueries),
   ];
 }

@@ -7,4 +7,5 @@ export * from './catalog-file';
 export * from './create-event-log';
 export * from './dead-letter';
 export * from './dead-letter.reader';
+export * from './golden-query.log';
 export * from './trace-context';

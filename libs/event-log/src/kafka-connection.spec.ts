@@ -141,9 +141,19 @@ describe('createEventLog with a Kafka connection', () => {
 
 describe(catalogTopicNames.name, () => {
   it('prefixes every catalog topic, as the specs ingestion creates', () => {
-    expect(catalogTopicNames()).toEqual({ products: 'catalog.products.v1', deadLetters: 'catalog.products.v1.dlq', reindex: 'catalog.reindex.v1' });
+    expect(catalogTopicNames()).toEqual({
+      products: 'catalog.products.v1',
+      deadLetters: 'catalog.products.v1.dlq',
+      reindex: 'catalog.reindex.v1',
+      goldenQueries: 'catalog.golden-queries.v1',
+    });
     const names = catalogTopicNames('staging.');
-    expect(names).toEqual({ products: 'staging.catalog.products.v1', deadLetters: 'staging.catalog.products.v1.dlq', reindex: 'staging.catalog.reindex.v1' });
-    expect(catalogTopicSpecs('staging.').map((spec) => spec.topic)).toEqual([names.products, names.deadLetters, names.reindex]);
+    expect(names).toEqual({
+      products: 'staging.catalog.products.v1',
+      deadLetters: 'staging.catalog.products.v1.dlq',
+      reindex: 'staging.catalog.reindex.v1',
+      goldenQueries: 'staging.catalog.golden-queries.v1',
+    });
+    expect(catalogTopicSpecs('staging.').map((spec) => spec.topic)).toEqual([names.products, names.deadLetters, names.reindex, names.goldenQueries]);
   });
 });

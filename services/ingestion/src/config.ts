@@ -88,6 +88,22 @@ export const ingestionEnvSchema = z
     HEAL_CHECK_MS: env.positiveInt(10_000),
     /** Checks without growth after which a newer generation no job here fills is taken as an abandoned rebuild and dropped. */
     HEAL_ABANDONED_AFTER_CHECKS: env.positiveInt(6),
+    /** Check a rebuilt generation before the alias moves to it (the gates below); off: it swaps once filled. */
+    GATES_ENABLED: env.boolean(true),
+    /** The new generation holds at least this share of the live one's products. */
+    GATE_MIN_PRODUCT_SHARE: env.share(0.98),
+    /** At most this share of the sampled products' images may have failed (fetch, decode, embed). */
+    GATE_MAX_FAILED_IMAGE_SHARE: env.share(0.05),
+    /** Recall@10 of the golden queries and of the catalog checks may fall at most this much below the live generation's. */
+    GATE_RECALL_MARGIN: env.share(0.02),
+    /** Products sampled from the catalog (deterministically, by id hash) for the failed-image gate and the catalog checks. */
+    GATE_CATALOG_SAMPLE: env.nonNegativeInt(200),
+    /** Generations that served before the live one, kept (and written) for a rollback. */
+    RETAIN_GENERATIONS: env.nonNegativeInt(1),
+    /** Hours a previous generation (or the latest rejected one) is kept at most. */
+    RETAIN_GENERATIONS_HOURS: env.nonNegativeNumber(24),
+    /** How often generations past their retention are dropped. */
+    RETAIN_SWEEP_MS: env.positiveInt(60_000),
     SHUTDOWN_GRACE_MS: env.positiveInt(15_000),
     LOG_LEVEL: env.logLevel(),
   })
@@ -131,6 +147,9 @@ export interface IngestionConfig {
   /** Self-healing of a damaged live collection; undefined when SELF_HEAL is off. */
   heal: { checkMs: number; abandonedAfterChecks: number } | undefined;
   reindexRequestMaxAgeMs: number;
+  /** The swap gates; undefined when GATES_ENABLED is off. */
+  gates: { minProductShare: number; maxFailedImageShare: number; recallMargin: number; catalogSample: number } | undefined;
+  retention: { generations: number; maxAgeMs: number; sweepMs: number };
   shutdownGraceMs: number;
   logLevel: string;
 }
@@ -181,6 +200,15 @@ export function loadIngestionConfig(overrides: IngestionConfigOverrides = {}, en
     collectionsRefreshMs: parsed.COLLECTIONS_REFRESH_MS,
     heal: parsed.SELF_HEAL ? { checkMs: parsed.HEAL_CHECK_MS, abandonedAfterChecks: parsed.HEAL_ABANDONED_AFTER_CHECKS } : undefined,
     reindexRequestMaxAgeMs: parsed.REINDEX_REQUEST_MAX_AGE_MS,
+    gates: parsed.GATES_ENABLED
+      ? {
+          minProductShare: parsed.GATE_MIN_PRODUCT_SHARE,
+          maxFailedImageShare: parsed.GATE_MAX_FAILED_IMAGE_SHARE,
+          recallMargin: parsed.GATE_RECALL_MARGIN,
+          catalogSample: parsed.GATE_CATALOG_SAMPLE,
+        }
+      : undefined,
+    retention: { generations: parsed.RETAIN_GENERATIONS, maxAgeMs: Math.round(parsed.RETAIN_GENERATIONS_HOURS * 3_600_000), sweepMs: parsed.RETAIN_SWEEP_MS },
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     logLevel: parsed.LOG_LEVEL,
   });

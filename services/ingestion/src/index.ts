@@ -11,11 +11,14 @@
  * through the handler; the IngestionRunner drives them all; the CollectionHealer watches the live
  * collection and rebuilds it through the ReindexService when search reports it damaged.
  */
-import { createEventLog, DeadLetterPublisher, type EventLog } from '@vsearch/event-log';
+import { createEventLog, DeadLetterPublisher, GoldenQueryLog, type EventLog } from '@vsearch/event-log';
 import { createLogger, createMetricsRegistry, type Logger } from '@vsearch/observability';
 import { DecodeAdmissionGate } from '@vsearch/preprocessing';
+import { EventLogGoldenQuerySource } from './adapters/event-log.golden-query-source';
+import { GrpcGenerationSearcher } from './adapters/grpc.generation-searcher';
 import { GrpcImageEmbedder } from './adapters/grpc.image-embedder';
 import { GrpcProductIndexWriter } from './adapters/grpc.product-index-writer';
+import { InMemoryReindexJobStore } from './adapters/in-memory.reindex-job-store';
 import { SafeFetchImageSource } from './adapters/safe-fetch.image-source';
 import { SharpImagePreprocessor } from './adapters/sharp.image-preprocessor';
 import { loadIngestionConfig, type IngestionConfigOverrides } from './config';
@@ -27,10 +30,14 @@ import { CollectionHealer } from './services/collection-healer';
 import { CollectionRegistry } from './services/collection-registry';
 import { EmbedQueue } from './services/embed-queue';
 import { EmbeddingCache, loadEmbeddingCache, saveEmbeddingCache } from './services/embedding-cache';
+import { GenerationGates } from './services/generation-gates';
+import { GenerationHistory } from './services/generation-history';
+import { GenerationSweeper } from './services/generation-sweeper';
 import { ImageVectorizer } from './services/image-vectorizer';
 import { IngestionRunner, type Readiness } from './services/ingestion-runner';
 import { ModelTracker } from './services/model-tracker';
 import { ReindexService } from './services/reindex.service';
+import { ServedModelQueryEmbedder } from './services/served-model.query-embedder';
 
 export { loadIngestionConfig, ingestionEnvSchema, type IngestionConfig, type IngestionConfigOverrides, type IngestionEnv } from './config';
 export type { ReindexJob, ReindexJobState } from './services/reindex.service';
@@ -76,6 +83,9 @@ export async function startIngestionService(
   const deadLetters = new DeadLetterPublisher(eventLog, config.topics.deadLetters);
   const embedder = new GrpcImageEmbedder(config.embedderAddress, config.pipeline.embedDeadlineMs);
   const index = adapters.productIndex?.(config.searchAddress) ?? new GrpcProductIndexWriter(config.searchAddress);
+  const searcher = new GrpcGenerationSearcher(config.searchAddress);
+  const jobStore = new InMemoryReindexJobStore();
+  const goldenQueries = new EventLogGoldenQuerySource(new GoldenQueryLog(eventLog, config.topics.goldenQueries));
   const images = new SafeFetchImageSource({
     allowHosts: config.fetch.allowHosts,
     timeoutMs: config.fetch.timeoutMs,
@@ -88,7 +98,8 @@ export async function startIngestionService(
 
   // Logic: what the embedder runs and where writes go, images to vectors, events to writes, reindex jobs.
   const model = new ModelTracker(embedder, log);
-  const collections = new CollectionRegistry(index, log);
+  const history = new GenerationHistory(jobStore, index, config.retention, model.current);
+  const collections = new CollectionRegistry(index, log, () => history.roles());
   const cache = new EmbeddingCache(config.pipeline.embeddingCacheSize);
   const cacheFile = config.pipeline.embeddingCacheFile;
   if (cacheFile) {
@@ -143,17 +154,25 @@ export async function startIngestionService(
       eventsPerChunk: config.pipeline.eventsPerChunk,
       retryBaseMs: config.pipeline.dependencyRetryBaseMs,
       retryMaxMs: config.pipeline.dependencyRetryMaxMs,
+      catalogSample: config.gates?.catalogSample ?? 0,
     },
     log,
+    jobStore,
+    history,
+    config.gates
+      ? new GenerationGates(index, searcher, new ServedModelQueryEmbedder(embedder, vectorizer, model.byId), goldenQueries, config.gates, log)
+      : undefined,
     model.byId,
   );
   const runner = new IngestionRunner(config, eventLog, model, collections, handler, reindex, metrics, log);
-  const healer = config.heal ? new CollectionHealer(index, reindex, model.current, metrics, config.heal, log) : undefined;
+  const healer = config.heal ? new CollectionHealer(index, reindex, model.current, metrics, config.heal, log, () => history.roles()) : undefined;
+  const sweeper = new GenerationSweeper(history, index, reindex, config.retention.sweepMs, log);
 
   // Transport, then start: probes answer (not ready) before the first dependency round.
-  const http = await startIngestionHttpServer({ runner, reindex, healer, registry }, config.http);
+  const http = await startIngestionHttpServer({ runner, reindex, healer, history, registry }, config.http);
   await runner.start();
   healer?.start();
+  sweeper.start();
   log.info(
     { port: http.port, eventLog: eventLog.kind, embedder: config.embedderAddress, search: config.searchAddress, readiness: runner.readiness() },
     'ingestion started',
@@ -168,8 +187,10 @@ export async function startIngestionService(
       closing ??= (async () => {
         // The healer first: its check must not start a heal while the runner stops the reindex service.
         const healerStopped = healer?.stop();
+        const sweeperStopped = sweeper.stop();
         await runner.close();
         await healerStopped;
+        await sweeperStopped;
         if (cacheFile && cache.size > 0) {
           await saveEmbeddingCache(cache, cacheFile).catch((error: unknown) => log.warn({ err: error, file: cacheFile }, 'embedding cache not saved'));
         }
@@ -178,6 +199,7 @@ export async function startIngestionService(
         images.close();
         embedder.close();
         index.close();
+        searcher.close();
         log.info('ingestion stopped');
       })();
       return closing;

@@ -124,7 +124,7 @@ export interface QueryApiConfig {
   };
   upstream: { embedderAddr: string; searchAddr: string; ingestionUrl: string; timeoutMs: number; retryAfterSeconds: number };
   /** The Kafka connection (no brokers → the embedded log under dataDir) and the reindex topic, with TOPIC_PREFIX. */
-  eventLog: { kafka: KafkaConnectionOptions; dataDir: string; reindexTopic: string };
+  eventLog: { kafka: KafkaConnectionOptions; dataDir: string; reindexTopic: string; goldenQueriesTopic: string };
   admin: { apiKeys: string[] };
   rateLimit: { enabled: boolean; perSecond: number; burst: number; maxClients: number; megapixelsPerToken: number };
   images: {
@@ -168,6 +168,7 @@ export function loadQueryApiConfig(overrides: QueryApiConfigOverrides = {}, envi
       kafka: kafkaConnection(flat, 'query-api'),
       dataDir: path.resolve(flat.DATA_DIR),
       reindexTopic: catalogTopicNames(flat.TOPIC_PREFIX).reindex,
+      goldenQueriesTopic: catalogTopicNames(flat.TOPIC_PREFIX).goldenQueries,
     }),
     admin: Object.freeze({ apiKeys: [...flat.ADMIN_API_KEYS] }),
     rateLimit: Object.freeze({

@@ -9,7 +9,7 @@
  */
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
-import { createEventLog } from '@vsearch/event-log';
+import { createEventLog, GoldenQueryLog } from '@vsearch/event-log';
 import { SafeImageFetcher } from '@vsearch/image-fetch';
 import { createLogger, type Logger } from '@vsearch/observability';
 import { DecodeAdmissionGate } from '@vsearch/preprocessing';
@@ -19,6 +19,8 @@ import { GrpcQueryEmbedder } from './adapters/grpc.query-embedder';
 import { GrpcLabelTextEmbedder } from './adapters/grpc.label-text-embedder';
 import { GrpcTaggingIndex } from './adapters/grpc.tagging-index';
 import { HttpReindexProgress } from './adapters/http.reindex-progress';
+import { HttpGenerations } from './adapters/http.generations';
+import { EventLogGoldenQueryStore } from './adapters/event-log.golden-query-store';
 import { SafeFetchRemoteImages } from './adapters/safe-fetch.remote-images';
 import { SharpImagePreprocessor } from './adapters/sharp.image-preprocessor';
 import { loadQueryApiConfig, type QueryApiConfig, type QueryApiConfigOverrides } from './config';
@@ -34,6 +36,7 @@ import { QueryEmbeddingCache } from './services/query-embedding.cache';
 import { TokenBucketRateLimiter } from './services/rate-limiter';
 import { ReadinessService } from './services/readiness.service';
 import { ReindexAdminService } from './services/reindex-admin.service';
+import { GenerationsAdminService } from './services/generations-admin.service';
 import { ClassifyService } from './services/classify.service';
 import { LabelVectorService } from './services/label-vectors.service';
 import { ProductDetailService } from './services/product-detail.service';
@@ -86,6 +89,8 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
       ),
       reindexPublisher,
       reindexProgress: new HttpReindexProgress(config.upstream.ingestionUrl, config.upstream.timeoutMs),
+      generations: new HttpGenerations(config.upstream.ingestionUrl, config.upstream.timeoutMs),
+      goldenQueries: new EventLogGoldenQueryStore(new GoldenQueryLog(eventLog, config.eventLog.goldenQueriesTopic)),
       tagging: new GrpcTaggingIndex(searchClient, config.upstream.timeoutMs),
       labelEmbedder: new GrpcLabelTextEmbedder(embedderClient, config.upstream.timeoutMs),
     },
@@ -163,6 +168,7 @@ export async function createQueryApiApp({
     metrics,
     productSearch,
     reindex: new ReindexAdminService(ports.reindexPublisher, ports.reindexProgress, logger),
+    generations: new GenerationsAdminService(ports.generations, ports.reindexPublisher, ports.goldenQueries, logger),
     readiness: new ReadinessService(ports.embedder, ports.searchIndex),
     apiKeys: new ApiKeyVerifier(config.admin.apiKeys),
     rateLimiter,

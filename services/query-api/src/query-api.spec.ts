@@ -354,7 +354,20 @@ describe('query API HTTP layer', () => {
     it('accepts a request without a body (the whole catalog)', async () => {
       const response = await fetch(url('/v1/admin/reindex'), { method: 'POST', headers: { 'x-api-key': ADMIN_KEY } });
       expect(response.status).toBe(202);
-      expect(running.ports.reindexPublisher.published.at(-1)!.filter).toBeUndefined();
+      expect(reindexRequestedSchema.parse(running.ports.reindexPublisher.published.at(-1)!).filter).toBeUndefined();
+    });
+
+    it('publishes a forced reindex with its reason, and refuses force on a filtered one or without a reason', async () => {
+      const post = (body: unknown) =>
+        fetch(url('/v1/admin/reindex'), {
+          method: 'POST',
+          headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      expect((await post({ force: { reason: 'supplier dropped a brand' } })).status).toBe(202);
+      expect(reindexRequestedSchema.parse(running.ports.reindexPublisher.published.at(-1)!).force).toEqual({ reason: 'supplier dropped a brand' });
+      await expectError(await post({ categories: ['boots'], force: { reason: 'x' } }), 400, 'invalid_parameter');
+      await expectError(await post({ force: { reason: ' ' } }), 400, 'invalid_parameter');
     });
 
     it('answers 401 without a key and 403 with a wrong one, publishing nothing', async () => {
@@ -381,6 +394,77 @@ describe('query API HTTP layer', () => {
         body: JSON.stringify({ categories: [] }),
       });
       await expectError(response, 400, 'invalid_parameter');
+    });
+  });
+
+  describe('admin generations, rollback and golden queries', () => {
+    const admin = { 'x-api-key': ADMIN_KEY };
+
+    it('publishes a rollback request (to the previous generation, or the one named) and answers 202 with its job id', async () => {
+      const response = await fetch(url('/v1/admin/rollback'), { method: 'POST', headers: admin });
+      expect(response.status).toBe(202);
+      const { jobId } = await response.json();
+      expect(running.ports.reindexPublisher.published.at(-1)).toEqual({ type: 'rollback.requested', jobId, requestedAt: expect.any(String) });
+      const named = await fetch(url('/v1/admin/rollback'), {
+        method: 'POST',
+        headers: { ...admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ to: 'products_v3', reason: 'new model ranks boots badly' }),
+      });
+      expect(named.status).toBe(202);
+      expect(running.ports.reindexPublisher.published.at(-1)).toMatchObject({
+        type: 'rollback.requested',
+        to: 'products_v3',
+        reason: 'new model ranks boots badly',
+      });
+      await expectError(
+        await fetch(url('/v1/admin/rollback'), {
+          method: 'POST',
+          headers: { ...admin, 'content-type': 'application/json' },
+          body: JSON.stringify({ to: '../x' }),
+        }),
+        400,
+        'invalid_parameter',
+      );
+      await expectError(await fetch(url('/v1/admin/rollback'), { method: 'POST' }), 401, 'unauthorized');
+    });
+
+    it('lists the generations ingestion reports', async () => {
+      running.ports.generations.generations = [
+        {
+          name: 'products_v1',
+          status: 'retained',
+          modelId: 'm@1',
+          dimension: 4,
+          productCount: 10,
+          pointCount: 20,
+          receivesWrites: true,
+          swappedOutAt: '2026-12-01T00:00:00.000Z',
+        },
+        { name: 'products_v2', status: 'live', modelId: 'm@1', dimension: 4, productCount: 10, pointCount: 20, receivesWrites: true },
+      ];
+      const response = await fetch(url('/v1/admin/generations'), { headers: admin });
+      expect(response.status).toBe(200);
+      expect((await response.json()).generations.map((generation: { name: string; status: string }) => [generation.name, generation.status])).toEqual([
+        ['products_v1', 'retained'],
+        ['products_v2', 'live'],
+      ]);
+      await expectError(await fetch(url('/v1/admin/generations')), 401, 'unauthorized');
+    });
+
+    it('stores a JSONL golden set and serves it back; a bad line is a 400 naming it', async () => {
+      const jsonl = '{"query":"red boots","expectedProductIds":["p1"]}\n{"imageUrl":"https://img.example.com/a.jpg","expectedProductIds":["p2","p3"]}\n';
+      const put = (body: string, type = 'application/jsonl') =>
+        fetch(url('/v1/admin/golden-queries'), { method: 'PUT', headers: { ...admin, 'content-type': type }, body });
+      const stored = await put(jsonl);
+      expect(stored.status).toBe(200);
+      expect(await stored.json()).toEqual({ queries: 2, updatedAt: expect.any(String) });
+      const shown = await fetch(url('/v1/admin/golden-queries'), { headers: admin });
+      expect(shown.headers.get('content-type')).toContain('application/jsonl');
+      expect(await shown.text()).toBe(jsonl);
+      const bad = await put('{"query":"ok","expectedProductIds":["p1"]}\n{"query":"","expectedProductIds":["p1"]}\n');
+      await expectError(bad, 400, 'invalid_golden_queries');
+      await expectError(await put(jsonl, 'text/csv'), 400, 'invalid_content_type');
+      expect(running.ports.goldenQueries.set?.queries).toHaveLength(2);
     });
   });
 

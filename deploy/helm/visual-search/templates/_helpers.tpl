@@ -438,6 +438,17 @@ POISON_EVENT_BACKOFF_MAX_MS: {{ .Values.ingestion.poisonEvents.backoffMaxMs | qu
 {{- with .Values.imageFetchAllowHosts }}
 IMAGE_FETCH_ALLOW_HOSTS: {{ join "," . | quote }}
 {{- end }}
+{{- with .Values.ingestion.gates }}
+GATES_ENABLED: {{ .enabled | quote }}
+GATE_MIN_PRODUCT_SHARE: {{ .minProductShare | quote }}
+GATE_MAX_FAILED_IMAGE_SHARE: {{ .maxFailedImageShare | quote }}
+GATE_RECALL_MARGIN: {{ .recallMargin | quote }}
+GATE_CATALOG_SAMPLE: {{ .catalogSample | quote }}
+{{- end }}
+{{- with .Values.ingestion.retention }}
+RETAIN_GENERATIONS: {{ .generations | quote }}
+RETAIN_GENERATIONS_HOURS: {{ .hours | quote }}
+{{- end }}
 {{- include "vs.kafkaConfig" . }}
 {{- end -}}
 

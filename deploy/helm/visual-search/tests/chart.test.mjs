@@ -378,6 +378,35 @@ describe('GPU intent', () => {
     assert.equal(config(set, 'embedder-bulk').MAX_BATCH_WHILE_INTERACTIVE, '16');
   });
 
+  test('ingestion gets the swap gates and generation retention from values, defaults included', () => {
+    const config = (list) => byKindName(list, 'ConfigMap', 'rel-visual-search-ingestion').data;
+    assert.deepEqual(Object.fromEntries(Object.entries(config(render([]))).filter(([key]) => /^(GATE|RETAIN)/.test(key))), {
+      GATES_ENABLED: 'true',
+      GATE_MIN_PRODUCT_SHARE: '0.98',
+      GATE_MAX_FAILED_IMAGE_SHARE: '0.05',
+      GATE_RECALL_MARGIN: '0.02',
+      GATE_CATALOG_SAMPLE: '200',
+      RETAIN_GENERATIONS: '1',
+      RETAIN_GENERATIONS_HOURS: '24',
+    });
+    const set = config(
+      render([
+        '--set',
+        'ingestion.gates.enabled=false',
+        '--set-json',
+        'ingestion.gates.minProductShare=0.9',
+        '--set',
+        'ingestion.retention.generations=3',
+        '--set',
+        'ingestion.retention.hours=72',
+      ]),
+    );
+    assert.equal(set.GATES_ENABLED, 'false');
+    assert.equal(set.GATE_MIN_PRODUCT_SHARE, '0.9');
+    assert.equal(set.RETAIN_GENERATIONS, '3');
+    assert.equal(set.RETAIN_GENERATIONS_HOURS, '72');
+  });
+
   test('without GPU values nothing requests a GPU or runs the CUDA image', () => {
     for (const scenario of ['default', 'dev', 'keda']) {
       for (const { name, spec } of podSpecs(objects(scenario))) {

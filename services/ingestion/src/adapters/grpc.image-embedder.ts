@@ -43,6 +43,14 @@ export class GrpcImageEmbedder extends ImageEmbedder {
     }
   }
 
+  async embedTexts(texts: readonly string[]): Promise<Float32Array[]> {
+    try {
+      return await this.client.embedTexts(texts, { priority: 'bulk', deadlineMs: this.deadlineMs });
+    } catch (error) {
+      throw this.failed(error);
+    }
+  }
+
   close(): void {
     this.client.close();
   }

@@ -9,12 +9,14 @@ import { DeadLetterPublisher, FileEventLog } from '@vsearch/event-log';
 import { createLogger } from '@vsearch/observability';
 import { Registry } from 'prom-client';
 import { loadIngestionConfig } from '../config';
+import { InMemoryReindexJobStore } from '../adapters/in-memory.reindex-job-store';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { CatalogEventHandler } from '../services/catalog-event.handler';
 import { CollectionHealer } from '../services/collection-healer';
 import { CollectionRegistry } from '../services/collection-registry';
 import { EmbedQueue } from '../services/embed-queue';
 import { EmbeddingCache } from '../services/embedding-cache';
+import { GenerationHistory } from '../services/generation-history';
 import { ImageVectorizer } from '../services/image-vectorizer';
 import { IngestionRunner } from '../services/ingestion-runner';
 import { ModelTracker } from '../services/model-tracker';
@@ -40,7 +42,9 @@ describe(startIngestionHttpServer.name, () => {
     const index = new FakeProductIndex();
     const embedder = new FakeEmbedder();
     const model = new ModelTracker(embedder, logger);
-    const collections = new CollectionRegistry(index, logger);
+    const jobStore = new InMemoryReindexJobStore();
+    const history = new GenerationHistory(jobStore, index, { generations: 1, maxAgeMs: 3_600_000 }, model.current);
+    const collections = new CollectionRegistry(index, logger, () => history.roles());
     const vectorizer = new ImageVectorizer(
       new FakeImageSource(),
       new FakePreprocessor(),
@@ -67,13 +71,16 @@ describe(startIngestionHttpServer.name, () => {
       collections,
       model.current,
       metrics,
-      { productsTopic: config.topics.products, settleMs: 0, eventsPerChunk: 1, retryBaseMs: 1, retryMaxMs: 1 },
+      { productsTopic: config.topics.products, settleMs: 0, eventsPerChunk: 1, retryBaseMs: 1, retryMaxMs: 1, catalogSample: 0 },
       logger,
+      jobStore,
+      history,
+      undefined,
     );
     const runner = new IngestionRunner(config, eventLog, model, collections, handler, reindex, metrics, logger);
     metrics.events.inc({ outcome: 'indexed' });
     const healer = new CollectionHealer(index, reindex, model.current, metrics, { checkMs: 60_000, abandonedAfterChecks: 1 }, logger);
-    server = await startIngestionHttpServer({ runner, reindex, healer, registry }, { host: '127.0.0.1', port: 0 });
+    server = await startIngestionHttpServer({ runner, reindex, healer, history, registry }, { host: '127.0.0.1', port: 0 });
     url = (route) => `http://127.0.0.1:${server.port}${route}`;
   });
 

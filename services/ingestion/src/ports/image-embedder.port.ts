@@ -16,5 +16,7 @@ export abstract class ImageEmbedder {
    * outage, RejectedByDependencyError when it refuses these pixels for good.
    */
   abstract embedPixels(pixels: readonly Uint8Array[], modelId?: string): Promise<Float32Array[]>;
+  /** One unit vector per text from the named model's text tower (unset: the default), through the bulk lane (the gates' queries); throws as embedPixels does. */
+  abstract embedTexts(texts: readonly string[], modelId?: string): Promise<Float32Array[]>;
   abstract close(): void;
 }

@@ -4,3 +4,6 @@ export * from './image-preprocessor.port';
 export * from './image-source.port';
 export * from './image-unavailable.error';
 export * from './product-index-writer.port';
+export * from './query-embedder.port';
+export * from './generation-searcher.port';
+export * from './golden-query-source.port';

@@ -17,6 +17,7 @@ import { generationOf, type CollectionInfo } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { isAlreadyExists, PRODUCTS_ALIAS, type EmbedderModel, type ProductIndexWriter } from '../ports';
+import type { GenerationRoles } from './generation-history';
 import type { ReindexService } from './reindex.service';
 
 export interface HealSettings {
@@ -71,6 +72,8 @@ export class CollectionHealer {
     private readonly metrics: IngestionMetrics,
     private readonly settings: HealSettings,
     private readonly logger: Logger,
+    /** Retained and rejected generations are not rebuilds in progress: the heal does not wait for them. */
+    private readonly roles: () => Promise<GenerationRoles> = async () => ({ retained: new Set(), rejected: new Set() }),
   ) {}
 
   currentStatus(): HealStatus {
@@ -162,7 +165,8 @@ export class CollectionHealer {
       );
       const job = await this.reindex.run(
         { type: 'reindex.requested', jobId, reason: `self-heal: ${live.name} is damaged: ${live.damage}`.slice(0, 500), requestedAt: new Date().toISOString() },
-        { into: generation },
+        // The live generation is damaged: the new one swaps in even if a gate fails (its report is recorded).
+        { into: generation, heal: true },
       );
       if (job.state !== 'done') {
         this.logger.error(
@@ -195,7 +199,14 @@ export class CollectionHealer {
     const active = this.reindex.activeJob();
     if (active) return `reindex job ${active.jobId} is running here (a whole-catalog rebuild replaces ${live.name}; after any other job the heal starts)`;
     const liveGeneration = generationOf(live.name) ?? -1;
-    const building = collections.filter((collection) => collection.aliases.length === 0 && (generationOf(collection.name) ?? -1) > liveGeneration);
+    const { retained, rejected } = await this.roles();
+    const building = collections.filter(
+      (collection) =>
+        collection.aliases.length === 0 &&
+        (generationOf(collection.name) ?? -1) > liveGeneration &&
+        !retained.has(collection.name) &&
+        !rejected.has(collection.name),
+    );
     for (const name of [...this.stalls.keys()]) if (!building.some((collection) => collection.name === name)) this.stalls.delete(name);
     let waitingFor: string | undefined;
     for (const collection of building) {

@@ -18,6 +18,9 @@
 import type { Logger } from '@vsearch/observability';
 import { generationOf, type CollectionInfo } from '@vsearch/contracts';
 import { isAlreadyExists, PRODUCTS_ALIAS, type EmbedderModel, type ProductIndexWriter } from '../ports';
+import type { GenerationRoles } from './generation-history';
+
+const NO_ROLES: GenerationRoles = { retained: new Set(), rejected: new Set() };
 
 /** The generation every replica creates on an empty store. */
 export const FIRST_GENERATION = 'products_v1';
@@ -41,6 +44,8 @@ export class CollectionRegistry {
   constructor(
     private readonly index: ProductIndexWriter,
     private readonly logger: Logger,
+    /** Retained generations (written too, so a rollback is complete) and rejected ones (never written), from the job records. */
+    private readonly roles: () => Promise<GenerationRoles> = async () => NO_ROLES,
   ) {}
 
   get current(): WriteTargetsState {
@@ -91,9 +96,9 @@ export class CollectionRegistry {
   /** Re-reads the collections from search; without `rolloutModels`, the ones last given count. */
   async refresh(model: EmbedderModel, rolloutModels: readonly EmbedderModel[] = this.rolloutModels): Promise<WriteTargetsState> {
     this.rolloutModels = rolloutModels;
-    const collections = await this.index.listCollections();
+    const [collections, roles] = await Promise.all([this.index.listCollections(), this.roles()]);
     const previous = this.state;
-    this.state = computeTargets(collections, model, new Set(this.localTargets.keys()), rolloutModels);
+    this.state = computeTargets(collections, model, new Set(this.localTargets.keys()), rolloutModels, roles);
     if (previous.problem !== this.state.problem && this.state.problem) this.logger.error({ problem: this.state.problem }, 'ingestion cannot write');
     if (previous.reindexCollection !== this.state.reindexCollection && this.state.reindexCollection) {
       this.logger.info({ collection: this.state.reindexCollection }, 'live writes also go to the reindex generation');
@@ -126,15 +131,18 @@ function generationNumber(name: string): number {
 }
 
 /**
- * The write targets: the alias when the embedder serves its collection's model, and the newest
- * unaliased generation after it of a served model (a reindex filling it), each with its model.
- * `model` is the embedder's default, `rolloutModels` the ones it serves beside it.
+ * The write targets, each with its model: the alias when the embedder serves its collection's
+ * model, the newest generation a rebuild fills (newer than the alias, or this replica's own) of a
+ * served model, and every retained generation of a served model, so that a rollback to it loses
+ * no write. A rejected generation is never written. `model` is the embedder's default,
+ * `rolloutModels` the ones it serves beside it.
  */
 export function computeTargets(
   collections: CollectionInfo[],
   model: EmbedderModel,
   localTargets: ReadonlySet<string>,
   rolloutModels: readonly EmbedderModel[] = [],
+  roles: GenerationRoles = NO_ROLES,
 ): WriteTargetsState {
   const aliased = collections.find((collection) => collection.aliases.includes(PRODUCTS_ALIAS));
   // Without the alias no collection is known to serve: writing into any of them would be a guess.
@@ -149,6 +157,8 @@ export function computeTargets(
       (collection) =>
         collection.aliases.length === 0 &&
         servedModelOf(collection) !== undefined &&
+        !roles.rejected.has(collection.name) &&
+        !roles.retained.has(collection.name) &&
         (generationNumber(collection.name) > aliasGeneration || localTargets.has(collection.name)),
     )
     .sort((a, b) => generationNumber(b.name) - generationNumber(a.name))[0];
@@ -166,6 +176,12 @@ export function computeTargets(
   if (building) {
     targets.push(building.name);
     models[building.name] = servedModelOf(building)!;
+  }
+  for (const collection of collections) {
+    const retainedModel = roles.retained.has(collection.name) && collection.aliases.length === 0 && !collection.damage ? servedModelOf(collection) : undefined;
+    if (!retainedModel) continue;
+    targets.push(collection.name);
+    models[collection.name] = retainedModel;
   }
   return { targets, models, aliasCollection: aliased, reindexCollection: building?.name, problem: targets.length === 0 ? problem : undefined };
 }

@@ -4,7 +4,7 @@
  * and starts the consumers once everything answers (catalog events to the handler, reindex
  * requests to the reindex service); readiness names what is missing.
  */
-import { parseReindexRequest } from '@vsearch/contracts';
+import { parseReindexTopicMessage } from '@vsearch/contracts';
 import { catalogTopicSpecs, type EventConsumer, type EventLog, type PartitionBatch, type BatchControl } from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import type { IngestionConfig } from '../config';
@@ -161,7 +161,7 @@ export class IngestionRunner {
   private readonly handleReindexBatch = async (batch: PartitionBatch, control: BatchControl): Promise<void> => {
     for (const message of batch.messages) {
       if (!control.isActive()) return;
-      const parsed = message.value ? parseReindexRequest(message.value) : null;
+      const parsed = message.value ? parseReindexTopicMessage(message.value) : null;
       if (!parsed?.ok) {
         this.logger.warn({ offset: message.offset, error: parsed && !parsed.ok ? parsed.error.message : 'empty value' }, 'reindex request ignored: invalid');
         await control.commit(message.offset);

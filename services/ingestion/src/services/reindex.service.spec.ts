@@ -15,11 +15,10 @@ describe(ReindexService.name, () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   async function setUp() {
-    const { log, index, source, embedder, registry, reindex, indexLive } = await buildReindexPipeline(dir, logger);
-    return { log, index, source, embedder, registry, reindex, indexLive };
+    return buildReindexPipeline(dir, logger);
   }
 
-  it('rebuilds the catalog into a new generation, swaps the alias and drops the old one', async () => {
+  it('rebuilds the catalog into a new generation, swaps the alias and retains the old one, still written, for a rollback', async () => {
     const t = await setUp();
     const events = ['p1', 'p2', 'p3', 'p4', 'p5'].map((id) => {
       t.source.images.set(`http://img/${id}.jpg`, Buffer.from(id));
@@ -34,10 +33,11 @@ describe(ReindexService.name, () => {
     const job = await t.reindex.run({ type: 'reindex.requested', jobId: 'job-1', requestedAt: new Date().toISOString() });
     expect(job).toMatchObject({ jobId: 'job-1', state: 'done', total: 6, done: 6, collection: 'products_v2', previousCollection: 'products_v1' });
     expect(t.index.aliases.get(PRODUCTS_ALIAS)).toBe('products_v2');
-    expect(t.index.collections.has('products_v1')).toBe(false);
+    expect(t.index.collections.has('products_v1')).toBe(true);
     expect([...t.index.products(PRODUCTS_ALIAS).keys()].sort()).toEqual(['p1', 'p2', 'p3', 'p4', 'p5']);
     expect(t.reindex.getJob('job-1')?.finishedAt).toEqual(expect.any(String));
-    expect(t.registry.current.targets).toEqual([PRODUCTS_ALIAS]);
+    expect(t.registry.current.targets).toEqual([PRODUCTS_ALIAS, 'products_v1']);
+    expect(await t.jobStore.get('job-1')).toMatchObject({ state: 'done', kind: 'rebuild', collection: 'products_v2', modelId: 'fake-model@1' });
   });
 
   it('refreshes the matching products in place on a filtered reindex: no new generation, no swap, every product kept', async () => {
@@ -149,7 +149,9 @@ describe(ReindexService.name, () => {
     expect(t.reindex.getJob('job-2')?.state).toBe('queued');
     expect(await first).toMatchObject({ state: 'done', collection: 'products_v2' });
     expect(await second).toMatchObject({ state: 'done', collection: 'products_v3', previousCollection: 'products_v2' });
-    expect([...t.index.collections.keys()]).toEqual(['products_v3']);
+    // Both earlier generations are retained until the sweeper applies retention (generation-sweeper.spec.ts).
+    expect([...t.index.collections.keys()]).toEqual(['products_v1', 'products_v2', 'products_v3']);
+    expect(t.index.aliases.get(PRODUCTS_ALIAS)).toBe('products_v3');
   });
 
   it('reports an unknown job as undefined and does not run a finished job again', async () => {
@@ -159,7 +161,7 @@ describe(ReindexService.name, () => {
     await t.reindex.run(request);
     const again = await t.reindex.run(request);
     expect(again.collection).toBe('products_v2');
-    expect(t.index.collections.size).toBe(1);
+    expect(t.index.collections.size).toBe(2);
   });
 
   describe('during a model rollout', () => {
@@ -201,8 +203,9 @@ describe(ReindexService.name, () => {
       expect(job).toMatchObject({ state: 'done', collection: 'products_v2', modelId: NEXT.modelId });
       expect(t.index.collections.get('products_v2')?.modelId).toBe(NEXT.modelId);
       expect(lastComponents(t, PRODUCTS_ALIAS)).toEqual([2, 2]);
-      // The live generation now holds the next model, which the embedder serves beside its default: writes go on.
-      expect(t.registry.current.targets).toEqual([PRODUCTS_ALIAS]);
+      // The live generation now holds the next model, which the embedder serves beside its default: writes go on; the
+      // previous generation is retained for a rollback and, its model still loaded, keeps getting live writes.
+      expect(t.registry.current.targets).toEqual([PRODUCTS_ALIAS, 'products_v1']);
       t.source.images.set('http://img/c.jpg', Buffer.from('c'));
       await t.log.publish('products', [{ key: 'c', value: JSON.stringify(upserted('c', 1, [{ id: 'c1', url: 'http://img/c.jpg' }])) }]);
       await t.indexLive();

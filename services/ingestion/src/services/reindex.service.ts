@@ -1,10 +1,14 @@
 /**
- * Reindex jobs from `catalog.reindex.v1`, in two kinds:
+ * Jobs from `catalog.reindex.v1`, in three kinds:
  *
  * - Whole catalog (no filter): zero-downtime rebuild (DESIGN.md principle 5). Create the next
  *   collection generation, replay `catalog.products.v1` from its beginning up to the end offsets
  *   at the job start into it (live events meanwhile go to both generations, see
- *   CollectionRegistry), swap the `products` alias atomically and drop the old generation.
+ *   CollectionRegistry), check its gates (GenerationGates; state `gating`), swap the `products`
+ *   alias atomically and retain the old generation for a rollback (GenerationSweeper drops it
+ *   after retention). A failed gate keeps the live generation serving and the new one for
+ *   inspection (rejected: no longer written); `force` swaps anyway; a self-heal records the report
+ *   and swaps regardless.
  * - Filtered (`filter.categories`): refresh in place. The matching products are re-fetched and
  *   re-embedded into the current write targets (the alias, plus a generation a rebuild is
  *   filling), with the same versions; no generation is created and the alias stays. A rebuild
@@ -13,21 +17,36 @@
  *   shortcuts of live handling (the embedding cache, "stored version ≥ event version → skip",
  *   attribute-only updates), since refreshing vectors is the point; search re-applies an upsert
  *   of the stored version, and a newer stored version wins over the replayed event as always.
+ * - Rollback (`rollback.requested`): the alias back to a retained generation (generation-history.ts
+ *   says which may take it).
  *
- * Both report progress as events replayed (done) out of the topic's end offsets at the start
- * (total), in memory, served at GET /internal/reindex/:jobId. Jobs run one at a time on a replica
+ * Every change of a job record goes to the ReindexJobStore; the generation history reads it.
+ * Rebuilds and refreshes report progress as events replayed (done) out of the topic's end offsets
+ * at the start (total), served at GET /internal/reindex/:jobId. Jobs run one at a time on a replica
  * (a request arriving while a job, or a self-heal, runs is queued behind it): two rebuilds at
  * once would fill two generations and the later swap would drop the other's writes.
  */
-import { DependencyUnavailableError, type ReindexJob, type ReindexRequested } from '@vsearch/contracts';
+import {
+  DependencyUnavailableError,
+  type CollectionInfo,
+  type ReindexJob,
+  type ReindexJobStore,
+  type ReindexRequested,
+  type ReindexTopicMessage,
+  type RollbackRequested,
+} from '@vsearch/contracts';
 import type { ConsumedEvent, EventLog } from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { CollectionDamagedError, PRODUCTS_ALIAS, type EmbedderModel, type ProductIndexWriter } from '../ports';
 import type { CatalogEventHandler, EventResult } from './catalog-event.handler';
 import { chunksOf } from './catalog-event.handler';
+import { CatalogSample } from './catalog-sample';
 import type { CollectionRegistry } from './collection-registry';
 import { backoffDelay, sleep } from './concurrency';
+import { describeFailedGates } from './gate-math';
+import type { GenerationGates } from './generation-gates';
+import { rollbackTarget, type GenerationHistory } from './generation-history';
 
 export type { ReindexJob, ReindexJobState } from '@vsearch/contracts';
 
@@ -38,6 +57,8 @@ export interface ReindexSettings {
   eventsPerChunk: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Products sampled from the catalog during a rebuild for the gates (GATE_CATALOG_SAMPLE). */
+  catalogSample: number;
 }
 
 /** How a job runs beyond its request. */
@@ -47,6 +68,19 @@ export interface ReindexRunOptions {
    * (the self-heal creates it by name, so two replicas healing at once cannot both start a rebuild).
    */
   into?: string;
+  /**
+   * A self-heal: the live generation is damaged, so the new one swaps in even when it fails its
+   * gates (the report is recorded), and the damaged one is dropped instead of retained.
+   */
+  heal?: boolean;
+}
+
+/** The new generation failed its gates: the live one keeps serving, the new one is kept for inspection. */
+export class GatesFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GatesFailedError';
+  }
 }
 
 export class ReindexService {
@@ -64,6 +98,12 @@ export class ReindexService {
     private readonly metrics: IngestionMetrics,
     private readonly settings: ReindexSettings,
     private readonly logger: Logger,
+    /** Every change of a job record goes here, so that job state outlives this process where the store is durable. */
+    private readonly jobStore: ReindexJobStore,
+    /** Which generation is which (retained, rejected): rollback targets and the live generation's recorded gate report. */
+    private readonly history: GenerationHistory,
+    /** The swap gates; undefined when GATES_ENABLED is off (a rebuild swaps once filled). */
+    private readonly gates: GenerationGates | undefined,
     /** A model the embedder has loaded, by id (ModelTracker.byId): what a rollout reindex (`modelId`) fills its generation with. */
     private readonly loadedModel: (modelId: string) => EmbedderModel | undefined = () => undefined,
   ) {}
@@ -74,44 +114,62 @@ export class ReindexService {
   }
 
   /** Marks a request seen (state queued) before it runs, so progress can be asked for at once. */
-  enqueue(request: ReindexRequested): void {
-    if (!this.jobs.has(request.jobId)) this.jobs.set(request.jobId, { jobId: request.jobId, state: 'queued', total: 0, done: 0, collection: '' });
+  enqueue(request: ReindexTopicMessage): void {
+    if (this.jobs.has(request.jobId)) return;
+    const job: ReindexJob = { jobId: request.jobId, state: 'queued', total: 0, done: 0, collection: '', kind: kindOf(request) };
+    this.jobs.set(request.jobId, job);
+    void this.save(job);
   }
 
-  /** The job running now on this replica (state running or swapping), if any. */
+  /** The job running now on this replica (state running, gating or swapping), if any. */
   activeJob(): ReindexJob | undefined {
-    const active = [...this.jobs.values()].find((job) => job.state === 'running' || job.state === 'swapping');
+    const active = [...this.jobs.values()].find((job) => job.state === 'running' || job.state === 'gating' || job.state === 'swapping');
     return active ? { ...active } : undefined;
   }
 
   /** Runs one job to its end (done or failed), after the jobs before it; a job id already finished here is not run again. */
-  run(request: ReindexRequested, options: ReindexRunOptions = {}): Promise<ReindexJob> {
+  run(request: ReindexTopicMessage, options: ReindexRunOptions = {}): Promise<ReindexJob> {
     this.enqueue(request);
     const turn = this.queue.then(() => this.runNow(request, options));
     this.queue = turn.catch(() => undefined);
     return turn;
   }
 
-  private async runNow(request: ReindexRequested, options: ReindexRunOptions): Promise<ReindexJob> {
+  private async runNow(request: ReindexTopicMessage, options: ReindexRunOptions): Promise<ReindexJob> {
     const job = this.jobs.get(request.jobId)!;
     if (job.state !== 'queued') return { ...job };
     job.state = 'running';
     job.startedAt = new Date().toISOString();
+    await this.save(job);
     const log = this.logger.child({ jobId: job.jobId });
-    log.info({ filter: request.filter, reason: request.reason }, 'reindex started');
+    log.info(
+      {
+        kind: job.kind,
+        ...(request.type === 'reindex.requested' ? { filter: request.filter, force: request.force } : { to: request.to }),
+        reason: request.reason,
+      },
+      `${job.kind} started`,
+    );
     try {
-      const model = this.generationModel(request);
-      const categories = request.filter?.categories;
-      if (categories?.length) await this.refreshInPlace(job, categories, log);
-      else await this.rebuild(job, model, log, options.into);
+      if (request.type === 'rollback.requested') {
+        const model = this.model();
+        if (!model) throw new DependencyUnavailableError('embedder', 'model info not known');
+        await this.rollBack(job, request, model, log);
+      } else if (request.filter?.categories?.length) await this.refreshInPlace(job, request.filter.categories, log);
+      else await this.rebuild(job, request, this.generationModel(request), log, options);
+      // A swap records `done` itself, before the write targets are read again.
+      job.finishedAt ??= new Date().toISOString();
       job.state = 'done';
-      job.finishedAt = new Date().toISOString();
     } catch (error) {
       job.state = 'failed';
       job.error = (error as Error).message;
       job.finishedAt = new Date().toISOString();
-      log.error({ err: error }, 'reindex failed');
+      if (error instanceof GatesFailedError) log.error({ gates: job.gates }, error.message);
+      else log.error({ err: error }, `${job.kind} failed`);
     }
+    await this.save(job);
+    // A rejected generation leaves the write targets at once (the history now names it rejected).
+    if (job.state === 'failed' && job.gates) await this.refreshTargets();
     return { ...job };
   }
 
@@ -131,37 +189,116 @@ export class ReindexService {
     return rollout;
   }
 
-  /** A whole-catalog reindex: a new generation filled from the topic, then the alias swap. */
-  private async rebuild(job: ReindexJob, model: EmbedderModel, log: Logger, into: string | undefined): Promise<void> {
-    job.collection = into ?? (await this.withRetries(() => this.index.createCollection(model.modelId, model.dimension)));
+  /**
+   * A whole-catalog reindex: a new generation filled from the topic, its gates, then the alias
+   * swap. The generation that served before is retained (the sweeper drops it after retention);
+   * a failed gate keeps the new generation for inspection and leaves the alias where it was.
+   */
+  private async rebuild(job: ReindexJob, request: ReindexRequested, model: EmbedderModel, log: Logger, options: ReindexRunOptions): Promise<void> {
     job.modelId = model.modelId;
+    job.collection = options.into ?? (await this.withRetries(() => this.index.createCollection(model.modelId, model.dimension)));
     this.registry.addReindexTarget(job.collection, model);
+    const sample = new CatalogSample(this.gates ? this.settings.catalogSample : 0);
+    let live: CollectionInfo | undefined;
     try {
       log.info({ collection: job.collection, modelId: model.modelId }, 'new generation created; live writes go to both');
       await sleep(this.settings.settleMs, this.abort.signal);
-      await this.replayProducts(job, (chunk) => this.handler.handleChunk(chunk, [job.collection], { replay: true }));
+      await this.replayProducts(job, (chunk) => {
+        sample.add(chunk);
+        return this.handler.handleChunk(chunk, [job.collection], { replay: true });
+      });
+      const collections = await this.withRetries(() => this.index.listCollections());
+      live = collections.find((collection) => collection.aliases.includes(PRODUCTS_ALIAS));
+      const next = collections.find((collection) => collection.name === job.collection);
+      if (this.gates && live && next && live.name !== next.name) await this.checkGates(job, this.gates, { live, next }, request, sample, log, options);
       job.state = 'swapping';
+      await this.save(job);
       job.previousCollection = await this.withRetries(() => this.index.swapAlias(PRODUCTS_ALIAS, job.collection));
+      // Recorded before the write targets are read again: the history must already name the previous generation retained.
+      await this.finished(job);
     } catch (error) {
       this.registry.removeReindexTarget(job.collection);
-      // Left in place, the unfinished generation would keep receiving live writes.
-      await this.index.dropCollection(job.collection).catch(() => undefined);
+      // Left in place, the unfinished generation would keep receiving live writes; a rejected one is kept (no longer written) for inspection.
+      if (!(error instanceof GatesFailedError)) await this.index.dropCollection(job.collection).catch(() => undefined);
       throw error;
     }
     const previous = job.previousCollection;
     this.registry.removeReindexTarget(job.collection);
-    const served = this.model();
-    if (served) await this.registry.refresh(served).catch(() => undefined);
-    if (previous && previous !== job.collection) {
+    await this.refreshTargets();
+    if ((options.heal || live?.damage) && previous && previous !== job.collection) {
+      // A damaged generation cannot serve a rollback: it goes at once.
       await this.withRetries(() => this.index.dropCollection(previous)).catch((error: unknown) =>
-        log.warn({ err: error, collection: previous }, 'old generation could not be dropped; drop it by hand'),
+        log.warn({ err: error, collection: previous }, 'damaged generation could not be dropped; drop it by hand'),
       );
     }
     log.info({ collection: job.collection, previousCollection: previous, products: job.total }, 'reindex done; alias swapped');
   }
 
+  /** State `gating`: the new generation against the live one; throws GatesFailedError unless it passes, is forced, or heals. */
+  private async checkGates(
+    job: ReindexJob,
+    gates: GenerationGates,
+    { live, next }: { live: CollectionInfo; next: CollectionInfo },
+    request: ReindexRequested,
+    sample: CatalogSample,
+    log: Logger,
+    options: ReindexRunOptions,
+  ): Promise<void> {
+    job.state = 'gating';
+    await this.save(job);
+    const liveReport = await this.history.reportOf(live.name);
+    const report = await this.withRetries(() => gates.check({ live, next, sample: sample.current(), liveReport }));
+    job.gates = report;
+    await this.save(job);
+    if (report.passed) {
+      log.info({ gates: report.gates }, `${next.name} passed its gates`);
+      return;
+    }
+    const failed = describeFailedGates(report.gates);
+    if (request.force) {
+      report.forcedReason = request.force.reason;
+      log.warn(
+        { gates: report.gates, forcedReason: request.force.reason },
+        `${next.name} failed its gates (${failed}); swapping anyway, forced: ${request.force.reason}`,
+      );
+      return;
+    }
+    if (options.heal) {
+      report.forcedReason = `self-heal: ${live.name} is damaged (${live.damage ?? 'damage reported'})`;
+      log.warn({ gates: report.gates }, `${next.name} failed its gates (${failed}); swapping anyway: the live generation ${live.name} is damaged`);
+      return;
+    }
+    throw new GatesFailedError(rejection(live, next, failed));
+  }
+
+  /** Points the alias back at a retained generation (the previous one, or the one named); the generation it leaves is retained in turn. */
+  private async rollBack(job: ReindexJob, request: RollbackRequested, model: EmbedderModel, log: Logger): Promise<void> {
+    const generations = await this.withRetries(() => this.history.list());
+    const target = rollbackTarget(generations, model.modelId, request.to);
+    job.collection = target.name;
+    job.modelId = target.modelId;
+    job.state = 'swapping';
+    await this.save(job);
+    job.previousCollection = await this.withRetries(() => this.index.swapAlias(PRODUCTS_ALIAS, target.name));
+    await this.finished(job);
+    await this.refreshTargets();
+    log.info({ collection: target.name, previousCollection: job.previousCollection, reason: request.reason }, `rolled back: ${target.name} serves again`);
+  }
+
+  private async finished(job: ReindexJob): Promise<void> {
+    job.state = 'done';
+    job.finishedAt = new Date().toISOString();
+    await this.save(job);
+  }
+
+  private async refreshTargets(): Promise<void> {
+    const model = this.model();
+    if (model) await this.registry.refresh(model).catch(() => undefined);
+  }
+
   /** A filtered reindex: the matching products re-embedded in the collections live writes go to. */
   private async refreshInPlace(job: ReindexJob, categories: readonly string[], log: Logger): Promise<void> {
+    job.kind = 'refresh';
     job.collection = this.registry.current.aliasCollection?.name ?? PRODUCTS_ALIAS;
     log.info({ collection: job.collection, categories }, 'filtered reindex: refreshing the matching products in place (no new generation, no alias swap)');
     let refreshed = 0;
@@ -178,21 +315,21 @@ export class ReindexService {
   private async replayProducts(job: ReindexJob, handleChunk: (chunk: ConsumedEvent[]) => Promise<EventResult[]>): Promise<void> {
     const ends = await this.withRetries(() => this.eventLog.endOffsets(this.settings.productsTopic));
     job.total = [...ends.values()].reduce((sum, end) => sum + Number(end), 0);
-    this.progress(job);
+    await this.progress(job);
     await this.eventLog.replayTopic(
       this.settings.productsTopic,
       async (batch) => {
         for (const chunk of chunksOf(batch.messages, this.settings.eventsPerChunk)) {
           await this.withRetries(() => handleChunk(chunk));
           job.done += chunk.length;
-          this.progress(job);
+          await this.progress(job);
         }
       },
       { signal: this.abort.signal },
     );
     // Compaction may have removed records below the end offsets: the replay read everything there is.
     job.done = job.total;
-    this.progress(job);
+    await this.progress(job);
   }
 
   /** Stops a running job (shutdown); it ends as failed and its request is consumed again after a restart. */
@@ -200,9 +337,16 @@ export class ReindexService {
     this.abort.abort();
   }
 
-  private progress(job: ReindexJob): void {
+  private async progress(job: ReindexJob): Promise<void> {
     this.metrics.reindexProgress.set({ job_id: job.jobId, kind: 'total' }, job.total);
     this.metrics.reindexProgress.set({ job_id: job.jobId, kind: 'done' }, job.done);
+    await this.save(job);
+  }
+
+  /** Records the job's current state in the job store; a store outage is logged, never fails the job. */
+  private async save(job: ReindexJob): Promise<void> {
+    job.updatedAt = new Date().toISOString();
+    await this.jobStore.put({ ...job }).catch((error: unknown) => this.logger.warn({ err: error, jobId: job.jobId }, 'reindex job record not stored'));
   }
 
   /** Retries through dependency outages (the job waits, it does not fail), until shutdown. */
@@ -221,4 +365,16 @@ export class ReindexService {
       }
     }
   }
+}
+
+function kindOf(request: ReindexTopicMessage): ReindexJob['kind'] {
+  if (request.type === 'rollback.requested') return 'rollback';
+  return request.filter?.categories?.length ? 'refresh' : 'rebuild';
+}
+
+function rejection(live: CollectionInfo, next: CollectionInfo, failed: string): string {
+  return (
+    `${next.name} failed its gates: ${failed}. ${live.name} keeps serving; ${next.name} is kept for inspection (no longer written) until retention ends. ` +
+    'Swap anyway with vsearch reindex --force "<reason>"'
+  );
 }

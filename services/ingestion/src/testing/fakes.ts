@@ -5,6 +5,7 @@ import {
   RejectedByDependencyError,
   type CollectionInfo,
   type FailedImage,
+  type GoldenQuerySet,
   type ImageVector,
   type ProductData,
   type ProductWithImageVectors,
@@ -13,6 +14,8 @@ import {
 } from '@vsearch/contracts';
 import {
   CollectionDamagedError,
+  GenerationSearcher,
+  GoldenQuerySource,
   ImageEmbedder,
   ImagePreprocessor,
   ImageSource,
@@ -23,6 +26,7 @@ import {
   type FetchedImageBytes,
   type ImageValidators,
   NOT_MODIFIED,
+  type GateQuery,
 } from '../ports';
 
 /** A product with this title is refused by FakeProductIndex.upsertProducts (INVALID_ARGUMENT), with its whole batch. */
@@ -115,6 +119,18 @@ export class FakeEmbedder extends ImageEmbedder {
     const index = modelId === undefined ? 0 : models.findIndex((model) => model.modelId === modelId);
     if (index < 0) throw new RejectedByDependencyError('embedder', 'NOT_FOUND', `model ${modelId} is not loaded`);
     return { model: models[index], position: index + 1 };
+  }
+
+  /** A text's vector as FakePreprocessor + embedPixels make one from image bytes equal to the text: a title finds the image whose bytes are that title. */
+  async embedTexts(texts: readonly string[], modelId?: string): Promise<Float32Array[]> {
+    if (this.down) throw new DependencyUnavailableError('embedder', 'UNAVAILABLE');
+    const { model, position } = this.loaded(modelId);
+    return texts.map((text) => {
+      const vector = new Float32Array(model.dimension);
+      vector.set([Buffer.from(text)[0], Buffer.byteLength(text)]);
+      vector[model.dimension - 1] = position;
+      return vector;
+    });
   }
 
   get embeddedImages(): number {
@@ -293,4 +309,36 @@ export function upserted(productId: string, version: number, images: { id: strin
     occurredAt: new Date().toISOString(),
     ...extra,
   };
+}
+
+/** Vector search over FakeProductIndex: products by the Euclidean distance of their nearest image vector (the text of a hybrid query is ignored). */
+export class FakeGenerationSearcher extends GenerationSearcher {
+  readonly queries: { collection: string; modelId: string }[] = [];
+
+  constructor(private readonly index: FakeProductIndex) {
+    super();
+  }
+
+  async topProductIds(collection: string, modelId: string, query: GateQuery, limit: number): Promise<string[]> {
+    this.queries.push({ collection, modelId });
+    const stored = this.index.collections.get(collection);
+    if (!stored) throw new Error(`FakeGenerationSearcher: no collection ${collection}`);
+    if (stored.modelId !== modelId)
+      throw new RejectedByDependencyError('search', 'FAILED_PRECONDITION', `${collection} holds ${stored.modelId}, not ${modelId}`);
+    const distance = (vector: Float32Array) => Math.hypot(...[...vector].map((value, i) => value - query.vector[i]));
+    return [...stored.products.values()]
+      .filter((product) => product.images.length > 0)
+      .map((product) => ({ id: product.product.productId, distance: Math.min(...product.images.map((image) => distance(image.vector))) }))
+      .sort((a, b) => a.distance - b.distance || a.id.localeCompare(b.id))
+      .slice(0, limit)
+      .map((hit) => hit.id);
+  }
+}
+
+export class FakeGoldenQueries extends GoldenQuerySource {
+  set: GoldenQuerySet | undefined;
+
+  async current(): Promise<GoldenQuerySet | undefined> {
+    return this.set;
+  }
 }

@@ -1,5 +1,5 @@
 /** Reindex requests appended to `<TOPIC_PREFIX>catalog.reindex.v1` (Kafka, or the embedded log under DATA_DIR). */
-import { CATALOG_REINDEX_TOPIC, DependencyUnavailableError, type ReindexRequested } from '@vsearch/contracts';
+import { CATALOG_REINDEX_TOPIC, DependencyUnavailableError, type ReindexTopicMessage } from '@vsearch/contracts';
 import type { EventLog } from '@vsearch/event-log';
 import { ReindexRequestPublisher, type RequestContext } from '../ports';
 
@@ -12,7 +12,7 @@ export class EventLogReindexPublisher extends ReindexRequestPublisher {
     super();
   }
 
-  async publish(request: ReindexRequested, context: RequestContext): Promise<void> {
+  async publish(request: ReindexTopicMessage, context: RequestContext): Promise<void> {
     try {
       await this.eventLog.publishOne(this.topic, request.jobId, JSON.stringify(request), { 'x-request-id': context.requestId });
     } catch (error) {

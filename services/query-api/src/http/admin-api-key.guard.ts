@@ -1,5 +1,6 @@
 /** The admin routes' API key (X-Api-Key): 401 when it is missing, 403 when it is not accepted or none is configured. */
 import { ForbiddenException, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { ApiKeyVerifier } from '../services/api-keys';
 
@@ -20,4 +21,10 @@ export class AdminApiKeyGuard implements CanActivate {
     if (verdict.outcome === 'rejected') throw new ForbiddenException('the X-Api-Key is not accepted');
     return true;
   }
+}
+
+/** For the audit log: which key (by hash prefix, never the key) asked. */
+export function adminClientName(request: Request): string {
+  const key = request.headers[API_KEY_HEADER];
+  return typeof key === 'string' ? `key#${createHash('sha256').update(key).digest('hex').slice(0, 8)}` : 'unknown';
 }

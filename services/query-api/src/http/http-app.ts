@@ -6,7 +6,7 @@
  * document at /docs.
  */
 import path from 'node:path';
-import type { NextFunction, Request, Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -18,6 +18,8 @@ import { QueryApiHttpModule, type QueryApiHttpDeps } from './http.module';
 import { requestContextMiddleware, routeLabel } from './request-context';
 import { loadWebPage, webPageFromMemory } from './web-page';
 import { TAXONOMY_BODY_ROUTES, taxonomyBodyParsers } from './taxonomy-body';
+import { MAX_GOLDEN_QUERIES_BYTES } from '@vsearch/contracts';
+import { GOLDEN_QUERIES_ROUTE, JSONL_CONTENT_TYPES } from './controllers/generations-admin.controller';
 
 /** The shoppers' web page (static files). */
 export const WEB_DIR = path.join(__dirname, '..', 'web');
@@ -39,6 +41,8 @@ export async function createHttpApp(deps: QueryApiHttpDeps): Promise<NestExpress
   app.use(securityHeaders);
   // Taxonomies first: larger than other bodies, and YAML as well as JSON (the general parser skips a parsed body).
   app.use(TAXONOMY_BODY_ROUTES, ...taxonomyBodyParsers());
+  // Golden query sets are JSONL text, up to MAX_GOLDEN_QUERIES_BYTES (the parser's limit is a little above, so the size error names the rule).
+  app.use(GOLDEN_QUERIES_ROUTE, express.text({ type: JSONL_CONTENT_TYPES, limit: MAX_GOLDEN_QUERIES_BYTES + 64 * 1024 }));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT, strict: true });
   app.use(webPageFromMemory(webPage, WEB_PAGE_MAX_AGE_SECONDS));
   if (config.images.catalogImagesDir) {

@@ -14,11 +14,13 @@ import { ProductSearchService } from '../services/product-search.service';
 import type { TokenBucketRateLimiter } from '../services/rate-limiter';
 import { ReadinessService } from '../services/readiness.service';
 import { ReindexAdminService } from '../services/reindex-admin.service';
+import { GenerationsAdminService } from '../services/generations-admin.service';
 import { ClassifyService } from '../services/classify.service';
 import { ProductDetailService } from '../services/product-detail.service';
 import { TaxonomyAdminService } from '../services/taxonomy-admin.service';
 import { AdminController } from './controllers/admin.controller';
 import { ClassifyController } from './controllers/classify.controller';
+import { GenerationsAdminController } from './controllers/generations-admin.controller';
 import { ProductDetailController } from './controllers/product-detail.controller';
 import { TaggingAdminController } from './controllers/tagging-admin.controller';
 import { HealthController } from './controllers/health.controller';
@@ -35,6 +37,7 @@ export interface QueryApiHttpDeps {
   metrics: QueryApiMetrics;
   productSearch: ProductSearchService;
   reindex: ReindexAdminService;
+  generations: GenerationsAdminService;
   readiness: ReadinessService;
   apiKeys: ApiKeyVerifier;
   rateLimiter: TokenBucketRateLimiter;
@@ -51,6 +54,7 @@ export class QueryApiHttpModule {
     metrics,
     productSearch,
     reindex,
+    generations,
     readiness,
     apiKeys,
     rateLimiter,
@@ -71,12 +75,14 @@ export class QueryApiHttpModule {
         ProductDetailController,
         ClassifyController,
         AdminController,
+        GenerationsAdminController,
         TaggingAdminController,
         HealthController,
       ],
       providers: [
         { provide: ProductSearchService, useValue: productSearch },
         { provide: ReindexAdminService, useValue: reindex },
+        { provide: GenerationsAdminService, useValue: generations },
         { provide: TaxonomyAdminService, useValue: taxonomies },
         { provide: ClassifyService, useValue: classifier },
         { provide: ProductDetailService, useValue: productDetails },

@@ -11,6 +11,8 @@ export interface ReindexOrder {
   reason?: string;
   /** The model a whole-catalog reindex fills the new generation with (a model rollout); unset: the embedder's default. */
   modelId?: string;
+  /** Swap even if the new generation fails its gates, for this reason. */
+  force?: { reason: string };
 }
 
 export class ReindexAdminService {
@@ -27,11 +29,12 @@ export class ReindexAdminService {
       ...(order.categories ? { filter: { categories: order.categories } } : {}),
       ...(order.reason ? { reason: order.reason } : {}),
       ...(order.modelId ? { modelId: order.modelId } : {}),
+      ...(order.force ? { force: order.force } : {}),
       requestedAt: new Date().toISOString(),
     });
     await this.publisher.publish(request, context);
     this.logger.info(
-      { requestId: context.requestId, jobId: request.jobId, requestedBy, filter: request.filter, modelId: request.modelId },
+      { requestId: context.requestId, jobId: request.jobId, requestedBy, filter: request.filter, modelId: request.modelId, force: request.force },
       'reindex requested',
     );
     return { jobId: request.jobId };
@@ -44,7 +47,7 @@ export class ReindexAdminService {
   }
 }
 
-/** Sortable by time, unique enough: `rx-<base36 ms>-<8 hex>`. */
-function newJobId(): string {
-  return `rx-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+/** Sortable by time, unique enough: `<prefix>-<base36 ms>-<8 hex>`. */
+export function newJobId(prefix = 'rx'): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }

@@ -3,13 +3,24 @@
  * logic around the adapters. Each records its calls; a fake whose behaviour
  * was not set up fails loudly instead of answering something plausible.
  */
-import { DependencyUnavailableError, type ModelInfo, type ProductData, type ReindexRequested, type SearchHit, type SearchPage } from '@vsearch/contracts';
+import {
+  DependencyUnavailableError,
+  type GenerationInfo,
+  type GoldenQuerySet,
+  type ModelInfo,
+  type ProductData,
+  type ReindexTopicMessage,
+  type SearchHit,
+  type SearchPage,
+} from '@vsearch/contracts';
 import {
   ImageInputError,
   IndexModelMismatchError,
   ImagePreprocessor,
   ProductSearchIndex,
   QueryEmbedder,
+  GenerationsSource,
+  GoldenQueryStore,
   ReindexProgressSource,
   ReindexRequestPublisher,
   RemoteImageSource,
@@ -203,9 +214,9 @@ export class FakePreprocessor extends ImagePreprocessor {
 
 export class FakeReindexPublisher extends ReindexRequestPublisher {
   down = false;
-  readonly published: ReindexRequested[] = [];
+  readonly published: ReindexTopicMessage[] = [];
 
-  async publish(request: ReindexRequested, _context: RequestContext): Promise<void> {
+  async publish(request: ReindexTopicMessage, _context: RequestContext): Promise<void> {
     if (this.down) throw new DependencyUnavailableError('event-log', 'broker unreachable');
     this.published.push(request);
   }
@@ -221,6 +232,26 @@ export class FakeReindexProgress extends ReindexProgressSource {
   }
 }
 
+export class FakeGenerations extends GenerationsSource {
+  generations: GenerationInfo[] = [];
+
+  async list(_context: RequestContext): Promise<GenerationInfo[]> {
+    return this.generations;
+  }
+}
+
+export class FakeGoldenQueryStore extends GoldenQueryStore {
+  set: GoldenQuerySet | undefined;
+
+  async get(_context: RequestContext): Promise<GoldenQuerySet | undefined> {
+    return this.set;
+  }
+
+  async put(set: GoldenQuerySet, _context: RequestContext): Promise<void> {
+    this.set = set;
+  }
+}
+
 export interface FakePorts extends QueryApiPorts {
   embedder: FakeQueryEmbedder;
   searchIndex: FakeProductSearchIndex;
@@ -230,6 +261,8 @@ export interface FakePorts extends QueryApiPorts {
   reindexProgress: FakeReindexProgress;
   tagging: FakeTaggingIndex;
   labelEmbedder: FakeLabelTextEmbedder;
+  generations: FakeGenerations;
+  goldenQueries: FakeGoldenQueryStore;
 }
 
 /** Fakes of every port; `model` changes the fields of FAKE_MODEL the embedder describes (its thresholds, say). */
@@ -247,6 +280,8 @@ export function fakePorts(model: Partial<ModelInfo> = {}): FakePorts {
     reindexProgress: new FakeReindexProgress(),
     tagging: new FakeTaggingIndex(),
     labelEmbedder: new FakeLabelTextEmbedder(),
+    generations: new FakeGenerations(),
+    goldenQueries: new FakeGoldenQueryStore(),
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { SearchMode, SearchSort } from '@vsearch/contracts';
+import type { GateReport, GenerationInfo, SearchMode, SearchSort } from '@vsearch/contracts';
 import { CliError } from '../cli/errors';
 
 export const DEFAULT_API_URL = 'http://localhost:8080';
@@ -59,7 +59,7 @@ export interface SearchResponse {
   model: string;
 }
 
-export type ReindexState = 'queued' | 'running' | 'swapping' | 'done' | 'failed';
+export type ReindexState = 'queued' | 'running' | 'gating' | 'swapping' | 'done' | 'failed';
 
 export interface ReindexJob {
   jobId: string;
@@ -71,6 +71,9 @@ export interface ReindexJob {
   error?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** Each gate's figures, once a whole-catalog rebuild's generation was checked. */
+  gates?: GateReport;
+  kind?: 'rebuild' | 'refresh' | 'rollback';
 }
 
 export interface TaxonomyStored {
@@ -169,8 +172,28 @@ export class QueryApiClient {
     return this.json<SearchResponse>('GET', `/v1/products/${encodeURIComponent(productId)}/similar?${params}`);
   }
 
-  async requestReindex(body: { categories?: string[]; reason?: string; modelId?: string } = {}): Promise<{ jobId: string }> {
+  async requestReindex(body: { categories?: string[]; reason?: string; modelId?: string; force?: { reason: string } } = {}): Promise<{ jobId: string }> {
     return this.json<{ jobId: string }>('POST', '/v1/admin/reindex', body);
+  }
+
+  /** Every index generation: live, building, retained (a rollback target), rejected (failed its gates). */
+  async listGenerations(): Promise<GenerationInfo[]> {
+    return (await this.json<{ generations: GenerationInfo[] }>('GET', '/v1/admin/generations')).generations;
+  }
+
+  /** Asks ingestion to swap the alias back to the previous generation, or to `to`; a job like a reindex. */
+  async requestRollback(body: { to?: string; reason?: string } = {}): Promise<{ jobId: string }> {
+    return this.json<{ jobId: string }>('POST', '/v1/admin/rollback', body);
+  }
+
+  /** Stores a golden query set (JSONL text; the API names each bad line). */
+  async putGoldenQueries(jsonl: string): Promise<{ queries: number; updatedAt: string }> {
+    return this.json<{ queries: number; updatedAt: string }>('PUT', '/v1/admin/golden-queries', new TextBody(jsonl, 'application/jsonl'));
+  }
+
+  /** The stored golden query set as JSONL (empty when none is stored). */
+  async goldenQueries(): Promise<string> {
+    return this.text('GET', '/v1/admin/golden-queries');
   }
 
   async reindexProgress(jobId: string): Promise<ReindexJob> {
@@ -201,18 +224,7 @@ export class QueryApiClient {
 
   /** Every tag as CSV (product_id,attribute,label,confidence). */
   async exportTags(): Promise<string> {
-    const response = await this.send('GET', '/v1/admin/tags/export');
-    const text = await response.text();
-    if (!response.ok) {
-      let error: { code?: string; message?: string } | undefined;
-      try {
-        error = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
-      } catch {
-        error = undefined;
-      }
-      throw new ApiResponseError(response.status, error?.code ?? 'error', error?.message ?? (text.slice(0, 200) || response.statusText));
-    }
-    return text;
+    return this.text('GET', '/v1/admin/tags/export');
   }
 
   /** /readyz: 200 and 503 both carry the dependency map. */
@@ -227,7 +239,23 @@ export class QueryApiClient {
     };
   }
 
-  private async json<T>(method: string, route: string, body?: FormData | object): Promise<T> {
+  /** A text body (CSV, JSONL), or the API's error. */
+  private async text(method: string, route: string): Promise<string> {
+    const response = await this.send(method, route);
+    const text = await response.text();
+    if (!response.ok) {
+      let error: { code?: string; message?: string } | undefined;
+      try {
+        error = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+      } catch {
+        error = undefined;
+      }
+      throw new ApiResponseError(response.status, error?.code ?? 'error', error?.message ?? (text.slice(0, 200) || response.statusText));
+    }
+    return text;
+  }
+
+  private async json<T>(method: string, route: string, body?: RequestBody): Promise<T> {
     const response = await this.send(method, route, body);
     const text = await response.text();
     let parsed: unknown;
@@ -244,12 +272,15 @@ export class QueryApiClient {
     return parsed as T;
   }
 
-  private async send(method: string, route: string, body?: FormData | object): Promise<Response> {
+  private async send(method: string, route: string, body?: RequestBody): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.options.apiKey) headers['x-api-key'] = this.options.apiKey;
     let payload: FormData | string | undefined;
     if (body instanceof FormData) payload = body;
-    else if (body !== undefined) {
+    else if (body instanceof TextBody) {
+      headers['content-type'] = body.contentType;
+      payload = body.text;
+    } else if (body !== undefined) {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);
     }
@@ -260,6 +291,16 @@ export class QueryApiClient {
     }
   }
 }
+
+/** A body sent as it is, with its media type (JSONL, say); any other object is sent as JSON. */
+class TextBody {
+  constructor(
+    readonly text: string,
+    readonly contentType: string,
+  ) {}
+}
+
+type RequestBody = FormData | TextBody | object;
 
 function filterParams(filters: SearchFilters): URLSearchParams {
   const params = new URLSearchParams();

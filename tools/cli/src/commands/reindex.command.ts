@@ -6,6 +6,7 @@ import { collectList, integerArg } from '../cli/arguments';
 import { apiUrlOption, jsonOption, timeoutOption } from '../cli/common-options';
 import { CliError, UsageError } from '../cli/errors';
 import { readEmbeddedAdminKey } from '../stack/admin-key';
+import { gateLines } from '../output/gate-report';
 
 interface ReindexOptions {
   wait?: boolean;
@@ -13,6 +14,7 @@ interface ReindexOptions {
   category?: string[];
   reason?: string;
   model?: string;
+  force?: string;
   apiKey?: string;
   apiUrl: string;
   timeout: number;
@@ -41,6 +43,10 @@ export function registerCommand(program: Command): void {
       '--model <id>',
       "fill the new generation with this model, loaded on the embedder beside its default (a model rollout); default: the embedder's default model",
     )
+    .option(
+      '--force <reason>',
+      'swap the new generation in even if it fails its gates (product count, failed images, golden and catalog recall); the reason is logged and recorded',
+    )
     .addOption(
       new Option('--api-key <key>', "admin API key (default: VSEARCH_API_KEY, else the embedded stack's DATA_DIR/admin-api-key)").env('VSEARCH_API_KEY'),
     )
@@ -52,15 +58,27 @@ export function registerCommand(program: Command): void {
     .action(async (options: ReindexOptions) => {
       if (options.job !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(options.job))
         throw new UsageError('--job must be a job id as printed by `vsearch reindex` (letters, digits, "_" or "-")');
-      if (options.job !== undefined && (options.category || options.reason || options.model))
-        throw new UsageError('--job follows an existing job: --category, --reason and --model apply to a new one');
+      if (options.job !== undefined && (options.category || options.reason || options.model || options.force))
+        throw new UsageError('--job follows an existing job: --category, --reason, --model and --force apply to a new one');
       if (options.model !== undefined && options.category) throw new UsageError('--model rebuilds the whole catalog: it does not go with --category');
+      if (options.force !== undefined && options.category)
+        throw new UsageError('--force applies to a whole-catalog reindex: --category refreshes in place and swaps nothing');
+      if (options.force !== undefined && !options.force.trim()) throw new UsageError('--force needs a reason');
       const wait = options.wait || options.job !== undefined;
       if (options.waitTimeout !== undefined && !wait) throw new UsageError('--wait-timeout needs --wait');
       const apiKey = options.apiKey ?? readEmbeddedAdminKey(path.resolve(process.env.DATA_DIR ?? './data'));
       if (!apiKey) throw new UsageError('no admin API key: pass --api-key or set VSEARCH_API_KEY (the embedded stack keeps one in DATA_DIR/admin-api-key)');
       const client = new QueryApiClient(options.apiUrl, { apiKey, timeoutMs: options.timeout });
-      const jobId = options.job ?? (await client.requestReindex({ categories: options.category, reason: options.reason, modelId: options.model })).jobId;
+      const jobId =
+        options.job ??
+        (
+          await client.requestReindex({
+            categories: options.category,
+            reason: options.reason,
+            modelId: options.model,
+            ...(options.force ? { force: { reason: options.force.trim() } } : {}),
+          })
+        ).jobId;
       if (!wait) {
         if (options.json) process.stdout.write(`${JSON.stringify({ jobId })}\n`);
         else
@@ -82,6 +100,8 @@ export function registerCommand(program: Command): void {
         process.stdout.write(
           `reindex ${jobId} done: ${job.done} products into ${job.collection}${job.previousCollection ? ` (replaced ${job.previousCollection})` : ''}\n`,
         );
+      if (job.gates && !options.json)
+        process.stdout.write(`gates${job.gates.forcedReason ? ` (forced: ${job.gates.forcedReason})` : ''}:\n${gateLines(job.gates)}\n`);
       if (job.state === 'failed') throw new CliError(`reindex ${jobId} failed: ${job.error ?? 'no reason given'}`);
     });
 }

@@ -11,18 +11,10 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { validateTaxonomy, type TaxonomyInput } from '@vsearch/contracts';
 import { QueryApiClient, type TaggingStatus, type TaxonomyStored } from '../api/query-api.client';
 import { integerArg } from '../cli/arguments';
-import { apiUrlOption, jsonOption, timeoutOption } from '../cli/common-options';
+import { adminApiClient as apiClient, withAdminApiOptions as withApiOptions, type AdminApiOptions as ApiOptions } from '../cli/admin-api';
 import { CliError, UsageError } from '../cli/errors';
 import { createProgress } from '../output/progress';
 import { renderTable } from '../output/table';
-import { readEmbeddedAdminKey } from '../stack/admin-key';
-
-interface ApiOptions {
-  apiKey?: string;
-  apiUrl: string;
-  timeout: number;
-  json?: boolean;
-}
 
 interface WaitOptions extends ApiOptions {
   wait?: boolean;
@@ -122,27 +114,11 @@ export function registerCommand(program: Command): void {
   });
 }
 
-function withApiOptions(command: Command): Command {
-  return command
-    .addOption(
-      new Option('--api-key <key>', "admin API key (default: VSEARCH_API_KEY, else the embedded stack's DATA_DIR/admin-api-key)").env('VSEARCH_API_KEY'),
-    )
-    .addOption(apiUrlOption())
-    .addOption(timeoutOption())
-    .addOption(jsonOption());
-}
-
 function withWaitOptions(command: Command): Command {
   return command
     .option('--wait', 'follow the re-tag with a progress bar until it is done (exit 1 if it fails)')
     .addOption(new Option('--poll-ms <ms>', 'how often --wait asks for progress').default(500).argParser(integerArg('--poll-ms', 50, 60_000)))
     .option('--wait-timeout <seconds>', 'give up waiting after this long (exit 1; the re-tag goes on)', integerArg('--wait-timeout', 1, 7 * 24 * 3600));
-}
-
-function apiClient(options: ApiOptions): QueryApiClient {
-  const apiKey = options.apiKey ?? readEmbeddedAdminKey(path.resolve(process.env.DATA_DIR ?? './data'));
-  if (!apiKey) throw new UsageError('no admin API key: pass --api-key or set VSEARCH_API_KEY (the embedded stack keeps one in DATA_DIR/admin-api-key)');
-  return new QueryApiClient(options.apiUrl, { apiKey, timeoutMs: options.timeout });
 }
 
 /** The file's taxonomy, checked as the API checks it: a mistake is a usage error (exit 2) naming it. */

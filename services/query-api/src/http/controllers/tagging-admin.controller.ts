@@ -2,7 +2,6 @@
  * Merchandisers' zero-shot tagging routes (X-Api-Key): the taxonomy (JSON or YAML), previews before
  * applying, re-applying, the re-tag's progress and the CSV export of every tag.
  */
-import { createHash } from 'node:crypto';
 import { Controller, Get, HttpCode, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiConsumes, ApiOkResponse, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -10,7 +9,7 @@ import type { TaggingStatus } from '@vsearch/contracts';
 import type { RequestContext } from '../../ports';
 import { TAG_CSV_HEADER, tagRowsToCsv } from '../../services/tag-csv';
 import { TaxonomyAdminService } from '../../services/taxonomy-admin.service';
-import { AdminApiKeyGuard, API_KEY_HEADER } from '../admin-api-key.guard';
+import { adminClientName, AdminApiKeyGuard } from '../admin-api-key.guard';
 import { previewQuerySchema, previewResponseSchema, taggingStatusSchema, taxonomyBodySchema, taxonomyStoredSchema } from '../dtos/tagging.dto';
 import { ApiErrors, ApiRequestIdHeader, openApiSchema } from '../openapi';
 import { Ctx } from '../request-context';
@@ -51,7 +50,7 @@ export class TaggingAdminController {
   @ApiAcceptedResponse({ description: 'stored; follow the re-tag with GET /v1/admin/tags/status', schema: openApiSchema(taxonomyStoredSchema) })
   @ApiErrors(400, 401, 403, 503)
   async putTaxonomy(@Req() request: Request, @Ctx() context: RequestContext): Promise<TaxonomyStored> {
-    return describeStored(await this.taxonomies.setTaxonomy(taxonomyFromBody(request), clientName(request), context));
+    return describeStored(await this.taxonomies.setTaxonomy(taxonomyFromBody(request), adminClientName(request), context));
   }
 
   @Get('taxonomy')
@@ -83,7 +82,7 @@ export class TaggingAdminController {
   })
   @ApiErrors(401, 403, 404, 503)
   async apply(@Req() request: Request, @Ctx() context: RequestContext): Promise<TaxonomyStored> {
-    return describeStored(await this.taxonomies.reapply(clientName(request), context));
+    return describeStored(await this.taxonomies.reapply(adminClientName(request), context));
   }
 
   @Get('tags/preview')
@@ -148,10 +147,4 @@ function describeStored({ taxonomyVersion, queued }: { taxonomyVersion: number; 
       ? `taxonomy version ${taxonomyVersion} stored; a re-tag is running, so it starts when that one ends (a newer upload replaces it)`
       : `taxonomy version ${taxonomyVersion} stored; re-tagging every product from its stored vectors`,
   };
-}
-
-/** For the audit log: which key (by hash prefix, never the key) asked. */
-function clientName(request: Request): string {
-  const key = request.headers[API_KEY_HEADER];
-  return typeof key === 'string' ? `key#${createHash('sha256').update(key).digest('hex').slice(0, 8)}` : 'unknown';
 }

@@ -12,11 +12,19 @@ export const reindexBodySchema = z
       description:
         'the model to fill the new generation with (a model rollout): one the embedder has loaded beside its default (GetModelInfo loaded_model_ids); when absent, the default model. Whole-catalog reindex only',
     }),
+    force: z
+      .strictObject({ reason: z.string().trim().min(1, 'must say why').max(500) })
+      .optional()
+      .meta({
+        description:
+          'swap the alias even if the new generation fails its gates (whole-catalog reindex only); the reason is logged and recorded in the gate report',
+      }),
   })
   .refine((body) => !(body.modelId && body.categories), {
     message: 'modelId applies to a whole-catalog reindex, not to categories refreshed in place',
     path: ['modelId'],
   })
+  .refine((body) => !(body.force && body.categories), { message: 'force applies to a whole-catalog reindex; a filtered one swaps nothing', path: ['force'] })
   .default({});
 export type ReindexBody = z.output<typeof reindexBodySchema>;
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { MATCH_COUNT_CAP, PRICE_BANDS, SEARCH_MODES } from '@vsearch/contracts';
+import { gateReportSchema } from './generations.dto';
 
 const facetCount = z.object({ value: z.string(), count: z.number().int().nonnegative() });
 
@@ -76,7 +77,8 @@ export const reindexAcceptedSchema = z.object({ jobId: z.string() });
 
 export const reindexJobSchema = z.object({
   jobId: z.string(),
-  state: z.enum(['queued', 'running', 'swapping', 'done', 'failed']),
+  state: z.enum(['queued', 'running', 'gating', 'swapping', 'done', 'failed']),
+  kind: z.enum(['rebuild', 'refresh', 'rollback']).optional(),
   total: z.number().int().nonnegative(),
   done: z.number().int().nonnegative(),
   collection: z.string(),
@@ -84,6 +86,9 @@ export const reindexJobSchema = z.object({
   error: z.string().optional(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
+  gates: gateReportSchema.optional().meta({ description: "each gate's figures, once the new generation was checked" }),
+  modelId: z.string().optional(),
+  updatedAt: z.string().optional(),
 });
 
 export const errorResponseSchema = z.object({
