@@ -76,6 +76,10 @@ export interface ReindexJob {
   modelId?: string;
   /** Last change of this record; a durable job store keeps the newest record per job id. */
   updatedAt?: string;
+  /** The ingestion replica running the job (states running, gating, swapping). */
+  replicaId?: string;
+  /** When that replica last said it is still at it; a reader calls a job whose heartbeat is old stalled. */
+  heartbeatAt?: string;
 }
 
 /**

@@ -1,10 +1,11 @@
 /** Picks the adapter from configuration: Kafka when brokers are given, else the embedded file log. */
 import path from 'node:path';
-import { CATALOG_PRODUCTS_DLQ_TOPIC, CATALOG_PRODUCTS_TOPIC, CATALOG_REINDEX_TOPIC } from '@vsearch/contracts';
+import { CATALOG_PRODUCTS_DLQ_TOPIC, CATALOG_PRODUCTS_TOPIC, CATALOG_REINDEX_JOBS_TOPIC, CATALOG_REINDEX_TOPIC } from '@vsearch/contracts';
 import type { EventLog, TopicSpec } from './event-log.port';
 import { FileEventLog } from './file.event-log';
 import type { KafkaSaslOptions } from './kafka-connection';
 import { KafkaEventLog, type KafkaEventLogOptions } from './kafka.event-log';
+import { reindexJobsTopicSpec } from './reindex-job.store';
 
 export interface CreateEventLogOptions {
   /** Comma-separated `host:port` list (`KAFKA_BROKERS`); empty → embedded log. */
@@ -29,6 +30,8 @@ export interface CatalogTopicNames {
   products: string;
   deadLetters: string;
   reindex: string;
+  /** Reindex job records (compacted): the durable job store. */
+  reindexJobs: string;
 }
 
 /** The catalog topic names with `TOPIC_PREFIX` in front: what ingestion consumes and what query-api and the CLI publish to. */
@@ -37,15 +40,17 @@ export function catalogTopicNames(prefix = ''): CatalogTopicNames {
     products: `${prefix}${CATALOG_PRODUCTS_TOPIC}`,
     deadLetters: `${prefix}${CATALOG_PRODUCTS_DLQ_TOPIC}`,
     reindex: `${prefix}${CATALOG_REINDEX_TOPIC}`,
+    reindexJobs: `${prefix}${CATALOG_REINDEX_JOBS_TOPIC}`,
   };
 }
 
-/** The catalog topics with their contract settings (DESIGN.md): the products topic is compacted. */
+/** The catalog topics with their contract settings (DESIGN.md): the products topic and the reindex jobs topic are compacted. */
 export function catalogTopicSpecs(prefix = ''): TopicSpec[] {
   const names = catalogTopicNames(prefix);
   return [
     { topic: names.products, partitions: 3, config: { 'cleanup.policy': 'compact' } },
     { topic: names.deadLetters, partitions: 1 },
     { topic: names.reindex, partitions: 1 },
+    reindexJobsTopicSpec(names.reindexJobs),
   ];
 }

@@ -7,3 +7,4 @@ export * from './catalog-file';
 export * from './create-event-log';
 export * from './dead-letter';
 export * from './dead-letter.reader';
+export * from './reindex-job.store';

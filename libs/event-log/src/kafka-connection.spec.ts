@@ -141,9 +141,21 @@ describe('createEventLog with a Kafka connection', () => {
 
 describe(catalogTopicNames.name, () => {
   it('prefixes every catalog topic, as the specs ingestion creates', () => {
-    expect(catalogTopicNames()).toEqual({ products: 'catalog.products.v1', deadLetters: 'catalog.products.v1.dlq', reindex: 'catalog.reindex.v1' });
+    expect(catalogTopicNames()).toEqual({
+      products: 'catalog.products.v1',
+      deadLetters: 'catalog.products.v1.dlq',
+      reindex: 'catalog.reindex.v1',
+      reindexJobs: 'catalog.reindex-jobs.v1',
+    });
     const names = catalogTopicNames('staging.');
-    expect(names).toEqual({ products: 'staging.catalog.products.v1', deadLetters: 'staging.catalog.products.v1.dlq', reindex: 'staging.catalog.reindex.v1' });
-    expect(catalogTopicSpecs('staging.').map((spec) => spec.topic)).toEqual([names.products, names.deadLetters, names.reindex]);
+    expect(names).toEqual({
+      products: 'staging.catalog.products.v1',
+      deadLetters: 'staging.catalog.products.v1.dlq',
+      reindex: 'staging.catalog.reindex.v1',
+      reindexJobs: 'staging.catalog.reindex-jobs.v1',
+    });
+    expect(catalogTopicSpecs('staging.').map((spec) => spec.topic)).toEqual([names.products, names.deadLetters, names.reindex, names.reindexJobs]);
+    // The job store keeps only the newest record per job.
+    expect(catalogTopicSpecs().find((spec) => spec.topic === names.reindexJobs.replace('staging.', ''))?.config).toEqual({ 'cleanup.policy': 'compact' });
   });
 });
