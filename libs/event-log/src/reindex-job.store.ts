@@ -183,3 +183,20 @@ function timeOf(job: ReindexJob): number {
 function sortTimeOf(job: ReindexJob): number {
   return job.startedAt ? Date.parse(job.startedAt) : timeOf(job);
 }
+
+/** The job store in one process's memory: for tests and for a single process that needs no durability. */
+export class InMemoryReindexJobStore implements ReindexJobStore {
+  private readonly view = new ReindexJobView();
+
+  async put(job: ReindexJob): Promise<void> {
+    this.view.apply({ ...job, updatedAt: job.updatedAt ?? new Date().toISOString() });
+  }
+
+  async get(jobId: string): Promise<ReindexJob | undefined> {
+    return this.view.get(jobId);
+  }
+
+  async list(): Promise<ReindexJob[]> {
+    return this.view.list();
+  }
+}

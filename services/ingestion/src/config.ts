@@ -71,6 +71,10 @@ export const ingestionEnvSchema = z
     DEPENDENCY_RETRY_MAX_MS: env.positiveInt(10_000),
     /** Reindex requests older than this when first read are skipped (a new consumer group must not replay old jobs). */
     REINDEX_REQUEST_MAX_AGE_MS: env.positiveInt(6 * 3600 * 1000),
+    /** A running reindex job's record in the job store is rewritten this often (its heartbeat); progress at most once a second. */
+    REINDEX_HEARTBEAT_MS: env.positiveInt(5_000),
+    /** A job whose heartbeat is older than this is stalled: readers say so, and a replica consuming its request again takes it over. */
+    REINDEX_STALLED_AFTER_MS: env.positiveInt(30_000),
     /** How often the collections (alias target, reindex generation) are re-read from search. */
     COLLECTIONS_REFRESH_MS: env.positiveInt(2_000),
     /** Rebuild a damaged live collection from the catalog topic without an operator (a new generation, the alias swap). */
@@ -121,6 +125,8 @@ export interface IngestionConfig {
   /** Self-healing of a damaged live collection; undefined when SELF_HEAL is off. */
   heal: { checkMs: number; abandonedAfterChecks: number } | undefined;
   reindexRequestMaxAgeMs: number;
+  /** Durable reindex jobs: heartbeat of a running job and when a silent one counts as stalled. */
+  reindexJobs: { heartbeatMs: number; stalledAfterMs: number };
   shutdownGraceMs: number;
   logLevel: string;
 }
@@ -166,6 +172,7 @@ export function loadIngestionConfig(overrides: IngestionConfigOverrides = {}, en
     collectionsRefreshMs: parsed.COLLECTIONS_REFRESH_MS,
     heal: parsed.SELF_HEAL ? { checkMs: parsed.HEAL_CHECK_MS, abandonedAfterChecks: parsed.HEAL_ABANDONED_AFTER_CHECKS } : undefined,
     reindexRequestMaxAgeMs: parsed.REINDEX_REQUEST_MAX_AGE_MS,
+    reindexJobs: { heartbeatMs: parsed.REINDEX_HEARTBEAT_MS, stalledAfterMs: parsed.REINDEX_STALLED_AFTER_MS },
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     logLevel: parsed.LOG_LEVEL,
   });

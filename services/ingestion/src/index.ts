@@ -11,7 +11,9 @@
  * through the handler; the IngestionRunner drives them all; the CollectionHealer watches the live
  * collection and rebuilds it through the ReindexService when search reports it damaged.
  */
-import { createEventLog, DeadLetterPublisher, type EventLog } from '@vsearch/event-log';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { createEventLog, DeadLetterPublisher, EventLogReindexJobStore, type EventLog } from '@vsearch/event-log';
 import { createLogger, createMetricsRegistry, type Logger } from '@vsearch/observability';
 import { DecodeAdmissionGate } from '@vsearch/preprocessing';
 import { GrpcImageEmbedder } from './adapters/grpc.image-embedder';
@@ -60,6 +62,13 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
     log: (level, message, extra) => log[level](extra, message),
   });
   const deadLetters = new DeadLetterPublisher(eventLog, config.topics.deadLetters);
+  // Every replica reads every job record (its own consumer group), so any of them answers for any job.
+  const jobStore = new EventLogReindexJobStore(eventLog, {
+    topic: config.topics.reindexJobs,
+    groupPrefix: config.eventLog.consumerGroup,
+    warn: (fields, message) => log.warn(fields, message),
+  });
+  jobStore.start();
   const embedder = new GrpcImageEmbedder(config.embedderAddress, config.pipeline.embedDeadlineMs);
   const index = new GrpcProductIndexWriter(config.searchAddress);
   const images = new SafeFetchImageSource({
@@ -128,8 +137,14 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
       eventsPerChunk: config.pipeline.eventsPerChunk,
       retryBaseMs: config.pipeline.dependencyRetryBaseMs,
       retryMaxMs: config.pipeline.dependencyRetryMaxMs,
+      // Unique per process: a restarted pod is another runner of the job than the one that stopped.
+      replicaId: `${os.hostname()}-${randomUUID().slice(0, 8)}`,
+      progressWriteMs: 1_000,
+      heartbeatMs: config.reindexJobs.heartbeatMs,
+      stalledAfterMs: config.reindexJobs.stalledAfterMs,
     },
     log,
+    jobStore,
   );
   const runner = new IngestionRunner(config, eventLog, model, collections, handler, reindex, metrics, log);
   const healer = config.heal ? new CollectionHealer(index, reindex, model.current, metrics, config.heal, log) : undefined;
@@ -154,6 +169,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
         const healerStopped = healer?.stop();
         await runner.close();
         await healerStopped;
+        await jobStore.close();
         if (cacheFile && cache.size > 0) {
           await saveEmbeddingCache(cache, cacheFile).catch((error: unknown) => log.warn({ err: error, file: cacheFile }, 'embedding cache not saved'));
         }

@@ -15,11 +15,21 @@
  *   of the stored version, and a newer stored version wins over the replayed event as always.
  *
  * Both report progress as events replayed (done) out of the topic's end offsets at the start
- * (total), in memory, served at GET /internal/reindex/:jobId. Jobs run one at a time on a replica
- * (a request arriving while a job, or a self-heal, runs is queued behind it): two rebuilds at
- * once would fill two generations and the later swap would drop the other's writes.
+ * (total). Every change of a job is written to the durable job store (ReindexJobStore: state
+ * changes at once, progress at most every `progressWriteMs`, a heartbeat every `heartbeatMs` with
+ * this replica's id), so any replica and the query API read it, and it outlives this process.
+ * Jobs run one at a time on a replica (a request arriving while a job, or a self-heal, runs is
+ * queued behind it): two rebuilds at once would fill two generations and the later swap would
+ * drop the other's writes.
+ *
+ * Across restarts: a job cut short by shutdown is recorded `queued` again and its request is not
+ * committed, so it is consumed again (here after the restart, or by another replica). The replica
+ * that picks it up reads the store first: a finished job is not run again (it ends once); one
+ * another replica still runs (fresh heartbeat) is waited for; otherwise the interrupted run's
+ * generation is dropped (or, when its swap had already happened, the job is recorded done) and
+ * the job starts over.
  */
-import { DependencyUnavailableError, type ReindexJob, type ReindexRequested } from '@vsearch/contracts';
+import { DependencyUnavailableError, isFinishedReindexJob, type ReindexJob, type ReindexJobStore, type ReindexRequested } from '@vsearch/contracts';
 import type { ConsumedEvent, EventLog } from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
@@ -38,6 +48,14 @@ export interface ReindexSettings {
   eventsPerChunk: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** This process, as the job store names the replica running a job. */
+  replicaId: string;
+  /** Progress is written to the job store at most this often per job (state changes at once). */
+  progressWriteMs: number;
+  /** A running job's record is rewritten this often, so readers see the replica is alive. */
+  heartbeatMs: number;
+  /** A job another replica runs whose heartbeat is older than this is taken over. */
+  stalledAfterMs: number;
 }
 
 /** How a job runs beyond its request. */
@@ -54,6 +72,10 @@ export class ReindexService {
   private readonly abort = new AbortController();
   /** The job running now and those queued behind it, in order. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Job store writes, in order (a progress record never overtakes the final one). */
+  private writes: Promise<unknown> = Promise.resolve();
+  private readonly lastProgressWrite = new Map<string, number>();
+  private storeWriteFailing = false;
 
   constructor(
     private readonly index: ProductIndexWriter,
@@ -64,16 +86,27 @@ export class ReindexService {
     private readonly metrics: IngestionMetrics,
     private readonly settings: ReindexSettings,
     private readonly logger: Logger,
+    private readonly store: ReindexJobStore,
   ) {}
 
+  /** A job this replica has seen (its own view, without the store). */
   getJob(jobId: string): ReindexJob | undefined {
     const job = this.jobs.get(jobId);
     return job ? { ...job } : undefined;
   }
 
+  /** A job as the store records it, whichever replica ran it; throws DependencyUnavailableError while the store cannot answer. */
+  findJob(jobId: string): Promise<ReindexJob | undefined> {
+    return this.store.get(jobId);
+  }
+
   /** Marks a request seen (state queued) before it runs, so progress can be asked for at once. */
   enqueue(request: ReindexRequested): void {
-    if (!this.jobs.has(request.jobId)) this.jobs.set(request.jobId, { jobId: request.jobId, state: 'queued', total: 0, done: 0, collection: '' });
+    if (this.jobs.has(request.jobId)) return;
+    const job: ReindexJob = { jobId: request.jobId, state: 'queued', total: 0, done: 0, collection: '' };
+    this.jobs.set(request.jobId, job);
+    // Recorded only where the store knows nothing newer (a job consumed again may have ended already).
+    void this.writeJob(job, { unlessRecorded: true });
   }
 
   /** The job running now on this replica (state running or swapping), if any. */
@@ -93,25 +126,132 @@ export class ReindexService {
   private async runNow(request: ReindexRequested, options: ReindexRunOptions): Promise<ReindexJob> {
     const job = this.jobs.get(request.jobId)!;
     if (job.state !== 'queued') return { ...job };
+    const log = this.logger.child({ jobId: job.jobId });
+    let recorded: ReindexJob | undefined;
+    try {
+      recorded = await this.settledRecord(job.jobId, log);
+    } catch (error) {
+      // Only shutdown ends the wait: the job stays as recorded (by the replica running it), and its request is consumed again.
+      log.warn({ err: error }, 'reindex not started: shutting down');
+      return { ...job };
+    }
+    if (recorded && isFinishedReindexJob(recorded)) {
+      // Consumed again after it ended (its request's commit was lost): it ends once.
+      log.info({ state: recorded.state }, 'reindex job already finished; not run again');
+      Object.assign(job, recorded);
+      return { ...job };
+    }
     job.state = 'running';
     job.startedAt = new Date().toISOString();
-    const log = this.logger.child({ jobId: job.jobId });
-    log.info({ filter: request.filter, reason: request.reason }, 'reindex started');
+    job.error = undefined;
+    job.replicaId = this.settings.replicaId;
+    await this.writeJob(job);
+    const heartbeat = setInterval(() => void this.writeJob(job), this.settings.heartbeatMs);
+    log.info({ filter: request.filter, reason: request.reason, interrupted: recorded?.collection || undefined }, 'reindex started');
     try {
       const model = this.model();
       if (!model) throw new DependencyUnavailableError('embedder', 'model info not known');
       const categories = request.filter?.categories;
       if (categories?.length) await this.refreshInPlace(job, categories, log);
+      else if (recorded && (await this.finishInterruptedRebuild(job, recorded, options.into, log))) return { ...job };
       else await this.rebuild(job, model, log, options.into);
       job.state = 'done';
-      job.finishedAt = new Date().toISOString();
     } catch (error) {
+      if (this.abort.signal.aborted) {
+        // Shutdown, not a failure: the request is consumed again and the job starts over (here or on another replica).
+        Object.assign(job, { state: 'queued', replicaId: undefined, heartbeatAt: undefined });
+        log.warn({ collection: job.collection }, 'reindex interrupted by shutdown; it runs again when its request is consumed again');
+        clearInterval(heartbeat);
+        await this.writeJob(job).catch(() => undefined);
+        return { ...job };
+      }
       job.state = 'failed';
       job.error = (error as Error).message;
-      job.finishedAt = new Date().toISOString();
       log.error({ err: error }, 'reindex failed');
+    } finally {
+      clearInterval(heartbeat);
     }
+    job.finishedAt = new Date().toISOString();
+    job.heartbeatAt = undefined;
+    await this.writeFinalRecord(job, log);
     return { ...job };
+  }
+
+  /**
+   * The job's record once no other replica is running it: undefined when unknown, a finished one
+   * as it is, else the record of a run that stopped (its heartbeat older than `stalledAfterMs`,
+   * or recorded `queued` at its shutdown).
+   */
+  private async settledRecord(jobId: string, log: Logger): Promise<ReindexJob | undefined> {
+    for (let waitingLogged = false; ; ) {
+      const recorded = await this.withRetries(() => this.store.get(jobId));
+      if (!recorded || isFinishedReindexJob(recorded) || !this.isRunningElsewhere(recorded)) return recorded;
+      if (!waitingLogged) log.info({ replicaId: recorded.replicaId, heartbeatAt: recorded.heartbeatAt }, 'reindex job runs on another replica; waiting');
+      waitingLogged = true;
+      await sleep(this.settings.heartbeatMs, this.abort.signal);
+      if (this.abort.signal.aborted) throw new Error('reindex interrupted by shutdown');
+    }
+  }
+
+  private isRunningElsewhere(job: ReindexJob): boolean {
+    if (job.state === 'queued' || !job.replicaId || job.replicaId === this.settings.replicaId) return false;
+    const heartbeat = Date.parse(job.heartbeatAt ?? job.updatedAt ?? '');
+    return Number.isFinite(heartbeat) && Date.now() - heartbeat < this.settings.stalledAfterMs;
+  }
+
+  /**
+   * A rebuild that stopped before it ended: when its swap happened, the job is done (true); else
+   * its half-filled generation is dropped (it would keep receiving live writes) and the caller
+   * starts over (false).
+   */
+  private async finishInterruptedRebuild(job: ReindexJob, recorded: ReindexJob, into: string | undefined, log: Logger): Promise<boolean> {
+    const abandoned = recorded.collection;
+    if (!abandoned || abandoned === into) return false;
+    const found = (await this.withRetries(() => this.index.listCollections())).find((collection) => collection.name === abandoned);
+    if (!found) return false;
+    if (found.aliases.includes(PRODUCTS_ALIAS)) {
+      Object.assign(job, { state: 'done', collection: abandoned, previousCollection: recorded.previousCollection, total: recorded.total, done: recorded.total });
+      job.finishedAt = new Date().toISOString();
+      job.heartbeatAt = undefined;
+      log.info({ collection: abandoned }, 'interrupted reindex had already swapped the alias; recorded done');
+      await this.writeFinalRecord(job, log);
+      return true;
+    }
+    this.registry.removeReindexTarget(abandoned);
+    await this.withRetries(() => this.index.dropCollection(abandoned)).catch((error: unknown) =>
+      log.warn({ err: error, collection: abandoned }, 'generation of the interrupted run could not be dropped; drop it by hand'),
+    );
+    log.info({ collection: abandoned, replicaId: recorded.replicaId }, 'dropped the generation of the interrupted run; starting over');
+    return false;
+  }
+
+  /**
+   * Records the job in the store, after the writes before it. Failures are logged, not thrown:
+   * the job goes on, and the next write (a heartbeat) records it again.
+   */
+  private writeJob(job: ReindexJob, options: { unlessRecorded?: boolean } = {}): Promise<void> {
+    const now = new Date().toISOString();
+    const record: ReindexJob = { ...job, updatedAt: now, ...(job.state === 'running' || job.state === 'gating' || job.state === 'swapping' ? { heartbeatAt: now } : {}) };
+    const write = this.writes.then(async () => {
+      if (options.unlessRecorded && (await this.store.get(job.jobId))) return;
+      await this.store.put(record);
+      if (this.storeWriteFailing) this.logger.info({ jobId: job.jobId }, 'reindex job store writable again');
+      this.storeWriteFailing = false;
+    });
+    this.writes = write.catch((error: unknown) => {
+      if (!this.storeWriteFailing) this.logger.warn({ err: error, jobId: job.jobId }, 'reindex job state not written to the job store; retrying with the next change');
+      this.storeWriteFailing = true;
+    });
+    return this.writes.then(() => undefined);
+  }
+
+  /** The final record must reach the store: retried through an outage (until shutdown). */
+  private async writeFinalRecord(job: ReindexJob, log: Logger): Promise<void> {
+    this.lastProgressWrite.delete(job.jobId);
+    await this.writes;
+    await this.withRetries(() => this.store.put({ ...job, updatedAt: new Date().toISOString() })).catch((error: unknown) =>
+      log.error({ err: error, state: job.state }, 'final reindex job state not written to the job store'),
+    );
   }
 
   /** A whole-catalog reindex: a new generation filled from the topic, then the alias swap. */
@@ -123,6 +263,7 @@ export class ReindexService {
       await sleep(this.settings.settleMs, this.abort.signal);
       await this.replayProducts(job, (chunk) => this.handler.handleChunk(chunk, [job.collection], { replay: true }));
       job.state = 'swapping';
+      void this.writeJob(job);
       job.previousCollection = await this.withRetries(() => this.index.swapAlias(PRODUCTS_ALIAS, job.collection));
     } catch (error) {
       this.registry.removeReindexTarget(job.collection);
@@ -184,6 +325,10 @@ export class ReindexService {
   private progress(job: ReindexJob): void {
     this.metrics.reindexProgress.set({ job_id: job.jobId, kind: 'total' }, job.total);
     this.metrics.reindexProgress.set({ job_id: job.jobId, kind: 'done' }, job.done);
+    const now = Date.now();
+    if (now - (this.lastProgressWrite.get(job.jobId) ?? 0) < this.settings.progressWriteMs) return;
+    this.lastProgressWrite.set(job.jobId, now);
+    void this.writeJob(job);
   }
 
   /** Retries through dependency outages (the job waits, it does not fail), until shutdown. */

@@ -3,7 +3,7 @@
  * CatalogEventHandler, CollectionRegistry and ReindexService over fake search, embedder, image hosts
  * and decoder (testing/fakes.ts). Never imported by production code.
  */
-import { FileEventLog, type DeadLetterPublisher } from '@vsearch/event-log';
+import { FileEventLog, InMemoryReindexJobStore, type DeadLetterPublisher } from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import { Registry } from 'prom-client';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
@@ -24,6 +24,7 @@ export interface ReindexPipeline {
   registry: CollectionRegistry;
   handler: CatalogEventHandler;
   reindex: ReindexService;
+  jobStore: InMemoryReindexJobStore;
   /** What the live consumer does: every event published so far, handled into the current targets. */
   indexLive(): Promise<unknown>;
 }
@@ -55,6 +56,7 @@ export async function buildReindexPipeline(dir: string, logger: Logger, index = 
     { eventsPerChunk: 4, dependencyRetryBaseMs: 1, dependencyRetryMaxMs: 5 },
     logger,
   );
+  const jobStore = new InMemoryReindexJobStore();
   const reindex = new ReindexService(
     index,
     log,
@@ -62,9 +64,20 @@ export async function buildReindexPipeline(dir: string, logger: Logger, index = 
     registry,
     () => FAKE_MODEL,
     metrics,
-    { productsTopic: 'products', settleMs: 0, eventsPerChunk: 4, retryBaseMs: 1, retryMaxMs: 5 },
+    {
+      productsTopic: 'products',
+      settleMs: 0,
+      eventsPerChunk: 4,
+      retryBaseMs: 1,
+      retryMaxMs: 5,
+      replicaId: 'replica-under-test',
+      progressWriteMs: 0,
+      heartbeatMs: 10,
+      stalledAfterMs: 1_000,
+    },
     logger,
+    jobStore,
   );
   const indexLive = () => log.replayTopic('products', async (batch) => void (await handler.handleChunk(batch.messages, registry.current.targets)));
-  return { log, index, embedder, source, metrics, registry, handler, reindex, indexLive };
+  return { log, index, embedder, source, metrics, registry, handler, reindex, jobStore, indexLive };
 }
