@@ -59,7 +59,7 @@ export interface SearchResponse {
   model: string;
 }
 
-export type ReindexState = 'queued' | 'running' | 'swapping' | 'done' | 'failed';
+export type ReindexState = 'queued' | 'running' | 'gating' | 'swapping' | 'done' | 'failed';
 
 export interface ReindexJob {
   jobId: string;
@@ -71,6 +71,11 @@ export interface ReindexJob {
   error?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** The ingestion replica running the job, and its last sign of life. */
+  replicaId?: string;
+  heartbeatAt?: string;
+  /** True when that replica has been silent too long (it stopped; another one takes the job over). */
+  stalled?: boolean;
 }
 
 export interface TaxonomyStored {
