@@ -30,9 +30,7 @@ export const reindexJobSchema = z.looseObject({
   error: z.string().optional(),
   startedAt: isoDateTime.optional(),
   finishedAt: isoDateTime.optional(),
-  gates: z
-    .looseObject({ passed: z.boolean(), gates: z.array(gateResultSchema), forcedReason: z.string().optional(), checkedAt: isoDateTime })
-    .optional(),
+  gates: z.looseObject({ passed: z.boolean(), gates: z.array(gateResultSchema), forcedReason: z.string().optional(), checkedAt: isoDateTime }).optional(),
   modelId: z.string().optional(),
   updatedAt: isoDateTime,
   replicaId: z.string().optional(),
@@ -49,7 +47,7 @@ export function parseReindexJobRecord(raw: string | Uint8Array): { ok: true; val
   }
   const parsed = reindexJobSchema.safeParse(json);
   if (!parsed.success) return { ok: false, error: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`).join('; ') };
-  return { ok: true, value: parsed.data as ReindexJob };
+  return { ok: true, value: parsed.data };
 }
 
 /** True when the job will change no more. */

@@ -145,7 +145,12 @@ export class EventLogReindexJobStore implements ReindexJobStore {
   private async startReading(): Promise<void> {
     const { topic, groupPrefix, warn = () => undefined, retryMs = 2_000 } = this.options;
     for (let attempt = 0; !this.closed; attempt++) {
-      const consumer = this.eventLog.createConsumer({ groupId: `${groupPrefix}-jobs-view-${randomUUID()}`, topics: [topic], fromBeginning: true, maxBatchSize: 256 });
+      const consumer = this.eventLog.createConsumer({
+        groupId: `${groupPrefix}-jobs-view-${randomUUID()}`,
+        topics: [topic],
+        fromBeginning: true,
+        maxBatchSize: 256,
+      });
       try {
         await this.eventLog.ensureTopics([reindexJobsTopicSpec(topic)]);
         const ends = await this.eventLog.endOffsets(topic);

@@ -7,7 +7,12 @@ describe(loadIngestionConfig.name, () => {
     const config = loadIngestionConfig({}, {});
     expect(config.eventLog).toMatchObject({ brokers: [], clientId: 'vsearch-ingestion', ssl: false, topicPrefix: '' });
     expect(config.eventLog.sasl).toBeUndefined();
-    expect(config.topics).toEqual({ products: 'catalog.products.v1', deadLetters: 'catalog.products.v1.dlq', reindex: 'catalog.reindex.v1', reindexJobs: 'catalog.reindex-jobs.v1' });
+    expect(config.topics).toEqual({
+      products: 'catalog.products.v1',
+      deadLetters: 'catalog.products.v1.dlq',
+      reindex: 'catalog.reindex.v1',
+      reindexJobs: 'catalog.reindex-jobs.v1',
+    });
   });
 
   it('reads the Kafka TLS/SASL settings and TOPIC_PREFIX as the chart sets them', () => {
@@ -27,7 +32,12 @@ describe(loadIngestionConfig.name, () => {
       ssl: true,
       sasl: { mechanism: 'plain', username: 'vsearch', password: 'hunter2-secret' },
     });
-    expect(config.topics).toEqual({ products: 'prod.catalog.products.v1', deadLetters: 'prod.catalog.products.v1.dlq', reindex: 'prod.catalog.reindex.v1', reindexJobs: 'prod.catalog.reindex-jobs.v1' });
+    expect(config.topics).toEqual({
+      products: 'prod.catalog.products.v1',
+      deadLetters: 'prod.catalog.products.v1.dlq',
+      reindex: 'prod.catalog.reindex.v1',
+      reindexJobs: 'prod.catalog.reindex-jobs.v1',
+    });
   });
 
   it('refuses a SASL mechanism without credentials, naming the variables', () => {

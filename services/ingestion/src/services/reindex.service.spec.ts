@@ -186,7 +186,14 @@ describe(ReindexService.name, () => {
       };
       await t.reindex.run(request('job-d1'));
       const recorded = await t.jobStore.get('job-d1');
-      expect(recorded).toMatchObject({ state: 'done', total: 3, done: 3, collection: 'products_v2', previousCollection: 'products_v1', replicaId: 'replica-under-test' });
+      expect(recorded).toMatchObject({
+        state: 'done',
+        total: 3,
+        done: 3,
+        collection: 'products_v2',
+        previousCollection: 'products_v1',
+        replicaId: 'replica-under-test',
+      });
       expect(recorded?.heartbeatAt).toBeUndefined();
       expect(states.filter((state) => state === 'done')).toEqual(['done']);
       expect(states).toEqual(expect.arrayContaining(['queued', 'running', 'swapping']));
@@ -195,18 +202,35 @@ describe(ReindexService.name, () => {
 
     it('does not run a job the store records as finished (a request consumed again ends once)', async () => {
       const t = await withCatalog();
-      const finished = { jobId: 'job-d2', state: 'failed' as const, total: 3, done: 1, collection: 'products_v9', error: 'boom', finishedAt: '2026-12-01T10:00:00Z' };
+      const finished = {
+        jobId: 'job-d2',
+        state: 'failed' as const,
+        total: 3,
+        done: 1,
+        collection: 'products_v9',
+        error: 'boom',
+        finishedAt: '2026-12-01T10:00:00Z',
+      };
       await t.jobStore.put(finished);
       expect(await t.reindex.run(request('job-d2'))).toMatchObject(finished);
       expect([...t.index.collections.keys()]).toEqual(['products_v1']);
       expect(await t.jobStore.get('job-d2')).toMatchObject(finished);
     });
 
-    it("drops the half-filled generation of a run whose replica stopped (stale heartbeat), then runs the job again", async () => {
+    it('drops the half-filled generation of a run whose replica stopped (stale heartbeat), then runs the job again', async () => {
       const t = await withCatalog();
       const abandoned = await t.index.createCollection('fake-model', 4);
       const old = new Date(Date.now() - 60_000).toISOString();
-      await t.jobStore.put({ jobId: 'job-d3', state: 'running', total: 3, done: 1, collection: abandoned, replicaId: 'replica-gone', heartbeatAt: old, updatedAt: old });
+      await t.jobStore.put({
+        jobId: 'job-d3',
+        state: 'running',
+        total: 3,
+        done: 1,
+        collection: abandoned,
+        replicaId: 'replica-gone',
+        heartbeatAt: old,
+        updatedAt: old,
+      });
       const job = await t.reindex.run(request('job-d3'));
       expect(job).toMatchObject({ state: 'done', total: 3, done: 3, previousCollection: 'products_v1', replicaId: 'replica-under-test' });
       expect(job.collection).not.toBe(abandoned);
@@ -217,7 +241,15 @@ describe(ReindexService.name, () => {
       const t = await withCatalog();
       const swapped = await t.index.createCollection('fake-model', 4);
       await t.index.swapAlias(PRODUCTS_ALIAS, swapped);
-      await t.jobStore.put({ jobId: 'job-d4', state: 'swapping', total: 3, done: 3, collection: swapped, previousCollection: 'products_v1', replicaId: 'replica-gone' });
+      await t.jobStore.put({
+        jobId: 'job-d4',
+        state: 'swapping',
+        total: 3,
+        done: 3,
+        collection: swapped,
+        previousCollection: 'products_v1',
+        replicaId: 'replica-gone',
+      });
       await t.jobStore.put({ ...(await t.jobStore.get('job-d4'))!, state: 'queued', replicaId: undefined });
       const job = await t.reindex.run(request('job-d4'));
       expect(job).toMatchObject({ state: 'done', collection: swapped, previousCollection: 'products_v1' });
@@ -227,7 +259,15 @@ describe(ReindexService.name, () => {
 
     it('waits while another replica runs the job (fresh heartbeat) and takes its result', async () => {
       const t = await withCatalog();
-      const running = { jobId: 'job-d5', state: 'running' as const, total: 3, done: 1, collection: 'products_v7', replicaId: 'replica-b', heartbeatAt: new Date().toISOString() };
+      const running = {
+        jobId: 'job-d5',
+        state: 'running' as const,
+        total: 3,
+        done: 1,
+        collection: 'products_v7',
+        replicaId: 'replica-b',
+        heartbeatAt: new Date().toISOString(),
+      };
       await t.jobStore.put(running);
       const waiting = t.reindex.run(request('job-d5'));
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -183,7 +183,7 @@ export class ReindexService {
    * or recorded `queued` at its shutdown).
    */
   private async settledRecord(jobId: string, log: Logger): Promise<ReindexJob | undefined> {
-    for (let waitingLogged = false; ; ) {
+    for (let waitingLogged = false; ;) {
       const recorded = await this.withRetries(() => this.store.get(jobId));
       if (!recorded || isFinishedReindexJob(recorded) || !this.isRunningElsewhere(recorded)) return recorded;
       if (!waitingLogged) log.info({ replicaId: recorded.replicaId, heartbeatAt: recorded.heartbeatAt }, 'reindex job runs on another replica; waiting');
@@ -210,7 +210,13 @@ export class ReindexService {
     const found = (await this.withRetries(() => this.index.listCollections())).find((collection) => collection.name === abandoned);
     if (!found) return false;
     if (found.aliases.includes(PRODUCTS_ALIAS)) {
-      Object.assign(job, { state: 'done', collection: abandoned, previousCollection: recorded.previousCollection, total: recorded.total, done: recorded.total });
+      Object.assign(job, {
+        state: 'done',
+        collection: abandoned,
+        previousCollection: recorded.previousCollection,
+        total: recorded.total,
+        done: recorded.total,
+      });
       job.finishedAt = new Date().toISOString();
       job.heartbeatAt = undefined;
       log.info({ collection: abandoned }, 'interrupted reindex had already swapped the alias; recorded done');
@@ -231,7 +237,11 @@ export class ReindexService {
    */
   private writeJob(job: ReindexJob, options: { unlessRecorded?: boolean } = {}): Promise<void> {
     const now = new Date().toISOString();
-    const record: ReindexJob = { ...job, updatedAt: now, ...(job.state === 'running' || job.state === 'gating' || job.state === 'swapping' ? { heartbeatAt: now } : {}) };
+    const record: ReindexJob = {
+      ...job,
+      updatedAt: now,
+      ...(job.state === 'running' || job.state === 'gating' || job.state === 'swapping' ? { heartbeatAt: now } : {}),
+    };
     const write = this.writes.then(async () => {
       if (options.unlessRecorded && (await this.store.get(job.jobId))) return;
       await this.store.put(record);
@@ -239,7 +249,8 @@ export class ReindexService {
       this.storeWriteFailing = false;
     });
     this.writes = write.catch((error: unknown) => {
-      if (!this.storeWriteFailing) this.logger.warn({ err: error, jobId: job.jobId }, 'reindex job state not written to the job store; retrying with the next change');
+      if (!this.storeWriteFailing)
+        this.logger.warn({ err: error, jobId: job.jobId }, 'reindex job state not written to the job store; retrying with the next change');
       this.storeWriteFailing = true;
     });
     return this.writes.then(() => undefined);

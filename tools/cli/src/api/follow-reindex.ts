@@ -61,7 +61,8 @@ export async function followReindexJob(client: QueryApiClient, jobId: string, op
     while (!FINISHED.has(job.state)) {
       progress?.update(job.done, job.total);
       if (job.state !== lastState && options.showProgress !== false && !process.stderr.isTTY) process.stderr.write(`reindex ${jobId}: ${job.state}\n`);
-      if (job.stalled && !wasStalled) note(`reindex ${jobId}: stalled (replica ${job.replicaId ?? '?'} silent since ${job.heartbeatAt ?? '?'}); waiting for another replica to take it over`);
+      if (job.stalled && !wasStalled)
+        note(`reindex ${jobId}: stalled (replica ${job.replicaId ?? '?'} silent since ${job.heartbeatAt ?? '?'}); waiting for another replica to take it over`);
       wasStalled = job.stalled === true;
       lastState = job.state;
       if (Date.now() > deadline) {
