@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ReindexJob } from '@vsearch/contracts';
 import { createLogger } from '@vsearch/observability';
 import { PRODUCTS_ALIAS } from '../ports';
 import { buildReindexPipeline } from '../testing/reindex-pipeline';
@@ -164,6 +165,8 @@ describe(ReindexService.name, () => {
 
   describe('with the durable job store', () => {
     const request = (jobId: string) => ({ type: 'reindex.requested' as const, jobId, requestedAt: new Date().toISOString() });
+    /** A record another run left in the store. */
+    const recordOf = (jobId: string, fields: Partial<ReindexJob>): ReindexJob => ({ jobId, state: 'running', total: 3, done: 1, collection: '', ...fields });
 
     async function withCatalog() {
       const t = await setUp();
@@ -202,15 +205,7 @@ describe(ReindexService.name, () => {
 
     it('does not run a job the store records as finished (a request consumed again ends once)', async () => {
       const t = await withCatalog();
-      const finished = {
-        jobId: 'job-d2',
-        state: 'failed' as const,
-        total: 3,
-        done: 1,
-        collection: 'products_v9',
-        error: 'boom',
-        finishedAt: '2026-12-01T10:00:00Z',
-      };
+      const finished = recordOf('job-d2', { state: 'failed', collection: 'products_v9', error: 'boom', finishedAt: '2026-12-01T10:00:00Z' });
       await t.jobStore.put(finished);
       expect(await t.reindex.run(request('job-d2'))).toMatchObject(finished);
       expect([...t.index.collections.keys()]).toEqual(['products_v1']);
@@ -259,15 +254,7 @@ describe(ReindexService.name, () => {
 
     it('waits while another replica runs the job (fresh heartbeat) and takes its result', async () => {
       const t = await withCatalog();
-      const running = {
-        jobId: 'job-d5',
-        state: 'running' as const,
-        total: 3,
-        done: 1,
-        collection: 'products_v7',
-        replicaId: 'replica-b',
-        heartbeatAt: new Date().toISOString(),
-      };
+      const running = recordOf('job-d5', { collection: 'products_v7', replicaId: 'replica-b', heartbeatAt: new Date().toISOString() });
       await t.jobStore.put(running);
       const waiting = t.reindex.run(request('job-d5'));
       await new Promise((resolve) => setTimeout(resolve, 50));
