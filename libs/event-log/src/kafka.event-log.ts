@@ -59,6 +59,7 @@ export class KafkaEventLog extends EventLog {
   private producer: Producer | null = null;
   private producerConnecting: Promise<Producer> | null = null;
   private admin: Admin | null = null;
+  private adminConnecting: Promise<Admin> | null = null;
   private readonly consumers = new Set<KafkaEventConsumer>();
 
   constructor(private readonly options: KafkaEventLogOptions) {
@@ -245,10 +246,18 @@ export class KafkaEventLog extends EventLog {
 
   private async connectedAdmin(): Promise<Admin> {
     if (this.admin) return this.admin;
-    const admin = this.kafka.admin();
-    await admin.connect();
-    this.admin = admin;
-    return admin;
+    // One connection for concurrent callers: a second admin connected alongside would never be disconnected.
+    this.adminConnecting ??= (async () => {
+      const admin = this.kafka.admin();
+      try {
+        await admin.connect();
+      } finally {
+        this.adminConnecting = null;
+      }
+      this.admin = admin;
+      return admin;
+    })();
+    return this.adminConnecting;
   }
 }
 
