@@ -312,6 +312,9 @@ class KafkaEventConsumer implements EventConsumer {
                 await consumer.commitOffsets([{ topic, partition, offset: next }]);
                 this.lags.set(key, { topic, partition, position: next, highWatermark: batch.highWatermark, lag: Number(high - BigInt(next)) });
               },
+              advance: (offset) => {
+                if (active()) resolveOffset(offset);
+              },
               isActive: active,
               heartbeat: async () => {
                 await heartbeat();

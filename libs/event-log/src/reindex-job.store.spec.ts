@@ -101,6 +101,17 @@ describe(EventLogReindexJobStore.name, () => {
     expect(await restarted.list()).toEqual([job('rx-1', '2026-12-01T10:00:01Z', { state: 'done', done: 10 })]);
   });
 
+  it('reads on past its first batch and keeps up with later writes (it moves on without committing)', async () => {
+    const writer = newStore();
+    expect(await writer.whenCaughtUp(10_000)).toBe(true);
+    for (let i = 0; i < 300; i++) await writer.put(job(`rx-${i}`, '2026-12-01T10:00:00Z'));
+    const reader = newStore();
+    expect(await reader.whenCaughtUp(10_000)).toBe(true);
+    expect(await reader.list()).toHaveLength(300);
+    await writer.put(job('rx-299', '2026-12-01T10:00:01Z', { state: 'done', done: 10 }));
+    await pollUntil(async () => (await reader.get('rx-299'))?.state === 'done');
+  });
+
   it('answers 503-style (DependencyUnavailableError) instead of a wrong "unknown job" before it has read the topic', async () => {
     const store = new EventLogReindexJobStore(eventLog, { topic: 'catalog.reindex-jobs.v1', groupPrefix: 'test' });
     stores.push(store);

@@ -156,10 +156,11 @@ export class EventLogReindexJobStore implements ReindexJobStore {
         const ends = await this.eventLog.endOffsets(topic);
         this.startEnds = new Map([...ends].filter(([, end]) => BigInt(end) > 0n).map(([partition, end]) => [partition, BigInt(end)]));
         this.markCaughtUpIfComplete();
-        // The view never commits: each process reads the whole (compacted) topic from its beginning.
-        await consumer.start(async (batch) => {
+        // The view never commits (each process reads the whole compacted topic from its beginning), it only moves on.
+        await consumer.start(async (batch, control) => {
           for (const event of batch.messages) this.view.applyRecord(event);
           const last = batch.messages[batch.messages.length - 1];
+          if (last) control.advance(last.offset);
           if (last && this.startEnds && BigInt(last.offset) + 1n >= (this.startEnds.get(batch.partition) ?? 0n)) this.startEnds.delete(batch.partition);
           this.markCaughtUpIfComplete();
         });
