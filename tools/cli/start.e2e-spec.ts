@@ -165,8 +165,8 @@ describe('vsearch start (npm start)', () => {
     expect(reindex.stderr + reindex.stdout).toContain('done');
     expect(reindex.code).toBe(0);
     expect(reindex.stdout).toMatch(/done: \d+ products into products_v\d+ \(replaced products_v1\)/);
-    // Without --wait it only prints the job id; --job follows that job.
-    const requested = await runCli(['reindex', '--api-url', apiUrl], { DATA_DIR: dataDir });
+    // --detach only prints the job id; --job follows that job.
+    const requested = await runCli(['reindex', '--detach', '--api-url', apiUrl], { DATA_DIR: dataDir });
     expect(requested.code).toBe(0);
     const jobId = /job (\S+)/.exec(requested.stdout)![1];
     const followed = await runCli(['reindex', '--job', jobId, '--poll-ms', '200', '--api-url', apiUrl], { DATA_DIR: dataDir });
@@ -274,7 +274,7 @@ describe('vsearch command line: usage and failures', () => {
 
     const help = await runCli(['reindex', '--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('--wait');
+    expect(help.stdout).toContain('--detach');
   });
 
   it('exits 1 with a clear message when the query API is down', async () => {

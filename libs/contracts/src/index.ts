@@ -1,5 +1,6 @@
 export * from './catalog-events';
 export * from './reindex-requests';
+export * from './reindex-jobs';
 export * from './parse';
 export * from './product';
 export * from './errors';

@@ -109,6 +109,10 @@ export interface ReindexJob {
   updatedAt?: string;
   /** What the job does (absent on records written before jobs had kinds: a rebuild or a refresh). */
   kind?: ReindexJobKind;
+  /** The ingestion replica running the job (states running, gating, swapping). */
+  replicaId?: string;
+  /** When that replica last said it is still at it; a reader calls a job whose heartbeat is old stalled. */
+  heartbeatAt?: string;
 }
 
 /**

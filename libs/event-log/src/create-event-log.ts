@@ -1,11 +1,18 @@
 /** Picks the adapter from configuration: Kafka when brokers are given, else the embedded file log. */
 import path from 'node:path';
-import { CATALOG_GOLDEN_QUERIES_TOPIC, CATALOG_PRODUCTS_DLQ_TOPIC, CATALOG_PRODUCTS_TOPIC, CATALOG_REINDEX_TOPIC } from '@vsearch/contracts';
+import {
+  CATALOG_GOLDEN_QUERIES_TOPIC,
+  CATALOG_PRODUCTS_DLQ_TOPIC,
+  CATALOG_PRODUCTS_TOPIC,
+  CATALOG_REINDEX_JOBS_TOPIC,
+  CATALOG_REINDEX_TOPIC,
+} from '@vsearch/contracts';
 import type { EventLog, TopicSpec } from './event-log.port';
 import { FileEventLog } from './file.event-log';
 import { goldenQueriesTopicSpec } from './golden-query.log';
 import type { KafkaSaslOptions } from './kafka-connection';
 import { KafkaEventLog, type KafkaEventLogOptions } from './kafka.event-log';
+import { reindexJobsTopicSpec } from './reindex-job.store';
 
 export interface CreateEventLogOptions {
   /** Comma-separated `host:port` list (`KAFKA_BROKERS`); empty → embedded log. */
@@ -32,6 +39,8 @@ export interface CatalogTopicNames {
   reindex: string;
   /** The merchandisers' golden query set (compacted, one key). */
   goldenQueries: string;
+  /** Reindex job records (compacted): the durable job store. */
+  reindexJobs: string;
 }
 
 /** The catalog topic names with `TOPIC_PREFIX` in front: what ingestion consumes and what query-api and the CLI publish to. */
@@ -41,10 +50,11 @@ export function catalogTopicNames(prefix = ''): CatalogTopicNames {
     deadLetters: `${prefix}${CATALOG_PRODUCTS_DLQ_TOPIC}`,
     reindex: `${prefix}${CATALOG_REINDEX_TOPIC}`,
     goldenQueries: `${prefix}${CATALOG_GOLDEN_QUERIES_TOPIC}`,
+    reindexJobs: `${prefix}${CATALOG_REINDEX_JOBS_TOPIC}`,
   };
 }
 
-/** The catalog topics with their contract settings (DESIGN.md): the products topic is compacted. */
+/** The catalog topics with their contract settings (DESIGN.md): the products topic and the reindex jobs topic are compacted. */
 export function catalogTopicSpecs(prefix = ''): TopicSpec[] {
   const names = catalogTopicNames(prefix);
   return [
@@ -52,5 +62,6 @@ export function catalogTopicSpecs(prefix = ''): TopicSpec[] {
     { topic: names.deadLetters, partitions: 1 },
     { topic: names.reindex, partitions: 1 },
     goldenQueriesTopicSpec(names.goldenQueries),
+    reindexJobsTopicSpec(names.reindexJobs),
   ];
 }

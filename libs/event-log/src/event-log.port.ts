@@ -34,6 +34,12 @@ export interface PartitionBatch {
 export interface BatchControl {
   /** Marks every message up to and including `offset` processed and commits the group's position past it. */
   commit(offset: string): Promise<void>;
+  /**
+   * Moves this consumer past `offset` without committing: the messages are not handed again while
+   * it runs, but a restarted consumer of the group starts from the last commit. For readers that
+   * read the whole topic on every start (a materialised view).
+   */
+  advance(offset: string): void;
   /** False once the consumer is stopping or the partition was taken away: stop work, commit nothing more. */
   isActive(): boolean;
   /** Keeps the group membership alive during long work (Kafka); a no-op on the embedded log. */

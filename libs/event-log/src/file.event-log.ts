@@ -388,6 +388,7 @@ class FileEventConsumer implements EventConsumer {
   private async partitionLoop(topic: string, partition: number, reader: PartitionReader, start: number, handler: BatchHandler): Promise<void> {
     let position = start;
     let committedPosition = start;
+    let advancedPosition = start;
     const key = `${topic}/${partition}`;
     while (this.running) {
       if (this.isPaused(topic, partition)) {
@@ -406,7 +407,11 @@ class FileEventConsumer implements EventConsumer {
           const next = Number(offset) + 1;
           if (next <= committedPosition) return;
           committedPosition = next;
+          advancedPosition = Math.max(advancedPosition, next);
           await this.persistCommit(topic, partition, next);
+        },
+        advance: (offset: string) => {
+          if (this.running) advancedPosition = Math.max(advancedPosition, Number(offset) + 1);
         },
         isActive: () => this.running,
         heartbeat: async () => undefined,
@@ -421,12 +426,13 @@ class FileEventConsumer implements EventConsumer {
       }
       if (outcome) {
         position = Number(outcome.retryFrom);
+        advancedPosition = Math.max(committedPosition, position);
         this.pause(topic, [partition]);
         const resumeAfter = outcome.delayMs;
         setTimeout(() => this.resume(topic, [partition]), resumeAfter).unref();
       } else {
-        // Messages the handler neither committed nor asked to retry are read again (as kafkajs does with unresolved offsets).
-        position = committedPosition;
+        // Messages the handler neither committed, advanced past nor asked to retry are read again (as kafkajs does with unresolved offsets).
+        position = Math.max(committedPosition, advancedPosition);
       }
       this.lags.set(key, { topic, partition, position: String(position), highWatermark: String(reader.end), lag: reader.end - position });
     }

@@ -9,3 +9,4 @@ export * from './dead-letter';
 export * from './dead-letter.reader';
 export * from './golden-query.log';
 export * from './trace-context';
+export * from './reindex-job.store';

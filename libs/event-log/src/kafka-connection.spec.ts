@@ -146,6 +146,7 @@ describe(catalogTopicNames.name, () => {
       deadLetters: 'catalog.products.v1.dlq',
       reindex: 'catalog.reindex.v1',
       goldenQueries: 'catalog.golden-queries.v1',
+      reindexJobs: 'catalog.reindex-jobs.v1',
     });
     const names = catalogTopicNames('staging.');
     expect(names).toEqual({
@@ -153,7 +154,16 @@ describe(catalogTopicNames.name, () => {
       deadLetters: 'staging.catalog.products.v1.dlq',
       reindex: 'staging.catalog.reindex.v1',
       goldenQueries: 'staging.catalog.golden-queries.v1',
+      reindexJobs: 'staging.catalog.reindex-jobs.v1',
     });
-    expect(catalogTopicSpecs('staging.').map((spec) => spec.topic)).toEqual([names.products, names.deadLetters, names.reindex, names.goldenQueries]);
+    expect(catalogTopicSpecs('staging.').map((spec) => spec.topic)).toEqual([
+      names.products,
+      names.deadLetters,
+      names.reindex,
+      names.goldenQueries,
+      names.reindexJobs,
+    ]);
+    // The job store keeps only the newest record per job.
+    expect(catalogTopicSpecs().find((spec) => spec.topic === names.reindexJobs.replace('staging.', ''))?.config).toEqual({ 'cleanup.policy': 'compact' });
   });
 });

@@ -60,6 +60,7 @@ export class KafkaEventLog extends EventLog {
   private producer: Producer | null = null;
   private producerConnecting: Promise<Producer> | null = null;
   private admin: Admin | null = null;
+  private adminConnecting: Promise<Admin> | null = null;
   private readonly consumers = new Set<KafkaEventConsumer>();
 
   constructor(private readonly options: KafkaEventLogOptions) {
@@ -248,10 +249,18 @@ export class KafkaEventLog extends EventLog {
 
   private async connectedAdmin(): Promise<Admin> {
     if (this.admin) return this.admin;
-    const admin = this.kafka.admin();
-    await admin.connect();
-    this.admin = admin;
-    return admin;
+    // One connection for concurrent callers: a second admin connected alongside would never be disconnected.
+    this.adminConnecting ??= (async () => {
+      const admin = this.kafka.admin();
+      try {
+        await admin.connect();
+      } finally {
+        this.adminConnecting = null;
+      }
+      this.admin = admin;
+      return admin;
+    })();
+    return this.adminConnecting;
   }
 }
 
@@ -305,6 +314,9 @@ class KafkaEventConsumer implements EventConsumer {
                 resolveOffset(offset);
                 await consumer.commitOffsets([{ topic, partition, offset: next }]);
                 this.lags.set(key, { topic, partition, position: next, highWatermark: batch.highWatermark, lag: Number(high - BigInt(next)) });
+              },
+              advance: (offset) => {
+                if (active()) resolveOffset(offset);
               },
               isActive: active,
               heartbeat: async () => {

@@ -12,6 +12,7 @@ describe(loadIngestionConfig.name, () => {
       deadLetters: 'catalog.products.v1.dlq',
       reindex: 'catalog.reindex.v1',
       goldenQueries: 'catalog.golden-queries.v1',
+      reindexJobs: 'catalog.reindex-jobs.v1',
     });
   });
 
@@ -37,6 +38,7 @@ describe(loadIngestionConfig.name, () => {
       deadLetters: 'prod.catalog.products.v1.dlq',
       reindex: 'prod.catalog.reindex.v1',
       goldenQueries: 'prod.catalog.golden-queries.v1',
+      reindexJobs: 'prod.catalog.reindex-jobs.v1',
     });
   });
 

@@ -80,6 +80,10 @@ export const ingestionEnvSchema = z
     POISON_EVENT_BACKOFF_MAX_MS: env.positiveInt(30_000),
     /** Reindex requests older than this when first read are skipped (a new consumer group must not replay old jobs). */
     REINDEX_REQUEST_MAX_AGE_MS: env.positiveInt(6 * 3600 * 1000),
+    /** A running reindex job's record in the job store is rewritten this often (its heartbeat); progress at most once a second. */
+    REINDEX_HEARTBEAT_MS: env.positiveInt(5_000),
+    /** A job whose heartbeat is older than this is stalled: readers say so, and a replica consuming its request again takes it over. */
+    REINDEX_STALLED_AFTER_MS: env.positiveInt(30_000),
     /** How often the collections (alias target, reindex generation) are re-read from search. */
     COLLECTIONS_REFRESH_MS: env.positiveInt(2_000),
     /** Rebuild a damaged live collection from the catalog topic without an operator (a new generation, the alias swap). */
@@ -150,6 +154,8 @@ export interface IngestionConfig {
   /** The swap gates; undefined when GATES_ENABLED is off. */
   gates: { minProductShare: number; maxFailedImageShare: number; recallMargin: number; catalogSample: number } | undefined;
   retention: { generations: number; maxAgeMs: number; sweepMs: number };
+  /** Durable reindex jobs: heartbeat of a running job and when a silent one counts as stalled. */
+  reindexJobs: { heartbeatMs: number; stalledAfterMs: number };
   shutdownGraceMs: number;
   logLevel: string;
 }
@@ -209,6 +215,7 @@ export function loadIngestionConfig(overrides: IngestionConfigOverrides = {}, en
         }
       : undefined,
     retention: { generations: parsed.RETAIN_GENERATIONS, maxAgeMs: Math.round(parsed.RETAIN_GENERATIONS_HOURS * 3_600_000), sweepMs: parsed.RETAIN_SWEEP_MS },
+    reindexJobs: { heartbeatMs: parsed.REINDEX_HEARTBEAT_MS, stalledAfterMs: parsed.REINDEX_STALLED_AFTER_MS },
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     logLevel: parsed.LOG_LEVEL,
   });

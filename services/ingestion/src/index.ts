@@ -11,14 +11,15 @@
  * through the handler; the IngestionRunner drives them all; the CollectionHealer watches the live
  * collection and rebuilds it through the ReindexService when search reports it damaged.
  */
-import { createEventLog, DeadLetterPublisher, GoldenQueryLog, type EventLog } from '@vsearch/event-log';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { createEventLog, DeadLetterPublisher, EventLogReindexJobStore, GoldenQueryLog, type EventLog } from '@vsearch/event-log';
 import { createLogger, createMetricsRegistry, type Logger } from '@vsearch/observability';
 import { DecodeAdmissionGate } from '@vsearch/preprocessing';
 import { EventLogGoldenQuerySource } from './adapters/event-log.golden-query-source';
 import { GrpcGenerationSearcher } from './adapters/grpc.generation-searcher';
 import { GrpcImageEmbedder } from './adapters/grpc.image-embedder';
 import { GrpcProductIndexWriter } from './adapters/grpc.product-index-writer';
-import { InMemoryReindexJobStore } from './adapters/in-memory.reindex-job-store';
 import { SafeFetchImageSource } from './adapters/safe-fetch.image-source';
 import { SharpImagePreprocessor } from './adapters/sharp.image-preprocessor';
 import { loadIngestionConfig, type IngestionConfigOverrides } from './config';
@@ -81,10 +82,16 @@ export async function startIngestionService(
     log: (level, message, extra) => log[level](extra, message),
   });
   const deadLetters = new DeadLetterPublisher(eventLog, config.topics.deadLetters);
+  // Every replica reads every job record (its own consumer group), so any of them answers for any job.
+  const jobStore = new EventLogReindexJobStore(eventLog, {
+    topic: config.topics.reindexJobs,
+    groupPrefix: config.eventLog.consumerGroup,
+    warn: (fields, message) => log.warn(fields, message),
+  });
+  jobStore.start();
   const embedder = new GrpcImageEmbedder(config.embedderAddress, config.pipeline.embedDeadlineMs);
   const index = adapters.productIndex?.(config.searchAddress) ?? new GrpcProductIndexWriter(config.searchAddress);
   const searcher = new GrpcGenerationSearcher(config.searchAddress);
-  const jobStore = new InMemoryReindexJobStore();
   const goldenQueries = new EventLogGoldenQuerySource(new GoldenQueryLog(eventLog, config.topics.goldenQueries));
   const images = new SafeFetchImageSource({
     allowHosts: config.fetch.allowHosts,
@@ -155,6 +162,11 @@ export async function startIngestionService(
       retryBaseMs: config.pipeline.dependencyRetryBaseMs,
       retryMaxMs: config.pipeline.dependencyRetryMaxMs,
       catalogSample: config.gates?.catalogSample ?? 0,
+      // Unique per process: a restarted pod is another runner of the job than the one that stopped.
+      replicaId: `${os.hostname()}-${randomUUID().slice(0, 8)}`,
+      progressWriteMs: 1_000,
+      heartbeatMs: config.reindexJobs.heartbeatMs,
+      stalledAfterMs: config.reindexJobs.stalledAfterMs,
     },
     log,
     jobStore,
@@ -191,6 +203,7 @@ export async function startIngestionService(
         await runner.close();
         await healerStopped;
         await sweeperStopped;
+        await jobStore.close();
         if (cacheFile && cache.size > 0) {
           await saveEmbeddingCache(cache, cacheFile).catch((error: unknown) => log.warn({ err: error, file: cacheFile }, 'embedding cache not saved'));
         }

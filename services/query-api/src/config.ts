@@ -21,7 +21,10 @@ export const queryApiEnvSchema = z
     QUERY_API_HOST: z.string().min(1).default('0.0.0.0'),
     EMBEDDER_ADDR: z.string().min(1).default('127.0.0.1:50051'),
     SEARCH_ADDR: z.string().min(1).default('127.0.0.1:50052'),
+    /** Ingestion's HTTP address; reindex jobs are read from the job store on the event log, not from here. */
     INGESTION_URL: z.url({ error: 'must be an http(s) URL' }).default('http://127.0.0.1:8081'),
+    /** A running reindex job whose heartbeat (written by the ingestion replica running it) is older than this is reported `stalled`. */
+    REINDEX_STALLED_AFTER_MS: env.positiveInt(30_000),
     /** KAFKA_BROKERS (unset → the embedded event log under DATA_DIR), KAFKA_TLS, KAFKA_SASL_MECHANISM/USERNAME/PASSWORD. */
     ...kafkaConnectionEnvShape,
     /** Prefix of every topic name, as ingestion uses it (reindex requests go to `<prefix>catalog.reindex.v1`). */
@@ -124,8 +127,8 @@ export interface QueryApiConfig {
   };
   upstream: { embedderAddr: string; searchAddr: string; ingestionUrl: string; timeoutMs: number; retryAfterSeconds: number };
   /** The Kafka connection (no brokers → the embedded log under dataDir) and the reindex topic, with TOPIC_PREFIX. */
-  eventLog: { kafka: KafkaConnectionOptions; dataDir: string; reindexTopic: string; goldenQueriesTopic: string };
-  admin: { apiKeys: string[] };
+  eventLog: { kafka: KafkaConnectionOptions; dataDir: string; reindexTopic: string; goldenQueriesTopic: string; reindexJobsTopic: string };
+  admin: { apiKeys: string[]; reindexStalledAfterMs: number };
   rateLimit: { enabled: boolean; perSecond: number; burst: number; maxClients: number; megapixelsPerToken: number };
   images: {
     maxUploadBytes: number;
@@ -169,8 +172,9 @@ export function loadQueryApiConfig(overrides: QueryApiConfigOverrides = {}, envi
       dataDir: path.resolve(flat.DATA_DIR),
       reindexTopic: catalogTopicNames(flat.TOPIC_PREFIX).reindex,
       goldenQueriesTopic: catalogTopicNames(flat.TOPIC_PREFIX).goldenQueries,
+      reindexJobsTopic: catalogTopicNames(flat.TOPIC_PREFIX).reindexJobs,
     }),
-    admin: Object.freeze({ apiKeys: [...flat.ADMIN_API_KEYS] }),
+    admin: Object.freeze({ apiKeys: [...flat.ADMIN_API_KEYS], reindexStalledAfterMs: flat.REINDEX_STALLED_AFTER_MS }),
     rateLimit: Object.freeze({
       enabled: flat.RATE_LIMIT_ENABLED,
       perSecond: flat.RATE_LIMIT_PER_SECOND,

@@ -1,7 +1,7 @@
 /**
  * The query API service: the public HTTP API, the shoppers' web page and the
  * admin routes on QUERY_API_PORT, over the embedder and search (gRPC), the
- * event log (reindex requests) and ingestion (reindex progress).
+ * event log (reindex requests, and reindex job state from the job store).
  *
  * This is the composition root, the one place that wires: the adapters
  * (startQueryApiService), the services over them and the HTTP app serving
@@ -9,16 +9,16 @@
  */
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
-import { createEventLog, GoldenQueryLog } from '@vsearch/event-log';
+import { createEventLog, EventLogReindexJobStore, GoldenQueryLog } from '@vsearch/event-log';
 import { SafeImageFetcher } from '@vsearch/image-fetch';
 import { createLogger, type Logger } from '@vsearch/observability';
 import { DecodeAdmissionGate } from '@vsearch/preprocessing';
+import { EventLogReindexProgress } from './adapters/event-log.reindex-progress';
 import { EventLogReindexPublisher } from './adapters/event-log.reindex-publisher';
 import { GrpcProductSearchIndex } from './adapters/grpc.product-search-index';
 import { GrpcQueryEmbedder } from './adapters/grpc.query-embedder';
 import { GrpcLabelTextEmbedder } from './adapters/grpc.label-text-embedder';
 import { GrpcTaggingIndex } from './adapters/grpc.tagging-index';
-import { HttpReindexProgress } from './adapters/http.reindex-progress';
 import { HttpGenerations } from './adapters/http.generations';
 import { EventLogGoldenQueryStore } from './adapters/event-log.golden-query-store';
 import { SafeFetchRemoteImages } from './adapters/safe-fetch.remote-images';
@@ -72,6 +72,13 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
   const decodeCost = new DecodeCostCharger(config.rateLimit.enabled ? rateLimiter : undefined, config.rateLimit.megapixelsPerToken, metrics);
   const eventLog = createEventLog({ ...config.eventLog.kafka, dataDir: config.eventLog.dataDir, log: (level, message, extra) => log[level](extra, message) });
   const reindexPublisher = new EventLogReindexPublisher(eventLog, config.eventLog.reindexTopic);
+  // Reads every job record ingestion replicas write (a consumer group of its own per process).
+  const reindexJobs = new EventLogReindexJobStore(eventLog, {
+    topic: config.eventLog.reindexJobsTopic,
+    groupPrefix: 'vsearch-query-api',
+    warn: (fields, message) => log.warn(fields, message),
+  });
+  reindexJobs.start();
 
   const app = await createQueryApiApp({
     config,
@@ -88,7 +95,7 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
         (context, width, height) => decodeCost.chargeDecode(context, width, height),
       ),
       reindexPublisher,
-      reindexProgress: new HttpReindexProgress(config.upstream.ingestionUrl, config.upstream.timeoutMs),
+      reindexProgress: new EventLogReindexProgress(reindexJobs),
       generations: new HttpGenerations(config.upstream.ingestionUrl, config.upstream.timeoutMs),
       goldenQueries: new EventLogGoldenQueryStore(new GoldenQueryLog(eventLog, config.eventLog.goldenQueriesTopic)),
       tagging: new GrpcTaggingIndex(searchClient, config.upstream.timeoutMs),
@@ -120,6 +127,7 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
     close() {
       closing ??= (async () => {
         await app.close();
+        await reindexJobs.close();
         await reindexPublisher.close();
         remoteImages.close();
         embedderClient.close();
@@ -167,8 +175,8 @@ export async function createQueryApiApp({
     logger,
     metrics,
     productSearch,
-    reindex: new ReindexAdminService(ports.reindexPublisher, ports.reindexProgress, logger),
-    generations: new GenerationsAdminService(ports.generations, ports.reindexPublisher, ports.goldenQueries, logger),
+    reindex: new ReindexAdminService(ports.reindexPublisher, ports.reindexProgress, { stalledAfterMs: config.admin.reindexStalledAfterMs }, logger),
+    generations: new GenerationsAdminService(ports.generations, ports.reindexPublisher, ports.reindexProgress, ports.goldenQueries, logger),
     readiness: new ReadinessService(ports.embedder, ports.searchIndex),
     apiKeys: new ApiKeyVerifier(config.admin.apiKeys),
     rateLimiter,

@@ -380,11 +380,30 @@ describe('query API HTTP layer', () => {
       expect(running.ports.reindexPublisher.published.length).toBe(before);
     });
 
-    it('answers progress from ingestion, 404 for an unknown job', async () => {
-      running.ports.reindexProgress.jobs.set('rx-1', { jobId: 'rx-1', state: 'running', total: 10, done: 4, collection: 'products_v2' });
+    it('answers progress from the job store, 404 for an unknown job', async () => {
+      const heartbeatAt = new Date().toISOString();
+      running.ports.reindexProgress.jobs.set('rx-1', { jobId: 'rx-1', state: 'running', total: 10, done: 4, collection: 'products_v2', heartbeatAt });
       const response = await fetch(url('/v1/admin/reindex/rx-1'), { headers: { 'x-api-key': ADMIN_KEY } });
-      expect(await response.json()).toEqual({ jobId: 'rx-1', state: 'running', total: 10, done: 4, collection: 'products_v2' });
+      expect(await response.json()).toEqual({ jobId: 'rx-1', state: 'running', total: 10, done: 4, collection: 'products_v2', heartbeatAt });
       await expectError(await fetch(url('/v1/admin/reindex/rx-2'), { headers: { 'x-api-key': ADMIN_KEY } }), 404, 'job_not_found');
+    });
+
+    it('reports a running job whose replica has been silent too long as stalled', async () => {
+      const heartbeatAt = new Date(Date.now() - 10 * 60_000).toISOString();
+      running.ports.reindexProgress.jobs.set('rx-3', { jobId: 'rx-3', state: 'running', total: 10, done: 4, collection: 'products_v2', heartbeatAt });
+      const response = await fetch(url('/v1/admin/reindex/rx-3'), { headers: { 'x-api-key': ADMIN_KEY } });
+      expect(await response.json()).toMatchObject({ jobId: 'rx-3', state: 'running', stalled: true });
+    });
+
+    it('knows a requested job at once (queued) and lists the jobs newest first', async () => {
+      const { jobId } = (await (await fetch(url('/v1/admin/reindex'), { method: 'POST', headers: { 'x-api-key': ADMIN_KEY } })).json()) as { jobId: string };
+      const progress = await fetch(url(`/v1/admin/reindex/${jobId}`), { headers: { 'x-api-key': ADMIN_KEY } });
+      expect(await progress.json()).toMatchObject({ jobId, state: 'queued', done: 0 });
+      const list = await fetch(url('/v1/admin/reindex'), { headers: { 'x-api-key': ADMIN_KEY } });
+      expect(list.status).toBe(200);
+      const { jobs } = (await list.json()) as { jobs: Array<{ jobId: string }> };
+      expect(jobs[0].jobId).toBe(jobId);
+      await expectError(await fetch(url('/v1/admin/reindex'), { headers: { 'x-api-key': 'wrong' } }), 403, 'forbidden');
     });
 
     it('answers 400 for a bad body', async () => {
@@ -405,6 +424,9 @@ describe('query API HTTP layer', () => {
       expect(response.status).toBe(202);
       const { jobId } = await response.json();
       expect(running.ports.reindexPublisher.published.at(-1)).toEqual({ type: 'rollback.requested', jobId, requestedAt: expect.any(String) });
+      // Known at once as a queued rollback job, before ingestion reads the request.
+      const queued = await fetch(url(`/v1/admin/reindex/${jobId}`), { headers: admin });
+      expect(await queued.json()).toMatchObject({ jobId, state: 'queued', kind: 'rollback' });
       const named = await fetch(url('/v1/admin/rollback'), {
         method: 'POST',
         headers: { ...admin, 'content-type': 'application/json' },

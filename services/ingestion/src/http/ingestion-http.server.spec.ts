@@ -5,11 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DeadLetterPublisher, FileEventLog } from '@vsearch/event-log';
+import { DeadLetterPublisher, FileEventLog, InMemoryReindexJobStore } from '@vsearch/event-log';
 import { createLogger } from '@vsearch/observability';
 import { Registry } from 'prom-client';
 import { loadIngestionConfig } from '../config';
-import { InMemoryReindexJobStore } from '../adapters/in-memory.reindex-job-store';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { CatalogEventHandler } from '../services/catalog-event.handler';
 import { CollectionHealer } from '../services/collection-healer';
@@ -31,6 +30,7 @@ describe(startIngestionHttpServer.name, () => {
   let eventLog: FileEventLog;
   let server: IngestionHttpServer;
   let reindex: ReindexService;
+  const jobStore = new InMemoryReindexJobStore();
   let url: (route: string) => string;
 
   beforeAll(async () => {
@@ -42,7 +42,6 @@ describe(startIngestionHttpServer.name, () => {
     const index = new FakeProductIndex();
     const embedder = new FakeEmbedder();
     const model = new ModelTracker(embedder, logger);
-    const jobStore = new InMemoryReindexJobStore();
     const history = new GenerationHistory(jobStore, index, { generations: 1, maxAgeMs: 3_600_000 }, model.current);
     const collections = new CollectionRegistry(index, logger, () => history.roles());
     const vectorizer = new ImageVectorizer(
@@ -71,7 +70,18 @@ describe(startIngestionHttpServer.name, () => {
       collections,
       model.current,
       metrics,
-      { productsTopic: config.topics.products, settleMs: 0, eventsPerChunk: 1, retryBaseMs: 1, retryMaxMs: 1, catalogSample: 0 },
+      {
+        productsTopic: config.topics.products,
+        settleMs: 0,
+        eventsPerChunk: 1,
+        retryBaseMs: 1,
+        retryMaxMs: 1,
+        catalogSample: 0,
+        replicaId: 'replica-a',
+        progressWriteMs: 0,
+        heartbeatMs: 1_000,
+        stalledAfterMs: 5_000,
+      },
       logger,
       jobStore,
       history,
@@ -109,11 +119,11 @@ describe(startIngestionHttpServer.name, () => {
     expect(await response.text()).toMatch(/ingestion_events_total\{outcome="indexed"\} 1/);
   });
 
-  it('serves the progress of a reindex job this instance knows, and 404 for any other', async () => {
-    reindex.enqueue({ type: 'reindex.requested', jobId: 'job-1', requestedAt: new Date().toISOString() });
+  it('serves the progress of any reindex job the job store records (whichever replica runs it), and 404 for any other', async () => {
+    await jobStore.put({ jobId: 'job-1', state: 'running', total: 9, done: 4, collection: 'products_v2', replicaId: 'replica-b' });
     const known = await fetch(url('/internal/reindex/job-1'));
     expect(known.status).toBe(200);
-    expect(await known.json()).toMatchObject({ jobId: 'job-1', state: 'queued', total: 0, done: 0 });
+    expect(await known.json()).toMatchObject({ jobId: 'job-1', state: 'running', total: 9, done: 4, replicaId: 'replica-b' });
     const unknown = await fetch(url('/internal/reindex/job-2'));
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: { code: 'not_found' } });

@@ -49,7 +49,12 @@ function setUp(index = new FakeProductIndex()) {
     logger,
   );
   const commits: string[] = [];
-  const control: BatchControl = { commit: async (offset) => void commits.push(offset), isActive: () => true, heartbeat: async () => undefined };
+  const control: BatchControl = {
+    commit: async (offset) => void commits.push(offset),
+    advance: () => undefined,
+    isActive: () => true,
+    heartbeat: async () => undefined,
+  };
   const run = (messages: ReturnType<typeof consumed>[]) => {
     const batch: PartitionBatch = {
       topic: 'catalog.products.v1',

@@ -9,7 +9,7 @@ import { createLogger } from '@vsearch/observability';
 import type { CollectionInfo, GateReport } from '@vsearch/contracts';
 import { ImageUnavailableError, PRODUCTS_ALIAS } from '../ports';
 import { FAKE_MODEL, FakeEmbedder, FakeGenerationSearcher, FakeGoldenQueries, FakeImageSource, FakeProductIndex, upserted } from '../testing/fakes';
-import { buildReindexPipeline, fakeVectorizer, type ReindexPipelineOptions } from '../testing/reindex-pipeline';
+import { buildReindexPipeline, fakeVectorizer, recordedStates, type ReindexPipelineOptions } from '../testing/reindex-pipeline';
 import { Registry } from 'prom-client';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { GenerationGates, type GateSettings } from './generation-gates';
@@ -187,6 +187,33 @@ describe(GenerationGates.name, () => {
       ['products_v2', 'retained', true],
     ]);
     expect(listed[1].gates?.passed).toBe(true);
+  });
+
+  it('records every change of a gated rebuild in the job store: gating, then the final record with its gate report, once', async () => {
+    const t = await liveCatalog();
+    const states = recordedStates(t.jobStore);
+    for (const n of [1, 2]) t.source.images.set(`http://img/p0-${n}.jpg`, unfetchable());
+    const job = await t.reindex.run(rebuild('rejected-recorded'));
+    expect(job.state).toBe('failed');
+    expect(states).toEqual(expect.arrayContaining(['queued', 'running', 'gating']));
+    expect(states.indexOf('running')).toBeLessThan(states.indexOf('gating'));
+    expect(states.filter((state) => state === 'failed')).toEqual(['failed']);
+    const recorded = await t.jobStore.get('rejected-recorded');
+    expect(recorded).toMatchObject({ state: 'failed', kind: 'rebuild', collection: 'products_v2', replicaId: 'replica-under-test' });
+    expect(recorded?.gates?.passed).toBe(false);
+    expect(recorded?.gates?.gates.find((gate) => gate.gate === 'product_count')).toMatchObject({ passed: false, measured: 9 });
+  });
+
+  it('records a rollback consumed again after its interrupted run had swapped as done, without moving the alias again', async () => {
+    const t = await liveCatalog();
+    expect((await t.reindex.run(rebuild('r1'))).state).toBe('done');
+    // The interrupted run swapped back to products_v1, then shutdown recorded it queued again.
+    await t.index.swapAlias(PRODUCTS_ALIAS, 'products_v1');
+    await t.jobStore.put({ jobId: 'rb-again', kind: 'rollback', state: 'queued', total: 0, done: 0, collection: 'products_v1' });
+    const back = await t.reindex.run({ type: 'rollback.requested', jobId: 'rb-again', requestedAt: new Date().toISOString() });
+    expect(back).toMatchObject({ state: 'done', kind: 'rollback', collection: 'products_v1' });
+    expect(t.index.aliases.get(PRODUCTS_ALIAS)).toBe('products_v1');
+    expect(await t.jobStore.get('rb-again')).toMatchObject({ state: 'done', collection: 'products_v1' });
   });
 
   it('refuses a rollback with nothing retained, to a rejected generation, and to one of a model the embedder does not serve', async () => {

@@ -1,6 +1,6 @@
 import { createLogger } from '@vsearch/observability';
 import type { ReindexJob } from '@vsearch/contracts';
-import { InMemoryReindexJobStore } from '../adapters/in-memory.reindex-job-store';
+import { InMemoryReindexJobStore } from '@vsearch/event-log';
 import { PRODUCTS_ALIAS } from '../ports';
 import { FAKE_MODEL, FakeProductIndex } from '../testing/fakes';
 import { GenerationHistory, rolesFrom } from './generation-history';

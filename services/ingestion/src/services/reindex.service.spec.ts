@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ReindexJob } from '@vsearch/contracts';
 import { createLogger } from '@vsearch/observability';
 import { PRODUCTS_ALIAS } from '../ports';
-import { buildReindexPipeline } from '../testing/reindex-pipeline';
+import { buildReindexPipeline, recordedStates } from '../testing/reindex-pipeline';
 import { FAKE_MODEL, upserted } from '../testing/fakes';
 import { ReindexService } from './reindex.service';
 
@@ -220,6 +221,114 @@ describe(ReindexService.name, () => {
         `model other@9 is not loaded on the embedder (it serves ${FAKE_MODEL.modelId}); load it beside the default with ROLLOUT_MODEL_DIR first`,
       );
       expect([...t.index.collections.keys()]).toEqual(['products_v1']);
+    });
+  });
+
+  describe('with the durable job store', () => {
+    const request = (jobId: string) => ({ type: 'reindex.requested' as const, jobId, requestedAt: new Date().toISOString() });
+    /** A record another run left in the store. */
+    const recordOf = (jobId: string, fields: Partial<ReindexJob>): ReindexJob => ({ jobId, state: 'running', total: 3, done: 1, collection: '', ...fields });
+
+    async function withCatalog() {
+      const t = await setUp();
+      for (const id of ['p1', 'p2', 'p3']) t.source.images.set(`http://img/${id}.jpg`, Buffer.from(id));
+      await t.log.publish(
+        'products',
+        ['p1', 'p2', 'p3'].map((id) => ({ key: id, value: JSON.stringify(upserted(id, 1, [{ id: `${id}-1`, url: `http://img/${id}.jpg` }])) })),
+      );
+      await t.indexLive();
+      return t;
+    }
+
+    it('records every state with this replica as the runner, and the final record once', async () => {
+      const t = await withCatalog();
+      const states = recordedStates(t.jobStore);
+      await t.reindex.run(request('job-d1'));
+      const recorded = await t.jobStore.get('job-d1');
+      expect(recorded).toMatchObject({
+        state: 'done',
+        total: 3,
+        done: 3,
+        collection: 'products_v2',
+        previousCollection: 'products_v1',
+        replicaId: 'replica-under-test',
+      });
+      expect(recorded?.heartbeatAt).toBeUndefined();
+      expect(states.filter((state) => state === 'done')).toEqual(['done']);
+      expect(states).toEqual(expect.arrayContaining(['queued', 'running', 'swapping']));
+      expect(states.indexOf('running')).toBeLessThan(states.indexOf('swapping'));
+    });
+
+    it('does not run a job the store records as finished (a request consumed again ends once)', async () => {
+      const t = await withCatalog();
+      const finished = recordOf('job-d2', { state: 'failed', collection: 'products_v9', error: 'boom', finishedAt: '2026-12-01T10:00:00Z' });
+      await t.jobStore.put(finished);
+      expect(await t.reindex.run(request('job-d2'))).toMatchObject(finished);
+      expect([...t.index.collections.keys()]).toEqual(['products_v1']);
+      expect(await t.jobStore.get('job-d2')).toMatchObject(finished);
+    });
+
+    it('drops the half-filled generation of a run whose replica stopped (stale heartbeat), then runs the job again', async () => {
+      const t = await withCatalog();
+      const abandoned = await t.index.createCollection('fake-model', 4);
+      const old = new Date(Date.now() - 60_000).toISOString();
+      await t.jobStore.put({
+        jobId: 'job-d3',
+        state: 'running',
+        total: 3,
+        done: 1,
+        collection: abandoned,
+        replicaId: 'replica-gone',
+        heartbeatAt: old,
+        updatedAt: old,
+      });
+      const job = await t.reindex.run(request('job-d3'));
+      expect(job).toMatchObject({ state: 'done', total: 3, done: 3, previousCollection: 'products_v1', replicaId: 'replica-under-test' });
+      expect(job.collection).not.toBe(abandoned);
+      // The abandoned generation is gone; the one that served before is retained for a rollback.
+      expect([...t.index.collections.keys()]).toEqual(['products_v1', job.collection]);
+    });
+
+    it('records a job done without running it again when the interrupted run had already swapped the alias', async () => {
+      const t = await withCatalog();
+      const swapped = await t.index.createCollection('fake-model', 4);
+      await t.index.swapAlias(PRODUCTS_ALIAS, swapped);
+      await t.jobStore.put({
+        jobId: 'job-d4',
+        state: 'swapping',
+        total: 3,
+        done: 3,
+        collection: swapped,
+        previousCollection: 'products_v1',
+        replicaId: 'replica-gone',
+      });
+      await t.jobStore.put({ ...(await t.jobStore.get('job-d4'))!, state: 'queued', replicaId: undefined });
+      const job = await t.reindex.run(request('job-d4'));
+      expect(job).toMatchObject({ state: 'done', collection: swapped, previousCollection: 'products_v1' });
+      expect(t.index.aliases.get(PRODUCTS_ALIAS)).toBe(swapped);
+      expect(await t.jobStore.get('job-d4')).toMatchObject({ state: 'done', collection: swapped });
+    });
+
+    it('waits while another replica runs the job (fresh heartbeat) and takes its result', async () => {
+      const t = await withCatalog();
+      const running = recordOf('job-d5', { collection: 'products_v7', replicaId: 'replica-b', heartbeatAt: new Date().toISOString() });
+      await t.jobStore.put(running);
+      const waiting = t.reindex.run(request('job-d5'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await t.jobStore.put({ ...running, state: 'done', done: 3, heartbeatAt: undefined, finishedAt: new Date().toISOString() });
+      expect(await waiting).toMatchObject({ state: 'done', collection: 'products_v7' });
+      expect([...t.index.collections.keys()]).toEqual(['products_v1']);
+    });
+
+    it('records a job cut short by shutdown as queued again, never failed', async () => {
+      const t = await withCatalog();
+      t.index.down = true;
+      const job = t.reindex.run(request('job-d6'));
+      while ((await t.jobStore.get('job-d6'))?.state !== 'running') await new Promise((resolve) => setImmediate(resolve));
+      t.reindex.stop();
+      expect(await job).toMatchObject({ state: 'queued' });
+      expect(await t.jobStore.get('job-d6')).toMatchObject({ state: 'queued' });
+      expect((await t.jobStore.get('job-d6'))?.replicaId).toBeUndefined();
     });
   });
 });

@@ -20,14 +20,25 @@
  * - Rollback (`rollback.requested`): the alias back to a retained generation (generation-history.ts
  *   says which may take it).
  *
- * Every change of a job record goes to the ReindexJobStore; the generation history reads it.
  * Rebuilds and refreshes report progress as events replayed (done) out of the topic's end offsets
- * at the start (total), served at GET /internal/reindex/:jobId. Jobs run one at a time on a replica
- * (a request arriving while a job, or a self-heal, runs is queued behind it): two rebuilds at
- * once would fill two generations and the later swap would drop the other's writes.
+ * at the start (total). Every change of a job (rebuild, refresh, rollback; gate reports included)
+ * is written to the durable job store (ReindexJobStore: state changes at once, progress at most
+ * every `progressWriteMs`, a heartbeat every `heartbeatMs` with this replica's id), so any replica
+ * and the query API read it, it outlives this process, and the generation history reads it.
+ * Jobs run one at a time on a replica (a request arriving while a job, or a self-heal, runs is
+ * queued behind it): two rebuilds at once would fill two generations and the later swap would
+ * drop the other's writes.
+ *
+ * Across restarts: a job cut short by shutdown is recorded `queued` again and its request is not
+ * committed, so it is consumed again (here after the restart, or by another replica). The replica
+ * that picks it up reads the store first: a finished job is not run again (it ends once); one
+ * another replica still runs (fresh heartbeat) is waited for; otherwise the interrupted run's
+ * generation is dropped (or, when its swap had already happened, the job is recorded done) and
+ * the job starts over.
  */
 import {
   DependencyUnavailableError,
+  isFinishedReindexJob,
   type CollectionInfo,
   type ReindexJob,
   type ReindexJobStore,
@@ -59,6 +70,14 @@ export interface ReindexSettings {
   retryMaxMs: number;
   /** Products sampled from the catalog during a rebuild for the gates (GATE_CATALOG_SAMPLE). */
   catalogSample: number;
+  /** This process, as the job store names the replica running a job. */
+  replicaId: string;
+  /** Progress is written to the job store at most this often per job (state changes at once). */
+  progressWriteMs: number;
+  /** A running job's record is rewritten this often, so readers see the replica is alive. */
+  heartbeatMs: number;
+  /** A job another replica runs whose heartbeat is older than this is taken over. */
+  stalledAfterMs: number;
 }
 
 /** How a job runs beyond its request. */
@@ -88,6 +107,10 @@ export class ReindexService {
   private readonly abort = new AbortController();
   /** The job running now and those queued behind it, in order. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Job store writes, in order (a progress record never overtakes the final one). */
+  private writes: Promise<unknown> = Promise.resolve();
+  private readonly lastProgressWrite = new Map<string, number>();
+  private storeWriteFailing = false;
 
   constructor(
     private readonly index: ProductIndexWriter,
@@ -108,9 +131,15 @@ export class ReindexService {
     private readonly loadedModel: (modelId: string) => EmbedderModel | undefined = () => undefined,
   ) {}
 
+  /** A job this replica has seen (its own view, without the store). */
   getJob(jobId: string): ReindexJob | undefined {
     const job = this.jobs.get(jobId);
     return job ? { ...job } : undefined;
+  }
+
+  /** A job as the store records it, whichever replica ran it; throws DependencyUnavailableError while the store cannot answer. */
+  findJob(jobId: string): Promise<ReindexJob | undefined> {
+    return this.jobStore.get(jobId);
   }
 
   /** Marks a request seen (state queued) before it runs, so progress can be asked for at once. */
@@ -118,7 +147,8 @@ export class ReindexService {
     if (this.jobs.has(request.jobId)) return;
     const job: ReindexJob = { jobId: request.jobId, state: 'queued', total: 0, done: 0, collection: '', kind: kindOf(request) };
     this.jobs.set(request.jobId, job);
-    void this.save(job);
+    // Recorded only where the store knows nothing newer (a job consumed again may have ended already).
+    void this.writeJob(job, { unlessRecorded: true });
   }
 
   /** The job running now on this replica (state running, gating or swapping), if any. */
@@ -138,15 +168,33 @@ export class ReindexService {
   private async runNow(request: ReindexTopicMessage, options: ReindexRunOptions): Promise<ReindexJob> {
     const job = this.jobs.get(request.jobId)!;
     if (job.state !== 'queued') return { ...job };
+    const log = this.logger.child({ jobId: job.jobId });
+    let recorded: ReindexJob | undefined;
+    try {
+      recorded = await this.settledRecord(job.jobId, log);
+    } catch (error) {
+      // Only shutdown ends the wait: the job stays as recorded (by the replica running it), and its request is consumed again.
+      log.warn({ err: error }, 'reindex not started: shutting down');
+      return { ...job };
+    }
+    if (recorded && isFinishedReindexJob(recorded)) {
+      // Consumed again after it ended (its request's commit was lost): it ends once.
+      log.info({ state: recorded.state }, 'reindex job already finished; not run again');
+      Object.assign(job, recorded);
+      return { ...job };
+    }
     job.state = 'running';
     job.startedAt = new Date().toISOString();
-    await this.save(job);
-    const log = this.logger.child({ jobId: job.jobId });
+    job.error = undefined;
+    job.replicaId = this.settings.replicaId;
+    await this.writeJob(job);
+    const heartbeat = setInterval(() => void this.writeJob(job), this.settings.heartbeatMs);
     log.info(
       {
         kind: job.kind,
         ...(request.type === 'reindex.requested' ? { filter: request.filter, force: request.force } : { to: request.to }),
         reason: request.reason,
+        interrupted: recorded?.collection || undefined,
       },
       `${job.kind} started`,
     );
@@ -154,23 +202,124 @@ export class ReindexService {
       if (request.type === 'rollback.requested') {
         const model = this.model();
         if (!model) throw new DependencyUnavailableError('embedder', 'model info not known');
-        await this.rollBack(job, request, model, log);
+        await this.rollBack(job, request, model, recorded, log);
       } else if (request.filter?.categories?.length) await this.refreshInPlace(job, request.filter.categories, log);
+      else if (recorded && (await this.finishInterruptedRebuild(job, recorded, options.into, log))) return { ...job };
       else await this.rebuild(job, request, this.generationModel(request), log, options);
-      // A swap records `done` itself, before the write targets are read again.
-      job.finishedAt ??= new Date().toISOString();
       job.state = 'done';
     } catch (error) {
+      if (this.abort.signal.aborted) {
+        // Shutdown, not a failure: the request is consumed again and the job starts over (here or on another replica).
+        Object.assign(job, { state: 'queued', replicaId: undefined, heartbeatAt: undefined });
+        log.warn({ collection: job.collection }, 'reindex interrupted by shutdown; it runs again when its request is consumed again');
+        clearInterval(heartbeat);
+        await this.writeJob(job).catch(() => undefined);
+        return { ...job };
+      }
       job.state = 'failed';
       job.error = (error as Error).message;
-      job.finishedAt = new Date().toISOString();
       if (error instanceof GatesFailedError) log.error({ gates: job.gates }, error.message);
       else log.error({ err: error }, `${job.kind} failed`);
+    } finally {
+      clearInterval(heartbeat);
     }
-    await this.save(job);
+    // A swap records `done` itself, before the write targets are read again.
+    if (!job.finishedAt) {
+      job.finishedAt = new Date().toISOString();
+      job.heartbeatAt = undefined;
+      await this.writeFinalRecord(job, log);
+    }
     // A rejected generation leaves the write targets at once (the history now names it rejected).
     if (job.state === 'failed' && job.gates) await this.refreshTargets();
     return { ...job };
+  }
+
+  /**
+   * The job's record once no other replica is running it: undefined when unknown, a finished one
+   * as it is, else the record of a run that stopped (its heartbeat older than `stalledAfterMs`,
+   * or recorded `queued` at its shutdown).
+   */
+  private async settledRecord(jobId: string, log: Logger): Promise<ReindexJob | undefined> {
+    for (let waitingLogged = false; ;) {
+      const recorded = await this.withRetries(() => this.jobStore.get(jobId));
+      if (!recorded || isFinishedReindexJob(recorded) || !this.isRunningElsewhere(recorded)) return recorded;
+      if (!waitingLogged) log.info({ replicaId: recorded.replicaId, heartbeatAt: recorded.heartbeatAt }, 'reindex job runs on another replica; waiting');
+      waitingLogged = true;
+      await sleep(this.settings.heartbeatMs, this.abort.signal);
+      if (this.abort.signal.aborted) throw new Error('reindex interrupted by shutdown');
+    }
+  }
+
+  private isRunningElsewhere(job: ReindexJob): boolean {
+    if (job.state === 'queued' || !job.replicaId || job.replicaId === this.settings.replicaId) return false;
+    const heartbeat = Date.parse(job.heartbeatAt ?? job.updatedAt ?? '');
+    return Number.isFinite(heartbeat) && Date.now() - heartbeat < this.settings.stalledAfterMs;
+  }
+
+  /**
+   * A rebuild that stopped before it ended: when its swap happened, the job is done (true); else
+   * its half-filled generation is dropped (it would keep receiving live writes) and the caller
+   * starts over (false).
+   */
+  private async finishInterruptedRebuild(job: ReindexJob, recorded: ReindexJob, into: string | undefined, log: Logger): Promise<boolean> {
+    const abandoned = recorded.collection;
+    if (!abandoned || abandoned === into) return false;
+    const found = (await this.withRetries(() => this.index.listCollections())).find((collection) => collection.name === abandoned);
+    if (!found) return false;
+    if (found.aliases.includes(PRODUCTS_ALIAS)) {
+      Object.assign(job, {
+        state: 'done',
+        collection: abandoned,
+        previousCollection: recorded.previousCollection,
+        total: recorded.total,
+        done: recorded.total,
+      });
+      job.finishedAt = new Date().toISOString();
+      job.heartbeatAt = undefined;
+      log.info({ collection: abandoned }, 'interrupted reindex had already swapped the alias; recorded done');
+      await this.writeFinalRecord(job, log);
+      return true;
+    }
+    this.registry.removeReindexTarget(abandoned);
+    await this.withRetries(() => this.index.dropCollection(abandoned)).catch((error: unknown) =>
+      log.warn({ err: error, collection: abandoned }, 'generation of the interrupted run could not be dropped; drop it by hand'),
+    );
+    log.info({ collection: abandoned, replicaId: recorded.replicaId }, 'dropped the generation of the interrupted run; starting over');
+    return false;
+  }
+
+  /**
+   * Records the job in the store, after the writes before it. Failures are logged, not thrown:
+   * the job goes on, and the next write (a heartbeat) records it again.
+   */
+  private writeJob(job: ReindexJob, options: { unlessRecorded?: boolean } = {}): Promise<void> {
+    const now = new Date().toISOString();
+    const record: ReindexJob = {
+      ...job,
+      updatedAt: now,
+      ...(job.state === 'running' || job.state === 'gating' || job.state === 'swapping' ? { heartbeatAt: now } : {}),
+    };
+    const write = this.writes.then(async () => {
+      if (options.unlessRecorded && (await this.jobStore.get(job.jobId))) return;
+      await this.jobStore.put(record);
+      if (this.storeWriteFailing) this.logger.info({ jobId: job.jobId }, 'reindex job store writable again');
+      this.storeWriteFailing = false;
+    });
+    this.writes = write.catch((error: unknown) => {
+      if (!this.storeWriteFailing)
+        this.logger.warn({ err: error, jobId: job.jobId }, 'reindex job state not written to the job store; retrying with the next change');
+      this.storeWriteFailing = true;
+    });
+    return this.writes.then(() => undefined);
+  }
+
+  /** The final record must reach the store: retried through an outage (until shutdown). */
+  private async writeFinalRecord(job: ReindexJob, log: Logger): Promise<void> {
+    this.lastProgressWrite.delete(job.jobId);
+    await this.writes;
+    await this.withRetries(() => this.jobStore.put({ ...job, updatedAt: new Date().toISOString() })).catch((error: unknown) =>
+      log.error({ err: error, state: job.state }, 'final reindex job state not written to the job store'),
+    );
   }
 
   /**
@@ -212,10 +361,10 @@ export class ReindexService {
       const next = collections.find((collection) => collection.name === job.collection);
       if (this.gates && live && next && live.name !== next.name) await this.checkGates(job, this.gates, { live, next }, request, sample, log, options);
       job.state = 'swapping';
-      await this.save(job);
+      void this.writeJob(job);
       job.previousCollection = await this.withRetries(() => this.index.swapAlias(PRODUCTS_ALIAS, job.collection));
       // Recorded before the write targets are read again: the history must already name the previous generation retained.
-      await this.finished(job);
+      await this.finished(job, log);
     } catch (error) {
       this.registry.removeReindexTarget(job.collection);
       // Left in place, the unfinished generation would keep receiving live writes; a rejected one is kept (no longer written) for inspection.
@@ -245,11 +394,11 @@ export class ReindexService {
     options: ReindexRunOptions,
   ): Promise<void> {
     job.state = 'gating';
-    await this.save(job);
-    const liveReport = await this.history.reportOf(live.name);
+    void this.writeJob(job);
+    const liveReport = await this.withRetries(() => this.history.reportOf(live.name));
     const report = await this.withRetries(() => gates.check({ live, next, sample: sample.current(), liveReport }));
     job.gates = report;
-    await this.save(job);
+    void this.writeJob(job);
     if (report.passed) {
       log.info({ gates: report.gates }, `${next.name} passed its gates`);
       return;
@@ -272,23 +421,38 @@ export class ReindexService {
   }
 
   /** Points the alias back at a retained generation (the previous one, or the one named); the generation it leaves is retained in turn. */
-  private async rollBack(job: ReindexJob, request: RollbackRequested, model: EmbedderModel, log: Logger): Promise<void> {
+  private async rollBack(job: ReindexJob, request: RollbackRequested, model: EmbedderModel, recorded: ReindexJob | undefined, log: Logger): Promise<void> {
+    if (recorded?.collection && (await this.holdsAlias(recorded.collection))) {
+      // Consumed again after an interrupted run swapped, before `done` was recorded: rolling back again would move the alias a second time.
+      Object.assign(job, { collection: recorded.collection, modelId: recorded.modelId, previousCollection: recorded.previousCollection });
+      await this.finished(job, log);
+      await this.refreshTargets();
+      log.info({ collection: job.collection }, 'interrupted rollback had already swapped the alias; recorded done');
+      return;
+    }
     const generations = await this.withRetries(() => this.history.list());
     const target = rollbackTarget(generations, model.modelId, request.to);
     job.collection = target.name;
     job.modelId = target.modelId;
     job.state = 'swapping';
-    await this.save(job);
+    void this.writeJob(job);
     job.previousCollection = await this.withRetries(() => this.index.swapAlias(PRODUCTS_ALIAS, target.name));
-    await this.finished(job);
+    await this.finished(job, log);
     await this.refreshTargets();
     log.info({ collection: target.name, previousCollection: job.previousCollection, reason: request.reason }, `rolled back: ${target.name} serves again`);
   }
 
-  private async finished(job: ReindexJob): Promise<void> {
+  /** Records `done` (waiting through a store outage): the generation history reads it before the write targets are read again. */
+  private async finished(job: ReindexJob, log: Logger): Promise<void> {
     job.state = 'done';
     job.finishedAt = new Date().toISOString();
-    await this.save(job);
+    job.heartbeatAt = undefined;
+    await this.writeFinalRecord(job, log);
+  }
+
+  private async holdsAlias(collection: string): Promise<boolean> {
+    const collections = await this.withRetries(() => this.index.listCollections());
+    return collections.some((found) => found.name === collection && found.aliases.includes(PRODUCTS_ALIAS));
   }
 
   private async refreshTargets(): Promise<void> {
@@ -315,21 +479,21 @@ export class ReindexService {
   private async replayProducts(job: ReindexJob, handleChunk: (chunk: ConsumedEvent[]) => Promise<EventResult[]>): Promise<void> {
     const ends = await this.withRetries(() => this.eventLog.endOffsets(this.settings.productsTopic));
     job.total = [...ends.values()].reduce((sum, end) => sum + Number(end), 0);
-    await this.progress(job);
+    this.progress(job);
     await this.eventLog.replayTopic(
       this.settings.productsTopic,
       async (batch) => {
         for (const chunk of chunksOf(batch.messages, this.settings.eventsPerChunk)) {
           await this.withRetries(() => handleChunk(chunk));
           job.done += chunk.length;
-          await this.progress(job);
+          this.progress(job);
         }
       },
       { signal: this.abort.signal },
     );
     // Compaction may have removed records below the end offsets: the replay read everything there is.
     job.done = job.total;
-    await this.progress(job);
+    this.progress(job);
   }
 
   /** Stops a running job (shutdown); it ends as failed and its request is consumed again after a restart. */
@@ -337,16 +501,13 @@ export class ReindexService {
     this.abort.abort();
   }
 
-  private async progress(job: ReindexJob): Promise<void> {
+  private progress(job: ReindexJob): void {
     this.metrics.reindexProgress.set({ job_id: job.jobId, kind: 'total' }, job.total);
     this.metrics.reindexProgress.set({ job_id: job.jobId, kind: 'done' }, job.done);
-    await this.save(job);
-  }
-
-  /** Records the job's current state in the job store; a store outage is logged, never fails the job. */
-  private async save(job: ReindexJob): Promise<void> {
-    job.updatedAt = new Date().toISOString();
-    await this.jobStore.put({ ...job }).catch((error: unknown) => this.logger.warn({ err: error, jobId: job.jobId }, 'reindex job record not stored'));
+    const now = Date.now();
+    if (now - (this.lastProgressWrite.get(job.jobId) ?? 0) < this.settings.progressWriteMs) return;
+    this.lastProgressWrite.set(job.jobId, now);
+    void this.writeJob(job);
   }
 
   /** Retries through dependency outages (the job waits, it does not fail), until shutdown. */

@@ -3,7 +3,7 @@
  * CatalogEventHandler, CollectionRegistry and ReindexService over fake search, embedder, image hosts
  * and decoder (testing/fakes.ts). Never imported by production code.
  */
-import { FileEventLog, type DeadLetterPublisher } from '@vsearch/event-log';
+import { FileEventLog, InMemoryReindexJobStore, type DeadLetterPublisher } from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
 import { Registry } from 'prom-client';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
@@ -12,7 +12,6 @@ import { CollectionRegistry } from '../services/collection-registry';
 import { EmbedQueue } from '../services/embed-queue';
 import { EmbeddingCache } from '../services/embedding-cache';
 import { ImageVectorizer } from '../services/image-vectorizer';
-import { InMemoryReindexJobStore } from '../adapters/in-memory.reindex-job-store';
 import { GenerationGates, type GateSettings } from '../services/generation-gates';
 import { GenerationHistory, type RetentionPolicy } from '../services/generation-history';
 import { ReindexService } from '../services/reindex.service';
@@ -101,7 +100,18 @@ export async function buildReindexPipeline(
     registry,
     () => FAKE_MODEL,
     metrics,
-    { productsTopic: 'products', settleMs: 0, eventsPerChunk: 4, retryBaseMs: 1, retryMaxMs: 5, catalogSample: options.gates?.catalogSample ?? 0 },
+    {
+      productsTopic: 'products',
+      settleMs: 0,
+      eventsPerChunk: 4,
+      retryBaseMs: 1,
+      retryMaxMs: 5,
+      catalogSample: options.gates?.catalogSample ?? 0,
+      replicaId: 'replica-under-test',
+      progressWriteMs: 0,
+      heartbeatMs: 10,
+      stalledAfterMs: 1_000,
+    },
     logger,
     jobStore,
     history,
@@ -119,4 +129,15 @@ export async function buildReindexPipeline(
   );
   const indexLive = () => log.replayTopic('products', async (batch) => void (await handler.handleChunk(batch.messages, registry.current.targets)));
   return { log, index, embedder, source, metrics, registry, handler, reindex, jobStore, history, golden, searcher, indexLive };
+}
+
+/** The state of every record written to `jobStore` from now on, in order. */
+export function recordedStates(jobStore: InMemoryReindexJobStore): string[] {
+  const states: string[] = [];
+  const put = jobStore.put.bind(jobStore);
+  jobStore.put = async (job) => {
+    states.push(job.state);
+    await put(job);
+  };
+  return states;
 }

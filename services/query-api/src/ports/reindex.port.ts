@@ -1,4 +1,4 @@
-/** Ports for merchandisers' reindex jobs: publishing requests and reading progress from ingestion. */
+/** Ports for merchandisers' reindex jobs: publishing requests and reading job state from the durable job store. */
 import type { ReindexJob, ReindexTopicMessage } from '@vsearch/contracts';
 import type { RequestContext } from './request-context';
 
@@ -10,7 +10,12 @@ export abstract class ReindexRequestPublisher {
   abstract close(): Promise<void>;
 }
 
+/** Reindex jobs as every ingestion replica records them; each method throws DependencyUnavailableError while the store cannot answer. */
 export abstract class ReindexProgressSource {
-  /** `undefined` when ingestion knows no such job. */
+  /** `undefined` when no replica ever recorded such a job. */
   abstract getJob(jobId: string, context: RequestContext): Promise<ReindexJob | undefined>;
+  /** Every known job, newest first. */
+  abstract listJobs(context: RequestContext): Promise<ReindexJob[]>;
+  /** Records a job queued as soon as its request is published, so it is known before an ingestion replica reads the request. */
+  abstract recordQueued(job: ReindexJob, context: RequestContext): Promise<void>;
 }

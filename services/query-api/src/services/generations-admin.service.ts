@@ -12,13 +12,14 @@ import {
   type RollbackRequested,
 } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
-import type { GenerationsSource, GoldenQueryStore, ReindexRequestPublisher, RequestContext } from '../ports';
-import { newJobId } from './reindex-admin.service';
+import type { GenerationsSource, GoldenQueryStore, ReindexProgressSource, ReindexRequestPublisher, RequestContext } from '../ports';
+import { newJobId, recordQueuedJob } from './reindex-admin.service';
 
 export class GenerationsAdminService {
   constructor(
     private readonly generations: GenerationsSource,
     private readonly publisher: ReindexRequestPublisher,
+    private readonly jobs: ReindexProgressSource,
     private readonly golden: GoldenQueryStore,
     private readonly logger: Logger,
   ) {}
@@ -37,6 +38,7 @@ export class GenerationsAdminService {
     });
     await this.publisher.publish(request, context);
     this.logger.info({ requestId: context.requestId, jobId: request.jobId, requestedBy, to: request.to, reason: request.reason }, 'rollback requested');
+    await recordQueuedJob(this.jobs, { jobId: request.jobId, kind: 'rollback', updatedAt: request.requestedAt }, context, this.logger);
     return { jobId: request.jobId };
   }
 

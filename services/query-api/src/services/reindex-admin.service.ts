@@ -1,4 +1,4 @@
-/** Merchandisers' reindex jobs: publish a request to catalog.reindex.v1, read progress from ingestion. */
+/** Merchandisers' reindex jobs: publish a request to catalog.reindex.v1, read job state from the durable job store. */
 import { randomBytes } from 'node:crypto';
 import { NotFoundError, reindexRequestedSchema, type ReindexJob, type ReindexRequested } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
@@ -15,11 +15,16 @@ export interface ReindexOrder {
   force?: { reason: string };
 }
 
+/** A job as the admin API shows it: `stalled` when the replica running it has not given a sign of life for a while. */
+export type ReindexJobView = ReindexJob & { stalled?: boolean };
+
 export class ReindexAdminService {
   constructor(
     private readonly publisher: ReindexRequestPublisher,
-    private readonly progress: ReindexProgressSource,
+    private readonly jobs: ReindexProgressSource,
+    private readonly settings: { stalledAfterMs: number },
     private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async requestReindex(order: ReindexOrder, requestedBy: string, context: RequestContext): Promise<{ jobId: string }> {
@@ -30,21 +35,53 @@ export class ReindexAdminService {
       ...(order.reason ? { reason: order.reason } : {}),
       ...(order.modelId ? { modelId: order.modelId } : {}),
       ...(order.force ? { force: order.force } : {}),
-      requestedAt: new Date().toISOString(),
+      requestedAt: new Date(this.now()).toISOString(),
     });
     await this.publisher.publish(request, context);
     this.logger.info(
       { requestId: context.requestId, jobId: request.jobId, requestedBy, filter: request.filter, modelId: request.modelId, force: request.force },
       'reindex requested',
     );
+    await recordQueuedJob(
+      this.jobs,
+      { jobId: request.jobId, kind: request.filter?.categories?.length ? 'refresh' : 'rebuild', updatedAt: request.requestedAt },
+      context,
+      this.logger,
+    );
     return { jobId: request.jobId };
   }
 
-  async jobProgress(jobId: string, context: RequestContext): Promise<ReindexJob> {
-    const job = await this.progress.getJob(jobId, context);
+  async jobProgress(jobId: string, context: RequestContext): Promise<ReindexJobView> {
+    const job = await this.jobs.getJob(jobId, context);
     if (!job) throw new NotFoundError('job_not_found', `no reindex job ${jobId}`);
-    return job;
+    return this.withStalled(job);
   }
+
+  /** Every job, newest first. */
+  async listJobs(context: RequestContext): Promise<ReindexJobView[]> {
+    return (await this.jobs.listJobs(context)).map((job) => this.withStalled(job));
+  }
+
+  private withStalled(job: ReindexJob): ReindexJobView {
+    const running = job.state === 'running' || job.state === 'gating' || job.state === 'swapping';
+    const heartbeat = Date.parse(job.heartbeatAt ?? job.updatedAt ?? '');
+    return running && Number.isFinite(heartbeat) && this.now() - heartbeat > this.settings.stalledAfterMs ? { ...job, stalled: true } : job;
+  }
+}
+
+/**
+ * Records a just-published job `queued`, so it is known at once rather than 404 until an ingestion
+ * replica reads its request; the request is published either way, so a failure is only logged.
+ */
+export async function recordQueuedJob(
+  jobs: ReindexProgressSource,
+  job: Pick<ReindexJob, 'jobId' | 'kind' | 'updatedAt'>,
+  context: RequestContext,
+  logger: Logger,
+): Promise<void> {
+  await jobs
+    .recordQueued({ ...job, state: 'queued', total: 0, done: 0, collection: '' }, context)
+    .catch((error: unknown) => logger.warn({ err: error, jobId: job.jobId }, 'queued job not recorded; it appears once ingestion reads its request'));
 }
 
 /** Sortable by time, unique enough: `<prefix>-<base36 ms>-<8 hex>`. */

@@ -230,6 +230,14 @@ export class FakeReindexProgress extends ReindexProgressSource {
   async getJob(jobId: string, _context: RequestContext): Promise<ReindexJob | undefined> {
     return this.jobs.get(jobId);
   }
+
+  async listJobs(_context: RequestContext): Promise<ReindexJob[]> {
+    return [...this.jobs.values()].reverse();
+  }
+
+  async recordQueued(job: ReindexJob, _context: RequestContext): Promise<void> {
+    if (!this.jobs.has(job.jobId)) this.jobs.set(job.jobId, job);
+  }
 }
 
 export class FakeGenerations extends GenerationsSource {

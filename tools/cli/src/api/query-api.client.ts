@@ -74,6 +74,11 @@ export interface ReindexJob {
   /** Each gate's figures, once a whole-catalog rebuild's generation was checked. */
   gates?: GateReport;
   kind?: 'rebuild' | 'refresh' | 'rollback';
+  /** The ingestion replica running the job, and its last sign of life. */
+  replicaId?: string;
+  heartbeatAt?: string;
+  /** True when that replica has been silent too long (it stopped; another one takes the job over). */
+  stalled?: boolean;
 }
 
 export interface TaxonomyStored {

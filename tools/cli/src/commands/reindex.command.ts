@@ -10,6 +10,7 @@ import { gateLines } from '../output/gate-report';
 
 interface ReindexOptions {
   wait?: boolean;
+  detach?: boolean;
   job?: string;
   category?: string[];
   reason?: string;
@@ -24,15 +25,18 @@ interface ReindexOptions {
 }
 
 /**
- * `vsearch reindex [--wait]`: rebuild the index into a new collection generation, then swap the
- * alias (zero downtime); with `--category`, refresh those products in place instead.
+ * `vsearch reindex`: rebuild the index into a new collection generation, then swap the alias
+ * (zero downtime); with `--category`, refresh those products in place instead. Prints the job id,
+ * then follows the job until it ends (`--detach`: only the id); `--job ID` follows one requested
+ * earlier. Job state comes from the durable job store, so following survives ingestion restarts.
  */
 export function registerCommand(program: Command): void {
   program
     .command('reindex')
     .description('rebuild the index into a new collection generation and swap it in without downtime, or refresh some categories in place (admin API)')
-    .option('--wait', 'follow the job with a progress bar until it is done (exit 1 if it fails)')
-    .option('--job <id>', 'follow a job requested earlier instead of requesting a new one (implies --wait)')
+    .option('--wait', 'follow the job with a progress bar until it ends (the default; exit 1 if it fails)')
+    .option('--detach', 'print the job id and return without following the job')
+    .option('--job <id>', 'follow a job requested earlier instead of requesting a new one; exits 0 when it is done, 1 with its error when it failed')
     .option(
       '--category <name>',
       'only fetch and embed again the products in this category, in place in the live collection (repeatable, or comma-separated)',
@@ -64,8 +68,9 @@ export function registerCommand(program: Command): void {
       if (options.force !== undefined && options.category)
         throw new UsageError('--force applies to a whole-catalog reindex: --category refreshes in place and swaps nothing');
       if (options.force !== undefined && !options.force.trim()) throw new UsageError('--force needs a reason');
-      const wait = options.wait || options.job !== undefined;
-      if (options.waitTimeout !== undefined && !wait) throw new UsageError('--wait-timeout needs --wait');
+      if (options.detach && (options.wait || options.job !== undefined)) throw new UsageError('--detach does not follow the job: leave out --wait and --job');
+      const wait = !options.detach;
+      if (options.waitTimeout !== undefined && !wait) throw new UsageError('--wait-timeout follows the job: leave out --detach');
       const apiKey = options.apiKey ?? readEmbeddedAdminKey(path.resolve(process.env.DATA_DIR ?? './data'));
       if (!apiKey) throw new UsageError('no admin API key: pass --api-key or set VSEARCH_API_KEY (the embedded stack keeps one in DATA_DIR/admin-api-key)');
       const client = new QueryApiClient(options.apiUrl, { apiKey, timeoutMs: options.timeout });
@@ -87,7 +92,7 @@ export function registerCommand(program: Command): void {
           );
         return;
       }
-      if (!options.json && !options.job) process.stderr.write(`reindex job ${jobId} accepted\n`);
+      if (!options.json && !options.job) process.stdout.write(`reindex requested: job ${jobId}\n`);
       const job = (await followReindexJob(client, jobId, {
         pollMs: options.pollMs,
         waitTimeoutSeconds: options.waitTimeout,

@@ -1,14 +1,13 @@
-/** Merchandisers' admin routes (X-Api-Key): start a reindex, follow its progress. */
+/** Merchandisers' admin routes (X-Api-Key): start a reindex, follow its progress, list the jobs. */
 import { createHash } from 'node:crypto';
 import { Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import type { ReindexJob } from '@vsearch/contracts';
 import type { RequestContext } from '../../ports';
-import { ReindexAdminService } from '../../services/reindex-admin.service';
+import { ReindexAdminService, type ReindexJobView } from '../../services/reindex-admin.service';
 import { AdminApiKeyGuard, API_KEY_HEADER } from '../admin-api-key.guard';
 import { jobIdSchema, reindexBodySchema, type ReindexBody } from '../dtos/reindex.dto';
-import { reindexAcceptedSchema, reindexJobSchema } from '../dtos/responses.dto';
+import { reindexAcceptedSchema, reindexJobListSchema, reindexJobSchema } from '../dtos/responses.dto';
 import { ApiErrors, ApiRequestIdHeader, openApiSchema } from '../openapi';
 import { Ctx } from '../request-context';
 import { ValidBody, ValidParam } from '../validation';
@@ -34,12 +33,20 @@ export class AdminController {
     return this.reindex.requestReindex(body, clientName(request), context);
   }
 
+  @Get()
+  @ApiOperation({ summary: 'Every reindex job any ingestion replica recorded, newest first', operationId: 'listReindexJobs' })
+  @ApiOkResponse({ schema: openApiSchema(reindexJobListSchema) })
+  @ApiErrors(401, 403, 503)
+  async list(@Ctx() context: RequestContext): Promise<{ jobs: ReindexJobView[] }> {
+    return { jobs: await this.reindex.listJobs(context) };
+  }
+
   @Get(':id')
-  @ApiOperation({ summary: 'Progress of a reindex job', operationId: 'reindexProgress' })
+  @ApiOperation({ summary: 'Progress of a reindex job, whichever ingestion replica runs it', operationId: 'reindexProgress' })
   @ApiParam({ name: 'id', description: 'job id from POST /v1/admin/reindex', schema: openApiSchema(jobIdSchema, 'input') })
   @ApiOkResponse({ schema: openApiSchema(reindexJobSchema) })
   @ApiErrors(400, 401, 403, 404, 503)
-  progress(@ValidParam('id', jobIdSchema) jobId: string, @Ctx() context: RequestContext): Promise<ReindexJob> {
+  progress(@ValidParam('id', jobIdSchema) jobId: string, @Ctx() context: RequestContext): Promise<ReindexJobView> {
     return this.reindex.jobProgress(jobId, context);
   }
 }

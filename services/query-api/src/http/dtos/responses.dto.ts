@@ -77,19 +77,29 @@ export const reindexAcceptedSchema = z.object({ jobId: z.string() });
 
 export const reindexJobSchema = z.object({
   jobId: z.string(),
-  state: z.enum(['queued', 'running', 'gating', 'swapping', 'done', 'failed']),
+  state: z.enum(['queued', 'running', 'gating', 'swapping', 'done', 'failed']).meta({
+    description: 'queued (waiting for an ingestion replica; also after the replica running it stopped), running, gating, swapping, done or failed',
+  }),
   kind: z.enum(['rebuild', 'refresh', 'rollback']).optional(),
-  total: z.number().int().nonnegative(),
-  done: z.number().int().nonnegative(),
-  collection: z.string(),
+  total: z.number().int().nonnegative().meta({ description: 'catalog events to replay' }),
+  done: z.number().int().nonnegative().meta({ description: 'catalog events replayed so far' }),
+  collection: z.string().meta({ description: 'the generation being filled (a filtered reindex: the live collection)' }),
   previousCollection: z.string().optional(),
   error: z.string().optional(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
   gates: gateReportSchema.optional().meta({ description: "each gate's figures, once the new generation was checked" }),
   modelId: z.string().optional(),
-  updatedAt: z.string().optional(),
+  updatedAt: z.string().optional().meta({ description: 'last change of the job record' }),
+  replicaId: z.string().optional().meta({ description: 'the ingestion replica running the job' }),
+  heartbeatAt: z.string().optional().meta({ description: "that replica's last sign of life" }),
+  stalled: z
+    .boolean()
+    .optional()
+    .meta({ description: 'true when a running job has given no sign of life for REINDEX_STALLED_AFTER_MS: its replica stopped; another one takes it over' }),
 });
+
+export const reindexJobListSchema = z.object({ jobs: z.array(reindexJobSchema) });
 
 export const errorResponseSchema = z.object({
   error: z.object({
