@@ -31,6 +31,11 @@ export interface ProductData {
 export interface ImageRef {
   imageId: string;
   imageUrl: string;
+  /**
+   * The image's generated description (alt text), written by the describer at ingestion; absent
+   * when none was generated (no describer configured, or data stored before descriptions existed).
+   */
+  description?: string;
 }
 
 /** An image with its embedding: any length-`dimension` vector; the store normalises it (cosine). */
@@ -143,6 +148,8 @@ export interface SearchHit {
   keywordScore?: number;
   matchedImageId: string;
   matchedImageUrl: string;
+  /** The matched image's generated description (the page's alt text); absent when it has none. */
+  matchedImageDescription?: string;
   /** The product's zero-shot tags (chips on result cards); absent when it has none. */
   tags?: ProductTag[];
 }

@@ -94,10 +94,20 @@ export function copyFailedImage({ imageId, imageUrl, stage, errorCode, reason }:
   return { imageId, imageUrl, stage, errorCode, reason };
 }
 
+/** An image's description on the wire is a string, empty when there is none; in the contract it is absent then. */
+function descriptionFromProto(description: string): { description?: string } {
+  return description ? { description } : {};
+}
+
 export function productWritesToProto(products: readonly ProductWithImageVectors[]): searchV1.ProductWithImages[] {
   return products.map(({ product, images, failedImages }) => ({
     product: productToProto(product),
-    images: images.map((image) => ({ imageId: image.imageId, imageUrl: image.imageUrl, vector: packFloat32LE(image.vector) })),
+    images: images.map((image) => ({
+      imageId: image.imageId,
+      imageUrl: image.imageUrl,
+      vector: packFloat32LE(image.vector),
+      description: image.description ?? '',
+    })),
     failedImages: failedImages?.length ? { images: failedImages.map(copyFailedImage) } : undefined,
   }));
 }
@@ -109,6 +119,7 @@ export function productWritesFromProto(messages: readonly searchV1.ProductWithIm
       imageId: image.imageId,
       imageUrl: image.imageUrl,
       vector: vectorFromProto(image.vector, `vector of image ${image.imageId} of product ${entry.product?.productId}`),
+      ...descriptionFromProto(image.description),
     })),
     failedImages: (entry.failedImages?.images ?? []).map(copyFailedImage),
   }));
@@ -180,6 +191,7 @@ export function hitToProto(hit: SearchHit): searchV1.Hit {
     score: hit.score,
     matchedImageId: hit.matchedImageId,
     matchedImageUrl: hit.matchedImageUrl,
+    matchedImageDescription: hit.matchedImageDescription ?? '',
     vectorScore: hit.vectorScore,
     keywordScore: hit.keywordScore,
     tags: (hit.tags ?? []).map(copyProductTag),
@@ -194,6 +206,7 @@ export function hitFromProto(hit: searchV1.Hit): SearchHit {
     ...(hit.keywordScore === undefined ? {} : { keywordScore: hit.keywordScore }),
     matchedImageId: hit.matchedImageId,
     matchedImageUrl: hit.matchedImageUrl,
+    ...(hit.matchedImageDescription ? { matchedImageDescription: hit.matchedImageDescription } : {}),
     ...(hit.tags.length > 0 ? { tags: hit.tags.map(copyProductTag) } : {}),
   };
 }
@@ -310,7 +323,7 @@ export function storedProductToProto(stored: StoredProduct | undefined): searchV
   if (!stored) return { product: undefined, images: [], failedImages: [], tags: [] };
   return {
     product: productToProto(stored.product),
-    images: stored.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
+    images: stored.images.map(({ imageId, imageUrl, description }) => ({ imageId, imageUrl, description: description ?? '' })),
     failedImages: stored.failedImages.map(copyFailedImage),
     tags: (stored.tags ?? []).map(copyProductTag),
   };
@@ -320,7 +333,7 @@ export function storedProductFromProto(response: searchV1.GetProductResponse): S
   if (!response.product) return undefined;
   return {
     product: productFromProto(response.product),
-    images: response.images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
+    images: response.images.map(({ imageId, imageUrl, description }) => ({ imageId, imageUrl, ...descriptionFromProto(description) })),
     failedImages: response.failedImages.map(copyFailedImage),
     ...(response.tags.length > 0 ? { tags: response.tags.map(copyProductTag) } : {}),
   };

@@ -1,5 +1,5 @@
 /** Canonical copies of caller-supplied product data, so stores keep no references to request objects. */
-import type { FailedImage, ProductData } from './types';
+import type { FailedImage, ImageRef, ProductData, SearchHit } from './types';
 
 export function canonicalProduct(product: ProductData): ProductData {
   return {
@@ -13,6 +13,20 @@ export function canonicalProduct(product: ProductData): ProductData {
     inStock: Boolean(product.inStock),
     attributes: { ...(product.attributes ?? {}) },
     ...(product.updatedAt ? { updatedAt: product.updatedAt } : {}),
+  };
+}
+
+/** An image reference as stored: id and URL, and its description only when it has one (never an empty string). */
+export function storedImageRef({ imageId, imageUrl, description }: ImageRef): ImageRef {
+  return { imageId, imageUrl: imageUrl ?? '', ...(description ? { description } : {}) };
+}
+
+/** A hit's fields naming the image that matched. */
+export function matchedImageFields(image: ImageRef): Pick<SearchHit, 'matchedImageId' | 'matchedImageUrl' | 'matchedImageDescription'> {
+  return {
+    matchedImageId: image.imageId,
+    matchedImageUrl: image.imageUrl,
+    ...(image.description ? { matchedImageDescription: image.description } : {}),
   };
 }
 

@@ -42,11 +42,12 @@ import {
   targetName,
   unknownTarget,
 } from '../naming';
-import { canonicalFailedImages, canonicalProduct } from '../product-data';
+import { canonicalFailedImages, canonicalProduct, matchedImageFields, storedImageRef } from '../product-data';
 import { SerialQueue } from '../serial-queue';
 import type {
   ActiveTagging,
   CollectionInfo,
+  ImageRef,
   ProductData,
   ProductScanPage,
   ProductTagsUpdate,
@@ -169,7 +170,7 @@ export class EmbeddedVectorStore extends VectorStore {
           const { tags, tagsVersion } = products[i];
           return {
             product: canonicalProduct(products[i].product),
-            images: products[i].images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl: imageUrl ?? '' })),
+            images: products[i].images.map(storedImageRef),
             ...(failedImages.length > 0 ? { failedImages } : {}),
             ...(tagsVersion ? { tags: tags ?? [], tagsVersion } : {}),
           };
@@ -546,8 +547,8 @@ function damagedCollection(name: string, damage: string): VectorStoreError {
   );
 }
 
-function toHit(hit: { product: ProductData; score: number; image: { imageId: string; imageUrl: string } }): SearchHit {
-  return { product: hit.product, score: hit.score, matchedImageId: hit.image.imageId, matchedImageUrl: hit.image.imageUrl };
+function toHit(hit: { product: ProductData; score: number; image: ImageRef }): SearchHit {
+  return { product: hit.product, score: hit.score, ...matchedImageFields(hit.image) };
 }
 
 async function readState(dir: string): Promise<StoreState> {

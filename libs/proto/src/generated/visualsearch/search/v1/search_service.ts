@@ -123,6 +123,11 @@ export interface ImageVector {
   imageUrl: string;
   /** vector is dimension little-endian float32 values. */
   vector: Buffer;
+  /**
+   * description is the image's generated description (alt text, written by
+   * the describer at ingestion); empty when none was generated.
+   */
+  description: string;
 }
 
 /**
@@ -236,6 +241,11 @@ export interface StoredImage {
   imageId: string;
   /** image_url of the image. */
   imageUrl: string;
+  /**
+   * description is the image's generated description (alt text); empty when
+   * none was generated.
+   */
+  description: string;
 }
 
 /** GetProductResponse carries the stored product. */
@@ -386,6 +396,11 @@ export interface Hit {
     | undefined;
   /** tags are the product's zero-shot tags. */
   tags: ProductTag[];
+  /**
+   * matched_image_description is the generated description (alt text) of the
+   * matched image; empty when none was generated.
+   */
+  matchedImageDescription: string;
 }
 
 /** FacetCount is the number of matching products with one value. */
@@ -976,7 +991,7 @@ export const Product_AttributesEntry: MessageFns<Product_AttributesEntry> = {
 };
 
 function createBaseImageVector(): ImageVector {
-  return { imageId: "", imageUrl: "", vector: Buffer.alloc(0) };
+  return { imageId: "", imageUrl: "", vector: Buffer.alloc(0), description: "" };
 }
 
 export const ImageVector: MessageFns<ImageVector> = {
@@ -989,6 +1004,9 @@ export const ImageVector: MessageFns<ImageVector> = {
     }
     if (message.vector.length !== 0) {
       writer.uint32(26).bytes(message.vector);
+    }
+    if (message.description !== "") {
+      writer.uint32(34).string(message.description);
     }
     return writer;
   },
@@ -1028,6 +1046,14 @@ export const ImageVector: MessageFns<ImageVector> = {
             }
 
             message.vector = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.description = reader.string();
             continue;
           }
         }
@@ -1664,7 +1690,7 @@ export const GetProductRequest: MessageFns<GetProductRequest> = {
 };
 
 function createBaseStoredImage(): StoredImage {
-  return { imageId: "", imageUrl: "" };
+  return { imageId: "", imageUrl: "", description: "" };
 }
 
 export const StoredImage: MessageFns<StoredImage> = {
@@ -1674,6 +1700,9 @@ export const StoredImage: MessageFns<StoredImage> = {
     }
     if (message.imageUrl !== "") {
       writer.uint32(18).string(message.imageUrl);
+    }
+    if (message.description !== "") {
+      writer.uint32(26).string(message.description);
     }
     return writer;
   },
@@ -1705,6 +1734,14 @@ export const StoredImage: MessageFns<StoredImage> = {
             }
 
             message.imageUrl = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.description = reader.string();
             continue;
           }
         }
@@ -2339,7 +2376,7 @@ export const SearchRequest: MessageFns<SearchRequest> = {
 };
 
 function createBaseHit(): Hit {
-  return { score: 0, matchedImageId: "", matchedImageUrl: "", tags: [] };
+  return { score: 0, matchedImageId: "", matchedImageUrl: "", tags: [], matchedImageDescription: "" };
 }
 
 export const Hit: MessageFns<Hit> = {
@@ -2364,6 +2401,9 @@ export const Hit: MessageFns<Hit> = {
     }
     for (const v of message.tags) {
       ProductTag.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.matchedImageDescription !== "") {
+      writer.uint32(66).string(message.matchedImageDescription);
     }
     return writer;
   },
@@ -2435,6 +2475,14 @@ export const Hit: MessageFns<Hit> = {
             }
 
             message.tags.push(ProductTag.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.matchedImageDescription = reader.string();
             continue;
           }
         }
