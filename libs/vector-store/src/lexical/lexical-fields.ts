@@ -1,8 +1,9 @@
 /**
  * The product fields that keyword search reads, and how much a match in each counts: the one
  * list both stores index (the embedded MiniSearch index and Qdrant's sparse vectors). Adding a
- * field (captions, tags) is a change here plus a bump of LEXICAL_ANALYZER_VERSION, since stored
- * indexes hold the old fields' terms.
+ * field (tags, image descriptions) is a change here: the embedded store builds its index from the
+ * stored products when it opens, and a MiniSearch snapshot of other fields is refused (bump
+ * LEXICAL_ANALYZER_VERSION only when the analyzer's rules change).
  */
 
 /**

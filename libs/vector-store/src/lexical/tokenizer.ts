@@ -34,7 +34,7 @@
  */
 
 /** Version of the rules above; a lexical index built with another version must be rebuilt. */
-export const LEXICAL_ANALYZER_VERSION = 2;
+export const LEXICAL_ANALYZER_VERSION = 1;
 
 /** Longest term kept; longer words (serial numbers, run-on text) are cut to this length. */
 export const MAX_TERM_LENGTH = 40;
