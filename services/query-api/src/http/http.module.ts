@@ -15,10 +15,12 @@ import type { TokenBucketRateLimiter } from '../services/rate-limiter';
 import { ReadinessService } from '../services/readiness.service';
 import { ReindexAdminService } from '../services/reindex-admin.service';
 import { ClassifyService } from '../services/classify.service';
+import { DescribeService } from '../services/describe.service';
 import { ProductDetailService } from '../services/product-detail.service';
 import { TaxonomyAdminService } from '../services/taxonomy-admin.service';
 import { AdminController } from './controllers/admin.controller';
 import { ClassifyController } from './controllers/classify.controller';
+import { DescribeController } from './controllers/describe.controller';
 import { ProductDetailController } from './controllers/product-detail.controller';
 import { TaggingAdminController } from './controllers/tagging-admin.controller';
 import { HealthController } from './controllers/health.controller';
@@ -41,6 +43,7 @@ export interface QueryApiHttpDeps {
   taxonomies: TaxonomyAdminService;
   classifier: ClassifyService;
   productDetails: ProductDetailService;
+  describer: DescribeService;
 }
 
 @Module({})
@@ -57,6 +60,7 @@ export class QueryApiHttpModule {
     taxonomies,
     classifier,
     productDetails,
+    describer,
   }: QueryApiHttpDeps): DynamicModule {
     const rateLimit = config.rateLimit.enabled ? [{ provide: APP_GUARD, useValue: new RateLimitGuard(rateLimiter, apiKeys, new Reflector(), metrics) }] : [];
     return {
@@ -70,6 +74,7 @@ export class QueryApiHttpModule {
         ProductsController,
         ProductDetailController,
         ClassifyController,
+        DescribeController,
         AdminController,
         TaggingAdminController,
         HealthController,
@@ -80,6 +85,7 @@ export class QueryApiHttpModule {
         { provide: TaxonomyAdminService, useValue: taxonomies },
         { provide: ClassifyService, useValue: classifier },
         { provide: ProductDetailService, useValue: productDetails },
+        { provide: DescribeService, useValue: describer },
         { provide: ReadinessService, useValue: readiness },
         { provide: ApiKeyVerifier, useValue: apiKeys },
         { provide: QueryApiMetrics, useValue: metrics },

@@ -5,6 +5,7 @@ export * from './image-input.port';
 export * from './reindex.port';
 export * from './tagging-index.port';
 export * from './label-text-embedder.port';
+export * from './product-describer.port';
 
 import type { QueryEmbedder } from './query-embedder.port';
 import type { ProductSearchIndex } from './product-search-index.port';
@@ -12,6 +13,7 @@ import type { ImagePreprocessor, RemoteImageSource } from './image-input.port';
 import type { ReindexProgressSource, ReindexRequestPublisher } from './reindex.port';
 import type { TaggingIndex } from './tagging-index.port';
 import type { LabelTextEmbedder } from './label-text-embedder.port';
+import type { ProductDescriber } from './product-describer.port';
 
 /** Every I/O boundary of the query API: real adapters in the service, fakes in unit tests. */
 export interface QueryApiPorts {
@@ -23,4 +25,5 @@ export interface QueryApiPorts {
   reindexProgress: ReindexProgressSource;
   tagging: TaggingIndex;
   labelEmbedder: LabelTextEmbedder;
+  describer: ProductDescriber;
 }

@@ -9,7 +9,6 @@
  */
 import {
   DependencyUnavailableError,
-  InvalidRequestError,
   NotFoundError,
   type FusionSettings,
   type SearchFilter,
@@ -18,8 +17,8 @@ import {
   type SearchSort,
 } from '@vsearch/contracts';
 import type { QueryApiMetrics } from '../metrics/query-api.metrics';
-import { ImageInputError, type ImagePreprocessor, type ProductSearchIndex, type QueryEmbedder, type RemoteImageSource, type RequestContext } from '../ports';
-import { sniffImageFormat } from './image-format';
+import { type ImagePreprocessor, type ProductSearchIndex, type QueryEmbedder, type RemoteImageSource, type RequestContext } from '../ports';
+import { assertUsablePhoto } from './photo-input';
 import type { ModelSettingsService } from './model-settings.service';
 import { normaliseQueryText, type QueryEmbeddingCache } from './query-embedding.cache';
 
@@ -96,9 +95,6 @@ export class ProductSearchService {
 
   async searchUploadedImage(bytes: Uint8Array, request: PageRequest, context: RequestContext): Promise<SearchAnswer> {
     const started = performance.now();
-    if (bytes.length > this.options.maxUploadBytes) {
-      throw new ImageInputError('too_large', `image is ${bytes.length} bytes; at most ${this.options.maxUploadBytes} are accepted`);
-    }
     return this.searchImageBytes(bytes, request, context, started);
   }
 
@@ -139,8 +135,7 @@ export class ProductSearchService {
   }
 
   private async searchImageBytes(bytes: Uint8Array, request: PageRequest, context: RequestContext, started: number): Promise<SearchAnswer> {
-    if (bytes.length === 0) throw new InvalidRequestError('empty_image', 'the image is empty');
-    if (!sniffImageFormat(bytes)) throw new ImageInputError('unsupported_format', 'the image is not a JPEG, PNG or WebP file');
+    assertUsablePhoto(bytes, this.options.maxUploadBytes);
     const { model, imageScoreThreshold } = await this.modelSettings.current(context);
     const pixels = await this.preprocessor.toModelPixels(bytes, model.imageSize, context);
     const vector = await this.embedder.embedQueryPixels(pixels, context);

@@ -18,6 +18,7 @@ import {
   type ProductQuery,
   type SimilarQuery,
 } from '../ports';
+import { FakeProductDescriber } from './fake-describer';
 import { FakeLabelTextEmbedder, FakeTaggingIndex } from './fake-tagging';
 
 /** A model with no score cut-offs of its own (text threshold 0, no image threshold). */
@@ -197,6 +198,7 @@ export interface FakePorts extends QueryApiPorts {
   reindexProgress: FakeReindexProgress;
   tagging: FakeTaggingIndex;
   labelEmbedder: FakeLabelTextEmbedder;
+  describer: FakeProductDescriber;
 }
 
 /** Fakes of every port; `model` changes the fields of FAKE_MODEL the embedder describes (its thresholds, say). */
@@ -210,6 +212,7 @@ export function fakePorts(model: Partial<ModelInfo> = {}): FakePorts {
     reindexProgress: new FakeReindexProgress(),
     tagging: new FakeTaggingIndex(),
     labelEmbedder: new FakeLabelTextEmbedder(),
+    describer: new FakeProductDescriber(),
   };
 }
 
