@@ -31,6 +31,15 @@ export const ingestionEnvSchema = z
     CONSUMER_GROUP: z.string().min(1).default('vsearch-ingestion'),
     EMBEDDER_ADDR: z.string().min(1).default('127.0.0.1:50051'),
     SEARCH_ADDR: z.string().min(1).default('127.0.0.1:50052'),
+    /**
+     * The describer (alt text for every image, in the embedder process where its model is loaded);
+     * unset → images are stored without descriptions.
+     */
+    DESCRIBER_ADDR: z.string().min(1).optional(),
+    /** Deadline of one bulk description (it waits behind shoppers' questions). */
+    DESCRIBE_DEADLINE_MS: env.positiveInt(120_000),
+    /** Entries of the in-memory description cache (sha256 of image bytes + describer model id). */
+    DESCRIPTION_CACHE_SIZE: env.nonNegativeInt(20_000),
     DATA_DIR: z.string().min(1).default('./data'),
     /** `host[:port]` or CIDR entries that image URLs may reach although private or loopback. */
     IMAGE_FETCH_ALLOW_HOSTS: env.list().superRefine((entries, context) => {
@@ -93,6 +102,8 @@ export interface IngestionConfig {
   topics: CatalogTopicNames;
   embedderAddress: string;
   searchAddress: string;
+  /** Alt text at ingestion; undefined when DESCRIBER_ADDR is unset. */
+  describer: { address: string; deadlineMs: number; cacheSize: number } | undefined;
   fetch: {
     allowHosts: string[];
     timeoutMs: number;
@@ -139,6 +150,9 @@ export function loadIngestionConfig(overrides: IngestionConfigOverrides = {}, en
     topics: catalogTopicNames(prefix),
     embedderAddress: parsed.EMBEDDER_ADDR,
     searchAddress: parsed.SEARCH_ADDR,
+    describer: parsed.DESCRIBER_ADDR
+      ? { address: parsed.DESCRIBER_ADDR, deadlineMs: parsed.DESCRIBE_DEADLINE_MS, cacheSize: parsed.DESCRIPTION_CACHE_SIZE }
+      : undefined,
     fetch: {
       allowHosts: [...parsed.IMAGE_FETCH_ALLOW_HOSTS],
       timeoutMs: parsed.IMAGE_FETCH_TIMEOUT_MS,

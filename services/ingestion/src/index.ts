@@ -14,6 +14,7 @@
 import { createEventLog, DeadLetterPublisher, type EventLog } from '@vsearch/event-log';
 import { createLogger, createMetricsRegistry, type Logger } from '@vsearch/observability';
 import { DecodeAdmissionGate } from '@vsearch/preprocessing';
+import { GrpcImageDescriber } from './adapters/grpc.image-describer';
 import { GrpcImageEmbedder } from './adapters/grpc.image-embedder';
 import { GrpcProductIndexWriter } from './adapters/grpc.product-index-writer';
 import { SafeFetchImageSource } from './adapters/safe-fetch.image-source';
@@ -27,6 +28,7 @@ import { CollectionRegistry } from './services/collection-registry';
 import { EmbedQueue } from './services/embed-queue';
 import { EmbeddingCache, loadEmbeddingCache, saveEmbeddingCache } from './services/embedding-cache';
 import { ImageVectorizer } from './services/image-vectorizer';
+import { AltTextWriter } from './services/alt-text.service';
 import { IngestionRunner, type Readiness } from './services/ingestion-runner';
 import { ModelTracker } from './services/model-tracker';
 import { ReindexService } from './services/reindex.service';
@@ -61,6 +63,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
   });
   const deadLetters = new DeadLetterPublisher(eventLog, config.topics.deadLetters);
   const embedder = new GrpcImageEmbedder(config.embedderAddress, config.pipeline.embedDeadlineMs);
+  const describer = config.describer && new GrpcImageDescriber(config.describer.address, config.describer.deadlineMs);
   const index = new GrpcProductIndexWriter(config.searchAddress);
   const images = new SafeFetchImageSource({
     allowHosts: config.fetch.allowHosts,
@@ -100,6 +103,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
       preprocessConcurrency: config.pipeline.preprocessConcurrency,
     },
     log,
+    describer && new AltTextWriter(describer, preprocessor, { cacheSize: config.describer.cacheSize }, log),
   );
   const handler = new CatalogEventHandler(
     index,
@@ -161,6 +165,7 @@ export async function startIngestionService(overrides: IngestionConfigOverrides 
         await http.close();
         images.close();
         embedder.close();
+        describer?.close();
         index.close();
         log.info('ingestion stopped');
       })();

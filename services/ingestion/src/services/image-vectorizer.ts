@@ -5,12 +5,14 @@
  * with its stage and code (the ports' ImageUnavailableError for fetch and decode, the embedder's
  * RejectedByDependencyError for embed); an embedder outage is thrown (DependencyUnavailableError).
  * A refresh (filtered reindex) skips the cache look-up, so every image is embedded again, and
- * stores the new vectors in the cache.
+ * stores the new vectors in the cache. With an AltTextWriter, each fetched image is also described
+ * (alt text, stored with its vector), concurrently with its embedding.
  */
 import { DependencyUnavailableError, RejectedByDependencyError, type FailedImage, type ImageVector, type ProductImage } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
 import { ImageUnavailableError, type EmbedderModel, type ImagePreprocessor, type ImageSource } from '../ports';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
+import type { AltTextWriter } from './alt-text.service';
 import { Limiter, backoffDelay, sleep } from './concurrency';
 import { EmbeddingCache } from './embedding-cache';
 import type { EmbedQueue } from './embed-queue';
@@ -64,6 +66,8 @@ export class ImageVectorizer {
     private readonly metrics: IngestionMetrics,
     private readonly settings: VectorizerSettings,
     private readonly logger: Logger,
+    /** Unset when no describer is configured: images are stored without descriptions. */
+    private readonly altText?: AltTextWriter,
   ) {
     this.fetchLimiter = new Limiter(settings.fetchConcurrency);
     this.preprocessLimiter = new Limiter(settings.preprocessConcurrency);
@@ -78,7 +82,8 @@ export class ImageVectorizer {
     results.forEach((result, i) => {
       const image = images[i];
       if (result.status === 'fulfilled') {
-        vectors.push({ imageId: image.id, imageUrl: image.url, vector: result.value });
+        const { vector, description } = result.value;
+        vectors.push({ imageId: image.id, imageUrl: image.url, vector, ...(description ? { description } : {}) });
         return;
       }
       const error = result.reason as unknown;
@@ -93,8 +98,17 @@ export class ImageVectorizer {
     return { vectors, failures };
   }
 
-  private async vectorOf(image: ProductImage, model: EmbedderModel, { signal, refresh }: VectorizeOptions): Promise<Float32Array> {
+  private async vectorOf(
+    image: ProductImage,
+    model: EmbedderModel,
+    { signal, refresh }: VectorizeOptions,
+  ): Promise<{ vector: Float32Array; description?: string }> {
     const bytes = await this.fetchWithRetries(image.url, signal);
+    const [vector, description] = await Promise.all([this.embeddingOf(bytes, model, refresh), this.altText?.describe(bytes, { refresh })]);
+    return { vector, description };
+  }
+
+  private async embeddingOf(bytes: Buffer, model: EmbedderModel, refresh: boolean | undefined): Promise<Float32Array> {
     const key = EmbeddingCache.keyOf(bytes, model.modelId);
     const cached = refresh ? undefined : this.cache.get(key);
     if (cached) {
