@@ -5,3 +5,4 @@ export * from './product';
 export * from './errors';
 export * from './collections';
 export * from './tagging';
+export * from './describer';
