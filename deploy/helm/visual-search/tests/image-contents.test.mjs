@@ -96,11 +96,29 @@ const IMAGES = {
   'services/search/Dockerfile': { service: 'search', data: [] },
   'services/embedder/Dockerfile': {
     service: 'embedder',
-    data: ['models/clip-mini/model.json', 'models/clip-mini/vision.onnx', 'models/clip-mini/text.onnx', 'models/clip-mini/tokenizer.json'],
+    data: [
+      'models/clip-mini/model.json',
+      'models/clip-mini/vision.onnx',
+      'models/clip-mini/text.onnx',
+      'models/clip-mini/tokenizer.json',
+      'models/describer-mini/model.json',
+      'models/describer-mini/image_encoder.onnx',
+      'models/describer-mini/decoder.onnx',
+      'models/describer-mini/tokenizer.json',
+    ],
   },
   'services/embedder/Dockerfile.cuda': {
     service: 'embedder',
-    data: ['models/clip-mini/model.json', 'models/clip-mini/vision.onnx', 'models/clip-mini/text.onnx', 'models/clip-mini/tokenizer.json'],
+    data: [
+      'models/clip-mini/model.json',
+      'models/clip-mini/vision.onnx',
+      'models/clip-mini/text.onnx',
+      'models/clip-mini/tokenizer.json',
+      'models/describer-mini/model.json',
+      'models/describer-mini/image_encoder.onnx',
+      'models/describer-mini/decoder.onnx',
+      'models/describer-mini/tokenizer.json',
+    ],
   },
 };
 
