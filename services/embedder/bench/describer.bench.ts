@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DescriberClient } from '@vsearch/grpc-clients';
 import { BUNDLED_DESCRIBER_DIR } from '@vsearch/model';
-import { describeMachine, median, startService, writeBenchmarkSection, type RunningService } from '@vsearch/testing';
+import { describeMachine, median, randomPixels, startService, writeBenchmarkSection, type RunningService } from '@vsearch/testing';
 
 interface Options {
   runs: number;
@@ -60,16 +60,6 @@ interface SettingFigures {
   peakRssMiB: number[];
 }
 
-function pixelsOf(size: number, seed: number): Uint8Array {
-  const pixels = new Uint8Array(size * size * 3);
-  let state = seed * 2654435761;
-  for (let i = 0; i < pixels.length; i++) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    pixels[i] = state >>> 24;
-  }
-  return pixels;
-}
-
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -103,7 +93,7 @@ async function measureSetting(options: Options, setting: (typeof SETTINGS)[numbe
   const client = new DescriberClient({ address: service.address, defaultDeadlineMs: 600_000 });
   try {
     const { imageSize } = await client.info();
-    const images = Array.from({ length: 64 }, (_, i) => pixelsOf(imageSize, i + 1));
+    const images = Array.from({ length: 64 }, (_, i) => randomPixels(imageSize, i + 1));
     await describeLoop(client, images, 4, performance.now() + 1000);
     for (const callers of CONCURRENCY) {
       const started = performance.now();

@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { DescriberCallError, DescriberClient } from '@vsearch/grpc-clients';
 import { BUNDLED_DESCRIBER_DIR, DescriberTokenizer, loadDescriberDirectory, type LoadedDescriberDirectory } from '@vsearch/model';
-import { freePort } from '@vsearch/testing';
+import { freePort, metricValue, randomPixels } from '@vsearch/testing';
 import { startEmbedderService, type RunningEmbedderService } from './index';
 
 const BASE = {
@@ -21,24 +21,6 @@ const BASE = {
   DESCRIBER_MODEL_DIR: BUNDLED_DESCRIBER_DIR,
   DESCRIBER_MAX_IMAGES_PER_CALL: 8,
 } as const;
-
-function randomPixels(size: number, seed: number): Uint8Array {
-  const pixels = new Uint8Array(size * size * 3);
-  let state = seed * 2654435761;
-  for (let i = 0; i < pixels.length; i++) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    pixels[i] = state >>> 24;
-  }
-  return pixels;
-}
-
-/** A sample's value in Prometheus text format: `name` with no labels, or with every label given. */
-function metricValue(text: string, name: string, labels: string[] = []): number {
-  const line = text
-    .split('\n')
-    .find((entry) => (labels.length === 0 ? entry.startsWith(`${name} `) : entry.startsWith(`${name}{`) && labels.every((label) => entry.includes(label))));
-  return Number(line?.split(' ').at(-1));
-}
 
 async function callError(promise: Promise<unknown>): Promise<DescriberCallError> {
   const error = await promise.then(

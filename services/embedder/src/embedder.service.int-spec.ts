@@ -17,7 +17,7 @@ import { service as healthService } from 'grpc-health-check';
 import { EmbedderCallError, EmbedderClient } from '@vsearch/grpc-clients';
 import { BUNDLED_MODEL_DIR, isModelInUse, modelManifestSchema, ModelRuntime } from '@vsearch/model';
 import { embedderV1 } from '@vsearch/proto';
-import { freePort, waitFor } from '@vsearch/testing';
+import { freePort, metricValue, randomPixels, waitFor } from '@vsearch/testing';
 import { preprocessImage } from '@vsearch/preprocessing';
 import { startEmbedderService, type RunningEmbedderService } from './index';
 
@@ -38,12 +38,6 @@ function maxAbsDifference(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
-/** The value of the sample `name{...}` carrying every label given (Prometheus text format). */
-function metricValue(text: string, name: string, labels: string[]): number {
-  const line = text.split('\n').find((entry) => entry.startsWith(`${name}{`) && labels.every((label) => entry.includes(label)));
-  return Number(line?.split(' ').at(-1));
-}
-
 async function callError(promise: Promise<unknown>): Promise<EmbedderCallError> {
   const error = await promise.then(
     () => undefined,
@@ -51,16 +45,6 @@ async function callError(promise: Promise<unknown>): Promise<EmbedderCallError> 
   );
   expect(error).toBeInstanceOf(EmbedderCallError);
   return error as EmbedderCallError;
-}
-
-function randomPixels(size: number, seed: number): Uint8Array {
-  const pixels = new Uint8Array(size * size * 3);
-  let state = seed * 2654435761;
-  for (let i = 0; i < pixels.length; i++) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    pixels[i] = state >>> 24;
-  }
-  return pixels;
 }
 
 /** A real 1×1 PNG whose header claims 60000×60000 pixels: tiny on the wire, a bomb when decoded. */

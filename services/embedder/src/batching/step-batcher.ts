@@ -21,6 +21,7 @@ import { RepetitionGuard, SequenceSearch, type PendingRow, type RowOutput, type 
 import { BatchRejection } from './batch-rejection';
 import { systemClock, type Clock } from './clock';
 import { LANES, type Lane } from './dynamic-batcher';
+import { openTicket, settleItem, type Ticket as GenericTicket } from './ticket';
 
 /** One decoder row as the model computes it: the sequence's image features, its state so far, the tokens to feed. */
 export interface DecoderRow<Features, State> extends PendingRow<State> {
@@ -90,16 +91,7 @@ export interface GenerateOptions {
   signal?: AbortSignal;
 }
 
-interface Ticket {
-  lane: Lane;
-  deadline: number;
-  results: SearchResult[];
-  remaining: number;
-  settled: boolean;
-  resolve(results: SearchResult[]): void;
-  reject(error: unknown): void;
-  detach(): void;
-}
+type Ticket = GenericTicket<SearchResult>;
 
 interface Sequence<Features, State> {
   ticket: Ticket;
@@ -147,24 +139,12 @@ export class StepBatcher<Features, State> {
     if (refusal) return this.refuse(lane, refusal, jobs.length);
     if (jobs.length === 0) return Promise.resolve([]);
     if (options.signal?.aborted) return this.refuse(lane, new BatchRejection('CANCELLED', 'request cancelled'), jobs.length);
-    return new Promise<SearchResult[]>((resolve, reject) => {
-      const onAbort = () => this.fail(ticket, new BatchRejection('CANCELLED', 'request cancelled'), 'CANCELLED');
-      const ticket: Ticket = {
-        lane,
-        deadline: options.deadline ?? Number.POSITIVE_INFINITY,
-        results: new Array<SearchResult>(jobs.length),
-        remaining: jobs.length,
-        settled: false,
-        resolve,
-        reject,
-        detach: () => options.signal?.removeEventListener('abort', onAbort),
-      };
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      const enqueuedAt = this.clock.now();
-      jobs.forEach((job, index) => this.queues[lane].push({ ticket, index, job, enqueuedAt, tokensSeen: false }));
-      this.reportDepth();
-      this.wake();
-    });
+    const [ticket, promise] = openTicket<SearchResult>(jobs.length, options, (cancelled, rejection) => this.fail(cancelled, rejection, 'CANCELLED'));
+    const enqueuedAt = this.clock.now();
+    jobs.forEach((job, index) => this.queues[lane].push({ ticket, index, job, enqueuedAt, tokensSeen: false }));
+    this.reportDepth();
+    this.wake();
+    return promise;
   }
 
   /** Stops taking requests; resolves once every queued and in-flight sequence is done. */
@@ -307,12 +287,7 @@ export class StepBatcher<Features, State> {
     const { ticket } = sequence;
     const result = sequence.search!.result();
     this.options.hooks?.sequenceFinished?.(ticket.lane, result);
-    ticket.results[sequence.index] = result;
-    if (--ticket.remaining === 0) {
-      ticket.settled = true;
-      ticket.detach();
-      ticket.resolve(ticket.results);
-    }
+    settleItem(ticket, sequence.index, result);
   }
 
   /** Requests past their deadline leave: queued sequences are removed, those in flight at the next step. */
