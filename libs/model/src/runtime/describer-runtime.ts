@@ -10,11 +10,11 @@
  * tokens only, and each row keeps exactly its own cache, so its padding never grows.
  */
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { loadDescriberDirectory, type DescriberManifest, type LoadedDescriberDirectory } from '../describer-manifest';
 import { DescriberTokenizer } from './describer-tokenizer';
 import { InferencePool, type InferenceWorkerHandle } from './inference-pool';
-import { InferenceLostError, NoExecutionProviderError, sessionOptionsFor, type ExecutionProvider, type TensorInput } from './tower-backend';
+import { InferenceLostError, startInferenceThread } from './inference-thread';
+import { NoExecutionProviderError, sessionOptionsFor, type ExecutionProvider, type TensorInput } from './tower-backend';
 
 /** One sequence's self-attention cache: per layer, keys and values of [heads, length, headDim]. */
 export interface KvCache {
@@ -273,8 +273,9 @@ async function startDescriberWorker(
   options: DescriberRuntimeOptions,
   onDeath: (error: Error) => void,
 ): Promise<DescriberWorker> {
-  const worker = new Worker(path.join(__dirname, 'describer.worker.js'), {
-    name: 'inference-describer',
+  const thread = await startInferenceThread<WorkerReady, WorkerReply, Record<string, TensorData>>({
+    file: path.join(__dirname, 'describer.worker.js'),
+    label: 'describer',
     workerData: {
       encoderPath: model.encoderPath,
       decoderPath: model.decoderPath,
@@ -283,60 +284,26 @@ async function startDescriberWorker(
         options: sessionOptionsFor(provider, options.intraOpThreads, options.intraOpSpinning ?? false),
       })),
     },
+    onDeath,
+    resultOf: (reply) => {
+      if (!reply.outputs) throw new Error('describer inference worker sent no output');
+      return reply.outputs;
+    },
   });
-  const hello = await new Promise<WorkerReady>((resolve, reject) => {
-    const onExit = (code: number) => reject(new Error(`describer inference worker exited with code ${code} while loading`));
-    worker.once('message', (message: WorkerReady) => {
-      worker.off('error', reject);
-      worker.off('exit', onExit);
-      resolve(message);
-    });
-    worker.once('error', reject);
-    worker.once('exit', onExit);
-  });
+  const { hello } = thread;
   if (!hello.executionProvider) {
-    await worker.terminate();
+    await thread.terminate();
     throw new DescriberWorkerStartError(hello.skipped);
   }
-  const pending = new Map<number, { resolve(outputs: Record<string, TensorData>): void; reject(error: Error): void }>();
-  let nextId = 0;
-  let failed: Error | undefined;
-  const fail = (error: Error) => {
-    failed ??= error;
-    for (const waiter of pending.values()) waiter.reject(error);
-    pending.clear();
-  };
-  worker.on('message', (reply: WorkerReply) => {
-    const waiter = pending.get(reply.id);
-    if (!waiter) return;
-    pending.delete(reply.id);
-    if (reply.error !== undefined || !reply.outputs) waiter.reject(new Error(reply.error ?? 'describer inference worker sent no output'));
-    else waiter.resolve(reply.outputs);
-  });
-  const died = (error: Error) => {
-    onDeath(error);
-    fail(error);
-  };
-  const onExit = (code: number) => died(new InferenceLostError(`the describer inference worker exited with code ${code}`));
-  worker.on('error', (error) => died(new InferenceLostError(`the describer inference worker crashed: ${error.message}`)));
-  worker.on('exit', onExit);
   return {
     executionProvider: hello.executionProvider,
     skipped: hello.skipped,
-    run({ session, feeds, outputs }) {
-      if (failed) return Promise.reject(failed);
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        // The feeds were built for this call: their buffers move to the worker without a copy.
-        const transfer = Object.values(feeds).map((feed) => feed.data.buffer as ArrayBuffer);
-        worker.postMessage({ id, session, feeds, outputs }, transfer);
-      });
-    },
-    async terminate() {
-      worker.off('exit', onExit);
-      await worker.terminate();
-      fail(new Error('the describer runtime is closed'));
-    },
+    // The feeds were built for this call: their buffers move to the worker without a copy.
+    run: ({ session, feeds, outputs }) =>
+      thread.run(
+        { session, feeds, outputs },
+        Object.values(feeds).map((feed) => feed.data.buffer as ArrayBuffer),
+      ),
+    terminate: () => thread.terminate(),
   };
 }
