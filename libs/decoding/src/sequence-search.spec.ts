@@ -92,6 +92,12 @@ describe(SequenceSearch.name, () => {
     expect(search.result()).toMatchObject({ tokenIds: [A], finishReason: 'length' });
   });
 
+  it('never generates a suppressed token, however likely', () => {
+    const table: ToyTable = { '': { 1: 0.9, [A]: 0.1 }, [A]: { 4: 0.8, [EOS]: 0.2 } };
+    const { search } = runToy(table, { ...greedy(), suppressTokens: [0, 1, 2, 4] });
+    expect(search.result()).toMatchObject({ tokenIds: [A], finishReason: 'stop' });
+  });
+
   it('refuses beam widths outside 1 to 4 and an empty prompt', () => {
     expect(() => new SequenceSearch([2], { beamWidth: 5, maxNewTokens: 4, stopToken: EOS })).toThrow(/beamWidth/);
     expect(() => new SequenceSearch([2], { beamWidth: 0, maxNewTokens: 4, stopToken: EOS })).toThrow(/beamWidth/);

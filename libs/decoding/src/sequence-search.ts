@@ -20,6 +20,8 @@ export interface SearchOptions {
   guard?: RepetitionGuard;
   /** Beam scores are the log-probability divided by length^lengthPenalty (Hugging Face's rule); default 1. */
   lengthPenalty?: number;
+  /** Tokens never generated (a model's padding, unknown, start and separator tokens): their logits count as -∞. */
+  suppressTokens?: readonly number[];
 }
 
 /** One row the model must compute: feed `feed` after `state`, return the logits of the next token. */
@@ -101,9 +103,17 @@ export class SequenceSearch<State> {
     return { tokenIds: best.tokenIds, finishReason: best.finishReason, logProbability: best.logProbability };
   }
 
+  private logProbabilities(logits: Float32Array): Float32Array {
+    const suppressed = this.options.suppressTokens;
+    if (!suppressed?.length) return logSoftmax(logits);
+    const allowed = Float32Array.from(logits);
+    for (const token of suppressed) if (token < allowed.length) allowed[token] = Number.NEGATIVE_INFINITY;
+    return logSoftmax(allowed);
+  }
+
   private advanceGreedy(output: RowOutput<State>): void {
     const hypothesis = this.live[0];
-    const logProbabilities = logSoftmax(output.logits);
+    const logProbabilities = this.logProbabilities(output.logits);
     const token = argmax(logProbabilities);
     const logProbability = hypothesis.logProbability + logProbabilities[token];
     this.live = [];
@@ -124,7 +134,7 @@ export class SequenceSearch<State> {
     const width = this.options.beamWidth;
     const candidates: { parent: number; token: number; logProbability: number }[] = [];
     outputs.forEach((output, parent) => {
-      const logProbabilities = logSoftmax(output.logits);
+      const logProbabilities = this.logProbabilities(output.logits);
       for (const token of topK(logProbabilities, 2 * width)) {
         candidates.push({ parent, token, logProbability: this.live[parent].logProbability + logProbabilities[token] });
       }

@@ -54,7 +54,8 @@ export const describerManifestSchema = z.strictObject({
     logitsName: z.string().default('logits'),
   }),
   tokens: z.strictObject({ pad: tokenId, unk: tokenId, bos: tokenId, eos: tokenId, sep: tokenId }),
-  prompts: z.strictObject({ describe: z.string().min(1) }),
+  /** `describe` is the question a description answers; other prompts the model was trained on may be listed beside it. */
+  prompts: z.object({ describe: z.string().min(1) }).catchall(z.string().min(1)),
   /** The fixed answer to questions the photo cannot answer. */
   cantTellAnswer: z.string().min(1),
   files: z.strictObject({ imageEncoder: modelFileEntrySchema, decoder: modelFileEntrySchema, tokenizer: modelFileEntrySchema }),

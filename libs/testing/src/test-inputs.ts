@@ -11,10 +11,10 @@ export function randomPixels(size: number, seed: number): Uint8Array {
   return pixels;
 }
 
-/** A sample's value in Prometheus text format: `name` with no labels, or the first `name{...}` carrying every label given. */
+/** A sample's value in Prometheus text format: the first line of `name` (with or without labels) that carries every label given. */
 export function metricValue(text: string, name: string, labels: string[] = []): number {
   const line = text
     .split('\n')
-    .find((entry) => (labels.length === 0 ? entry.startsWith(`${name} `) : entry.startsWith(`${name}{`) && labels.every((label) => entry.includes(label))));
+    .find((entry) => (entry.startsWith(`${name} `) || entry.startsWith(`${name}{`)) && labels.every((label) => entry.includes(label)));
   return Number(line?.split(' ').at(-1));
 }

@@ -127,7 +127,7 @@ describe('describer service over gRPC', () => {
   });
 
   it('answers a question with words outside the vocabulary with the can’t-tell answer, naming the words', async () => {
-    const answer = await client.ask(randomPixels(size, 7), 'is it made of zorbleflax or quuxium?');
+    const answer = await client.ask(randomPixels(size, 7), 'is it red zorbleflax quuxium?');
     expect(answer).toMatchObject({ answerable: false, unknownWords: ['zorbleflax', 'quuxium'] });
     expect(answer.answer.text).toBe(model.manifest.cantTellAnswer);
   });

@@ -29,6 +29,8 @@ const BASE = {
   METRICS_PORT: 0,
   EMBEDDER_HOST: '127.0.0.1',
   LOG_LEVEL: 'silent',
+  // The CLIP side alone: the describer (its own worker thread, counted by the worker tests below) has describer.service.int-spec.ts.
+  DESCRIBER_ENABLED: 'false',
 } as const;
 
 function maxAbsDifference(a: Float32Array, b: Float32Array): number {

@@ -73,6 +73,8 @@ export interface StepBatcherOptions<Features, State> {
   name: string;
   model: StepModel<Features, State>;
   stopToken: number;
+  /** Tokens never generated (see SearchOptions.suppressTokens). */
+  suppressTokens?: readonly number[];
   guard?: RepetitionGuard;
   /** Decoder rows in flight at most. 1 turns step batching off. */
   maxRows: number;
@@ -238,6 +240,7 @@ export class StepBatcher<Features, State> {
         beamWidth: job.beamWidth,
         maxNewTokens: job.maxNewTokens,
         stopToken: this.options.stopToken,
+        suppressTokens: this.options.suppressTokens,
         guard: this.guard,
       });
       this.active.push(sequence);

@@ -54,6 +54,8 @@ export class DescriberService {
     this.batcher = new StepBatcher<Float32Array, KvCache>({
       name: 'describer',
       stopToken: manifest.tokens.eos,
+      // Output is words: never padding, [UNK] (an answer must not name a word the model cannot spell), a start or a separator.
+      suppressTokens: [manifest.tokens.pad, manifest.tokens.unk, manifest.tokens.bos, manifest.tokens.sep],
       maxRows: batching.maxRows,
       maxQueueItems: batching.maxQueueItems,
       minBulkRows: batching.minBulkRows,
