@@ -98,6 +98,12 @@ describe(SequenceSearch.name, () => {
     expect(search.result()).toMatchObject({ tokenIds: [A], finishReason: 'stop' });
   });
 
+  it('generates at least one token before the stop token (min new tokens 1 by default)', () => {
+    const table: ToyTable = { '': { [EOS]: 0.9, [A]: 0.1 }, [A]: { [EOS]: 0.9 } };
+    expect(runToy(table, greedy()).search.result()).toMatchObject({ tokenIds: [A], finishReason: 'stop' });
+    expect(runToy(table, { ...greedy(), minNewTokens: 0 }).search.result()).toMatchObject({ tokenIds: [], finishReason: 'stop' });
+  });
+
   it('refuses beam widths outside 1 to 4 and an empty prompt', () => {
     expect(() => new SequenceSearch([2], { beamWidth: 5, maxNewTokens: 4, stopToken: EOS })).toThrow(/beamWidth/);
     expect(() => new SequenceSearch([2], { beamWidth: 0, maxNewTokens: 4, stopToken: EOS })).toThrow(/beamWidth/);

@@ -22,6 +22,8 @@ export interface SearchOptions {
   lengthPenalty?: number;
   /** Tokens never generated (a model's padding, unknown, start and separator tokens): their logits count as -∞. */
   suppressTokens?: readonly number[];
+  /** The stop token is suppressed until this many tokens were generated (Hugging Face's min_new_tokens); default 1, so no generation is empty. */
+  minNewTokens?: number;
 }
 
 /** One row the model must compute: feed `feed` after `state`, return the logits of the next token. */
@@ -103,9 +105,11 @@ export class SequenceSearch<State> {
     return { tokenIds: best.tokenIds, finishReason: best.finishReason, logProbability: best.logProbability };
   }
 
-  private logProbabilities(logits: Float32Array): Float32Array {
-    const suppressed = this.options.suppressTokens;
-    if (!suppressed?.length) return logSoftmax(logits);
+  /** Log-probabilities of the next token after `generated`, with the suppressed tokens (and the stop token while too short) at -∞. */
+  private logProbabilities(logits: Float32Array, generated: readonly number[]): Float32Array {
+    const suppressed = [...(this.options.suppressTokens ?? [])];
+    if (generated.length < (this.options.minNewTokens ?? 1)) suppressed.push(this.options.stopToken);
+    if (suppressed.length === 0) return logSoftmax(logits);
     const allowed = Float32Array.from(logits);
     for (const token of suppressed) if (token < allowed.length) allowed[token] = Number.NEGATIVE_INFINITY;
     return logSoftmax(allowed);
@@ -113,7 +117,7 @@ export class SequenceSearch<State> {
 
   private advanceGreedy(output: RowOutput<State>): void {
     const hypothesis = this.live[0];
-    const logProbabilities = this.logProbabilities(output.logits);
+    const logProbabilities = this.logProbabilities(output.logits, hypothesis.tokens);
     const token = argmax(logProbabilities);
     const logProbability = hypothesis.logProbability + logProbabilities[token];
     this.live = [];
@@ -134,7 +138,7 @@ export class SequenceSearch<State> {
     const width = this.options.beamWidth;
     const candidates: { parent: number; token: number; logProbability: number }[] = [];
     outputs.forEach((output, parent) => {
-      const logProbabilities = this.logProbabilities(output.logits);
+      const logProbabilities = this.logProbabilities(output.logits, this.live[parent].tokens);
       for (const token of topK(logProbabilities, 2 * width)) {
         candidates.push({ parent, token, logProbability: this.live[parent].logProbability + logProbabilities[token] });
       }

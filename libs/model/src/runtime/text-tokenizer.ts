@@ -59,7 +59,8 @@ export class TextTokenizer {
 
   /** Text of token ids by the tokenizer's own decoder (its join rule), special tokens left out. */
   decode(ids: readonly number[]): string {
-    return this.tokenizer.decode([...ids], { skip_special_tokens: true });
+    // The library refuses an empty list; no ids are no text.
+    return ids.length === 0 ? '' : this.tokenizer.decode([...ids], { skip_special_tokens: true });
   }
 
   /**

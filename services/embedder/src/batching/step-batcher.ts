@@ -193,8 +193,13 @@ export class StepBatcher<Features, State> {
         }
         await this.step(joined.length);
       }
+    } catch (error) {
+      // A bug here must not leave callers waiting forever: what was in flight fails, the queue goes on.
+      for (const sequence of this.active) this.fail(sequence.ticket, error);
+      this.active = [];
     } finally {
       this.running = false;
+      if (this.queued() > 0) this.wake();
       this.notifyIdle();
     }
   }
@@ -276,7 +281,13 @@ export class StepBatcher<Features, State> {
       offset += width;
       // A request that failed meanwhile (deadline, cancel) leaves without its result.
       if (sequence.ticket.settled) continue;
-      search.advance(own);
+      try {
+        search.advance(own);
+      } catch (error) {
+        // A malformed model output (logits of the wrong size, say) fails its request, never the loop.
+        this.fail(sequence.ticket, error);
+        continue;
+      }
       if (!sequence.tokensSeen) {
         sequence.tokensSeen = true;
         this.options.hooks?.firstToken?.(sequence.ticket.lane, now - sequence.enqueuedAt);
