@@ -15,6 +15,7 @@
  * machine the figures are a floor of what a separate client would see.
  */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DescriberClient } from '@vsearch/grpc-clients';
 import { BUNDLED_DESCRIBER_DIR } from '@vsearch/model';
@@ -122,13 +123,15 @@ async function measureSetting(options: Options, setting: (typeof SETTINGS)[numbe
   }
 }
 
-function report(options: Options, results: Map<string, SettingFigures>): string {
+function report(options: Options, results: Map<string, SettingFigures>, loadAverages: [number, number]): string {
   const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
   const lines = [
     '## Describer (step-level batching)',
     '',
     `Machine: ${describeMachine()}. Medians of ${options.runs} runs of ${options.seconds} s each. Model: \`${path.relative(process.cwd(), options.modelDir) || options.modelDir}\`.`,
     'Command: `npm run bench:describer -- --runs ' + options.runs + ' --seconds ' + options.seconds + '`.',
+    `Load average (1 min) ${loadAverages[0].toFixed(1)} at the start, ${loadAverages[1].toFixed(1)} at the end: on a machine shared with other work the figures are noisy; compare the two settings of one run, not runs of different days.`,
+    'Callers and service share the machine. Each description is one call of one image on the bulk lane; "off" decodes one sequence at a time (DESCRIBER_MAX_ROWS=1), "on" lets up to 64 rows share each step.',
     '',
     '| setting | callers | descriptions/s | tokens/s |',
     '| --- | ---: | ---: | ---: |',
@@ -156,6 +159,7 @@ function report(options: Options, results: Map<string, SettingFigures>): string 
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  const loadAtStart = os.loadavg()[0];
   const results = new Map<string, SettingFigures>();
   for (let run = 0; run < options.runs; run++) {
     for (const setting of SETTINGS) {
@@ -165,7 +169,7 @@ async function main(): Promise<void> {
       await measureSetting(options, setting, figures);
     }
   }
-  const markdown = report(options, results);
+  const markdown = report(options, results, [loadAtStart, os.loadavg()[0]]);
   process.stdout.write(`${markdown}\n`);
   if (options.write) writeBenchmarkSection('describer', markdown);
 }

@@ -128,7 +128,12 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
       server.setServing(false);
     };
     runtime.onFatal(onInferenceLost);
-    describer?.runtime.onFatal(onInferenceLost);
+    // A describer that is gone takes only its own service out: embeddings (the search path) keep serving here,
+    // and describer clients see UNAVAILABLE and NOT_SERVING for DescriberService and go to another pod.
+    describer?.runtime.onFatal((error) => {
+      log.fatal({ err: error }, 'describer inference is gone; reporting DescriberService NOT_SERVING');
+      server.setStatus(DESCRIBER_SERVICE_NAME, 'NOT_SERVING');
+    });
 
     const warmStarted = performance.now();
     await runtime.warmUp(config.batching.maxBatch);
