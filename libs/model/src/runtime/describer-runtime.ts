@@ -48,8 +48,8 @@ export interface DescriberRuntimeOptions {
   intraOpSpinning?: boolean;
   onProviderSkipped?: (provider: ExecutionProvider, reason: string) => void;
   onWorkerDied?: (error: Error, replacing: boolean, workersLeft: number) => void;
-  /** Told of every decoder call, for metrics: a prefill of prompts or a one-token step, its rows and time. */
-  onDecoderCall?: (kind: DecoderCallKind, rows: number, seconds: number) => void;
+  /** Told of every decoder call, for metrics: a prefill of prompts or a one-token step, and its rows. */
+  onDecoderCall?: (kind: DecoderCallKind, rows: number) => void;
 }
 
 export interface DescriberRuntimeInfo {
@@ -71,7 +71,7 @@ interface DescriberRun {
   outputs: string[];
 }
 
-type DescriberWorker = InferenceWorkerHandle<DescriberRun, Record<string, TensorData>> & {
+type DescriberWorker = InferenceWorkerHandle<DescriberRun[], Record<string, TensorData>[]> & {
   executionProvider: ExecutionProvider;
   skipped: { provider: ExecutionProvider; reason: string }[];
 };
@@ -79,7 +79,7 @@ type DescriberWorker = InferenceWorkerHandle<DescriberRun, Record<string, Tensor
 export class DescriberRuntime {
   private constructor(
     private readonly model: LoadedDescriberDirectory,
-    private readonly pool: InferencePool<DescriberRun, Record<string, TensorData>>,
+    private readonly pool: InferencePool<DescriberRun[], Record<string, TensorData>[]>,
     private readonly first: DescriberWorker,
     readonly tokenizer: DescriberTokenizer,
     private readonly options: DescriberRuntimeOptions,
@@ -91,7 +91,7 @@ export class DescriberRuntime {
     const tokenizer = DescriberTokenizer.fromFile(model.tokenizerPath, model.manifest);
     const providers = options.executionProviders ?? ['cpu'];
     let first: DescriberWorker | undefined;
-    let pool: InferencePool<DescriberRun, Record<string, TensorData>>;
+    let pool: InferencePool<DescriberRun[], Record<string, TensorData>[]>;
     try {
       pool = await InferencePool.start({
         name: 'describer',
@@ -132,22 +132,22 @@ export class DescriberRuntime {
     return Array.from({ length: count }, (_, i) => tokens.data.slice(i * perImage, (i + 1) * perImage));
   }
 
-  /** One decoding step for every row, in order (one prefill call for rows without a cache, one step call for the rest). */
+  /**
+   * One decoding step for every row, in order: one prefill call for rows without a cache, one step
+   * call for the rest, sent to the worker in one message (one round trip per step).
+   */
   async step(rows: readonly DescriberStepRow[]): Promise<DescriberStepOutput[]> {
-    const prefill: number[] = [];
-    const continuing: number[] = [];
-    rows.forEach((row, i) => (row.cache ? continuing : prefill).push(i));
+    const groups = (['prefill', 'step'] as const)
+      .map((kind) => ({ kind, indices: rows.flatMap((row, i) => ((row.cache === undefined) === (kind === 'prefill') ? [i] : [])) }))
+      .filter((group) => group.indices.length > 0)
+      .map((group) => ({ ...group, call: this.decoderCall(group.indices.map((i) => rows[i])) }));
+    const results = await this.pool.run(groups.map((group) => group.call.run));
     const outputs = new Array<DescriberStepOutput>(rows.length);
-    for (const [kind, indices] of [
-      ['prefill', prefill],
-      ['step', continuing],
-    ] as const) {
-      if (indices.length === 0) continue;
-      const started = performance.now();
-      const results = await this.runDecoder(indices.map((i) => rows[i]));
-      this.options.onDecoderCall?.(kind, indices.length, (performance.now() - started) / 1000);
-      indices.forEach((rowIndex, i) => (outputs[rowIndex] = results[i]));
-    }
+    groups.forEach((group, g) => {
+      this.options.onDecoderCall?.(group.kind, group.indices.length);
+      const groupOutputs = group.call.read(results[g]);
+      group.indices.forEach((rowIndex, i) => (outputs[rowIndex] = groupOutputs[i]));
+    });
     return outputs;
   }
 
@@ -169,7 +169,8 @@ export class DescriberRuntime {
     await this.pool.close();
   }
 
-  private async runDecoder(rows: readonly DescriberStepRow[]): Promise<DescriberStepOutput[]> {
+  /** The feeds of one decoder call over `rows` (caches and prompts left-padded), and how to read its outputs back per row. */
+  private decoderCall(rows: readonly DescriberStepRow[]): { run: DescriberRun; read(outputs: Record<string, TensorData>): DescriberStepOutput[] } {
     const m = this.model.manifest.decoder;
     const { pad } = this.model.manifest.tokens;
     const batch = rows.length;
@@ -220,30 +221,34 @@ export class DescriberRuntime {
       feeds[name(m.pastValueName)] = { type: 'float32', data: pastValues[layer], dims: [batch, m.heads, past, m.headDim] };
       presentNames.push([name(m.presentKeyName), name(m.presentValueName)]);
     }
-    const outputs = await this.run('decoder', feeds, [m.logitsName, ...presentNames.flat()]);
-    const logits = outputs[m.logitsName];
-    const vocabulary = logits.dims[2];
-    if (logits.dims[0] !== batch || logits.dims[1] !== newTokens) throw new Error(`the describer's decoder returned logits of ${logits.dims.join('×')}`);
-    return rows.map((row, b) => {
-      const length = (row.cache?.length ?? 0) + row.feed.length;
-      const slice = (present: TensorData) => {
-        const own = new Float32Array(m.heads * length * headBlock);
-        for (let head = 0; head < m.heads; head++) {
-          const from = ((b * m.heads + head) * total + (total - length)) * headBlock;
-          own.set(present.data.subarray(from, from + length * headBlock), head * length * headBlock);
-        }
-        return own;
-      };
-      const last = (b * newTokens + newTokens - 1) * vocabulary;
-      return {
-        logits: logits.data.slice(last, last + vocabulary),
-        cache: { length, keys: presentNames.map(([key]) => slice(outputs[key])), values: presentNames.map(([, value]) => slice(outputs[value])) },
-      };
-    });
+    const read = (outputs: Record<string, TensorData>): DescriberStepOutput[] => {
+      const logits = outputs[m.logitsName];
+      const vocabulary = logits.dims[2];
+      if (logits.dims[0] !== batch || logits.dims[1] !== newTokens) throw new Error(`the describer's decoder returned logits of ${logits.dims.join('×')}`);
+      return rows.map((row, b) => {
+        const length = (row.cache?.length ?? 0) + row.feed.length;
+        // The row's own positions are the last `length` of the padded batch.
+        const slice = (present: TensorData) => {
+          const own = new Float32Array(m.heads * length * headBlock);
+          for (let head = 0; head < m.heads; head++) {
+            const from = ((b * m.heads + head) * total + (total - length)) * headBlock;
+            own.set(present.data.subarray(from, from + length * headBlock), head * length * headBlock);
+          }
+          return own;
+        };
+        const last = (b * newTokens + newTokens - 1) * vocabulary;
+        return {
+          logits: logits.data.slice(last, last + vocabulary),
+          cache: { length, keys: presentNames.map(([key]) => slice(outputs[key])), values: presentNames.map(([, value]) => slice(outputs[value])) },
+        };
+      });
+    };
+    return { run: { session: 'decoder', feeds, outputs: [m.logitsName, ...presentNames.flat()] }, read };
   }
 
-  private run(session: DescriberRun['session'], feeds: Record<string, TensorInput>, outputs: string[]): Promise<Record<string, TensorData>> {
-    return this.pool.run({ session, feeds, outputs });
+  private async run(session: DescriberRun['session'], feeds: Record<string, TensorInput>, outputs: string[]): Promise<Record<string, TensorData>> {
+    const [result] = await this.pool.run([{ session, feeds, outputs }]);
+    return result;
   }
 }
 
@@ -263,7 +268,8 @@ interface WorkerReady {
 interface WorkerReply {
   id: number;
   error?: string;
-  outputs?: Record<string, TensorData>;
+  /** One record of outputs per run of the message, in order. */
+  results?: Record<string, TensorData>[];
 }
 
 /** Starts `describer.worker.js` with both sessions; `onDeath` hears of a crash after that. */
@@ -273,7 +279,7 @@ async function startDescriberWorker(
   options: DescriberRuntimeOptions,
   onDeath: (error: Error) => void,
 ): Promise<DescriberWorker> {
-  const thread = await startInferenceThread<WorkerReady, WorkerReply, Record<string, TensorData>>({
+  const thread = await startInferenceThread<WorkerReady, WorkerReply, Record<string, TensorData>[]>({
     file: path.join(__dirname, 'describer.worker.js'),
     label: 'describer',
     workerData: {
@@ -286,8 +292,8 @@ async function startDescriberWorker(
     },
     onDeath,
     resultOf: (reply) => {
-      if (!reply.outputs) throw new Error('describer inference worker sent no output');
-      return reply.outputs;
+      if (!reply.results) throw new Error('describer inference worker sent no output');
+      return reply.results;
     },
   });
   const { hello } = thread;
@@ -298,11 +304,11 @@ async function startDescriberWorker(
   return {
     executionProvider: hello.executionProvider,
     skipped: hello.skipped,
-    // The feeds were built for this call: their buffers move to the worker without a copy.
-    run: ({ session, feeds, outputs }) =>
+    // The feeds were built for this message: their buffers move to the worker without a copy.
+    run: (runs) =>
       thread.run(
-        { session, feeds, outputs },
-        Object.values(feeds).map((feed) => feed.data.buffer as ArrayBuffer),
+        { runs },
+        runs.flatMap((run) => Object.values(run.feeds).map((feed) => feed.data.buffer as ArrayBuffer)),
       ),
     terminate: () => thread.terminate(),
   };

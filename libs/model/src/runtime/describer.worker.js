@@ -2,7 +2,8 @@
 // image encoder and the decoder step) and runs them off the main event loop, so gRPC I/O, probes
 // and deadlines keep running while a step computes. Plain CommonJS on purpose: a worker thread
 // does not inherit the TypeScript loader of the main thread. Unlike inference.worker.js it
-// returns several outputs per run (logits and every layer's present keys and values).
+// takes several runs per message and returns several outputs per run (logits and every layer's
+// present keys and values).
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require('onnxruntime-node');
@@ -30,21 +31,26 @@ load().then(({ provider, skipped, sessions }) => {
     return;
   }
   parentPort.postMessage({ ready: true, executionProvider: provider, skipped });
-  parentPort.on('message', async ({ id, session, feeds, outputs }) => {
+  // One message may carry several runs (a step's prefill and one-token calls): one round trip per step.
+  parentPort.on('message', async ({ id, runs }) => {
     try {
-      const tensors = {};
-      for (const [name, input] of Object.entries(feeds)) tensors[name] = new ort.Tensor(input.type, input.data, input.dims);
-      const results = await sessions[session].run(tensors);
-      const reply = {};
+      const results = [];
       const transfer = [];
-      for (const name of outputs) {
-        const result = results[name];
-        if (!result) throw new Error(`the describer's ${session} has no output ${name}`);
-        const data = result.data.slice();
-        reply[name] = { type: result.type, data, dims: [...result.dims] };
-        transfer.push(data.buffer);
+      for (const { session, feeds, outputs } of runs) {
+        const tensors = {};
+        for (const [name, input] of Object.entries(feeds)) tensors[name] = new ort.Tensor(input.type, input.data, input.dims);
+        const computed = await sessions[session].run(tensors);
+        const reply = {};
+        for (const name of outputs) {
+          const result = computed[name];
+          if (!result) throw new Error(`the describer's ${session} has no output ${name}`);
+          const data = result.data.slice();
+          reply[name] = { type: result.type, data, dims: [...result.dims] };
+          transfer.push(data.buffer);
+        }
+        results.push(reply);
       }
-      parentPort.postMessage({ id, outputs: reply }, transfer);
+      parentPort.postMessage({ id, results }, transfer);
     } catch (error) {
       parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
     }
