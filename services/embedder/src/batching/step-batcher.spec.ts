@@ -227,6 +227,23 @@ describe(StepBatcher.name, () => {
     expect(rejected).toEqual([{ lane: 'interactive', code: 'DEADLINE_EXCEEDED' }]);
   });
 
+  it('takes a cancelled request out of the batch at the next step boundary with CANCELLED', async () => {
+    const { batcher, model, rejected } = harness();
+    const controller = new AbortController();
+    const cancelled = batcher.generate([job(1), job(1)], { lane: 'bulk', signal: controller.signal });
+    const kept = batcher.generate([job(2)], { lane: 'bulk' });
+    const first = await model.nextCall();
+    expect(first.rows).toHaveLength(3);
+    controller.abort();
+    await expect(cancelled).rejects.toMatchObject({ code: 'CANCELLED' });
+    first.release();
+    const second = await model.nextCall();
+    expect(second.rows.map((row) => row.features)).toEqual([2]);
+    second.release();
+    await expect(runUntil(model, kept)).resolves.toEqual([expect.objectContaining({ tokenIds: [21, 22] })]);
+    expect(rejected).toEqual([{ lane: 'bulk', code: 'CANCELLED' }]);
+  });
+
   it('refuses a request that does not fit its lane queue whole with RESOURCE_EXHAUSTED', async () => {
     const { batcher, rejected } = harness({ maxQueueItems: 2 });
     await expect(batcher.generate([job(1), job(1), job(1)], { lane: 'bulk' })).rejects.toEqual(expect.any(BatchRejection));
