@@ -24,8 +24,12 @@ export interface KvCache {
 }
 
 export interface DescriberStepRow {
-  /** The sequence's image tokens, [imageTokens × width]. */
-  imageTokens: Float32Array;
+  /**
+   * A sequence's first step (no cache yet): its image's normalised pixel values [3 × size × size],
+   * encoded in the same worker message as the prefill. Later steps: the image tokens
+   * [imageTokens × width] that first step returned.
+   */
+  image: Float32Array;
   /** Undefined before the prompt was fed. */
   cache: KvCache | undefined;
   /** Tokens to feed after the cache: the prompt, then one token per step. */
@@ -36,6 +40,8 @@ export interface DescriberStepOutput {
   /** Logits over the vocabulary for the token after the fed ones. */
   logits: Float32Array;
   cache: KvCache;
+  /** On a sequence's first step: its image tokens, to pass as `image` from then on. */
+  imageTokens?: Float32Array;
 }
 
 export type DecoderCallKind = 'prefill' | 'step';
@@ -65,10 +71,22 @@ interface TensorData {
   dims: number[];
 }
 
+/** A feed taken from an earlier run of the same worker message (the encoder's image tokens for the prefill). */
+interface EarlierOutput {
+  fromRun: number;
+  output: string;
+}
+
 interface DescriberRun {
   session: 'encoder' | 'decoder';
-  feeds: Record<string, TensorInput>;
+  feeds: Record<string, TensorInput | EarlierOutput>;
   outputs: string[];
+}
+
+/** One decoder call: the run to send, and how to read its outputs back per row. */
+interface DecoderCall {
+  run: DescriberRun;
+  read(outputs: Record<string, TensorData>): DescriberStepOutput[];
 }
 
 type DescriberWorker = InferenceWorkerHandle<DescriberRun[], Record<string, TensorData>[]> & {
@@ -118,46 +136,66 @@ export class DescriberRuntime {
     return { modelId: this.model.id, manifest: this.model.manifest, executionProvider: this.first.executionProvider, skippedProviders: this.first.skipped };
   }
 
-  /** Image tokens of `count` images, normalised pixel values float32 [count, 3, size, size] → one [imageTokens × width] per image. */
-  async encodeImages(pixelValues: Float32Array, count: number): Promise<Float32Array[]> {
-    const { image, decoder } = this.model.manifest;
-    const output = await this.run('encoder', { [image.inputName]: { type: 'float32', data: pixelValues, dims: [count, 3, image.size, image.size] } }, [
-      image.outputName,
-    ]);
-    const tokens = output[image.outputName];
+  /**
+   * One decoding step for every row, in order, in one worker message (one round trip per step):
+   * the images of rows on their first step through the encoder, then one prefill call for those
+   * rows (fed the encoder's output inside the worker), then one step call for the rest.
+   */
+  async step(rows: readonly DescriberStepRow[]): Promise<DescriberStepOutput[]> {
+    const { image } = this.model.manifest;
+    const prefill = rows.flatMap((row, i) => (row.cache === undefined ? [i] : []));
+    const continuing = rows.flatMap((row, i) => (row.cache === undefined ? [] : [i]));
+    const runs: DescriberRun[] = [];
+    const plane = 3 * image.size * image.size;
+    let prefillCall: DecoderCall | undefined;
+    if (prefill.length > 0) {
+      const pixelValues = new Float32Array(prefill.length * plane);
+      prefill.forEach((rowIndex, i) => {
+        if (rows[rowIndex].image.length !== plane) throw new Error(`a first step takes ${plane} pixel values, got ${rows[rowIndex].image.length}`);
+        pixelValues.set(rows[rowIndex].image, i * plane);
+      });
+      runs.push({
+        session: 'encoder',
+        feeds: { [image.inputName]: { type: 'float32', data: pixelValues, dims: [prefill.length, 3, image.size, image.size] } },
+        outputs: [image.outputName],
+      });
+      prefillCall = this.decoderCall(
+        prefill.map((i) => rows[i]),
+        { fromRun: 0, output: image.outputName },
+      );
+      runs.push(prefillCall.run);
+    }
+    const stepCall = continuing.length > 0 ? this.decoderCall(continuing.map((i) => rows[i])) : undefined;
+    if (stepCall) runs.push(stepCall.run);
+    const results = await this.pool.run(runs);
+    const outputs = new Array<DescriberStepOutput>(rows.length);
+    if (prefillCall) {
+      this.options.onDecoderCall?.('prefill', prefill.length);
+      const imageTokens = this.splitImageTokens(results[0][image.outputName], prefill.length);
+      prefillCall.read(results[1]).forEach((output, i) => (outputs[prefill[i]] = { ...output, imageTokens: imageTokens[i] }));
+    }
+    if (stepCall) {
+      this.options.onDecoderCall?.('step', continuing.length);
+      stepCall.read(results[results.length - 1]).forEach((output, i) => (outputs[continuing[i]] = output));
+    }
+    return outputs;
+  }
+
+  /** Runs one blank image's prompt and one more token, so the first request does not pay for session warm-up. */
+  async warmUp(): Promise<void> {
+    const { image, tokens } = this.model.manifest;
+    const prompt = this.tokenizer.prompt(this.model.manifest.prompts.describe);
+    const [first] = await this.step([{ image: new Float32Array(3 * image.size * image.size), cache: undefined, feed: prompt }]);
+    await this.step([{ image: first.imageTokens!, cache: first.cache, feed: [tokens.eos] }]);
+  }
+
+  private splitImageTokens(tokens: TensorData, count: number): Float32Array[] {
+    const { decoder } = this.model.manifest;
     const perImage = decoder.imageTokens * decoder.width;
     if (tokens.data.length !== count * perImage) {
       throw new Error(`the describer's encoder returned ${tokens.dims.join('×')}, expected ${count}×${decoder.imageTokens}×${decoder.width}`);
     }
     return Array.from({ length: count }, (_, i) => tokens.data.slice(i * perImage, (i + 1) * perImage));
-  }
-
-  /**
-   * One decoding step for every row, in order: one prefill call for rows without a cache, one step
-   * call for the rest, sent to the worker in one message (one round trip per step).
-   */
-  async step(rows: readonly DescriberStepRow[]): Promise<DescriberStepOutput[]> {
-    const groups = (['prefill', 'step'] as const)
-      .map((kind) => ({ kind, indices: rows.flatMap((row, i) => ((row.cache === undefined) === (kind === 'prefill') ? [i] : [])) }))
-      .filter((group) => group.indices.length > 0)
-      .map((group) => ({ ...group, call: this.decoderCall(group.indices.map((i) => rows[i])) }));
-    const results = await this.pool.run(groups.map((group) => group.call.run));
-    const outputs = new Array<DescriberStepOutput>(rows.length);
-    groups.forEach((group, g) => {
-      this.options.onDecoderCall?.(group.kind, group.indices.length);
-      const groupOutputs = group.call.read(results[g]);
-      group.indices.forEach((rowIndex, i) => (outputs[rowIndex] = groupOutputs[i]));
-    });
-    return outputs;
-  }
-
-  /** Runs a describe of one blank image to the model's length, so the first request does not pay for session warm-up. */
-  async warmUp(): Promise<void> {
-    const { image, tokens } = this.model.manifest;
-    const [imageTokens] = await this.encodeImages(new Float32Array(3 * image.size * image.size), 1);
-    const prompt = this.tokenizer.prompt(this.model.manifest.prompts.describe);
-    const [first] = await this.step([{ imageTokens, cache: undefined, feed: prompt }]);
-    await this.step([{ imageTokens, cache: first.cache, feed: [tokens.eos] }]);
   }
 
   /** Called once if the worker died and could not be replaced; every later call rejects. */
@@ -170,7 +208,7 @@ export class DescriberRuntime {
   }
 
   /** The feeds of one decoder call over `rows` (caches and prompts left-padded), and how to read its outputs back per row. */
-  private decoderCall(rows: readonly DescriberStepRow[]): { run: DescriberRun; read(outputs: Record<string, TensorData>): DescriberStepOutput[] } {
+  private decoderCall(rows: readonly DescriberStepRow[], imageTokensFrom?: EarlierOutput): DecoderCall {
     const m = this.model.manifest.decoder;
     const { pad } = this.model.manifest.tokens;
     const batch = rows.length;
@@ -181,7 +219,8 @@ export class DescriberRuntime {
     const positionIds = new BigInt64Array(batch * newTokens);
     const attentionMask = new BigInt64Array(batch * total);
     const imagePerRow = m.imageTokens * m.width;
-    const imageTokens = new Float32Array(batch * imagePerRow);
+    // Rows on their first step take the encoder's output of the same message; the others their own tokens.
+    const imageTokens = imageTokensFrom ? undefined : new Float32Array(batch * imagePerRow);
     const headBlock = m.headDim;
     const pastKeys = Array.from({ length: m.layers }, () => new Float32Array(batch * m.heads * past * headBlock));
     const pastValues = Array.from({ length: m.layers }, () => new Float32Array(batch * m.heads * past * headBlock));
@@ -196,8 +235,10 @@ export class DescriberRuntime {
         positionIds[b * newTokens + column] = BigInt(own + j);
         attentionMask[b * total + past + column] = 1n;
       });
-      if (row.imageTokens.length !== imagePerRow) throw new Error(`image tokens of ${row.imageTokens.length} floats, expected ${imagePerRow}`);
-      imageTokens.set(row.imageTokens, b * imagePerRow);
+      if (imageTokens) {
+        if (row.image.length !== imagePerRow) throw new Error(`image tokens of ${row.image.length} floats, expected ${imagePerRow}`);
+        imageTokens.set(row.image, b * imagePerRow);
+      }
       if (!row.cache) return;
       for (let layer = 0; layer < m.layers; layer++) {
         for (let head = 0; head < m.heads; head++) {
@@ -208,11 +249,11 @@ export class DescriberRuntime {
         }
       }
     });
-    const feeds: Record<string, TensorInput> = {
+    const feeds: DescriberRun['feeds'] = {
       [m.inputIdsName]: { type: 'int64', data: inputIds, dims: [batch, newTokens] },
       [m.positionIdsName]: { type: 'int64', data: positionIds, dims: [batch, newTokens] },
       [m.attentionMaskName]: { type: 'int64', data: attentionMask, dims: [batch, total] },
-      [m.imageTokensName]: { type: 'float32', data: imageTokens, dims: [batch, m.imageTokens, m.width] },
+      [m.imageTokensName]: imageTokens ? { type: 'float32', data: imageTokens, dims: [batch, m.imageTokens, m.width] } : imageTokensFrom!,
     };
     const presentNames: [string, string][] = [];
     for (let layer = 0; layer < m.layers; layer++) {
@@ -244,11 +285,6 @@ export class DescriberRuntime {
       });
     };
     return { run: { session: 'decoder', feeds, outputs: [m.logitsName, ...presentNames.flat()] }, read };
-  }
-
-  private async run(session: DescriberRun['session'], feeds: Record<string, TensorInput>, outputs: string[]): Promise<Record<string, TensorData>> {
-    const [result] = await this.pool.run([{ session, feeds, outputs }]);
-    return result;
   }
 }
 
@@ -308,7 +344,7 @@ async function startDescriberWorker(
     run: (runs) =>
       thread.run(
         { runs },
-        runs.flatMap((run) => Object.values(run.feeds).map((feed) => feed.data.buffer as ArrayBuffer)),
+        runs.flatMap((run) => Object.values(run.feeds).flatMap((feed) => ('data' in feed ? [feed.data.buffer as ArrayBuffer] : []))),
       ),
     terminate: () => thread.terminate(),
   };

@@ -31,15 +31,20 @@ load().then(({ provider, skipped, sessions }) => {
     return;
   }
   parentPort.postMessage({ ready: true, executionProvider: provider, skipped });
-  // One message may carry several runs (a step's prefill and one-token calls): one round trip per step.
+  // One message may carry several runs (a step's encoder, prefill and one-token calls): one round trip per step.
   parentPort.on('message', async ({ id, runs }) => {
     try {
       const results = [];
       const transfer = [];
+      const computedRuns = [];
       for (const { session, feeds, outputs } of runs) {
         const tensors = {};
-        for (const [name, input] of Object.entries(feeds)) tensors[name] = new ort.Tensor(input.type, input.data, input.dims);
+        for (const [name, input] of Object.entries(feeds)) {
+          // A feed may name an earlier run's output: the encoder's image tokens feed the prefill without leaving the thread.
+          tensors[name] = input.fromRun === undefined ? new ort.Tensor(input.type, input.data, input.dims) : computedRuns[input.fromRun][input.output];
+        }
         const computed = await sessions[session].run(tensors);
+        computedRuns.push(computed);
         const reply = {};
         for (const name of outputs) {
           const result = computed[name];

@@ -1,9 +1,10 @@
 /**
  * Step-level batching for a generative decoder (continuous batching, after Orca and vLLM): the
  * sequences in flight share one decoder call per step; new requests join at step boundaries
- * (their images encoded together, their prompts fed in the step they join: the model groups
- * prompt rows into one prefill call beside the one-token rows), and a finished sequence leaves at
- * once, so a short answer never waits for a long description.
+ * (their images prepared together, their prompts fed in the step they join: the describer's model
+ * encodes the joining images and groups the prompt rows into one prefill call beside the one-token
+ * rows, all in one worker message), and a finished sequence leaves at once, so a short answer never
+ * waits for a long description.
  *
  * - rows, not requests, fill a step: a greedy sequence is one row, a beam search up to beamWidth;
  *   at most `maxRows` rows are in flight (a sequence wider than that runs alone);
@@ -30,7 +31,7 @@ export interface DecoderRow<Features, State> extends PendingRow<State> {
 
 /** The generative model as the batcher drives it (onnxruntime in production, a fake in tests). */
 export interface StepModel<Features, State> {
-  /** Image features for each image (uint8 RGB at the model's size), in order. */
+  /** Features for each image (uint8 RGB at the model's size), in order: computed here, or prepared here and computed by the first step. */
   encodeImages(images: readonly Uint8Array[]): Promise<Features[]>;
   /** One decoding step for every row, in order: the next-token logits after each row's fed tokens, and its new state. */
   step(rows: readonly DecoderRow<Features, State>[]): Promise<RowOutput<State>[]>;

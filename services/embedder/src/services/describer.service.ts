@@ -35,12 +35,18 @@ export interface DescriberBatching {
   minBulkRows: number | undefined;
 }
 
+/** A sequence's image: normalised pixels until its first step encoded them, its image tokens after. */
+interface SequenceImage {
+  pixelValues: Float32Array;
+  imageTokens?: Float32Array;
+}
+
 export interface DescriberLimits {
   maxQuestionChars: number;
 }
 
 export class DescriberService {
-  private readonly batcher: StepBatcher<Float32Array, KvCache>;
+  private readonly batcher: StepBatcher<SequenceImage, KvCache>;
   private readonly cantTellIds: number[];
 
   constructor(
@@ -51,7 +57,7 @@ export class DescriberService {
   ) {
     const { manifest } = runtime.info();
     this.cantTellIds = runtime.tokenizer.encodeWords(manifest.cantTellAnswer);
-    this.batcher = new StepBatcher<Float32Array, KvCache>({
+    this.batcher = new StepBatcher<SequenceImage, KvCache>({
       name: 'describer',
       stopToken: manifest.tokens.eos,
       // Output is words: never padding, [UNK] (an answer must not name a word the model cannot spell), a start or a separator.
@@ -118,17 +124,24 @@ export class DescriberService {
     return { text: this.runtime.tokenizer.decode(result.tokenIds), tokenIds: result.tokenIds, finishReason: result.finishReason };
   }
 
-  private encodeImages(images: readonly Uint8Array[]): Promise<Float32Array[]> {
+  /**
+   * A joining sequence's image: its normalised pixels, encoded by the runtime in the sequence's
+   * first step (one worker message with the prefill); the image tokens that step returns are kept
+   * on the same object for the later steps (and the beams that continue it).
+   */
+  private async encodeImages(images: readonly Uint8Array[]): Promise<SequenceImage[]> {
     const { image } = this.runtime.info().manifest;
-    const plane = 3 * image.size * image.size;
-    const chw = new Float32Array(images.length * plane);
-    images.forEach((pixels, i) => toNormalizedChw(pixels, image.size, image.mean, image.std, chw, i * plane));
-    return this.runtime.encodeImages(chw, images.length);
+    return images.map((pixels) => ({ pixelValues: toNormalizedChw(pixels, image.size, image.mean, image.std) }));
   }
 
-  private async step(rows: readonly DecoderRow<Float32Array, KvCache>[]): Promise<RowOutput<KvCache>[]> {
-    const outputs = await this.runtime.step(rows.map((row) => ({ imageTokens: row.features, cache: row.state, feed: row.feed })));
-    return outputs.map((output) => ({ logits: output.logits, state: output.cache }));
+  private async step(rows: readonly DecoderRow<SequenceImage, KvCache>[]): Promise<RowOutput<KvCache>[]> {
+    const outputs = await this.runtime.step(
+      rows.map((row) => ({ image: row.features.imageTokens ?? row.features.pixelValues, cache: row.state, feed: row.feed })),
+    );
+    return outputs.map((output, i) => {
+      if (output.imageTokens) rows[i].features.imageTokens = output.imageTokens;
+      return { logits: output.logits, state: output.cache };
+    });
   }
 }
 
