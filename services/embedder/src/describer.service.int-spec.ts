@@ -4,12 +4,15 @@
  * called over gRPC through DescriberClient and grpc.health.v1; metrics read from its /metrics.
  * mock: nothing. The tokenizer the assertions use is the model directory's own tokenizer.json.
  */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { service as healthService } from 'grpc-health-check';
-import { DescriberCallError, DescriberClient } from '@vsearch/grpc-clients';
+import { DescriberCallError, DescriberClient, EmbedderClient } from '@vsearch/grpc-clients';
 import { BUNDLED_DESCRIBER_DIR, DescriberTokenizer, loadDescriberDirectory, type LoadedDescriberDirectory } from '@vsearch/model';
-import { freePort, metricValue, randomPixels } from '@vsearch/testing';
+import { freePort, metricValue, randomPixels, waitFor } from '@vsearch/testing';
 import { startEmbedderService, type RunningEmbedderService } from './index';
+import { healthProbe, startRecordingWorkers } from './testing/embedder-test-kit';
 
 const BASE = {
   EXECUTION_PROVIDERS: 'cpu',
@@ -68,15 +71,9 @@ describe('describer service over gRPC', () => {
   }
 
   it('reports DescriberService SERVING once warm and describes its model', async () => {
-    const Health = grpc.makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
-    const health = new Health(`127.0.0.1:${service.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-      check(request: { service: string }, callback: (error: grpc.ServiceError | null, response: { status: unknown }) => void): void;
-    };
-    const response = await new Promise<{ status: unknown }>((resolve, reject) =>
-      health.check({ service: 'visualsearch.describer.v1.DescriberService' }, (error, reply) => (error ? reject(error) : resolve(reply))),
-    );
+    const health = healthProbe(service.port);
+    expect(await health.status('visualsearch.describer.v1.DescriberService')).toBe('SERVING');
     health.close();
-    expect(response.status).toBe('SERVING');
     await expect(client.info()).resolves.toEqual({
       modelId: model.id,
       imageSize: size,
@@ -152,5 +149,44 @@ describe('describer service over gRPC', () => {
   it('fails a call whose deadline passes with DEADLINE_EXCEEDED', async () => {
     const error = await callError(client.describe([randomPixels(size, 99)], { deadlineMs: 1 }));
     expect(grpc.status[error.code]).toBe('DEADLINE_EXCEEDED');
+  });
+});
+
+describe('describer service when its inference worker dies for good', () => {
+  it('takes only DescriberService out: it reports NOT_SERVING and answers UNAVAILABLE while embeddings keep serving', async () => {
+    // A model directory of its own, so its decoder can be removed: the replacement worker cannot load it.
+    const modelDir = mkdtempSync(path.join(os.tmpdir(), 'describer-model-'));
+    cpSync(BUNDLED_DESCRIBER_DIR, modelDir, { recursive: true });
+    const { service, created, stopRecording } = await startRecordingWorkers({ ...BASE, DESCRIBER_MODEL_DIR: modelDir, EMBEDDER_PORT: await freePort() });
+    stopRecording();
+    const describer = new DescriberClient({ address: `127.0.0.1:${service.port}`, defaultDeadlineMs: 30_000 });
+    const embedder = new EmbedderClient({ address: `127.0.0.1:${service.port}`, defaultDeadlineMs: 30_000 });
+    const health = healthProbe(service.port);
+    try {
+      // One worker per CLIP tower, then the describer's.
+      expect(created).toHaveLength(3);
+      const { imageSize } = await describer.info();
+      await describer.describe([randomPixels(imageSize, 1)]);
+
+      rmSync(path.join(modelDir, 'decoder.onnx'));
+      await created[2].terminate();
+      await waitFor(
+        'DescriberService to turn NOT_SERVING',
+        async () => (await health.status('visualsearch.describer.v1.DescriberService')) === 'NOT_SERVING',
+        20_000,
+        20,
+      );
+      const error = await callError(describer.ask(randomPixels(imageSize, 2), 'is it red?'));
+      expect(grpc.status[error.code]).toBe('UNAVAILABLE');
+      expect(error.details).toMatch(/every describer inference worker died/);
+      expect(await health.status('')).toBe('SERVING');
+      expect(await embedder.embedTexts(['a red dress'])).toHaveLength(1);
+    } finally {
+      health.close();
+      describer.close();
+      embedder.close();
+      await service.close();
+      rmSync(modelDir, { recursive: true, force: true });
+    }
   });
 });

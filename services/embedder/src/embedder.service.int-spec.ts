@@ -20,6 +20,7 @@ import { embedderV1 } from '@vsearch/proto';
 import { freePort, metricValue, randomPixels, waitFor } from '@vsearch/testing';
 import { preprocessImage } from '@vsearch/preprocessing';
 import { startEmbedderService, type RunningEmbedderService } from './index';
+import { healthProbe, startRecordingWorkers } from './testing/embedder-test-kit';
 
 // Two inference workers per tower throughout, whatever the machine's core count (auto would follow it).
 const BASE = {
@@ -329,42 +330,6 @@ describe('embedder service and its model directory', () => {
     expect(isModelInUse(modelDir)).toBe(false);
   });
 });
-
-/**
- * Records the inference worker threads ModelRuntime creates (the only way in from outside) until
- * `stopRecording` is called: the ones of start-up and any replacement.
- */
-async function startRecordingWorkers(overrides: Parameters<typeof startEmbedderService>[0]) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const workerThreads = require('node:worker_threads') as typeof import('node:worker_threads');
-  const OriginalWorker = workerThreads.Worker;
-  const created: import('node:worker_threads').Worker[] = [];
-  workerThreads.Worker = class RecordedWorker extends OriginalWorker {
-    constructor(...args: ConstructorParameters<typeof OriginalWorker>) {
-      super(...args);
-      created.push(this);
-    }
-  };
-  const stopRecording = () => {
-    workerThreads.Worker = OriginalWorker;
-  };
-  try {
-    return { service: await startEmbedderService(overrides), created, stopRecording };
-  } catch (error) {
-    stopRecording();
-    throw error;
-  }
-}
-
-function healthProbe(port: number) {
-  const Health = grpc.makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
-  const health = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-    check(request: { service: string }, callback: (error: grpc.ServiceError | null, response: { status: unknown }) => void): void;
-  };
-  const status = () =>
-    new Promise<unknown>((resolve, reject) => health.check({ service: '' }, (error, reply) => (error ? reject(error) : resolve(reply.status))));
-  return { status, close: () => health.close() };
-}
 
 describe('embedder service when an inference worker dies', () => {
   it('replaces the worker and keeps serving: the tower stays SERVING while another worker is alive', async () => {

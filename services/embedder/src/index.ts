@@ -140,18 +140,8 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
     await describer?.runtime.warmUp();
     server.setServing(true);
     log.info({ port: server.port, metricsPort: metricsServer.port, warmUpMs: Math.round(performance.now() - warmStarted) }, 'embedder serving');
-    return running({
-      log,
-      config,
-      runtime,
-      inUse,
-      embeddings,
-      describer,
-      server,
-      metricsServer,
-      modelId: info.modelId,
-      executionProvider: info.executionProvider,
-    });
+    const { modelId, executionProvider } = info;
+    return running({ log, config, runtime, inUse, embeddings, describer, server, metricsServer, modelId, executionProvider });
   } catch (error) {
     await undo();
     throw error;
@@ -186,18 +176,8 @@ interface RunningParts {
   executionProvider: string;
 }
 
-function running({
-  log,
-  config,
-  runtime,
-  inUse,
-  embeddings,
-  describer,
-  server,
-  metricsServer,
-  modelId,
-  executionProvider,
-}: RunningParts): RunningEmbedderService {
+function running(parts: RunningParts): RunningEmbedderService {
+  const { log, config, runtime, inUse, embeddings, describer, server, metricsServer, modelId, executionProvider } = parts;
   let closing: Promise<void> | undefined;
   return {
     port: server.port,

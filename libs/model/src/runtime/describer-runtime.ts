@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { loadDescriberDirectory, type DescriberManifest, type LoadedDescriberDirectory } from '../describer-manifest';
 import { DescriberTokenizer } from './describer-tokenizer';
-import { InferencePool, type InferenceWorkerHandle } from './inference-pool';
+import { InferencePool, InferencePoolLostError, type InferenceWorkerHandle } from './inference-pool';
 import { InferenceLostError, startInferenceThread } from './inference-thread';
 import { NoExecutionProviderError, sessionOptionsFor, type ExecutionProvider, type TensorInput } from './tower-backend';
 
@@ -167,7 +167,7 @@ export class DescriberRuntime {
     }
     const stepCall = continuing.length > 0 ? this.decoderCall(continuing.map((i) => rows[i])) : undefined;
     if (stepCall) runs.push(stepCall.run);
-    const results = await this.pool.run(runs);
+    const results = await this.runOnWorker(runs);
     const outputs = new Array<DescriberStepOutput>(rows.length);
     if (prefillCall) {
       this.options.onDecoderCall?.('prefill', prefill.length);
@@ -187,6 +187,16 @@ export class DescriberRuntime {
     const prompt = this.tokenizer.prompt(this.model.manifest.prompts.describe);
     const [first] = await this.step([{ image: new Float32Array(3 * image.size * image.size), cache: undefined, feed: prompt }]);
     await this.step([{ image: first.imageTokens!, cache: first.cache, feed: [tokens.eos] }]);
+  }
+
+  /** Runs on the worker; once no worker is left the failure is InferenceLostError, this pod's outage (UNAVAILABLE), like CLIP's. */
+  private async runOnWorker(runs: DescriberRun[]): Promise<Record<string, TensorData>[]> {
+    try {
+      return await this.pool.run(runs);
+    } catch (error) {
+      if (error instanceof InferencePoolLostError) throw new InferenceLostError(error.message);
+      throw error;
+    }
   }
 
   private splitImageTokens(tokens: TensorData, count: number): Float32Array[] {
