@@ -6,7 +6,7 @@
  * "try later" (UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED: see `isTransient`).
  */
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions, errorReasonFrom, GrpcCallError, grpcTarget } from '@vsearch/grpc-kit';
+import { callUnary, clientChannelOptions, GrpcCallError, grpcTarget, waitForClientReady } from '@vsearch/grpc-kit';
 import type { Answer, DescriberInfo, Descriptions } from '@vsearch/contracts';
 import { describerV1 } from '@vsearch/proto';
 import { answerFromProto, describerInfoFromProto, descriptionsFromProto } from './describer.codec';
@@ -49,13 +49,6 @@ const PRIORITIES: Record<DescribePriority, describerV1.Priority> = {
   interactive: describerV1.Priority.PRIORITY_INTERACTIVE,
   bulk: describerV1.Priority.PRIORITY_BULK,
 };
-
-type UnaryMethod<Req, Res> = (
-  request: Req,
-  metadata: grpc.Metadata,
-  options: grpc.CallOptions,
-  callback: (error: grpc.ServiceError | null, response?: Res) => void,
-) => grpc.ClientUnaryCall;
 
 export class DescriberClient {
   private readonly client: grpc.Client;
@@ -101,11 +94,7 @@ export class DescriberClient {
 
   /** Resolves once a connection is up, or rejects after `timeoutMs`. */
   waitForReady(timeoutMs = 10_000): Promise<void> {
-    return new Promise((resolve, reject) =>
-      this.client.waitForReady(Date.now() + timeoutMs, (error) =>
-        error ? reject(new DescriberCallError('waitForReady', grpc.status.UNAVAILABLE, error.message)) : resolve(),
-      ),
-    );
+    return waitForClientReady(this.client, timeoutMs, (code, details) => new DescriberCallError('waitForReady', code, details));
   }
 
   close(): void {
@@ -121,16 +110,13 @@ export class DescriberClient {
   }
 
   private call<Req, Res>(method: 'describe' | 'ask' | 'getDescriberInfo', request: Req, options: DescribeCallOptions): Promise<Res> {
-    const metadata = new grpc.Metadata();
-    if (options.requestId) metadata.set('x-request-id', options.requestId);
-    const deadline = Date.now() + (options.deadlineMs ?? this.defaultDeadlineMs);
-    const invoke = (this.client as unknown as Record<string, UnaryMethod<Req, Res>>)[method].bind(this.client);
-    return new Promise((resolve, reject) => {
-      invoke(request, metadata, { deadline }, (error, response) => {
-        if (error) reject(new DescriberCallError(method, error.code ?? grpc.status.UNKNOWN, error.details ?? error.message, errorReasonFrom(error.metadata)));
-        else resolve(response as Res);
-      });
-    });
+    return callUnary<Req, Res>(
+      this.client,
+      method,
+      request,
+      { deadlineMs: options.deadlineMs ?? this.defaultDeadlineMs, requestId: options.requestId },
+      (code, details, reason) => new DescriberCallError(method, code, details, reason),
+    );
   }
 }
 

@@ -6,3 +6,4 @@ export * from './stack/service-environment';
 export * from './stack/service';
 export * from './stack/stack';
 export * from './stack/embedded-stack';
+export * from './test-inputs';

@@ -6,26 +6,32 @@
  * over HTTP. `close()` stops taking calls, finishes queued batches and
  * releases the model.
  */
-import { markModelInUse, ModelRuntime, type ModelInUseMarker } from '@vsearch/model';
+import { DescriberRuntime, markModelInUse, ModelRuntime, type ModelInUseMarker } from '@vsearch/model';
 import { createLogger, createMetricsRegistry, startMetricsServer, type Logger } from '@vsearch/observability';
-import { EMBEDDER_PROTO } from '@vsearch/proto';
-import { startGrpcServer, type RunningGrpcServer } from '@vsearch/grpc-kit';
+import { DESCRIBER_PROTO, describerV1, EMBEDDER_PROTO } from '@vsearch/proto';
+import { startGrpcServer, type GrpcServiceBinding, type RunningGrpcServer } from '@vsearch/grpc-kit';
 import { SharpImageDecoder } from './adapters/sharp.image-decoder';
 import { loadEmbedderConfig, type EmbedderConfigOverrides } from './config';
+import { DescriberGrpcHandler } from './grpc/describer.grpc-handler';
 import { EmbedderGrpcHandler } from './grpc/embedder.grpc-handler';
 import { utf8CheckedEmbedderService } from './grpc/utf8-checked.definition';
+import { DescriberMetrics } from './metrics/describer.metrics';
 import { EmbedderMetrics } from './metrics/embedder.metrics';
+import { DescriberService } from './services/describer.service';
 import { EmbeddingService } from './services/embedding.service';
 
 export { loadEmbedderConfig, embedderEnvSchema, type EmbedderConfig, type EmbedderConfigOverrides, type EmbedderEnv } from './config';
 
 export const EMBEDDER_SERVICE_NAME = 'visualsearch.embedder.v1.EmbedderService';
+export const DESCRIBER_SERVICE_NAME = 'visualsearch.describer.v1.DescriberService';
 
 export interface RunningEmbedderService {
   port: number;
   metricsPort: number;
   modelId: string;
   executionProvider: string;
+  /** The describer's model id; undefined when the describer is off. */
+  describerModelId: string | undefined;
   /** Stops taking calls, finishes queued batches and in-flight calls, releases the model. */
   close(): Promise<void>;
 }
@@ -78,30 +84,64 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
     );
     const embeddings = new EmbeddingService(runtime, decoder, config.batching, metrics);
     const handler = new EmbedderGrpcHandler(embeddings, config.limits, metrics, log, runtime.tokenizer);
+    const services: GrpcServiceBinding[] = [{ name: EMBEDDER_SERVICE_NAME, definition: utf8CheckedEmbedderService, implementation: handler.implementation() }];
+    const reflectionProtos = [EMBEDDER_PROTO];
+
+    let describer: { runtime: DescriberRuntime; service: DescriberService } | undefined;
+    if (config.describer) {
+      const describerMetrics = new DescriberMetrics(registry, metrics.errors);
+      const describerRuntime = await DescriberRuntime.load(config.describer.modelDir, {
+        executionProviders: [info.executionProvider],
+        intraOpThreads: config.describer.intraOpThreads,
+        onProviderSkipped: (provider, reason) => log.warn({ provider, reason }, `execution provider ${provider} unavailable to the describer, skipped`),
+        onWorkerDied: (error, replacing, workersLeft) =>
+          log.error(
+            { err: error, workersLeft },
+            replacing ? 'the describer inference worker died; starting a replacement' : 'the describer inference worker could not be replaced',
+          ),
+        onDecoderCall: (kind, rows) => describerMetrics.observeDecoderCall(kind, rows),
+      });
+      started.push(() => describerRuntime.close());
+      const service = new DescriberService(describerRuntime, config.describer.batching, config.describer.limits, describerMetrics.batcherHooks());
+      describer = { runtime: describerRuntime, service };
+      const describerHandler = new DescriberGrpcHandler(service, config.describer.limits, describerMetrics, log);
+      services.push({ name: DESCRIBER_SERVICE_NAME, definition: describerV1.DescriberServiceService, implementation: describerHandler.implementation() });
+      reflectionProtos.push(DESCRIBER_PROTO);
+      log.info({ modelId: describerRuntime.info().modelId, modelDir: config.describer.modelDir }, 'describer loaded');
+    }
 
     const metricsServer = await startMetricsServer(registry, config.metricsPort, config.grpc.host);
     started.push(() => metricsServer.close());
     const server = await startGrpcServer({
       host: config.grpc.host,
       port: config.grpc.port,
-      services: [{ name: EMBEDDER_SERVICE_NAME, definition: utf8CheckedEmbedderService, implementation: handler.implementation() }],
-      reflectionProtos: [EMBEDDER_PROTO],
+      services,
+      reflectionProtos,
       maxReceiveMessageBytes: config.grpc.maxReceiveMessageBytes,
       maxSendMessageBytes: config.grpc.maxSendMessageBytes,
     });
     started.push(() => server.shutdown(0));
 
-    runtime.onFatal((error) => {
+    const onInferenceLost = (error: Error) => {
       // A tower has no worker left and none could be started: fail readiness so Kubernetes restarts the pod and clients go elsewhere.
       log.fatal({ err: error }, 'inference is gone; reporting NOT_SERVING');
       server.setServing(false);
+    };
+    runtime.onFatal(onInferenceLost);
+    // A describer that is gone takes only its own service out: embeddings (the search path) keep serving here,
+    // and describer clients see UNAVAILABLE and NOT_SERVING for DescriberService and go to another pod.
+    describer?.runtime.onFatal((error) => {
+      log.fatal({ err: error }, 'describer inference is gone; reporting DescriberService NOT_SERVING');
+      server.setStatus(DESCRIBER_SERVICE_NAME, 'NOT_SERVING');
     });
 
     const warmStarted = performance.now();
     await runtime.warmUp(config.batching.maxBatch);
+    await describer?.runtime.warmUp();
     server.setServing(true);
     log.info({ port: server.port, metricsPort: metricsServer.port, warmUpMs: Math.round(performance.now() - warmStarted) }, 'embedder serving');
-    return running({ log, config, runtime, inUse, embeddings, server, metricsServer, modelId: info.modelId, executionProvider: info.executionProvider });
+    const { modelId, executionProvider } = info;
+    return running({ log, config, runtime, inUse, embeddings, describer, server, metricsServer, modelId, executionProvider });
   } catch (error) {
     await undo();
     throw error;
@@ -129,26 +169,30 @@ interface RunningParts {
   runtime: ModelRuntime;
   inUse: ModelInUseMarker | undefined;
   embeddings: EmbeddingService;
+  describer: { runtime: DescriberRuntime; service: DescriberService } | undefined;
   server: RunningGrpcServer;
   metricsServer: { port: number; close(): Promise<void> };
   modelId: string;
   executionProvider: string;
 }
 
-function running({ log, config, runtime, inUse, embeddings, server, metricsServer, modelId, executionProvider }: RunningParts): RunningEmbedderService {
+function running(parts: RunningParts): RunningEmbedderService {
+  const { log, config, runtime, inUse, embeddings, describer, server, metricsServer, modelId, executionProvider } = parts;
   let closing: Promise<void> | undefined;
   return {
     port: server.port,
     metricsPort: metricsServer.port,
     modelId,
     executionProvider,
+    describerModelId: describer?.runtime.info().modelId,
     close() {
       closing ??= (async () => {
         server.setServing(false);
         // Queued work is finished first, so in-flight calls get their answers before the server stops.
-        const drained = embeddings.drain();
+        const drained = Promise.all([embeddings.drain(), describer?.service.drain()]);
         await Promise.all([drained, server.shutdown(config.grpc.shutdownGraceMs)]);
         await runtime.close();
+        await describer?.runtime.close();
         inUse?.release();
         await metricsServer.close();
         log.info('embedder stopped');
