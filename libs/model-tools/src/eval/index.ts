@@ -6,3 +6,4 @@ export * from './query-types';
 export * from './hybrid-eval';
 export * from './tagging-eval';
 export * from './describer-metrics';
+export * from './describer-eval';
