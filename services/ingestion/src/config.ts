@@ -31,10 +31,9 @@ export const ingestionEnvSchema = z
     CONSUMER_GROUP: z.string().min(1).default('vsearch-ingestion'),
     EMBEDDER_ADDR: z.string().min(1).default('127.0.0.1:50051'),
     SEARCH_ADDR: z.string().min(1).default('127.0.0.1:50052'),
-    /**
-     * The describer (alt text for every image, in the embedder process where its model is loaded);
-     * unset → images are stored without descriptions.
-     */
+    /** Write alt text: one generated description per image (the describer must be served at DESCRIBER_ADDR). */
+    DESCRIBE_IMAGES: env.boolean(false),
+    /** The describer gRPC service; unset → EMBEDDER_ADDR, whose process serves it when its describer model is loaded. */
     DESCRIBER_ADDR: z.string().min(1).optional(),
     /** Deadline of one bulk description (it waits behind shoppers' questions). */
     DESCRIBE_DEADLINE_MS: env.positiveInt(120_000),
@@ -102,7 +101,7 @@ export interface IngestionConfig {
   topics: CatalogTopicNames;
   embedderAddress: string;
   searchAddress: string;
-  /** Alt text at ingestion; undefined when DESCRIBER_ADDR is unset. */
+  /** Alt text at ingestion; undefined when DESCRIBE_IMAGES is off. */
   describer: { address: string; deadlineMs: number; cacheSize: number } | undefined;
   fetch: {
     allowHosts: string[];
@@ -150,8 +149,8 @@ export function loadIngestionConfig(overrides: IngestionConfigOverrides = {}, en
     topics: catalogTopicNames(prefix),
     embedderAddress: parsed.EMBEDDER_ADDR,
     searchAddress: parsed.SEARCH_ADDR,
-    describer: parsed.DESCRIBER_ADDR
-      ? { address: parsed.DESCRIBER_ADDR, deadlineMs: parsed.DESCRIBE_DEADLINE_MS, cacheSize: parsed.DESCRIPTION_CACHE_SIZE }
+    describer: parsed.DESCRIBE_IMAGES
+      ? { address: parsed.DESCRIBER_ADDR ?? parsed.EMBEDDER_ADDR, deadlineMs: parsed.DESCRIBE_DEADLINE_MS, cacheSize: parsed.DESCRIPTION_CACHE_SIZE }
       : undefined,
     fetch: {
       allowHosts: [...parsed.IMAGE_FETCH_ALLOW_HOSTS],

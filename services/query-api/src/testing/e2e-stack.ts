@@ -21,6 +21,8 @@ export interface E2eStackOptions {
   count: number;
   /** Settings of the query API over the ones below. */
   queryApi?: EnvSettings;
+  /** Settings of ingestion over the ones below (DESCRIBE_IMAGES, say). */
+  ingestion?: EnvSettings;
 }
 
 export interface E2eStack {
@@ -74,7 +76,7 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
             LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
             ...options.queryApi,
           },
-          ingestion: { ...onLoopbackOnly, COLLECTIONS_REFRESH_MS: 500 },
+          ingestion: { ...onLoopbackOnly, COLLECTIONS_REFRESH_MS: 500, ...options.ingestion },
         },
       }),
       generateCatalog({ seed: options.seed, count: options.count, outDir: catalogDir, baseUrl: `${baseUrl}/catalog-images`, concurrency: 4 }),
