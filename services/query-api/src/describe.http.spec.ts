@@ -6,13 +6,10 @@
  * real: createQueryApiApp (services, Nest + Express on a local port), fetch. fake: every port (testing/).
  */
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger } from '@vsearch/observability';
-import { loadQueryApiConfig } from './config';
 import { askResponseSchema, describeResponseSchema } from './http/dtos/describe.dto';
-import { errorResponseSchema } from './http/dtos/responses.dto';
-import { createQueryApiApp } from './index';
 import { FAKE_DESCRIBER } from './testing/fake-describer';
 import { fakeHit, fakeJpeg, fakePorts, type FakePorts } from './testing/fake-ports';
+import { expectErrorResponse as expectError, startHttpTestApp } from './testing/http-test-app';
 
 const PHOTO_URL = 'https://images.example.com/p/1.jpg';
 
@@ -30,21 +27,11 @@ describe('query API describe and ask routes', () => {
   };
 
   beforeEach(async () => {
-    const config = loadQueryApiConfig({ RATE_LIMIT_BURST: '1000', RATE_LIMIT_PER_SECOND: '1000' }, {});
     ports = fakePorts();
     ports.remoteImages.serve(PHOTO_URL, fakeJpeg());
-    app = await createQueryApiApp({ config, ports, logger: createLogger('query-api-test', process.env.TEST_LOG_LEVEL ?? 'silent') });
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    ({ app, base } = await startHttpTestApp(ports));
   });
   afterEach(async () => app.close());
-
-  async function expectError(response: Response, status: number, code: string, message?: RegExp): Promise<void> {
-    const body = await response.json();
-    expect({ status: response.status, code: body.error?.code }).toEqual({ status, code });
-    expect(errorResponseSchema.safeParse(body).success).toBe(true);
-    if (message) expect(body.error.message).toMatch(message);
-  }
 
   describe('POST /v1/describe', () => {
     it("describes an uploaded photo at the describer's input size and names the attributes the description mentions", async () => {

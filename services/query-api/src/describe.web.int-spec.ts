@@ -14,10 +14,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import axe from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
-import { createLogger } from '@vsearch/observability';
-import { loadQueryApiConfig } from './config';
-import { createQueryApiApp } from './index';
 import { fakeHit, fakeJpeg, fakePorts, type FakePorts } from './testing/fake-ports';
+import { startHttpTestApp } from './testing/http-test-app';
 
 const DESCRIPTION = 'a red striped t-shirt on a flat backdrop, shown upright';
 
@@ -48,7 +46,6 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  const config = loadQueryApiConfig({ RATE_LIMIT_BURST: '1000', RATE_LIMIT_PER_SECOND: '1000', CATALOG_IMAGES_DIR: imagesDir }, {});
   ports = fakePorts();
   const photoUrl = '/catalog-images/photo.png';
   ports.searchIndex.hits = [
@@ -62,9 +59,7 @@ beforeEach(async () => {
   });
   ports.remoteImages.serve('https://images.test/p1.jpg', fakeJpeg());
   ports.describer.answers.set('is it striped?', 'yes');
-  app = await createQueryApiApp({ config, ports, logger: createLogger('query-api-test', process.env.TEST_LOG_LEVEL ?? 'silent') });
-  await app.listen(0, '127.0.0.1');
-  base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  ({ app, base } = await startHttpTestApp(ports, { CATALOG_IMAGES_DIR: imagesDir }));
 });
 
 afterEach(async () => app.close());
