@@ -7,3 +7,4 @@ export * from './stack/service';
 export * from './stack/stack';
 export * from './stack/embedded-stack';
 export * from './test-inputs';
+export * from './browser';

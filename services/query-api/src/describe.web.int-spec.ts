@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { checkImageAlternatives, launchChromium } from '@vsearch/testing';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { fakeHit, fakeJpeg, fakePorts, type FakePorts } from './testing/fake-ports';
 import { startHttpTestApp } from './testing/http-test-app';
@@ -33,11 +33,7 @@ beforeAll(async () => {
       .png()
       .toBuffer(),
   );
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -107,14 +103,9 @@ describe('alt text and questions in the web page (Chromium)', () => {
 
   it("passes axe-core's image rules, and every image in the accessibility tree has a name in words", async () => {
     const page = await resultsPage();
-    await page.addScriptTag({ content: axe.source });
-    const results = await page.evaluate(() =>
-      (window as unknown as { axe: typeof axe }).axe.run(document, {
-        runOnly: { type: 'rule', values: ['image-alt', 'role-img-alt', 'svg-img-alt', 'input-image-alt', 'image-redundant-alt'] },
-      }),
-    );
-    expect(results.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.html).join(', ')}`)).toEqual([]);
-    expect(results.passes.map((rule) => rule.id)).toContain('image-alt');
+    const axe = await checkImageAlternatives(page);
+    expect(axe.violations).toEqual([]);
+    expect(axe.passed).toContain('image-alt');
 
     // Chromium's own accessibility tree: what a screen reader is told about each image.
     const cdp = await page.context().newCDPSession(page);
