@@ -29,3 +29,4 @@ export {
   type GenerateCatalogResult,
   type ManifestEntry,
 } from './catalog';
+export { NAMED_ATTRIBUTES, namedAttributes, type NamedAttribute, type NamedAttributes } from './named-attributes';

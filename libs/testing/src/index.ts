@@ -7,3 +7,5 @@ export * from './stack/service';
 export * from './stack/stack';
 export * from './stack/embedded-stack';
 export * from './otlp-receiver';
+export * from './test-inputs';
+export * from './browser';

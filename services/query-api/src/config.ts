@@ -21,6 +21,8 @@ export const queryApiEnvSchema = z
     QUERY_API_HOST: z.string().min(1).default('0.0.0.0'),
     EMBEDDER_ADDR: z.string().min(1).default('127.0.0.1:50051'),
     SEARCH_ADDR: z.string().min(1).default('127.0.0.1:50052'),
+    /** The describer (alt text, answers about a photo); unset → EMBEDDER_ADDR, whose process serves it when its model is there. */
+    DESCRIBER_ADDR: z.string().min(1).optional(),
     INGESTION_URL: z.url({ error: 'must be an http(s) URL' }).default('http://127.0.0.1:8081'),
     /** KAFKA_BROKERS (unset → the embedded event log under DATA_DIR), KAFKA_TLS, KAFKA_SASL_MECHANISM/USERNAME/PASSWORD. */
     ...kafkaConnectionEnvShape,
@@ -70,6 +72,8 @@ export const queryApiEnvSchema = z
     QUERY_CACHE_SIZE: env.positiveInt(2_000),
     /** Deadline of each call to the embedder, search and ingestion. */
     UPSTREAM_TIMEOUT_MS: env.positiveInt(10_000),
+    /** Deadline of each describe or ask call: writing words takes longer than embedding. */
+    DESCRIBER_TIMEOUT_MS: env.positiveInt(30_000),
     /** Seconds a client is told to wait (Retry-After) when a dependency is down. */
     RETRY_AFTER_SECONDS: env.positiveInt(5),
     /** Time to receive a request's headers (slow-header clients are cut off: 408). */
@@ -122,7 +126,15 @@ export interface QueryApiConfig {
     keepAliveTimeoutMs: number;
     maxConnections: number;
   };
-  upstream: { embedderAddr: string; searchAddr: string; ingestionUrl: string; timeoutMs: number; retryAfterSeconds: number };
+  upstream: {
+    embedderAddr: string;
+    searchAddr: string;
+    describerAddr: string;
+    ingestionUrl: string;
+    timeoutMs: number;
+    describerTimeoutMs: number;
+    retryAfterSeconds: number;
+  };
   /** The Kafka connection (no brokers → the embedded log under dataDir) and the reindex topic, with TOPIC_PREFIX. */
   eventLog: { kafka: KafkaConnectionOptions; dataDir: string; reindexTopic: string; goldenQueriesTopic: string };
   admin: { apiKeys: string[] };
@@ -160,8 +172,10 @@ export function loadQueryApiConfig(overrides: QueryApiConfigOverrides = {}, envi
     upstream: Object.freeze({
       embedderAddr: flat.EMBEDDER_ADDR,
       searchAddr: flat.SEARCH_ADDR,
+      describerAddr: flat.DESCRIBER_ADDR ?? flat.EMBEDDER_ADDR,
       ingestionUrl: flat.INGESTION_URL.replace(/\/+$/, ''),
       timeoutMs: flat.UPSTREAM_TIMEOUT_MS,
+      describerTimeoutMs: flat.DESCRIBER_TIMEOUT_MS,
       retryAfterSeconds: flat.RETRY_AFTER_SECONDS,
     }),
     eventLog: Object.freeze({
