@@ -119,7 +119,9 @@ async function main(): Promise<void> {
       pattern: entry.pattern,
       heldOut: entry.heldOut,
       title: entry.title,
+      brand: entry.brand,
       captions: entry.captions,
+      view: entry.view,
     })),
   };
   await writeFile(path.join(args.out, 'dataset.json'), JSON.stringify(dataset));
