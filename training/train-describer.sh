@@ -10,7 +10,8 @@
 #   bash training/train-describer.sh [--device cpu|cuda] [--epochs N] [--time-budget-s S] [--seed N]
 #                                    [--out DIR] [--version V] [--work DIR] [--train-products N] [--threads N]
 #
-# Needs Node.js (this repo, npm ci) and a Python 3 with torch, numpy, onnx, onnxruntime, tokenizers and pillow.
+# Needs Node.js (this repo, npm ci) and a Python 3 with torch, numpy, onnxruntime, tokenizers and pillow (torch's
+# ONNX exporter does not import the onnx package).
 # PYTHON selects the interpreter (default: /usr/bin/python3 when it has torch, else python3); on Debian:
 #   apt-get install python3-torch python3-onnx
 #   python3 -m pip install --target tmp/pydeps --no-deps tokenizers onnxruntime   (PYTHONPATH is set below).
@@ -18,8 +19,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEVICE=cpu; EPOCHS=60; BUDGET=2400; SEED=1; OUT=models/describer-mini; VERSION=1.0.0; WORK=tmp/describer
-TRAIN_PRODUCTS=3000; VAL_PRODUCTS=300; VAL_HELD_OUT_PRODUCTS=100; THREADS=0
+DEVICE=cpu; EPOCHS=60; BUDGET=2100; SEED=1; OUT=models/describer-mini; VERSION=1.0.0; WORK=tmp/describer
+TRAIN_PRODUCTS=3000; VAL_PRODUCTS=300; VAL_HELD_OUT_PRODUCTS=100; THREADS=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) DEVICE=$2; shift 2 ;;
@@ -38,8 +39,8 @@ if [ -z "${PYTHON:-}" ]; then
   if /usr/bin/python3 -c 'import torch' 2>/dev/null; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 fi
 export PYTHONPATH="$PWD/training:$PWD/tmp/pydeps${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
-"$PYTHON" -c 'import torch, onnx' 2>/dev/null || {
-  echo "train-describer.sh: $PYTHON lacks torch/onnx; on Debian: apt-get install python3-torch python3-onnx" >&2; exit 1; }
+"$PYTHON" -c 'import torch' 2>/dev/null || {
+  echo "train-describer.sh: $PYTHON lacks torch; on Debian: apt-get install python3-torch python3-onnx" >&2; exit 1; }
 "$PYTHON" -c 'import numpy, onnxruntime, tokenizers, PIL' 2>/dev/null || {
   echo "train-describer.sh: $PYTHON lacks onnxruntime/tokenizers/numpy/pillow; run: $PYTHON -m pip install --target tmp/pydeps --no-deps tokenizers onnxruntime" >&2; exit 1; }
 

@@ -1,7 +1,7 @@
 """Exports a describer-mini checkpoint to a model directory (the contract in models/README.md):
 image_encoder.onnx, decoder.onnx (one decoding step with a self-attention KV cache), tokenizer.json,
 model.json (with sha256s) and reference/ inputs and PyTorch outputs for the TypeScript parity test
-(libs/model/src/runtime/describer-model.int-spec.ts). Checks onnxruntime against PyTorch before it returns.
+(libs/model-tools/src/describer-model.int-spec.ts). Checks onnxruntime against PyTorch before it returns.
 
     PYTHONPATH=training python3 -m describer.export --checkpoint tmp/describer/checkpoint.npz \
         --tokenizer tmp/describer/tokenizer.json --dataset tmp/describer/dataset --out models/describer-mini \
@@ -104,7 +104,7 @@ def reference_outputs(model, tokenizer, data, out):
     np.concatenate(logits_blobs).astype("<f4").tofile(os.path.join(ref_dir, "first_step_logits.f32"))
     reference = {
         "about": "Inputs and PyTorch outputs of this model, written by training/describer/export.py; checked against "
-                 "onnxruntime-node by libs/model/src/runtime/describer-model.int-spec.ts. first_step_logits.f32 holds each "
+                 "onnxruntime-node by libs/model-tools/src/describer-model.int-spec.ts. first_step_logits.f32 holds each "
                  "case's logits [promptLength, vocab] for its prompt alone (batch 1, no cache), cases back to back; "
                  "greedyIds is PyTorch's greedy decode with the KV cache (EOS not included).",
         "imageCount": len(chosen), "imageShape": list(pixels.shape[1:]), "imageTokensShape": list(image_tokens.shape[1:]),

@@ -51,6 +51,7 @@ class DescriberConfig:
     heads: int = 4
     mlp_ratio: int = 4
     max_positions: int = 64
+    attribute_classes: tuple = (12, 12, 4)
 
     @property
     def head_dim(self):
@@ -63,6 +64,7 @@ class DescriberConfig:
     def to_json(self):
         data = asdict(self)
         data["channels"] = list(self.channels)
+        data["attribute_classes"] = list(self.attribute_classes)
         return data
 
 
@@ -145,7 +147,9 @@ class Decoder(nn.Module):
         self.image_norm = nn.LayerNorm(cfg.width)
         self.blocks = nn.ModuleList(DecoderBlock(cfg) for _ in range(cfg.layers))
         self.norm = nn.LayerNorm(cfg.width)
-        # Output projection tied to the token embedding.
+        # Output projection tied to the token embedding; small initial embeddings keep the first logits near 0.
+        nn.init.normal_(self.embed.weight, std=0.02)
+        nn.init.normal_(self.position.weight, std=0.02)
 
     def forward(self, input_ids, position_ids, attention_mask, image_tokens, *past):
         """→ (logits, present_key_0, present_value_0, ...); `past` = past_key_0, past_value_0, ..."""
@@ -179,6 +183,14 @@ class DescriberMini(nn.Module):
         self.cfg = cfg
         self.encoder = ImageEncoder(cfg)
         self.decoder = Decoder(cfg)
+        # Training-only heads (not exported): category, colour and pattern from the mean image token. They give
+        # the encoder a direct signal per image, so it learns the attributes in far fewer steps than through
+        # the decoder's words alone (this machine's CPU budget allows a few hundred steps).
+        self.attribute_heads = nn.ModuleList(nn.Linear(cfg.width, n) for n in cfg.attribute_classes)
+
+    def attribute_logits(self, image_tokens):
+        pooled = image_tokens.mean(1)
+        return [head(pooled) for head in self.attribute_heads]
 
     def sequence_logits(self, image_tokens, input_ids, attention_mask):
         """Teacher forcing over right-padded sequences [B,T] (positions 0..T-1) → logits [B,T,V]."""

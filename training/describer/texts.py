@@ -144,9 +144,9 @@ def made_up_word(rng):
 def describe_sample(row, vocab, rng):
     """A description-type training pair: the alt text, the accessible description or a caption."""
     roll = rng.random()
-    if roll < 0.6:
+    if roll < 0.75:
         return DESCRIBE_PROMPT, description(row)
-    if roll < 0.8:
+    if roll < 0.85:
         return ACCESSIBLE_PROMPT, accessible_description(row, vocab.canonical_nouns)
     captions = usable_captions(row) or [description(row)]
     return rng.choice(CAPTION_PROMPTS), rng.choice(captions)

@@ -70,6 +70,7 @@ def load_checkpoint(path):
     arrays = np.load(path)
     cfg_json = json.loads(str(arrays["__config__"]))
     cfg_json["channels"] = tuple(cfg_json["channels"])
+    cfg_json["attribute_classes"] = tuple(cfg_json.get("attribute_classes", (12, 12, 4)))
     model = DescriberMini(DescriberConfig(**cfg_json))
     model.load_state_dict({k: torch.from_numpy(arrays[k]) for k in arrays.files if not k.startswith("__")})
     return model.eval(), json.loads(str(arrays["__meta__"]))
@@ -84,13 +85,15 @@ def main():
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--time-budget-s", type=float, default=0, help="stop training after this many seconds (0: no limit)")
-    parser.add_argument("--batch-images", type=int, default=48)
+    parser.add_argument("--batch-images", type=int, default=32)
     parser.add_argument("--qa-per-image", type=int, default=3)
-    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--width", type=int, default=128)
     parser.add_argument("--layers", type=int, default=2)
-    parser.add_argument("--eval-every-s", type=float, default=600)
+    parser.add_argument("--mlp-ratio", type=int, default=2)
+    parser.add_argument("--attribute-loss", type=float, default=1.0, help="weight of the training-only attribute heads' loss")
+    parser.add_argument("--eval-every-s", type=float, default=0, help="also evaluate during training every S seconds (0: at the end only)")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     args = parser.parse_args()
 
@@ -113,7 +116,9 @@ def main():
     rows = [data.images[i] for i in train_index]
     print(f"dataset: {data.summary()}; tokenizer {tokenizer.get_vocab_size()} tokens; loaded in {time.time() - started:.1f} s", flush=True)
 
-    cfg = DescriberConfig(vocab_size=tokenizer.get_vocab_size(), image_size=data.size, width=args.width, layers=args.layers)
+    cfg = DescriberConfig(vocab_size=tokenizer.get_vocab_size(), image_size=data.size, width=args.width, layers=args.layers,
+                          mlp_ratio=args.mlp_ratio, attribute_classes=(len(data.categories), len(data.colours), len(data.patterns)))
+    attributes = torch.from_numpy(data.attrs[train_index])
     model = DescriberMini(cfg).to(device)
     parameters = sum(p.numel() for p in model.parameters())
     print(f"model: {parameters / 1e6:.2f} M parameters, config {cfg.to_json()}", flush=True)
@@ -123,7 +128,7 @@ def main():
                                   lr=args.lr, betas=(0.9, 0.98))
     steps_per_epoch = math.ceil(len(rows) / args.batch_images)
     planned_steps = steps_per_epoch * args.epochs
-    warmup = min(300, planned_steps // 10 + 1)
+    warmup = min(100, planned_steps // 10 + 1)
 
     def lr_at(step):
         if step < warmup:
@@ -140,6 +145,7 @@ def main():
     epoch = 0
     stop = False
     running = None
+    eval_seconds = 0.0
     while epoch < args.epochs and not stop:
         order = torch.randperm(len(rows), generator=generator).tolist()
         for start in range(0, len(order), args.batch_images):
@@ -163,6 +169,9 @@ def main():
                 total_loss = total_loss + F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels, ignore_index=IGNORE, reduction="sum")
                 total_tokens += int((labels != IGNORE).sum())
             loss = total_loss / total_tokens
+            truth = attributes[chosen].to(device)
+            attribute_loss = sum(F.cross_entropy(logits, truth[:, k]) for k, logits in enumerate(model.attribute_logits(image_tokens)))
+            loss = loss + args.attribute_loss * attribute_loss / 3
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -170,10 +179,12 @@ def main():
             step += 1
             running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
             elapsed = time.time() - train_started
-            if step == 20 and args.time_budget_s:
-                per_step = elapsed / 20
-                planned_steps = min(planned_steps, int(args.time_budget_s * 0.93 / per_step))
-                print(f"{per_step:.3f} s/step: planning {planned_steps} steps ({planned_steps / steps_per_epoch:.1f} epochs)", flush=True)
+            if args.time_budget_s and step % 20 == 0:
+                # Re-plan from the measured pace (this machine's load changes): the schedule ends with the budget.
+                per_step = (elapsed - eval_seconds) / step
+                planned_steps = min(steps_per_epoch * args.epochs, step + int((args.time_budget_s * 0.97 - elapsed) / per_step))
+                if step % 100 == 20:
+                    print(f"{per_step:.3f} s/step: planning {planned_steps} steps ({planned_steps / steps_per_epoch:.1f} epochs)", flush=True)
             if step % 50 == 0:
                 history["log"].append({"step": step, "epoch": epoch, "seconds": round(elapsed, 1), "loss": round(running, 4), "lr": lr_at(step)})
                 print(f"step {step} epoch {epoch} loss {running:.4f} lr {lr_at(step):.2e} {elapsed:.0f} s", flush=True)
@@ -181,8 +192,10 @@ def main():
                 stop = True
                 break
             if args.eval_every_s and time.time() - last_eval > args.eval_every_s:
+                began = time.time()
                 record_evaluation(history, model, tokenizer, data, device, step, epoch, train_started)
                 last_eval = time.time()
+                eval_seconds += last_eval - began
         epoch += 1
     seconds = time.time() - train_started
     result = record_evaluation(history, model, tokenizer, data, device, step, epoch, train_started)
