@@ -1,5 +1,5 @@
 /**
- * Turns generated catalogs (`npx vsearch generate ...`) into clip-mini's training dataset:
+ * Turns generated catalogs (`npx vsearch generate ...`) into the training dataset of clip-mini and describer-mini:
  * every image goes through OUR preprocessing library (the exact pixels the embedder sees at
  * inference), is stored as a lossless WebP at the model's input size, and all of them are packed
  * into one file with the captions and the catalog vocabulary beside it (training/vsearch_clip/data.py

@@ -45,12 +45,8 @@ export PYTHONPATH="$PWD/training:$PWD/tmp/pydeps${PYTHONPATH:+:$PYTHONPATH}" PYT
   echo "train-describer.sh: $PYTHON lacks onnxruntime/tokenizers/numpy/pillow; run: $PYTHON -m pip install --target tmp/pydeps --no-deps tokenizers onnxruntime" >&2; exit 1; }
 
 mkdir -p "$WORK"
-generate() { # seed count dir extra-args...
-  local seed=$1 count=$2 dir=$3; shift 3
-  if [ -f "$dir/.complete" ] && [ "$(cat "$dir/.complete")" = "$seed $count $*" ]; then echo "catalog $dir is up to date"; return; fi
-  npx vsearch generate --seed "$seed" --count "$count" --out "$dir" "$@"
-  echo "$seed $count $*" > "$dir/.complete"
-}
+# shellcheck source=training/catalogs.sh
+source training/catalogs.sh
 # Seeds: training 1001 (as clip-mini), validation 2002 (seen combinations) and 2003 (held-out combinations only).
 generate 1001 "$TRAIN_PRODUCTS" "$WORK/catalog-train" --images-per-product 2 --exclude-held-out
 generate 2002 "$VAL_PRODUCTS" "$WORK/catalog-val" --images-per-product 1

@@ -8,8 +8,6 @@ model.json (with sha256s) and reference/ inputs and PyTorch outputs for the Type
         [--history training/runs/describer-mini-1.0.0.history.json]
 """
 import argparse
-import hashlib
-import inspect
 import json
 import os
 import shutil
@@ -17,6 +15,7 @@ import shutil
 import numpy as np
 import torch
 
+from export import onnx_export, sha256  # training/export.py (clip-mini's exporter): opset 14, TorchScript exporter
 from vsearch_clip.data import load_dataset
 
 from . import texts
@@ -26,7 +25,6 @@ from .sequences import MAX_NEW_TOKENS, MAX_QUESTION_TOKENS, MAX_SEQUENCE_LENGTH,
 from .tokenizer import BOS_ID, EOS_ID, PAD_ID, SEP_ID, UNK_ID, decode, encode_words, load_tokenizer
 from .train import load_checkpoint
 
-OPSET = 14
 REFERENCE_IMAGES = 4
 # (image index, question): a description per image, then questions of every kind.
 REFERENCE_CASES = [
@@ -34,22 +32,6 @@ REFERENCE_CASES = [
     (0, texts.ACCESSIBLE_PROMPT), (1, "what colour is this product?"), (2, "what is this?"), (3, "is it red?"),
     (0, "what pattern does it have?"), (1, "how much does it cost?"), (2, "is it zorbly?"),
 ]
-
-
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def onnx_export(module, args, path, input_names, output_names, dynamic_axes):
-    kwargs = dict(input_names=input_names, output_names=output_names, dynamic_axes=dynamic_axes,
-                  opset_version=OPSET, do_constant_folding=True)
-    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
-        kwargs["dynamo"] = False  # the TorchScript exporter, as for clip-mini
-    torch.onnx.export(module, args, path, **kwargs)
 
 
 def names(layers):

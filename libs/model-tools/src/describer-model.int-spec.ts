@@ -11,6 +11,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { maxAbsDifference, readFloat32File } from '@vsearch/testing';
 import * as ort from 'onnxruntime-node';
 
 const modelDir = path.resolve(__dirname, '../../../models/describer-mini');
@@ -52,17 +53,7 @@ interface Reference {
 const manifest = JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as DescriberManifest;
 const reference = JSON.parse(readFileSync(path.join(referenceDir, 'reference.json'), 'utf8')) as Reference;
 
-function float32File(name: string): Float32Array {
-  const bytes = readFileSync(path.join(referenceDir, name));
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-}
-
-function maxAbsDifference(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
+const float32File = (name: string) => readFloat32File(referenceDir, name);
 
 const int64 = (values: number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
 
