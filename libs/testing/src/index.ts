@@ -2,6 +2,7 @@
 export * from './processes';
 export * from './benchmark-report';
 export * from './delaying-proxy';
+export * from './float-files';
 export * from './stack/service-environment';
 export * from './stack/service';
 export * from './stack/stack';
