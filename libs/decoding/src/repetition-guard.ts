@@ -6,7 +6,10 @@
  * finish reason 'repetition'.
  */
 export interface RepetitionGuardOptions {
-  /** Length of the n-grams that may appear only once among the generated tokens (0 turns the rule off). Default 3. */
+  /**
+   * Length of the n-grams that may appear only once among the generated tokens (0 turns the rule off).
+   * Default 4: sentences of a description may start alike (". it is blue ... . it is on ...") without looping.
+   */
   noRepeatNgram?: number;
   /** Longest run of one token allowed (0 turns the rule off). Default 2. */
   maxTokenRun?: number;
@@ -17,7 +20,7 @@ export class RepetitionGuard {
   private readonly maxRun: number;
 
   constructor(options: RepetitionGuardOptions = {}) {
-    this.ngram = options.noRepeatNgram ?? 3;
+    this.ngram = options.noRepeatNgram ?? 4;
     this.maxRun = options.maxTokenRun ?? 2;
     if (!Number.isInteger(this.ngram) || this.ngram < 0) throw new RangeError('noRepeatNgram must be a whole number ≥ 0');
     if (!Number.isInteger(this.maxRun) || this.maxRun < 0) throw new RangeError('maxTokenRun must be a whole number ≥ 0');

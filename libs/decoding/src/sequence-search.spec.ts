@@ -112,8 +112,16 @@ describe(SequenceSearch.name, () => {
 });
 
 describe(RepetitionGuard.name, () => {
-  it('allows a word used twice apart, refuses a third use in a row and a repeated trigram', () => {
+  it('lets sentences start alike by default and stops a repeated 4-gram', () => {
+    const DOT = 9;
     const guard = new RepetitionGuard();
+    // ". a b c . a b" then D: the trigram ". a b" repeats, the 4-gram ". a b D" does not.
+    expect(guard.wouldRepeat([DOT, A, B, C, DOT, A, B], D)).toBe(false);
+    expect(guard.wouldRepeat([DOT, A, B, C, DOT, A, B], C)).toBe(true);
+  });
+
+  it('allows a word used twice apart, refuses a third use in a row and a repeated trigram', () => {
+    const guard = new RepetitionGuard({ noRepeatNgram: 3 });
     expect(guard.wouldRepeat([A, B, C], A)).toBe(false);
     expect(guard.wouldRepeat([A, A], A)).toBe(true);
     expect(guard.wouldRepeat([A], A)).toBe(false);

@@ -22,7 +22,7 @@ describe(loadEmbedderConfig.name, () => {
     expect(loadEmbedderConfig({}, {}).describer).toEqual({
       modelDir: BUNDLED_DESCRIBER_DIR,
       intraOpThreads: 1,
-      batching: { maxRows: 32, maxQueueItems: 256, minBulkRows: undefined },
+      batching: { maxRows: 32, maxQueueItems: 256, minBulkRows: undefined, maxBulkJoinsWhileInteractive: undefined },
       limits: { maxImagesPerCall: 32, maxQuestionChars: 500 },
     });
     expect(loadEmbedderConfig({ DESCRIBER_ENABLED: 'false' }, {}).describer).toBeUndefined();

@@ -101,6 +101,8 @@ export const embedderEnvSchema = z
     DESCRIBER_MAX_ROWS: env.positiveInt(32),
     /** Rows kept for bulk sequences while they wait behind interactive ones; default DESCRIBER_MAX_ROWS / 8. */
     DESCRIBER_MIN_BULK_ROWS: z.coerce.number().int().positive().optional(),
+    /** Bulk sequences that may join one step while a shopper's sequence decodes; default DESCRIBER_MIN_BULK_ROWS. */
+    DESCRIBER_MAX_BULK_JOINS_WHILE_INTERACTIVE: z.coerce.number().int().positive().optional(),
     /** Sequences waiting per lane before calls are refused with RESOURCE_EXHAUSTED. */
     DESCRIBER_MAX_QUEUE: env.positiveInt(256),
     /** Images one Describe call may carry. */
@@ -159,7 +161,7 @@ export interface EmbedderConfig {
     | {
         modelDir: string;
         intraOpThreads: number;
-        batching: { maxRows: number; maxQueueItems: number; minBulkRows: number | undefined };
+        batching: { maxRows: number; maxQueueItems: number; minBulkRows: number | undefined; maxBulkJoinsWhileInteractive: number | undefined };
         limits: { maxImagesPerCall: number; maxQuestionChars: number };
       }
     | undefined;
@@ -210,7 +212,12 @@ export function loadEmbedderConfig(overrides: EmbedderConfigOverrides = {}, envi
       ? {
           modelDir: parsed.DESCRIBER_MODEL_DIR,
           intraOpThreads: parsed.DESCRIBER_INTRA_OP_THREADS,
-          batching: { maxRows: parsed.DESCRIBER_MAX_ROWS, maxQueueItems: parsed.DESCRIBER_MAX_QUEUE, minBulkRows: parsed.DESCRIBER_MIN_BULK_ROWS },
+          batching: {
+            maxRows: parsed.DESCRIBER_MAX_ROWS,
+            maxQueueItems: parsed.DESCRIBER_MAX_QUEUE,
+            minBulkRows: parsed.DESCRIBER_MIN_BULK_ROWS,
+            maxBulkJoinsWhileInteractive: parsed.DESCRIBER_MAX_BULK_JOINS_WHILE_INTERACTIVE,
+          },
           limits: { maxImagesPerCall: parsed.DESCRIBER_MAX_IMAGES_PER_CALL, maxQuestionChars: parsed.DESCRIBER_MAX_QUESTION_CHARS },
         }
       : undefined,

@@ -416,6 +416,7 @@ describe('GPU intent', () => {
         assert.equal(data.DESCRIBER_MODEL_DIR, '/app/describer-models/describer-mini', `${scenario} ${pool}: baked, out of /app/models`);
         assert.equal(data.DESCRIBER_MAX_ROWS, '32');
         assert.equal(data.DESCRIBER_MIN_BULK_ROWS, undefined, 'the embedder’s default unless set');
+        assert.equal(data.DESCRIBER_MAX_BULK_JOINS_WHILE_INTERACTIVE, undefined, 'the embedder’s default unless set');
       }
     }
     const fromClaim = render([
@@ -429,7 +430,10 @@ describe('GPU intent', () => {
       'embedder.describer.config.maxRows=1',
       '--set',
       'embedder.describer.config.minBulkRows=2',
+      '--set',
+      'embedder.describer.config.maxBulkJoinsWhileInteractive=3',
     ]);
+    assert.equal(config(fromClaim, 'embedder-bulk').DESCRIBER_MAX_BULK_JOINS_WHILE_INTERACTIVE, '3');
     assert.equal(config(fromClaim, 'embedder-bulk').DESCRIBER_MODEL_DIR, '/app/models/describer-mini');
     assert.equal(config(fromClaim, 'embedder-bulk').DESCRIBER_MAX_ROWS, '1');
     assert.equal(config(fromClaim, 'embedder-bulk').DESCRIBER_MIN_BULK_ROWS, '2');

@@ -193,6 +193,16 @@ describe(StepBatcher.name, () => {
     await runUntil(model, Promise.all([bulk, interactive]));
   });
 
+  it('lets bulk sequences join a few per step while a shopper’s sequence decodes, and freely once it is done', async () => {
+    const { batcher, model, steps } = harness({ maxRows: 8, maxBulkJoinsWhileInteractive: 1 });
+    const bulk = batcher.generate([job(3), job(3), job(3), job(3), job(3), job(3)], { lane: 'bulk' });
+    const shopper = batcher.generate([job(2)], { lane: 'interactive' });
+    await runUntil(model, Promise.all([bulk, shopper]));
+    // Step 1: the shopper and one bulk sequence; step 2: one more; step 3: the shopper's last; then the other four at once.
+    expect(steps.map((step) => step.joined)).toEqual([2, 1, 1, 3, 0]);
+    expect(steps.map((step) => step.byLane.interactive)).toEqual([1, 1, 1, 0, 0]);
+  });
+
   it('takes a beam search up to beamWidth rows per step', async () => {
     const { batcher, model } = harness();
     const beam = batcher.generate([job(1, { beamWidth: 3, maxNewTokens: 3 })], { lane: 'interactive' });

@@ -10,8 +10,10 @@
  *   at most `maxRows` rows are in flight (a sequence wider than that runs alone);
  * - two lanes, as the embedder's DynamicBatcher: interactive sequences join first, except for
  *   `minBulkRows` rows kept for bulk work while it waits, so shoppers' questions never starve
- *   indexing; each lane queues at most `maxQueueItems` sequences and refuses a request that does
- *   not fit whole (RESOURCE_EXHAUSTED);
+ *   indexing, and while a shopper's sequence decodes at most `maxBulkJoinsWhileInteractive` bulk
+ *   sequences join per step (each joiner adds encoding and prefill to the step the shopper waits
+ *   on); each lane queues at most `maxQueueItems` sequences and refuses a request that does not
+ *   fit whole (RESOURCE_EXHAUSTED);
  * - a request whose deadline passed, or that was cancelled, leaves the batch at the next step
  *   boundary (queued or in flight) and fails with DEADLINE_EXCEEDED / CANCELLED;
  * - if the model throws, every request with a sequence in that call fails with the error and
@@ -83,6 +85,12 @@ export interface StepBatcherOptions<Features, State> {
   maxQueueItems: number;
   /** Rows kept for bulk sequences while some wait (default an eighth of maxRows, at least 1). */
   minBulkRows?: number;
+  /**
+   * Bulk sequences that may join one step while an interactive sequence decodes (default
+   * minBulkRows): each joiner adds an image to encode and a prompt to prefill to the step the
+   * shopper waits on. Bulk work still joins every step, so it is never starved.
+   */
+  maxBulkJoinsWhileInteractive?: number;
   clock?: Clock;
   hooks?: StepBatcherHooks;
 }
@@ -111,6 +119,7 @@ export class StepBatcher<Features, State> {
   private active: Sequence<Features, State>[] = [];
   private readonly clock: Clock;
   private readonly minBulkRows: number;
+  private readonly maxBulkJoinsWhileInteractive: number;
   private readonly guard: RepetitionGuard;
   private running = false;
   private scheduled = false;
@@ -123,6 +132,7 @@ export class StepBatcher<Features, State> {
     this.clock = options.clock ?? systemClock;
     this.guard = options.guard ?? new RepetitionGuard();
     this.minBulkRows = Math.min(options.maxRows, Math.max(1, options.minBulkRows ?? Math.floor(options.maxRows / 8)));
+    this.maxBulkJoinsWhileInteractive = Math.max(1, options.maxBulkJoinsWhileInteractive ?? this.minBulkRows);
   }
 
   /** Sequences waiting per lane (not counting those in flight). */
@@ -211,9 +221,9 @@ export class StepBatcher<Features, State> {
     let rows = this.active.reduce((sum, sequence) => sum + sequence.job.beamWidth, 0);
     const bulkRows = this.active.filter((sequence) => sequence.ticket.lane === 'bulk').reduce((sum, sequence) => sum + sequence.job.beamWidth, 0);
     const keptForBulk = this.queues.bulk.length > 0 ? Math.max(0, this.minBulkRows - bulkRows) : 0;
-    const take = (lane: Lane, limit: number) => {
+    const take = (lane: Lane, limit: number, maxJoins = Number.POSITIVE_INFINITY) => {
       const queue = this.queues[lane];
-      while (queue.length > 0) {
+      for (let joins = 0; queue.length > 0 && joins < maxJoins; joins++) {
         const width = queue[0].job.beamWidth;
         const alone = this.active.length === 0 && joined.length === 0;
         if (!alone && rows + width > limit) break;
@@ -224,7 +234,10 @@ export class StepBatcher<Features, State> {
       }
     };
     take('interactive', this.options.maxRows - keptForBulk);
-    take('bulk', this.options.maxRows);
+    // A joining sequence costs its step an image to encode and a prompt to prefill: while a shopper's
+    // sequence decodes, bulk sequences join a few per step, so the shopper's steps stay short.
+    const shopperDecoding = this.active.some((sequence) => sequence.ticket.lane === 'interactive') || joined.length > 0;
+    take('bulk', this.options.maxRows, shopperDecoding ? this.maxBulkJoinsWhileInteractive : undefined);
     if (joined.length > 0) this.reportDepth();
     return joined;
   }

@@ -33,6 +33,8 @@ export interface DescriberBatching {
   /** Sequences waiting per lane. */
   maxQueueItems: number;
   minBulkRows: number | undefined;
+  /** Bulk sequences joining one step while a shopper's decodes. */
+  maxBulkJoinsWhileInteractive: number | undefined;
 }
 
 /** A sequence's image: normalised pixels until its first step encoded them, its image tokens after. */
@@ -65,6 +67,7 @@ export class DescriberService {
       maxRows: batching.maxRows,
       maxQueueItems: batching.maxQueueItems,
       minBulkRows: batching.minBulkRows,
+      maxBulkJoinsWhileInteractive: batching.maxBulkJoinsWhileInteractive,
       hooks,
       model: {
         encodeImages: (images) => this.encodeImages(images),
