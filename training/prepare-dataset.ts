@@ -1,5 +1,5 @@
 /**
- * Turns generated catalogs (`npx vsearch generate ...`) into clip-mini's training dataset:
+ * Turns generated catalogs (`npx vsearch generate ...`) into the training dataset of clip-mini and describer-mini:
  * every image goes through OUR preprocessing library (the exact pixels the embedder sees at
  * inference), is stored as a lossless WebP at the model's input size, and all of them are packed
  * into one file with the captions and the catalog vocabulary beside it (training/vsearch_clip/data.py
@@ -119,7 +119,9 @@ async function main(): Promise<void> {
       pattern: entry.pattern,
       heldOut: entry.heldOut,
       title: entry.title,
+      brand: entry.brand,
       captions: entry.captions,
+      view: entry.view,
     })),
   };
   await writeFile(path.join(args.out, 'dataset.json'), JSON.stringify(dataset));

@@ -38,12 +38,8 @@ export PYTHONPATH="$PWD/tmp/pydeps${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=
 "$PYTHON" -c 'import torch, numpy, onnx, onnxruntime, tokenizers, PIL' || { echo "train.sh: $PYTHON lacks torch/numpy/onnx/onnxruntime/tokenizers/pillow" >&2; exit 1; }
 
 mkdir -p "$WORK"
-generate() { # seed count dir extra-args...
-  local seed=$1 count=$2 dir=$3; shift 3
-  if [ -f "$dir/.complete" ] && [ "$(cat "$dir/.complete")" = "$seed $count $*" ]; then echo "catalog $dir is up to date"; return; fi
-  npx vsearch generate --seed "$seed" --count "$count" --out "$dir" "$@"
-  echo "$seed $count $*" > "$dir/.complete"
-}
+# shellcheck source=training/catalogs.sh
+source training/catalogs.sh
 # Seeds: training 1001, validation 2002/2003; `vsearch eval` uses its own seed stream (default seed 7).
 generate 1001 "$TRAIN_PRODUCTS" "$WORK/catalog-train" --images-per-product 2 --exclude-held-out
 generate 2002 "$VAL_PRODUCTS" "$WORK/catalog-val"

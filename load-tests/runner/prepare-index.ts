@@ -112,7 +112,12 @@ async function main(): Promise<void> {
             updatedAt: '',
           },
           images: [
-            { imageId: 'main', imageUrl: `http://127.0.0.1:8080/catalog-images/${productId}/main.jpg`, vector: randomUnitVector(random, live.dimension) },
+            {
+              imageId: 'main',
+              imageUrl: `http://127.0.0.1:8080/catalog-images/${productId}/main.jpg`,
+              vector: randomUnitVector(random, live.dimension),
+              description: '',
+            },
           ],
         };
       }),

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark of the product, then the load scenarios
  * against the embedded stack, rewriting docs/benchmarks.md section by section.
- * Usage: npm run bench [-- --only model,embedder,search,ingestion,load] [--runs 3]
+ * Usage: npm run bench [-- --only model,embedder,describer,search,ingestion,load] [--runs 3]
  */
 import { describeMachine, median, REPO_ROOT, startEmbeddedStack, writeBenchmarkSection } from '@vsearch/testing';
 import { spawnSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const ALL_PARTS = ['model', 'embedder', 'search', 'ingestion', 'load'] as const;
+const ALL_PARTS = ['model', 'embedder', 'describer', 'search', 'ingestion', 'load'] as const;
 type Part = (typeof ALL_PARTS)[number];
 
 const LOAD_SCENARIOS = ['text-search', 'photo-search', 'mixed-shopper', 'embedder-grpc', 'reindex-under-load'];

@@ -10,7 +10,7 @@ import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { captionsFor } from './captions';
-import { FILE_EXTENSIONS, renderProductImage, type ImageFormat } from './render';
+import { FILE_EXTENSIONS, renderProductImage, type ImageFormat, type SceneView } from './render';
 import { createRng } from './rng';
 import { isHeldOut, productDescription, productTitle, sampleProductSpec, type HeldOutMode, type ProductSpec } from './spec';
 
@@ -67,6 +67,8 @@ export interface ManifestEntry {
   height: number;
   orientation: number;
   transparent: boolean;
+  /** Background and tilt of this render (describer training builds descriptions from them). */
+  view: SceneView;
   heldOut: boolean;
 }
 
@@ -150,6 +152,7 @@ async function generateProduct(
       height: render.height,
       orientation: render.orientation,
       transparent: render.transparent,
+      view: render.view,
       heldOut: isHeldOut(spec),
     };
     manifestLines.push(JSON.stringify(entry));

@@ -18,7 +18,7 @@ export {
   type SpecConstraints,
 } from './spec';
 export { captionsFor } from './captions';
-export { FILE_EXTENSIONS, renderProductImage, type ImageFormat, type RenderedImage } from './render';
+export { FILE_EXTENSIONS, renderProductImage, type ImageFormat, type RenderedImage, type SceneView } from './render';
 export {
   DEFAULT_CATALOG_BASE_URL,
   buildProductEvent,
@@ -29,3 +29,4 @@ export {
   type GenerateCatalogResult,
   type ManifestEntry,
 } from './catalog';
+export { NAMED_ATTRIBUTES, namedAttributes, type NamedAttribute, type NamedAttributes } from './named-attributes';

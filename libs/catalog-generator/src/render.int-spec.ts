@@ -98,5 +98,16 @@ describe(renderProductImage.name, () => {
     const alphas = Array.from({ length: data.length / 4 }, (_, i) => data[i * 4 + 3]);
     expect(alphas.filter((alpha) => alpha === 0).length).toBeGreaterThan(alphas.length * 0.2);
     expect(alphas.filter((alpha) => alpha === 255).length).toBeGreaterThan(alphas.length * 0.05);
+    expect(image.view).toEqual({ background: 'none', surface: false, tilt: expect.any(Number) as number });
+  });
+
+  it('records the backdrop and tilt of opaque renders for descriptions', async () => {
+    const spec = sampleProductSpec(createRng(16), { category: 'mug' });
+    const views = await Promise.all(
+      Array.from({ length: 24 }, (_, k) => renderProductImage(spec, `view-${k}`, { format: 'jpeg' }).then((image) => image.view)),
+    );
+    expect(new Set(views.map((view) => view.background))).toEqual(new Set(['plain', 'gradient']));
+    expect(views.some((view) => view.surface)).toBe(true);
+    for (const view of views) expect(Math.abs(view.tilt)).toBeLessThanOrEqual(14);
   });
 });

@@ -24,6 +24,19 @@ export interface RenderedImage {
   orientation: 1 | 3 | 6 | 8;
   /** True when the background is transparent (PNG or WebP with alpha). */
   transparent: boolean;
+  /** What the photo shows besides the product (for generated descriptions). */
+  view: SceneView;
+}
+
+/**
+ * The visible scene around the product, recorded for descriptions ("on a plain background, tilted"):
+ * `background` is `none` when transparent (flattened onto white by preprocessing), `surface` a table or
+ * floor behind the product, `tilt` the product's rotation in degrees (positive = clockwise).
+ */
+export interface SceneView {
+  background: 'none' | 'plain' | 'gradient';
+  surface: boolean;
+  tilt: number;
 }
 
 export const FILE_EXTENSIONS: Record<ImageFormat, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
@@ -92,6 +105,7 @@ export interface Scene {
   width: number;
   height: number;
   transparent: boolean;
+  view: SceneView;
 }
 
 /** Builds the SVG for one render: everything random about the photo, nothing about the product. */
@@ -123,10 +137,13 @@ export function buildScene(spec: ProductSpec, rng: Rng, allowTransparent: boolea
 
   const defs: string[] = [`<g id="body">${silhouette.body.map((d) => `<path d="${d}"/>`).join('')}</g>`, patternDef(spec, base, tone)];
   const layers: string[] = [];
+  const view: SceneView = { background: 'none', surface: false, tilt: Math.round(rotation) };
 
   if (!transparent) {
     const bg1 = lightBackground(rng, brightness);
+    view.background = 'plain';
     if (rng.chance(0.45)) {
+      view.background = 'gradient';
       const bg2 = lightBackground(rng, brightness);
       const angle = rng.range(0, Math.PI * 2);
       const [x1, y1, x2, y2] = [0.5 - Math.cos(angle) / 2, 0.5 - Math.sin(angle) / 2, 0.5 + Math.cos(angle) / 2, 0.5 + Math.sin(angle) / 2];
@@ -139,6 +156,7 @@ export function buildScene(spec: ProductSpec, rng: Rng, allowTransparent: boolea
     }
     if (rng.chance(0.3)) {
       // A table or floor surface behind the product.
+      view.surface = true;
       const floorY = Math.round(cy + size * rng.range(0.1, 0.35));
       layers.push(`<rect y="${floorY}" width="${width}" height="${height - floorY}" fill="${mix(bg1, '#000000', rng.range(0.06, 0.14))}"/>`);
     }
@@ -170,7 +188,7 @@ export function buildScene(spec: ProductSpec, rng: Rng, allowTransparent: boolea
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
     `<defs>${defs.join('')}</defs>${layers.join('')}</svg>`;
-  return { svg, width, height, transparent };
+  return { svg, width, height, transparent, view };
 }
 
 /** Angle that stores upright pixels so that applying the EXIF orientation restores them. */
@@ -239,5 +257,5 @@ export async function renderProductImage(spec: ProductSpec, renderSeed: number |
   } else {
     bytes = await (scene.transparent ? pipeline : pipeline.removeAlpha()).webp({ quality, effort: 2 }).toBuffer();
   }
-  return { bytes, format, width, height, orientation, transparent: scene.transparent };
+  return { bytes, format, width, height, orientation, transparent: scene.transparent, view: scene.view };
 }

@@ -13,7 +13,7 @@
  */
 
 /** What a service depends on, named in errors and logs. */
-export type DependencyName = 'embedder' | 'search' | 'ingestion' | 'event-log' | 'vector-store' | 'image-host';
+export type DependencyName = 'embedder' | 'describer' | 'search' | 'ingestion' | 'event-log' | 'vector-store' | 'image-host';
 
 export class InvalidRequestError extends Error {
   override readonly name = 'InvalidRequestError';

@@ -7,3 +7,4 @@ export * from './errors';
 export * from './collections';
 export * from './tagging';
 export * from './golden-queries';
+export * from './describer';

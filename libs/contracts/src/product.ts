@@ -33,6 +33,11 @@ export interface ImageRef {
   imageUrl: string;
   /** What the bytes behind `imageUrl` were when they were embedded; absent for images stored before it was recorded. */
   content?: ImageContent;
+  /**
+   * The image's generated description (alt text), written by the describer at ingestion; absent
+   * when none was generated (no describer configured, or data stored before descriptions existed).
+   */
+  description?: string;
 }
 
 /**
@@ -159,6 +164,8 @@ export interface SearchHit {
   keywordScore?: number;
   matchedImageId: string;
   matchedImageUrl: string;
+  /** The matched image's generated description (the page's alt text); absent when it has none. */
+  matchedImageDescription?: string;
   /** The product's zero-shot tags (chips on result cards); absent when it has none. */
   tags?: ProductTag[];
 }

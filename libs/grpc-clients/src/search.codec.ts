@@ -112,6 +112,11 @@ function imageRefWithContent(imageId: string, imageUrl: string, content: ImageCo
   return content ? { imageId, imageUrl, content } : { imageId, imageUrl };
 }
 
+/** An image's description on the wire is a string, empty when there is none; in the contract it is absent then. */
+function descriptionFromProto(description: string): { description?: string } {
+  return description ? { description } : {};
+}
+
 export function productWritesToProto(products: readonly ProductWithImageVectors[]): searchV1.ProductWithImages[] {
   return products.map(({ product, images, failedImages }) => ({
     product: productToProto(product),
@@ -120,6 +125,7 @@ export function productWritesToProto(products: readonly ProductWithImageVectors[
       imageUrl: image.imageUrl,
       vector: packFloat32LE(image.vector),
       content: imageContentToProto(image.content),
+      description: image.description ?? '',
     })),
     failedImages: failedImages?.length ? { images: failedImages.map(copyFailedImage) } : undefined,
   }));
@@ -131,6 +137,7 @@ export function productWritesFromProto(messages: readonly searchV1.ProductWithIm
     images: entry.images.map((image): ImageVector => ({
       ...imageRefWithContent(image.imageId, image.imageUrl, imageContentFromProto(image.content)),
       vector: vectorFromProto(image.vector, `vector of image ${image.imageId} of product ${entry.product?.productId}`),
+      ...descriptionFromProto(image.description),
     })),
     failedImages: (entry.failedImages?.images ?? []).map(copyFailedImage),
   }));
@@ -202,6 +209,7 @@ export function hitToProto(hit: SearchHit): searchV1.Hit {
     score: hit.score,
     matchedImageId: hit.matchedImageId,
     matchedImageUrl: hit.matchedImageUrl,
+    matchedImageDescription: hit.matchedImageDescription ?? '',
     vectorScore: hit.vectorScore,
     keywordScore: hit.keywordScore,
     tags: (hit.tags ?? []).map(copyProductTag),
@@ -216,6 +224,7 @@ export function hitFromProto(hit: searchV1.Hit): SearchHit {
     ...(hit.keywordScore === undefined ? {} : { keywordScore: hit.keywordScore }),
     matchedImageId: hit.matchedImageId,
     matchedImageUrl: hit.matchedImageUrl,
+    ...(hit.matchedImageDescription ? { matchedImageDescription: hit.matchedImageDescription } : {}),
     ...(hit.tags.length > 0 ? { tags: hit.tags.map(copyProductTag) } : {}),
   };
 }
@@ -332,7 +341,12 @@ export function storedProductToProto(stored: StoredProduct | undefined): searchV
   if (!stored) return { product: undefined, images: [], failedImages: [], tags: [] };
   return {
     product: productToProto(stored.product),
-    images: stored.images.map(({ imageId, imageUrl, content }) => ({ imageId, imageUrl, content: imageContentToProto(content) })),
+    images: stored.images.map(({ imageId, imageUrl, content, description }) => ({
+      imageId,
+      imageUrl,
+      content: imageContentToProto(content),
+      description: description ?? '',
+    })),
     failedImages: stored.failedImages.map(copyFailedImage),
     tags: (stored.tags ?? []).map(copyProductTag),
   };
@@ -342,7 +356,10 @@ export function storedProductFromProto(response: searchV1.GetProductResponse): S
   if (!response.product) return undefined;
   return {
     product: productFromProto(response.product),
-    images: response.images.map(({ imageId, imageUrl, content }) => imageRefWithContent(imageId, imageUrl, imageContentFromProto(content))),
+    images: response.images.map(({ imageId, imageUrl, content, description }) => ({
+      ...imageRefWithContent(imageId, imageUrl, imageContentFromProto(content)),
+      ...descriptionFromProto(description),
+    })),
     failedImages: response.failedImages.map(copyFailedImage),
     ...(response.tags.length > 0 ? { tags: response.tags.map(copyProductTag) } : {}),
   };

@@ -7,6 +7,7 @@
  */
 import type { ProductAttributes } from '@vsearch/catalog-generator';
 import { BUNDLED_MODEL_DIR, ModelRuntime, l2NormalizeRows, loadModelDirectory, verifyModelFiles } from '@vsearch/model';
+import { maxAbsDifference, readFloat32File } from '@vsearch/testing';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EVAL_PROMPTS } from './eval';
@@ -25,17 +26,7 @@ interface Reference {
 const referenceDir = path.join(BUNDLED_MODEL_DIR, 'reference');
 const reference = JSON.parse(readFileSync(path.join(referenceDir, 'reference.json'), 'utf8')) as Reference;
 
-function float32File(name: string): Float32Array {
-  const bytes = readFileSync(path.join(referenceDir, name));
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-}
-
-function maxAbsDifference(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
+const float32File = (name: string) => readFloat32File(referenceDir, name);
 
 describe('bundled model clip-mini', () => {
   let runtime: ModelRuntime;

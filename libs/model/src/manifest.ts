@@ -9,8 +9,13 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256');
-const fileEntry = z.strictObject({ path: z.string().min(1), sha256: sha256Hex, bytes: z.number().int().positive().optional() });
-const rgb = z.tuple([z.number(), z.number(), z.number()]);
+/** One model file: its path in the directory and its checksum. */
+export const modelFileEntrySchema = z.strictObject({ path: z.string().min(1), sha256: sha256Hex, bytes: z.number().int().positive().optional() });
+const fileEntry = modelFileEntrySchema;
+export const rgbSchema = z.tuple([z.number(), z.number(), z.number()]);
+const rgb = rgbSchema;
+/** Short name, also the directory name under models/. */
+export const modelNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/);
 
 /**
  * Precision variants of the ONNX towers, named as Transformers.js names them (its `dtype`
@@ -20,8 +25,7 @@ export const MODEL_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16
 export type ModelDtype = (typeof MODEL_DTYPES)[number];
 
 export const modelManifestSchema = z.strictObject({
-  /** Short name, also the directory name under models/. */
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/),
+  name: modelNameSchema,
   version: z.string().min(1).max(64),
   /** Dimension of both towers' output vectors. */
   embeddingDimension: z.number().int().positive().max(4096),
@@ -96,6 +100,13 @@ export interface LoadedModelDirectory {
 
 /** Reads and validates `<dir>/model.json`; throws ModelManifestError naming the problem. */
 export function loadModelDirectory(dir: string): LoadedModelDirectory {
+  const manifest = readManifest(dir, modelManifestSchema);
+  const resolved = resolveModelFiles(dir, { visionPath: manifest.files.vision, textPath: manifest.files.text, tokenizerPath: manifest.files.tokenizer });
+  return { dir: path.resolve(dir), manifest, id: modelId(manifest), ...resolved };
+}
+
+/** `<dir>/model.json` parsed by `schema`; throws ModelManifestError naming every problem. */
+export function readManifest<Schema extends z.ZodType>(dir: string, schema: Schema): z.infer<Schema> {
   const manifestPath = path.join(dir, 'model.json');
   if (!existsSync(manifestPath)) throw new ModelManifestError(`no model.json in ${dir}`);
   let raw: unknown;
@@ -104,21 +115,23 @@ export function loadModelDirectory(dir: string): LoadedModelDirectory {
   } catch (error) {
     throw new ModelManifestError(`${manifestPath} is not valid JSON: ${(error as Error).message}`);
   }
-  const parsed = modelManifestSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
     throw new ModelManifestError(`${manifestPath} is invalid: ${problems}`);
   }
-  const manifest = parsed.data;
-  const resolved = {
-    visionPath: path.resolve(dir, manifest.files.vision.path),
-    textPath: path.resolve(dir, manifest.files.text.path),
-    tokenizerPath: path.resolve(dir, manifest.files.tokenizer.path),
-  };
-  for (const file of Object.values(resolved)) {
-    if (!existsSync(file)) throw new ModelManifestError(`model file ${file} named by ${manifestPath} is missing`);
+  return parsed.data;
+}
+
+/** Absolute paths of a manifest's files, by the caller's names; throws naming the first missing one. */
+export function resolveModelFiles<Name extends string>(dir: string, files: Record<Name, { path: string }>): Record<Name, string> {
+  const resolved = {} as Record<Name, string>;
+  for (const [name, entry] of Object.entries(files) as [Name, { path: string }][]) {
+    const file = path.resolve(dir, entry.path);
+    if (!existsSync(file)) throw new ModelManifestError(`model file ${file} named by ${path.join(dir, 'model.json')} is missing`);
+    resolved[name] = file;
   }
-  return { dir: path.resolve(dir), manifest, id: modelId(manifest), ...resolved };
+  return resolved;
 }
 
 export async function sha256File(file: string): Promise<string> {

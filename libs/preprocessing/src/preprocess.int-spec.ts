@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { deflateSync } from 'node:zlib';
+import { pngBomb } from '@vsearch/testing';
 import { ImagePreprocessError, preprocessImage, type ImagePreprocessErrorCode } from './index';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
@@ -20,39 +20,6 @@ async function expectRefusal(promise: Promise<unknown>, code: ImagePreprocessErr
   expect((error as ImagePreprocessError).code).toBe(code);
   expect((error as ImagePreprocessError).message.length).toBeGreaterThan(10);
   return error as ImagePreprocessError;
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  let crc = 0xffffffff;
-  for (const byte of body) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const checksum = Buffer.alloc(4);
-  checksum.writeUInt32BE((crc ^ 0xffffffff) >>> 0);
-  return Buffer.concat([length, body, checksum]);
-}
-
-/** A valid 1-bit greyscale PNG of side × side white-free black pixels: tiny on disk, `side`² pixels decoded. */
-function pngBomb(side: number): Buffer {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(side, 0);
-  header.writeUInt32BE(side, 4);
-  header.set([1, 0, 0, 0, 0], 8); // bit depth 1, greyscale, deflate, no filter, no interlace
-  const row = Math.ceil(side / 8) + 1; // filter byte + packed bits, all zero
-  const idat = deflateSync(Buffer.alloc(row * side), { level: 9 });
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', header),
-    pngChunk('IDAT', idat),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
 }
 
 async function solid(colour: { r: number; g: number; b: number; alpha?: number }, width = 40, height = 30) {

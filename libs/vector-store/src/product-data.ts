@@ -1,5 +1,5 @@
 /** Canonical copies of caller-supplied product data, so stores keep no references to request objects. */
-import type { FailedImage, ImageRef, ProductData } from './types';
+import type { FailedImage, ImageRef, ProductData, SearchHit } from './types';
 
 export function canonicalProduct(product: ProductData): ProductData {
   return {
@@ -16,8 +16,11 @@ export function canonicalProduct(product: ProductData): ProductData {
   };
 }
 
-/** An image reference as stored: its content (hash and the host's validators) only when known, each validator only when given. */
-export function canonicalImageRef({ imageId, imageUrl, content }: ImageRef): ImageRef {
+/**
+ * An image reference as stored: its content (hash and the host's validators) only when known, each
+ * validator only when given, and its description only when it has one (never an empty string).
+ */
+export function canonicalImageRef({ imageId, imageUrl, content, description }: ImageRef): ImageRef {
   const ref: ImageRef = { imageId, imageUrl: imageUrl ?? '' };
   if (content?.sha256) {
     ref.content = {
@@ -26,7 +29,17 @@ export function canonicalImageRef({ imageId, imageUrl, content }: ImageRef): Ima
       ...(content.lastModified ? { lastModified: content.lastModified } : {}),
     };
   }
+  if (description) ref.description = description;
   return ref;
+}
+
+/** A hit's fields naming the image that matched. */
+export function matchedImageFields(image: ImageRef): Pick<SearchHit, 'matchedImageId' | 'matchedImageUrl' | 'matchedImageDescription'> {
+  return {
+    matchedImageId: image.imageId,
+    matchedImageUrl: image.imageUrl,
+    ...(image.description ? { matchedImageDescription: image.description } : {}),
+  };
 }
 
 /** Failed-image records as stored: every field a string, unset meaning none. */

@@ -1,5 +1,5 @@
 import { ConfigError } from '@vsearch/config';
-import { BUNDLED_MODEL_DIR } from '@vsearch/model';
+import { BUNDLED_DESCRIBER_DIR, BUNDLED_MODEL_DIR } from '@vsearch/model';
 import { loadEmbedderConfig } from './config';
 
 describe(loadEmbedderConfig.name, () => {
@@ -16,6 +16,22 @@ describe(loadEmbedderConfig.name, () => {
       inferenceThread: 'worker',
     });
     expect(config.batching).toEqual({ maxBatch: 32, maxWaitMs: 5, maxQueueItems: 2048, minBulkSlots: undefined, maxBatchWhileInteractive: 8 });
+  });
+
+  it('serves the bundled describer by default, and none when it is turned off', () => {
+    expect(loadEmbedderConfig({}, {}).describer).toEqual({
+      modelDir: BUNDLED_DESCRIBER_DIR,
+      intraOpThreads: 1,
+      batching: { maxRows: 32, maxQueueItems: 256, minBulkRows: undefined, maxBulkJoinsWhileInteractive: undefined },
+      limits: { maxImagesPerCall: 32, maxQuestionChars: 500 },
+    });
+    expect(loadEmbedderConfig({ DESCRIBER_ENABLED: 'false' }, {}).describer).toBeUndefined();
+    expect(loadEmbedderConfig({ DESCRIBER_MAX_ROWS: 1, DESCRIBER_MIN_BULK_ROWS: 2 }, {}).describer?.batching).toMatchObject({ maxRows: 1, minBulkRows: 2 });
+  });
+
+  it('refuses a describer call limit its queue could never hold, naming the variable', () => {
+    expect(() => loadEmbedderConfig({ DESCRIBER_MAX_QUEUE: 8, DESCRIBER_MAX_IMAGES_PER_CALL: 9 }, {})).toThrow(/DESCRIBER_MAX_IMAGES_PER_CALL/);
+    expect(() => loadEmbedderConfig({ DESCRIBER_MAX_ROWS: 0 }, {})).toThrow(/DESCRIBER_MAX_ROWS/);
   });
 
   it('applies overrides over the environment', () => {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { env, loadConfig } from '@vsearch/config';
-import { BUNDLED_MODEL_DIR, EXECUTION_PROVIDERS, type ExecutionProvider, type WorkerCount } from '@vsearch/model';
+import { BUNDLED_DESCRIBER_DIR, BUNDLED_MODEL_DIR, EXECUTION_PROVIDERS, type ExecutionProvider, type WorkerCount } from '@vsearch/model';
 
 const MIB = 1024 * 1024;
 
@@ -89,6 +89,28 @@ export const embedderEnvSchema = z
     MAX_SEND_MESSAGE_BYTES: env.positiveInt(16 * MIB),
     /** How long a shutdown waits for in-flight calls and queued batches. */
     SHUTDOWN_GRACE_MS: env.positiveInt(15_000),
+    /**
+     * Serve visualsearch.describer.v1.DescriberService (alt text, answers about a photo) beside the
+     * embeddings. On by default, so the default stack describes as it searches; off on pods that only
+     * embed (it holds a second model and a decoding loop).
+     */
+    DESCRIBER_ENABLED: env.boolean(true),
+    /** A `kind: "describer"` model directory. */
+    DESCRIBER_MODEL_DIR: z.string().min(1).default(BUNDLED_DESCRIBER_DIR),
+    /** Decoder rows (sequences × beams) sharing one step at most; 1 turns step batching off. */
+    DESCRIBER_MAX_ROWS: env.positiveInt(32),
+    /** Rows kept for bulk sequences while they wait behind interactive ones; default DESCRIBER_MAX_ROWS / 8. */
+    DESCRIBER_MIN_BULK_ROWS: z.coerce.number().int().positive().optional(),
+    /** Bulk sequences that may join one step while a shopper's sequence decodes; default DESCRIBER_MIN_BULK_ROWS. */
+    DESCRIBER_MAX_BULK_JOINS_WHILE_INTERACTIVE: z.coerce.number().int().positive().optional(),
+    /** Sequences waiting per lane before calls are refused with RESOURCE_EXHAUSTED. */
+    DESCRIBER_MAX_QUEUE: env.positiveInt(256),
+    /** Images one Describe call may carry. */
+    DESCRIBER_MAX_IMAGES_PER_CALL: env.positiveInt(32),
+    /** Characters one question may have (the model reads a few dozen words; a longer text is a client mistake). */
+    DESCRIBER_MAX_QUESTION_CHARS: env.positiveInt(500),
+    /** onnxruntime intra-op threads of the describer's sessions. */
+    DESCRIBER_INTRA_OP_THREADS: env.positiveInt(1),
     LOG_LEVEL: env.logLevel(),
   })
   .superRefine((value, context) => {
@@ -97,6 +119,13 @@ export const embedderEnvSchema = z
         code: 'custom',
         path: ['INFERENCE_WORKERS'],
         message: 'must be 1 or auto with INFERENCE_THREAD=main: sessions on the event loop run one at a time',
+      });
+    }
+    if (value.DESCRIBER_MAX_IMAGES_PER_CALL > value.DESCRIBER_MAX_QUEUE) {
+      context.addIssue({
+        code: 'custom',
+        path: ['DESCRIBER_MAX_IMAGES_PER_CALL'],
+        message: `must not exceed DESCRIBER_MAX_QUEUE (${value.DESCRIBER_MAX_QUEUE}), or a full call could never be queued`,
       });
     }
     if (value.MAX_ITEMS_PER_CALL > value.MAX_QUEUE) {
@@ -127,6 +156,15 @@ export interface EmbedderConfig {
   batching: { maxBatch: number; maxWaitMs: number; maxQueueItems: number; minBulkSlots: number | undefined; maxBatchWhileInteractive: number };
   limits: { maxItemsPerCall: number; maxTextBytes: number; maxEncodedImageBytes: number; maxImagePixels: number };
   preprocessConcurrency: number;
+  /** Undefined when the describer is off. */
+  describer:
+    | {
+        modelDir: string;
+        intraOpThreads: number;
+        batching: { maxRows: number; maxQueueItems: number; minBulkRows: number | undefined; maxBulkJoinsWhileInteractive: number | undefined };
+        limits: { maxImagesPerCall: number; maxQuestionChars: number };
+      }
+    | undefined;
   logLevel: string;
 }
 
@@ -170,6 +208,19 @@ export function loadEmbedderConfig(overrides: EmbedderConfigOverrides = {}, envi
       maxImagePixels: parsed.MAX_IMAGE_PIXELS,
     },
     preprocessConcurrency: parsed.PREPROCESS_CONCURRENCY,
+    describer: parsed.DESCRIBER_ENABLED
+      ? {
+          modelDir: parsed.DESCRIBER_MODEL_DIR,
+          intraOpThreads: parsed.DESCRIBER_INTRA_OP_THREADS,
+          batching: {
+            maxRows: parsed.DESCRIBER_MAX_ROWS,
+            maxQueueItems: parsed.DESCRIBER_MAX_QUEUE,
+            minBulkRows: parsed.DESCRIBER_MIN_BULK_ROWS,
+            maxBulkJoinsWhileInteractive: parsed.DESCRIBER_MAX_BULK_JOINS_WHILE_INTERACTIVE,
+          },
+          limits: { maxImagesPerCall: parsed.DESCRIBER_MAX_IMAGES_PER_CALL, maxQuestionChars: parsed.DESCRIBER_MAX_QUESTION_CHARS },
+        }
+      : undefined,
     logLevel: parsed.LOG_LEVEL,
   });
 }

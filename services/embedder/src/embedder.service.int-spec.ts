@@ -17,9 +17,10 @@ import { service as healthService } from 'grpc-health-check';
 import { EmbedderCallError, EmbedderClient } from '@vsearch/grpc-clients';
 import { BUNDLED_MODEL_DIR, isModelInUse, modelManifestSchema, ModelRuntime } from '@vsearch/model';
 import { embedderV1 } from '@vsearch/proto';
-import { freePort, waitFor } from '@vsearch/testing';
+import { freePort, metricValue, randomPixels, waitFor } from '@vsearch/testing';
 import { preprocessImage } from '@vsearch/preprocessing';
 import { startEmbedderService, type RunningEmbedderService } from './index';
+import { healthProbe, startRecordingWorkers } from './testing/embedder-test-kit';
 
 // Two inference workers per tower throughout, whatever the machine's core count (auto would follow it).
 const BASE = {
@@ -29,6 +30,8 @@ const BASE = {
   METRICS_PORT: 0,
   EMBEDDER_HOST: '127.0.0.1',
   LOG_LEVEL: 'silent',
+  // The CLIP side alone: the describer (its own worker thread, counted by the worker tests below) has describer.service.int-spec.ts.
+  DESCRIBER_ENABLED: 'false',
 } as const;
 
 function maxAbsDifference(a: Float32Array, b: Float32Array): number {
@@ -38,12 +41,6 @@ function maxAbsDifference(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
-/** The value of the sample `name{...}` carrying every label given (Prometheus text format). */
-function metricValue(text: string, name: string, labels: string[]): number {
-  const line = text.split('\n').find((entry) => entry.startsWith(`${name}{`) && labels.every((label) => entry.includes(label)));
-  return Number(line?.split(' ').at(-1));
-}
-
 async function callError(promise: Promise<unknown>): Promise<EmbedderCallError> {
   const error = await promise.then(
     () => undefined,
@@ -51,16 +48,6 @@ async function callError(promise: Promise<unknown>): Promise<EmbedderCallError> 
   );
   expect(error).toBeInstanceOf(EmbedderCallError);
   return error as EmbedderCallError;
-}
-
-function randomPixels(size: number, seed: number): Uint8Array {
-  const pixels = new Uint8Array(size * size * 3);
-  let state = seed * 2654435761;
-  for (let i = 0; i < pixels.length; i++) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    pixels[i] = state >>> 24;
-  }
-  return pixels;
 }
 
 /** A real 1×1 PNG whose header claims 60000×60000 pixels: tiny on the wire, a bomb when decoded. */
@@ -343,42 +330,6 @@ describe('embedder service and its model directory', () => {
     expect(isModelInUse(modelDir)).toBe(false);
   });
 });
-
-/**
- * Records the inference worker threads ModelRuntime creates (the only way in from outside) until
- * `stopRecording` is called: the ones of start-up and any replacement.
- */
-async function startRecordingWorkers(overrides: Parameters<typeof startEmbedderService>[0]) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const workerThreads = require('node:worker_threads') as typeof import('node:worker_threads');
-  const OriginalWorker = workerThreads.Worker;
-  const created: import('node:worker_threads').Worker[] = [];
-  workerThreads.Worker = class RecordedWorker extends OriginalWorker {
-    constructor(...args: ConstructorParameters<typeof OriginalWorker>) {
-      super(...args);
-      created.push(this);
-    }
-  };
-  const stopRecording = () => {
-    workerThreads.Worker = OriginalWorker;
-  };
-  try {
-    return { service: await startEmbedderService(overrides), created, stopRecording };
-  } catch (error) {
-    stopRecording();
-    throw error;
-  }
-}
-
-function healthProbe(port: number) {
-  const Health = grpc.makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
-  const health = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-    check(request: { service: string }, callback: (error: grpc.ServiceError | null, response: { status: unknown }) => void): void;
-  };
-  const status = () =>
-    new Promise<unknown>((resolve, reject) => health.check({ service: '' }, (error, reply) => (error ? reject(error) : resolve(reply.status))));
-  return { status, close: () => health.close() };
-}
 
 describe('embedder service when an inference worker dies', () => {
   it('replaces the worker and keeps serving: the tower stays SERVING while another worker is alive', async () => {

@@ -7,21 +7,25 @@
  * over HTTP. `close()` stops taking calls, finishes queued batches and
  * releases the model.
  */
-import { markModelInUse, ModelRuntime, type ModelInUseMarker } from '@vsearch/model';
+import { DescriberRuntime, markModelInUse, ModelRuntime, type ModelInUseMarker } from '@vsearch/model';
 import { createLogger, createMetricsRegistry, startMetricsServer, type Logger } from '@vsearch/observability';
-import { EMBEDDER_PROTO } from '@vsearch/proto';
-import { startGrpcServer, type RunningGrpcServer } from '@vsearch/grpc-kit';
+import { DESCRIBER_PROTO, describerV1, EMBEDDER_PROTO } from '@vsearch/proto';
+import { startGrpcServer, type GrpcServiceBinding, type RunningGrpcServer } from '@vsearch/grpc-kit';
 import { SharpImageDecoder } from './adapters/sharp.image-decoder';
 import { loadEmbedderConfig, type EmbedderConfig, type EmbedderConfigOverrides } from './config';
+import { DescriberGrpcHandler } from './grpc/describer.grpc-handler';
 import { EmbedderGrpcHandler } from './grpc/embedder.grpc-handler';
 import { utf8CheckedEmbedderService } from './grpc/utf8-checked.definition';
+import { DescriberMetrics } from './metrics/describer.metrics';
 import { EmbedderMetrics } from './metrics/embedder.metrics';
+import { DescriberService } from './services/describer.service';
 import { EmbeddingService } from './services/embedding.service';
 import { LoadedModels } from './services/loaded-models';
 
 export { loadEmbedderConfig, embedderEnvSchema, type EmbedderConfig, type EmbedderConfigOverrides, type EmbedderEnv } from './config';
 
 export const EMBEDDER_SERVICE_NAME = 'visualsearch.embedder.v1.EmbedderService';
+export const DESCRIBER_SERVICE_NAME = 'visualsearch.describer.v1.DescriberService';
 
 export interface RunningEmbedderService {
   port: number;
@@ -31,6 +35,8 @@ export interface RunningEmbedderService {
   /** Every loaded model, the default first (a rollout model second). */
   modelIds: string[];
   executionProvider: string;
+  /** The describer's model id; undefined when the describer is off. */
+  describerModelId: string | undefined;
   /** Stops taking calls, finishes queued batches and in-flight calls, releases the model. */
   close(): Promise<void>;
 }
@@ -69,14 +75,39 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
     const models = new LoadedModels(runtimes.map((loaded) => new EmbeddingService(loaded, decoder, config.batching, metrics)));
     // Unknown words are judged by the serving model's tokenizer (label prompts are checked for the model shoppers search with).
     const handler = new EmbedderGrpcHandler(models, config.limits, metrics, log, runtime.tokenizer);
+    const services: GrpcServiceBinding[] = [{ name: EMBEDDER_SERVICE_NAME, definition: utf8CheckedEmbedderService, implementation: handler.implementation() }];
+    const reflectionProtos = [EMBEDDER_PROTO];
+
+    let describer: { runtime: DescriberRuntime; service: DescriberService } | undefined;
+    if (config.describer) {
+      const describerMetrics = new DescriberMetrics(registry, metrics.errors);
+      const describerRuntime = await DescriberRuntime.load(config.describer.modelDir, {
+        executionProviders: [info.executionProvider],
+        intraOpThreads: config.describer.intraOpThreads,
+        onProviderSkipped: (provider, reason) => log.warn({ provider, reason }, `execution provider ${provider} unavailable to the describer, skipped`),
+        onWorkerDied: (error, replacing, workersLeft) =>
+          log.error(
+            { err: error, workersLeft },
+            replacing ? 'the describer inference worker died; starting a replacement' : 'the describer inference worker could not be replaced',
+          ),
+        onDecoderCall: (kind, rows) => describerMetrics.observeDecoderCall(kind, rows),
+      });
+      started.push(() => describerRuntime.close());
+      const service = new DescriberService(describerRuntime, config.describer.batching, config.describer.limits, describerMetrics.batcherHooks());
+      describer = { runtime: describerRuntime, service };
+      const describerHandler = new DescriberGrpcHandler(service, config.describer.limits, describerMetrics, log);
+      services.push({ name: DESCRIBER_SERVICE_NAME, definition: describerV1.DescriberServiceService, implementation: describerHandler.implementation() });
+      reflectionProtos.push(DESCRIBER_PROTO);
+      log.info({ modelId: describerRuntime.info().modelId, modelDir: config.describer.modelDir }, 'describer loaded');
+    }
 
     const metricsServer = await startMetricsServer(registry, config.metricsPort, config.grpc.host);
     started.push(() => metricsServer.close());
     const server = await startGrpcServer({
       host: config.grpc.host,
       port: config.grpc.port,
-      services: [{ name: EMBEDDER_SERVICE_NAME, definition: utf8CheckedEmbedderService, implementation: handler.implementation() }],
-      reflectionProtos: [EMBEDDER_PROTO],
+      services,
+      reflectionProtos,
       maxReceiveMessageBytes: config.grpc.maxReceiveMessageBytes,
       maxSendMessageBytes: config.grpc.maxSendMessageBytes,
     });
@@ -90,8 +121,16 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
       });
     }
 
+    // A describer that is gone takes only its own service out: embeddings (the search path) keep serving here,
+    // and describer clients see UNAVAILABLE and NOT_SERVING for DescriberService and go to another pod.
+    describer?.runtime.onFatal((error) => {
+      log.fatal({ err: error }, 'describer inference is gone; reporting DescriberService NOT_SERVING');
+      server.setStatus(DESCRIBER_SERVICE_NAME, 'NOT_SERVING');
+    });
+
     const warmStarted = performance.now();
     for (const loaded of runtimes) await loaded.warmUp(config.batching.maxBatch);
+    await describer?.runtime.warmUp();
     server.setServing(true);
     log.info(
       { port: server.port, metricsPort: metricsServer.port, models: models.ids(), warmUpMs: Math.round(performance.now() - warmStarted) },
@@ -107,6 +146,7 @@ export async function startEmbedderService(overrides: EmbedderConfigOverrides = 
       modelId: info.modelId,
       modelIds: models.ids(),
       executionProvider: info.executionProvider,
+      describer,
     });
   } catch (error) {
     await undo();
@@ -165,6 +205,7 @@ interface RunningParts {
   models: LoadedModels;
   /** Closes the runtimes and releases their in-use markers, in the order they were started. */
   stopModels: (() => Promise<void>)[];
+  describer: { runtime: DescriberRuntime; service: DescriberService } | undefined;
   server: RunningGrpcServer;
   metricsServer: { port: number; close(): Promise<void> };
   modelId: string;
@@ -172,7 +213,18 @@ interface RunningParts {
   executionProvider: string;
 }
 
-function running({ log, config, models, stopModels, server, metricsServer, modelId, modelIds, executionProvider }: RunningParts): RunningEmbedderService {
+function running({
+  log,
+  config,
+  models,
+  stopModels,
+  server,
+  metricsServer,
+  modelId,
+  modelIds,
+  executionProvider,
+  describer,
+}: RunningParts): RunningEmbedderService {
   let closing: Promise<void> | undefined;
   return {
     port: server.port,
@@ -180,13 +232,15 @@ function running({ log, config, models, stopModels, server, metricsServer, model
     modelId,
     modelIds,
     executionProvider,
+    describerModelId: describer?.runtime.info().modelId,
     close() {
       closing ??= (async () => {
         server.setServing(false);
         // Queued work is finished first, so in-flight calls get their answers before the server stops.
-        const drained = models.drain();
+        const drained = Promise.all([models.drain(), describer?.service.drain()]);
         await Promise.all([drained, server.shutdown(config.grpc.shutdownGraceMs)]);
         for (const stop of stopModels) await stop();
+        await describer?.runtime.close();
         await metricsServer.close();
         log.info('embedder stopped');
       })();

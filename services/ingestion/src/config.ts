@@ -32,6 +32,14 @@ export const ingestionEnvSchema = z
     CONSUMER_GROUP: z.string().min(1).default('vsearch-ingestion'),
     EMBEDDER_ADDR: z.string().min(1).default('127.0.0.1:50051'),
     SEARCH_ADDR: z.string().min(1).default('127.0.0.1:50052'),
+    /** Write alt text: one generated description per image (the describer must be served at DESCRIBER_ADDR). */
+    DESCRIBE_IMAGES: env.boolean(false),
+    /** The describer gRPC service; unset → EMBEDDER_ADDR, whose process serves it when its describer model is loaded. */
+    DESCRIBER_ADDR: z.string().min(1).optional(),
+    /** Deadline of one bulk description (it waits behind shoppers' questions). */
+    DESCRIBE_DEADLINE_MS: env.positiveInt(120_000),
+    /** Entries of the in-memory description cache (sha256 of image bytes + describer model id). */
+    DESCRIPTION_CACHE_SIZE: env.nonNegativeInt(20_000),
     DATA_DIR: z.string().min(1).default('./data'),
     /** `host[:port]` or CIDR entries that image URLs may reach although private or loopback. */
     IMAGE_FETCH_ALLOW_HOSTS: env.list().superRefine((entries, context) => {
@@ -122,6 +130,8 @@ export interface IngestionConfig {
   topics: CatalogTopicNames;
   embedderAddress: string;
   searchAddress: string;
+  /** Alt text at ingestion; undefined when DESCRIBE_IMAGES is off. */
+  describer: { address: string; deadlineMs: number; cacheSize: number } | undefined;
   fetch: {
     allowHosts: string[];
     timeoutMs: number;
@@ -174,6 +184,9 @@ export function loadIngestionConfig(overrides: IngestionConfigOverrides = {}, en
     topics: catalogTopicNames(prefix),
     embedderAddress: parsed.EMBEDDER_ADDR,
     searchAddress: parsed.SEARCH_ADDR,
+    describer: parsed.DESCRIBE_IMAGES
+      ? { address: parsed.DESCRIBER_ADDR ?? parsed.EMBEDDER_ADDR, deadlineMs: parsed.DESCRIBE_DEADLINE_MS, cacheSize: parsed.DESCRIPTION_CACHE_SIZE }
+      : undefined,
     fetch: {
       allowHosts: [...parsed.IMAGE_FETCH_ALLOW_HOSTS],
       timeoutMs: parsed.IMAGE_FETCH_TIMEOUT_MS,

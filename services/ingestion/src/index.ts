@@ -18,6 +18,7 @@ import { createLogger, createMetricsRegistry, type Logger } from '@vsearch/obser
 import { DecodeAdmissionGate } from '@vsearch/preprocessing';
 import { EventLogGoldenQuerySource } from './adapters/event-log.golden-query-source';
 import { GrpcGenerationSearcher } from './adapters/grpc.generation-searcher';
+import { GrpcImageDescriber } from './adapters/grpc.image-describer';
 import { GrpcImageEmbedder } from './adapters/grpc.image-embedder';
 import { GrpcProductIndexWriter } from './adapters/grpc.product-index-writer';
 import { SafeFetchImageSource } from './adapters/safe-fetch.image-source';
@@ -35,6 +36,7 @@ import { GenerationGates } from './services/generation-gates';
 import { GenerationHistory } from './services/generation-history';
 import { GenerationSweeper } from './services/generation-sweeper';
 import { ImageVectorizer } from './services/image-vectorizer';
+import { AltTextWriter } from './services/alt-text.service';
 import { IngestionRunner, type Readiness } from './services/ingestion-runner';
 import { ModelTracker } from './services/model-tracker';
 import { ReindexService } from './services/reindex.service';
@@ -90,6 +92,7 @@ export async function startIngestionService(
   });
   jobStore.start();
   const embedder = new GrpcImageEmbedder(config.embedderAddress, config.pipeline.embedDeadlineMs);
+  const describer = config.describer && new GrpcImageDescriber(config.describer.address, config.describer.deadlineMs);
   const index = adapters.productIndex?.(config.searchAddress) ?? new GrpcProductIndexWriter(config.searchAddress);
   const searcher = new GrpcGenerationSearcher(config.searchAddress);
   const goldenQueries = new EventLogGoldenQuerySource(new GoldenQueryLog(eventLog, config.topics.goldenQueries));
@@ -132,6 +135,7 @@ export async function startIngestionService(
       preprocessConcurrency: config.pipeline.preprocessConcurrency,
     },
     log,
+    describer && new AltTextWriter(describer, preprocessor, { cacheSize: config.describer.cacheSize }, log),
   );
   const handler = new CatalogEventHandler(
     index,
@@ -211,6 +215,7 @@ export async function startIngestionService(
         await http.close();
         images.close();
         embedder.close();
+        describer?.close();
         index.close();
         searcher.close();
         log.info('ingestion stopped');

@@ -21,6 +21,8 @@ export const queryApiEnvSchema = z
     QUERY_API_HOST: z.string().min(1).default('0.0.0.0'),
     EMBEDDER_ADDR: z.string().min(1).default('127.0.0.1:50051'),
     SEARCH_ADDR: z.string().min(1).default('127.0.0.1:50052'),
+    /** The describer (alt text, answers about a photo); unset → EMBEDDER_ADDR, whose process serves it when its model is there. */
+    DESCRIBER_ADDR: z.string().min(1).optional(),
     /** Ingestion's HTTP address; reindex jobs are read from the job store on the event log, not from here. */
     INGESTION_URL: z.url({ error: 'must be an http(s) URL' }).default('http://127.0.0.1:8081'),
     /** A running reindex job whose heartbeat (written by the ingestion replica running it) is older than this is reported `stalled`. */
@@ -73,6 +75,8 @@ export const queryApiEnvSchema = z
     QUERY_CACHE_SIZE: env.positiveInt(2_000),
     /** Deadline of each call to the embedder, search and ingestion. */
     UPSTREAM_TIMEOUT_MS: env.positiveInt(10_000),
+    /** Deadline of each describe or ask call: writing words takes longer than embedding. */
+    DESCRIBER_TIMEOUT_MS: env.positiveInt(30_000),
     /** Seconds a client is told to wait (Retry-After) when a dependency is down. */
     RETRY_AFTER_SECONDS: env.positiveInt(5),
     /** Time to receive a request's headers (slow-header clients are cut off: 408). */
@@ -125,7 +129,15 @@ export interface QueryApiConfig {
     keepAliveTimeoutMs: number;
     maxConnections: number;
   };
-  upstream: { embedderAddr: string; searchAddr: string; ingestionUrl: string; timeoutMs: number; retryAfterSeconds: number };
+  upstream: {
+    embedderAddr: string;
+    searchAddr: string;
+    describerAddr: string;
+    ingestionUrl: string;
+    timeoutMs: number;
+    describerTimeoutMs: number;
+    retryAfterSeconds: number;
+  };
   /** The Kafka connection (no brokers → the embedded log under dataDir) and the reindex topic, with TOPIC_PREFIX. */
   eventLog: { kafka: KafkaConnectionOptions; dataDir: string; reindexTopic: string; goldenQueriesTopic: string; reindexJobsTopic: string };
   admin: { apiKeys: string[]; reindexStalledAfterMs: number };
@@ -163,8 +175,10 @@ export function loadQueryApiConfig(overrides: QueryApiConfigOverrides = {}, envi
     upstream: Object.freeze({
       embedderAddr: flat.EMBEDDER_ADDR,
       searchAddr: flat.SEARCH_ADDR,
+      describerAddr: flat.DESCRIBER_ADDR ?? flat.EMBEDDER_ADDR,
       ingestionUrl: flat.INGESTION_URL.replace(/\/+$/, ''),
       timeoutMs: flat.UPSTREAM_TIMEOUT_MS,
+      describerTimeoutMs: flat.DESCRIBER_TIMEOUT_MS,
       retryAfterSeconds: flat.RETRY_AFTER_SECONDS,
     }),
     eventLog: Object.freeze({

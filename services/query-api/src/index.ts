@@ -8,13 +8,14 @@
  * them (createQueryApiApp, which the HTTP spec calls with fakes), all with `new`.
  */
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
+import { DescriberClient, EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
 import { createEventLog, EventLogReindexJobStore, GoldenQueryLog } from '@vsearch/event-log';
 import { SafeImageFetcher } from '@vsearch/image-fetch';
 import { createLogger, type Logger } from '@vsearch/observability';
 import { DecodeAdmissionGate } from '@vsearch/preprocessing';
 import { EventLogReindexProgress } from './adapters/event-log.reindex-progress';
 import { EventLogReindexPublisher } from './adapters/event-log.reindex-publisher';
+import { GrpcProductDescriber } from './adapters/grpc.product-describer';
 import { GrpcProductSearchIndex } from './adapters/grpc.product-search-index';
 import { GrpcQueryEmbedder } from './adapters/grpc.query-embedder';
 import { GrpcLabelTextEmbedder } from './adapters/grpc.label-text-embedder';
@@ -38,6 +39,7 @@ import { ReadinessService } from './services/readiness.service';
 import { ReindexAdminService } from './services/reindex-admin.service';
 import { GenerationsAdminService } from './services/generations-admin.service';
 import { ClassifyService } from './services/classify.service';
+import { DescribeService } from './services/describe.service';
 import { LabelVectorService } from './services/label-vectors.service';
 import { ProductDetailService } from './services/product-detail.service';
 import { TaxonomyAdminService } from './services/taxonomy-admin.service';
@@ -57,6 +59,7 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
   const log = logger ?? createLogger('query-api', config.logLevel);
 
   const embedderClient = new EmbedderClient({ address: config.upstream.embedderAddr, defaultDeadlineMs: config.upstream.timeoutMs });
+  const describerClient = new DescriberClient({ address: config.upstream.describerAddr, defaultDeadlineMs: config.upstream.describerTimeoutMs });
   const searchClient = new SearchClient({ address: config.upstream.searchAddr, defaultDeadlineMs: config.upstream.timeoutMs });
   const remoteImages = new SafeFetchRemoteImages(
     new SafeImageFetcher({
@@ -100,6 +103,7 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
       goldenQueries: new EventLogGoldenQueryStore(new GoldenQueryLog(eventLog, config.eventLog.goldenQueriesTopic)),
       tagging: new GrpcTaggingIndex(searchClient, config.upstream.timeoutMs),
       labelEmbedder: new GrpcLabelTextEmbedder(embedderClient, config.upstream.timeoutMs),
+      describer: new GrpcProductDescriber(describerClient, config.upstream.describerTimeoutMs),
     },
   });
   await app.listen(config.http.port, config.http.host);
@@ -131,6 +135,7 @@ export async function startQueryApiService(overrides: QueryApiConfigOverrides = 
         await reindexPublisher.close();
         remoteImages.close();
         embedderClient.close();
+        describerClient.close();
         searchClient.close();
         log.info('query-api stopped');
       })();
@@ -170,6 +175,7 @@ export async function createQueryApiApp({
     { maxUploadBytes: config.images.maxUploadBytes, fusion: config.search.fusion },
   );
   const labelVectors = new LabelVectorService(ports.labelEmbedder, modelSettings);
+  const productDetails = new ProductDetailService(ports.tagging);
   return createHttpApp({
     config,
     logger,
@@ -184,6 +190,9 @@ export async function createQueryApiApp({
     classifier: new ClassifyService(ports.embedder, ports.tagging, ports.remoteImages, ports.preprocessor, labelVectors, modelSettings, {
       maxUploadBytes: config.images.maxUploadBytes,
     }),
-    productDetails: new ProductDetailService(ports.tagging),
+    productDetails,
+    describer: new DescribeService(ports.describer, ports.remoteImages, ports.preprocessor, productDetails, {
+      maxUploadBytes: config.images.maxUploadBytes,
+    }),
   });
 }

@@ -9,11 +9,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { CATEGORY_INFO, COLOUR_INFO, type Category, type Colour } from '@vsearch/catalog-generator';
 import { CATALOG_REINDEX_TOPIC, parseReindexRequest, type ProductUpserted } from '@vsearch/contracts';
 import { FileEventLog } from '@vsearch/event-log';
-import { REPO_ROOT, waitFor } from '@vsearch/testing';
+import { launchChromium, REPO_ROOT, waitFor } from '@vsearch/testing';
 import { errorResponseSchema, searchResponseSchema, type SearchResponse } from './http/dtos/responses.dto';
 import { E2E_ADMIN_KEY, startE2eStack, type E2eStack } from './testing/e2e-stack';
 
@@ -478,11 +478,7 @@ describe('web page in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   });
   afterAll(async () => browser?.close());

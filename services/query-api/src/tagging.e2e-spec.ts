@@ -7,10 +7,10 @@
  * real: the four services from their main.ts (bundled model on CPU, embedded store and event log),
  * the CLI process, Chromium. fake: nothing.
  */
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { COLOURS, PATTERNS } from '@vsearch/catalog-generator';
 import type { ProductUpserted } from '@vsearch/contracts';
-import { spawnCli, waitFor } from '@vsearch/testing';
+import { launchChromium, spawnCli, waitFor } from '@vsearch/testing';
 import { classifyResponseSchema } from './http/dtos/classify.dto';
 import { productDetailSchema } from './http/dtos/product-detail.dto';
 import { errorResponseSchema, searchResponseSchema, type SearchResponse } from './http/dtos/responses.dto';
@@ -207,11 +207,7 @@ describe('zero-shot tagging through the running stack', () => {
 describe('tag filters in the web page (Chromium)', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => browser?.close());
 

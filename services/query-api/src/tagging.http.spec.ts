@@ -5,14 +5,12 @@
  * real: createQueryApiApp (services, Nest + Express on a local port), fetch. fake: every port (testing/).
  */
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger } from '@vsearch/observability';
-import { loadQueryApiConfig } from './config';
 import { classifyResponseSchema } from './http/dtos/classify.dto';
 import { productDetailSchema } from './http/dtos/product-detail.dto';
-import { errorResponseSchema, searchResponseSchema } from './http/dtos/responses.dto';
+import { searchResponseSchema } from './http/dtos/responses.dto';
 import { taggingStatusSchema, taxonomyStoredSchema } from './http/dtos/tagging.dto';
-import { createQueryApiApp } from './index';
 import { fakeHit, fakeJpeg, fakePorts, type FakePorts } from './testing/fake-ports';
+import { expectErrorResponse as expectError, startHttpTestApp } from './testing/http-test-app';
 
 const ADMIN_KEY = 'test-admin-key-0123456789';
 const admin = { 'x-api-key': ADMIN_KEY };
@@ -32,20 +30,10 @@ describe('query API zero-shot tagging routes', () => {
   const url = (route: string) => `${base}${route}`;
 
   beforeEach(async () => {
-    const config = loadQueryApiConfig({ ADMIN_API_KEYS: ADMIN_KEY, RATE_LIMIT_BURST: '1000', RATE_LIMIT_PER_SECOND: '1000' }, {});
     ports = fakePorts();
-    app = await createQueryApiApp({ config, ports, logger: createLogger('query-api-test', process.env.TEST_LOG_LEVEL ?? 'silent') });
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    ({ app, base } = await startHttpTestApp(ports, { ADMIN_API_KEYS: ADMIN_KEY }));
   });
   afterEach(async () => app.close());
-
-  async function expectError(response: Response, status: number, code: string, message?: RegExp): Promise<void> {
-    const body = await response.json();
-    expect({ status: response.status, code: body.error?.code }).toEqual({ status, code });
-    expect(errorResponseSchema.safeParse(body).success).toBe(true);
-    if (message) expect(body.error.message).toMatch(message);
-  }
 
   describe('PUT /v1/admin/taxonomy', () => {
     it('stores a JSON taxonomy with one vector per label and answers 202 with the version', async () => {

@@ -407,6 +407,47 @@ describe('GPU intent', () => {
     assert.equal(set.RETAIN_GENERATIONS_HOURS, '72');
   });
 
+  test('the describer runs in every embedder pod from the image by default (even under a pulled CLIP), from the model claim when asked, and not at all when off', () => {
+    const config = (list, name) => byKindName(list, 'ConfigMap', `rel-visual-search-${name}`).data;
+    for (const scenario of ['default', 'gpu']) {
+      for (const pool of ['embedder-interactive', 'embedder-bulk']) {
+        const data = config(objects(scenario), pool);
+        assert.equal(data.DESCRIBER_ENABLED, 'true', `${scenario} ${pool}`);
+        assert.equal(data.DESCRIBER_MODEL_DIR, '/app/describer-models/describer-mini', `${scenario} ${pool}: baked, out of /app/models`);
+        assert.equal(data.DESCRIBER_MAX_ROWS, '32');
+        assert.equal(data.DESCRIBER_MIN_BULK_ROWS, undefined, 'the embedder’s default unless set');
+        assert.equal(data.DESCRIBER_MAX_BULK_JOINS_WHILE_INTERACTIVE, undefined, 'the embedder’s default unless set');
+      }
+    }
+    const fromClaim = render([
+      '--set',
+      'embedder.model.source=pvc',
+      '--set',
+      'embedder.model.pvc.existingClaim=models',
+      '--set',
+      'embedder.describer.model.source=models-volume',
+      '--set',
+      'embedder.describer.config.maxRows=1',
+      '--set',
+      'embedder.describer.config.minBulkRows=2',
+      '--set',
+      'embedder.describer.config.maxBulkJoinsWhileInteractive=3',
+    ]);
+    assert.equal(config(fromClaim, 'embedder-bulk').DESCRIBER_MAX_BULK_JOINS_WHILE_INTERACTIVE, '3');
+    assert.equal(config(fromClaim, 'embedder-bulk').DESCRIBER_MODEL_DIR, '/app/models/describer-mini');
+    assert.equal(config(fromClaim, 'embedder-bulk').DESCRIBER_MAX_ROWS, '1');
+    assert.equal(config(fromClaim, 'embedder-bulk').DESCRIBER_MIN_BULK_ROWS, '2');
+    const off = config(render(['--set', 'embedder.describer.enabled=false']), 'embedder-interactive');
+    assert.equal(off.DESCRIBER_ENABLED, 'false');
+    assert.equal(off.DESCRIBER_MODEL_DIR, undefined);
+    assert.throws(
+      () => render(['--set', 'embedder.describer.model.source=models-volume']),
+      /embedder.describer.model.source=models-volume .* embedder.model.source=pvc/,
+    );
+    assert.throws(() => render(['--set', 'embedder.describer.config.maxImagesPerCall=300']), /maxImagesPerCall must not exceed maxQueue/);
+    assert.throws(() => render(['--set', 'embedder.describer.config.maxRows=0']), /maxRows/, 'the schema refuses zero rows');
+  });
+
   test('without GPU values nothing requests a GPU or runs the CUDA image', () => {
     for (const scenario of ['default', 'dev', 'keda']) {
       for (const { name, spec } of podSpecs(objects(scenario))) {

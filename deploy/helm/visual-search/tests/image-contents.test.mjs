@@ -90,17 +90,29 @@ const cliCommands = readdirSync(path.join(REPO_ROOT, 'tools/cli/src/commands'))
   .filter((name) => name.endsWith('.command.ts'))
   .map((name) => `tools/cli/src/commands/${name}`);
 
+/** The bundled models both embedder images bake in: CLIP and the describer. */
+const EMBEDDER_MODEL_FILES = [
+  'models/clip-mini/model.json',
+  'models/clip-mini/vision.onnx',
+  'models/clip-mini/text.onnx',
+  'models/clip-mini/tokenizer.json',
+  'models/describer-mini/model.json',
+  'models/describer-mini/image_encoder.onnx',
+  'models/describer-mini/decoder.onnx',
+  'models/describer-mini/tokenizer.json',
+];
+
 const IMAGES = {
   'services/query-api/Dockerfile': { service: 'query-api', data: [] },
   'services/ingestion/Dockerfile': { service: 'ingestion', data: [] },
   'services/search/Dockerfile': { service: 'search', data: [] },
   'services/embedder/Dockerfile': {
     service: 'embedder',
-    data: ['models/clip-mini/model.json', 'models/clip-mini/vision.onnx', 'models/clip-mini/text.onnx', 'models/clip-mini/tokenizer.json'],
+    data: EMBEDDER_MODEL_FILES,
   },
   'services/embedder/Dockerfile.cuda': {
     service: 'embedder',
-    data: ['models/clip-mini/model.json', 'models/clip-mini/vision.onnx', 'models/clip-mini/text.onnx', 'models/clip-mini/tokenizer.json'],
+    data: EMBEDDER_MODEL_FILES,
   },
 };
 

@@ -5,3 +5,5 @@ export * from './retrieval-metrics';
 export * from './query-types';
 export * from './hybrid-eval';
 export * from './tagging-eval';
+export * from './describer-metrics';
+export * from './describer-eval';

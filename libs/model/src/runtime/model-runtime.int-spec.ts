@@ -2,6 +2,7 @@
  * real: onnxruntime-node, the bundled model directory (models/clip-mini) and its tokenizer.
  * mock: nothing.
  */
+import { maxAbsDifference, readFloat32File } from '@vsearch/testing';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BUNDLED_MODEL_DIR } from '../manifest';
@@ -18,17 +19,7 @@ interface Reference {
 
 const referenceDir = path.join(BUNDLED_MODEL_DIR, 'reference');
 const reference = JSON.parse(readFileSync(path.join(referenceDir, 'reference.json'), 'utf8')) as Reference;
-const readF32 = (file: string) => {
-  const bytes = readFileSync(path.join(referenceDir, file));
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-};
-
-function maxAbsDifference(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
+const readF32 = (file: string) => readFloat32File(referenceDir, file);
 
 function rowNorms(vectors: Float32Array, dimension: number): number[] {
   const norms: number[] = [];

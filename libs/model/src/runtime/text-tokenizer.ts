@@ -52,6 +52,17 @@ export class TextTokenizer {
     return { ids: [...this.prefixIds, ...(truncated ? body.slice(0, room) : body), ...this.suffixIds], truncated };
   }
 
+  /** Token ids of `text` alone: no special tokens, no truncation (lower-cased where the rules say so). */
+  encodeWords(text: string): number[] {
+    return this.tokenizer.encode(this.rules.lowercase ? text.toLowerCase() : text, { add_special_tokens: false }).ids;
+  }
+
+  /** Text of token ids by the tokenizer's own decoder (its join rule), special tokens left out. */
+  decode(ids: readonly number[]): string {
+    // The library refuses an empty list; no ids are no text.
+    return ids.length === 0 ? '' : this.tokenizer.decode([...ids], { skip_special_tokens: true });
+  }
+
   /**
    * The words of `text` this tokenizer maps to its unknown token, each once, in order: a label made
    * of them embeds as noise. Words are split as the tokenizer's own pre-tokenizer splits them, after

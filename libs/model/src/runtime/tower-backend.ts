@@ -5,10 +5,10 @@
  * while batches compute) and batches of a tower compute side by side.
  */
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { LoadedModelDirectory } from '../manifest';
 import { InferencePool, type InferenceWorkerHandle } from './inference-pool';
+import { InferenceLostError, startInferenceThread } from './inference-thread';
 
 export type ExecutionProvider = 'cuda' | 'cpu';
 export type Tower = 'vision' | 'text';
@@ -51,13 +51,7 @@ export interface TowerBackend {
   close(): Promise<void>;
 }
 
-/** An inference worker thread died: the batch it computed fails with it, and so does every later run once a tower has no worker left. */
-export class InferenceLostError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InferenceLostError';
-  }
-}
+export { InferenceLostError } from './inference-thread';
 
 export class NoExecutionProviderError extends Error {
   constructor(message: string) {
@@ -176,68 +170,31 @@ async function startTowerWorker(
   threads: Pick<TowerBackendOptions, 'intraOpThreads' | 'intraOpSpinning'>,
   onDeath: (error: Error) => void,
 ): Promise<TowerWorker> {
-  const worker = new Worker(path.join(__dirname, 'inference.worker.js'), {
-    name: `inference-${tower}`,
+  const thread = await startInferenceThread<WorkerReady, WorkerReply, TensorOutput>({
+    file: path.join(__dirname, 'inference.worker.js'),
+    label: tower,
     workerData: {
       tower,
       modelPath,
       sessionOptions: providers.map((provider) => ({ provider, options: sessionOptionsFor(provider, threads.intraOpThreads, threads.intraOpSpinning) })),
     },
+    onDeath,
+    resultOf: (reply) => {
+      if (!reply.output) throw new Error('inference worker sent no output');
+      return { ...reply.output, data: new Float32Array(reply.output.data.buffer, reply.output.data.byteOffset, reply.output.data.length) };
+    },
   });
-  const hello = await new Promise<WorkerReady>((resolve, reject) => {
-    const onExit = (code: number) => reject(new Error(`${tower} inference worker exited with code ${code} while loading`));
-    worker.once('message', (message: WorkerReady) => {
-      worker.off('error', reject);
-      worker.off('exit', onExit);
-      resolve(message);
-    });
-    worker.once('error', reject);
-    worker.once('exit', onExit);
-  });
+  const { hello } = thread;
   if (!hello.executionProvider || !hello.names) {
-    await worker.terminate();
+    await thread.terminate();
     throw new TowerWorkerStartError(tower, hello.skipped);
   }
-  const pending = new Map<number, { resolve(output: TensorOutput): void; reject(error: Error): void }>();
-  let nextId = 0;
-  let failed: Error | undefined;
-  const fail = (error: Error) => {
-    failed ??= error;
-    for (const waiter of pending.values()) waiter.reject(error);
-    pending.clear();
-  };
-  worker.on('message', (reply: WorkerReply) => {
-    const waiter = pending.get(reply.id);
-    if (!waiter) return;
-    pending.delete(reply.id);
-    if (reply.error !== undefined || !reply.output) waiter.reject(new Error(reply.error ?? 'inference worker sent no output'));
-    else waiter.resolve({ ...reply.output, data: new Float32Array(reply.output.data.buffer, reply.output.data.byteOffset, reply.output.data.length) });
-  });
-  // The pool hears of the death first, so it never hands the next job to this worker.
-  const died = (error: Error) => {
-    onDeath(error);
-    fail(error);
-  };
-  const onExit = (code: number) => died(new InferenceLostError(`the ${tower} inference worker exited with code ${code}`));
-  worker.on('error', (error) => died(new InferenceLostError(`the ${tower} inference worker crashed: ${error.message}`)));
-  worker.on('exit', onExit);
   return {
     executionProvider: hello.executionProvider,
     skipped: hello.skipped,
     names: hello.names,
-    run({ feeds, output }) {
-      if (failed) return Promise.reject(failed);
-      const id = nextId++;
-      return new Promise<TensorOutput>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ id, feeds, output });
-      });
-    },
-    async terminate() {
-      worker.off('exit', onExit);
-      await worker.terminate();
-      fail(new Error('the model runtime is closed'));
-    },
+    run: ({ feeds, output }) => thread.run({ feeds, output }),
+    terminate: () => thread.terminate(),
   };
 }
 

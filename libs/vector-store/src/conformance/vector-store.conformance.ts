@@ -1026,6 +1026,46 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
       });
     });
 
+    describe('image descriptions (alt text)', () => {
+      const described = (version: number, descriptions: Record<string, string | undefined>): ProductWithImageVectors => {
+        const entry = withImages(product('d', { version, title: 'plain item' }), [
+          ['main', E0],
+          ['side', [0, 1, 0, 0]],
+        ]);
+        return { ...entry, images: entry.images.map((image) => ({ ...image, description: descriptions[image.imageId] })) };
+      };
+
+      it("stores each image's description, returns it with the product and with the matched image of a hit", async () => {
+        await store.upsertProducts(collection, [described(1, { main: 'a red striped t-shirt on a white background', side: undefined })]);
+        expect((await store.getProduct(collection, 'd'))?.images).toEqual([
+          { imageId: 'main', imageUrl: 'http://images.test/d/main.jpg', description: 'a red striped t-shirt on a white background' },
+          { imageId: 'side', imageUrl: 'http://images.test/d/side.jpg' },
+        ]);
+        const byMain = await store.searchSimilar({ collection, vector: vector(...E0), limit: 1 });
+        expect(byMain.hits[0]).toMatchObject({ matchedImageId: 'main', matchedImageDescription: 'a red striped t-shirt on a white background' });
+        const bySide = await store.searchSimilar({ collection, vector: vector(0, 1, 0, 0), limit: 1 });
+        expect(bySide.hits[0].matchedImageId).toBe('side');
+        expect(bySide.hits[0]).not.toHaveProperty('matchedImageDescription');
+      });
+
+      it("finds a product by the words of its images' descriptions in keyword mode, and forgets them when a newer version drops them", async () => {
+        await store.upsertProducts(collection, [described(1, { main: 'a red striped t-shirt', side: 'the back of a polka dot shirt' })]);
+        expect(ids(await store.searchSimilar({ collection, text: 'striped', mode: 'keyword', limit: 10 }))).toEqual(['d']);
+        expect(ids(await store.searchSimilar({ collection, text: 'polka', mode: 'keyword', limit: 10 }))).toEqual(['d']);
+        await store.upsertProducts(collection, [described(2, { main: 'a red plain t-shirt' })]);
+        expect(ids(await store.searchSimilar({ collection, text: 'striped', mode: 'keyword', limit: 10 }))).toEqual([]);
+        expect(ids(await store.searchSimilar({ collection, text: 'polka', mode: 'keyword', limit: 10 }))).toEqual([]);
+        expect(ids(await store.searchSimilar({ collection, text: 'red', mode: 'keyword', limit: 10 }))).toEqual(['d']);
+      });
+
+      it('keeps the descriptions and their words through an attribute update', async () => {
+        await store.upsertProducts(collection, [described(1, { main: 'a red striped t-shirt' })]);
+        expect(await store.updateAttributes(collection, [product('d', { version: 2, title: 'renamed item' })])).toEqual(['applied']);
+        expect((await store.getProduct(collection, 'd'))?.images[0]).toMatchObject({ imageId: 'main', description: 'a red striped t-shirt' });
+        expect(ids(await store.searchSimilar({ collection, text: 'striped', mode: 'keyword', limit: 10 }))).toEqual(['d']);
+      });
+    });
+
     describe('failed images', () => {
       const failure = (imageId: string, errorCode = 'http_status', reason = 'answered 404'): FailedImage => ({
         imageId,

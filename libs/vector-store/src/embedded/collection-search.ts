@@ -16,6 +16,7 @@
 import { MATCH_COUNT_CAP, type SearchFacets } from '@vsearch/contracts';
 import { fuseByReciprocalRank } from '../lexical/rrf';
 import type { ResolvedSearch } from '../search-mode';
+import { matchedImageFields } from '../product-data';
 import type { SearchFilter, SearchHit } from '../types';
 import type { EmbeddedCollection, Ranking } from './embedded-collection';
 
@@ -127,8 +128,7 @@ function toHit(collection: EmbeddedCollection, candidate: Candidate, vector: Flo
     score: candidate.score,
     ...(candidate.vectorScore !== undefined ? { vectorScore: candidate.vectorScore } : {}),
     ...(candidate.keywordScore !== undefined ? { keywordScore: candidate.keywordScore } : {}),
-    matchedImageId: image.imageId,
-    matchedImageUrl: image.imageUrl,
+    ...matchedImageFields(image),
     ...(collection.tagsAt(candidate.ordinal).length > 0 ? { tags: collection.tagsAt(candidate.ordinal).map((tag) => ({ ...tag })) } : {}),
   };
 }

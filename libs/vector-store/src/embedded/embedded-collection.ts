@@ -269,7 +269,9 @@ export class EmbeddedCollection {
     const entry = this.byId.get(productId);
     if (!entry?.data) return;
     // a re-tag mostly moves confidences; the keyword index is rebuilt for the product only when its labels change
-    if (!sameLabels(tags, entry.tags)) this.lexical.upsert(productId, lexicalTextOf(entry.data, tags), lexicalTextOf(entry.data, entry.tags));
+    if (!sameLabels(tags, entry.tags)) {
+      this.lexical.upsert(productId, lexicalTextOf(entry.data, tags, entry.images), lexicalTextOf(entry.data, entry.tags, entry.images));
+    }
     this.dataVersion++;
     this.removeTagMembers(entry);
     entry.tags = tags;
@@ -294,8 +296,9 @@ export class EmbeddedCollection {
     tagsVersion = 0,
   ): void {
     const entry = this.entryFor(product.productId);
+    // before the old images go: the keyword index un-counts the words of the text it indexed
+    this.setData(entry, product, tags, images);
     this.releaseImages(entry);
-    this.setData(entry, product, tags);
     entry.tagsVersion = tagsVersion;
     entry.failedImages = failedImages;
     entry.images = images.map((image, i) => {
@@ -315,13 +318,13 @@ export class EmbeddedCollection {
   applyAttributeUpdate(product: ProductData): void {
     const entry = this.byId.get(product.productId);
     if (!entry?.data) return;
-    this.setData(entry, product, entry.tags);
+    this.setData(entry, product, entry.tags, entry.images);
   }
 
   /** Removes a product's images and data, keeping a tombstone with the delete's version. */
   applyDelete(productId: string, version: number): void {
     const entry = this.entryFor(productId);
-    if (entry.data) this.lexical.remove(productId, lexicalTextOf(entry.data, entry.tags));
+    if (entry.data) this.lexical.remove(productId, lexicalTextOf(entry.data, entry.tags, entry.images));
     this.releaseImages(entry);
     this.clearData(entry);
     entry.failedImages = [];
@@ -567,7 +570,7 @@ export class EmbeddedCollection {
         if (score > bestScore) [best, bestScore] = [image, score];
       }
     }
-    return { imageId: best.imageId, imageUrl: best.imageUrl };
+    return canonicalImageRef(best);
   }
 
   /** Collapses point hits (best first) to the best point per product. */
@@ -580,7 +583,7 @@ export class EmbeddedCollection {
       const entry = this.entries[point.ordinal];
       const image = entry.images.find((candidate) => candidate.slot === point.slot);
       if (!entry.data || !image) continue;
-      hits.push({ product: entry.data, score: point.score, image: { imageId: image.imageId, imageUrl: image.imageUrl } });
+      hits.push({ product: entry.data, score: point.score, image: canonicalImageRef(image) });
     }
     return hits;
   }
@@ -793,8 +796,9 @@ export class EmbeddedCollection {
     return entry;
   }
 
-  private setData(entry: ProductEntry, product: ProductData, tags: ProductTag[]): void {
-    this.lexical.upsert(product.productId, lexicalTextOf(product, tags), entry.data ? lexicalTextOf(entry.data, entry.tags) : undefined);
+  /** `images` are the product's images after the write; `entry.images` still hold those indexed before it. */
+  private setData(entry: ProductEntry, product: ProductData, tags: ProductTag[], images: readonly ImageRef[]): void {
+    this.lexical.upsert(product.productId, lexicalTextOf(product, tags, images), entry.data ? lexicalTextOf(entry.data, entry.tags, entry.images) : undefined);
     this.clearData(entry);
     entry.tags = tags;
     this.addTagMembers(entry);

@@ -161,6 +161,28 @@ describe('EmbeddedVectorStore persistence', () => {
     await reopened.close();
   });
 
+  it("keeps images' descriptions and their words through a log replay and through a snapshot", async () => {
+    const store = await openStore();
+    const collection = await store.createGeneration('model-a', DIMENSION);
+    const [first] = catalog(1);
+    const described = { ...first, images: first.images.map((image) => ({ ...image, description: 'a teal checked backpack' })) };
+    await store.upsertProducts(collection, [described]);
+    const expectDescribed = async (reader: EmbeddedVectorStore) => {
+      expect((await reader.getProduct(collection, 'p0'))?.images.map((image) => image.description)).toEqual(
+        described.images.map(() => 'a teal checked backpack'),
+      );
+      const found = await reader.searchSimilar({ collection, text: 'checked backpack', mode: 'keyword', limit: 5 });
+      expect(found.hits.map((hit) => hit.product.productId)).toEqual(['p0']);
+    };
+    // No close(): the second instance replays the log.
+    const recovered = await openStore();
+    await expectDescribed(recovered);
+    await recovered.close();
+    const reopened = await openStore();
+    await expectDescribed(reopened);
+    await reopened.close();
+  });
+
   it('reads a snapshot and a log written before failed images were recorded, as products without failures', async () => {
     // The on-disk format of earlier versions, written by hand so this test pins it: no failedImages anywhere.
     const collectionDir = path.join(dir, 'collections', 'products_v1');

@@ -42,11 +42,12 @@ import {
   targetName,
   unknownTarget,
 } from '../naming';
-import { canonicalFailedImages, canonicalImageRef, canonicalProduct } from '../product-data';
+import { canonicalFailedImages, canonicalProduct, matchedImageFields, canonicalImageRef } from '../product-data';
 import { SerialQueue } from '../serial-queue';
 import type {
   ActiveTagging,
   CollectionInfo,
+  ImageRef,
   ProductData,
   ProductScanPage,
   ProductTagsUpdate,
@@ -551,8 +552,8 @@ function damagedCollection(name: string, damage: string): VectorStoreError {
   );
 }
 
-function toHit(hit: { product: ProductData; score: number; image: { imageId: string; imageUrl: string } }): SearchHit {
-  return { product: hit.product, score: hit.score, matchedImageId: hit.image.imageId, matchedImageUrl: hit.image.imageUrl };
+function toHit(hit: { product: ProductData; score: number; image: ImageRef }): SearchHit {
+  return { product: hit.product, score: hit.score, ...matchedImageFields(hit.image) };
 }
 
 async function readState(dir: string): Promise<StoreState> {

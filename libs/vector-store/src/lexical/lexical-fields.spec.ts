@@ -1,4 +1,4 @@
-import { LEXICAL_FIELDS, LEXICAL_FIELD_BOOSTS, LEXICAL_FIELD_NAMES, lexicalTextByField, type LexicalProductText } from './lexical-fields';
+import { LEXICAL_FIELDS, LEXICAL_FIELD_BOOSTS, LEXICAL_FIELD_NAMES, lexicalTextByField, lexicalTextOf, type LexicalProductText } from './lexical-fields';
 import { analyzeText } from './tokenizer';
 
 const product: LexicalProductText = {
@@ -18,12 +18,19 @@ describe(lexicalTextByField.name, () => {
       attributes: 'navy blue\nstriped',
       description: 'Soft cotton.',
       tags: '',
+      imageDescriptions: '',
     });
     expect(Object.keys(lexicalTextByField(product)).sort()).toEqual([...LEXICAL_FIELD_NAMES].sort());
   });
 
   it('indexes zero-shot tag labels one per line', () => {
     expect(lexicalTextByField({ ...product, tags: ['striped', 'navy blue'] }).tags).toBe('striped\nnavy blue');
+  });
+
+  it("indexes the images' generated descriptions one per line, leaving out images without one", () => {
+    const text = lexicalTextOf(product, [], [{ description: 'a red striped t-shirt' }, {}, { description: 'the back of it' }]);
+    expect(lexicalTextByField(text).imageDescriptions).toBe('a red striped t-shirt\nthe back of it');
+    expect(lexicalTextOf(product, [], [{}, { description: '' }])).toBe(product);
   });
 
   it('orders attribute values by attribute name, so key order does not change the text', () => {

@@ -1,8 +1,9 @@
 /**
  * The product fields that keyword search reads, and how much a match in each counts: the one
  * list both stores index (the embedded MiniSearch index and Qdrant's sparse vectors). Adding a
- * field (captions, tags) is a change here plus a bump of LEXICAL_ANALYZER_VERSION, since stored
- * indexes hold the old fields' terms.
+ * field (tags, image descriptions) is a change here: the embedded store builds its index from the
+ * stored products when it opens, and a MiniSearch snapshot of other fields is refused (bump
+ * LEXICAL_ANALYZER_VERSION only when the analyzer's rules change).
  */
 
 /**
@@ -19,6 +20,9 @@ export const LEXICAL_FIELDS = Object.freeze([
   Object.freeze({ name: 'description', boost: 1 }),
   // zero-shot tag labels ("striped"): words describing the photo that the catalog may not have
   Object.freeze({ name: 'tags', boost: 1 }),
+  // the images' generated descriptions (alt text): what the photo shows, in words, written by a
+  // model rather than the merchant, so they count no more than the catalog's own description
+  Object.freeze({ name: 'imageDescriptions', boost: 1 }),
 ] as const);
 
 export type LexicalFieldName = (typeof LEXICAL_FIELDS)[number]['name'];
@@ -39,11 +43,23 @@ export interface LexicalProductText {
   attributes: Readonly<Record<string, string>>;
   /** Labels of the product's zero-shot tags; absent means none. */
   tags?: readonly string[];
+  /** Generated descriptions of the product's images (alt text); absent means none. */
+  imageDescriptions?: readonly string[];
 }
 
-/** What keyword search reads of a product: its catalog text and its tag labels (both stores). */
-export function lexicalTextOf(product: LexicalProductText, tags: ReadonlyArray<{ label: string }>): LexicalProductText {
-  return tags.length === 0 ? product : { ...product, tags: tags.map((tag) => tag.label) };
+/** What keyword search reads of a product: its catalog text, its tag labels and its images' descriptions (both stores). */
+export function lexicalTextOf(
+  product: LexicalProductText,
+  tags: ReadonlyArray<{ label: string }>,
+  images: ReadonlyArray<{ description?: string }>,
+): LexicalProductText {
+  const imageDescriptions = images.flatMap((image) => (image.description ? [image.description] : []));
+  if (tags.length === 0 && imageDescriptions.length === 0) return product;
+  return {
+    ...product,
+    ...(tags.length > 0 ? { tags: tags.map((tag) => tag.label) } : {}),
+    ...(imageDescriptions.length > 0 ? { imageDescriptions } : {}),
+  };
 }
 
 /**
@@ -60,6 +76,7 @@ export function lexicalTextByField(product: LexicalProductText): Record<LexicalF
     attributes: attributeValues(product.attributes).join('\n'),
     description: requireString(product.description, 'description'),
     tags: requireStrings(product.tags ?? [], 'tags').join('\n'),
+    imageDescriptions: requireStrings(product.imageDescriptions ?? [], 'imageDescriptions').join('\n'),
   };
 }
 

@@ -146,7 +146,7 @@ import {
   type SparseVector,
 } from '../lexical/qdrant-sparse';
 import { lexicalTextOf } from '../lexical/lexical-fields';
-import { canonicalFailedImages, canonicalImageRef, canonicalProduct } from '../product-data';
+import { canonicalFailedImages, canonicalProduct, matchedImageFields, canonicalImageRef } from '../product-data';
 import { resolveSearch } from '../search-mode';
 import { KeyedSerialQueue } from '../serial-queue';
 import {
@@ -238,6 +238,18 @@ interface RecordPayload {
   tags?: unknown;
   tags_version?: number;
   tag_keys?: string[];
+}
+
+/** What a hit reads of an image point's payload; `imageDescription` is written only for an image that has one. */
+interface ImagePointPayload {
+  product?: ProductData;
+  imageId?: string;
+  imageUrl?: string;
+  imageDescription?: string;
+}
+
+function matchedImageOf(payload: ImagePointPayload): Pick<SearchHit, 'matchedImageId' | 'matchedImageUrl' | 'matchedImageDescription'> {
+  return matchedImageFields({ imageId: payload.imageId ?? '', imageUrl: payload.imageUrl ?? '', description: payload.imageDescription });
 }
 
 /** Products per batch request of a re-tag (each a set-payload and an update-vectors operation). */
@@ -333,7 +345,7 @@ export class QdrantVectorStore extends VectorStore {
 
         const imagePoints: Point[] = applied.flatMap(({ product, images, vectors: unit, tags, tagsVersion }) => {
           // Every image point carries the words (tag labels among them): Qdrant fuses the two rankings by point id.
-          const words = lexicalTextOf(product, tags);
+          const words = lexicalTextOf(product, tags, images);
           const text = meta.hasText ? { [TEXT_VECTOR]: productTextVector(words) } : {};
           const terms = meta.hasText ? { [PAYLOAD.terms]: productTextTerms(words) } : {};
           return images.map((image, i) => ({
@@ -345,6 +357,7 @@ export class QdrantVectorStore extends VectorStore {
               ...terms,
               imageId: image.imageId,
               imageUrl: image.imageUrl ?? '',
+              ...(image.description ? { imageDescription: image.description } : {}),
               version: product.version,
               product,
               ...tagPayload(tags, tagsVersion),
@@ -409,7 +422,7 @@ export class QdrantVectorStore extends VectorStore {
           const record = records.get(product.productId);
           const images = record?.images ?? [];
           // The product keeps its tags: their labels stay among its words.
-          const words = lexicalTextOf(product, tagsOf(record));
+          const words = lexicalTextOf(product, tagsOf(record), images);
           if (meta.hasText && images.length > 0) {
             // The words may have changed: rewrite the text vector of each image point (before the payload, whose version marks the write done).
             const update = textVectorUpdate(
@@ -731,12 +744,14 @@ export class QdrantVectorStore extends VectorStore {
           );
           const live = batch.flatMap(({ productId, tags }) => {
             const record = records.get(productId);
-            return record && !record.deleted && record.product && tagsVersionOf(record) <= taxonomyVersion ? [{ record, product: record.product, tags }] : [];
+            return record && !record.deleted && record.product && tagsVersionOf(record) <= taxonomyVersion
+              ? [{ record, product: record.product, tags, words: lexicalTextOf(record.product, tags, record.images ?? []) }]
+              : [];
           });
           if (live.length === 0) return 0;
-          const operations: Schemas['UpdateOperation'][] = live.map(({ product, tags }) => ({
+          const operations: Schemas['UpdateOperation'][] = live.map(({ product, tags, words }) => ({
             set_payload: {
-              payload: { ...tagPayload(tags, taxonomyVersion), ...(meta.hasText ? { [PAYLOAD.terms]: productTextTerms(lexicalTextOf(product, tags)) } : {}) },
+              payload: { ...tagPayload(tags, taxonomyVersion), ...(meta.hasText ? { [PAYLOAD.terms]: productTextTerms(words) } : {}) },
               filter: {
                 must: [match(PAYLOAD.productId, product.productId)],
                 should: [{ key: TAG_PAYLOAD.tagsVersion, range: { lte: taxonomyVersion } }, { is_empty: { key: TAG_PAYLOAD.tagsVersion } }],
@@ -744,12 +759,12 @@ export class QdrantVectorStore extends VectorStore {
             },
           }));
           if (meta.hasText) {
-            for (const { record, product, tags } of live) {
+            for (const { record, product, words } of live) {
               const images = record.images ?? [];
               if (images.length === 0) continue;
               const update = textVectorUpdate(
                 images.map((image) => imagePointId(product.productId, image.imageId)),
-                lexicalTextOf(product, tags),
+                words,
               );
               operations.push({
                 update_vectors: { ...update, update_filter: { must: [{ key: TAG_PAYLOAD.tagsVersion, match: { value: taxonomyVersion } }] } },
@@ -916,17 +931,9 @@ export class QdrantVectorStore extends VectorStore {
     );
     return result.groups.flatMap((group) => {
       const point = group.hits[0];
-      const payload = point?.payload as { product?: ProductData; imageId?: string; imageUrl?: string } | null | undefined;
+      const payload = point?.payload as ImagePointPayload | null | undefined;
       if (!point || !payload?.product) return [];
-      return [
-        {
-          product: payload.product,
-          score: point.score,
-          vectorScore: point.score,
-          matchedImageId: payload.imageId ?? '',
-          matchedImageUrl: payload.imageUrl ?? '',
-        },
-      ];
+      return [{ product: payload.product, score: point.score, vectorScore: point.score, ...matchedImageOf(payload) }];
     });
   }
 
@@ -1043,13 +1050,11 @@ export class QdrantVectorStore extends VectorStore {
     const points = await this.request('read matched points', () =>
       this.client.retrieve(this.stored(name), {
         ids: page.map((entry) => entry.pointId),
-        with_payload: ['product', PAYLOAD.imageId, 'imageUrl', TAG_PAYLOAD.tags],
+        with_payload: ['product', PAYLOAD.imageId, 'imageUrl', 'imageDescription', TAG_PAYLOAD.tags],
         with_vector: false,
       }),
     );
-    const byId = new Map(
-      points.map((point) => [String(point.id), point.payload as { product?: ProductData; imageId?: string; imageUrl?: string } | null | undefined]),
-    );
+    const byId = new Map(points.map((point) => [String(point.id), point.payload as ImagePointPayload | null | undefined]));
     return page.flatMap((entry) => {
       const payload = byId.get(String(entry.pointId));
       if (!payload?.product) return [];
@@ -1060,8 +1065,7 @@ export class QdrantVectorStore extends VectorStore {
           score: entry.score,
           ...(entry.vectorScore !== undefined ? { vectorScore: entry.vectorScore } : {}),
           ...(entry.keywordScore !== undefined ? { keywordScore: entry.keywordScore } : {}),
-          matchedImageId: payload.imageId ?? '',
-          matchedImageUrl: payload.imageUrl ?? '',
+          ...matchedImageOf(payload),
           ...(tags.length > 0 ? { tags } : {}),
         },
       ];

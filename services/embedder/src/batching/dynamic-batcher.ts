@@ -33,6 +33,7 @@
 import { BatchRejection } from './batch-rejection';
 import { systemClock, type Clock } from './clock';
 import { ShopperPresence } from './shopper-presence';
+import { openTicket, settleItem, type Ticket } from './ticket';
 
 export type Lane = 'interactive' | 'bulk';
 export const LANES: readonly Lane[] = ['interactive', 'bulk'];
@@ -97,17 +98,6 @@ export interface SubmitOptions {
   deadline?: number;
   /** Cancels the request: queued items are removed, the promise rejects with CANCELLED. */
   signal?: AbortSignal;
-}
-
-interface Ticket<O> {
-  lane: Lane;
-  deadline: number;
-  results: O[];
-  remaining: number;
-  settled: boolean;
-  resolve(results: O[]): void;
-  reject(error: unknown): void;
-  detach(): void;
 }
 
 interface Entry<I, O> {
@@ -187,24 +177,12 @@ export class DynamicBatcher<I, O> {
       this.lastInteractiveArrival = this.clock.now();
       this.shoppers.noteArrival(this.lastInteractiveArrival);
     }
-    return new Promise<O[]>((resolve, reject) => {
-      const onAbort = () => this.fail(ticket, new BatchRejection('CANCELLED', 'request cancelled'), 'CANCELLED');
-      const ticket: Ticket<O> = {
-        lane,
-        deadline: options.deadline ?? Number.POSITIVE_INFINITY,
-        results: new Array<O>(inputs.length),
-        remaining: inputs.length,
-        settled: false,
-        resolve,
-        reject,
-        detach: () => options.signal?.removeEventListener('abort', onAbort),
-      };
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      const enqueuedAt = this.clock.now();
-      inputs.forEach((input, index) => queue.push({ ticket, index, input, enqueuedAt }));
-      this.reportDepth();
-      this.schedule();
-    });
+    const [ticket, promise] = openTicket<O>(inputs.length, options, (cancelled, rejection) => this.fail(cancelled, rejection, 'CANCELLED'));
+    const enqueuedAt = this.clock.now();
+    inputs.forEach((input, index) => queue.push({ ticket, index, input, enqueuedAt }));
+    this.reportDepth();
+    this.schedule();
+    return promise;
   }
 
   /**
@@ -373,16 +351,7 @@ export class DynamicBatcher<I, O> {
       return;
     }
     this.options.hooks?.batchFinished?.({ size: batch.length, byLane, durationMs: this.clock.now() - started });
-    batch.forEach((entry, i) => {
-      const { ticket } = entry;
-      if (ticket.settled) return;
-      ticket.results[entry.index] = outputs[i];
-      if (--ticket.remaining === 0) {
-        ticket.settled = true;
-        ticket.detach();
-        ticket.resolve(ticket.results);
-      }
-    });
+    batch.forEach((entry, i) => settleItem(entry.ticket, entry.index, outputs[i]));
   }
 
   private dropExpired(now: number): void {

@@ -4,7 +4,7 @@
  * Nothing past this file sees a raw request.
  */
 import { invalidArgument } from '@vsearch/grpc-kit';
-import { embedderV1 } from '@vsearch/proto';
+import { embedderV1, type describerV1 } from '@vsearch/proto';
 import type { Lane } from '../batching/dynamic-batcher';
 import type { ImageItem } from '../services/embedding.service';
 
@@ -14,7 +14,8 @@ export interface RequestLimits {
   maxEncodedImageBytes: number;
 }
 
-export function laneOf(priority: embedderV1.Priority): Lane {
+/** The batching lane of a call; the describer's Priority numbers its lanes as the embedder's does. */
+export function laneOf(priority: embedderV1.Priority | describerV1.Priority): Lane {
   switch (priority) {
     case embedderV1.Priority.PRIORITY_BULK:
       return 'bulk';

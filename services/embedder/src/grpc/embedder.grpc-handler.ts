@@ -9,14 +9,14 @@
  */
 import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { embedderCodec } from '@vsearch/grpc-clients';
-import { GrpcStatus, packFloat32LE, toServiceError, unary } from '@vsearch/grpc-kit';
-import { requestIdFrom, REQUEST_ID_HEADER, type Logger } from '@vsearch/observability';
+import { packFloat32LE, unary } from '@vsearch/grpc-kit';
+import type { Logger } from '@vsearch/observability';
 import { embedderV1 } from '@vsearch/proto';
 import type { EmbedderMetrics } from '../metrics/embedder.metrics';
-import type { EmbeddingService, EmbedOptions } from '../services/embedding.service';
+import type { EmbeddingService } from '../services/embedding.service';
 import type { LoadedModels } from '../services/loaded-models';
 import { parseEmbedImagesRequest, parseEmbedTextsRequest, type RequestLimits } from './embed-requests';
-import { toGrpcError } from './grpc-error.mapping';
+import { handleCall, type CallOptions } from './call-handling';
 import { invalidUtf8TextIndices } from './utf8-checked.definition';
 
 /** The model's tokenizer as the vocabulary check sees it (TextTokenizer in libs/model). */
@@ -45,13 +45,13 @@ export class EmbedderGrpcHandler {
     };
   }
 
-  private async embedImages(request: embedderV1.EmbedImagesRequest, options: Omit<EmbedOptions, 'lane'>): Promise<embedderV1.EmbedImagesResponse> {
+  private async embedImages(request: embedderV1.EmbedImagesRequest, options: CallOptions): Promise<embedderV1.EmbedImagesResponse> {
     const model = this.models.select(request.modelId);
     const { lane, images } = parseEmbedImagesRequest(request, model.modelInfo().imageSize, this.limits);
     return { embeddings: pack(model, await model.embedImages(images, { ...options, lane })) };
   }
 
-  private async embedTexts(request: embedderV1.EmbedTextsRequest, options: Omit<EmbedOptions, 'lane'>): Promise<embedderV1.EmbedTextsResponse> {
+  private async embedTexts(request: embedderV1.EmbedTextsRequest, options: CallOptions): Promise<embedderV1.EmbedTextsResponse> {
     const model = this.models.select(request.modelId);
     const { lane, texts } = parseEmbedTextsRequest(request, this.limits, invalidUtf8TextIndices(request));
     return { embeddings: pack(model, await model.embedTexts(texts, { ...options, lane })) };
@@ -67,38 +67,9 @@ export class EmbedderGrpcHandler {
     return { texts: texts.map((text) => ({ words: this.vocabulary.unknownWords(text) })) };
   }
 
-  /** Per call: request id and logger, deadline and cancellation for the batcher, error mapping and counting. */
-  private async handle<T>(method: string, call: ServerUnaryCall<unknown, unknown>, work: (options: Omit<EmbedOptions, 'lane'>) => Promise<T>): Promise<T> {
-    const requestId = requestIdFrom(call.metadata.get(REQUEST_ID_HEADER).map(String));
-    // Made only when something is logged: a child logger per call is measurable at thousands of calls/s.
-    const log = () => this.logger.child({ requestId, method });
-    const cancelled = new AbortController();
-    const onCancelled = () => cancelled.abort();
-    call.once('cancelled', onCancelled);
-    const started = performance.now();
-    try {
-      const result = await work({ deadline: deadlineOf(call), signal: cancelled.signal });
-      if (this.logger.isLevelEnabled('debug')) log().debug({ ms: Math.round(performance.now() - started) }, 'call done');
-      return result;
-    } catch (thrown) {
-      const error = toGrpcError(thrown);
-      const { code, details } = toServiceError(error);
-      this.metrics.errors.inc({ method, code: GrpcStatus[code ?? GrpcStatus.UNKNOWN] });
-      if (code === GrpcStatus.INTERNAL) log().error({ err: thrown }, 'call failed');
-      else log().info({ code: GrpcStatus[code ?? GrpcStatus.UNKNOWN], details }, 'call refused');
-      throw error;
-    } finally {
-      call.removeListener('cancelled', onCancelled);
-    }
+  private handle<T>(method: string, call: ServerUnaryCall<unknown, unknown>, work: (options: CallOptions) => Promise<T>): Promise<T> {
+    return handleCall({ logger: this.logger, errors: this.metrics.errors }, method, call, work);
   }
-}
-
-/** The call's deadline on `performance.now()`'s clock, or undefined when the client set none. */
-function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number | undefined {
-  const deadline = call.getDeadline();
-  const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (!Number.isFinite(at)) return undefined;
-  return performance.now() + (at - Date.now());
 }
 
 /** Vectors as one little-endian float32 block (one allocation, no per-number varint work), named by the model that made them. */

@@ -7,3 +7,4 @@ export * from './product-index-writer.port';
 export * from './query-embedder.port';
 export * from './generation-searcher.port';
 export * from './golden-query-source.port';
+export * from './image-describer.port';

@@ -13,6 +13,8 @@
  * gave validators, the hash of the bytes fetched again where it did not. `vectorize` reuses what
  * the check downloaded, and for an image whose stored vector is in the cache asks the host
  * conditionally, so an unchanged image costs neither a download nor an embedding.
+ * With an AltTextWriter, each downloaded image is also described (alt text, stored with its vector),
+ * concurrently with its embedding; an image whose bytes are unchanged keeps its stored description.
  */
 import {
   DependencyUnavailableError,
@@ -34,6 +36,7 @@ import {
   type ImageValidators,
 } from '../ports';
 import type { IngestionMetrics } from '../metrics/ingestion.metrics';
+import type { AltTextWriter } from './alt-text.service';
 import { Limiter, backoffDelay, sleep } from './concurrency';
 import { contentHash, EmbeddingCache } from './embedding-cache';
 import type { EmbedQueue } from './embed-queue';
@@ -106,6 +109,8 @@ export class ImageVectorizer {
     private readonly metrics: IngestionMetrics,
     private readonly settings: VectorizerSettings,
     private readonly logger: Logger,
+    /** Unset when no describer is configured: images are stored without descriptions. */
+    private readonly altText?: AltTextWriter,
   ) {
     this.fetchLimiter = new Limiter(settings.fetchConcurrency);
     this.preprocessLimiter = new Limiter(settings.preprocessConcurrency);
@@ -169,22 +174,25 @@ export class ImageVectorizer {
     return { unchanged: unchangedIds.size === images.length, fetched, unchangedIds };
   }
 
-  private async vectorOf(image: ProductImage, model: EmbedderModel, options: VectorizeOptions): Promise<{ vector: Float32Array; content: ImageContent }> {
+  private async vectorOf(image: ProductImage, model: EmbedderModel, options: VectorizeOptions): Promise<ImageResult> {
     const { signal, refresh } = options;
     let fetched = options.prefetched?.get(image.id);
-    const known = refresh ? undefined : knownContent(image, options.stored ?? []);
+    const stored = refresh ? undefined : storedRefOf(image, options.stored ?? []);
+    const known = stored?.content;
     if (!fetched && known && hasValidators(known)) {
       // The stored vector is at hand: ask the host whether the bytes changed before downloading them.
+      // Unchanged bytes keep their stored description too (alt text is written from the bytes).
       const cached = this.cache.get(EmbeddingCache.keyOfHash(known.sha256, model.modelId));
+      const unchanged = { content: known, ...(stored.description ? { description: stored.description } : {}) };
       if (cached && options.unchanged?.has(image.id)) {
         this.metrics.cache.inc({ result: 'hit' });
-        return { vector: cached, content: known };
+        return { vector: cached, ...unchanged };
       }
       if (cached) {
         const answer = await this.fetchWithRetries(image.url, signal, known);
         if (answer === NOT_MODIFIED) {
           this.metrics.cache.inc({ result: 'hit' });
-          return { vector: cached, content: known };
+          return { vector: cached, ...unchanged };
         }
         fetched = answer;
       }
@@ -197,11 +205,16 @@ export class ImageVectorizer {
       ...(fetched.etag ? { etag: fetched.etag } : {}),
       ...(fetched.lastModified ? { lastModified: fetched.lastModified } : {}),
     };
+    const [vector, description] = await Promise.all([this.embeddingOf(bytes, sha256, model, refresh), this.altText?.describe(bytes, { refresh })]);
+    return { vector, content, ...(description ? { description } : {}) };
+  }
+
+  private async embeddingOf(bytes: Buffer, sha256: string, model: EmbedderModel, refresh: boolean | undefined): Promise<Float32Array> {
     const key = EmbeddingCache.keyOfHash(sha256, model.modelId);
     const cached = refresh ? undefined : this.cache.get(key);
     if (cached) {
       this.metrics.cache.inc({ result: 'hit' });
-      return { vector: cached, content };
+      return cached;
     }
     this.metrics.cache.inc({ result: refresh ? 'bypassed' : 'miss' });
     const pixels = await this.preprocessLimiter.run(async () => {
@@ -219,7 +232,7 @@ export class ImageVectorizer {
     try {
       const vector = await this.queue.embed(key, pixels, model.modelId);
       this.cache.set(key, vector);
-      return { vector, content };
+      return vector;
     } catch (error) {
       if (error instanceof RejectedByDependencyError) throw new ImageFailed('embed', error.code, error.message);
       if (error instanceof DependencyUnavailableError) throw error;
@@ -261,7 +274,19 @@ export class ImageVectorizer {
 
 /** The stored content of the same image (same id, same URL), when its record has one. */
 function knownContent(image: ProductImage, stored: readonly ImageRef[]): ImageContent | undefined {
-  return stored.find((ref) => ref.imageId === image.id && ref.imageUrl === image.url)?.content;
+  return storedRefOf(image, stored)?.content;
+}
+
+/** The stored record of the same image (same id, same URL). */
+function storedRefOf(image: ProductImage, stored: readonly ImageRef[]): ImageRef | undefined {
+  return stored.find((ref) => ref.imageId === image.id && ref.imageUrl === image.url);
+}
+
+/** One image's vector, the content it came from, and its description when one was written. */
+interface ImageResult {
+  vector: Float32Array;
+  content: ImageContent;
+  description?: string;
 }
 
 function hasValidators(content: ImageContent): boolean {

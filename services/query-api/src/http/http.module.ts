@@ -16,11 +16,13 @@ import { ReadinessService } from '../services/readiness.service';
 import { ReindexAdminService } from '../services/reindex-admin.service';
 import { GenerationsAdminService } from '../services/generations-admin.service';
 import { ClassifyService } from '../services/classify.service';
+import { DescribeService } from '../services/describe.service';
 import { ProductDetailService } from '../services/product-detail.service';
 import { TaxonomyAdminService } from '../services/taxonomy-admin.service';
 import { AdminController } from './controllers/admin.controller';
 import { ClassifyController } from './controllers/classify.controller';
 import { GenerationsAdminController } from './controllers/generations-admin.controller';
+import { DescribeController } from './controllers/describe.controller';
 import { ProductDetailController } from './controllers/product-detail.controller';
 import { TaggingAdminController } from './controllers/tagging-admin.controller';
 import { HealthController } from './controllers/health.controller';
@@ -44,6 +46,7 @@ export interface QueryApiHttpDeps {
   taxonomies: TaxonomyAdminService;
   classifier: ClassifyService;
   productDetails: ProductDetailService;
+  describer: DescribeService;
 }
 
 @Module({})
@@ -61,6 +64,7 @@ export class QueryApiHttpModule {
     taxonomies,
     classifier,
     productDetails,
+    describer,
   }: QueryApiHttpDeps): DynamicModule {
     const rateLimit = config.rateLimit.enabled ? [{ provide: APP_GUARD, useValue: new RateLimitGuard(rateLimiter, apiKeys, new Reflector(), metrics) }] : [];
     return {
@@ -74,6 +78,7 @@ export class QueryApiHttpModule {
         ProductsController,
         ProductDetailController,
         ClassifyController,
+        DescribeController,
         AdminController,
         GenerationsAdminController,
         TaggingAdminController,
@@ -86,6 +91,7 @@ export class QueryApiHttpModule {
         { provide: TaxonomyAdminService, useValue: taxonomies },
         { provide: ClassifyService, useValue: classifier },
         { provide: ProductDetailService, useValue: productDetails },
+        { provide: DescribeService, useValue: describer },
         { provide: ReadinessService, useValue: readiness },
         { provide: ApiKeyVerifier, useValue: apiKeys },
         { provide: QueryApiMetrics, useValue: metrics },

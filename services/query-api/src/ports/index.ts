@@ -6,6 +6,7 @@ export * from './reindex.port';
 export * from './tagging-index.port';
 export * from './label-text-embedder.port';
 export * from './generations.port';
+export * from './product-describer.port';
 
 import type { QueryEmbedder } from './query-embedder.port';
 import type { ProductSearchIndex } from './product-search-index.port';
@@ -14,6 +15,7 @@ import type { ReindexProgressSource, ReindexRequestPublisher } from './reindex.p
 import type { TaggingIndex } from './tagging-index.port';
 import type { LabelTextEmbedder } from './label-text-embedder.port';
 import type { GenerationsSource, GoldenQueryStore } from './generations.port';
+import type { ProductDescriber } from './product-describer.port';
 
 /** Every I/O boundary of the query API: real adapters in the service, fakes in unit tests. */
 export interface QueryApiPorts {
@@ -27,4 +29,5 @@ export interface QueryApiPorts {
   labelEmbedder: LabelTextEmbedder;
   generations: GenerationsSource;
   goldenQueries: GoldenQueryStore;
+  describer: ProductDescriber;
 }

@@ -7,16 +7,8 @@
  */
 import { InvalidRequestError, NotFoundError, type LabelProbability, type TaxonomyAttribute } from '@vsearch/contracts';
 import { classifyImages } from '@vsearch/zero-shot';
-import {
-  ImageInputError,
-  type ImagePreprocessor,
-  type LabelVectorsOfModel,
-  type QueryEmbedder,
-  type RemoteImageSource,
-  type RequestContext,
-  type TaggingIndex,
-} from '../ports';
-import { sniffImageFormat } from './image-format';
+import { type ImagePreprocessor, type LabelVectorsOfModel, type QueryEmbedder, type RemoteImageSource, type RequestContext, type TaggingIndex } from '../ports';
+import { photoBytesOf } from './photo-input';
 import type { LabelVectorService } from './label-vectors.service';
 import type { ModelSettingsService } from './model-settings.service';
 
@@ -77,13 +69,7 @@ export class ClassifyService {
 
   private async photoBytes(subject: ClassifySubject, context: RequestContext): Promise<Uint8Array | undefined> {
     if (subject.kind === 'product') return undefined;
-    const bytes = subject.kind === 'upload' ? subject.bytes : await this.remoteImages.fetchImage(subject.imageUrl, context);
-    if (bytes.length > this.options.maxUploadBytes) {
-      throw new ImageInputError('too_large', `image is ${bytes.length} bytes; at most ${this.options.maxUploadBytes} are accepted`);
-    }
-    if (bytes.length === 0) throw new InvalidRequestError('empty_image', 'the image is empty');
-    if (!sniffImageFormat(bytes)) throw new ImageInputError('unsupported_format', 'the image is not a JPEG, PNG or WebP file');
-    return bytes;
+    return photoBytesOf(subject, this.remoteImages, this.options.maxUploadBytes, context);
   }
 
   private async storedAttribute(name: string, context: RequestContext): Promise<TaxonomyAttribute> {

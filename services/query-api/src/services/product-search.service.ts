@@ -14,7 +14,6 @@
  */
 import {
   DependencyUnavailableError,
-  InvalidRequestError,
   NotFoundError,
   type FusionSettings,
   type SearchFilter,
@@ -24,7 +23,6 @@ import {
 } from '@vsearch/contracts';
 import type { QueryApiMetrics } from '../metrics/query-api.metrics';
 import {
-  ImageInputError,
   IndexModelMismatchError,
   type ImagePreprocessor,
   type ProductSearchIndex,
@@ -32,7 +30,7 @@ import {
   type RemoteImageSource,
   type RequestContext,
 } from '../ports';
-import { sniffImageFormat } from './image-format';
+import { assertUsablePhoto } from './photo-input';
 import type { LiveModelService } from './live-model.service';
 import type { ModelSettingsService } from './model-settings.service';
 import { normaliseQueryText, type QueryEmbeddingCache } from './query-embedding.cache';
@@ -115,9 +113,6 @@ export class ProductSearchService {
 
   async searchUploadedImage(bytes: Uint8Array, request: PageRequest, context: RequestContext): Promise<SearchAnswer> {
     const started = performance.now();
-    if (bytes.length > this.options.maxUploadBytes) {
-      throw new ImageInputError('too_large', `image is ${bytes.length} bytes; at most ${this.options.maxUploadBytes} are accepted`);
-    }
     return this.searchImageBytes(bytes, request, context, started);
   }
 
@@ -159,8 +154,7 @@ export class ProductSearchService {
   }
 
   private async searchImageBytes(bytes: Uint8Array, request: PageRequest, context: RequestContext, started: number): Promise<SearchAnswer> {
-    if (bytes.length === 0) throw new InvalidRequestError('empty_image', 'the image is empty');
-    if (!sniffImageFormat(bytes)) throw new ImageInputError('unsupported_format', 'the image is not a JPEG, PNG or WebP file');
+    assertUsablePhoto(bytes, this.options.maxUploadBytes);
     return this.onLiveModel(context, async (modelId) => {
       const { model, imageScoreThreshold } = await this.modelSettings.forModel(modelId, context);
       const pixels = await this.preprocessor.toModelPixels(bytes, model.imageSize, context);

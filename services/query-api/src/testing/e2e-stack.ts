@@ -25,6 +25,8 @@ export interface E2eStackOptions {
   embedder?: EnvSettings;
   /** Runs once search answers, before ingestion starts (a test that prepares the live generation itself). */
   beforeIngestion?: (search: SearchClient) => Promise<void>;
+  /** Settings of ingestion over the ones below (DESCRIBE_IMAGES, say). */
+  ingestion?: EnvSettings;
 }
 
 export interface E2eStack {
@@ -78,7 +80,7 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
             LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
             ...options.queryApi,
           },
-          ingestion: { ...onLoopbackOnly, COLLECTIONS_REFRESH_MS: 500 },
+          ingestion: { ...onLoopbackOnly, COLLECTIONS_REFRESH_MS: 500, ...options.ingestion },
         },
       }),
       generateCatalog({ seed: options.seed, count: options.count, outDir: catalogDir, baseUrl: `${baseUrl}/catalog-images`, concurrency: 4 }),

@@ -30,6 +30,7 @@ import {
   type ProductQuery,
   type SimilarQuery,
 } from '../ports';
+import { FakeProductDescriber } from './fake-describer';
 import { FakeLabelTextEmbedder, FakeTaggingIndex } from './fake-tagging';
 
 /** A model with no score cut-offs of its own (text threshold 0, no image threshold). */
@@ -271,6 +272,7 @@ export interface FakePorts extends QueryApiPorts {
   labelEmbedder: FakeLabelTextEmbedder;
   generations: FakeGenerations;
   goldenQueries: FakeGoldenQueryStore;
+  describer: FakeProductDescriber;
 }
 
 /** Fakes of every port; `model` changes the fields of FAKE_MODEL the embedder describes (its thresholds, say). */
@@ -290,6 +292,7 @@ export function fakePorts(model: Partial<ModelInfo> = {}): FakePorts {
     labelEmbedder: new FakeLabelTextEmbedder(),
     generations: new FakeGenerations(),
     goldenQueries: new FakeGoldenQueryStore(),
+    describer: new FakeProductDescriber(),
   };
 }
 

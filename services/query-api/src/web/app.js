@@ -1,7 +1,8 @@
 // The shoppers' page: text search, photo search (picker or drag-and-drop),
 // facets of what matched as filters (with their counts), zero-shot tag filters
 // (kept in the URL, `tag.<attribute>=<label>`), sorting, results with their tag
-// chips and "more like this". Plain DOM, no framework, no build.
+// chips and "more like this", each image's generated description as its alt
+// text, and "Ask about this product" (POST /v1/ask). Plain DOM, no framework, no build.
 'use strict';
 
 (() => {
@@ -132,7 +133,8 @@
     node.dataset.productId = result.productId;
     const img = node.querySelector('img');
     img.src = result.imageUrl;
-    img.alt = result.title;
+    // The stored description says what the photo shows (WCAG 1.1.1); the title is the fallback.
+    img.alt = result.imageDescription || result.title;
     node.querySelector('.title').textContent = result.title;
     node.querySelector('.brand-name').textContent = result.brand || '';
     const stock = node.querySelector('.stock');
@@ -156,7 +158,45 @@
       run({ kind: 'similar', productId: result.productId, title: result.title });
       window.scrollTo({ top: 0, behavior: 'smooth' });
     });
+    setUpAskBox(node.querySelector('.ask'), result.productId);
     return node;
+  }
+
+  function setUpAskBox(box, productId) {
+    const form = box.querySelector('form');
+    const input = form.elements.question;
+    const button = form.querySelector('button');
+    const answer = box.querySelector('.answer');
+    const show = (text, isError) => {
+      answer.hidden = false;
+      answer.textContent = text;
+      answer.classList.toggle('error-text', isError);
+    };
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const question = input.value.trim();
+      if (!question) {
+        show('Type a question about this product.', true);
+        input.focus();
+        return;
+      }
+      button.disabled = true;
+      show('Looking at the photo…', false);
+      try {
+        const response = await fetch('/v1/ask', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ productId, question }),
+        });
+        const body = await response.json().catch(() => ({}));
+        if (!response.ok) show((body.error && body.error.message) || `The answer failed (${response.status}).`, true);
+        else show(body.answer, false);
+      } catch {
+        show('The answer failed: the server could not be reached.', true);
+      } finally {
+        button.disabled = false;
+      }
+    });
   }
 
   function formatPrice(price) {

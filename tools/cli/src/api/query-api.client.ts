@@ -1,6 +1,6 @@
 /**
- * The query API over HTTP, as the CLI uses it: text and photo search, reindex
- * requests and their progress, readiness. Transport failures become
+ * The query API over HTTP, as the CLI uses it: text and photo search, describing
+ * a photo and asking about one, reindex requests and their progress, readiness. Transport failures become
  * `ApiUnreachableError` (with a hint to start the stack), error answers become
  * `ApiResponseError` carrying the API's own code and message.
  */
@@ -110,6 +110,25 @@ export interface Readiness {
   missing: string[];
 }
 
+/** A photo named on the command line: a local file or an http(s) URL. */
+export type PhotoArgument = { kind: 'file'; file: string } | { kind: 'url'; imageUrl: string };
+
+/** POST /v1/describe's answer. */
+export interface DescribeResponse {
+  description: string;
+  attributes: { category?: string; colour?: string; pattern?: string };
+  finishReason: string;
+  model: string;
+}
+
+/** POST /v1/ask's answer. */
+export interface AskResponse {
+  answer: string;
+  answerable: boolean;
+  unknownWords: string[];
+  model: string;
+}
+
 export class ApiUnreachableError extends CliError {
   constructor(
     readonly baseUrl: string,
@@ -156,15 +175,19 @@ export class QueryApiClient {
   }
 
   async searchImageFile(file: string, filters: SearchFilters = {}): Promise<SearchResponse> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch (error) {
-      throw new CliError(`cannot read the image ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-    const form = new FormData();
-    form.append('image', new Blob([new Uint8Array(bytes)], { type: imageType(file, bytes) }), path.basename(file));
-    return this.json<SearchResponse>('POST', `/v1/search/image?${filterParams(filters)}`, form);
+    return this.json<SearchResponse>('POST', `/v1/search/image?${filterParams(filters)}`, await imageForm(file));
+  }
+
+  /** POST /v1/describe: a local photo or an http(s) URL. */
+  async describe(photo: PhotoArgument): Promise<DescribeResponse> {
+    return this.json<DescribeResponse>('POST', '/v1/describe', photo.kind === 'file' ? await imageForm(photo.file) : { imageUrl: photo.imageUrl });
+  }
+
+  /** POST /v1/ask: a question about a local photo, an http(s) URL or a stored product. */
+  async ask(subject: PhotoArgument | { kind: 'product'; productId: string }, question: string): Promise<AskResponse> {
+    if (subject.kind === 'file') return this.json<AskResponse>('POST', `/v1/ask?${new URLSearchParams({ question })}`, await imageForm(subject.file));
+    const target = subject.kind === 'url' ? { imageUrl: subject.imageUrl } : { productId: subject.productId };
+    return this.json<AskResponse>('POST', '/v1/ask', { ...target, question });
   }
 
   async searchImageUrl(imageUrl: string, filters: SearchFilters = {}): Promise<SearchResponse> {
@@ -306,6 +329,19 @@ class TextBody {
 }
 
 type RequestBody = FormData | TextBody | object;
+
+/** A multipart form with the file as `image`. */
+async function imageForm(file: string): Promise<FormData> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new CliError(`cannot read the image ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const form = new FormData();
+  form.append('image', new Blob([new Uint8Array(bytes)], { type: imageType(file, bytes) }), path.basename(file));
+  return form;
+}
 
 function filterParams(filters: SearchFilters): URLSearchParams {
   const params = new URLSearchParams();

@@ -8,10 +8,14 @@ import {
   MIN_EVAL_COUNT,
   evaluateHybridSearch,
   evaluateModel,
+  evaluateDescriber,
   evaluateTagging,
+  type DescriberEvalReport,
+  type DescriberScores,
   type HybridSearchReport,
   type TaggingEvalReport,
 } from '@vsearch/model-tools';
+import { DescriberClient } from '@vsearch/grpc-clients';
 import { InvalidArgumentError, type Command } from 'commander';
 import path from 'node:path';
 
@@ -28,6 +32,8 @@ interface EvalOptions {
   seed: number;
   count: number;
   json?: boolean;
+  describe?: boolean;
+  describerAddr: string;
 }
 
 function percent(value: number): string {
@@ -69,6 +75,49 @@ function taggingTable(report: TaggingEvalReport): string[] {
   ];
 }
 
+/** The describer's figures for one group of products (seen or held-out colour × pattern combinations). */
+function describerLines(name: string, scores: DescriberScores): string[] {
+  const { describe, qa } = scores;
+  return [
+    `${name} (${scores.products} products)`,
+    `  descriptions  category ${percent(describe.categoryAccuracy)}, colour ${percent(describe.colourAccuracy)}, pattern ${percent(describe.patternAccuracy)}, all three ${percent(describe.allThreeAccuracy)}; hallucination ${percent(describe.hallucinationRate)}; BLEU-4 ${describe.bleu4.toFixed(3)}, CIDEr ${describe.cider.toFixed(3)}`,
+    `  questions     ${Object.entries(qa)
+      .map(([kind, figures]) => `${kind} ${percent(figures.accuracy)} (${figures.count})`)
+      .join(', ')}`,
+    `  can't tell    ${percent(scores.cantTellRate)} of unanswerable questions; ${percent(scores.answerableRefusedRate)} of answerable ones refused`,
+  ];
+}
+
+function describerReport(report: DescriberEvalReport): string {
+  return [
+    `describer ${report.model}, evaluation seed ${report.seed}, ${report.count} products (floors: attribute accuracy and QA accuracy ≥ 90%, hallucination ≤ 5%, can't tell ≥ 95%)`,
+    ...describerLines('seen colour × pattern combinations', report.seen),
+    ...describerLines('held-out colour × pattern combinations', report.heldOut),
+    `(${report.seconds.toFixed(1)} s)`,
+  ].join('\n');
+}
+
+/** `vsearch eval --describe`: the describer as served, over its gRPC service. */
+async function evaluateServedDescriber(options: EvalOptions): Promise<void> {
+  const client = new DescriberClient({ address: options.describerAddr, defaultDeadlineMs: 120_000 });
+  try {
+    await client.waitForReady(30_000);
+    const report = await evaluateDescriber({
+      describer: {
+        info: () => client.info(),
+        describe: async (images) => (await client.describe(images)).descriptions.map((generation) => generation.text),
+        ask: async (image, question) => (await client.ask(image, question)).answer.text,
+      },
+      seed: options.seed,
+      count: options.count,
+      onProgress: options.json ? undefined : (message) => process.stderr.write(`${message}\n`),
+    });
+    console.log(options.json ? JSON.stringify(report) : describerReport(report));
+  } finally {
+    client.close();
+  }
+}
+
 /** Why the figures do not carry over to a shop's catalog. */
 const SYNTHETIC_NOTE =
   'note: the evaluation catalog is synthetic, and the bundled model (clip-mini) is small and trained on this same synthetic catalog: the figures show how the pipeline ranks, not how a general CLIP model does on real products';
@@ -82,7 +131,16 @@ export function registerCommand(program: Command): void {
     .option('--seed <n>', 'evaluation catalog seed', integer('--seed', -(2 ** 31), 2 ** 31), DEFAULT_EVAL_SEED)
     .option('--count <n>', 'products in the evaluation catalog', integer('--count', MIN_EVAL_COUNT, 1_000_000), DEFAULT_EVAL_COUNT)
     .option('--json', 'print one JSON object and nothing else on stdout')
+    .option(
+      '--describe',
+      'evaluate the describer model instead, as served at --describer-addr: descriptions (attribute accuracy, hallucination, BLEU-4, CIDEr) and answers per question type, seen and held-out colour × pattern combinations apart',
+    )
+    .option('--describer-addr <host:port>', 'the describer gRPC service (the embedder process), for --describe', '127.0.0.1:50051')
     .action(async (options: EvalOptions) => {
+      if (options.describe) {
+        await evaluateServedDescriber(options);
+        return;
+      }
       const onProgress = options.json ? undefined : (message: string) => process.stderr.write(`${message}\n`);
       // Both evaluations share one runtime and one embedded catalog: the images are rendered and embedded once.
       const runtime = await ModelRuntime.load(path.resolve(options.model), { executionProviders: ['cpu'] });

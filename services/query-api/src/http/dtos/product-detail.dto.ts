@@ -15,7 +15,15 @@ export const productDetailSchema = z.object({
   inStock: z.boolean(),
   attributes: z.record(z.string(), z.string()),
   updatedAt: z.string().optional(),
-  images: z.array(z.object({ imageId: z.string(), imageUrl: z.string() })).meta({ description: 'the indexed images' }),
+  images: z
+    .array(
+      z.object({
+        imageId: z.string(),
+        imageUrl: z.string(),
+        description: z.string().optional().meta({ description: 'generated description (alt text); absent when none was generated' }),
+      }),
+    )
+    .meta({ description: 'the indexed images' }),
   failedImages: z
     .array(z.object({ imageId: z.string(), imageUrl: z.string(), stage: z.string(), errorCode: z.string(), reason: z.string() }))
     .meta({ description: 'images that could not be indexed (fetch, decode or embed), as the last write recorded them' }),
@@ -35,7 +43,7 @@ export function toProductDetailJson({ product, images, failedImages, tags }: Sto
     inStock: product.inStock,
     attributes: product.attributes,
     ...(product.updatedAt ? { updatedAt: product.updatedAt } : {}),
-    images: images.map(({ imageId, imageUrl }) => ({ imageId, imageUrl })),
+    images: images.map(({ imageId, imageUrl, description }) => ({ imageId, imageUrl, ...(description ? { description } : {}) })),
     failedImages: failedImages.map(({ imageId, imageUrl, stage, errorCode, reason }) => ({ imageId, imageUrl, stage, errorCode, reason })),
     tags: (tags ?? []).map((tag) => ({ ...tag, confidence: roundConfidence(tag.confidence) })),
   };

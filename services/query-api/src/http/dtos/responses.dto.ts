@@ -26,6 +26,10 @@ export const searchResultSchema = z.object({
   title: z.string(),
   imageUrl: z.string().meta({ description: 'URL of the image that matched' }),
   matchedImageId: z.string(),
+  imageDescription: z
+    .string()
+    .optional()
+    .meta({ description: "the matched image's generated description (alt text); absent when none was generated (the page falls back to the title)" }),
   price: z.object({ amount: z.number(), currency: z.string() }),
   categories: z.array(z.string()),
   brand: z.string(),

@@ -15,6 +15,7 @@ export function toSearchResultJson(hit: SearchHit): SearchResultJson {
     title: product.title,
     imageUrl: hit.matchedImageUrl,
     matchedImageId: hit.matchedImageId,
+    ...(hit.matchedImageDescription ? { imageDescription: hit.matchedImageDescription } : {}),
     price: { amount: product.price.amount, currency: product.price.currency },
     categories: product.categories,
     brand: product.brand,

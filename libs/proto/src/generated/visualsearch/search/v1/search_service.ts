@@ -127,7 +127,14 @@ export interface ImageVector {
    * content identifies the bytes the vector was computed from; unset when
    * not known. Stored with the image and returned by GetProduct.
    */
-  content?: ImageContent | undefined;
+  content?:
+    | ImageContent
+    | undefined;
+  /**
+   * description is the image's generated description (alt text, written by
+   * the describer at ingestion); empty when none was generated.
+   */
+  description: string;
 }
 
 /**
@@ -262,7 +269,14 @@ export interface StoredImage {
    * content identifies the bytes the image was embedded from; unset for
    * images stored before it was recorded.
    */
-  content?: ImageContent | undefined;
+  content?:
+    | ImageContent
+    | undefined;
+  /**
+   * description is the image's generated description (alt text); empty when
+   * none was generated.
+   */
+  description: string;
 }
 
 /** GetProductResponse carries the stored product. */
@@ -413,6 +427,11 @@ export interface Hit {
     | undefined;
   /** tags are the product's zero-shot tags. */
   tags: ProductTag[];
+  /**
+   * matched_image_description is the generated description (alt text) of the
+   * matched image; empty when none was generated.
+   */
+  matchedImageDescription: string;
 }
 
 /** FacetCount is the number of matching products with one value. */
@@ -1003,7 +1022,7 @@ export const Product_AttributesEntry: MessageFns<Product_AttributesEntry> = {
 };
 
 function createBaseImageVector(): ImageVector {
-  return { imageId: "", imageUrl: "", vector: Buffer.alloc(0) };
+  return { imageId: "", imageUrl: "", vector: Buffer.alloc(0), description: "" };
 }
 
 export const ImageVector: MessageFns<ImageVector> = {
@@ -1019,6 +1038,9 @@ export const ImageVector: MessageFns<ImageVector> = {
     }
     if (message.content !== undefined) {
       ImageContent.encode(message.content, writer.uint32(34).fork()).join();
+    }
+    if (message.description !== "") {
+      writer.uint32(42).string(message.description);
     }
     return writer;
   },
@@ -1066,6 +1088,14 @@ export const ImageVector: MessageFns<ImageVector> = {
             }
 
             message.content = ImageContent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.description = reader.string();
             continue;
           }
         }
@@ -1770,7 +1800,7 @@ export const GetProductRequest: MessageFns<GetProductRequest> = {
 };
 
 function createBaseStoredImage(): StoredImage {
-  return { imageId: "", imageUrl: "" };
+  return { imageId: "", imageUrl: "", description: "" };
 }
 
 export const StoredImage: MessageFns<StoredImage> = {
@@ -1783,6 +1813,9 @@ export const StoredImage: MessageFns<StoredImage> = {
     }
     if (message.content !== undefined) {
       ImageContent.encode(message.content, writer.uint32(26).fork()).join();
+    }
+    if (message.description !== "") {
+      writer.uint32(34).string(message.description);
     }
     return writer;
   },
@@ -1822,6 +1855,14 @@ export const StoredImage: MessageFns<StoredImage> = {
             }
 
             message.content = ImageContent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.description = reader.string();
             continue;
           }
         }
@@ -2456,7 +2497,7 @@ export const SearchRequest: MessageFns<SearchRequest> = {
 };
 
 function createBaseHit(): Hit {
-  return { score: 0, matchedImageId: "", matchedImageUrl: "", tags: [] };
+  return { score: 0, matchedImageId: "", matchedImageUrl: "", tags: [], matchedImageDescription: "" };
 }
 
 export const Hit: MessageFns<Hit> = {
@@ -2481,6 +2522,9 @@ export const Hit: MessageFns<Hit> = {
     }
     for (const v of message.tags) {
       ProductTag.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.matchedImageDescription !== "") {
+      writer.uint32(66).string(message.matchedImageDescription);
     }
     return writer;
   },
@@ -2552,6 +2596,14 @@ export const Hit: MessageFns<Hit> = {
             }
 
             message.tags.push(ProductTag.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.matchedImageDescription = reader.string();
             continue;
           }
         }
