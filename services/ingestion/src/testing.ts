@@ -3,4 +3,13 @@
  * on a local image host, the settings ingestion needs to reach the harness's services, the store counts.
  * Never imported by production code.
  */
-export { generateTestCatalog, ingestionStackEnv, startImageHost, storeCounts, type ImageHost, type TestCatalog } from './testing/fixtures';
+export {
+  generateTestCatalog,
+  ingestionStackEnv,
+  listGenerations,
+  runReindexJob,
+  startImageHost,
+  storeCounts,
+  type ImageHost,
+  type TestCatalog,
+} from './testing/fixtures';

@@ -17,12 +17,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { GenerationInfo, ReindexJob, ReindexTopicMessage } from '@vsearch/contracts';
+import type { ReindexTopicMessage } from '@vsearch/contracts';
 import { KafkaEventLog } from '@vsearch/event-log';
 import { kafkaBrokersForTests, uniqueTopicPrefix } from '@vsearch/event-log/testing';
 import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
-import { startIngestionService, type RunningIngestionService } from '@vsearch/ingestion-service';
-import { generateTestCatalog, ingestionStackEnv, startImageHost, storeCounts, type ImageHost } from '@vsearch/ingestion-service/testing';
+import type { RunningIngestionService } from '@vsearch/ingestion-service';
+import type { ImageHost } from '@vsearch/ingestion-service/testing';
 import { BUNDLED_MODEL_DIR } from '@vsearch/model';
 import { pullModel } from '@vsearch/model-tools';
 import { tinyClipHub, type FakeHub } from '@vsearch/model-tools/testing';
@@ -56,7 +56,13 @@ describe('swap gates against a worse model', () => {
     return dir;
   };
 
+  let fixtures: typeof import('@vsearch/ingestion-service/testing');
+
   beforeAll(async () => {
+    // Imported as the CLI's stack does (services.ts): the services stay lazy-loaded for the CLI's own start-up.
+    const { startIngestionService } = await import('@vsearch/ingestion-service');
+    fixtures = await import('@vsearch/ingestion-service/testing');
+    const { generateTestCatalog, ingestionStackEnv, startImageHost } = fixtures;
     const brokers = await kafkaBrokersForTests();
     prefix = uniqueTopicPrefix('worse');
     hub = tinyClipHub(REPO);
@@ -95,7 +101,12 @@ describe('swap gates against a worse model', () => {
       `${prefix}catalog.products.v1`,
       catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })),
     );
-    await waitFor(`all ${PRODUCTS} products in products_v1`, async () => (await storeCounts(searchClient)).products === PRODUCTS, JOB_DEADLINE_MS, 500);
+    await waitFor(
+      `all ${PRODUCTS} products in products_v1`,
+      async () => (await fixtures.storeCounts(searchClient)).products === PRODUCTS,
+      JOB_DEADLINE_MS,
+      500,
+    );
   });
 
   afterAll(async () => {
@@ -108,26 +119,8 @@ describe('swap gates against a worse model', () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function runJob(request: ReindexTopicMessage): Promise<ReindexJob> {
-    await log.publishOne(`${prefix}catalog.reindex.v1`, request.jobId, JSON.stringify(request));
-    let job: ReindexJob | undefined;
-    await waitFor(
-      `job ${request.jobId} to end`,
-      async () => {
-        const response = await fetch(`http://127.0.0.1:${ingestion.port}/internal/reindex/${request.jobId}`);
-        job = response.status === 200 ? ((await response.json()) as ReindexJob) : undefined;
-        return job?.state === 'done' || job?.state === 'failed';
-      },
-      JOB_DEADLINE_MS,
-      300,
-    );
-    return job!;
-  }
-
-  async function generations(): Promise<GenerationInfo[]> {
-    const response = await fetch(`http://127.0.0.1:${ingestion.port}/internal/generations`);
-    return ((await response.json()) as { generations: GenerationInfo[] }).generations;
-  }
+  const runJob = (request: ReindexTopicMessage) => fixtures.runReindexJob(log, `${prefix}catalog.reindex.v1`, ingestion.port, request, JOB_DEADLINE_MS);
+  const generations = () => fixtures.listGenerations(ingestion.port);
 
   const now = () => new Date().toISOString();
 
@@ -148,7 +141,7 @@ describe('swap gates against a worse model', () => {
     expect(recall.live).toBeGreaterThan(0.5);
     expect(recall.measured).toBeLessThan(recall.live! - 0.2);
     // The alias stays on clip-mini's generation; the rejected one is kept, unwritten, for inspection.
-    expect(await storeCounts(searchClient)).toMatchObject({ collection: 'products_v1', products: PRODUCTS });
+    expect(await fixtures.storeCounts(searchClient)).toMatchObject({ collection: 'products_v1', products: PRODUCTS });
     expect((await generations()).map((generation) => [generation.name, generation.status, generation.modelId, generation.receivesWrites])).toEqual([
       ['products_v1', 'live', servingId, true],
       ['products_v2', 'rejected', worseId, false],
@@ -157,6 +150,6 @@ describe('swap gates against a worse model', () => {
     const forced = await runJob({ type: 'reindex.requested', jobId: 'worse-forced', modelId: worseId, force: { reason: 'gate check' }, requestedAt: now() });
     expect(forced).toMatchObject({ state: 'done', collection: 'products_v3', previousCollection: 'products_v1', modelId: worseId });
     expect(forced.gates).toMatchObject({ passed: false, forcedReason: 'gate check' });
-    expect(await storeCounts(searchClient)).toMatchObject({ collection: 'products_v3', products: PRODUCTS });
+    expect(await fixtures.storeCounts(searchClient)).toMatchObject({ collection: 'products_v3', products: PRODUCTS });
   });
 });
