@@ -14,13 +14,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { GenerationInfo, ReindexJob, ReindexTopicMessage } from '@vsearch/contracts';
+import type { ReindexTopicMessage } from '@vsearch/contracts';
 import { GoldenQueryLog, KafkaEventLog } from '@vsearch/event-log';
 import { kafkaBrokersForTests, uniqueTopicPrefix } from '@vsearch/event-log/testing';
 import { SearchClient } from '@vsearch/grpc-clients';
 import { startService, waitFor, type RunningService } from '@vsearch/testing';
 import { startIngestionService, type RunningIngestionService } from './index';
-import { generateTestCatalog, ingestionStackEnv, startImageHost, storeCounts, type ImageHost, type TestCatalog } from './testing/fixtures';
+import {
+  generateTestCatalog,
+  ingestionStackEnv,
+  listGenerations,
+  runReindexJob,
+  startImageHost,
+  storeCounts,
+  type ImageHost,
+  type TestCatalog,
+} from './testing/fixtures';
 
 jest.setTimeout(300_000);
 
@@ -96,26 +105,8 @@ describe('gated swap and rollback', () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function runJob(request: ReindexTopicMessage): Promise<ReindexJob> {
-    await log.publishOne(`${prefix}catalog.reindex.v1`, request.jobId, JSON.stringify(request));
-    let job: ReindexJob | undefined;
-    await waitFor(
-      `job ${request.jobId} to end`,
-      async () => {
-        const response = await fetch(`http://127.0.0.1:${ingestion.port}/internal/reindex/${request.jobId}`);
-        job = response.status === 200 ? ((await response.json()) as ReindexJob) : undefined;
-        return job?.state === 'done' || job?.state === 'failed';
-      },
-      JOB_DEADLINE_MS,
-      300,
-    );
-    return job!;
-  }
-
-  async function generations(): Promise<GenerationInfo[]> {
-    const response = await fetch(`http://127.0.0.1:${ingestion.port}/internal/generations`);
-    return ((await response.json()) as { generations: GenerationInfo[] }).generations;
-  }
+  const runJob = (request: ReindexTopicMessage) => runReindexJob(log, `${prefix}catalog.reindex.v1`, ingestion.port, request, JOB_DEADLINE_MS);
+  const generations = () => listGenerations(ingestion.port);
 
   const now = () => new Date().toISOString();
 

@@ -43,9 +43,9 @@ export class GrpcImageEmbedder extends ImageEmbedder {
     }
   }
 
-  async embedTexts(texts: readonly string[]): Promise<Float32Array[]> {
+  async embedTexts(texts: readonly string[], modelId?: string): Promise<Float32Array[]> {
     try {
-      return await this.client.embedTexts(texts, { priority: 'bulk', deadlineMs: this.deadlineMs });
+      return await this.client.embedTexts(texts, { priority: 'bulk', deadlineMs: this.deadlineMs, modelId });
     } catch (error) {
       throw this.failed(error);
     }

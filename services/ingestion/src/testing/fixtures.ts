@@ -9,7 +9,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { generateCatalog } from '@vsearch/catalog-generator';
+import type { GenerationInfo, ReindexJob, ReindexTopicMessage } from '@vsearch/contracts';
+import type { EventLog } from '@vsearch/event-log';
 import type { SearchClient } from '@vsearch/grpc-clients';
+import { waitFor } from '@vsearch/testing';
 
 export interface TestCatalog {
   dir: string;
@@ -152,4 +155,33 @@ export function flipMiddleBit(file: string): number {
   bytes[offset] ^= 0x10;
   writeFileSync(file, bytes);
   return offset;
+}
+
+/** Publishes a reindex or rollback request on `reindexTopic` and polls ingestion's progress route until the job is done or failed. */
+export async function runReindexJob(
+  log: EventLog,
+  reindexTopic: string,
+  ingestionPort: number,
+  request: ReindexTopicMessage,
+  deadlineMs: number,
+): Promise<ReindexJob> {
+  await log.publishOne(reindexTopic, request.jobId, JSON.stringify(request));
+  let job: ReindexJob | undefined;
+  await waitFor(
+    `job ${request.jobId} to end`,
+    async () => {
+      const response = await fetch(`http://127.0.0.1:${ingestionPort}/internal/reindex/${request.jobId}`);
+      job = response.status === 200 ? ((await response.json()) as ReindexJob) : undefined;
+      return job?.state === 'done' || job?.state === 'failed';
+    },
+    deadlineMs,
+    300,
+  );
+  return job!;
+}
+
+/** The generations ingestion lists (`GET /internal/generations`). */
+export async function listGenerations(ingestionPort: number): Promise<GenerationInfo[]> {
+  const response = await fetch(`http://127.0.0.1:${ingestionPort}/internal/generations`);
+  return ((await response.json()) as { generations: GenerationInfo[] }).generations;
 }

@@ -1,0 +1,15 @@
+/**
+ * Test fixtures of ingestion for integration tests outside the service (tools/cli): a generated catalog
+ * on a local image host, the settings ingestion needs to reach the harness's services, the store counts.
+ * Never imported by production code.
+ */
+export {
+  generateTestCatalog,
+  ingestionStackEnv,
+  listGenerations,
+  runReindexJob,
+  startImageHost,
+  storeCounts,
+  type ImageHost,
+  type TestCatalog,
+} from './testing/fixtures';
