@@ -19,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEVICE=cpu; EPOCHS=60; BUDGET=2100; SEED=1; OUT=models/describer-mini; VERSION=1.0.0; WORK=tmp/describer
+DEVICE=cpu; EPOCHS=200; BUDGET=2700; SEED=1; OUT=models/describer-mini; VERSION=1.1.0; WORK=tmp/describer
 TRAIN_PRODUCTS=3000; VAL_PRODUCTS=300; VAL_HELD_OUT_PRODUCTS=100; THREADS=1
 while [ $# -gt 0 ]; do
   case "$1" in
