@@ -90,6 +90,38 @@ export function walk(dir) {
   return readdirSync(full).flatMap((name) => (name === 'node_modules' ? [] : walk(path.posix.join(dir, name))));
 }
 
+/**
+ * What the runtime stage of a Dockerfile copies from the context, as [repository path, path in the image
+ * relative to its WORKDIR] pairs, with COPY's rules: a directory's contents go under the destination, a file
+ * goes to the destination path (or into it when it ends with "/").
+ */
+export function imageCopies(dockerfile) {
+  const text = read(dockerfile).replace(/\\\n/g, ' ');
+  const runtime = text.slice(text.lastIndexOf('\nFROM '));
+  const copies = [];
+  for (const [, args] of runtime.matchAll(/^COPY\s+(.+)$/gm)) {
+    const parts = args.split(/\s+/).filter(Boolean);
+    if (parts.some((p) => p.startsWith('--from'))) continue;
+    const operands = parts.filter((p) => !p.startsWith('--'));
+    const destination = operands.at(-1);
+    const into = destination.endsWith('/') || operands.length > 2;
+    for (const source of operands.slice(0, -1)) {
+      const root = path.posix.normalize(source);
+      const isDirectory = existsSync(path.join(REPO_ROOT, root)) && statSync(path.join(REPO_ROOT, root)).isDirectory();
+      for (const file of walk(root)) {
+        if (isIgnored(file)) continue;
+        const target = isDirectory
+          ? path.posix.join(destination, path.posix.relative(root, file))
+          : into
+            ? path.posix.join(destination, path.posix.basename(file))
+            : destination;
+        copies.push([file, path.posix.normalize(target)]);
+      }
+    }
+  }
+  return copies;
+}
+
 /** Repository paths the runtime stage of a Dockerfile copies from the context (not from other stages). */
 export function imageFiles(dockerfile) {
   const text = read(dockerfile).replace(/\\\n/g, ' ');

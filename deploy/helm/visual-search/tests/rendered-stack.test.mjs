@@ -24,7 +24,7 @@ import { chmodSync, chownSync, copyFileSync, mkdirSync, statSync, symlinkSync } 
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { REPO_ROOT, chartCopyWithoutDependencies, imageFiles, read, renderChart } from './lib.mjs';
+import { REPO_ROOT, chartCopyWithoutDependencies, imageCopies, read, renderChart } from './lib.mjs';
 
 const UNPRIVILEGED = 65534;
 const asRoot = process.getuid?.() === 0;
@@ -67,8 +67,8 @@ function dockerfileEnv(dockerfile) {
 
 /** Copies what the image would contain into a root-owned, world-readable directory. */
 function stageImage(dockerfile, stageDir) {
-  for (const file of imageFiles(dockerfile)) {
-    const target = path.join(stageDir, file);
+  for (const [file, inImage] of imageCopies(dockerfile)) {
+    const target = path.join(stageDir, inImage);
     mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
     copyFileSync(path.join(REPO_ROOT, file), target);
     chmodSync(target, 0o644);
