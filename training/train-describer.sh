@@ -9,6 +9,7 @@
 #
 #   bash training/train-describer.sh [--device cpu|cuda] [--epochs N] [--time-budget-s S] [--seed N]
 #                                    [--out DIR] [--version V] [--work DIR] [--train-products N] [--threads N]
+#                                    [--yes-no-loss-weight W] [--no-paired-yes-no] [--eval-every-s S]
 #
 # Needs Node.js (this repo, npm ci) and a Python 3 with torch, numpy, onnxruntime, tokenizers and pillow (torch's
 # ONNX exporter does not import the onnx package).
@@ -19,8 +20,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEVICE=cpu; EPOCHS=200; BUDGET=2700; SEED=1; OUT=models/describer-mini; VERSION=1.1.0; WORK=tmp/describer
+DEVICE=cpu; EPOCHS=200; BUDGET=2700; SEED=1; OUT=models/describer-mini; VERSION=1.2.0; WORK=tmp/describer
 TRAIN_PRODUCTS=3000; VAL_PRODUCTS=300; VAL_HELD_OUT_PRODUCTS=100; THREADS=1
+YES_NO_LOSS_WEIGHT=4; PAIRED_YES_NO=--paired-yes-no; EVAL_EVERY_S=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) DEVICE=$2; shift 2 ;;
@@ -31,6 +33,9 @@ while [ $# -gt 0 ]; do
     --version) VERSION=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
+    --yes-no-loss-weight) YES_NO_LOSS_WEIGHT=$2; shift 2 ;;
+    --no-paired-yes-no) PAIRED_YES_NO=; shift ;;
+    --eval-every-s) EVAL_EVERY_S=$2; shift 2 ;;
     --train-products) TRAIN_PRODUCTS=$2; VAL_PRODUCTS=$(( $2 / 10 )); VAL_HELD_OUT_PRODUCTS=$(( $2 / 30 + 1 )); shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
@@ -60,6 +65,7 @@ fi
 mkdir -p training/runs
 "$PYTHON" -m describer.train --dataset "$WORK/dataset" --tokenizer "$WORK/tokenizer.json" --out "$WORK/checkpoint.npz" \
   --history "training/runs/describer-mini-$VERSION.history.json" --device "$DEVICE" --epochs "$EPOCHS" \
-  --time-budget-s "$BUDGET" --seed "$SEED" --threads "$THREADS"
+  --time-budget-s "$BUDGET" --seed "$SEED" --threads "$THREADS" --yes-no-loss-weight "$YES_NO_LOSS_WEIGHT" \
+  --eval-every-s "$EVAL_EVERY_S" $PAIRED_YES_NO
 "$PYTHON" -m describer.export --checkpoint "$WORK/checkpoint.npz" --tokenizer "$WORK/tokenizer.json" \
   --dataset "$WORK/dataset" --out "$OUT" --version "$VERSION"

@@ -46,17 +46,47 @@ def augment(pixels, generator):
     return ((pixels * std + mean) * scale - mean) / std
 
 
-def texts_for(rows, vocab, rng, qa_per_image):
-    questions, answers, owners = [], [], []
+def texts_for(rows, vocab, rng, qa_per_image, paired_yes_no=False):
+    """→ questions, answers, owners (image index per text), yes_no (whether each text is a yes/no question).
+
+    paired_yes_no: each yes/no question comes with its twin about the same attribute of the same image with the
+    opposite answer, so the answer can only be learned by comparing the asked value with the photo (a single
+    question per image lets the template's priors carry part of the answer)."""
+    questions, answers, owners, yes_no = [], [], [], []
+
+    def add(index, question, answer, is_yes_no=False):
+        questions.append(question)
+        answers.append(answer)
+        owners.append(index)
+        yes_no.append(is_yes_no)
+
     kinds, weights = zip(*QA_WEIGHTS.items())
     for index, row in enumerate(rows):
-        pairs = [texts.describe_sample(row, vocab, rng)]
-        pairs += [texts.question_answer(kind, row, vocab, rng) for kind in rng.choices(kinds, weights, k=qa_per_image)]
-        for question, answer in pairs:
-            questions.append(question)
-            answers.append(answer)
-            owners.append(index)
-    return questions, answers, owners
+        add(index, *texts.describe_sample(row, vocab, rng))
+        for kind in rng.choices(kinds, weights, k=qa_per_image):
+            if kind != "yes_no":
+                add(index, *texts.question_answer(kind, row, vocab, rng))
+                continue
+            if not paired_yes_no:
+                add(index, *texts.question_answer(kind, row, vocab, rng), True)
+                continue
+            state = rng.getstate()  # the same attribute for both twins
+            add(index, *texts.question_answer(kind, row, vocab, rng, truth=True), True)
+            rng.setstate(state)
+            add(index, *texts.question_answer(kind, row, vocab, rng, truth=False), True)
+    return questions, answers, owners, yes_no
+
+
+def decision_weights(labels, yes_no, yes_no_weight):
+    """Per-token loss weights [N,T]: 1 on every answer token, yes_no_weight on a yes/no question's first answer
+    token (the decision: one token among a batch's ~25 per image, so it would otherwise get little gradient)."""
+    weights = (labels != IGNORE).float()
+    if yes_no_weight != 1:
+        for row, is_yes_no in enumerate(yes_no):
+            if is_yes_no:
+                first = int(torch.nonzero(labels[row] != IGNORE)[0])
+                weights[row, first] = yes_no_weight
+    return weights
 
 
 def save_checkpoint(path, model, meta):
@@ -92,6 +122,10 @@ def main():
     parser.add_argument("--width", type=int, default=128)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--mlp-ratio", type=int, default=2)
+    parser.add_argument("--paired-yes-no", action="store_true",
+                        help="ask each yes/no question twice per image, once true and once false")
+    parser.add_argument("--yes-no-loss-weight", type=float, default=1.0,
+                        help="loss weight of a yes/no question's answer token (1: like every other token)")
     parser.add_argument("--attribute-loss", type=float, default=1.0, help="weight of the training-only attribute heads' loss")
     parser.add_argument("--eval-every-s", type=float, default=0, help="also evaluate during training every S seconds (0: at the end only)")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
@@ -151,7 +185,8 @@ def main():
         for start in range(0, len(order), args.batch_images):
             model.train()
             chosen = order[start:start + args.batch_images]
-            questions, answers, owners = texts_for([rows[i] for i in chosen], vocab, rng, args.qa_per_image)
+            questions, answers, owners, yes_no = texts_for([rows[i] for i in chosen], vocab, rng, args.qa_per_image,
+                                                           args.paired_yes_no)
             question_ids, answer_ids = encode_words(tokenizer, questions), encode_words(tokenizer, answers)
             images = augment(pixels[chosen], generator).to(device)
             for group in optimiser.param_groups:
@@ -160,15 +195,17 @@ def main():
             # Two length buckets (short answers, descriptions), each padded to its own longest sequence.
             lengths = [len(q) + len(a) for q, a in zip(question_ids, answer_ids)]
             by_length = sorted(range(len(lengths)), key=lengths.__getitem__)
-            total_loss, total_tokens = 0.0, 0
+            total_loss, total_weight = 0.0, 0.0
             for bucket in (by_length[:len(by_length) // 2], by_length[len(by_length) // 2:]):
                 ids, mask, labels = training_batch([question_ids[i] for i in bucket], [answer_ids[i] for i in bucket])
                 bucket_images = image_tokens[torch.tensor([owners[i] for i in bucket], device=device)]
                 logits = model.sequence_logits(bucket_images, ids.to(device), mask.to(device))
+                weights = decision_weights(labels, [yes_no[i] for i in bucket], args.yes_no_loss_weight).to(device).reshape(-1)
                 labels = labels.to(device).reshape(-1)
-                total_loss = total_loss + F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels, ignore_index=IGNORE, reduction="sum")
-                total_tokens += int((labels != IGNORE).sum())
-            loss = total_loss / total_tokens
+                token_loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels, ignore_index=IGNORE, reduction="none")
+                total_loss = total_loss + (token_loss * weights).sum()
+                total_weight += float(weights.sum())
+            loss = total_loss / total_weight
             truth = attributes[chosen].to(device)
             attribute_loss = sum(F.cross_entropy(logits, truth[:, k]) for k, logits in enumerate(model.attribute_logits(image_tokens)))
             loss = loss + args.attribute_loss * attribute_loss / 3
