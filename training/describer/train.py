@@ -46,7 +46,16 @@ def augment(pixels, generator):
     return ((pixels * std + mean) * scale - mean) / std
 
 
-def texts_for(rows, vocab, rng, qa_per_image, paired_yes_no=False):
+def qa_weights(yes_no_share=None):
+    """QA_WEIGHTS, with yes/no questions made `yes_no_share` of all questions (the others keep their proportions)."""
+    if yes_no_share is None:
+        return QA_WEIGHTS
+    others = {kind: weight for kind, weight in QA_WEIGHTS.items() if kind != "yes_no"}
+    scale = (1 - yes_no_share) / sum(others.values())
+    return {**{kind: weight * scale for kind, weight in others.items()}, "yes_no": yes_no_share}
+
+
+def texts_for(rows, vocab, rng, qa_per_image, paired_yes_no=False, weights_by_kind=QA_WEIGHTS):
     """→ questions, answers, owners (image index per text), yes_no (whether each text is a yes/no question).
 
     paired_yes_no: each yes/no question comes with its twin about the same attribute of the same image with the
@@ -60,7 +69,7 @@ def texts_for(rows, vocab, rng, qa_per_image, paired_yes_no=False):
         owners.append(index)
         yes_no.append(is_yes_no)
 
-    kinds, weights = zip(*QA_WEIGHTS.items())
+    kinds, weights = zip(*weights_by_kind.items())
     for index, row in enumerate(rows):
         add(index, *texts.describe_sample(row, vocab, rng))
         for kind in rng.choices(kinds, weights, k=qa_per_image):
@@ -122,8 +131,10 @@ def main():
     parser.add_argument("--width", type=int, default=128)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--mlp-ratio", type=int, default=2)
+    parser.add_argument("--init-checkpoint", help="start from this checkpoint's weights (same architecture) instead of random ones")
     parser.add_argument("--paired-yes-no", action="store_true",
                         help="ask each yes/no question twice per image, once true and once false")
+    parser.add_argument("--yes-no-share", type=float, help="share of QA questions that are yes/no (default: QA_WEIGHTS's)")
     parser.add_argument("--yes-no-loss-weight", type=float, default=1.0,
                         help="loss weight of a yes/no question's answer token (1: like every other token)")
     parser.add_argument("--attribute-loss", type=float, default=1.0, help="weight of the training-only attribute heads' loss")
@@ -153,7 +164,14 @@ def main():
     cfg = DescriberConfig(vocab_size=tokenizer.get_vocab_size(), image_size=data.size, width=args.width, layers=args.layers,
                           mlp_ratio=args.mlp_ratio, attribute_classes=(len(data.categories), len(data.colours), len(data.patterns)))
     attributes = torch.from_numpy(data.attrs[train_index])
-    model = DescriberMini(cfg).to(device)
+    model = DescriberMini(cfg)
+    if args.init_checkpoint:
+        # Continue from an earlier run (e.g. a second, yes/no-heavy stage): same architecture, new schedule.
+        initial, _ = load_checkpoint(args.init_checkpoint)
+        if initial.cfg.to_json() != cfg.to_json():
+            raise SystemExit(f"--init-checkpoint {args.init_checkpoint} has config {initial.cfg.to_json()}, this run {cfg.to_json()}")
+        model.load_state_dict(initial.state_dict())
+    model = model.to(device)
     parameters = sum(p.numel() for p in model.parameters())
     print(f"model: {parameters / 1e6:.2f} M parameters, config {cfg.to_json()}", flush=True)
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "position" not in n]
@@ -186,7 +204,7 @@ def main():
             model.train()
             chosen = order[start:start + args.batch_images]
             questions, answers, owners, yes_no = texts_for([rows[i] for i in chosen], vocab, rng, args.qa_per_image,
-                                                           args.paired_yes_no)
+                                                           args.paired_yes_no, qa_weights(args.yes_no_share))
             question_ids, answer_ids = encode_words(tokenizer, questions), encode_words(tokenizer, answers)
             images = augment(pixels[chosen], generator).to(device)
             for group in optimiser.param_groups:

@@ -9,8 +9,6 @@ import path from 'node:path';
 import type { GateReport, GenerationInfo, SearchMode, SearchSort } from '@vsearch/contracts';
 import { CliError } from '../cli/errors';
 
-export const DEFAULT_API_URL = 'http://localhost:8080';
-
 export interface SearchFilters {
   category?: string[];
   brand?: string[];

@@ -1,10 +1,13 @@
 /** Options shared by the commands that talk to the query API. */
 import { Option } from 'commander';
-import { DEFAULT_API_URL } from '../api/query-api.client';
+import { defaultQueryApiUrl } from '../stack/wiring';
 import { httpUrlArg, integerArg } from './arguments';
 
 export function apiUrlOption(): Option {
-  return new Option('--api-url <url>', 'base URL of the query API').env('VSEARCH_API_URL').default(DEFAULT_API_URL).argParser(httpUrlArg('--api-url'));
+  return new Option('--api-url <url>', 'base URL of the query API (default: VSEARCH_API_URL, else http://localhost:$QUERY_API_PORT, 8080)')
+    .env('VSEARCH_API_URL')
+    .default(defaultQueryApiUrl())
+    .argParser(httpUrlArg('--api-url'));
 }
 
 export function timeoutOption(defaultMs = 30_000): Option {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { catalogTopicNames, type EventLog } from '@vsearch/event-log';
 import { followReindexJob } from '../api/follow-reindex';
-import { DEFAULT_API_URL, QueryApiClient } from '../api/query-api.client';
+import { QueryApiClient } from '../api/query-api.client';
 import { integerArg } from '../cli/arguments';
 import { CliError } from '../cli/errors';
 import { countCatalogEvents } from '../catalog/catalog-file';
@@ -20,7 +20,7 @@ import { SERVICE_NAMES } from '../stack/services';
 import { withTimeout } from '../stack/signals';
 import { freePort, startStack, type RunningStack } from '../stack/stack';
 import { StopController, STOPPED } from '../stack/stop-controller';
-import { LOOPBACK, customPortAssignments, readStackWiring, type StackWiring } from '../stack/wiring';
+import { LOOPBACK, customPortAssignments, defaultQueryApiUrl, readStackWiring, type StackWiring } from '../stack/wiring';
 
 export const DEFAULT_SAMPLE_COUNT = 2000;
 export const DEFAULT_SAMPLE_SEED = 42;
@@ -181,7 +181,7 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController, set
       );
     // Other vsearch commands find this stack only with the same port variables, so the hint carries them.
     const ports = customPortAssignments(wiring);
-    const apiUrlArgument = publicUrl === DEFAULT_API_URL ? '' : ` --api-url ${publicUrl}`;
+    const apiUrlArgument = publicUrl === defaultQueryApiUrl() ? '' : ` --api-url ${publicUrl}`;
     say(`  try: npx vsearch search${apiUrlArgument} "red dress"   |   ${ports}npx vsearch status   |   API docs: ${publicUrl}/docs`);
     say('  Ctrl-C stops everything.');
     await stop.stopped;

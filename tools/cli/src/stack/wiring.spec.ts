@@ -1,5 +1,5 @@
 import { UsageError } from '../cli/errors';
-import { customPortAssignments, overridesFor, readStackWiring, stackEndpoints } from './wiring';
+import { customPortAssignments, defaultQueryApiUrl, overridesFor, readStackWiring, stackEndpoints } from './wiring';
 
 describe(readStackWiring.name, () => {
   it('uses the documented default ports and ./data', () => {
@@ -81,6 +81,18 @@ describe(stackEndpoints.name, () => {
 
   it('refuses a bad port variable as readStackWiring does', () => {
     expect(() => stackEndpoints({ SEARCH_PORT: 'x' })).toThrow(/SEARCH_PORT \("x"\)/);
+  });
+});
+
+describe(defaultQueryApiUrl.name, () => {
+  it('is where `vsearch start` put the query API with the same environment', () => {
+    expect(defaultQueryApiUrl({})).toBe('http://localhost:8080');
+    expect(defaultQueryApiUrl({ QUERY_API_PORT: '18080' })).toBe('http://localhost:18080');
+    expect(defaultQueryApiUrl({ QUERY_API_PORT: '18080' })).toBe(stackEndpoints({ QUERY_API_PORT: '18080' }).queryApiUrl);
+  });
+
+  it('falls back to port 8080 for a QUERY_API_PORT that is not a port, rather than failing every command at start', () => {
+    expect(defaultQueryApiUrl({ QUERY_API_PORT: 'eighty' })).toBe('http://localhost:8080');
   });
 });
 

@@ -60,6 +60,18 @@ export function readStackWiring(environment: NodeJS.ProcessEnv, defaults: { logL
   };
 }
 
+/**
+ * The query API's URL when a command is given none: where `vsearch start` put it with this environment
+ * (QUERY_API_PORT), or port 8080 when that variable is not a port (the command that starts the stack reports that).
+ */
+export function defaultQueryApiUrl(environment: NodeJS.ProcessEnv = process.env): string {
+  try {
+    return `http://localhost:${readStackWiring(environment).ports.queryApi}`;
+  } catch {
+    return `http://localhost:${PORT_VARIABLES.queryApi[1]}`;
+  }
+}
+
 /** Addresses of the services the others call; for a service not run here, whatever the environment says. */
 export interface StackAddresses {
   embedderAddr: string;
