@@ -131,7 +131,7 @@ describe(GenerationHistory.name, () => {
       expect(rollbackTarget(generations, loaded(FAKE_MODEL.modelId, 'next-model@2'), 'products_v1').name).toBe('products_v1');
     });
 
-    it("refuses a generation whose model is not loaded, naming it and how to load it", () => {
+    it('refuses a generation whose model is not loaded, naming it and how to load it', () => {
       expect(() => rollbackTarget(generations, loaded(FAKE_MODEL.modelId), 'products_v1')).toThrow(
         `products_v1 holds vectors of model next-model@2, which the embedder has not loaded (its default is ${FAKE_MODEL.modelId}): ` +
           'load it beside the default with ROLLOUT_MODEL_DIR (Helm: embedder.rolloutModel), then roll back again',

@@ -239,7 +239,10 @@ describe(ReindexService.name, () => {
       t.embedder.rolloutModels = [NEXT];
       await t.registry.refresh(FAKE_MODEL, [NEXT]);
       for (const id of ['p1', 'p2', 'p3', 'p1-new']) t.source.images.set(`http://img/${id}.jpg`, Buffer.from(id));
-      await t.log.publish('products', ['p1', 'p2', 'p3'].map((id) => product(id, 1)));
+      await t.log.publish(
+        'products',
+        ['p1', 'p2', 'p3'].map((id) => product(id, 1)),
+      );
       await t.indexLive();
       const rebuilt = await t.reindex.run({ type: 'reindex.requested', jobId: 'rebuild', modelId, requestedAt: now() });
       expect(rebuilt).toMatchObject({ state: 'done', collection: 'products_v2', previousCollection: 'products_v1' });
@@ -258,7 +261,10 @@ describe(ReindexService.name, () => {
 
     it('catches the retained generation up before the swap: missed updates and deletes applied, unchanged products neither fetched nor embedded', async () => {
       const t = await swappedOnce();
-      await writtenToLiveOnly(t, [product('p1', 2, 'p1-new'), { key: 'p2', value: JSON.stringify({ type: 'product.deleted', productId: 'p2', version: 2, occurredAt: now() }) }]);
+      await writtenToLiveOnly(t, [
+        product('p1', 2, 'p1-new'),
+        { key: 'p2', value: JSON.stringify({ type: 'product.deleted', productId: 'p2', version: 2, occurredAt: now() }) },
+      ]);
       expect(t.index.products('products_v1').get('p1')?.product.version).toBe(1);
       expect(t.index.products('products_v1').has('p2')).toBe(true);
       const fetchedBefore = t.source.fetched.length;
@@ -298,7 +304,7 @@ describe(ReindexService.name, () => {
       expect([...served.values()].map((stored) => stored.images[0].vector.at(-1))).toEqual([2, 2, 2]);
     });
 
-    it("refuses a generation whose model the embedder has not loaded, naming the model and how to load it, and leaves the alias", async () => {
+    it('refuses a generation whose model the embedder has not loaded, naming the model and how to load it, and leaves the alias', async () => {
       const t = await swappedOnce(NEXT.modelId);
       await t.reindex.run({ type: 'reindex.requested', jobId: 'rebuild-default', requestedAt: now() });
       t.embedder.rolloutModels = [];

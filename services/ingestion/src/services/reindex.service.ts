@@ -207,7 +207,8 @@ export class ReindexService {
       `${job.kind} started`,
     );
     try {
-      if (request.type === 'rollback.requested') await this.rollBack(job, request, recorded, log); else if (request.filter?.categories?.length) await this.refreshInPlace(job, request.filter.categories, log);
+      if (request.type === 'rollback.requested') await this.rollBack(job, request, recorded, log);
+      else if (request.filter?.categories?.length) await this.refreshInPlace(job, request.filter.categories, log);
       else if (recorded && (await this.finishInterruptedRebuild(job, recorded, options.into, log))) return { ...job };
       else await this.rebuild(job, request, this.generationModel(request), log, options);
       job.state = 'done';
@@ -504,7 +505,10 @@ export class ReindexService {
       },
       after,
     );
-    log.info({ collection: job.collection, modelId: model.modelId, events: job.total, caughtUp: job.caughtUp }, `${job.collection} caught up from the catalog log`);
+    log.info(
+      { collection: job.collection, modelId: model.modelId, events: job.total, caughtUp: job.caughtUp },
+      `${job.collection} caught up from the catalog log`,
+    );
     return ends;
   }
 
