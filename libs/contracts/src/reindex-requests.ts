@@ -145,7 +145,7 @@ export interface GenerationInfo {
   productCount: number;
   /** Stored image vectors (the collection's size). */
   pointCount: number;
-  /** Whether live catalog writes reach it (the alias target, a generation being filled, a retained one of the served model). */
+  /** Whether live catalog writes reach it (the alias target, a generation being filled, a retained one; each only while the embedder has its model loaded). */
   receivesWrites: boolean;
   /** The job that built it, and when that job started (its creation). */
   builtBy?: string;

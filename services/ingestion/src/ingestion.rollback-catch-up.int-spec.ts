@@ -17,16 +17,14 @@
  * sharp (the replacement photo), a local HTTP image host.
  * mock: nothing.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { ReindexTopicMessage } from '@vsearch/contracts';
 import { KafkaEventLog } from '@vsearch/event-log';
 import { kafkaBrokersForTests, uniqueTopicPrefix } from '@vsearch/event-log/testing';
 import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
-import { BUNDLED_MODEL_DIR } from '@vsearch/model';
-import { startService, waitFor, type RunningService } from '@vsearch/testing';
+import { BUNDLED_MODEL_DIR, loadModelDirectory, modelId } from '@vsearch/model';
+import { copyModelAsVersion, metricValue, startService, temporaryDirectories, waitFor, type RunningService } from '@vsearch/testing';
 import { startIngestionService, type RunningIngestionService } from './index';
 import { generateTestCatalog, ingestionStackEnv, listGenerations, runReindexJob, startImageHost, type ImageHost, type TestCatalog } from './testing/fixtures';
 
@@ -36,14 +34,12 @@ const PRODUCTS = 6;
 /** Far beyond what these jobs take here (6 products); a loaded 2-core machine may be 10× slower. */
 const DEADLINE_MS = 120_000;
 
-const bundledManifest = JSON.parse(readFileSync(path.join(BUNDLED_MODEL_DIR, 'model.json'), 'utf8')) as {
-  name: string;
-  version: string;
-  embeddingDimension: number;
-};
+const bundled = loadModelDirectory(BUNDLED_MODEL_DIR);
 /** The retained generation's model: the bundled one, loaded beside the default only at times. */
-const RETAINED_MODEL = `${bundledManifest.name}@${bundledManifest.version}`;
-const NEXT_VERSION = `${bundledManifest.version}-next`;
+const RETAINED_MODEL = bundled.id;
+/** The embedder's default: the same weights under another version, so only the model id differs. */
+const NEXT_VERSION = `${bundled.manifest.version}-next`;
+const NEXT_MODEL = modelId({ ...bundled.manifest, version: NEXT_VERSION });
 
 interface CatalogLine {
   productId: string;
@@ -63,12 +59,7 @@ describe('rollback catches its target generation up', () => {
   let lines: CatalogLine[];
   let prefix: string;
   let nextModelDir: string;
-  const dirs: string[] = [];
-  const tempDir = (label: string) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), label));
-    dirs.push(dir);
-    return dir;
-  };
+  const dirs = temporaryDirectories();
 
   /** The embedder on its port, with the bundled model loaded beside the default or not. */
   async function restartEmbedder(withRetainedModel: boolean): Promise<void> {
@@ -96,20 +87,16 @@ describe('rollback catches its target generation up', () => {
   beforeAll(async () => {
     const brokers = await kafkaBrokersForTests();
     prefix = uniqueTopicPrefix('rollback');
-    const catalogDir = tempDir('rollback-catalog-');
+    const catalogDir = dirs.make('rollback-catalog-');
     host = await startImageHost(path.join(catalogDir, 'images'));
     catalog = await generateTestCatalog(2311, PRODUCTS, host.baseUrl, catalogDir);
     lines = catalog.lines.map((line) => JSON.parse(line) as CatalogLine);
-    nextModelDir = path.join(tempDir('rollback-models-'), 'clip-mini-next');
-    cpSync(BUNDLED_MODEL_DIR, nextModelDir, { recursive: true, filter: (source) => !source.endsWith('.in-use') });
-    writeFileSync(
-      path.join(nextModelDir, 'model.json'),
-      JSON.stringify({ ...JSON.parse(readFileSync(path.join(nextModelDir, 'model.json'), 'utf8')), version: NEXT_VERSION }, null, 2),
-    );
-    [, search] = await Promise.all([restartEmbedder(true), startService('search', { dataDir: tempDir('rollback-search-') })]);
+    nextModelDir = path.join(dirs.make('rollback-models-'), 'clip-mini-next');
+    copyModelAsVersion(BUNDLED_MODEL_DIR, nextModelDir, NEXT_VERSION);
+    [, search] = await Promise.all([restartEmbedder(true), startService('search', { dataDir: dirs.make('rollback-search-') })]);
     searchClient = new SearchClient({ address: search.address, defaultDeadlineMs: 10_000 });
     // The first generation holds the bundled model's vectors (ingestion fills the alias's collection with its model).
-    await searchClient.swapAlias('products', await searchClient.createGeneration(RETAINED_MODEL, bundledManifest.embeddingDimension, { name: 'products_v1' }));
+    await searchClient.swapAlias('products', await searchClient.createGeneration(RETAINED_MODEL, bundled.manifest.embeddingDimension, { name: 'products_v1' }));
     log = new KafkaEventLog({ brokers: brokers.split(','), clientId: 'rollback-test' });
     ingestion = await startIngestionService({
       ...ingestionStackEnv({
@@ -118,7 +105,7 @@ describe('rollback catches its target generation up', () => {
         consumerGroup: `${prefix}ingestion`,
         embedderAddress: embedder.address,
         searchAddress: search.address,
-        dataDir: tempDir('rollback-ingestion-'),
+        dataDir: dirs.make('rollback-ingestion-'),
         imageHostPort: host.port,
       }),
       COLLECTIONS_REFRESH_MS: 500,
@@ -145,15 +132,12 @@ describe('rollback catches its target generation up', () => {
     await log?.close();
     await Promise.all([embedder?.stop(), search?.stop()]);
     await host?.close();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    dirs.removeAll();
   });
 
   const runJob = (request: ReindexTopicMessage) => runReindexJob(log, `${prefix}catalog.reindex.v1`, ingestion.port, request, DEADLINE_MS);
   const now = () => new Date().toISOString();
-  const embeddedImages = async () =>
-    Number(
-      /ingestion_embedded_images_total\{service="ingestion"\} (\d+)/.exec(await (await fetch(`http://127.0.0.1:${ingestion.port}/metrics`)).text())?.[1] ?? NaN,
-    );
+  const embeddedImages = async () => metricValue(await (await fetch(`http://127.0.0.1:${ingestion.port}/metrics`)).text(), 'ingestion_embedded_images_total');
 
   it('refuses while the generation’s model is not loaded, then writes what it missed with that model and swaps', async () => {
     const rebuilt = await runJob({ type: 'reindex.requested', jobId: 'to-next', requestedAt: now() });
@@ -161,7 +145,7 @@ describe('rollback catches its target generation up', () => {
       state: 'done',
       collection: 'products_v2',
       previousCollection: 'products_v1',
-      modelId: `${bundledManifest.name}@${NEXT_VERSION}`,
+      modelId: NEXT_MODEL,
     });
 
     // The bundled model unloaded: products_v1 is no longer written.

@@ -10,13 +10,13 @@
  * from their `main.ts` by the @vsearch/testing harness, embedded vector store and event log), sharp.
  * fake: nothing.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { EmbedderClient, SearchCallError, SearchClient, SearchErrorReason } from '@vsearch/grpc-clients';
 import { BUNDLED_MODEL_DIR } from '@vsearch/model';
-import { waitFor } from '@vsearch/testing';
+import { copyModelAsVersion, waitFor } from '@vsearch/testing';
 import { searchResponseSchema, type SearchResponse } from './http/dtos/responses.dto';
 import { E2E_ADMIN_KEY, startE2eStack, type E2eStack } from './testing/e2e-stack';
 
@@ -40,11 +40,7 @@ let stack: E2eStack;
 beforeAll(async () => {
   modelsDir = mkdtempSync(path.join(os.tmpdir(), 'rollout-e2e-models-'));
   const nextDir = path.join(modelsDir, 'clip-mini-next');
-  cpSync(BUNDLED_MODEL_DIR, nextDir, { recursive: true, filter: (source) => !source.endsWith('.in-use') });
-  writeFileSync(
-    path.join(nextDir, 'model.json'),
-    JSON.stringify({ ...JSON.parse(readFileSync(path.join(nextDir, 'model.json'), 'utf8')), version: NEXT_VERSION }, null, 2),
-  );
+  copyModelAsVersion(BUNDLED_MODEL_DIR, nextDir, NEXT_VERSION);
   stack = await startE2eStack({
     seed: SEED,
     count: PRODUCTS,
