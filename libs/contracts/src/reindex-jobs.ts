@@ -4,7 +4,7 @@
  * job's state outlives the process running it. The newest record per job id wins.
  */
 import { z } from 'zod';
-import type { ReindexJob } from './reindex-requests';
+import { REINDEX_JOB_STATES, type ReindexJob } from './reindex-requests';
 
 export const CATALOG_REINDEX_JOBS_TOPIC = 'catalog.reindex-jobs.v1';
 
@@ -22,9 +22,10 @@ const gateResultSchema = z.object({
 /** One record of the jobs topic; unknown fields are kept (a newer writer may add some). */
 export const reindexJobSchema = z.looseObject({
   jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  state: z.enum(['queued', 'running', 'gating', 'swapping', 'done', 'failed']),
+  state: z.enum(REINDEX_JOB_STATES),
   total: z.number().int().nonnegative(),
   done: z.number().int().nonnegative(),
+  caughtUp: z.number().int().nonnegative().optional(),
   collection: z.string(),
   previousCollection: z.string().optional(),
   error: z.string().optional(),

@@ -54,8 +54,20 @@ export type ReindexTopicMessage = z.infer<typeof reindexTopicMessageSchema>;
 /** What a job did: a whole-catalog rebuild into a new generation, a filtered refresh in place, or a rollback of the alias. */
 export type ReindexJobKind = 'rebuild' | 'refresh' | 'rollback';
 
-/** `gating`: the new generation is filled and being checked before the alias may move. */
-export type ReindexJobState = 'queued' | 'running' | 'gating' | 'swapping' | 'done' | 'failed';
+/**
+ * `gating`: the new generation is filled and being checked before the alias may move.
+ * `catching-up`: a rollback brings its target generation up to date from the catalog log before the alias moves to it.
+ */
+export const REINDEX_JOB_STATES = ['queued', 'running', 'catching-up', 'gating', 'swapping', 'done', 'failed'] as const;
+export type ReindexJobState = (typeof REINDEX_JOB_STATES)[number];
+
+/** The states of a job a replica is working on (it writes heartbeats; the others wait or take it over when they stop). */
+export const ACTIVE_REINDEX_JOB_STATES: readonly ReindexJobState[] = ['running', 'catching-up', 'gating', 'swapping'];
+
+/** True while a replica works on the job (running, catching up, gating or swapping). */
+export function isActiveReindexJob(job: Pick<ReindexJob, 'state'>): boolean {
+  return ACTIVE_REINDEX_JOB_STATES.includes(job.state);
+}
 
 /** The gates a new generation must pass before the alias moves to it. */
 export type GateName = 'product_count' | 'failed_images' | 'golden_recall' | 'catalog_recall';
@@ -90,10 +102,12 @@ export interface GateReport {
 export interface ReindexJob {
   jobId: string;
   state: ReindexJobState;
-  /** Catalog events to replay (the products topic's end offsets when the job started). */
+  /** Catalog events to replay (the products topic's end offsets when the job, or a rollback's catch-up pass, started). */
   total: number;
   /** Catalog events replayed so far. */
   done: number;
+  /** A rollback's catch-up (state `catching-up`): products the target generation lacked or held stale, written or deleted there so far. */
+  caughtUp?: number;
   /** The new generation being filled; for a filtered reindex, the live collection refreshed in place. */
   collection: string;
   /** The generation the alias pointed at before the swap (whole-catalog reindex only: a filtered one swaps nothing). */
@@ -109,7 +123,7 @@ export interface ReindexJob {
   updatedAt?: string;
   /** What the job does (absent on records written before jobs had kinds: a rebuild or a refresh). */
   kind?: ReindexJobKind;
-  /** The ingestion replica running the job (states running, gating, swapping). */
+  /** The ingestion replica running the job (states running, catching-up, gating, swapping). */
   replicaId?: string;
   /** When that replica last said it is still at it; a reader calls a job whose heartbeat is old stalled. */
   heartbeatAt?: string;
@@ -131,7 +145,7 @@ export interface GenerationInfo {
   productCount: number;
   /** Stored image vectors (the collection's size). */
   pointCount: number;
-  /** Whether live catalog writes reach it (the alias target, a generation being filled, a retained one of the served model). */
+  /** Whether live catalog writes reach it (the alias target, a generation being filled, a retained one; each only while the embedder has its model loaded). */
   receivesWrites: boolean;
   /** The job that built it, and when that job started (its creation). */
   builtBy?: string;

@@ -9,4 +9,5 @@ export * from './stack/stack';
 export * from './stack/embedded-stack';
 export * from './otlp-receiver';
 export * from './test-inputs';
+export * from './test-directories';
 export * from './browser';

@@ -108,7 +108,7 @@ export async function startIngestionService(
 
   // Logic: what the embedder runs and where writes go, images to vectors, events to writes, reindex jobs.
   const model = new ModelTracker(embedder, log);
-  const history = new GenerationHistory(jobStore, index, config.retention, model.current);
+  const history = new GenerationHistory(jobStore, index, config.retention, model.loaded);
   const collections = new CollectionRegistry(index, log, () => history.roles());
   const cache = new EmbeddingCache(config.pipeline.embeddingCacheSize);
   const cacheFile = config.pipeline.embeddingCacheFile;

@@ -4,19 +4,21 @@
  * two models have the same dimension and only their ids tell them apart; the bundled model is loaded
  * beside it (ROLLOUT_MODEL_DIR). The live generation was created for the bundled model before
  * ingestion started, so ingestion fills it with that model's vectors, and the query API must embed
- * every query with it: search refuses a vector named as the default model's.
+ * every query with it: search refuses a vector named as the default model's. Last, a reindex swaps to a
+ * generation of the default model and a rollback back to the bundled model's: the query API follows each swap.
  * real: the query API, embedder (two models), search and ingestion services (child processes started
  * from their `main.ts` by the @vsearch/testing harness, embedded vector store and event log), sharp.
  * fake: nothing.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { EmbedderClient, SearchCallError, SearchClient, SearchErrorReason } from '@vsearch/grpc-clients';
 import { BUNDLED_MODEL_DIR } from '@vsearch/model';
+import { copyModelAsVersion, waitFor } from '@vsearch/testing';
 import { searchResponseSchema, type SearchResponse } from './http/dtos/responses.dto';
-import { startE2eStack, type E2eStack } from './testing/e2e-stack';
+import { E2E_ADMIN_KEY, startE2eStack, type E2eStack } from './testing/e2e-stack';
 
 const SEED = 43;
 const PRODUCTS = 40;
@@ -38,11 +40,7 @@ let stack: E2eStack;
 beforeAll(async () => {
   modelsDir = mkdtempSync(path.join(os.tmpdir(), 'rollout-e2e-models-'));
   const nextDir = path.join(modelsDir, 'clip-mini-next');
-  cpSync(BUNDLED_MODEL_DIR, nextDir, { recursive: true, filter: (source) => !source.endsWith('.in-use') });
-  writeFileSync(
-    path.join(nextDir, 'model.json'),
-    JSON.stringify({ ...JSON.parse(readFileSync(path.join(nextDir, 'model.json'), 'utf8')), version: NEXT_VERSION }, null, 2),
-  );
+  copyModelAsVersion(BUNDLED_MODEL_DIR, nextDir, NEXT_VERSION);
   stack = await startE2eStack({
     seed: SEED,
     count: PRODUCTS,
@@ -118,3 +116,43 @@ it("is refused by search when a query vector is named as the default model's (eq
     search.close();
   }
 });
+
+/** Requests an admin job (a reindex or a rollback) and waits for its end through the query API. */
+async function adminJob(route: '/v1/admin/reindex' | '/v1/admin/rollback', body: object): Promise<Record<string, unknown>> {
+  const response = await fetch(`${stack.baseUrl}${route}`, {
+    method: 'POST',
+    headers: { 'x-api-key': E2E_ADMIN_KEY, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(202);
+  const { jobId } = (await response.json()) as { jobId: string };
+  let job: Record<string, unknown> = {};
+  await waitFor(
+    `job ${jobId} to end`,
+    async () => {
+      const progress = await fetch(`${stack.baseUrl}/v1/admin/reindex/${jobId}`, { headers: { 'x-api-key': E2E_ADMIN_KEY } });
+      job = (await progress.json()) as Record<string, unknown>;
+      return job.state === 'done' || job.state === 'failed';
+    },
+    180_000,
+    300,
+  );
+  return job;
+}
+
+it("follows the live generation's model across a reindex to the default model and a rollback to the bundled model's generation", async () => {
+  const event = stack.products.get(`s${SEED}-000003`)!;
+  const query = `/v1/search?q=${encodeURIComponent(`${event.attributes!.colour} ${event.attributes!.category}`)}&mode=vector&limit=5`;
+  const before = await searchOk(query);
+
+  const reindexed = await adminJob('/v1/admin/reindex', { reason: 'e2e: to the default model' });
+  expect(reindexed).toMatchObject({ state: 'done', collection: 'products_v2', previousCollection: 'products_v1', modelId: DEFAULT_MODEL });
+  expect((await searchOk(query)).model).toBe(DEFAULT_MODEL);
+
+  // products_v1 holds the bundled model, loaded beside the default: the rollback is allowed, and caught up first.
+  const back = await adminJob('/v1/admin/rollback', { reason: 'e2e: back to the bundled model' });
+  expect(back).toMatchObject({ state: 'done', kind: 'rollback', collection: 'products_v1', previousCollection: 'products_v2', modelId: LIVE_MODEL });
+  const after = await searchOk(query);
+  expect(after.model).toBe(LIVE_MODEL);
+  expect(after.results.map((result) => result.productId)).toEqual(before.results.map((result) => result.productId));
+}, 400_000);

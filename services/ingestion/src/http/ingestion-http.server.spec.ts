@@ -42,7 +42,7 @@ describe(startIngestionHttpServer.name, () => {
     const index = new FakeProductIndex();
     const embedder = new FakeEmbedder();
     const model = new ModelTracker(embedder, logger);
-    const history = new GenerationHistory(jobStore, index, { generations: 1, maxAgeMs: 3_600_000 }, model.current);
+    const history = new GenerationHistory(jobStore, index, { generations: 1, maxAgeMs: 3_600_000 }, model.loaded);
     const collections = new CollectionRegistry(index, logger, () => history.roles());
     const vectorizer = new ImageVectorizer(
       new FakeImageSource(),

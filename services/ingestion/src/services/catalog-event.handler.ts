@@ -70,6 +70,11 @@ export interface ChunkOptions {
    * embedding cache bypassed; deletes are skipped (the live consumer applied them).
    */
   refresh?: boolean;
+  /**
+   * The model of targets the write targets do not know (a rollback's catch-up writes a retained
+   * generation by name, whatever its model); unset: the embedder's default model.
+   */
+  model?: EmbedderModel;
 }
 
 /** Where an event ended, for metrics, logs and tests. */
@@ -163,7 +168,7 @@ export class CatalogEventHandler {
 
   private async handleTracedChunk(chunk: ConsumedEvent[], targets: string[], options: ChunkOptions, spans: ConsumedEventSpans): Promise<EventResult[]> {
     if (targets.length === 0) throw new DependencyUnavailableError('search', this.writeTargets.problem() ?? 'no collection to write');
-    const model = this.model();
+    const model = options.model ?? this.model();
     if (!model) throw new DependencyUnavailableError('embedder', 'model info not known yet');
     const settled = await Promise.allSettled(chunk.map((message, i) => spans.inEvent(i, () => this.handleEvent(message, targets, model, options))));
     const failed = settled.flatMap((result, i) => (result.status === 'rejected' ? [{ i, error: result.reason as unknown }] : []));

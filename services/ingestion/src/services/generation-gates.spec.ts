@@ -216,7 +216,7 @@ describe(GenerationGates.name, () => {
     expect(await t.jobStore.get('rb-again')).toMatchObject({ state: 'done', collection: 'products_v1' });
   });
 
-  it('refuses a rollback with nothing retained, to a rejected generation, and to one of a model the embedder does not serve', async () => {
+  it('refuses a rollback with nothing retained, to a rejected generation, and to one of a model the embedder has not loaded', async () => {
     const t = await liveCatalog();
     const rollback = (jobId: string, to?: string) =>
       t.reindex.run({ type: 'rollback.requested', jobId, requestedAt: new Date().toISOString(), ...(to ? { to } : {}) });
@@ -240,7 +240,7 @@ describe(GenerationGates.name, () => {
     });
     expect(await rollback('to-other-model', 'products_v9')).toMatchObject({
       state: 'failed',
-      error: expect.stringContaining('holds vectors of model other-model@2 but the embedder serves fake-model@1'),
+      error: expect.stringContaining('holds vectors of model other-model@2, which the embedder has not loaded (its default is fake-model@1)'),
     });
     expect(t.index.aliases.get(PRODUCTS_ALIAS)).toBe('products_v1');
   });

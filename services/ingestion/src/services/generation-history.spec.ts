@@ -1,9 +1,9 @@
 import { createLogger } from '@vsearch/observability';
-import type { ReindexJob } from '@vsearch/contracts';
+import type { GenerationInfo, ReindexJob } from '@vsearch/contracts';
 import { InMemoryReindexJobStore } from '@vsearch/event-log';
 import { PRODUCTS_ALIAS } from '../ports';
 import { FAKE_MODEL, FakeProductIndex } from '../testing/fakes';
-import { GenerationHistory, rolesFrom } from './generation-history';
+import { GenerationHistory, rolesFrom, rollbackTarget } from './generation-history';
 import { GenerationSweeper } from './generation-sweeper';
 
 const logger = createLogger('ingestion-test', 'silent');
@@ -39,7 +39,7 @@ describe(GenerationHistory.name, () => {
       store,
       index,
       retention,
-      () => FAKE_MODEL,
+      () => [FAKE_MODEL],
       () => now,
     );
     const busy = { job: undefined as ReindexJob | undefined };
@@ -106,5 +106,42 @@ describe(GenerationHistory.name, () => {
     // v1: no record (unknown), v4: newer than the live one (building): both stay; v2 (retained, 0 kept) goes.
     expect(await t.sweeper.sweepOnce()).toEqual(['products_v2']);
     expect([...t.index.collections.keys()]).toEqual(['products_v1', 'products_v3', 'products_v4']);
+  });
+
+  describe(rollbackTarget.name, () => {
+    const generation = (name: string, status: GenerationInfo['status'], modelId: string, swappedOutAt?: string): GenerationInfo => ({
+      name,
+      status,
+      modelId,
+      dimension: FAKE_MODEL.dimension,
+      productCount: 3,
+      pointCount: 3,
+      receivesWrites: true,
+      ...(swappedOutAt ? { swappedOutAt } : {}),
+    });
+    const generations = [
+      generation('products_v1', 'retained', 'next-model@2', at(1)),
+      generation('products_v2', 'retained', FAKE_MODEL.modelId, at(2)),
+      generation('products_v3', 'live', FAKE_MODEL.modelId),
+    ];
+    const loaded = (...modelIds: string[]) => ({ defaultModelId: FAKE_MODEL.modelId, isLoaded: (modelId: string) => modelIds.includes(modelId) });
+
+    it('picks the retained generation that served most recently, or the one named', () => {
+      expect(rollbackTarget(generations, loaded(FAKE_MODEL.modelId)).name).toBe('products_v2');
+      expect(rollbackTarget(generations, loaded(FAKE_MODEL.modelId, 'next-model@2'), 'products_v1').name).toBe('products_v1');
+    });
+
+    it('refuses a generation whose model is not loaded, naming it and how to load it', () => {
+      expect(() => rollbackTarget(generations, loaded(FAKE_MODEL.modelId), 'products_v1')).toThrow(
+        `products_v1 holds vectors of model next-model@2, which the embedder has not loaded (its default is ${FAKE_MODEL.modelId}): ` +
+          'load it beside the default with ROLLOUT_MODEL_DIR (Helm: embedder.rolloutModel), then roll back again',
+      );
+    });
+
+    it('refuses the live generation and one that never served', () => {
+      const rejected = [...generations, generation('products_v4', 'rejected', FAKE_MODEL.modelId)];
+      expect(() => rollbackTarget(rejected, loaded(FAKE_MODEL.modelId), 'products_v3')).toThrow('products_v3 is already live');
+      expect(() => rollbackTarget(rejected, loaded(FAKE_MODEL.modelId), 'products_v4')).toThrow('products_v4 is rejected, not a retained generation');
+    });
   });
 });

@@ -11,6 +11,7 @@
  */
 import {
   generationOf,
+  isActiveReindexJob,
   PRODUCTS_ALIAS,
   type CollectionInfo,
   type GateReport,
@@ -35,6 +36,12 @@ export interface GenerationRoles {
   rejected: ReadonlySet<string>;
 }
 
+/** What the embedder has loaded, as a rollback target's model must be. */
+export interface LoadedModels {
+  defaultModelId: string;
+  isLoaded(modelId: string): boolean;
+}
+
 /** A generation as listed, with the sweeper's verdict. */
 export interface GenerationVerdict extends GenerationInfo {
   /** Why the sweeper drops it now; absent when it stays. */
@@ -52,7 +59,8 @@ export class GenerationHistory {
     private readonly jobs: ReindexJobStore,
     private readonly index: ProductIndexWriter,
     private readonly retention: RetentionPolicy,
-    private readonly servedModel: () => EmbedderModel | undefined,
+    /** The models the embedder has loaded (the default first, then a rollout model: ModelTracker.loaded): whose generations receive writes. */
+    private readonly loadedModels: () => readonly EmbedderModel[],
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -63,7 +71,13 @@ export class GenerationHistory {
   /** Every generation, oldest first, with what it is and whether retention is over. */
   async list(): Promise<GenerationVerdict[]> {
     const [collections, jobs] = await Promise.all([this.index.listCollections(), this.jobs.list()]);
-    return describeGenerations(collections, jobs, this.retention, this.now(), this.servedModel()?.modelId);
+    return describeGenerations(
+      collections,
+      jobs,
+      this.retention,
+      this.now(),
+      this.loadedModels().map((model) => model.modelId),
+    );
   }
 
   /** The gate report a generation got when a rebuild filled it, if any is recorded. */
@@ -91,7 +105,7 @@ export function describeGenerations(
   jobs: readonly ReindexJob[],
   retention: RetentionPolicy,
   now: number,
-  servedModelId: string | undefined,
+  loadedModelIds: readonly string[],
 ): GenerationVerdict[] {
   const { swaps, rejectedAt } = swapsAndRejections(jobs);
   const roles = rolesFrom(jobs);
@@ -108,7 +122,7 @@ export function describeGenerations(
 
   const verdicts: GenerationVerdict[] = collections.map((collection) => {
     const builder = builders.get(collection.name);
-    const building = builder && ['queued', 'running', 'gating', 'swapping'].includes(builder.state);
+    const building = builder && (builder.state === 'queued' || isActiveReindexJob(builder));
     const status: GenerationInfo['status'] =
       collection === live
         ? 'live'
@@ -121,7 +135,8 @@ export function describeGenerations(
               : (generationOf(collection.name) ?? -1) > liveGeneration
                 ? 'building'
                 : 'unknown';
-    const ownModel = collection.modelId === servedModelId;
+    // The write targets (collection-registry.ts) take every generation of a model the embedder has loaded.
+    const ownModel = loadedModelIds.includes(collection.modelId);
     return {
       name: collection.name,
       status,
@@ -159,10 +174,12 @@ export function describeGenerations(
 
 /**
  * The generation a rollback swaps to: the one named, or the retained one that served most
- * recently. Throws an Error naming the problem when there is none or it cannot take the alias
- * without losing writes.
+ * recently. It must be retained (it served before: a rebuild's unfinished or rejected generation
+ * never did) and undamaged, and its model must be loaded on the embedder (the default or one
+ * beside it), since the rollback catches it up with that model's vectors and the query API then
+ * embeds queries with it. Throws an Error naming the problem otherwise.
  */
-export function rollbackTarget(generations: readonly GenerationInfo[], servedModelId: string | undefined, to?: string): GenerationInfo {
+export function rollbackTarget(generations: readonly GenerationInfo[], embedder: LoadedModels, to?: string): GenerationInfo {
   const live = generations.find((generation) => generation.status === 'live');
   const target = to
     ? generations.find((generation) => generation.name === to)
@@ -178,14 +195,12 @@ export function rollbackTarget(generations: readonly GenerationInfo[], servedMod
   if (target === live) throw new Error(`${target.name} is already live`);
   if (target.damage) throw new Error(`${target.name} is damaged (${target.damage}); reindex instead`);
   if (target.status !== 'retained') {
-    throw new Error(
-      `${target.name} is ${target.status}, not a retained generation: it did not receive live writes since it stopped serving, so it would serve stale products; reindex instead`,
-    );
+    throw new Error(`${target.name} is ${target.status}, not a retained generation (one that served before and is kept for a rollback); reindex instead`);
   }
-  if (target.modelId !== servedModelId) {
+  if (!embedder.isLoaded(target.modelId)) {
     throw new Error(
-      `${target.name} holds vectors of model ${target.modelId} but the embedder serves ${servedModelId ?? 'no known model'}: it received no live writes since the alias left it, ` +
-        'and rolling back across models needs the embedder to serve that model again first (then reindex, or roll back once it is served)',
+      `${target.name} holds vectors of model ${target.modelId}, which the embedder has not loaded (its default is ${embedder.defaultModelId}): ` +
+        'load it beside the default with ROLLOUT_MODEL_DIR (Helm: embedder.rolloutModel), then roll back again',
     );
   }
   return target;

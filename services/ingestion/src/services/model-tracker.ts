@@ -27,6 +27,9 @@ export class ModelTracker {
   /** The models loaded beside the default one (during a model rollout), as last read. Bound, like `current`. */
   readonly rolloutModels = (): readonly EmbedderModel[] => this.rollout;
 
+  /** Every loaded model, the default first, as last read (empty until the embedder first answered). Bound, like `current`. */
+  readonly loaded = (): readonly EmbedderModel[] => (this.model ? [this.model, ...this.rollout] : []);
+
   /** A loaded model by id (the default or a rollout model), as last read. */
   readonly byId = (modelId: string): EmbedderModel | undefined => [this.model, ...this.rollout].find((model) => model?.modelId === modelId);
 

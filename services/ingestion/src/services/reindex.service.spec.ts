@@ -224,6 +224,125 @@ describe(ReindexService.name, () => {
     });
   });
 
+  describe('rolling back', () => {
+    // The next model: loaded beside the default, with the same dimension (only the model id tells the spaces apart).
+    const NEXT = { modelId: 'next-model@2', dimension: FAKE_MODEL.dimension, imageSize: 3 };
+    const now = () => new Date().toISOString();
+    const product = (id: string, version: number, image = id) => ({
+      key: id,
+      value: JSON.stringify(upserted(id, version, [{ id: `${id}-${image}`, url: `http://img/${image}.jpg` }], { title: `${id} v${version}` })),
+    });
+
+    /** p1..p3 in products_v1, then rebuilt into products_v2 (model `modelId`), which serves; products_v1 is retained. */
+    async function swappedOnce(modelId?: string) {
+      const t = await setUp();
+      t.embedder.rolloutModels = [NEXT];
+      await t.registry.refresh(FAKE_MODEL, [NEXT]);
+      for (const id of ['p1', 'p2', 'p3', 'p1-new']) t.source.images.set(`http://img/${id}.jpg`, Buffer.from(id));
+      await t.log.publish(
+        'products',
+        ['p1', 'p2', 'p3'].map((id) => product(id, 1)),
+      );
+      await t.indexLive();
+      const rebuilt = await t.reindex.run({ type: 'reindex.requested', jobId: 'rebuild', modelId, requestedAt: now() });
+      expect(rebuilt).toMatchObject({ state: 'done', collection: 'products_v2', previousCollection: 'products_v1' });
+      return t;
+    }
+
+    /** Events handled into the live generation only: what a replica that had not refreshed its write targets around the swap did. */
+    async function writtenToLiveOnly(t: Awaited<ReturnType<typeof setUp>>, records: { key: string; value: string | null }[]) {
+      const before = (await t.log.endOffsets('products')).get(0) ?? '0';
+      await t.log.publish('products', records);
+      await t.log.replayTopic('products', async (batch) => {
+        const fresh = batch.messages.filter((message) => BigInt(message.offset) >= BigInt(before));
+        if (fresh.length > 0) await t.handler.handleChunk(fresh, [PRODUCTS_ALIAS]);
+      });
+    }
+
+    it('catches the retained generation up before the swap: missed updates and deletes applied, unchanged products neither fetched nor embedded', async () => {
+      const t = await swappedOnce();
+      await writtenToLiveOnly(t, [
+        product('p1', 2, 'p1-new'),
+        { key: 'p2', value: JSON.stringify({ type: 'product.deleted', productId: 'p2', version: 2, occurredAt: now() }) },
+      ]);
+      expect(t.index.products('products_v1').get('p1')?.product.version).toBe(1);
+      expect(t.index.products('products_v1').has('p2')).toBe(true);
+      const fetchedBefore = t.source.fetched.length;
+      const embeddedBefore = t.embedder.embeddedImages;
+      const states = recordedStates(t.jobStore);
+
+      const job = await t.reindex.run({ type: 'rollback.requested', jobId: 'back', requestedAt: now() });
+
+      expect(job).toMatchObject({ state: 'done', kind: 'rollback', collection: 'products_v1', previousCollection: 'products_v2', caughtUp: 1 });
+      expect(t.index.aliases.get(PRODUCTS_ALIAS)).toBe('products_v1');
+      const served = t.index.products('products_v1');
+      expect(served.get('p1')?.product).toMatchObject({ version: 2, title: 'p1 v2' });
+      expect(served.get('p1')?.images.map((image) => image.imageId)).toEqual(['p1-p1-new']);
+      expect([...served.keys()].sort()).toEqual(['p1', 'p3']);
+      // Only the changed product's new photo was fetched; every current product was skipped by its version. The photo's
+      // vector came from the embedding cache (the live write embedded the same bytes with the same model): nothing embedded.
+      expect(t.source.fetched.slice(fetchedBefore)).toEqual(['http://img/p1-new.jpg']);
+      expect(t.embedder.embeddedImages).toBe(embeddedBefore);
+      expect(states).toEqual(expect.arrayContaining(['running', 'catching-up', 'swapping', 'done']));
+      expect(states.indexOf('catching-up')).toBeLessThan(states.indexOf('swapping'));
+      expect(await t.jobStore.get('back')).toMatchObject({ state: 'done', caughtUp: 1, modelId: FAKE_MODEL.modelId });
+    });
+
+    it("rolls back across models when the target's model is loaded: the catch-up embeds with that model", async () => {
+      // products_v1 holds the default model's vectors; products_v2, which serves, the next model's.
+      const t = await swappedOnce(NEXT.modelId);
+      const rebuiltAgain = await t.reindex.run({ type: 'reindex.requested', jobId: 'rebuild-default', requestedAt: now() });
+      expect(rebuiltAgain).toMatchObject({ state: 'done', collection: 'products_v3', previousCollection: 'products_v2', modelId: FAKE_MODEL.modelId });
+      await writtenToLiveOnly(t, [product('p3', 2, 'p1-new')]);
+
+      const job = await t.reindex.run({ type: 'rollback.requested', jobId: 'back-next', to: 'products_v2', requestedAt: now() });
+
+      expect(job).toMatchObject({ state: 'done', collection: 'products_v2', modelId: NEXT.modelId, previousCollection: 'products_v3' });
+      // FakeEmbedder: a vector's last component is its model's position (2: the next model).
+      const served = t.index.products('products_v2');
+      expect(served.get('p3')?.product.version).toBe(2);
+      expect([...served.values()].map((stored) => stored.images[0].vector.at(-1))).toEqual([2, 2, 2]);
+    });
+
+    it('refuses a generation whose model the embedder has not loaded, naming the model and how to load it, and leaves the alias', async () => {
+      const t = await swappedOnce(NEXT.modelId);
+      await t.reindex.run({ type: 'reindex.requested', jobId: 'rebuild-default', requestedAt: now() });
+      t.embedder.rolloutModels = [];
+      await t.registry.refresh(FAKE_MODEL, []);
+
+      const job = await t.reindex.run({ type: 'rollback.requested', jobId: 'back-unloaded', to: 'products_v2', requestedAt: now() });
+
+      expect(job.state).toBe('failed');
+      expect(job.error).toBe(
+        `products_v2 holds vectors of model ${NEXT.modelId}, which the embedder has not loaded (its default is ${FAKE_MODEL.modelId}): ` +
+          'load it beside the default with ROLLOUT_MODEL_DIR (Helm: embedder.rolloutModel), then roll back again',
+      );
+      expect(t.index.aliases.get(PRODUCTS_ALIAS)).toBe('products_v3');
+    });
+
+    it('finishes an interrupted rollback that had swapped: recorded done, the alias not moved again, caught up once more', async () => {
+      const t = await swappedOnce();
+      await writtenToLiveOnly(t, [product('p1', 2, 'p1-new')]);
+      await t.index.swapAlias(PRODUCTS_ALIAS, 'products_v1');
+      await t.jobStore.put({
+        jobId: 'back-again',
+        kind: 'rollback',
+        state: 'queued',
+        total: 0,
+        done: 0,
+        collection: 'products_v1',
+        previousCollection: 'products_v2',
+        modelId: FAKE_MODEL.modelId,
+      });
+
+      const job = await t.reindex.run({ type: 'rollback.requested', jobId: 'back-again', requestedAt: now() });
+
+      expect(job).toMatchObject({ state: 'done', collection: 'products_v1', previousCollection: 'products_v2', caughtUp: 1 });
+      expect(t.index.aliases.get(PRODUCTS_ALIAS)).toBe('products_v1');
+      expect(t.index.products('products_v1').get('p1')?.product.version).toBe(2);
+    });
+  });
+
   describe('with the durable job store', () => {
     const request = (jobId: string) => ({ type: 'reindex.requested' as const, jobId, requestedAt: new Date().toISOString() });
     /** A record another run left in the store. */

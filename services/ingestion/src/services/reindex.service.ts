@@ -18,7 +18,14 @@
  *   attribute-only updates), since refreshing vectors is the point; search re-applies an upsert
  *   of the stored version, and a newer stored version wins over the replayed event as always.
  * - Rollback (`rollback.requested`): the alias back to a retained generation (generation-history.ts
- *   says which may take it).
+ *   says which may take it; its model must be loaded on the embedder). A retained generation may
+ *   have missed writes (its model was not loaded meanwhile, or a replica had not refreshed its write
+ *   targets around a swap), so the target is caught up from the catalog log first (state
+ *   `catching-up`): every event replayed into the target only, with its model, through the live
+ *   path's shortcuts (a stored version that is current is skipped: no fetch, no embedding; unchanged
+ *   photos are asked for conditionally), deletes applied. A short second pass from where the first
+ *   ended runs right before the swap, and a third right after it, so every event below its end
+ *   offsets is in the target and every later one reaches it through the alias.
  *
  * Rebuilds and refreshes report progress as events replayed (done) out of the topic's end offsets
  * at the start (total). Every change of a job (rebuild, refresh, rollback; gate reports included)
@@ -38,6 +45,7 @@
  */
 import {
   DependencyUnavailableError,
+  isActiveReindexJob,
   isFinishedReindexJob,
   type CollectionInfo,
   type ReindexJob,
@@ -48,7 +56,7 @@ import {
 } from '@vsearch/contracts';
 import type { ConsumedEvent, EventLog } from '@vsearch/event-log';
 import type { Logger } from '@vsearch/observability';
-import type { IngestionMetrics } from '../metrics/ingestion.metrics';
+import type { EventOutcome, IngestionMetrics } from '../metrics/ingestion.metrics';
 import { CollectionDamagedError, PRODUCTS_ALIAS, type EmbedderModel, type ProductIndexWriter } from '../ports';
 import type { CatalogEventHandler, EventResult } from './catalog-event.handler';
 import { chunksOf } from './catalog-event.handler';
@@ -151,9 +159,9 @@ export class ReindexService {
     void this.writeJob(job, { unlessRecorded: true });
   }
 
-  /** The job running now on this replica (state running, gating or swapping), if any. */
+  /** The job running now on this replica (state running, catching-up, gating or swapping), if any. */
   activeJob(): ReindexJob | undefined {
-    const active = [...this.jobs.values()].find((job) => job.state === 'running' || job.state === 'gating' || job.state === 'swapping');
+    const active = [...this.jobs.values()].find(isActiveReindexJob);
     return active ? { ...active } : undefined;
   }
 
@@ -199,11 +207,8 @@ export class ReindexService {
       `${job.kind} started`,
     );
     try {
-      if (request.type === 'rollback.requested') {
-        const model = this.model();
-        if (!model) throw new DependencyUnavailableError('embedder', 'model info not known');
-        await this.rollBack(job, request, model, recorded, log);
-      } else if (request.filter?.categories?.length) await this.refreshInPlace(job, request.filter.categories, log);
+      if (request.type === 'rollback.requested') await this.rollBack(job, request, recorded, log);
+      else if (request.filter?.categories?.length) await this.refreshInPlace(job, request.filter.categories, log);
       else if (recorded && (await this.finishInterruptedRebuild(job, recorded, options.into, log))) return { ...job };
       else await this.rebuild(job, request, this.generationModel(request), log, options);
       job.state = 'done';
@@ -297,7 +302,7 @@ export class ReindexService {
     const record: ReindexJob = {
       ...job,
       updatedAt: now,
-      ...(job.state === 'running' || job.state === 'gating' || job.state === 'swapping' ? { heartbeatAt: now } : {}),
+      ...(isActiveReindexJob(job) ? { heartbeatAt: now } : {}),
     };
     const write = this.writes.then(async () => {
       if (options.unlessRecorded && (await this.jobStore.get(job.jobId))) return;
@@ -327,15 +332,27 @@ export class ReindexService {
    * be loaded on the embedder, beside the default), else the embedder's default model.
    */
   private generationModel(request: ReindexRequested): EmbedderModel {
-    const model = this.model();
-    if (!model) throw new DependencyUnavailableError('embedder', 'model info not known');
-    if (!request.modelId || request.modelId === model.modelId) return model;
-    const rollout = this.loadedModel(request.modelId);
+    const model = this.defaultModel();
+    if (!request.modelId) return model;
+    const rollout = this.loadedModelById(request.modelId);
     if (!rollout)
       throw new Error(
         `model ${request.modelId} is not loaded on the embedder (it serves ${model.modelId}); load it beside the default with ROLLOUT_MODEL_DIR first`,
       );
     return rollout;
+  }
+
+  /** The embedder's default model; throws DependencyUnavailableError until the embedder first answered. */
+  private defaultModel(): EmbedderModel {
+    const model = this.model();
+    if (!model) throw new DependencyUnavailableError('embedder', 'model info not known');
+    return model;
+  }
+
+  /** A model the embedder has loaded (the default or one beside it), by id. */
+  private loadedModelById(modelId: string): EmbedderModel | undefined {
+    const model = this.defaultModel();
+    return modelId === model.modelId ? model : this.loadedModel(modelId);
   }
 
   /**
@@ -420,26 +437,79 @@ export class ReindexService {
     throw new GatesFailedError(rejection(live, next, failed));
   }
 
-  /** Points the alias back at a retained generation (the previous one, or the one named); the generation it leaves is retained in turn. */
-  private async rollBack(job: ReindexJob, request: RollbackRequested, model: EmbedderModel, recorded: ReindexJob | undefined, log: Logger): Promise<void> {
+  /**
+   * Points the alias back at a retained generation (the previous one, or the one named), caught up
+   * from the catalog log first; the generation it leaves is retained in turn.
+   */
+  private async rollBack(job: ReindexJob, request: RollbackRequested, recorded: ReindexJob | undefined, log: Logger): Promise<void> {
     if (recorded?.collection && (await this.holdsAlias(recorded.collection))) {
-      // Consumed again after an interrupted run swapped, before `done` was recorded: rolling back again would move the alias a second time.
+      // Consumed again after an interrupted run swapped, before `done` was recorded: rolling back again would move the alias a
+      // second time. The run may have stopped before its catch-up after the swap: one more pass (current products are skipped).
       Object.assign(job, { collection: recorded.collection, modelId: recorded.modelId, previousCollection: recorded.previousCollection });
+      const model = this.loadedModelById(recorded.modelId ?? this.defaultModel().modelId);
+      if (model) await this.catchUp(job, model, undefined, log);
+      else log.warn({ collection: job.collection, modelId: recorded.modelId }, 'its model is not loaded: not caught up again; live writes wait for it');
       await this.finished(job, log);
       await this.refreshTargets();
       log.info({ collection: job.collection }, 'interrupted rollback had already swapped the alias; recorded done');
       return;
     }
     const generations = await this.withRetries(() => this.history.list());
-    const target = rollbackTarget(generations, model.modelId, request.to);
+    const defaultModelId = this.defaultModel().modelId;
+    const target = rollbackTarget(generations, { defaultModelId, isLoaded: (modelId) => this.loadedModelById(modelId) !== undefined }, request.to);
+    const model = this.loadedModelById(target.modelId)!;
+    if (model.dimension !== target.dimension)
+      throw new Error(`${target.name} holds ${target.dimension}-dimension vectors but the loaded model ${model.modelId} makes ${model.dimension}`);
     job.collection = target.name;
     job.modelId = target.modelId;
+    // Live events meanwhile reach the retained target too (a generation of a loaded model is a write target, collection-registry.ts)
+    // on every replica that refreshed its write targets since the model was loaded: here at once.
+    await this.refreshTargets();
+    const firstPass = await this.catchUp(job, model, undefined, log);
+    // Events appended during the first pass may have reached only the live generation on a replica that did not write the target yet.
+    const beforeSwap = await this.catchUp(job, model, firstPass, log);
     job.state = 'swapping';
     void this.writeJob(job);
     job.previousCollection = await this.withRetries(() => this.index.swapAlias(PRODUCTS_ALIAS, target.name));
+    // Events appended from here on reach the target through the alias on every replica; the ones before, through this pass.
+    await this.catchUp(job, model, beforeSwap, log).catch((error: unknown) => {
+      // The swap stands and must be recorded (the history derives the generations' roles from it); a shutdown runs the pass again.
+      if (this.abort.signal.aborted) throw error;
+      log.error({ err: error, collection: target.name }, 'catch-up after the swap failed; events of the last seconds may be missing from it');
+    });
     await this.finished(job, log);
     await this.refreshTargets();
-    log.info({ collection: target.name, previousCollection: job.previousCollection, reason: request.reason }, `rolled back: ${target.name} serves again`);
+    log.info(
+      { collection: target.name, modelId: target.modelId, previousCollection: job.previousCollection, caughtUp: job.caughtUp, reason: request.reason },
+      `rolled back: ${target.name} serves again`,
+    );
+  }
+
+  /**
+   * State `catching-up`: the catalog log replayed into the job's collection only, with `model`, as
+   * live events are handled (a current stored version is skipped, unchanged photos are not embedded
+   * again, deletes are applied); events below `after` (a previous pass's end offsets) are not
+   * handled again. Counts the products it wrote in `caughtUp`; returns this pass's end offsets.
+   */
+  private async catchUp(job: ReindexJob, model: EmbedderModel, after: ReadonlyMap<number, string> | undefined, log: Logger): Promise<Map<number, string>> {
+    job.state = 'catching-up';
+    job.caughtUp ??= 0;
+    void this.writeJob(job);
+    const written = new Set<EventOutcome>(['indexed', 'indexed_partial', 'attributes_updated']);
+    const ends = await this.replayProducts(
+      job,
+      async (chunk) => {
+        const results = await this.handler.handleChunk(chunk, [job.collection], { replay: true, model });
+        job.caughtUp! += results.filter((result) => written.has(result.outcome)).length;
+        return results;
+      },
+      after,
+    );
+    log.info(
+      { collection: job.collection, modelId: model.modelId, events: job.total, caughtUp: job.caughtUp },
+      `${job.collection} caught up from the catalog log`,
+    );
+    return ends;
   }
 
   /** Records `done` (waiting through a store outage): the generation history reads it before the write targets are read again. */
@@ -475,17 +545,29 @@ export class ReindexService {
     log.info({ collection: job.collection, refreshed, events: job.total }, 'filtered reindex done');
   }
 
-  /** Replays the products topic up to its end offsets at this moment, chunk by chunk, counting progress. */
-  private async replayProducts(job: ReindexJob, handleChunk: (chunk: ConsumedEvent[]) => Promise<EventResult[]>): Promise<void> {
+  /**
+   * Replays the products topic up to its end offsets at this moment, chunk by chunk, counting
+   * progress; events below `after` (end offsets of an earlier replay) are read but not handled.
+   * Returns the end offsets it replayed to.
+   */
+  private async replayProducts(
+    job: ReindexJob,
+    handleChunk: (chunk: ConsumedEvent[]) => Promise<EventResult[]>,
+    after?: ReadonlyMap<number, string>,
+  ): Promise<Map<number, string>> {
     const ends = await this.withRetries(() => this.eventLog.endOffsets(this.settings.productsTopic));
-    job.total = [...ends.values()].reduce((sum, end) => sum + Number(end), 0);
+    const from = (partition: number) => BigInt(after?.get(partition) ?? 0);
+    job.total = [...ends].reduce((sum, [partition, end]) => sum + Math.max(0, Number(BigInt(end) - from(partition))), 0);
+    job.done = 0;
     this.progress(job);
     await this.eventLog.replayTopic(
       this.settings.productsTopic,
       async (batch) => {
-        for (const chunk of chunksOf(batch.messages, this.settings.eventsPerChunk)) {
+        const unhandled = batch.messages.filter((message) => BigInt(message.offset) >= from(batch.partition));
+        for (const chunk of chunksOf(unhandled, this.settings.eventsPerChunk)) {
           await this.withRetries(() => handleChunk(chunk));
-          job.done += chunk.length;
+          // The replay reads up to end offsets of its own, taken a moment later: a few more events than counted may arrive.
+          job.done = Math.min(job.total, job.done + chunk.length);
           this.progress(job);
         }
       },
@@ -494,6 +576,7 @@ export class ReindexService {
     // Compaction may have removed records below the end offsets: the replay read everything there is.
     job.done = job.total;
     this.progress(job);
+    return ends;
   }
 
   /** Stops a running job (shutdown); it ends as failed and its request is consumed again after a restart. */

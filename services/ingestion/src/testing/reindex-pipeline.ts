@@ -78,7 +78,13 @@ export async function buildReindexPipeline(
   const metrics = new IngestionMetrics(new Registry());
   const vectorizer = fakeVectorizer(source, embedder, metrics, logger);
   const jobStore = new InMemoryReindexJobStore();
-  const history = new GenerationHistory(jobStore, index, options.retention ?? { generations: 1, maxAgeMs: 24 * 3_600_000 }, () => FAKE_MODEL, options.now);
+  const history = new GenerationHistory(
+    jobStore,
+    index,
+    options.retention ?? { generations: 1, maxAgeMs: 24 * 3_600_000 },
+    () => [FAKE_MODEL, ...embedder.rolloutModels],
+    options.now,
+  );
   const golden = new FakeGoldenQueries();
   const searcher = new FakeGenerationSearcher(index);
   const registry = new CollectionRegistry(index, logger, () => history.roles());

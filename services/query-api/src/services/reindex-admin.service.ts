@@ -1,6 +1,6 @@
 /** Merchandisers' reindex jobs: publish a request to catalog.reindex.v1, read job state from the durable job store. */
 import { randomBytes } from 'node:crypto';
-import { NotFoundError, reindexRequestedSchema, type ReindexJob, type ReindexRequested } from '@vsearch/contracts';
+import { isActiveReindexJob, NotFoundError, reindexRequestedSchema, type ReindexJob, type ReindexRequested } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
 import type { ReindexProgressSource, ReindexRequestPublisher, RequestContext } from '../ports';
 
@@ -63,7 +63,7 @@ export class ReindexAdminService {
   }
 
   private withStalled(job: ReindexJob): ReindexJobView {
-    const running = job.state === 'running' || job.state === 'gating' || job.state === 'swapping';
+    const running = isActiveReindexJob(job);
     const heartbeat = Date.parse(job.heartbeatAt ?? job.updatedAt ?? '');
     return running && Number.isFinite(heartbeat) && this.now() - heartbeat > this.settings.stalledAfterMs ? { ...job, stalled: true } : job;
   }

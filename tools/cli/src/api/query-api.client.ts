@@ -57,13 +57,15 @@ export interface SearchResponse {
   model: string;
 }
 
-export type ReindexState = 'queued' | 'running' | 'gating' | 'swapping' | 'done' | 'failed';
+export type ReindexState = 'queued' | 'running' | 'catching-up' | 'gating' | 'swapping' | 'done' | 'failed';
 
 export interface ReindexJob {
   jobId: string;
   state: ReindexState;
   total: number;
   done: number;
+  /** A rollback's catch-up: products its target generation lacked or held stale, written or deleted there so far. */
+  caughtUp?: number;
   collection: string;
   previousCollection?: string;
   error?: string;

@@ -3,7 +3,7 @@
  * them and the tests check real responses against them.
  */
 import { z } from 'zod';
-import { MATCH_COUNT_CAP, PRICE_BANDS, SEARCH_MODES } from '@vsearch/contracts';
+import { MATCH_COUNT_CAP, PRICE_BANDS, REINDEX_JOB_STATES, SEARCH_MODES } from '@vsearch/contracts';
 import { gateReportSchema } from './generations.dto';
 
 const facetCount = z.object({ value: z.string(), count: z.number().int().nonnegative() });
@@ -81,12 +81,19 @@ export const reindexAcceptedSchema = z.object({ jobId: z.string() });
 
 export const reindexJobSchema = z.object({
   jobId: z.string(),
-  state: z.enum(['queued', 'running', 'gating', 'swapping', 'done', 'failed']).meta({
-    description: 'queued (waiting for an ingestion replica; also after the replica running it stopped), running, gating, swapping, done or failed',
+  state: z.enum(REINDEX_JOB_STATES).meta({
+    description:
+      'queued (waiting for an ingestion replica; also after the replica running it stopped), running, catching-up (a rollback bringing its target generation up to date from the catalog log), gating, swapping, done or failed',
   }),
   kind: z.enum(['rebuild', 'refresh', 'rollback']).optional(),
   total: z.number().int().nonnegative().meta({ description: 'catalog events to replay' }),
   done: z.number().int().nonnegative().meta({ description: 'catalog events replayed so far' }),
+  caughtUp: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .meta({ description: "a rollback's catch-up: products its target generation lacked or held stale, written or deleted there so far" }),
   collection: z.string().meta({ description: 'the generation being filled (a filtered reindex: the live collection)' }),
   previousCollection: z.string().optional(),
   error: z.string().optional(),
