@@ -129,6 +129,7 @@ export class ImageVectorizer {
    * Throws DependencyUnavailableError on an embedder outage.
    */
   async vectorize(images: readonly ProductImage[], models: readonly EmbedderModel[], options: VectorizeOptions = {}): Promise<ProductVectors[]> {
+    if (models.length === 0) return [];
     const results = await Promise.allSettled(images.map((image) => this.vectorsOf(image, models, options)));
     const perModel: ProductVectors[] = models.map(() => ({ vectors: [], failures: [] }));
     let outage: unknown = null;
