@@ -35,11 +35,25 @@ export interface DescriberClientOptions {
   maxMessageBytes?: number;
 }
 
-/** A failed describer call; `code` is the gRPC status (grpc.status). */
+/**
+ * Reasons the describer sends beside a status (`x-error-reason`, grpc-kit). QUESTION_TOO_LONG:
+ * INVALID_ARGUMENT because the question has more tokens than the model reads (its
+ * `decoder.maxQuestionTokens`, the length it was trained on; the message names both counts).
+ */
+export const DescriberErrorReason = {
+  questionTooLong: 'QUESTION_TOO_LONG',
+} as const;
+
+/** A failed describer call; `code` is the gRPC status (grpc.status), `reason` the describer's reason within it (DescriberErrorReason). */
 export class DescriberCallError extends GrpcCallError {
   constructor(method: string, code: grpc.status, details: string, reason?: string) {
     super('describer', method, code, details, reason);
     this.name = 'DescriberCallError';
+  }
+
+  /** The question is longer than the model reads (DescriberErrorReason.questionTooLong). */
+  get isQuestionTooLong(): boolean {
+    return this.code === grpc.status.INVALID_ARGUMENT && this.reason === DescriberErrorReason.questionTooLong;
   }
 }
 

@@ -129,6 +129,17 @@ describe('describer service over gRPC', () => {
     expect(answer.answer.text).toBe(model.manifest.cantTellAnswer);
   });
 
+  it("reads questions up to its model.json's maxQuestionTokens (training's cut) and refuses longer ones with QUESTION_TOO_LONG, unknown words or not", async () => {
+    const limit = model.manifest.decoder.maxQuestionTokens;
+    const answered = await client.ask(randomPixels(size, 5), 'red '.repeat(limit).trim());
+    expect(answered.unknownWords).toEqual([]);
+    for (const question of ['red '.repeat(limit + 1).trim(), `zorbleflax ${'red '.repeat(limit)}`.trim()]) {
+      const error = await callError(client.ask(randomPixels(size, 5), question));
+      expect(error).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, reason: 'QUESTION_TOO_LONG', isQuestionTooLong: true });
+      expect(error.details).toBe(`question: ${limit + 1} tokens (words and punctuation marks), the model reads at most ${limit} tokens`);
+    }
+  });
+
   describe('refuses bad input with INVALID_ARGUMENT naming the problem', () => {
     it.each([
       ['an image of the wrong size', () => client.describe([new Uint8Array(10)]), /images\[0\]: expected \d+ bytes .*got 10/],
@@ -136,7 +147,11 @@ describe('describer service over gRPC', () => {
       ['too many images', () => client.describe(Array.from({ length: 9 }, () => new Uint8Array(size * size * 3))), /9 images exceed the limit of 8/],
       ['an empty question', () => client.ask(new Uint8Array(size * size * 3), '   '), /question: empty/],
       ['a 5 KB question', () => client.ask(new Uint8Array(size * size * 3), 'is it red? '.repeat(466)), /question: 5125 characters exceed the limit of 500/],
-      ['a question longer than the model reads', () => client.ask(new Uint8Array(size * size * 3), 'is it red '.repeat(40)), /question: 120 words .* at most/],
+      [
+        'a question longer than the model reads',
+        () => client.ask(new Uint8Array(size * size * 3), 'is it red '.repeat(40)),
+        /question: 120 tokens .* the model reads at most 20 tokens/,
+      ],
       ['a beam width above 4', () => client.describe([new Uint8Array(size * size * 3)], { beamWidth: 5 }), /beam_width: 5 is above the limit of 4/],
       ['an ask image of the wrong size', () => client.ask(new Uint8Array(3), 'is it red?'), /image: expected \d+ bytes .*got 3/],
     ])('%s', async (_case, call, message) => {

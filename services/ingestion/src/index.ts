@@ -40,7 +40,7 @@ import { AltTextWriter } from './services/alt-text.service';
 import { IngestionRunner, type Readiness } from './services/ingestion-runner';
 import { ModelTracker } from './services/model-tracker';
 import { ReindexService } from './services/reindex.service';
-import { ServedModelQueryEmbedder } from './services/served-model.query-embedder';
+import { LoadedModelQueryEmbedder } from './services/loaded-model.query-embedder';
 
 export { loadIngestionConfig, ingestionEnvSchema, type IngestionConfig, type IngestionConfigOverrides, type IngestionEnv } from './config';
 export type { ReindexJob, ReindexJobState } from './services/reindex.service';
@@ -176,7 +176,7 @@ export async function startIngestionService(
     jobStore,
     history,
     config.gates
-      ? new GenerationGates(index, searcher, new ServedModelQueryEmbedder(embedder, vectorizer, model.byId), goldenQueries, config.gates, log)
+      ? new GenerationGates(index, searcher, new LoadedModelQueryEmbedder(embedder, vectorizer, model.byId), goldenQueries, config.gates, log)
       : undefined,
     model.byId,
   );

@@ -435,6 +435,7 @@ SEARCH_ADDR: {{ include "vs.searchAddr" . | quote }}
 POISON_EVENT_MAX_ATTEMPTS: {{ .Values.ingestion.poisonEvents.maxAttempts | quote }}
 POISON_EVENT_BACKOFF_MS: {{ .Values.ingestion.poisonEvents.backoffMs | quote }}
 POISON_EVENT_BACKOFF_MAX_MS: {{ .Values.ingestion.poisonEvents.backoffMaxMs | quote }}
+DESCRIBE_IMAGES: {{ .Values.ingestion.describeImages | quote }}
 {{- with .Values.imageFetchAllowHosts }}
 IMAGE_FETCH_ALLOW_HOSTS: {{ join "," . | quote }}
 {{- end }}

@@ -369,6 +369,19 @@ describe('GPU intent', () => {
     assert.match(refused.stderr, /maxAttempts/);
   });
 
+  test('ingestion writes alt text only when describeImages is set, and refuses it without the describer', () => {
+    const config = (list) => byKindName(list, 'ConfigMap', 'rel-visual-search-ingestion').data;
+    assert.equal(config(render([])).DESCRIBE_IMAGES, 'false');
+    assert.equal(config(render(['--set', 'ingestion.describeImages=true'])).DESCRIBE_IMAGES, 'true');
+    assert.throws(
+      () => render(['--set', 'ingestion.describeImages=true', '--set', 'embedder.describer.enabled=false']),
+      /ingestion.describeImages needs the describer: set embedder.describer.enabled/,
+    );
+    const refused = helm(['template', 'rel', chartCopy, '--set-string', 'ingestion.describeImages=yes']);
+    assert.notEqual(refused.status, 0, 'the schema refuses a describeImages that is not a boolean');
+    assert.match(refused.stderr, /describeImages/);
+  });
+
   test('the interactive batch cap reaches the embedder only when set, per pool', () => {
     const config = (list, name) => byKindName(list, 'ConfigMap', `rel-visual-search-${name}`).data;
     const byDefault = render([]);

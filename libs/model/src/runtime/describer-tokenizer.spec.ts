@@ -49,6 +49,8 @@ describe(DescriberTokenizer.name, () => {
 
   it('refuses a question longer than the model reads, naming both lengths', () => {
     expect(() => tokenizer.prompt('is it red is it red is it red')).toThrow(InvalidRequestError);
-    expect(() => tokenizer.prompt('is it red is it red is it red')).toThrow('question: 9 words and punctuation marks, the model reads at most 6');
+    expect(() => tokenizer.prompt('is it red is it red is it red')).toThrow(
+      'question: 9 tokens (words and punctuation marks), the model reads at most 6 tokens',
+    );
   });
 });

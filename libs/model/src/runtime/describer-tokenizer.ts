@@ -29,12 +29,19 @@ export class DescriberTokenizer {
     return new DescriberTokenizer(JSON.parse(readFileSync(file, 'utf8')) as object, manifest);
   }
 
-  /** `[BOS] question tokens [SEP]`; throws InvalidRequestError past the model's question length. */
+  /**
+   * `[BOS] question tokens [SEP]`; throws InvalidRequestError (`question_too_long`) past the model's
+   * question length (`decoder.maxQuestionTokens`: training cuts questions there, so the model never
+   * read a longer one).
+   */
   prompt(question: string): number[] {
     const words = this.text.encodeWords(question);
     const { maxQuestionTokens } = this.manifest.decoder;
     if (words.length > maxQuestionTokens) {
-      throw new InvalidRequestError('question_too_long', `question: ${words.length} words and punctuation marks, the model reads at most ${maxQuestionTokens}`);
+      throw new InvalidRequestError(
+        'question_too_long',
+        `question: ${words.length} tokens (words and punctuation marks), the model reads at most ${maxQuestionTokens} tokens`,
+      );
     }
     return [this.manifest.tokens.bos, ...words, this.manifest.tokens.sep];
   }

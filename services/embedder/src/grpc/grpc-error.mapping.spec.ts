@@ -18,6 +18,14 @@ describe(toGrpcError.name, () => {
     ]);
   });
 
+  it('answers a question longer than the describer reads with INVALID_ARGUMENT and the reason QUESTION_TOO_LONG, and other bad requests without one', () => {
+    const tooLong = toGrpcError(
+      new InvalidRequestError('question_too_long', 'question: 21 tokens (words and punctuation marks), the model reads at most 20 tokens'),
+    );
+    expect(tooLong).toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT, reason: 'QUESTION_TOO_LONG', message: expect.stringContaining('at most 20 tokens') });
+    expect((toGrpcError(new InvalidRequestError('invalid_image', 'images[0]: corrupt')) as GrpcError).reason).toBeUndefined();
+  });
+
   it.each([
     ['RESOURCE_EXHAUSTED', 'text bulk queue is full'],
     ['DEADLINE_EXCEEDED', 'deadline passed after 12 ms in the bulk queue'],

@@ -103,11 +103,12 @@ export class DescriberService {
   /** The answer to one question about one image. */
   async ask(image: Uint8Array, question: string, options: DescribeOptions): Promise<Answer> {
     const { modelId, manifest } = this.runtime.info();
+    // A question longer than the model reads is refused whatever its words (one rule: the model's maxQuestionTokens).
+    const prompt = this.runtime.tokenizer.prompt(question);
     const unknownWords = this.runtime.tokenizer.unknownWords(question);
     if (unknownWords.length > 0) {
       return { answer: { text: manifest.cantTellAnswer, tokenIds: [...this.cantTellIds], finishReason: 'stop' }, answerable: false, unknownWords, modelId };
     }
-    const prompt = this.runtime.tokenizer.prompt(question);
     const [result] = await this.batcher.generate([{ image, prompt, beamWidth: options.beamWidth, maxNewTokens: options.maxNewTokens }], options);
     const answer = this.generation(result);
     return { answer, answerable: !sameTokens(answer.tokenIds, this.cantTellIds), unknownWords: [], modelId };

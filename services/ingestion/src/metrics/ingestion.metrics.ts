@@ -79,7 +79,7 @@ export class IngestionMetrics {
     this.embeddedImages = new Counter({ name: 'ingestion_embedded_images_total', help: 'Images sent to the embedder', registers: [registry] });
     this.imageFailures = new Counter({
       name: 'ingestion_image_failures_total',
-      help: 'Images left out of a product, by stage and code',
+      help: 'Images left out of a product, by stage and code (a fetch or decode failure once per image, an embed failure once per model)',
       labelNames: ['stage', 'code'],
       registers: [registry],
     });

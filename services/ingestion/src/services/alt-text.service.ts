@@ -19,6 +19,13 @@ export interface AltTextOptions {
   nowMs?: () => number;
 }
 
+export interface DescribeOptions {
+  /** Describe again, even when a description of these bytes is cached (a reindex). */
+  refresh?: boolean;
+  /** The same bytes already decoded, by input size (the vectorizer's): the image is not decoded again for the describer. */
+  pixelsAt?: (size: number) => Promise<Uint8Array>;
+}
+
 export class AltTextWriter {
   private readonly cache = new Map<string, string>();
   private model?: { info: DescriberModel; expiresAtMs: number };
@@ -38,7 +45,7 @@ export class AltTextWriter {
    * `refresh` (a reindex) describes again. Throws DependencyUnavailableError on the describer's outage;
    * a decode failure is the vectorizer's to report (it decodes the same bytes), so it yields undefined here.
    */
-  async describe(bytes: Uint8Array, { refresh = false }: { refresh?: boolean } = {}): Promise<string | undefined> {
+  async describe(bytes: Uint8Array, { refresh = false, pixelsAt }: DescribeOptions = {}): Promise<string | undefined> {
     const model = await this.currentModel();
     const key = `${model.modelId}:${createHash('sha256').update(bytes).digest('hex')}`;
     const cached = refresh ? undefined : this.cache.get(key);
@@ -48,7 +55,7 @@ export class AltTextWriter {
     }
     let pixels: Uint8Array;
     try {
-      pixels = await this.preprocessor.toModelPixels(bytes, model.imageSize);
+      pixels = await (pixelsAt ? pixelsAt(model.imageSize) : this.preprocessor.toModelPixels(bytes, model.imageSize));
     } catch {
       return undefined;
     }

@@ -11,7 +11,8 @@
  * fetches every image again, and a write without failures clears the record.
  * Each target gets vectors of its own model and each upsert names it (search refuses another
  * model's): during a model rollout the live and the reindex generation differ, and the product's
- * images are embedded once per model (the embedding cache is keyed by model id).
+ * images are fetched, decoded and described once and embedded once per model (the embedding cache
+ * is keyed by model id).
  */
 import {
   DependencyUnavailableError,
@@ -264,19 +265,18 @@ export class CatalogEventHandler {
     }
     const stopImages = this.metrics.productImagesSeconds.startTimer();
     const check = contentCheck ? await contentCheck : undefined;
-    const writes: ModelWrite[] = [];
-    for (const group of byModel.values()) {
-      // The content check's downloads and verdicts hold for every model; the embedding cache is keyed by model.
-      const { vectors, failures } = await this.vectorizer.vectorize(event.images, group.model, {
-        refresh,
-        stored: storedImages,
-        prefetched: check?.fetched,
-        unchanged: check?.unchangedIds,
-      });
-      writes.push({ modelId: group.model.modelId, targets: group.targets, vectors, failures });
-    }
+    // Each image is fetched, decoded and described once and embedded once per model; the content check's downloads and
+    // verdicts hold for every model.
+    const groups = [...byModel.values()];
+    const perModel = await this.vectorizer.vectorize(
+      event.images,
+      groups.map((group) => group.model),
+      { refresh, stored: storedImages, prefetched: check?.fetched, unchanged: check?.unchangedIds },
+    );
+    const writes: ModelWrite[] = groups.map((group, i) => ({ modelId: group.model.modelId, targets: group.targets, ...perModel[i] }));
     stopImages();
-    // Images fail by fetch or decode alike for every model: when one model got none, none did.
+    // A product without a single vector of one model cannot be written to its targets: every image failed to be
+    // fetched or decoded (for every model alike), or the embedder refused them all for that model.
     const empty = writes.find((write) => write.vectors.length === 0);
     if (empty) {
       const { failures } = empty;

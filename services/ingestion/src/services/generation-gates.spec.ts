@@ -13,7 +13,7 @@ import { buildReindexPipeline, fakeVectorizer, recordedStates, type ReindexPipel
 import { Registry } from 'prom-client';
 import { IngestionMetrics } from '../metrics/ingestion.metrics';
 import { GenerationGates, type GateSettings } from './generation-gates';
-import { ServedModelQueryEmbedder } from './served-model.query-embedder';
+import { LoadedModelQueryEmbedder } from './loaded-model.query-embedder';
 
 const logger = createLogger('ingestion-test', 'silent');
 
@@ -276,7 +276,7 @@ describe(GenerationGates.name, () => {
     );
     const searcher = new FakeGenerationSearcher(index);
     const loadedModel = (modelId: string) => (modelId === FAKE_MODEL.modelId ? FAKE_MODEL : undefined);
-    const gates = new GenerationGates(index, searcher, new ServedModelQueryEmbedder(embedder, vectorizer, loadedModel), golden, STRICT, logger);
+    const gates = new GenerationGates(index, searcher, new LoadedModelQueryEmbedder(embedder, vectorizer, loadedModel), golden, STRICT, logger);
     const info = (name: string, modelId: string, productCount: number): CollectionInfo => ({
       name,
       modelId,

@@ -38,7 +38,7 @@ function setUp(withDescriber: boolean) {
 describe(`${ImageVectorizer.name} with alt text`, () => {
   it('stores each image with its vector and its generated description, fetching each image once', async () => {
     const { vectorizer, source } = setUp(true);
-    const { vectors, failures } = await vectorizer.vectorize(IMAGES, FAKE_MODEL);
+    const [{ vectors, failures }] = await vectorizer.vectorize(IMAGES, [FAKE_MODEL]);
     expect(failures).toEqual([]);
     expect(vectors.map(({ imageId, description }) => ({ imageId, description }))).toEqual([
       { imageId: 'front', description: 'image 1 of 3 bytes by describer@1' },
@@ -50,7 +50,7 @@ describe(`${ImageVectorizer.name} with alt text`, () => {
 
   it('stores images without descriptions when no describer is configured', async () => {
     const { vectorizer } = setUp(false);
-    const { vectors } = await vectorizer.vectorize(IMAGES, FAKE_MODEL);
+    const [{ vectors }] = await vectorizer.vectorize(IMAGES, [FAKE_MODEL]);
     expect(vectors.map((image) => image.imageId)).toEqual(['front', 'back']);
     expect(vectors.some((image) => 'description' in image)).toBe(false);
   });
@@ -58,6 +58,6 @@ describe(`${ImageVectorizer.name} with alt text`, () => {
   it("throws the describer's outage instead of storing the product without alt text", async () => {
     const { vectorizer, describer } = setUp(true);
     describer.down = true;
-    await expect(vectorizer.vectorize(IMAGES, FAKE_MODEL)).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(vectorizer.vectorize(IMAGES, [FAKE_MODEL])).rejects.toBeInstanceOf(DependencyUnavailableError);
   });
 });

@@ -1,20 +1,24 @@
 /**
- * Turns product images into vectors: fetch (SSRF-safe, retried with backoff and jitter when
- * the error is retryable), hash the bytes, reuse a cached vector or decode + preprocess here
- * (never on the GPU pod) and embed through the bulk lane. Each image that fails is reported
- * with its stage and code (the ports' ImageUnavailableError for fetch and decode, the embedder's
- * RejectedByDependencyError for embed); an embedder outage is thrown (DependencyUnavailableError).
- * A refresh (filtered reindex) skips the cache look-up, so every image is embedded again, and
- * stores the new vectors in the cache.
+ * Turns product images into vectors, for one model or for every model a product is written with
+ * (during a model rollout, the live generation's and the new one's): fetch (SSRF-safe, retried with
+ * backoff and jitter when the error is retryable), hash the bytes, reuse cached vectors or decode +
+ * preprocess here (never on the GPU pod) and embed through the bulk lane. Each image is fetched,
+ * decoded (once per input size the models need) and described once, then embedded once per model:
+ * a fetch or decode failure is the image's for every model, an embedder refusal only that model's.
+ * Each image that fails is reported with its stage and code (the ports' ImageUnavailableError for
+ * fetch and decode, the embedder's RejectedByDependencyError for embed); an embedder outage is
+ * thrown (DependencyUnavailableError). A refresh (filtered reindex) skips the cache look-up, so
+ * every image is embedded again, and stores the new vectors in the cache.
  *
  * Every vector comes with the content it was computed from (sha256, the host's ETag and
  * Last-Modified), stored with the image. `checkContent` uses it to tell whether the photos behind
  * unchanged URLs changed: a conditional fetch (304: unchanged, nothing downloaded) where the host
  * gave validators, the hash of the bytes fetched again where it did not. `vectorize` reuses what
- * the check downloaded, and for an image whose stored vector is in the cache asks the host
- * conditionally, so an unchanged image costs neither a download nor an embedding.
- * With an AltTextWriter, each downloaded image is also described (alt text, stored with its vector),
- * concurrently with its embedding; an image whose bytes are unchanged keeps its stored description.
+ * the check downloaded, and for an image whose stored vectors are in the cache for every model asks
+ * the host conditionally, so an unchanged image costs neither a download nor an embedding.
+ * With an AltTextWriter, each downloaded image is also described (alt text, stored with its vectors),
+ * concurrently with its embedding and from the same decode when the describer's input size is a
+ * model's; an image whose bytes are unchanged keeps its stored description.
  */
 import {
   DependencyUnavailableError,
@@ -48,6 +52,7 @@ export interface ImageFailure extends FailedImage {
   stage: ImageStage;
 }
 
+/** One product's images for one model: the vectors of those that worked, and the failures. */
 export interface ProductVectors {
   vectors: ImageVector[];
   failures: ImageFailure[];
@@ -63,6 +68,8 @@ export interface VectorizeOptions {
   prefetched?: ReadonlyMap<string, FetchedImageBytes>;
   /** Images `checkContent` found unchanged (by id): their stored content is current, no need to ask the host again. */
   unchanged?: ReadonlySet<string>;
+  /** Describe the images too, when an AltTextWriter is set (default true); the gates' query photos are only embedded. */
+  describe?: boolean;
 }
 
 /** Whether the photos behind a product's stored image URLs are still those their vectors came from. */
@@ -116,28 +123,41 @@ export class ImageVectorizer {
     this.preprocessLimiter = new Limiter(settings.preprocessConcurrency);
   }
 
-  /** Vectors of every image of one product; throws DependencyUnavailableError on an embedder outage. */
-  async vectorize(images: readonly ProductImage[], model: EmbedderModel, options: VectorizeOptions = {}): Promise<ProductVectors> {
-    const results = await Promise.allSettled(images.map((image) => this.vectorOf(image, model, options)));
-    const vectors: ImageVector[] = [];
-    const failures: ImageFailure[] = [];
+  /**
+   * Vectors of every image of one product for each of `models`, in their order (one model for a
+   * single target). Each image is fetched, decoded and described once whatever the number of models.
+   * Throws DependencyUnavailableError on an embedder outage.
+   */
+  async vectorize(images: readonly ProductImage[], models: readonly EmbedderModel[], options: VectorizeOptions = {}): Promise<ProductVectors[]> {
+    if (models.length === 0) return [];
+    const results = await Promise.allSettled(images.map((image) => this.vectorsOf(image, models, options)));
+    const perModel: ProductVectors[] = models.map(() => ({ vectors: [], failures: [] }));
     let outage: unknown = null;
     results.forEach((result, i) => {
       const image = images[i];
-      if (result.status === 'fulfilled') {
-        vectors.push({ imageId: image.id, imageUrl: image.url, ...result.value });
+      if (result.status === 'rejected') {
+        const error = result.reason as unknown;
+        if (!(error instanceof ImageFailed)) {
+          outage ??= error;
+          return;
+        }
+        // Fetching or decoding failed: no model has a vector of this image.
+        this.metrics.imageFailures.inc({ stage: error.stage, code: error.code });
+        for (const product of perModel) product.failures.push(failureOf(image, error));
         return;
       }
-      const error = result.reason as unknown;
-      if (error instanceof ImageFailed) {
-        failures.push({ imageId: image.id, imageUrl: image.url, stage: error.stage, errorCode: error.code, reason: error.message });
-        this.metrics.imageFailures.inc({ stage: error.stage, code: error.code });
-      } else {
-        outage ??= error;
-      }
+      const { content, description, byModel } = result.value;
+      byModel.forEach((outcome, m) => {
+        if (outcome instanceof ImageFailed) {
+          this.metrics.imageFailures.inc({ stage: outcome.stage, code: outcome.code });
+          perModel[m].failures.push(failureOf(image, outcome));
+          return;
+        }
+        perModel[m].vectors.push({ imageId: image.id, imageUrl: image.url, vector: outcome, content, ...(description ? { description } : {}) });
+      });
     });
     if (outage) throw outage;
-    return { vectors, failures };
+    return perModel;
   }
 
   /**
@@ -151,7 +171,7 @@ export class ImageVectorizer {
     const unchangedIds = new Set<string>();
     const results = await Promise.all(
       images.map(async (image): Promise<ContentCheckResult> => {
-        const known = knownContent(image, stored);
+        const known = storedRefOf(image, stored)?.content;
         if (!known) return 'unknown';
         let answer: FetchedImageBytes | typeof NOT_MODIFIED;
         try {
@@ -174,26 +194,22 @@ export class ImageVectorizer {
     return { unchanged: unchangedIds.size === images.length, fetched, unchangedIds };
   }
 
-  private async vectorOf(image: ProductImage, model: EmbedderModel, options: VectorizeOptions): Promise<ImageResult> {
+  /** One image's content, description, and per model its vector or the embedder's refusal; throws ImageFailed when fetching or decoding fails. */
+  private async vectorsOf(image: ProductImage, models: readonly EmbedderModel[], options: VectorizeOptions): Promise<ImageVectors> {
     const { signal, refresh } = options;
     let fetched = options.prefetched?.get(image.id);
     const stored = refresh ? undefined : storedRefOf(image, options.stored ?? []);
     const known = stored?.content;
     if (!fetched && known && hasValidators(known)) {
-      // The stored vector is at hand: ask the host whether the bytes changed before downloading them.
-      // Unchanged bytes keep their stored description too (alt text is written from the bytes).
-      const cached = this.cache.get(EmbeddingCache.keyOfHash(known.sha256, model.modelId));
-      const unchanged = { content: known, ...(stored.description ? { description: stored.description } : {}) };
-      if (cached && options.unchanged?.has(image.id)) {
-        this.metrics.cache.inc({ result: 'hit' });
-        return { vector: cached, ...unchanged };
-      }
-      if (cached) {
+      // Every model's vector of the stored bytes is at hand: ask the host whether the bytes changed before
+      // downloading them. Unchanged bytes keep their stored description too (alt text is written from the bytes).
+      // When a model lacks its vector the bytes are needed anyway: downloaded below, unconditionally.
+      const cached = models.map((model) => this.cache.get(EmbeddingCache.keyOfHash(known.sha256, model.modelId)));
+      if (cached.every((vector): vector is Float32Array => vector !== undefined)) {
+        const unchanged: ImageVectors = { content: known, byModel: cached, ...(stored.description ? { description: stored.description } : {}) };
+        if (options.unchanged?.has(image.id)) return this.cacheHits(unchanged);
         const answer = await this.fetchWithRetries(image.url, signal, known);
-        if (answer === NOT_MODIFIED) {
-          this.metrics.cache.inc({ result: 'hit' });
-          return { vector: cached, ...unchanged };
-        }
+        if (answer === NOT_MODIFIED) return this.cacheHits(unchanged);
         fetched = answer;
       }
     }
@@ -205,22 +221,70 @@ export class ImageVectorizer {
       ...(fetched.etag ? { etag: fetched.etag } : {}),
       ...(fetched.lastModified ? { lastModified: fetched.lastModified } : {}),
     };
-    const [vector, description] = await Promise.all([this.embeddingOf(bytes, sha256, model, refresh), this.altText?.describe(bytes, { refresh })]);
-    return { vector, content, ...(description ? { description } : {}) };
+    const pixelsAt = this.decodedOnce(bytes);
+    const describe = options.describe ?? true;
+    const [byModel, description] = await Promise.all([
+      this.embeddingsOf(sha256, models, pixelsAt, refresh),
+      describe ? this.altText?.describe(bytes, { refresh, pixelsAt }) : undefined,
+    ]);
+    return { content, byModel, ...(description ? { description } : {}) };
   }
 
-  private async embeddingOf(bytes: Buffer, sha256: string, model: EmbedderModel, refresh: boolean | undefined): Promise<Float32Array> {
-    const key = EmbeddingCache.keyOfHash(sha256, model.modelId);
-    const cached = refresh ? undefined : this.cache.get(key);
-    if (cached) {
-      this.metrics.cache.inc({ result: 'hit' });
-      return cached;
+  private cacheHits(vectors: ImageVectors): ImageVectors {
+    for (let i = 0; i < vectors.byModel.length; i++) this.metrics.cache.inc({ result: 'hit' });
+    return vectors;
+  }
+
+  /**
+   * Per model, its cached vector or a fresh one; the image is decoded once per input size the
+   * uncached models need, before any is embedded, so a decode failure fails the image for every
+   * model (thrown), while an embedder refusal is returned as that model's failure.
+   */
+  private async embeddingsOf(
+    sha256: string,
+    models: readonly EmbedderModel[],
+    pixelsAt: (size: number) => Promise<Uint8Array>,
+    refresh: boolean | undefined,
+  ): Promise<(Float32Array | ImageFailed)[]> {
+    const keys = models.map((model) => EmbeddingCache.keyOfHash(sha256, model.modelId));
+    const cached = keys.map((key) => (refresh ? undefined : this.cache.get(key)));
+    cached.forEach((vector) => this.metrics.cache.inc({ result: vector ? 'hit' : refresh ? 'bypassed' : 'miss' }));
+    const uncached = models.filter((_, i) => cached[i] === undefined);
+    await Promise.all([...new Set(uncached.map((model) => model.imageSize))].map(pixelsAt));
+    return Promise.all(models.map(async (model, i) => cached[i] ?? this.embedded(keys[i], await pixelsAt(model.imageSize), model)));
+  }
+
+  /** The model's vector of these pixels, cached; the embedder's refusal as this image's failure for the model. */
+  private async embedded(key: string, pixels: Uint8Array, model: EmbedderModel): Promise<Float32Array | ImageFailed> {
+    try {
+      const vector = await this.queue.embed(key, pixels, model.modelId);
+      this.cache.set(key, vector);
+      return vector;
+    } catch (error) {
+      if (error instanceof RejectedByDependencyError) return new ImageFailed('embed', error.code, error.message);
+      if (error instanceof DependencyUnavailableError) throw error;
+      throw new DependencyUnavailableError('embedder', (error as Error).message, { cause: error });
     }
-    this.metrics.cache.inc({ result: refresh ? 'bypassed' : 'miss' });
-    const pixels = await this.preprocessLimiter.run(async () => {
+  }
+
+  /** The image's model-sized pixels by input size, each size decoded once (two models of one size, or the describer's, share them). */
+  private decodedOnce(bytes: Buffer): (size: number) => Promise<Uint8Array> {
+    const bySize = new Map<number, Promise<Uint8Array>>();
+    return (size) => {
+      let pixels = bySize.get(size);
+      if (!pixels) {
+        pixels = this.decoded(bytes, size);
+        bySize.set(size, pixels);
+      }
+      return pixels;
+    };
+  }
+
+  private decoded(bytes: Buffer, size: number): Promise<Uint8Array> {
+    return this.preprocessLimiter.run(async () => {
       const stop = this.metrics.preprocessSeconds.startTimer();
       try {
-        return await this.preprocessor.toModelPixels(bytes, model.imageSize);
+        return await this.preprocessor.toModelPixels(bytes, size);
       } catch (error) {
         // Whatever else a preprocessor throws is still this image's trouble, never an outage.
         if (error instanceof ImageUnavailableError) throw new ImageFailed('decode', error.errorCode, error.reason);
@@ -229,15 +293,6 @@ export class ImageVectorizer {
         stop();
       }
     });
-    try {
-      const vector = await this.queue.embed(key, pixels, model.modelId);
-      this.cache.set(key, vector);
-      return vector;
-    } catch (error) {
-      if (error instanceof RejectedByDependencyError) throw new ImageFailed('embed', error.code, error.message);
-      if (error instanceof DependencyUnavailableError) throw error;
-      throw new DependencyUnavailableError('embedder', (error as Error).message, { cause: error });
-    }
   }
 
   /** The bytes (or, with validators, NOT_MODIFIED when the host answers 304), retrying what a retry may help. */
@@ -272,21 +327,20 @@ export class ImageVectorizer {
   }
 }
 
-/** The stored content of the same image (same id, same URL), when its record has one. */
-function knownContent(image: ProductImage, stored: readonly ImageRef[]): ImageContent | undefined {
-  return storedRefOf(image, stored)?.content;
-}
-
 /** The stored record of the same image (same id, same URL). */
 function storedRefOf(image: ProductImage, stored: readonly ImageRef[]): ImageRef | undefined {
   return stored.find((ref) => ref.imageId === image.id && ref.imageUrl === image.url);
 }
 
-/** One image's vector, the content it came from, and its description when one was written. */
-interface ImageResult {
-  vector: Float32Array;
+/** One image's vector per model (or that model's failure), in the order of the models, the content they came from, and its description when one was written. */
+interface ImageVectors {
+  byModel: (Float32Array | ImageFailed)[];
   content: ImageContent;
   description?: string;
+}
+
+function failureOf(image: ProductImage, failed: ImageFailed): ImageFailure {
+  return { imageId: image.id, imageUrl: image.url, stage: failed.stage, errorCode: failed.code, reason: failed.message };
 }
 
 function hasValidators(content: ImageContent): boolean {

@@ -196,6 +196,8 @@ describe(ReindexService.name, () => {
       expect(lastComponents(t, PRODUCTS_ALIAS)).toEqual([1, 1, 1]);
       expect(lastComponents(t, next)).toEqual([2, 2, 2]);
       expect(t.embedder.modelCalls).toContain(NEXT.modelId);
+      // The new product's photo is downloaded once for both models, and embedded once by each.
+      expect(t.source.fetched.filter((url) => url === 'http://img/c.jpg')).toEqual(['http://img/c.jpg']);
     });
 
     it('fills the new generation with the model the request names, swaps, and keeps writing live events with that model', async () => {

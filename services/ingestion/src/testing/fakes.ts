@@ -70,9 +70,12 @@ export class FakeImageSource extends ImageSource {
   close(): void {}
 }
 
-/** Pixels derived from the bytes (so equal bytes give equal vectors); empty bytes cannot be decoded. */
+/** Pixels derived from the bytes (so equal bytes give equal vectors); empty bytes cannot be decoded. Records the size of every decode. */
 export class FakePreprocessor extends ImagePreprocessor {
+  readonly decodedSizes: number[] = [];
+
   async toModelPixels(bytes: Uint8Array, size: number): Promise<Uint8Array> {
+    this.decodedSizes.push(size);
     if (bytes.length === 0) throw new ImageUnavailableError('decode', 'decode_failed', 'empty');
     const pixels = new Uint8Array(size * size * 3);
     pixels[0] = bytes[0];

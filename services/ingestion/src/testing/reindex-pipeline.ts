@@ -15,7 +15,7 @@ import { ImageVectorizer } from '../services/image-vectorizer';
 import { GenerationGates, type GateSettings } from '../services/generation-gates';
 import { GenerationHistory, type RetentionPolicy } from '../services/generation-history';
 import { ReindexService } from '../services/reindex.service';
-import { ServedModelQueryEmbedder } from '../services/served-model.query-embedder';
+import { LoadedModelQueryEmbedder } from '../services/loaded-model.query-embedder';
 import {
   FAKE_MODEL,
   FakeDeadLetters,
@@ -125,7 +125,7 @@ export async function buildReindexPipeline(
       ? new GenerationGates(
           index,
           searcher,
-          new ServedModelQueryEmbedder(embedder, vectorizer, (modelId) => [FAKE_MODEL, ...embedder.rolloutModels].find((model) => model.modelId === modelId)),
+          new LoadedModelQueryEmbedder(embedder, vectorizer, (modelId) => [FAKE_MODEL, ...embedder.rolloutModels].find((model) => model.modelId === modelId)),
           golden,
           options.gates,
           logger,

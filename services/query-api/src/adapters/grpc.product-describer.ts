@@ -39,6 +39,8 @@ export class GrpcProductDescriber extends ProductDescriber {
         if (error.isTransient || error.code === status.FAILED_PRECONDITION || error.code === status.UNIMPLEMENTED) {
           throw new DependencyUnavailableError('describer', error.details);
         }
+        // The model's own question length (in tokens, read from its model.json) is only known where the tokenizer runs.
+        if (error.isQuestionTooLong) throw new InvalidRequestError('question_too_long', error.details);
         if (error.code === status.INVALID_ARGUMENT) throw new InvalidRequestError('invalid_question', `the describer refused the request: ${error.details}`);
       }
       throw error;

@@ -34,6 +34,8 @@ const STALL_WARNING_MS = 60_000;
 interface StartOptions {
   count?: number;
   seed: number;
+  /** Ingestion writes alt text (DESCRIBE_IMAGES=true). */
+  describeImages?: boolean;
 }
 
 /**
@@ -49,6 +51,10 @@ export function registerCommand(program: Command): void {
     .description('run the whole product on this machine (embedded event log and vector store, bundled model on CPU) and index the sample catalog')
     .option('--count <n>', `products in the sample catalog, when it is generated (default ${DEFAULT_SAMPLE_COUNT})`, integerArg('--count', 1, 1_000_000))
     .option('--seed <n>', 'seed of the sample catalog', integerArg('--seed', 0, 2 ** 31), DEFAULT_SAMPLE_SEED)
+    .option(
+      '--describe-images',
+      "write alt text: ingestion describes every image it indexes with the embedder's describer (DESCRIBE_IMAGES=true); products indexed before get theirs on a reindex",
+    )
     .addHelpText(
       'after',
       [
@@ -61,6 +67,7 @@ export function registerCommand(program: Command): void {
         "  EXECUTION_PROVIDERS the embedder's onnxruntime providers (cpu here)",
         '  ADMIN_API_KEYS      admin keys of the query API (default: a key generated into DATA_DIR/admin-api-key)',
         "  LOG_LEVEL           the services' JSON logs (warn)",
+        '  DESCRIBE_IMAGES     true: alt text for every indexed image, as --describe-images',
         '  KAFKA_BROKERS, QDRANT_URL   use real backends instead of the embedded ones',
         '',
         'A second start reuses the catalog and the index and is ready in seconds.',
@@ -116,6 +123,7 @@ async function runEmbeddedStack(options: StartOptions, stop: StopController, set
       allowHosts: [`${imageBaseUrl}/`],
       executionProviders: 'cpu',
       internalOnLoopback: true,
+      describeImages: options.describeImages,
     },
     onServiceStarted: (name, service, elapsedMs) =>
       say(`  ${name} started${service.port ? ` on port ${service.port}` : ''} (${(elapsedMs / 1000).toFixed(1)} s)`),

@@ -40,6 +40,13 @@ describe(overridesFor.name, () => {
     });
   });
 
+  it('turns alt text on for ingestion only when asked, and otherwise leaves DESCRIBE_IMAGES to the environment', () => {
+    expect(overridesFor('ingestion', wiring, addresses, {}, { describeImages: true }).DESCRIBE_IMAGES).toBe('true');
+    expect(overridesFor('ingestion', wiring, addresses, { DESCRIBE_IMAGES: 'false' }, { describeImages: true }).DESCRIBE_IMAGES).toBe('true');
+    expect(overridesFor('ingestion', wiring, addresses, {}, {}).DESCRIBE_IMAGES).toBeUndefined();
+    expect(overridesFor('query-api', wiring, addresses, {}, { describeImages: true }).DESCRIBE_IMAGES).toBeUndefined();
+  });
+
   it('binds the internal services to loopback on one machine, unless the environment says otherwise', () => {
     expect(overridesFor('search', wiring, addresses, {}, { internalOnLoopback: true }).SEARCH_HOST).toBe('127.0.0.1');
     expect(overridesFor('ingestion', wiring, addresses, {}, { internalOnLoopback: true }).INGESTION_HOST).toBe('127.0.0.1');

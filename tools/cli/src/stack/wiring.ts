@@ -116,6 +116,8 @@ export interface ExtraSettings {
   executionProviders?: string;
   /** Bind embedder, search and ingestion to loopback (one machine: only the query API faces the network). */
   internalOnLoopback?: boolean;
+  /** Ingestion writes alt text (DESCRIBE_IMAGES=true, over the environment); unset: the environment decides. */
+  describeImages?: boolean;
 }
 
 export function overridesFor(
@@ -152,6 +154,7 @@ export function overridesFor(
         EMBEDDER_ADDR: addresses.embedderAddr,
         SEARCH_ADDR: addresses.searchAddr,
         IMAGE_FETCH_ALLOW_HOSTS: allowHosts.join(','),
+        ...(extra.describeImages ? { DESCRIBE_IMAGES: 'true' } : {}),
       };
     case 'query-api':
       return {

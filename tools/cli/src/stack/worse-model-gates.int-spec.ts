@@ -3,7 +3,9 @@
  * clip-mini; the embedder also loads a random-weight CLIP as its rollout model, and a whole-catalog
  * reindex into that model is refused by catalog_recall (its photos and titles no longer match), with
  * both generations' figures recorded; the alias stays on clip-mini's generation and the new one is kept
- * as rejected. Forced, the worse generation swaps in (what the gate stopped).
+ * as rejected. Forced, the worse generation swaps in (what the gate stopped). Then both models are
+ * written at once (the retained clip-mini generation and the live random one, at different input
+ * sizes): a new photo is downloaded from the image host once for both.
  *
  * It lives here, not in services/ingestion, because it needs model-tools' fixture hub (scope:tools, which
  * no service may import) as well as ingestion's fixtures; the CLI may depend on both.
@@ -17,6 +19,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import type { ReindexTopicMessage } from '@vsearch/contracts';
 import { KafkaEventLog } from '@vsearch/event-log';
 import { kafkaBrokersForTests, uniqueTopicPrefix } from '@vsearch/event-log/testing';
@@ -47,6 +50,8 @@ describe('swap gates against a worse model', () => {
   let log: KafkaEventLog;
   let host: ImageHost;
   let prefix: string;
+  let catalogDir: string;
+  let catalogLines: string[];
   let servingId: string;
   let worseId: string;
   const dirs: string[] = [];
@@ -68,9 +73,10 @@ describe('swap gates against a worse model', () => {
     hub = tinyClipHub(REPO);
     await hub.start();
     const worse = await pullModel({ name: 'tiny-clip-random', modelsDir: tempDir('worse-models-'), repo: REPO, endpoint: hub.endpoint });
-    const catalogDir = tempDir('worse-catalog-');
+    catalogDir = tempDir('worse-catalog-');
     host = await startImageHost(path.join(catalogDir, 'images'));
     const catalog = await generateTestCatalog(2011, PRODUCTS, host.baseUrl, catalogDir);
+    catalogLines = catalog.lines;
     [embedder, search] = await Promise.all([
       startService('embedder', { env: { MODEL_DIR: BUNDLED_MODEL_DIR, ROLLOUT_MODEL_DIR: worse.dir } }),
       startService('search', { dataDir: tempDir('worse-search-') }),
@@ -151,5 +157,30 @@ describe('swap gates against a worse model', () => {
     expect(forced).toMatchObject({ state: 'done', collection: 'products_v3', previousCollection: 'products_v1', modelId: worseId });
     expect(forced.gates).toMatchObject({ passed: false, forcedReason: 'gate check' });
     expect(await fixtures.storeCounts(searchClient)).toMatchObject({ collection: 'products_v3', products: PRODUCTS });
+  });
+
+  it("downloads a new photo once while both models are written, and stores it in each model's generation", async () => {
+    // After the forced swap the random model's generation is live and clip-mini's is retained, and both are written
+    // (each model is loaded): the same event needs vectors of both models, at their different input sizes.
+    const event = JSON.parse(catalogLines[0]) as { productId: string; version: number; images: { id: string; url: string }[] };
+    // New bytes (mirrored), so neither model finds the photo in its embedding cache.
+    const first = new URL(event.images[0].url).pathname.replace(/^\/catalog-images\//, '');
+    const photo = `${event.productId}/rollout-photo.jpg`;
+    await sharp(path.join(catalogDir, 'images', first))
+      .flop()
+      .jpeg()
+      .toFile(path.join(catalogDir, 'images', photo));
+    const updated = { ...event, version: event.version + 1, images: [{ id: 'rollout-photo', url: `${host.baseUrl}/${photo}` }] };
+    await log.publish(`${prefix}catalog.products.v1`, [{ key: event.productId, value: JSON.stringify(updated) }]);
+
+    const storedIn = async (collection: string) => (await searchClient.getProduct(event.productId, { collection }))?.images.map((image) => image.imageId);
+    await waitFor(
+      'the new photo in both generations',
+      async () => (await storedIn('products_v1'))?.[0] === 'rollout-photo' && (await storedIn('products_v3'))?.[0] === 'rollout-photo',
+      JOB_DEADLINE_MS,
+      250,
+    );
+    // Search refuses another model's vectors, so each generation holds its own model's; the host saw one download.
+    expect(host.hits.filter((hit) => hit.endsWith(`/${photo}`))).toHaveLength(1);
   });
 });

@@ -9,7 +9,7 @@
 import { QueryEmbedder, ModelNotServedError, type EmbedderModel, type ImageEmbedder } from '../ports';
 import type { ImageVectorizer } from './image-vectorizer';
 
-export class ServedModelQueryEmbedder extends QueryEmbedder {
+export class LoadedModelQueryEmbedder extends QueryEmbedder {
   constructor(
     private readonly embedder: ImageEmbedder,
     private readonly vectorizer: ImageVectorizer,
@@ -26,7 +26,8 @@ export class ServedModelQueryEmbedder extends QueryEmbedder {
 
   async embedImageUrl(url: string, modelId: string): Promise<Float32Array | undefined> {
     const model = this.served(modelId);
-    const { vectors } = await this.vectorizer.vectorize([{ id: 'gate-query', url }], model);
+    // A query photo is only searched with: no alt text.
+    const [{ vectors }] = await this.vectorizer.vectorize([{ id: 'gate-query', url }], [model], { describe: false });
     return vectors[0]?.vector;
   }
 
