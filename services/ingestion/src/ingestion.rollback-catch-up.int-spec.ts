@@ -109,7 +109,7 @@ describe('rollback catches its target generation up', () => {
         imageHostPort: host.port,
       }),
       COLLECTIONS_REFRESH_MS: 500,
-      GATES_ENABLED: false,
+      GATES_ENABLED: 'false',
       RETAIN_GENERATIONS: 2,
       LOG_LEVEL: process.env.INGESTION_TEST_LOG_LEVEL ?? 'error',
     });
