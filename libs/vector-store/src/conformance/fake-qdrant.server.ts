@@ -157,7 +157,7 @@ export class FakeQdrantServer {
           if (unknownVector !== undefined) return [400, `Wrong input: Not existing vector name error: ${unknownVector}`];
           const existing = collection.points.get(String(point.id));
           if ((mode === 'insert_only' && existing) || (mode === 'update_only' && !existing)) continue;
-          if (existing && body.update_filter && !matches(existing.payload, body.update_filter as Filter)) continue;
+          if (existing && body.update_filter && !matches(existing.payload, body.update_filter)) continue;
           collection.points.set(String(point.id), { id: point.id, vector: point.vector ?? {}, payload: point.payload ?? {} });
         }
         return [200, update()];

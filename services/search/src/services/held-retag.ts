@@ -11,16 +11,23 @@ export class HeldRetag {
   private writes: Promise<unknown> = Promise.resolve();
   private readonly heartbeat: NodeJS.Timeout;
   private lostLease = false;
+  private readonly leaseMs: number;
+  private readonly clock: () => Date;
 
   constructor(
     private readonly store: VectorStore,
     claimed: RetagProgress,
-    private readonly leaseMs: number,
+    lease: { leaseMs: number; clock: () => Date },
     private readonly logger: Logger,
   ) {
     this.latest = claimed;
+    this.leaseMs = lease.leaseMs;
+    this.clock = lease.clock;
     // a third of the lease: two heartbeats may fail (a store hiccup) before the lease runs out
-    this.heartbeat = setInterval(() => void this.write({}).catch((error: unknown) => this.logger.warn({ err: error }, 'renewing the re-tag lease failed')), Math.max(1, Math.floor(leaseMs / 3)));
+    this.heartbeat = setInterval(
+      () => void this.write({}).catch((error: unknown) => this.logger.warn({ err: error }, 'renewing the re-tag lease failed')),
+      Math.max(1, Math.floor(this.leaseMs / 3)),
+    );
     this.heartbeat.unref();
   }
 
@@ -37,7 +44,7 @@ export class HeldRetag {
    * before it; resolves whether the lease is still held. Store errors reject (the caller decides).
    */
   write(changes: Partial<RetagProgress>, leaseMs = this.leaseMs): Promise<boolean> {
-    const now = new Date();
+    const now = this.clock();
     const next: RetagProgress = { ...this.latest, ...changes, leaseExpiresAt: new Date(now.getTime() + leaseMs).toISOString(), updatedAt: now.toISOString() };
     this.latest = next;
     const written = this.writes.then(async () => {

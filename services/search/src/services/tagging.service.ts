@@ -58,6 +58,10 @@ export interface TaggingOptions {
   leaseMs?: number;
   /** This replica's name in the re-tag record; unique per process unless given. */
   replicaId?: string;
+  /** Products per re-tag page (default 1000). */
+  retagPageSize?: number;
+  /** This replica's clock for lease times (tests move it past a lease instead of waiting). */
+  clock?: () => Date;
 }
 
 export class TaggingService {
@@ -70,6 +74,7 @@ export class TaggingService {
   private refreshTimer: NodeJS.Timeout | undefined;
   readonly replicaId: string;
   private readonly leaseMs: number;
+  private readonly clock: () => Date;
 
   constructor(
     private readonly store: VectorStore,
@@ -79,6 +84,7 @@ export class TaggingService {
   ) {
     this.replicaId = options.replicaId ?? `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.clock = options.clock ?? (() => new Date());
   }
 
   /**
@@ -178,7 +184,7 @@ export class TaggingService {
     if (queued) {
       this.queued = collection;
     } else {
-      const claim = await this.store.claimRetag({ owner: this.replicaId, taxonomyVersion: version, leaseMs: this.leaseMs, now: new Date() });
+      const claim = await this.store.claimRetag({ owner: this.replicaId, taxonomyVersion: version, leaseMs: this.leaseMs, now: this.clock() });
       queued = !claim.claimed;
       // a periodic check may have started a run meanwhile: it takes this version up (the lease is ours already)
       if (claim.claimed && this.running) this.queued = collection;
@@ -289,11 +295,11 @@ export class TaggingService {
     if (!claimed) {
       const record = await this.store.readRetagProgress();
       if (!needsRun(record, version, request.resume === true)) return false;
-      const claim = await this.store.claimRetag({ owner: this.replicaId, taxonomyVersion: version, leaseMs: this.leaseMs, now: new Date() });
+      const claim = await this.store.claimRetag({ owner: this.replicaId, taxonomyVersion: version, leaseMs: this.leaseMs, now: this.clock() });
       if (!claim.claimed) return false;
       claimed = claim.progress;
     }
-    const held = new HeldRetag(this.store, claimed, this.leaseMs, this.logger);
+    const held = new HeldRetag(this.store, claimed, { leaseMs: this.leaseMs, clock: this.clock }, this.logger);
     try {
       return await this.retag(tagging, held, request);
     } finally {
@@ -313,7 +319,8 @@ export class TaggingService {
     try {
       // a resumed run continues on its collection unless that was dropped meanwhile (then from the beginning)
       const info =
-        (resumed && (await this.liveCollection(resumed.collection, true))) ?? (await this.liveCollection(request.collection, request.resume || resumed !== undefined));
+        (resumed && (await this.liveCollection(resumed.collection, true))) ??
+        (await this.liveCollection(request.collection, request.resume || resumed !== undefined));
       if (!info) {
         await held.write({ collection: '', state: 'done', productsTagged: 0, productsTotal: 0, cursor: undefined }, 0);
         return true;
@@ -329,7 +336,7 @@ export class TaggingService {
       if (!(await held.write({ collection: info.name, productsTagged, productsTotal: info.productCount, cursor }))) return this.lost(version);
       if (productsTagged > 0) this.logger.info({ taxonomyVersion: version, productsTagged }, 're-tag continues from its recorded cursor');
       do {
-        const page = await this.store.scanProducts(info.name, { cursor, limit: RETAG_PAGE, withVectors: true });
+        const page = await this.store.scanProducts(info.name, { cursor, limit: this.options.retagPageSize ?? RETAG_PAGE, withVectors: true });
         // products already tagged with this version (at upsert, or before a restart) keep their tags
         const updates = page.products
           .filter((product) => product.tagsVersion < version)
