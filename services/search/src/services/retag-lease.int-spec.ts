@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { LabelVector, ProductWithImageVectors, TaggingInput } from '@vsearch/contracts';
 import { createLogger } from '@vsearch/observability';
 import { EmbeddedVectorStore, QdrantVectorStore, type VectorStore } from '@vsearch/vector-store';
-import { FakeQdrantServer } from '@vsearch/vector-store/testing';
+import { FakeQdrantServer, productData } from '@vsearch/vector-store/testing';
 import { Registry } from 'prom-client';
 import { SearchMetrics } from '../metrics/search.metrics';
 import { TaggingService, type TaggingOptions } from './tagging.service';
@@ -38,20 +38,7 @@ function taggingInput(labels: [string, string]): TaggingInput {
 
 function item(index: number): ProductWithImageVectors {
   const productId = `p${String(index).padStart(2, '0')}`;
-  return {
-    product: {
-      productId,
-      version: 1,
-      title: `shirt ${productId}`,
-      description: '',
-      brand: 'acme',
-      categories: ['apparel'],
-      price: { amount: 10, currency: 'EUR' },
-      inStock: true,
-      attributes: {},
-    },
-    images: [{ imageId: 'main', imageUrl: `http://img.test/${productId}.jpg`, vector: axis(index % 2) }],
-  };
+  return { product: productData(productId), images: [{ imageId: 'main', imageUrl: `http://img.test/${productId}.jpg`, vector: axis(index % 2) }] };
 }
 
 /** A gate before a store's n-th tag write (a replica hung mid-page), and the cursor each re-tag page scan started from. */
@@ -80,28 +67,20 @@ class Stall {
   }
 }
 
-class StallingQdrantStore extends QdrantVectorStore {
-  readonly stall = new Stall();
-  override async setProductTags(...args: Parameters<VectorStore['setProductTags']>): Promise<number> {
-    await this.stall.beforeTagWrite();
-    return super.setProductTags(...args);
-  }
-  override async scanProducts(...args: Parameters<VectorStore['scanProducts']>): ReturnType<VectorStore['scanProducts']> {
-    this.stall.beforeScan(args[1]);
-    return super.scanProducts(...args);
-  }
-}
-
-class StallingEmbeddedStore extends EmbeddedVectorStore {
-  readonly stall = new Stall();
-  override async setProductTags(...args: Parameters<VectorStore['setProductTags']>): Promise<number> {
-    await this.stall.beforeTagWrite();
-    return super.setProductTags(...args);
-  }
-  override async scanProducts(...args: Parameters<VectorStore['scanProducts']>): ReturnType<VectorStore['scanProducts']> {
-    this.stall.beforeScan(args[1]);
-    return super.scanProducts(...args);
-  }
+/** The store with `stall` in front of its tag writes and re-tag scans (the real adapter's methods run behind it). */
+function stalling<T extends VectorStore>(store: T): T & { stall: Stall } {
+  const stall = new Stall();
+  const setProductTags = store.setProductTags.bind(store);
+  const scanProducts = store.scanProducts.bind(store);
+  store.setProductTags = async (...args) => {
+    await stall.beforeTagWrite();
+    return setProductTags(...args);
+  };
+  store.scanProducts = async (...args) => {
+    stall.beforeScan(args[1]);
+    return scanProducts(...args);
+  };
+  return Object.assign(store, { stall });
 }
 
 interface Replica {
@@ -142,19 +121,19 @@ async function catalog(store: VectorStore): Promise<void> {
 describe('re-tag lease across two search replicas over one Qdrant', () => {
   const qdrant = new FakeQdrantServer();
   let prefixes = 0;
-  let stores: StallingQdrantStore[] = [];
+  let stores: Array<QdrantVectorStore & { stall: Stall }> = [];
   let replicas: Replica[] = [];
 
   beforeAll(() => qdrant.start());
   afterAll(() => qdrant.stop());
 
   /** Two adapter instances over one fresh prefix of the server, as two search pods see one Qdrant. */
-  const twoStores = async (): Promise<[StallingQdrantStore, StallingQdrantStore]> => {
+  const twoStores = async () => {
     const collectionPrefix = `retag${++prefixes}_`;
-    stores = [0, 1].map(() => new StallingQdrantStore({ url: qdrant.url, retries: 0, collectionPrefix }));
+    stores = [0, 1].map(() => stalling(new QdrantVectorStore({ url: qdrant.url, retries: 0, collectionPrefix })));
     for (const store of stores) await store.open();
     await catalog(stores[0]);
-    return [stores[0], stores[1]];
+    return [stores[0], stores[1]] as const;
   };
 
   afterEach(async () => {
@@ -238,7 +217,7 @@ describe('re-tag progress across a restart (embedded store on disk)', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('continues an interrupted re-tag from its recorded cursor and count after the service restarts', async () => {
-    const first = new StallingEmbeddedStore({ dir, durable: false });
+    const first = stalling(new EmbeddedVectorStore({ dir, durable: false }));
     await first.open();
     await catalog(first);
     first.stall.atTagWrite = 2;
@@ -254,7 +233,7 @@ describe('re-tag progress across a restart (embedded store on disk)', () => {
     expect(recorded).toMatchObject({ state: 'tagging', productsTagged: 2 * PAGE, productsTotal: PRODUCTS });
     await first.close();
 
-    const second = new StallingEmbeddedStore({ dir, durable: false });
+    const second = stalling(new EmbeddedVectorStore({ dir, durable: false }));
     await second.open();
     const after = replica(second, 'second-process');
     try {
