@@ -5,7 +5,7 @@
  */
 import { EmbeddedVectorStore, type EmbeddedVectorStoreOptions } from './embedded/embedded.vector-store';
 
-export { describeVectorStoreConformance, type ConformanceOptions } from './conformance/vector-store.conformance';
+export { describeVectorStoreConformance, product as productData, type ConformanceOptions } from './conformance/vector-store.conformance';
 
 /** The embedded engine without a data directory: same behaviour, nothing written to disk. */
 export function createInMemoryVectorStore(options: Omit<EmbeddedVectorStoreOptions, 'dir'> = {}): EmbeddedVectorStore {

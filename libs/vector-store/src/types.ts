@@ -81,3 +81,39 @@ export interface SimilarQuery {
   limit: number;
   offset?: number;
 }
+
+/**
+ * Where the re-tag of the collection with a taxonomy version stands, stored beside the active
+ * tagging so every replica reports the same progress and one replica at a time runs it (the lease).
+ */
+export interface RetagProgress {
+  taxonomyVersion: number;
+  /** The collection being re-tagged (the alias resolved when the run started); empty until the run resolved it. */
+  collection: string;
+  state: 'tagging' | 'done' | 'failed';
+  /** Products read so far, counted up to `cursor`. */
+  productsTagged: number;
+  productsTotal: number;
+  /** The scan cursor after the products counted in `productsTagged`: a resumed run continues from it. */
+  cursor?: string;
+  /** Why the run failed, when `state` is `failed`. */
+  error?: string;
+  /** The replica running (or last running) the re-tag. */
+  owner: string;
+  /** ISO time until which `owner` holds the lease; only a `tagging` record holds one. */
+  leaseExpiresAt: string;
+  /** ISO time of the last write. */
+  updatedAt: string;
+}
+
+/** What a replica asks for when it wants to run the re-tag with `taxonomyVersion`. */
+export interface RetagClaimRequest {
+  owner: string;
+  taxonomyVersion: number;
+  leaseMs: number;
+  /** The claimant's clock (passed in, so a takeover is testable without waiting for a lease to expire). */
+  now: Date;
+}
+
+/** A claim's outcome: the record now held (continuing a run of the same version from its cursor), or the record of whoever holds it. */
+export type RetagClaim = { claimed: true; progress: RetagProgress } | { claimed: false; holder: RetagProgress };

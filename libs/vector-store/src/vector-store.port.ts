@@ -48,6 +48,10 @@
  * - The active tagging (taxonomy, label vectors, model id) is one per store,
  *   durable and seen by every replica; it applies to the collections of its
  *   model, so a new generation of the same model inherits it.
+ * - The re-tag's progress is one durable record per store beside the active
+ *   tagging, seen by every replica, with a lease (retag-lease.ts holds the
+ *   rules): a claim is a compare-and-set, and only the lease holder writes
+ *   progress, so one replica re-tags at a time and a lost lease stops it.
  */
 import type {
   ActiveTagging,
@@ -56,6 +60,9 @@ import type {
   ProductScanPage,
   ProductTagsUpdate,
   ProductWithImageVectors,
+  RetagClaim,
+  RetagClaimRequest,
+  RetagProgress,
   SearchQuery,
   SearchPage,
   SimilarQuery,
@@ -122,4 +129,13 @@ export abstract class VectorStore {
 
   /** Live products in a stable order, a page at a time, with their unit image vectors when asked. */
   abstract scanProducts(collection: string | undefined, page: { cursor?: string; limit: number; withVectors: boolean }): Promise<ProductScanPage>;
+
+  /** The re-tag's durable progress, or undefined before the first re-tag claimed it. */
+  abstract readRetagProgress(): Promise<RetagProgress | undefined>;
+
+  /** Takes the re-tag lease for `taxonomyVersion` when it is free, ours or expired (compare-and-set); otherwise names the holder. */
+  abstract claimRetag(claim: RetagClaimRequest): Promise<RetagClaim>;
+
+  /** Writes the re-tag's progress (renewing the lease it carries) when `progress.owner` still holds the record's version; false when the lease was lost. */
+  abstract saveRetagProgress(progress: RetagProgress): Promise<boolean>;
 }

@@ -161,7 +161,8 @@ async function measureRetag(dimension: number, options: Options): Promise<{ labe
     const started = performance.now();
     await service.put('products', input);
     await service.idle();
-    if (service.describe().state !== 'done') throw new Error(`re-tag ended ${service.describe().state}: ${service.describe().error}`);
+    const status = await service.describe();
+    if (status.state !== 'done') throw new Error(`re-tag ended ${status.state}: ${status.error}`);
     return options.products / ((performance.now() - started) / 1000);
   };
   const labelsChange: number[] = [];

@@ -44,6 +44,8 @@ export const searchEnvSchema = z.object({
   EMBEDDED_DURABLE: env.boolean(true),
   /** How often the stored taxonomy is read again, so one stored through another replica tags this one's upserts (0: never; the embedded store has one replica). */
   TAGGING_REFRESH_MS: env.nonNegativeInt(30_000),
+  /** How long the replica running a re-tag holds its lease without renewing it (renewed every page and every third of it); another replica takes over within TAGGING_REFRESH_MS after it lapses. */
+  RETAG_LEASE_MS: env.positiveInt(30_000),
   MAX_RECEIVE_MESSAGE_BYTES: env.positiveInt(64 * MIB),
   MAX_SEND_MESSAGE_BYTES: env.positiveInt(16 * MIB),
   SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
@@ -67,6 +69,7 @@ export interface SearchConfig {
   metricsPort: number;
   dataDir: string;
   taggingRefreshMs: number;
+  retagLeaseMs: number;
   store:
     | { kind: 'qdrant'; qdrant: QdrantSettings }
     | { kind: 'embedded'; dir: string; durable: boolean; exactSearchBelow: number | undefined; nprobe: number | undefined; scanThreads: number };
@@ -92,6 +95,7 @@ export function loadSearchConfig(overrides: SearchConfigOverrides = {}, environm
     metricsPort: parsed.METRICS_PORT,
     dataDir,
     taggingRefreshMs: parsed.TAGGING_REFRESH_MS,
+    retagLeaseMs: parsed.RETAG_LEASE_MS,
     store: parsed.QDRANT_URL
       ? {
           kind: 'qdrant' as const,

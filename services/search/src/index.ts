@@ -51,7 +51,7 @@ export async function startSearchService(overrides: SearchConfigOverrides = {}, 
   let setHealth: (service: string, status: 'SERVING' | 'NOT_SERVING') => void = () => undefined;
   const collectionHealth = new CollectionHealth(store, SEARCH_SERVICE_NAME, (service, status) => setHealth(service, status), log);
 
-  const tagging = new TaggingService(store, metrics, log, { refreshMs: config.taggingRefreshMs });
+  const tagging = new TaggingService(store, metrics, log, { refreshMs: config.taggingRefreshMs, leaseMs: config.retagLeaseMs });
   await tagging.open();
   const handler = new SearchGrpcHandler(store, tagging, metrics, log, collectionHealth);
 

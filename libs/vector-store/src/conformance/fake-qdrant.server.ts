@@ -5,7 +5,7 @@
  * endpoints the Qdrant adapter uses with Qdrant's envelopes, keeping enough
  * state (collections, aliases, points, payload filters with must, must_not,
  * should, min_should, is_empty and nested filters, cosine query groups,
- * counts, scrolls in point-id order with offsets, insert-only upserts,
+ * counts, scrolls in point-id order with offsets, insert-only and conditional (update_filter) upserts,
  * conditional vector updates, batches of payload and vector updates) for the adapter to run the conformance suite. It is our
  * reading of Qdrant's documented behaviour, not Qdrant: the real server is
  * covered by the conformance run whenever QDRANT_URL is set.
@@ -149,13 +149,15 @@ export class FakeQdrantServer {
       case 'PUT index':
         return [200, update()];
       case 'PUT points': {
-        // update_mode: insert_only leaves an existing point as it is, update_only inserts nothing.
+        // update_mode: insert_only leaves an existing point as it is, update_only inserts nothing;
+        // update_filter: an existing point is replaced only where its payload matches, a new one is inserted.
         const mode = String(body.update_mode ?? 'upsert');
         for (const point of body.points as StoredPoint[]) {
           const unknownVector = Object.keys(point.vector ?? {}).find((vectorName) => !this.hasVector(collection, vectorName));
           if (unknownVector !== undefined) return [400, `Wrong input: Not existing vector name error: ${unknownVector}`];
-          const exists = collection.points.has(String(point.id));
-          if ((mode === 'insert_only' && exists) || (mode === 'update_only' && !exists)) continue;
+          const existing = collection.points.get(String(point.id));
+          if ((mode === 'insert_only' && existing) || (mode === 'update_only' && !existing)) continue;
+          if (existing && body.update_filter && !matches(existing.payload, body.update_filter)) continue;
           collection.points.set(String(point.id), { id: point.id, vector: point.vector ?? {}, payload: point.payload ?? {} });
         }
         return [200, update()];

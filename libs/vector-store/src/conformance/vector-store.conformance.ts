@@ -13,6 +13,7 @@ import {
   type ProductData,
   type ProductTag,
   type ProductWithImageVectors,
+  type RetagProgress,
   type ScannedProduct,
   type SearchFilter,
   type SearchPage,
@@ -988,6 +989,119 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
           expect(read).toMatchObject({ modelId: MODEL, logitScale: 100, taxonomy: { version: before + 2, createdAt: second.taxonomy.createdAt } });
           expect(read?.labelVectors).toEqual(second.labelVectors);
           expect(read?.taxonomy.attributes[0].labels.map((label) => label.label)).toEqual(['striped', 'plain', 'dotted']);
+        } finally {
+          if (other !== store) await other.close();
+        }
+      });
+    });
+
+    describe('re-tag lease and progress', () => {
+      const LEASE_MS = 30_000;
+      const later = (time: Date, ms: number) => new Date(time.getTime() + ms);
+      /** A taxonomy version above any record left by earlier tests (a shared backend keeps one), and a clock past its lease. */
+      const freshStart = async () => {
+        const existing = await store.readRetagProgress();
+        const now = new Date(Math.max(Date.now(), Date.parse(existing?.leaseExpiresAt ?? '1970-01-01T00:00:00Z')) + 1000);
+        return { version: (existing?.taxonomyVersion ?? 0) + 1, now };
+      };
+      const progressed = (progress: RetagProgress, now: Date, changes: Partial<RetagProgress>): RetagProgress => ({
+        ...progress,
+        ...changes,
+        leaseExpiresAt: later(now, LEASE_MS).toISOString(),
+        updatedAt: now.toISOString(),
+      });
+
+      it('claims a free lease, starting from the beginning, and lets only the holder write progress, read back as written', async () => {
+        const { version, now } = await freshStart();
+        const claim = await store.claimRetag({ owner: 'replica-a', taxonomyVersion: version, leaseMs: LEASE_MS, now });
+        expect(claim).toEqual({
+          claimed: true,
+          progress: expect.objectContaining({
+            taxonomyVersion: version,
+            state: 'tagging',
+            productsTagged: 0,
+            owner: 'replica-a',
+            leaseExpiresAt: later(now, LEASE_MS).toISOString(),
+          }),
+        });
+        if (!claim.claimed) return;
+        expect(claim.progress.cursor).toBeUndefined();
+        const step = progressed(claim.progress, later(now, 1000), { collection, productsTagged: 2, productsTotal: 4, cursor: 'page-2' });
+        expect(await store.saveRetagProgress(step)).toBe(true);
+        expect(await store.readRetagProgress()).toEqual(step);
+        expect(await store.saveRetagProgress({ ...step, owner: 'replica-b', productsTagged: 4 })).toBe(false);
+        expect(await store.readRetagProgress()).toEqual(step);
+      });
+
+      it('refuses a claim while the lease is held and unexpired, naming the holder, and hands it over after expiry to continue from the cursor', async () => {
+        const { version, now } = await freshStart();
+        const first = await store.claimRetag({ owner: 'replica-a', taxonomyVersion: version, leaseMs: LEASE_MS, now });
+        if (!first.claimed) throw new Error('the first claim of a free lease was refused');
+        const step = progressed(first.progress, now, { collection, productsTagged: 1000, productsTotal: 3000, cursor: 'after-1000' });
+        expect(await store.saveRetagProgress(step)).toBe(true);
+
+        const refused = await store.claimRetag({ owner: 'replica-b', taxonomyVersion: version, leaseMs: LEASE_MS, now: later(now, LEASE_MS - 1) });
+        expect(refused).toEqual({ claimed: false, holder: expect.objectContaining({ owner: 'replica-a', productsTagged: 1000 }) });
+
+        const takeover = await store.claimRetag({ owner: 'replica-b', taxonomyVersion: version, leaseMs: LEASE_MS, now: later(now, LEASE_MS + 1) });
+        expect(takeover).toEqual({
+          claimed: true,
+          progress: expect.objectContaining({
+            owner: 'replica-b',
+            state: 'tagging',
+            productsTagged: 1000,
+            productsTotal: 3000,
+            cursor: 'after-1000',
+            collection,
+          }),
+        });
+        // the old holder's next write finds its lease lost
+        expect(await store.saveRetagProgress({ ...step, productsTagged: 2000 })).toBe(false);
+        expect(await store.readRetagProgress()).toMatchObject({ owner: 'replica-b', productsTagged: 1000 });
+      });
+
+      it('lets the holder renew its own lease, and a newer taxonomy version claim once the older run is done, never an older version after it', async () => {
+        const { version, now } = await freshStart();
+        const first = await store.claimRetag({ owner: 'replica-a', taxonomyVersion: version, leaseMs: LEASE_MS, now });
+        if (!first.claimed) throw new Error('the first claim of a free lease was refused');
+        expect(await store.claimRetag({ owner: 'replica-a', taxonomyVersion: version, leaseMs: LEASE_MS, now: later(now, 10) })).toMatchObject({
+          claimed: true,
+        });
+
+        // a newer version waits for the live lease of the older one (its holder picks the newer one up when done)
+        expect(await store.claimRetag({ owner: 'replica-b', taxonomyVersion: version + 1, leaseMs: LEASE_MS, now: later(now, 20) })).toMatchObject({
+          claimed: false,
+          holder: { owner: 'replica-a', taxonomyVersion: version },
+        });
+        const done = progressed(first.progress, later(now, 30), { collection, state: 'done', productsTagged: 5, productsTotal: 5 });
+        expect(await store.saveRetagProgress(done)).toBe(true);
+
+        const newer = await store.claimRetag({ owner: 'replica-b', taxonomyVersion: version + 1, leaseMs: LEASE_MS, now: later(now, 40) });
+        expect(newer).toEqual({
+          claimed: true,
+          progress: expect.objectContaining({ taxonomyVersion: version + 1, owner: 'replica-b', state: 'tagging', productsTagged: 0 }),
+        });
+        if (newer.claimed) expect(newer.progress.cursor).toBeUndefined();
+        const expired = later(now, 10 * LEASE_MS);
+        expect(await store.claimRetag({ owner: 'replica-a', taxonomyVersion: version, leaseMs: LEASE_MS, now: expired })).toMatchObject({
+          claimed: false,
+          holder: { taxonomyVersion: version + 1 },
+        });
+      });
+
+      it('lets exactly one of two concurrent claims of a free lease win', async () => {
+        const { version, now } = await freshStart();
+        const other = options.sharedBackend ? await options.createStore() : store;
+        if (other !== store) await other.open();
+        try {
+          const claims = await Promise.all([
+            store.claimRetag({ owner: 'replica-a', taxonomyVersion: version, leaseMs: LEASE_MS, now }),
+            other.claimRetag({ owner: 'replica-b', taxonomyVersion: version, leaseMs: LEASE_MS, now }),
+          ]);
+          const winners = claims.filter((claim) => claim.claimed);
+          expect(winners).toHaveLength(1);
+          const winner = winners[0].claimed ? winners[0].progress.owner : '';
+          expect(await other.readRetagProgress()).toMatchObject({ owner: winner, taxonomyVersion: version });
         } finally {
           if (other !== store) await other.close();
         }

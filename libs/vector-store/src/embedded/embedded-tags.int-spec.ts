@@ -166,4 +166,20 @@ describe('EmbeddedVectorStore zero-shot tags', () => {
     expect([...first.products, ...second.products].map((entry) => entry.productId)).toEqual(['striped-red', 'striped-blue', 'untagged']);
     expect(second.cursor).toBeUndefined();
   });
+
+  it('keeps the re-tag progress across a restart, its lease expired (the process that held it is gone)', async () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    const claim = await store.claimRetag({ owner: 'old-process', taxonomyVersion: 1, leaseMs: 60_000, now });
+    if (!claim.claimed) throw new Error('the claim of a free lease was refused');
+    const progress = { ...claim.progress, collection: 'products_v1', productsTagged: 2, productsTotal: 4, cursor: 'after-2' };
+    expect(await store.saveRetagProgress(progress)).toBe(true);
+    await store.close();
+    store = await openStore();
+    expect(await store.readRetagProgress()).toEqual({ ...progress, leaseExpiresAt: new Date(0).toISOString() });
+    // well inside the old lease by the clock, yet claimable, continuing from the cursor
+    expect(await store.claimRetag({ owner: 'new-process', taxonomyVersion: 1, leaseMs: 60_000, now: new Date(now.getTime() + 1000) })).toMatchObject({
+      claimed: true,
+      progress: { owner: 'new-process', productsTagged: 2, cursor: 'after-2' },
+    });
+  });
 });

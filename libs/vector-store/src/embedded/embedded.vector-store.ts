@@ -21,6 +21,8 @@
  *
  * The active zero-shot tagging (taxonomy, label vectors, model id) is `<dir>/tagging.json`, rewritten
  * atomically like `state.json`: one process owns the directory, so that is where every reader is.
+ * The re-tag's progress is `<dir>/retag.json` beside it, written the same way; a lease found there
+ * at open belonged to a process that is gone (one process owns the directory), so it is expired.
  *
  * Why our own engine and not @lancedb/lancedb: the store must keep per-product
  * tombstones, group image points per product, count facets over products and
@@ -43,6 +45,7 @@ import {
   unknownTarget,
 } from '../naming';
 import { canonicalFailedImages, canonicalProduct, matchedImageFields, canonicalImageRef } from '../product-data';
+import { claimedRetagRecord, holdsRetag } from '../retag-lease';
 import { SerialQueue } from '../serial-queue';
 import type {
   ActiveTagging,
@@ -51,6 +54,9 @@ import type {
   ProductData,
   ProductScanPage,
   ProductTagsUpdate,
+  RetagClaim,
+  RetagClaimRequest,
+  RetagProgress,
   TaggingInput,
   ProductWithImageVectors,
   SearchHit,
@@ -112,6 +118,7 @@ export class EmbeddedVectorStore extends VectorStore {
   private readonly admin = new SerialQueue();
   private readonly indexOptions: EmbeddedIndexOptions;
   private tagging: ActiveTagging | undefined;
+  private retag: RetagProgress | undefined;
   private state: 'new' | 'open' | 'closed' = 'new';
 
   constructor(private readonly options: EmbeddedVectorStoreOptions = {}) {
@@ -126,6 +133,8 @@ export class EmbeddedVectorStore extends VectorStore {
       await fsp.mkdir(path.join(dir, 'collections'), { recursive: true });
       const state = await readState(dir);
       this.tagging = await readTagging(dir);
+      const retag = await readRetagProgress(dir);
+      this.retag = retag && { ...retag, leaseExpiresAt: new Date(0).toISOString() };
       this.lastGeneration = state.lastGeneration;
       for (const name of await fsp.readdir(path.join(dir, 'collections'))) {
         const collectionDir = path.join(dir, 'collections', name);
@@ -377,6 +386,30 @@ export class EmbeddedVectorStore extends VectorStore {
     });
   }
 
+  async readRetagProgress(): Promise<RetagProgress | undefined> {
+    this.assertOpen();
+    return this.retag && { ...this.retag };
+  }
+
+  async claimRetag(claim: RetagClaimRequest): Promise<RetagClaim> {
+    this.assertOpen();
+    return this.admin.run(async () => {
+      const claimed = claimedRetagRecord(this.retag, claim);
+      if (!claimed) return { claimed: false, holder: { ...this.retag! } };
+      await this.writeRetag(claimed);
+      return { claimed: true, progress: { ...claimed } };
+    });
+  }
+
+  async saveRetagProgress(progress: RetagProgress): Promise<boolean> {
+    this.assertOpen();
+    return this.admin.run(async () => {
+      if (!holdsRetag(this.retag, progress)) return false;
+      await this.writeRetag({ ...progress });
+      return true;
+    });
+  }
+
   async setProductTags(collection: string | undefined, updates: ProductTagsUpdate[], taxonomyVersion: number): Promise<number> {
     const open = this.resolve(collection);
     if (!Number.isInteger(taxonomyVersion) || taxonomyVersion < 1)
@@ -487,6 +520,11 @@ export class EmbeddedVectorStore extends VectorStore {
     });
   }
 
+  private async writeRetag(progress: RetagProgress): Promise<void> {
+    if (this.options.dir) await writeFileAtomically(path.join(this.options.dir, RETAG_FILE), JSON.stringify(progress));
+    this.retag = progress;
+  }
+
   private async saveState(): Promise<void> {
     if (!this.options.dir) return;
     const state: StoreState = { aliases: Object.fromEntries(this.aliases), lastGeneration: this.lastGeneration };
@@ -495,6 +533,16 @@ export class EmbeddedVectorStore extends VectorStore {
 }
 
 const TAGGING_FILE = 'tagging.json';
+const RETAG_FILE = 'retag.json';
+
+async function readRetagProgress(dir: string): Promise<RetagProgress | undefined> {
+  try {
+    return JSON.parse(await fsp.readFile(path.join(dir, RETAG_FILE), 'utf8')) as RetagProgress;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
 
 function serialiseTagging(tagging: ActiveTagging): string {
   return JSON.stringify({

@@ -147,6 +147,7 @@ import {
 } from '../lexical/qdrant-sparse';
 import { lexicalTextOf } from '../lexical/lexical-fields';
 import { canonicalFailedImages, canonicalProduct, matchedImageFields, canonicalImageRef } from '../product-data';
+import { claimedRetagRecord, holdsRetag } from '../retag-lease';
 import { resolveSearch } from '../search-mode';
 import { KeyedSerialQueue } from '../serial-queue';
 import {
@@ -158,6 +159,9 @@ import {
   type ProductData,
   type ImageRef,
   type ProductWithImageVectors,
+  type RetagClaim,
+  type RetagClaimRequest,
+  type RetagProgress,
   type SearchFilter,
   type SearchHit,
   type SearchQuery,
@@ -187,7 +191,18 @@ import { imagePointId, recordPointId } from './point-ids';
 import { bestScoreByProduct, facetsOfMatches, matchedProducts, sortedMatches, type MatchedProduct, type RankedPoint } from './matched-products';
 import { PAYLOAD, imageFilter, match, productRecordFilter } from './qdrant-filter';
 import { tagPayload, tagsOf, tagsVersionOf, TAG_PAYLOAD } from './tag-payload';
-import { chunkPointId, isTaggingHead, META_COLLECTION, TAGGING_KIND, taggingFrom, taggingPoints, type TaggingHead } from './tagging-record';
+import {
+  chunkPointId,
+  isTaggingHead,
+  META_COLLECTION,
+  RETAG_POINT_ID,
+  retagFrom,
+  retagPayload,
+  TAGGING_KIND,
+  taggingFrom,
+  taggingPoints,
+  type TaggingHead,
+} from './tagging-record';
 
 export const IMAGE_VECTOR = 'image';
 
@@ -718,6 +733,42 @@ export class QdrantVectorStore extends VectorStore {
     throw VectorStoreError.unavailable('could not claim a taxonomy version: other search pods keep saving taxonomies');
   }
 
+  async readRetagProgress(): Promise<RetagProgress | undefined> {
+    const stored = await this.storedRetag();
+    return stored && withoutWriteId(stored);
+  }
+
+  /**
+   * Reads the record, decides by retag-lease.ts, and writes the claim with a compare-and-set:
+   * an upsert whose `update_filter` (PointsList.update_filter in Qdrant 1.19's spec: "only points
+   * matching this filter will be updated ... new points will be inserted regardless") matches only
+   * the `writeId` read, or, when there was no record, only a point without one. Qdrant applies a
+   * collection's updates one after another, so of two racing claims one matches; reading the point
+   * back tells whose write it holds.
+   */
+  async claimRetag(claim: RetagClaimRequest): Promise<RetagClaim> {
+    await this.ensureMetaCollection();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.storedRetag();
+      const claimed = claimedRetagRecord(current, claim);
+      if (!claimed) return { claimed: false, holder: withoutWriteId(current!) };
+      const condition: Schemas['Condition'] = current ? { key: 'writeId', match: { value: current.writeId } } : { is_empty: { key: 'writeId' } };
+      if (await this.writeRetag(claimed, { must: [condition] })) return { claimed: true, progress: claimed };
+    }
+    throw VectorStoreError.unavailable('could not claim the re-tag: the record kept changing while it was claimed');
+  }
+
+  /** Writes progress with an upsert whose `update_filter` matches only the holder's record (owner and version), then reads it back. */
+  async saveRetagProgress(progress: RetagProgress): Promise<boolean> {
+    if (!holdsRetag(await this.readRetagProgress(), progress)) return false;
+    return this.writeRetag(progress, {
+      must: [
+        { key: 'owner', match: { value: progress.owner } },
+        { key: 'taxonomyVersion', match: { value: progress.taxonomyVersion } },
+      ],
+    });
+  }
+
   /**
    * Replaces live products' tags in batch requests, one set-payload and one update-vectors
    * operation per product, vectors of the image untouched: the payload (tags, tag keys, the
@@ -888,6 +939,27 @@ export class QdrantVectorStore extends VectorStore {
       head.payload,
       ids.map((id) => byId.get(id)),
     );
+  }
+
+  private async storedRetag(): Promise<(RetagProgress & { writeId: string }) | undefined> {
+    try {
+      const [point] = await this.request('read re-tag progress', () =>
+        this.client.retrieve(this.stored(META_COLLECTION), { ids: [RETAG_POINT_ID], with_payload: true, with_vector: false }),
+      );
+      return retagFrom(point?.payload);
+    } catch (error) {
+      if (error instanceof VectorStoreError && error.kind === 'not-found') return undefined;
+      throw error;
+    }
+  }
+
+  /** Upserts the record where `updateFilter` matches (or inserts it when absent); true when the point holds this write afterwards. */
+  private async writeRetag(progress: RetagProgress, updateFilter: Schemas['Filter']): Promise<boolean> {
+    const writeId = randomUUID();
+    const meta = this.stored(META_COLLECTION);
+    const point = { id: RETAG_POINT_ID, vector: {}, payload: retagPayload(progress, writeId) };
+    await this.request('write re-tag progress', () => this.client.upsert(meta, { wait: true, points: [point], update_filter: updateFilter }));
+    return (await this.storedRetag())?.writeId === writeId;
   }
 
   /**
@@ -1187,6 +1259,12 @@ export class QdrantVectorStore extends VectorStore {
       }
     }
   }
+}
+
+function withoutWriteId(stored: RetagProgress & { writeId: string }): RetagProgress {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the write id is the adapter's compare-and-set token
+  const { writeId, ...progress } = stored;
+  return progress;
 }
 
 function filterFields(product: ProductData) {

@@ -10,6 +10,7 @@
  */
 import type { Schemas } from '@qdrant/js-client-rest';
 import type { ActiveTagging, LabelVector, Taxonomy } from '@vsearch/contracts';
+import type { RetagProgress } from '../types';
 import { uuidV5 } from './point-ids';
 
 /** Name of the metadata collection (stored under the adapter's prefix, like every collection). */
@@ -75,4 +76,23 @@ export function taggingFrom(head: TaggingHead, chunks: ReadonlyArray<Record<stri
 
 export function isTaggingHead(payload: Record<string, unknown> | null | undefined): payload is TaggingHead & Record<string, unknown> {
   return payload?.kind === TAGGING_KIND.head && typeof payload.writer === 'string' && typeof payload.tagging === 'string';
+}
+
+/**
+ * The re-tag's progress: one point of the metadata collection at a fixed id, its payload the
+ * RetagProgress fields plus `kind` and `writeId` (random per write). Its fields are named apart
+ * from the tagging points' `version`, which the prune of old taxonomy versions filters on.
+ */
+export const RETAG_KIND = 'retag';
+export const RETAG_POINT_ID = uuidV5('retag-progress');
+
+export function retagPayload(progress: RetagProgress, writeId: string): Record<string, unknown> {
+  return { ...progress, kind: RETAG_KIND, writeId };
+}
+
+export function retagFrom(payload: Record<string, unknown> | null | undefined): (RetagProgress & { writeId: string }) | undefined {
+  if (payload?.kind !== RETAG_KIND || typeof payload.writeId !== 'string') return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- `kind` is the point's, not the record's
+  const { kind, ...record } = payload;
+  return record as unknown as RetagProgress & { writeId: string };
 }

@@ -71,7 +71,7 @@ export class SearchGrpcHandler {
       listCollections: unary((_request: searchV1.ListCollectionsRequest, call) => this.handle('ListCollections', call, () => this.listCollections())),
       putTagging: unary((request: searchV1.PutTaggingRequest, call) => this.handle('PutTagging', call, () => this.putTagging(request))),
       getTagging: unary((_request: searchV1.GetTaggingRequest, call) =>
-        this.handle('GetTagging', call, async () => searchCodec.taggingStatusToProto(this.tagging.describe())),
+        this.handle('GetTagging', call, async () => searchCodec.taggingStatusToProto(await this.tagging.describe())),
       ),
       previewTags: unary((request: searchV1.PreviewTagsRequest, call) => this.handle('PreviewTags', call, () => this.previewTags(request))),
       listTags: unary((request: searchV1.ListTagsRequest, call) => this.handle('ListTags', call, () => this.listTags(request))),

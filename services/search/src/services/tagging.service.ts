@@ -1,11 +1,19 @@
 /**
  * Zero-shot tagging in the search service: keeps the active tagging (read from the store, where
  * every replica reads it) compiled into a ZeroShotTagger, tags products at upsert from the vectors
- * being written, stores new taxonomies and re-tags the collection from its stored vectors (one
- * re-tag at a time; a taxonomy stored while one runs is queued, a newer one replacing it), and
+ * being written, stores new taxonomies and re-tags the collection from its stored vectors, and
  * answers previews, tag exports and classifications of stored products. Ingestion needs no change:
  * tags are computed here from vectors it already sends.
+ *
+ * The re-tag's progress is a durable record in the store with a lease (VectorStore.claimRetag):
+ * one replica re-tags at a time, every replica reports the same progress, a restarted or
+ * replacing replica continues from the recorded cursor, and a replica whose lease holder died
+ * takes over once the lease expired (checked every TAGGING_REFRESH_MS). A taxonomy stored while
+ * a re-tag runs is queued: the holder, or whoever claims next, re-tags the newest stored version
+ * when the run ends, so no version is lost and two are never applied at once.
  */
+import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
 import type {
   ActiveTagging,
   CollectionInfo,
@@ -20,69 +28,89 @@ import type {
 } from '@vsearch/contracts';
 import { MAX_CLASSIFY_LABELS, PRODUCTS_ALIAS } from '@vsearch/contracts';
 import type { Logger } from '@vsearch/observability';
-import { VectorStoreError, type VectorStore } from '@vsearch/vector-store';
+import { VectorStoreError, type RetagProgress, type VectorStore } from '@vsearch/vector-store';
 import { classifyImages, normaliseInPlace, TaggingSetupError, ZeroShotTagger } from '@vsearch/zero-shot';
 import type { SearchMetrics } from '../metrics/search.metrics';
+import { HeldRetag } from './held-retag';
 
-/** Products read and tagged per page of a re-tag (one store write per page). */
+/** Products read and tagged per page of a re-tag (one store write and one progress write per page). */
 const RETAG_PAGE = 1000;
 const MAX_PREVIEW_LIMIT = 100;
 const DEFAULT_EXPORT_PAGE = 500;
 const MAX_EXPORT_PAGE = 1000;
 /** How long a collection's model id is trusted before it is read again (an alias may be swapped). */
 const MODEL_CACHE_MS = 5000;
+const DEFAULT_LEASE_MS = 30_000;
 
-interface RetagRun {
+interface RetagRequest {
+  /** The collection a run from the beginning re-tags; a resumed run continues on the record's. */
   collection: string;
-  tagging: ActiveTagging;
-  /** At start-up: finishes a re-tag a stop interrupted; a live collection that cannot be tagged is no error then. */
+  /** At start-up: finishes an interrupted re-tag and retries a failed one; a live collection that cannot be tagged is no error then. */
   resume?: boolean;
+  /** A claim won already (PutTagging claims before it answers). */
+  claimed?: RetagProgress;
+}
+
+export interface TaggingOptions {
+  /** How often the stored taxonomy is read again and an abandoned re-tag looked for (0: never). */
+  refreshMs?: number;
+  /** How long a re-tag lease lasts without renewal (RETAG_LEASE_MS). */
+  leaseMs?: number;
+  /** This replica's name in the re-tag record; unique per process unless given. */
+  replicaId?: string;
+  /** Products per re-tag page (default 1000). */
+  retagPageSize?: number;
+  /** This replica's clock for lease times (tests move it past a lease instead of waiting). */
+  clock?: () => Date;
 }
 
 export class TaggingService {
   private active: { tagging: ActiveTagging; tagger: ZeroShotTagger } | undefined;
-  private status: Omit<TaggingStatus, 'taxonomy' | 'modelId'> = { state: 'idle', productsTagged: 0, productsTotal: 0 };
   private running: Promise<void> | undefined;
-  private queued: RetagRun | undefined;
+  /** A taxonomy stored through this replica while its re-tag ran: the collection PutTagging named. */
+  private queued: string | undefined;
   private readonly modelOf = new Map<string, { modelId: string; readAt: number }>();
   private closing = false;
   private refreshTimer: NodeJS.Timeout | undefined;
+  readonly replicaId: string;
+  private readonly leaseMs: number;
+  private readonly clock: () => Date;
 
   constructor(
     private readonly store: VectorStore,
     private readonly metrics: SearchMetrics,
     private readonly logger: Logger,
-    private readonly options: { refreshMs?: number } = {},
-  ) {}
+    private readonly options: TaggingOptions = {},
+  ) {
+    this.replicaId = options.replicaId ?? `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.clock = options.clock ?? (() => new Date());
+  }
 
   /**
    * Loads the stored active tagging, so upserts are tagged from the first one, and resumes the re-tag
-   * of the live collection: products already carrying this version's tags are skipped, so after a
-   * completed re-tag this only reads the vectors.
+   * when its lease is free: an interrupted one continues from its recorded cursor (products already
+   * carrying this version's tags are skipped), a failed one is tried again.
    */
   async open(): Promise<void> {
     const tagging = await this.store.readTagging();
     if (tagging) {
       this.active = { tagging, tagger: new ZeroShotTagger(tagging) };
-      this.status = { state: 'done', productsTagged: 0, productsTotal: 0 };
-      this.startRetag({ collection: PRODUCTS_ALIAS, tagging, resume: true });
+      this.startRetag({ collection: PRODUCTS_ALIAS, resume: true });
     }
     // With Qdrant several search replicas share one store: a taxonomy stored through another replica
-    // must reach this one's upsert tagging without a restart (TAGGING_REFRESH_MS).
+    // must reach this one's upsert tagging without a restart, and a re-tag whose holder died must
+    // be taken over (TAGGING_REFRESH_MS).
     const refreshMs = this.options.refreshMs ?? 0;
     if (refreshMs > 0) {
-      this.refreshTimer = setInterval(
-        () => void this.refresh().catch((error: unknown) => this.logger.warn({ err: error }, 'reading the stored tagging failed; keeping the one in use')),
-        refreshMs,
-      );
+      this.refreshTimer = setInterval(() => void this.checkStored(), refreshMs);
       this.refreshTimer.unref();
     }
   }
 
   /**
    * Reads the stored active tagging again and uses it for upserts when it is newer than the one in
-   * use (another replica stored it). Only tags at upsert change here: the replica that stored the
-   * taxonomy runs the re-tag. Returns the version in use afterwards.
+   * use (another replica stored it). Returns the version in use afterwards.
    */
   async refresh(): Promise<number | undefined> {
     const stored = await this.store.readTagging();
@@ -97,12 +125,26 @@ export class TaggingService {
     return this.active?.tagging.taxonomy.version;
   }
 
-  /** Resolves once no re-tag runs or waits (tests). */
+  /**
+   * The periodic check: the newest stored tagging, then the re-tag unless one runs here; it starts
+   * only when the record needs a run and the lease is free (its holder died, or none claimed the
+   * newest version).
+   */
+  async checkStored(): Promise<void> {
+    try {
+      await this.refresh();
+      if (!this.running && !this.closing && this.active) this.startRetag({ collection: PRODUCTS_ALIAS });
+    } catch (error) {
+      this.logger.warn({ err: error }, 'reading the stored tagging failed; keeping the one in use');
+    }
+  }
+
+  /** Resolves once no re-tag runs or waits here (tests). */
   async idle(): Promise<void> {
     while (this.running) await this.running;
   }
 
-  /** Stops a running re-tag after its current page (the next start re-tags again from the stored taxonomy via PutTagging) and drops the queued one. */
+  /** Stops a running re-tag after its current page and hands its lease back, so the next start (or another replica) continues it from its cursor. */
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.refreshTimer);
@@ -130,26 +172,43 @@ export class TaggingService {
   /**
    * Stores a taxonomy with its label vectors as the next version and re-tags `collection`; refused
    * when the vectors come from another model than the collection's, or do not fit the taxonomy.
+   * Queued when a re-tag runs (here or on another replica): its holder re-tags the newest version next.
    */
   async put(collection: string, input: TaggingInput): Promise<PutTaggingResult> {
     await this.assertModel(collection, input.modelId, 'the label vectors');
     compile({ ...input, taxonomy: { ...input.taxonomy, version: 0, createdAt: '' } });
     const tagging = await this.store.saveTagging(input);
-    this.active = { tagging, tagger: new ZeroShotTagger(tagging) };
-    const queued = this.running !== undefined;
-    if (queued) this.queued = { collection, tagging };
-    else this.startRetag({ collection, tagging });
-    this.logger.info({ taxonomyVersion: tagging.taxonomy.version, modelId: tagging.modelId, queued }, 'taxonomy stored');
-    return { taxonomyVersion: tagging.taxonomy.version, queued };
+    const version = tagging.taxonomy.version;
+    if (version > (this.active?.tagging.taxonomy.version ?? 0)) this.active = { tagging, tagger: new ZeroShotTagger(tagging) };
+    let queued = this.running !== undefined;
+    if (queued) {
+      this.queued = collection;
+    } else {
+      const claim = await this.store.claimRetag({ owner: this.replicaId, taxonomyVersion: version, leaseMs: this.leaseMs, now: this.clock() });
+      queued = !claim.claimed;
+      // a periodic check may have started a run meanwhile: it takes this version up (the lease is ours already)
+      if (claim.claimed && this.running) this.queued = collection;
+      else if (claim.claimed) this.startRetag({ collection, claimed: claim.progress });
+    }
+    this.logger.info({ taxonomyVersion: version, modelId: tagging.modelId, queued }, 'taxonomy stored');
+    return { taxonomyVersion: version, queued };
   }
 
-  describe(): TaggingStatus {
+  /**
+   * The active taxonomy and its re-tag's progress as the store records it, so every replica answers
+   * alike. Until the active version's re-tag starts, the state is the older run's (or tagging 0/0)
+   * with the active version as `queuedVersion`.
+   */
+  async describe(): Promise<TaggingStatus> {
+    const record = await this.store.readRetagProgress();
+    if (record && record.taxonomyVersion > (this.active?.tagging.taxonomy.version ?? 0)) await this.refresh();
     const tagging = this.active?.tagging;
-    return {
-      ...(tagging ? { taxonomy: tagging.taxonomy, modelId: tagging.modelId } : {}),
-      ...this.status,
-      ...(this.queued ? { queuedVersion: this.queued.tagging.taxonomy.version } : {}),
-    };
+    if (!tagging) return { state: 'idle', productsTagged: 0, productsTotal: 0 };
+    const version = tagging.taxonomy.version;
+    const base = { taxonomy: tagging.taxonomy, modelId: tagging.modelId };
+    if (record?.taxonomyVersion === version) return { ...base, ...statusOf(record) };
+    const waiting = record?.state === 'tagging' ? statusOf(record) : { state: 'tagging' as const, productsTagged: 0, productsTotal: 0 };
+    return { ...base, ...waiting, queuedVersion: version };
   }
 
   /** Per label of `attribute`: how many products would get it and the `limit` most confident, for the active taxonomy or `candidate`. */
@@ -207,54 +266,113 @@ export class TaggingService {
     return guard(() => classifyImages(images, labelVectors, logitScale));
   }
 
-  private startRetag(run: RetagRun): void {
-    this.running = this.retag(run)
-      .catch(() => undefined)
-      .finally(() => {
-        this.running = undefined;
-        const next = this.queued;
+  /** Runs re-tags until none is needed: after each, the newest stored version (stored meanwhile here or elsewhere) gets its turn. */
+  private startRetag(request: RetagRequest): void {
+    this.running = (async () => {
+      let next: RetagRequest | undefined = request;
+      while (next && !this.closing) {
+        const ran: boolean = await this.retagIfClaimable(next).catch(() => false);
+        const queued = this.queued;
         this.queued = undefined;
-        if (next) this.startRetag(next);
-      });
+        next = ran || queued !== undefined ? { collection: queued ?? PRODUCTS_ALIAS } : undefined;
+        if (next) await this.refresh().catch((error: unknown) => this.logger.warn({ err: error }, 'reading the stored tagging failed'));
+      }
+    })().finally(() => {
+      this.running = undefined;
+      // a taxonomy stored between the loop's last look and here
+      const queued = this.queued;
+      this.queued = undefined;
+      if (queued !== undefined && !this.closing) this.startRetag({ collection: queued });
+    });
   }
 
-  /** Tags every product of the collection from its stored vectors, a page at a time; no image is fetched or embedded. */
-  private async retag({ collection, tagging, resume }: RetagRun): Promise<void> {
+  /** Claims and runs the re-tag of the active version when the record needs one; true when this replica ran it to its end. */
+  private async retagIfClaimable(request: RetagRequest): Promise<boolean> {
+    const tagging = this.active?.tagging;
+    if (!tagging) return false;
+    const version = tagging.taxonomy.version;
+    let claimed = request.claimed?.taxonomyVersion === version ? request.claimed : undefined;
+    if (!claimed) {
+      const record = await this.store.readRetagProgress();
+      if (!needsRun(record, version, request.resume === true)) return false;
+      const claim = await this.store.claimRetag({ owner: this.replicaId, taxonomyVersion: version, leaseMs: this.leaseMs, now: this.clock() });
+      if (!claim.claimed) return false;
+      claimed = claim.progress;
+    }
+    const held = new HeldRetag(this.store, claimed, { leaseMs: this.leaseMs, clock: this.clock }, this.logger);
+    try {
+      return await this.retag(tagging, held, request);
+    } finally {
+      await held.stop();
+    }
+  }
+
+  /**
+   * Tags every product of the collection from its stored vectors, a page at a time, from the
+   * claimed record's cursor; no image is fetched or embedded. Each page's progress renews the lease.
+   */
+  private async retag(tagging: ActiveTagging, held: HeldRetag, request: RetagRequest): Promise<boolean> {
     const tagger = new ZeroShotTagger(tagging);
     const version = tagging.taxonomy.version;
     const stopTimer = this.metrics.retagDuration.startTimer();
+    const resumed = held.progress.collection !== '' ? held.progress : undefined;
     try {
-      const info = await this.liveCollection(collection, resume);
-      if (!info) return;
+      // a resumed run continues on its collection unless that was dropped meanwhile (then from the beginning)
+      const info =
+        (resumed && (await this.liveCollection(resumed.collection, true))) ??
+        (await this.liveCollection(request.collection, request.resume || resumed !== undefined));
+      if (!info) {
+        await held.write({ collection: '', state: 'done', productsTagged: 0, productsTotal: 0, cursor: undefined }, 0);
+        return true;
+      }
       if (info.modelId !== tagging.modelId) {
         throw new Error(
           `collection ${info.name} holds vectors of model ${info.modelId}, the taxonomy's label vectors are of model ${tagging.modelId}: store the taxonomy again with label vectors of ${info.modelId}`,
         );
       }
-      const total = info.productCount;
-      this.status = { state: 'tagging', productsTagged: 0, productsTotal: total };
-      let cursor: string | undefined;
+      const continued = resumed?.collection === info.name ? resumed : undefined;
+      let cursor = continued?.cursor;
+      let productsTagged = continued?.productsTagged ?? 0;
+      if (!(await held.write({ collection: info.name, productsTagged, productsTotal: info.productCount, cursor }))) return this.lost(version);
+      if (productsTagged > 0) this.logger.info({ taxonomyVersion: version, productsTagged }, 're-tag continues from its recorded cursor');
       do {
-        const page = await this.store.scanProducts(collection, { cursor, limit: RETAG_PAGE, withVectors: true });
+        const page = await this.store.scanProducts(info.name, { cursor, limit: this.options.retagPageSize ?? RETAG_PAGE, withVectors: true });
         // products already tagged with this version (at upsert, or before a restart) keep their tags
         const updates = page.products
           .filter((product) => product.tagsVersion < version)
           .map((product) => ({ productId: product.productId, tags: tagger.tagImages(product.vectors) }));
-        if (updates.length > 0) await this.store.setProductTags(collection, updates, version);
-        this.status.productsTagged += page.products.length;
+        if (updates.length > 0) await this.store.setProductTags(info.name, updates, version);
+        productsTagged += page.products.length;
         this.metrics.productsTagged.inc({ source: 'retag' }, updates.length);
         cursor = page.cursor;
+        if (!(await held.write({ productsTagged, cursor }))) return this.lost(version);
       } while (cursor !== undefined && !this.closing);
-      if (this.closing) return;
-      this.status = { state: 'done', productsTagged: this.status.productsTagged, productsTotal: Math.max(total, this.status.productsTagged) };
+      if (this.closing) {
+        // handed back: the next start, here or on another replica, continues from the cursor
+        await held.write({}, 0);
+        return false;
+      }
+      const total = Math.max(held.progress.productsTotal, productsTagged);
+      await held.write({ state: 'done', productsTotal: total, cursor: undefined }, 0);
       stopTimer({ outcome: 'done' });
-      this.logger.info({ taxonomyVersion: version, products: this.status.productsTagged }, 're-tag done');
+      this.logger.info({ taxonomyVersion: version, products: productsTagged }, 're-tag done');
+      return true;
     } catch (error) {
-      this.status = { ...this.status, state: 'failed', error: (error as Error).message };
+      if (error instanceof VectorStoreError && error.kind === 'unavailable') {
+        // our own outage: the record stays `tagging`, and the next check (here, or another replica once the lease expired) continues it
+        this.logger.warn({ err: error, taxonomyVersion: version }, 're-tag paused: the store is unavailable');
+        throw error;
+      }
       stopTimer({ outcome: 'failed' });
       this.logger.error({ err: error, taxonomyVersion: version }, 're-tag failed');
+      await held.write({ state: 'failed', error: (error as Error).message }, 0).catch(() => undefined);
       throw error;
     }
+  }
+
+  private lost(version: number): boolean {
+    this.logger.warn({ taxonomyVersion: version }, 're-tag lease lost to another replica; it continues the re-tag');
+    return false;
   }
 
   /** The collection to re-tag; at start-up, undefined when the alias points nowhere yet (nothing to tag). */
@@ -289,6 +407,22 @@ export class TaggingService {
 /** A tagger for a tagging, its setup errors (vectors not fitting the taxonomy) as INVALID_ARGUMENT. */
 function compile(tagging: ActiveTagging): ZeroShotTagger {
   return guard(() => new ZeroShotTagger(tagging));
+}
+
+/** Whether the record leaves the re-tag of `version` to be run: none yet, an older version's, an unfinished one (the claim decides whose), or a failed one at start-up. */
+function needsRun(record: RetagProgress | undefined, version: number, resume: boolean): boolean {
+  if (!record || record.taxonomyVersion < version) return true;
+  if (record.taxonomyVersion > version) return false;
+  return record.state === 'tagging' || (record.state === 'failed' && resume);
+}
+
+function statusOf(record: RetagProgress): Omit<TaggingStatus, 'taxonomy' | 'modelId'> {
+  return {
+    state: record.state,
+    productsTagged: record.productsTagged,
+    productsTotal: record.productsTotal,
+    ...(record.state === 'failed' && record.error ? { error: record.error } : {}),
+  };
 }
 
 function guard<T>(work: () => T): T {
