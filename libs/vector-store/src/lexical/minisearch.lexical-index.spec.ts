@@ -263,7 +263,18 @@ describe(`${MiniSearchLexicalIndex.name} with tag labels in their own index`, ()
   it('scores every query as one index over all fields would', () => {
     const split = taggedCatalog();
     const single = taggedCatalog(new MiniSearchLexicalIndex([LEXICAL_FIELD_NAMES]));
-    for (const query of ['striped', 'striped shirt', 'striped t-shirt', 'blue', 'blue shirt', 'strped', 'sierra blue', 'plain linen zeppelin', 'red summer dress', 'mug']) {
+    for (const query of [
+      'striped',
+      'striped shirt',
+      'striped t-shirt',
+      'blue',
+      'blue shirt',
+      'strped',
+      'sierra blue',
+      'plain linen zeppelin',
+      'red summer dress',
+      'mug',
+    ]) {
       for (const prefixLastTerm of [false, true]) {
         const expected = single.search(query, { limit: 10, prefixLastTerm });
         const actual = split.search(query, { limit: 10, prefixLastTerm });

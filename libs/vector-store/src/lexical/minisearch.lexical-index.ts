@@ -388,9 +388,7 @@ function assertPartitionOfFields(fieldGroups: LexicalFieldGroups): void {
   const listed = fieldGroups.flat();
   const exact = listed.length === LEXICAL_FIELD_NAMES.length && LEXICAL_FIELD_NAMES.every((field) => listed.includes(field));
   if (!exact || fieldGroups.some((fields) => fields.length === 0)) {
-    throw new Error(
-      `lexical index field groups must hold each of ${JSON.stringify(LEXICAL_FIELD_NAMES)} once, none empty: got ${JSON.stringify(fieldGroups)}`,
-    );
+    throw new Error(`lexical index field groups must hold each of ${JSON.stringify(LEXICAL_FIELD_NAMES)} once, none empty: got ${JSON.stringify(fieldGroups)}`);
   }
 }
 
