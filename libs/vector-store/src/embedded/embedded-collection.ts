@@ -268,14 +268,16 @@ export class EmbeddedCollection {
   applyTags(productId: string, tags: ProductTag[], taxonomyVersion: number): void {
     const entry = this.byId.get(productId);
     if (!entry?.data) return;
-    // a re-tag mostly moves confidences; the keyword index is rebuilt for the product only when its labels change
-    if (!sameLabels(tags, entry.tags)) {
-      this.lexical.upsert(productId, lexicalTextOf(entry.data, tags, entry.images), lexicalTextOf(entry.data, entry.tags, entry.images));
-    }
     this.dataVersion++;
+    entry.tagsVersion = taxonomyVersion;
+    // a re-tag mostly moves confidences: labels, their keyword index entry and filter members change only sometimes
+    if (sameLabels(tags, entry.tags)) {
+      entry.tags = tags;
+      return;
+    }
+    this.lexical.replaceTags(productId, labelsOf(tags), labelsOf(entry.tags));
     this.removeTagMembers(entry);
     entry.tags = tags;
-    entry.tagsVersion = taxonomyVersion;
     this.addTagMembers(entry);
   }
 
@@ -909,7 +911,11 @@ function tagKey(attribute: string, label: string): string {
 }
 
 function sameLabels(a: readonly ProductTag[], b: readonly ProductTag[]): boolean {
-  return a.length === b.length && a.every((tag, i) => tag.label === b[i].label);
+  return a.length === b.length && a.every((tag, i) => tag.label === b[i].label && tag.attribute === b[i].attribute);
+}
+
+function labelsOf(tags: readonly ProductTag[]): string[] {
+  return tags.map((tag) => tag.label);
 }
 
 function* unionOf(sets: Set<number>[]): Generator<number> {

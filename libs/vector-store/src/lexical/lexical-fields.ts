@@ -75,9 +75,14 @@ export function lexicalTextByField(product: LexicalProductText): Record<LexicalF
     categories: requireStrings(product.categories, 'categories').join('\n'),
     attributes: attributeValues(product.attributes).join('\n'),
     description: requireString(product.description, 'description'),
-    tags: requireStrings(product.tags ?? [], 'tags').join('\n'),
+    tags: tagsText(product.tags ?? []),
     imageDescriptions: requireStrings(product.imageDescriptions ?? [], 'imageDescriptions').join('\n'),
   };
+}
+
+/** The tags field's text: the labels one per line (see lexicalTextByField). */
+export function tagsText(labels: readonly string[]): string {
+  return requireStrings(labels, 'tags').join('\n');
 }
 
 function attributeValues(attributes: Readonly<Record<string, string>>): string[] {

@@ -1,4 +1,4 @@
-import type { LexicalProductText } from './lexical-fields';
+import { LEXICAL_FIELD_NAMES, type LexicalProductText } from './lexical-fields';
 import { MiniSearchLexicalIndex, typoTolerance, typoTranspositions } from './minisearch.lexical-index';
 
 function product(overrides: Partial<LexicalProductText> = {}): LexicalProductText {
@@ -224,8 +224,116 @@ describe(MiniSearchLexicalIndex.name, () => {
     );
     expect(() => MiniSearchLexicalIndex.loadJSON({ ...snapshot, fields: ['title'] })).toThrow(/indexes fields \["title"\].*rebuild it from the products/);
     expect(() => MiniSearchLexicalIndex.loadJSON('{"documentCount":0}')).toThrow(
-      'not a lexical index snapshot: expected format "vsearch.lexical-index.minisearch.v2", got undefined',
+      'not a lexical index snapshot: expected format "vsearch.lexical-index.minisearch.v3", got undefined',
     );
+  });
+});
+
+/** Shirts and a dress, some tagged: tag words and catalog words mixed in one query. */
+function taggedCatalog(index = new MiniSearchLexicalIndex()): MiniSearchLexicalIndex {
+  index.upsert('striped-shirt', product({ title: 'Cotton shirt', brand: 'Sierra', description: 'A shirt for the beach.', tags: ['striped', 'blue'] }));
+  index.upsert('plain-shirt', product({ title: 'Linen shirt', brand: 'Sierra', description: 'Light and simple.', tags: ['plain', 'white'] }));
+  index.upsert('striped-dress', product({ title: 'Summer dress', brand: 'Maison', categories: ['dresses'], tags: ['striped', 'red'] }));
+  index.upsert('untagged-shirt', product({ title: 'Striped shirt', brand: 'Fleet', description: 'Blue and white stripes.' }));
+  index.upsert('mug', product({ title: 'Blue mug', brand: 'Sierra Home', categories: ['home'] }));
+  index.upsert('tee', product({ title: 'Basic T-Shirt', tags: ['striped', 'tshirt'] }));
+  return index;
+}
+
+describe(`${MiniSearchLexicalIndex.name} with tag labels in their own index`, () => {
+  it('requires every query word, each found in the catalog text or in the tags', () => {
+    const index = taggedCatalog();
+    expect(ids(index, 'striped').sort()).toEqual(['striped-dress', 'striped-shirt', 'tee', 'untagged-shirt']);
+    expect(ids(index, 'striped cotton')).toEqual(['striped-shirt']);
+    expect(ids(index, 'sierra striped shirt')).toEqual(['striped-shirt']);
+    expect(ids(index, 'red summer').sort()).toEqual(['striped-dress']);
+  });
+
+  it('forgives a typo in a tag word as in any word', () => {
+    const index = taggedCatalog();
+    expect(ids(index, 'strped cotton')).toEqual(['striped-shirt']); // a letter missing
+    expect(ids(index, 'stripde dress')).toEqual(['striped-dress']); // two letters swapped
+  });
+
+  it('falls back to the products holding the most words, counting words matched in either index', () => {
+    // "plain" (a tag) and "linen" (a title word) only in plain-shirt; "zeppelin" nowhere
+    expect(ids(taggedCatalog(), 'plain linen zeppelin')).toEqual(['plain-shirt']);
+  });
+
+  it('scores every query as one index over all fields would', () => {
+    const split = taggedCatalog();
+    const single = taggedCatalog(new MiniSearchLexicalIndex([LEXICAL_FIELD_NAMES]));
+    for (const query of [
+      'striped',
+      'striped shirt',
+      'striped t-shirt',
+      'blue',
+      'blue shirt',
+      'strped',
+      'sierra blue',
+      'plain linen zeppelin',
+      'red summer dress',
+      'mug',
+    ]) {
+      for (const prefixLastTerm of [false, true]) {
+        const expected = single.search(query, { limit: 10, prefixLastTerm });
+        const actual = split.search(query, { limit: 10, prefixLastTerm });
+        expect(actual.map((hit) => hit.productId)).toEqual(expected.map((hit) => hit.productId));
+        actual.forEach((hit, i) => expect(hit.score).toBeCloseTo(expected[i].score, 9));
+      }
+    }
+    expect(split.search('sierra striped', { limit: 10, prefixLastTerm: true }).length).toBeGreaterThan(0);
+  });
+
+  it('applies a filter to products matched across both indexes, before the limit', () => {
+    const index = taggedCatalog();
+    expect(index.searchCounting('striped shirt', { limit: 1, accept: (id) => id !== 'untagged-shirt' && id !== 'striped-shirt' })).toEqual({
+      hits: [expect.objectContaining({ productId: 'tee' })],
+      matched: 1,
+    });
+    expect(index.searchCounting('striped shirt', { limit: 1 }).matched).toBe(3);
+  });
+
+  it('re-indexes only the labels of a re-tagged product: its new labels find it, its old ones do not, its catalog words still do', () => {
+    const index = taggedCatalog();
+    expect(index.replaceTags('plain-shirt', ['checked'], ['plain', 'white'])).toBe(true);
+    expect(ids(index, 'checked linen')).toEqual(['plain-shirt']);
+    expect(ids(index, 'plain')).toEqual([]);
+    expect(index.documentFrequencyOf('plain')).toBe(0);
+    expect(index.documentFrequencyOf('checked')).toBe(1);
+    expect(ids(index, 'linen shirt')).toEqual(['plain-shirt']);
+    expect(index.size).toBe(6);
+    expect(index.replaceTags('unknown', ['checked'], [])).toBe(false);
+  });
+
+  it('keeps the tag index when an upsert changes only the catalog text, and the catalog index when it changes only the tags', () => {
+    const index = taggedCatalog();
+    const before = product({ title: 'Summer dress', brand: 'Maison', categories: ['dresses'], tags: ['striped', 'red'] });
+    index.upsert('striped-dress', { ...before, tags: ['dotted'] }, before);
+    expect(ids(index, 'dotted summer')).toEqual(['striped-dress']);
+    index.upsert('striped-dress', { ...before, title: 'Winter dress', tags: ['dotted'] }, { ...before, tags: ['dotted'] });
+    expect(ids(index, 'dotted winter')).toEqual(['striped-dress']);
+    expect(ids(index, 'summer')).toEqual([]);
+  });
+
+  it('refuses to re-index tags alone when they share an index with other fields', () => {
+    const index = taggedCatalog(new MiniSearchLexicalIndex([LEXICAL_FIELD_NAMES]));
+    expect(() => index.replaceTags('plain-shirt', ['checked'], ['plain'])).toThrow(/tags share a keyword index with .*title.*: re-index them with upsert/);
+  });
+
+  it('refuses field groups that leave out a field or list one twice', () => {
+    expect(() => new MiniSearchLexicalIndex([LEXICAL_FIELD_NAMES.filter((field) => field !== 'tags')])).toThrow(/must hold each of .* once/);
+    expect(() => new MiniSearchLexicalIndex([LEXICAL_FIELD_NAMES, ['tags']])).toThrow(/must hold each of .* once/);
+  });
+
+  it('answers the same after a round trip through JSON', () => {
+    const index = taggedCatalog();
+    const restored = MiniSearchLexicalIndex.loadJSON(JSON.stringify(index));
+    for (const query of ['striped shirt', 'strped', 'blue', 'plain linen zeppelin']) {
+      expect(restored.search(query, { limit: 10 })).toEqual(index.search(query, { limit: 10 }));
+    }
+    restored.replaceTags('mug', ['dotted'], []);
+    expect(ids(restored, 'dotted')).toEqual(['mug']);
   });
 });
 

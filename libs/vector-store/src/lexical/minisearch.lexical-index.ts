@@ -1,20 +1,31 @@
 /**
- * The embedded store's keyword index: one MiniSearch index (BM25+ ranking, radix-tree term
- * dictionary for typo and prefix lookups) over the product fields of LEXICAL_FIELDS, analyzed by
- * the shared analyzer, keyed by product id. It holds no product data, only terms.
+ * The embedded store's keyword index: MiniSearch (BM25+ ranking, radix-tree term dictionary for
+ * typo and prefix lookups) over the product fields of LEXICAL_FIELDS, analyzed by the shared
+ * analyzer, keyed by product id. It holds no product data, only terms.
+ *
+ * Two MiniSearch indexes share the fields: one over the catalog's text, one over the tag labels
+ * alone (TAG_INDEX_FIELDS). A re-tag changes every product's labels and nothing else; with one
+ * index over all fields each of those changes re-analyzed and re-indexed the product's whole text
+ * (MiniSearch replaces documents, not fields), more than half a re-tag's time. Now it replaces a
+ * document of a few words in the small index. The split does not change scores: MiniSearch scores
+ * each field on its own (per-field document frequency and average length, the same product count
+ * in both indexes, since every product has a document in each, an empty one when it has no tags)
+ * and sums the fields' scores with their boosts, and this class sums the two indexes' scores the
+ * same way (see combineWords).
  *
  * Matching is all-words-first, as e-commerce engines do it (Algolia requires every query word by
- * default): a search is MiniSearch's AND over the query's words, each word an OR of its forms
+ * default): a search is an AND over the query's words, each word an OR of its forms
  * (analyzeQueryWords), so "Halcyon lamp" finds Halcyon lamps, not every lamp and every Halcyon
- * product. Only when no product holds every word does a second, OR search run, keeping the
- * products that hold the most words. MiniSearch multiplies a product's score by the number of
- * query terms it matched. Typo and prefix matches count less than exact ones (MiniSearch's
- * weights 0.45 and 0.375).
+ * product. A word may be matched in either index ("striped shirt": "striped" a tag, "shirt" in
+ * the title). Only when no product holds every word does a second, OR search run, keeping the
+ * products that hold the most words. A product's score is multiplied by the number of query
+ * terms it matched, as MiniSearch does. Typo and prefix matches count less than exact ones
+ * (MiniSearch's weights 0.45 and 0.375).
  *
- * Beside MiniSearch the index keeps each term's document frequency (statistics MiniSearch does not
- * expose), so a query word the index knows is matched exactly and only unknown words pay for the
- * typo search: expanding every 4+ letter word to its edit-distance neighbours was most of a
- * query's time (see bench/lexical-index.bench.ts). An unknown word matches its edit-distance
+ * Beside MiniSearch each index keeps its terms' document frequencies (statistics MiniSearch does
+ * not expose), so a query word either index knows is matched exactly and only unknown words pay
+ * for the typo search: expanding every 4+ letter word to its edit-distance neighbours was most of
+ * a query's time (see bench/lexical-index.bench.ts). An unknown word matches its edit-distance
  * neighbours (typoTolerance) and the known words one adjacent swap away (typoTranspositions,
  * which Levenshtein counts as two edits). A known word can still be a typo of another known
  * word ("boats" for "boots"); that one is matched as typed.
@@ -25,7 +36,7 @@
  * shifts scores slightly but never the set of products found.
  */
 import MiniSearch, { type Options, type SearchOptions, type SearchResult } from 'minisearch';
-import { LEXICAL_FIELD_BOOSTS, LEXICAL_FIELD_NAMES, lexicalTextByField, type LexicalFieldName, type LexicalProductText } from './lexical-fields';
+import { LEXICAL_FIELD_BOOSTS, LEXICAL_FIELD_NAMES, lexicalTextByField, tagsText, type LexicalFieldName, type LexicalProductText } from './lexical-fields';
 import { LEXICAL_ANALYZER_VERSION, analyzeQueryWords, analyzeText, type QueryWord } from './tokenizer';
 
 export interface LexicalHit {
@@ -43,20 +54,45 @@ export interface LexicalSearchOptions {
   accept?: (productId: string) => boolean;
 }
 
-/** What `toJSON` writes: MiniSearch's own snapshot, labelled with the analyzer that made its terms. */
+/** What `toJSON` writes: each index's MiniSearch snapshot, labelled with the analyzer that made its terms. */
 export interface SerializedLexicalIndex {
   format: typeof SNAPSHOT_FORMAT;
   analyzerVersion: number;
   fields: readonly string[];
+  indexes: SerializedFieldGroup[];
+}
+
+/** One MiniSearch index of a snapshot: the fields it holds, MiniSearch's own snapshot, its terms' document frequencies. */
+export interface SerializedFieldGroup {
+  fields: readonly LexicalFieldName[];
   miniSearch: ReturnType<MiniSearch['toJSON']>;
   /** Document frequency per term, as [term, products] pairs. */
   documentFrequencies: Array<[string, number]>;
 }
 
-type LexicalDocument = { id: string } & Record<LexicalFieldName, string>;
+type LexicalDocument = { id: string } & FieldTexts;
+/** Texts of some of the indexed fields, as lexicalTextByField makes them. */
+type FieldTexts = Partial<Record<LexicalFieldName, string>>;
 
-const SNAPSHOT_FORMAT = 'vsearch.lexical-index.minisearch.v2';
+const SNAPSHOT_FORMAT = 'vsearch.lexical-index.minisearch.v3';
+
+/**
+ * Fields indexed apart from the catalog's text: they change without it (a re-tag rewrites every
+ * product's labels), and a small document is cheap to replace.
+ */
+export const TAG_INDEX_FIELDS: readonly LexicalFieldName[] = Object.freeze(['tags']);
+
+/** Which fields each MiniSearch index holds: every field in exactly one. */
+export type LexicalFieldGroups = ReadonlyArray<readonly LexicalFieldName[]>;
+
+/** The catalog's text in one index, the tag labels in another. */
+export const DEFAULT_FIELD_GROUPS: LexicalFieldGroups = Object.freeze([
+  Object.freeze(LEXICAL_FIELD_NAMES.filter((field) => !TAG_INDEX_FIELDS.includes(field))),
+  TAG_INDEX_FIELDS,
+]);
 const MAX_LIMIT = 10_000;
+/** Label texts whose terms the tag index remembers at most (then it starts over): a bound on memory, far above a taxonomy's combinations. */
+const MAX_ANALYZED_TEXTS = 10_000;
 /** The last query word is only prefix-matched from this length: "t" would match a tenth of the dictionary. */
 const MIN_PREFIX_LENGTH = 3;
 const HAS_DIGIT = /\p{N}/u;
@@ -94,27 +130,23 @@ export function typoTranspositions(term: string): string[] {
 }
 
 export class MiniSearchLexicalIndex {
-  private readonly index: MiniSearch<LexicalDocument>;
-  /** Products holding each term (in any field). */
-  private readonly documentFrequency: Map<string, number>;
-  /** While a document is added: its distinct terms, collected by the tokenizer MiniSearch calls. */
-  private termsOfAdded: Set<string> | undefined;
+  /** The catalog text's index first: a query no other index matches is answered by it alone. */
+  private readonly groups: FieldGroupIndex[];
 
-  constructor(snapshot?: { miniSearch: SerializedLexicalIndex['miniSearch']; documentFrequencies: SerializedLexicalIndex['documentFrequencies'] }) {
-    const options = miniSearchOptions((text) => {
-      const terms = analyzeText(text);
-      if (this.termsOfAdded) for (const term of terms) this.termsOfAdded.add(term);
-      return terms;
-    });
-    this.index = snapshot ? MiniSearch.loadJS<LexicalDocument>(snapshot.miniSearch, options) : new MiniSearch<LexicalDocument>(options);
-    this.documentFrequency = new Map(snapshot?.documentFrequencies ?? []);
+  /**
+   * `fieldGroups`: which fields each MiniSearch index holds (the default keeps the tag labels
+   * apart; one group of every field is the single index this class used to be, which scores the same).
+   */
+  constructor(fieldGroups: LexicalFieldGroups = DEFAULT_FIELD_GROUPS, snapshots?: readonly SerializedFieldGroup[]) {
+    assertPartitionOfFields(fieldGroups);
+    this.groups = fieldGroups.map((fields, i) => new FieldGroupIndex(fields, snapshots?.[i]));
   }
 
-  /** Loads what `toJSON` wrote (as a JSON string or parsed); refuses a snapshot of another format or analyzer version. */
+  /** Loads what `toJSON` wrote (as a JSON string or parsed); refuses a snapshot of another format, analyzer version or fields. */
   static loadJSON(snapshot: string | SerializedLexicalIndex): MiniSearchLexicalIndex {
     const parsed: unknown = typeof snapshot === 'string' ? JSON.parse(snapshot) : snapshot;
     const candidate = parsed as Partial<SerializedLexicalIndex> | null;
-    if (!candidate || typeof candidate !== 'object' || candidate.format !== SNAPSHOT_FORMAT || !candidate.miniSearch) {
+    if (!candidate || typeof candidate !== 'object' || candidate.format !== SNAPSHOT_FORMAT || !Array.isArray(candidate.indexes)) {
       throw new Error(`not a lexical index snapshot: expected format "${SNAPSHOT_FORMAT}", got ${JSON.stringify(candidate?.format)}`);
     }
     if (candidate.analyzerVersion !== LEXICAL_ANALYZER_VERSION) {
@@ -127,56 +159,68 @@ export class MiniSearchLexicalIndex {
         `lexical index snapshot indexes fields ${JSON.stringify(candidate.fields)}, this build indexes ${JSON.stringify(LEXICAL_FIELD_NAMES)}: rebuild it from the products`,
       );
     }
-    if (!Array.isArray(candidate.documentFrequencies)) throw new Error('lexical index snapshot has no document frequencies: rebuild it from the products');
-    return new MiniSearchLexicalIndex({ miniSearch: candidate.miniSearch, documentFrequencies: candidate.documentFrequencies });
+    if (candidate.indexes.some((group) => !group?.miniSearch || !Array.isArray(group.documentFrequencies))) {
+      throw new Error('lexical index snapshot has an index without its MiniSearch snapshot or document frequencies: rebuild it from the products');
+    }
+    return new MiniSearchLexicalIndex(
+      candidate.indexes.map((group) => group.fields),
+      candidate.indexes,
+    );
   }
 
   /** Products indexed. */
   get size(): number {
-    return this.index.documentCount;
+    return this.groups[0].miniSearch.documentCount;
   }
 
   has(productId: string): boolean {
-    return this.index.has(productId);
+    return this.groups[0].miniSearch.has(productId);
   }
 
-  /** Products holding `term` (an analyzed term) in any field. */
+  /**
+   * Products holding `term` (an analyzed term), counted once per index that holds it there (a
+   * product with the word in its title and as a tag counts twice): zero exactly when no product holds it.
+   */
   documentFrequencyOf(term: string): number {
-    return this.documentFrequency.get(term) ?? 0;
+    return this.groups.reduce((sum, group) => sum + (group.documentFrequency.get(term) ?? 0), 0);
   }
 
   /**
    * Indexes a product's text, replacing what was indexed for that id before. `previous` is the
-   * text indexed before, when there was one; without it the replaced terms' document frequencies
-   * stay counted (they only steer which words get a typo search).
+   * text indexed before, when there was one: an index whose fields kept their text is left as it
+   * is (a re-tag only touches the tag index). Without it every index is rewritten and the
+   * replaced terms' document frequencies stay counted (they only steer which words get a typo search).
    */
   upsert(productId: string, product: LexicalProductText, previous?: LexicalProductText): void {
     if (typeof productId !== 'string' || productId === '')
       throw new TypeError(`a lexical index entry needs a non-empty product id, got ${JSON.stringify(productId)}`);
-    const document: LexicalDocument = { id: productId, ...lexicalTextByField(product) };
-    this.remove(productId, previous);
-    this.termsOfAdded = new Set();
-    try {
-      this.index.add(document);
-      for (const term of this.termsOfAdded) this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
-    } finally {
-      this.termsOfAdded = undefined;
+    const texts = lexicalTextByField(product);
+    const before = previous && this.has(productId) ? lexicalTextByField(previous) : undefined;
+    for (const group of this.groups) {
+      if (before && group.fields.every((field) => texts[field] === before[field])) continue;
+      group.replace(productId, texts, before);
     }
+  }
+
+  /**
+   * Re-indexes an indexed product's tag labels alone (a re-tag): `upsert` with only the labels
+   * changed, without building the product's other texts. False when the product is not indexed.
+   */
+  replaceTags(productId: string, labels: readonly string[], previousLabels: readonly string[]): boolean {
+    if (!this.has(productId)) return false;
+    const group = this.groups.find((candidate) => candidate.fields.includes('tags'))!;
+    if (group.fields.length > 1) throw new Error(`tags share a keyword index with ${JSON.stringify(group.fields)}: re-index them with upsert`);
+    const tags = tagsText(labels);
+    const before = tagsText(previousLabels);
+    if (tags !== before) group.replace(productId, { tags }, { tags: before });
+    return true;
   }
 
   /** Removes a product (`previous`: its indexed text, see `upsert`); false when it was not indexed. */
   remove(productId: string, previous?: LexicalProductText): boolean {
-    if (!this.index.has(productId)) return false;
-    this.index.discard(productId);
-    if (previous) {
-      const fields = lexicalTextByField(previous);
-      const terms = new Set(LEXICAL_FIELD_NAMES.flatMap((field) => analyzeText(fields[field])));
-      for (const term of terms) {
-        const count = (this.documentFrequency.get(term) ?? 0) - 1;
-        if (count > 0) this.documentFrequency.set(term, count);
-        else this.documentFrequency.delete(term);
-      }
-    }
+    if (!this.has(productId)) return false;
+    const before = previous ? lexicalTextByField(previous) : undefined;
+    for (const group of this.groups) group.discard(productId, before);
     return true;
   }
 
@@ -202,33 +246,50 @@ export class MiniSearchLexicalIndex {
     const lastWord = words[words.length - 1];
     // A word's forms, plus the known words one adjacent swap away from an unknown typed word.
     const formsOf = words.map((word) => (this.isTypoCandidate(word) ? [...word.forms, ...this.knownTranspositions(word.term)] : word.forms));
-    const accept = options.accept;
-    const searchOptions: SearchOptions = {
-      // The query is already analyzed: its terms go in as they are, one per space.
-      tokenize: (text) => text.split(' '),
-      processTerm: (term) => term,
-      ...(accept ? { filter: (result: SearchResult) => accept(String(result.id)) } : {}),
-    };
     const wordQueries = words.map((word, i) => ({
       queries: [formsOf[i].join(' ')],
       combineWith: 'OR' as const,
       fuzzy: (term: string) => (term === word.term && this.isTypoCandidate(word) ? typoTolerance(term) || false : false),
       prefix: (term: string) => options.prefixLastTerm === true && word === lastWord && term === word.term && !word.joined && term.length >= MIN_PREFIX_LENGTH,
     }));
-    const all = this.index.search({ combineWith: 'AND', queries: wordQueries }, searchOptions);
+    const accept = options.accept;
+    const searchOptions: SearchOptions = {
+      // The query is already analyzed: its terms go in as they are, one per space.
+      tokenize: (text) => text.split(' '),
+      processTerm: (term) => term,
+    };
+    const [catalog, ...others] = this.groups;
+    // Each word's matches in the other (tag) indexes; a query none of them matches is the catalog index's alone.
+    const otherMatches = others.map((group) => wordQueries.map((wordQuery) => group.miniSearch.search(wordQuery, searchOptions)));
+    if (otherMatches.every((perWord) => perWord.every((results) => results.length === 0))) {
+      const filtered: SearchOptions = { ...searchOptions, ...(accept ? { filter: (result: SearchResult) => accept(String(result.id)) } : {}) };
+      const all = catalog.miniSearch.search({ combineWith: 'AND', queries: wordQueries }, filtered);
+      if (all.length > 0 || words.length === 1) return { hits: topHits(all, options.limit), matched: all.length };
+      const some = mostWordsMatched(catalog.miniSearch.search({ combineWith: 'OR', queries: wordQueries }, filtered), formsOf);
+      return { hits: topHits(some, options.limit), matched: some.length };
+    }
+    const perWord = wordQueries.map((wordQuery, i) =>
+      wordMatches([catalog.miniSearch.search(wordQuery, searchOptions), ...otherMatches.map((perIndex) => perIndex[i])]),
+    );
+    const keep = (results: ScoredMatch[]) => (accept ? results.filter((result) => accept(result.id)) : results);
+    const all = keep(combineWords(perWord, 'AND'));
     if (all.length > 0 || words.length === 1) return { hits: topHits(all, options.limit), matched: all.length };
-    const some = mostWordsMatched(this.index.search({ combineWith: 'OR', queries: wordQueries }, searchOptions), formsOf);
+    const some = mostWordsMatched(keep(combineWords(perWord, 'OR')), formsOf);
     return { hits: topHits(some, options.limit), matched: some.length };
   }
 
-  /** A typed word the index does not know, which may be a typo of one it does. */
+  /** A typed word no index knows, which may be a typo of one an index does. */
   private isTypoCandidate(word: QueryWord): boolean {
-    return !word.joined && !this.documentFrequency.has(word.term);
+    return !word.joined && !this.isKnown(word.term);
   }
 
-  /** The words the index knows among `term` with two adjacent letters swapped ("bgas" → "bags"), which Levenshtein counts as 2 edits. */
+  private isKnown(term: string): boolean {
+    return this.groups.some((group) => group.documentFrequency.has(term));
+  }
+
+  /** The words an index knows among `term` with two adjacent letters swapped ("bgas" → "bags"), which Levenshtein counts as 2 edits. */
   private knownTranspositions(term: string): string[] {
-    return typoTranspositions(term).filter((variant) => this.documentFrequency.has(variant));
+    return typoTranspositions(term).filter((variant) => this.isKnown(variant));
   }
 
   toJSON(): SerializedLexicalIndex {
@@ -236,27 +297,165 @@ export class MiniSearchLexicalIndex {
       format: SNAPSHOT_FORMAT,
       analyzerVersion: LEXICAL_ANALYZER_VERSION,
       fields: LEXICAL_FIELD_NAMES,
-      miniSearch: this.index.toJSON(),
-      documentFrequencies: [...this.documentFrequency],
+      indexes: this.groups.map((group) => group.toJSON()),
     };
   }
 }
 
+/** One MiniSearch index over some of the fields, with its terms' document frequencies. */
+class FieldGroupIndex {
+  readonly miniSearch: MiniSearch<LexicalDocument>;
+  /** Products holding each term (in any of this index's fields). */
+  readonly documentFrequency: Map<string, number>;
+  /** While a document is added: its distinct terms, collected by the tokenizer MiniSearch calls. */
+  private termsOfAdded: Set<string> | undefined;
+
+  /**
+   * Terms of texts already analyzed, for an index of tag labels only: a catalog's label texts are
+   * a few hundred combinations of its labels, each analyzed again for every product of a re-tag otherwise.
+   */
+  private readonly analyzedTexts: Map<string, string[]> | undefined;
+
+  constructor(
+    readonly fields: readonly LexicalFieldName[],
+    snapshot?: SerializedFieldGroup,
+  ) {
+    this.analyzedTexts = fields.every((field) => TAG_INDEX_FIELDS.includes(field)) ? new Map() : undefined;
+    const options = miniSearchOptions(fields, (text) => {
+      const terms = this.analyze(text);
+      if (this.termsOfAdded) for (const term of terms) this.termsOfAdded.add(term);
+      return terms;
+    });
+    this.miniSearch = snapshot ? MiniSearch.loadJS<LexicalDocument>(snapshot.miniSearch, options) : new MiniSearch<LexicalDocument>(options);
+    this.documentFrequency = new Map(snapshot?.documentFrequencies ?? []);
+  }
+
+  /** Indexes this index's fields of `texts` for the product, replacing its document (`before`: the texts indexed before, if known). */
+  replace(productId: string, texts: FieldTexts, before: FieldTexts | undefined): void {
+    const document: LexicalDocument = { id: productId };
+    for (const field of this.fields) document[field] = texts[field];
+    this.discard(productId, before);
+    this.termsOfAdded = new Set();
+    try {
+      this.miniSearch.add(document);
+      for (const term of this.termsOfAdded) this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
+    } finally {
+      this.termsOfAdded = undefined;
+    }
+  }
+
+  discard(productId: string, before: FieldTexts | undefined): void {
+    if (!this.miniSearch.has(productId)) return;
+    this.miniSearch.discard(productId);
+    if (!before) return;
+    const terms = new Set(this.fields.flatMap((field) => this.analyze(before[field] ?? '')));
+    for (const term of terms) {
+      const count = (this.documentFrequency.get(term) ?? 0) - 1;
+      if (count > 0) this.documentFrequency.set(term, count);
+      else this.documentFrequency.delete(term);
+    }
+  }
+
+  private analyze(text: string): string[] {
+    if (!this.analyzedTexts) return analyzeText(text);
+    let terms = this.analyzedTexts.get(text);
+    if (!terms) {
+      if (this.analyzedTexts.size >= MAX_ANALYZED_TEXTS) this.analyzedTexts.clear();
+      this.analyzedTexts.set(text, (terms = analyzeText(text)));
+    }
+    return terms;
+  }
+
+  toJSON(): SerializedFieldGroup {
+    return { fields: this.fields, miniSearch: this.miniSearch.toJSON(), documentFrequencies: [...this.documentFrequency] };
+  }
+}
+
 /** The options an index is built and loaded with (MiniSearch needs the same ones for both). */
-function miniSearchOptions(tokenize: (text: string) => string[]): Options<LexicalDocument> {
+function miniSearchOptions(fields: readonly LexicalFieldName[], tokenize: (text: string) => string[]): Options<LexicalDocument> {
   return {
     idField: 'id',
-    fields: [...LEXICAL_FIELD_NAMES],
+    fields: [...fields],
     storeFields: [],
     tokenize,
     // analyzeText already lower-cased, folded and filtered the terms.
     processTerm: (term) => term,
-    searchOptions: { combineWith: 'OR', boost: { ...LEXICAL_FIELD_BOOSTS } },
+    searchOptions: { combineWith: 'OR', boost: Object.fromEntries(fields.map((field) => [field, LEXICAL_FIELD_BOOSTS[field]])) },
   };
 }
 
+function assertPartitionOfFields(fieldGroups: LexicalFieldGroups): void {
+  const listed = fieldGroups.flat();
+  const exact = listed.length === LEXICAL_FIELD_NAMES.length && LEXICAL_FIELD_NAMES.every((field) => listed.includes(field));
+  if (!exact || fieldGroups.some((fields) => fields.length === 0)) {
+    throw new Error(`lexical index field groups must hold each of ${JSON.stringify(LEXICAL_FIELD_NAMES)} once, none empty: got ${JSON.stringify(fieldGroups)}`);
+  }
+}
+
+/** A product's match of a query (or of one word of it): its score and the query terms it matched. */
+interface ScoredMatch {
+  id: string;
+  score: number;
+  queryTerms: string[];
+}
+
+/** A product's match of one query word, over all indexes: the score before MiniSearch's multiplication by the terms matched. */
+interface WordMatch {
+  unscaled: number;
+  queryTerms: Set<string>;
+}
+
+/**
+ * One word's matches in each index (MiniSearch results of the same word query) as one map: a
+ * product's scores in the indexes summed, as MiniSearch sums its fields' scores. MiniSearch
+ * multiplied each result by the query terms it matched; that is undone here, and done once over
+ * the whole query by combineWords.
+ */
+export function wordMatches(resultsPerIndex: ReadonlyArray<readonly SearchResult[]>): Map<string, WordMatch> {
+  const matches = new Map<string, WordMatch>();
+  for (const results of resultsPerIndex) {
+    for (const result of results) {
+      const id = String(result.id);
+      const unscaled = result.score / (result.queryTerms.length || 1);
+      const known = matches.get(id);
+      if (!known) matches.set(id, { unscaled, queryTerms: new Set(result.queryTerms) });
+      else {
+        known.unscaled += unscaled;
+        for (const term of result.queryTerms) known.queryTerms.add(term);
+      }
+    }
+  }
+  return matches;
+}
+
+/**
+ * The query's matches from its words' matches, as MiniSearch combines the word queries of one
+ * index: AND keeps the products matching every word, OR those matching any; a product's score is
+ * the sum of its word scores times the distinct query terms it matched. Best score first.
+ */
+export function combineWords(perWord: ReadonlyArray<Map<string, WordMatch>>, combineWith: 'AND' | 'OR'): ScoredMatch[] {
+  const combined = new Map<string, WordMatch>();
+  perWord.forEach((matches, i) => {
+    for (const [id, match] of matches) {
+      const known = combined.get(id);
+      if (known) {
+        known.unscaled += match.unscaled;
+        for (const term of match.queryTerms) known.queryTerms.add(term);
+      } else if (i === 0 || combineWith === 'OR') {
+        combined.set(id, { unscaled: match.unscaled, queryTerms: new Set(match.queryTerms) });
+      }
+    }
+  });
+  const results: ScoredMatch[] = [];
+  for (const [id, { unscaled, queryTerms }] of combined) {
+    if (combineWith === 'AND' && !perWord.every((matches) => matches.has(id))) continue;
+    results.push({ id, score: unscaled * (queryTerms.size || 1), queryTerms: [...queryTerms] });
+  }
+  return results.sort((a, b) => b.score - a.score);
+}
+
 /** The results holding forms of the most words (`formsOf[i]`: the forms of word i), in their order. */
-function mostWordsMatched(results: SearchResult[], formsOf: string[][]): SearchResult[] {
+function mostWordsMatched<Result extends Pick<ScoredMatch, 'queryTerms'>>(results: Result[], formsOf: string[][]): Result[] {
   const covered = results.map((result) => {
     const matched = new Set(result.queryTerms);
     return formsOf.filter((forms) => forms.some((form) => matched.has(form))).length;
@@ -266,7 +465,7 @@ function mostWordsMatched(results: SearchResult[], formsOf: string[][]): SearchR
 }
 
 /** The best `limit` results; MiniSearch sorts by score only, so the ties at the cut are ordered by id. */
-function topHits(results: SearchResult[], limit: number): LexicalHit[] {
+function topHits(results: ReadonlyArray<{ id: string | number; score: number }>, limit: number): LexicalHit[] {
   let end = Math.min(limit, results.length);
   while (end < results.length && results[end].score === results[end - 1].score) end++;
   return results
