@@ -61,8 +61,10 @@ const DEFAULT_COMPACT_AFTER_RECORDS = 10_000;
 /** Kafka's default `delete.retention.ms`: how long a tombstone outlives the records it deleted. */
 const DEFAULT_DELETE_RETENTION_MS = 24 * 60 * 60 * 1000;
 const FORMAT_V2 = 'vsearch-event-log/2';
-const HEADER_PREFIX = Buffer.from('{"format":');
-const OFFSET_PREFIX = Buffer.from('{"o":');
+const HEADER_START = '{"format":';
+const OFFSET_START = '{"o":';
+const HEADER_PREFIX = Buffer.from(HEADER_START);
+const OFFSET_PREFIX = Buffer.from(OFFSET_START);
 /** Longest header line read back (format, end offset, compaction id). */
 const HEADER_MAX_BYTES = 512;
 
@@ -301,11 +303,18 @@ export class FileEventLog extends EventLog {
 
   /** Under the partition's lock: compacts when enough records were appended since the last compaction. */
   private async compactIfDue(topic: string, partition: number, meta: TopicMeta): Promise<void> {
+    const tail = await this.tail(topic, partition);
+    if (tail.appendedSinceCompaction >= (this.options.compactAfterRecords ?? DEFAULT_COMPACT_AFTER_RECORDS))
+      await this.compactPartition(topic, partition, meta);
+  }
+
+  /** Under the partition's lock: this process's reader of the partition's tail, up to date. */
+  private async tail(topic: string, partition: number): Promise<PartitionReader> {
     const key = `${topic}/${partition}`;
     const tail = this.tails.get(key) ?? this.reader(topic, partition);
     this.tails.set(key, tail);
     await tail.refresh();
-    if (tail.appendedSinceCompaction >= (this.options.compactAfterRecords ?? DEFAULT_COMPACT_AFTER_RECORDS)) await this.compactPartition(topic, partition, meta);
+    return tail;
   }
 
   /**
@@ -317,14 +326,14 @@ export class FileEventLog extends EventLog {
    */
   private async compactPartition(topic: string, partition: number, meta: TopicMeta): Promise<void> {
     const file = this.partitionFile(topic, partition);
-    const state = this.reader(topic, partition);
-    await state.refresh();
+    const state = await this.tail(topic, partition);
     const end = state.end;
+    const bytes = state.completeBytes;
     const retentionMs = Number(meta.config?.['delete.retention.ms'] ?? DEFAULT_DELETE_RETENTION_MS);
     const now = (this.options.now ?? Date.now)();
     const newest = new Map<string, { offset: number; tombstone: boolean; timestamp: number }>();
     const keyless: number[] = [];
-    for await (const { offset, line } of recordLines(file, state.completeBytes)) {
+    for await (const { offset, line } of recordLines(file, bytes)) {
       const stored = JSON.parse(line) as StoredLine;
       if (stored.k === null) keyless.push(offset);
       else newest.set(stored.k, { offset, tombstone: stored.b === undefined && (stored.v === null || stored.v === undefined), timestamp: stored.t });
@@ -346,7 +355,7 @@ export class FileEventLog extends EventLog {
         pending = [];
         pendingBytes = 0;
       };
-      for await (const { offset, line, explicit } of recordLines(file, state.completeBytes)) {
+      for await (const { offset, line, explicit } of recordLines(file, bytes)) {
         if (!kept.has(offset)) continue;
         const withOffset = explicit ? line : `{"o":${offset},${line.slice(1)}`;
         pending.push(withOffset);
@@ -699,14 +708,14 @@ async function* recordLines(file: string, bytes: number): AsyncGenerator<{ offse
   let next = 0;
   let first = true;
   for await (const line of lines) {
-    if (first && line.startsWith(HEADER_PREFIX.toString())) {
+    if (first && line.startsWith(HEADER_START)) {
       next = parseHeader(line, file).end;
       first = false;
       continue;
     }
     first = false;
-    const explicit = line.startsWith(OFFSET_PREFIX.toString());
-    yield { offset: explicit ? Number.parseInt(line.slice(OFFSET_PREFIX.length), 10) : next++, line, explicit };
+    const explicit = line.startsWith(OFFSET_START);
+    yield { offset: explicit ? Number.parseInt(line.slice(OFFSET_START.length), 10) : next++, line, explicit };
   }
 }
 
@@ -723,7 +732,8 @@ async function readHeader(handle: FileHandle, size: number, file: string): Promi
 
 function parseHeader(line: string, file: string): FileHeader {
   const header = JSON.parse(line) as FileHeader;
-  if (header.format !== FORMAT_V2) throw new Error(`${file}: unknown event log format "${header.format}" (this version reads ${FORMAT_V2} and headerless version-1 files)`);
+  if (header.format !== FORMAT_V2)
+    throw new Error(`${file}: unknown event log format "${header.format}" (this version reads ${FORMAT_V2} and headerless version-1 files)`);
   return header;
 }
 

@@ -152,7 +152,9 @@ export class KafkaEventLog extends EventLog {
     const groupId = `${this.options.clientId}-replay-${randomUUID()}`;
     // The throwaway group starts at `from` where given: its offsets are set before it has a member
     // (no seek racing the partition assignment); the other partitions start at their beginning.
-    const seeks = [...remaining].filter((partition) => startOf(partition) > (lows.get(partition) ?? 0n)).map((partition) => ({ partition, offset: startOf(partition).toString() }));
+    const seeks = [...remaining]
+      .filter((partition) => startOf(partition) > (lows.get(partition) ?? 0n))
+      .map((partition) => ({ partition, offset: startOf(partition).toString() }));
     if (seeks.length > 0) await admin.setOffsets({ groupId, topic, partitions: seeks });
     const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 500 });
     const maxBatch = options.maxBatchSize ?? 256;

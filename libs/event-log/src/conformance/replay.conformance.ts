@@ -73,7 +73,9 @@ export function describeReplayFromOffsets(options: ReplayConformanceOptions): vo
       const partition = fullestPartition(all);
       const end = String(ends.get(partition));
       const refused = (from: Map<number, string>) => options.log().replayTopic(topic, () => Promise.reject(new Error('no batch may be handed')), { from });
-      await expect(refused(new Map([[partition, String(BigInt(end) + 1n)]]))).rejects.toThrow(`offset ${BigInt(end) + 1n} for partition ${partition} is beyond its end offset ${end}`);
+      await expect(refused(new Map([[partition, String(BigInt(end) + 1n)]]))).rejects.toThrow(
+        `offset ${BigInt(end) + 1n} for partition ${partition} is beyond its end offset ${end}`,
+      );
       await expect(refused(new Map([[partition, '-1']]))).rejects.toThrow(`offset "-1" for partition ${partition} is not a non-negative integer`);
       await expect(refused(new Map([[partition, 'seven']]))).rejects.toThrow(`offset "seven" for partition ${partition} is not a non-negative integer`);
       await expect(refused(new Map([[7, '0']]))).rejects.toThrow('partition 7 does not exist');
