@@ -405,7 +405,7 @@ export class FileEventLog extends EventLog {
  * compaction (another inode or compaction id) is indexed again from its start, never read with
  * the byte positions of the file it replaced.
  */
-export class PartitionReader {
+class PartitionReader {
   private offsets: number[] = [];
   private starts: number[] = [];
   private indexedBytes = 0;
