@@ -2,7 +2,7 @@
  * real: the file system (a temp dir), the lock files; two FileEventLog instances stand for two
  * processes sharing the log. mock: nothing.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ConsumedEvent, EventConsumer } from './event-log.port';
@@ -224,18 +224,24 @@ describe(`${FileEventLog.name} compaction`, () => {
     await expect(log.compact('plain', 0)).rejects.toThrow('plain is not a compacted topic (cleanup.policy=compact)');
   });
 
-  it('recovers from a compaction that crashed before its rename when the partition is next opened', async () => {
+  it('recovers from a compaction that crashed before its rename (its temporary file and lock left behind) when the partition is next opened', async () => {
     const first = newLog();
     await first.ensureTopics([{ topic: 'c', partitions: 1, config: COMPACTED }]);
     await publishRounds(first, 'c', 12, 3);
     const before = await readAll(first, 'c');
     const leftover = `${partitionFile('c')}.compacting`;
     writeFileSync(leftover, '{"format":"vsearch-event-log/2","end":12,"compaction":"crashed"}\n{"o":11,"k":"k2"');
+    // The crashed process held the partition's lock: its lock file was last refreshed a minute ago.
+    const lockFile = `${partitionFile('c')}.lock`;
+    mkdirSync(lockFile);
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(lockFile, aMinuteAgo, aMinuteAgo);
 
     const restarted = newLog({ compactAfterRecords: 12 });
     const replayed: ConsumedEvent[] = [];
     await restarted.replayTopic('c', async (batch) => void replayed.push(...batch.messages));
     expect(existsSync(leftover)).toBe(false);
+    expect(existsSync(lockFile)).toBe(false);
     // Opening found 12 records appended since the last compaction: it compacted them.
     expect(summary(replayed)).toEqual(summary(newestPerKey(before)));
     expect(await restarted.endOffsets('c')).toEqual(new Map([[0, '12']]));
