@@ -99,6 +99,12 @@ export interface TopicSpec {
 export interface ReplayOptions {
   signal?: AbortSignal;
   maxBatchSize?: number;
+  /**
+   * Per partition, the first offset to read (e.g. the end offsets an earlier replay returned);
+   * partitions absent start at their beginning. An offset must be a non-negative integer no
+   * greater than the partition's end offset (equal to it: nothing is read from that partition).
+   */
+  from?: ReadonlyMap<number, string>;
 }
 
 export abstract class EventLog {
@@ -117,8 +123,9 @@ export abstract class EventLog {
   abstract endOffsets(topic: string): Promise<Map<number, string>>;
 
   /**
-   * Reads `topic` from its beginning up to the end offsets taken when the call starts, handing
-   * batches to `handler` (all partitions); resolves with the count of messages read. Used by reindex.
+   * Reads `topic` from its beginning (or from `options.from`) up to the end offsets taken when the
+   * call starts, handing batches to `handler` (all partitions); resolves with the count of messages
+   * read. Used by reindex. Refuses a `from` that names an offset the topic cannot have.
    */
   abstract replayTopic(topic: string, handler: (batch: PartitionBatch) => Promise<void>, options?: ReplayOptions): Promise<{ messages: number }>;
 
@@ -126,6 +133,21 @@ export abstract class EventLog {
   abstract isHealthy(): Promise<boolean>;
 
   abstract close(): Promise<void>;
+
+  /**
+   * Where a replay starts in each partition: `from`, checked against the end offsets `ends`, or 0.
+   * Throws a RangeError naming the topic, partition and offset for an offset that is not a
+   * non-negative integer, lies beyond the partition's end, or names a partition the topic lacks.
+   */
+  protected replayStartOffsets(topic: string, ends: ReadonlyMap<number, string>, from: ReadonlyMap<number, string> | undefined): Map<number, bigint> {
+    for (const [partition, offset] of from ?? []) {
+      const end = ends.get(partition);
+      if (end === undefined) throw new RangeError(`replay of ${topic}: partition ${partition} does not exist (the topic has ${ends.size})`);
+      if (!/^\d+$/.test(offset)) throw new RangeError(`replay of ${topic}: offset "${offset}" for partition ${partition} is not a non-negative integer`);
+      if (BigInt(offset) > BigInt(end)) throw new RangeError(`replay of ${topic}: offset ${offset} for partition ${partition} is beyond its end offset ${end}`);
+    }
+    return new Map([...ends.keys()].map((partition) => [partition, BigInt(from?.get(partition) ?? 0)]));
+  }
 
   /** Convenience for one record. */
   async publishOne(topic: string, key: string | null, value: Buffer | string | null, headers?: Record<string, string>): Promise<void> {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { publishCatalogFile } from './catalog-file';
+import { describeReplayFromOffsets } from './conformance/replay.conformance';
 import { DeadLetterPublisher, DLQ_HEADERS } from './dead-letter.publisher';
 import type { ConsumedEvent, EventConsumer, PartitionBatch, RetryLater } from './event-log.port';
 import { FileEventLog } from './file.event-log';
@@ -185,6 +186,28 @@ describe(FileEventLog.name, () => {
     await until('delivery', () => seen.length === 1);
     await until('lag 0', () => consumer.lag()[0]?.lag === 0);
     expect(consumer.lag()[0]).toMatchObject({ topic: 't', partition: 0, position: '1', highWatermark: '1' });
+  });
+});
+
+describe(`${FileEventLog.name} replay`, () => {
+  let dir: string;
+  let log: FileEventLog;
+  let topics = 0;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'event-log-'));
+    log = new FileEventLog({ dir, sync: false });
+  });
+
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  describeReplayFromOffsets({
+    log: () => log,
+    createTopic: async (partitions) => {
+      const topic = `replay-${++topics}`;
+      await log.ensureTopics([{ topic, partitions }]);
+      return topic;
+    },
   });
 });
 

@@ -2,6 +2,7 @@
  * real: an Apache Kafka broker (KAFKA_BROKERS, or tools/kafka/kafka.sh), kafkajs.
  * mock: nothing. Each test uses topics of its own.
  */
+import { describeReplayFromOffsets } from './conformance/replay.conformance';
 import type { ConsumedEvent, EventConsumer, RetryLater } from './event-log.port';
 import { KafkaEventLog } from './kafka.event-log';
 import { kafkaBrokersForTests, uniqueTopicPrefix } from './testing';
@@ -105,5 +106,14 @@ describe(KafkaEventLog.name, () => {
     });
     expect(result.messages).toBe(12);
     expect(replayed.sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 12 }, (_, i) => String(i)));
+  });
+
+  describeReplayFromOffsets({
+    log: () => log,
+    createTopic: async (partitions) => {
+      const topic = `${uniqueTopicPrefix('replay-from')}t`;
+      await log.ensureTopics([{ topic, partitions }]);
+      return topic;
+    },
   });
 });

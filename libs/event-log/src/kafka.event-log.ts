@@ -2,7 +2,7 @@
  * The Kafka adapter of the event log (kafkajs): acks=all producer, consumer groups with
  * manual commits (offsets committed only when the handler says so), per-partition batches
  * processed with `partitionsConsumedConcurrently`, pause + seek back for retries, and a
- * replay of a topic from its beginning up to the end offsets at the start (reindex).
+ * replay of a topic from its beginning (or given offsets) up to the end offsets at the start (reindex).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -140,9 +140,22 @@ export class KafkaEventLog extends EventLog {
     const admin = await this.connectedAdmin();
     const offsets = await admin.fetchTopicOffsets(topic);
     const ends = new Map(offsets.map((entry) => [entry.partition, BigInt(entry.high)]));
-    const remaining = new Set(offsets.filter((entry) => BigInt(entry.high) > BigInt(entry.low)).map((entry) => entry.partition));
+    const starts = this.replayStartOffsets(topic, new Map(offsets.map((entry) => [entry.partition, entry.high])), options.from);
+    const lows = new Map(offsets.map((entry) => [entry.partition, BigInt(entry.low)]));
+    // Below the log start offset (records deleted by retention) there is nothing to read.
+    const startOf = (partition: number): bigint => {
+      const [from, low] = [starts.get(partition) ?? 0n, lows.get(partition) ?? 0n];
+      return from > low ? from : low;
+    };
+    const remaining = new Set(offsets.filter((entry) => BigInt(entry.high) > startOf(entry.partition)).map((entry) => entry.partition));
     if (remaining.size === 0) return { messages: 0 };
     const groupId = `${this.options.clientId}-replay-${randomUUID()}`;
+    // The throwaway group starts at `from` where given: its offsets are set before it has a member
+    // (no seek racing the partition assignment); the other partitions start at their beginning.
+    const seeks = [...remaining]
+      .filter((partition) => startOf(partition) > (lows.get(partition) ?? 0n))
+      .map((partition) => ({ partition, offset: startOf(partition).toString() }));
+    if (seeks.length > 0) await admin.setOffsets({ groupId, topic, partitions: seeks });
     const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 500 });
     const maxBatch = options.maxBatchSize ?? 256;
     let messages = 0;
@@ -164,7 +177,8 @@ export class KafkaEventLog extends EventLog {
 
     const replayBatch = async (batch: Batch, resolveOffset: (offset: string) => void, heartbeat: () => Promise<void>, isRunning: () => boolean) => {
       const end = ends.get(batch.partition) ?? 0n;
-      const wanted = batch.messages.filter((message) => BigInt(message.offset) < end);
+      const start = startOf(batch.partition);
+      const wanted = batch.messages.filter((message) => BigInt(message.offset) >= start && BigInt(message.offset) < end);
       for (let i = 0; i < wanted.length && isRunning() && !failure; i += maxBatch) {
         const slice = wanted.slice(i, i + maxBatch);
         await handler({ topic, partition: batch.partition, messages: slice.map((m) => toConsumed(topic, batch.partition, m)), highWatermark: end.toString() });

@@ -547,8 +547,8 @@ export class ReindexService {
 
   /**
    * Replays the products topic up to its end offsets at this moment, chunk by chunk, counting
-   * progress; events below `after` (end offsets of an earlier replay) are read but not handled.
-   * Returns the end offsets it replayed to.
+   * progress; from `after` (end offsets of an earlier replay) where given. Returns the end offsets
+   * it replayed to.
    */
   private async replayProducts(
     job: ReindexJob,
@@ -563,15 +563,14 @@ export class ReindexService {
     await this.eventLog.replayTopic(
       this.settings.productsTopic,
       async (batch) => {
-        const unhandled = batch.messages.filter((message) => BigInt(message.offset) >= from(batch.partition));
-        for (const chunk of chunksOf(unhandled, this.settings.eventsPerChunk)) {
+        for (const chunk of chunksOf(batch.messages, this.settings.eventsPerChunk)) {
           await this.withRetries(() => handleChunk(chunk));
           // The replay reads up to end offsets of its own, taken a moment later: a few more events than counted may arrive.
           job.done = Math.min(job.total, job.done + chunk.length);
           this.progress(job);
         }
       },
-      { signal: this.abort.signal },
+      { signal: this.abort.signal, from: after },
     );
     // Compaction may have removed records below the end offsets: the replay read everything there is.
     job.done = job.total;
