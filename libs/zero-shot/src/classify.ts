@@ -3,9 +3,9 @@
  * over the model's logit scale of their cosines (POST /v1/classify by product id).
  */
 import type { LabelProbability } from '@vsearch/contracts';
-import { aggregateCosines, DEFAULT_IMAGE_AGGREGATION, type ImageAggregation } from './image-aggregation';
+import { DEFAULT_IMAGE_AGGREGATION, LabelMatrix, type ImageAggregation } from './image-aggregation';
 import { normaliseInPlace } from './label-vectors';
-import { softmaxOfCosines } from './softmax';
+import { softmaxInPlace } from './softmax';
 
 export interface CandidateLabel {
   label: string;
@@ -22,12 +22,11 @@ export function classifyImages(
   if (images.length === 0) throw new RangeError('the product has no image vectors to classify');
   if (candidates.length < 2) throw new RangeError(`needs at least 2 candidate labels, got ${candidates.length}`);
   const dimension = images[0].length;
-  const matrix = new Float32Array(candidates.length * dimension);
-  candidates.forEach(({ label, vector }, row) => {
+  const rows = candidates.map(({ label, vector }) => {
     if (vector.length !== dimension) throw new RangeError(`the vector of label "${label}" has ${vector.length} values; the images have ${dimension}`);
-    matrix.set(normaliseInPlace(Float32Array.from(vector), `the vector of label "${label}"`), row * dimension);
+    return normaliseInPlace(Float32Array.from(vector), `the vector of label "${label}"`);
   });
-  const cosines = aggregateCosines(images, matrix, candidates.length, dimension, aggregation, new Float32Array(candidates.length), new Float32Array(dimension));
-  const probabilities = softmaxOfCosines(cosines, logitScale);
+  const matrix = new LabelMatrix(rows, dimension);
+  const probabilities = softmaxInPlace(matrix.cosinesOf(images, aggregation, matrix.newRowBuffer()), logitScale, 0, candidates.length);
   return candidates.map(({ label }, index) => ({ label, probability: probabilities[index] })).sort((a, b) => b.probability - a.probability);
 }

@@ -9,14 +9,23 @@ export function softmaxOfCosines(
   logitScale: number,
   out: Float32Array = new Float32Array(cosines.length),
 ): Float32Array {
+  if (out !== cosines) for (let i = 0; i < cosines.length; i++) out[i] = cosines[i];
+  return softmaxInPlace(out, logitScale, 0, cosines.length);
+}
+
+/**
+ * Replaces `values[start]` up to (not including) `values[end]` with the softmax of logitScale × each
+ * value, allocating nothing (the tagger runs it per attribute on one row of all labels' cosines).
+ */
+export function softmaxInPlace<Values extends Float32Array | Float64Array>(values: Values, logitScale: number, start: number, end: number): Values {
   let max = -Infinity;
-  for (let i = 0; i < cosines.length; i++) if (cosines[i] > max) max = cosines[i];
+  for (let i = start; i < end; i++) if (values[i] > max) max = values[i];
   let sum = 0;
-  for (let i = 0; i < cosines.length; i++) {
-    const e = Math.exp(logitScale * (cosines[i] - max));
-    out[i] = e;
+  for (let i = start; i < end; i++) {
+    const e = Math.exp(logitScale * (values[i] - max));
+    values[i] = e;
     sum += e;
   }
-  for (let i = 0; i < cosines.length; i++) out[i] /= sum;
-  return out;
+  for (let i = start; i < end; i++) values[i] /= sum;
+  return values;
 }

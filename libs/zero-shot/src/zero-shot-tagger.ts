@@ -1,8 +1,9 @@
 /**
  * Tags products from their stored image vectors with one active tagging (taxonomy + label vectors).
- * Built once per tagging: each attribute's label vectors become one row-major Float32Array, so
- * tagging a product is a tight dot-product loop with buffers reused across products (re-tagging a
- * whole catalog from stored vectors runs at tens of thousands of products per second on one core).
+ * Built once per tagging: every attribute's label vectors go into one LabelMatrix (taxonomy order),
+ * so tagging a product is one pass of a tight matrix-vector loop over all labels, with buffers
+ * reused across products (re-tagging a whole catalog from stored vectors runs at tens of thousands
+ * of products per second on one core, docs/benchmarks.md "Zero-shot tagging").
  *
  * Per attribute: cosines of the product (see image-aggregation.ts) with every label, softmax over the
  * attribute's labels of logitScale × cosine, then `single` keeps the best label if it reaches the
@@ -10,8 +11,8 @@
  * attribute: never a guess.
  */
 import type { ActiveTagging, ProductTag, TaxonomyAttribute } from '@vsearch/contracts';
-import { aggregateCosines, DEFAULT_IMAGE_AGGREGATION, type ImageAggregation } from './image-aggregation';
-import { softmaxOfCosines } from './softmax';
+import { DEFAULT_IMAGE_AGGREGATION, LabelMatrix, type ImageAggregation } from './image-aggregation';
+import { softmaxInPlace } from './softmax';
 
 /** A tagging whose label vectors do not fit its taxonomy; the message names the attribute and label. */
 export class TaggingSetupError extends Error {
@@ -26,8 +27,8 @@ interface CompiledAttribute {
   mode: TaxonomyAttribute['mode'];
   threshold: number;
   labels: string[];
-  /** labels.length rows of `dimension` values, each a unit label vector. */
-  matrix: Float32Array;
+  /** Row of the attribute's first label in the tagger's LabelMatrix (its labels' rows follow in order). */
+  firstRow: number;
 }
 
 export interface ZeroShotTaggerOptions {
@@ -41,9 +42,9 @@ export class ZeroShotTagger {
   readonly aggregation: ImageAggregation;
   private readonly attributes: CompiledAttribute[];
   private readonly logitScale: number;
-  private readonly cosines: Float32Array;
-  private readonly probabilities: Float32Array;
-  private readonly meanScratch: Float32Array;
+  private readonly matrix: LabelMatrix;
+  /** Every label's cosine, then (softmax per attribute, in place) its confidence, for the product being tagged. */
+  private readonly scores: Float64Array;
 
   constructor(tagging: ActiveTagging, options: ZeroShotTaggerOptions = {}) {
     if (!(tagging.logitScale > 0)) throw new TaggingSetupError(`logit scale must be positive, got ${tagging.logitScale}`);
@@ -53,11 +54,10 @@ export class ZeroShotTagger {
     this.aggregation = options.aggregation ?? DEFAULT_IMAGE_AGGREGATION;
     this.dimension = tagging.labelVectors[0]?.vector.length ?? 0;
     if (this.dimension === 0) throw new TaggingSetupError('the tagging has no label vectors');
-    this.attributes = compileAttributes(tagging, this.dimension);
-    const mostLabels = Math.max(...this.attributes.map((attribute) => attribute.labels.length));
-    this.cosines = new Float32Array(mostLabels);
-    this.probabilities = new Float32Array(mostLabels);
-    this.meanScratch = new Float32Array(this.dimension);
+    const { attributes, rows } = compileAttributes(tagging, this.dimension);
+    this.attributes = attributes;
+    this.matrix = new LabelMatrix(rows, this.dimension);
+    this.scores = this.matrix.newRowBuffer();
   }
 
   /** The attributes in taxonomy order with their labels. */
@@ -73,16 +73,17 @@ export class ZeroShotTagger {
   tagImages(images: readonly Float32Array[]): ProductTag[] {
     if (images.length === 0) return [];
     this.checkDimensions(images);
+    const confidences = this.scoreAll(images);
     const tags: ProductTag[] = [];
     for (const attribute of this.attributes) {
-      const probabilities = this.scoreInto(attribute, images);
-      const count = attribute.labels.length;
+      const first = attribute.firstRow;
+      const end = first + attribute.labels.length;
       if (attribute.mode === 'single') {
-        let best = 0;
-        for (let i = 1; i < count; i++) if (probabilities[i] > probabilities[best]) best = i;
-        if (probabilities[best] >= attribute.threshold) tags.push(this.tag(attribute, best, probabilities[best]));
+        let best = first;
+        for (let row = first + 1; row < end; row++) if (confidences[row] > confidences[best]) best = row;
+        if (confidences[best] >= attribute.threshold) tags.push(this.tag(attribute, best - first, confidences[best]));
       } else {
-        for (let i = 0; i < count; i++) if (probabilities[i] >= attribute.threshold) tags.push(this.tag(attribute, i, probabilities[i]));
+        for (let row = first; row < end; row++) if (confidences[row] >= attribute.threshold) tags.push(this.tag(attribute, row - first, confidences[row]));
       }
     }
     return tags;
@@ -93,7 +94,7 @@ export class ZeroShotTagger {
     this.checkDimensions(images);
     const compiled = this.attribute(attribute);
     if (images.length === 0) return new Float32Array(compiled.labels.length);
-    return this.scoreInto(compiled, images).slice(0, compiled.labels.length);
+    return Float32Array.from(this.scoreAll(images).subarray(compiled.firstRow, compiled.firstRow + compiled.labels.length));
   }
 
   /** The confidence a label needs on `attribute`. */
@@ -101,11 +102,11 @@ export class ZeroShotTagger {
     return this.attribute(attribute).threshold;
   }
 
-  private scoreInto(attribute: CompiledAttribute, images: readonly Float32Array[]): Float32Array {
-    const count = attribute.labels.length;
-    const cosines = this.cosines.subarray(0, count);
-    aggregateCosines(images, attribute.matrix, count, this.dimension, this.aggregation, cosines, this.meanScratch);
-    return softmaxOfCosines(cosines, this.logitScale, this.probabilities.subarray(0, count));
+  /** Every label's confidence for the product (per attribute, starting at its firstRow): the shared buffer, valid until the next call. */
+  private scoreAll(images: readonly Float32Array[]): Float64Array {
+    const scores = this.matrix.cosinesOf(images, this.aggregation, this.scores);
+    for (const attribute of this.attributes) softmaxInPlace(scores, this.logitScale, attribute.firstRow, attribute.firstRow + attribute.labels.length);
+    return scores;
   }
 
   private tag(attribute: CompiledAttribute, index: number, confidence: number): ProductTag {
@@ -125,8 +126,11 @@ export class ZeroShotTagger {
   }
 }
 
-/** One matrix per attribute; every label needs exactly one vector of the shared dimension, and no vector may name an unknown label. */
-function compileAttributes(tagging: ActiveTagging, dimension: number): CompiledAttribute[] {
+/**
+ * The attributes with their rows, and the unit label vectors in taxonomy order (the LabelMatrix rows);
+ * every label needs exactly one vector of the shared dimension, and no vector may name an unknown label.
+ */
+function compileAttributes(tagging: ActiveTagging, dimension: number): { attributes: CompiledAttribute[]; rows: Float64Array[] } {
   const byKey = new Map<string, Float32Array>();
   for (const { attribute, label, vector } of tagging.labelVectors) {
     const key = `${attribute}\u0000${label}`;
@@ -135,9 +139,10 @@ function compileAttributes(tagging: ActiveTagging, dimension: number): CompiledA
       throw new TaggingSetupError(`attribute "${attribute}" label "${label}" has a vector of ${vector.length} values, expected ${dimension}`);
     byKey.set(key, vector);
   }
-  const compiled = tagging.taxonomy.attributes.map((attribute): CompiledAttribute => {
-    const matrix = new Float32Array(attribute.labels.length * dimension);
-    attribute.labels.forEach(({ label }, row) => {
+  const rows: Float64Array[] = [];
+  const attributes = tagging.taxonomy.attributes.map((attribute): CompiledAttribute => {
+    const firstRow = rows.length;
+    for (const { label } of attribute.labels) {
       const key = `${attribute.name}\u0000${label}`;
       const vector = byKey.get(key);
       if (!vector) throw new TaggingSetupError(`attribute "${attribute.name}" label "${label}" has no vector`);
@@ -146,14 +151,14 @@ function compileAttributes(tagging: ActiveTagging, dimension: number): CompiledA
       for (let i = 0; i < dimension; i++) squares += vector[i] * vector[i];
       const norm = Math.sqrt(squares);
       if (!(norm > 0) || !Number.isFinite(norm)) throw new TaggingSetupError(`attribute "${attribute.name}" label "${label}" has a zero or non-finite vector`);
-      for (let i = 0; i < dimension; i++) matrix[row * dimension + i] = vector[i] / norm;
-    });
-    return { name: attribute.name, mode: attribute.mode, threshold: attribute.threshold, labels: attribute.labels.map(({ label }) => label), matrix };
+      rows.push(Float64Array.from(vector, (value) => value / norm));
+    }
+    return { name: attribute.name, mode: attribute.mode, threshold: attribute.threshold, labels: attribute.labels.map(({ label }) => label), firstRow };
   });
   const extra = [...byKey.keys()][0];
   if (extra) {
     const [attribute, label] = extra.split('\u0000');
     throw new TaggingSetupError(`a vector names attribute "${attribute}" label "${label}", which the taxonomy does not have`);
   }
-  return compiled;
+  return { attributes, rows };
 }

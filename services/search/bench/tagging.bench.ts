@@ -17,7 +17,7 @@ import { loadavg } from 'node:os';
 import { createLogger, createMetricsRegistry } from '@vsearch/observability';
 import { describeMachine, median, writeBenchmarkSection } from '@vsearch/testing';
 import { EmbeddedVectorStore, type ProductWithImageVectors } from '@vsearch/vector-store';
-import { dotWithRow, ZeroShotTagger } from '@vsearch/zero-shot';
+import { LabelMatrix, ZeroShotTagger } from '@vsearch/zero-shot';
 import type { ActiveTagging, TaggingInput } from '@vsearch/contracts';
 import { SearchMetrics } from '../src/metrics/search.metrics';
 import { TaggingService } from '../src/services/tagging.service';
@@ -114,7 +114,11 @@ function measureTagger(dimension: number, options: Options): { tagger: number; c
   const tagger = new ZeroShotTagger(asActive(taggingInput(dimension, random)));
   const images = Array.from({ length: options.products }, () => Array.from({ length: IMAGES_PER_PRODUCT }, () => randomUnit(random, dimension)));
   const labels = ATTRIBUTES.reduce((sum, attribute) => sum + attribute.labels, 0);
-  const matrix = new Float32Array(labels * dimension).map(() => random());
+  const matrix = new LabelMatrix(
+    Array.from({ length: labels }, () => randomUnit(random, dimension)),
+    dimension,
+  );
+  const cosines = matrix.newRowBuffer();
   const taggerRates: number[] = [];
   const ceilingRates: number[] = [];
   let sink = 0;
@@ -123,10 +127,10 @@ function measureTagger(dimension: number, options: Options): { tagger: number; c
     for (const productImages of images) sink += tagger.tagImages(productImages).length;
     taggerRates.push(options.products / ((performance.now() - started) / 1000));
     started = performance.now();
-    const mean = new Float32Array(dimension);
+    const sum = new Float64Array(dimension);
     for (const productImages of images) {
-      for (let i = 0; i < dimension; i++) mean[i] = productImages[0][i] + productImages[1][i];
-      for (let row = 0; row < labels; row++) sink += dotWithRow(matrix, row, mean, dimension);
+      for (let i = 0; i < dimension; i++) sum[i] = productImages[0][i] + productImages[1][i];
+      sink += matrix.multiply(sum, cosines)[0];
     }
     ceilingRates.push(options.products / ((performance.now() - started) / 1000));
   }

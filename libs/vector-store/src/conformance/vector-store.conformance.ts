@@ -934,6 +934,18 @@ export function describeVectorStoreConformance(adapterName: string, options: Con
         await expectKind(store.setProductTags(collection, [{ productId: 't4', tags: [] }], 0), 'invalid-argument', /taxonomy version/);
       });
 
+      it('moves a re-tagged product out of the filters of the labels it lost, and keeps it in those of the labels it kept', async () => {
+        expect(await store.setProductTags(collection, [{ productId: 't1', tags: [tag('pattern', 'striped', 2), tag('colour', 'blue', 2)] }], 2)).toBe(1);
+        expect(await matching({ pattern: ['striped'] })).toEqual(['t1', 't2']);
+        expect(await matching({ colour: ['red'] })).toEqual(['t3']);
+        expect(await matching({ colour: ['blue'] })).toEqual(['t1', 't2']);
+        expect(await matching({ pattern: ['striped'], colour: ['blue'] })).toEqual(['t1', 't2']);
+        // the last product with a label leaves its filter: nothing matches it any more
+        expect(await store.setProductTags(collection, [{ productId: 't3', tags: [tag('pattern', 'plain', 2), tag('colour', 'green', 2)] }], 2)).toBe(1);
+        expect(await matching({ colour: ['red'] })).toEqual([]);
+        expect(await matching({ colour: ['green'] })).toEqual(['t3']);
+      });
+
       it('keeps tags and their words through an attribute update, drops them with a delete, replaces them on an upsert', async () => {
         expect(await store.updateAttributes(collection, [product('t1', { version: 2, title: 'renamed shirt' })])).toEqual(['applied']);
         expect((await store.getProduct(collection, 't1'))?.tags).toEqual([tag('pattern', 'striped'), tag('colour', 'red')]);

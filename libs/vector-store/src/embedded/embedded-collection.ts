@@ -172,7 +172,8 @@ export class EmbeddedCollection {
   private maxImagesPerProduct = 1;
 
   /** Ordinals per tag key (`attribute=label`), for tag filters. */
-  private readonly tagMembers = new Map<string, Set<number>>();
+  /** Ordinals of live products per tag, by attribute then label (two lookups: no key string is built per product and tag). */
+  private readonly tagMembers = new Map<string, Map<string, Set<number>>>();
   private readonly brandCodes = new Map<string, number>();
   private readonly categoryCodes = new Map<string, number>();
   private readonly brandNames: string[] = [];
@@ -276,9 +277,10 @@ export class EmbeddedCollection {
       return;
     }
     this.lexical.replaceTags(productId, labelsOf(tags), labelsOf(entry.tags));
-    this.removeTagMembers(entry);
+    // filter members of the labels the product keeps stay as they are
+    this.removeTagMembers(entry.ordinal, entry.tags, tags);
+    this.addTagMembers(entry.ordinal, tags, entry.tags);
     entry.tags = tags;
-    this.addTagMembers(entry);
   }
 
   /** Unit vectors of a stored product's images. */
@@ -745,7 +747,7 @@ export class EmbeddedCollection {
     }
     const wantedTags = Object.entries(filter?.tags ?? {}).map(([attribute, labels]) => {
       const members = labels.flatMap((label) => {
-        const set = this.tagMembers.get(tagKey(attribute, label));
+        const set = this.tagMembers.get(attribute)?.get(label);
         return set ? [set] : [];
       });
       const size = members.reduce((sum, set) => sum + set.size, 0);
@@ -803,7 +805,7 @@ export class EmbeddedCollection {
     this.lexical.upsert(product.productId, lexicalTextOf(product, tags, images), entry.data ? lexicalTextOf(entry.data, entry.tags, entry.images) : undefined);
     this.clearData(entry);
     entry.tags = tags;
-    this.addTagMembers(entry);
+    this.addTagMembers(entry.ordinal, tags);
     this.dataVersion++;
     entry.data = product;
     entry.version = product.version;
@@ -826,7 +828,7 @@ export class EmbeddedCollection {
     const o = entry.ordinal;
     if (this.brand[o] >= 0) this.brandMembers[this.brand[o]].delete(o);
     for (const code of entry.categoryCodes) this.categoryMembers[code].delete(o);
-    this.removeTagMembers(entry);
+    this.removeTagMembers(o, entry.tags);
     entry.tags = [];
     this.brand[o] = -1;
     entry.categoryCodes = new Int32Array(0);
@@ -835,21 +837,29 @@ export class EmbeddedCollection {
     this.liveProducts--;
   }
 
-  private addTagMembers(entry: ProductEntry): void {
-    for (const { attribute, label } of entry.tags) {
-      const key = tagKey(attribute, label);
-      let members = this.tagMembers.get(key);
-      if (!members) this.tagMembers.set(key, (members = new Set()));
-      members.add(entry.ordinal);
+  /** Makes the product a member of its `tags`' filter lists, except those of `kept` (it is already). */
+  private addTagMembers(ordinal: number, tags: readonly ProductTag[], kept: readonly ProductTag[] = []): void {
+    for (const tag of tags) {
+      if (hasLabel(kept, tag)) continue;
+      let labels = this.tagMembers.get(tag.attribute);
+      if (!labels) this.tagMembers.set(tag.attribute, (labels = new Map()));
+      let members = labels.get(tag.label);
+      if (!members) labels.set(tag.label, (members = new Set()));
+      members.add(ordinal);
     }
   }
 
-  private removeTagMembers(entry: ProductEntry): void {
-    for (const { attribute, label } of entry.tags) {
-      const key = tagKey(attribute, label);
-      const members = this.tagMembers.get(key);
-      members?.delete(entry.ordinal);
-      if (members?.size === 0) this.tagMembers.delete(key);
+  /** Takes the product out of its `tags`' filter lists, except those of `kept`. */
+  private removeTagMembers(ordinal: number, tags: readonly ProductTag[], kept: readonly ProductTag[] = []): void {
+    for (const tag of tags) {
+      if (hasLabel(kept, tag)) continue;
+      const labels = this.tagMembers.get(tag.attribute);
+      const members = labels?.get(tag.label);
+      if (!labels || !members) continue;
+      members.delete(ordinal);
+      if (members.size > 0) continue;
+      labels.delete(tag.label);
+      if (labels.size === 0) this.tagMembers.delete(tag.attribute);
     }
   }
 
@@ -905,9 +915,10 @@ export class EmbeddedCollection {
   }
 }
 
-/** The key of a tag in the filter's inverted lists, as Qdrant's `tag_keys` payload writes it. */
-function tagKey(attribute: string, label: string): string {
-  return `${attribute}=${label}`;
+/** Whether `tags` hold `tag`'s attribute and label (a product's tags are a handful: a scan beats building a set). */
+function hasLabel(tags: readonly ProductTag[], tag: ProductTag): boolean {
+  for (const other of tags) if (other.label === tag.label && other.attribute === tag.attribute) return true;
+  return false;
 }
 
 function sameLabels(a: readonly ProductTag[], b: readonly ProductTag[]): boolean {
