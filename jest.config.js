@@ -30,7 +30,14 @@ const common = {
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,tools,load-tests}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{libs,services,tools,load-tests}/**/*.spec.ts'],
+      // Only a guard against a hung test: unit tests time nothing (fake clocks), but on a busy 2-core machine a
+      // worker can stall for seconds while it loads a suite's modules, which jest's 5 s default counts.
+      testTimeout: 30_000,
+    },
     {
       ...common,
       displayName: 'integration',
