@@ -67,11 +67,8 @@ describe('describer quality floors (vsearch eval --describe, held-out seed)', ()
     expect(below(0.9, { colour: colour.accuracy, category: category.accuracy })).toEqual({});
   });
 
-  // KNOWN GAP, not the issue's floor: issue 19 asks for ≥ 0.90 on yes/no questions, and describer-mini 1.1.0 (44 min of
-  // CPU training here) answers about 0.7 of them (0.67 on training's validation set, 0.73 here). The issue stays open
-  // until a model meets 0.90; meanwhile this guard keeps what the bundled model reaches from slipping back.
-  it('answers yes/no questions better than chance (known gap: the issue floor of 0.90 is not met yet)', () => {
-    expect(seen().qa.yes_no.accuracy).toBeGreaterThanOrEqual(0.6);
+  it('answers yes/no questions (true and false in equal measure) correctly at least 90% of the time', () => {
+    expect(seen().qa.yes_no.accuracy).toBeGreaterThanOrEqual(0.9);
   });
 
   it('answers "i can\'t tell from the photo" to at least 95% of the questions a photo cannot answer', () => {
