@@ -18,7 +18,7 @@ import path from 'node:path';
 import { FileEventLog } from '@vsearch/event-log';
 import { SearchClient } from '@vsearch/grpc-clients';
 import { describeMachine, median, startService, waitFor } from '@vsearch/testing';
-import { flipMiddleBit, generateTestCatalog, snapshotFileOf, startImageHost } from '../src/testing/fixtures';
+import { flipMiddleBit, generateTestCatalog, publishTestCatalog, snapshotFileOf, startImageHost } from '../src/testing/fixtures';
 
 const products = Number(process.env.HEAL_BENCH_PRODUCTS ?? 2000);
 const runs = Number(process.env.HEAL_BENCH_RUNS ?? 1);
@@ -57,10 +57,7 @@ async function main(): Promise<void> {
       (await (await fetch(`${ingestion.address}/internal/heal`)).json()) as { state: string; lastOutcome?: { outcome: string; at: string } };
 
     const indexingStarted = performance.now();
-    await eventLog.publish(
-      'catalog.products.v1',
-      catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })),
-    );
+    await publishTestCatalog(eventLog, 'catalog.products.v1', catalog);
     await waitFor(`${products} products indexed`, async () => (await live())?.productCount === products, DEADLINE_MS, 1_000);
     console.log(`indexed ${products} products in ${((performance.now() - indexingStarted) / 1000).toFixed(0)} s`);
 

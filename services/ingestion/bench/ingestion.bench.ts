@@ -19,7 +19,7 @@ import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
 import { preprocessImage } from '@vsearch/preprocessing';
 import { freePort, median, REPO_ROOT, startService, writeBenchmarkSection } from '@vsearch/testing';
 import { startIngestionService } from '../src/index';
-import { generateTestCatalog, ingestionStackEnv, startImageHost, storeCounts } from '../src/testing/fixtures';
+import { generateTestCatalog, ingestionStackEnv, publishTestCatalog, startImageHost, storeCounts } from '../src/testing/fixtures';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -146,10 +146,7 @@ async function main(): Promise<void> {
       : new KafkaEventLog({ brokers: brokers.split(','), clientId: 'ingestion-bench' });
     const topic = `${prefix}catalog.products.v1`;
     await log.ensureTopics([{ topic, partitions: 3, config: { 'cleanup.policy': 'compact' } }]);
-    await log.publish(
-      topic,
-      catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })),
-    );
+    await publishTestCatalog(log, topic, catalog);
     await log.close();
 
     const cpuBefore = { embedder: cpuSecondsOf(embedderPid), search: cpuSecondsOf(search.pid), ingestion: ownCpuSeconds(), host: cpuSecondsOf(host.pid) };

@@ -137,7 +137,6 @@ describe('ingestion of changed photos and poison events', () => {
         ...ingestionStackEnv({
           brokers,
           prefix,
-          consumerGroup: `${prefix}ingestion`,
           embedderAddress: embedder.address,
           searchAddress: search.address,
           dataDir,

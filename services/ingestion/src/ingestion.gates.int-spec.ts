@@ -23,6 +23,7 @@ import { startIngestionService, type RunningIngestionService } from './index';
 import {
   generateTestCatalog,
   ingestionStackEnv,
+  publishTestCatalog,
   listGenerations,
   runReindexJob,
   startImageHost,
@@ -76,7 +77,6 @@ describe('gated swap and rollback', () => {
       ...ingestionStackEnv({
         brokers,
         prefix,
-        consumerGroup: `${prefix}ingestion`,
         embedderAddress: embedder.address,
         searchAddress: search.address,
         dataDir: tempDir('gates-ingestion-'),
@@ -89,10 +89,7 @@ describe('gated swap and rollback', () => {
       LOG_LEVEL: process.env.INGESTION_TEST_LOG_LEVEL ?? 'error',
     });
     await log.ensureTopics([{ topic: `${prefix}catalog.products.v1`, partitions: 3 }]);
-    await log.publish(
-      `${prefix}catalog.products.v1`,
-      catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })),
-    );
+    await publishTestCatalog(log, `${prefix}catalog.products.v1`, catalog);
     await waitFor(`all ${PRODUCTS} products in products_v1`, async () => (await storeCounts(searchClient)).products === PRODUCTS, JOB_DEADLINE_MS, 500);
   });
 

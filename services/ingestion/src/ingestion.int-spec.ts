@@ -67,7 +67,6 @@ describe('ingestion with the embedder and search', () => {
       ...ingestionStackEnv({
         brokers,
         prefix,
-        consumerGroup: `${prefix}ingestion`,
         embedderAddress: embedder.address,
         searchAddress: search.address,
         dataDir,

@@ -15,7 +15,7 @@ import { kafkaBrokersForTests, startDedicatedKafka, uniqueTopicPrefix, type Dedi
 import { SearchClient } from '@vsearch/grpc-clients';
 import { startService, waitFor, type RunningService } from '@vsearch/testing';
 import { startIngestionService, type RunningIngestionService } from './index';
-import { generateTestCatalog, ingestionStackEnv, startImageHost, storeCounts, type ImageHost, type TestCatalog } from './testing/fixtures';
+import { generateTestCatalog, ingestionStackEnv, publishTestCatalog, startImageHost, storeCounts, type ImageHost, type TestCatalog } from './testing/fixtures';
 
 jest.setTimeout(240_000);
 
@@ -65,7 +65,6 @@ describe('ingestion through outages', () => {
       ...ingestionStackEnv({
         brokers,
         prefix,
-        consumerGroup: `${prefix}ingestion`,
         embedderAddress: embedder.address,
         searchAddress: search.address,
         dataDir,
@@ -131,10 +130,7 @@ describe('ingestion through outages', () => {
     const log = new KafkaEventLog({ brokers: [kafka.brokers], clientId: 'broker-outage-test' });
     const topic = `${prefix}catalog.products.v1`;
     await log.ensureTopics([{ topic, partitions: 3 }]);
-    await log.publish(
-      topic,
-      catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })),
-    );
+    await publishTestCatalog(log, topic, catalog);
     await log.close();
     const before = await storeCounts(searchClient);
 

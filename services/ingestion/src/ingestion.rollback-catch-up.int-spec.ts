@@ -26,7 +26,16 @@ import { EmbedderClient, SearchClient } from '@vsearch/grpc-clients';
 import { BUNDLED_MODEL_DIR, loadModelDirectory, modelId } from '@vsearch/model';
 import { copyModelAsVersion, metricValue, startService, temporaryDirectories, waitFor, type RunningService } from '@vsearch/testing';
 import { startIngestionService, type RunningIngestionService } from './index';
-import { generateTestCatalog, ingestionStackEnv, listGenerations, runReindexJob, startImageHost, type ImageHost, type TestCatalog } from './testing/fixtures';
+import {
+  generateTestCatalog,
+  ingestionStackEnv,
+  publishTestCatalog,
+  listGenerations,
+  runReindexJob,
+  startImageHost,
+  type ImageHost,
+  type TestCatalog,
+} from './testing/fixtures';
 
 jest.setTimeout(300_000);
 
@@ -102,7 +111,6 @@ describe('rollback catches its target generation up', () => {
       ...ingestionStackEnv({
         brokers,
         prefix,
-        consumerGroup: `${prefix}ingestion`,
         embedderAddress: embedder.address,
         searchAddress: search.address,
         dataDir: dirs.make('rollback-ingestion-'),
@@ -114,10 +122,7 @@ describe('rollback catches its target generation up', () => {
       LOG_LEVEL: process.env.INGESTION_TEST_LOG_LEVEL ?? 'error',
     });
     await log.ensureTopics([{ topic: `${prefix}catalog.products.v1`, partitions: 2 }]);
-    await log.publish(
-      `${prefix}catalog.products.v1`,
-      catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })),
-    );
+    await publishTestCatalog(log, `${prefix}catalog.products.v1`, catalog);
     await waitFor(
       `all ${PRODUCTS} products in products_v1`,
       async () => (await searchClient.listCollections()).find((collection) => collection.name === 'products_v1')?.productCount === PRODUCTS,

@@ -7,6 +7,7 @@ export {
   generateTestCatalog,
   ingestionStackEnv,
   listGenerations,
+  publishTestCatalog,
   runReindexJob,
   startImageHost,
   storeCounts,

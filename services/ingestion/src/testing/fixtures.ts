@@ -102,7 +102,8 @@ export async function generateTestCatalog(
 export function ingestionStackEnv(stack: {
   brokers: string;
   prefix: string;
-  consumerGroup: string;
+  /** Default `<prefix>ingestion`: the prefix already keeps each test's group apart. */
+  consumerGroup?: string;
   embedderAddress: string;
   searchAddress: string;
   dataDir: string;
@@ -111,7 +112,7 @@ export function ingestionStackEnv(stack: {
   return {
     KAFKA_BROKERS: stack.brokers,
     TOPIC_PREFIX: stack.prefix,
-    CONSUMER_GROUP: stack.consumerGroup,
+    CONSUMER_GROUP: stack.consumerGroup ?? `${stack.prefix}ingestion`,
     EMBEDDER_ADDR: stack.embedderAddress,
     SEARCH_ADDR: stack.searchAddress,
     DATA_DIR: stack.dataDir,
@@ -119,6 +120,14 @@ export function ingestionStackEnv(stack: {
     INGESTION_HOST: '127.0.0.1',
     IMAGE_FETCH_ALLOW_HOSTS: `127.0.0.1:${stack.imageHostPort}`,
   };
+}
+
+/** Publishes every product of `catalog` to `topic`, keyed by product id as the catalog producer does. */
+export async function publishTestCatalog(log: EventLog, topic: string, catalog: TestCatalog): Promise<void> {
+  await log.publish(
+    topic,
+    catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })),
+  );
 }
 
 /** Products and points in the collection behind the `products` alias. */

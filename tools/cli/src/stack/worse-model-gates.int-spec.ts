@@ -91,7 +91,6 @@ describe('swap gates against a worse model', () => {
       ...ingestionStackEnv({
         brokers,
         prefix,
-        consumerGroup: `${prefix}ingestion`,
         embedderAddress: embedder.address,
         searchAddress: search.address,
         dataDir: tempDir('worse-ingestion-'),
@@ -103,10 +102,7 @@ describe('swap gates against a worse model', () => {
       LOG_LEVEL: process.env.INGESTION_TEST_LOG_LEVEL ?? 'error',
     });
     await log.ensureTopics([{ topic: `${prefix}catalog.products.v1`, partitions: 3 }]);
-    await log.publish(
-      `${prefix}catalog.products.v1`,
-      catalog.lines.map((value, i) => ({ key: catalog.productIds[i], value })),
-    );
+    await fixtures.publishTestCatalog(log, `${prefix}catalog.products.v1`, catalog);
     await waitFor(
       `all ${PRODUCTS} products in products_v1`,
       async () => (await fixtures.storeCounts(searchClient)).products === PRODUCTS,
