@@ -5,10 +5,14 @@
  * embedder bench (`npm run bench:embedder`) measures each layout once, minutes apart; on a busy machine that
  * drift can be larger than the difference it is after.
  *
- *   node tools/cli/bin/run-ts.js training/random-clip/bench-layout.ts --model-dir DIR[,DIR2] [--layouts 1x2,2x1]
- *       [--rounds 4] [--seconds 5] [--batches 1,8]
+ *   node tools/cli/bin/run-ts.js training/random-clip/bench-layout.ts --model-dir DIR[,DIR2] [--layouts 1x2,2x1,2x1+2]
+ *       [--rounds 4] [--seconds 5] [--batches 1,8] [--concurrency workers,1]
  *
- * Prints, per tower, batch and layout: items/s per window and their median. A benchmark, not a test.
+ * A layout is workers × threads per tower, `+L` adding a latency worker with L threads (used only while
+ * nothing else computes; see InferencePool).
+ *
+ * Prints, per tower, batch, concurrency and layout: items/s per window and their median, and the
+ * median ms per call (at concurrency 1, a single query's latency). A benchmark, not a test.
  */
 import { availableCores, ModelRuntime } from '@vsearch/model';
 import { toNormalizedChw } from '@vsearch/preprocessing';
@@ -16,6 +20,8 @@ import { toNormalizedChw } from '@vsearch/preprocessing';
 interface Layout {
   workers: number;
   threads: number;
+  /** Threads of the latency worker per tower (`WxT+L` on the command line); 0: none. */
+  latencyThreads: number;
   /** Set for each loaded combination: the model directory. */
   modelDir?: string;
 }
@@ -25,12 +31,14 @@ function parseArgs(argv: string[]) {
   const options = {
     modelDirs: [] as string[],
     layouts: [
-      { workers: 1, threads: cores },
-      { workers: cores, threads: 1 },
+      { workers: 1, threads: cores, latencyThreads: 0 },
+      { workers: cores, threads: 1, latencyThreads: 0 },
     ] as Layout[],
     rounds: 4,
     seconds: 5,
     batches: [1, 8],
+    /** Callers per window; `workers` (the default) is one per worker of the layout, which keeps every worker busy. */
+    concurrency: ['workers'] as (number | 'workers')[],
   };
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i];
@@ -39,12 +47,17 @@ function parseArgs(argv: string[]) {
       options.layouts = next()
         .split(',')
         .map((entry) => {
-          const [workers, threads] = entry.split('x').map(Number);
-          return { workers, threads };
+          const [layout, latency = '0'] = entry.split('+');
+          const [workers, threads] = layout.split('x').map(Number);
+          return { workers, threads, latencyThreads: Number(latency) };
         });
     else if (argv[i] === '--rounds') options.rounds = Number(next());
     else if (argv[i] === '--seconds') options.seconds = Number(next());
     else if (argv[i] === '--batches') options.batches = next().split(',').map(Number);
+    else if (argv[i] === '--concurrency')
+      options.concurrency = next()
+        .split(',')
+        .map((entry) => (entry === 'workers' ? 'workers' : Number(entry)));
     else throw new Error(`unknown argument ${argv[i]} (see the header of bench-layout.ts)`);
   }
   if (options.modelDirs.length === 0) throw new Error('--model-dir is required');
@@ -52,7 +65,8 @@ function parseArgs(argv: string[]) {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
-const name = (layout: Layout) => `${layout.modelDir?.split('/').at(-1)} ${layout.workers}×${layout.threads}`;
+const name = (layout: Layout) =>
+  `${layout.modelDir?.split('/').at(-1)} ${layout.workers}×${layout.threads}${layout.latencyThreads ? ` + latency worker ×${layout.latencyThreads}` : ''}`;
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
@@ -66,6 +80,7 @@ async function main(): Promise<void> {
         intraOpSpinning: false,
         inferenceThread: 'worker',
         inferenceWorkers: layout.workers,
+        latencyWorkerThreads: layout.latencyThreads,
       }),
     ),
   );
@@ -81,31 +96,38 @@ async function main(): Promise<void> {
       }
       const texts = Array.from({ length: batch }, (_, i) => `a red striped t-shirt number ${i} for women`);
       for (const tower of ['image', 'text'] as const) {
-        const windows = options.layouts.map((): number[] => []);
-        for (let round = 0; round < options.rounds; round++) {
+        for (const concurrency of options.concurrency) {
+          const callers = (layout: Layout) => (concurrency === 'workers' ? layout.workers : concurrency);
+          const windows = options.layouts.map((): number[] => []);
+          for (let round = 0; round < options.rounds; round++) {
+            for (const [index, layout] of options.layouts.entries()) {
+              const runtime = runtimes[index];
+              const tokens = runtime.tokenize(texts);
+              const run = () =>
+                tower === 'image' ? runtime.embedImageBatch(chw, batch) : runtime.embedTextBatch(tokens.inputIds, tokens.attentionMask, batch);
+              let items = 0;
+              const started = performance.now();
+              const until = started + options.seconds * 1000;
+              // Callers back to back (by default one per worker: every worker busy).
+              await Promise.all(
+                Array.from({ length: callers(layout) }, async () => {
+                  while (performance.now() < until) {
+                    await run();
+                    items += batch;
+                  }
+                }),
+              );
+              windows[index].push(items / ((performance.now() - started) / 1000));
+            }
+          }
           for (const [index, layout] of options.layouts.entries()) {
-            const runtime = runtimes[index];
-            const tokens = runtime.tokenize(texts);
-            const run = () => (tower === 'image' ? runtime.embedImageBatch(chw, batch) : runtime.embedTextBatch(tokens.inputIds, tokens.attentionMask, batch));
-            let items = 0;
-            const started = performance.now();
-            const until = started + options.seconds * 1000;
-            // As many callers as the layout has workers, each back to back: every worker busy.
-            await Promise.all(
-              Array.from({ length: layout.workers }, async () => {
-                while (performance.now() < until) {
-                  await run();
-                  items += batch;
-                }
-              }),
+            const perSecond = median(windows[index]);
+            const perCall = (1000 * callers(layout) * batch) / perSecond;
+            console.log(
+              `${tower}s batch ${batch} ${name(layout)} ${callers(layout)} caller(s): median ${perSecond.toFixed(1)}/s (${perCall.toFixed(1)} ms per call), windows ${windows[index].map((value) => value.toFixed(1)).join(' ')}`,
             );
-            windows[index].push(items / ((performance.now() - started) / 1000));
           }
         }
-        for (const [index, layout] of options.layouts.entries())
-          console.log(
-            `${tower}s batch ${batch} ${name(layout)}: median ${median(windows[index]).toFixed(1)}/s, windows ${windows[index].map((value) => value.toFixed(1)).join(' ')}`,
-          );
       }
     }
   } finally {

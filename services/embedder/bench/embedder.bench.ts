@@ -8,7 +8,8 @@
  * - gRPC: the real service (child process, `services/embedder/src/main.ts` as its image runs it),
  *   one item per call from 1, 8 and 32 concurrent callers, per served configuration: before (one
  *   single-thread worker per tower, what `npm start` ran), one worker with a thread per core
- *   (the best c=1 setting before the pool), and auto (INFERENCE_WORKERS and INTRA_OP_THREADS
+ *   (the best c=1 setting before the pool), auto without the latency worker (LATENCY_WORKER_THREADS=0),
+ *   and auto (INFERENCE_WORKERS, INTRA_OP_THREADS and LATENCY_WORKER_THREADS
  *   unset); CPU of the service per item from /proc;
  * - interactive latency: one text query at a time while bulk callers in another process (at nice
  *   10, as if on other machines) keep the bulk lane full, per configuration;
@@ -152,10 +153,14 @@ async function measureRaw(options: Options): Promise<RawRun> {
 }
 
 /** The best cell of a raw run for one tower: the ceiling. */
-function bestRaw(throughput: Record<string, Record<number, number>>): { cell: string; batch: number; perSecond: number } {
+/** The best cell of the raw grid, over every batch size or at `onlyBatch`. */
+function bestRaw(throughput: Record<string, Record<number, number>>, onlyBatch?: number): { cell: string; batch: number; perSecond: number } {
   let best = { cell: '', batch: 0, perSecond: 0 };
   for (const [cell, byBatch] of Object.entries(throughput)) {
-    for (const [batch, perSecond] of Object.entries(byBatch)) if (perSecond > best.perSecond) best = { cell, batch: Number(batch), perSecond };
+    for (const [batch, perSecond] of Object.entries(byBatch)) {
+      if (onlyBatch !== undefined && Number(batch) !== onlyBatch) continue;
+      if (perSecond > best.perSecond) best = { cell, batch: Number(batch), perSecond };
+    }
   }
   return best;
 }
@@ -174,8 +179,10 @@ interface ServedConfig {
 }
 
 const SERVED: ServedConfig[] = [
-  { name: 'before: 1 worker × 1 thread', env: { INFERENCE_WORKERS: '1', INTRA_OP_THREADS: '1' } },
-  { name: `1 worker × ${CORES} threads`, env: { INFERENCE_WORKERS: '1', INTRA_OP_THREADS: String(CORES) } },
+  { name: 'before: 1 worker × 1 thread', env: { INFERENCE_WORKERS: '1', INTRA_OP_THREADS: '1', LATENCY_WORKER_THREADS: '0' } },
+  { name: `1 worker × ${CORES} threads`, env: { INFERENCE_WORKERS: '1', INTRA_OP_THREADS: String(CORES), LATENCY_WORKER_THREADS: '0' } },
+  { name: 'auto without the latency worker', env: { LATENCY_WORKER_THREADS: '0' } },
+  // Last: the default, every setting auto (a latency worker per tower where the rule gives one).
   { name: 'auto', env: {} },
 ];
 
@@ -417,9 +424,12 @@ async function main(): Promise<void> {
       ]),
     );
   const ceiling = Object.fromEntries(TOWERS.map((tower) => [tower, bestRaw(medianRaw(tower))])) as Record<Tower, ReturnType<typeof bestRaw>>;
+  // #21 derives its ceiling from one item per run; one item per call at c=8 rarely forms batch 8 on each worker.
+  const ceilingAtBatch1 = Object.fromEntries(TOWERS.map((tower) => [tower, bestRaw(medianRaw(tower), 1)])) as Record<Tower, ReturnType<typeof bestRaw>>;
   const encoding = [manifest.embeddingDimension, 512].map((dimension) => ({ dimension, ...measureEncoding(64, dimension) }));
   const command = `npm run bench:embedder -- --runs ${options.runs} --seconds ${options.seconds} --max-batch ${options.maxBatch} --max-wait-ms ${options.maxWaitMs}${options.modelDir === BUNDLED_MODEL_DIR ? '' : ` --model-dir ${path.relative(REPO_ROOT, options.modelDir) || options.modelDir}`}`;
   const auto = served[SERVED.length - 1];
+  const autoWithoutLatencyWorker = served[SERVED.length - 2];
   const before = served[0];
 
   const section = [
@@ -465,6 +475,13 @@ async function main(): Promise<void> {
       return `| ${config.name} (${fmt(median(figures.workers))} × ${fmt(median(figures.threads))}) | ${cells.join(' | ')} | ${fmt(median(figures.cpuMs.image[8]), 2)} / ${fmt(median(figures.cpuMs.text[8]), 2)} |`;
     }),
     '',
+    `Against the ceiling at one item per run (batch 1: images ${fmt(ceilingAtBatch1.image.perSecond)} (${ceilingAtBatch1.image.cell}), texts ${fmt(ceilingAtBatch1.text.perSecond)} (${ceilingAtBatch1.text.cell}); how #21 derives its ceiling), c=8 reaches: ` +
+      SERVED.map(
+        (config, index) =>
+          `${config.name}: images ${fmt((100 * median(served[index].grpc.image[8])) / ceilingAtBatch1.image.perSecond)}%, texts ${fmt((100 * median(served[index].grpc.text[8])) / ceilingAtBatch1.text.perSecond)}%`,
+      ).join('; ') +
+      '.',
+    '',
     'c=1 latency over gRPC (ms per call = 1000 / items/s at c=1): ' +
       SERVED.map(
         (config, index) =>
@@ -482,7 +499,8 @@ async function main(): Promise<void> {
     }),
     '',
     `Memory of the service process: ${SERVED.map((config, index) => `${config.name}: RSS after warm-up ${fmt(median(served[index].rssMiB))} MiB, peak ${fmt(median(served[index].peakMiB))} MiB`).join('; ')}. ` +
-      `Each added worker (one session of each tower) costs ${fmt((median(auto.rssMiB) - median(before.rssMiB)) / Math.max(1, median(auto.workers) - 1))} MiB of RSS here (auto against before, per extra worker per tower pair).`,
+      `Each added worker (one session of each tower) costs ${fmt((median(autoWithoutLatencyWorker.rssMiB) - median(before.rssMiB)) / Math.max(1, median(autoWithoutLatencyWorker.workers) - 1))} MiB of RSS here (auto without the latency worker against before, per extra worker per tower pair); ` +
+      `the latency workers (one session of each tower) ${fmt(median(auto.rssMiB) - median(autoWithoutLatencyWorker.rssMiB))} MiB (auto against auto without them).`,
     '',
     `Response encoding, 64 vectors, encode + decode with @bufbuild/protobuf: ${encoding
       .map(

@@ -12,6 +12,7 @@ describe(loadEmbedderConfig.name, () => {
       executionProviders: ['cuda', 'cpu'],
       intraOpThreads: 'auto',
       inferenceWorkers: 'auto',
+      latencyWorkerThreads: 'auto',
       intraOpSpinning: false,
       inferenceThread: 'worker',
     });
@@ -62,8 +63,19 @@ describe(loadEmbedderConfig.name, () => {
     expect(() => loadEmbedderConfig({}, { INTRA_OP_THREADS: '0' })).toThrow(/INTRA_OP_THREADS.*must be auto or a whole number/s);
   });
 
+  it('takes auto, 0 or a whole number of latency worker threads, and names a bad one', () => {
+    expect(loadEmbedderConfig({ LATENCY_WORKER_THREADS: 0 }, {}).model.latencyWorkerThreads).toBe(0);
+    expect(loadEmbedderConfig({}, { LATENCY_WORKER_THREADS: '4' }).model.latencyWorkerThreads).toBe(4);
+    expect(() => loadEmbedderConfig({}, { LATENCY_WORKER_THREADS: '-1' })).toThrow(/LATENCY_WORKER_THREADS.*must be auto or a whole number ≥ 0/s);
+    expect(() => loadEmbedderConfig({}, { LATENCY_WORKER_THREADS: 'fast' })).toThrow(/LATENCY_WORKER_THREADS.*must be auto or a whole number ≥ 0/s);
+  });
+
   it('runs one session per tower on the event loop, and refuses more there', () => {
     expect(loadEmbedderConfig({ INFERENCE_THREAD: 'main' }, {}).model.inferenceWorkers).toBe(1);
+    expect(loadEmbedderConfig({ INFERENCE_THREAD: 'main' }, {}).model.latencyWorkerThreads).toBe(0);
+    expect(() => loadEmbedderConfig({ INFERENCE_THREAD: 'main', LATENCY_WORKER_THREADS: 2 }, {})).toThrow(
+      /LATENCY_WORKER_THREADS.*must be 0 or auto with INFERENCE_THREAD=main/s,
+    );
     expect(() => loadEmbedderConfig({ INFERENCE_THREAD: 'main', INFERENCE_WORKERS: 2 }, {})).toThrow(
       /INFERENCE_WORKERS.*must be 1 or auto with INFERENCE_THREAD=main/s,
     );

@@ -10,6 +10,7 @@ import { BUNDLED_DESCRIBER_DIR, BUNDLED_MODEL_DIR, EXECUTION_PROVIDERS, type Exe
 const MIB = 1024 * 1024;
 
 const COUNT_OR_AUTO = 'must be auto or a whole number ≥ 1';
+const COUNT_OR_OFF = 'must be auto or a whole number ≥ 0 (0: off)';
 
 /** A whole number ≥ 1, or `auto` (the default) for the rule measured in inference-sizing.ts. */
 const countOrAuto = () =>
@@ -53,6 +54,21 @@ export const embedderEnvSchema = z
      * CPU one per core for the threads each uses (at most 8). Needs INFERENCE_THREAD=worker.
      */
     INFERENCE_WORKERS: countOrAuto(),
+    /**
+     * Intra-op threads of one more session per tower that takes a batch only while the tower's other
+     * workers are idle, so a lone query computes on every core; 0 turns it off. `auto`: on a CPU
+     * whose workers use fewer threads than there are cores, one per core (at most 8); none on a GPU.
+     * Costs one more copy of each tower's weights. Needs INFERENCE_THREAD=worker.
+     */
+    LATENCY_WORKER_THREADS: z
+      .string()
+      .trim()
+      .default('auto')
+      .pipe(
+        z.union([z.literal('auto'), z.coerce.number<string>({ error: COUNT_OR_OFF }).int({ error: COUNT_OR_OFF }).nonnegative({ error: COUNT_OR_OFF })], {
+          error: COUNT_OR_OFF,
+        }),
+      ),
     /**
      * Whether idle onnxruntime threads spin waiting for work. Off by default: the two towers compute
      * side by side and share the cores with gRPC; spinning pools then take the CPU the other needs.
@@ -121,6 +137,13 @@ export const embedderEnvSchema = z
         message: 'must be 1 or auto with INFERENCE_THREAD=main: sessions on the event loop run one at a time',
       });
     }
+    if (value.INFERENCE_THREAD === 'main' && value.LATENCY_WORKER_THREADS !== 'auto' && value.LATENCY_WORKER_THREADS > 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['LATENCY_WORKER_THREADS'],
+        message: 'must be 0 or auto with INFERENCE_THREAD=main: a latency worker is a session on a worker thread of its own',
+      });
+    }
     if (value.DESCRIBER_MAX_IMAGES_PER_CALL > value.DESCRIBER_MAX_QUEUE) {
       context.addIssue({
         code: 'custom',
@@ -150,6 +173,8 @@ export interface EmbedderConfig {
     intraOpThreads: WorkerCount;
     /** Per tower. */
     inferenceWorkers: WorkerCount;
+    /** Per tower; 0: no latency worker. */
+    latencyWorkerThreads: WorkerCount;
     intraOpSpinning: boolean;
     inferenceThread: 'worker' | 'main';
   };
@@ -191,6 +216,7 @@ export function loadEmbedderConfig(overrides: EmbedderConfigOverrides = {}, envi
       intraOpThreads: parsed.INTRA_OP_THREADS,
       // Sessions on the event loop run one at a time: a second would only hold memory.
       inferenceWorkers: parsed.INFERENCE_THREAD === 'main' ? 1 : parsed.INFERENCE_WORKERS,
+      latencyWorkerThreads: parsed.INFERENCE_THREAD === 'main' ? 0 : parsed.LATENCY_WORKER_THREADS,
       intraOpSpinning: parsed.INTRA_OP_SPINNING,
       inferenceThread: parsed.INFERENCE_THREAD,
     },

@@ -18,6 +18,8 @@ const BASE = {
   EXECUTION_PROVIDERS: 'cpu',
   INTRA_OP_THREADS: 1,
   INFERENCE_WORKERS: 1,
+  // One thread per tower and one for the describer: the worker test below counts them.
+  LATENCY_WORKER_THREADS: 0,
   METRICS_PORT: 0,
   EMBEDDER_HOST: '127.0.0.1',
   LOG_LEVEL: 'silent',

@@ -27,6 +27,8 @@ const BASE = {
   EXECUTION_PROVIDERS: 'cpu',
   INTRA_OP_THREADS: 1,
   INFERENCE_WORKERS: 2,
+  // Exact worker counts below; the latency worker has a test of its own.
+  LATENCY_WORKER_THREADS: 0,
   METRICS_PORT: 0,
   EMBEDDER_HOST: '127.0.0.1',
   LOG_LEVEL: 'silent',
@@ -332,21 +334,32 @@ describe('embedder service and its model directory', () => {
 });
 
 describe('embedder service when an inference worker dies', () => {
-  it('replaces the worker and keeps serving: the tower stays SERVING while another worker is alive', async () => {
-    const { service, created, stopRecording } = await startRecordingWorkers({ ...BASE, EMBEDDER_PORT: await freePort() });
+  // Workers start per tower, image then text: the throughput workers, then the latency worker if any.
+  it.each([
+    { worker: 'a text throughput worker', latencyWorkerThreads: 0, started: 4, victim: 2 },
+    { worker: 'the text latency worker, which the live-worker count leaves out,', latencyWorkerThreads: 2, started: 6, victim: 5 },
+  ])('replaces $worker when it dies and keeps serving: the tower stays SERVING', async ({ latencyWorkerThreads, started, victim }) => {
+    const { service, created, stopRecording } = await startRecordingWorkers({
+      ...BASE,
+      LATENCY_WORKER_THREADS: latencyWorkerThreads,
+      EMBEDDER_PORT: await freePort(),
+    });
     const client = new EmbedderClient({ address: `127.0.0.1:${service.port}`, defaultDeadlineMs: 30_000 });
     const health = healthProbe(service.port);
     const workers = async () =>
       metricValue(await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text(), 'embedder_inference_workers', ['tower="text"']);
     try {
-      // Two image workers, then two text workers, started in that order.
-      expect(created).toHaveLength(4);
+      expect(created).toHaveLength(started);
       expect(await workers()).toBe(2);
-      await created[2].terminate();
+      const [lone] = await client.embedTexts(['a blue mug']);
+      await created[victim].terminate();
       expect(await health.status()).toBe('SERVING');
-      await waitFor('the replacement text worker to start', async () => created.length === 5 && (await workers()) === 2, 20_000, 20);
+      await waitFor('the replacement text worker to start', async () => created.length === started + 1 && (await workers()) === 2, 20_000, 20);
       expect(await health.status()).toBe('SERVING');
-      // Enough concurrent calls to need both text workers, the replacement among them.
+      // A lone call (on the replacement, when it is the latency worker) gives the same vector as before.
+      const [again] = await client.embedTexts(['a blue mug']);
+      expect(maxAbsDifference(again, lone)).toBeLessThan(1e-5);
+      // Enough concurrent calls to need both text throughput workers, a replacement among them.
       const texts = Array.from({ length: 12 }, (_, i) => `a blue mug number ${i}`);
       const results = await Promise.all(texts.map((text) => client.embedTexts([text])));
       expect(results.every((result) => result.length === 1)).toBe(true);

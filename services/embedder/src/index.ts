@@ -162,6 +162,7 @@ async function loadRuntime(dir: string, config: EmbedderConfig, log: Logger): Pr
     inferenceThread: config.model.inferenceThread,
     intraOpSpinning: config.model.intraOpSpinning,
     inferenceWorkers: config.model.inferenceWorkers,
+    latencyWorkerThreads: config.model.latencyWorkerThreads,
     onProviderSkipped: (provider, reason) => log.warn({ provider, reason }, `execution provider ${provider} unavailable here, skipped`),
     onWorkerDied: (tower, error, replacing, workersLeft) =>
       log.error(
@@ -177,6 +178,7 @@ async function loadRuntime(dir: string, config: EmbedderConfig, log: Logger): Pr
       intraOpThreads: info.intraOpThreads,
       inferenceThread: info.inferenceThread,
       inferenceWorkersPerTower: info.inferenceWorkers,
+      latencyWorkerThreads: info.latencyWorkerThreads,
       modelDir: dir,
     },
     'model loaded',

@@ -346,10 +346,14 @@ describe('GPU intent', () => {
       assert.equal(config(cpu, pool).INFERENCE_WORKERS, 'auto', `${pool}: workers`);
       assert.equal(config(cpu, pool).INTRA_OP_THREADS, 'auto', `${pool}: threads`);
     }
+    // Shoppers' queries get a latency worker on a CPU; the bulk pool, which no shopper waits on, does not pay its memory.
+    assert.equal(config(cpu, 'embedder-interactive').LATENCY_WORKER_THREADS, 'auto');
+    assert.equal(config(cpu, 'embedder-bulk').LATENCY_WORKER_THREADS, '0');
     const gpu = objects('gpu');
     for (const pool of ['embedder-interactive', 'embedder-bulk']) {
       assert.equal(config(gpu, pool).INFERENCE_WORKERS, '1', `${pool}: one worker per GPU`);
       assert.equal(config(gpu, pool).INTRA_OP_THREADS, '2', `${pool}: threads feeding the GPU`);
+      assert.equal(config(gpu, pool).LATENCY_WORKER_THREADS, '0', `${pool}: no latency worker on a GPU`);
     }
     // A GPU pool left on auto still reads as it runs: one worker; a CPU pool beside it keeps auto; a count given is kept.
     const mixed = render(['--set', 'embedder.pools.bulk.gpu.enabled=true', '--set', 'embedder.pools.interactive.config.inferenceWorkers=3']);

@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { loadDescriberDirectory, type DescriberManifest, type LoadedDescriberDirectory } from '../describer-manifest';
 import { DescriberTokenizer } from './describer-tokenizer';
-import { InferencePool, InferencePoolLostError, type InferenceWorkerHandle } from './inference-pool';
+import { InferencePool, InferencePoolLostError, processComputeActivity, type InferenceWorkerHandle } from './inference-pool';
 import { InferenceLostError, startInferenceThread } from './inference-thread';
 import { NoExecutionProviderError, sessionOptionsFor, type ExecutionProvider, type TensorInput } from './tower-backend';
 
@@ -120,6 +120,8 @@ export class DescriberRuntime {
           return worker;
         },
         onWorkerDied: options.onWorkerDied,
+        // Its steps compete for the cores with the towers' runs: a latency worker waits for them too.
+        activity: processComputeActivity,
       });
     } catch (error) {
       if (!(error instanceof DescriberWorkerStartError)) throw error;

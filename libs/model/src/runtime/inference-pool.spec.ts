@@ -1,5 +1,5 @@
 // Unit tier: real: InferencePool; fake: the workers (FakeWorker, settled by hand, never timed).
-import { InferencePool, InferencePoolLostError, type InferenceWorkerHandle } from './inference-pool';
+import { ComputeActivity, InferencePool, InferencePoolLostError, type InferenceWorkerHandle, type InferenceWorkerRole } from './inference-pool';
 
 interface PendingRun {
   job: string;
@@ -15,6 +15,7 @@ class FakeWorker implements InferenceWorkerHandle<string, string> {
   constructor(
     readonly id: number,
     private readonly onDeath: (error: Error) => void,
+    readonly role: InferenceWorkerRole,
   ) {}
 
   run(job: string): Promise<string> {
@@ -44,9 +45,9 @@ class FakeWorker implements InferenceWorkerHandle<string, string> {
 /** Starts FakeWorkers; `failFrom` makes every start from that count on fail. */
 function workerFactory(failFrom = Number.POSITIVE_INFINITY) {
   const started: FakeWorker[] = [];
-  const startWorker = async (onDeath: (error: Error) => void) => {
+  const startWorker = async (onDeath: (error: Error) => void, role: InferenceWorkerRole) => {
     if (started.length >= failFrom) throw new Error('cannot load the model');
-    const worker = new FakeWorker(started.length, onDeath);
+    const worker = new FakeWorker(started.length, onDeath, role);
     started.push(worker);
     return worker;
   };
@@ -199,5 +200,110 @@ describe(InferencePool.name, () => {
     started[0].finishNext();
     await expect(Promise.all(runs)).resolves.toEqual(['a@0', 'b@1']);
     await pool.close();
+  });
+
+  describe('with a latency worker', () => {
+    /** Two throughput workers (0, 1) and a latency worker (2). */
+    async function poolWithLatencyWorker(failFrom?: number) {
+      const factory = workerFactory(failFrom);
+      const pool = await InferencePool.start({ name: 'text', size: 2, startWorker: factory.startWorker });
+      await pool.addWorkers(1, 'latency');
+      return { ...factory, pool, latency: factory.started[2] };
+    }
+    const jobsOf = (worker: FakeWorker) => worker.runs.map((run) => run.job);
+
+    it('counts it as a session but not as a batch that computes side by side', async () => {
+      const { pool, latency } = await poolWithLatencyWorker();
+      expect(latency.role).toBe('latency');
+      expect(pool.size).toBe(3);
+      expect(pool.concurrency).toBe(2);
+      await pool.close();
+    });
+
+    it('gives a lone run to the latency worker, and a run arriving meanwhile to a throughput worker', async () => {
+      const { started, pool, latency } = await poolWithLatencyWorker();
+      const lone = pool.run('lone');
+      expect(jobsOf(latency)).toEqual(['lone']);
+      const second = pool.run('second');
+      expect(jobsOf(started[0])).toEqual(['second']);
+      latency.finishNext();
+      started[0].finishNext();
+      await expect(Promise.all([lone, second])).resolves.toEqual(['lone@2', 'second@0']);
+      await pool.close();
+    });
+
+    it('leaves the latency worker idle while a throughput worker computes: runs wait for a throughput worker', async () => {
+      const { started, pool, latency } = await poolWithLatencyWorker();
+      const first = pool.run('first');
+      const second = pool.run('second');
+      latency.finishNext();
+      await expect(first).resolves.toBe('first@2');
+      // started[0] still computes 'second': the next runs go to throughput workers only.
+      const third = pool.run('third');
+      const fourth = pool.run('fourth');
+      expect(jobsOf(started[1])).toEqual(['third']);
+      expect(jobsOf(latency)).toEqual([]);
+      started[0].finishNext();
+      await expect(second).resolves.toBe('second@0');
+      expect(jobsOf(started[0])).toEqual(['fourth']);
+      started[1].finishNext();
+      started[0].finishNext();
+      await expect(Promise.all([third, fourth])).resolves.toEqual(['third@1', 'fourth@0']);
+      await pool.close();
+    });
+
+    it('leaves the latency worker idle while a pool sharing its activity computes (the other tower on the same cores)', async () => {
+      const activity = new ComputeActivity();
+      const imageWorkers = workerFactory();
+      const images = await InferencePool.start({ name: 'image', size: 1, startWorker: imageWorkers.startWorker, activity });
+      const textWorkers = workerFactory();
+      const texts = await InferencePool.start({ name: 'text', size: 1, startWorker: textWorkers.startWorker, activity });
+      await texts.addWorkers(1, 'latency');
+      const [throughput, latency] = textWorkers.started;
+      const bulk = images.run('bulk image');
+      const query = texts.run('query under bulk');
+      expect(jobsOf(throughput)).toEqual(['query under bulk']);
+      throughput.finishNext();
+      await expect(query).resolves.toBe('query under bulk@0');
+      imageWorkers.started[0].finishNext();
+      await expect(bulk).resolves.toBe('bulk image@0');
+      expect(activity.running).toBe(0);
+      const lone = texts.run('lone query');
+      expect(jobsOf(latency)).toEqual(['lone query']);
+      latency.finishNext();
+      await expect(lone).resolves.toBe('lone query@1');
+      await Promise.all([images.close(), texts.close()]);
+    });
+
+    it('replaces a latency worker that dies with another latency worker', async () => {
+      const { started, pool, latency } = await poolWithLatencyWorker();
+      const lost = pool.run('lost');
+      latency.die();
+      await expect(lost).rejects.toThrow('worker 2 exited with code 1');
+      await settle();
+      expect(started[3].role).toBe('latency');
+      // The lost run no longer counts as computing: the next lone run takes the replacement.
+      expect(pool.concurrency).toBe(2);
+      const next = pool.run('next');
+      started[3].finishNext();
+      await expect(next).resolves.toBe('next@3');
+      await pool.close();
+    });
+
+    it('serves with the latency worker alone while no throughput worker is left', async () => {
+      const { started, pool, latency } = await poolWithLatencyWorker(3);
+      started[0].die();
+      started[1].die();
+      await settle();
+      expect(pool.size).toBe(1);
+      expect(pool.concurrency).toBe(1);
+      const runs = ['a', 'b'].map((job) => pool.run(job));
+      expect(jobsOf(latency)).toEqual(['a']);
+      latency.finishNext();
+      await settle();
+      latency.finishNext();
+      await expect(Promise.all(runs)).resolves.toEqual(['a@2', 'b@2']);
+      await pool.close();
+    });
   });
 });

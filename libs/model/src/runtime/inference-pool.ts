@@ -4,7 +4,19 @@
  * worker that dies is replaced, and the pool is lost only when no worker is
  * left and none could be started. Pure dispatch: the workers stand behind
  * InferenceWorkerHandle, so the logic is tested with fakes.
+ *
+ * Workers have a role. Throughput workers (one per core on a CPU, one thread
+ * each) set how many runs compute at once. An optional latency worker, whose
+ * session spreads one run over every core, takes a run only while nothing else
+ * computes, in this pool or any pool sharing its ComputeActivity: a lone query
+ * finishes in the time of a multi-thread session (41 against 72 ms per
+ * ViT-B/32 text here), and under load it stays idle, so the single-thread
+ * sessions keep the throughput that beats one session's threads
+ * (docs/benchmarks.md, Embedder).
  */
+
+/** `throughput`: one of the workers that compute side by side; `latency`: used only while the whole pool is idle. */
+export type InferenceWorkerRole = 'throughput' | 'latency';
 
 /** One worker as the pool sees it: an onnxruntime session on its own thread, in production. */
 export interface InferenceWorkerHandle<Job, Result> {
@@ -16,16 +28,31 @@ export interface InferenceWorkerHandle<Job, Result> {
 export interface InferencePoolOptions<Job, Result> {
   /** For messages: the tower's name. */
   name: string;
-  /** Workers to start with (more can be added with addWorkers). */
+  /** Throughput workers to start with (more, of either role, can be added with addWorkers). */
   size: number;
   /**
-   * Starts one worker. `onDeath` must be called once if the worker dies after starting (its own
-   * run in progress, if any, is the handle's to reject); the pool then starts a replacement.
+   * Starts one worker of `role`. `onDeath` must be called once if the worker dies after starting
+   * (its own run in progress, if any, is the handle's to reject); the pool then starts a
+   * replacement of the same role.
    */
-  startWorker(onDeath: (error: Error) => void): Promise<InferenceWorkerHandle<Job, Result>>;
+  startWorker(onDeath: (error: Error) => void, role: InferenceWorkerRole): Promise<InferenceWorkerHandle<Job, Result>>;
   /** Told when a worker died, whether a replacement is being started, and how many workers are left (for logs). */
   onWorkerDied?(error: Error, replacing: boolean, workersLeft: number): void;
+  /** Shared with the other pools whose runs compete for the same cores; default: this pool's own. */
+  activity?: ComputeActivity;
 }
+
+/**
+ * Runs computing now in every pool that shares this object. Pools of one process share the cores,
+ * so a latency worker must not start while another pool's run computes: its threads would contend
+ * with that run's (measured: a text query's p50 under bulk images went from 74 to 112 ms).
+ */
+export class ComputeActivity {
+  running = 0;
+}
+
+/** The activity of this process's model pools (both towers of every loaded model, the describer). */
+export const processComputeActivity = new ComputeActivity();
 
 /** Every worker of a tower died and none could be started again: nothing can be computed any more. */
 export class InferencePoolLostError extends Error {
@@ -43,6 +70,7 @@ interface Waiting<Job, Result> {
 
 interface Slot<Job, Result> {
   worker: InferenceWorkerHandle<Job, Result>;
+  role: InferenceWorkerRole;
   busy: boolean;
   dead: boolean;
 }
@@ -55,8 +83,10 @@ export class InferencePool<Job, Result> {
   private starting = 0;
   private lost: Error | undefined;
   private closed = false;
+  private readonly activity: ComputeActivity;
 
   private constructor(private readonly options: InferencePoolOptions<Job, Result>) {
+    this.activity = options.activity ?? new ComputeActivity();
     if (!Number.isInteger(options.size) || options.size < 1)
       throw new RangeError(`${options.name} inference pool size must be a whole number ≥ 1, got ${options.size}`);
   }
@@ -69,8 +99,8 @@ export class InferencePool<Job, Result> {
     const pool = new InferencePool(options);
     try {
       while (pool.slots.length < options.size) {
-        const worker = await options.startWorker(pool.deathHandlerFor(pool.slots.length));
-        pool.slots.push({ worker, busy: false, dead: false });
+        const worker = await options.startWorker(pool.deathHandlerFor(pool.slots.length), 'throughput');
+        pool.slots.push({ worker, role: 'throughput', busy: false, dead: false });
       }
     } catch (error) {
       await pool.close();
@@ -80,24 +110,35 @@ export class InferencePool<Job, Result> {
   }
 
   /**
-   * Starts `count` more workers one after another; each takes work as soon as it is ready. Lets a
-   * caller size the pool after its first worker showed where it computes (one per GPU, more on CPU).
+   * Starts `count` more workers of `role` one after another; each takes work as soon as it is
+   * ready. Lets a caller size the pool after its first worker showed where it computes (one per
+   * GPU, more on CPU).
    */
-  async addWorkers(count: number): Promise<void> {
+  async addWorkers(count: number, role: InferenceWorkerRole = 'throughput'): Promise<void> {
     for (let added = 0; added < count && !this.closed; added++) {
-      const worker = await this.options.startWorker(this.deathHandlerFor(this.slots.length));
+      const worker = await this.options.startWorker(this.deathHandlerFor(this.slots.length), role);
       if (this.closed) {
         await worker.terminate();
         return;
       }
-      this.slots.push({ worker, busy: false, dead: false });
+      this.slots.push({ worker, role, busy: false, dead: false });
       this.pump();
     }
   }
 
-  /** Workers alive now (a replacement being started is not counted until it is ready). */
+  /** Workers alive now, of both roles (a replacement being started is not counted until it is ready). */
   get size(): number {
     return this.slots.filter((slot) => !slot.dead).length;
+  }
+
+  /**
+   * Runs that compute at once when work queues: the live throughput workers (the latency worker
+   * waits while any of them computes), or 1 while only a latency worker is left.
+   */
+  get concurrency(): number {
+    const live = this.slots.filter((slot) => !slot.dead);
+    const throughput = live.filter((slot) => slot.role === 'throughput').length;
+    return throughput > 0 ? throughput : Math.min(1, live.length);
   }
 
   /** Workers alive and not computing. */
@@ -146,14 +187,14 @@ export class InferencePool<Job, Result> {
     slot.busy = false;
     this.starting++;
     this.options.onWorkerDied?.(error, true, this.size);
-    void this.options.startWorker(this.deathHandlerFor(index)).then(
+    void this.options.startWorker(this.deathHandlerFor(index), slot.role).then(
       (worker) => {
         this.starting--;
         if (this.closed) {
           void worker.terminate();
           return;
         }
-        this.slots[index] = { worker, busy: false, dead: false };
+        this.slots[index] = { worker, role: slot.role, busy: false, dead: false };
         this.pump();
       },
       (startError: unknown) => {
@@ -172,13 +213,30 @@ export class InferencePool<Job, Result> {
     for (const listener of this.lostListeners) listener(this.lost);
   }
 
+  /**
+   * The worker for the next run: the latency worker while nothing computes, here or in a pool
+   * sharing the activity (a lone run gets every core), otherwise the first free throughput worker
+   * (the lowest, so a lightly loaded pool keeps using the same warm one). The latency worker also
+   * stands in while no throughput worker is alive (all being replaced). Undefined: wait for one to
+   * finish.
+   */
+  private nextSlot(): Slot<Job, Result> | undefined {
+    const live = this.slots.filter((slot) => !slot.dead);
+    const latency = live.find((slot) => slot.role === 'latency' && !slot.busy);
+    if (latency && this.activity.running === 0) return latency;
+    const throughput = live.find((slot) => slot.role === 'throughput' && !slot.busy);
+    if (throughput) return throughput;
+    return latency && !live.some((slot) => slot.role === 'throughput') ? latency : undefined;
+  }
+
   /** Hands waiting jobs to free workers, first come first served. */
   private pump(): void {
     while (this.waiting.length > 0) {
-      const slot = this.slots.find((candidate) => !candidate.dead && !candidate.busy);
+      const slot = this.nextSlot();
       if (!slot) return;
       const waiter = this.waiting.shift()!;
       slot.busy = true;
+      this.activity.running++;
       slot.worker.run(waiter.job).then(
         (result) => this.finish(slot, () => waiter.resolve(result)),
         (error: unknown) => this.finish(slot, () => waiter.reject(error)),
@@ -187,6 +245,7 @@ export class InferencePool<Job, Result> {
   }
 
   private finish(slot: Slot<Job, Result>, settle: () => void): void {
+    this.activity.running--;
     // A dead slot has been replaced in the array (or is waiting to be); only a live one is freed.
     if (!slot.dead) slot.busy = false;
     settle();

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { availableCores, MAX_AUTO_CPU_WORKERS, resolveInferenceWorkers, resolveIntraOpThreads } from './inference-sizing';
+import { availableCores, MAX_AUTO_CPU_WORKERS, resolveInferenceWorkers, resolveIntraOpThreads, resolveLatencyWorkerThreads } from './inference-sizing';
 
 describe('inference sizing', () => {
   it('gives each CPU core a single-thread worker when both are auto, up to the cap', () => {
@@ -24,6 +24,23 @@ describe('inference sizing', () => {
   it('keeps counts the operator gave', () => {
     expect(resolveInferenceWorkers(3, 'cuda', 1, 2)).toBe(3);
     expect(resolveIntraOpThreads(4)).toBe(4);
+  });
+
+  it('gives a CPU tower of single-thread workers a latency worker with a thread per core, up to the cap', () => {
+    expect(resolveLatencyWorkerThreads('auto', 'cpu', 1, 2)).toBe(2);
+    expect(resolveLatencyWorkerThreads('auto', 'cpu', 2, 8)).toBe(8);
+    expect(resolveLatencyWorkerThreads('auto', 'cpu', 1, 64)).toBe(MAX_AUTO_CPU_WORKERS);
+  });
+
+  it('starts no latency worker on a GPU, on one core, or where a worker already uses every core', () => {
+    expect(resolveLatencyWorkerThreads('auto', 'cuda', 1, 32)).toBe(0);
+    expect(resolveLatencyWorkerThreads('auto', 'cpu', 1, 1)).toBe(0);
+    expect(resolveLatencyWorkerThreads('auto', 'cpu', 2, 2)).toBe(0);
+  });
+
+  it('keeps the latency worker threads the operator gave, 0 turning it off', () => {
+    expect(resolveLatencyWorkerThreads(0, 'cpu', 1, 8)).toBe(0);
+    expect(resolveLatencyWorkerThreads(3, 'cuda', 1, 8)).toBe(3);
   });
 
   it('lowers the core count to a cgroup CPU quota, rounded up, and ignores an unlimited one', () => {

@@ -49,3 +49,17 @@ export function resolveInferenceWorkers(requested: WorkerCount, provider: Execut
   if (provider === 'cuda') return 1;
   return Math.max(1, Math.min(MAX_AUTO_CPU_WORKERS, Math.floor(cores / Math.max(1, intraOpThreads))));
 }
+
+/**
+ * Intra-op threads of each tower's latency worker, once the first session showed where it
+ * computes; 0: none. `auto`: on a CPU whose throughput workers use fewer threads than there are
+ * cores, one thread per core (at most MAX_AUTO_CPU_WORKERS): a lone query then computes on every
+ * core (ViT-B/32 text 41 ms against 72 ms single-threaded, docs/benchmarks.md) while the
+ * single-thread workers keep the throughput under load. None on a GPU (one session already keeps
+ * the device busy), nor where a throughput worker already uses every core.
+ */
+export function resolveLatencyWorkerThreads(requested: number | 'auto', provider: ExecutionProvider, intraOpThreads: number, cores = availableCores()): number {
+  if (requested !== 'auto') return requested;
+  if (provider === 'cuda' || intraOpThreads >= cores) return 0;
+  return Math.min(MAX_AUTO_CPU_WORKERS, cores);
+}

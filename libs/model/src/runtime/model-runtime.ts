@@ -8,7 +8,7 @@
 import type { ModelInfo } from '@vsearch/contracts';
 import { loadModelDirectory, type LoadedModelDirectory } from '../manifest';
 import { l2NormalizeRows } from './l2-normalize';
-import { resolveInferenceWorkers, resolveIntraOpThreads, type WorkerCount } from './inference-sizing';
+import { availableCores, resolveInferenceWorkers, resolveIntraOpThreads, resolveLatencyWorkerThreads, type WorkerCount } from './inference-sizing';
 import { TextTokenizer, type TokenizedTexts } from './text-tokenizer';
 import {
   createInProcessBackend,
@@ -52,6 +52,13 @@ export interface ModelRuntimeOptions {
    * inferenceThread 'worker'.
    */
   inferenceWorkers?: WorkerCount;
+  /**
+   * Intra-op threads of a latency worker per tower: one more session, used only while the tower's
+   * other workers are idle, so a lone query computes on several cores while the throughput
+   * workers keep one each under load (see InferencePool). 0 (default): none. `auto`: the
+   * measured rule (resolveLatencyWorkerThreads). Needs inferenceThread 'worker'.
+   */
+  latencyWorkerThreads?: WorkerCount;
   /** Told when an inference worker died, whether a replacement is being started, and how many are left. */
   onWorkerDied?: (tower: 'image' | 'text', error: Error, replacing: boolean, workersLeft: number) => void;
 }
@@ -66,8 +73,10 @@ export interface ModelRuntimeInfo extends ModelInfo {
   /** As resolved (`auto` → a number); undefined: onnxruntime's default. */
   intraOpThreads: number | undefined;
   inferenceThread: 'main' | 'worker';
-  /** Sessions per tower, as resolved (`auto` → a number). */
+  /** Throughput sessions per tower, as resolved (`auto` → a number). */
   inferenceWorkers: number;
+  /** Intra-op threads of each tower's latency worker, as resolved; 0: none. */
+  latencyWorkerThreads: number;
   /** Providers tried before the one in use, with why they were skipped. */
   skippedProviders: { provider: ExecutionProvider; reason: string }[];
 }
@@ -103,6 +112,7 @@ export class ModelRuntime {
     const model = loadModelDirectory(dir);
     const tokenizer = TextTokenizer.fromFile(model.tokenizerPath, model.manifest.text);
     const requestedWorkers = options.inferenceWorkers ?? 1;
+    const requestedLatencyThreads = options.latencyWorkerThreads ?? 0;
     for (const [name, value] of [
       ['inferenceWorkers', requestedWorkers],
       ['intraOpThreads', options.intraOpThreads ?? 'auto'],
@@ -110,8 +120,15 @@ export class ModelRuntime {
       if (value !== 'auto' && !(Number.isInteger(value) && value >= 1))
         throw new ModelRuntimeError(`${name} must be a whole number ≥ 1 or 'auto', got ${value}`);
     }
+    if (requestedLatencyThreads !== 'auto' && !(Number.isInteger(requestedLatencyThreads) && requestedLatencyThreads >= 0))
+      throw new ModelRuntimeError(`latencyWorkerThreads must be a whole number ≥ 0 or 'auto', got ${requestedLatencyThreads}`);
     if (requestedWorkers !== 1 && options.inferenceThread !== 'worker') {
       throw new ModelRuntimeError(`inferenceWorkers ${requestedWorkers} needs inferenceThread 'worker': sessions on the calling thread run one at a time`);
+    }
+    if (requestedLatencyThreads !== 'auto' && requestedLatencyThreads > 0 && options.inferenceThread !== 'worker') {
+      throw new ModelRuntimeError(
+        `latencyWorkerThreads ${requestedLatencyThreads} needs inferenceThread 'worker': sessions on the calling thread run one at a time`,
+      );
     }
     const intraOpThreads = options.intraOpThreads === undefined ? undefined : resolveIntraOpThreads(options.intraOpThreads);
     const backendOptions = {
@@ -120,6 +137,7 @@ export class ModelRuntime {
       intraOpSpinning: options.intraOpSpinning ?? true,
       onProviderSkipped: options.onProviderSkipped,
       workersPerTower: (provider: ExecutionProvider) => resolveInferenceWorkers(requestedWorkers, provider, intraOpThreads ?? 1),
+      latencyWorkerThreads: (provider: ExecutionProvider) => resolveLatencyWorkerThreads(requestedLatencyThreads, provider, intraOpThreads ?? availableCores()),
       onWorkerDied:
         options.onWorkerDied &&
         ((tower: Tower, error: Error, replacing: boolean, left: number) => options.onWorkerDied?.(towerName(tower), error, replacing, left)),
@@ -161,11 +179,15 @@ export class ModelRuntime {
       intraOpThreads: this.options.intraOpThreads as number | undefined,
       inferenceThread: this.options.inferenceThread ?? 'main',
       inferenceWorkers: this.backend.workersPerTower,
+      latencyWorkerThreads: this.backend.latencyWorkerThreads,
       skippedProviders: [...this.backend.skippedProviders],
     };
   }
 
-  /** Sessions of a tower alive now, so a caller can keep that many batches computing (fewer while a crashed one is replaced). */
+  /**
+   * Batches of a tower that compute at once now (its live throughput sessions), so a caller can keep
+   * that many computing (fewer while a crashed one is replaced).
+   */
   liveWorkers(tower: 'image' | 'text'): number {
     return this.backend.workers(tower === 'image' ? 'vision' : 'text');
   }
@@ -211,12 +233,14 @@ export class ModelRuntime {
   /**
    * Runs both towers once at batch size 1 and once at `batchSize`, so the
    * first real request does not pay for memory arenas and kernel selection.
-   * Every worker of a pool warms up: as many runs at once as it has workers,
-   * and the pool gives each to a different free one.
+   * Every session of a pool warms up, the latency worker included: as many
+   * runs at once as it has sessions, and the pool gives each to a different
+   * free one.
    */
   async warmUp(batchSize = 1): Promise<void> {
     const size = this.model.manifest.image.size;
-    const everyWorker = (tower: 'image' | 'text', run: () => Promise<unknown>) => Promise.all(Array.from({ length: this.liveWorkers(tower) }, run));
+    const everyWorker = (tower: 'image' | 'text', run: () => Promise<unknown>) =>
+      Promise.all(Array.from({ length: this.backend.sessions(tower === 'image' ? 'vision' : 'text') }, run));
     for (const count of new Set([1, Math.max(1, batchSize)])) {
       const pixels = new Float32Array(count * 3 * size * size);
       await everyWorker('image', () => this.embedImageBatch(pixels, count));

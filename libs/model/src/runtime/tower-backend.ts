@@ -7,7 +7,7 @@
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { LoadedModelDirectory } from '../manifest';
-import { InferencePool, type InferenceWorkerHandle } from './inference-pool';
+import { InferencePool, processComputeActivity, type InferenceWorkerHandle } from './inference-pool';
 import { InferenceLostError, startInferenceThread } from './inference-thread';
 
 export type ExecutionProvider = 'cuda' | 'cpu';
@@ -33,6 +33,12 @@ export interface TowerBackendOptions {
   onProviderSkipped?: (provider: ExecutionProvider, reason: string) => void;
   /** Sessions (worker threads) per tower, given where the first one computes; only the worker backend runs more than one. */
   workersPerTower: (provider: ExecutionProvider) => number;
+  /**
+   * Intra-op threads of each tower's latency worker (a session used only while the tower's other
+   * workers are idle; see InferencePool), given where the first session computes; 0: none. Only the
+   * worker backend starts one.
+   */
+  latencyWorkerThreads?: (provider: ExecutionProvider) => number;
   /** Told when an inference worker died, whether a replacement is being started, and how many are left. */
   onWorkerDied?: (tower: Tower, error: Error, replacing: boolean, workersLeft: number) => void;
 }
@@ -41,10 +47,14 @@ export interface TowerBackend {
   readonly executionProvider: ExecutionProvider;
   readonly skippedProviders: { provider: ExecutionProvider; reason: string }[];
   readonly names: Record<Tower, { inputs: string[]; outputs: string[] }>;
-  /** Sessions each tower was started with. */
+  /** Throughput sessions each tower was started with. */
   readonly workersPerTower: number;
-  /** Sessions of `tower` alive now: as many batches of it can compute at once. */
+  /** Intra-op threads of each tower's latency worker; 0: there is none. */
+  readonly latencyWorkerThreads: number;
+  /** Batches of `tower` that can compute at once now: its live throughput sessions. */
   workers(tower: Tower): number;
+  /** Sessions of `tower` alive now, the latency worker included. */
+  sessions(tower: Tower): number;
   run(tower: Tower, feeds: Record<string, TensorInput>, output: string): Promise<TensorOutput>;
   /** Called once if the backend dies for good (a tower has no worker left); every later run rejects. */
   onFatal(listener: (error: Error) => void): void;
@@ -102,7 +112,9 @@ export async function createInProcessBackend(model: LoadedModelDirectory, option
           return { type: result.type, data: result.data as Float32Array, dims: result.dims };
         },
         workersPerTower: 1,
+        latencyWorkerThreads: 0,
         workers: () => 1,
+        sessions: () => 1,
         onFatal() {
           // Sessions on the calling thread fail call by call; there is no separate thread to lose.
         },
@@ -206,22 +218,28 @@ interface TowerPool {
 
 /**
  * Starts the workers of one tower: the first tries `providers` in order, the rest (as many as
- * `options.workersPerTower` asks for that provider) use the one it settled on.
+ * `options.workersPerTower` asks for that provider, and the latency worker if
+ * `options.latencyWorkerThreads` gives it threads there) use the one it settled on.
  */
 async function startTowerPool(tower: Tower, modelPath: string, providers: readonly ExecutionProvider[], options: TowerBackendOptions): Promise<TowerPool> {
   let first: TowerWorker | undefined;
   const pool = await InferencePool.start<TowerRun, TensorOutput>({
     name: tower,
     size: 1,
-    startWorker: async (onDeath) => {
-      const worker = await startTowerWorker(tower, modelPath, first ? [first.executionProvider] : providers, options, onDeath);
+    startWorker: async (onDeath, role) => {
+      const threads =
+        role === 'latency' ? { intraOpThreads: options.latencyWorkerThreads?.(first!.executionProvider), intraOpSpinning: options.intraOpSpinning } : options;
+      const worker = await startTowerWorker(tower, modelPath, first ? [first.executionProvider] : providers, threads, onDeath);
       first ??= worker;
       return worker;
     },
     onWorkerDied: (error, replacing, left) => options.onWorkerDied?.(tower, error, replacing, left),
+    // Both towers of every loaded model share the cores: a latency worker starts only when none computes.
+    activity: processComputeActivity,
   });
   try {
     await pool.addWorkers(options.workersPerTower(first!.executionProvider) - 1);
+    if ((options.latencyWorkerThreads?.(first!.executionProvider) ?? 0) > 0) await pool.addWorkers(1, 'latency');
   } catch (error) {
     await pool.close();
     throw error;
@@ -273,7 +291,9 @@ export async function createWorkerBackend(model: LoadedModelDirectory, options: 
     skippedProviders: vision.first.skipped,
     names: { vision: vision.first.names, text: text.first.names },
     workersPerTower: options.workersPerTower(vision.first.executionProvider),
-    workers: (tower) => pools[tower].size,
+    latencyWorkerThreads: options.latencyWorkerThreads?.(vision.first.executionProvider) ?? 0,
+    workers: (tower) => pools[tower].concurrency,
+    sessions: (tower) => pools[tower].size,
     run(tower, feeds, output) {
       if (dead) return Promise.reject(dead);
       return pools[tower].run({ feeds, output });

@@ -67,7 +67,7 @@ export class EmbedderMetrics {
     const readWorkers = (tower: 'image' | 'text') => this.liveWorkers?.(tower);
     this.inferenceWorkers = new Gauge({
       name: 'embedder_inference_workers',
-      help: 'Inference workers (sessions) alive per tower; fewer than configured while a crashed one is replaced',
+      help: 'Inference workers (sessions) alive per tower that compute batches side by side, the latency worker not counted; fewer than configured while a crashed one is replaced',
       labelNames: ['tower'],
       registers,
       collect() {
