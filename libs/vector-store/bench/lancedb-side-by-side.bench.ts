@@ -12,19 +12,21 @@
  * field the catalog fills (lexical-fields.ts, the text lexicalTextByField makes, so both analyse
  * the same strings) with LanceDB's native inverted index (BM25) on each, and the facet fields.
  * It is written in batches of 1,000 products, as the store's upserts come, then compacted and
- * indexed. The vector search is flat (no vector index), cosine, like our default scan.
+ * indexed; the vectors get an HNSW index too (one graph, int8 codes), and every vector measure is
+ * taken both flat (every vector compared, exact, like our default scan) and through the graph.
  *
  * Per query, in turn, so every measure sees the same machine load: our vector and hybrid search
- * (24 hits with facets, as hybrid.bench.ts), then LanceDB's vector top 24, full-text top 24
- * (a multi-field match with our field boosts), hybrid top 24 (both, fused by its RRF reranker,
- * k = 60 as ours; and with no reranker named, which is RRF too but skips the round trip through
- * JavaScript that a reranker object takes), full-text and hybrid with typo tolerance (fuzziness
- * 2 per field: a swap of two letters is two Levenshtein edits), and what our contract needs beyond the page: the number of products
- * the query matched (exact up to 10,000) and facets over them. LanceDB returns neither for a
- * ranked query, so that measure fetches the matched set (full-text matches and, with a cut-off,
- * the vectors above it, 10,000 at most each, with the facet fields) and counts it here, as our
- * Qdrant adapter does. Without a cut-off every product matches: the count is `countRows()` and
- * facets over the whole collection would be cached per data version, as our store caches them.
+ * (24 hits with facets, as hybrid.bench.ts), then LanceDB's vector top 24, full-text top 24 (a
+ * multi-field match with our field boosts), hybrid top 24 (both rankings fused by LanceDB's
+ * default reranker, RRF with k = 60 as ours; once more with an RRFReranker object, which takes a
+ * round trip through JavaScript), full-text and hybrid with typo tolerance (fuzziness 2 per
+ * field: a swap of two letters is two Levenshtein edits), and what our contract needs beyond the
+ * page: the number of products the query matched (exact up to 10,000) and facets over them.
+ * LanceDB returns neither for a ranked query, so that measure fetches the matched set (full-text
+ * matches and, with a cut-off, the vectors above it from a flat search, 10,000 at most each, with
+ * the facet fields) and counts it here, as our Qdrant adapter does. Without a cut-off every
+ * product matches: the count is `countRows()` and facets over the whole collection would be
+ * cached per data version, as our store caches them.
  *
  * CPU time is the whole process's (LanceDB runs its searches on Rust threads of this process), so
  * on this 2-core machine LanceDB's wall time can be below its CPU time.
@@ -72,16 +74,22 @@ const TYPO_EDITS = 2;
 /** The analyzer closest to ours: lower-cased, accents folded, stop words dropped, no stemming. */
 const FTS_OPTIONS = { baseTokenizer: 'simple', lowercase: true, asciiFolding: true, removeStopWords: true, stem: false, withPosition: false } as const;
 const FACET_COLUMNS = ['id', 'brand', 'categories', 'price', 'inStock'];
+/** One HNSW graph (one partition), cosine, int8 scalar-quantised codes like our scan's. */
+const HNSW_OPTIONS = { distanceType: 'cosine', numPartitions: 1 } as const;
+/** Candidates an HNSW search considers (LanceDB's default is 1.5 × the limit, 36 here: low recall on random vectors). */
+const HNSW_EF = 100;
 
 const MEASURES = [
   'ours: vector',
   'ours: hybrid',
-  'LanceDB: vector',
+  'LanceDB: vector, flat',
+  'LanceDB: vector, HNSW',
   'LanceDB: full-text',
-  'LanceDB: hybrid',
-  'LanceDB: hybrid, default reranker',
+  'LanceDB: hybrid, flat',
+  'LanceDB: hybrid, HNSW',
+  'LanceDB: hybrid, HNSW, RRFReranker',
   'LanceDB: full-text, typos',
-  'LanceDB: hybrid, typos',
+  'LanceDB: hybrid, HNSW, typos',
   'LanceDB: count + facets',
 ] as const;
 type Measure = (typeof MEASURES)[number];
@@ -127,7 +135,10 @@ interface LanceBuild {
   writeMs: { wallMs: number; cpuMs: number };
   compactMs: { wallMs: number; cpuMs: number };
   indexMs: { wallMs: number; cpuMs: number };
+  vectorIndexMs: { wallMs: number; cpuMs: number };
   diskBytes: number;
+  /** Per index: its name and the rows it covers (all of them, or the build did not finish). */
+  indexedRows: string;
 }
 
 async function buildLanceTable(
@@ -148,7 +159,12 @@ async function buildLanceTable(
   const indexMs = await timed(async () => {
     for (const { name } of fields) await table.createIndex(name, { config: Index.fts(FTS_OPTIONS) });
   });
-  return { table, writeMs: write, compactMs, indexMs, diskBytes: directorySize(directory) };
+  const vectorIndexMs = await timed(() => table.createIndex('vector', { config: Index.hnswSq(HNSW_OPTIONS) }));
+  const indexes = await table.listIndices();
+  const indexedRows = indexes
+    .map((index) => `${index.name} ${index.numIndexedRows ?? '?'} of ${(index.numIndexedRows ?? 0) + (index.numUnindexedRows ?? 0)}`)
+    .join(', ');
+  return { table, writeMs: write, compactMs, indexMs, vectorIndexMs, diskBytes: directorySize(directory), indexedRows };
 }
 
 /** Our keyword ranking's fields and boosts as one LanceDB query (its default operator, OR: any word). */
@@ -165,9 +181,41 @@ function fuzzyMultiFieldQuery(text: string, fields: readonly IndexedField[], edi
   return new BooleanQuery(fields.map(({ name, boost }) => [Occur.Should, new MatchQuery(text, name, { fuzziness: edits, boost, prefixLength: 1 })]));
 }
 
-function nearest(table: Table, vector: Float32Array, scoreThreshold: number | undefined): VectorQuery {
+/** The vector ranking: every vector compared (flat, exact, as our scan), or the HNSW graph walked. */
+function nearest(table: Table, vector: Float32Array, scoreThreshold: number | undefined, search: 'flat' | 'hnsw'): VectorQuery {
   const query = table.query().nearestTo(vector).distanceType('cosine');
-  return scoreThreshold === undefined ? query : query.distanceRange(undefined, 1 - scoreThreshold);
+  const ranked = search === 'flat' ? query.bypassVectorIndex() : query.ef(HNSW_EF);
+  return scoreThreshold === undefined ? ranked : ranked.distanceRange(undefined, 1 - scoreThreshold);
+}
+
+/** Share of the flat search's top PAGE that the HNSW search also returns, over the queries. */
+async function hnswRecall(table: Table, queries: readonly BenchQuery[]): Promise<number> {
+  let found = 0;
+  for (const { vector } of queries) {
+    const [exact, approximate] = await Promise.all(
+      (['flat', 'hnsw'] as const).map(async (search) =>
+        (await nearest(table, vector, undefined, search).select(['id']).limit(PAGE).toArray()).map((row) => String(row.id)),
+      ),
+    );
+    const returned = new Set(approximate);
+    found += exact.filter((id) => returned.has(id)).length;
+  }
+  return found / (queries.length * PAGE);
+}
+
+/**
+ * LanceDB 0.31 fails a hybrid query whose vector ranking comes back empty (a cut-off that no
+ * vector passes): "expected column _distance not found in rank". An adapter would answer with the
+ * keyword ranking alone, as this does, and count how often it had to.
+ */
+async function hybridOrKeywordOnly(hybrid: VectorQuery, keywordOnly: () => Promise<unknown[]>, fallbacks: { count: number }): Promise<unknown[]> {
+  try {
+    return await hybrid.toArray();
+  } catch (error) {
+    if (!String(error).includes('_distance not found')) throw error;
+    fallbacks.count++;
+    return keywordOnly();
+  }
 }
 
 /** What our contract returns beside the page: how many products matched (exact up to the cap) and facets over them. */
@@ -175,7 +223,7 @@ async function countAndFacets(table: Table, query: BenchQuery, fields: readonly 
   if (scoreThreshold === undefined) return table.countRows();
   const [keywordMatches, vectorMatches] = await Promise.all([
     table.query().fullTextSearch(multiFieldQuery(query.text, fields)).select(FACET_COLUMNS).limit(MATCH_COUNT_CAP).toArray(),
-    nearest(table, query.vector, scoreThreshold).select(FACET_COLUMNS).limit(MATCH_COUNT_CAP).toArray(),
+    nearest(table, query.vector, scoreThreshold, 'flat').select(FACET_COLUMNS).limit(MATCH_COUNT_CAP).toArray(),
   ]);
   const matched = new Map<string, MatchedProduct>();
   for (const row of [...vectorMatches, ...keywordMatches]) {
@@ -212,22 +260,28 @@ async function main(): Promise<void> {
     printBuild(options.products, ours, lance, fields);
     const rrf = await rerankers.RRFReranker.create(RRF_K);
     const { kinds, queries } = benchQueries(products, options);
+    console.log(`LanceDB HNSW (ef ${HNSW_EF}) recall@${PAGE} against its flat search: ${(await hnswRecall(lance.table, queries)).toFixed(3)}`);
 
     for (const { name: cutOffName, scoreThreshold } of cutOffs(options.dimension)) {
+      const fallbacks = { count: 0 };
+      const lanceHybrid = (query: BenchQuery, vectorSearch: 'flat' | 'hnsw', keywords: FullTextQuery, reranker?: rerankers.RRFReranker) => {
+        const hybrid = nearest(lance.table, query.vector, scoreThreshold, vectorSearch).fullTextSearch(keywords).select(['id']).limit(PAGE);
+        const keywordOnly = () => lance.table.query().fullTextSearch(keywords).select(['id']).limit(PAGE).toArray();
+        return hybridOrKeywordOnly(reranker ? hybrid.rerank(reranker) : hybrid, keywordOnly, fallbacks);
+      };
       const search: Record<Measure, (query: BenchQuery) => Promise<unknown>> = {
         'ours: vector': ({ text, vector }) =>
           ours.store.searchSimilar({ collection: ours.collection, vector, text, mode: 'vector', scoreThreshold, limit: PAGE, withFacets: true }),
         'ours: hybrid': ({ text, vector }) =>
           ours.store.searchSimilar({ collection: ours.collection, vector, text, mode: 'hybrid', scoreThreshold, limit: PAGE, withFacets: true }),
-        'LanceDB: vector': ({ vector }) => nearest(lance.table, vector, scoreThreshold).select(['id']).limit(PAGE).toArray(),
+        'LanceDB: vector, flat': ({ vector }) => nearest(lance.table, vector, scoreThreshold, 'flat').select(['id']).limit(PAGE).toArray(),
+        'LanceDB: vector, HNSW': ({ vector }) => nearest(lance.table, vector, scoreThreshold, 'hnsw').select(['id']).limit(PAGE).toArray(),
         'LanceDB: full-text': ({ text }) => lance.table.query().fullTextSearch(multiFieldQuery(text, fields)).select(['id']).limit(PAGE).toArray(),
-        'LanceDB: hybrid': ({ text, vector }) =>
-          nearest(lance.table, vector, scoreThreshold).fullTextSearch(multiFieldQuery(text, fields)).rerank(rrf).select(['id']).limit(PAGE).toArray(),
-        'LanceDB: hybrid, default reranker': ({ text, vector }) =>
-          nearest(lance.table, vector, scoreThreshold).fullTextSearch(multiFieldQuery(text, fields)).select(['id']).limit(PAGE).toArray(),
+        'LanceDB: hybrid, flat': (query) => lanceHybrid(query, 'flat', multiFieldQuery(query.text, fields)),
+        'LanceDB: hybrid, HNSW': (query) => lanceHybrid(query, 'hnsw', multiFieldQuery(query.text, fields)),
+        'LanceDB: hybrid, HNSW, RRFReranker': (query) => lanceHybrid(query, 'hnsw', multiFieldQuery(query.text, fields), rrf),
         'LanceDB: full-text, typos': ({ text }) => lance.table.query().fullTextSearch(fuzzyMultiFieldQuery(text, fields)).select(['id']).limit(PAGE).toArray(),
-        'LanceDB: hybrid, typos': ({ text, vector }) =>
-          nearest(lance.table, vector, scoreThreshold).fullTextSearch(fuzzyMultiFieldQuery(text, fields)).rerank(rrf).select(['id']).limit(PAGE).toArray(),
+        'LanceDB: hybrid, HNSW, typos': (query) => lanceHybrid(query, 'hnsw', fuzzyMultiFieldQuery(query.text, fields)),
         'LanceDB: count + facets': (query) => countAndFacets(lance.table, query, fields, scoreThreshold),
       };
       const runs: Sample[][] = [];
@@ -242,6 +296,10 @@ async function main(): Promise<void> {
         if (run > 0) runs.push(samples); // run 0 warms up
       }
       printLatencies(cutOffName, runs, kinds);
+      console.log('');
+      console.log(
+        `LanceDB hybrid queries answered by the keyword ranking alone (its vector ranking empty): ${fallbacks.count} of ${(options.runs + 1) * queries.length * 4}`,
+      );
     }
   } finally {
     await ours.store.close();
@@ -262,7 +320,9 @@ function printBuild(productCount: number, ours: { wallMs: number; cpuMs: number 
   console.log(`| LanceDB: write in batches of 1,000 (table.add) | ${cell(lance.writeMs)} |`);
   console.log(`| LanceDB: compact (optimize, old versions removed) | ${cell(lance.compactMs)} |`);
   console.log(`| LanceDB: ${fields.length} FTS indexes (${fields.map(({ name }) => name).join(', ')}) | ${cell(lance.indexMs)} |`);
+  console.log(`| LanceDB: HNSW vector index (one graph, int8 codes, cosine) | ${cell(lance.vectorIndexMs)} |`);
   console.log(`| LanceDB: on disk after build | ${(lance.diskBytes / 2 ** 20).toFixed(1)} MiB |`);
+  console.log(`| LanceDB: rows each index covers | ${lance.indexedRows} |`);
 }
 
 function printLatencies(cutOffName: string, runs: Sample[][], kinds: string[]): void {
@@ -286,17 +346,26 @@ function printLatencies(cutOffName: string, runs: Sample[][], kinds: string[]): 
   for (const measure of MEASURES) console.log(`| ${measure} | ${cells(measure, 'wallMs')} | ${cells(measure, 'cpuMs')} |`);
 
   console.log('');
-  console.log(`### ${cutOffName}: hybrid / vector at p95, per query kind (ms, p50 / p95, CPU; ratios wall and CPU)`);
+  console.log(`### ${cutOffName}: per query kind (ms CPU, p50 / p95; hybrid / vector at p95, wall / CPU)`);
   console.log('');
   console.log(
-    '| queries | ours hybrid | ours hybrid / vector | LanceDB full-text | LanceDB hybrid | LanceDB hybrid / vector | LanceDB hybrid, default reranker / vector | LanceDB hybrid, typos / vector | LanceDB count + facets |',
+    '| queries | ours hybrid | ours hybrid / vector | LanceDB full-text | LanceDB hybrid, HNSW | LanceDB hybrid / vector, HNSW | LanceDB hybrid / vector, flat | LanceDB hybrid, typos / vector, HNSW | LanceDB count + facets |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const set of [undefined, ...kinds]) {
     const both = (hybrid: Measure, vector: Measure) => `${ratio(hybrid, vector, 'wallMs', set)} / ${ratio(hybrid, vector, 'cpuMs', set)}`;
-    console.log(
-      `| ${set ?? '**all kinds**'} | ${cells('ours: hybrid', 'cpuMs', set)} | ${both('ours: hybrid', 'ours: vector')} | ${cells('LanceDB: full-text', 'cpuMs', set)} | ${cells('LanceDB: hybrid', 'cpuMs', set)} | ${both('LanceDB: hybrid', 'LanceDB: vector')} | ${both('LanceDB: hybrid, default reranker', 'LanceDB: vector')} | ${both('LanceDB: hybrid, typos', 'LanceDB: vector')} | ${cells('LanceDB: count + facets', 'cpuMs', set)} |`,
-    );
+    const row = [
+      set ?? '**all kinds**',
+      cells('ours: hybrid', 'cpuMs', set),
+      both('ours: hybrid', 'ours: vector'),
+      cells('LanceDB: full-text', 'cpuMs', set),
+      cells('LanceDB: hybrid, HNSW', 'cpuMs', set),
+      both('LanceDB: hybrid, HNSW', 'LanceDB: vector, HNSW'),
+      both('LanceDB: hybrid, flat', 'LanceDB: vector, flat'),
+      both('LanceDB: hybrid, HNSW, typos', 'LanceDB: vector, HNSW'),
+      cells('LanceDB: count + facets', 'cpuMs', set),
+    ];
+    console.log(`| ${row.join(' | ')} |`);
   }
 }
 
