@@ -17,9 +17,10 @@
  *
  * Per query, in turn, so every measure sees the same machine load: our vector and hybrid search
  * (24 hits with facets, as hybrid.bench.ts), then LanceDB's vector top 24, full-text top 24 (a
- * multi-field match with our field boosts), hybrid top 24 (both rankings fused by LanceDB's
- * default reranker, RRF with k = 60 as ours; once more with an RRFReranker object, which takes a
- * round trip through JavaScript), full-text and hybrid with typo tolerance (fuzziness 2 per
+ * multi-field match with our field boosts; and 10,000 deep, the depth our store's keyword
+ * ranking goes to so that it can count and facet what matched), hybrid top 24 (both rankings fused
+ * by LanceDB's default reranker, RRF with k = 60 as ours; once more with an RRFReranker object,
+ * which takes a round trip through JavaScript), full-text and hybrid with typo tolerance (fuzziness 2 per
  * field: a swap of two letters is two Levenshtein edits), and what our contract needs beyond the
  * page: the number of products the query matched (exact up to 10,000) and facets over them.
  * LanceDB returns neither for a ranked query, so that measure fetches the matched set (full-text
@@ -85,6 +86,7 @@ const MEASURES = [
   'LanceDB: vector, flat',
   'LanceDB: vector, HNSW',
   'LanceDB: full-text',
+  'LanceDB: full-text, 10,000 deep',
   'LanceDB: hybrid, flat',
   'LanceDB: hybrid, HNSW',
   'LanceDB: hybrid, HNSW, RRFReranker',
@@ -277,6 +279,8 @@ async function main(): Promise<void> {
         'LanceDB: vector, flat': ({ vector }) => nearest(lance.table, vector, scoreThreshold, 'flat').select(['id']).limit(PAGE).toArray(),
         'LanceDB: vector, HNSW': ({ vector }) => nearest(lance.table, vector, scoreThreshold, 'hnsw').select(['id']).limit(PAGE).toArray(),
         'LanceDB: full-text': ({ text }) => lance.table.query().fullTextSearch(multiFieldQuery(text, fields)).select(['id']).limit(PAGE).toArray(),
+        'LanceDB: full-text, 10,000 deep': ({ text }) =>
+          lance.table.query().fullTextSearch(multiFieldQuery(text, fields)).select(['id']).limit(MATCH_COUNT_CAP).toArray(),
         'LanceDB: hybrid, flat': (query) => lanceHybrid(query, 'flat', multiFieldQuery(query.text, fields)),
         'LanceDB: hybrid, HNSW': (query) => lanceHybrid(query, 'hnsw', multiFieldQuery(query.text, fields)),
         'LanceDB: hybrid, HNSW, RRFReranker': (query) => lanceHybrid(query, 'hnsw', multiFieldQuery(query.text, fields), rrf),
