@@ -1,10 +1,13 @@
 /**
- * LanceDB 0.31 (@lancedb/lancedb, a devDependency, used nowhere else) side by side with our
+ * LanceDB 0.31 (@lancedb/lancedb, installed only in this folder: see its package.json) side by side with our
  * embedded store, for issue #15's proposal: would an embedded engine that already does vector,
  * full-text and hybrid search meet "hybrid p95 ≤ 1.5 × vector p95 at 100k products" where
  * MiniSearch does not? Prints the figures and the command that reproduces them; asserts nothing.
  *
- * Usage: node tools/cli/bin/run-ts.js libs/vector-store/bench/lancedb-side-by-side.bench.ts
+ * Usage (LanceDB and its optional packages take ~0.5 GB, so the repository's own install leaves them out):
+ *   npm --prefix libs/vector-store/bench/lancedb ci
+ *   npx tsc -p libs/vector-store/bench/lancedb            # type check, once installed
+ *   node tools/cli/bin/run-ts.js libs/vector-store/bench/lancedb/lancedb-side-by-side.bench.ts
  *          [--products 100000] [--queries 40] [--runs 3] [--dimension 128] [--seed 1]
  *
  * Both stores hold the same synthetic catalog, the same vectors and answer the same queries (see
@@ -50,9 +53,9 @@ import {
   type VectorQuery,
 } from '@lancedb/lancedb';
 import { MATCH_COUNT_CAP } from '@vsearch/contracts';
-import { LEXICAL_FIELDS, lexicalTextByField, type LexicalFieldName, type LexicalProductText } from '../src/lexical/lexical-fields';
-import { MiniSearchLexicalIndex } from '../src/lexical/minisearch.lexical-index';
-import { facetsOfMatches, type MatchedProduct } from '../src/qdrant/matched-products';
+import { LEXICAL_FIELDS, lexicalTextByField, type LexicalFieldName, type LexicalProductText } from '../../src/lexical/lexical-fields';
+import { MiniSearchLexicalIndex } from '../../src/lexical/minisearch.lexical-index';
+import { facetsOfMatches, type MatchedProduct } from '../../src/qdrant/matched-products';
 import {
   benchCatalog,
   benchQueries,
@@ -65,8 +68,8 @@ import {
   productWithImage,
   timed,
   type BenchQuery,
-} from './hybrid-bench-setup';
-import type { BenchProduct } from './synthetic-shopper-catalog';
+} from '../hybrid-bench-setup';
+import type { BenchProduct } from '../synthetic-shopper-catalog';
 
 const PAGE = 24;
 const RRF_K = 60;
@@ -310,7 +313,7 @@ async function main(): Promise<void> {
     rmSync(directory, { recursive: true, force: true });
   }
   console.log('');
-  console.log(`command: node tools/cli/bin/run-ts.js libs/vector-store/bench/lancedb-side-by-side.bench.ts ${hybridBenchFlags(options)}`);
+  console.log(`command: node tools/cli/bin/run-ts.js libs/vector-store/bench/lancedb/lancedb-side-by-side.bench.ts ${hybridBenchFlags(options)}`);
 }
 
 function printBuild(productCount: number, ours: { wallMs: number; cpuMs: number }, lance: LanceBuild, fields: readonly IndexedField[]): void {
