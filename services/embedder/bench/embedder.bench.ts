@@ -17,7 +17,8 @@
  *
  * Medians over --runs runs. Writes the `embedder` section of docs/benchmarks.md (unless --no-write).
  * Usage: npm run bench:embedder -- [--runs 3] [--seconds 3] [--max-batch 32] [--max-wait-ms 5]
- *        [--model-dir DIR] [--no-write]
+ *        [--model-dir DIR] [--no-write] [--configs before,one-worker,auto-without-latency-worker,auto]
+ * (`--configs` measures only those served configurations, to rerun one a busy spell disturbed; with --no-write)
  *
  * The load generator runs on the same machine as the service, so with few cores the callers take
  * CPU from the service: the ratio to the raw ceiling is a floor of what a separate client would see.
@@ -39,10 +40,12 @@ interface Options {
   maxWaitMs: number;
   modelDir: string;
   write: boolean;
+  /** Keys of the served configurations to measure (`--configs`); all when unset. */
+  configs: string[] | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { runs: 3, seconds: 3, maxBatch: 32, maxWaitMs: 5, modelDir: BUNDLED_MODEL_DIR, write: true };
+  const options: Options = { runs: 3, seconds: 3, maxBatch: 32, maxWaitMs: 5, modelDir: BUNDLED_MODEL_DIR, write: true, configs: undefined };
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i];
     if (argv[i] === '--runs') options.runs = Number(next());
@@ -51,8 +54,13 @@ function parseArgs(argv: string[]): Options {
     else if (argv[i] === '--max-wait-ms') options.maxWaitMs = Number(next());
     else if (argv[i] === '--model-dir') options.modelDir = path.resolve(next());
     else if (argv[i] === '--no-write') options.write = false;
+    else if (argv[i] === '--configs') options.configs = next().split(',');
     else throw new Error(`unknown argument ${argv[i]} (see the usage at the top of embedder.bench.ts)`);
   }
+  const unknown = options.configs?.filter((key) => !SERVED.some((config) => config.key === key));
+  if (unknown?.length) throw new Error(`--configs: unknown ${unknown.join(', ')} (known: ${SERVED.map((config) => config.key).join(', ')})`);
+  // The section of docs/benchmarks.md compares the configurations with each other: only a full run writes it.
+  if (options.configs && options.write) throw new Error('--configs measures only some configurations: add --no-write');
   for (const [name, value] of Object.entries({ runs: options.runs, seconds: options.seconds, maxBatch: options.maxBatch })) {
     if (!(value > 0)) throw new Error(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a positive number, got ${value}`);
   }
@@ -174,16 +182,18 @@ interface RunningEmbedder {
 
 /** A served configuration: the environment the embedder gets beyond the bench's own settings. */
 interface ServedConfig {
+  /** What `--configs` names it by. */
+  key: string;
   name: string;
   env: Record<string, string>;
 }
 
 const SERVED: ServedConfig[] = [
-  { name: 'before: 1 worker × 1 thread', env: { INFERENCE_WORKERS: '1', INTRA_OP_THREADS: '1', LATENCY_WORKER_THREADS: '0' } },
-  { name: `1 worker × ${CORES} threads`, env: { INFERENCE_WORKERS: '1', INTRA_OP_THREADS: String(CORES), LATENCY_WORKER_THREADS: '0' } },
-  { name: 'auto without the latency worker', env: { LATENCY_WORKER_THREADS: '0' } },
+  { key: 'before', name: 'before: 1 worker × 1 thread', env: { INFERENCE_WORKERS: '1', INTRA_OP_THREADS: '1', LATENCY_WORKER_THREADS: '0' } },
+  { key: 'one-worker', name: `1 worker × ${CORES} threads`, env: { INFERENCE_WORKERS: '1', INTRA_OP_THREADS: String(CORES), LATENCY_WORKER_THREADS: '0' } },
+  { key: 'auto-without-latency-worker', name: 'auto without the latency worker', env: { LATENCY_WORKER_THREADS: '0' } },
   // Last: the default, every setting auto (a latency worker per tower where the rule gives one).
-  { name: 'auto', env: {} },
+  { key: 'auto', name: 'auto', env: {} },
 ];
 
 async function startEmbedder(options: Options, config: ServedConfig): Promise<RunningEmbedder> {
@@ -344,6 +354,7 @@ interface ServedFigures {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  const measured = (config: ServedConfig) => !options.configs || options.configs.includes(config.key);
   const manifest = JSON.parse(readFileSync(`${options.modelDir}/model.json`, 'utf8')) as {
     name: string;
     version: string;
@@ -387,6 +398,7 @@ async function main(): Promise<void> {
     );
 
     for (const [index, config] of SERVED.entries()) {
+      if (!measured(config)) continue;
       const figures = served[index];
       const service = await startEmbedder(options, config);
       try {
@@ -428,9 +440,11 @@ async function main(): Promise<void> {
   const ceilingAtBatch1 = Object.fromEntries(TOWERS.map((tower) => [tower, bestRaw(medianRaw(tower), 1)])) as Record<Tower, ReturnType<typeof bestRaw>>;
   const encoding = [manifest.embeddingDimension, 512].map((dimension) => ({ dimension, ...measureEncoding(64, dimension) }));
   const command = `npm run bench:embedder -- --runs ${options.runs} --seconds ${options.seconds} --max-batch ${options.maxBatch} --max-wait-ms ${options.maxWaitMs}${options.modelDir === BUNDLED_MODEL_DIR ? '' : ` --model-dir ${path.relative(REPO_ROOT, options.modelDir) || options.modelDir}`}`;
-  const auto = served[SERVED.length - 1];
-  const autoWithoutLatencyWorker = served[SERVED.length - 2];
-  const before = served[0];
+  const shown = SERVED.flatMap((config, index) => (measured(config) ? [{ config, figures: served[index] }] : []));
+  const figuresOf = (key: string) => shown.find((entry) => entry.config.key === key)?.figures;
+  const auto = figuresOf('auto');
+  const autoWithoutLatencyWorker = figuresOf('auto-without-latency-worker');
+  const before = figuresOf('before');
 
   const section = [
     '## Embedder',
@@ -462,8 +476,7 @@ async function main(): Promise<void> {
     '',
     `| configuration (workers per tower × threads) | ${TOWERS.flatMap((tower) => CONCURRENCY.map((c) => `${tower}s c=${c}`)).join(' | ')} | CPU ms per item at c=8 (image / text) |`,
     `| --- | ${TOWERS.flatMap(() => CONCURRENCY.map(() => '---')).join(' | ')} | --- |`,
-    ...SERVED.map((config, index) => {
-      const figures = served[index];
+    ...shown.map(({ config, figures }) => {
       const cells = TOWERS.flatMap((tower) =>
         CONCURRENCY.map((c) => {
           const value = median(figures.grpc[tower][c]);
@@ -476,31 +489,38 @@ async function main(): Promise<void> {
     }),
     '',
     `Against the ceiling at one item per run (batch 1: images ${fmt(ceilingAtBatch1.image.perSecond)} (${ceilingAtBatch1.image.cell}), texts ${fmt(ceilingAtBatch1.text.perSecond)} (${ceilingAtBatch1.text.cell}); how #21 derives its ceiling), c=8 reaches: ` +
-      SERVED.map(
-        (config, index) =>
-          `${config.name}: images ${fmt((100 * median(served[index].grpc.image[8])) / ceilingAtBatch1.image.perSecond)}%, texts ${fmt((100 * median(served[index].grpc.text[8])) / ceilingAtBatch1.text.perSecond)}%`,
-      ).join('; ') +
+      shown
+        .map(
+          ({ config, figures }) =>
+            `${config.name}: images ${fmt((100 * median(figures.grpc.image[8])) / ceilingAtBatch1.image.perSecond)}%, texts ${fmt((100 * median(figures.grpc.text[8])) / ceilingAtBatch1.text.perSecond)}%`,
+        )
+        .join('; ') +
       '.',
     '',
     'c=1 latency over gRPC (ms per call = 1000 / items/s at c=1): ' +
-      SERVED.map(
-        (config, index) =>
-          `${config.name}: images ${fmt(1000 / median(served[index].grpc.image[1]), 2)}, texts ${fmt(1000 / median(served[index].grpc.text[1]), 2)}`,
-      ).join('; ') +
+      shown
+        .map(
+          ({ config, figures }) =>
+            `${config.name}: images ${fmt(1000 / median(figures.grpc.image[1]), 2)}, texts ${fmt(1000 / median(figures.grpc.text[1]), 2)}`,
+        )
+        .join('; ') +
       '.',
     '',
     'Interactive text query (one at a time) while 4 bulk callers × MAX_BATCH items keep the bulk lane full:',
     '',
     '| configuration | bulk texts: p50 ms | p99 ms | bulk images: p50 ms | p99 ms |',
     '| --- | --- | --- | --- | --- |',
-    ...SERVED.map((config, index) => {
-      const { interactive } = served[index];
+    ...shown.map(({ config, figures: { interactive } }) => {
       return `| ${config.name} | ${fmt(median(interactive.text.p50), 1)} | ${fmt(median(interactive.text.p99), 1)} | ${fmt(median(interactive.image.p50), 1)} | ${fmt(median(interactive.image.p99), 1)} |`;
     }),
     '',
-    `Memory of the service process: ${SERVED.map((config, index) => `${config.name}: RSS after warm-up ${fmt(median(served[index].rssMiB))} MiB, peak ${fmt(median(served[index].peakMiB))} MiB`).join('; ')}. ` +
-      `Each added worker (one session of each tower) costs ${fmt((median(autoWithoutLatencyWorker.rssMiB) - median(before.rssMiB)) / Math.max(1, median(autoWithoutLatencyWorker.workers) - 1))} MiB of RSS here (auto without the latency worker against before, per extra worker per tower pair); ` +
-      `the latency workers (one session of each tower) ${fmt(median(auto.rssMiB) - median(autoWithoutLatencyWorker.rssMiB))} MiB (auto against auto without them).`,
+    `Memory of the service process: ${shown.map(({ config, figures }) => `${config.name}: RSS after warm-up ${fmt(median(figures.rssMiB))} MiB, peak ${fmt(median(figures.peakMiB))} MiB`).join('; ')}.` +
+      (autoWithoutLatencyWorker && before
+        ? ` Each added worker (one session of each tower) costs ${fmt((median(autoWithoutLatencyWorker.rssMiB) - median(before.rssMiB)) / Math.max(1, median(autoWithoutLatencyWorker.workers) - 1))} MiB of RSS here (auto without the latency worker against before, per extra worker per tower pair).`
+        : '') +
+      (auto && autoWithoutLatencyWorker
+        ? ` The latency workers (one session of each tower) cost ${fmt(median(auto.rssMiB) - median(autoWithoutLatencyWorker.rssMiB))} MiB (auto against auto without them).`
+        : ''),
     '',
     `Response encoding, 64 vectors, encode + decode with @bufbuild/protobuf: ${encoding
       .map(

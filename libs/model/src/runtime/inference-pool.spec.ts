@@ -232,6 +232,16 @@ describe(InferencePool.name, () => {
       await pool.close();
     });
 
+    it('gives a lone run that may not use the latency worker (a bulk batch) to a throughput worker', async () => {
+      const { started, pool, latency } = await poolWithLatencyWorker();
+      const bulk = pool.run('bulk', { mayUseLatencyWorker: false });
+      expect(jobsOf(started[0])).toEqual(['bulk']);
+      expect(jobsOf(latency)).toEqual([]);
+      started[0].finishNext();
+      await expect(bulk).resolves.toBe('bulk@0');
+      await pool.close();
+    });
+
     it('leaves the latency worker idle while a throughput worker computes: runs wait for a throughput worker', async () => {
       const { started, pool, latency } = await poolWithLatencyWorker();
       const first = pool.run('first');

@@ -8,7 +8,8 @@
  * Workers have a role. Throughput workers (one per core on a CPU, one thread
  * each) set how many runs compute at once. An optional latency worker, whose
  * session spreads one run over every core, takes a run only while nothing else
- * computes, in this pool or any pool sharing its ComputeActivity: a lone query
+ * computes, in this pool or any pool sharing its ComputeActivity, and only a run
+ * that may use it (the embedder keeps bulk batches off it): a lone query
  * finishes in the time of a multi-thread session (41 against 72 ms per
  * ViT-B/32 text here), and under load it stays idle, so the single-thread
  * sessions keep the throughput that beats one session's threads
@@ -62,8 +63,19 @@ export class InferencePoolLostError extends Error {
   }
 }
 
+/** How a run may be placed. */
+export interface InferenceRunOptions {
+  /**
+   * Whether the latency worker may take this run when the process is idle (default true). The
+   * embedder says no for batches without a shopper's item: a bulk batch on the latency worker would
+   * hold every core's thread when a query arrives next.
+   */
+  mayUseLatencyWorker?: boolean;
+}
+
 interface Waiting<Job, Result> {
   job: Job;
+  mayUseLatencyWorker: boolean;
   resolve(result: Result): void;
   reject(error: unknown): void;
 }
@@ -147,11 +159,11 @@ export class InferencePool<Job, Result> {
   }
 
   /** Runs `job` on the first free worker, or on the next one to become free. */
-  run(job: Job): Promise<Result> {
+  run(job: Job, options: InferenceRunOptions = {}): Promise<Result> {
     if (this.closed) return Promise.reject(new Error(`the ${this.options.name} inference pool is closed`));
     if (this.lost) return Promise.reject(this.lost);
     return new Promise<Result>((resolve, reject) => {
-      this.waiting.push({ job, resolve, reject });
+      this.waiting.push({ job, mayUseLatencyWorker: options.mayUseLatencyWorker ?? true, resolve, reject });
       this.pump();
     });
   }
@@ -217,13 +229,13 @@ export class InferencePool<Job, Result> {
    * The worker for the next run: the latency worker while nothing computes, here or in a pool
    * sharing the activity (a lone run gets every core), otherwise the first free throughput worker
    * (the lowest, so a lightly loaded pool keeps using the same warm one). The latency worker also
-   * stands in while no throughput worker is alive (all being replaced). Undefined: wait for one to
-   * finish.
+   * stands in while no throughput worker is alive (all being replaced). A run that may not use it
+   * (see InferenceRunOptions) goes to a throughput worker. Undefined: wait for one to finish.
    */
-  private nextSlot(): Slot<Job, Result> | undefined {
+  private nextSlot(mayUseLatencyWorker: boolean): Slot<Job, Result> | undefined {
     const live = this.slots.filter((slot) => !slot.dead);
     const latency = live.find((slot) => slot.role === 'latency' && !slot.busy);
-    if (latency && this.activity.running === 0) return latency;
+    if (latency && mayUseLatencyWorker && this.activity.running === 0) return latency;
     const throughput = live.find((slot) => slot.role === 'throughput' && !slot.busy);
     if (throughput) return throughput;
     return latency && !live.some((slot) => slot.role === 'throughput') ? latency : undefined;
@@ -232,7 +244,7 @@ export class InferencePool<Job, Result> {
   /** Hands waiting jobs to free workers, first come first served. */
   private pump(): void {
     while (this.waiting.length > 0) {
-      const slot = this.nextSlot();
+      const slot = this.nextSlot(this.waiting[0].mayUseLatencyWorker);
       if (!slot) return;
       const waiter = this.waiting.shift()!;
       slot.busy = true;

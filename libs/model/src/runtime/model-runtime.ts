@@ -7,6 +7,7 @@
  */
 import type { ModelInfo } from '@vsearch/contracts';
 import { loadModelDirectory, type LoadedModelDirectory } from '../manifest';
+import type { InferenceRunOptions } from './inference-pool';
 import { l2NormalizeRows } from './l2-normalize';
 import { availableCores, resolveInferenceWorkers, resolveIntraOpThreads, resolveLatencyWorkerThreads, type WorkerCount } from './inference-sizing';
 import { TextTokenizer, type TokenizedTexts } from './text-tokenizer';
@@ -23,6 +24,7 @@ import {
 
 export type { ExecutionProvider } from './tower-backend';
 export { InferenceLostError } from './tower-backend';
+export type { InferenceRunOptions } from './inference-pool';
 export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cuda', 'cpu'];
 
 export interface ModelRuntimeOptions {
@@ -197,8 +199,11 @@ export class ModelRuntime {
     return this.tokenizer.tokenize(texts);
   }
 
-  /** `chw` holds `count` normalised images, float32 [count, 3, S, S]; returns count × D unit vectors. */
-  async embedImageBatch(chw: Float32Array, count: number): Promise<Float32Array> {
+  /**
+   * `chw` holds `count` normalised images, float32 [count, 3, S, S]; returns count × D unit vectors.
+   * `options` says whether the batch may take the latency worker (InferenceRunOptions).
+   */
+  async embedImageBatch(chw: Float32Array, count: number, options?: InferenceRunOptions): Promise<Float32Array> {
     const size = this.model.manifest.image.size;
     const expected = count * 3 * size * size;
     if (count <= 0 || chw.length < expected) {
@@ -206,12 +211,12 @@ export class ModelRuntime {
     }
     const input = chw.length === expected ? chw : chw.subarray(0, expected);
     const { image } = this.model.manifest;
-    const output = await this.run('vision', { [image.inputName]: { type: 'float32', data: input, dims: [count, 3, size, size] } }, image.outputName);
+    const output = await this.run('vision', { [image.inputName]: { type: 'float32', data: input, dims: [count, 3, size, size] } }, image.outputName, options);
     return this.normalisedOutput(output, image.outputName, count);
   }
 
-  /** `ids` and `mask` are int64 [count, contextLength] (see `tokenize`); returns count × D unit vectors. */
-  async embedTextBatch(ids: BigInt64Array, mask: BigInt64Array, count: number): Promise<Float32Array> {
+  /** `ids` and `mask` are int64 [count, contextLength] (see `tokenize`); returns count × D unit vectors. `options` as for embedImageBatch. */
+  async embedTextBatch(ids: BigInt64Array, mask: BigInt64Array, count: number, options?: InferenceRunOptions): Promise<Float32Array> {
     const { text } = this.model.manifest;
     const expected = count * text.contextLength;
     if (count <= 0 || ids.length < expected || mask.length < expected) {
@@ -220,7 +225,7 @@ export class ModelRuntime {
     const shape = [count, text.contextLength];
     const feeds: Record<string, TensorInput> = { [text.inputIdsName]: { type: 'int64', data: ids.subarray(0, expected), dims: shape } };
     if (text.attentionMaskName) feeds[text.attentionMaskName] = { type: 'int64', data: mask.subarray(0, expected), dims: shape };
-    const output = await this.run('text', feeds, text.outputName);
+    const output = await this.run('text', feeds, text.outputName, options);
     return this.normalisedOutput(output, text.outputName, count);
   }
 
@@ -265,9 +270,9 @@ export class ModelRuntime {
     await this.backend.close();
   }
 
-  private async run(tower: Tower, feeds: Record<string, TensorInput>, output: string): Promise<TensorOutput> {
+  private async run(tower: Tower, feeds: Record<string, TensorInput>, output: string, options?: InferenceRunOptions): Promise<TensorOutput> {
     if (this.closed) throw new ModelRuntimeError('the model runtime is closed');
-    return this.backend.run(tower, feeds, output);
+    return this.backend.run(tower, feeds, output, options);
   }
 
   private normalisedOutput(tensor: TensorOutput, name: string, count: number): Float32Array {

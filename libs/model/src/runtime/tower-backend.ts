@@ -7,7 +7,7 @@
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { LoadedModelDirectory } from '../manifest';
-import { InferencePool, processComputeActivity, type InferenceWorkerHandle } from './inference-pool';
+import { InferencePool, processComputeActivity, type InferenceRunOptions, type InferenceWorkerHandle } from './inference-pool';
 import { InferenceLostError, startInferenceThread } from './inference-thread';
 
 export type ExecutionProvider = 'cuda' | 'cpu';
@@ -55,7 +55,7 @@ export interface TowerBackend {
   workers(tower: Tower): number;
   /** Sessions of `tower` alive now, the latency worker included. */
   sessions(tower: Tower): number;
-  run(tower: Tower, feeds: Record<string, TensorInput>, output: string): Promise<TensorOutput>;
+  run(tower: Tower, feeds: Record<string, TensorInput>, output: string, options?: InferenceRunOptions): Promise<TensorOutput>;
   /** Called once if the backend dies for good (a tower has no worker left); every later run rejects. */
   onFatal(listener: (error: Error) => void): void;
   close(): Promise<void>;
@@ -294,9 +294,9 @@ export async function createWorkerBackend(model: LoadedModelDirectory, options: 
     latencyWorkerThreads: options.latencyWorkerThreads?.(vision.first.executionProvider) ?? 0,
     workers: (tower) => pools[tower].concurrency,
     sessions: (tower) => pools[tower].size,
-    run(tower, feeds, output) {
+    run(tower, feeds, output, runOptions) {
       if (dead) return Promise.reject(dead);
-      return pools[tower].run({ feeds, output });
+      return pools[tower].run({ feeds, output }, runOptions);
     },
     onFatal(listener) {
       fatalListeners.push(listener);

@@ -20,6 +20,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface Harness {
   batcher: DynamicBatcher<number, number>;
   batches: number[][];
+  /** Per batch, whether runBatch was told it holds a shopper's item. */
+  interactive: boolean[];
   stats: BatchStats[];
   delays: { lane: Lane; ms: number }[];
   rejected: { lane: Lane; code: string; items: number }[];
@@ -35,15 +37,16 @@ function harness(
   } = {},
 ): Harness {
   const { batchMs = 10, batchMsFor = () => batchMs, failWhen, ...options } = overrides;
-  const h = { batches: [], stats: [], delays: [], rejected: [], depths: [] } as unknown as Harness;
+  const h = { batches: [], interactive: [], stats: [], delays: [], rejected: [], depths: [] } as unknown as Harness;
   h.batcher = new DynamicBatcher<number, number>({
     name: 'test',
     maxBatch: 4,
     maxWaitMs: 5,
     maxQueueItems: 100,
     clock: fakeTimeClock,
-    runBatch: async (inputs) => {
+    runBatch: async (inputs, batch) => {
       h.batches.push([...inputs]);
+      h.interactive.push(batch.interactive);
       await sleep(batchMsFor(inputs));
       if (failWhen?.(inputs)) throw new Error('model exploded');
       return inputs.map((input) => input * 10);
@@ -83,6 +86,18 @@ describe(DynamicBatcher.name, () => {
     await jest.advanceTimersByTimeAsync(10);
     expect(a.value).toEqual([10]);
     expect(b.value).toEqual([20, 30]);
+  });
+
+  it("tells runBatch whether a shopper's item is in the batch (only such batches may take the latency worker)", async () => {
+    const h = harness();
+    const bulk = track(h.batcher.submit([1], { lane: 'bulk' }));
+    await jest.advanceTimersByTimeAsync(20);
+    const query = track(h.batcher.submit([2], { lane: 'interactive' }));
+    await jest.advanceTimersByTimeAsync(20);
+    expect(bulk.value).toEqual([10]);
+    expect(query.value).toEqual([20]);
+    expect(h.batches).toEqual([[1], [2]]);
+    expect(h.interactive).toEqual([false, true]);
   });
 
   it('holds a partial batch of several requests up to maxWaitMs while requests keep arriving closer together than that', async () => {

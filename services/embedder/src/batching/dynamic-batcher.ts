@@ -87,7 +87,8 @@ export interface DynamicBatcherOptions<I, O> {
    */
   shoppers?: ShopperPresence;
   /** Embeds one batch; must return one output per input, in order. */
-  runBatch: (inputs: I[]) => Promise<O[]>;
+  /** `batch.interactive`: whether a shopper's item is in it (the embedder lets only such batches take the latency worker). */
+  runBatch: (inputs: I[], batch: { interactive: boolean }) => Promise<O[]>;
   clock?: Clock;
   hooks?: BatcherHooks;
 }
@@ -341,7 +342,10 @@ export class DynamicBatcher<I, O> {
     for (const entry of batch) byLane[entry.ticket.lane]++;
     let outputs: O[];
     try {
-      outputs = await this.options.runBatch(batch.map((entry) => entry.input));
+      outputs = await this.options.runBatch(
+        batch.map((entry) => entry.input),
+        { interactive: byLane.interactive > 0 },
+      );
       if (outputs.length !== batch.length) {
         throw new Error(`${this.options.name} model returned ${outputs.length} outputs for a batch of ${batch.length}`);
       }

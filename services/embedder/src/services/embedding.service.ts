@@ -62,7 +62,7 @@ export class EmbeddingService {
       name: 'image',
       workers: () => runtime.liveWorkers('image'),
       shoppers,
-      runBatch: (pixels) => this.runImageBatch(pixels),
+      runBatch: (pixels, batch) => this.runImageBatch(pixels, batch.interactive),
       hooks: metrics.batcherHooks('image'),
     });
     this.texts = new DynamicBatcher({
@@ -70,7 +70,7 @@ export class EmbeddingService {
       name: 'text',
       workers: () => runtime.liveWorkers('text'),
       shoppers,
-      runBatch: (rows) => this.runTextBatch(rows),
+      runBatch: (rows, batch) => this.runTextBatch(rows, batch.interactive),
       hooks: metrics.batcherHooks('text'),
     });
   }
@@ -118,15 +118,16 @@ export class EmbeddingService {
     return { image: this.images.depth(), text: this.texts.depth() };
   }
 
-  private async runImageBatch(batch: Uint8Array[]): Promise<Float32Array[]> {
+  /** A batch without a shopper's item never takes the latency worker: a query arriving next would find every core taken. */
+  private async runImageBatch(batch: Uint8Array[], interactive: boolean): Promise<Float32Array[]> {
     const { imageSize: size, mean, std } = this.info;
     const plane = 3 * size * size;
     const chw = new Float32Array(batch.length * plane);
     batch.forEach((pixels, i) => toNormalizedChw(pixels, size, mean, std, chw, i * plane));
-    return this.split(await this.runtime.embedImageBatch(chw, batch.length), batch.length);
+    return this.split(await this.runtime.embedImageBatch(chw, batch.length, { mayUseLatencyWorker: interactive }), batch.length);
   }
 
-  private async runTextBatch(batch: TokenRow[]): Promise<Float32Array[]> {
+  private async runTextBatch(batch: TokenRow[], interactive: boolean): Promise<Float32Array[]> {
     const length = this.info.contextLength;
     const ids = new BigInt64Array(batch.length * length);
     const mask = new BigInt64Array(batch.length * length);
@@ -134,7 +135,7 @@ export class EmbeddingService {
       ids.set(row.ids, i * length);
       mask.set(row.mask, i * length);
     });
-    return this.split(await this.runtime.embedTextBatch(ids, mask, batch.length), batch.length);
+    return this.split(await this.runtime.embedTextBatch(ids, mask, batch.length, { mayUseLatencyWorker: interactive }), batch.length);
   }
 
   private split(vectors: Float32Array, count: number): Float32Array[] {
