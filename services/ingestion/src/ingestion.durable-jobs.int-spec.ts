@@ -122,12 +122,22 @@ describe('durable reindex jobs across an ingestion restart, with two replicas', 
   }
 
   /** Every record of the jobs topic for `jobId`, in order. */
+  /**
+   * The job's distinct records in the log. Delivery is at least once (a produce retried after a lost
+   * acknowledgement, or a batch fetched again, repeats a record byte for byte), so a repeat of the same
+   * record is one write, not two.
+   */
   async function jobRecords(jobId: string): Promise<ReindexJob[]> {
     const records: ReindexJob[] = [];
+    const seen = new Set<string>();
     await log.replayTopic(topics.reindexJobs, async (batch) => {
       for (const event of batch.messages) {
         const parsed = event.value ? parseReindexJobRecord(event.value) : undefined;
-        if (parsed?.ok && parsed.value.jobId === jobId) records.push(parsed.value);
+        if (!parsed?.ok || parsed.value.jobId !== jobId) continue;
+        const key = JSON.stringify(parsed.value);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        records.push(parsed.value);
       }
     });
     return records;
