@@ -9,20 +9,18 @@ import { BUNDLED_DESCRIBER_DIR, BUNDLED_MODEL_DIR, EXECUTION_PROVIDERS, type Exe
 
 const MIB = 1024 * 1024;
 
-const COUNT_OR_AUTO = 'must be auto or a whole number ≥ 1';
-const COUNT_OR_OFF = 'must be auto or a whole number ≥ 0 (0: off)';
-
-/** A whole number ≥ 1, or `auto` (the default) for the rule measured in inference-sizing.ts. */
-const countOrAuto = () =>
-  z
+/**
+ * A whole number ≥ `minimum` (1 by default; 0 where 0 turns the thing off), or `auto` (the default)
+ * for the rule measured in inference-sizing.ts.
+ */
+const countOrAuto = (minimum: 0 | 1 = 1) => {
+  const error = minimum === 0 ? 'must be auto or a whole number ≥ 0 (0: off)' : 'must be auto or a whole number ≥ 1';
+  return z
     .string()
     .trim()
     .default('auto')
-    .pipe(
-      z.union([z.literal('auto'), z.coerce.number<string>({ error: COUNT_OR_AUTO }).int({ error: COUNT_OR_AUTO }).positive({ error: COUNT_OR_AUTO })], {
-        error: COUNT_OR_AUTO,
-      }),
-    );
+    .pipe(z.union([z.literal('auto'), z.coerce.number<string>({ error }).int({ error }).min(minimum, { error })], { error }));
+};
 
 export const embedderEnvSchema = z
   .object({
@@ -55,20 +53,12 @@ export const embedderEnvSchema = z
      */
     INFERENCE_WORKERS: countOrAuto(),
     /**
-     * Intra-op threads of one more session per tower that takes a batch only while the tower's other
-     * workers are idle, so a lone query computes on every core; 0 turns it off. `auto`: on a CPU
+     * Intra-op threads of one more session per tower that takes a batch holding a shopper's item only
+     * while nothing else computes, so a lone query computes on every core; 0 turns it off. `auto`: on a CPU
      * whose workers use fewer threads than there are cores, one per core (at most 8); none on a GPU.
      * Costs one more copy of each tower's weights. Needs INFERENCE_THREAD=worker.
      */
-    LATENCY_WORKER_THREADS: z
-      .string()
-      .trim()
-      .default('auto')
-      .pipe(
-        z.union([z.literal('auto'), z.coerce.number<string>({ error: COUNT_OR_OFF }).int({ error: COUNT_OR_OFF }).nonnegative({ error: COUNT_OR_OFF })], {
-          error: COUNT_OR_OFF,
-        }),
-      ),
+    LATENCY_WORKER_THREADS: countOrAuto(0),
     /**
      * Whether idle onnxruntime threads spin waiting for work. Off by default: the two towers compute
      * side by side and share the cores with gRPC; spinning pools then take the CPU the other needs.

@@ -16,7 +16,7 @@
  * (docs/benchmarks.md, Embedder).
  */
 
-/** `throughput`: one of the workers that compute side by side; `latency`: used only while the whole pool is idle. */
+/** `throughput`: one of the workers that compute side by side; `latency`: used only while nothing computes (see nextSlot). */
 export type InferenceWorkerRole = 'throughput' | 'latency';
 
 /** One worker as the pool sees it: an onnxruntime session on its own thread, in production. */

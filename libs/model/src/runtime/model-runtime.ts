@@ -55,8 +55,8 @@ export interface ModelRuntimeOptions {
    */
   inferenceWorkers?: WorkerCount;
   /**
-   * Intra-op threads of a latency worker per tower: one more session, used only while the tower's
-   * other workers are idle, so a lone query computes on several cores while the throughput
+   * Intra-op threads of a latency worker per tower: one more session, used only while nothing in
+   * the process computes, so a lone query computes on several cores while the throughput
    * workers keep one each under load (see InferencePool). 0 (default): none. `auto`: the
    * measured rule (resolveLatencyWorkerThreads). Needs inferenceThread 'worker'.
    */

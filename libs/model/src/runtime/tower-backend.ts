@@ -34,8 +34,8 @@ export interface TowerBackendOptions {
   /** Sessions (worker threads) per tower, given where the first one computes; only the worker backend runs more than one. */
   workersPerTower: (provider: ExecutionProvider) => number;
   /**
-   * Intra-op threads of each tower's latency worker (a session used only while the tower's other
-   * workers are idle; see InferencePool), given where the first session computes; 0: none. Only the
+   * Intra-op threads of each tower's latency worker (a session used only while nothing in the
+   * process computes; see InferencePool), given where the first session computes; 0: none. Only the
    * worker backend starts one.
    */
   latencyWorkerThreads?: (provider: ExecutionProvider) => number;

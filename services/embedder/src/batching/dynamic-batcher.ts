@@ -86,8 +86,10 @@ export interface DynamicBatcherOptions<I, O> {
    * this tower's own interactive arrivals.
    */
   shoppers?: ShopperPresence;
-  /** Embeds one batch; must return one output per input, in order. */
-  /** `batch.interactive`: whether a shopper's item is in it (the embedder lets only such batches take the latency worker). */
+  /**
+   * Embeds one batch; must return one output per input, in order. `batch.interactive`: whether a
+   * shopper's item is in it (the embedder lets only such batches take the latency worker).
+   */
   runBatch: (inputs: I[], batch: { interactive: boolean }) => Promise<O[]>;
   clock?: Clock;
   hooks?: BatcherHooks;
