@@ -87,7 +87,6 @@ function rankCandidates(search: CollectionSearch, vector: Ranking, keyword: Rank
   if (search.mode === 'vector') return vector.ranked.map(({ ordinal, score, slot }) => ({ ordinal, score, vectorScore: score, slot }));
   if (search.mode === 'keyword') return keyword.ranked.map(({ ordinal, score }) => ({ ordinal, score, keywordScore: score }));
   const byOrdinal = new Map<number, Candidate>();
-  const idOf = (ordinal: number) => String(ordinal);
   for (const { ordinal, score, slot } of vector.ranked) byOrdinal.set(ordinal, { ordinal, score: 0, vectorScore: score, slot });
   for (const { ordinal, score } of keyword.ranked) {
     const known = byOrdinal.get(ordinal);
@@ -96,13 +95,13 @@ function rankCandidates(search: CollectionSearch, vector: Ranking, keyword: Rank
   }
   const fused = fuseByReciprocalRank(
     [
-      { name: 'vector', weight: search.fusion.vectorWeight, ids: vector.ranked.map(({ ordinal }) => idOf(ordinal)) },
-      { name: 'keyword', weight: search.fusion.keywordWeight, ids: keyword.ranked.map(({ ordinal }) => idOf(ordinal)) },
+      { name: 'vector', weight: search.fusion.vectorWeight, ids: vector.ranked.map(({ ordinal }) => ordinal) },
+      { name: 'keyword', weight: search.fusion.keywordWeight, ids: keyword.ranked.map(({ ordinal }) => ordinal) },
     ],
     { k: search.fusion.k },
   );
   return fused.map(({ id, score }) => {
-    const candidate = byOrdinal.get(Number(id))!;
+    const candidate = byOrdinal.get(id)!;
     candidate.score = score;
     return candidate;
   });

@@ -1,5 +1,8 @@
-import { LEXICAL_FIELD_NAMES, type LexicalProductText } from './lexical-fields';
+import MiniSearch from 'minisearch';
+import { querySets, syntheticCatalog } from '../../bench/synthetic-shopper-catalog';
+import { LEXICAL_FIELD_BOOSTS, LEXICAL_FIELD_NAMES, lexicalTextByField, type LexicalProductText } from './lexical-fields';
 import { MiniSearchLexicalIndex, typoTolerance, typoTranspositions } from './minisearch.lexical-index';
+import { analyzeQueryWords, analyzeText } from './tokenizer';
 
 function product(overrides: Partial<LexicalProductText> = {}): LexicalProductText {
   return { title: '', brand: '', description: '', categories: [], attributes: {}, ...overrides };
@@ -239,6 +242,40 @@ function taggedCatalog(index = new MiniSearchLexicalIndex()): MiniSearchLexicalI
   index.upsert('tee', product({ title: 'Basic T-Shirt', tags: ['striped', 'tshirt'] }));
   return index;
 }
+
+describe(`${MiniSearchLexicalIndex.name} searching the rarest word first`, () => {
+  // The synthetic shopper catalog: 15 brands and a few dozen categories, so most words are common.
+  const { products } = syntheticCatalog({ products: 1500, seed: 3 });
+  const index = new MiniSearchLexicalIndex([LEXICAL_FIELD_NAMES]);
+  // The reference: one MiniSearch AND query over every word at once, each word scored for every product holding it.
+  const reference = new MiniSearch<Record<string, string>>({
+    fields: [...LEXICAL_FIELD_NAMES],
+    tokenize: analyzeText,
+    processTerm: (term) => term,
+    searchOptions: { boost: { ...LEXICAL_FIELD_BOOSTS } },
+  });
+  for (const { productId, text } of products) {
+    index.upsert(productId, text);
+    reference.add({ id: productId, ...lexicalTextByField(text) });
+  }
+  const kinds = ['brand + model', 'model code', 'full title', 'category label', 'pasted description'];
+  const queries = querySets(products, 8)
+    .filter((set) => kinds.includes(set.name))
+    .flatMap((set) => set.queries);
+
+  it.each(queries)('finds for %j the products and scores of every word searched in full', (query) => {
+    const words = analyzeQueryWords(query);
+    const expected = reference.search(
+      { combineWith: 'AND', queries: words.map((word) => ({ queries: [word.forms.join(' ')], combineWith: 'OR' })) },
+      { tokenize: (text) => text.split(' '), processTerm: (term) => term },
+    );
+    const { hits, matched } = index.searchCounting(query, { limit: 10_000 });
+    expect(matched).toBe(expected.length);
+    expect(matched).toBeGreaterThan(0);
+    const expectedScores = new Map(expected.map((result) => [String(result.id), result.score]));
+    for (const hit of hits) expect(hit.score).toBeCloseTo(expectedScores.get(hit.productId)!, 9);
+  });
+});
 
 describe(`${MiniSearchLexicalIndex.name} with tag labels in their own index`, () => {
   it('requires every query word, each found in the catalog text or in the tags', () => {

@@ -96,6 +96,8 @@ const MAX_ANALYZED_TEXTS = 10_000;
 /** The last query word is only prefix-matched from this length: "t" would match a tenth of the dictionary. */
 const MIN_PREFIX_LENGTH = 3;
 const HAS_DIGIT = /\p{N}/u;
+/** Share of the products a typo- or prefix-expanded query word is guessed to match, to order it among the query's words. */
+const EXPANDED_WORD_GUESS = 0.01;
 
 /**
  * Typos forgiven in a query word the index does not know: none below 4 letters (too many
@@ -252,30 +254,63 @@ export class MiniSearchLexicalIndex {
       fuzzy: (term: string) => (term === word.term && this.isTypoCandidate(word) ? typoTolerance(term) || false : false),
       prefix: (term: string) => options.prefixLastTerm === true && word === lastWord && term === word.term && !word.joined && term.length >= MIN_PREFIX_LENGTH,
     }));
-    const accept = options.accept;
     const searchOptions: SearchOptions = {
       // The query is already analyzed: its terms go in as they are, one per space.
       tokenize: (text) => text.split(' '),
       processTerm: (term) => term,
     };
-    const [catalog, ...others] = this.groups;
-    // Each word's matches in the other (tag) indexes; a query none of them matches is the catalog index's alone.
-    const otherMatches = others.map((group) => wordQueries.map((wordQuery) => group.miniSearch.search(wordQuery, searchOptions)));
-    if (otherMatches.every((perWord) => perWord.every((results) => results.length === 0))) {
-      const filtered: SearchOptions = { ...searchOptions, ...(accept ? { filter: (result: SearchResult) => accept(String(result.id)) } : {}) };
-      const all = catalog.miniSearch.search({ combineWith: 'AND', queries: wordQueries }, filtered);
-      if (all.length > 0 || words.length === 1) return { hits: topHits(all, options.limit), matched: all.length };
-      const some = mostWordsMatched(catalog.miniSearch.search({ combineWith: 'OR', queries: wordQueries }, filtered), formsOf);
-      return { hits: topHits(some, options.limit), matched: some.length };
+    /**
+     * Word i's matches in every index, among the products `admit` accepts: MiniSearch skips a
+     * product whose boost is 0 before scoring it, so a product left out costs a look-up, not a score.
+     */
+    const searchWord = (i: number, admit?: (productId: string) => boolean) => {
+      const wordOptions = admit ? { ...searchOptions, boostDocument: (id: string) => (admit(id) ? 1 : 0) } : searchOptions;
+      return wordMatches(this.groups.map((group) => group.miniSearch.search(wordQueries[i], wordOptions)));
+    };
+    const accept = options.accept;
+
+    // Every word, the rarest first, among the products the filter accepts: each later word is
+    // only scored for the products holding every word before it, so a common word ("red",
+    // "shirt") costs a walk over its postings, not a score and a result per product. The scores
+    // are those of searching each word in full.
+    const perWord: Array<Map<string, WordMatch>> = new Array(words.length);
+    let admit = accept;
+    let matchedSoFar = 1;
+    for (const i of this.rarestFirst(words, formsOf, options.prefixLastTerm === true)) {
+      const matches = searchWord(i, admit);
+      perWord[i] = matches;
+      matchedSoFar = matches.size;
+      if (matchedSoFar === 0) break;
+      admit = (id) => matches.has(id);
     }
-    const perWord = wordQueries.map((wordQuery, i) =>
-      wordMatches([catalog.miniSearch.search(wordQuery, searchOptions), ...otherMatches.map((perIndex) => perIndex[i])]),
+    if (matchedSoFar > 0 || words.length === 1) {
+      const all = combineWords(perWord, 'AND');
+      return { hits: topHits(all, options.limit), matched: all.length };
+    }
+    // No product holds every word: those holding the most, from every word's matches.
+    const some = mostWordsMatched(
+      combineWords(
+        words.map((_, i) => searchWord(i, accept)),
+        'OR',
+      ),
+      formsOf,
     );
-    const keep = (results: ScoredMatch[]) => (accept ? results.filter((result) => accept(result.id)) : results);
-    const all = keep(combineWords(perWord, 'AND'));
-    if (all.length > 0 || words.length === 1) return { hits: topHits(all, options.limit), matched: all.length };
-    const some = mostWordsMatched(keep(combineWords(perWord, 'OR')), formsOf);
     return { hits: topHits(some, options.limit), matched: some.length };
+  }
+
+  /**
+   * The order to search a query's words in: by the products holding their forms, fewest first.
+   * A word matched by its typo or prefix neighbours has no such count until searched; it goes
+   * after the words known to be rarer than EXPANDED_WORD_GUESS of the products.
+   */
+  private rarestFirst(words: readonly QueryWord[], formsOf: readonly string[][], prefixLastTerm: boolean): number[] {
+    const guess = Math.ceil(this.size * EXPANDED_WORD_GUESS);
+    const estimate = words.map((word, i) => {
+      const holding = formsOf[i].reduce((sum, form) => sum + this.documentFrequencyOf(form), 0);
+      const expands = this.isTypoCandidate(word) || (prefixLastTerm && i === words.length - 1);
+      return expands ? Math.max(holding, guess) : holding;
+    });
+    return words.map((_, i) => i).sort((a, b) => estimate[a] - estimate[b] || a - b);
   }
 
   /** A typed word no index knows, which may be a typo of one an index does. */
@@ -396,13 +431,17 @@ function assertPartitionOfFields(fieldGroups: LexicalFieldGroups): void {
 interface ScoredMatch {
   id: string;
   score: number;
-  queryTerms: string[];
+  queryTerms: readonly string[];
 }
 
-/** A product's match of one query word, over all indexes: the score before MiniSearch's multiplication by the terms matched. */
+/**
+ * A product's match of one query word, over all indexes: the score before MiniSearch's
+ * multiplication by the terms matched, and the distinct query terms matched (an array shared
+ * with MiniSearch's result, or a new one once a second index adds a term: never mutated).
+ */
 interface WordMatch {
   unscaled: number;
-  queryTerms: Set<string>;
+  queryTerms: readonly string[];
 }
 
 /**
@@ -418,10 +457,10 @@ export function wordMatches(resultsPerIndex: ReadonlyArray<readonly SearchResult
       const id = String(result.id);
       const unscaled = result.score / (result.queryTerms.length || 1);
       const known = matches.get(id);
-      if (!known) matches.set(id, { unscaled, queryTerms: new Set(result.queryTerms) });
+      if (!known) matches.set(id, { unscaled, queryTerms: result.queryTerms });
       else {
         known.unscaled += unscaled;
-        for (const term of result.queryTerms) known.queryTerms.add(term);
+        known.queryTerms = withTerms(known.queryTerms, result.queryTerms);
       }
     }
   }
@@ -431,27 +470,42 @@ export function wordMatches(resultsPerIndex: ReadonlyArray<readonly SearchResult
 /**
  * The query's matches from its words' matches, as MiniSearch combines the word queries of one
  * index: AND keeps the products matching every word, OR those matching any; a product's score is
- * the sum of its word scores times the distinct query terms it matched. Best score first.
+ * the sum of its word scores (in word order) times the distinct query terms it matched. Unordered.
  */
 export function combineWords(perWord: ReadonlyArray<Map<string, WordMatch>>, combineWith: 'AND' | 'OR'): ScoredMatch[] {
-  const combined = new Map<string, WordMatch>();
-  perWord.forEach((matches, i) => {
-    for (const [id, match] of matches) {
-      const known = combined.get(id);
-      if (known) {
-        known.unscaled += match.unscaled;
-        for (const term of match.queryTerms) known.queryTerms.add(term);
-      } else if (i === 0 || combineWith === 'OR') {
-        combined.set(id, { unscaled: match.unscaled, queryTerms: new Set(match.queryTerms) });
-      }
-    }
-  });
+  // AND: the products of the word with the fewest matches, each looked up in the other words' matches.
+  const fewest = perWord.reduce((least, matches) => (matches.size < least.size ? matches : least));
+  const ids = combineWith === 'AND' ? fewest.keys() : new Set(perWord.flatMap((matches) => [...matches.keys()])).values();
   const results: ScoredMatch[] = [];
-  for (const [id, { unscaled, queryTerms }] of combined) {
-    if (combineWith === 'AND' && !perWord.every((matches) => matches.has(id))) continue;
-    results.push({ id, score: unscaled * (queryTerms.size || 1), queryTerms: [...queryTerms] });
+  for (const id of ids) {
+    let unscaled = 0;
+    let queryTerms: readonly string[] = [];
+    let matchedEvery = true;
+    for (const matches of perWord) {
+      const match = matches.get(id);
+      if (!match) {
+        matchedEvery = false;
+        if (combineWith === 'AND') break;
+        continue;
+      }
+      unscaled += match.unscaled;
+      queryTerms = withTerms(queryTerms, match.queryTerms);
+    }
+    if (combineWith === 'AND' && !matchedEvery) continue;
+    results.push({ id, score: unscaled * (queryTerms.length || 1), queryTerms });
   }
-  return results.sort((a, b) => b.score - a.score);
+  return results;
+}
+
+/** `terms` with those of `more` it lacks: `terms` itself when it lacks none (arrays of a few terms). */
+function withTerms(terms: readonly string[], more: readonly string[]): readonly string[] {
+  if (terms.length === 0) return more;
+  let merged: string[] | undefined;
+  for (const term of more) {
+    if (terms.includes(term) || merged?.includes(term)) continue;
+    (merged ??= [...terms]).push(term);
+  }
+  return merged ?? terms;
 }
 
 /** The results holding forms of the most words (`formsOf[i]`: the forms of word i), in their order. */
@@ -460,17 +514,14 @@ function mostWordsMatched<Result extends Pick<ScoredMatch, 'queryTerms'>>(result
     const matched = new Set(result.queryTerms);
     return formsOf.filter((forms) => forms.some((form) => matched.has(form))).length;
   });
-  const most = Math.max(0, ...covered);
+  const most = covered.reduce((max, count) => Math.max(max, count), 0);
   return results.filter((_, i) => covered[i] === most);
 }
 
-/** The best `limit` results; MiniSearch sorts by score only, so the ties at the cut are ordered by id. */
-function topHits(results: ReadonlyArray<{ id: string | number; score: number }>, limit: number): LexicalHit[] {
-  let end = Math.min(limit, results.length);
-  while (end < results.length && results[end].score === results[end - 1].score) end++;
-  return results
-    .slice(0, end)
-    .map((result) => ({ productId: String(result.id), score: result.score }))
-    .sort((a, b) => b.score - a.score || (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0))
-    .slice(0, limit);
+/** The best `limit` results, best score first, equal scores by product id. */
+function topHits(results: readonly ScoredMatch[], limit: number): LexicalHit[] {
+  return [...results]
+    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, limit)
+    .map((result) => ({ productId: result.id, score: result.score }));
 }

@@ -65,6 +65,19 @@ describe(fuseByReciprocalRank.name, () => {
     ]);
   });
 
+  it('fuses numeric ids as their text would be fused: ties by code-unit order, so 10 before 9', () => {
+    const numeric = fuseByReciprocalRank([
+      { name: 'vector', weight: 1, ids: [9, 3] },
+      { name: 'keyword', weight: 1, ids: [10, 3] },
+    ]);
+    const text = fuseByReciprocalRank([
+      { name: 'vector', weight: 1, ids: ['9', '3'] },
+      { name: 'keyword', weight: 1, ids: ['10', '3'] },
+    ]);
+    expect(numeric.map((hit) => hit.id)).toEqual([3, 10, 9]);
+    expect(numeric.map((hit) => ({ ...hit, id: String(hit.id) }))).toEqual(text);
+  });
+
   it('returns nothing for no lists or empty lists', () => {
     expect(fuseByReciprocalRank([])).toEqual([]);
     expect(fuseByReciprocalRank([{ name: 'vector', weight: 1, ids: [] }])).toEqual([]);

@@ -13,17 +13,20 @@
 /** Cormack et al.'s constant: large enough that rank 1 does not drown out the ranks behind it. */
 export const DEFAULT_RRF_K = 60;
 
-export interface RankedList {
+/** Ids are strings, or numbers (a store's ordinals) where making a string of each would only cost time. */
+export type RankedId = string | number;
+
+export interface RankedList<Id extends RankedId = string> {
   /** Names the list in each fused hit's `ranks`; unique among the lists fused. */
   name: string;
   /** Greater than 0; 1 is neutral, 2 makes rank 2 count like rank 1. */
   weight: number;
   /** Best first. An id repeated in one list counts at its first (best) rank only. */
-  ids: readonly string[];
+  ids: readonly Id[];
 }
 
-export interface FusedHit {
-  id: string;
+export interface FusedHit<Id extends RankedId = string> {
+  id: Id;
   score: number;
   /** 1-based rank of the id in each list that holds it. */
   ranks: Record<string, number>;
@@ -36,9 +39,10 @@ export interface FusionOptions {
 
 /**
  * Fuses ranked lists, best first. Ties (equal scores) go to the id with the better best rank in
- * any list, then to the smaller id (code-unit order), so the order never depends on input order.
+ * any list, then to the smaller id (code-unit order of its text, numbers too), so the order never
+ * depends on input order.
  */
-export function fuseByReciprocalRank(lists: readonly RankedList[], options: FusionOptions = {}): FusedHit[] {
+export function fuseByReciprocalRank<Id extends RankedId = string>(lists: readonly RankedList<Id>[], options: FusionOptions = {}): FusedHit<Id>[] {
   const k = options.k ?? DEFAULT_RRF_K;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`RRF k must be an integer of at least 1, got ${k}`);
   const names = new Set<string>();
@@ -50,29 +54,35 @@ export function fuseByReciprocalRank(lists: readonly RankedList[], options: Fusi
       throw new RangeError(`ranked list "${list.name}" has weight ${list.weight}; a weight must be a finite number above 0`);
   }
 
-  const fused = new Map<string, { contributions: number[]; ranks: Record<string, number>; bestRank: number }>();
+  const fused = new Map<Id, { contributions: number[]; ranks: Record<string, number>; bestRank: number }>();
   for (const list of lists) {
-    list.ids.forEach((id, index) => {
+    const { ids, name, weight } = list;
+    for (let index = 0; index < ids.length; index++) {
       const rank = index + 1;
-      let entry = fused.get(id);
+      let entry = fused.get(ids[index]);
       if (!entry) {
         entry = { contributions: [], ranks: {}, bestRank: rank };
-        fused.set(id, entry);
+        fused.set(ids[index], entry);
       }
-      if (entry.ranks[list.name] !== undefined) return;
-      entry.ranks[list.name] = rank;
+      if (entry.ranks[name] !== undefined) continue;
+      entry.ranks[name] = rank;
       entry.bestRank = Math.min(entry.bestRank, rank);
-      entry.contributions.push(1 / (rank / list.weight + k));
-    });
+      entry.contributions.push(1 / (rank / weight + k));
+    }
   }
 
-  const hits = [...fused.entries()].map(([id, entry]) => ({
-    id,
+  const hits: Array<FusedHit<Id> & { bestRank: number }> = [];
+  for (const [id, { contributions, ranks, bestRank }] of fused) {
     // Summed smallest first: the same contributions give the same sum whatever the list order.
-    score: entry.contributions.sort((a, b) => a - b).reduce((sum, contribution) => sum + contribution, 0),
-    ranks: entry.ranks,
-    bestRank: entry.bestRank,
-  }));
-  hits.sort((a, b) => b.score - a.score || a.bestRank - b.bestRank || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    if (contributions.length > 2) contributions.sort((a, b) => a - b);
+    const score = contributions.length === 1 ? contributions[0] : contributions.reduce((sum, contribution) => sum + contribution, 0);
+    hits.push({ id, score, ranks, bestRank });
+  }
+  hits.sort((a, b) => b.score - a.score || a.bestRank - b.bestRank || compareIds(a.id, b.id));
   return hits.map(({ id, score, ranks }) => ({ id, score, ranks }));
+}
+
+function compareIds(a: RankedId, b: RankedId): number {
+  const [first, second] = typeof a === 'string' && typeof b === 'string' ? [a, b] : [String(a), String(b)];
+  return first < second ? -1 : first > second ? 1 : 0;
 }
