@@ -14,7 +14,7 @@
  * orders the matched products the rankings returned (at most the cap per ranking), ties by relevance.
  */
 import { MATCH_COUNT_CAP, type SearchFacets } from '@vsearch/contracts';
-import { fuseByReciprocalRank } from '../lexical/rrf';
+import { fusedScores } from '../lexical/rrf';
 import type { ResolvedSearch } from '../search-mode';
 import { matchedImageFields } from '../product-data';
 import type { SearchFilter, SearchHit } from '../types';
@@ -93,7 +93,7 @@ function rankCandidates(search: CollectionSearch, vector: Ranking, keyword: Rank
     if (known) known.keywordScore = score;
     else byOrdinal.set(ordinal, { ordinal, score: 0, keywordScore: score });
   }
-  const fused = fuseByReciprocalRank(
+  const fused = fusedScores(
     [
       { name: 'vector', weight: search.fusion.vectorWeight, ids: vector.ranked.map(({ ordinal }) => ordinal) },
       { name: 'keyword', weight: search.fusion.keywordWeight, ids: keyword.ranked.map(({ ordinal }) => ordinal) },

@@ -8,7 +8,7 @@
  * interleave with it) and alias swaps never race a running search.
  */
 import { availableParallelism } from 'node:os';
-import { PRICE_BANDS, priceBandOf, type ProductTag } from '@vsearch/contracts';
+import { PRICE_BANDS, priceBandIndexOf, type ProductTag } from '@vsearch/contracts';
 import { lexicalTextOf } from '../lexical/lexical-fields';
 import { canonicalImageRef } from '../product-data';
 import { MiniSearchLexicalIndex } from '../lexical/minisearch.lexical-index';
@@ -53,7 +53,10 @@ export interface EmbeddedIndexOptions {
    * WebAssembly SIMD exists; false scans float32 in JavaScript).
    */
   quantized?: boolean;
-  /** Candidates re-scored per result point when quantized (default 4, at least 40 candidates). */
+  /**
+   * Candidates re-scored per result point when quantized (default 4, at least 40 candidates), for
+   * the first RERANK_MARGIN_FROM points; a deeper ranking re-scores one candidate per point past those.
+   */
   rerank?: number;
   /**
    * Threads for full scans of large collections (64k points and more): 2 adds
@@ -115,6 +118,8 @@ export interface ProductSnapshot {
 
 interface CompiledFilter {
   matches(ordinal: number): boolean;
+  /** No condition and no product left out: `matches` accepts every live product. */
+  matchesEveryLiveProduct: boolean;
   /** Candidate products when a category or brand narrows the search; undefined means every product. */
   candidates?: Iterable<number>;
   /** Upper bound of matching products, when known from the inverted lists. */
@@ -167,6 +172,13 @@ export class EmbeddedCollection {
   private inStock = new Uint8Array(1024);
   private brand = new Int32Array(1024);
   private live = new Uint8Array(1024);
+  /**
+   * A live product's first two category codes (-1: none) at 2 x ordinal and 2 x ordinal + 1, and
+   * whether it has more (then its entry's categoryCodes holds them all): facet counting reads
+   * these for up to MATCH_COUNT_CAP products per query, where a read of each entry cost a cache miss.
+   */
+  private categoryPair = new Int32Array(2048).fill(-1);
+  private moreCategories = new Uint8Array(1024);
   private liveProducts = 0;
   /** Upper bound of images per product ever stored, for exact grouping (see `topPoints`). */
   private maxImagesPerProduct = 1;
@@ -434,8 +446,8 @@ export class EmbeddedCollection {
 
   /**
    * topPoints over int8 codes: the SIMD kernel scores chunks of slots, the
-   * best `rerank` x k matching candidates are kept on their approximate
-   * scores, then re-scored exactly with the float32 vectors.
+   * best `rerank` x k matching candidates (see rerankPoolSize) are kept on
+   * their approximate scores, then re-scored exactly with the float32 vectors.
    */
   private topPointsQuantized(
     codes: Int8Codes,
@@ -445,7 +457,7 @@ export class EmbeddedCollection {
     threshold: number,
     candidatePoints: number,
   ): PointHit[] {
-    const pool = new TopK(Math.max(k * (this.indexOptions.rerank ?? 4), 40));
+    const pool = new TopK(rerankPoolSize(k, this.indexOptions.rerank ?? 4));
     const queryScale = codes.setQuery(query);
     // With a threshold, slots whose approximate score cannot reach it are never considered.
     const thresholdFloor = threshold === -Infinity ? -Infinity : threshold - this.quantisationError(query, queryScale);
@@ -505,10 +517,12 @@ export class EmbeddedCollection {
 
     const heap = new TopK(k);
     const dimension = this.dimension;
-    for (const { id: slot } of pool.sorted()) {
-      const score = dotAt(this.vectors, slot * dimension, query, dimension);
+    const vectors = this.vectors;
+    // The pool's order does not matter: every candidate is re-scored.
+    pool.forEachId((slot) => {
+      const score = dotAt(vectors, slot * dimension, query, dimension);
       if (score >= threshold) heap.push(score, slot);
-    }
+    });
     return heap.sorted().map(({ id, score }) => ({ slot: id, score, ordinal: owner[id] }));
   }
 
@@ -548,10 +562,13 @@ export class EmbeddedCollection {
     const byId = this.byId;
     const { hits, matched } = this.lexical.searchCounting(text, {
       limit: depth,
-      accept: (productId) => {
-        const entry = byId.get(productId);
-        return entry !== undefined && compiled.matches(entry.ordinal);
-      },
+      // The keyword index holds the live products only: without a condition there is nothing to check.
+      accept: compiled.matchesEveryLiveProduct
+        ? undefined
+        : (productId) => {
+            const entry = byId.get(productId);
+            return entry !== undefined && compiled.matches(entry.ordinal);
+          },
     });
     return { ranked: hits.map((hit) => ({ ordinal: byId.get(hit.productId)!.ordinal, score: hit.score })), more: matched > depth };
   }
@@ -621,23 +638,34 @@ export class EmbeddedCollection {
 
   /** Category, brand, price-band and stock counts over these live products (each listed once). */
   facetsOf(ordinals: Iterable<number>): SearchFacets {
-    const categoryCounts = new Map<number, number>();
-    const brandCounts = new Map<number, number>();
-    const bandCounts = new Map<string, number>();
+    // Counted in arrays indexed by code: this runs over up to MATCH_COUNT_CAP products per query.
+    const categoryCounts = new Int32Array(this.categoryNames.length);
+    const brandCounts = new Int32Array(this.brandNames.length);
+    const bandCounts = new Int32Array(PRICE_BANDS.length);
     let inStock = 0;
     let outOfStock = 0;
     const tagCounts = new Map<string, Map<string, number>>();
+    const { entries, brand: brands, price: prices, categoryPair, moreCategories } = this;
+    // No product tagged since the collection opened: no entry needs reading for its tags.
+    const anyTags = this.tagMembers.size > 0;
     for (const ordinal of ordinals) {
-      for (const { attribute, label } of this.entries[ordinal].tags) {
+      const tags = anyTags ? entries[ordinal].tags : NO_TAGS;
+      for (let i = 0; i < tags.length; i++) {
+        const { attribute, label } = tags[i];
         let labels = tagCounts.get(attribute);
         if (!labels) tagCounts.set(attribute, (labels = new Map()));
         labels.set(label, (labels.get(label) ?? 0) + 1);
       }
-      for (const code of this.entries[ordinal].categoryCodes) categoryCounts.set(code, (categoryCounts.get(code) ?? 0) + 1);
-      const brand = this.brand[ordinal];
-      if (brand >= 0) brandCounts.set(brand, (brandCounts.get(brand) ?? 0) + 1);
-      const band = priceBandOf(this.price[ordinal]);
-      bandCounts.set(band, (bandCounts.get(band) ?? 0) + 1);
+      if (moreCategories[ordinal] === 1) {
+        const codes = entries[ordinal].categoryCodes;
+        for (let i = 0; i < codes.length; i++) categoryCounts[codes[i]]++;
+      } else {
+        if (categoryPair[2 * ordinal] >= 0) categoryCounts[categoryPair[2 * ordinal]]++;
+        if (categoryPair[2 * ordinal + 1] >= 0) categoryCounts[categoryPair[2 * ordinal + 1]]++;
+      }
+      const brand = brands[ordinal];
+      if (brand >= 0) brandCounts[brand]++;
+      bandCounts[priceBandIndexOf(prices[ordinal])]++;
       if (this.inStock[ordinal]) inStock++;
       else outOfStock++;
     }
@@ -648,7 +676,7 @@ export class EmbeddedCollection {
     return {
       categories: topFacets(categoryCounts, this.categoryNames),
       brands: topFacets(brandCounts, this.brandNames),
-      priceBands: PRICE_BANDS.flatMap(({ value }) => (bandCounts.has(value) ? [{ value, count: bandCounts.get(value)! }] : [])),
+      priceBands: PRICE_BANDS.flatMap(({ value }, band) => (bandCounts[band] > 0 ? [{ value, count: bandCounts[band] }] : [])),
       stock: stock.filter((facet) => facet.count > 0).sort((a, b) => b.count - a.count),
       ...(tagCounts.size > 0 ? { tags: tagFacetsFromCounts(tagCounts) } : {}),
     };
@@ -775,7 +803,15 @@ export class EmbeddedCollection {
       (wantedBrands === null || wantedBrands.has(brand[ordinal])) &&
       (wantedCategories === null || hasCategory(ordinal, wantedCategories)) &&
       (wantedTags.length === 0 || hasTags(ordinal));
-    return { matches, estimate, candidates: candidates && unionOf(candidates) };
+    const matchesEveryLiveProduct =
+      excludeOrdinal < 0 &&
+      !filter?.categories?.length &&
+      !filter?.brands?.length &&
+      minPrice === -Infinity &&
+      maxPrice === Infinity &&
+      stock < 0 &&
+      wantedTags.length === 0;
+    return { matches, matchesEveryLiveProduct, estimate, candidates: candidates && unionOf(candidates) };
   }
 
   private entryFor(productId: string): ProductEntry {
@@ -820,6 +856,9 @@ export class EmbeddedCollection {
       new Set(product.categories.map((name) => this.code(name, this.categoryCodes, this.categoryNames, this.categoryMembers))),
     );
     for (const code of entry.categoryCodes) this.categoryMembers[code].add(o);
+    this.categoryPair[2 * o] = entry.categoryCodes.length > 0 ? entry.categoryCodes[0] : -1;
+    this.categoryPair[2 * o + 1] = entry.categoryCodes.length > 1 ? entry.categoryCodes[1] : -1;
+    this.moreCategories[o] = entry.categoryCodes.length > 2 ? 1 : 0;
   }
 
   private clearData(entry: ProductEntry): void {
@@ -832,6 +871,8 @@ export class EmbeddedCollection {
     entry.tags = [];
     this.brand[o] = -1;
     entry.categoryCodes = new Int32Array(0);
+    this.categoryPair[2 * o] = this.categoryPair[2 * o + 1] = -1;
+    this.moreCategories[o] = 0;
     entry.data = null;
     this.live[o] = 0;
     this.liveProducts--;
@@ -901,6 +942,10 @@ export class EmbeddedCollection {
     this.inStock = grow(this.inStock, (n) => new Uint8Array(n));
     this.brand = grow(this.brand, (n) => new Int32Array(n));
     this.live = grow(this.live, (n) => new Uint8Array(n));
+    this.moreCategories = grow(this.moreCategories, (n) => new Uint8Array(n));
+    const categoryPair = new Int32Array(2 * capacity).fill(-1);
+    categoryPair.set(this.categoryPair);
+    this.categoryPair = categoryPair;
   }
 
   private code(name: string, codes: Map<string, number>, names: string[], members: Array<Set<number>>): number {
@@ -945,6 +990,9 @@ function* unionOf(sets: Set<number>[]): Generator<number> {
 }
 
 /** Distinct filters whose summaries are kept between writes. */
+const NO_TAGS: readonly ProductTag[] = Object.freeze([]);
+/** Ranking depth up to which every point gets `rerank` re-scored candidates (see rerankPoolSize). */
+const RERANK_MARGIN_FROM = 1000;
 const SUMMARY_CACHE_ENTRIES = 256;
 
 function maxAbs(vector: Float32Array): number {
@@ -953,9 +1001,21 @@ function maxAbs(vector: Float32Array): number {
   return max;
 }
 
-function topFacets(counts: Map<number, number>, names: string[]): FacetCount[] {
-  return [...counts.entries()]
-    .map(([code, count]) => ({ value: names[code], count }))
-    .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
-    .slice(0, SEARCH_LIMITS.facetValues);
+/**
+ * Candidates re-scored for the best k points: `rerank` per point up to RERANK_MARGIN_FROM points,
+ * then one per point. The margin is there for the int8 scores' error, which moves a point only
+ * among its near neighbours; a ranking 10,000 deep (what counts and facets read) re-scored 4 x k
+ * spent most of a text search on re-scoring.
+ */
+export function rerankPoolSize(k: number, rerank: number): number {
+  const margin = Math.min(k, RERANK_MARGIN_FROM) * (rerank - 1);
+  return Math.max(k + margin, 40);
+}
+
+function topFacets(counts: Int32Array, names: string[]): FacetCount[] {
+  const counted: FacetCount[] = [];
+  counts.forEach((count, code) => {
+    if (count > 0) counted.push({ value: names[code], count });
+  });
+  return counted.sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)).slice(0, SEARCH_LIMITS.facetValues);
 }

@@ -50,6 +50,11 @@ export class TopK {
     this.ids[i] = id;
   }
 
+  /** Each entry's id, in no particular order (no sort, no allocation: for a pool that is re-scored anyway). */
+  forEachId(visit: (id: number) => void): void {
+    for (let i = 0; i < this.count; i++) visit(this.ids[i]);
+  }
+
   /** Entries best first. */
   sorted(): Array<{ id: number; score: number }> {
     const out: Array<{ id: number; score: number }> = [];

@@ -1,4 +1,4 @@
-import { fuseByReciprocalRank } from './rrf';
+import { fusedScores, fuseByReciprocalRank } from './rrf';
 
 describe(fuseByReciprocalRank.name, () => {
   it('adds 1 / (k + rank) per list, with k = 60 by default', () => {
@@ -76,6 +76,17 @@ describe(fuseByReciprocalRank.name, () => {
     ]);
     expect(numeric.map((hit) => hit.id)).toEqual([3, 10, 9]);
     expect(numeric.map((hit) => ({ ...hit, id: String(hit.id) }))).toEqual(text);
+  });
+
+  it('gives, without the ranks, the same ids and scores in the same order (fusedScores)', () => {
+    const lists = [
+      { name: 'vector', weight: 1, ids: ['a', 'b', 'c', 'd'] },
+      { name: 'keyword', weight: 2, ids: ['d', 'e', 'a', 'e'] },
+      { name: 'tags', weight: 0.5, ids: ['e', 'c'] },
+    ];
+    const full = fuseByReciprocalRank(lists, { k: 10 });
+    expect(fusedScores(lists, { k: 10 })).toEqual(full.map(({ id, score }) => ({ id, score })));
+    expect(full.find((hit) => hit.id === 'e')!.ranks).toEqual({ keyword: 2, tags: 1 });
   });
 
   it('returns nothing for no lists or empty lists', () => {
