@@ -1,11 +1,14 @@
 /**
- * `npm run load -- <scenario> [--json] [--duration 10s] [--rate N]`: runs one
- * load scenario against a running stack (the embedded default unless the
- * scenario's target variable says otherwise) and exits non-zero when a
- * threshold fails, like k6. Results also land in tmp/load-results/<name>.json.
+ * `npm run load -- <scenario> [--json] [--duration 10s] [--rate N] [--search-mode hybrid|vector|keyword]`:
+ * runs one load scenario against a running stack (the embedded default unless
+ * the scenario's target variable says otherwise) and exits non-zero when a
+ * threshold fails, like k6. `--search-mode` adds `mode=` to every text search
+ * (to compare a mode with the default under the same load). Results also land
+ * in tmp/load-results/<name>.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { SEARCH_MODES, type SearchMode } from '@vsearch/contracts';
 import { runGrpcLoad } from './grpc-runner';
 import { assertHttpTargetReady, runHttpLoad } from './http-runner';
 import { runReindex } from './reindex-action';
@@ -19,6 +22,7 @@ interface CliOptions {
   json: boolean;
   duration?: string;
   rate?: number;
+  searchMode?: SearchMode;
 }
 
 function parseArgs(argv: string[]): CliOptions {
@@ -28,6 +32,7 @@ function parseArgs(argv: string[]): CliOptions {
     if (arg === '--json') options.json = true;
     else if (arg === '--duration') options.duration = argv[++i];
     else if (arg === '--rate') options.rate = Number(argv[++i]);
+    else if (arg === '--search-mode') options.searchMode = argv[++i] as SearchMode;
     else if (arg === '--help' || arg === '-h') throw new UsageError('');
     else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
     else options.scenario = arg;
@@ -35,10 +40,23 @@ function parseArgs(argv: string[]): CliOptions {
   if (!options.scenario) throw new UsageError('missing scenario name');
   if (options.rate !== undefined && !(options.rate > 0)) throw new UsageError('--rate must be a positive number');
   if (options.duration !== undefined) parseDurationMs(options.duration);
+  if (options.searchMode !== undefined && !SEARCH_MODES.includes(options.searchMode)) {
+    throw new UsageError(`--search-mode must be one of ${SEARCH_MODES.join(', ')}, got ${JSON.stringify(options.searchMode)}`);
+  }
   return options as CliOptions;
 }
 
 class UsageError extends Error {}
+
+/** The scenario with `mode=<searchMode>` added to every text search's query string. */
+export function withSearchMode(scenario: Scenario, searchMode: SearchMode): Scenario {
+  if (scenario.protocol !== 'http') throw new UsageError(`--search-mode applies to HTTP scenarios; ${scenario.name} is ${scenario.protocol}`);
+  const requests = scenario.requests.map((request) =>
+    request.kind === 'text-search' ? { ...request, filters: (request.filters ?? [{}]).map((filter) => ({ ...filter, mode: searchMode })) } : request,
+  );
+  if (!requests.some((request) => request.kind === 'text-search')) throw new UsageError(`--search-mode: scenario ${scenario.name} has no text search`);
+  return { ...scenario, requests };
+}
 
 export async function runScenario(scenario: Scenario, env: NodeJS.ProcessEnv = process.env): Promise<LoadResult> {
   const target = resolveTarget(scenario, env);
@@ -66,13 +84,13 @@ async function main(): Promise<void> {
   } catch (error) {
     const message = (error as Error).message;
     console.error(
-      `${message ? `load: ${message}\n` : ''}usage: npm run load -- <scenario> [--json] [--duration 30s] [--rate N]\nscenarios: ${listScenarioNames().join(', ')}`,
+      `${message ? `load: ${message}\n` : ''}usage: npm run load -- <scenario> [--json] [--duration 30s] [--rate N] [--search-mode hybrid|vector|keyword]\nscenarios: ${listScenarioNames().join(', ')}`,
     );
     process.exitCode = 2;
     return;
   }
   try {
-    const scenario = loadScenario(options.scenario);
+    const scenario = options.searchMode ? withSearchMode(loadScenario(options.scenario), options.searchMode) : loadScenario(options.scenario);
     if (options.duration) scenario.profile.duration = options.duration;
     if (options.rate) scenario.profile.rate = options.rate;
     const result = await runScenario(scenario);

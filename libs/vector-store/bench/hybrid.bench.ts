@@ -9,9 +9,10 @@
  * Usage: node tools/cli/bin/run-ts.js libs/vector-store/bench/hybrid.bench.ts
  *          [--products 100000] [--queries 40] [--runs 3] [--dimension 128] [--seed 1]
  *
- * Two cut-offs: none (every product matches; count and facets come from the per-filter summary)
- * and a threshold that about 1% of random vectors pass (2.33 / sqrt(dimension)), standing in for
- * the model's text threshold (real CLIP scores are not random, so that share differs in production).
+ * Three cut-offs (see cutOffs): none (every product matches; count and facets come from the
+ * per-filter summary), a threshold about 1% of random vectors pass, and one half of them pass (the
+ * bundled model's threshold lets most of a catalog of random vectors through). Real CLIP scores are
+ * not random, so the share that passes differs in production.
  * Every query asks for 24 hits with facets, as the web page does.
  */
 import type { SearchMode } from '@vsearch/contracts';

@@ -22,6 +22,16 @@
  * terms it matched, as MiniSearch does. Typo and prefix matches count less than exact ones
  * (MiniSearch's weights 0.45 and 0.375).
  *
+ * Cost: MiniSearch scores every product holding a word it is asked for (its postings, with a
+ * result object each), which is most of a query's time on a large catalog. So the words are
+ * searched one at a time, the one fewest products hold first (rarestFirst), and each later word
+ * only among the products holding every word before it, through MiniSearch's `boostDocument`: a
+ * product it gives 0 is skipped before it is scored. A common word ("red", "shirt") then costs a
+ * walk over its postings instead of a score per product; a pasted description of thirty words
+ * costs about what its rarest word does. A filter is applied the same way, before scoring. The
+ * scores are those of each word searched in full (a test compares them with MiniSearch's own AND
+ * query). A single common word still costs a score per product that holds it.
+ *
  * Beside MiniSearch each index keeps its terms' document frequencies (statistics MiniSearch does
  * not expose), so a query word either index knows is matched exactly and only unknown words pay
  * for the typo search: expanding every 4+ letter word to its edit-distance neighbours was most of
