@@ -45,7 +45,7 @@
  * the discarded postings still count in the document frequencies BM25+ takes its idf from, which
  * shifts scores slightly but never the set of products found.
  */
-import MiniSearch, { type Options, type Query, type SearchOptions, type SearchResult } from 'minisearch';
+import MiniSearch, { type Options, type SearchOptions, type SearchResult } from 'minisearch';
 import { LEXICAL_FIELD_BOOSTS, LEXICAL_FIELD_NAMES, lexicalTextByField, tagsText, type LexicalFieldName, type LexicalProductText } from './lexical-fields';
 import { LEXICAL_ANALYZER_VERSION, analyzeQueryWords, analyzeText, type QueryWord } from './tokenizer';
 
@@ -279,26 +279,18 @@ export class MiniSearchLexicalIndex {
     };
     const accept = options.accept;
 
-    // Every word, the rarest first, among the products the filter accepts, each later word only
-    // among the products holding every word before it: MiniSearch skips a product whose boost is
-    // 0 before scoring it, so a common word ("red", "shirt") costs a walk over its postings, not a
-    // score and a result per product. The rarest word is walked first without scoring anything
-    // and scored last, among the products holding every word. A query of one word has nothing to
-    // narrow it: it is scored at once. The scores are those of searching each word in full.
-    const [rarest, ...others] = this.rarestFirst(words, formsOf, options.prefixLastTerm === true);
+    // Every word, the rarest first, among the products the filter accepts: each later word is
+    // only scored for the products holding every word before it, so a common word ("red",
+    // "shirt") costs a walk over its postings, not a score and a result per product. The scores
+    // are those of searching each word in full.
     const perWord: Array<Map<string, WordMatch>> = new Array(words.length);
     let admit = accept;
     let matchedSoFar = 1;
-    if (others.length > 0) {
-      const holdingRarest = this.productsHolding(wordQueries[rarest], searchOptions, accept);
-      matchedSoFar = holdingRarest.size;
-      admit = (id) => holdingRarest.has(id);
-    }
-    for (const i of [...others, rarest]) {
-      if (matchedSoFar === 0) break;
+    for (const i of this.rarestFirst(words, formsOf, options.prefixLastTerm === true)) {
       const matches = searchWord(i, admit);
       perWord[i] = matches;
       matchedSoFar = matches.size;
+      if (matchedSoFar === 0) break;
       admit = (id) => matches.has(id);
     }
     if (matchedSoFar > 0 || words.length === 1) {
@@ -316,19 +308,8 @@ export class MiniSearchLexicalIndex {
     return { hits: topHits(some, options.limit), matched: some.length };
   }
 
-  /** The products holding a word (in any index) that `admit` accepts, found without scoring any. */
-  private productsHolding(wordQuery: Query, searchOptions: SearchOptions, admit: ((productId: string) => boolean) | undefined): Set<string> {
-    const holding = new Set<string>();
-    const record = (id: string) => {
-      if (!admit || admit(id)) holding.add(id);
-      return 0; // skipped before scoring: nothing is scored or returned
-    };
-    for (const group of this.groups) group.miniSearch.search(wordQuery, { ...searchOptions, boostDocument: record });
-    return holding;
-  }
-
   /**
-   * The order to walk a query's words in: by the products holding their forms, fewest first.
+   * The order to search a query's words in: by the products holding their forms, fewest first.
    * A word matched by its typo or prefix neighbours has no such count until searched; it goes
    * after the words known to be rarer than EXPANDED_WORD_GUESS of the products.
    */
