@@ -419,7 +419,7 @@ export class EmbeddedCollection {
     };
 
     const candidatePoints = compiled.candidates ? compiled.estimate * this.maxImagesPerProduct : Infinity;
-    if (this.codes) return this.topPointsQuantized(this.codes, query, compiled, k, threshold, candidatePoints);
+    if (this.codes) return this.topPointsQuantized(this.codes, query, compiled, productsNeeded, k, threshold, candidatePoints);
     if (!this.index || this.livePoints < this.exactSearchBelow) {
       for (let slot = 0; slot < this.slotHighWater; slot++) scanSlot(slot);
     } else if (compiled.candidates && candidatePoints <= this.indexOptions.filteredExactBelow) {
@@ -453,6 +453,7 @@ export class EmbeddedCollection {
     codes: Int8Codes,
     query: Float32Array,
     compiled: CompiledFilter,
+    productsNeeded: number,
     k: number,
     threshold: number,
     candidatePoints: number,
@@ -515,9 +516,29 @@ export class EmbeddedCollection {
       flush();
     }
 
-    const heap = new TopK(k);
     const dimension = this.dimension;
     const vectors = this.vectors;
+    if (this.maxImagesPerProduct > 1 && productsNeeded < k) {
+      // Several images a product: keep each product's best re-scored point (by slot owner, no
+      // entry read) and return the best productsNeeded of them, one point each: what callers
+      // keep of the best k points, without sorting k points.
+      const bestScore = new Float32Array(this.entries.length);
+      const bestSlot = new Int32Array(this.entries.length).fill(-1);
+      const scored: number[] = [];
+      pool.forEachId((slot) => {
+        const score = dotAt(vectors, slot * dimension, query, dimension);
+        if (score < threshold) return;
+        const ordinal = owner[slot];
+        if (bestSlot[ordinal] < 0) scored.push(ordinal);
+        else if (score < bestScore[ordinal] || (score === bestScore[ordinal] && slot > bestSlot[ordinal])) return;
+        bestScore[ordinal] = score;
+        bestSlot[ordinal] = slot;
+      });
+      const products = new TopK(productsNeeded);
+      for (const ordinal of scored) products.push(bestScore[ordinal], bestSlot[ordinal]);
+      return products.sorted().map(({ id, score }) => ({ slot: id, score, ordinal: owner[id] }));
+    }
+    const heap = new TopK(k);
     // The pool's order does not matter: every candidate is re-scored.
     pool.forEachId((slot) => {
       const score = dotAt(vectors, slot * dimension, query, dimension);

@@ -9,8 +9,10 @@ import { EmbeddedVectorStore } from './embedded.vector-store';
  * Its total, facets and page must be those of the exact float32 scan.
  */
 describe('EmbeddedVectorStore ranking thousands of products with several images each', () => {
+  jest.setTimeout(30_000);
   const dimension = 32;
-  const products = 1500;
+  // More points than a 10,000-deep ranking's products, so the scan keeps each product's best point (topPointsQuantized)
+  const products = 6000;
   const vectors = unitVectors(products * 3, dimension, 11);
   const catalog: ProductWithImageVectors[] = Array.from({ length: products }, (_, i) => ({
     product: {
@@ -43,6 +45,7 @@ describe('EmbeddedVectorStore ranking thousands of products with several images 
   it.each([
     ['a threshold about half the products pass', 0],
     ['a threshold a few hundred pass', 0.3],
+    ['no threshold (a page of 24)', undefined],
   ])('counts, facets and pages as the exact scan does, with %s', async (_name, scoreThreshold) => {
     const quantized = await filled(true);
     const exact = await filled(false);
