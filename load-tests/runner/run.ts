@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   } catch (error) {
     const message = (error as Error).message;
     console.error(
-      `${message ? `load: ${message}\n` : ''}usage: npm run load -- <scenario> [--json] [--duration 30s] [--rate N] [--search-mode hybrid|vector|keyword]\nscenarios: ${listScenarioNames().join(', ')}`,
+      `${message ? `load: ${message}\n` : ''}usage: npm run load -- <scenario> [--json] [--duration 30s] [--rate N] [--search-mode ${SEARCH_MODES.join('|')}]\nscenarios: ${listScenarioNames().join(', ')}`,
     );
     process.exitCode = 2;
     return;

@@ -824,13 +824,14 @@ export class EmbeddedCollection {
       (wantedBrands === null || wantedBrands.has(brand[ordinal])) &&
       (wantedCategories === null || hasCategory(ordinal, wantedCategories)) &&
       (wantedTags.length === 0 || hasTags(ordinal));
+    // Every condition `matches` checks after `live`, none set.
     const matchesEveryLiveProduct =
       excludeOrdinal < 0 &&
-      !filter?.categories?.length &&
-      !filter?.brands?.length &&
       minPrice === -Infinity &&
       maxPrice === Infinity &&
       stock < 0 &&
+      wantedBrands === null &&
+      wantedCategories === null &&
       wantedTags.length === 0;
     return { matches, matchesEveryLiveProduct, estimate, candidates: candidates && unionOf(candidates) };
   }
@@ -1011,10 +1012,11 @@ function* unionOf(sets: Set<number>[]): Generator<number> {
 }
 
 /** Distinct filters whose summaries are kept between writes. */
+const SUMMARY_CACHE_ENTRIES = 256;
+/** A product's tags when facet counting need not read them (nothing in the collection is tagged). */
 const NO_TAGS: readonly ProductTag[] = Object.freeze([]);
 /** Ranking depth up to which every point gets `rerank` re-scored candidates (see rerankPoolSize). */
 const RERANK_MARGIN_FROM = 1000;
-const SUMMARY_CACHE_ENTRIES = 256;
 
 function maxAbs(vector: Float32Array): number {
   let max = 0;

@@ -279,10 +279,7 @@ export class MiniSearchLexicalIndex {
     };
     const accept = options.accept;
 
-    // Every word, the rarest first, among the products the filter accepts: each later word is
-    // only scored for the products holding every word before it, so a common word ("red",
-    // "shirt") costs a walk over its postings, not a score and a result per product. The scores
-    // are those of searching each word in full.
+    // Every word, the rarest first, each only among the products still in (see "Cost" above).
     const perWord: Array<Map<string, WordMatch>> = new Array(words.length);
     let admit = accept;
     let matchedSoFar = 1;

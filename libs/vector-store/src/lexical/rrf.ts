@@ -115,7 +115,9 @@ function fuse<Id extends RankedId>(lists: readonly RankedList<Id>[], options: Fu
   return { order, ids, scores, rankIn: (entry: number, list: number) => ranks[entry * listCount + list] };
 }
 
+/** Code-unit order of the ids' text (String of a string is the string itself). */
 function compareIds(a: RankedId, b: RankedId): number {
-  const [first, second] = typeof a === 'string' && typeof b === 'string' ? [a, b] : [String(a), String(b)];
+  const first = String(a);
+  const second = String(b);
   return first < second ? -1 : first > second ? 1 : 0;
 }
