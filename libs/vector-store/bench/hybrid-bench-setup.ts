@@ -137,11 +137,12 @@ export interface BenchQuery {
 
 /**
  * The shopper queries of every kind but prefix (search as you type is not a hybrid search), each
- * with its own random unit query vector.
+ * with its own random unit query vector. Each `draw` is another set of queries (other products,
+ * other typos, other vectors), for runs that must not repeat the queries a cache has seen.
  */
-export function benchQueries(products: readonly BenchProduct[], options: HybridBenchOptions): { kinds: string[]; queries: BenchQuery[] } {
-  const sets = querySets([...products], options.queries).filter((set) => !set.prefixLastTerm);
-  const queryVectors = unitVectors(options.queries * sets.length, options.dimension, options.seed + 1000);
+export function benchQueries(products: readonly BenchProduct[], options: HybridBenchOptions, draw = 0): { kinds: string[]; queries: BenchQuery[] } {
+  const sets = querySets([...products], options.queries, draw).filter((set) => !set.prefixLastTerm);
+  const queryVectors = unitVectors(options.queries * sets.length, options.dimension, options.seed + 1000 + 7919 * draw);
   const queries = sets.flatMap((set, s) => set.queries.map((text, q) => ({ set: set.name, text, vector: queryVectors[s * options.queries + q] })));
   return { kinds: sets.map((set) => set.name), queries };
 }

@@ -90,8 +90,9 @@ export interface QuerySet {
   prefixLastTerm?: boolean;
 }
 
-export function querySets(products: BenchProduct[], count: number): QuerySet[] {
-  const rng = createRng('lexical-bench:queries');
+/** `count` queries of each kind; another `draw` picks other products (and other typos) for them. */
+export function querySets(products: BenchProduct[], count: number, draw = 0): QuerySet[] {
+  const rng = createRng(draw === 0 ? 'lexical-bench:queries' : `lexical-bench:queries:${draw}`);
   const some = <T>(make: (product: BenchProduct) => T) => Array.from({ length: count }, () => make(rng.pick(products)));
   const longRare = (product: BenchProduct) => product.rareWords.find((word) => word.length >= 8) ?? product.rareWords[0];
   return [

@@ -9,8 +9,9 @@
  *
  * Depth: each ranking contributes at most MATCH_COUNT_CAP products, so `total` is exact up to the
  * cap and facets count every product ranked. Where nothing is counted from the rankings (no
- * threshold, relevance order) the vector ranking only goes as deep as the page (hybrid: at least
- * FUSED_VECTOR_DEPTH, so a product both rankings like can still rise). Sorting by price or date
+ * threshold, relevance order) the rankings only go as deep as the page (hybrid: each at least
+ * FUSED_RANKING_DEPTH, so a product both rankings like can still rise; Qdrant's prefetches have a
+ * limit the same way). Sorting by price or date
  * orders the matched products the rankings returned (at most the cap per ranking), ties by relevance.
  */
 import { MATCH_COUNT_CAP, type SearchFacets } from '@vsearch/contracts';
@@ -20,8 +21,8 @@ import { matchedImageFields } from '../product-data';
 import type { SearchFilter, SearchHit } from '../types';
 import type { EmbeddedCollection, Ranking } from './embedded-collection';
 
-/** Vector ranking depth of a hybrid search without a cut-off. */
-export const FUSED_VECTOR_DEPTH = 100;
+/** Depth of each ranking a hybrid search without a cut-off fuses. */
+export const FUSED_RANKING_DEPTH = 100;
 
 export interface CollectionSearch extends ResolvedSearch {
   /** Unit query vector; present unless the mode is `keyword`. */
@@ -57,9 +58,10 @@ export function searchCollection(collection: EmbeddedCollection, search: Collect
   const matchesAll = search.scoreThreshold === undefined && search.mode !== 'keyword';
   const countFromRankings = !matchesAll || search.sort !== 'relevance';
 
-  const vectorDepth = countFromRankings ? MATCH_COUNT_CAP : search.mode === 'hybrid' ? Math.max(pageEnd, FUSED_VECTOR_DEPTH) : pageEnd;
+  const vectorDepth = countFromRankings ? MATCH_COUNT_CAP : search.mode === 'hybrid' ? Math.max(pageEnd, FUSED_RANKING_DEPTH) : pageEnd;
+  const keywordDepth = countFromRankings ? MATCH_COUNT_CAP : Math.min(MATCH_COUNT_CAP, Math.max(pageEnd, FUSED_RANKING_DEPTH));
   const vector = search.mode === 'keyword' ? EMPTY : collection.vectorRanking(search.vector!, search.filter, vectorDepth, search.scoreThreshold);
-  const keyword = search.mode === 'vector' ? EMPTY : collection.keywordRanking(search.text ?? '', search.filter, MATCH_COUNT_CAP);
+  const keyword = search.mode === 'vector' ? EMPTY : collection.keywordRanking(search.text ?? '', search.filter, keywordDepth);
 
   const candidates = rankCandidates(search, vector, keyword);
   const ordered = search.sort === 'relevance' ? candidates : sortCandidates(collection, candidates, search.sort);
