@@ -1,7 +1,7 @@
 import MiniSearch from 'minisearch';
 import { querySets, syntheticCatalog } from '../../bench/synthetic-shopper-catalog';
 import { LEXICAL_FIELD_BOOSTS, LEXICAL_FIELD_NAMES, lexicalTextByField, type LexicalProductText } from './lexical-fields';
-import { MiniSearchLexicalIndex, typoTolerance, typoTranspositions } from './minisearch.lexical-index';
+import { DEFAULT_FIELD_GROUPS, MiniSearchLexicalIndex, typoTolerance, typoTranspositions } from './minisearch.lexical-index';
 import { analyzeQueryWords, analyzeText } from './tokenizer';
 
 function product(overrides: Partial<LexicalProductText> = {}): LexicalProductText {
@@ -274,6 +274,75 @@ describe(`${MiniSearchLexicalIndex.name} searching the rarest word first`, () =>
     expect(matched).toBeGreaterThan(0);
     const expectedScores = new Map(expected.map((result) => [String(result.id), result.score]));
     for (const hit of hits) expect(hit.score).toBeCloseTo(expectedScores.get(hit.productId)!, 9);
+  });
+});
+
+describe(`${MiniSearchLexicalIndex.name} with its word cache`, () => {
+  const { products } = syntheticCatalog({ products: 1200, seed: 5 });
+  const sets = querySets(products, 4);
+  const queries = sets.flatMap((set) => set.queries.map((query) => ({ query, prefixLastTerm: set.prefixLastTerm === true })));
+  const evenNumbered = (productId: string) => Number(productId.slice(1)) % 2 === 0;
+  const build = (wordCache: { minMatches: number; maxHeld: number }) => {
+    const index = new MiniSearchLexicalIndex(DEFAULT_FIELD_GROUPS, undefined, wordCache);
+    for (const { productId, text } of products) index.upsert(productId, text);
+    return index;
+  };
+  const withoutCache = { minMatches: 1e9, maxHeld: 1e9 };
+
+  /** Every query, with and without a filter, answered by both indexes: same count, same hits, same scores. */
+  function expectSameAnswers(cached: MiniSearchLexicalIndex, reference: MiniSearchLexicalIndex): void {
+    for (const { query, prefixLastTerm } of queries) {
+      for (const accept of [undefined, evenNumbered]) {
+        const expected = reference.searchCounting(query, { limit: 40, prefixLastTerm, accept });
+        const actual = cached.searchCounting(query, { limit: 40, prefixLastTerm, accept });
+        expect({ query, matched: actual.matched, ids: actual.hits.map((hit) => hit.productId) }).toEqual({
+          query,
+          matched: expected.matched,
+          ids: expected.hits.map((hit) => hit.productId),
+        });
+        actual.hits.forEach((hit, i) => expect(hit.score).toBeCloseTo(expected.hits[i].score, 9));
+      }
+    }
+  }
+
+  it('answers every query as an index without it does, query after query, with filters, around writes', () => {
+    const cached = build({ minMatches: 20, maxHeld: 1_000_000 });
+    const reference = build(withoutCache);
+    for (let pass = 0; pass < 4; pass++) expectSameAnswers(cached, reference);
+    expect(cached.wordCacheSize).toBeGreaterThan(0);
+    expect(reference.wordCacheSize).toBe(0);
+
+    // A new product, a removed one, a rewritten one and a re-tag, on both: the cache must not answer from before
+    // them. The removed and rewritten products are the last indexed, so a search walks most postings before theirs.
+    const last = products.length - 1;
+    const writes: Array<(index: MiniSearchLexicalIndex) => void> = [
+      (index) => index.upsert('new-product', products[0].text),
+      (index) => index.remove(products[last].productId),
+      (index) => index.upsert(products[last - 1].productId, products[3].text, products[last - 1].text),
+      (index) => index.replaceTags(products[4].productId, ['striped'], []),
+    ];
+    for (const write of writes) {
+      write(cached);
+      write(reference);
+      expect(cached.wordCacheSize).toBe(0);
+      for (let pass = 0; pass < 4; pass++) expectSameAnswers(cached, reference);
+      expect(cached.wordCacheSize).toBeGreaterThan(0);
+    }
+  });
+
+  it('finds a product written after a common word was kept, and no longer finds a removed one', () => {
+    const index = build({ minMatches: 20, maxHeld: 1_000_000 });
+    const label = String(products[0].text.categories[1]);
+    const before = index.searchCounting(label, { limit: 10_000 });
+    expect(index.wordCacheSize).toBeGreaterThanOrEqual(before.matched);
+    index.upsert('new-product', products[0].text);
+    const added = index.searchCounting(label, { limit: 10_000 }).hits.map((hit) => hit.productId);
+    expect(added).toContain('new-product');
+    expect(added).toHaveLength(before.matched + 1);
+    index.remove(products[0].productId);
+    const removed = index.searchCounting(label, { limit: 10_000 }).hits.map((hit) => hit.productId);
+    expect(removed).not.toContain(products[0].productId);
+    expect(removed).toHaveLength(before.matched);
   });
 });
 

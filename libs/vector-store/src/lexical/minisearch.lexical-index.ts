@@ -24,13 +24,15 @@
  *
  * Cost: MiniSearch scores every product holding a word it is asked for (its postings, with a
  * result object each), which is most of a query's time on a large catalog. So the words are
- * searched one at a time, the one fewest products hold first (rarestFirst), and each later word
+ * searched one at a time, the one fewest products hold first (matchEstimates), and each later word
  * only among the products holding every word before it, through MiniSearch's `boostDocument`: a
  * product it gives 0 is skipped before it is scored. A common word ("red", "shirt") then costs a
  * walk over its postings instead of a score per product; a pasted description of thirty words
  * costs about what its rarest word does. A filter is applied the same way, before scoring. The
  * scores are those of each word searched in full (a test compares them with MiniSearch's own AND
- * query). A single common word still costs a score per product that holds it.
+ * query). A common word searched over every product is kept, with every product's score, until
+ * the index next changes (WordMatchCache): the shoppers' common words (categories, brands,
+ * colours) then cost a look-up per product instead of a score.
  *
  * Beside MiniSearch each index keeps its terms' document frequencies (statistics MiniSearch does
  * not expose), so a query word either index knows is matched exactly and only unknown words pay
@@ -48,6 +50,7 @@
 import MiniSearch, { type Options, type SearchOptions, type SearchResult } from 'minisearch';
 import { LEXICAL_FIELD_BOOSTS, LEXICAL_FIELD_NAMES, lexicalTextByField, tagsText, type LexicalFieldName, type LexicalProductText } from './lexical-fields';
 import { LEXICAL_ANALYZER_VERSION, analyzeQueryWords, analyzeText, type QueryWord } from './tokenizer';
+import { DEFAULT_WORD_MATCH_CACHE_OPTIONS, WordMatchCache, type WordMatchCacheOptions } from './word-match-cache';
 
 export interface LexicalHit {
   productId: string;
@@ -144,14 +147,22 @@ export function typoTranspositions(term: string): string[] {
 export class MiniSearchLexicalIndex {
   /** The catalog text's index first: a query no other index matches is answered by it alone. */
   private readonly groups: FieldGroupIndex[];
+  /** Common words' matches over every product, until the next write (see word-match-cache.ts). */
+  private readonly wordCache: WordMatchCache<WordMatch>;
 
   /**
    * `fieldGroups`: which fields each MiniSearch index holds (the default keeps the tag labels
    * apart; one group of every field is the single index this class used to be, which scores the same).
+   * `wordCache`: which words' matches are kept, and how many in all.
    */
-  constructor(fieldGroups: LexicalFieldGroups = DEFAULT_FIELD_GROUPS, snapshots?: readonly SerializedFieldGroup[]) {
+  constructor(
+    fieldGroups: LexicalFieldGroups = DEFAULT_FIELD_GROUPS,
+    snapshots?: readonly SerializedFieldGroup[],
+    wordCache: Readonly<WordMatchCacheOptions> = DEFAULT_WORD_MATCH_CACHE_OPTIONS,
+  ) {
     assertPartitionOfFields(fieldGroups);
     this.groups = fieldGroups.map((fields, i) => new FieldGroupIndex(fields, snapshots?.[i]));
+    this.wordCache = new WordMatchCache(wordCache);
   }
 
   /** Loads what `toJSON` wrote (as a JSON string or parsed); refuses a snapshot of another format, analyzer version or fields. */
@@ -185,6 +196,11 @@ export class MiniSearchLexicalIndex {
     return this.groups[0].miniSearch.documentCount;
   }
 
+  /** Word matches the word cache holds (for metrics and tests). */
+  get wordCacheSize(): number {
+    return this.wordCache.size;
+  }
+
   has(productId: string): boolean {
     return this.groups[0].miniSearch.has(productId);
   }
@@ -206,6 +222,7 @@ export class MiniSearchLexicalIndex {
   upsert(productId: string, product: LexicalProductText, previous?: LexicalProductText): void {
     if (typeof productId !== 'string' || productId === '')
       throw new TypeError(`a lexical index entry needs a non-empty product id, got ${JSON.stringify(productId)}`);
+    this.wordCache.clear();
     const texts = lexicalTextByField(product);
     const before = previous && this.has(productId) ? lexicalTextByField(previous) : undefined;
     for (const group of this.groups) {
@@ -224,13 +241,16 @@ export class MiniSearchLexicalIndex {
     if (group.fields.length > 1) throw new Error(`tags share a keyword index with ${JSON.stringify(group.fields)}: re-index them with upsert`);
     const tags = tagsText(labels);
     const before = tagsText(previousLabels);
-    if (tags !== before) group.replace(productId, { tags }, { tags: before });
+    if (tags === before) return true;
+    this.wordCache.clear();
+    group.replace(productId, { tags }, { tags: before });
     return true;
   }
 
   /** Removes a product (`previous`: its indexed text, see `upsert`); false when it was not indexed. */
   remove(productId: string, previous?: LexicalProductText): boolean {
     if (!this.has(productId)) return false;
+    this.wordCache.clear();
     const before = previous ? lexicalTextByField(previous) : undefined;
     for (const group of this.groups) group.discard(productId, before);
     return true;
@@ -255,15 +275,20 @@ export class MiniSearchLexicalIndex {
     }
     const words = analyzeQueryWords(query);
     if (words.length === 0) return { hits: [], matched: 0 };
-    const lastWord = words[words.length - 1];
     // A word's forms, plus the known words one adjacent swap away from an unknown typed word.
     const formsOf = words.map((word) => (this.isTypoCandidate(word) ? [...word.forms, ...this.knownTranspositions(word.term)] : word.forms));
+    const typos = words.map((word) => (this.isTypoCandidate(word) ? typoTolerance(word.term) : 0));
+    const prefixed = words.map(
+      (word, i) => options.prefixLastTerm === true && i === words.length - 1 && !word.joined && word.term.length >= MIN_PREFIX_LENGTH,
+    );
     const wordQueries = words.map((word, i) => ({
       queries: [formsOf[i].join(' ')],
       combineWith: 'OR' as const,
-      fuzzy: (term: string) => (term === word.term && this.isTypoCandidate(word) ? typoTolerance(term) || false : false),
-      prefix: (term: string) => options.prefixLastTerm === true && word === lastWord && term === word.term && !word.joined && term.length >= MIN_PREFIX_LENGTH,
+      fuzzy: (term: string) => (term === word.term && typos[i] > 0 ? typos[i] : false),
+      prefix: (term: string) => prefixed[i] && term === word.term,
     }));
+    // What a word's matches depend on besides the index: its forms and how they expand.
+    const cacheKeys = words.map((_, i) => `${formsOf[i].join(' ')}|${typos[i]}|${prefixed[i] ? 'prefix' : ''}`);
     const searchOptions: SearchOptions = {
       // The query is already analyzed: its terms go in as they are, one per space.
       tokenize: (text) => text.split(' '),
@@ -278,26 +303,36 @@ export class MiniSearchLexicalIndex {
       return wordMatches(this.groups.map((group) => group.miniSearch.search(wordQueries[i], wordOptions)));
     };
     const accept = options.accept;
+    const estimates = this.matchEstimates(words, formsOf, typos, prefixed);
+    const cacheUsable = this.validateWordCache();
+    /**
+     * Word i's matches among `among` (the products holding the words searched before it, filtered)
+     * or, without it, among the products the filter accepts: from the word cache, or searched.
+     */
+    const matchesOf = (i: number, among?: ReadonlyMap<string, WordMatch>): ReadonlyMap<string, WordMatch> => {
+      const cached = cacheUsable ? this.wordCache.get(cacheKeys[i]) : undefined;
+      if (cached) return among ? intersection(cached, among) : accept ? accepted(cached, accept) : cached;
+      if (among || accept) return searchWord(i, among ? (id) => among.has(id) : accept);
+      const all = searchWord(i);
+      if (cacheUsable) this.wordCache.offer(cacheKeys[i], all, this.holdsRemovedPostings());
+      return all;
+    };
 
     // Every word, the rarest first, each only among the products still in (see "Cost" above).
-    const perWord: Array<Map<string, WordMatch>> = new Array(words.length);
-    let admit = accept;
-    let matchedSoFar = 1;
-    for (const i of this.rarestFirst(words, formsOf, options.prefixLastTerm === true)) {
-      const matches = searchWord(i, admit);
-      perWord[i] = matches;
-      matchedSoFar = matches.size;
-      if (matchedSoFar === 0) break;
-      admit = (id) => matches.has(id);
+    const perWord: Array<ReadonlyMap<string, WordMatch>> = new Array(words.length);
+    let among: ReadonlyMap<string, WordMatch> | undefined;
+    for (const i of words.map((_, i) => i).sort((a, b) => estimates[a] - estimates[b] || a - b)) {
+      among = perWord[i] = matchesOf(i, among);
+      if (among.size === 0) break;
     }
-    if (matchedSoFar > 0 || words.length === 1) {
+    if (among!.size > 0 || words.length === 1) {
       const all = combineWords(perWord, 'AND');
       return { hits: topHits(all, options.limit), matched: all.length };
     }
     // No product holds every word: those holding the most, from every word's matches.
     const some = mostWordsMatched(
       combineWords(
-        words.map((_, i) => searchWord(i, accept)),
+        words.map((_, i) => matchesOf(i)),
         'OR',
       ),
       formsOf,
@@ -306,18 +341,31 @@ export class MiniSearchLexicalIndex {
   }
 
   /**
-   * The order to search a query's words in: by the products holding their forms, fewest first.
-   * A word matched by its typo or prefix neighbours has no such count until searched; it goes
-   * after the words known to be rarer than EXPANDED_WORD_GUESS of the products.
+   * Products holding each query word's forms, the order its words are searched in (fewest first).
+   * A word matched by its typo or prefix neighbours has no such count until searched; it is
+   * guessed at EXPANDED_WORD_GUESS of the products, so that it goes after the words known to be rarer.
    */
-  private rarestFirst(words: readonly QueryWord[], formsOf: readonly string[][], prefixLastTerm: boolean): number[] {
+  private matchEstimates(words: readonly QueryWord[], formsOf: readonly string[][], typos: readonly number[], prefixed: readonly boolean[]): number[] {
     const guess = Math.ceil(this.size * EXPANDED_WORD_GUESS);
-    const estimate = words.map((word, i) => {
+    return words.map((_, i) => {
       const holding = formsOf[i].reduce((sum, form) => sum + this.documentFrequencyOf(form), 0);
-      const expands = this.isTypoCandidate(word) || (prefixLastTerm && i === words.length - 1);
-      return expands ? Math.max(holding, guess) : holding;
+      return typos[i] > 0 || prefixed[i] ? Math.max(holding, guess) : holding;
     });
-    return words.map((_, i) => i).sort((a, b) => estimate[a] - estimate[b] || a - b);
+  }
+
+  /**
+   * Clears the word cache if a vacuum ended since it was filled; false while one runs (each of
+   * its batches shifts scores, so the cache is neither read nor filled).
+   */
+  private validateWordCache(): boolean {
+    if (this.groups.some((group) => group.miniSearch.isVacuuming)) return false;
+    this.wordCache.validate(this.groups.map((group) => group.miniSearch.dirtCount).join(' '));
+    return true;
+  }
+
+  /** Whether an index still holds postings of removed or replaced products (until its next vacuum). */
+  private holdsRemovedPostings(): boolean {
+    return this.groups.some((group) => group.miniSearch.dirtCount > 0);
   }
 
   /** A typed word no index knows, which may be a typo of one an index does. */
@@ -479,7 +527,7 @@ export function wordMatches(resultsPerIndex: ReadonlyArray<readonly SearchResult
  * index: AND keeps the products matching every word, OR those matching any; a product's score is
  * the sum of its word scores (in word order) times the distinct query terms it matched. Unordered.
  */
-export function combineWords(perWord: ReadonlyArray<Map<string, WordMatch>>, combineWith: 'AND' | 'OR'): ScoredMatch[] {
+export function combineWords(perWord: ReadonlyArray<ReadonlyMap<string, WordMatch>>, combineWith: 'AND' | 'OR'): ScoredMatch[] {
   // AND: the products of the word with the fewest matches, each looked up in the other words' matches.
   const fewest = perWord.reduce((least, matches) => (matches.size < least.size ? matches : least));
   const ids = combineWith === 'AND' ? fewest.keys() : new Set(perWord.flatMap((matches) => [...matches.keys()])).values();
@@ -502,6 +550,27 @@ export function combineWords(perWord: ReadonlyArray<Map<string, WordMatch>>, com
     results.push({ id, score: unscaled * (queryTerms.length || 1), queryTerms });
   }
   return results;
+}
+
+/** A word's matches (`matches`) among the products of `among`, walking the smaller of the two. */
+function intersection(matches: ReadonlyMap<string, WordMatch>, among: ReadonlyMap<string, unknown>): Map<string, WordMatch> {
+  const kept = new Map<string, WordMatch>();
+  if (among.size < matches.size) {
+    for (const id of among.keys()) {
+      const match = matches.get(id);
+      if (match) kept.set(id, match);
+    }
+  } else {
+    for (const [id, match] of matches) if (among.has(id)) kept.set(id, match);
+  }
+  return kept;
+}
+
+/** A word's matches among the products `accept` accepts. */
+function accepted(matches: ReadonlyMap<string, WordMatch>, accept: (productId: string) => boolean): Map<string, WordMatch> {
+  const kept = new Map<string, WordMatch>();
+  for (const [id, match] of matches) if (accept(id)) kept.set(id, match);
+  return kept;
 }
 
 /** `terms` with those of `more` it lacks: `terms` itself when it lacks none (arrays of a few terms). */
@@ -527,8 +596,33 @@ function mostWordsMatched<Result extends Pick<ScoredMatch, 'queryTerms'>>(result
 
 /** The best `limit` results, best score first, equal scores by product id. */
 function topHits(results: readonly ScoredMatch[], limit: number): LexicalHit[] {
-  return [...results]
-    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .slice(0, limit)
-    .map((result) => ({ productId: result.id, score: result.score }));
+  const best = results.length > 4 * limit ? bestOf(results, limit) : [...results].sort(betterFirst).slice(0, limit);
+  return best.map((result) => ({ productId: result.id, score: result.score }));
+}
+
+/** Orders results best score first, equal scores by product id. */
+function betterFirst(a: ScoredMatch, b: ScoredMatch): number {
+  return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * The best `limit` of many results, in order, without sorting them all (a one-word query for a
+ * common word matches thousands, and fusion takes a hundred): most results are worse than the
+ * last one kept and cost one comparison.
+ */
+function bestOf(results: readonly ScoredMatch[], limit: number): ScoredMatch[] {
+  const best: ScoredMatch[] = [];
+  for (const result of results) {
+    if (best.length === limit && betterFirst(result, best[limit - 1]) >= 0) continue;
+    let low = 0;
+    let high = best.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (betterFirst(best[middle], result) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    best.splice(low, 0, result);
+    if (best.length > limit) best.pop();
+  }
+  return best;
 }
