@@ -47,7 +47,8 @@
  * the discarded postings still count in the document frequencies BM25+ takes its idf from, which
  * shifts scores slightly but never the set of products found.
  */
-import MiniSearch, { type Options, type SearchOptions, type SearchResult } from 'minisearch';
+import MiniSearch, { type Options, type Query, type SearchOptions, type SearchResult } from 'minisearch';
+import SearchableMap from 'minisearch/SearchableMap';
 import { LEXICAL_FIELD_BOOSTS, LEXICAL_FIELD_NAMES, lexicalTextByField, tagsText, type LexicalFieldName, type LexicalProductText } from './lexical-fields';
 import { LEXICAL_ANALYZER_VERSION, analyzeQueryWords, analyzeText, type QueryWord } from './tokenizer';
 import { DEFAULT_WORD_MATCH_CACHE_OPTIONS, WordMatchCache, type WordMatchCacheOptions } from './word-match-cache';
@@ -109,8 +110,10 @@ const MAX_ANALYZED_TEXTS = 10_000;
 /** The last query word is only prefix-matched from this length: "t" would match a tenth of the dictionary. */
 const MIN_PREFIX_LENGTH = 3;
 const HAS_DIGIT = /\p{N}/u;
-/** Share of the products a typo- or prefix-expanded query word is guessed to match, to order it among the query's words. */
+/** Share of the products a prefix-expanded query word is guessed to match, to order it among the query's words. */
 const EXPANDED_WORD_GUESS = 0.01;
+/** MiniSearch's weight of a fuzzy match (its default `weights.fuzzy`), times term length ÷ (length + distance) as it applies it. */
+const FUZZY_WEIGHT = 0.45;
 
 /**
  * Typos forgiven in a query word the index does not know: none below 4 letters (too many
@@ -281,41 +284,29 @@ export class MiniSearchLexicalIndex {
     const prefixed = words.map(
       (word, i) => options.prefixLastTerm === true && i === words.length - 1 && !word.joined && word.term.length >= MIN_PREFIX_LENGTH,
     );
-    const wordQueries = words.map((word, i) => ({
-      queries: [formsOf[i].join(' ')],
-      combineWith: 'OR' as const,
-      fuzzy: (term: string) => (term === word.term && typos[i] > 0 ? typos[i] : false),
-      prefix: (term: string) => prefixed[i] && term === word.term,
-    }));
-    // What a word's matches depend on besides the index: its forms and how they expand.
-    const cacheKeys = words.map((_, i) => `${formsOf[i].join(' ')}|${typos[i]}|${prefixed[i] ? 'prefix' : ''}`);
-    const searchOptions: SearchOptions = {
-      // The query is already analyzed: its terms go in as they are, one per space.
-      tokenize: (text) => text.split(' '),
-      processTerm: (term) => term,
-    };
-    /**
-     * Word i's matches in every index, among the products `admit` accepts: MiniSearch skips a
-     * product whose boost is 0 before scoring it, so a product left out costs a look-up, not a score.
-     */
-    const searchWord = (i: number, admit?: (productId: string) => boolean) => {
-      const wordOptions = admit ? { ...searchOptions, boostDocument: (id: string) => (admit(id) ? 1 : 0) } : searchOptions;
-      return wordMatches(this.groups.map((group) => group.miniSearch.search(wordQueries[i], wordOptions)));
-    };
+    const parts = words.map((word, i) => this.wordParts(word, formsOf[i], typos[i], prefixed[i]));
+    const estimates = parts.map((wordParts, i) => {
+      const holding = wordParts.reduce((sum, part) => sum + part.holding, 0);
+      return prefixed[i] ? Math.max(holding, Math.ceil(this.size * EXPANDED_WORD_GUESS)) : holding;
+    });
     const accept = options.accept;
-    const estimates = this.matchEstimates(words, formsOf, typos, prefixed);
     const cacheUsable = this.validateWordCache();
     /**
-     * Word i's matches among `among` (the products holding the words searched before it, filtered)
+     * A part's matches among `among` (the products holding the words searched before it, filtered)
      * or, without it, among the products the filter accepts: from the word cache, or searched.
      */
-    const matchesOf = (i: number, among?: ReadonlyMap<string, WordMatch>): ReadonlyMap<string, WordMatch> => {
-      const cached = cacheUsable ? this.wordCache.get(cacheKeys[i]) : undefined;
+    const partMatches = (part: WordPart, among?: ReadonlyMap<string, WordMatch>): ReadonlyMap<string, WordMatch> => {
+      const cached = cacheUsable ? this.wordCache.get(part.key) : undefined;
       if (cached) return among ? intersection(cached, among) : accept ? accepted(cached, accept) : cached;
-      if (among || accept) return searchWord(i, among ? (id) => among.has(id) : accept);
-      const all = searchWord(i);
-      if (cacheUsable) this.wordCache.offer(cacheKeys[i], all, this.holdsRemovedPostings());
+      if (among || accept) return this.searchPart(part, among ? (id) => among.has(id) : accept);
+      const all = this.searchPart(part);
+      if (cacheUsable) this.wordCache.offer(part.key, all);
       return all;
+    };
+    const matchesOf = (i: number, among?: ReadonlyMap<string, WordMatch>): ReadonlyMap<string, WordMatch> => {
+      const [only, ...more] = parts[i];
+      if (more.length === 0 && !only.countsAs) return partMatches(only, among);
+      return mergedParts(distinctParts(parts[i]).map(({ part, weight, countsAs }) => ({ weight, countsAs, matches: partMatches(part, among) })));
     };
 
     // Every word, the rarest first, each only among the products still in (see "Cost" above).
@@ -341,16 +332,61 @@ export class MiniSearchLexicalIndex {
   }
 
   /**
-   * Products holding each query word's forms, the order its words are searched in (fewest first).
-   * A word matched by its typo or prefix neighbours has no such count until searched; it is
-   * guessed at EXPANDED_WORD_GUESS of the products, so that it goes after the words known to be rarer.
+   * The MiniSearch queries a query word is searched by. A word the index knows, or one matched by
+   * prefix, is one query: its forms, each expanded as MiniSearch does it. An unknown word with a
+   * typo tolerance is its forms (its typed term and the known words a swap away) plus one query per
+   * known word within its edit distance, weighted as MiniSearch weights a fuzzy match and counted
+   * as the typed term: the score MiniSearch's own fuzzy search gives, but each neighbour is a word
+   * of its own in the word cache, so "paiuvlabro" and "piavulabro" share "paivulabro"'s matches.
    */
-  private matchEstimates(words: readonly QueryWord[], formsOf: readonly string[][], typos: readonly number[], prefixed: readonly boolean[]): number[] {
-    const guess = Math.ceil(this.size * EXPANDED_WORD_GUESS);
-    return words.map((_, i) => {
-      const holding = formsOf[i].reduce((sum, form) => sum + this.documentFrequencyOf(form), 0);
-      return typos[i] > 0 || prefixed[i] ? Math.max(holding, guess) : holding;
+  private wordParts(word: QueryWord, forms: readonly string[], typos: number, prefixed: boolean): WordPart[] {
+    if (typos === 0 || prefixed) {
+      const query: Query = {
+        queries: [forms.join(' ')],
+        combineWith: 'OR',
+        fuzzy: (term: string) => (term === word.term && typos > 0 ? typos : false),
+        prefix: (term: string) => prefixed && term === word.term,
+      };
+      const holding = forms.reduce((sum, form) => sum + this.documentFrequencyOf(form), 0);
+      return [{ key: `${forms.join(' ')}|${typos}|${prefixed ? 'prefix' : ''}`, query, weight: 1, holding }];
+    }
+    const exactly = (term: string, weight: number, countsAs: string): WordPart => ({
+      key: `${term}|0|`,
+      query: term,
+      weight,
+      countsAs: [countsAs],
+      holding: this.documentFrequencyOf(term),
     });
+    return [
+      // Each form on its own too: a known word a swap away is often also a neighbour (the same matches, kept once).
+      ...forms.map((form) => exactly(form, 1, form)),
+      ...[...this.typoNeighbours(word.term, typos)].map(([term, distance]) => exactly(term, (FUZZY_WEIGHT * term.length) / (term.length + distance), word.term)),
+    ];
+  }
+
+  /** The known words within `maxDistance` edits of `term` (not `term` itself), with their distance. */
+  private typoNeighbours(term: string, maxDistance: number): Map<string, number> {
+    const neighbours = new Map<string, number>();
+    for (const group of this.groups) {
+      for (const [neighbour, [, distance]] of group.dictionary.fuzzyGet(term, maxDistance)) {
+        if (distance > 0) neighbours.set(neighbour, Math.min(distance, neighbours.get(neighbour) ?? distance));
+      }
+    }
+    return neighbours;
+  }
+
+  /**
+   * A part's matches in every index, among the products `admit` accepts: MiniSearch skips a
+   * product whose boost is 0 before scoring it, so a product left out costs a look-up, not a score.
+   */
+  private searchPart(part: WordPart, admit?: (productId: string) => boolean): Map<string, WordMatch> {
+    const options: SearchOptions = {
+      // The query is already analyzed: its terms go in as they are, one per space.
+      tokenize: (text) => text.split(' '),
+      processTerm: (term) => term,
+      ...(admit ? { boostDocument: (id: string) => (admit(id) ? 1 : 0) } : {}),
+    };
+    return wordMatches(this.groups.map((group) => group.miniSearch.search(part.query, options)));
   }
 
   /**
@@ -361,11 +397,6 @@ export class MiniSearchLexicalIndex {
     if (this.groups.some((group) => group.miniSearch.isVacuuming)) return false;
     this.wordCache.validate(this.groups.map((group) => group.miniSearch.dirtCount).join(' '));
     return true;
-  }
-
-  /** Whether an index still holds postings of removed or replaced products (until its next vacuum). */
-  private holdsRemovedPostings(): boolean {
-    return this.groups.some((group) => group.miniSearch.dirtCount > 0);
   }
 
   /** A typed word no index knows, which may be a typo of one an index does. */
@@ -397,6 +428,11 @@ class FieldGroupIndex {
   readonly miniSearch: MiniSearch<LexicalDocument>;
   /** Products holding each term (in any of this index's fields). */
   readonly documentFrequency: Map<string, number>;
+  /**
+   * The terms of documentFrequency as a radix tree, for typo look-ups (MiniSearch keeps its own
+   * tree private). Only new and vanished terms touch it, a few per product.
+   */
+  readonly dictionary: SearchableMap<true>;
   /** While a document is added: its distinct terms, collected by the tokenizer MiniSearch calls. */
   private termsOfAdded: Set<string> | undefined;
 
@@ -418,6 +454,7 @@ class FieldGroupIndex {
     });
     this.miniSearch = snapshot ? MiniSearch.loadJS<LexicalDocument>(snapshot.miniSearch, options) : new MiniSearch<LexicalDocument>(options);
     this.documentFrequency = new Map(snapshot?.documentFrequencies ?? []);
+    this.dictionary = SearchableMap.from([...this.documentFrequency.keys()].map((term): [string, true] => [term, true]));
   }
 
   /** Indexes this index's fields of `texts` for the product, replacing its document (`before`: the texts indexed before, if known). */
@@ -428,7 +465,11 @@ class FieldGroupIndex {
     this.termsOfAdded = new Set();
     try {
       this.miniSearch.add(document);
-      for (const term of this.termsOfAdded) this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
+      for (const term of this.termsOfAdded) {
+        const count = this.documentFrequency.get(term) ?? 0;
+        this.documentFrequency.set(term, count + 1);
+        if (count === 0) this.dictionary.set(term, true);
+      }
     } finally {
       this.termsOfAdded = undefined;
     }
@@ -442,7 +483,10 @@ class FieldGroupIndex {
     for (const term of terms) {
       const count = (this.documentFrequency.get(term) ?? 0) - 1;
       if (count > 0) this.documentFrequency.set(term, count);
-      else this.documentFrequency.delete(term);
+      else {
+        this.documentFrequency.delete(term);
+        this.dictionary.delete(term);
+      }
     }
   }
 
@@ -480,6 +524,19 @@ function assertPartitionOfFields(fieldGroups: LexicalFieldGroups): void {
   if (!exact || fieldGroups.some((fields) => fields.length === 0)) {
     throw new Error(`lexical index field groups must hold each of ${JSON.stringify(LEXICAL_FIELD_NAMES)} once, none empty: got ${JSON.stringify(fieldGroups)}`);
   }
+}
+
+/** One MiniSearch query of a query word (see wordParts). */
+interface WordPart {
+  /** The word cache's key: the query and how it expands, what its matches depend on besides the index. */
+  key: string;
+  query: Query;
+  /** Factor on its scores: MiniSearch's weight of a typo match of its term, 1 for the word's own forms. */
+  weight: number;
+  /** The query terms its matches count as (a typo neighbour's: the typed term); unset for a word's one query: what MiniSearch reports. */
+  countsAs?: readonly string[];
+  /** Products holding its terms, counted once per index (before expansion by typo or prefix). */
+  holding: number;
 }
 
 /** A product's match of a query (or of one word of it): its score and the query terms it matched. */
@@ -550,6 +607,40 @@ export function combineWords(perWord: ReadonlyArray<ReadonlyMap<string, WordMatc
     results.push({ id, score: unscaled * (queryTerms.length || 1), queryTerms });
   }
   return results;
+}
+
+/**
+ * A word's parts with one per cache key: a known word a swap away from a typo is often also its
+ * neighbour, one query counted twice (weights summed, both query terms), so its matches are
+ * fetched and walked once.
+ */
+function distinctParts(parts: readonly WordPart[]): Array<{ part: WordPart; weight: number; countsAs: readonly string[] }> {
+  const byKey = new Map<string, { part: WordPart; weight: number; countsAs: readonly string[] }>();
+  for (const part of parts) {
+    const known = byKey.get(part.key);
+    if (!known) byKey.set(part.key, { part, weight: part.weight, countsAs: part.countsAs ?? [] });
+    else {
+      known.weight += part.weight;
+      known.countsAs = withTerms(known.countsAs, part.countsAs ?? []);
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** A word's matches from its parts' (see wordParts): weighted scores summed, query terms merged, as wordMatches does for indexes. */
+function mergedParts(parts: ReadonlyArray<{ weight: number; countsAs: readonly string[]; matches: ReadonlyMap<string, WordMatch> }>): Map<string, WordMatch> {
+  const merged = new Map<string, WordMatch>();
+  for (const { weight, countsAs, matches } of parts) {
+    for (const [id, match] of matches) {
+      const known = merged.get(id);
+      if (!known) merged.set(id, { unscaled: match.unscaled * weight, queryTerms: countsAs });
+      else {
+        known.unscaled += match.unscaled * weight;
+        known.queryTerms = withTerms(known.queryTerms, countsAs);
+      }
+    }
+  }
+  return merged;
 }
 
 /** A word's matches (`matches`) among the products of `among`, walking the smaller of the two. */

@@ -5,8 +5,8 @@ const matches = (count: number, prefix = 'p') => new Map(Array.from({ length: co
 describe(WordMatchCache.name, () => {
   it('keeps a word with at least minMatches matches, and not a rarer one', () => {
     const cache = new WordMatchCache<number>({ minMatches: 3, maxHeld: 100 });
-    cache.offer('boot', matches(3), false);
-    cache.offer('rare', matches(2), false);
+    cache.offer('boot', matches(3));
+    cache.offer('rare', matches(2));
     expect(cache.get('boot')?.size).toBe(3);
     expect(cache.get('rare')).toBeUndefined();
     expect(cache.size).toBe(3);
@@ -14,10 +14,10 @@ describe(WordMatchCache.name, () => {
 
   it('drops the least recently used words to stay within maxHeld', () => {
     const cache = new WordMatchCache<number>({ minMatches: 1, maxHeld: 10 });
-    cache.offer('a', matches(4), false);
-    cache.offer('b', matches(4), false);
+    cache.offer('a', matches(4));
+    cache.offer('b', matches(4));
     cache.get('a'); // a is now the most recently used
-    cache.offer('c', matches(4), false);
+    cache.offer('c', matches(4));
     expect(cache.get('b')).toBeUndefined();
     expect(cache.get('a')?.size).toBe(4);
     expect(cache.get('c')?.size).toBe(4);
@@ -26,8 +26,8 @@ describe(WordMatchCache.name, () => {
 
   it('never keeps a word larger than maxHeld, and keeps what it held', () => {
     const cache = new WordMatchCache<number>({ minMatches: 1, maxHeld: 10 });
-    cache.offer('a', matches(4), false);
-    cache.offer('huge', matches(11), false);
+    cache.offer('a', matches(4));
+    cache.offer('huge', matches(11));
     expect(cache.get('huge')).toBeUndefined();
     expect(cache.get('a')?.size).toBe(4);
   });
@@ -35,26 +35,15 @@ describe(WordMatchCache.name, () => {
   it('forgets everything when cleared, and when the stamp changes', () => {
     const cache = new WordMatchCache<number>({ minMatches: 1, maxHeld: 10 });
     cache.validate('0');
-    cache.offer('a', matches(4), false);
+    cache.offer('a', matches(4));
     cache.validate('0');
     expect(cache.get('a')?.size).toBe(4);
     cache.validate('1');
     expect(cache.get('a')).toBeUndefined();
-    cache.offer('a', matches(4), false);
+    cache.offer('a', matches(4));
     cache.clear();
     expect(cache.get('a')).toBeUndefined();
     expect(cache.size).toBe(0);
-  });
-
-  it('keeps a word whose first search may have shifted scores from its second search only', () => {
-    const cache = new WordMatchCache<number>({ minMatches: 1, maxHeld: 100 });
-    cache.offer('boot', matches(4), true);
-    expect(cache.get('boot')).toBeUndefined();
-    cache.offer('boot', matches(4), true);
-    expect(cache.get('boot')?.size).toBe(4);
-    cache.clear();
-    cache.offer('boot', matches(4), true);
-    expect(cache.get('boot')).toBeUndefined();
   });
 
   it('refuses bounds that are not integers with 1 ≤ minMatches ≤ maxHeld', () => {

@@ -17,12 +17,15 @@
  * Validity: the scores depend on every product (BM25's document frequencies and average field
  * lengths), so the index clears the cache on each write, and `stamp` (the indexes' counts of
  * removed products not yet vacuumed) clears it when a vacuum ends. While a vacuum runs scores
- * drift with each batch it cleans, so the index neither reads nor fills the cache then. While
- * removed or replaced products wait for a vacuum, a word is kept from its second full search
- * only (`mayShift`): MiniSearch's first search of a term drops the removed products' postings as
- * it walks them, lowering the document frequency midway, so the products it scored before that
- * point get scores no later search gives. So the cache serves while the catalog is quiet; during
- * a sync every write clears it, and a query costs what it costs without one.
+ * drift with each batch it cleans, so the index neither reads nor fills the cache then. So the
+ * cache serves while the catalog is quiet; during a sync every write clears it, and a query
+ * costs what it costs without one.
+ *
+ * Removed products: MiniSearch leaves their postings in place until it vacuums (once 10% of the
+ * products are removed or replaced), and each search of a term takes one occurrence off as it
+ * walks them, so its scores shift a little from one search to the next until they are gone (the
+ * document frequency counts the removed products: Elasticsearch's counts deleted documents until
+ * a merge in the same way). A kept word keeps the scores of the search that kept it.
  *
  * Bounds: at most `maxHeld` matches in all (least recently used words go first); a word with
  * fewer than `minMatches` matches is not kept. Each collection's index has its own cache, so a
@@ -35,16 +38,11 @@ export interface WordMatchCacheOptions {
   maxHeld: number;
 }
 
-/** Words remembered as searched once at most (then they are forgotten). */
-const MAX_COUNTED_WORDS = 10_000;
-
 export const DEFAULT_WORD_MATCH_CACHE_OPTIONS: Readonly<WordMatchCacheOptions> = Object.freeze({ minMatches: 500, maxHeld: 500_000 });
 
 export class WordMatchCache<Match> {
   /** Words' matches, least recently used first (a Map keeps insertion order). */
   private readonly words = new Map<string, ReadonlyMap<string, Match>>();
-  /** Words searched over every product once since the last clear, whose scores may have shifted midway. */
-  private readonly searchedOnce = new Set<string>();
   private held = 0;
   private stamp: string | undefined;
 
@@ -62,7 +60,6 @@ export class WordMatchCache<Match> {
   /** Forgets every word (the index changed). */
   clear(): void {
     if (this.words.size > 0) this.words.clear();
-    if (this.searchedOnce.size > 0) this.searchedOnce.clear();
     this.held = 0;
   }
 
@@ -82,18 +79,9 @@ export class WordMatchCache<Match> {
     return matches;
   }
 
-  /**
-   * Keeps a word's matches over every product, if there are enough of them and they fit.
-   * `mayShift`: the index holds removed products' postings, so a first search's scores may differ
-   * from a second's; the word is then kept from its second search.
-   */
-  offer(word: string, matches: ReadonlyMap<string, Match>, mayShift: boolean): void {
+  /** Keeps a word's matches over every product, if there are enough of them and they fit. */
+  offer(word: string, matches: ReadonlyMap<string, Match>): void {
     if (matches.size < this.options.minMatches || matches.size > this.options.maxHeld || this.words.has(word)) return;
-    if (mayShift && !this.searchedOnce.has(word)) {
-      if (this.searchedOnce.size >= MAX_COUNTED_WORDS) this.searchedOnce.clear();
-      this.searchedOnce.add(word);
-      return;
-    }
     for (const [oldest, kept] of this.words) {
       if (this.held + matches.size <= this.options.maxHeld) break;
       this.words.delete(oldest);
@@ -101,6 +89,5 @@ export class WordMatchCache<Match> {
     }
     this.words.set(word, matches);
     this.held += matches.size;
-    this.searchedOnce.delete(word);
   }
 }
