@@ -166,6 +166,13 @@ describe(MiniSearchLexicalIndex.name, () => {
     expect(ids(index, '31l')).toEqual([]);
   });
 
+  it('never reads a typo as a word with a digit, only as a word of letters', () => {
+    const index = new MiniSearchLexicalIndex();
+    index.upsert('coded', product({ title: 'Desk lamp Mode1' })); // "mode1": one edit from "model"
+    index.upsert('lettered', product({ title: 'Desk lamp Modes' })); // "modes": one edit from "model"
+    expect(ids(index, 'model')).toEqual(['lettered']);
+  });
+
   it('replaces a product indexed under the same id', () => {
     const index = catalog();
     index.upsert('mug', product({ title: 'Striped Teapot' }));
