@@ -1,4 +1,4 @@
-import MiniSearch from 'minisearch';
+import MiniSearch, { type Query } from 'minisearch';
 import { querySets, syntheticCatalog } from '../../bench/synthetic-shopper-catalog';
 import { LEXICAL_FIELD_BOOSTS, LEXICAL_FIELD_NAMES, lexicalTextByField, type LexicalProductText } from './lexical-fields';
 import { DEFAULT_FIELD_GROUPS, MiniSearchLexicalIndex, typoTolerance, typoTranspositions } from './minisearch.lexical-index';
@@ -270,17 +270,19 @@ describe(`${MiniSearchLexicalIndex.name} searching the rarest word first`, () =>
     .filter((set) => kinds.includes(set.name))
     .flatMap((set) => set.queries);
 
-  it.each(queries)('finds for %j the products and scores of every word searched in full', (query) => {
-    const words = analyzeQueryWords(query);
-    const expected = reference.search(
-      { combineWith: 'AND', queries: words.map((word) => ({ queries: [word.forms.join(' ')], combineWith: 'OR' })) },
-      { tokenize: (text) => text.split(' '), processTerm: (term) => term },
-    );
+  /** The index finds for `query` the products the reference finds for `referenceQuery` (its words, analyzed), with the same scores. */
+  function expectReferenceResults(query: string, referenceQuery: Query): void {
+    const expected = reference.search(referenceQuery, { tokenize: (text) => text.split(' '), processTerm: (term) => term });
     const { hits, matched } = index.searchCounting(query, { limit: 10_000 });
     expect(matched).toBe(expected.length);
     expect(matched).toBeGreaterThan(0);
     const expectedScores = new Map(expected.map((result) => [String(result.id), result.score]));
     for (const hit of hits) expect(hit.score).toBeCloseTo(expectedScores.get(hit.productId)!, 9);
+  }
+
+  it.each(queries)('finds for %j the products and scores of every word searched in full', (query) => {
+    const words = analyzeQueryWords(query);
+    expectReferenceResults(query, { combineWith: 'AND', queries: words.map((word) => ({ queries: [word.forms.join(' ')], combineWith: 'OR' })) });
   });
 
   // Typos: each typo neighbour is searched as a word of its own (wordParts); the reference is MiniSearch's fuzzy search.
@@ -289,24 +291,15 @@ describe(`${MiniSearchLexicalIndex.name} searching the rarest word first`, () =>
     .flatMap((set) => set.queries);
 
   it.each(typoQueries)('finds for the typo %j the products and scores of MiniSearch fuzzy search', (query) => {
-    const words = analyzeQueryWords(query);
     const known = (term: string) => index.documentFrequencyOf(term) > 0;
-    const expected = reference.search(
-      {
-        combineWith: 'AND',
-        queries: words.map((word) => {
-          const unknown = !word.joined && !known(word.term);
-          const forms = unknown ? [...word.forms, ...typoTranspositions(word.term).filter(known)] : word.forms;
-          return { queries: [forms.join(' ')], combineWith: 'OR', fuzzy: (term: string) => (unknown && term === word.term ? typoTolerance(term) || false : false) };
-        }),
-      },
-      { tokenize: (text) => text.split(' '), processTerm: (term) => term },
-    );
-    const { hits, matched } = index.searchCounting(query, { limit: 10_000 });
-    expect(matched).toBe(expected.length);
-    expect(matched).toBeGreaterThan(0);
-    const expectedScores = new Map(expected.map((result) => [String(result.id), result.score]));
-    for (const hit of hits) expect(hit.score).toBeCloseTo(expectedScores.get(hit.productId)!, 9);
+    expectReferenceResults(query, {
+      combineWith: 'AND',
+      queries: analyzeQueryWords(query).map((word) => {
+        const unknown = !word.joined && !known(word.term);
+        const forms = unknown ? [...word.forms, ...typoTranspositions(word.term).filter(known)] : word.forms;
+        return { queries: [forms.join(' ')], combineWith: 'OR', fuzzy: (term: string) => (unknown && term === word.term ? typoTolerance(term) || false : false) };
+      }),
+    });
   });
 });
 
