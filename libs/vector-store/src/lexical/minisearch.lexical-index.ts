@@ -568,12 +568,20 @@ interface WordMatch {
  */
 export function wordMatches(resultsPerIndex: ReadonlyArray<readonly SearchResult[]>): Map<string, WordMatch> {
   const matches = new Map<string, WordMatch>();
+  // MiniSearch gives each result an array of its query terms; matches share one per distinct list
+  // (a word has a few), which a kept word's matches would otherwise hold one each of.
+  const sharedTerms = new Map<string, readonly string[]>();
   for (const results of resultsPerIndex) {
     for (const result of results) {
       const id = String(result.id);
       const unscaled = result.score / (result.queryTerms.length || 1);
       const known = matches.get(id);
-      if (!known) matches.set(id, { unscaled, queryTerms: result.queryTerms });
+      if (!known) {
+        const key = result.queryTerms.length === 1 ? result.queryTerms[0] : result.queryTerms.join(' ');
+        let queryTerms = sharedTerms.get(key);
+        if (!queryTerms) sharedTerms.set(key, (queryTerms = result.queryTerms));
+        matches.set(id, { unscaled, queryTerms });
+      }
       else {
         known.unscaled += unscaled;
         known.queryTerms = withTerms(known.queryTerms, result.queryTerms);

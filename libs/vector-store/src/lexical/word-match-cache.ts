@@ -34,11 +34,11 @@
 export interface WordMatchCacheOptions {
   /** Matches a word needs to be kept (default 500). */
   minMatches: number;
-  /** Matches kept over all words (default 500,000: about 80 MiB, at about 160 bytes a match, measured). */
+  /** Matches kept over all words (default 800,000: about 80 MiB, at about 100 bytes a match, measured). */
   maxHeld: number;
 }
 
-export const DEFAULT_WORD_MATCH_CACHE_OPTIONS: Readonly<WordMatchCacheOptions> = Object.freeze({ minMatches: 500, maxHeld: 500_000 });
+export const DEFAULT_WORD_MATCH_CACHE_OPTIONS: Readonly<WordMatchCacheOptions> = Object.freeze({ minMatches: 500, maxHeld: 800_000 });
 
 export class WordMatchCache<Match> {
   /** Words' matches, least recently used first (a Map keeps insertion order). */
