@@ -24,6 +24,7 @@ export default [
       'load-tests/k6/**',
       // Installed on demand (its package.json), so not typed here; checked with its own tsconfig once installed.
       'libs/vector-store/bench/lancedb/**',
+      'libs/vector-store/bench/keyword-engines/**',
       '**/*.js',
       '**/*.mjs',
       '**/*.cjs',

@@ -106,3 +106,20 @@ export function querySets(products: BenchProduct[], count: number, draw = 0): Qu
     { name: 'pasted description', what: 'a whole description, ~25-35 words (64-term cap)', queries: some((p) => p.text.description) },
   ];
 }
+
+/**
+ * Four products on which the side-by-side benches check what each engine finds (typos, prefixes,
+ * every word across fields, compounds, model codes, accents, plurals).
+ */
+export function capabilityProducts(): Array<{ id: string; text: LexicalProductText }> {
+  const product = (id: string, title: string, brand: string, categories: string[], colour: string, description: string) => ({
+    id,
+    text: { title, brand, categories, attributes: { colour }, description } satisfies LexicalProductText,
+  });
+  return [
+    product('backpack', 'Red Backpack KX-4821', 'Northwind', ['Bags', 'Rucksacks'], 'Red', 'A crème coloured daypack for hiking.'),
+    product('mug', 'Blue Mug', 'Sierra', ['Kitchen', 'Mugs'], 'Blue', 'A red mug, sold with a backpack strap.'),
+    product('tshirt', 'Striped T-Shirt', 'Northwind', ['Clothing', 'Tops'], 'White', 'Cotton, slim fit.'),
+    product('lamp', 'Halcyon Lamp', 'Halcyon', ['Home', 'Lighting'], 'Black', 'Desk light.'),
+  ];
+}

@@ -53,7 +53,7 @@ import {
   type VectorQuery,
 } from '@lancedb/lancedb';
 import { MATCH_COUNT_CAP } from '@vsearch/contracts';
-import { LEXICAL_FIELDS, lexicalTextByField, type LexicalFieldName, type LexicalProductText } from '../../src/lexical/lexical-fields';
+import { LEXICAL_FIELDS, lexicalTextByField, type LexicalFieldName } from '../../src/lexical/lexical-fields';
 import { MiniSearchLexicalIndex } from '../../src/lexical/minisearch.lexical-index';
 import { facetsOfMatches, type MatchedProduct } from '../../src/qdrant/matched-products';
 import {
@@ -69,7 +69,7 @@ import {
   timed,
   type BenchQuery,
 } from '../hybrid-bench-setup';
-import type { BenchProduct } from '../synthetic-shopper-catalog';
+import { capabilityProducts, type BenchProduct } from '../synthetic-shopper-catalog';
 
 const PAGE = 24;
 const RRF_K = 60;
@@ -382,16 +382,7 @@ function printLatencies(cutOffName: string, runs: Sample[][], kinds: string[]): 
  * check names the query and index options it used.
  */
 async function printCapabilities(): Promise<void> {
-  const product = (id: string, title: string, brand: string, categories: string[], colour: string, description: string) => ({
-    id,
-    text: { title, brand, categories, attributes: { colour }, description } satisfies LexicalProductText,
-  });
-  const products = [
-    product('backpack', 'Red Backpack KX-4821', 'Northwind', ['Bags', 'Rucksacks'], 'Red', 'A crème coloured daypack for hiking.'),
-    product('mug', 'Blue Mug', 'Sierra', ['Kitchen', 'Mugs'], 'Blue', 'A red mug, sold with a backpack strap.'),
-    product('tshirt', 'Striped T-Shirt', 'Northwind', ['Clothing', 'Tops'], 'White', 'Cotton, slim fit.'),
-    product('lamp', 'Halcyon Lamp', 'Halcyon', ['Home', 'Lighting'], 'Black', 'Desk light.'),
-  ];
+  const products = capabilityProducts();
   const ourIndex = new MiniSearchLexicalIndex();
   for (const { id, text } of products) ourIndex.upsert(id, text);
   const fields: IndexedField[] = LEXICAL_FIELDS.filter(({ name }) => ['title', 'brand', 'categories', 'attributes', 'description'].includes(name));
