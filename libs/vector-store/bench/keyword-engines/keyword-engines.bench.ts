@@ -54,7 +54,16 @@ import { LEXICAL_FIELDS, lexicalTextByField, type LexicalFieldName, type Lexical
 import { DEFAULT_FIELD_GROUPS, MiniSearchLexicalIndex } from '../../src/lexical/minisearch.lexical-index';
 import type { WordMatchCacheOptions } from '../../src/lexical/word-match-cache';
 import { analyzeQueryWords, analyzeText } from '../../src/lexical/tokenizer';
-import { benchCatalog, benchQueries, machineLine, median, medianOverRuns, parseHybridBenchArgs, type BenchQuery, type HybridBenchOptions } from '../hybrid-bench-setup';
+import {
+  benchCatalog,
+  benchQueries,
+  machineLine,
+  median,
+  medianOverRuns,
+  parseHybridBenchArgs,
+  type BenchQuery,
+  type HybridBenchOptions,
+} from '../hybrid-bench-setup';
 import { capabilityProducts } from '../synthetic-shopper-catalog';
 
 const PAGE = 24;
@@ -116,7 +125,12 @@ function parseArgs(argv: readonly string[]): Options {
     if (!Number.isInteger(value) || value < 0) throw new Error(`${argv[i - 1]} takes a whole number, got ${argv[i]}`);
     own[key] = value;
   }
-  return { ...parseHybridBenchArgs(rest, { products: 100_000, queries: 20, runs: 3, dimension: 8, seed: 1 }), ...own, engines, ...(samples ? { samples } : {}) };
+  return {
+    ...parseHybridBenchArgs(rest, { products: 100_000, queries: 20, runs: 3, dimension: 8, seed: 1 }),
+    ...own,
+    engines,
+    ...(samples ? { samples } : {}),
+  };
 }
 
 /** Garbage-collection pauses, as the runtime reports them (start and duration, on performance.now()'s clock). */
@@ -330,36 +344,44 @@ async function main(): Promise<void> {
   };
 
   const build = <T>(engine: Engine, make: () => T): T | undefined => (options.engines.includes(engine) ? make() : undefined);
-  const fts = build('fts5', () => measureBuild(
-    'SQLite FTS5 (insert in one transaction, then optimize)',
-    (built: Fts5) => `database ${(fts5Bytes(built.db) / 2 ** 20).toFixed(1)} MiB (page_count × page_size)`,
-    () => {
-      const built = createFts5(fields);
-      const add = built.db.prepare(`INSERT INTO products(rowid, ${fields.map(({ name }) => name).join(', ')}) VALUES (?${', ?'.repeat(fields.length)})`);
-      built.db.transaction(() => analyzed.forEach((product, position) => add.run(position + 1, ...fields.map(({ name }) => product[name] ?? ''))))();
-      built.db.exec(`INSERT INTO products(products) VALUES ('optimize')`);
-      return built;
-    },
-  ));
+  const fts = build('fts5', () =>
+    measureBuild(
+      'SQLite FTS5 (insert in one transaction, then optimize)',
+      (built: Fts5) => `database ${(fts5Bytes(built.db) / 2 ** 20).toFixed(1)} MiB (page_count × page_size)`,
+      () => {
+        const built = createFts5(fields);
+        const add = built.db.prepare(`INSERT INTO products(rowid, ${fields.map(({ name }) => name).join(', ')}) VALUES (?${', ?'.repeat(fields.length)})`);
+        built.db.transaction(() => analyzed.forEach((product, position) => add.run(position + 1, ...fields.map(({ name }) => product[name] ?? ''))))();
+        built.db.exec(`INSERT INTO products(products) VALUES ('optimize')`);
+        return built;
+      },
+    ),
+  );
   const ourIndex = (wordCache?: WordMatchCacheOptions) => () => {
     const index = new MiniSearchLexicalIndex(DEFAULT_FIELD_GROUPS, undefined, wordCache);
     for (const product of products) index.upsert(product.productId, product.text);
     return index;
   };
-  const ours = build('ours', () => measureBuild('ours: MiniSearchLexicalIndex (upsert per product, analyzes the text itself)', () => 'analysis included', ourIndex()));
-  const oursUncached = build('ours', () => measureBuild('ours again, word cache off (for the no-cache measures)', () => 'the same index', ourIndex(NO_WORD_CACHE)));
-  const orama = build('orama', () => measureBuild(
-    'Orama (insert per product)',
-    () => 'keeps each document (the analyzed texts) too',
-    () => {
-      const db = createOrama(fields);
-      for (const product of analyzed) {
-        const inserted = insert(db, product);
-        if (inserted instanceof Promise) throw new Error('Orama inserted asynchronously');
-      }
-      return db;
-    },
-  ));
+  const ours = build('ours', () =>
+    measureBuild('ours: MiniSearchLexicalIndex (upsert per product, analyzes the text itself)', () => 'analysis included', ourIndex()),
+  );
+  const oursUncached = build('ours', () =>
+    measureBuild('ours again, word cache off (for the no-cache measures)', () => 'the same index', ourIndex(NO_WORD_CACHE)),
+  );
+  const orama = build('orama', () =>
+    measureBuild(
+      'Orama (insert per product)',
+      () => 'keeps each document (the analyzed texts) too',
+      () => {
+        const db = createOrama(fields);
+        for (const product of analyzed) {
+          const inserted = insert(db, product);
+          if (inserted instanceof Promise) throw new Error('Orama inserted asynchronously');
+        }
+        return db;
+      },
+    ),
+  );
 
   const searchOurs = (index: MiniSearchLexicalIndex, text: string, limit: number): Found => {
     const { hits, matched } = index.searchCounting(text, { limit });
@@ -405,7 +427,18 @@ async function main(): Promise<void> {
         const start = performance.now();
         const { result, wallMs, cpuMs } = timedSync(() => search[measure](query.text));
         const end = performance.now();
-        samples.push({ set: query.set, text: query.text, measure, start, end, gcMs: 0, wallMs, cpuMs, matched: result.matched, ids: result.ids.slice(0, PAGE) });
+        samples.push({
+          set: query.set,
+          text: query.text,
+          measure,
+          start,
+          end,
+          gcMs: 0,
+          wallMs,
+          cpuMs,
+          matched: result.matched,
+          ids: result.ids.slice(0, PAGE),
+        });
         if (wallMs > 5000) progress(`  ${measure}, ${query.set}: ${(wallMs / 1000).toFixed(1)} s`);
       }
       await new Promise((resolve) => setImmediate(resolve));
@@ -425,7 +458,11 @@ async function main(): Promise<void> {
     ]);
     passTimes.push(`run ${run} ${((performance.now() - runStart) / 1000).toFixed(0)} s`);
   }
-  const typoQueries = kinds.flatMap((kind) => topQueries(1).filter((query) => query.set === kind).slice(0, options.typoQueries));
+  const typoQueries = kinds.flatMap((kind) =>
+    topQueries(1)
+      .filter((query) => query.set === kind)
+      .slice(0, options.typoQueries),
+  );
   const typoStart = performance.now();
   const typo = withTypos ? await pass('Orama, tolerance 2', typoQueries, [TYPO_MEASURE]) : [];
   if (withTypos) passTimes.push(`Orama tolerance 2 ${((performance.now() - typoStart) / 1000).toFixed(0)} s`);
@@ -440,7 +477,15 @@ async function main(): Promise<void> {
   printMatches(runs[0], typo, kinds, options.engines, withTypos);
   if (orama) printOramaPostingsCost(orama);
   if (options.samples) {
-    const slim = (sample: Sample) => ({ set: sample.set, text: sample.text, measure: sample.measure, cpuMs: sample.cpuMs, wallMs: sample.wallMs, gcMs: sample.gcMs, matched: sample.matched });
+    const slim = (sample: Sample) => ({
+      set: sample.set,
+      text: sample.text,
+      measure: sample.measure,
+      cpuMs: sample.cpuMs,
+      wallMs: sample.wallMs,
+      gcMs: sample.gcMs,
+      matched: sample.matched,
+    });
     writeFileSync(options.samples, JSON.stringify({ command, runs: runs.map((samples) => samples.map(slim)), typo: typo.map(slim) }));
     console.log('');
     console.log(`samples: ${options.samples}`);
@@ -453,7 +498,12 @@ async function main(): Promise<void> {
 
 const MiB = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
-function printBuilds(productCount: number, analysis: { wallMs: number; cpuMs: number }, builds: readonly Build[], afterBuilds: { heapUsed: number; rss: number }): void {
+function printBuilds(
+  productCount: number,
+  analysis: { wallMs: number; cpuMs: number },
+  builds: readonly Build[],
+  afterBuilds: { heapUsed: number; rss: number },
+): void {
   const seconds = ({ wallMs, cpuMs }: { wallMs: number; cpuMs: number }) => `${(wallMs / 1000).toFixed(1)} / ${(cpuMs / 1000).toFixed(1)}`;
   console.log('');
   console.log(`### Build, ${productCount} products`);
@@ -462,7 +512,9 @@ function printBuilds(productCount: number, analysis: { wallMs: number; cpuMs: nu
   console.log('| --- | --- | --- | --- | --- |');
   console.log(`| our analyzer over every field (the terms Orama and FTS5 are fed; not in their build times) | ${seconds(analysis)} | | | |`);
   for (const build of builds) console.log(`| ${build.name} | ${seconds(build)} | ${MiB(build.heapBytes)} | ${MiB(build.rssBytes)} | ${build.note} |`);
-  console.log(`| the process after the builds (the catalog, the analyzed texts and every engine built) | | ${MiB(afterBuilds.heapUsed)} in all | ${MiB(afterBuilds.rss)} in all | |`);
+  console.log(
+    `| the process after the builds (the catalog, the analyzed texts and every engine built) | | ${MiB(afterBuilds.heapUsed)} in all | ${MiB(afterBuilds.rss)} in all | |`,
+  );
 }
 
 function figure(runs: Sample[][], measure: Measure, p: number, field: 'wallMs' | 'cpuMs', set?: string): number {
@@ -489,11 +541,14 @@ function printLatencies(runs: Sample[][], kinds: readonly string[], topMeasures:
     return `${(gcMs / 1000).toFixed(1)} s of ${(wallMs / 1000).toFixed(1)} s (${Math.round((100 * gcMs) / wallMs)}%); ${pauses} calls with ≥ 100 ms`;
   };
   console.log('');
-  console.log(`### All query kinds (ms, p50 / p95; ${runs.length === 2 ? 'the higher of the 2 runs\' percentiles' : `median of the ${runs.length} runs' percentiles`})`);
+  console.log(
+    `### All query kinds (ms, p50 / p95; ${runs.length === 2 ? "the higher of the 2 runs' percentiles" : `median of the ${runs.length} runs' percentiles`})`,
+  );
   console.log('');
   console.log('| measure | CPU | wall | garbage collection inside the calls, all runs |');
   console.log('| --- | --- | --- | --- |');
-  for (const measure of [...topMeasures, ...deepMeasures]) console.log(`| ${measure} | ${cells(measure, 'cpuMs')} | ${cells(measure, 'wallMs')} | ${gc(measure)} |`);
+  for (const measure of [...topMeasures, ...deepMeasures])
+    console.log(`| ${measure} | ${cells(measure, 'cpuMs')} | ${cells(measure, 'wallMs')} | ${gc(measure)} |`);
 
   const perKind = (title: string, measures: readonly Measure[]) => {
     console.log('');
@@ -501,7 +556,8 @@ function printLatencies(runs: Sample[][], kinds: readonly string[], topMeasures:
     console.log('');
     console.log(`| queries | ${measures.join(' | ')} |`);
     console.log(`| --- | ${measures.map(() => '---').join(' | ')} |`);
-    for (const set of [undefined, ...kinds]) console.log(`| ${set ?? '**all kinds**'} | ${measures.map((measure) => cells(measure, 'cpuMs', set)).join(' | ')} |`);
+    for (const set of [undefined, ...kinds])
+      console.log(`| ${set ?? '**all kinds**'} | ${measures.map((measure) => cells(measure, 'cpuMs', set)).join(' | ')} |`);
   };
   perKind('Top 24', topMeasures);
   perKind('10,000 deep', deepMeasures);
@@ -530,11 +586,19 @@ function printTypoSpot(typoSamples: readonly Sample[], runSamples: readonly Samp
  * nothing), and how much of our top 24 its top 24 holds: first measured run; Orama at tolerance 2
  * on its few queries, against ours on the same ones.
  */
-function printMatches(runSamples: readonly Sample[], typoSamples: readonly Sample[], kinds: readonly string[], engines: readonly Engine[], withTypos: boolean): void {
-  const of = (measure: Measure, set: string) => (measure === TYPO_MEASURE ? typoSamples : runSamples).filter((sample) => sample.measure === measure && sample.set === set);
+function printMatches(
+  runSamples: readonly Sample[],
+  typoSamples: readonly Sample[],
+  kinds: readonly string[],
+  engines: readonly Engine[],
+  withTypos: boolean,
+): void {
+  const of = (measure: Measure, set: string) =>
+    (measure === TYPO_MEASURE ? typoSamples : runSamples).filter((sample) => sample.measure === measure && sample.set === set);
   const matched = (measure: Measure, set: string) => median(of(measure, set).map((sample) => sample.matched));
   const empty = (measure: Measure, set: string) => of(measure, set).filter((sample) => sample.matched === 0).length;
-  const count = (measure: Measure, set: string) => `${matched(measure, set).toLocaleString('en-US')} (${empty(measure, set)} of ${of(measure, set).length} empty)`;
+  const count = (measure: Measure, set: string) =>
+    `${matched(measure, set).toLocaleString('en-US')} (${empty(measure, set)} of ${of(measure, set).length} empty)`;
   const overlap = (measure: Measure, set: string) => {
     const ourPages = of('ours: top 24', set);
     let shared = 0;
@@ -565,7 +629,9 @@ function printMatches(runSamples: readonly Sample[], typoSamples: readonly Sampl
   console.log(`| queries | ${columns.map(({ name }) => name).join(' | ')} | our top 24 in ${others.map(({ name }) => name).join(' / ')} top 24 |`);
   console.log(`| --- | ${columns.map(() => '---').join(' | ')} | --- |`);
   for (const set of kinds) {
-    console.log(`| ${set} | ${columns.map(({ count: measure }) => count(measure, set)).join(' | ')} | ${others.map(({ top }) => overlap(top, set)).join(' / ')} |`);
+    console.log(
+      `| ${set} | ${columns.map(({ count: measure }) => count(measure, set)).join(' | ')} | ${others.map(({ top }) => overlap(top, set)).join(' / ')} |`,
+    );
   }
 }
 
@@ -584,7 +650,9 @@ function printOramaPostingsCost(db: OramaDb): void {
   const index = (db as unknown as { data: { index: OramaIndexInternals } }).data.index;
   const counts = Object.entries(index.tokenOccurrences.description).sort((a, b) => a[1] - b[1]);
   const near = (target: number) => counts.reduce((best, entry) => (Math.abs(entry[1] - target) < Math.abs(best[1] - target) ? entry : best));
-  const terms = [...new Set([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, Infinity].map((target) => (target === Infinity ? counts[counts.length - 1] : near(target))[0]))];
+  const terms = [
+    ...new Set([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, Infinity].map((target) => (target === Infinity ? counts[counts.length - 1] : near(target))[0])),
+  ];
   console.log('');
   console.log("### Orama: one description term's postings from its radix tree (find, exact) against copying them (ms CPU)");
   console.log('');
@@ -657,7 +725,7 @@ function printCapabilities(): void {
     { check: 'plural', query: 'lamps' },
   ];
   console.log('');
-  console.log('### What each finds (4 products: backpack, mug, tshirt, lamp; Orama and FTS5 fed our analyzer\'s terms)');
+  console.log("### What each finds (4 products: backpack, mug, tshirt, lamp; Orama and FTS5 fed our analyzer's terms)");
   console.log('');
   console.log(
     '| check | query | terms sent | ours | Orama, tolerance 0 | Orama, tolerance 2 | Orama, `exact: true` | Orama, threshold 1 (any word) | FTS5 | FTS5, last term as prefix |',

@@ -297,7 +297,11 @@ describe(`${MiniSearchLexicalIndex.name} searching the rarest word first`, () =>
       queries: analyzeQueryWords(query).map((word) => {
         const unknown = !word.joined && !known(word.term);
         const forms = unknown ? [...word.forms, ...typoTranspositions(word.term).filter(known)] : word.forms;
-        return { queries: [forms.join(' ')], combineWith: 'OR', fuzzy: (term: string) => (unknown && term === word.term ? typoTolerance(term) || false : false) };
+        return {
+          queries: [forms.join(' ')],
+          combineWith: 'OR',
+          fuzzy: (term: string) => (unknown && term === word.term ? typoTolerance(term) || false : false),
+        };
       }),
     });
   });

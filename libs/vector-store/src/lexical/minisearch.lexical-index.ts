@@ -24,7 +24,7 @@
  *
  * Cost: MiniSearch scores every product holding a word it is asked for (its postings, with a
  * result object each), which is most of a query's time on a large catalog. So the words are
- * searched one at a time, the one fewest products hold first (matchEstimates), and each later word
+ * searched one at a time, the one fewest products hold first (`estimates`), and each later word
  * only among the products holding every word before it, through MiniSearch's `boostDocument`: a
  * product it gives 0 is skipped before it is scored. A common word ("red", "shirt") then costs a
  * walk over its postings instead of a score per product; a pasted description of thirty words
@@ -39,8 +39,9 @@
  * for the typo search: expanding every 4+ letter word to its edit-distance neighbours was most of
  * a query's time (see bench/lexical-index.bench.ts). An unknown word matches its edit-distance
  * neighbours (typoTolerance) and the known words one adjacent swap away (typoTranspositions,
- * which Levenshtein counts as two edits). A known word can still be a typo of another known
- * word ("boats" for "boots"); that one is matched as typed.
+ * which Levenshtein counts as two edits), each of them searched as a word of its own (see
+ * wordParts; the neighbours come from a radix tree of each index's letter-only terms). A known
+ * word can still be a typo of another known word ("boats" for "boots"); that one is matched as typed.
  *
  * Removal uses MiniSearch's `discard`: the product stops matching at once, and its postings are
  * vacuumed later (automatically, in batches, once 10% of the products are discarded). Until then
@@ -281,9 +282,7 @@ export class MiniSearchLexicalIndex {
     // A word's forms, plus the known words one adjacent swap away from an unknown typed word.
     const formsOf = words.map((word) => (this.isTypoCandidate(word) ? [...word.forms, ...this.knownTranspositions(word.term)] : word.forms));
     const typos = words.map((word) => (this.isTypoCandidate(word) ? typoTolerance(word.term) : 0));
-    const prefixed = words.map(
-      (word, i) => options.prefixLastTerm === true && i === words.length - 1 && !word.joined && word.term.length >= MIN_PREFIX_LENGTH,
-    );
+    const prefixed = words.map((word, i) => options.prefixLastTerm === true && i === words.length - 1 && !word.joined && word.term.length >= MIN_PREFIX_LENGTH);
     const parts = words.map((word, i) => this.wordParts(word, formsOf[i], typos[i], prefixed[i]));
     const estimates = parts.map((wordParts, i) => {
       const holding = wordParts.reduce((sum, part) => sum + part.holding, 0);
@@ -360,7 +359,9 @@ export class MiniSearchLexicalIndex {
     return [
       // Each form on its own too: a known word a swap away is often also a neighbour (the same matches, kept once).
       ...forms.map((form) => exactly(form, 1, form)),
-      ...[...this.typoNeighbours(word.term, typos)].map(([term, distance]) => exactly(term, (FUZZY_WEIGHT * term.length) / (term.length + distance), word.term)),
+      ...[...this.typoNeighbours(word.term, typos)].map(([term, distance]) =>
+        exactly(term, (FUZZY_WEIGHT * term.length) / (term.length + distance), word.term),
+      ),
     ];
   }
 
@@ -581,8 +582,7 @@ export function wordMatches(resultsPerIndex: ReadonlyArray<readonly SearchResult
         let queryTerms = sharedTerms.get(key);
         if (!queryTerms) sharedTerms.set(key, (queryTerms = result.queryTerms));
         matches.set(id, { unscaled, queryTerms });
-      }
-      else {
+      } else {
         known.unscaled += unscaled;
         known.queryTerms = withTerms(known.queryTerms, result.queryTerms);
       }
