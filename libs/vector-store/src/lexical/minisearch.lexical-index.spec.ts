@@ -365,6 +365,15 @@ describe(`${MiniSearchLexicalIndex.name} with its word cache`, () => {
     }
   });
 
+  it('picks the best hits of many, without sorting them all, as sorting them all does', () => {
+    const index = build(withoutCache);
+    for (const { query } of queries) {
+      const all = index.search(query, { limit: 10_000 });
+      for (const limit of [1, 7, 40]) expect(index.search(query, { limit })).toEqual(all.slice(0, limit));
+    }
+    expect(queries.some(({ query }) => index.searchCounting(query, { limit: 1 }).matched > 4 * 40)).toBe(true);
+  });
+
   it('finds a product written after a common word was kept, and no longer finds a removed one', () => {
     const index = build({ minMatches: 20, maxHeld: 1_000_000 });
     const label = String(products[0].text.categories[1]);

@@ -697,9 +697,16 @@ function mostWordsMatched<Result extends Pick<ScoredMatch, 'queryTerms'>>(result
   return results.filter((_, i) => covered[i] === most);
 }
 
+/**
+ * Hits picked without sorting every match at most: each pick that beats one kept shifts the kept
+ * ones, so for a deep ranking (a cut-off's 10,000: up to 10,000 × 10,000 shifts) sorting them all
+ * is cheaper.
+ */
+const MAX_SELECTED = 1_000;
+
 /** The best `limit` results, best score first, equal scores by product id. */
 function topHits(results: readonly ScoredMatch[], limit: number): LexicalHit[] {
-  const best = results.length > 4 * limit ? bestOf(results, limit) : [...results].sort(betterFirst).slice(0, limit);
+  const best = limit <= MAX_SELECTED && results.length > 4 * limit ? bestOf(results, limit) : [...results].sort(betterFirst).slice(0, limit);
   return best.map((result) => ({ productId: result.id, score: result.score }));
 }
 
@@ -714,8 +721,9 @@ function betterFirst(a: ScoredMatch, b: ScoredMatch): number {
  * last one kept and cost one comparison.
  */
 function bestOf(results: readonly ScoredMatch[], limit: number): ScoredMatch[] {
-  const best: ScoredMatch[] = [];
-  for (const result of results) {
+  const best = results.slice(0, limit).sort(betterFirst);
+  for (let i = limit; i < results.length; i++) {
+    const result = results[i];
     if (best.length === limit && betterFirst(result, best[limit - 1]) >= 0) continue;
     let low = 0;
     let high = best.length;
