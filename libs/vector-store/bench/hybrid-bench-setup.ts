@@ -5,6 +5,8 @@
  * paired with a query vector, the cut-offs, and the percentiles the figures are given in.
  */
 import os from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { EmbeddedVectorStore } from '../src/embedded/embedded.vector-store';
 import type { ProductWithImageVectors } from '../src/types';
 import { querySets, syntheticCatalog, type BenchProduct } from './synthetic-shopper-catalog';
@@ -80,9 +82,35 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; wal
   const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const result = await work();
+  return { result, ...elapsedSince(start, cpu) };
+}
+
+/** `timed` for a synchronous call. */
+export function timedSync<T>(work: () => T): { result: T; wallMs: number; cpuMs: number } {
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  const result = work();
+  return { result, ...elapsedSince(start, cpu) };
+}
+
+function elapsedSince(start: bigint, cpu: NodeJS.CpuUsage): { wallMs: number; cpuMs: number } {
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
   const used = process.cpuUsage(cpu);
-  return { result, wallMs, cpuMs: (used.user + used.system) / 1000 };
+  return { wallMs, cpuMs: (used.user + used.system) / 1000 };
+}
+
+let collectGarbage: (() => void) | undefined;
+
+/** This process's heap in use and resident set after two full garbage collections (exposes `gc` on first use). */
+export function memoryAfterGc(): { heapUsed: number; rss: number } {
+  if (!collectGarbage) {
+    setFlagsFromString('--expose-gc');
+    collectGarbage = runInNewContext('gc') as () => void;
+  }
+  collectGarbage();
+  collectGarbage();
+  const { heapUsed, rss } = process.memoryUsage();
+  return { heapUsed, rss };
 }
 
 /** The products and one random unit vector each: what every store in the comparison holds. */

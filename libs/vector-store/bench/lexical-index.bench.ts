@@ -17,9 +17,8 @@
  */
 import { gzipSync } from 'node:zlib';
 import os from 'node:os';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { MiniSearchLexicalIndex, type SerializedLexicalIndex } from '../src/lexical/minisearch.lexical-index';
+import { memoryAfterGc, timedSync } from './hybrid-bench-setup';
 import { querySets, syntheticCatalog } from './synthetic-shopper-catalog';
 
 interface Options {
@@ -42,34 +41,13 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-const gc = exposeGc();
-
-function exposeGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
-function heapUsedAfterGc(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
+const heapUsedAfterGc = () => memoryAfterGc().heapUsed;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
 const ms = (nanoseconds: bigint) => Number(nanoseconds) / 1e6;
-
-/** Runs `work`, returning its result with the wall and CPU milliseconds it took. */
-function timed<T>(work: () => T): { result: T; wallMs: number; cpuMs: number } {
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  const result = work();
-  const wallMs = ms(process.hrtime.bigint() - start);
-  const used = process.cpuUsage(cpu);
-  return { result, wallMs, cpuMs: (used.user + used.system) / 1000 };
-}
 
 const both = (time: { wallMs: number; cpuMs: number }) => `${time.wallMs.toFixed(0)} ms wall, ${time.cpuMs.toFixed(0)} ms CPU`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -86,7 +64,7 @@ function main(): void {
   console.log(`catalog generated in ${ms(process.hrtime.bigint() - generated).toFixed(0)} ms`);
 
   const heapBefore = heapUsedAfterGc();
-  const build = timed(() => {
+  const build = timedSync(() => {
     const built = new MiniSearchLexicalIndex();
     for (const product of products) built.upsert(product.productId, product.text);
     return built;
@@ -94,7 +72,7 @@ function main(): void {
   let index = build.result;
   const heapBuilt = heapUsedAfterGc() - heapBefore;
 
-  const serialize = timed(() => JSON.stringify(index));
+  const serialize = timedSync(() => JSON.stringify(index));
   const json = serialize.result;
   const jsonBytes = Buffer.byteLength(json);
   const gzipBytes = gzipSync(json, { level: 6 }).length;
@@ -102,7 +80,7 @@ function main(): void {
   // Let the built index go (both references), so the loaded one is measured alone.
   index = build.result = undefined as unknown as MiniSearchLexicalIndex;
   const heapWithoutIndex = heapUsedAfterGc();
-  const load = timed(() => MiniSearchLexicalIndex.loadJSON(json));
+  const load = timedSync(() => MiniSearchLexicalIndex.loadJSON(json));
   index = load.result;
   const heapLoaded = heapUsedAfterGc() - heapWithoutIndex;
 
@@ -129,7 +107,7 @@ function main(): void {
     const cpu: number[] = [];
     let hits = 0;
     for (const query of set.queries) {
-      const time = timed(() => index.search(query, { limit: 50, prefixLastTerm: set.prefixLastTerm }));
+      const time = timedSync(() => index.search(query, { limit: 50, prefixLastTerm: set.prefixLastTerm }));
       hits += time.result.length;
       wall.push(time.wallMs);
       cpu.push(time.cpuMs);

@@ -45,8 +45,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { create, insert, search as oramaSearch, type AnyOrama, type Results, type Tokenizer } from '@orama/orama';
 import Database from 'better-sqlite3';
 import { MATCH_COUNT_CAP } from '@vsearch/contracts';
@@ -60,7 +58,9 @@ import {
   machineLine,
   median,
   medianOverRuns,
+  memoryAfterGc,
   parseHybridBenchArgs,
+  timedSync,
   type BenchQuery,
   type HybridBenchOptions,
 } from '../hybrid-bench-setup';
@@ -180,30 +180,6 @@ interface Sample {
 
 type IndexedField = { name: LexicalFieldName; boost: number };
 type AnalyzedProduct = { id: string } & Partial<Record<LexicalFieldName, string>>;
-
-const gc = exposeGc();
-
-function exposeGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
-function memoryAfterGc(): { heapUsed: number; rss: number } {
-  gc();
-  gc();
-  const { heapUsed, rss } = process.memoryUsage();
-  return { heapUsed, rss };
-}
-
-/** Wall and CPU milliseconds of one synchronous call (CPU: this process, user + system). */
-function timedSync<T>(work: () => T): { result: T; wallMs: number; cpuMs: number } {
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  const result = work();
-  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
-  const used = process.cpuUsage(cpu);
-  return { result, wallMs, cpuMs: (used.user + used.system) / 1000 };
-}
 
 /** The keyword fields the catalog fills (the synthetic catalog has no tags and no image descriptions). */
 function fieldsWithText(texts: ReadonlyArray<LexicalProductText>): IndexedField[] {

@@ -280,8 +280,9 @@ export class MiniSearchLexicalIndex {
     const words = analyzeQueryWords(query);
     if (words.length === 0) return { hits: [], matched: 0 };
     // A word's forms, plus the known words one adjacent swap away from an unknown typed word.
-    const formsOf = words.map((word) => (this.isTypoCandidate(word) ? [...word.forms, ...this.knownTranspositions(word.term)] : word.forms));
-    const typos = words.map((word) => (this.isTypoCandidate(word) ? typoTolerance(word.term) : 0));
+    const typoCandidates = words.map((word) => this.isTypoCandidate(word));
+    const formsOf = words.map((word, i) => (typoCandidates[i] ? [...word.forms, ...this.knownTranspositions(word.term)] : word.forms));
+    const typos = words.map((word, i) => (typoCandidates[i] ? typoTolerance(word.term) : 0));
     const prefixed = words.map((word, i) => options.prefixLastTerm === true && i === words.length - 1 && !word.joined && word.term.length >= MIN_PREFIX_LENGTH);
     const parts = words.map((word, i) => this.wordParts(word, formsOf[i], typos[i], prefixed[i]));
     const estimates = parts.map((wordParts, i) => {
@@ -459,7 +460,7 @@ class FieldGroupIndex {
     this.miniSearch = snapshot ? MiniSearch.loadJS<LexicalDocument>(snapshot.miniSearch, options) : new MiniSearch<LexicalDocument>(options);
     this.documentFrequency = new Map(snapshot?.documentFrequencies ?? []);
     this.dictionary = new SearchableMap<true>();
-    for (const term of this.documentFrequency.keys()) if (!HAS_DIGIT.test(term)) this.dictionary.set(term, true);
+    for (const term of this.documentFrequency.keys()) this.addToDictionary(term);
   }
 
   /** Indexes this index's fields of `texts` for the product, replacing its document (`before`: the texts indexed before, if known). */
@@ -473,7 +474,7 @@ class FieldGroupIndex {
       for (const term of this.termsOfAdded) {
         const count = this.documentFrequency.get(term) ?? 0;
         this.documentFrequency.set(term, count + 1);
-        if (count === 0 && !HAS_DIGIT.test(term)) this.dictionary.set(term, true);
+        if (count === 0) this.addToDictionary(term);
       }
     } finally {
       this.termsOfAdded = undefined;
@@ -493,6 +494,11 @@ class FieldGroupIndex {
         this.dictionary.delete(term);
       }
     }
+  }
+
+  /** Adds a term the index did not hold to the typo dictionary, unless it has a digit (see `dictionary`). */
+  private addToDictionary(term: string): void {
+    if (!HAS_DIGIT.test(term)) this.dictionary.set(term, true);
   }
 
   private analyze(text: string): string[] {
